@@ -1,0 +1,56 @@
+//! Event types. Events are immutable facts written in the same transaction as the change they
+//! describe; webhooks and the events API are derived from them. Payloads are thin (ids and
+//! statuses, never personal data) so that a leaked event reveals nothing about a person.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+pub enum EventType {
+    #[serde(rename = "applicant.created")]
+    ApplicantCreated,
+    #[serde(rename = "applicant.updated")]
+    ApplicantUpdated,
+    #[serde(rename = "case.created")]
+    CaseCreated,
+    #[serde(rename = "case.status_changed")]
+    CaseStatusChanged,
+    #[serde(rename = "case.decided")]
+    CaseDecided,
+}
+
+impl EventType {
+    pub const ALL: [EventType; 5] = [
+        EventType::ApplicantCreated,
+        EventType::ApplicantUpdated,
+        EventType::CaseCreated,
+        EventType::CaseStatusChanged,
+        EventType::CaseDecided,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventType::ApplicantCreated => "applicant.created",
+            EventType::ApplicantUpdated => "applicant.updated",
+            EventType::CaseCreated => "case.created",
+            EventType::CaseStatusChanged => "case.status_changed",
+            EventType::CaseDecided => "case.decided",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|t| t.as_str() == raw)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip_through_serde_and_parse() {
+        for t in EventType::ALL {
+            assert_eq!(serde_json::to_value(t).unwrap(), t.as_str());
+            assert_eq!(EventType::parse(t.as_str()), Some(t));
+        }
+    }
+}

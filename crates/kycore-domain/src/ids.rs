@@ -1,0 +1,150 @@
+//! Prefixed, time-sortable identifiers (`case_01j…`).
+//!
+//! The prefix makes a leaked id self-describing and lets the API reject an id of the wrong
+//! kind before touching storage. The suffix is a lowercase ULID, so ids sort by creation time
+//! and serve directly as pagination cursors.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+/// Longest suffix accepted when parsing; generated ids use 26 characters, built-in flows use
+/// readable names such as `flow_kyc_default`.
+const MAX_SUFFIX_LEN: usize = 64;
+
+macro_rules! prefixed_id {
+    ($(#[$meta:meta])* $name:ident, $prefix:literal) => {
+        $(#[$meta])*
+        #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[serde(transparent)]
+        pub struct $name(String);
+
+        impl $name {
+            pub const PREFIX: &'static str = $prefix;
+
+            /// A fresh id whose order follows creation time.
+            pub fn generate() -> Self {
+                Self(format!("{}{}", $prefix, ulid::Ulid::new().to_string().to_lowercase()))
+            }
+
+            /// Accepts only ids of this kind: right prefix, then `[a-z0-9_]`.
+            pub fn parse(raw: &str) -> Option<Self> {
+                let suffix = raw.strip_prefix($prefix)?;
+                valid_suffix(suffix).then(|| Self(raw.to_owned()))
+            }
+
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+
+            /// Wraps a value read back from our own storage, which only ever holds ids we made.
+            pub fn from_trusted(raw: String) -> Self {
+                Self(raw)
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        impl fmt::Debug for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+    };
+}
+
+fn valid_suffix(suffix: &str) -> bool {
+    !suffix.is_empty()
+        && suffix.len() <= MAX_SUFFIX_LEN
+        && suffix
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+}
+
+prefixed_id!(
+    /// A tenant.
+    OrganizationId,
+    "org_"
+);
+prefixed_id!(
+    /// A secret or publishable API key (the id, never the key itself).
+    ApiKeyId,
+    "key_"
+);
+prefixed_id!(
+    /// A person or business being verified.
+    ApplicantId,
+    "app_"
+);
+prefixed_id!(
+    /// An owner, director or representative declared on a business applicant.
+    RelatedPersonId,
+    "rp_"
+);
+prefixed_id!(
+    /// A verification template.
+    FlowId,
+    "flow_"
+);
+prefixed_id!(
+    /// One verification of one applicant.
+    CaseId,
+    "case_"
+);
+prefixed_id!(
+    /// An immutable record of a change.
+    EventId,
+    "evt_"
+);
+prefixed_id!(
+    /// An append-only audit entry.
+    AuditId,
+    "aud_"
+);
+prefixed_id!(
+    /// A background job.
+    JobId,
+    "job_"
+);
+prefixed_id!(
+    /// The id of one hosted-link token; a case keeps only its current one, which is how a
+    /// superseded or revoked link is recognised.
+    LinkTokenId,
+    "lnk_"
+);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generated_ids_carry_their_prefix_and_parse_back() {
+        let id = CaseId::generate();
+        assert!(id.as_str().starts_with("case_"));
+        assert_eq!(id.as_str().len(), "case_".len() + 26);
+        assert_eq!(CaseId::parse(id.as_str()), Some(id));
+    }
+
+    #[test]
+    fn ids_of_another_kind_or_malformed_are_refused() {
+        let applicant = ApplicantId::generate();
+        assert_eq!(CaseId::parse(applicant.as_str()), None);
+        assert_eq!(CaseId::parse("case_"), None);
+        assert_eq!(CaseId::parse("case_ABC"), None);
+        assert_eq!(CaseId::parse("case_a'; drop table cases"), None);
+        assert_eq!(CaseId::parse(&format!("case_{}", "a".repeat(65))), None);
+        assert!(FlowId::parse("flow_kyc_default").is_some());
+    }
+
+    #[test]
+    fn later_ids_sort_after_earlier_ones() {
+        let first = EventId::generate();
+        std::thread::sleep(std::time::Duration::from_millis(2));
+        let second = EventId::generate();
+        assert!(first < second);
+    }
+}

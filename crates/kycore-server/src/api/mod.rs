@@ -1,0 +1,54 @@
+//! The native `/v1` API. Handlers are thin: extract, call one use case, answer. Routes are
+//! registered with their OpenAPI descriptions so the document cannot drift from the code.
+
+mod applicants;
+mod cases;
+mod events;
+mod flows;
+mod sandbox;
+
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::AppState;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(
+            applicants::create_applicant,
+            applicants::list_applicants
+        ))
+        .routes(routes!(
+            applicants::get_applicant,
+            applicants::update_applicant
+        ))
+        .routes(routes!(flows::create_flow, flows::list_flows))
+        .routes(routes!(flows::get_flow))
+        .routes(routes!(cases::create_case, cases::list_cases))
+        .routes(routes!(cases::get_case))
+        .routes(routes!(cases::cancel_case))
+        .routes(routes!(cases::decide_case))
+        .routes(routes!(cases::reissue_link))
+        .routes(routes!(events::list_events))
+        .routes(routes!(events::get_event))
+        .routes(routes!(sandbox::complete_case))
+}
+
+/// Parses an optional query value with `parse`, naming the parameter when it fails.
+fn parse_param<T>(
+    value: Option<String>,
+    name: &str,
+    parse: impl Fn(&str) -> Option<T>,
+) -> Result<Option<T>, crate::error::ApiError> {
+    value
+        .map(|raw| {
+            parse(&raw).ok_or_else(|| {
+                crate::error::ApiError::new(
+                    axum::http::StatusCode::BAD_REQUEST,
+                    "invalid_query",
+                    format!("`{raw}` is not a valid value for `{name}`"),
+                )
+            })
+        })
+        .transpose()
+}

@@ -1,0 +1,222 @@
+//! Extractors that reject bad input with our problem documents instead of axum's plain text:
+//! JSON bodies (syntax, types, unknown fields, size, content type) and query strings.
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{StatusCode, header};
+use kycore_domain::FieldError;
+use kycore_services::{IdempotencyClaim, RequestContext};
+use serde::de::DeserializeOwned;
+
+use crate::auth::Authenticated;
+use crate::error::ApiError;
+use crate::idempotency::PendingIdempotency;
+
+/// Largest JSON body accepted by the API.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// A JSON body, deserialized strictly.
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, _state: &S) -> Result<Self, ApiError> {
+        let is_json = request
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .is_some_and(|mime| {
+                let mime = mime.trim();
+                mime.eq_ignore_ascii_case("application/json") || mime.ends_with("+json")
+            });
+        if !is_json {
+            return Err(ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "send the body as application/json",
+            ));
+        }
+        let bytes = axum::body::to_bytes(request.into_body(), MAX_BODY_BYTES)
+            .await
+            .map_err(|_| body_too_large())?;
+        parse_json(&bytes).map(ApiJson)
+    }
+}
+
+pub fn body_too_large() -> ApiError {
+    ApiError::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "body_too_large",
+        format!("the body exceeds {MAX_BODY_BYTES} bytes"),
+    )
+}
+
+/// Deserializes with the failing field's path, so the error names it.
+pub fn parse_json<T: DeserializeOwned>(bytes: &Bytes) -> Result<T, ApiError> {
+    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        if inner.is_syntax() || inner.is_eof() {
+            return ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_json",
+                format!("malformed JSON: {inner}"),
+            );
+        }
+        data_error(&path, &inner.to_string())
+    })?;
+    deserializer.end().map_err(|e| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_json",
+            format!("malformed JSON: {e}"),
+        )
+    })?;
+    Ok(value)
+}
+
+fn data_error(path: &str, message: &str) -> ApiError {
+    let code = if message.starts_with("unknown field") {
+        "unknown_field"
+    } else if message.starts_with("missing field") {
+        "missing_field"
+    } else if message.starts_with("invalid type") {
+        "invalid_type"
+    } else {
+        "invalid_value"
+    };
+    let message = message
+        .split(" at line ")
+        .next()
+        .unwrap_or(message)
+        .to_owned();
+    let field = if path == "." {
+        String::new()
+    } else {
+        path.to_owned()
+    };
+    ApiError::new(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid_body",
+        format!("the body does not fit the schema: {message}"),
+    )
+    .with_errors(vec![FieldError {
+        field,
+        code,
+        message,
+    }])
+}
+
+/// Query parameters; unknown parameters are refused so typos do not silently widen a list.
+pub struct ApiQuery<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, ApiError> {
+        let query = parts.uri.query().unwrap_or_default();
+        serde_urlencoded::from_str(query)
+            .map(ApiQuery)
+            .map_err(|e| {
+                ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_query",
+                    format!("invalid query string: {e}"),
+                )
+            })
+    }
+}
+
+/// Who is calling and, for a POST with `Idempotency-Key`, the claim to store the answer under.
+pub struct Caller {
+    auth: Authenticated,
+    pending: Option<PendingIdempotency>,
+}
+
+impl Caller {
+    pub fn scope(&self) -> &kycore_domain::tenancy::Scope {
+        &self.auth.0.scope
+    }
+
+    /// The context for a use case whose success answers with `status`.
+    pub fn context(&self, status: StatusCode) -> RequestContext {
+        let claim = self.pending.clone().map(|p| IdempotencyClaim {
+            key: p.key,
+            request_hash: p.request_hash,
+            status: status.as_u16(),
+        });
+        RequestContext::new(
+            self.scope().clone(),
+            kycore_services::Actor::ApiKey(self.auth.0.key_id.clone()),
+        )
+        .with_idempotency(claim)
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, ApiError> {
+        let auth = parts
+            .extensions
+            .get::<Authenticated>()
+            .cloned()
+            .ok_or_else(|| {
+                ApiError::new(
+                    StatusCode::UNAUTHORIZED,
+                    "missing_api_key",
+                    "send your secret key as a Bearer token",
+                )
+            })?;
+        let pending = parts.extensions.get::<PendingIdempotency>().cloned();
+        Ok(Caller { auth, pending })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde::Deserialize;
+
+    use super::*;
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Body {
+        name: String,
+        inner: Option<Inner>,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Inner {
+        count: u32,
+    }
+
+    fn error_of(raw: &str) -> ApiError {
+        parse_json::<Body>(&Bytes::from(raw.to_owned())).unwrap_err()
+    }
+
+    #[test]
+    fn syntax_errors_are_400_and_shape_errors_name_the_field() {
+        assert_eq!(error_of("{\"name\": ").code, "invalid_json");
+        assert_eq!(error_of(r#"{"name": "a"} trailing"#).code, "invalid_json");
+        let wrong = error_of(r#"{"name": "a", "inner": {"count": "x"}}"#);
+        assert_eq!(
+            (wrong.status, wrong.code),
+            (StatusCode::UNPROCESSABLE_ENTITY, "invalid_body")
+        );
+        assert_eq!(wrong.errors[0].field, "inner.count");
+        assert_eq!(wrong.errors[0].code, "invalid_type");
+        assert_eq!(
+            error_of(r#"{"name": "a", "extra": 1}"#).errors[0].code,
+            "unknown_field"
+        );
+        assert_eq!(error_of(r#"{}"#).errors[0].code, "missing_field");
+    }
+}

@@ -1,0 +1,128 @@
+//! kycore's HTTP edge: the native `/v1` API, the hosted link pages, the OpenAPI document and
+//! health endpoints. Modules here translate HTTP to use cases and back; they hold no business
+//! rules and never touch storage.
+
+#![forbid(unsafe_code)]
+
+mod api;
+mod auth;
+pub mod error;
+mod extract;
+mod idempotency;
+mod openapi;
+mod portal;
+mod request_id;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::{from_fn, from_fn_with_state};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use kycore_services::Services;
+use tower::ServiceBuilder;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+use utoipa_axum::router::OpenApiRouter;
+
+use crate::error::ApiError;
+
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+#[derive(Clone)]
+pub struct AppState {
+    pub services: Services,
+    docs: Arc<Docs>,
+}
+
+struct Docs {
+    openapi_json: String,
+    html: String,
+}
+
+/// The whole HTTP application. Kept apart from binding a port so tests and benchmarks can
+/// serve it on any listener.
+pub fn app(services: Services) -> Router {
+    let (v1, openapi) = OpenApiRouter::with_openapi(openapi::base())
+        .merge(api::router())
+        .split_for_parts();
+    let docs = Docs {
+        openapi_json: openapi.to_pretty_json().unwrap_or_default(),
+        html: openapi::render_docs(&openapi),
+    };
+    let state = AppState {
+        services,
+        docs: Arc::new(docs),
+    };
+
+    let v1 = v1
+        .layer(from_fn_with_state(
+            state.clone(),
+            idempotency::idempotent_posts,
+        ))
+        .layer(from_fn_with_state(state.clone(), auth::require_api_key));
+
+    Router::new()
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/v1/openapi.json", get(openapi_json))
+        .route("/docs", get(docs_page))
+        .route("/verify/{token}", get(portal::open_link))
+        .merge(v1)
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(
+            ServiceBuilder::new()
+                .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+                .layer(PropagateRequestIdLayer::x_request_id())
+                .layer(TraceLayer::new_for_http().make_span_with(|request: &axum::extract::Request| {
+                    let id = request.headers().get(request_id::HEADER).and_then(|v| v.to_str().ok()).unwrap_or("");
+                    let route = request
+                        .extensions()
+                        .get::<axum::extract::MatchedPath>()
+                        .map_or("", |p| p.as_str());
+                    tracing::info_span!("request", method = %request.method(), route, request_id = id)
+                }))
+                .layer(from_fn(request_id::scope))
+                .layer(CatchPanicLayer::custom(|_| internal_error()))
+                .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT)),
+        )
+        .with_state(state)
+}
+
+async fn openapi_json(axum::extract::State(state): axum::extract::State<AppState>) -> Response {
+    let mut response = state.docs.openapi_json.clone().into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    response
+}
+
+async fn docs_page(axum::extract::State(state): axum::extract::State<AppState>) -> Response {
+    openapi::html(&state.docs.html)
+}
+
+async fn not_found() -> ApiError {
+    ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such route")
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        "this route does not accept that method",
+    )
+}
+
+fn internal_error() -> Response {
+    ApiError::new(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "internal_error",
+        "something went wrong on our side",
+    )
+    .into_response()
+}

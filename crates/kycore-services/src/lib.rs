@@ -1,0 +1,78 @@
+//! kycore's use cases.
+//!
+//! Each use case that changes something is one unit of work on the store: the change, the
+//! events it causes (the outbox), its audit entry and, when the caller sent an
+//! `Idempotency-Key`, the response to replay — all committed together or not at all. No
+//! network call ever runs inside a unit. Reads go straight to the store's read pool.
+
+#![forbid(unsafe_code)]
+
+pub mod applicants;
+pub mod bootstrap;
+pub mod cases;
+pub mod context;
+pub mod crypto;
+pub mod error;
+pub mod events;
+pub mod flows;
+pub mod idempotency;
+pub mod keys;
+pub mod links;
+pub mod pagination;
+mod record;
+pub mod time_format;
+pub mod worker;
+
+use std::sync::Arc;
+
+pub use context::{Actor, IdempotencyClaim, RequestContext};
+pub use error::ServiceError;
+pub use kycore_store::{Backend, Store, StoreError, redact_url};
+
+use crypto::{Keyring, MasterKey};
+
+/// Settings the use cases need; the binary fills them from flags, environment and file.
+#[derive(Clone, Debug)]
+pub struct ServiceConfig {
+    /// Base URL applicants reach kycore at, without a trailing slash; hosted links start here.
+    pub public_url: String,
+}
+
+/// The entry point to every use case. Cheap to clone.
+#[derive(Clone)]
+pub struct Services {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    store: Store,
+    keyring: Keyring,
+    config: ServiceConfig,
+}
+
+impl Services {
+    pub fn new(store: Store, master_key: &MasterKey, config: ServiceConfig) -> Self {
+        let config = ServiceConfig {
+            public_url: config.public_url.trim_end_matches('/').to_owned(),
+        };
+        Services {
+            inner: Arc::new(Inner {
+                store,
+                keyring: Keyring::new(master_key),
+                config,
+            }),
+        }
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.inner.store
+    }
+
+    pub(crate) fn keyring(&self) -> &Keyring {
+        &self.inner.keyring
+    }
+
+    pub fn config(&self) -> &ServiceConfig {
+        &self.inner.config
+    }
+}

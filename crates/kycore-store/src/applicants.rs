@@ -1,0 +1,132 @@
+//! Applicants. The profile is stored sealed; only keyed hashes support equality lookups.
+
+use kycore_domain::tenancy::Scope;
+use sqlx::{Any, Executor, FromRow};
+
+use crate::{Millis, StoreError};
+
+#[derive(Clone, Debug, FromRow)]
+pub struct ApplicantRecord {
+    pub id: String,
+    pub organization_id: String,
+    pub environment: String,
+    pub applicant_type: String,
+    pub external_id: Option<String>,
+    pub profile_sealed: Vec<u8>,
+    pub id_number_hash: Option<Vec<u8>>,
+    pub name_dob_hash: Option<Vec<u8>>,
+    pub email_hash: Option<Vec<u8>>,
+    pub revision: i64,
+    pub created_at: Millis,
+    pub updated_at: Millis,
+}
+
+macro_rules! columns {
+    () => {
+        "id, organization_id, environment, applicant_type, external_id, profile_sealed, \
+     id_number_hash, name_dob_hash, email_hash, revision, created_at, updated_at"
+    };
+}
+
+pub async fn insert<'e>(
+    db: impl Executor<'e, Database = Any>,
+    a: &ApplicantRecord,
+) -> Result<(), StoreError> {
+    sqlx::query(concat!(
+        "INSERT INTO applicants (",
+        columns!(),
+        ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
+    ))
+    .bind(&a.id)
+    .bind(&a.organization_id)
+    .bind(&a.environment)
+    .bind(&a.applicant_type)
+    .bind(&a.external_id)
+    .bind(&a.profile_sealed)
+    .bind(&a.id_number_hash)
+    .bind(&a.name_dob_hash)
+    .bind(&a.email_hash)
+    .bind(a.revision)
+    .bind(a.created_at)
+    .bind(a.updated_at)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Writes a new version of the applicant if nobody else changed it since `expected_revision`;
+/// returns false when the revision moved (the caller reports a conflict).
+pub async fn update<'e>(
+    db: impl Executor<'e, Database = Any>,
+    a: &ApplicantRecord,
+    expected_revision: i64,
+) -> Result<bool, StoreError> {
+    let done = sqlx::query(
+        "UPDATE applicants SET external_id = $1, profile_sealed = $2, id_number_hash = $3, \
+         name_dob_hash = $4, email_hash = $5, revision = $6, updated_at = $7 \
+         WHERE id = $8 AND organization_id = $9 AND environment = $10 AND revision = $11",
+    )
+    .bind(&a.external_id)
+    .bind(&a.profile_sealed)
+    .bind(&a.id_number_hash)
+    .bind(&a.name_dob_hash)
+    .bind(&a.email_hash)
+    .bind(a.revision)
+    .bind(a.updated_at)
+    .bind(&a.id)
+    .bind(&a.organization_id)
+    .bind(&a.environment)
+    .bind(expected_revision)
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub async fn get<'e>(
+    db: impl Executor<'e, Database = Any>,
+    scope: &Scope,
+    id: &str,
+) -> Result<Option<ApplicantRecord>, StoreError> {
+    Ok(sqlx::query_as(concat!(
+        "SELECT ",
+        columns!(),
+        " FROM applicants WHERE organization_id = $1 AND environment = $2 AND id = $3"
+    ))
+    .bind(scope.organization_id.as_str())
+    .bind(scope.environment.as_str())
+    .bind(id)
+    .fetch_optional(db)
+    .await?)
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct ApplicantFilter {
+    pub external_id: Option<String>,
+    pub applicant_type: Option<String>,
+    /// Only ids sorting before this one (the page cursor).
+    pub before_id: Option<String>,
+    pub limit: i64,
+}
+
+/// Newest first.
+pub async fn list<'e>(
+    db: impl Executor<'e, Database = Any>,
+    scope: &Scope,
+    filter: &ApplicantFilter,
+) -> Result<Vec<ApplicantRecord>, StoreError> {
+    Ok(sqlx::query_as(concat!(
+        "SELECT ",
+        columns!(),
+        " FROM applicants WHERE organization_id = $1 AND environment = $2 \
+         AND ($3 IS NULL OR external_id = $3) AND ($4 IS NULL OR applicant_type = $4) \
+         AND ($5 IS NULL OR id < $5) ORDER BY id DESC LIMIT $6"
+    ))
+    .bind(scope.organization_id.as_str())
+    .bind(scope.environment.as_str())
+    .bind(&filter.external_id)
+    .bind(&filter.applicant_type)
+    .bind(&filter.before_id)
+    .bind(filter.limit)
+    .fetch_all(db)
+    .await?)
+}

@@ -1,0 +1,174 @@
+//! Cases.
+
+use kycore_domain::tenancy::Scope;
+use sqlx::{Any, Executor, FromRow};
+
+use crate::{Millis, StoreError};
+
+#[derive(Clone, Debug, FromRow)]
+pub struct CaseRecord {
+    pub id: String,
+    pub organization_id: String,
+    pub environment: String,
+    pub applicant_id: String,
+    pub kind: String,
+    pub flow_id: String,
+    pub flow_version: i64,
+    pub status: String,
+    pub revision: i64,
+    pub external_id: Option<String>,
+    pub redirect_url: Option<String>,
+    /// JSON object.
+    pub metadata: String,
+    pub link_token_id: String,
+    pub link_expires_at: Millis,
+    pub link_opened_at: Option<Millis>,
+    /// JSON, once decided.
+    pub decision: Option<String>,
+    pub last_event_seq: i64,
+    pub created_at: Millis,
+    pub updated_at: Millis,
+}
+
+macro_rules! columns {
+    () => {
+        "id, organization_id, environment, applicant_id, kind, flow_id, flow_version, status, \
+     revision, external_id, redirect_url, metadata, link_token_id, link_expires_at, link_opened_at, decision, \
+     last_event_seq, created_at, updated_at"
+    };
+}
+
+pub async fn insert<'e>(
+    db: impl Executor<'e, Database = Any>,
+    c: &CaseRecord,
+) -> Result<(), StoreError> {
+    sqlx::query(concat!(
+        "INSERT INTO cases (",
+        columns!(),
+        ") VALUES \
+         ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)"
+    ))
+    .bind(&c.id)
+    .bind(&c.organization_id)
+    .bind(&c.environment)
+    .bind(&c.applicant_id)
+    .bind(&c.kind)
+    .bind(&c.flow_id)
+    .bind(c.flow_version)
+    .bind(&c.status)
+    .bind(c.revision)
+    .bind(&c.external_id)
+    .bind(&c.redirect_url)
+    .bind(&c.metadata)
+    .bind(&c.link_token_id)
+    .bind(c.link_expires_at)
+    .bind(c.link_opened_at)
+    .bind(&c.decision)
+    .bind(c.last_event_seq)
+    .bind(c.created_at)
+    .bind(c.updated_at)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Saves the mutable part of a case if its revision is still `expected_revision`; returns
+/// false when someone else changed it first.
+pub async fn update<'e>(
+    db: impl Executor<'e, Database = Any>,
+    c: &CaseRecord,
+    expected_revision: i64,
+) -> Result<bool, StoreError> {
+    let done = sqlx::query(
+        "UPDATE cases SET status = $1, revision = $2, link_token_id = $3, link_expires_at = $4, \
+         link_opened_at = $5, decision = $6, last_event_seq = $7, updated_at = $8 \
+         WHERE id = $9 AND organization_id = $10 AND environment = $11 AND revision = $12",
+    )
+    .bind(&c.status)
+    .bind(c.revision)
+    .bind(&c.link_token_id)
+    .bind(c.link_expires_at)
+    .bind(c.link_opened_at)
+    .bind(&c.decision)
+    .bind(c.last_event_seq)
+    .bind(c.updated_at)
+    .bind(&c.id)
+    .bind(&c.organization_id)
+    .bind(&c.environment)
+    .bind(expected_revision)
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub async fn get<'e>(
+    db: impl Executor<'e, Database = Any>,
+    scope: &Scope,
+    id: &str,
+) -> Result<Option<CaseRecord>, StoreError> {
+    Ok(sqlx::query_as(concat!(
+        "SELECT ",
+        columns!(),
+        " FROM cases WHERE organization_id = $1 AND environment = $2 AND id = $3"
+    ))
+    .bind(scope.organization_id.as_str())
+    .bind(scope.environment.as_str())
+    .bind(id)
+    .fetch_optional(db)
+    .await?)
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct CaseFilter {
+    pub status: Option<String>,
+    pub kind: Option<String>,
+    pub external_id: Option<String>,
+    pub applicant_id: Option<String>,
+    pub created_from: Option<Millis>,
+    pub created_until: Option<Millis>,
+    pub before_id: Option<String>,
+    pub limit: i64,
+}
+
+/// Newest first.
+pub async fn list<'e>(
+    db: impl Executor<'e, Database = Any>,
+    scope: &Scope,
+    filter: &CaseFilter,
+) -> Result<Vec<CaseRecord>, StoreError> {
+    Ok(sqlx::query_as(concat!(
+        "SELECT ",
+        columns!(),
+        " FROM cases WHERE organization_id = $1 AND environment = $2 \
+         AND ($3 IS NULL OR status = $3) AND ($4 IS NULL OR kind = $4) \
+         AND ($5 IS NULL OR external_id = $5) AND ($6 IS NULL OR applicant_id = $6) \
+         AND ($7 IS NULL OR created_at >= $7) AND ($8 IS NULL OR created_at < $8) \
+         AND ($9 IS NULL OR id < $9) ORDER BY id DESC LIMIT $10"
+    ))
+    .bind(scope.organization_id.as_str())
+    .bind(scope.environment.as_str())
+    .bind(&filter.status)
+    .bind(&filter.kind)
+    .bind(&filter.external_id)
+    .bind(&filter.applicant_id)
+    .bind(filter.created_from)
+    .bind(filter.created_until)
+    .bind(&filter.before_id)
+    .bind(filter.limit)
+    .fetch_all(db)
+    .await?)
+}
+
+/// A case found by id alone: the hosted link knows its case from a verified token, and the
+/// token also names the scope, which the caller compares.
+pub async fn get_unscoped<'e>(
+    db: impl Executor<'e, Database = Any>,
+    id: &str,
+) -> Result<Option<CaseRecord>, StoreError> {
+    Ok(
+        sqlx::query_as(concat!("SELECT ", columns!(), " FROM cases WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(db)
+            .await?,
+    )
+}

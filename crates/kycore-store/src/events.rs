@@ -1,0 +1,98 @@
+//! Events: the transactional outbox. Written with the change they describe, never updated.
+
+use kycore_domain::tenancy::Scope;
+use sqlx::{Any, Executor, FromRow};
+
+use crate::{Millis, StoreError};
+
+#[derive(Clone, Debug, FromRow)]
+pub struct EventRecord {
+    pub id: String,
+    pub organization_id: String,
+    pub environment: String,
+    pub event_type: String,
+    pub case_id: Option<String>,
+    pub applicant_id: Option<String>,
+    /// Position among the case's events (1, 2, …); none for events outside a case.
+    pub sequence: Option<i64>,
+    /// JSON object.
+    pub payload: String,
+    pub created_at: Millis,
+}
+
+macro_rules! columns {
+    () => {
+        "id, organization_id, environment, event_type, case_id, applicant_id, sequence, payload, created_at"
+    };
+}
+
+pub async fn insert<'e>(
+    db: impl Executor<'e, Database = Any>,
+    e: &EventRecord,
+) -> Result<(), StoreError> {
+    sqlx::query(concat!(
+        "INSERT INTO events (",
+        columns!(),
+        ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+    ))
+    .bind(&e.id)
+    .bind(&e.organization_id)
+    .bind(&e.environment)
+    .bind(&e.event_type)
+    .bind(&e.case_id)
+    .bind(&e.applicant_id)
+    .bind(e.sequence)
+    .bind(&e.payload)
+    .bind(e.created_at)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+pub async fn get<'e>(
+    db: impl Executor<'e, Database = Any>,
+    scope: &Scope,
+    id: &str,
+) -> Result<Option<EventRecord>, StoreError> {
+    Ok(sqlx::query_as(concat!(
+        "SELECT ",
+        columns!(),
+        " FROM events WHERE organization_id = $1 AND environment = $2 AND id = $3"
+    ))
+    .bind(scope.organization_id.as_str())
+    .bind(scope.environment.as_str())
+    .bind(id)
+    .fetch_optional(db)
+    .await?)
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct EventFilter {
+    pub case_id: Option<String>,
+    pub event_type: Option<String>,
+    pub before_id: Option<String>,
+    pub limit: i64,
+}
+
+/// Newest first.
+pub async fn list<'e>(
+    db: impl Executor<'e, Database = Any>,
+    scope: &Scope,
+    filter: &EventFilter,
+) -> Result<Vec<EventRecord>, StoreError> {
+    Ok(sqlx::query_as(concat!(
+        "SELECT ",
+        columns!(),
+        " FROM events WHERE organization_id = $1 AND environment = $2 \
+         AND ($3 IS NULL OR case_id = $3) AND ($4 IS NULL OR event_type = $4) \
+         AND ($5 IS NULL OR id < $5) ORDER BY id DESC LIMIT $6"
+    ))
+    .bind(scope.organization_id.as_str())
+    .bind(scope.environment.as_str())
+    .bind(&filter.case_id)
+    .bind(&filter.event_type)
+    .bind(&filter.before_id)
+    .bind(filter.limit)
+    .fetch_all(db)
+    .await?)
+}

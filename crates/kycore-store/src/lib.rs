@@ -1,0 +1,219 @@
+//! kycore's storage: one interface over SQLite (embedded default) and PostgreSQL (scale).
+//!
+//! The interface is a set of table modules whose functions take any sqlx executor, so the
+//! same SQL serves reads on the pool and reads inside a write. All writes go through
+//! [`Store::write`]: a unit of work that runs inside a group-committed transaction, so a 2xx
+//! answered after `write` returns is on disk, yet concurrent requests share one fsync.
+//!
+//! Both backends speak the same SQL (`$n` placeholders, `ON CONFLICT`, `RETURNING`); the
+//! only backend-specific statement is the job claim, which uses `SKIP LOCKED` on PostgreSQL.
+
+#![forbid(unsafe_code)]
+
+pub mod api_keys;
+pub mod applicants;
+pub mod audit;
+pub mod cases;
+pub mod events;
+pub mod flows;
+pub mod idempotency;
+pub mod jobs;
+pub mod organizations;
+mod writer;
+
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{AnyConnection, AnyPool, ConnectOptions, Executor};
+
+pub use sqlx::Any;
+pub use writer::Tx;
+use writer::Writer;
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+/// Every SQLite connection is set up the same way: WAL so readers never block the writer,
+/// `synchronous=FULL` so a committed transaction survives power loss, foreign keys enforced.
+const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
+     PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;";
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("unsupported database URL `{0}` (expected sqlite:// or postgres://)")]
+    UnsupportedUrl(String),
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("migration failed: {0}")]
+    Migration(#[from] sqlx::migrate::MigrateError),
+    #[error("the transaction could not be committed: {0}")]
+    Commit(String),
+    #[error("the store's writer has stopped")]
+    WriterGone,
+    #[error("stored data is corrupt: {0}")]
+    Corrupt(String),
+}
+
+impl StoreError {
+    /// Whether the error is a unique-constraint violation (the caller usually maps it to 409).
+    pub fn is_unique_violation(&self) -> bool {
+        matches!(self, StoreError::Database(sqlx::Error::Database(e)) if e.is_unique_violation())
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn from_url(url: &str) -> Result<Self, StoreError> {
+        if url.starts_with("sqlite:") {
+            Ok(Backend::Sqlite)
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Ok(Backend::Postgres)
+        } else {
+            Err(StoreError::UnsupportedUrl(redact_url(url)))
+        }
+    }
+}
+
+/// Hides the password of a database URL for messages and logs.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let userinfo = &url[scheme_end + 3..at];
+            match userinfo.split_once(':') {
+                Some((user, _)) => {
+                    format!("{}://{user}:***@{}", &url[..scheme_end], &url[at + 1..])
+                }
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+#[derive(Clone)]
+pub struct Store {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    backend: Backend,
+    pool: AnyPool,
+    writer: Writer,
+}
+
+impl Store {
+    /// Connects, applies pending migrations and starts the writer(s).
+    pub async fn open(url: &str) -> Result<Store, StoreError> {
+        sqlx::any::install_default_drivers();
+        let backend = Backend::from_url(url)?;
+        let options = AnyConnectOptions::from_str(url)?.disable_statement_logging();
+
+        let mut setup = connect(&options, backend).await?;
+        match backend {
+            Backend::Sqlite => SQLITE_MIGRATIONS.run(&mut setup).await?,
+            Backend::Postgres => POSTGRES_MIGRATIONS.run(&mut setup).await?,
+        }
+        drop(setup);
+
+        let pool = AnyPoolOptions::new()
+            .max_connections(8)
+            .min_connections(1)
+            .acquire_timeout(Duration::from_secs(10))
+            .after_connect(move |conn, _| {
+                Box::pin(async move {
+                    if backend == Backend::Sqlite {
+                        conn.execute(SQLITE_PRAGMAS).await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect_with(options.clone())
+            .await?;
+
+        // SQLite allows one writer at a time, so one connection batches every write; on
+        // PostgreSQL a few writers overlap their commits.
+        let writer_count = match backend {
+            Backend::Sqlite => 1,
+            Backend::Postgres => 4,
+        };
+        let mut connections = Vec::with_capacity(writer_count);
+        for _ in 0..writer_count {
+            connections.push(connect(&options, backend).await?);
+        }
+        let writer = Writer::start(connections, backend);
+        Ok(Store {
+            inner: Arc::new(Inner {
+                backend,
+                pool,
+                writer,
+            }),
+        })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.inner.backend
+    }
+
+    /// The pool for reads. Reads never block the writer (WAL on SQLite, MVCC on PostgreSQL).
+    pub fn reader(&self) -> &AnyPool {
+        &self.inner.pool
+    }
+
+    /// Runs `unit` inside a transaction shared with other concurrent units and returns once
+    /// that transaction is durably committed. If `unit` fails, only its own changes are rolled
+    /// back (it runs inside a savepoint) and its error is returned.
+    pub async fn write<T, E, F>(&self, unit: F) -> Result<T, E>
+    where
+        F: for<'c> FnOnce(&'c mut Tx) -> futures_util::future::BoxFuture<'c, Result<T, E>>
+            + Send
+            + 'static,
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+    {
+        self.inner.writer.submit(unit).await
+    }
+}
+
+async fn connect(
+    options: &AnyConnectOptions,
+    backend: Backend,
+) -> Result<AnyConnection, StoreError> {
+    let mut conn = options.connect().await?;
+    if backend == Backend::Sqlite {
+        conn.execute(SQLITE_PRAGMAS).await?;
+    }
+    Ok(conn)
+}
+
+/// Milliseconds since the Unix epoch: the one time representation in storage.
+pub type Millis = i64;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_pick_the_backend_and_hide_passwords() {
+        assert_eq!(
+            Backend::from_url("sqlite://x.db").ok(),
+            Some(Backend::Sqlite)
+        );
+        assert_eq!(
+            Backend::from_url("postgres://u@h/db").ok(),
+            Some(Backend::Postgres)
+        );
+        assert!(Backend::from_url("mysql://u:secret@h/db").is_err());
+        assert_eq!(
+            redact_url("postgres://u:secret@h/db"),
+            "postgres://u:***@h/db"
+        );
+        assert_eq!(redact_url("postgres://u@h/db"), "postgres://u@h/db");
+    }
+}

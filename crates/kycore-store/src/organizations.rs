@@ -1,0 +1,48 @@
+//! Organizations (tenants).
+
+use sqlx::{Any, Executor, FromRow};
+
+use crate::{Millis, StoreError};
+
+#[derive(Clone, Debug, FromRow)]
+pub struct OrganizationRecord {
+    pub id: String,
+    pub name: String,
+    pub created_at: Millis,
+}
+
+pub async fn insert<'e>(
+    db: impl Executor<'e, Database = Any>,
+    org: &OrganizationRecord,
+) -> Result<(), StoreError> {
+    sqlx::query("INSERT INTO organizations (id, name, created_at) VALUES ($1, $2, $3)")
+        .bind(&org.id)
+        .bind(&org.name)
+        .bind(org.created_at)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// The oldest organization: the one `kycore init` created for a single-tenant deployment.
+pub async fn first<'e>(
+    db: impl Executor<'e, Database = Any>,
+) -> Result<Option<OrganizationRecord>, StoreError> {
+    Ok(sqlx::query_as(
+        "SELECT id, name, created_at FROM organizations ORDER BY created_at, id LIMIT 1",
+    )
+    .fetch_optional(db)
+    .await?)
+}
+
+pub async fn get<'e>(
+    db: impl Executor<'e, Database = Any>,
+    id: &str,
+) -> Result<Option<OrganizationRecord>, StoreError> {
+    Ok(
+        sqlx::query_as("SELECT id, name, created_at FROM organizations WHERE id = $1")
+            .bind(id)
+            .fetch_optional(db)
+            .await?,
+    )
+}

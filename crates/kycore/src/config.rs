@@ -1,0 +1,118 @@
+//! Configuration: flags win over `KYCORE_*` environment variables (clap reads both), which
+//! win over `kycore.toml`, which wins over the defaults.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use serde::Deserialize;
+
+pub const DEFAULT_DATA_DIR: &str = "./kycore-data";
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+pub const DEFAULT_CONFIG_FILE: &str = "kycore.toml";
+
+/// What may be set in `kycore.toml`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    pub data_dir: Option<PathBuf>,
+    pub listen: Option<String>,
+    pub database_url: Option<String>,
+    pub public_url: Option<String>,
+}
+
+impl FileConfig {
+    /// Reads the file if it exists; an explicitly named file must exist.
+    pub fn load(path: Option<&Path>) -> anyhow::Result<Self> {
+        let (path, required) = match path {
+            Some(p) => (p.to_path_buf(), true),
+            None => (PathBuf::from(DEFAULT_CONFIG_FILE), false),
+        };
+        let text = match std::fs::read_to_string(&path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !required => {
+                return Ok(Self::default());
+            }
+            Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
+        };
+        toml::from_str(&text)
+            .with_context(|| format!("invalid configuration in {}", path.display()))
+    }
+}
+
+/// Where kycore keeps its state.
+#[derive(Debug, Clone)]
+pub struct Storage {
+    pub data_dir: PathBuf,
+    pub database_url: String,
+}
+
+impl Storage {
+    pub fn resolve(
+        data_dir: Option<PathBuf>,
+        database_url: Option<String>,
+        file: &FileConfig,
+    ) -> Self {
+        let data_dir = data_dir
+            .or_else(|| file.data_dir.clone())
+            .unwrap_or_else(|| PathBuf::from(DEFAULT_DATA_DIR));
+        let database_url = database_url
+            .or_else(|| file.database_url.clone())
+            .unwrap_or_else(|| {
+                format!("sqlite://{}?mode=rwc", data_dir.join("kycore.db").display())
+            });
+        Storage {
+            data_dir,
+            database_url,
+        }
+    }
+}
+
+pub fn resolve_listen(flag: Option<String>, file: &FileConfig) -> anyhow::Result<SocketAddr> {
+    let raw = flag
+        .or_else(|| file.listen.clone())
+        .unwrap_or_else(|| DEFAULT_LISTEN.to_owned());
+    raw.parse()
+        .with_context(|| format!("`{raw}` is not an address to listen on (e.g. 127.0.0.1:8080)"))
+}
+
+pub fn resolve_public_url(
+    flag: Option<String>,
+    file: &FileConfig,
+    listen: SocketAddr,
+) -> anyhow::Result<String> {
+    let url = flag
+        .or_else(|| file.public_url.clone())
+        .unwrap_or_else(|| format!("http://{listen}"));
+    if !(url.starts_with("http://") || url.starts_with("https://")) {
+        bail!("the public URL must start with http:// or https:// (got `{url}`)");
+    }
+    Ok(url.trim_end_matches('/').to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_win_over_the_file_which_wins_over_defaults() {
+        let file: FileConfig =
+            toml::from_str("data_dir = \"/srv/k\"\nlisten = \"0.0.0.0:9000\"").unwrap();
+        let storage = Storage::resolve(None, None, &file);
+        assert_eq!(storage.data_dir, PathBuf::from("/srv/k"));
+        assert_eq!(storage.database_url, "sqlite:///srv/k/kycore.db?mode=rwc");
+        let storage = Storage::resolve(Some("/x".into()), Some("postgres://db".into()), &file);
+        assert_eq!(
+            (storage.data_dir, storage.database_url.as_str()),
+            (PathBuf::from("/x"), "postgres://db")
+        );
+        let listen = resolve_listen(None, &file).unwrap();
+        assert_eq!(listen.port(), 9000);
+        assert_eq!(
+            resolve_public_url(None, &FileConfig::default(), listen).unwrap(),
+            "http://0.0.0.0:9000"
+        );
+        assert!(resolve_public_url(Some("ftp://x".into()), &file, listen).is_err());
+        assert!(toml::from_str::<FileConfig>("unknown = 1").is_err());
+    }
+}
