@@ -1,0 +1,600 @@
+//! Quality evaluation. Builds a labelled set of query/list-entry pairs from
+//! the loaded lists themselves, deterministically from a seed: true variants
+//! (exact, typos, reorderings, aliases, dropped middle names, Cyrillic
+//! re-spellings, original-script names, case/punctuation noise) and hard
+//! negatives (same name with a contradicting birth year, same surname with
+//! another given name, only the common words of a longer name), plus
+//! synthetic names that are not listed, for the false-positive rate. Then it
+//! runs the screener and reports precision, recall, F1, FPR and a score
+//! calibration table at `DEFAULT_THRESHOLD`.
+
+use std::fmt;
+use std::path::Path;
+
+use crate::lists::{ListError, eu_uk_combined_csv, ofac_csv, un_xml};
+use crate::model::{Entity, EntityType, LoadedList, NameKind, NameQuality, PartialDate};
+use crate::normalize;
+use crate::screener::{DEFAULT_THRESHOLD, MAX_LIMIT, Query, Screener};
+
+/// Loads the reference corpus from the shared watchlist directory: OFAC SDN
+/// (2024-05-03), OFAC Consolidated (2025-12), UN (2026-02-27) and the
+/// combined EU/UK CSV (EU and UK rows, or every row with `all_combined`).
+pub fn reference_lists(
+    watchlists: &Path,
+    all_combined: bool,
+) -> Result<Vec<LoadedList>, ListError> {
+    let sdn_dir = watchlists.join("us_ofac_sdn/2024-05-03_git-scrape");
+    let cons_dir = watchlists.join("us_ofac_non_sdn/2025-12_csv");
+    let sdn = ofac_csv::OfacPaths::in_dir(&sdn_dir, ofac_csv::OfacFlavor::Sdn);
+    let cons = ofac_csv::OfacPaths::in_dir(&cons_dir, ofac_csv::OfacFlavor::Consolidated);
+    let combined = watchlists
+        .join("combined_fca_sanctiontoolkit/2022-05-05/combined_sanction_lists_20220505_main.csv");
+    Ok(vec![
+        ofac_csv::load(&sdn, "us_ofac_sdn", Some("2024-05-03".to_owned()))?,
+        ofac_csv::load(&cons, "us_ofac_cons", Some("2025-12".to_owned()))?,
+        un_xml::load(
+            &watchlists.join("un_sc/2026-02-27/UN_consolidated.xml"),
+            "un_sc",
+        )?,
+        eu_uk_combined_csv::load(&combined, "eu_uk_combined", |list| {
+            all_combined || list == "EU" || list.starts_with("UK")
+        })?,
+    ])
+}
+
+/// What a labelled case tests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Category {
+    Exact,
+    Typo,
+    Reordered,
+    Alias,
+    MissingMiddleName,
+    Cyrillic,
+    OriginalScript,
+    CasePunctuation,
+    ContradictingDob,
+    OtherGivenName,
+    CommonWordsOnly,
+    /// A name that is on no list: any hit is a false positive.
+    Unlisted,
+}
+
+impl Category {
+    pub fn is_positive(self) -> bool {
+        matches!(
+            self,
+            Self::Exact
+                | Self::Typo
+                | Self::Reordered
+                | Self::Alias
+                | Self::MissingMiddleName
+                | Self::Cyrillic
+                | Self::OriginalScript
+                | Self::CasePunctuation
+        )
+    }
+}
+
+/// One labelled query: for listed categories, paired with one entry.
+#[derive(Debug, Clone)]
+pub struct Case {
+    pub category: Category,
+    pub query: Query,
+    /// `(list id, entity id)` of the paired entry; `None` for `Unlisted`.
+    pub target: Option<(String, String)>,
+}
+
+/// A small deterministic generator (SplitMix64), so the set is stable.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        if n == 0 {
+            0
+        } else {
+            (self.next() % n as u64) as usize
+        }
+    }
+
+    fn pick<'a, T>(&mut self, items: &'a [T]) -> Option<&'a T> {
+        items.get(self.below(items.len()))
+    }
+}
+
+/// Builds about `per_category` cases of each category.
+pub fn generate(lists: &[LoadedList], per_category: usize, seed: u64) -> Vec<Case> {
+    let mut rng = Rng(seed);
+    let pool: Vec<(&str, &Entity)> = lists
+        .iter()
+        .flat_map(|l| {
+            l.entities
+                .iter()
+                .map(move |e| (l.source.list_id.as_str(), e))
+        })
+        .filter(|(_, e)| e.names.first().is_some_and(|n| words(&n.full).len() >= 2))
+        .collect();
+    let given_names: Vec<String> = pool
+        .iter()
+        .filter(|(_, e)| e.entity_type == EntityType::Person)
+        .filter_map(|(_, e)| words(e.primary_name()).last().map(|w| w.to_string()))
+        .collect();
+    let mut cases = Vec::new();
+    for category in ALL_LISTED {
+        let mut made = 0;
+        for _ in 0..per_category * 40 {
+            if made == per_category {
+                break;
+            }
+            let Some(&(list, entity)) = rng.pick(&pool) else {
+                break;
+            };
+            let Some(query) = variant(category, entity, &given_names, &mut rng) else {
+                continue;
+            };
+            let target = Some((list.to_owned(), entity.id.clone()));
+            cases.push(Case {
+                category,
+                query,
+                target,
+            });
+            made += 1;
+        }
+    }
+    cases.extend((0..per_category * 2).map(|_| unlisted(&mut rng)));
+    cases
+}
+
+const ALL_LISTED: [Category; 11] = [
+    Category::Exact,
+    Category::Typo,
+    Category::Reordered,
+    Category::Alias,
+    Category::MissingMiddleName,
+    Category::Cyrillic,
+    Category::OriginalScript,
+    Category::CasePunctuation,
+    Category::ContradictingDob,
+    Category::OtherGivenName,
+    Category::CommonWordsOnly,
+];
+
+/// Words of a listed name in reading order (`SURNAME, Given` → `Given SURNAME`).
+fn words(name: &str) -> Vec<&str> {
+    let reordered: Vec<&str> = match name.split_once(", ") {
+        Some((surname, given)) if !given.contains(',') => given
+            .split_whitespace()
+            .chain(surname.split_whitespace())
+            .collect(),
+        _ => name.split_whitespace().collect(),
+    };
+    reordered
+}
+
+fn variant(category: Category, entity: &Entity, given: &[String], rng: &mut Rng) -> Option<Query> {
+    let primary = words(entity.primary_name());
+    let person = entity.entity_type == EntityType::Person;
+    let name = match category {
+        Category::Exact => primary.join(" "),
+        Category::Typo => typo(&primary, rng)?,
+        Category::Reordered => reorder(&primary, rng)?,
+        Category::Alias => alias(entity, rng)?,
+        Category::MissingMiddleName if person && primary.len() >= 3 => {
+            let drop = 1 + rng.below(primary.len() - 2);
+            let kept: Vec<&str> = primary
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| *i != drop)
+                .map(|(_, w)| *w)
+                .collect();
+            kept.join(" ")
+        }
+        Category::Cyrillic if person => to_cyrillic(&primary.join(" ")),
+        Category::OriginalScript => entity
+            .names
+            .iter()
+            .find(|n| n.kind == NameKind::OriginalScript)?
+            .full
+            .clone(),
+        Category::CasePunctuation => punctuation_noise(entity.primary_name()),
+        Category::ContradictingDob if person => return contradicting_dob(entity, &primary, rng),
+        Category::OtherGivenName if person && primary.len() >= 2 => {
+            other_given(&primary, given, rng)?
+        }
+        Category::CommonWordsOnly => common_words_only(&primary)?,
+        _ => return None,
+    };
+    Some(Query::name(name))
+}
+
+fn typo(words: &[&str], rng: &mut Rng) -> Option<String> {
+    let long: Vec<usize> = (0..words.len())
+        .filter(|&i| words[i].chars().count() >= 5)
+        .collect();
+    let &at = rng.pick(&long)?;
+    let mut chars: Vec<char> = words[at].chars().collect();
+    let pos = 1 + rng.below(chars.len() - 2);
+    match rng.below(4) {
+        0 => chars[pos] = char::from(b'a' + rng.below(26) as u8),
+        1 => {
+            chars.remove(pos);
+        }
+        2 => chars.insert(pos, char::from(b'a' + rng.below(26) as u8)),
+        _ => chars.swap(pos, pos + 1),
+    }
+    let mut out: Vec<String> = words.iter().map(|w| w.to_string()).collect();
+    out[at] = chars.into_iter().collect();
+    Some(out.join(" "))
+}
+
+fn reorder(words: &[&str], rng: &mut Rng) -> Option<String> {
+    let mut out: Vec<&str> = words.to_vec();
+    out.rotate_left(1 + rng.below(words.len().max(2) - 1));
+    (out != words).then(|| out.join(" "))
+}
+
+fn alias(entity: &Entity, rng: &mut Rng) -> Option<String> {
+    let aliases: Vec<&str> = entity
+        .names
+        .iter()
+        .filter(|n| n.kind != NameKind::Primary && n.kind != NameKind::OriginalScript)
+        .filter(|n| n.quality == NameQuality::Strong && words(&n.full).len() >= 2)
+        .map(|n| n.full.as_str())
+        .collect();
+    rng.pick(&aliases).map(|a| (*a).to_owned())
+}
+
+fn punctuation_noise(name: &str) -> String {
+    name.to_lowercase()
+        .replace([',', '.'], "")
+        .replace('-', " ")
+}
+
+fn contradicting_dob(entity: &Entity, words: &[&str], rng: &mut Rng) -> Option<Query> {
+    let dob = entity.birth_dates.first()?;
+    let shift = 5 + rng.below(15) as u16;
+    let year = if dob.year > 1950 {
+        dob.year - shift
+    } else {
+        dob.year + shift
+    };
+    if entity
+        .birth_dates
+        .iter()
+        .any(|d| d.year.abs_diff(year) <= 1)
+    {
+        return None;
+    }
+    Some(Query {
+        date_of_birth: Some(PartialDate {
+            year,
+            month: dob.month,
+            day: dob.day,
+        }),
+        ..Query::name(words.join(" "))
+    })
+}
+
+fn other_given(words: &[&str], given: &[String], rng: &mut Rng) -> Option<String> {
+    let replacement = rng.pick(given)?;
+    let fold = normalize::fold;
+    if fold(replacement) == fold(words[0])
+        || normalize::skeleton(&fold(replacement)) == normalize::skeleton(&fold(words[0]))
+    {
+        return None;
+    }
+    let mut out: Vec<&str> = words.to_vec();
+    out[0] = replacement;
+    Some(out.join(" "))
+}
+
+fn common_words_only(words: &[&str]) -> Option<String> {
+    let common: Vec<&str> = words
+        .iter()
+        .copied()
+        .filter(|w| normalize::is_common_name(&normalize::fold(w)))
+        .collect();
+    (common.len() >= 2 && common.len() < words.len()).then(|| common.join(" "))
+}
+
+/// Re-spells a Latin name in Cyrillic the way Russian-language sources do.
+fn to_cyrillic(name: &str) -> String {
+    const DIGRAPHS: [(&str, &str); 9] = [
+        ("shch", "щ"),
+        ("kh", "х"),
+        ("zh", "ж"),
+        ("ch", "ч"),
+        ("sh", "ш"),
+        ("ts", "ц"),
+        ("yu", "ю"),
+        ("ya", "я"),
+        ("yo", "ё"),
+    ];
+    const LATIN: &str = "abcdefghijklmnopqrstuvwxyz";
+    const CYRILLIC: [&str; 26] = [
+        "а", "б", "к", "д", "е", "ф", "г", "х", "и", "дж", "к", "л", "м", "н", "о", "п", "к", "р",
+        "с", "т", "у", "в", "в", "кс", "й", "з",
+    ];
+    let lower = name.to_lowercase();
+    let mut out = String::new();
+    let mut rest = lower.as_str();
+    while let Some(c) = rest.chars().next() {
+        if let Some((latin, cyr)) = DIGRAPHS.iter().find(|(l, _)| rest.starts_with(l)) {
+            out.push_str(cyr);
+            rest = &rest[latin.len()..];
+            continue;
+        }
+        match LATIN.find(c) {
+            Some(i) => out.push_str(CYRILLIC[i]),
+            None => out.push(c),
+        }
+        rest = &rest[c.len_utf8()..];
+    }
+    out
+}
+
+const FIRST_NAMES: [&str; 24] = [
+    "Emily",
+    "Lukas",
+    "Sophie",
+    "Mateo",
+    "Aiko",
+    "Priya",
+    "Oliver",
+    "Chloe",
+    "Henrik",
+    "Ingrid",
+    "Tomasz",
+    "Agnieszka",
+    "Rafael",
+    "Beatriz",
+    "Kwame",
+    "Amara",
+    "Nikolai",
+    "Svetlana",
+    "Yusuf",
+    "Leila",
+    "Hiroshi",
+    "Mei",
+    "Diego",
+    "Camille",
+];
+const LAST_NAMES: [&str; 24] = [
+    "Thornbury",
+    "Vasquez",
+    "Lindqvist",
+    "Okafor",
+    "Kowalczyk",
+    "Delacroix",
+    "Haverford",
+    "Moreau",
+    "Brennan",
+    "Castellano",
+    "Nakamura",
+    "Pellegrini",
+    "Johansson",
+    "Abernathy",
+    "Fitzgerald",
+    "Oyelaran",
+    "Marchetti",
+    "Van der Berg",
+    "Kristiansen",
+    "Whitfield",
+    "Sorensen",
+    "Hargreaves",
+    "Lefebvre",
+    "Dubois",
+];
+
+fn unlisted(rng: &mut Rng) -> Case {
+    let first = FIRST_NAMES[rng.below(FIRST_NAMES.len())];
+    let last = LAST_NAMES[rng.below(LAST_NAMES.len())];
+    Case {
+        category: Category::Unlisted,
+        query: Query::name(format!("{first} {last}")),
+        target: None,
+    }
+}
+
+/// Counts for one category.
+#[derive(Debug, Clone, Default)]
+pub struct Tally {
+    pub cases: usize,
+    /// Positives found / negatives (wrongly) matched / unlisted with any hit.
+    pub flagged: usize,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Report {
+    pub threshold: f64,
+    pub true_positives: usize,
+    pub false_negatives: usize,
+    pub false_positives: usize,
+    pub true_negatives: usize,
+    pub unlisted_queries: usize,
+    pub unlisted_with_hits: usize,
+    pub per_category: Vec<(Category, Tally)>,
+    /// Per score decile of labelled pairs: (pairs, true pairs).
+    pub calibration: [(usize, usize); 10],
+}
+
+impl Report {
+    pub fn precision(&self) -> f64 {
+        ratio(
+            self.true_positives,
+            self.true_positives + self.false_positives,
+        )
+    }
+    pub fn recall(&self) -> f64 {
+        ratio(
+            self.true_positives,
+            self.true_positives + self.false_negatives,
+        )
+    }
+    pub fn f1(&self) -> f64 {
+        let (p, r) = (self.precision(), self.recall());
+        if p + r == 0.0 {
+            0.0
+        } else {
+            2.0 * p * r / (p + r)
+        }
+    }
+    /// Share of unlisted names that produced at least one hit.
+    pub fn false_positive_rate(&self) -> f64 {
+        ratio(self.unlisted_with_hits, self.unlisted_queries)
+    }
+}
+
+fn ratio(a: usize, b: usize) -> f64 {
+    if b == 0 { 0.0 } else { a as f64 / b as f64 }
+}
+
+/// Runs every case and tallies the outcome at `DEFAULT_THRESHOLD`.
+pub fn evaluate(screener: &Screener, cases: &[Case]) -> Report {
+    let mut report = Report {
+        threshold: DEFAULT_THRESHOLD,
+        ..Report::default()
+    };
+    for case in cases {
+        let flagged = match &case.target {
+            Some(target) => record_pair(screener, case, target, &mut report),
+            None => record_unlisted(screener, case, &mut report),
+        };
+        tally(&mut report, case.category, flagged);
+    }
+    report
+}
+
+fn record_pair(
+    screener: &Screener,
+    case: &Case,
+    target: &(String, String),
+    report: &mut Report,
+) -> bool {
+    let query = Query {
+        threshold: Some(0.0),
+        limit: Some(MAX_LIMIT),
+        lists: Some(vec![target.0.clone()]),
+        ..case.query.clone()
+    };
+    let score = screener
+        .search(&query)
+        .ok()
+        .and_then(|hits| {
+            hits.into_iter()
+                .find(|h| h.entity_id == target.1)
+                .map(|h| h.score)
+        })
+        .unwrap_or(0.0);
+    let flagged = score >= DEFAULT_THRESHOLD;
+    let positive = case.category.is_positive();
+    match (positive, flagged) {
+        (true, true) => report.true_positives += 1,
+        (true, false) => report.false_negatives += 1,
+        (false, true) => report.false_positives += 1,
+        (false, false) => report.true_negatives += 1,
+    }
+    let decile = ((score * 10.0) as usize).min(9);
+    report.calibration[decile].0 += 1;
+    report.calibration[decile].1 += usize::from(positive);
+    flagged
+}
+
+fn record_unlisted(screener: &Screener, case: &Case, report: &mut Report) -> bool {
+    let flagged = screener
+        .search(&case.query)
+        .is_ok_and(|hits| !hits.is_empty());
+    report.unlisted_queries += 1;
+    report.unlisted_with_hits += usize::from(flagged);
+    flagged
+}
+
+fn tally(report: &mut Report, category: Category, flagged: bool) {
+    let slot = match report.per_category.iter().position(|(c, _)| *c == category) {
+        Some(i) => i,
+        None => {
+            report.per_category.push((category, Tally::default()));
+            report.per_category.len() - 1
+        }
+    };
+    let entry = &mut report.per_category[slot].1;
+    entry.cases += 1;
+    entry.flagged += usize::from(flagged);
+}
+
+impl fmt::Display for Report {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "threshold {:.2}", self.threshold)?;
+        writeln!(
+            f,
+            "pairs: TP {} FN {} FP {} TN {}",
+            self.true_positives, self.false_negatives, self.false_positives, self.true_negatives
+        )?;
+        writeln!(
+            f,
+            "precision {:.3}  recall {:.3}  F1 {:.3}  unlisted-name FPR {:.3} ({} of {})",
+            self.precision(),
+            self.recall(),
+            self.f1(),
+            self.false_positive_rate(),
+            self.unlisted_with_hits,
+            self.unlisted_queries
+        )?;
+        writeln!(f, "per category (flagged / cases):")?;
+        for (category, tally) in &self.per_category {
+            let label = if category.is_positive() {
+                "found"
+            } else {
+                "matched"
+            };
+            writeln!(
+                f,
+                "  {category:?}: {label} {} / {}",
+                tally.flagged, tally.cases
+            )?;
+        }
+        writeln!(f, "calibration (score decile: true pairs / pairs):")?;
+        for (i, (pairs, positives)) in self.calibration.iter().enumerate() {
+            if *pairs > 0 {
+                let share = ratio(*positives, *pairs);
+                writeln!(
+                    f,
+                    "  {:.1}-{:.1}: {positives} / {pairs} ({share:.2})",
+                    i as f64 / 10.0,
+                    (i + 1) as f64 / 10.0
+                )?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generator_helpers() {
+        assert_eq!(
+            words("MADURO MOROS, Nicolas"),
+            vec!["Nicolas", "MADURO", "MOROS"]
+        );
+        assert_eq!(to_cyrillic("Putin"), "путин");
+        assert_eq!(
+            normalize::fold(&to_cyrillic("Vladimir Putin")),
+            "vladimir putin"
+        );
+        let mut rng = Rng(7);
+        let a: Vec<u64> = (0..3).map(|_| rng.next()).collect();
+        let mut rng = Rng(7);
+        assert_eq!(a, (0..3).map(|_| rng.next()).collect::<Vec<_>>());
+    }
+}

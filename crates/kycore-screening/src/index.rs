@@ -1,0 +1,657 @@
+//! The in-memory candidate index (stage 1). It owns the token vocabulary with
+//! IDF weights, entity postings per token, and three hashed side tables that
+//! keep recall without scanning: deletion variants (typos up to two edits),
+//! consonant skeletons (spelling/transliteration variants) and joined adjacent
+//! token pairs (split/joined words). Query terms are expanded against it into
+//! `TermMatch`es, which both the candidate search and the scorer reuse.
+
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+
+use crate::model::Entity;
+use crate::normalize::{self, Token, TokenClass};
+
+/// Longest name (in tokens) indexed or queried; longer inputs are truncated
+/// on the list side and rejected on the query side.
+pub const MAX_TOKENS: usize = 24;
+/// Tokens are capped so a pathological word cannot blow up delete generation.
+const MAX_TOKEN_LEN: usize = 40;
+/// Words up to this length get two-edit deletion variants.
+const MAX_D2_LEN: usize = 16;
+/// Weak words weigh this fraction of their IDF.
+const WEAK_FACTOR: f32 = 0.25;
+/// IDF ceiling for globally common personal names.
+const COMMON_NAME_IDF: f32 = 2.5;
+/// Weight of an initial: it confirms little and contradicts little.
+const INITIAL_WEIGHT: f32 = 0.5;
+
+/// A 64-bit FNV-1a hash over the bytes of `word`, skipping up to two
+/// positions, so deletion variants are hashed without being allocated.
+fn hash_skipping(word: &[u8], skip_a: usize, skip_b: usize) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for (i, &b) in word.iter().enumerate() {
+        if i != skip_a && i != skip_b {
+            hash ^= u64::from(b);
+            hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+    hash
+}
+
+fn hash_str(word: &str) -> u64 {
+    hash_skipping(word.as_bytes(), usize::MAX, usize::MAX)
+}
+
+/// Budget of edits allowed between two words, from the shorter length:
+/// short words must match exactly, long ones tolerate more typos.
+pub fn edit_budget(shorter_len: usize) -> usize {
+    match shorter_len {
+        0..=3 => 0,
+        4..=5 => 1,
+        6..=9 => 2,
+        _ => 3,
+    }
+}
+
+/// Calls `f` with the hash of the word and of each of its deletion variants
+/// within the budget the word's own length allows.
+fn for_each_variant(word: &str, mut f: impl FnMut(u64)) {
+    let bytes = word.as_bytes();
+    f(hash_skipping(bytes, usize::MAX, usize::MAX));
+    if bytes.len() < 4 {
+        return;
+    }
+    for i in 0..bytes.len() {
+        f(hash_skipping(bytes, i, usize::MAX));
+        if bytes.len() >= 6 && bytes.len() <= MAX_D2_LEN {
+            for j in i + 1..bytes.len() {
+                f(hash_skipping(bytes, i, j));
+            }
+        }
+    }
+}
+
+/// A hasher for keys that already are well-mixed 64-bit hashes.
+#[derive(Default)]
+struct PassThrough(u64);
+
+impl Hasher for PassThrough {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
+type PassThroughMap<V> = HashMap<u64, V, BuildHasherDefault<PassThrough>>;
+
+/// A compact multimap from a 64-bit key hash to a list of ids. Hash
+/// collisions only add candidates, which later verification removes.
+#[derive(Default)]
+struct HashedPostings {
+    ranges: PassThroughMap<(u32, u32)>,
+    ids: Vec<u32>,
+}
+
+impl HashedPostings {
+    fn build(mut pairs: Vec<(u64, u32)>) -> Self {
+        pairs.sort_unstable();
+        pairs.dedup();
+        let mut ranges = PassThroughMap::default();
+        ranges.reserve(pairs.len() / 2);
+        let mut ids = Vec::with_capacity(pairs.len());
+        let mut start = 0;
+        while start < pairs.len() {
+            let key = pairs[start].0;
+            let end = start + pairs[start..].partition_point(|p| p.0 == key);
+            let from = ids.len() as u32;
+            ids.extend(pairs[start..end].iter().map(|p| p.1));
+            ranges.insert(key, (from, ids.len() as u32));
+            start = end;
+        }
+        ids.shrink_to_fit();
+        Self { ranges, ids }
+    }
+
+    fn get(&self, key: u64) -> &[u32] {
+        self.ranges
+            .get(&key)
+            .and_then(|&(from, to)| self.ids.get(from as usize..to as usize))
+            .unwrap_or(&[])
+    }
+
+    fn approx_bytes(&self) -> usize {
+        self.ranges.capacity() * 17 + self.ids.capacity() * 4
+    }
+}
+
+/// One indexed name: token ids into the vocabulary.
+pub struct IndexedName {
+    pub tokens: Box<[u32]>,
+}
+
+/// How a query term was related to a vocabulary word.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MatchHow {
+    Exact,
+    Edits(u8),
+    Phonetic,
+    /// Two adjacent query terms written as one listed word.
+    Joined,
+}
+
+/// A query term (or pair of adjacent terms) related to a vocabulary word.
+#[derive(Debug, Clone, Copy)]
+pub struct TermMatch {
+    pub vocab: u32,
+    /// First query term covered.
+    pub term: u8,
+    /// Number of query terms covered (1, or 2 for joined words).
+    pub span: u8,
+    pub sim: f32,
+    pub how: MatchHow,
+}
+
+/// A query token with its weight, prepared once per search.
+#[derive(Debug, Clone)]
+pub struct QueryTerm {
+    pub token: Token,
+    pub weight: f32,
+}
+
+pub struct Index {
+    vocab_ids: HashMap<Box<str>, u32>,
+    words: Vec<Box<str>>,
+    classes: Vec<TokenClass>,
+    idfs: Vec<f32>,
+    weights: Vec<f32>,
+    postings: Vec<Vec<u32>>,
+    variants: HashedPostings,
+    skeletons: HashedPostings,
+    joined: HashedPostings,
+    /// Per entity, the range of its names in `names`.
+    entity_names: Vec<(u32, u32)>,
+    names: Vec<IndexedName>,
+    unknown_weight: f32,
+}
+
+impl Index {
+    pub fn build(entities: &[Entity]) -> Self {
+        let mut builder = Builder::default();
+        for (e, entity) in entities.iter().enumerate() {
+            let from = builder.names.len() as u32;
+            for name in &entity.names {
+                builder.add_name(e as u32, &name.full);
+            }
+            builder
+                .entity_names
+                .push((from, builder.names.len() as u32));
+        }
+        builder.finish(entities.len())
+    }
+
+    pub fn names_of(&self, entity: u32) -> &[IndexedName] {
+        self.entity_names
+            .get(entity as usize)
+            .and_then(|&(from, to)| self.names.get(from as usize..to as usize))
+            .unwrap_or(&[])
+    }
+
+    pub fn word(&self, vocab: u32) -> &str {
+        self.words.get(vocab as usize).map_or("", |w| w)
+    }
+
+    pub fn class(&self, vocab: u32) -> TokenClass {
+        self.classes
+            .get(vocab as usize)
+            .copied()
+            .unwrap_or(TokenClass::Word)
+    }
+
+    pub fn weight(&self, vocab: u32) -> f32 {
+        self.weights.get(vocab as usize).copied().unwrap_or(0.0)
+    }
+
+    /// The list IDF of a word; words the lists never use count as rare.
+    pub fn idf_of(&self, word: &str) -> f32 {
+        self.vocab_ids
+            .get(word)
+            .and_then(|&v| self.idfs.get(v as usize).copied())
+            .unwrap_or(self.unknown_weight)
+    }
+
+    /// Replaces this index's weights by those of a reference corpus, so a
+    /// tiny index built for one name pair still knows which words are common.
+    pub fn reweigh(&mut self, reference: &Index) {
+        self.idfs = self.words.iter().map(|w| reference.idf_of(w)).collect();
+        self.weights = weigh_all(&self.words, &self.classes, &self.idfs);
+        self.unknown_weight = reference.unknown_weight;
+    }
+
+    /// Rough heap bytes held by the index (not by the entities).
+    pub fn approx_bytes(&self) -> usize {
+        let words: usize = self.words.iter().map(|w| w.len() + 16).sum();
+        let postings: usize = self.postings.iter().map(|p| p.capacity() * 4 + 24).sum();
+        let names: usize = self.names.iter().map(|n| n.tokens.len() * 4 + 16).sum();
+        words * 2
+            + self.vocab_ids.capacity() * 24
+            + postings
+            + names
+            + self.entity_names.len() * 8
+            + self.variants.approx_bytes()
+            + self.skeletons.approx_bytes()
+            + self.joined.approx_bytes()
+    }
+
+    /// Prepares query tokens: relates every term (and adjacent pair) to
+    /// vocabulary words, then weighs each term with the list IDF of the word
+    /// it matched best, so a typo weighs what the intended word weighs.
+    /// Matches are sorted by vocabulary id for lookups by the scorer.
+    pub fn prepare(&self, tokens: Vec<Token>) -> (Vec<QueryTerm>, Vec<TermMatch>) {
+        let mut terms: Vec<QueryTerm> = tokens
+            .into_iter()
+            .map(|token| QueryTerm { token, weight: 0.0 })
+            .collect();
+        let mut matches = self.expand(&terms);
+        for (i, term) in terms.iter_mut().enumerate() {
+            let best = matches
+                .iter()
+                .filter(|m| usize::from(m.term) == i && m.span == 1)
+                .max_by(|a, b| a.sim.total_cmp(&b.sim));
+            let idf = match best {
+                Some(m) => self
+                    .idfs
+                    .get(m.vocab as usize)
+                    .copied()
+                    .unwrap_or(self.unknown_weight),
+                None => self.idf_of(&term.token.text),
+            };
+            term.weight = class_weight(&term.token, idf);
+        }
+        matches.sort_unstable_by(|a, b| a.vocab.cmp(&b.vocab).then(b.sim.total_cmp(&a.sim)));
+        (terms, matches)
+    }
+
+    fn expand(&self, terms: &[QueryTerm]) -> Vec<TermMatch> {
+        let mut out = Vec::new();
+        for (i, term) in terms.iter().enumerate() {
+            let at = i as u8;
+            match term.token.class {
+                TokenClass::Initial => {}
+                TokenClass::Number => self.push_exact(&term.token.text, at, 1, &mut out),
+                TokenClass::Word | TokenClass::Weak => {
+                    self.push_fuzzy(&term.token.text, at, &mut out)
+                }
+            }
+            if let Some(next) = terms.get(i + 1) {
+                self.push_joined(term, next, at, &mut out);
+            }
+        }
+        out
+    }
+
+    fn push_exact(&self, text: &str, term: u8, span: u8, out: &mut Vec<TermMatch>) {
+        if let Some(&vocab) = self.vocab_ids.get(text) {
+            let how = if span == 1 {
+                MatchHow::Exact
+            } else {
+                MatchHow::Joined
+            };
+            out.push(TermMatch {
+                vocab,
+                term,
+                span,
+                sim: 1.0,
+                how,
+            });
+        }
+    }
+
+    fn push_fuzzy(&self, text: &str, term: u8, out: &mut Vec<TermMatch>) {
+        let start = out.len();
+        let mut found: Vec<u32> = Vec::new();
+        for_each_variant(text, |hash| {
+            found.extend_from_slice(self.variants.get(hash))
+        });
+        found.sort_unstable();
+        found.dedup();
+        out.extend(
+            found
+                .into_iter()
+                .filter_map(|vocab| self.verify(text, vocab, term)),
+        );
+        let Some(key) = normalize::skeleton(text) else {
+            return;
+        };
+        for &vocab in self.skeletons.get(hash_str(&key)) {
+            if out[start..].iter().any(|m| m.vocab == vocab) {
+                continue;
+            }
+            if let Some(m) = self.verify_phonetic(text, &key, vocab, term) {
+                out.push(m);
+            }
+        }
+    }
+
+    fn verify(&self, text: &str, vocab: u32, term: u8) -> Option<TermMatch> {
+        let word = self.word(vocab);
+        let budget = edit_budget(text.len().min(word.len()));
+        if self.class(vocab) == TokenClass::Number || text.len().abs_diff(word.len()) > budget {
+            return None;
+        }
+        let edits = strsim::osa_distance(text, word);
+        if edits > budget {
+            return None;
+        }
+        let how = if edits == 0 {
+            MatchHow::Exact
+        } else {
+            MatchHow::Edits(edits as u8)
+        };
+        let sim = edit_similarity(edits, text.len().max(word.len()));
+        Some(TermMatch {
+            vocab,
+            term,
+            span: 1,
+            sim,
+            how,
+        })
+    }
+
+    fn verify_phonetic(&self, text: &str, key: &str, vocab: u32, term: u8) -> Option<TermMatch> {
+        let word = self.word(vocab);
+        let (short, long) = (text.len().min(word.len()), text.len().max(word.len()));
+        let same_key = normalize::skeleton(word).is_some_and(|k| k == key);
+        if !same_key || short < 4 || short * 3 < long * 2 {
+            return None;
+        }
+        Some(TermMatch {
+            vocab,
+            term,
+            span: 1,
+            sim: PHONETIC_SIM,
+            how: MatchHow::Phonetic,
+        })
+    }
+
+    fn push_joined(&self, term: &QueryTerm, next: &QueryTerm, at: u8, out: &mut Vec<TermMatch>) {
+        let joinable = |t: &QueryTerm| matches!(t.token.class, TokenClass::Word | TokenClass::Weak);
+        if joinable(term) && joinable(next) {
+            let joined = format!("{}{}", term.token.text, next.token.text);
+            self.push_exact(&joined, at, 2, out);
+        }
+    }
+
+    /// Stage 1: scores entities by the weight of query terms they contain
+    /// and returns the best `limit` entity ids. `accept` filters entities
+    /// (list selection) before ranking.
+    pub fn candidates(
+        &self,
+        terms: &[QueryTerm],
+        matches: &[TermMatch],
+        limit: usize,
+        accept: impl Fn(u32) -> bool,
+    ) -> Vec<u32> {
+        let mut acc = Accumulator::new(self.entity_names.len(), terms.len());
+        let skip_weak = terms.iter().any(|t| t.token.class != TokenClass::Weak);
+        for m in matches {
+            let first = terms.get(m.term as usize);
+            if skip_weak && first.is_some_and(|t| t.token.class == TokenClass::Weak) {
+                continue;
+            }
+            let weight: f32 = terms
+                .iter()
+                .skip(m.term as usize)
+                .take(m.span as usize)
+                .map(|t| t.weight)
+                .sum();
+            let slot = usize::from(m.term) + if m.span > 1 { terms.len() } else { 0 };
+            let postings = self
+                .postings
+                .get(m.vocab as usize)
+                .map_or(&[][..], Vec::as_slice);
+            acc.add_all(postings, slot, m.sim * weight);
+        }
+        for (i, term) in terms.iter().enumerate() {
+            if term.token.class == TokenClass::Word && term.token.text.len() >= 5 {
+                let hits = self.joined.get(hash_str(&term.token.text));
+                acc.add_all(hits, i, JOINED_SIM * term.weight);
+            }
+        }
+        acc.top(limit, accept)
+    }
+}
+
+/// Similarity of a word pair `edits` apart: a typo costs more in a short word.
+pub fn edit_similarity(edits: usize, longer_len: usize) -> f32 {
+    if longer_len == 0 {
+        return 0.0;
+    }
+    1.0 - 0.8 * edits as f32 / longer_len as f32
+}
+
+/// Similarity credited to words that differ but share a consonant skeleton.
+pub const PHONETIC_SIM: f32 = 0.85;
+/// Similarity credited to one word written as two (or two as one).
+pub const JOINED_SIM: f32 = 0.95;
+
+fn class_weight(token: &Token, idf: f32) -> f32 {
+    match token.class {
+        TokenClass::Initial => INITIAL_WEIGHT,
+        TokenClass::Weak => idf * WEAK_FACTOR,
+        TokenClass::Number => idf.max(4.0),
+        TokenClass::Word if normalize::is_common_name(&token.text) => idf.min(COMMON_NAME_IDF),
+        TokenClass::Word => idf,
+    }
+}
+
+fn weigh_all(words: &[Box<str>], classes: &[TokenClass], idfs: &[f32]) -> Vec<f32> {
+    words
+        .iter()
+        .zip(classes)
+        .zip(idfs)
+        .map(|((word, &class), &idf)| {
+            class_weight(
+                &Token {
+                    text: word.to_string(),
+                    class,
+                },
+                idf,
+            )
+        })
+        .collect()
+}
+
+/// Dense per-entity score accumulator. Each slot (query term) credits an
+/// entity once, with its best match, because matches arrive best-first.
+struct Accumulator {
+    scores: Vec<f32>,
+    credited: Vec<u64>,
+    touched: Vec<u32>,
+    slots: usize,
+}
+
+impl Accumulator {
+    fn new(entities: usize, terms: usize) -> Self {
+        Self {
+            scores: vec![0.0; entities],
+            credited: vec![0; entities],
+            touched: Vec::new(),
+            slots: terms * 2,
+        }
+    }
+
+    fn add_all(&mut self, entities: &[u32], slot: usize, amount: f32) {
+        if slot >= self.slots.min(64) {
+            return;
+        }
+        let bit = 1u64 << slot;
+        for &e in entities {
+            let e = e as usize;
+            let (Some(score), Some(credited)) = (self.scores.get_mut(e), self.credited.get_mut(e))
+            else {
+                continue;
+            };
+            if *credited & bit != 0 {
+                continue;
+            }
+            if *credited == 0 {
+                self.touched.push(e as u32);
+            }
+            *credited |= bit;
+            *score += amount;
+        }
+    }
+
+    fn top(self, limit: usize, accept: impl Fn(u32) -> bool) -> Vec<u32> {
+        let mut ranked: Vec<(f32, u32)> = self
+            .touched
+            .into_iter()
+            .filter(|&e| accept(e))
+            .map(|e| (self.scores[e as usize], e))
+            .collect();
+        if ranked.len() > limit {
+            ranked.select_nth_unstable_by(limit, |a, b| b.0.total_cmp(&a.0));
+            ranked.truncate(limit);
+        }
+        ranked.into_iter().map(|(_, e)| e).collect()
+    }
+}
+
+#[derive(Default)]
+struct Builder {
+    vocab_ids: HashMap<Box<str>, u32>,
+    words: Vec<Box<str>>,
+    classes: Vec<TokenClass>,
+    postings: Vec<Vec<u32>>,
+    joined: Vec<(u64, u32)>,
+    entity_names: Vec<(u32, u32)>,
+    names: Vec<IndexedName>,
+}
+
+impl Builder {
+    fn add_name(&mut self, entity: u32, full: &str) {
+        let tokens: Vec<Token> = normalize::tokenize(full)
+            .into_iter()
+            .filter(|t| t.text.len() <= MAX_TOKEN_LEN)
+            .take(MAX_TOKENS)
+            .collect();
+        // An empty name still gets a slot: names stay aligned with the entity's.
+        let ids: Vec<u32> = tokens.iter().map(|t| self.intern(t, entity)).collect();
+        for pair in tokens.windows(2) {
+            let joined = format!("{}{}", pair[0].text, pair[1].text);
+            self.joined.push((hash_str(&joined), entity));
+        }
+        self.names.push(IndexedName {
+            tokens: ids.into_boxed_slice(),
+        });
+    }
+
+    fn intern(&mut self, token: &Token, entity: u32) -> u32 {
+        let id = match self.vocab_ids.get(token.text.as_str()) {
+            Some(&id) => id,
+            None => {
+                let id = self.words.len() as u32;
+                self.vocab_ids.insert(token.text.as_str().into(), id);
+                self.words.push(token.text.as_str().into());
+                self.classes.push(token.class);
+                self.postings.push(Vec::new());
+                id
+            }
+        };
+        let postings = &mut self.postings[id as usize];
+        if postings.last() != Some(&entity) {
+            postings.push(entity);
+        }
+        id
+    }
+
+    fn finish(self, entity_count: usize) -> Index {
+        let n = entity_count.max(1) as f32;
+        let idfs: Vec<f32> = self
+            .postings
+            .iter()
+            .map(|p| (1.0 + n / p.len().max(1) as f32).ln())
+            .collect();
+        let weights = weigh_all(&self.words, &self.classes, &idfs);
+        let (variants, skeletons) = self.fuzzy_tables();
+        Index {
+            unknown_weight: (1.0 + n).ln(),
+            vocab_ids: self.vocab_ids,
+            words: self.words,
+            classes: self.classes,
+            idfs,
+            weights,
+            postings: self.postings,
+            variants,
+            skeletons,
+            joined: HashedPostings::build(self.joined),
+            entity_names: self.entity_names,
+            names: self.names,
+        }
+    }
+
+    fn fuzzy_tables(&self) -> (HashedPostings, HashedPostings) {
+        let mut variants = Vec::new();
+        let mut skeletons = Vec::new();
+        for (id, (word, class)) in self.words.iter().zip(&self.classes).enumerate() {
+            if !matches!(class, TokenClass::Word | TokenClass::Weak) {
+                continue;
+            }
+            for_each_variant(word, |hash| variants.push((hash, id as u32)));
+            if let Some(key) = normalize::skeleton(word) {
+                skeletons.push((hash_str(&key), id as u32));
+            }
+        }
+        (
+            HashedPostings::build(variants),
+            HashedPostings::build(skeletons),
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{EntityType, NameKind, NameQuality};
+
+    fn entity(id: &str, names: &[&str]) -> Entity {
+        let mut e = Entity::new(id, EntityType::Person);
+        for n in names {
+            e.add_name(n, NameKind::Primary, NameQuality::Strong);
+        }
+        e
+    }
+
+    fn search(index: &Index, query: &str) -> Vec<u32> {
+        let (terms, matches) = index.prepare(normalize::tokenize(query));
+        index.candidates(&terms, &matches, 10, |_| true)
+    }
+
+    #[test]
+    fn finds_typos_joins_and_splits() {
+        let index = Index::build(&[
+            entity("a", &["Vladimir Putin"]),
+            entity("b", &["JSC ARGUMENT"]),
+            entity("c", &["XI Jinping"]),
+            entity("d", &["Kalashnikov Concern"]),
+        ]);
+        assert_eq!(search(&index, "vladimyr puttin"), vec![0]);
+        assert_eq!(search(&index, "jscargument"), vec![1]);
+        assert_eq!(search(&index, "xi jin ping").first(), Some(&2));
+        assert_eq!(search(&index, "kalasnikof"), vec![3]);
+    }
+
+    #[test]
+    fn budget_grows_with_length() {
+        assert_eq!(edit_budget(3), 0);
+        assert_eq!(edit_budget(5), 1);
+        assert_eq!(edit_budget(8), 2);
+    }
+}

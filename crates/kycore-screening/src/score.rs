@@ -1,0 +1,583 @@
+//! Stage 2: the scorer. It aligns query terms one-to-one with the tokens of a
+//! listed name, turns the alignment into a name score, applies the
+//! date-of-birth, country and entity-type qualifiers, and explains the result.
+//!
+//! Name score: `M / (P + 0.8·Uq + k·Uc + 1.5·min(Uq, Uc))` where `M` is the
+//! similarity-weighted weight of aligned tokens, `P` their full weight,
+//! `Uq`/`Uc` the weight of unaligned query/list tokens (`k` is 0.25 when the
+//! list simply has more tokens, 0.6 when both sides have unaligned words: a
+//! conflict, not an omission, which the last term charges again). Weights
+//! are IDF from the loaded lists, so rare tokens dominate.
+//! The score is then damped when the matched evidence is thin (only common
+//! or few words), which is what makes "Mohammed Ali" weigh less than a rare
+//! name.
+
+use serde::Serialize;
+
+use crate::index::{Index, IndexedName, JOINED_SIM, MatchHow, QueryTerm, TermMatch, edit_budget};
+use crate::model::{Entity, EntityType, PartialDate};
+use crate::normalize::TokenClass;
+
+const UNMATCHED_QUERY_PENALTY: f32 = 0.8;
+const UNMATCHED_LIST_PENALTY: f32 = 0.25;
+const CONFLICT_LIST_PENALTY: f32 = 0.6;
+const CONFLICT_PENALTY: f32 = 1.5;
+/// An unmatched real word counts at least this much, however common: a
+/// different "Mohammed" still means a different name.
+const UNMATCHED_WORD_FLOOR: f32 = 3.5;
+const INITIAL_SIM: f32 = 0.9;
+/// Largest share of the score thin evidence can take away.
+const THIN_EVIDENCE_DAMPING: f32 = 0.35;
+/// Matched weight (in IDF units) at which damping has fallen to 1/e.
+const EVIDENCE_SCALE: f32 = 5.0;
+/// Weak (low-quality) aliases are trusted a little less.
+pub const WEAK_ALIAS_FACTOR: f64 = 0.95;
+
+/// How one query token relates to one list token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum MatchKind {
+    Exact,
+    Typo {
+        edits: u8,
+    },
+    /// Same consonant skeleton: a spelling or transliteration variant.
+    Phonetic,
+    /// A single letter against a word with that initial.
+    Initial,
+    /// One side writes as one word what the other writes as two.
+    Joined,
+}
+
+impl From<MatchHow> for MatchKind {
+    fn from(how: MatchHow) -> Self {
+        match how {
+            MatchHow::Exact => Self::Exact,
+            MatchHow::Edits(edits) => Self::Typo { edits },
+            MatchHow::Phonetic => Self::Phonetic,
+            MatchHow::Joined => Self::Joined,
+        }
+    }
+}
+
+/// A span of query terms aligned with a span of list tokens.
+#[derive(Debug, Clone, Copy)]
+struct Pair {
+    q_first: u8,
+    q_span: u8,
+    c_first: u8,
+    c_span: u8,
+    sim: f32,
+    kind: MatchKind,
+}
+
+impl Pair {
+    fn q_mask(&self) -> u64 {
+        span_mask(self.q_first, self.q_span)
+    }
+    fn c_mask(&self) -> u64 {
+        span_mask(self.c_first, self.c_span)
+    }
+}
+
+fn span_mask(first: u8, span: u8) -> u64 {
+    let ones = (1u64 << span) - 1;
+    ones.checked_shl(u32::from(first)).unwrap_or(0)
+}
+
+/// The best one-to-one alignment of a query with one listed name.
+pub struct Alignment {
+    pairs: Vec<Pair>,
+    q_used: u64,
+    c_used: u64,
+    /// Name score in [0, 1], after thin-evidence damping.
+    pub score: f32,
+    pub evidence_factor: f32,
+}
+
+/// Everything the scorer needs about the query, prepared once per search.
+pub struct PreparedQuery<'a> {
+    pub terms: &'a [QueryTerm],
+    pub matches: &'a [TermMatch],
+    /// Positions of single-letter query terms.
+    pub initials: Vec<u8>,
+}
+
+impl<'a> PreparedQuery<'a> {
+    pub fn new(terms: &'a [QueryTerm], matches: &'a [TermMatch]) -> Self {
+        let initials = (0..terms.len())
+            .filter(|&i| terms[i].token.class == TokenClass::Initial)
+            .map(|i| i as u8)
+            .collect();
+        Self {
+            terms,
+            matches,
+            initials,
+        }
+    }
+}
+
+pub fn align(index: &Index, query: &PreparedQuery<'_>, name: &IndexedName) -> Alignment {
+    let mut pairs = candidate_pairs(index, query, name);
+    pairs.sort_unstable_by(|a, b| b.sim.total_cmp(&a.sim).then(b.q_span.cmp(&a.q_span)));
+    let (mut q_used, mut c_used) = (0u64, 0u64);
+    let mut chosen = Vec::with_capacity(query.terms.len());
+    for pair in pairs {
+        if pair.q_mask() & q_used == 0 && pair.c_mask() & c_used == 0 {
+            q_used |= pair.q_mask();
+            c_used |= pair.c_mask();
+            chosen.push(pair);
+        }
+    }
+    add_split_words(index, query, name, &mut chosen, &mut q_used, &mut c_used);
+    let (score, evidence_factor) = name_score(index, query.terms, name, &chosen, q_used, c_used);
+    Alignment {
+        pairs: chosen,
+        q_used,
+        c_used,
+        score,
+        evidence_factor,
+    }
+}
+
+fn candidate_pairs(index: &Index, query: &PreparedQuery<'_>, name: &IndexedName) -> Vec<Pair> {
+    let mut pairs = Vec::new();
+    for (j, &vocab) in name.tokens.iter().enumerate().take(64) {
+        let j = j as u8;
+        let start = query.matches.partition_point(|m| m.vocab < vocab);
+        for m in query.matches[start..]
+            .iter()
+            .take_while(|m| m.vocab == vocab)
+        {
+            pairs.push(Pair {
+                q_first: m.term,
+                q_span: m.span,
+                c_first: j,
+                c_span: 1,
+                sim: m.sim,
+                kind: m.how.into(),
+            });
+        }
+        push_initial_pairs(index, query, vocab, j, &mut pairs);
+    }
+    pairs
+}
+
+/// Initials on either side: a query initial against listed words, or a
+/// listed initial against query words.
+fn push_initial_pairs(
+    index: &Index,
+    query: &PreparedQuery<'_>,
+    vocab: u32,
+    j: u8,
+    pairs: &mut Vec<Pair>,
+) {
+    let word = index.word(vocab);
+    let list_class = index.class(vocab);
+    if list_class == TokenClass::Number {
+        return;
+    }
+    let list_initial = list_class == TokenClass::Initial;
+    let all_terms: Vec<u8>;
+    let candidates: &[u8] = if list_initial {
+        all_terms = (0..query.terms.len() as u8).collect();
+        &all_terms
+    } else {
+        &query.initials
+    };
+    for &i in candidates {
+        let Some(term) = query.terms.get(usize::from(i)) else {
+            continue;
+        };
+        let q = &term.token;
+        if q.class == TokenClass::Number || q.text.as_bytes().first() != word.as_bytes().first() {
+            continue;
+        }
+        let (sim, kind) = if list_initial && q.class == TokenClass::Initial {
+            (1.0, MatchKind::Exact)
+        } else {
+            (INITIAL_SIM, MatchKind::Initial)
+        };
+        pairs.push(Pair {
+            q_first: i,
+            q_span: 1,
+            c_first: j,
+            c_span: 1,
+            sim,
+            kind,
+        });
+    }
+}
+
+/// A query word that the list writes as two adjacent words ("jscargument"
+/// against "JSC ARGUMENT"). The opposite direction is found by the index.
+fn add_split_words(
+    index: &Index,
+    query: &PreparedQuery<'_>,
+    name: &IndexedName,
+    chosen: &mut Vec<Pair>,
+    q_used: &mut u64,
+    c_used: &mut u64,
+) {
+    for (i, term) in query.terms.iter().enumerate().take(64) {
+        if *q_used & (1 << i) != 0 || term.token.text.len() < 5 {
+            continue;
+        }
+        let text = term.token.text.as_str();
+        for (j, w) in name.tokens.windows(2).enumerate().take(63) {
+            let mask = 0b11u64 << j;
+            let (a, b) = (index.word(w[0]), index.word(w[1]));
+            let joins = joins_fuzzily(text, a, b);
+            if *c_used & mask == 0 && joins {
+                chosen.push(Pair {
+                    q_first: i as u8,
+                    q_span: 1,
+                    c_first: j as u8,
+                    c_span: 2,
+                    sim: JOINED_SIM,
+                    kind: MatchKind::Joined,
+                });
+                *q_used |= 1 << i;
+                *c_used |= mask;
+                break;
+            }
+        }
+    }
+}
+
+/// Whether `text` is `a` and `b` written together, within the edit budget.
+fn joins_fuzzily(text: &str, a: &str, b: &str) -> bool {
+    let joined_len = a.len() + b.len();
+    let budget = edit_budget(text.len().min(joined_len));
+    // Cheap rejections first: this runs for every adjacent pair of a name.
+    let same_ends = text.as_bytes().first() == a.as_bytes().first()
+        && text.as_bytes().last() == b.as_bytes().last();
+    if !same_ends || text.len().abs_diff(joined_len) > budget {
+        return false;
+    }
+    let joined = format!("{a}{b}");
+    strsim::osa_distance(text, &joined) <= budget
+}
+
+fn name_score(
+    index: &Index,
+    terms: &[QueryTerm],
+    name: &IndexedName,
+    pairs: &[Pair],
+    q_used: u64,
+    c_used: u64,
+) -> (f32, f32) {
+    let (mut matched, mut possible, mut evidence) = (0.0f32, 0.0f32, 0.0f32);
+    for pair in pairs {
+        let (wq, wc) = pair_weights(index, terms, name, pair);
+        matched += pair.sim * (wq + wc) / 2.0;
+        possible += (wq + wc) / 2.0;
+        evidence += pair.sim * wq;
+    }
+    let unmatched_q: f32 = terms
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| !bit_set(q_used, *i))
+        .map(|(_, t)| unmatched_weight(t.token.class, t.weight))
+        .sum();
+    let unmatched_c: f32 = name
+        .tokens
+        .iter()
+        .enumerate()
+        .filter(|(j, _)| !bit_set(c_used, *j))
+        .map(|(_, &v)| unmatched_weight(index.class(v), index.weight(v)))
+        .sum();
+    let list_penalty = if unmatched_q > 0.5 {
+        CONFLICT_LIST_PENALTY
+    } else {
+        UNMATCHED_LIST_PENALTY
+    };
+    // Words present on both sides but different (another given name: often
+    // a relative) are evidence against, beyond merely missing words.
+    let conflict = unmatched_q.min(unmatched_c);
+    let denominator = possible
+        + UNMATCHED_QUERY_PENALTY * unmatched_q
+        + list_penalty * unmatched_c
+        + CONFLICT_PENALTY * conflict;
+    if denominator <= 0.0 || matched <= 0.0 {
+        return (0.0, 1.0);
+    }
+    let factor = 1.0 - THIN_EVIDENCE_DAMPING * (-evidence / EVIDENCE_SCALE).exp();
+    ((matched / denominator).clamp(0.0, 1.0) * factor, factor)
+}
+
+fn unmatched_weight(class: TokenClass, weight: f32) -> f32 {
+    match class {
+        TokenClass::Word | TokenClass::Number => weight.max(UNMATCHED_WORD_FLOOR),
+        TokenClass::Weak | TokenClass::Initial => weight,
+    }
+}
+
+fn bit_set(mask: u64, i: usize) -> bool {
+    i < 64 && mask & (1 << i) != 0
+}
+
+/// Weights of both sides of a pair. An initial only ever counts for as much
+/// as the initial itself, so "J" neither confirms nor denies "John" much.
+fn pair_weights(index: &Index, terms: &[QueryTerm], name: &IndexedName, pair: &Pair) -> (f32, f32) {
+    let wq: f32 = terms
+        .iter()
+        .skip(pair.q_first as usize)
+        .take(pair.q_span as usize)
+        .map(|t| t.weight)
+        .sum();
+    let wc: f32 = name
+        .tokens
+        .iter()
+        .skip(pair.c_first as usize)
+        .take(pair.c_span as usize)
+        .map(|&v| index.weight(v))
+        .sum();
+    if pair.kind == MatchKind::Initial {
+        let w = wq.min(wc);
+        return (w, w);
+    }
+    (wq, wc)
+}
+
+/// What a qualifier compared and what it did to the score.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct QualifierEffect {
+    pub qualifier: Qualifier,
+    pub verdict: Verdict,
+    /// Added to the name score (negative lowers it).
+    pub delta: f64,
+    pub detail: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Qualifier {
+    DateOfBirth,
+    Country,
+    EntityType,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    Agrees,
+    Close,
+    Contradicts,
+}
+
+/// The query facts qualifiers compare against an entity.
+pub struct QueryFacts<'a> {
+    pub entity_type: Option<EntityType>,
+    pub date_of_birth: Option<PartialDate>,
+    /// ISO alpha-2 codes.
+    pub countries: &'a [String],
+}
+
+pub fn qualify(facts: &QueryFacts<'_>, entity: &Entity) -> Vec<QualifierEffect> {
+    [
+        facts
+            .date_of_birth
+            .and_then(|dob| birth_date_effect(dob, &entity.birth_dates)),
+        country_effect(facts.countries, entity),
+        facts
+            .entity_type
+            .and_then(|t| type_effect(t, entity.entity_type)),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
+}
+
+fn birth_date_effect(query: PartialDate, listed: &[PartialDate]) -> Option<QualifierEffect> {
+    let (verdict, delta, date) = listed
+        .iter()
+        .map(|d| {
+            let (verdict, delta) = compare_dates(query, *d);
+            (verdict, delta, d)
+        })
+        .max_by(|a, b| a.1.total_cmp(&b.1))?;
+    Some(QualifierEffect {
+        qualifier: Qualifier::DateOfBirth,
+        verdict,
+        delta,
+        detail: format!(
+            "query {} vs listed {}",
+            format_date(query),
+            format_date(*date)
+        ),
+    })
+}
+
+fn compare_dates(q: PartialDate, l: PartialDate) -> (Verdict, f64) {
+    let years_apart = q.year.abs_diff(l.year);
+    if years_apart == 1 {
+        return (Verdict::Close, -0.05);
+    }
+    if years_apart > 1 {
+        return (Verdict::Contradicts, -0.3);
+    }
+    match (q.month.zip(q.day), l.month.zip(l.day)) {
+        (Some(a), Some(b)) if a == b || a == (b.1, b.0) => (Verdict::Agrees, 0.06),
+        (Some(_), Some(_)) => (Verdict::Contradicts, -0.15),
+        _ => (Verdict::Agrees, 0.03),
+    }
+}
+
+fn format_date(d: PartialDate) -> String {
+    match (d.month, d.day) {
+        (Some(m), Some(day)) => format!("{:04}-{m:02}-{day:02}", d.year),
+        (Some(m), None) => format!("{:04}-{m:02}", d.year),
+        _ => format!("{:04}", d.year),
+    }
+}
+
+fn country_effect(query: &[String], entity: &Entity) -> Option<QualifierEffect> {
+    if query.is_empty() || entity.countries.is_empty() {
+        return None;
+    }
+    let listed: Vec<&str> = entity.countries.iter().map(|c| c.code.as_str()).collect();
+    let shared = query.iter().find(|q| listed.contains(&q.as_str()));
+    let (verdict, delta) = match shared {
+        Some(_) => (Verdict::Agrees, 0.03),
+        None => (Verdict::Contradicts, -0.1),
+    };
+    Some(QualifierEffect {
+        qualifier: Qualifier::Country,
+        verdict,
+        delta,
+        detail: format!("query {} vs listed {}", query.join(","), listed.join(",")),
+    })
+}
+
+fn type_effect(query: EntityType, listed: EntityType) -> Option<QualifierEffect> {
+    if query == listed || query == EntityType::Unknown || listed == EntityType::Unknown {
+        return None;
+    }
+    let person_involved = query == EntityType::Person || listed == EntityType::Person;
+    let delta = if person_involved { -0.25 } else { -0.15 };
+    Some(QualifierEffect {
+        qualifier: Qualifier::EntityType,
+        verdict: Verdict::Contradicts,
+        delta,
+        detail: format!("query {query:?} vs listed {listed:?}"),
+    })
+}
+
+/// One aligned token pair, for the explanation.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TokenMatch {
+    pub query: String,
+    pub list: String,
+    #[serde(flatten)]
+    pub kind: MatchKind,
+    pub similarity: f64,
+    /// The query side's weight (list IDF, down-weighted for weak words).
+    pub weight: f64,
+}
+
+/// Why a hit scored what it did.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Explanation {
+    /// The name score before qualifiers.
+    pub name_score: f64,
+    /// Multiplier below 1 when the matched words are few or common.
+    pub evidence_factor: f64,
+    pub token_matches: Vec<TokenMatch>,
+    pub unmatched_query_tokens: Vec<String>,
+    pub unmatched_list_tokens: Vec<String>,
+    pub qualifiers: Vec<QualifierEffect>,
+}
+
+pub fn explain(
+    index: &Index,
+    terms: &[QueryTerm],
+    name: &IndexedName,
+    alignment: &Alignment,
+    name_factor: f64,
+    qualifiers: Vec<QualifierEffect>,
+) -> Explanation {
+    let join_terms = |first: u8, span: u8| -> String {
+        let parts: Vec<&str> = terms
+            .iter()
+            .skip(first as usize)
+            .take(span as usize)
+            .map(|t| t.token.text.as_str())
+            .collect();
+        parts.join(" ")
+    };
+    let join_list = |first: u8, span: u8| -> String {
+        let parts: Vec<&str> = name
+            .tokens
+            .iter()
+            .skip(first as usize)
+            .take(span as usize)
+            .map(|&v| index.word(v))
+            .collect();
+        parts.join(" ")
+    };
+    let token_matches = alignment
+        .pairs
+        .iter()
+        .map(|p| TokenMatch {
+            query: join_terms(p.q_first, p.q_span),
+            list: join_list(p.c_first, p.c_span),
+            kind: p.kind,
+            similarity: round3(f64::from(p.sim)),
+            weight: round3(f64::from(pair_weights(index, terms, name, p).0)),
+        })
+        .collect();
+    Explanation {
+        name_score: round3(f64::from(alignment.score) * name_factor),
+        evidence_factor: round3(f64::from(alignment.evidence_factor)),
+        token_matches,
+        unmatched_query_tokens: terms
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| !bit_set(alignment.q_used, *i))
+            .map(|(_, t)| t.token.text.clone())
+            .collect(),
+        unmatched_list_tokens: name
+            .tokens
+            .iter()
+            .enumerate()
+            .filter(|(j, _)| !bit_set(alignment.c_used, *j))
+            .map(|(_, &v)| index.word(v).to_owned())
+            .collect(),
+        qualifiers,
+    }
+}
+
+pub fn round3(x: f64) -> f64 {
+    (x * 1000.0).round() / 1000.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_agree_contradict_or_are_close() {
+        let full = PartialDate::parse("1957-11-08").unwrap();
+        assert_eq!(compare_dates(full, full).0, Verdict::Agrees);
+        let swapped = PartialDate::parse("1957-08-11").unwrap();
+        assert_eq!(compare_dates(full, swapped).0, Verdict::Agrees);
+        assert_eq!(
+            compare_dates(full, PartialDate::year(1958)).0,
+            Verdict::Close
+        );
+        assert_eq!(
+            compare_dates(full, PartialDate::year(1970)).0,
+            Verdict::Contradicts
+        );
+        let other_day = PartialDate::parse("1957-03-02").unwrap();
+        assert_eq!(compare_dates(full, other_day).0, Verdict::Contradicts);
+    }
+
+    #[test]
+    fn span_masks() {
+        assert_eq!(span_mask(0, 1), 1);
+        assert_eq!(span_mask(2, 2), 0b1100);
+        assert_eq!(span_mask(70, 1), 0);
+    }
+}

@@ -1,0 +1,316 @@
+//! The public search API: a `Screener` holds the loaded lists and their index
+//! and answers `Query`s with scored, explained `Hit`s. It is immutable after
+//! construction, hence `Send + Sync`: share it in an `Arc` and swap the whole
+//! value on list refresh.
+
+use serde::Serialize;
+
+use crate::index::{Index, MAX_TOKENS};
+use crate::model::{
+    Entity, EntityType, ListSource, LoadedList, NameKind, NameQuality, PartialDate,
+};
+use crate::normalize;
+use crate::score::{self, Explanation, PreparedQuery, QueryFacts, WEAK_ALIAS_FACTOR};
+
+/// Score at or above which a hit is reported as a match. See the crate docs
+/// for what the score means.
+pub const DEFAULT_THRESHOLD: f64 = 0.75;
+/// Hits returned when the query does not say.
+pub const DEFAULT_LIMIT: usize = 10;
+/// Longest accepted query name, in characters.
+pub const MAX_NAME_CHARS: usize = 300;
+/// Most hits a query may ask for.
+pub const MAX_LIMIT: usize = 100;
+/// Entities passed from the candidate index to the scorer.
+const MAX_CANDIDATES: usize = 150;
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Query {
+    pub name: String,
+    pub entity_type: Option<EntityType>,
+    pub date_of_birth: Option<PartialDate>,
+    /// Country codes or names (nationality, residence…).
+    pub countries: Vec<String>,
+    /// Minimum score; `DEFAULT_THRESHOLD` when `None`.
+    pub threshold: Option<f64>,
+    /// Restrict to these list ids; all lists when `None`.
+    pub lists: Option<Vec<String>>,
+    /// Most hits to return; `DEFAULT_LIMIT` when `None`.
+    pub limit: Option<usize>,
+}
+
+impl Query {
+    pub fn name(name: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            ..Self::default()
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum QueryError {
+    #[error("the name has no letters or digits")]
+    EmptyName,
+    #[error("the name is {chars} characters long; at most {max} are accepted")]
+    NameTooLong { chars: usize, max: usize },
+    #[error("the name has {tokens} words; at most {max} are accepted")]
+    TooManyWords { tokens: usize, max: usize },
+    #[error("threshold must be between 0 and 1")]
+    InvalidThreshold,
+    #[error("limit must be between 1 and {max}")]
+    InvalidLimit { max: usize },
+    #[error("unknown list id {0:?}")]
+    UnknownList(String),
+}
+
+/// One matching list entry.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Hit {
+    pub entity_id: String,
+    /// The entity's primary name.
+    pub name: String,
+    /// The name (primary or alias) that matched best.
+    pub matched_name: String,
+    pub score: f64,
+    /// The list id.
+    pub list: String,
+    pub entity_type: EntityType,
+    pub explanation: Explanation,
+}
+
+pub struct Screener {
+    lists: Vec<ListSource>,
+    entities: Vec<Entity>,
+    /// Index into `lists` for each entity.
+    entity_list: Vec<u16>,
+    index: Index,
+}
+
+/// A candidate's best name after scoring.
+struct Scored {
+    entity: u32,
+    name: usize,
+    score: f64,
+}
+
+impl Screener {
+    pub fn new(lists: Vec<LoadedList>) -> Self {
+        let mut sources = Vec::with_capacity(lists.len());
+        let mut entities = Vec::new();
+        let mut entity_list = Vec::new();
+        for (i, list) in lists.into_iter().enumerate() {
+            let list_no = u16::try_from(i).unwrap_or(u16::MAX);
+            entity_list.extend(std::iter::repeat_n(list_no, list.entities.len()));
+            entities.extend(list.entities);
+            sources.push(list.source);
+        }
+        let index = Index::build(&entities);
+        Self {
+            lists: sources,
+            entities,
+            entity_list,
+            index,
+        }
+    }
+
+    pub fn lists(&self) -> &[ListSource] {
+        &self.lists
+    }
+
+    pub fn entities(&self) -> &[Entity] {
+        &self.entities
+    }
+
+    /// Rough heap bytes of the index alone.
+    pub fn index_bytes(&self) -> usize {
+        self.index.approx_bytes()
+    }
+
+    pub fn search(&self, query: &Query) -> Result<Vec<Hit>, QueryError> {
+        let threshold = checked_threshold(query.threshold)?;
+        let limit = checked_limit(query.limit)?;
+        let allowed = self.allowed_lists(query.lists.as_deref())?;
+        let (terms, matches) = self.index.prepare(checked_tokens(&query.name)?);
+        let accept = |e: u32| {
+            let list = self
+                .entity_list
+                .get(e as usize)
+                .copied()
+                .unwrap_or(u16::MAX);
+            allowed.as_ref().is_none_or(|a| a.contains(&list))
+        };
+        let candidates = self
+            .index
+            .candidates(&terms, &matches, MAX_CANDIDATES, accept);
+        let prepared = PreparedQuery::new(&terms, &matches);
+        let countries = query_countries(&query.countries);
+        let facts = QueryFacts {
+            entity_type: query.entity_type,
+            date_of_birth: query.date_of_birth,
+            countries: &countries,
+        };
+        let mut scored: Vec<Scored> = candidates
+            .into_iter()
+            .filter_map(|e| self.score_entity(&prepared, &facts, e))
+            .filter(|s| s.score >= threshold)
+            .collect();
+        scored.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.entity.cmp(&b.entity)));
+        scored.truncate(limit);
+        Ok(scored
+            .iter()
+            .map(|s| self.hit(&prepared, &facts, s))
+            .collect())
+    }
+
+    /// Scores `name2` as a listed name against the query `name1`, using the
+    /// loaded lists' word statistics. `schema` (Person, Company, Vessel…)
+    /// sets both sides' type; unknown schemas are ignored.
+    pub fn score_pair(&self, schema: &str, name1: &str, name2: &str) -> f64 {
+        let entity_type = EntityType::parse(schema).unwrap_or(EntityType::Unknown);
+        let mut entity = Entity::new("pair", entity_type);
+        entity.add_name(name2, NameKind::Primary, NameQuality::Strong);
+        let mut single = Index::build(std::slice::from_ref(&entity));
+        single.reweigh(&self.index);
+        let Ok(tokens) = checked_tokens(name1) else {
+            return 0.0;
+        };
+        let (terms, matches) = single.prepare(tokens);
+        let prepared = PreparedQuery::new(&terms, &matches);
+        single
+            .names_of(0)
+            .iter()
+            .map(|n| score::align(&single, &prepared, n).score)
+            .fold(0.0f32, f32::max)
+            .into()
+    }
+
+    fn allowed_lists(&self, ids: Option<&[String]>) -> Result<Option<Vec<u16>>, QueryError> {
+        let Some(ids) = ids else {
+            return Ok(None);
+        };
+        ids.iter()
+            .map(|id| {
+                self.lists
+                    .iter()
+                    .position(|l| &l.list_id == id)
+                    .and_then(|p| u16::try_from(p).ok())
+                    .ok_or_else(|| QueryError::UnknownList(id.clone()))
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map(Some)
+    }
+
+    fn score_entity(
+        &self,
+        query: &PreparedQuery<'_>,
+        facts: &QueryFacts<'_>,
+        e: u32,
+    ) -> Option<Scored> {
+        let entity = self.entities.get(e as usize)?;
+        let (name, name_score) = self
+            .index
+            .names_of(e)
+            .iter()
+            .zip(&entity.names)
+            .enumerate()
+            .map(|(i, (indexed, name))| {
+                let raw = f64::from(score::align(&self.index, query, indexed).score);
+                (i, raw * quality_factor(name.quality))
+            })
+            .max_by(|a, b| a.1.total_cmp(&b.1))?;
+        let delta: f64 = score::qualify(facts, entity).iter().map(|q| q.delta).sum();
+        let score = score::round3((name_score + delta).clamp(0.0, 1.0));
+        Some(Scored {
+            entity: e,
+            name,
+            score,
+        })
+    }
+
+    fn hit(&self, query: &PreparedQuery<'_>, facts: &QueryFacts<'_>, s: &Scored) -> Hit {
+        let entity = &self.entities[s.entity as usize];
+        let indexed = &self.index.names_of(s.entity)[s.name];
+        let name = &entity.names[s.name];
+        let alignment = score::align(&self.index, query, indexed);
+        let qualifiers = score::qualify(facts, entity);
+        let explanation = score::explain(
+            &self.index,
+            query.terms,
+            indexed,
+            &alignment,
+            quality_factor(name.quality),
+            qualifiers,
+        );
+        let list_no = self.entity_list[s.entity as usize] as usize;
+        Hit {
+            entity_id: entity.id.clone(),
+            name: entity.primary_name().to_owned(),
+            matched_name: name.full.clone(),
+            score: s.score,
+            list: self
+                .lists
+                .get(list_no)
+                .map(|l| l.list_id.clone())
+                .unwrap_or_default(),
+            entity_type: entity.entity_type,
+            explanation,
+        }
+    }
+}
+
+fn quality_factor(quality: NameQuality) -> f64 {
+    match quality {
+        NameQuality::Strong => 1.0,
+        NameQuality::Weak => WEAK_ALIAS_FACTOR,
+    }
+}
+
+fn checked_threshold(threshold: Option<f64>) -> Result<f64, QueryError> {
+    let t = threshold.unwrap_or(DEFAULT_THRESHOLD);
+    if (0.0..=1.0).contains(&t) {
+        Ok(t)
+    } else {
+        Err(QueryError::InvalidThreshold)
+    }
+}
+
+fn checked_limit(limit: Option<usize>) -> Result<usize, QueryError> {
+    let limit = limit.unwrap_or(DEFAULT_LIMIT);
+    if (1..=MAX_LIMIT).contains(&limit) {
+        Ok(limit)
+    } else {
+        Err(QueryError::InvalidLimit { max: MAX_LIMIT })
+    }
+}
+
+fn checked_tokens(name: &str) -> Result<Vec<normalize::Token>, QueryError> {
+    let chars = name.chars().count();
+    if chars > MAX_NAME_CHARS {
+        return Err(QueryError::NameTooLong {
+            chars,
+            max: MAX_NAME_CHARS,
+        });
+    }
+    let tokens = normalize::tokenize(name);
+    if tokens.is_empty() {
+        return Err(QueryError::EmptyName);
+    }
+    if tokens.len() > MAX_TOKENS {
+        return Err(QueryError::TooManyWords {
+            tokens: tokens.len(),
+            max: MAX_TOKENS,
+        });
+    }
+    Ok(tokens)
+}
+
+fn query_countries(raw: &[String]) -> Vec<String> {
+    let mut codes: Vec<String> = raw
+        .iter()
+        .filter_map(|c| crate::country::to_iso2(c))
+        .collect();
+    codes.sort();
+    codes.dedup();
+    codes
+}

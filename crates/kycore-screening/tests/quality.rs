@@ -1,0 +1,67 @@
+//! The generated quality evaluation on a subset, with the minimums the
+//! engine is held to, and the CSV batch front ends.
+
+#![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
+
+mod common;
+
+use kycore_screening::{Screener, batch, eval};
+
+#[test]
+fn generated_evaluation_meets_minimums() {
+    let Some(dir) = common::watchlists() else {
+        return;
+    };
+    let lists = eval::reference_lists(&dir, false).unwrap();
+    let cases = eval::generate(&lists, 60, 7);
+    let screener = Screener::new(lists);
+    let report = eval::evaluate(&screener, &cases);
+    println!("{report}");
+    assert!(report.recall() >= 0.95, "recall {}", report.recall());
+    assert!(
+        report.precision() >= 0.97,
+        "precision {}",
+        report.precision()
+    );
+    assert!(report.f1() >= 0.96, "F1 {}", report.f1());
+    assert!(
+        report.false_positive_rate() <= 0.02,
+        "FPR {}",
+        report.false_positive_rate()
+    );
+}
+
+#[test]
+fn batch_csv_front_ends() {
+    let Some(screener) = common::screener() else {
+        return;
+    };
+    let pairs = "schema,name1,name2,note\nPerson,Vladimir Putin,\"PUTIN, Vladimir Vladimirovich\",x\nPerson,John Smith,Jane Doe,y\n";
+    let mut out = Vec::new();
+    assert_eq!(
+        batch::score_csv(screener, pairs.as_bytes(), &mut out).unwrap(),
+        2
+    );
+    let text = String::from_utf8(out).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines[0], "schema,name1,name2,note,score,match");
+    assert!(lines[1].ends_with(",true"), "{}", lines[1]);
+    assert!(lines[2].ends_with(",false"), "{}", lines[2]);
+
+    let queries = "id,full_name,date_of_birth,nationality,schema\n1,Nicolas Maduro Moros,1962-11-23,Venezuela,Person\n2,,,,\n";
+    let mut out = Vec::new();
+    assert_eq!(
+        batch::search_csv(screener, queries.as_bytes(), &mut out).unwrap(),
+        2
+    );
+    let text = String::from_utf8(out).unwrap();
+    let first: serde_json::Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
+    assert_eq!(first["hits"][0]["entity_id"], "22790");
+    assert!(
+        first["hits"][0]["explanation"]["token_matches"]
+            .as_array()
+            .is_some_and(|m| m.len() == 3)
+    );
+    let second: serde_json::Value = serde_json::from_str(text.lines().nth(1).unwrap()).unwrap();
+    assert!(second["query"]["error"].is_string());
+}
