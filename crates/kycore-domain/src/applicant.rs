@@ -127,9 +127,9 @@ pub enum RelatedPersonRole {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RelatedPerson {
-    /// Assigned by kycore.
-    #[serde(default, skip_deserializing)]
-    #[schema(read_only, value_type = String)]
+    /// Assigned by kycore. Send it back in an update to keep the person's identity.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>)]
     pub id: Option<RelatedPersonId>,
     pub role: RelatedPersonRole,
     /// 0–100; meaningful for `ubo`.
@@ -213,11 +213,21 @@ impl ApplicantProfile {
         errors.into_result()
     }
 
-    /// Gives every related person an id; ids of persons already known are kept.
-    pub fn assign_related_person_ids(&mut self) {
+    /// Gives every related person an id. An id is kept only if it names one of `known`
+    /// (the persons the applicant already had), so a caller cannot choose ids.
+    pub fn assign_related_person_ids(&mut self, known: &[RelatedPersonId]) {
         for person in &mut self.related_persons {
-            person.id.get_or_insert_with(RelatedPersonId::generate);
+            if !person.id.as_ref().is_some_and(|id| known.contains(id)) {
+                person.id = Some(RelatedPersonId::generate());
+            }
         }
+    }
+
+    pub fn related_person_ids(&self) -> Vec<RelatedPersonId> {
+        self.related_persons
+            .iter()
+            .filter_map(|p| p.id.clone())
+            .collect()
     }
 
     /// The country that selects a default flow: nationality, else address, else incorporation.

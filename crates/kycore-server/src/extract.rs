@@ -61,6 +61,11 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &Bytes) -> Result<T, ApiError> {
         let path = e.path().to_string();
         let inner = e.into_inner();
         if inner.is_syntax() || inner.is_eof() {
+            // serde_json reports a wrong type where an enum is expected (`"kind": 5`) as a
+            // syntax error; only a body that does not parse at all is malformed.
+            if serde_json::from_slice::<serde::de::IgnoredAny>(bytes).is_ok() {
+                return data_error(&path, "invalid type: expected one of the allowed values");
+            }
             return ApiError::new(
                 StatusCode::BAD_REQUEST,
                 "invalid_json",
@@ -94,11 +99,20 @@ fn data_error(path: &str, message: &str) -> ApiError {
         .next()
         .unwrap_or(message)
         .to_owned();
-    let field = if path == "." {
+    let mut field = if path == "." {
         String::new()
     } else {
         path.to_owned()
     };
+    // A missing field is reported at its parent's path; name the field itself.
+    if code == "missing_field"
+        && let Some(name) = message.split('`').nth(1)
+    {
+        if !field.is_empty() {
+            field.push('.');
+        }
+        field.push_str(name);
+    }
     ApiError::new(
         StatusCode::UNPROCESSABLE_ENTITY,
         "invalid_body",
@@ -218,5 +232,8 @@ mod tests {
             "unknown_field"
         );
         assert_eq!(error_of(r#"{}"#).errors[0].code, "missing_field");
+        assert_eq!(error_of(r#"{}"#).errors[0].field, "name");
+        let nested = error_of(r#"{"name": "a", "inner": {}}"#);
+        assert_eq!(nested.errors[0].field, "inner.count");
     }
 }

@@ -102,7 +102,7 @@ impl CreateApplicant {
             .err();
         merge(&mut errors, profile_errors);
         errors.into_result()?;
-        profile.assign_related_person_ids();
+        profile.assign_related_person_ids(&[]);
         let id = ApplicantId::generate();
         let record = seal(
             keyring,
@@ -226,22 +226,35 @@ pub(crate) async fn insert_in(
     let record = &prepared.record;
     applicants::insert(tx.conn(), record).await?;
     let payload = json!({ "applicant_id": record.id, "type": record.applicant_type });
-    applicant_event(
+    record_change(
         tx,
-        &ctx.scope,
+        ctx,
         &record.id,
         EventType::ApplicantCreated,
         payload,
         now,
     )
-    .await?;
+    .await
+}
+
+/// The event and audit entry every applicant change writes.
+async fn record_change(
+    tx: &mut Tx,
+    ctx: &RequestContext,
+    applicant_id: &str,
+    event_type: EventType,
+    payload: serde_json::Value,
+    now: Millis,
+) -> Result<(), ServiceError> {
+    applicant_event(tx, &ctx.scope, applicant_id, event_type, payload, now);
     let entry = AuditEntry {
-        action: "applicant.created",
+        action: event_type.as_str(),
         target_type: "applicant",
-        target_id: &record.id,
+        target_id: applicant_id,
         detail: json!({}),
     };
-    audit(tx, &ctx.scope, &ctx.actor, entry, now).await
+    audit(tx, &ctx.scope, &ctx.actor, entry, now);
+    Ok(())
 }
 
 impl Services {
@@ -334,6 +347,7 @@ impl Services {
         let applicant_type =
             ApplicantType::parse(&current.applicant_type).ok_or(ServiceError::Crypto)?;
         let mut profile = unseal(self.keyring(), &current)?;
+        let known_persons = profile.related_person_ids();
         let mut external_id = current.external_id.clone();
         let mut errors = ValidationErrors::default();
         if input.external_id.is_some() {
@@ -355,7 +369,7 @@ impl Services {
             profile.normalize_and_validate(applicant_type, today).err(),
         );
         errors.into_result()?;
-        profile.assign_related_person_ids();
+        profile.assign_related_person_ids(&known_persons);
         let applicant_id = ApplicantId::from_trusted(current.id.clone());
         let record = seal(
             self.keyring(),
@@ -372,22 +386,15 @@ impl Services {
             return Err(ServiceError::concurrent_change("applicant"));
         }
         let payload = json!({ "applicant_id": record.id, "revision": record.revision });
-        applicant_event(
+        record_change(
             tx,
-            &ctx.scope,
+            ctx,
             &record.id,
             EventType::ApplicantUpdated,
             payload,
             now,
         )
         .await?;
-        let entry = AuditEntry {
-            action: "applicant.updated",
-            target_type: "applicant",
-            target_id: &record.id,
-            detail: json!({}),
-        };
-        audit(tx, &ctx.scope, &ctx.actor, entry, now).await?;
         Ok(view_of(&record, profile))
     }
 }

@@ -10,11 +10,11 @@ use kycore_domain::case::{
     transition,
 };
 use kycore_domain::event::EventType;
-use kycore_domain::ids::{CaseId, JobId, LinkTokenId};
+use kycore_domain::ids::{CaseId, LinkTokenId};
 use kycore_domain::tenancy::{Environment, Scope};
 use kycore_domain::validation::ValidationErrors;
 use kycore_store::cases::{self, CaseFilter, CaseRecord};
-use kycore_store::{Millis, Tx, applicants, jobs};
+use kycore_store::{Millis, Tx, applicants};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
@@ -23,7 +23,6 @@ use crate::links::mint;
 use crate::pagination::{Page, PageRequest};
 use crate::record::{AuditEntry, audit, case_event};
 use crate::time_format::{datetime_of, now_millis, rfc3339};
-use crate::worker::Job;
 use crate::{RequestContext, ServiceError, Services};
 
 const MAX_METADATA_KEYS: usize = 50;
@@ -138,14 +137,14 @@ pub(crate) async fn apply_action(
     let changed = json!({
         "case_id": case.id, "previous_status": from, "status": to, "revision": case.revision,
     });
-    case_event(tx, case, EventType::CaseStatusChanged, changed, now).await?;
+    case_event(tx, case, EventType::CaseStatusChanged, changed, now);
     if let Some(decision) = decision {
         let decided = json!({
             "case_id": case.id, "outcome": decision.outcome, "decided_by": decision.decided_by,
             "reason_code": decision.reason_code,
         });
         case.decision = Some(serde_json::to_string(&decision).map_err(|_| corrupt("decision"))?);
-        case_event(tx, case, EventType::CaseDecided, decided, now).await?;
+        case_event(tx, case, EventType::CaseDecided, decided, now);
     }
     if !cases::update(tx.conn(), case, expected_revision).await? {
         return Err(ServiceError::concurrent_change("case"));
@@ -157,7 +156,8 @@ pub(crate) async fn apply_action(
         target_id: &case.id,
         detail: json!({ "from": from, "to": to }),
     };
-    audit(tx, &ctx.scope, &ctx.actor, entry, now).await
+    audit(tx, &ctx.scope, &ctx.actor, entry, now);
+    Ok(())
 }
 
 /// Loads a case of the scope inside a unit of work.
@@ -228,20 +228,6 @@ fn validate_decision(input: &mut DecideCase) -> Result<(), ServiceError> {
         }
     }
     Ok(errors.into_result()?)
-}
-
-fn expiry_job(case: &CaseRecord, now: Millis) -> jobs::JobRecord {
-    let job = Job::ExpireCase {
-        organization_id: case.organization_id.clone(),
-        environment: case.environment.clone(),
-        case_id: case.id.clone(),
-    };
-    job.record(
-        JobId::generate(),
-        Some(format!("expire_case:{}", case.id)),
-        case.link_expires_at,
-        now,
-    )
 }
 
 impl Services {
@@ -336,16 +322,15 @@ impl Services {
                 let created = json!({
                     "case_id": case.id, "applicant_id": case.applicant_id, "kind": case.kind, "status": case.status,
                 });
-                case_event(tx, &mut case, EventType::CaseCreated, created, now).await?;
+                case_event(tx, &mut case, EventType::CaseCreated, created, now);
                 cases::insert(tx.conn(), &case).await?;
-                jobs::enqueue(tx.conn(), &expiry_job(&case, now)).await?;
                 let entry = AuditEntry {
                     action: "case.created",
                     target_type: "case",
                     target_id: &case.id,
                     detail: json!({ "flow_id": case.flow_id, "flow_version": case.flow_version }),
                 };
-                audit(tx, &unit_ctx.scope, &unit_ctx.actor, entry, now).await?;
+                audit(tx, &unit_ctx.scope, &unit_ctx.actor, entry, now);
                 services.case_view(&case)
             })
         })
@@ -555,14 +540,13 @@ impl Services {
                     if !cases::update(tx.conn(), &case, expected_revision).await? {
                         return Err(ServiceError::concurrent_change("case"));
                     }
-                    jobs::enqueue(tx.conn(), &expiry_job(&case, now)).await?;
                     let entry = AuditEntry {
                         action: "case.link_reissued",
                         target_type: "case",
                         target_id: &case.id,
                         detail: json!({}),
                     };
-                    audit(tx, &unit_ctx.scope, &unit_ctx.actor, entry, now).await?;
+                    audit(tx, &unit_ctx.scope, &unit_ctx.actor, entry, now);
                     services.case_view(&case)
                 })
             },
@@ -601,31 +585,33 @@ impl Services {
         .await
     }
 
-    /// Expires the case if its link lifetime passed before submission. Returns when to look
-    /// again if the link was reissued and now expires later.
-    pub(crate) async fn expire_case(
-        &self,
-        scope: &Scope,
-        id: &str,
-    ) -> Result<Option<Millis>, ServiceError> {
+    /// Expires every case whose link lifetime passed before submission, up to `limit`;
+    /// returns how many were due.
+    pub(crate) async fn expire_due_cases(&self, limit: i64) -> Result<usize, ServiceError> {
+        let due = cases::due_for_expiry(self.store().reader(), now_millis(), limit).await?;
+        for case in &due {
+            self.expire_case(&crate::links::scope_of_case(case), &case.id)
+                .await?;
+        }
+        Ok(due.len())
+    }
+
+    async fn expire_case(&self, scope: &Scope, id: &str) -> Result<(), ServiceError> {
         let ctx = RequestContext::new(scope.clone(), crate::Actor::System);
         let id = id.to_owned();
         self.store()
             .write(
-                move |tx: &mut Tx| -> BoxFuture<'_, Result<Option<Millis>, ServiceError>> {
+                move |tx: &mut Tx| -> BoxFuture<'_, Result<(), ServiceError>> {
                     Box::pin(async move {
                         let now = now_millis();
-                        let Some(mut case) = cases::get(tx.conn(), &ctx.scope, &id).await? else {
-                            return Ok(None);
-                        };
-                        if case.link_expires_at > now {
-                            return Ok(Some(case.link_expires_at));
-                        }
-                        if transition(status_of(&case)?, CaseAction::Expire).is_ok() {
+                        let mut case = load(tx, &ctx.scope, &id).await?;
+                        // Re-checked inside the unit: a new link or a submission may have come first.
+                        let expirable = transition(status_of(&case)?, CaseAction::Expire).is_ok();
+                        if case.link_expires_at <= now && expirable {
                             apply_action(tx, &ctx, &mut case, CaseAction::Expire, None, now)
                                 .await?;
                         }
-                        Ok(None)
+                        Ok(())
                     })
                 },
             )

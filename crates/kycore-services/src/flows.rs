@@ -52,6 +52,7 @@ pub struct FlowView {
 }
 
 /// The flow version a new case pins.
+#[derive(Clone)]
 pub(crate) struct ResolvedFlow {
     pub id: FlowId,
     pub version: i64,
@@ -125,23 +126,26 @@ impl Services {
         };
         let view = stored_view(&record)?;
         let unit_ctx = ctx.clone();
-        self.write_idempotent(
-            ctx,
-            move |tx: &mut Tx| -> BoxFuture<'_, Result<FlowView, ServiceError>> {
-                Box::pin(async move {
-                    flows::insert(tx.conn(), &record).await?;
-                    let entry = AuditEntry {
-                        action: "flow.created",
-                        target_type: "flow",
-                        target_id: &record.id,
-                        detail: json!({}),
-                    };
-                    audit(tx, &unit_ctx.scope, &unit_ctx.actor, entry, now).await?;
-                    Ok(view)
-                })
-            },
-        )
-        .await
+        let created = self
+            .write_idempotent(
+                ctx,
+                move |tx: &mut Tx| -> BoxFuture<'_, Result<FlowView, ServiceError>> {
+                    Box::pin(async move {
+                        flows::insert(tx.conn(), &record).await?;
+                        let entry = AuditEntry {
+                            action: "flow.created",
+                            target_type: "flow",
+                            target_id: &record.id,
+                            detail: json!({}),
+                        };
+                        audit(tx, &unit_ctx.scope, &unit_ctx.actor, entry, now);
+                        Ok(view)
+                    })
+                },
+            )
+            .await;
+        self.default_flow_cache().clear();
+        created
     }
 
     pub async fn get_flow(&self, scope: &Scope, id: &str) -> Result<FlowView, ServiceError> {
@@ -186,21 +190,13 @@ impl Services {
         if let Some(id) = requested {
             return self.resolve_requested_flow(scope, id, kind).await;
         }
-        let defaults = flows::defaults(self.store().reader(), scope, kind.as_str()).await?;
-        let mut candidates = Vec::with_capacity(defaults.len());
-        for record in &defaults {
-            candidates.push((record, definition_of(record)?));
-        }
-        let chosen = candidates
+        let defaults = self.default_flows(scope, kind).await?;
+        let chosen = defaults
             .iter()
-            .find(|(_, d)| d.covers_country(country))
-            .or_else(|| candidates.iter().find(|(_, d)| d.countries.is_empty()));
+            .find(|f| f.definition.covers_country(country))
+            .or_else(|| defaults.iter().find(|f| f.definition.countries.is_empty()));
         Ok(match chosen {
-            Some((record, definition)) => ResolvedFlow {
-                id: FlowId::from_trusted(record.id.clone()),
-                version: record.version,
-                definition: definition.clone(),
-            },
+            Some(flow) => flow.clone(),
             None => {
                 let (id, definition) = builtin_default(kind);
                 ResolvedFlow {
@@ -210,6 +206,31 @@ impl Services {
                 }
             }
         })
+    }
+
+    /// The organization's default flows of a kind, newest first.
+    async fn default_flows(
+        &self,
+        scope: &Scope,
+        kind: CaseKind,
+    ) -> Result<Vec<ResolvedFlow>, ServiceError> {
+        let key = (scope.clone(), kind.as_str());
+        if let Some(cached) = self.default_flow_cache().get(&key) {
+            return Ok(cached);
+        }
+        let records = flows::defaults(self.store().reader(), scope, kind.as_str()).await?;
+        let defaults = records
+            .iter()
+            .map(|record| {
+                Ok(ResolvedFlow {
+                    id: FlowId::from_trusted(record.id.clone()),
+                    version: record.version,
+                    definition: definition_of(record)?,
+                })
+            })
+            .collect::<Result<Vec<_>, ServiceError>>()?;
+        self.default_flow_cache().insert(key, defaults.clone());
+        Ok(defaults)
     }
 
     async fn resolve_requested_flow(

@@ -27,6 +27,15 @@ pub enum IdempotencyLookup {
     Mismatch,
 }
 
+/// What a stored response is sealed to: its tenant and key, so it opens nowhere else.
+fn sealing_context(scope: &Scope, key: &str) -> String {
+    format!(
+        "idempotency:{}:{}:{key}",
+        scope.organization_id,
+        scope.environment.as_str()
+    )
+}
+
 /// Keys are opaque to us, but must be printable and bounded.
 pub fn validate_key(key: &str) -> Result<(), ServiceError> {
     let printable = key.bytes().all(|b| (0x21..=0x7e).contains(&b));
@@ -52,9 +61,14 @@ impl Services {
         if record.request_hash != request_hash {
             return Ok(IdempotencyLookup::Mismatch);
         }
+        // Stored responses can carry personal data, so they are sealed like the data itself.
+        let body = self
+            .keyring()
+            .open(&sealing_context(scope, key), &record.response_body)
+            .map_err(|_| ServiceError::Crypto)?;
         Ok(IdempotencyLookup::Replay {
             status: u16::try_from(record.response_status).unwrap_or(200),
-            body: record.response_body,
+            body,
         })
     }
 
@@ -71,6 +85,7 @@ impl Services {
     {
         let claim = ctx.idempotency.clone();
         let scope = ctx.scope.clone();
+        let services = self.clone();
         self.store()
             .write(move |tx| {
                 Box::pin(async move {
@@ -79,6 +94,9 @@ impl Services {
                         let body = serde_json::to_vec(&value).map_err(|e| {
                             ServiceError::Store(kycore_store::StoreError::Corrupt(e.to_string()))
                         })?;
+                        let body = services
+                            .keyring()
+                            .seal(&sealing_context(&scope, &claim.key), &body);
                         let record = IdempotencyRecord {
                             organization_id: scope.organization_id.to_string(),
                             environment: scope.environment.as_str().to_owned(),

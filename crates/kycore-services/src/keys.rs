@@ -134,7 +134,11 @@ impl Services {
             .into_iter()
             .find(|env| presented.starts_with(&KeyKind::Secret.prefix(*env)))
             .ok_or_else(invalid)?;
-        let record = api_keys::find_by_hash(self.store().reader(), &hash_key(presented))
+        let hash = hash_key(presented);
+        if let Some(cached) = self.key_cache().get(&hash) {
+            return Ok(cached);
+        }
+        let record = api_keys::find_by_hash(self.store().reader(), &hash)
             .await?
             .ok_or_else(invalid)?;
         if record.kind != KeyKind::Secret.as_str() || record.environment != environment.as_str() {
@@ -146,13 +150,15 @@ impl Services {
                 message: "the API key has been revoked".into(),
             });
         }
-        Ok(Authenticated {
+        let authenticated = Authenticated {
             key_id: ApiKeyId::from_trusted(record.id),
             scope: Scope {
                 organization_id: OrganizationId::from_trusted(record.organization_id),
                 environment,
             },
-        })
+        };
+        self.key_cache().insert(hash, authenticated.clone());
+        Ok(authenticated)
     }
 
     /// Whether `publishable` is a live publishable key of exactly this scope.
@@ -214,6 +220,7 @@ impl Services {
             })
             .await?;
         if revoked {
+            self.key_cache().clear();
             Ok(())
         } else {
             Err(ServiceError::not_found("active API key"))

@@ -9,6 +9,7 @@
 
 pub mod applicants;
 pub mod bootstrap;
+mod cache;
 pub mod cases;
 pub mod context;
 pub mod crypto;
@@ -48,6 +49,11 @@ struct Inner {
     store: Store,
     keyring: Keyring,
     config: ServiceConfig,
+    /// Valid secret keys by hash.
+    keys: cache::TtlCache<Vec<u8>, keys::Authenticated>,
+    /// An organization's default flows by (scope, kind).
+    default_flows:
+        cache::TtlCache<(kycore_domain::tenancy::Scope, &'static str), Vec<flows::ResolvedFlow>>,
 }
 
 impl Services {
@@ -60,6 +66,8 @@ impl Services {
                 store,
                 keyring: Keyring::new(master_key),
                 config,
+                keys: cache::TtlCache::new(),
+                default_flows: cache::TtlCache::new(),
             }),
         }
     }
@@ -70,6 +78,17 @@ impl Services {
 
     pub(crate) fn keyring(&self) -> &Keyring {
         &self.inner.keyring
+    }
+
+    pub(crate) fn key_cache(&self) -> &cache::TtlCache<Vec<u8>, keys::Authenticated> {
+        &self.inner.keys
+    }
+
+    pub(crate) fn default_flow_cache(
+        &self,
+    ) -> &cache::TtlCache<(kycore_domain::tenancy::Scope, &'static str), Vec<flows::ResolvedFlow>>
+    {
+        &self.inner.default_flows
     }
 
     pub fn config(&self) -> &ServiceConfig {

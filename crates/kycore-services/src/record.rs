@@ -8,17 +8,17 @@ use kycore_store::cases::CaseRecord;
 use kycore_store::{Millis, Tx, audit, events};
 use serde_json::Value;
 
-use crate::{Actor, ServiceError};
+use crate::Actor;
 
 /// Appends an event about a case, taking the case's next sequence number. The caller saves
 /// the case afterwards, which persists the advanced counter in the same transaction.
-pub(crate) async fn case_event(
+pub(crate) fn case_event(
     tx: &mut Tx,
     case: &mut CaseRecord,
     event_type: EventType,
     payload: Value,
     now: Millis,
-) -> Result<(), ServiceError> {
+) {
     case.last_event_seq += 1;
     let record = events::EventRecord {
         id: EventId::generate().to_string(),
@@ -31,19 +31,18 @@ pub(crate) async fn case_event(
         payload: payload.to_string(),
         created_at: now,
     };
-    events::insert(tx.conn(), &record).await?;
-    Ok(())
+    tx.append_event(record);
 }
 
 /// Appends an event about an applicant outside any case.
-pub(crate) async fn applicant_event(
+pub(crate) fn applicant_event(
     tx: &mut Tx,
     scope: &Scope,
     applicant_id: &str,
     event_type: EventType,
     payload: Value,
     now: Millis,
-) -> Result<(), ServiceError> {
+) {
     let record = events::EventRecord {
         id: EventId::generate().to_string(),
         organization_id: scope.organization_id.to_string(),
@@ -55,8 +54,7 @@ pub(crate) async fn applicant_event(
         payload: payload.to_string(),
         created_at: now,
     };
-    events::insert(tx.conn(), &record).await?;
-    Ok(())
+    tx.append_event(record);
 }
 
 /// What was done to which object, by whom.
@@ -67,13 +65,7 @@ pub(crate) struct AuditEntry<'a> {
     pub detail: Value,
 }
 
-pub(crate) async fn audit(
-    tx: &mut Tx,
-    scope: &Scope,
-    actor: &Actor,
-    entry: AuditEntry<'_>,
-    now: Millis,
-) -> Result<(), ServiceError> {
+pub(crate) fn audit(tx: &mut Tx, scope: &Scope, actor: &Actor, entry: AuditEntry<'_>, now: Millis) {
     let record = audit::AuditRecord {
         id: AuditId::generate().to_string(),
         organization_id: scope.organization_id.to_string(),
@@ -86,6 +78,5 @@ pub(crate) async fn audit(
         detail: entry.detail.to_string(),
         created_at: now,
     };
-    audit::insert(tx.conn(), &record).await?;
-    Ok(())
+    tx.append_audit(record);
 }

@@ -1,6 +1,9 @@
-//! The audit log: who did what to which object, append-only.
+//! The audit log: who did what to which object, append-only. Entries are appended through
+//! [`crate::Tx::append_audit`] in the transaction of the action they record.
 
 use kycore_domain::tenancy::Scope;
+use sqlx::any::AnyArguments;
+use sqlx::query::Query;
 use sqlx::{Any, Executor, FromRow};
 
 use crate::{Millis, StoreError};
@@ -27,28 +30,34 @@ macro_rules! columns {
     };
 }
 
-pub async fn insert<'e>(
-    db: impl Executor<'e, Database = Any>,
-    a: &AuditRecord,
-) -> Result<(), StoreError> {
-    sqlx::query(concat!(
-        "INSERT INTO audit_log (",
-        columns!(),
-        ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
-    ))
-    .bind(&a.id)
-    .bind(&a.organization_id)
-    .bind(&a.environment)
-    .bind(&a.actor_type)
-    .bind(&a.actor_id)
-    .bind(&a.action)
-    .bind(&a.target_type)
-    .bind(&a.target_id)
-    .bind(&a.detail)
-    .bind(a.created_at)
-    .execute(db)
-    .await?;
-    Ok(())
+impl crate::rows::AppendRow for AuditRecord {
+    const TABLE: &'static str = "audit_log";
+    const COLUMNS: &'static [&'static str] = &[
+        "id",
+        "organization_id",
+        "environment",
+        "actor_type",
+        "actor_id",
+        "action",
+        "target_type",
+        "target_id",
+        "detail",
+        "created_at",
+    ];
+
+    fn bind<'q>(&'q self, query: Query<'q, Any, AnyArguments>) -> Query<'q, Any, AnyArguments> {
+        query
+            .bind(&self.id)
+            .bind(&self.organization_id)
+            .bind(&self.environment)
+            .bind(&self.actor_type)
+            .bind(&self.actor_id)
+            .bind(&self.action)
+            .bind(&self.target_type)
+            .bind(&self.target_id)
+            .bind(&self.detail)
+            .bind(self.created_at)
+    }
 }
 
 /// Every entry about one object, oldest first.

@@ -172,3 +172,22 @@ pub async fn get_unscoped<'e>(
             .await?,
     )
 }
+
+/// Cases of every tenant whose link expired while still waiting for the applicant, oldest
+/// expiry first: the expiry sweeper's work list.
+pub async fn due_for_expiry<'e>(
+    db: impl Executor<'e, Database = Any>,
+    now: Millis,
+    limit: i64,
+) -> Result<Vec<CaseRecord>, StoreError> {
+    Ok(sqlx::query_as(concat!(
+        "SELECT ",
+        columns!(),
+        " FROM cases WHERE status IN ('created', 'in_progress') AND link_expires_at <= $1 \
+         ORDER BY link_expires_at LIMIT $2"
+    ))
+    .bind(now)
+    .bind(limit)
+    .fetch_all(db)
+    .await?)
+}

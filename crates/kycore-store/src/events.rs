@@ -1,6 +1,9 @@
-//! Events: the transactional outbox. Written with the change they describe, never updated.
+//! Events: the transactional outbox. Appended through [`crate::Tx::append_event`] and
+//! written with the change they describe, in the same transaction; never updated.
 
 use kycore_domain::tenancy::Scope;
+use sqlx::any::AnyArguments;
+use sqlx::query::Query;
 use sqlx::{Any, Executor, FromRow};
 
 use crate::{Millis, StoreError};
@@ -26,27 +29,32 @@ macro_rules! columns {
     };
 }
 
-pub async fn insert<'e>(
-    db: impl Executor<'e, Database = Any>,
-    e: &EventRecord,
-) -> Result<(), StoreError> {
-    sqlx::query(concat!(
-        "INSERT INTO events (",
-        columns!(),
-        ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
-    ))
-    .bind(&e.id)
-    .bind(&e.organization_id)
-    .bind(&e.environment)
-    .bind(&e.event_type)
-    .bind(&e.case_id)
-    .bind(&e.applicant_id)
-    .bind(e.sequence)
-    .bind(&e.payload)
-    .bind(e.created_at)
-    .execute(db)
-    .await?;
-    Ok(())
+impl crate::rows::AppendRow for EventRecord {
+    const TABLE: &'static str = "events";
+    const COLUMNS: &'static [&'static str] = &[
+        "id",
+        "organization_id",
+        "environment",
+        "event_type",
+        "case_id",
+        "applicant_id",
+        "sequence",
+        "payload",
+        "created_at",
+    ];
+
+    fn bind<'q>(&'q self, query: Query<'q, Any, AnyArguments>) -> Query<'q, Any, AnyArguments> {
+        query
+            .bind(&self.id)
+            .bind(&self.organization_id)
+            .bind(&self.environment)
+            .bind(&self.event_type)
+            .bind(&self.case_id)
+            .bind(&self.applicant_id)
+            .bind(self.sequence)
+            .bind(&self.payload)
+            .bind(self.created_at)
+    }
 }
 
 pub async fn get<'e>(

@@ -19,6 +19,9 @@ pub mod flows;
 pub mod idempotency;
 pub mod jobs;
 pub mod organizations;
+mod rows;
+#[cfg(feature = "test-support")]
+pub mod testing;
 mod writer;
 
 use std::str::FromStr;

@@ -12,16 +12,38 @@ use futures_util::future::BoxFuture;
 use sqlx::{AnyConnection, Executor};
 use tokio::sync::{mpsc, oneshot};
 
+use crate::audit::AuditRecord;
+use crate::events::EventRecord;
+use crate::rows::insert_all;
 use crate::{Backend, StoreError};
 
 /// Bounds the time one batch holds the write lock and the memory it pins.
 const MAX_BATCH: usize = 256;
 const QUEUE_DEPTH: usize = 4096;
 
-/// The connection a unit of work writes through, inside the batch's transaction.
+/// The connection a unit of work writes through, inside the batch's transaction, and the
+/// append-only rows (events, audit entries) it adds. Those are buffered and written for the
+/// whole batch just before the commit, in a few multi-row statements.
 pub struct Tx {
     conn: AnyConnection,
     backend: Backend,
+    /// Rows of the unit now running; dropped if it fails.
+    unit: Appended,
+    /// Rows of the units of this batch that succeeded.
+    batch: Appended,
+}
+
+#[derive(Default)]
+struct Appended {
+    events: Vec<EventRecord>,
+    audits: Vec<AuditRecord>,
+}
+
+impl Appended {
+    fn clear(&mut self) {
+        self.events.clear();
+        self.audits.clear();
+    }
 }
 
 impl Tx {
@@ -31,6 +53,28 @@ impl Tx {
 
     pub fn backend(&self) -> Backend {
         self.backend
+    }
+
+    /// Adds an event to the outbox, committed with the rest of the unit.
+    pub fn append_event(&mut self, event: EventRecord) {
+        self.unit.events.push(event);
+    }
+
+    /// Adds an audit entry, committed with the rest of the unit.
+    pub fn append_audit(&mut self, entry: AuditRecord) {
+        self.unit.audits.push(entry);
+    }
+
+    fn keep_unit(&mut self) {
+        self.batch.events.append(&mut self.unit.events);
+        self.batch.audits.append(&mut self.unit.audits);
+    }
+
+    async fn flush_appended(&mut self) -> Result<(), StoreError> {
+        insert_all(&mut self.conn, &self.batch.events).await?;
+        insert_all(&mut self.conn, &self.batch.audits).await?;
+        self.batch.clear();
+        Ok(())
     }
 }
 
@@ -51,7 +95,12 @@ impl Writer {
         let (queue, receiver) = mpsc::channel(QUEUE_DEPTH);
         let receiver = Arc::new(tokio::sync::Mutex::new(receiver));
         for conn in connections {
-            let tx = Tx { conn, backend };
+            let tx = Tx {
+                conn,
+                backend,
+                unit: Appended::default(),
+                batch: Appended::default(),
+            };
             tokio::spawn(run_writer(tx, Arc::clone(&receiver)));
         }
         Writer { queue }
@@ -113,54 +162,61 @@ async fn run_writer(mut tx: Tx, receiver: Arc<tokio::sync::Mutex<mpsc::Receiver<
 }
 
 async fn commit_batch(tx: &mut Tx, batch: Vec<Unit>) {
+    // Each unit runs inside the savepoint `unit`. Releasing one and opening the next is a
+    // single round trip to the database, and the round trips — not the fsync — are what
+    // bound a batch on SQLite, whose driver hands every statement to a worker thread.
     let begin = match tx.backend {
         // IMMEDIATE takes the write lock up front instead of failing at the first write.
-        Backend::Sqlite => "BEGIN IMMEDIATE",
-        Backend::Postgres => "BEGIN",
+        Backend::Sqlite => "BEGIN IMMEDIATE; SAVEPOINT unit",
+        Backend::Postgres => "BEGIN; SAVEPOINT unit",
     };
     if let Err(e) = tx.conn.execute(begin).await {
         fail_all(batch, &e.to_string());
         return;
     }
-    let mut waiting = Vec::with_capacity(batch.len());
+    tx.unit.clear();
+    tx.batch.clear();
+    let mut waiting: Vec<oneshot::Sender<Result<(), String>>> = Vec::with_capacity(batch.len());
     for unit in batch {
-        match run_in_savepoint(tx, unit.run).await {
-            Ok(()) => waiting.push(unit.committed),
-            Err(e) => {
-                // The transaction can no longer be trusted; give up on the whole batch.
-                let _ = tx.conn.execute("ROLLBACK").await;
-                let message = e.to_string();
-                let _ = unit.committed.send(Err(message.clone()));
-                for sender in waiting {
-                    let _ = sender.send(Err(message.clone()));
-                }
-                return;
-            }
+        let keep = (unit.run)(tx).await;
+        if keep {
+            tx.keep_unit();
+        } else {
+            tx.unit.clear();
         }
+        // ROLLBACK TO leaves the savepoint open, so the next unit can reuse it.
+        let next = if keep {
+            "RELEASE SAVEPOINT unit; SAVEPOINT unit"
+        } else {
+            "ROLLBACK TO SAVEPOINT unit"
+        };
+        if let Err(e) = tx.conn.execute(next).await {
+            // The transaction can no longer be trusted; give up on the whole batch.
+            let _ = tx.conn.execute("ROLLBACK").await;
+            let message = e.to_string();
+            let _ = unit.committed.send(Err(message.clone()));
+            for sender in waiting {
+                let _ = sender.send(Err(message.clone()));
+            }
+            return;
+        }
+        waiting.push(unit.committed);
     }
-    let outcome = tx
-        .conn
-        .execute("COMMIT")
-        .await
-        .map(|_| ())
-        .map_err(|e| e.to_string());
+    let outcome = match tx.flush_appended().await {
+        Ok(()) => tx
+            .conn
+            .execute("COMMIT")
+            .await
+            .map(|_| ())
+            .map_err(|e| e.to_string()),
+        Err(e) => Err(e.to_string()),
+    };
     if outcome.is_err() {
         let _ = tx.conn.execute("ROLLBACK").await;
     }
     for sender in waiting {
         let _ = sender.send(outcome.clone());
     }
-}
-
-async fn run_in_savepoint(tx: &mut Tx, run: UnitFn) -> Result<(), sqlx::Error> {
-    tx.conn.execute("SAVEPOINT unit").await?;
-    if run(tx).await {
-        tx.conn.execute("RELEASE SAVEPOINT unit").await?;
-    } else {
-        tx.conn.execute("ROLLBACK TO SAVEPOINT unit").await?;
-        tx.conn.execute("RELEASE SAVEPOINT unit").await?;
-    }
-    Ok(())
 }
 
 fn fail_all(batch: Vec<Unit>, message: &str) {

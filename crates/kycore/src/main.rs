@@ -30,10 +30,10 @@ struct Cli {
 #[derive(Args, Clone)]
 struct StorageArgs {
     /// Where kycore keeps its database, master key and documents.
-    #[arg(long, env = "KYCORE_DATA_DIR")]
+    #[arg(long, env = "KYCORE_DATA_DIR", global = true)]
     data_dir: Option<PathBuf>,
     /// sqlite://… or postgres://… (default: SQLite in the data directory).
-    #[arg(long, env = "KYCORE_DATABASE_URL")]
+    #[arg(long, env = "KYCORE_DATABASE_URL", global = true)]
     database_url: Option<String>,
 }
 

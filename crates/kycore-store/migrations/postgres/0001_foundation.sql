@@ -82,6 +82,8 @@ CREATE INDEX cases_scope ON cases (organization_id, environment, id);
 CREATE INDEX cases_status ON cases (organization_id, environment, status, id);
 CREATE INDEX cases_external ON cases (organization_id, environment, external_id);
 CREATE INDEX cases_applicant ON cases (organization_id, environment, applicant_id);
+-- The expiry sweeper's scan: only cases still waiting for their applicant.
+CREATE INDEX cases_expiry ON cases (link_expires_at) WHERE status IN ('created', 'in_progress');
 
 CREATE TABLE events (
     id               TEXT PRIMARY KEY,
@@ -140,3 +142,7 @@ CREATE TABLE jobs (
     created_at    BIGINT NOT NULL
 );
 CREATE INDEX jobs_due ON jobs (run_at);
+
+-- Recurring system jobs exist from the start; each reschedules itself after running.
+INSERT INTO jobs (id, kind, payload, dedupe_key, run_at, attempts, max_attempts, created_at)
+VALUES ('job_expire_cases', 'expire_cases', '{"kind":"expire_cases"}', 'expire_cases', 0, 0, 1000000, 0);

@@ -1,0 +1,533 @@
+//! The test harness: a real kycore server on a loopback port, over a real database, driven
+//! through a real HTTP client.
+//!
+//! [`for_each_database`] runs a test body once per backend of [`TestDatabase::all`] (SQLite
+//! always, PostgreSQL when `KYCORE_TEST_DATABASE_URL` is set), each time on a fresh database
+//! with a freshly initialized organization, and drops the database afterwards. Request
+//! helpers check the status and content type of every answer, and problem documents are
+//! checked for their full RFC 9457 shape.
+
+use std::future::Future;
+
+use futures_util::future::BoxFuture;
+
+use kycore_domain::ids::OrganizationId;
+use kycore_domain::tenancy::Environment;
+use kycore_services::crypto::MasterKey;
+use kycore_services::keys::KeyKind;
+use kycore_services::{Backend, ServiceConfig, Services, Store, StoreError};
+use kycore_store::Tx;
+use kycore_store::organizations::{self, OrganizationRecord};
+use kycore_store::testing::TestDatabase;
+use reqwest::header::{CONTENT_TYPE, HeaderMap};
+use reqwest::{Method, RequestBuilder, StatusCode};
+use serde_json::{Value, json};
+use tokio::task::JoinHandle;
+
+/// The secret and publishable key of one (organization, environment).
+#[derive(Clone, Debug)]
+pub struct Keys {
+    pub secret: String,
+    pub publishable: String,
+}
+
+/// One running server and the keys to talk to it.
+pub struct TestApp {
+    pub base_url: String,
+    pub client: reqwest::Client,
+    pub services: Services,
+    pub backend: Backend,
+    pub database_url: String,
+    pub organization_id: OrganizationId,
+    pub sandbox: Keys,
+    pub live: Keys,
+    /// A second organization, to prove tenants never see each other.
+    pub other_organization_id: OrganizationId,
+    pub other_sandbox: Keys,
+    pub other_live: Keys,
+    server: JoinHandle<()>,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
+}
+
+/// Runs `test` against a fresh server on every configured database, then drops each database.
+pub async fn for_each_database<F, Fut>(test: F)
+where
+    F: Fn(TestApp) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    for db in TestDatabase::all().await {
+        let app = TestApp::spawn(&db).await;
+        test(app).await;
+        db.cleanup().await;
+    }
+}
+
+impl TestApp {
+    /// Opens the database, initializes an organization plus a second one, and serves the
+    /// application on 127.0.0.1 with an OS-chosen port.
+    pub async fn spawn(db: &TestDatabase) -> TestApp {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base_url = format!("http://{}", listener.local_addr().unwrap());
+        let store = Store::open(&db.url).await.unwrap();
+        let services = Services::new(
+            store,
+            &MasterKey::generate(),
+            ServiceConfig {
+                public_url: base_url.clone(),
+            },
+        );
+        let initialized = services.initialize("Test organization").await.unwrap();
+        let other_organization_id = create_organization(&services, "Other organization").await;
+        let other_sandbox = key_pair(&services, &other_organization_id, Environment::Sandbox).await;
+        let other_live = key_pair(&services, &other_organization_id, Environment::Live).await;
+
+        let router = kycore_server::app(services.clone());
+        let server = tokio::spawn(async move {
+            axum::serve(listener, router).await.unwrap();
+        });
+        TestApp {
+            base_url,
+            client: reqwest::Client::new(),
+            services,
+            backend: db.backend,
+            database_url: db.url.clone(),
+            organization_id: OrganizationId::from_trusted(initialized.organization_id),
+            sandbox: Keys {
+                secret: initialized.sandbox.secret_key,
+                publishable: initialized.sandbox.publishable_key,
+            },
+            live: Keys {
+                secret: initialized.live.secret_key,
+                publishable: initialized.live.publishable_key,
+            },
+            other_organization_id,
+            other_sandbox,
+            other_live,
+            server,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base_url)
+    }
+
+    /// A request authenticated with `key` as a Bearer token.
+    pub fn request(&self, method: Method, path: &str, key: &str) -> RequestBuilder {
+        self.client.request(method, self.url(path)).bearer_auth(key)
+    }
+
+    /// A request with a JSON body, authenticated with `key`.
+    pub fn request_json(
+        &self,
+        method: Method,
+        path: &str,
+        key: &str,
+        body: &Value,
+    ) -> RequestBuilder {
+        self.request(method, path, key).json(body)
+    }
+
+    pub async fn get_json(&self, key: &str, path: &str) -> Value {
+        send(self.request(Method::GET, path, key))
+            .await
+            .json(StatusCode::OK)
+    }
+
+    pub async fn post_json(
+        &self,
+        key: &str,
+        path: &str,
+        body: &Value,
+        status: StatusCode,
+    ) -> Value {
+        send(self.request_json(Method::POST, path, key, body))
+            .await
+            .json(status)
+    }
+
+    /// `GET path` answering a problem with `status` and `code`.
+    pub async fn get_problem(
+        &self,
+        key: &str,
+        path: &str,
+        status: StatusCode,
+        code: &str,
+    ) -> Value {
+        send(self.request(Method::GET, path, key))
+            .await
+            .problem(status, code)
+    }
+
+    pub async fn post_problem(
+        &self,
+        key: &str,
+        path: &str,
+        body: &Value,
+        status: StatusCode,
+        code: &str,
+    ) -> Value {
+        send(self.request_json(Method::POST, path, key, body))
+            .await
+            .problem(status, code)
+    }
+
+    /// Creates a KYC case for a new inline individual applicant.
+    pub async fn create_case(&self, key: &str) -> Value {
+        self.create_case_with(key, json!({"kind": "kyc", "applicant": individual("SE")}))
+            .await
+    }
+
+    pub async fn create_case_with(&self, key: &str, body: Value) -> Value {
+        self.post_json(key, "/v1/cases", &body, StatusCode::CREATED)
+            .await
+    }
+
+    pub async fn create_applicant(&self, key: &str, body: Value) -> Value {
+        self.post_json(key, "/v1/applicants", &body, StatusCode::CREATED)
+            .await
+    }
+
+    pub async fn create_flow(&self, key: &str, body: Value) -> Value {
+        self.post_json(key, "/v1/flows", &body, StatusCode::CREATED)
+            .await
+    }
+
+    pub async fn get_case(&self, key: &str, id: &str) -> Value {
+        self.get_json(key, &format!("/v1/cases/{id}")).await
+    }
+
+    /// Drives a sandbox case to `outcome` through the sandbox endpoint.
+    pub async fn complete_sandbox(&self, key: &str, case_id: &str, outcome: &str) -> Value {
+        self.post_json(
+            key,
+            &format!("/v1/sandbox/cases/{case_id}/complete"),
+            &json!({ "outcome": outcome }),
+            StatusCode::OK,
+        )
+        .await
+    }
+
+    pub async fn decide(
+        &self,
+        key: &str,
+        case_id: &str,
+        body: &Value,
+        status: StatusCode,
+    ) -> Reply {
+        let reply = send(self.request_json(
+            Method::POST,
+            &format!("/v1/cases/{case_id}/decision"),
+            key,
+            body,
+        ))
+        .await;
+        assert_eq!(reply.status, status, "decision body: {}", reply.text());
+        reply
+    }
+
+    /// The `data` of a list endpoint's first page (limit 100).
+    pub async fn list(&self, key: &str, path: &str) -> Vec<Value> {
+        let separator = if path.contains('?') { '&' } else { '?' };
+        let page = self
+            .get_json(key, &format!("{path}{separator}limit=100"))
+            .await;
+        assert_eq!(page["has_more"], false, "more than one page at {path}");
+        page["data"].as_array().unwrap().clone()
+    }
+
+    pub async fn list_ids(&self, key: &str, path: &str) -> Vec<String> {
+        ids(&self.list(key, path).await)
+    }
+
+    /// A case's events in sequence order.
+    pub async fn case_events(&self, key: &str, case_id: &str) -> Vec<Value> {
+        let mut events = self
+            .list(key, &format!("/v1/events?case_id={case_id}"))
+            .await;
+        events.sort_by_key(|e| e["sequence"].as_i64().unwrap());
+        events
+    }
+
+    /// Everything a tenant can list: cases, applicants, events and flows.
+    pub async fn snapshot(&self, key: &str) -> Snapshot {
+        Snapshot {
+            cases: self.list_ids(key, "/v1/cases").await,
+            applicants: self.list_ids(key, "/v1/applicants").await,
+            events: self.list_ids(key, "/v1/events").await,
+            flows: ids(&self.get_json(key, "/v1/flows").await["data"]
+                .as_array()
+                .unwrap()
+                .clone()),
+        }
+    }
+
+    /// Moves a case's link expiry into the past, as if its lifetime had run out.
+    pub async fn expire_link_in_database(&self, case_id: &str) {
+        let updated = self
+            .execute_sql(
+                "UPDATE cases SET link_expires_at = $1 WHERE id = $2",
+                Some(case_id),
+            )
+            .await;
+        assert_eq!(updated, 1);
+    }
+
+    /// Makes every pending background job due now, as if its time had come.
+    pub async fn make_jobs_due(&self) {
+        self.execute_sql(
+            "UPDATE jobs SET run_at = $1, locked_until = NULL WHERE failed_at IS NULL",
+            None,
+        )
+        .await;
+    }
+
+    /// Runs `sql` through the store's writer with a minute ago as `$1` and `id` as `$2`;
+    /// returns the rows affected.
+    async fn execute_sql(&self, sql: &'static str, id: Option<&str>) -> u64 {
+        let past = kycore_services::time_format::now_millis() - 60_000;
+        let id = id.map(str::to_owned);
+        self.services
+            .store()
+            .write(
+                move |tx: &mut Tx| -> BoxFuture<'_, Result<u64, StoreError>> {
+                    Box::pin(async move {
+                        let mut query = sqlx::query(sql).bind(past);
+                        if let Some(id) = id {
+                            query = query.bind(id);
+                        }
+                        Ok(query.execute(tx.conn()).await?.rows_affected())
+                    })
+                },
+            )
+            .await
+            .unwrap()
+    }
+
+    /// A fresh secret key of the main organization's sandbox, returned with its id.
+    pub async fn extra_sandbox_key(&self) -> (String, String) {
+        let key = self
+            .services
+            .create_key(&self.organization_id, Environment::Sandbox, KeyKind::Secret)
+            .await
+            .unwrap();
+        (key.id, key.key)
+    }
+}
+
+/// What a tenant's list endpoints show.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Snapshot {
+    pub cases: Vec<String>,
+    pub applicants: Vec<String>,
+    pub events: Vec<String>,
+    pub flows: Vec<String>,
+}
+
+async fn create_organization(services: &Services, name: &str) -> OrganizationId {
+    let id = OrganizationId::generate();
+    let record = OrganizationRecord {
+        id: id.to_string(),
+        name: name.to_owned(),
+        created_at: kycore_services::time_format::now_millis(),
+    };
+    services
+        .store()
+        .write(
+            move |tx: &mut Tx| -> BoxFuture<'_, Result<(), StoreError>> {
+                Box::pin(async move { organizations::insert(tx.conn(), &record).await })
+            },
+        )
+        .await
+        .unwrap();
+    id
+}
+
+async fn key_pair(services: &Services, organization_id: &OrganizationId, env: Environment) -> Keys {
+    let secret = services
+        .create_key(organization_id, env, KeyKind::Secret)
+        .await
+        .unwrap();
+    let publishable = services
+        .create_key(organization_id, env, KeyKind::Publishable)
+        .await
+        .unwrap();
+    Keys {
+        secret: secret.key,
+        publishable: publishable.key,
+    }
+}
+
+/// An answer, read completely.
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Vec<u8>,
+}
+
+pub async fn send(request: RequestBuilder) -> Reply {
+    let response = request.send().await.unwrap();
+    Reply {
+        status: response.status(),
+        headers: response.headers().clone(),
+        body: response.bytes().await.unwrap().to_vec(),
+    }
+}
+
+impl Reply {
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    pub fn content_type(&self) -> &str {
+        self.headers
+            .get(CONTENT_TYPE)
+            .map_or("", |v| v.to_str().unwrap())
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).map(|v| v.to_str().unwrap())
+    }
+
+    /// The JSON body of an answer that must have `status` and be `application/json`.
+    pub fn json(&self, status: StatusCode) -> Value {
+        assert_eq!(self.status, status, "unexpected answer: {}", self.text());
+        assert_eq!(self.content_type(), "application/json");
+        serde_json::from_slice(&self.body).unwrap()
+    }
+
+    /// The problem document of an answer that must have `status` and `code`, checked for
+    /// the full RFC 9457 shape and the request id.
+    pub fn problem(&self, status: StatusCode, code: &str) -> Value {
+        assert_eq!(self.status, status, "unexpected answer: {}", self.text());
+        assert_eq!(self.content_type(), "application/problem+json");
+        let problem: Value = serde_json::from_slice(&self.body).unwrap();
+        assert_eq!(problem["code"], code, "problem: {problem}");
+        assert_eq!(problem["status"], status.as_u16());
+        assert_eq!(problem["type"], format!("urn:kycore:problem:{code}"));
+        assert!(!problem["title"].as_str().unwrap().is_empty());
+        assert!(!problem["detail"].as_str().unwrap().is_empty());
+        let request_id = self.header("x-request-id").expect("x-request-id header");
+        assert!(!request_id.is_empty());
+        assert_eq!(problem["request_id"], request_id);
+        problem
+    }
+
+    /// An HTML page with `status`.
+    pub fn html(&self, status: StatusCode) -> String {
+        assert_eq!(self.status, status, "unexpected answer: {}", self.text());
+        assert!(
+            self.content_type().starts_with("text/html"),
+            "content type {}",
+            self.content_type()
+        );
+        self.text()
+    }
+}
+
+/// The parts of a problem that must not depend on why a resource is invisible.
+pub fn problem_shape(problem: &Value) -> Value {
+    json!({
+        "type": problem["type"], "title": problem["title"], "status": problem["status"],
+        "detail": problem["detail"], "code": problem["code"], "errors": problem["errors"],
+    })
+}
+
+pub fn ids(items: &[Value]) -> Vec<String> {
+    items
+        .iter()
+        .map(|item| item["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// An inline individual applicant of `nationality`.
+pub fn individual(nationality: &str) -> Value {
+    json!({
+        "type": "individual",
+        "individual": {
+            "first_name": "Ada", "last_name": "Lovelace", "date_of_birth": "1985-12-10",
+            "nationality": nationality, "email": "ada@example.com", "phone": "+46 70 123 45 67",
+        },
+    })
+}
+
+/// An inline business applicant of `country`, without related persons (see
+/// `applicants::business_applicants_with_related_persons_read_back`).
+pub fn business(country: &str) -> Value {
+    json!({
+        "type": "business",
+        "business": {"legal_name": "Analytical Engines AB", "country": country},
+        "related_persons": [{"role": "ubo", "ownership_percent": 60, "first_name": "Ada", "last_name": "Lovelace"}],
+    })
+}
+
+/// A well-formed id that names nothing.
+pub const MISSING_CASE: &str = "case_01jzzzzzzzzzzzzzzzzzzzzzzz";
+pub const MISSING_APPLICANT: &str = "app_01jzzzzzzzzzzzzzzzzzzzzzzz";
+pub const MISSING_FLOW: &str = "flow_01jzzzzzzzzzzzzzzzzzzzzzzz";
+pub const MISSING_EVENT: &str = "evt_01jzzzzzzzzzzzzzzzzzzzzzzz";
+
+/// The `token` a case view's `verification_url` carries, as a path on the test server.
+pub fn verification_path(case: &Value) -> String {
+    let url = case["verification_url"].as_str().unwrap();
+    let token = case["token"].as_str().unwrap();
+    assert!(url.ends_with(&format!("/verify/{token}")), "url {url}");
+    format!("/verify/{token}")
+}
+
+/// Opens a hosted link without credentials, as an applicant's browser would.
+pub async fn open_link(app: &TestApp, path: &str) -> Reply {
+    send(app.client.get(app.url(path))).await
+}
+
+/// Asserts the events are exactly `expected` (type, previous status → status), in sequence
+/// order starting at 1.
+pub fn assert_event_trail(events: &[Value], expected: &[(&str, Option<(&str, &str)>)]) {
+    let actual: Vec<(String, Option<(String, String)>)> = events
+        .iter()
+        .map(|e| {
+            let change = (e["type"] == "case.status_changed").then(|| {
+                (
+                    e["data"]["previous_status"].as_str().unwrap().to_owned(),
+                    e["data"]["status"].as_str().unwrap().to_owned(),
+                )
+            });
+            (e["type"].as_str().unwrap().to_owned(), change)
+        })
+        .collect();
+    let expected: Vec<(String, Option<(String, String)>)> = expected
+        .iter()
+        .map(|(t, c)| {
+            (
+                (*t).to_owned(),
+                c.map(|(a, b)| (a.to_owned(), b.to_owned())),
+            )
+        })
+        .collect();
+    assert_eq!(actual, expected);
+    let sequences: Vec<i64> = events
+        .iter()
+        .map(|e| e["sequence"].as_i64().unwrap())
+        .collect();
+    let counted: Vec<i64> = (1..=i64::try_from(events.len()).unwrap()).collect();
+    assert_eq!(sequences, counted);
+}
+
+/// The trail a case leaves from `created` to `outcome` through the sandbox or a real
+/// completion, after its `case.created`.
+pub fn completion_trail(
+    outcome: &'static str,
+) -> Vec<(&'static str, Option<(&'static str, &'static str)>)> {
+    vec![
+        ("case.created", None),
+        ("case.status_changed", Some(("created", "in_progress"))),
+        ("case.status_changed", Some(("in_progress", "submitted"))),
+        ("case.status_changed", Some(("submitted", "processing"))),
+        ("case.status_changed", Some(("processing", outcome))),
+        ("case.decided", None),
+    ]
+}

@@ -1,0 +1,22 @@
+//! kycore's HTTP integration tests: one binary, a real server on loopback per test, over a
+//! real database (SQLite always, PostgreSQL too when `KYCORE_TEST_DATABASE_URL` is set).
+//!
+//! `helpers` holds the harness; every other module covers one feature of the API.
+
+// clippy.toml allows `unwrap` inside `#[test]` functions only; in a test binary the helpers
+// unwrap too, as their way of asserting.
+#![allow(clippy::unwrap_used)]
+
+mod applicants;
+mod auth;
+mod cases;
+mod encryption;
+mod expiry;
+mod helpers;
+mod idempotency;
+mod links;
+mod openapi;
+mod pagination;
+mod sandbox;
+mod tenancy;
+mod validation;

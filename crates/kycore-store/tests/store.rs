@@ -1,0 +1,539 @@
+//! The store's conformance suite: every test runs against SQLite, and against PostgreSQL too
+//! when `KYCORE_TEST_DATABASE_URL` is set, so both backends keep one behaviour.
+
+#![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
+
+use std::collections::BTreeSet;
+
+use kycore_domain::ids::OrganizationId;
+use kycore_domain::tenancy::{Environment, Scope};
+use kycore_store::cases::{self, CaseFilter, CaseRecord};
+use kycore_store::jobs::{self, JobRecord};
+use kycore_store::organizations::{self, OrganizationRecord};
+use kycore_store::testing::TestDatabase;
+use kycore_store::{Backend, Store, StoreError, Tx, applicants, idempotency};
+use sqlx::Row;
+
+/// Runs `test` once per configured backend, each on a fresh database.
+macro_rules! each_backend {
+    (|$store:ident, $db:ident| $body:block) => {
+        for $db in TestDatabase::all().await {
+            let $store = Store::open(&$db.url).await.unwrap();
+            $body
+            $db.cleanup().await;
+        }
+    };
+}
+
+fn scope(org: &str, environment: Environment) -> Scope {
+    Scope {
+        organization_id: OrganizationId::from_trusted(org.into()),
+        environment,
+    }
+}
+
+async fn add_org(store: &Store, id: &str) {
+    let org = OrganizationRecord {
+        id: id.into(),
+        name: id.into(),
+        created_at: 1,
+    };
+    store
+        .write(move |tx: &mut Tx| {
+            Box::pin(async move { organizations::insert(tx.conn(), &org).await })
+        })
+        .await
+        .unwrap();
+}
+
+fn applicant(id: &str, scope: &Scope) -> applicants::ApplicantRecord {
+    applicants::ApplicantRecord {
+        id: id.into(),
+        organization_id: scope.organization_id.to_string(),
+        environment: scope.environment.as_str().into(),
+        applicant_type: "individual".into(),
+        external_id: Some(format!("ext-{id}")),
+        profile_sealed: vec![1, 2, 3],
+        id_number_hash: None,
+        name_dob_hash: None,
+        email_hash: None,
+        revision: 1,
+        created_at: 10,
+        updated_at: 10,
+    }
+}
+
+fn case(id: &str, applicant_id: &str, scope: &Scope, status: &str, created_at: i64) -> CaseRecord {
+    CaseRecord {
+        id: id.into(),
+        organization_id: scope.organization_id.to_string(),
+        environment: scope.environment.as_str().into(),
+        applicant_id: applicant_id.into(),
+        kind: "kyc".into(),
+        flow_id: "flow_kyc_default".into(),
+        flow_version: 0,
+        status: status.into(),
+        revision: 1,
+        external_id: None,
+        redirect_url: None,
+        metadata: "{}".into(),
+        link_token_id: format!("lnk_{id}"),
+        link_expires_at: 1_000,
+        link_opened_at: None,
+        decision: None,
+        last_event_seq: 0,
+        created_at,
+        updated_at: created_at,
+    }
+}
+
+async fn seed_cases(store: &Store, scope: &Scope, cases: Vec<CaseRecord>) {
+    let applicant = applicant(&format!("app_{}", scope.environment), scope);
+    store
+        .write(move |tx: &mut Tx| {
+            Box::pin(async move {
+                applicants::insert(tx.conn(), &applicant).await?;
+                for c in &cases {
+                    cases::insert(tx.conn(), c).await?;
+                }
+                Ok::<_, StoreError>(())
+            })
+        })
+        .await
+        .unwrap();
+}
+
+fn job(id: &str, dedupe: Option<&str>, run_at: i64) -> JobRecord {
+    JobRecord {
+        id: id.into(),
+        kind: "test".into(),
+        payload: "{}".into(),
+        dedupe_key: dedupe.map(str::to_owned),
+        run_at,
+        attempts: 0,
+        max_attempts: 3,
+        locked_until: None,
+        last_error: None,
+        failed_at: None,
+        created_at: 0,
+    }
+}
+
+#[tokio::test]
+async fn reads_are_scoped_to_organization_and_environment() {
+    each_backend!(|store, db| {
+        add_org(&store, "org_a").await;
+        add_org(&store, "org_b").await;
+        let sandbox = scope("org_a", Environment::Sandbox);
+        seed_cases(
+            &store,
+            &sandbox,
+            vec![case("case_1", "app_sandbox", &sandbox, "created", 1)],
+        )
+        .await;
+        assert!(
+            cases::get(store.reader(), &sandbox, "case_1")
+                .await
+                .unwrap()
+                .is_some()
+        );
+        for other in [
+            scope("org_a", Environment::Live),
+            scope("org_b", Environment::Sandbox),
+        ] {
+            assert!(
+                cases::get(store.reader(), &other, "case_1")
+                    .await
+                    .unwrap()
+                    .is_none()
+            );
+            let all = CaseFilter {
+                limit: 10,
+                ..Default::default()
+            };
+            assert!(
+                cases::list(store.reader(), &other, &all)
+                    .await
+                    .unwrap()
+                    .is_empty()
+            );
+            assert!(
+                applicants::get(store.reader(), &other, "app_sandbox")
+                    .await
+                    .unwrap()
+                    .is_none()
+            );
+        }
+    });
+}
+
+#[tokio::test]
+async fn case_lists_filter_and_page_newest_first() {
+    each_backend!(|store, db| {
+        add_org(&store, "org_a").await;
+        let s = scope("org_a", Environment::Sandbox);
+        let statuses = ["created", "approved", "created", "rejected", "created"];
+        let seeded = statuses
+            .iter()
+            .enumerate()
+            .map(|(i, status)| {
+                case(
+                    &format!("case_{i}"),
+                    "app_sandbox",
+                    &s,
+                    status,
+                    100 + i as i64,
+                )
+            })
+            .collect();
+        seed_cases(&store, &s, seeded).await;
+
+        let page = |before: Option<&str>| CaseFilter {
+            before_id: before.map(str::to_owned),
+            limit: 2,
+            ..Default::default()
+        };
+        let ids = |rows: Vec<CaseRecord>| rows.into_iter().map(|c| c.id).collect::<Vec<_>>();
+        assert_eq!(
+            ids(cases::list(store.reader(), &s, &page(None)).await.unwrap()),
+            ["case_4", "case_3"]
+        );
+        assert_eq!(
+            ids(cases::list(store.reader(), &s, &page(Some("case_3")))
+                .await
+                .unwrap()),
+            ["case_2", "case_1"]
+        );
+
+        let created = CaseFilter {
+            status: Some("created".into()),
+            created_from: Some(101),
+            limit: 10,
+            ..Default::default()
+        };
+        assert_eq!(
+            ids(cases::list(store.reader(), &s, &created).await.unwrap()),
+            ["case_4", "case_2"]
+        );
+    });
+}
+
+#[tokio::test]
+async fn a_failed_unit_rolls_back_alone_while_its_batch_commits() {
+    each_backend!(|store, db| {
+        add_org(&store, "org_a").await;
+        let s = scope("org_a", Environment::Sandbox);
+        let mut writes = Vec::new();
+        for i in 0..50 {
+            let store = store.clone();
+            let s = s.clone();
+            writes.push(tokio::spawn(async move {
+                let record = applicant(&format!("app_{i:03}"), &s);
+                store
+                    .write(move |tx: &mut Tx| {
+                        Box::pin(async move {
+                            applicants::insert(tx.conn(), &record).await?;
+                            // Every tenth unit fails after writing: its row must vanish.
+                            if i % 10 == 0 {
+                                return Err(StoreError::Corrupt("deliberate".into()));
+                            }
+                            Ok(())
+                        })
+                    })
+                    .await
+            }));
+        }
+        let mut failed = 0;
+        for w in writes {
+            if w.await.unwrap().is_err() {
+                failed += 1;
+            }
+        }
+        assert_eq!(failed, 5);
+        let filter = applicants::ApplicantFilter {
+            limit: 100,
+            ..Default::default()
+        };
+        let rows = applicants::list(store.reader(), &s, &filter).await.unwrap();
+        assert_eq!(rows.len(), 45);
+        assert!(rows.iter().all(|r| !r.id.ends_with('0')));
+    });
+}
+
+#[tokio::test]
+async fn committed_writes_survive_reopening_the_database() {
+    each_backend!(|store, db| {
+        add_org(&store, "org_a").await;
+        let s = scope("org_a", Environment::Sandbox);
+        seed_cases(
+            &store,
+            &s,
+            vec![case("case_durable", "app_sandbox", &s, "created", 1)],
+        )
+        .await;
+        drop(store);
+        let reopened = Store::open(&db.url).await.unwrap();
+        assert!(
+            cases::get(reopened.reader(), &s, "case_durable")
+                .await
+                .unwrap()
+                .is_some()
+        );
+    });
+}
+
+#[tokio::test]
+async fn case_updates_are_refused_when_the_revision_moved() {
+    each_backend!(|store, db| {
+        add_org(&store, "org_a").await;
+        let s = scope("org_a", Environment::Sandbox);
+        let mut c = case("case_rev", "app_sandbox", &s, "created", 1);
+        seed_cases(&store, &s, vec![c.clone()]).await;
+        c.status = "in_progress".into();
+        c.revision = 2;
+        let first = c.clone();
+        let applied = store
+            .write(move |tx: &mut Tx| {
+                Box::pin(async move { cases::update(tx.conn(), &first, 1).await })
+            })
+            .await
+            .unwrap();
+        assert!(applied);
+        let stale = store
+            .write(move |tx: &mut Tx| {
+                Box::pin(async move { cases::update(tx.conn(), &c, 1).await })
+            })
+            .await
+            .unwrap();
+        assert!(!stale);
+    });
+}
+
+#[tokio::test]
+async fn idempotency_keys_are_taken_once() {
+    each_backend!(|store, db| {
+        let record = idempotency::IdempotencyRecord {
+            organization_id: "org_a".into(),
+            environment: "sandbox".into(),
+            idempotency_key: "k1".into(),
+            request_hash: vec![1],
+            response_status: 201,
+            response_body: b"{}".to_vec(),
+            created_at: 5,
+        };
+        let insert = |r: idempotency::IdempotencyRecord| {
+            let store = store.clone();
+            async move {
+                store
+                    .write(move |tx: &mut Tx| {
+                        Box::pin(async move { idempotency::insert(tx.conn(), &r).await })
+                    })
+                    .await
+                    .unwrap()
+            }
+        };
+        assert!(insert(record.clone()).await);
+        assert!(!insert(record.clone()).await);
+        let s = scope("org_a", Environment::Sandbox);
+        let found = idempotency::find(store.reader(), &s, "k1")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(found.response_status, 201);
+        let pruned = store
+            .write(|tx: &mut Tx| Box::pin(async move { idempotency::prune(tx.conn(), 6).await }))
+            .await
+            .unwrap();
+        assert_eq!(pruned, 1);
+    });
+}
+
+/// Takes away the recurring system jobs the first migration seeds, so a test sees only its
+/// own jobs; checks on the way that the seed is there.
+async fn without_system_jobs(store: &Store) {
+    let seeded = jobs::get(store.reader(), "job_expire_cases")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(seeded.kind, "expire_cases");
+    store
+        .write(|tx: &mut Tx| {
+            Box::pin(async move { jobs::complete(tx.conn(), "job_expire_cases").await })
+        })
+        .await
+        .unwrap();
+}
+
+async fn claim(store: &Store, now: i64) -> Vec<String> {
+    let backend = store.backend();
+    store
+        .write(move |tx: &mut Tx| {
+            Box::pin(async move { jobs::claim(tx.conn(), backend, now, now + 100, 10).await })
+        })
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|j| j.id)
+        .collect()
+}
+
+#[tokio::test]
+async fn jobs_are_deduplicated_leased_retried_and_failed() {
+    each_backend!(|store, db| {
+        without_system_jobs(&store).await;
+        let enqueue = |j: JobRecord| {
+            let store = store.clone();
+            async move {
+                store
+                    .write(move |tx: &mut Tx| {
+                        Box::pin(async move { jobs::enqueue(tx.conn(), &j).await })
+                    })
+                    .await
+                    .unwrap()
+            }
+        };
+        assert!(enqueue(job("job_a", Some("once"), 10)).await);
+        assert!(!enqueue(job("job_dup", Some("once"), 10)).await);
+        assert!(enqueue(job("job_later", None, 500)).await);
+
+        assert!(claim(&store, 5).await.is_empty(), "nothing is due yet");
+        assert_eq!(claim(&store, 10).await, ["job_a"]);
+        assert!(
+            claim(&store, 50).await.is_empty(),
+            "the lease hides a claimed job"
+        );
+        assert_eq!(
+            claim(&store, 200).await,
+            ["job_a"],
+            "an expired lease releases it"
+        );
+
+        store
+            .write(|tx: &mut Tx| {
+                Box::pin(
+                    async move { jobs::fail(tx.conn(), "job_a", "boom", Some(300), 200).await },
+                )
+            })
+            .await
+            .unwrap();
+        assert!(claim(&store, 250).await.is_empty());
+        assert_eq!(claim(&store, 300).await, ["job_a"]);
+        store
+            .write(|tx: &mut Tx| {
+                Box::pin(async move { jobs::fail(tx.conn(), "job_a", "boom", None, 301).await })
+            })
+            .await
+            .unwrap();
+        let failed = jobs::get(store.reader(), "job_a").await.unwrap().unwrap();
+        assert_eq!(
+            (
+                failed.attempts,
+                failed.failed_at,
+                failed.last_error.as_deref()
+            ),
+            (3, Some(301), Some("boom"))
+        );
+        assert_eq!(
+            claim(&store, 10_000).await,
+            ["job_later"],
+            "a failed job is never claimed again"
+        );
+
+        store
+            .write(|tx: &mut Tx| {
+                Box::pin(async move { jobs::complete(tx.conn(), "job_later").await })
+            })
+            .await
+            .unwrap();
+        assert!(
+            jobs::get(store.reader(), "job_later")
+                .await
+                .unwrap()
+                .is_none()
+        );
+    });
+}
+
+#[tokio::test]
+async fn concurrent_claimers_never_share_a_job() {
+    each_backend!(|store, db| {
+        without_system_jobs(&store).await;
+        let records: Vec<JobRecord> = (0..40)
+            .map(|i| job(&format!("job_{i:02}"), None, 1))
+            .collect();
+        store
+            .write(move |tx: &mut Tx| {
+                Box::pin(async move {
+                    for j in &records {
+                        jobs::enqueue(tx.conn(), j).await?;
+                    }
+                    Ok::<_, StoreError>(())
+                })
+            })
+            .await
+            .unwrap();
+        // A second process on the same database.
+        let other = Store::open(&db.url).await.unwrap();
+        let mut claimers = Vec::new();
+        for s in [store.clone(), other.clone(), store.clone(), other] {
+            claimers.push(tokio::spawn(async move {
+                let mut mine = Vec::new();
+                loop {
+                    let got = claim(&s, 2).await;
+                    if got.is_empty() {
+                        return mine;
+                    }
+                    mine.extend(got);
+                }
+            }));
+        }
+        let mut all = Vec::new();
+        for c in claimers {
+            all.extend(c.await.unwrap());
+        }
+        let unique: BTreeSet<_> = all.iter().cloned().collect();
+        assert_eq!(all.len(), 40);
+        assert_eq!(unique.len(), 40);
+    });
+}
+
+/// Both migration trees must describe the same tables and columns.
+#[tokio::test]
+async fn sqlite_and_postgres_schemas_match() {
+    let Ok(base) = std::env::var(kycore_store::testing::POSTGRES_ENV) else {
+        eprintln!(
+            "skipped: {} is not set",
+            kycore_store::testing::POSTGRES_ENV
+        );
+        return;
+    };
+    let sqlite_db = TestDatabase::sqlite();
+    let postgres_db = TestDatabase::postgres(&base).await;
+    let sqlite = Store::open(&sqlite_db.url).await.unwrap();
+    let postgres = Store::open(&postgres_db.url).await.unwrap();
+    assert_eq!(sqlite.backend(), Backend::Sqlite);
+
+    let sqlite_columns: BTreeSet<(String, String)> = sqlx::query(
+        "SELECT m.name AS t, p.name AS c FROM sqlite_master m JOIN pragma_table_info(m.name) p \
+         WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND m.name NOT LIKE '_sqlx%'",
+    )
+    .fetch_all(sqlite.reader())
+    .await
+    .unwrap()
+    .iter()
+    .map(|r| (r.get::<String, _>("t"), r.get::<String, _>("c")))
+    .collect();
+    let postgres_columns: BTreeSet<(String, String)> = sqlx::query(
+        "SELECT table_name::text AS t, column_name::text AS c FROM information_schema.columns \
+         WHERE table_schema = current_schema() AND table_name NOT LIKE '_sqlx%'",
+    )
+    .fetch_all(postgres.reader())
+    .await
+    .unwrap()
+    .iter()
+    .map(|r| (r.get::<String, _>("t"), r.get::<String, _>("c")))
+    .collect();
+    assert!(sqlite_columns.len() > 50);
+    assert_eq!(sqlite_columns, postgres_columns);
+    postgres_db.cleanup().await;
+}

@@ -1,0 +1,213 @@
+//! The `kycore` binary as an operator uses it: init, keys, serve, and a crash.
+
+#![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+fn kycore(data_dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_kycore"))
+        .args(args)
+        .arg("--data-dir")
+        .arg(data_dir)
+        .env_remove("KYCORE_MASTER_KEY")
+        .env_remove("KYCORE_DATABASE_URL")
+        .output()
+        .unwrap()
+}
+
+fn stdout_json(output: &Output) -> Value {
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+#[test]
+fn init_prints_one_json_object_and_refuses_to_run_twice() {
+    let dir = tempfile::tempdir().unwrap();
+    let init = stdout_json(&kycore(dir.path(), &["init", "--json"]));
+    assert!(
+        init["organization_id"]
+            .as_str()
+            .unwrap()
+            .starts_with("org_")
+    );
+    for (env, marker) in [("sandbox", "test"), ("live", "live")] {
+        assert!(
+            init[env]["secret_key"]
+                .as_str()
+                .unwrap()
+                .starts_with(&format!("kc_{marker}_"))
+        );
+        assert!(
+            init[env]["publishable_key"]
+                .as_str()
+                .unwrap()
+                .starts_with(&format!("pk_{marker}_"))
+        );
+    }
+    let mode = std::fs::metadata(dir.path().join("master.key"))
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o600);
+
+    let again = kycore(dir.path(), &["init", "--json"]);
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already initialized"));
+    assert!(again.stdout.is_empty());
+}
+
+#[test]
+fn keys_can_be_created_listed_and_revoked() {
+    let dir = tempfile::tempdir().unwrap();
+    stdout_json(&kycore(dir.path(), &["init", "--json"]));
+    let created = stdout_json(&kycore(
+        dir.path(),
+        &["keys", "create", "--env", "live", "--json"],
+    ));
+    let key = created["key"].as_str().unwrap();
+    assert!(key.starts_with("kc_live_"));
+    let id = created["id"].as_str().unwrap();
+
+    let listed = stdout_json(&kycore(dir.path(), &["keys", "list", "--json"]));
+    let listed = listed.as_array().unwrap();
+    assert_eq!(listed.len(), 5, "four from init and the new one");
+    assert!(
+        !listed.iter().any(|k| k.to_string().contains(key)),
+        "secrets are never listed"
+    );
+
+    assert!(kycore(dir.path(), &["keys", "revoke", id]).status.success());
+    let listed = stdout_json(&kycore(dir.path(), &["keys", "list", "--json"]));
+    let revoked = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["id"] == id)
+        .unwrap();
+    assert!(revoked["revoked_at"].is_string());
+    assert!(
+        !kycore(dir.path(), &["keys", "revoke", id]).status.success(),
+        "already revoked"
+    );
+    assert!(
+        !kycore(dir.path(), &["keys", "revoke", "key_missing"])
+            .status
+            .success()
+    );
+}
+
+#[test]
+fn keys_need_an_initialized_data_dir_and_its_master_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = kycore(dir.path(), &["keys", "list"]);
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("not initialized"));
+
+    stdout_json(&kycore(dir.path(), &["init", "--json"]));
+    std::fs::remove_file(dir.path().join("master.key")).unwrap();
+    let output = kycore(dir.path(), &["keys", "list"]);
+    assert!(String::from_utf8_lossy(&output.stderr).contains("master key is missing"));
+}
+
+struct Server {
+    child: Child,
+    base: String,
+}
+
+impl Server {
+    fn start(data_dir: &Path) -> (Server, String) {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_kycore"))
+            .args([
+                "serve",
+                "--listen",
+                &format!("127.0.0.1:{port}"),
+                "--data-dir",
+            ])
+            .arg(data_dir)
+            .env_remove("KYCORE_MASTER_KEY")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut stdout = child.stdout.take().unwrap();
+        let base = format!("http://127.0.0.1:{port}");
+        let started = Instant::now();
+        let mut printed = String::new();
+        while !printed.contains("kycore listening") {
+            assert!(
+                started.elapsed() < Duration::from_secs(30),
+                "kycore did not start: {printed}"
+            );
+            let mut chunk = [0u8; 256];
+            let n = std::io::Read::read(&mut stdout, &mut chunk).unwrap();
+            assert!(n > 0, "kycore exited: {printed}");
+            printed.push_str(&String::from_utf8_lossy(&chunk[..n]));
+        }
+        (Server { child, base }, printed)
+    }
+
+    /// SIGKILL: no shutdown hook runs, like a power cut for the process.
+    fn crash(mut self) {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+    }
+}
+
+#[tokio::test]
+async fn serve_initializes_on_first_start_and_keeps_acknowledged_writes_across_a_crash() {
+    let dir = tempfile::tempdir().unwrap();
+    let (server, printed) = Server::start(dir.path());
+    let key = printed
+        .split_whitespace()
+        .find(|w| w.starts_with("kc_test_"))
+        .unwrap_or_else(|| panic!("no sandbox key printed: {printed}"))
+        .to_owned();
+    let client = reqwest::Client::new();
+    let health = client
+        .get(format!("{}/healthz", server.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(health.status(), 200);
+
+    let created: Value = client
+        .post(format!("{}/v1/cases", server.base))
+        .bearer_auth(&key)
+        .json(&serde_json::json!({"kind": "kyc", "applicant": {"type": "individual"}}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let case_id = created["id"].as_str().unwrap().to_owned();
+    server.crash();
+
+    let (server, printed) = Server::start(dir.path());
+    assert!(
+        !printed.contains("kc_test_"),
+        "the key is printed only on first start"
+    );
+    let response = client
+        .get(format!("{}/v1/cases/{case_id}", server.base))
+        .bearer_auth(&key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    server.crash();
+}
