@@ -224,7 +224,7 @@ pub(crate) async fn insert_in(
     now: Millis,
 ) -> Result<(), ServiceError> {
     let record = &prepared.record;
-    applicants::insert(tx.conn(), record).await?;
+    tx.append_applicant(record.clone());
     let payload = json!({ "applicant_id": record.id, "type": record.applicant_type });
     record_change(
         tx,

@@ -323,7 +323,7 @@ impl Services {
                     "case_id": case.id, "applicant_id": case.applicant_id, "kind": case.kind, "status": case.status,
                 });
                 case_event(tx, &mut case, EventType::CaseCreated, created, now);
-                cases::insert(tx.conn(), &case).await?;
+                tx.append_case(case.clone());
                 let entry = AuditEntry {
                     action: "case.created",
                     target_type: "case",

@@ -1,6 +1,8 @@
 //! Applicants. The profile is stored sealed; only keyed hashes support equality lookups.
 
 use kycore_domain::tenancy::Scope;
+use sqlx::any::AnyArguments;
+use sqlx::query::Query;
 use sqlx::{Any, Executor, FromRow};
 
 use crate::{Millis, StoreError};
@@ -28,30 +30,38 @@ macro_rules! columns {
     };
 }
 
-pub async fn insert<'e>(
-    db: impl Executor<'e, Database = Any>,
-    a: &ApplicantRecord,
-) -> Result<(), StoreError> {
-    sqlx::query(concat!(
-        "INSERT INTO applicants (",
-        columns!(),
-        ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
-    ))
-    .bind(&a.id)
-    .bind(&a.organization_id)
-    .bind(&a.environment)
-    .bind(&a.applicant_type)
-    .bind(&a.external_id)
-    .bind(&a.profile_sealed)
-    .bind(&a.id_number_hash)
-    .bind(&a.name_dob_hash)
-    .bind(&a.email_hash)
-    .bind(a.revision)
-    .bind(a.created_at)
-    .bind(a.updated_at)
-    .execute(db)
-    .await?;
-    Ok(())
+impl crate::rows::AppendRow for ApplicantRecord {
+    const TABLE: &'static str = "applicants";
+    const COLUMNS: &'static [&'static str] = &[
+        "id",
+        "organization_id",
+        "environment",
+        "applicant_type",
+        "external_id",
+        "profile_sealed",
+        "id_number_hash",
+        "name_dob_hash",
+        "email_hash",
+        "revision",
+        "created_at",
+        "updated_at",
+    ];
+
+    fn bind<'q>(&'q self, query: Query<'q, Any, AnyArguments>) -> Query<'q, Any, AnyArguments> {
+        query
+            .bind(&self.id)
+            .bind(&self.organization_id)
+            .bind(&self.environment)
+            .bind(&self.applicant_type)
+            .bind(&self.external_id)
+            .bind(&self.profile_sealed)
+            .bind(&self.id_number_hash)
+            .bind(&self.name_dob_hash)
+            .bind(&self.email_hash)
+            .bind(self.revision)
+            .bind(self.created_at)
+            .bind(self.updated_at)
+    }
 }
 
 /// Writes a new version of the applicant if nobody else changed it since `expected_revision`;

@@ -1,6 +1,8 @@
 //! Cases.
 
 use kycore_domain::tenancy::Scope;
+use sqlx::any::AnyArguments;
+use sqlx::query::Query;
 use sqlx::{Any, Executor, FromRow};
 
 use crate::{Millis, StoreError};
@@ -38,38 +40,52 @@ macro_rules! columns {
     };
 }
 
-pub async fn insert<'e>(
-    db: impl Executor<'e, Database = Any>,
-    c: &CaseRecord,
-) -> Result<(), StoreError> {
-    sqlx::query(concat!(
-        "INSERT INTO cases (",
-        columns!(),
-        ") VALUES \
-         ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)"
-    ))
-    .bind(&c.id)
-    .bind(&c.organization_id)
-    .bind(&c.environment)
-    .bind(&c.applicant_id)
-    .bind(&c.kind)
-    .bind(&c.flow_id)
-    .bind(c.flow_version)
-    .bind(&c.status)
-    .bind(c.revision)
-    .bind(&c.external_id)
-    .bind(&c.redirect_url)
-    .bind(&c.metadata)
-    .bind(&c.link_token_id)
-    .bind(c.link_expires_at)
-    .bind(c.link_opened_at)
-    .bind(&c.decision)
-    .bind(c.last_event_seq)
-    .bind(c.created_at)
-    .bind(c.updated_at)
-    .execute(db)
-    .await?;
-    Ok(())
+impl crate::rows::AppendRow for CaseRecord {
+    const TABLE: &'static str = "cases";
+    const COLUMNS: &'static [&'static str] = &[
+        "id",
+        "organization_id",
+        "environment",
+        "applicant_id",
+        "kind",
+        "flow_id",
+        "flow_version",
+        "status",
+        "revision",
+        "external_id",
+        "redirect_url",
+        "metadata",
+        "link_token_id",
+        "link_expires_at",
+        "link_opened_at",
+        "decision",
+        "last_event_seq",
+        "created_at",
+        "updated_at",
+    ];
+
+    fn bind<'q>(&'q self, query: Query<'q, Any, AnyArguments>) -> Query<'q, Any, AnyArguments> {
+        query
+            .bind(&self.id)
+            .bind(&self.organization_id)
+            .bind(&self.environment)
+            .bind(&self.applicant_id)
+            .bind(&self.kind)
+            .bind(&self.flow_id)
+            .bind(self.flow_version)
+            .bind(&self.status)
+            .bind(self.revision)
+            .bind(&self.external_id)
+            .bind(&self.redirect_url)
+            .bind(&self.metadata)
+            .bind(&self.link_token_id)
+            .bind(self.link_expires_at)
+            .bind(self.link_opened_at)
+            .bind(&self.decision)
+            .bind(self.last_event_seq)
+            .bind(self.created_at)
+            .bind(self.updated_at)
+    }
 }
 
 /// Saves the mutable part of a case if its revision is still `expected_revision`; returns

@@ -12,7 +12,9 @@ use futures_util::future::BoxFuture;
 use sqlx::{AnyConnection, Executor};
 use tokio::sync::{mpsc, oneshot};
 
+use crate::applicants::ApplicantRecord;
 use crate::audit::AuditRecord;
+use crate::cases::CaseRecord;
 use crate::events::EventRecord;
 use crate::rows::insert_all;
 use crate::{Backend, StoreError};
@@ -21,9 +23,10 @@ use crate::{Backend, StoreError};
 const MAX_BATCH: usize = 256;
 const QUEUE_DEPTH: usize = 4096;
 
-/// The connection a unit of work writes through, inside the batch's transaction, and the
-/// append-only rows (events, audit entries) it adds. Those are buffered and written for the
-/// whole batch just before the commit, in a few multi-row statements.
+/// The connection a unit of work writes through, inside the batch's transaction, and the new
+/// rows it appends. Appended rows are buffered and inserted for the whole batch just before
+/// the commit, in a few multi-row statements — far cheaper per row than one statement each.
+/// A unit therefore never reads back a row it appended.
 pub struct Tx {
     conn: AnyConnection,
     backend: Backend,
@@ -33,16 +36,28 @@ pub struct Tx {
     batch: Appended,
 }
 
+/// New rows, in the order they must be inserted (a case refers to its applicant).
 #[derive(Default)]
 struct Appended {
+    applicants: Vec<ApplicantRecord>,
+    cases: Vec<CaseRecord>,
     events: Vec<EventRecord>,
     audits: Vec<AuditRecord>,
 }
 
 impl Appended {
     fn clear(&mut self) {
+        self.applicants.clear();
+        self.cases.clear();
         self.events.clear();
         self.audits.clear();
+    }
+
+    fn take_from(&mut self, unit: &mut Appended) {
+        self.applicants.append(&mut unit.applicants);
+        self.cases.append(&mut unit.cases);
+        self.events.append(&mut unit.events);
+        self.audits.append(&mut unit.audits);
     }
 }
 
@@ -53,6 +68,16 @@ impl Tx {
 
     pub fn backend(&self) -> Backend {
         self.backend
+    }
+
+    /// Inserts a new applicant with the rest of the unit.
+    pub fn append_applicant(&mut self, applicant: ApplicantRecord) {
+        self.unit.applicants.push(applicant);
+    }
+
+    /// Inserts a new case with the rest of the unit.
+    pub fn append_case(&mut self, case: CaseRecord) {
+        self.unit.cases.push(case);
     }
 
     /// Adds an event to the outbox, committed with the rest of the unit.
@@ -66,11 +91,12 @@ impl Tx {
     }
 
     fn keep_unit(&mut self) {
-        self.batch.events.append(&mut self.unit.events);
-        self.batch.audits.append(&mut self.unit.audits);
+        self.batch.take_from(&mut self.unit);
     }
 
     async fn flush_appended(&mut self) -> Result<(), StoreError> {
+        insert_all(&mut self.conn, &self.batch.applicants).await?;
+        insert_all(&mut self.conn, &self.batch.cases).await?;
         insert_all(&mut self.conn, &self.batch.events).await?;
         insert_all(&mut self.conn, &self.batch.audits).await?;
         self.batch.clear();

@@ -92,9 +92,9 @@ async fn seed_cases(store: &Store, scope: &Scope, cases: Vec<CaseRecord>) {
     store
         .write(move |tx: &mut Tx| {
             Box::pin(async move {
-                applicants::insert(tx.conn(), &applicant).await?;
-                for c in &cases {
-                    cases::insert(tx.conn(), c).await?;
+                tx.append_applicant(applicant);
+                for c in cases {
+                    tx.append_case(c);
                 }
                 Ok::<_, StoreError>(())
             })
@@ -229,11 +229,21 @@ async fn a_failed_unit_rolls_back_alone_while_its_batch_commits() {
             let s = s.clone();
             writes.push(tokio::spawn(async move {
                 let record = applicant(&format!("app_{i:03}"), &s);
+                let key = idempotency::IdempotencyRecord {
+                    organization_id: "org_a".into(),
+                    environment: "sandbox".into(),
+                    idempotency_key: format!("key-{i:03}"),
+                    request_hash: vec![1],
+                    response_status: 201,
+                    response_body: vec![],
+                    created_at: 1,
+                };
                 store
                     .write(move |tx: &mut Tx| {
                         Box::pin(async move {
-                            applicants::insert(tx.conn(), &record).await?;
-                            // Every tenth unit fails after writing: its row must vanish.
+                            // One appended row and one written at once: both must vanish.
+                            tx.append_applicant(record);
+                            idempotency::insert(tx.conn(), &key).await?;
                             if i % 10 == 0 {
                                 return Err(StoreError::Corrupt("deliberate".into()));
                             }
@@ -257,6 +267,20 @@ async fn a_failed_unit_rolls_back_alone_while_its_batch_commits() {
         let rows = applicants::list(store.reader(), &s, &filter).await.unwrap();
         assert_eq!(rows.len(), 45);
         assert!(rows.iter().all(|r| !r.id.ends_with('0')));
+        for i in [0, 10, 20, 30, 40] {
+            assert!(
+                idempotency::find(store.reader(), &s, &format!("key-{i:03}"))
+                    .await
+                    .unwrap()
+                    .is_none()
+            );
+        }
+        assert!(
+            idempotency::find(store.reader(), &s, "key-001")
+                .await
+                .unwrap()
+                .is_some()
+        );
     });
 }
 
