@@ -5,6 +5,7 @@ use sqlx::any::AnyArguments;
 use sqlx::query::Query;
 use sqlx::{Any, Executor, FromRow};
 
+use crate::list::ScopedList;
 use crate::{Millis, StoreError};
 
 #[derive(Clone, Debug, FromRow)]
@@ -124,19 +125,9 @@ pub async fn list<'e>(
     scope: &Scope,
     filter: &ApplicantFilter,
 ) -> Result<Vec<ApplicantRecord>, StoreError> {
-    Ok(sqlx::query_as(concat!(
-        "SELECT ",
-        columns!(),
-        " FROM applicants WHERE organization_id = $1 AND environment = $2 \
-         AND ($3 IS NULL OR external_id = $3) AND ($4 IS NULL OR applicant_type = $4) \
-         AND ($5 IS NULL OR id < $5) ORDER BY id DESC LIMIT $6"
-    ))
-    .bind(scope.organization_id.as_str())
-    .bind(scope.environment.as_str())
-    .bind(&filter.external_id)
-    .bind(&filter.applicant_type)
-    .bind(&filter.before_id)
-    .bind(filter.limit)
-    .fetch_all(db)
-    .await?)
+    ScopedList::new(concat!("SELECT ", columns!(), " FROM applicants"), scope)
+        .text("external_id =", &filter.external_id)
+        .text("applicant_type =", &filter.applicant_type)
+        .fetch(db, &filter.before_id, filter.limit)
+        .await
 }

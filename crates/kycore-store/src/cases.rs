@@ -5,6 +5,7 @@ use sqlx::any::AnyArguments;
 use sqlx::query::Query;
 use sqlx::{Any, Executor, FromRow};
 
+use crate::list::ScopedList;
 use crate::{Millis, StoreError};
 
 #[derive(Clone, Debug, FromRow)]
@@ -152,27 +153,15 @@ pub async fn list<'e>(
     scope: &Scope,
     filter: &CaseFilter,
 ) -> Result<Vec<CaseRecord>, StoreError> {
-    Ok(sqlx::query_as(concat!(
-        "SELECT ",
-        columns!(),
-        " FROM cases WHERE organization_id = $1 AND environment = $2 \
-         AND ($3 IS NULL OR status = $3) AND ($4 IS NULL OR kind = $4) \
-         AND ($5 IS NULL OR external_id = $5) AND ($6 IS NULL OR applicant_id = $6) \
-         AND ($7 IS NULL OR created_at >= $7) AND ($8 IS NULL OR created_at < $8) \
-         AND ($9 IS NULL OR id < $9) ORDER BY id DESC LIMIT $10"
-    ))
-    .bind(scope.organization_id.as_str())
-    .bind(scope.environment.as_str())
-    .bind(&filter.status)
-    .bind(&filter.kind)
-    .bind(&filter.external_id)
-    .bind(&filter.applicant_id)
-    .bind(filter.created_from)
-    .bind(filter.created_until)
-    .bind(&filter.before_id)
-    .bind(filter.limit)
-    .fetch_all(db)
-    .await?)
+    ScopedList::new(concat!("SELECT ", columns!(), " FROM cases"), scope)
+        .text("status =", &filter.status)
+        .text("kind =", &filter.kind)
+        .text("external_id =", &filter.external_id)
+        .text("applicant_id =", &filter.applicant_id)
+        .int("created_at >=", filter.created_from)
+        .int("created_at <", filter.created_until)
+        .fetch(db, &filter.before_id, filter.limit)
+        .await
 }
 
 /// A case found by id alone: the hosted link knows its case from a verified token, and the

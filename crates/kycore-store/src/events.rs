@@ -6,6 +6,7 @@ use sqlx::any::AnyArguments;
 use sqlx::query::Query;
 use sqlx::{Any, Executor, FromRow};
 
+use crate::list::ScopedList;
 use crate::{Millis, StoreError};
 
 #[derive(Clone, Debug, FromRow)]
@@ -88,19 +89,9 @@ pub async fn list<'e>(
     scope: &Scope,
     filter: &EventFilter,
 ) -> Result<Vec<EventRecord>, StoreError> {
-    Ok(sqlx::query_as(concat!(
-        "SELECT ",
-        columns!(),
-        " FROM events WHERE organization_id = $1 AND environment = $2 \
-         AND ($3 IS NULL OR case_id = $3) AND ($4 IS NULL OR event_type = $4) \
-         AND ($5 IS NULL OR id < $5) ORDER BY id DESC LIMIT $6"
-    ))
-    .bind(scope.organization_id.as_str())
-    .bind(scope.environment.as_str())
-    .bind(&filter.case_id)
-    .bind(&filter.event_type)
-    .bind(&filter.before_id)
-    .bind(filter.limit)
-    .fetch_all(db)
-    .await?)
+    ScopedList::new(concat!("SELECT ", columns!(), " FROM events"), scope)
+        .text("case_id =", &filter.case_id)
+        .text("event_type =", &filter.event_type)
+        .fetch(db, &filter.before_id, filter.limit)
+        .await
 }

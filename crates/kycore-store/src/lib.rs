@@ -18,6 +18,7 @@ pub mod events;
 pub mod flows;
 pub mod idempotency;
 pub mod jobs;
+mod list;
 pub mod organizations;
 mod rows;
 #[cfg(feature = "test-support")]
