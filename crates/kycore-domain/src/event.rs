@@ -16,15 +16,18 @@ pub enum EventType {
     CaseStatusChanged,
     #[serde(rename = "case.decided")]
     CaseDecided,
+    #[serde(rename = "check.completed")]
+    CheckCompleted,
 }
 
 impl EventType {
-    pub const ALL: [EventType; 5] = [
+    pub const ALL: [EventType; 6] = [
         EventType::ApplicantCreated,
         EventType::ApplicantUpdated,
         EventType::CaseCreated,
         EventType::CaseStatusChanged,
         EventType::CaseDecided,
+        EventType::CheckCompleted,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -34,6 +37,7 @@ impl EventType {
             EventType::CaseCreated => "case.created",
             EventType::CaseStatusChanged => "case.status_changed",
             EventType::CaseDecided => "case.decided",
+            EventType::CheckCompleted => "check.completed",
         }
     }
 

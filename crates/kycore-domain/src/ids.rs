@@ -115,6 +115,11 @@ prefixed_id!(
     "evt_"
 );
 prefixed_id!(
+    /// The stored result of one check on a case.
+    CheckId,
+    "chk_"
+);
+prefixed_id!(
     /// An append-only audit entry.
     AuditId,
     "aud_"

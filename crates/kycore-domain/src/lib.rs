@@ -9,6 +9,7 @@
 
 pub mod applicant;
 pub mod case;
+pub mod check;
 pub mod event;
 pub mod flow;
 pub mod ids;

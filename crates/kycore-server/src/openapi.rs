@@ -19,6 +19,7 @@ use utoipa::{Modify, OpenApi as _};
         (name = "flows", description = "Verification templates"),
         (name = "cases", description = "Verifications and their hosted links"),
         (name = "events", description = "Everything that happened, in order"),
+        (name = "checks", description = "Ad-hoc validation of identifiers"),
         (name = "sandbox", description = "Simulations for sandbox keys"),
     )
 )]

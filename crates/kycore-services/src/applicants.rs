@@ -209,6 +209,18 @@ fn unseal(keyring: &Keyring, record: &ApplicantRecord) -> Result<ApplicantProfil
     serde_json::from_slice(&plaintext).map_err(|_| ServiceError::Crypto)
 }
 
+/// The applicant's decrypted profile, for checks.
+pub(crate) async fn profile_of(
+    services: &Services,
+    scope: &Scope,
+    applicant_id: &str,
+) -> Result<ApplicantProfile, ServiceError> {
+    let record = applicants::get(services.store().reader(), scope, applicant_id)
+        .await?
+        .ok_or(ServiceError::not_found("applicant"))?;
+    unseal(services.keyring(), &record)
+}
+
 pub(crate) fn open_view(
     keyring: &Keyring,
     record: &ApplicantRecord,
@@ -333,7 +345,7 @@ impl Services {
         .await
     }
 
-    async fn update_applicant_in(
+    pub(crate) async fn update_applicant_in(
         &self,
         tx: &mut Tx,
         ctx: &RequestContext,

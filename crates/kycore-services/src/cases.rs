@@ -92,6 +92,9 @@ pub struct CaseView {
     /// When the link stops working.
     pub expires_at: String,
     pub decision: Option<Decision>,
+    /// The checks run on the case (on `GET /v1/cases/{id}` only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub checks: Option<Vec<crate::processing::CheckView>>,
     pub created_at: String,
     pub updated_at: String,
 }
@@ -110,7 +113,7 @@ fn corrupt(what: &str) -> ServiceError {
     ServiceError::Store(kycore_store::StoreError::Corrupt(what.to_owned()))
 }
 
-fn status_of(case: &CaseRecord) -> Result<CaseStatus, ServiceError> {
+pub(crate) fn status_of(case: &CaseRecord) -> Result<CaseStatus, ServiceError> {
     CaseStatus::parse(&case.status).ok_or_else(|| corrupt("case status"))
 }
 
@@ -161,7 +164,7 @@ pub(crate) async fn apply_action(
 }
 
 /// Loads a case of the scope inside a unit of work.
-async fn load(tx: &mut Tx, scope: &Scope, id: &str) -> Result<CaseRecord, ServiceError> {
+pub(crate) async fn load(tx: &mut Tx, scope: &Scope, id: &str) -> Result<CaseRecord, ServiceError> {
     cases::get(tx.conn(), scope, id)
         .await?
         .ok_or(ServiceError::not_found("case"))
@@ -255,6 +258,7 @@ impl Services {
                 .map(serde_json::from_str)
                 .transpose()
                 .map_err(|_| corrupt("decision"))?,
+            checks: None,
             created_at: rfc3339(case.created_at),
             updated_at: rfc3339(case.updated_at),
         })
@@ -405,7 +409,9 @@ impl Services {
         let case = cases::get(self.store().reader(), scope, id)
             .await?
             .ok_or(ServiceError::not_found("case"))?;
-        self.case_view(&case)
+        let mut view = self.case_view(&case)?;
+        view.checks = Some(self.case_checks(scope, id).await?);
+        Ok(view)
     }
 
     pub async fn list_cases(

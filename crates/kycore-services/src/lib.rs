@@ -20,8 +20,11 @@ pub mod idempotency;
 pub mod keys;
 pub mod links;
 pub mod pagination;
+pub mod processing;
+pub mod providers;
 mod record;
 pub mod time_format;
+pub mod validation;
 pub mod worker;
 
 use std::sync::Arc;

@@ -7,6 +7,8 @@
 use std::time::Duration;
 
 use futures_util::future::BoxFuture;
+use kycore_domain::ids::{JobId, OrganizationId};
+use kycore_domain::tenancy::{Environment, Scope};
 use kycore_store::jobs::{self, JobRecord};
 use kycore_store::{Millis, Tx};
 use serde::{Deserialize, Serialize};
@@ -16,6 +18,7 @@ use crate::time_format::now_millis;
 use crate::{ServiceError, Services};
 
 const CLAIM_BATCH: i64 = 16;
+const MAX_ATTEMPTS: i64 = 10;
 const LEASE_MILLIS: Millis = 60_000;
 const MAX_BACKOFF_SECONDS: i64 = 3600;
 const HOUSEKEEPING_EVERY: Duration = Duration::from_secs(600);
@@ -32,10 +35,43 @@ const EXPIRY_BATCH: i64 = 200;
 pub enum Job {
     /// Expire the cases whose link lifetime passed before submission.
     ExpireCases,
+    /// Run a submitted case's checks and decide it.
+    ProcessCase {
+        organization_id: String,
+        environment: String,
+        case_id: String,
+    },
 }
 
-/// What a handler asks of the queue once it has run. (One-off jobs will add `Done`.)
+impl Job {
+    fn kind(&self) -> &'static str {
+        match self {
+            Job::ExpireCases => "expire_cases",
+            Job::ProcessCase { .. } => "process_case",
+        }
+    }
+
+    /// A one-off job row, due now.
+    pub(crate) fn record(&self, id: JobId, now: Millis) -> JobRecord {
+        JobRecord {
+            id: id.to_string(),
+            kind: self.kind().to_owned(),
+            payload: serde_json::to_string(self).unwrap_or_default(),
+            dedupe_key: None,
+            run_at: now,
+            attempts: 0,
+            max_attempts: MAX_ATTEMPTS,
+            locked_until: None,
+            last_error: None,
+            failed_at: None,
+            created_at: now,
+        }
+    }
+}
+
+/// What a handler asks of the queue once it has run.
 enum Next {
+    Done,
     RunAgainAt(Millis),
 }
 
@@ -43,6 +79,13 @@ enum Next {
 fn backoff_seconds(attempts: i64) -> i64 {
     let exponent = u32::try_from(attempts.clamp(1, 12)).unwrap_or(12);
     2i64.pow(exponent).min(MAX_BACKOFF_SECONDS)
+}
+
+fn scope_of(organization_id: &str, environment: &str) -> Option<Scope> {
+    Some(Scope {
+        organization_id: OrganizationId::parse(organization_id)?,
+        environment: Environment::parse(environment)?,
+    })
 }
 
 impl Services {
@@ -112,6 +155,18 @@ impl Services {
                 let delay = if full { 0 } else { EXPIRY_SWEEP_EVERY };
                 Ok(Next::RunAgainAt(now_millis() + delay))
             }
+            Job::ProcessCase {
+                organization_id,
+                environment,
+                case_id,
+            } => {
+                let scope =
+                    scope_of(&organization_id, &environment).ok_or("job names an invalid scope")?;
+                self.process_case(&scope, &case_id)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                Ok(Next::Done)
+            }
         }
     }
 
@@ -126,6 +181,7 @@ impl Services {
             .write(move |tx: &mut Tx| -> BoxFuture<'_, Result<(), ServiceError>> {
                 Box::pin(async move {
                     match outcome {
+                        Ok(Next::Done) => jobs::complete(tx.conn(), &job.id).await?,
                         Ok(Next::RunAgainAt(at)) => {
                             jobs::reschedule(tx.conn(), &job.id, at).await?;
                         }

@@ -14,6 +14,7 @@ pub mod api_keys;
 pub mod applicants;
 pub mod audit;
 pub mod cases;
+pub mod checks;
 pub mod events;
 pub mod flows;
 pub mod idempotency;

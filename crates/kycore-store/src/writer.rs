@@ -15,6 +15,7 @@ use tokio::sync::{mpsc, oneshot};
 use crate::applicants::ApplicantRecord;
 use crate::audit::AuditRecord;
 use crate::cases::CaseRecord;
+use crate::checks::CheckRecord;
 use crate::events::EventRecord;
 use crate::rows::insert_all;
 use crate::{Backend, StoreError};
@@ -41,6 +42,7 @@ pub struct Tx {
 struct Appended {
     applicants: Vec<ApplicantRecord>,
     cases: Vec<CaseRecord>,
+    checks: Vec<CheckRecord>,
     events: Vec<EventRecord>,
     audits: Vec<AuditRecord>,
 }
@@ -49,6 +51,7 @@ impl Appended {
     fn clear(&mut self) {
         self.applicants.clear();
         self.cases.clear();
+        self.checks.clear();
         self.events.clear();
         self.audits.clear();
     }
@@ -56,6 +59,7 @@ impl Appended {
     fn take_from(&mut self, unit: &mut Appended) {
         self.applicants.append(&mut unit.applicants);
         self.cases.append(&mut unit.cases);
+        self.checks.append(&mut unit.checks);
         self.events.append(&mut unit.events);
         self.audits.append(&mut unit.audits);
     }
@@ -80,6 +84,11 @@ impl Tx {
         self.unit.cases.push(case);
     }
 
+    /// Records a check result with the rest of the unit.
+    pub fn append_check(&mut self, check: CheckRecord) {
+        self.unit.checks.push(check);
+    }
+
     /// Adds an event to the outbox, committed with the rest of the unit.
     pub fn append_event(&mut self, event: EventRecord) {
         self.unit.events.push(event);
@@ -97,6 +106,7 @@ impl Tx {
     async fn flush_appended(&mut self) -> Result<(), StoreError> {
         insert_all(&mut self.conn, &self.batch.applicants).await?;
         insert_all(&mut self.conn, &self.batch.cases).await?;
+        insert_all(&mut self.conn, &self.batch.checks).await?;
         insert_all(&mut self.conn, &self.batch.events).await?;
         insert_all(&mut self.conn, &self.batch.audits).await?;
         self.batch.clear();

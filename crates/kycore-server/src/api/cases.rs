@@ -4,6 +4,7 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use kycore_domain::case::{CaseKind, CaseStatus};
+use kycore_services::applicants::UpdateApplicant;
 use kycore_services::cases::{CaseQuery, CaseView, CreateCase, DecideCase};
 use kycore_services::pagination::{Page, PageRequest};
 use kycore_services::time_format::parse_rfc3339;
@@ -139,6 +140,41 @@ pub async fn reissue_link(
         state
             .services
             .reissue_link(&caller.context(StatusCode::OK), &id)
+            .await?,
+    ))
+}
+
+/// Submit a case whose data was collected through the API; its checks run next.
+#[utoipa::path(post, path = "/v1/cases/{id}/submit", tag = "cases", params(("id" = String, Path),
+    ("Idempotency-Key" = Option<String>, Header, description = "Replays the stored response when retried")),
+    responses((status = 200, body = CaseView), (status = "4XX", body = Problem)), security(("api_key" = [])))]
+pub async fn submit_case(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<CaseView>, ApiError> {
+    Ok(Json(
+        state
+            .services
+            .submit_case(&caller.context(StatusCode::OK), &id)
+            .await?,
+    ))
+}
+
+/// Set the applicant's details while the case waits for them (API-driven collection).
+#[utoipa::path(put, path = "/v1/cases/{id}/details", tag = "cases", params(("id" = String, Path)),
+    request_body = UpdateApplicant,
+    responses((status = 200, body = CaseView), (status = "4XX", body = Problem)), security(("api_key" = [])))]
+pub async fn update_details(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<UpdateApplicant>,
+) -> Result<Json<CaseView>, ApiError> {
+    Ok(Json(
+        state
+            .services
+            .update_case_details(&caller.context(StatusCode::OK), &id, input)
             .await?,
     ))
 }

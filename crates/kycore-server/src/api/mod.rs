@@ -3,6 +3,7 @@
 
 mod applicants;
 mod cases;
+mod checks;
 mod events;
 mod flows;
 mod sandbox;
@@ -29,6 +30,9 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(cases::cancel_case))
         .routes(routes!(cases::decide_case))
         .routes(routes!(cases::reissue_link))
+        .routes(routes!(cases::submit_case))
+        .routes(routes!(cases::update_details))
+        .routes(routes!(checks::validate))
         .routes(routes!(events::list_events))
         .routes(routes!(events::get_event))
         .routes(routes!(sandbox::complete_case))

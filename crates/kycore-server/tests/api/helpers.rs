@@ -455,8 +455,7 @@ pub fn individual(nationality: &str) -> Value {
     })
 }
 
-/// An inline business applicant of `country`, without related persons (see
-/// `applicants::business_applicants_with_related_persons_read_back`).
+/// An inline business applicant of `country`, with one beneficial owner.
 pub fn business(country: &str) -> Value {
     json!({
         "type": "business",

@@ -17,6 +17,7 @@ mod idempotency;
 mod links;
 mod openapi;
 mod pagination;
+mod processing;
 mod sandbox;
 mod tenancy;
 mod validation;

@@ -1,0 +1,84 @@
+//! Check results: appended by the case-processing job, read with their case.
+
+use kycore_domain::tenancy::Scope;
+use sqlx::any::AnyArguments;
+use sqlx::query::Query;
+use sqlx::{Any, Executor, FromRow};
+
+use crate::{Millis, StoreError};
+
+#[derive(Clone, Debug, FromRow)]
+pub struct CheckRecord {
+    pub id: String,
+    pub organization_id: String,
+    pub environment: String,
+    pub case_id: String,
+    pub kind: String,
+    pub status: String,
+    pub score: Option<f64>,
+    /// JSON.
+    pub result: String,
+    pub explanation: String,
+    pub provider: String,
+    /// JSON.
+    pub raw: String,
+    pub created_at: Millis,
+}
+
+macro_rules! columns {
+    () => {
+        "id, organization_id, environment, case_id, kind, status, score, result, explanation, provider, raw, created_at"
+    };
+}
+
+impl crate::rows::AppendRow for CheckRecord {
+    const TABLE: &'static str = "checks";
+    const COLUMNS: &'static [&'static str] = &[
+        "id",
+        "organization_id",
+        "environment",
+        "case_id",
+        "kind",
+        "status",
+        "score",
+        "result",
+        "explanation",
+        "provider",
+        "raw",
+        "created_at",
+    ];
+
+    fn bind<'q>(&'q self, query: Query<'q, Any, AnyArguments>) -> Query<'q, Any, AnyArguments> {
+        query
+            .bind(&self.id)
+            .bind(&self.organization_id)
+            .bind(&self.environment)
+            .bind(&self.case_id)
+            .bind(&self.kind)
+            .bind(&self.status)
+            .bind(self.score)
+            .bind(&self.result)
+            .bind(&self.explanation)
+            .bind(&self.provider)
+            .bind(&self.raw)
+            .bind(self.created_at)
+    }
+}
+
+/// A case's checks in the order they were recorded.
+pub async fn for_case<'e>(
+    db: impl Executor<'e, Database = Any>,
+    scope: &Scope,
+    case_id: &str,
+) -> Result<Vec<CheckRecord>, StoreError> {
+    Ok(sqlx::query_as(concat!(
+        "SELECT ",
+        columns!(),
+        " FROM checks WHERE organization_id = $1 AND environment = $2 AND case_id = $3 ORDER BY id"
+    ))
+    .bind(scope.organization_id.as_str())
+    .bind(scope.environment.as_str())
+    .bind(case_id)
+    .fetch_all(db)
+    .await?)
+}
