@@ -18,16 +18,19 @@ pub enum EventType {
     CaseDecided,
     #[serde(rename = "check.completed")]
     CheckCompleted,
+    #[serde(rename = "document.uploaded")]
+    DocumentUploaded,
 }
 
 impl EventType {
-    pub const ALL: [EventType; 6] = [
+    pub const ALL: [EventType; 7] = [
         EventType::ApplicantCreated,
         EventType::ApplicantUpdated,
         EventType::CaseCreated,
         EventType::CaseStatusChanged,
         EventType::CaseDecided,
         EventType::CheckCompleted,
+        EventType::DocumentUploaded,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -38,6 +41,7 @@ impl EventType {
             EventType::CaseStatusChanged => "case.status_changed",
             EventType::CaseDecided => "case.decided",
             EventType::CheckCompleted => "check.completed",
+            EventType::DocumentUploaded => "document.uploaded",
         }
     }
 

@@ -115,6 +115,11 @@ prefixed_id!(
     "evt_"
 );
 prefixed_id!(
+    /// A document submitted for a case.
+    DocumentId,
+    "doc_"
+);
+prefixed_id!(
     /// The stored result of one check on a case.
     CheckId,
     "chk_"

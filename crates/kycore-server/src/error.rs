@@ -82,6 +82,9 @@ impl From<ServiceError> for ApiError {
             ServiceError::Unauthenticated { code, .. } => {
                 ApiError::new(StatusCode::UNAUTHORIZED, code, detail)
             }
+            ServiceError::Unavailable { code, .. } => {
+                ApiError::new(StatusCode::SERVICE_UNAVAILABLE, code, detail)
+            }
             ServiceError::Crypto | ServiceError::Store(_) => {
                 tracing::error!(error = %detail, "internal error");
                 ApiError::new(

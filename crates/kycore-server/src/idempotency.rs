@@ -11,9 +11,10 @@ use kycore_services::idempotency::{IdempotencyLookup, validate_key};
 use sha2::{Digest, Sha256};
 
 use crate::AppState;
+use crate::api::MAX_UPLOAD_BYTES;
 use crate::auth::Authenticated;
 use crate::error::ApiError;
-use crate::extract::{MAX_BODY_BYTES, body_too_large};
+use crate::extract::body_too_large;
 
 pub const HEADER: &str = "idempotency-key";
 
@@ -48,7 +49,7 @@ async fn handle(state: &AppState, request: Request, next: Next) -> Result<Respon
     };
 
     let (parts, body) = request.into_parts();
-    let bytes = axum::body::to_bytes(body, MAX_BODY_BYTES)
+    let bytes = axum::body::to_bytes(body, MAX_UPLOAD_BYTES)
         .await
         .map_err(|_| body_too_large().into_response())?;
     let mut hasher = Sha256::new();

@@ -21,6 +21,7 @@ use utoipa::{Modify, OpenApi as _};
         (name = "events", description = "Everything that happened, in order"),
         (name = "checks", description = "Ad-hoc validation of identifiers"),
         (name = "sandbox", description = "Simulations for sandbox keys"),
+        (name = "screenings", description = "Name screening against the deployment's watchlists"),
     )
 )]
 pub struct ApiDoc;

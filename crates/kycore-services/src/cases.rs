@@ -163,6 +163,24 @@ pub(crate) async fn apply_action(
     Ok(())
 }
 
+/// Loads a case that still waits for its applicant (new details, documents, a new link);
+/// any other status is a 409 naming it.
+pub(crate) async fn load_awaiting_applicant(
+    tx: &mut Tx,
+    scope: &Scope,
+    id: &str,
+    refused: &str,
+) -> Result<CaseRecord, ServiceError> {
+    let case = load(tx, scope, id).await?;
+    if !status_of(&case)?.awaits_applicant() {
+        return Err(ServiceError::conflict(
+            "case_not_awaiting_applicant",
+            format!("a case that is {} {refused}", case.status),
+        ));
+    }
+    Ok(case)
+}
+
 /// Loads a case of the scope inside a unit of work.
 pub(crate) async fn load(tx: &mut Tx, scope: &Scope, id: &str) -> Result<CaseRecord, ServiceError> {
     cases::get(tx.conn(), scope, id)
@@ -264,6 +282,32 @@ impl Services {
         })
     }
 
+    /// A just-created case: it has no checks yet.
+    fn new_case_view(&self, case: &CaseRecord) -> Result<CaseView, ServiceError> {
+        let mut view = self.case_view(case)?;
+        view.checks = Some(Vec::new());
+        Ok(view)
+    }
+
+    /// A case with its checks, read inside the unit that changed it, so the answer (and an
+    /// idempotent replay of it) is the same representation `GET /v1/cases/{id}` gives.
+    pub(crate) async fn full_case_view(
+        &self,
+        tx: &mut Tx,
+        case: &CaseRecord,
+    ) -> Result<CaseView, ServiceError> {
+        let mut view = self.case_view(case)?;
+        let scope = crate::links::scope_of_case(case);
+        let records = kycore_store::checks::for_case(tx.conn(), &scope, &case.id).await?;
+        view.checks = Some(
+            records
+                .into_iter()
+                .map(crate::processing::check_view)
+                .collect(),
+        );
+        Ok(view)
+    }
+
     pub async fn create_case(
         &self,
         ctx: &RequestContext,
@@ -335,7 +379,7 @@ impl Services {
                     detail: json!({ "flow_id": case.flow_id, "flow_version": case.flow_version }),
                 };
                 audit(tx, &unit_ctx.scope, &unit_ctx.actor, entry, now);
-                services.case_view(&case)
+                services.new_case_view(&case)
             })
         })
         .await
@@ -531,13 +575,13 @@ impl Services {
             move |tx: &mut Tx| -> BoxFuture<'_, Result<CaseView, ServiceError>> {
                 Box::pin(async move {
                     let now = now_millis();
-                    let mut case = load(tx, &unit_ctx.scope, &id).await?;
-                    if !status_of(&case)?.awaits_applicant() {
-                        return Err(ServiceError::conflict(
-                            "case_not_awaiting_applicant",
-                            format!("a case that is {} has no use for a new link", case.status),
-                        ));
-                    }
+                    let mut case = load_awaiting_applicant(
+                        tx,
+                        &unit_ctx.scope,
+                        &id,
+                        "has no use for a new link",
+                    )
+                    .await?;
                     let expected_revision = case.revision;
                     case.link_token_id = LinkTokenId::generate().to_string();
                     case.link_expires_at = now + lifetime;
@@ -553,7 +597,7 @@ impl Services {
                         detail: json!({}),
                     };
                     audit(tx, &unit_ctx.scope, &unit_ctx.actor, entry, now);
-                    services.case_view(&case)
+                    services.full_case_view(tx, &case).await
                 })
             },
         )
@@ -584,7 +628,7 @@ impl Services {
                     for (action, decision) in plan(status_of(&case)?)? {
                         apply_action(tx, &unit_ctx, &mut case, action, decision, now).await?;
                     }
-                    services.case_view(&case)
+                    services.full_case_view(tx, &case).await
                 })
             },
         )

@@ -20,6 +20,9 @@ pub enum ServiceError {
     Conflict { code: &'static str, message: String },
     #[error("{message}")]
     Unauthenticated { code: &'static str, message: String },
+    /// A capability is not ready (e.g. no watchlist loaded); retrying later may succeed.
+    #[error("{message}")]
+    Unavailable { code: &'static str, message: String },
     #[error("stored data could not be decrypted")]
     Crypto,
     #[error(transparent)]
@@ -40,6 +43,13 @@ impl ServiceError {
 
     pub fn conflict(code: &'static str, message: impl Into<String>) -> Self {
         ServiceError::Conflict {
+            code,
+            message: message.into(),
+        }
+    }
+
+    pub fn unavailable(code: &'static str, message: impl Into<String>) -> Self {
+        ServiceError::Unavailable {
             code,
             message: message.into(),
         }

@@ -8,11 +8,13 @@
 #![forbid(unsafe_code)]
 
 pub mod applicants;
+mod blobs;
 pub mod bootstrap;
 mod cache;
 pub mod cases;
 pub mod context;
 pub mod crypto;
+pub mod documents;
 pub mod error;
 pub mod events;
 pub mod flows;
@@ -23,6 +25,7 @@ pub mod pagination;
 pub mod processing;
 pub mod providers;
 mod record;
+pub mod screening;
 pub mod time_format;
 pub mod validation;
 pub mod worker;
@@ -40,6 +43,8 @@ use crypto::{Keyring, MasterKey};
 pub struct ServiceConfig {
     /// Base URL applicants reach kycore at, without a trailing slash; hosted links start here.
     pub public_url: String,
+    /// Where documents are kept (sealed), under `blobs/`.
+    pub data_dir: std::path::PathBuf,
 }
 
 /// The entry point to every use case. Cheap to clone.
@@ -52,27 +57,38 @@ struct Inner {
     store: Store,
     keyring: Keyring,
     config: ServiceConfig,
+    blobs: blobs::Blobs,
     /// Valid secret keys by hash.
     keys: cache::TtlCache<Vec<u8>, keys::Authenticated>,
     /// An organization's default flows by (scope, kind).
     default_flows:
         cache::TtlCache<(kycore_domain::tenancy::Scope, &'static str), Vec<flows::ResolvedFlow>>,
+    /// The deployment's loaded watchlists; empty until `load_watchlists`.
+    screening: screening::Registry,
 }
 
 impl Services {
     pub fn new(store: Store, master_key: &MasterKey, config: ServiceConfig) -> Self {
+        let blobs = blobs::Blobs::local(&config.data_dir.join("blobs"));
         let config = ServiceConfig {
             public_url: config.public_url.trim_end_matches('/').to_owned(),
+            data_dir: config.data_dir,
         };
         Services {
             inner: Arc::new(Inner {
                 store,
                 keyring: Keyring::new(master_key),
                 config,
+                blobs,
                 keys: cache::TtlCache::new(),
                 default_flows: cache::TtlCache::new(),
+                screening: screening::Registry::default(),
             }),
         }
+    }
+
+    pub(crate) fn blobs(&self) -> &blobs::Blobs {
+        &self.inner.blobs
     }
 
     pub fn store(&self) -> &Store {

@@ -18,7 +18,7 @@ use serde::Serialize;
 use serde_json::json;
 
 use crate::applicants::{UpdateApplicant, profile_of};
-use crate::cases::{CaseView, apply_action, load, status_of};
+use crate::cases::{CaseView, apply_action, load, load_awaiting_applicant, status_of};
 use crate::providers::native::NativeProvider;
 use crate::providers::{CaseFacts, CheckOutcome, Provider};
 use crate::record::case_event;
@@ -40,7 +40,7 @@ pub struct CheckView {
     pub created_at: String,
 }
 
-fn check_view(record: CheckRecord) -> CheckView {
+pub(crate) fn check_view(record: CheckRecord) -> CheckView {
     CheckView {
         id: record.id,
         kind: record.kind,
@@ -107,7 +107,7 @@ impl Services {
                         case_id: case.id.clone(),
                     };
                     jobs::enqueue(tx.conn(), &job.record(JobId::generate(), now)).await?;
-                    services.case_view(&case)
+                    services.full_case_view(tx, &case).await
                 })
             },
         )
@@ -129,17 +129,17 @@ impl Services {
             ctx,
             move |tx: &mut Tx| -> BoxFuture<'_, Result<CaseView, ServiceError>> {
                 Box::pin(async move {
-                    let case = load(tx, &unit_ctx.scope, &id).await?;
-                    if !status_of(&case)?.awaits_applicant() {
-                        return Err(ServiceError::conflict(
-                            "case_not_awaiting_applicant",
-                            format!("a case that is {} no longer takes details", case.status),
-                        ));
-                    }
+                    let case = load_awaiting_applicant(
+                        tx,
+                        &unit_ctx.scope,
+                        &id,
+                        "no longer takes details",
+                    )
+                    .await?;
                     services
                         .update_applicant_in(tx, &unit_ctx, &case.applicant_id, details)
                         .await?;
-                    services.case_view(&case)
+                    services.full_case_view(tx, &case).await
                 })
             },
         )
@@ -166,6 +166,7 @@ impl Services {
         let facts = CaseFacts {
             kind,
             profile: profile_of(self, scope, &case.applicant_id).await?,
+            documents: self.submitted_documents(scope, &case.id).await?,
             today: datetime_of(now_millis()).date(),
         };
         let mut outcomes = Vec::new();

@@ -15,6 +15,7 @@ pub mod applicants;
 pub mod audit;
 pub mod cases;
 pub mod checks;
+pub mod documents;
 pub mod events;
 pub mod flows;
 pub mod idempotency;
@@ -24,6 +25,7 @@ pub mod organizations;
 mod rows;
 #[cfg(feature = "test-support")]
 pub mod testing;
+pub mod watchlists;
 mod writer;
 
 use std::str::FromStr;

@@ -37,6 +37,7 @@ async fn main() {
         &MasterKey::generate(),
         ServiceConfig {
             public_url: base.clone(),
+            data_dir: dir.path().to_path_buf(),
         },
     );
     let keys = services.initialize("bench").await.expect("init");

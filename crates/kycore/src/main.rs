@@ -1,9 +1,11 @@
-//! The `kycore` command: `serve`, `init` and `keys`.
+//! The `kycore` command: `serve`, `init`, `keys`, `lists` and `screening`.
 
 #![forbid(unsafe_code)]
 
 mod config;
 mod data_dir;
+mod lists;
+mod screening;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -64,6 +66,20 @@ enum Command {
         storage: StorageArgs,
         #[command(subcommand)]
         command: KeysCommand,
+    },
+    /// Import watchlists and show their versions.
+    Lists {
+        #[command(flatten)]
+        storage: StorageArgs,
+        #[command(subcommand)]
+        command: lists::ListsCommand,
+    },
+    /// Score name pairs, screen names in bulk, evaluate screening quality.
+    Screening {
+        #[command(flatten)]
+        storage: StorageArgs,
+        #[command(subcommand)]
+        command: screening::ScreeningCommand,
     },
 }
 
@@ -136,6 +152,8 @@ async fn main() -> anyhow::Result<()> {
         } => serve(&file, storage, listen, public_url).await,
         Command::Init { storage, json } => init(&file, storage, json).await,
         Command::Keys { storage, command } => keys(&file, storage, command).await,
+        Command::Lists { storage, command } => lists::run(&file, storage, command).await,
+        Command::Screening { storage, command } => screening::run(&file, storage, command).await,
     }
 }
 
@@ -156,7 +174,14 @@ async fn open_services(storage: &Storage, public_url: String) -> anyhow::Result<
         bail!("kycore is not initialized: run `kycore init` or `kycore serve` first");
     }
     let key = data_dir::require_master_key(&storage.data_dir)?;
-    Ok(Services::new(store, &key, ServiceConfig { public_url }))
+    Ok(Services::new(
+        store,
+        &key,
+        ServiceConfig {
+            public_url,
+            data_dir: storage.data_dir.clone(),
+        },
+    ))
 }
 
 async fn init(file: &FileConfig, args: StorageArgs, json: bool) -> anyhow::Result<()> {
@@ -174,6 +199,7 @@ async fn init(file: &FileConfig, args: StorageArgs, json: bool) -> anyhow::Resul
         &key,
         ServiceConfig {
             public_url: String::new(),
+            data_dir: storage.data_dir.clone(),
         },
     );
     let initialized = services.initialize("Default organization").await?;
@@ -211,6 +237,7 @@ async fn serve(
             &key,
             ServiceConfig {
                 public_url: public_url.clone(),
+                data_dir: storage.data_dir.clone(),
             },
         );
         let initialized = services.initialize("Default organization").await?;
@@ -228,6 +255,7 @@ async fn serve(
             &key,
             ServiceConfig {
                 public_url: public_url.clone(),
+                data_dir: storage.data_dir.clone(),
             },
         )
     };
@@ -245,6 +273,7 @@ async fn serve(
                 .await
         })
     };
+    screening::start_background(&services, &storage.data_dir, file, shutdown.clone())?;
     tracing::info!(%listen, %public_url, "kycore is serving");
     println!("kycore listening on http://{listen} (public URL {public_url})");
     let app = kycore_server::app(services);

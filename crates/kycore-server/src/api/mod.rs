@@ -4,14 +4,18 @@
 mod applicants;
 mod cases;
 mod checks;
+mod documents;
 mod events;
 mod flows;
 mod sandbox;
+mod screenings;
 
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::AppState;
+
+pub use documents::MAX_UPLOAD_BYTES;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -33,9 +37,15 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(cases::submit_case))
         .routes(routes!(cases::update_details))
         .routes(routes!(checks::validate))
+        .routes(routes!(
+            documents::upload_document,
+            documents::list_documents
+        ))
+        .routes(routes!(documents::document_file))
         .routes(routes!(events::list_events))
         .routes(routes!(events::get_event))
         .routes(routes!(sandbox::complete_case))
+        .routes(routes!(screenings::screen))
 }
 
 /// Parses an optional query value with `parse`, naming the parameter when it fails.

@@ -45,6 +45,8 @@ pub struct TestApp {
     pub other_organization_id: OrganizationId,
     pub other_sandbox: Keys,
     pub other_live: Keys,
+    /// Where the documents' blobs go; removed with the app.
+    pub data_dir: tempfile::TempDir,
     server: JoinHandle<()>,
 }
 
@@ -74,11 +76,13 @@ impl TestApp {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base_url = format!("http://{}", listener.local_addr().unwrap());
         let store = Store::open(&db.url).await.unwrap();
+        let data_dir = tempfile::tempdir().unwrap();
         let services = Services::new(
             store,
             &MasterKey::generate(),
             ServiceConfig {
                 public_url: base_url.clone(),
+                data_dir: data_dir.path().to_path_buf(),
             },
         );
         let initialized = services.initialize("Test organization").await.unwrap();
@@ -91,6 +95,7 @@ impl TestApp {
             axum::serve(listener, router).await.unwrap();
         });
         TestApp {
+            data_dir,
             base_url,
             client: reqwest::Client::new(),
             services,

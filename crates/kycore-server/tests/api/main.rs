@@ -10,6 +10,7 @@
 mod applicants;
 mod auth;
 mod cases;
+mod documents;
 mod encryption;
 mod expiry;
 mod helpers;
@@ -19,5 +20,6 @@ mod openapi;
 mod pagination;
 mod processing;
 mod sandbox;
+mod screenings;
 mod tenancy;
 mod validation;

@@ -7,7 +7,7 @@ use serde_json::Value;
 use crate::helpers::{for_each_database, send};
 
 /// Every `/v1` operation the router serves.
-const OPERATIONS: [(&str, &str); 15] = [
+const OPERATIONS: [(&str, &str); 22] = [
     ("get", "/v1/applicants"),
     ("post", "/v1/applicants"),
     ("get", "/v1/applicants/{id}"),
@@ -21,6 +21,13 @@ const OPERATIONS: [(&str, &str); 15] = [
     ("post", "/v1/cases/{id}/cancel"),
     ("post", "/v1/cases/{id}/decision"),
     ("post", "/v1/cases/{id}/link"),
+    ("post", "/v1/cases/{id}/submit"),
+    ("put", "/v1/cases/{id}/details"),
+    ("get", "/v1/cases/{id}/documents"),
+    ("post", "/v1/cases/{id}/documents"),
+    ("get", "/v1/cases/{id}/documents/{document_id}/file"),
+    ("post", "/v1/checks/validate"),
+    ("post", "/v1/screenings"),
     ("get", "/v1/events"),
     ("get", "/v1/events/{id}"),
 ];

@@ -12,11 +12,25 @@ use kycore_domain::check::CheckStatus;
 use serde_json::Value;
 use time::Date;
 
+/// A document submitted for the case, its MRZ opened.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SubmittedDocument {
+    /// `passport`, `id-card`, `driver-license`, `residence-permit`, `visa` or `other`.
+    pub document_type: String,
+    /// `front` or `back`.
+    pub side: String,
+    /// The n-th upload of this type and side.
+    pub attempt: i64,
+    pub mrz: Option<String>,
+}
+
 /// What a provider may look at.
 #[derive(Clone, Debug)]
 pub struct CaseFacts {
     pub kind: CaseKind,
     pub profile: ApplicantProfile,
+    /// Oldest first.
+    pub documents: Vec<SubmittedDocument>,
     /// The date checks are evaluated on (expiry, age).
     pub today: Date,
 }

@@ -1,12 +1,15 @@
-//! The native provider: kycore's own offline checks (`kycore-checks`) over what the applicant
-//! and the platform entered. Identity documents join when documents can be submitted.
+//! The native provider: kycore's own offline checks (`kycore-checks`) over the identity
+//! document (MRZ integrity, MRZ against the entered data, document rules) and every
+//! identifier the applicant's record holds.
 
 use futures_util::future::BoxFuture;
-use kycore_checks::checks::{self, CheckResult};
+use kycore_checks::checks::{self, CaseInput, CheckResult, DocumentSubmission};
+use kycore_checks::document::{DocumentPolicy, DocumentSide, DocumentType, DuplicateLookup};
+use kycore_checks::mrz::EnteredData;
 use kycore_checks::{IdentifierKind, ValidationRequest, validate_on};
 use kycore_domain::check::CheckStatus;
 
-use super::{CaseFacts, CheckOutcome, Provider, ProviderError};
+use super::{CaseFacts, CheckOutcome, Provider, ProviderError, SubmittedDocument};
 
 pub struct NativeProvider;
 
@@ -19,17 +22,79 @@ impl Provider for NativeProvider {
         &'a self,
         facts: &'a CaseFacts,
     ) -> BoxFuture<'a, Result<Vec<CheckOutcome>, ProviderError>> {
-        // Microseconds of CPU: cheaper to run here than to hand to a blocking thread.
-        let outcomes = identifier_requests(facts)
-            .iter()
-            .map(|request| {
-                outcome(checks::identifier(
-                    request.r#type,
-                    &validate_on(request, facts.today),
-                ))
-            })
-            .collect();
+        // Tens of microseconds of CPU: cheaper to run here than to hand to a blocking thread.
+        let identifiers = identifier_requests(facts);
+        let results = match identity_document(facts) {
+            Some(document) => checks::run_case(&CaseInput {
+                today: facts.today,
+                policy: DocumentPolicy::default(),
+                document,
+                entered: entered_data(facts),
+                record: None,
+                identifiers,
+            }),
+            None => identifiers
+                .iter()
+                .map(|request| {
+                    checks::identifier(request.r#type, &validate_on(request, facts.today))
+                })
+                .collect(),
+        };
+        let outcomes = results.into_iter().map(outcome).collect();
         Box::pin(async move { Ok(outcomes) })
+    }
+}
+
+/// The identity document to check: the type of the latest upload that carries an MRZ (or
+/// else the latest identity upload), with every side uploaded for that type.
+fn identity_document(facts: &CaseFacts) -> Option<DocumentSubmission> {
+    let identity = |d: &&SubmittedDocument| d.document_type != "other";
+    let latest = facts
+        .documents
+        .iter()
+        .filter(identity)
+        .rfind(|d| d.mrz.is_some())
+        .or_else(|| facts.documents.iter().rfind(identity))?;
+    let document_type: DocumentType =
+        serde_json::from_value(serde_json::json!(latest.document_type)).ok()?;
+    let same_type: Vec<&SubmittedDocument> = facts
+        .documents
+        .iter()
+        .filter(|d| d.document_type == latest.document_type)
+        .collect();
+    let sides_present = same_type
+        .iter()
+        .filter_map(|d| serde_json::from_value::<DocumentSide>(serde_json::json!(d.side)).ok())
+        .collect();
+    let attempt = same_type.iter().map(|d| d.attempt).max().unwrap_or(1);
+    Some(DocumentSubmission {
+        document_type,
+        sides_present,
+        mrz_text: latest.mrz.clone(),
+        submitted_on: Some(facts.today),
+        attempt: u32::try_from(attempt).unwrap_or(u32::MAX),
+        duplicate: DuplicateLookup::NotChecked,
+    })
+}
+
+/// What the applicant entered, in the shape the MRZ is compared with.
+fn entered_data(facts: &CaseFacts) -> EnteredData {
+    let Some(p) = &facts.profile.individual else {
+        return EnteredData::default();
+    };
+    let given_names = match (&p.first_name, &p.middle_name) {
+        (Some(first), Some(middle)) => Some(format!("{first} {middle}")),
+        (first, _) => first.clone(),
+    };
+    EnteredData {
+        surname: p.last_name.clone(),
+        given_names,
+        date_of_birth: p
+            .date_of_birth
+            .as_deref()
+            .and_then(kycore_domain::applicant::parse_date),
+        nationality: p.nationality.clone(),
+        ..EnteredData::default()
     }
 }
 
@@ -113,6 +178,7 @@ mod tests {
                 }),
                 ..Default::default()
             },
+            documents: Vec::new(),
             today: date!(2026 - 11 - 21),
         };
         let outcomes = NativeProvider.run(&facts).await.unwrap();

@@ -1,0 +1,203 @@
+//! Documents through the API: multipart upload typed by content, stored sealed, listed and
+//! downloaded, then checked with the case (MRZ and document rules).
+
+use reqwest::multipart::{Form, Part};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, for_each_database, send};
+
+/// A real photo from the shared fixtures.
+fn photo() -> Vec<u8> {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../shared/data/fixtures/kyc_e2e/synthetic_td1_card_portrait_paul_rudd_1.jpg"
+    );
+    std::fs::read(path).unwrap()
+}
+
+/// The ICAO Doc 9303 specimen passport (Utopia), valid check digits, expired in 2012.
+const UTOPIA_TD3: &str =
+    "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<\nL898902C36UTO7408122F1204159ZE184226B<<<<<10";
+
+fn form(document_type: &str, mrz: Option<&str>, file: Vec<u8>) -> Form {
+    let form = Form::new()
+        .text("type", document_type.to_owned())
+        .part("file", Part::bytes(file).file_name("scan.jpg"));
+    match mrz {
+        Some(mrz) => form.text("mrz", mrz.to_owned()),
+        None => form,
+    }
+}
+
+async fn upload(app: &TestApp, key: &str, case_id: &str, form: Form) -> crate::helpers::Reply {
+    send(
+        app.request(Method::POST, &format!("/v1/cases/{case_id}/documents"), key)
+            .multipart(form),
+    )
+    .await
+}
+
+async fn erikssons_case(app: &TestApp, key: &str) -> Value {
+    let applicant = json!({"type": "individual", "individual": {
+        "first_name": "Anna Maria", "last_name": "Eriksson", "date_of_birth": "1974-08-12"}});
+    app.create_case_with(key, json!({"kind": "kyc", "applicant": applicant}))
+        .await
+}
+
+#[tokio::test]
+async fn a_passport_is_stored_sealed_and_checked_with_its_case() {
+    for_each_database(|app| async move {
+        let key = &app.sandbox.secret;
+        let case = erikssons_case(&app, key).await;
+        let case_id = case["id"].as_str().unwrap();
+        let document = upload(
+            &app,
+            key,
+            case_id,
+            form("passport", Some(UTOPIA_TD3), photo()),
+        )
+        .await
+        .json(StatusCode::CREATED);
+        assert_eq!(document["content_type"], "image/jpeg");
+        assert_eq!(
+            (document["attempt"].clone(), document["has_mrz"].clone()),
+            (json!(1), json!(true))
+        );
+
+        let listed = app
+            .get_json(key, &format!("/v1/cases/{case_id}/documents"))
+            .await;
+        assert_eq!(listed[0]["id"], document["id"]);
+        let file = send(app.request(
+            Method::GET,
+            &format!(
+                "/v1/cases/{case_id}/documents/{}/file",
+                document["id"].as_str().unwrap()
+            ),
+            key,
+        ))
+        .await;
+        assert_eq!(file.header("content-type"), Some("image/jpeg"));
+        assert_eq!(file.body, photo());
+        assert!(
+            !blobs_contain(&app, &photo()[..64]),
+            "the file is sealed at rest"
+        );
+
+        app.post_json(
+            key,
+            &format!("/v1/cases/{case_id}/submit"),
+            &json!({}),
+            StatusCode::OK,
+        )
+        .await;
+        while app.services.run_due_jobs().await.unwrap() > 0 {}
+        let decided = app.get_case(key, case_id).await;
+        let status_of = |kind: &str| {
+            decided["checks"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|c| c["kind"] == kind)
+                .map(|c| c["status"].clone())
+        };
+        assert_eq!(
+            status_of("mrz_integrity"),
+            Some(json!("passed")),
+            "{decided}"
+        );
+        assert_eq!(
+            status_of("mrz_matches_entered"),
+            Some(json!("passed")),
+            "{decided}"
+        );
+        assert_eq!(
+            status_of("document_rules"),
+            Some(json!("failed")),
+            "the specimen expired in 2012"
+        );
+        assert_eq!(decided["status"], "rejected");
+        assert_eq!(decided["decision"]["reason_code"], "document_rules_failed");
+    })
+    .await;
+}
+
+fn blobs_contain(app: &TestApp, needle: &[u8]) -> bool {
+    fn walk(dir: &std::path::Path, needle: &[u8]) -> bool {
+        std::fs::read_dir(dir).unwrap().flatten().any(|entry| {
+            let path = entry.path();
+            if path.is_dir() {
+                walk(&path, needle)
+            } else {
+                std::fs::read(&path)
+                    .unwrap()
+                    .windows(needle.len())
+                    .any(|w| w == needle)
+            }
+        })
+    }
+    walk(&app.data_dir.path().join("blobs"), needle)
+}
+
+#[tokio::test]
+async fn bad_uploads_are_refused_plainly() {
+    for_each_database(|app| async move {
+        let key = &app.sandbox.secret;
+        let case = erikssons_case(&app, key).await;
+        let case_id = case["id"].as_str().unwrap();
+        let problem = upload(
+            &app,
+            key,
+            case_id,
+            form("passport", None, b"GIF89a....".to_vec()),
+        )
+        .await
+        .problem(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+        assert_eq!(problem["errors"][0]["code"], "unsupported_file_type");
+        let no_file = Form::new().text("type", "passport");
+        let problem = upload(&app, key, case_id, no_file)
+            .await
+            .problem(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+        assert_eq!(problem["errors"][0]["code"], "missing_file");
+        let stray = form("passport", None, photo()).text("colour", "blue");
+        upload(&app, key, case_id, stray)
+            .await
+            .problem(StatusCode::BAD_REQUEST, "invalid_multipart");
+        let mut huge = photo();
+        huge.resize(11 * 1024 * 1024, 0);
+        let status = upload(&app, key, case_id, form("passport", None, huge))
+            .await
+            .status;
+        assert!(
+            status == StatusCode::PAYLOAD_TOO_LARGE || status == StatusCode::BAD_REQUEST,
+            "{status}"
+        );
+        // Another tenant's key sees no case.
+        upload(
+            &app,
+            &app.other_sandbox.secret,
+            case_id,
+            form("passport", None, photo()),
+        )
+        .await
+        .problem(StatusCode::NOT_FOUND, "not_found");
+        assert_eq!(
+            app.get_json(key, &format!("/v1/cases/{case_id}/documents"))
+                .await,
+            json!([])
+        );
+
+        app.post_json(
+            key,
+            &format!("/v1/cases/{case_id}/submit"),
+            &json!({}),
+            StatusCode::OK,
+        )
+        .await;
+        upload(&app, key, case_id, form("passport", None, photo()))
+            .await
+            .problem(StatusCode::CONFLICT, "case_not_awaiting_applicant");
+    })
+    .await;
+}

@@ -1,0 +1,350 @@
+//! Documents submitted for a case through the API: validated, typed by their content (never
+//! by a file name), sealed into the blob store, then recorded with a `document.uploaded`
+//! event. The blob is written before the unit of work, since no I/O but the database's may
+//! run inside one; a failed unit leaves an unreferenced sealed blob behind, never a record
+//! without its file.
+
+use futures_util::future::BoxFuture;
+use kycore_domain::event::EventType;
+use kycore_domain::ids::DocumentId;
+use kycore_domain::tenancy::Scope;
+use kycore_domain::validation::ValidationErrors;
+use kycore_store::documents::{self, DocumentRecord};
+use kycore_store::{Millis, Tx};
+use serde::Serialize;
+use serde_json::json;
+use sha2::{Digest, Sha256};
+
+use crate::cases::load_awaiting_applicant;
+use crate::providers::SubmittedDocument;
+use crate::record::{AuditEntry, audit, case_event};
+use crate::time_format::{now_millis, rfc3339};
+use crate::{RequestContext, ServiceError, Services};
+
+pub const MAX_FILE_BYTES: usize = 10 * 1024 * 1024;
+const MAX_MRZ_CHARS: usize = 300;
+const DOCUMENT_TYPES: [&str; 6] = [
+    "passport",
+    "id-card",
+    "driver-license",
+    "residence-permit",
+    "visa",
+    "other",
+];
+const SIDES: [&str; 2] = ["front", "back"];
+
+/// An upload as received.
+#[derive(Debug, Default)]
+pub struct NewDocument {
+    pub document_type: String,
+    pub subtype: Option<String>,
+    pub side: Option<String>,
+    /// The machine-readable zone, lines joined by `\n`, when the platform read it.
+    pub mrz: Option<String>,
+    pub file: Vec<u8>,
+}
+
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct DocumentView {
+    pub id: String,
+    pub case_id: String,
+    #[serde(rename = "type")]
+    pub document_type: String,
+    pub subtype: Option<String>,
+    pub side: String,
+    /// `pending` until the case's checks have run.
+    pub status: String,
+    /// The n-th upload of this type and side for the case.
+    pub attempt: i64,
+    pub content_type: String,
+    pub size_bytes: i64,
+    pub has_mrz: bool,
+    pub created_at: String,
+}
+
+/// A document's content type, decided by its first bytes.
+pub fn sniff_content_type(file: &[u8]) -> Option<&'static str> {
+    if file.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        Some("image/jpeg")
+    } else if file.starts_with(&[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A]) {
+        Some("image/png")
+    } else if file.starts_with(b"%PDF-") {
+        Some("application/pdf")
+    } else {
+        None
+    }
+}
+
+impl NewDocument {
+    /// Checks the fields; returns the content type.
+    fn validate(&mut self) -> Result<&'static str, ServiceError> {
+        let mut errors = ValidationErrors::default();
+        if !DOCUMENT_TYPES.contains(&self.document_type.as_str()) {
+            errors.add(
+                "type",
+                "invalid_value",
+                format!("one of {}", DOCUMENT_TYPES.join(", ")),
+            );
+        }
+        let side = self.side.get_or_insert_with(|| "front".to_owned());
+        if !SIDES.contains(&side.as_str()) {
+            errors.add("side", "invalid_value", "front or back");
+        }
+        if self
+            .subtype
+            .as_ref()
+            .is_some_and(|s| s.len() > 64 || s.chars().any(char::is_control))
+        {
+            errors.add(
+                "subtype",
+                "invalid_format",
+                "at most 64 characters, no control characters",
+            );
+        }
+        if let Some(mrz) = self.mrz.as_mut() {
+            *mrz = mrz.trim().replace("\r\n", "\n");
+            if mrz.chars().count() > MAX_MRZ_CHARS
+                || mrz.chars().any(|c| c.is_control() && c != '\n')
+            {
+                errors.add(
+                    "mrz",
+                    "invalid_format",
+                    "the MRZ lines joined by \\n, at most 300 characters",
+                );
+            }
+        }
+        let content_type = sniff_content_type(&self.file);
+        if self.file.is_empty() {
+            errors.add("file", "missing_file", "attach the document as `file`");
+        } else if self.file.len() > MAX_FILE_BYTES {
+            errors.add(
+                "file",
+                "file_too_large",
+                format!("at most {MAX_FILE_BYTES} bytes"),
+            );
+        } else if content_type.is_none() {
+            errors.add("file", "unsupported_file_type", "JPEG, PNG or PDF");
+        }
+        errors.into_result()?;
+        Ok(content_type.unwrap_or("application/octet-stream"))
+    }
+}
+
+fn view(record: &DocumentRecord) -> DocumentView {
+    DocumentView {
+        id: record.id.clone(),
+        case_id: record.case_id.clone(),
+        document_type: record.document_type.clone(),
+        subtype: record.subtype.clone(),
+        side: record.side.clone(),
+        status: record.status.clone(),
+        attempt: record.attempt,
+        content_type: record.content_type.clone(),
+        size_bytes: record.size_bytes,
+        has_mrz: record.mrz_sealed.is_some(),
+        created_at: rfc3339(record.created_at),
+    }
+}
+
+impl Services {
+    pub async fn add_document(
+        &self,
+        ctx: &RequestContext,
+        case_id: &str,
+        mut upload: NewDocument,
+    ) -> Result<DocumentView, ServiceError> {
+        let content_type = upload.validate()?;
+        // Refuse early, before storing anything, when the case is not this tenant's.
+        kycore_store::cases::get(self.store().reader(), &ctx.scope, case_id)
+            .await?
+            .ok_or(ServiceError::not_found("case"))?;
+        let id = DocumentId::generate();
+        let now = now_millis();
+        let blob_key = format!(
+            "{}/{}/{case_id}/{id}",
+            ctx.scope.organization_id, ctx.scope.environment
+        );
+        self.blobs()
+            .put_sealed(self.keyring(), &blob_key, &upload.file)
+            .await?;
+        let record = DocumentRecord {
+            id: id.to_string(),
+            organization_id: ctx.scope.organization_id.to_string(),
+            environment: ctx.scope.environment.as_str().to_owned(),
+            case_id: case_id.to_owned(),
+            document_type: upload.document_type,
+            subtype: upload.subtype,
+            side: upload.side.unwrap_or_else(|| "front".to_owned()),
+            status: "pending".to_owned(),
+            attempt: 0,
+            rejection_reason: None,
+            blob_key,
+            content_type: content_type.to_owned(),
+            size_bytes: i64::try_from(upload.file.len()).unwrap_or(i64::MAX),
+            file_hash: self.keyring().lookup_hash(
+                &ctx.scope,
+                "file",
+                &hex(&Sha256::digest(&upload.file)),
+            ),
+            mrz_sealed: upload
+                .mrz
+                .map(|mrz| self.keyring().seal(id.as_str(), mrz.as_bytes())),
+            created_at: now,
+            updated_at: now,
+        };
+        let unit_ctx = ctx.clone();
+        self.write_idempotent(
+            ctx,
+            move |tx: &mut Tx| -> BoxFuture<'_, Result<DocumentView, ServiceError>> {
+                Box::pin(async move { record_document(tx, &unit_ctx, record, now).await })
+            },
+        )
+        .await
+    }
+
+    /// The case's documents with their MRZ opened, for the checks.
+    pub(crate) async fn submitted_documents(
+        &self,
+        scope: &Scope,
+        case_id: &str,
+    ) -> Result<Vec<SubmittedDocument>, ServiceError> {
+        let records = documents::for_case(self.store().reader(), scope, case_id).await?;
+        records
+            .into_iter()
+            .map(|d| {
+                let mrz = d
+                    .mrz_sealed
+                    .as_ref()
+                    .map(|sealed| {
+                        self.keyring()
+                            .open(&d.id, sealed)
+                            .map_err(|_| ServiceError::Crypto)
+                    })
+                    .transpose()?
+                    .map(|bytes| String::from_utf8_lossy(&bytes).into_owned());
+                Ok(SubmittedDocument {
+                    document_type: d.document_type,
+                    side: d.side,
+                    attempt: d.attempt,
+                    mrz,
+                })
+            })
+            .collect()
+    }
+
+    pub async fn list_documents(
+        &self,
+        scope: &Scope,
+        case_id: &str,
+    ) -> Result<Vec<DocumentView>, ServiceError> {
+        let records = documents::for_case(self.store().reader(), scope, case_id).await?;
+        Ok(records.iter().map(view).collect())
+    }
+
+    /// The original file of a document, decrypted.
+    pub async fn document_file(
+        &self,
+        scope: &Scope,
+        case_id: &str,
+        id: &str,
+    ) -> Result<(String, Vec<u8>), ServiceError> {
+        let records = documents::for_case(self.store().reader(), scope, case_id).await?;
+        let record = records
+            .into_iter()
+            .find(|d| d.id == id)
+            .ok_or(ServiceError::not_found("document"))?;
+        let bytes = self
+            .blobs()
+            .get_opened(self.keyring(), &record.blob_key)
+            .await?;
+        Ok((record.content_type, bytes))
+    }
+}
+
+async fn record_document(
+    tx: &mut Tx,
+    ctx: &RequestContext,
+    mut record: DocumentRecord,
+    now: Millis,
+) -> Result<DocumentView, ServiceError> {
+    let mut case =
+        load_awaiting_applicant(tx, &ctx.scope, &record.case_id, "takes no more documents").await?;
+    let earlier = documents::count_of_type(
+        tx.conn(),
+        &ctx.scope,
+        &case.id,
+        &record.document_type,
+        &record.side,
+    )
+    .await?;
+    record.attempt = earlier + 1;
+    documents::insert(tx.conn(), &record).await?;
+    let payload = json!({
+        "case_id": case.id, "document_id": record.id, "type": record.document_type, "side": record.side,
+        "attempt": record.attempt,
+    });
+    case_event(tx, &mut case, EventType::DocumentUploaded, payload, now);
+    // The event advanced the case's sequence counter; save it without a status change.
+    let expected = case.revision;
+    case.revision += 1;
+    case.updated_at = now;
+    if !kycore_store::cases::update(tx.conn(), &case, expected).await? {
+        return Err(ServiceError::concurrent_change("case"));
+    }
+    let entry = AuditEntry {
+        action: "document.uploaded",
+        target_type: "document",
+        target_id: &record.id,
+        detail: json!({ "case_id": case.id }),
+    };
+    audit(tx, &ctx.scope, &ctx.actor, entry, now);
+    Ok(view(&record))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn content_types_come_from_the_bytes() {
+        assert_eq!(
+            sniff_content_type(&[0xFF, 0xD8, 0xFF, 0xE0]),
+            Some("image/jpeg")
+        );
+        assert_eq!(
+            sniff_content_type(b"\x89PNG\r\n\x1a\n...."),
+            Some("image/png")
+        );
+        assert_eq!(sniff_content_type(b"%PDF-1.7"), Some("application/pdf"));
+        assert_eq!(sniff_content_type(b"GIF89a"), None);
+        assert_eq!(sniff_content_type(b""), None);
+    }
+
+    #[test]
+    fn uploads_are_validated_field_by_field() {
+        let mut upload = NewDocument {
+            document_type: "selfie".into(),
+            side: Some("top".into()),
+            mrz: Some("a\u{7}b".into()),
+            file: b"GIF89a".to_vec(),
+            ..Default::default()
+        };
+        let Err(ServiceError::Validation(errors)) = upload.validate() else {
+            panic!("expected errors")
+        };
+        let codes: Vec<(&str, &str)> = errors.iter().map(|e| (e.field.as_str(), e.code)).collect();
+        assert_eq!(
+            codes,
+            [
+                ("type", "invalid_value"),
+                ("side", "invalid_value"),
+                ("mrz", "invalid_format"),
+                ("file", "unsupported_file_type")
+            ]
+        );
+    }
+}

@@ -1,0 +1,593 @@
+//! Watchlist screening: owns the deployment's loaded screener (one for all organizations),
+//! loads it from the imported list versions, swaps it whole when a new version appears, and
+//! answers ad-hoc screenings.
+//!
+//! Parsing lists and searching are CPU work, so both run on tokio's blocking pool, never on
+//! the async reactor. A version that fails to load is marked failed and its list's previous
+//! version is served instead; when no version of a list loads, the screener already serving
+//! stays in place. Either way the failure is logged, counted and kept in the status.
+
+mod format;
+mod import;
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
+use std::time::Duration;
+
+use futures_util::future::BoxFuture;
+use kycore_domain::FieldError;
+use kycore_screening::{
+    EntityType, Explanation, Hit, LoadedList, PartialDate, Query, QueryError, Screener,
+};
+use kycore_store::watchlists::{self, WatchlistVersionRecord};
+use kycore_store::{Millis, Tx};
+use serde::{Deserialize, Serialize};
+use tokio_util::sync::CancellationToken;
+
+pub use format::ListFormat;
+pub use import::{ImportOutcome, ImportProgress, ImportRequest};
+
+use crate::time_format::{now_millis, rfc3339};
+use crate::{ServiceError, Services};
+
+/// The served screener and what it was built from. Replaced whole, never changed.
+struct Loaded {
+    screener: Arc<Screener>,
+    /// The version of each list it serves.
+    versions: Vec<WatchlistVersionRecord>,
+    loaded_at: Millis,
+}
+
+/// The deployment's screening state, one per [`Services`].
+#[derive(Default)]
+pub(crate) struct Registry {
+    current: RwLock<Option<Arc<Loaded>>>,
+    state: Mutex<LoadState>,
+    /// One load at a time: a refresh and an explicit load never parse the same files twice.
+    loading: tokio::sync::Mutex<()>,
+}
+
+#[derive(Default)]
+struct LoadState {
+    /// The current version ids of the last load attempted, before and after its failures,
+    /// to skip attempting the same again.
+    last_attempt: Vec<Vec<String>>,
+    last_error: Option<String>,
+    load_failures: u64,
+}
+
+impl Registry {
+    fn current(&self) -> Option<Arc<Loaded>> {
+        self.current
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    fn swap(&self, loaded: Loaded) {
+        *self.current.write().unwrap_or_else(PoisonError::into_inner) = Some(Arc::new(loaded));
+    }
+
+    fn state(&self) -> std::sync::MutexGuard<'_, LoadState> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// An ad-hoc screening of one name.
+#[derive(Clone, Debug, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ScreeningRequest {
+    /// The name to screen, in any script (at most 300 characters, 24 words).
+    pub name: String,
+    /// What the name belongs to; a clash with a listed entry's type lowers its score.
+    #[serde(default, rename = "type")]
+    pub entity_type: Option<ScreeningType>,
+    /// `YYYY`, `YYYY-MM` or `YYYY-MM-DD`; agreement raises a score, a different year lowers it.
+    #[serde(default)]
+    pub date_of_birth: Option<String>,
+    /// A country (ISO 3166 code or name): nationality, residence or registration.
+    #[serde(default)]
+    pub country: Option<String>,
+    /// More countries, like `country`.
+    #[serde(default)]
+    pub countries: Vec<String>,
+    /// Lowest score reported, 0–1; 0.75 when not given.
+    #[serde(default)]
+    pub threshold: Option<f64>,
+    /// Only these list ids (see `kycore lists status`); every loaded list when not given.
+    #[serde(default)]
+    pub lists: Option<Vec<String>>,
+    /// Most hits returned, 1–100; 10 when not given.
+    #[serde(default)]
+    pub limit: Option<u32>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ScreeningType {
+    Person,
+    Organization,
+    Vessel,
+    Aircraft,
+}
+
+/// The hits of a screening, best first.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct ScreeningResult {
+    pub data: Vec<ScreeningHit>,
+}
+
+/// One list entry that matches, with why.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct ScreeningHit {
+    /// The entry's id on its list.
+    pub entity_id: String,
+    /// The entry's primary name.
+    pub name: String,
+    /// The name (primary or alias) that matched best.
+    pub matched_name: String,
+    /// 0–1: how likely the entry is the screened party on the evidence given. 0.75 or more
+    /// is a match worth review; 0.8 or more was a true match in nearly every evaluated case.
+    pub score: f64,
+    /// The list id.
+    pub list: String,
+    /// `person`, `organization`, `vessel`, `aircraft` or `unknown`.
+    #[schema(value_type = String)]
+    pub entity_type: EntityType,
+    /// Which words matched how, unmatched words, and each qualifier's effect on the score.
+    #[schema(value_type = Object)]
+    pub explanation: Explanation,
+}
+
+impl From<Hit> for ScreeningHit {
+    fn from(hit: Hit) -> Self {
+        ScreeningHit {
+            entity_id: hit.entity_id,
+            name: hit.name,
+            matched_name: hit.matched_name,
+            score: hit.score,
+            list: hit.list,
+            entity_type: hit.entity_type,
+            explanation: hit.explanation,
+        }
+    }
+}
+
+/// One imported list version, as `kycore lists status` shows it.
+#[derive(Clone, Debug, Serialize)]
+pub struct ListVersionView {
+    pub id: String,
+    pub list_id: String,
+    pub format: String,
+    pub path: String,
+    pub sha256: String,
+    pub source_version: Option<String>,
+    pub entity_count: i64,
+    pub name_count: i64,
+    pub imported_at: String,
+    /// `ok` or `failed`.
+    pub status: String,
+    pub last_error: Option<String>,
+    /// Whether this is the version of its list that is screened against.
+    pub current: bool,
+}
+
+/// The imported versions and, in a serving process, what is loaded.
+#[derive(Clone, Debug, Serialize)]
+pub struct WatchlistStatus {
+    pub versions: Vec<ListVersionView>,
+    /// The ids of the versions the loaded screener serves; empty when nothing is loaded.
+    pub loaded_versions: Vec<String>,
+    pub loaded_at: Option<String>,
+    pub loaded_entities: usize,
+    /// Why the last load failed, if it did.
+    pub last_error: Option<String>,
+    /// Versions that failed to load since this process started.
+    pub load_failures: u64,
+}
+
+/// What a load did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LoadOutcome {
+    /// A new screener is served, built from these version ids.
+    Loaded(Vec<String>),
+    /// The current versions are already served (or were already tried).
+    Unchanged,
+    /// No list is imported.
+    NoLists,
+    /// Some list had no loadable version; the previous screener (if any) stays.
+    Failed(String),
+}
+
+/// A version that did not load.
+struct Failure {
+    version: WatchlistVersionRecord,
+    error: String,
+    /// The file is not in this process's data directory. Another server may have it (a
+    /// data directory not shared between hosts), so the version is not marked failed for all.
+    missing: bool,
+}
+
+/// Lists parsed from their versions' files, plus the versions that failed.
+struct Parsed {
+    lists: Vec<LoadedList>,
+    served: Vec<WatchlistVersionRecord>,
+    failures: Vec<Failure>,
+    /// Lists none of whose versions loaded.
+    lost: Vec<String>,
+}
+
+impl Services {
+    /// Screens one name against the loaded lists, on the blocking pool.
+    pub async fn screen(&self, request: ScreeningRequest) -> Result<ScreeningResult, ServiceError> {
+        let query = query_of(request)?;
+        let screener = self.screener().ok_or_else(|| {
+            ServiceError::unavailable(
+                "screening_unavailable",
+                "no watchlist is loaded yet: import one with `kycore lists import`",
+            )
+        })?;
+        let hits = blocking(move || screener.search(&query))
+            .await?
+            .map_err(query_error)?;
+        Ok(ScreeningResult {
+            data: hits.into_iter().map(ScreeningHit::from).collect(),
+        })
+    }
+
+    /// The screener now served, if any list is loaded.
+    pub fn screener(&self) -> Option<Arc<Screener>> {
+        self.inner
+            .screening
+            .current()
+            .map(|l| Arc::clone(&l.screener))
+    }
+
+    /// Loads each list's current version from `data_dir` unless exactly those versions are
+    /// already served, and swaps the new screener in. Parsing runs on the blocking pool.
+    pub async fn load_watchlists(&self, data_dir: &Path) -> Result<LoadOutcome, ServiceError> {
+        let registry = &self.inner.screening;
+        let _one_at_a_time = registry.loading.lock().await;
+        let usable = watchlists::usable(self.store().reader()).await?;
+        if usable.is_empty() {
+            return Ok(LoadOutcome::NoLists);
+        }
+        let wanted = current_ids(&usable);
+        let served = registry.current().map(|l| ids_of(&l.versions));
+        if served.as_ref() == Some(&wanted) || registry.state().last_attempt.contains(&wanted) {
+            return Ok(LoadOutcome::Unchanged);
+        }
+        let data_dir = data_dir.to_path_buf();
+        let rows = usable.clone();
+        let parsed = blocking(move || parse_versions(&data_dir, usable)).await?;
+        self.record_failures(&parsed.failures).await;
+        // The next round sees the same versions again (a missing file is not marked failed)
+        // or those left once the failed ones are marked: attempting either would parse the
+        // same files for the same outcome.
+        let failed: HashSet<&str> = parsed
+            .failures
+            .iter()
+            .map(|f| f.version.id.as_str())
+            .collect();
+        let remaining: Vec<WatchlistVersionRecord> = rows
+            .into_iter()
+            .filter(|r| !failed.contains(r.id.as_str()))
+            .collect();
+        registry.state().last_attempt = vec![wanted, current_ids(&remaining)];
+        self.install(parsed)
+    }
+
+    /// Parses every list's current version (falling back to older ones) without serving
+    /// them: for the command line's batch scoring and evaluation.
+    pub async fn configured_lists(&self, data_dir: &Path) -> Result<Vec<LoadedList>, ServiceError> {
+        let usable = watchlists::usable(self.store().reader()).await?;
+        let data_dir = data_dir.to_path_buf();
+        let parsed = blocking(move || parse_versions(&data_dir, usable)).await?;
+        for Failure { version, error, .. } in &parsed.failures {
+            tracing::warn!(version = %version.id, list = %version.list_id, %error, "watchlist version failed to load");
+        }
+        Ok(parsed.lists)
+    }
+
+    /// The imported versions and what this process serves.
+    pub async fn watchlist_status(&self) -> Result<WatchlistStatus, ServiceError> {
+        let versions = watchlists::list(self.store().reader()).await?;
+        let current = current_ids(&versions_ok(&versions));
+        let loaded = self.inner.screening.current();
+        let state = self.inner.screening.state();
+        Ok(WatchlistStatus {
+            versions: versions
+                .into_iter()
+                .map(|v| {
+                    let is_current = current.contains(&v.id);
+                    view(v, is_current)
+                })
+                .collect(),
+            loaded_versions: loaded
+                .as_ref()
+                .map(|l| ids_of(&l.versions))
+                .unwrap_or_default(),
+            loaded_at: loaded.as_ref().map(|l| rfc3339(l.loaded_at)),
+            loaded_entities: loaded.as_ref().map_or(0, |l| l.screener.entities().len()),
+            last_error: state.last_error.clone(),
+            load_failures: state.load_failures,
+        })
+    }
+
+    /// Loads the imported lists now, then looks for new versions every `interval` until
+    /// `shutdown`: a version imported beside a running server is served within `interval`.
+    pub async fn run_watchlist_refresh(
+        &self,
+        data_dir: PathBuf,
+        interval: Duration,
+        shutdown: CancellationToken,
+    ) {
+        loop {
+            match self.load_watchlists(&data_dir).await {
+                Ok(LoadOutcome::Loaded(versions)) => {
+                    tracing::info!(?versions, "watchlists loaded");
+                }
+                Ok(LoadOutcome::Failed(error)) => {
+                    tracing::warn!(%error, "watchlists not reloaded; the previous ones are served");
+                }
+                Ok(LoadOutcome::Unchanged | LoadOutcome::NoLists) => {}
+                Err(e) => tracing::warn!(error = %e, "checking for new watchlist versions failed"),
+            }
+            tokio::select! {
+                () = shutdown.cancelled() => return,
+                () = tokio::time::sleep(interval) => {}
+            }
+        }
+    }
+
+    /// Marks versions that failed to load, so the next load serves their predecessors.
+    async fn record_failures(&self, failures: &[Failure]) {
+        if failures.is_empty() {
+            return;
+        }
+        {
+            let mut state = self.inner.screening.state();
+            state.load_failures += failures.len() as u64;
+            state.last_error = failures
+                .last()
+                .map(|f| format!("{} ({}): {}", f.version.list_id, f.version.id, f.error));
+        }
+        for Failure {
+            version,
+            error,
+            missing,
+        } in failures
+        {
+            tracing::warn!(version = %version.id, list = %version.list_id, %error, missing, "watchlist version failed to load; serving the previous one");
+            if *missing {
+                continue;
+            }
+            let (id, error) = (version.id.clone(), error.clone());
+            let marked = self
+                .store()
+                .write(
+                    move |tx: &mut Tx| -> BoxFuture<'_, Result<bool, ServiceError>> {
+                        Box::pin(async move {
+                            Ok(
+                                watchlists::mark_failed(tx.conn(), &id, &error, now_millis())
+                                    .await?,
+                            )
+                        })
+                    },
+                )
+                .await;
+            if let Err(e) = marked {
+                tracing::warn!(error = %e, "cannot mark the watchlist version failed");
+            }
+        }
+    }
+
+    /// Serves what was parsed, unless a list now served would be lost.
+    fn install(&self, mut parsed: Parsed) -> Result<LoadOutcome, ServiceError> {
+        let registry = &self.inner.screening;
+        if let Some(loaded) = registry.current() {
+            // A list whose every version failed is no longer usable, so it is not even in
+            // `parsed`; it is still lost if the served screener has it.
+            let kept: HashSet<&str> = parsed.served.iter().map(|v| v.list_id.as_str()).collect();
+            let dropped: Vec<String> = loaded
+                .versions
+                .iter()
+                .filter(|v| !kept.contains(v.list_id.as_str()) && !parsed.lost.contains(&v.list_id))
+                .map(|v| v.list_id.clone())
+                .collect();
+            parsed.lost.extend(dropped);
+        }
+        if !parsed.lost.is_empty() {
+            let error = format!("no version of {} could be loaded", parsed.lost.join(", "));
+            registry.state().last_error = Some(error.clone());
+            if registry.current().is_some() || parsed.lists.is_empty() {
+                return Ok(LoadOutcome::Failed(error));
+            }
+        }
+        let clean = parsed.lost.is_empty() && parsed.failures.is_empty();
+        let ids = ids_of(&parsed.served);
+        if registry
+            .current()
+            .is_some_and(|l| ids_of(&l.versions) == ids)
+        {
+            // Only fallbacks loaded, and they are what is served already.
+            return Ok(LoadOutcome::Unchanged);
+        }
+        let screener = Screener::new(parsed.lists);
+        registry.swap(Loaded {
+            screener: Arc::new(screener),
+            versions: parsed.served,
+            loaded_at: now_millis(),
+        });
+        if clean {
+            registry.state().last_error = None;
+        }
+        Ok(LoadOutcome::Loaded(ids))
+    }
+}
+
+/// Runs CPU-bound work on the blocking pool. A panic there is re-raised here, so it ends
+/// the request like any other panic (the HTTP layer answers 500).
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, ServiceError> {
+    match tokio::task::spawn_blocking(work).await {
+        Ok(value) => Ok(value),
+        Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+        Err(_) => Err(ServiceError::unavailable(
+            "shutting_down",
+            "the server is shutting down",
+        )),
+    }
+}
+
+/// Builds the engine's query, refusing what the engine cannot judge (dates, list types).
+fn query_of(request: ScreeningRequest) -> Result<Query, ServiceError> {
+    let date_of_birth = request
+        .date_of_birth
+        .as_deref()
+        .map(|raw| {
+            PartialDate::parse(raw).ok_or_else(|| {
+                field_error(
+                    "date_of_birth",
+                    "invalid_date",
+                    "use YYYY, YYYY-MM or YYYY-MM-DD",
+                )
+            })
+        })
+        .transpose()?;
+    let mut countries = request.countries;
+    countries.extend(request.country);
+    Ok(Query {
+        name: request.name,
+        entity_type: request.entity_type.map(|t| match t {
+            ScreeningType::Person => EntityType::Person,
+            ScreeningType::Organization => EntityType::Organization,
+            ScreeningType::Vessel => EntityType::Vessel,
+            ScreeningType::Aircraft => EntityType::Aircraft,
+        }),
+        date_of_birth,
+        countries,
+        threshold: request.threshold,
+        lists: request.lists,
+        limit: request.limit.map(|l| l as usize),
+    })
+}
+
+/// The engine's refusals as field errors with stable codes.
+fn query_error(error: QueryError) -> ServiceError {
+    let (field, code) = match &error {
+        QueryError::EmptyName => ("name", "empty_name"),
+        QueryError::NameTooLong { .. } => ("name", "name_too_long"),
+        QueryError::TooManyWords { .. } => ("name", "too_many_words"),
+        QueryError::InvalidThreshold => ("threshold", "invalid_threshold"),
+        QueryError::InvalidLimit { .. } => ("limit", "invalid_limit"),
+        QueryError::UnknownList(_) => ("lists", "unknown_list"),
+    };
+    field_error(field, code, &error.to_string())
+}
+
+fn field_error(field: &str, code: &'static str, message: &str) -> ServiceError {
+    ServiceError::Validation(vec![FieldError {
+        field: field.to_owned(),
+        code,
+        message: message.to_owned(),
+    }])
+}
+
+/// Parses each list's newest usable version, falling back to older ones when it fails.
+/// `usable` is grouped by list, newest first (as `watchlists::usable` returns it).
+fn parse_versions(data_dir: &Path, usable: Vec<WatchlistVersionRecord>) -> Parsed {
+    let mut parsed = Parsed {
+        lists: Vec::new(),
+        served: Vec::new(),
+        failures: Vec::new(),
+        lost: Vec::new(),
+    };
+    for versions in group_by_list(usable) {
+        let list_id = versions[0].list_id.clone();
+        let mut loaded = false;
+        for version in versions {
+            match parse_version(data_dir, &version) {
+                Ok(list) => {
+                    parsed.lists.push(list);
+                    parsed.served.push(version);
+                    loaded = true;
+                    break;
+                }
+                Err(error) => parsed.failures.push(Failure {
+                    missing: !data_dir.join(&version.path).is_file(),
+                    version,
+                    error,
+                }),
+            }
+        }
+        if !loaded {
+            parsed.lost.push(list_id);
+        }
+    }
+    parsed
+}
+
+fn parse_version(data_dir: &Path, version: &WatchlistVersionRecord) -> Result<LoadedList, String> {
+    let format = ListFormat::parse(&version.format)
+        .ok_or_else(|| format!("unknown format {:?}", version.format))?;
+    let version_name = version.source_version.clone().or(Some(version.id.clone()));
+    format
+        .load(
+            &data_dir.join(&version.path),
+            &version.list_id,
+            version_name,
+        )
+        .map_err(|e| e.to_string())
+}
+
+/// Splits rows ordered by list into one group per list, keeping the order.
+fn group_by_list(rows: Vec<WatchlistVersionRecord>) -> Vec<Vec<WatchlistVersionRecord>> {
+    let mut groups: Vec<Vec<WatchlistVersionRecord>> = Vec::new();
+    for row in rows {
+        match groups.last_mut() {
+            Some(group) if group[0].list_id == row.list_id => group.push(row),
+            _ => groups.push(vec![row]),
+        }
+    }
+    groups
+}
+
+/// The id of each list's first (newest) row.
+fn current_ids(rows: &[WatchlistVersionRecord]) -> Vec<String> {
+    let mut seen = HashSet::new();
+    rows.iter()
+        .filter(|r| seen.insert(r.list_id.as_str()))
+        .map(|r| r.id.clone())
+        .collect()
+}
+
+fn versions_ok(rows: &[WatchlistVersionRecord]) -> Vec<WatchlistVersionRecord> {
+    rows.iter()
+        .filter(|r| r.status == watchlists::STATUS_OK)
+        .cloned()
+        .collect()
+}
+
+fn ids_of(rows: &[WatchlistVersionRecord]) -> Vec<String> {
+    rows.iter().map(|r| r.id.clone()).collect()
+}
+
+fn view(v: WatchlistVersionRecord, current: bool) -> ListVersionView {
+    ListVersionView {
+        id: v.id,
+        list_id: v.list_id,
+        format: v.format,
+        path: v.path,
+        sha256: v.sha256,
+        source_version: v.source_version,
+        entity_count: v.entity_count,
+        name_count: v.name_count,
+        imported_at: rfc3339(v.imported_at),
+        status: v.status,
+        last_error: v.last_error,
+        current,
+    }
+}

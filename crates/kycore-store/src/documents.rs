@@ -1,0 +1,105 @@
+//! Documents submitted for a case (the metadata; files live in the blob store).
+
+use kycore_domain::tenancy::Scope;
+use sqlx::{Any, Executor, FromRow};
+
+use crate::{Millis, StoreError};
+
+#[derive(Clone, Debug, FromRow)]
+pub struct DocumentRecord {
+    pub id: String,
+    pub organization_id: String,
+    pub environment: String,
+    pub case_id: String,
+    pub document_type: String,
+    pub subtype: Option<String>,
+    pub side: String,
+    pub status: String,
+    pub attempt: i64,
+    pub rejection_reason: Option<String>,
+    pub blob_key: String,
+    pub content_type: String,
+    pub size_bytes: i64,
+    pub file_hash: Vec<u8>,
+    pub mrz_sealed: Option<Vec<u8>>,
+    pub created_at: Millis,
+    pub updated_at: Millis,
+}
+
+macro_rules! columns {
+    () => {
+        "id, organization_id, environment, case_id, document_type, subtype, side, status, attempt, \
+         rejection_reason, blob_key, content_type, size_bytes, file_hash, mrz_sealed, created_at, updated_at"
+    };
+}
+
+pub async fn insert<'e>(
+    db: impl Executor<'e, Database = Any>,
+    d: &DocumentRecord,
+) -> Result<(), StoreError> {
+    sqlx::query(concat!(
+        "INSERT INTO documents (",
+        columns!(),
+        ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)"
+    ))
+    .bind(&d.id)
+    .bind(&d.organization_id)
+    .bind(&d.environment)
+    .bind(&d.case_id)
+    .bind(&d.document_type)
+    .bind(&d.subtype)
+    .bind(&d.side)
+    .bind(&d.status)
+    .bind(d.attempt)
+    .bind(&d.rejection_reason)
+    .bind(&d.blob_key)
+    .bind(&d.content_type)
+    .bind(d.size_bytes)
+    .bind(&d.file_hash)
+    .bind(&d.mrz_sealed)
+    .bind(d.created_at)
+    .bind(d.updated_at)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// A case's documents, oldest first.
+pub async fn for_case<'e>(
+    db: impl Executor<'e, Database = Any>,
+    scope: &Scope,
+    case_id: &str,
+) -> Result<Vec<DocumentRecord>, StoreError> {
+    Ok(sqlx::query_as(concat!(
+        "SELECT ",
+        columns!(),
+        " FROM documents WHERE organization_id = $1 AND environment = $2 AND case_id = $3 ORDER BY id"
+    ))
+    .bind(scope.organization_id.as_str())
+    .bind(scope.environment.as_str())
+    .bind(case_id)
+    .fetch_all(db)
+    .await?)
+}
+
+/// How many documents of this type the case already has (the next upload's attempt - 1).
+pub async fn count_of_type<'e>(
+    db: impl Executor<'e, Database = Any>,
+    scope: &Scope,
+    case_id: &str,
+    document_type: &str,
+    side: &str,
+) -> Result<i64, StoreError> {
+    let count: (i64,) = sqlx::query_as(
+        "SELECT COUNT(*) FROM documents WHERE organization_id = $1 AND environment = $2 AND case_id = $3 \
+         AND document_type = $4 AND side = $5",
+    )
+    .bind(scope.organization_id.as_str())
+    .bind(scope.environment.as_str())
+    .bind(case_id)
+    .bind(document_type)
+    .bind(side)
+    .fetch_one(db)
+    .await?;
+    Ok(count.0)
+}

@@ -1,0 +1,235 @@
+//! `kycore screening`: the engine's batch front ends (`score`, `search`) and its evaluation
+//! (`eval`), run on the lists imported for `kycore serve` or on list files given with
+//! `--lists`. Also starts a serving process's watchlist imports and refresh.
+
+use std::fs::File;
+use std::io::{BufReader, BufWriter, Read};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use clap::{Args, Subcommand};
+use kycore_screening::{LoadedList, Screener, batch, eval};
+use kycore_services::Services;
+use kycore_services::screening::{ImportRequest, ListFormat};
+use serde::Deserialize;
+use tokio_util::sync::CancellationToken;
+
+use crate::StorageArgs;
+use crate::config::{FileConfig, Storage};
+use crate::lists::{format_of, parse_format};
+
+/// How often a serving process looks for newly imported list versions.
+const REFRESH_EVERY: Duration = Duration::from_secs(15);
+/// How often configured list files are imported again, in seconds, unless configured.
+const DEFAULT_IMPORT_EVERY: u64 = 3600;
+
+#[derive(Subcommand)]
+pub enum ScreeningCommand {
+    /// Score name pairs: reads CSV rows `schema,name1,name2[,…]`, writes them with `score`
+    /// and `match` (at the default threshold 0.75) appended.
+    Score {
+        /// CSV file, or `-` for standard input.
+        #[arg(long)]
+        input: PathBuf,
+        #[command(flatten)]
+        lists: ListFiles,
+    },
+    /// Screen names: reads CSV rows with `full_name` (or `name`) and optional
+    /// `date_of_birth`, `nationality`/`country`, `schema`; writes one JSON line per row.
+    Search {
+        /// CSV file, or `-` for standard input.
+        #[arg(long)]
+        input: PathBuf,
+        #[command(flatten)]
+        lists: ListFiles,
+    },
+    /// Measure precision, recall, F1 and the false-positive rate at the default threshold on
+    /// cases generated from the lists themselves.
+    Eval {
+        #[command(flatten)]
+        lists: ListFiles,
+        /// Cases generated per category.
+        #[arg(long, default_value_t = 400)]
+        per_category: usize,
+        /// Seed of the case generator.
+        #[arg(long, default_value_t = 20_260_221)]
+        seed: u64,
+    },
+}
+
+/// Lists to screen against instead of the imported ones.
+#[derive(Args)]
+pub struct ListFiles {
+    /// List files (default: the lists imported with `kycore lists import`).
+    #[arg(long, num_args = 1..)]
+    lists: Vec<PathBuf>,
+    /// The format of every `--lists` file (detected from each file when not given).
+    #[arg(long, value_parser = parse_format)]
+    format: Option<ListFormat>,
+}
+
+pub async fn run(
+    file: &FileConfig,
+    args: StorageArgs,
+    command: ScreeningCommand,
+) -> anyhow::Result<()> {
+    let storage = Storage::resolve(args.data_dir, args.database_url, file);
+    match command {
+        ScreeningCommand::Score { input, lists } => {
+            let screener = Screener::new(load_lists(&storage, &lists).await?);
+            batch::score_csv(&screener, open_input(&input)?, stdout())?;
+        }
+        ScreeningCommand::Search { input, lists } => {
+            let screener = Screener::new(load_lists(&storage, &lists).await?);
+            batch::search_csv(&screener, open_input(&input)?, stdout())?;
+        }
+        ScreeningCommand::Eval {
+            lists,
+            per_category,
+            seed,
+        } => {
+            let lists = load_lists(&storage, &lists).await?;
+            let report = tokio::task::spawn_blocking(move || {
+                let cases = eval::generate(&lists, per_category, seed);
+                eval::evaluate(&Screener::new(lists), &cases)
+            })
+            .await?;
+            print!("{report}");
+        }
+    }
+    Ok(())
+}
+
+/// A list file `kycore serve` imports on a schedule: `[[watchlists]]` in `kycore.toml`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WatchlistSource {
+    pub path: PathBuf,
+    /// As for `kycore lists import --format`; detected from the file when not given.
+    pub format: Option<String>,
+    pub list_id: Option<String>,
+}
+
+/// Starts the serving process's watchlist work in the background, so the server answers
+/// meanwhile: the configured imports (at once, then on their schedule) and the loading of
+/// imported versions (at once, then every [`REFRESH_EVERY`]). Refuses a configured source
+/// whose format is unknown.
+pub fn start_background(
+    services: &Services,
+    data_dir: &Path,
+    file: &FileConfig,
+    shutdown: CancellationToken,
+) -> anyhow::Result<()> {
+    let sources = file
+        .watchlists
+        .iter()
+        .map(|s| {
+            let format = s.format.as_deref().map(parse_format).transpose();
+            let format =
+                format.map_err(|e| anyhow::anyhow!("watchlist {}: {e}", s.path.display()))?;
+            let request = ImportRequest {
+                format: format_of(&s.path, format)?,
+                path: s.path.clone(),
+                list_id: s.list_id.clone(),
+            };
+            Ok(request)
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let every = Duration::from_secs(
+        file.watchlist_import_seconds
+            .unwrap_or(DEFAULT_IMPORT_EVERY),
+    );
+    if !sources.is_empty() {
+        let (services, data_dir, shutdown) =
+            (services.clone(), data_dir.to_path_buf(), shutdown.clone());
+        tokio::spawn(async move {
+            import_on_schedule(&services, &data_dir, &sources, every, shutdown).await;
+        });
+    }
+    let (services, data_dir) = (services.clone(), data_dir.to_path_buf());
+    tokio::spawn(async move {
+        services
+            .run_watchlist_refresh(data_dir, REFRESH_EVERY, shutdown)
+            .await;
+    });
+    Ok(())
+}
+
+/// Imports each configured source every `every`; an unchanged file records nothing, and a
+/// failed import leaves the last good version served.
+async fn import_on_schedule(
+    services: &Services,
+    data_dir: &Path,
+    sources: &[ImportRequest],
+    every: Duration,
+    shutdown: CancellationToken,
+) {
+    loop {
+        let mut imported = false;
+        for source in sources {
+            match services
+                .import_watchlist(data_dir, source.clone(), |_| {})
+                .await
+            {
+                Ok(outcome) if outcome.unchanged => {}
+                Ok(outcome) => {
+                    imported = true;
+                    tracing::info!(list = %outcome.version.list_id, version = %outcome.version.id, "watchlist imported");
+                }
+                Err(e) => {
+                    tracing::warn!(path = %source.path.display(), error = %e, "scheduled watchlist import failed; the last good version is still served")
+                }
+            }
+        }
+        if imported && let Err(e) = services.load_watchlists(data_dir).await {
+            tracing::warn!(error = %e, "loading the imported watchlists failed");
+        }
+        tokio::select! {
+            () = shutdown.cancelled() => return,
+            () = tokio::time::sleep(every) => {}
+        }
+    }
+}
+
+/// The `--lists` files, or else the lists imported into the deployment.
+async fn load_lists(storage: &Storage, files: &ListFiles) -> anyhow::Result<Vec<LoadedList>> {
+    let lists = if files.lists.is_empty() {
+        let services = crate::open_services(storage, String::new()).await?;
+        services.configured_lists(&storage.data_dir).await?
+    } else {
+        let given = files
+            .lists
+            .iter()
+            .map(|path| Ok((path.clone(), format_of(path, files.format)?)))
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        tokio::task::spawn_blocking(move || load_files(&given)).await??
+    };
+    if lists.is_empty() {
+        bail!("no list to screen against: import one with `kycore lists import` or pass --lists");
+    }
+    Ok(lists)
+}
+
+fn load_files(files: &[(PathBuf, ListFormat)]) -> anyhow::Result<Vec<LoadedList>> {
+    files
+        .iter()
+        .map(|(path, format)| {
+            format
+                .load(path, format.default_list_id(), None)
+                .with_context(|| format!("cannot load {} as {format}", path.display()))
+        })
+        .collect()
+}
+
+fn open_input(path: &Path) -> anyhow::Result<Box<dyn Read>> {
+    if path == Path::new("-") {
+        return Ok(Box::new(std::io::stdin().lock()));
+    }
+    let file = File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
+    Ok(Box::new(BufReader::new(file)))
+}
+
+fn stdout() -> BufWriter<std::io::StdoutLock<'static>> {
+    BufWriter::new(std::io::stdout().lock())
+}
