@@ -33,20 +33,7 @@ macro_rules! columns {
 
 impl crate::rows::AppendRow for ApplicantRecord {
     const TABLE: &'static str = "applicants";
-    const COLUMNS: &'static [&'static str] = &[
-        "id",
-        "organization_id",
-        "environment",
-        "applicant_type",
-        "external_id",
-        "profile_sealed",
-        "id_number_hash",
-        "name_dob_hash",
-        "email_hash",
-        "revision",
-        "created_at",
-        "updated_at",
-    ];
+    const COLUMNS: &'static str = columns!();
 
     fn bind<'q>(&'q self, query: Query<'q, Any, AnyArguments>) -> Query<'q, Any, AnyArguments> {
         query

@@ -32,18 +32,7 @@ macro_rules! columns {
 
 impl crate::rows::AppendRow for AuditRecord {
     const TABLE: &'static str = "audit_log";
-    const COLUMNS: &'static [&'static str] = &[
-        "id",
-        "organization_id",
-        "environment",
-        "actor_type",
-        "actor_id",
-        "action",
-        "target_type",
-        "target_id",
-        "detail",
-        "created_at",
-    ];
+    const COLUMNS: &'static str = columns!();
 
     fn bind<'q>(&'q self, query: Query<'q, Any, AnyArguments>) -> Query<'q, Any, AnyArguments> {
         query

@@ -43,27 +43,7 @@ macro_rules! columns {
 
 impl crate::rows::AppendRow for CaseRecord {
     const TABLE: &'static str = "cases";
-    const COLUMNS: &'static [&'static str] = &[
-        "id",
-        "organization_id",
-        "environment",
-        "applicant_id",
-        "kind",
-        "flow_id",
-        "flow_version",
-        "status",
-        "revision",
-        "external_id",
-        "redirect_url",
-        "metadata",
-        "link_token_id",
-        "link_expires_at",
-        "link_opened_at",
-        "decision",
-        "last_event_seq",
-        "created_at",
-        "updated_at",
-    ];
+    const COLUMNS: &'static str = columns!();
 
     fn bind<'q>(&'q self, query: Query<'q, Any, AnyArguments>) -> Query<'q, Any, AnyArguments> {
         query

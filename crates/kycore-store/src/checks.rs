@@ -33,20 +33,7 @@ macro_rules! columns {
 
 impl crate::rows::AppendRow for CheckRecord {
     const TABLE: &'static str = "checks";
-    const COLUMNS: &'static [&'static str] = &[
-        "id",
-        "organization_id",
-        "environment",
-        "case_id",
-        "kind",
-        "status",
-        "score",
-        "result",
-        "explanation",
-        "provider",
-        "raw",
-        "created_at",
-    ];
+    const COLUMNS: &'static str = columns!();
 
     fn bind<'q>(&'q self, query: Query<'q, Any, AnyArguments>) -> Query<'q, Any, AnyArguments> {
         query

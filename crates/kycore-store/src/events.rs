@@ -32,17 +32,7 @@ macro_rules! columns {
 
 impl crate::rows::AppendRow for EventRecord {
     const TABLE: &'static str = "events";
-    const COLUMNS: &'static [&'static str] = &[
-        "id",
-        "organization_id",
-        "environment",
-        "event_type",
-        "case_id",
-        "applicant_id",
-        "sequence",
-        "payload",
-        "created_at",
-    ];
+    const COLUMNS: &'static str = columns!();
 
     fn bind<'q>(&'q self, query: Query<'q, Any, AnyArguments>) -> Query<'q, Any, AnyArguments> {
         query

@@ -1,5 +1,6 @@
-//! Multi-row inserts for the append-only tables (events, audit), so a whole group-commit
-//! batch writes them in a few statements instead of one per row.
+//! Multi-row inserts for the rows a unit of work appends (applicants, cases, checks, events,
+//! audit entries), so a whole group-commit batch writes them in a few statements instead of
+//! one per row.
 //!
 //! Rows go out in chunks of fixed sizes, so only a handful of distinct statements exist per
 //! table and each stays in the driver's prepared-statement cache.
@@ -15,12 +16,14 @@ const CHUNK_SIZES: [usize; 4] = [64, 16, 4, 1];
 /// A row type that can be appended with a multi-row INSERT.
 pub(crate) trait AppendRow: Sync {
     const TABLE: &'static str;
-    const COLUMNS: &'static [&'static str];
+    /// The table's column list, comma-separated: the same `columns!()` its SELECTs use, so
+    /// the two can never disagree.
+    const COLUMNS: &'static str;
     fn bind<'q>(&'q self, query: Query<'q, Any, AnyArguments>) -> Query<'q, Any, AnyArguments>;
 }
 
 fn insert_sql<R: AppendRow>(rows: usize) -> String {
-    let width = R::COLUMNS.len();
+    let width = R::COLUMNS.split(',').count();
     let tuples: Vec<String> = (0..rows)
         .map(|r| {
             let placeholders: Vec<String> =
@@ -31,7 +34,7 @@ fn insert_sql<R: AppendRow>(rows: usize) -> String {
     format!(
         "INSERT INTO {} ({}) VALUES {}",
         R::TABLE,
-        R::COLUMNS.join(", "),
+        R::COLUMNS,
         tuples.join(", ")
     )
 }
@@ -65,7 +68,7 @@ mod tests {
 
     impl AppendRow for Pair {
         const TABLE: &'static str = "t";
-        const COLUMNS: &'static [&'static str] = &["a", "b"];
+        const COLUMNS: &'static str = "a, b";
         fn bind<'q>(&'q self, query: Query<'q, Any, AnyArguments>) -> Query<'q, Any, AnyArguments> {
             query
         }
