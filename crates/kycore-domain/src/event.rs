@@ -20,10 +20,24 @@ pub enum EventType {
     CheckCompleted,
     #[serde(rename = "document.uploaded")]
     DocumentUploaded,
+    #[serde(rename = "document.accepted")]
+    DocumentAccepted,
+    #[serde(rename = "document.rejected")]
+    DocumentRejected,
+    /// A screening found a listed entry that may be the applicant (at a case's checks, or
+    /// when ongoing monitoring re-screened an approved applicant against a new list version).
+    #[serde(rename = "screening.match_found")]
+    ScreeningMatchFound,
+    /// An analyst marked a screening hit a true or a false match.
+    #[serde(rename = "screening.hit_reviewed")]
+    ScreeningHitReviewed,
+    /// A scheduled watchlist refresh failed; the last good version is still served.
+    #[serde(rename = "watchlist.refresh_failed")]
+    WatchlistRefreshFailed,
 }
 
 impl EventType {
-    pub const ALL: [EventType; 7] = [
+    pub const ALL: [EventType; 12] = [
         EventType::ApplicantCreated,
         EventType::ApplicantUpdated,
         EventType::CaseCreated,
@@ -31,6 +45,11 @@ impl EventType {
         EventType::CaseDecided,
         EventType::CheckCompleted,
         EventType::DocumentUploaded,
+        EventType::DocumentAccepted,
+        EventType::DocumentRejected,
+        EventType::ScreeningMatchFound,
+        EventType::ScreeningHitReviewed,
+        EventType::WatchlistRefreshFailed,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -42,6 +61,11 @@ impl EventType {
             EventType::CaseDecided => "case.decided",
             EventType::CheckCompleted => "check.completed",
             EventType::DocumentUploaded => "document.uploaded",
+            EventType::DocumentAccepted => "document.accepted",
+            EventType::DocumentRejected => "document.rejected",
+            EventType::ScreeningMatchFound => "screening.match_found",
+            EventType::ScreeningHitReviewed => "screening.hit_reviewed",
+            EventType::WatchlistRefreshFailed => "watchlist.refresh_failed",
         }
     }
 
