@@ -45,6 +45,42 @@ pub enum CheckKind {
     Country,
 }
 
+impl CheckKind {
+    /// Every kind, for whoever needs the full list (the rules' facts).
+    pub const ALL: [CheckKind; 12] = [
+        Self::MrzIntegrity,
+        Self::MrzMatchesEntered,
+        Self::MrzMatchesRecord,
+        Self::DocumentRules,
+        Self::Lei,
+        Self::Iban,
+        Self::Vat,
+        Self::CompanyNumber,
+        Self::Ein,
+        Self::Phone,
+        Self::Email,
+        Self::Country,
+    ];
+
+    /// The stored name (as serialized).
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::MrzIntegrity => "mrz_integrity",
+            Self::MrzMatchesEntered => "mrz_matches_entered",
+            Self::MrzMatchesRecord => "mrz_matches_record",
+            Self::DocumentRules => "document_rules",
+            Self::Lei => "lei",
+            Self::Iban => "iban",
+            Self::Vat => "vat",
+            Self::CompanyNumber => "company_number",
+            Self::Ein => "ein",
+            Self::Phone => "phone",
+            Self::Email => "email",
+            Self::Country => "country",
+        }
+    }
+}
+
 impl From<IdentifierKind> for CheckKind {
     fn from(kind: IdentifierKind) -> Self {
         match kind {

@@ -165,6 +165,41 @@ pub enum RejectionType {
     Other,
 }
 
+/// What an applicant can do about a rejection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Remedy {
+    /// Upload the document again (a better photo, another unexpired document, a missing side).
+    NewDocument,
+    /// Correct the entered details, or upload the right document.
+    CorrectDetails,
+    /// Nothing: a person has to look (fraud signals, someone else's document, age).
+    None,
+}
+
+impl RejectionType {
+    /// What the applicant can do about this reason.
+    pub fn remedy(self) -> Remedy {
+        use RejectionType::*;
+        match self {
+            DocumentUnreadable
+            | DocumentExpired
+            | DocumentWasValidButExpired
+            | DocumentInvalid
+            | DocumentNotOpen
+            | ExpirationDateMissing
+            | IssueDateMissing
+            | SubtypeMissing
+            | CriticalInfoMissing
+            | OldAddressOnId => Remedy::NewDocument,
+            DocumentNotMatching | DobMismatch | NameMismatch | NameAndDobMismatch => {
+                Remedy::CorrectDetails
+            }
+            DocumentDuplicate | UnderagePerson | ThirdPartyOrMismatch | TamperedDocument
+            | Other => Remedy::None,
+        }
+    }
+}
+
 /// One reason for rejection: a stable type plus our explanation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RejectionReason {

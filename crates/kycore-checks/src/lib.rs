@@ -10,6 +10,7 @@
 //!   duplicates, data matches) giving an accepted or rejected verdict.
 //! - [`identifiers`]: LEI, IBAN, VAT, company numbers, EIN, phone, e-mail, country.
 //! - [`validate`](mod@validate): the ad-hoc validation endpoint's types and dispatch.
+//! - [`rules`]: the flow's decision rules, CEL expressions over a case's facts.
 //! - [`checks`]: every result above in the uniform shape the server stores.
 #![forbid(unsafe_code)]
 
@@ -19,6 +20,7 @@ pub mod dates;
 pub mod document;
 pub mod identifiers;
 pub mod mrz;
+pub mod rules;
 pub mod validate;
 
 pub use codes::{CheckError, ErrorCode};

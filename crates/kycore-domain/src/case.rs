@@ -298,6 +298,12 @@ pub struct Decision {
     #[serde(with = "time::serde::rfc3339")]
     #[schema(value_type = String, format = DateTime)]
     pub decided_at: time::OffsetDateTime,
+    /// For a resubmission request: the steps the applicant redoes (the rest is kept).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub resubmission_steps: Vec<crate::flow::Step>,
+    /// Every rule that fired when the rules decided, in order; the first one decided.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rules: Vec<crate::rules::FiredRule>,
 }
 
 #[cfg(test)]

@@ -1,19 +1,133 @@
 //! Flows: versioned verification templates. A case pins the flow version it was created with.
 //!
-//! The content is deliberately small for now (kind, countries, link lifetime, default flag);
-//! steps, document requirements, checks and rules are added by the portal and checks work.
+//! A flow says which steps the applicant goes through, the document policy (minimum age,
+//! attempts), whether screening and ongoing monitoring run, and the decision rules. Steps and
+//! rules left out mean the kind's defaults, so a flow created without rules follows the
+//! built-in policy of the kycore version that runs it.
 
 use serde::{Deserialize, Serialize};
 
 use crate::applicant::normalize_country;
 use crate::case::CaseKind;
 use crate::ids::FlowId;
+use crate::rules::{RuleDefinition, default_rules, validate_rule_list};
 use crate::validation::ValidationErrors;
+
+/// The youngest applicant a flow accepts unless it says otherwise.
+pub const DEFAULT_MIN_AGE: u8 = 18;
+
+/// A step of the hosted flow, in the order the applicant meets them. A resubmission request
+/// names the steps to redo.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Step {
+    Consent,
+    PersonalDetails,
+    IdentityDocument,
+    Selfie,
+    ProofOfAddress,
+    CompanyDetails,
+    CompanyDocuments,
+    RelatedPersons,
+    Review,
+}
+
+impl Step {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Step::Consent => "consent",
+            Step::PersonalDetails => "personal_details",
+            Step::IdentityDocument => "identity_document",
+            Step::Selfie => "selfie",
+            Step::ProofOfAddress => "proof_of_address",
+            Step::CompanyDetails => "company_details",
+            Step::CompanyDocuments => "company_documents",
+            Step::RelatedPersons => "related_persons",
+            Step::Review => "review",
+        }
+    }
+
+    /// Which kind of case may have this step.
+    fn fits(self, kind: CaseKind) -> bool {
+        match self {
+            Step::Consent | Step::Review => true,
+            Step::PersonalDetails
+            | Step::IdentityDocument
+            | Step::Selfie
+            | Step::ProofOfAddress => kind == CaseKind::Kyc,
+            Step::CompanyDetails | Step::CompanyDocuments | Step::RelatedPersons => {
+                kind == CaseKind::Kyb
+            }
+        }
+    }
+}
+
+/// The steps of a kind's default flow.
+pub fn default_steps(kind: CaseKind) -> Vec<Step> {
+    match kind {
+        CaseKind::Kyc => vec![
+            Step::Consent,
+            Step::PersonalDetails,
+            Step::IdentityDocument,
+            Step::Selfie,
+            Step::Review,
+        ],
+        CaseKind::Kyb => vec![
+            Step::Consent,
+            Step::CompanyDetails,
+            Step::CompanyDocuments,
+            Step::RelatedPersons,
+            Step::Review,
+        ],
+    }
+}
+
+/// Sanctions and PEP screening for the flow's cases.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct ScreeningSettings {
+    /// Screen the applicant, the business and its related persons during the checks.
+    #[serde(default = "yes")]
+    pub enabled: bool,
+    /// Re-screen approved applicants whenever a watchlist gets a new version.
+    #[serde(default = "yes")]
+    pub monitoring: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl Default for ScreeningSettings {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            monitoring: true,
+        }
+    }
+}
+
+fn default_min_age() -> u8 {
+    DEFAULT_MIN_AGE
+}
 
 /// Links live a day unless the flow says otherwise.
 pub const DEFAULT_LINK_LIFETIME_SECONDS: u32 = 24 * 60 * 60;
 /// Links may live between five minutes and ninety days.
 const LINK_LIFETIME_RANGE: std::ops::RangeInclusive<u32> = 300..=90 * 24 * 60 * 60;
+const MIN_AGE_RANGE: std::ops::RangeInclusive<u8> = 14..=25;
+const MAX_ATTEMPTS_LIMIT: u32 = 100;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct FlowDefinition {
@@ -23,6 +137,20 @@ pub struct FlowDefinition {
     pub countries: Vec<String>,
     pub is_default: bool,
     pub link_lifetime_seconds: u32,
+    /// The hosted flow's steps; the kind's defaults when not given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub steps: Option<Vec<Step>>,
+    /// Youngest acceptable applicant, in completed years.
+    #[serde(default = "default_min_age")]
+    pub min_age: u8,
+    /// Uploads allowed per document type and side; 0 means unlimited.
+    #[serde(default)]
+    pub max_attempts: u32,
+    #[serde(default)]
+    pub screening: ScreeningSettings,
+    /// Decision rules, first firing rule decides; the kind's defaults when not given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rules: Option<Vec<RuleDefinition>>,
 }
 
 impl FlowDefinition {
@@ -59,7 +187,80 @@ impl FlowDefinition {
                 ),
             );
         }
+        if !(MIN_AGE_RANGE).contains(&self.min_age) {
+            errors.add(
+                "min_age",
+                "out_of_range",
+                format!(
+                    "between {} and {}",
+                    MIN_AGE_RANGE.start(),
+                    MIN_AGE_RANGE.end()
+                ),
+            );
+        }
+        if self.max_attempts > MAX_ATTEMPTS_LIMIT {
+            errors.add(
+                "max_attempts",
+                "out_of_range",
+                format!("0 (unlimited) to {MAX_ATTEMPTS_LIMIT}"),
+            );
+        }
+        self.validate_steps(&mut errors);
+        let steps = self.steps();
+        if let Some(rules) = self.rules.as_mut() {
+            for (i, rule) in rules.iter_mut().enumerate() {
+                rule.normalize_and_validate(&format!("rules[{i}]"), &steps, &mut errors);
+            }
+            validate_rule_list(rules, &mut errors);
+        }
         errors.into_result()
+    }
+
+    fn validate_steps(&self, errors: &mut ValidationErrors) {
+        let Some(steps) = &self.steps else { return };
+        if steps.last() != Some(&Step::Review) {
+            errors.add("steps", "review_last", "the last step must be `review`");
+        }
+        for (i, step) in steps.iter().enumerate() {
+            if !step.fits(self.kind) {
+                errors.add(
+                    format!("steps[{i}]"),
+                    "step_not_for_kind",
+                    format!(
+                        "a {} flow has no `{}` step",
+                        self.kind.as_str(),
+                        step.as_str()
+                    ),
+                );
+            }
+            if steps[..i].contains(step) {
+                errors.add(
+                    format!("steps[{i}]"),
+                    "duplicate_step",
+                    format!("`{}` appears twice", step.as_str()),
+                );
+            }
+        }
+    }
+
+    /// The steps the applicant goes through.
+    pub fn steps(&self) -> Vec<Step> {
+        self.steps
+            .clone()
+            .unwrap_or_else(|| default_steps(self.kind))
+    }
+
+    /// The steps that collect data, which a resubmission may ask again.
+    pub fn data_steps(&self) -> Vec<Step> {
+        self.steps()
+            .into_iter()
+            .filter(|s| !matches!(s, Step::Consent | Step::Review))
+            .collect()
+    }
+
+    /// The decision rules, in order.
+    pub fn rules(&self) -> Vec<RuleDefinition> {
+        self.rules.clone().unwrap_or_else(default_rules)
     }
 
     pub fn covers_country(&self, country: Option<&str>) -> bool {
@@ -94,6 +295,11 @@ fn builtin(kind: CaseKind, name: &str) -> FlowDefinition {
         countries: Vec::new(),
         is_default: true,
         link_lifetime_seconds: DEFAULT_LINK_LIFETIME_SECONDS,
+        steps: None,
+        min_age: DEFAULT_MIN_AGE,
+        max_attempts: 0,
+        screening: ScreeningSettings::default(),
+        rules: None,
     }
 }
 
@@ -138,6 +344,11 @@ mod tests {
             countries: vec!["se".into(), "SE".into()],
             is_default: true,
             link_lifetime_seconds: 3600,
+            steps: None,
+            min_age: DEFAULT_MIN_AGE,
+            max_attempts: 0,
+            screening: ScreeningSettings::default(),
+            rules: None,
         };
         def.normalize_and_validate().unwrap();
         assert_eq!(def.countries, vec!["SE"]);
@@ -152,5 +363,33 @@ mod tests {
             .map(|e| e.code)
             .collect();
         assert_eq!(codes, vec!["invalid_country", "out_of_range"]);
+    }
+
+    #[test]
+    fn steps_must_fit_the_kind_and_end_with_review() {
+        let mut def = builtin(CaseKind::Kyb, "KYB");
+        assert_eq!(def.steps(), default_steps(CaseKind::Kyb));
+        def.steps = Some(vec![
+            Step::Selfie,
+            Step::CompanyDetails,
+            Step::CompanyDetails,
+        ]);
+        def.min_age = 5;
+        let codes: Vec<_> = def
+            .normalize_and_validate()
+            .unwrap_err()
+            .into_vec()
+            .iter()
+            .map(|e| e.code)
+            .collect();
+        assert_eq!(
+            codes,
+            vec![
+                "out_of_range",
+                "review_last",
+                "step_not_for_kind",
+                "duplicate_step"
+            ]
+        );
     }
 }

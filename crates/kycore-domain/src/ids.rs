@@ -140,6 +140,11 @@ prefixed_id!(
     LinkTokenId,
     "lnk_"
 );
+prefixed_id!(
+    /// A listed entry that may be a case's party, awaiting or after an analyst's review.
+    ScreeningHitId,
+    "hit_"
+);
 
 #[cfg(test)]
 mod tests {

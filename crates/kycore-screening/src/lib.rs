@@ -36,7 +36,8 @@ mod screener;
 
 pub use lists::ListError;
 pub use model::{
-    Entity, EntityType, ListSource, LoadedList, Name, NameKind, NameQuality, PartialDate,
+    CountryRole, Entity, EntityType, ListSource, LoadedList, Name, NameKind, NameQuality,
+    PartialDate,
 };
 pub use score::{Explanation, MatchKind, Qualifier, QualifierEffect, TokenMatch, Verdict};
 pub use screener::{

@@ -77,6 +77,9 @@ pub struct Hit {
     pub list: String,
     pub entity_type: EntityType,
     pub explanation: Explanation,
+    /// The entry's position in [`Screener::entities`], for callers that need all of it.
+    #[serde(skip)]
+    pub entity_index: usize,
 }
 
 pub struct Screener {
@@ -254,6 +257,7 @@ impl Screener {
                 .map(|l| l.list_id.clone())
                 .unwrap_or_default(),
             entity_type: entity.entity_type,
+            entity_index: s.entity as usize,
             explanation,
         }
     }

@@ -121,8 +121,8 @@ impl CreateApplicant {
 }
 
 fn merge(into: &mut ValidationErrors, more: Option<ValidationErrors>) {
-    for e in more.map(ValidationErrors::into_vec).unwrap_or_default() {
-        into.add(e.field, e.code, e.message);
+    if let Some(more) = more {
+        into.extend(more);
     }
 }
 
@@ -210,15 +210,11 @@ fn unseal(keyring: &Keyring, record: &ApplicantRecord) -> Result<ApplicantProfil
 }
 
 /// The applicant's decrypted profile, for checks.
-pub(crate) async fn profile_of(
-    services: &Services,
-    scope: &Scope,
-    applicant_id: &str,
+pub(crate) fn open_profile(
+    keyring: &Keyring,
+    record: &ApplicantRecord,
 ) -> Result<ApplicantProfile, ServiceError> {
-    let record = applicants::get(services.store().reader(), scope, applicant_id)
-        .await?
-        .ok_or(ServiceError::not_found("applicant"))?;
-    unseal(services.keyring(), &record)
+    unseal(keyring, record)
 }
 
 pub(crate) fn open_view(

@@ -10,6 +10,7 @@ use kycore_domain::case::{
     transition,
 };
 use kycore_domain::event::EventType;
+use kycore_domain::flow::Step;
 use kycore_domain::ids::{CaseId, LinkTokenId};
 use kycore_domain::tenancy::{Environment, Scope};
 use kycore_domain::validation::ValidationErrors;
@@ -62,6 +63,10 @@ pub struct DecideCase {
     pub reason_code: Option<String>,
     #[serde(default)]
     pub note: Option<String>,
+    /// For `request_resubmission`: the steps the applicant redoes (the rest of what they
+    /// entered is kept); every data-collecting step of the flow when not given.
+    #[serde(default)]
+    pub steps: Option<Vec<Step>>,
 }
 
 #[derive(Clone, Debug, Deserialize, utoipa::ToSchema)]
@@ -95,6 +100,10 @@ pub struct CaseView {
     /// The checks run on the case (on `GET /v1/cases/{id}` only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub checks: Option<Vec<crate::processing::CheckView>>,
+    /// Possible watchlist matches found for the case's parties (on `GET /v1/cases/{id}`
+    /// only); review them with `POST /v1/cases/{id}/screening-hits/{hit_id}/review`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub screening_hits: Option<Vec<crate::screening::ScreeningHitView>>,
     pub created_at: String,
     pub updated_at: String,
 }
@@ -179,6 +188,22 @@ pub(crate) async fn load_awaiting_applicant(
         ));
     }
     Ok(case)
+}
+
+/// Saves a case whose only change is what its events advanced (the sequence counter): the
+/// revision still increments, so a concurrent change is detected.
+pub(crate) async fn save_unchanged_status(
+    tx: &mut Tx,
+    case: &mut CaseRecord,
+    now: Millis,
+) -> Result<(), ServiceError> {
+    let expected = case.revision;
+    case.revision += 1;
+    case.updated_at = now;
+    if !cases::update(tx.conn(), case, expected).await? {
+        return Err(ServiceError::concurrent_change("case"));
+    }
+    Ok(())
 }
 
 /// Loads a case of the scope inside a unit of work.
@@ -277,6 +302,7 @@ impl Services {
                 .transpose()
                 .map_err(|_| corrupt("decision"))?,
             checks: None,
+            screening_hits: None,
             created_at: rfc3339(case.created_at),
             updated_at: rfc3339(case.updated_at),
         })
@@ -286,6 +312,7 @@ impl Services {
     fn new_case_view(&self, case: &CaseRecord) -> Result<CaseView, ServiceError> {
         let mut view = self.case_view(case)?;
         view.checks = Some(Vec::new());
+        view.screening_hits = Some(Vec::new());
         Ok(view)
     }
 
@@ -305,6 +332,8 @@ impl Services {
                 .map(crate::processing::check_view)
                 .collect(),
         );
+        let hits = kycore_store::screening_hits::for_case(tx.conn(), &scope, &case.id).await?;
+        view.screening_hits = Some(hits.into_iter().map(crate::screening::hit_view).collect());
         Ok(view)
     }
 
@@ -455,6 +484,7 @@ impl Services {
             .ok_or(ServiceError::not_found("case"))?;
         let mut view = self.case_view(&case)?;
         view.checks = Some(self.case_checks(scope, id).await?);
+        view.screening_hits = Some(self.case_screening_hits(scope, id).await?);
         Ok(view)
     }
 
@@ -497,6 +527,13 @@ impl Services {
         mut input: DecideCase,
     ) -> Result<CaseView, ServiceError> {
         validate_decision(&mut input)?;
+        let resubmission_steps = match input.decision {
+            ManualDecision::RequestResubmission => {
+                self.steps_to_redo(&ctx.scope, id, input.steps.take())
+                    .await?
+            }
+            ManualDecision::Approve | ManualDecision::Reject => Vec::new(),
+        };
         let now = now_millis();
         self.change_case(ctx, id, move |_| {
             let outcome = match input.decision {
@@ -510,6 +547,8 @@ impl Services {
                 reason_code: input.reason_code,
                 note: input.note,
                 decided_at: datetime_of(now),
+                resubmission_steps,
+                rules: Vec::new(),
             };
             Ok(vec![(CaseAction::Decide(input.decision), Some(decision))])
         })
@@ -527,6 +566,10 @@ impl Services {
         if ctx.scope.environment != Environment::Sandbox {
             return Err(ServiceError::not_found("case"));
         }
+        let resubmission_steps = match input.outcome {
+            Outcome::ResubmissionRequested => self.steps_to_redo(&ctx.scope, id, None).await?,
+            _ => Vec::new(),
+        };
         let now = now_millis();
         self.change_case(ctx, id, move |status| {
             let actions = path_to_outcome(status, input.outcome)?;
@@ -542,6 +585,8 @@ impl Services {
                 )),
                 note: None,
                 decided_at: datetime_of(now),
+                resubmission_steps,
+                rules: Vec::new(),
             };
             let last = actions.len().saturating_sub(1);
             Ok(actions
@@ -602,6 +647,41 @@ impl Services {
             },
         )
         .await
+    }
+
+    /// The steps a resubmission request asks again: those given (each must be a data step of
+    /// the case's flow), or all of them.
+    async fn steps_to_redo(
+        &self,
+        scope: &Scope,
+        id: &str,
+        requested: Option<Vec<Step>>,
+    ) -> Result<Vec<Step>, ServiceError> {
+        let case = cases::get(self.store().reader(), scope, id)
+            .await?
+            .ok_or(ServiceError::not_found("case"))?;
+        let redoable = self
+            .pinned_flow(scope, &case.flow_id, case.flow_version)
+            .await?
+            .data_steps();
+        let Some(steps) = requested else {
+            return Ok(redoable);
+        };
+        let mut errors = ValidationErrors::default();
+        if steps.is_empty() {
+            errors.add("steps", "empty", "name at least one step to redo");
+        }
+        for (i, step) in steps.iter().enumerate() {
+            if !redoable.contains(step) {
+                errors.add(
+                    format!("steps[{i}]"),
+                    "step_not_in_flow",
+                    format!("`{}` is not a data step of this case's flow", step.as_str()),
+                );
+            }
+        }
+        errors.into_result()?;
+        Ok(steps)
     }
 
     /// Applies the actions `plan` chooses for the case's current status, in one unit of work.

@@ -15,10 +15,10 @@ use serde::Serialize;
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
-use crate::cases::load_awaiting_applicant;
+use crate::cases::{load_awaiting_applicant, save_unchanged_status};
 use crate::providers::SubmittedDocument;
 use crate::record::{AuditEntry, audit, case_event};
-use crate::time_format::{now_millis, rfc3339};
+use crate::time_format::{datetime_of, now_millis, rfc3339};
 use crate::{RequestContext, ServiceError, Services};
 
 pub const MAX_FILE_BYTES: usize = 10 * 1024 * 1024;
@@ -52,8 +52,12 @@ pub struct DocumentView {
     pub document_type: String,
     pub subtype: Option<String>,
     pub side: String,
-    /// `pending` until the case's checks have run.
+    /// `pending` until the case's checks have run, then `accepted` or `rejected`.
     pub status: String,
+    /// Why the checks rejected it, in Rebilly's vocabulary (`type`) with a sentence
+    /// (`message`); empty unless rejected.
+    #[schema(value_type = Vec<Object>)]
+    pub rejection_reasons: Vec<serde_json::Value>,
     /// The n-th upload of this type and side for the case.
     pub attempt: i64,
     pub content_type: String,
@@ -138,6 +142,11 @@ fn view(record: &DocumentRecord) -> DocumentView {
         subtype: record.subtype.clone(),
         side: record.side.clone(),
         status: record.status.clone(),
+        rejection_reasons: record
+            .rejection_reason
+            .as_deref()
+            .and_then(|r| serde_json::from_str(r).ok())
+            .unwrap_or_default(),
         attempt: record.attempt,
         content_type: record.content_type.clone(),
         size_bytes: record.size_bytes,
@@ -155,11 +164,24 @@ impl Services {
     ) -> Result<DocumentView, ServiceError> {
         let content_type = upload.validate()?;
         // Refuse early, before storing anything, when the case is not this tenant's.
-        kycore_store::cases::get(self.store().reader(), &ctx.scope, case_id)
+        let case = kycore_store::cases::get(self.store().reader(), &ctx.scope, case_id)
             .await?
             .ok_or(ServiceError::not_found("case"))?;
+        let max_attempts = self
+            .pinned_flow(&ctx.scope, &case.flow_id, case.flow_version)
+            .await?
+            .max_attempts;
         let id = DocumentId::generate();
         let now = now_millis();
+        let document_number_hash = upload
+            .mrz
+            .as_deref()
+            .and_then(|mrz| kycore_checks::mrz::parse(mrz, datetime_of(now).date()).ok())
+            .map(|parsed| {
+                let key = format!("{}:{}", parsed.issuing_state.code, parsed.document_number);
+                self.keyring()
+                    .lookup_hash(&ctx.scope, "document_number", &key)
+            });
         let blob_key = format!(
             "{}/{}/{case_id}/{id}",
             ctx.scope.organization_id, ctx.scope.environment
@@ -189,6 +211,7 @@ impl Services {
             mrz_sealed: upload
                 .mrz
                 .map(|mrz| self.keyring().seal(id.as_str(), mrz.as_bytes())),
+            document_number_hash,
             created_at: now,
             updated_at: now,
         };
@@ -196,21 +219,23 @@ impl Services {
         self.write_idempotent(
             ctx,
             move |tx: &mut Tx| -> BoxFuture<'_, Result<DocumentView, ServiceError>> {
-                Box::pin(async move { record_document(tx, &unit_ctx, record, now).await })
+                Box::pin(
+                    async move { record_document(tx, &unit_ctx, record, max_attempts, now).await },
+                )
             },
         )
         .await
     }
 
-    /// The case's documents with their MRZ opened, for the checks.
+    /// The case's documents, and each as the checks see it (its MRZ opened).
     pub(crate) async fn submitted_documents(
         &self,
         scope: &Scope,
         case_id: &str,
-    ) -> Result<Vec<SubmittedDocument>, ServiceError> {
+    ) -> Result<(Vec<DocumentRecord>, Vec<SubmittedDocument>), ServiceError> {
         let records = documents::for_case(self.store().reader(), scope, case_id).await?;
-        records
-            .into_iter()
+        let submitted = records
+            .iter()
             .map(|d| {
                 let mrz = d
                     .mrz_sealed
@@ -223,13 +248,14 @@ impl Services {
                     .transpose()?
                     .map(|bytes| String::from_utf8_lossy(&bytes).into_owned());
                 Ok(SubmittedDocument {
-                    document_type: d.document_type,
-                    side: d.side,
+                    document_type: d.document_type.clone(),
+                    side: d.side.clone(),
                     attempt: d.attempt,
                     mrz,
                 })
             })
-            .collect()
+            .collect::<Result<Vec<_>, ServiceError>>()?;
+        Ok((records, submitted))
     }
 
     pub async fn list_documents(
@@ -261,10 +287,13 @@ impl Services {
     }
 }
 
+/// Records an upload as the next attempt of its type and side; refuses one past the flow's
+/// `max_attempts` (0 = unlimited).
 async fn record_document(
     tx: &mut Tx,
     ctx: &RequestContext,
     mut record: DocumentRecord,
+    max_attempts: u32,
     now: Millis,
 ) -> Result<DocumentView, ServiceError> {
     let mut case =
@@ -277,6 +306,15 @@ async fn record_document(
         &record.side,
     )
     .await?;
+    if max_attempts != 0 && earlier >= i64::from(max_attempts) {
+        return Err(ServiceError::conflict(
+            "attempts_exhausted",
+            format!(
+                "the flow allows {max_attempts} upload(s) of a {} {} side",
+                record.document_type, record.side
+            ),
+        ));
+    }
     record.attempt = earlier + 1;
     documents::insert(tx.conn(), &record).await?;
     let payload = json!({
@@ -284,13 +322,7 @@ async fn record_document(
         "attempt": record.attempt,
     });
     case_event(tx, &mut case, EventType::DocumentUploaded, payload, now);
-    // The event advanced the case's sequence counter; save it without a status change.
-    let expected = case.revision;
-    case.revision += 1;
-    case.updated_at = now;
-    if !kycore_store::cases::update(tx.conn(), &case, expected).await? {
-        return Err(ServiceError::concurrent_change("case"));
-    }
+    save_unchanged_status(tx, &mut case, now).await?;
     let entry = AuditEntry {
         action: "document.uploaded",
         target_type: "document",

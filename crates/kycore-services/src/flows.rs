@@ -5,9 +5,11 @@
 use futures_util::future::BoxFuture;
 use kycore_domain::case::CaseKind;
 use kycore_domain::flow::{
-    BUILTIN_FLOWS, DEFAULT_LINK_LIFETIME_SECONDS, FlowDefinition, builtin_default, builtin_flow,
+    BUILTIN_FLOWS, DEFAULT_LINK_LIFETIME_SECONDS, DEFAULT_MIN_AGE, FlowDefinition,
+    ScreeningSettings, Step, builtin_default, builtin_flow,
 };
 use kycore_domain::ids::FlowId;
+use kycore_domain::rules::RuleDefinition;
 use kycore_domain::tenancy::Scope;
 use kycore_store::Tx;
 use kycore_store::flows::{self, FlowRecord};
@@ -35,6 +37,23 @@ pub struct CreateFlow {
     /// How long a hosted link stays valid; 24 hours when not given.
     #[serde(default)]
     pub link_lifetime_seconds: Option<u32>,
+    /// The hosted flow's steps, ending with `review`; the kind's defaults when not given.
+    #[serde(default)]
+    pub steps: Option<Vec<Step>>,
+    /// Youngest acceptable applicant (14–25); 18 when not given.
+    #[serde(default)]
+    pub min_age: Option<u8>,
+    /// Uploads allowed per document type and side, 0 (the default) for unlimited.
+    #[serde(default)]
+    pub max_attempts: Option<u32>,
+    /// Screening and ongoing monitoring, both on when not given.
+    #[serde(default)]
+    pub screening: Option<ScreeningSettings>,
+    /// Decision rules, tried in order, the first that fires deciding; the built-in rules
+    /// when not given. Each is checked now: a rule that does not compile, names an unknown
+    /// fact or does not give true/false is refused with a 422.
+    #[serde(default)]
+    pub rules: Option<Vec<RuleDefinition>>,
 }
 
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
@@ -46,6 +65,14 @@ pub struct FlowView {
     pub countries: Vec<String>,
     pub is_default: bool,
     pub link_lifetime_seconds: u32,
+    pub steps: Vec<Step>,
+    pub min_age: u8,
+    pub max_attempts: u32,
+    pub screening: ScreeningSettings,
+    /// The rules in force (the built-in ones unless the flow has its own).
+    pub rules: Vec<RuleDefinition>,
+    /// Whether `rules` are the flow's own.
+    pub custom_rules: bool,
     /// Built-in flows exist in every organization and cannot be changed.
     pub builtin: bool,
     pub created_at: Option<String>,
@@ -59,18 +86,33 @@ pub(crate) struct ResolvedFlow {
     pub definition: FlowDefinition,
 }
 
-fn builtin_view(id: &str, definition: FlowDefinition) -> FlowView {
+fn flow_view(
+    id: &str,
+    version: i64,
+    definition: FlowDefinition,
+    created_at: Option<String>,
+) -> FlowView {
     FlowView {
         id: id.to_owned(),
-        version: BUILTIN_VERSION,
+        version,
+        steps: definition.steps(),
+        rules: definition.rules(),
+        custom_rules: definition.rules.is_some(),
         name: definition.name,
         kind: definition.kind,
         countries: definition.countries,
         is_default: definition.is_default,
         link_lifetime_seconds: definition.link_lifetime_seconds,
-        builtin: true,
-        created_at: None,
+        min_age: definition.min_age,
+        max_attempts: definition.max_attempts,
+        screening: definition.screening,
+        builtin: version == BUILTIN_VERSION,
+        created_at,
     }
+}
+
+fn builtin_view(id: &str, definition: FlowDefinition) -> FlowView {
+    flow_view(id, BUILTIN_VERSION, definition, None)
 }
 
 fn definition_of(record: &FlowRecord) -> Result<FlowDefinition, ServiceError> {
@@ -84,17 +126,12 @@ fn definition_of(record: &FlowRecord) -> Result<FlowDefinition, ServiceError> {
 
 fn stored_view(record: &FlowRecord) -> Result<FlowView, ServiceError> {
     let definition = definition_of(record)?;
-    Ok(FlowView {
-        id: record.id.clone(),
-        version: record.version,
-        name: definition.name,
-        kind: definition.kind,
-        countries: definition.countries,
-        is_default: definition.is_default,
-        link_lifetime_seconds: definition.link_lifetime_seconds,
-        builtin: false,
-        created_at: Some(rfc3339(record.created_at)),
-    })
+    Ok(flow_view(
+        &record.id,
+        record.version,
+        definition,
+        Some(rfc3339(record.created_at)),
+    ))
 }
 
 impl Services {
@@ -111,8 +148,21 @@ impl Services {
             link_lifetime_seconds: input
                 .link_lifetime_seconds
                 .unwrap_or(DEFAULT_LINK_LIFETIME_SECONDS),
+            steps: input.steps,
+            min_age: input.min_age.unwrap_or(DEFAULT_MIN_AGE),
+            max_attempts: input.max_attempts.unwrap_or(0),
+            screening: input.screening.unwrap_or_default(),
+            rules: input.rules,
         };
-        definition.normalize_and_validate()?;
+        // Every problem in one answer: the flow's fields and each rule's expression.
+        let mut errors = definition
+            .normalize_and_validate()
+            .err()
+            .unwrap_or_default();
+        if let Err(more) = crate::decision::validate_flow_rules(&definition) {
+            errors.extend(more);
+        }
+        errors.into_result()?;
         let now = now_millis();
         let record = FlowRecord {
             id: FlowId::generate().to_string(),

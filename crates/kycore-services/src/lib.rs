@@ -14,6 +14,7 @@ mod cache;
 pub mod cases;
 pub mod context;
 pub mod crypto;
+mod decision;
 pub mod documents;
 pub mod error;
 pub mod events;
@@ -65,6 +66,8 @@ struct Inner {
         cache::TtlCache<(kycore_domain::tenancy::Scope, &'static str), Vec<flows::ResolvedFlow>>,
     /// The deployment's loaded watchlists; empty until `load_watchlists`.
     screening: screening::Registry,
+    /// Flows' rules, compiled once.
+    rule_cache: decision::RuleCache,
 }
 
 impl Services {
@@ -83,6 +86,7 @@ impl Services {
                 keys: cache::TtlCache::new(),
                 default_flows: cache::TtlCache::new(),
                 screening: screening::Registry::default(),
+                rule_cache: decision::RuleCache::default(),
             }),
         }
     }

@@ -1,30 +1,41 @@
 //! Case processing: submission, then the checks and the decision.
 //!
 //! Submitting moves the case to `submitted` and enqueues `process_case` in the same unit of
-//! work. The job moves the case to `processing` (one unit), runs every provider outside any
-//! transaction (they may call out), then records the checks, their `check.completed` events
-//! and the rules' decision in a final unit. Each step re-reads the case and does nothing if it
-//! has moved on, so a job that ran twice after a crash changes nothing twice.
+//! work. The job moves the case to `processing` (one unit); then, outside any transaction
+//! (providers may call out), it gathers the applicant, documents and duplicate lookups, runs
+//! every provider and the screening, and evaluates the flow's rules; a final unit records the
+//! checks, screening hits, document verdicts and the decision with their events. Each step
+//! re-reads the case and does nothing if it has moved on, so a job that ran twice after a
+//! crash changes nothing twice.
 
 use futures_util::future::BoxFuture;
+use kycore_checks::document::DuplicateLookup;
 use kycore_domain::case::{CaseAction, CaseKind, CaseStatus, Decision};
-use kycore_domain::check::default_outcome;
+use kycore_domain::check::CheckStatus;
 use kycore_domain::event::EventType;
+use kycore_domain::flow::FlowDefinition;
 use kycore_domain::ids::{CheckId, JobId};
-use kycore_domain::tenancy::Scope;
+use kycore_domain::tenancy::{Environment, Scope};
 use kycore_store::checks::{self, CheckRecord};
+use kycore_store::documents::{self, DocumentHash, DocumentRecord};
 use kycore_store::{Millis, Tx, cases, jobs};
 use serde::Serialize;
 use serde_json::json;
 
-use crate::applicants::{UpdateApplicant, profile_of};
+use crate::applicants::UpdateApplicant;
 use crate::cases::{CaseView, apply_action, load, load_awaiting_applicant, status_of};
-use crate::providers::native::NativeProvider;
+use crate::decision::{self, FactsInput, RuleCache};
+use crate::providers::native::{NativeProvider, identity_document_type};
+use crate::providers::sandbox::SandboxProvider;
 use crate::providers::{CaseFacts, CheckOutcome, Provider};
 use crate::record::case_event;
+use crate::screening::{CaseScreening, FoundHit, record_hits};
 use crate::time_format::{datetime_of, now_millis, rfc3339};
 use crate::worker::Job;
 use crate::{RequestContext, ServiceError, Services};
+
+/// Look-alike applicants reported per case.
+const MAX_SIMILAR_APPLICANTS: i64 = 10;
 
 /// A stored check, as the API shows it.
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
@@ -156,33 +167,129 @@ impl Services {
         Ok(records.into_iter().map(check_view).collect())
     }
 
-    /// The `process_case` job: checks, then the decision.
+    /// The `process_case` job: gather what the checks need, run the providers and the
+    /// screening, evaluate the flow's rules, then record it all in one unit.
     pub(crate) async fn process_case(&self, scope: &Scope, id: &str) -> Result<(), ServiceError> {
         let ctx = RequestContext::new(scope.clone(), crate::Actor::System);
         let Some(case) = self.start_processing(&ctx, id).await? else {
             return Ok(());
         };
-        let kind = CaseKind::parse(&case.kind).unwrap_or(CaseKind::Kyc);
-        let facts = CaseFacts {
-            kind,
-            profile: profile_of(self, scope, &case.applicant_id).await?,
-            documents: self.submitted_documents(scope, &case.id).await?,
-            today: datetime_of(now_millis()).date(),
-        };
+        let gathered = self.gather(scope, &case).await?;
+        let facts = &gathered.facts;
         let mut outcomes = Vec::new();
         for provider in self.providers() {
             let found = provider
-                .run(&facts)
+                .run(facts)
                 .await
                 .map_err(|e| ServiceError::invalid("provider_failed", e.to_string()))?;
             outcomes.extend(found.into_iter().map(|o| (provider.id(), o)));
         }
-        self.record_checks_and_decide(ctx, id.to_owned(), outcomes)
-            .await
+        let screening = if gathered.flow.screening.enabled {
+            Some(self.screen_case(&case, facts).await?)
+        } else {
+            None
+        };
+        if let Some(screened) = &screening {
+            outcomes.push(("native", screened.outcome.clone()));
+        }
+        let round = decide_round(
+            &case,
+            &gathered,
+            outcomes,
+            screening,
+            &self.inner.rule_cache,
+        );
+        self.record_round(ctx, id.to_owned(), round).await
     }
 
-    fn providers(&self) -> [&dyn Provider; 1] {
-        [&NativeProvider]
+    fn providers(&self) -> [&dyn Provider; 2] {
+        [&NativeProvider, &SandboxProvider]
+    }
+
+    /// Reads what the checks look at: the flow, the applicant, the documents, and the
+    /// duplicate lookups.
+    async fn gather(
+        &self,
+        scope: &Scope,
+        case: &cases::CaseRecord,
+    ) -> Result<Gathered, ServiceError> {
+        let reader = self.store().reader();
+        let flow = self
+            .pinned_flow(scope, &case.flow_id, case.flow_version)
+            .await?;
+        let applicant = kycore_store::applicants::get(reader, scope, &case.applicant_id)
+            .await?
+            .ok_or(ServiceError::not_found("applicant"))?;
+        let similar_applicants = kycore_store::applicants::similar(
+            reader,
+            scope,
+            &applicant.id,
+            applicant.id_number_hash.as_deref(),
+            applicant.name_dob_hash.as_deref(),
+            MAX_SIMILAR_APPLICANTS,
+        )
+        .await?;
+        let (records, documents) = self.submitted_documents(scope, &case.id).await?;
+        let duplicate_document = self
+            .duplicate_document(scope, &applicant.id, &records)
+            .await?;
+        let environment = Environment::parse(&case.environment).unwrap_or(Environment::Live);
+        let facts = CaseFacts {
+            kind: CaseKind::parse(&case.kind).unwrap_or(CaseKind::Kyc),
+            environment,
+            profile: crate::applicants::open_profile(self.keyring(), &applicant)?,
+            documents,
+            today: datetime_of(now_millis()).date(),
+            min_age: flow.min_age,
+            max_attempts: flow.max_attempts,
+            similar_applicants,
+            duplicate_document,
+        };
+        Ok(Gathered {
+            flow,
+            facts,
+            records,
+        })
+    }
+
+    /// Another applicant who submitted one of these documents (same number, or same file).
+    async fn duplicate_document(
+        &self,
+        scope: &Scope,
+        applicant_id: &str,
+        records: &[DocumentRecord],
+    ) -> Result<DuplicateLookup, ServiceError> {
+        let reader = self.store().reader();
+        for record in records {
+            if let Some(hash) = &record.document_number_hash
+                && let Some(other) = documents::other_applicant_with(
+                    reader,
+                    scope,
+                    applicant_id,
+                    DocumentHash::DocumentNumber,
+                    hash,
+                )
+                .await?
+            {
+                return Ok(DuplicateLookup::SameDocumentNumber {
+                    other_applicant: other,
+                });
+            }
+            if let Some(other) = documents::other_applicant_with(
+                reader,
+                scope,
+                applicant_id,
+                DocumentHash::File,
+                &record.file_hash,
+            )
+            .await?
+            {
+                return Ok(DuplicateLookup::SameFileHash {
+                    other_applicant: other,
+                });
+            }
+        }
+        Ok(DuplicateLookup::NoneFound)
     }
 
     /// Moves a submitted case to `processing`; returns the case if it is (now) processing.
@@ -210,11 +317,13 @@ impl Services {
             .await
     }
 
-    async fn record_checks_and_decide(
+    /// Writes a round: its checks, hits, document verdicts and the decision, with their
+    /// events; nothing if the case has moved on (a job that ran twice).
+    async fn record_round(
         &self,
         ctx: RequestContext,
         id: String,
-        outcomes: Vec<(&'static str, CheckOutcome)>,
+        round: Round,
     ) -> Result<(), ServiceError> {
         self.store()
             .write(move |tx: &mut Tx| -> BoxFuture<'_, Result<(), ServiceError>> {
@@ -224,9 +333,7 @@ impl Services {
                     if status_of(&case)? != CaseStatus::Processing {
                         return Ok(());
                     }
-                    let (outcome, reason) =
-                        default_outcome(outcomes.iter().map(|(_, o)| (o.kind.as_str(), o.status)));
-                    for (provider, check) in outcomes {
+                    for (provider, check) in round.outcomes {
                         let record = check_record(&case, provider, check, now);
                         let payload = json!({
                             "case_id": case.id, "check_id": record.id, "kind": record.kind, "status": record.status,
@@ -234,16 +341,150 @@ impl Services {
                         case_event(tx, &mut case, EventType::CheckCompleted, payload, now);
                         tx.append_check(record);
                     }
-                    let decision = Decision {
-                        outcome,
-                        decided_by: "rules".into(),
-                        reason_code: Some(reason),
-                        note: None,
-                        decided_at: datetime_of(now),
-                    };
-                    apply_action(tx, &ctx, &mut case, CaseAction::Complete(outcome), Some(decision), now).await
+                    record_hits(tx, &mut case, &round.hits, "case_checks", now).await?;
+                    for verdict in &round.verdicts {
+                        record_verdict(tx, &ctx.scope, &mut case, verdict, now).await?;
+                    }
+                    let outcome = round.decision.outcome;
+                    apply_action(tx, &ctx, &mut case, CaseAction::Complete(outcome), Some(round.decision), now).await
                 })
             })
             .await
     }
+}
+
+/// What the job read before running the checks.
+struct Gathered {
+    flow: FlowDefinition,
+    facts: CaseFacts,
+    records: Vec<DocumentRecord>,
+}
+
+/// Everything a round of processing writes.
+struct Round {
+    outcomes: Vec<(&'static str, CheckOutcome)>,
+    hits: Vec<FoundHit>,
+    verdicts: Vec<DocumentVerdictUpdate>,
+    decision: Decision,
+}
+
+/// A document's status once the checks ran.
+struct DocumentVerdictUpdate {
+    document_id: String,
+    document_type: String,
+    side: String,
+    accepted: bool,
+    /// JSON array of `{type, message}`.
+    reasons: serde_json::Value,
+}
+
+/// Evaluates the flow's rules over the round's facts (pure: no I/O).
+fn decide_round(
+    case: &cases::CaseRecord,
+    gathered: &Gathered,
+    outcomes: Vec<(&'static str, CheckOutcome)>,
+    screening: Option<CaseScreening>,
+    rules: &RuleCache,
+) -> Round {
+    let facts = &gathered.facts;
+    let checks: Vec<CheckOutcome> = outcomes.iter().map(|(_, o)| o.clone()).collect();
+    let (hits, summary) = screening.map(|s| (s.hits, s.summary)).unwrap_or_default();
+    let steps = gathered.flow.steps();
+    let rule_facts = decision::facts(&FactsInput {
+        kind: facts.kind,
+        environment: facts.environment,
+        flow_id: &case.flow_id,
+        flow_steps: &steps,
+        profile: &facts.profile,
+        today: facts.today,
+        documents: &facts.documents,
+        checks: &checks,
+        screening: &summary,
+        similar_applicants: &facts.similar_applicants,
+    });
+    let (ruled, fired) = rules.decide(&gathered.flow.rules(), &rule_facts);
+    let decision = Decision {
+        outcome: ruled.outcome,
+        decided_by: "rules".into(),
+        reason_code: Some(ruled.reason_code),
+        note: None,
+        decided_at: datetime_of(now_millis()),
+        resubmission_steps: ruled.steps,
+        rules: fired,
+    };
+    Round {
+        verdicts: document_verdicts(facts, &gathered.records, &checks),
+        outcomes,
+        hits,
+        decision,
+    }
+}
+
+/// The document rules' verdict, for the pending uploads of the identity document checked.
+fn document_verdicts(
+    facts: &CaseFacts,
+    records: &[DocumentRecord],
+    checks: &[CheckOutcome],
+) -> Vec<DocumentVerdictUpdate> {
+    let Some(check) = checks
+        .iter()
+        .find(|c| c.kind == kycore_checks::checks::CheckKind::DocumentRules.name())
+    else {
+        return Vec::new();
+    };
+    let Some(checked_type) = identity_document_type(facts) else {
+        return Vec::new();
+    };
+    let accepted = check.status == CheckStatus::Passed;
+    let reasons = check.result.get("reasons").cloned().unwrap_or(json!([]));
+    records
+        .iter()
+        .filter(|d| d.status == "pending" && d.document_type == checked_type)
+        .map(|d| DocumentVerdictUpdate {
+            document_id: d.id.clone(),
+            document_type: d.document_type.clone(),
+            side: d.side.clone(),
+            accepted,
+            reasons: reasons.clone(),
+        })
+        .collect()
+}
+
+/// Sets a document's status and writes `document.accepted` or `document.rejected`.
+async fn record_verdict(
+    tx: &mut Tx,
+    scope: &Scope,
+    case: &mut cases::CaseRecord,
+    verdict: &DocumentVerdictUpdate,
+    now: Millis,
+) -> Result<(), ServiceError> {
+    let (status, event, reasons) = if verdict.accepted {
+        ("accepted", EventType::DocumentAccepted, None)
+    } else {
+        (
+            "rejected",
+            EventType::DocumentRejected,
+            Some(verdict.reasons.to_string()),
+        )
+    };
+    documents::set_verdict(
+        tx.conn(),
+        scope,
+        &verdict.document_id,
+        status,
+        reasons.as_deref(),
+        now,
+    )
+    .await?;
+    let reason_types: Vec<&serde_json::Value> = verdict
+        .reasons
+        .as_array()
+        .map(|r| r.iter().filter_map(|r| r.get("type")).collect())
+        .unwrap_or_default();
+    let payload = json!({
+        "case_id": case.id, "document_id": verdict.document_id, "type": verdict.document_type,
+        "side": verdict.side, "status": status, "rejection_reasons": if verdict.accepted { vec![] } else { reason_types },
+    });
+    case_event(tx, case, event, payload, now);
+    Ok(())
 }

@@ -41,6 +41,12 @@ pub enum Job {
         environment: String,
         case_id: String,
     },
+    /// Ongoing monitoring: re-screen the approved cases after `after_case_id` against the
+    /// list versions `versions_key` names (one page; the next page is another job).
+    Rescreen {
+        versions_key: String,
+        after_case_id: String,
+    },
 }
 
 impl Job {
@@ -48,6 +54,7 @@ impl Job {
         match self {
             Job::ExpireCases => "expire_cases",
             Job::ProcessCase { .. } => "process_case",
+            Job::Rescreen { .. } => "rescreen",
         }
     }
 
@@ -163,6 +170,15 @@ impl Services {
                 let scope =
                     scope_of(&organization_id, &environment).ok_or("job names an invalid scope")?;
                 self.process_case(&scope, &case_id)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                Ok(Next::Done)
+            }
+            Job::Rescreen {
+                versions_key,
+                after_case_id,
+            } => {
+                self.rescreen_page(&versions_key, &after_case_id)
                     .await
                     .map_err(|e| e.to_string())?;
                 Ok(Next::Done)

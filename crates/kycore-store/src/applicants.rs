@@ -118,3 +118,31 @@ pub async fn list<'e>(
         .fetch(db, &filter.before_id, filter.limit)
         .await
 }
+
+/// Other applicants of the scope with the same id number or the same name and date of birth
+/// (by their keyed hashes), oldest first.
+pub async fn similar<'e>(
+    db: impl Executor<'e, Database = Any>,
+    scope: &Scope,
+    applicant_id: &str,
+    id_number_hash: Option<&[u8]>,
+    name_dob_hash: Option<&[u8]>,
+    limit: i64,
+) -> Result<Vec<String>, StoreError> {
+    if id_number_hash.is_none() && name_dob_hash.is_none() {
+        return Ok(Vec::new());
+    }
+    let rows: Vec<(String,)> = sqlx::query_as(
+        "SELECT id FROM applicants WHERE organization_id = $1 AND environment = $2 AND id <> $3 \
+         AND (id_number_hash = $4 OR name_dob_hash = $5) ORDER BY id LIMIT $6",
+    )
+    .bind(scope.organization_id.as_str())
+    .bind(scope.environment.as_str())
+    .bind(applicant_id)
+    .bind(id_number_hash)
+    .bind(name_dob_hash)
+    .bind(limit)
+    .fetch_all(db)
+    .await?;
+    Ok(rows.into_iter().map(|(id,)| id).collect())
+}

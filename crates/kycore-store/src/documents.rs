@@ -22,6 +22,8 @@ pub struct DocumentRecord {
     pub size_bytes: i64,
     pub file_hash: Vec<u8>,
     pub mrz_sealed: Option<Vec<u8>>,
+    /// Keyed hash of the document number read from the MRZ.
+    pub document_number_hash: Option<Vec<u8>>,
     pub created_at: Millis,
     pub updated_at: Millis,
 }
@@ -29,7 +31,8 @@ pub struct DocumentRecord {
 macro_rules! columns {
     () => {
         "id, organization_id, environment, case_id, document_type, subtype, side, status, attempt, \
-         rejection_reason, blob_key, content_type, size_bytes, file_hash, mrz_sealed, created_at, updated_at"
+         rejection_reason, blob_key, content_type, size_bytes, file_hash, mrz_sealed, document_number_hash, \
+         created_at, updated_at"
     };
 }
 
@@ -40,7 +43,7 @@ pub async fn insert<'e>(
     sqlx::query(concat!(
         "INSERT INTO documents (",
         columns!(),
-        ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)"
+        ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)"
     ))
     .bind(&d.id)
     .bind(&d.organization_id)
@@ -57,6 +60,7 @@ pub async fn insert<'e>(
     .bind(d.size_bytes)
     .bind(&d.file_hash)
     .bind(&d.mrz_sealed)
+    .bind(&d.document_number_hash)
     .bind(d.created_at)
     .bind(d.updated_at)
     .execute(db)
@@ -102,4 +106,66 @@ pub async fn count_of_type<'e>(
     .fetch_one(db)
     .await?;
     Ok(count.0)
+}
+
+/// Records the checks' verdict on a document: `accepted`, or `rejected` with the reasons
+/// (JSON).
+pub async fn set_verdict<'e>(
+    db: impl Executor<'e, Database = Any>,
+    scope: &Scope,
+    id: &str,
+    status: &str,
+    rejection_reason: Option<&str>,
+    now: Millis,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE documents SET status = $1, rejection_reason = $2, updated_at = $3 \
+         WHERE organization_id = $4 AND environment = $5 AND id = $6",
+    )
+    .bind(status)
+    .bind(rejection_reason)
+    .bind(now)
+    .bind(scope.organization_id.as_str())
+    .bind(scope.environment.as_str())
+    .bind(id)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Which hash a duplicate lookup compares.
+#[derive(Clone, Copy, Debug)]
+pub enum DocumentHash {
+    DocumentNumber,
+    File,
+}
+
+/// Another applicant of the scope who submitted a document with this hash, if any.
+pub async fn other_applicant_with<'e>(
+    db: impl Executor<'e, Database = Any>,
+    scope: &Scope,
+    applicant_id: &str,
+    which: DocumentHash,
+    hash: &[u8],
+) -> Result<Option<String>, StoreError> {
+    let sql = match which {
+        DocumentHash::DocumentNumber => concat!(
+            "SELECT c.applicant_id FROM documents d JOIN cases c ON c.id = d.case_id ",
+            "WHERE d.organization_id = $1 AND d.environment = $2 AND d.document_number_hash = $3 ",
+            "AND c.applicant_id <> $4 ORDER BY d.id LIMIT 1"
+        ),
+        DocumentHash::File => concat!(
+            "SELECT c.applicant_id FROM documents d JOIN cases c ON c.id = d.case_id ",
+            "WHERE d.organization_id = $1 AND d.environment = $2 AND d.file_hash = $3 ",
+            "AND c.applicant_id <> $4 ORDER BY d.id LIMIT 1"
+        ),
+    };
+    let found: Option<(String,)> = sqlx::query_as(sql)
+        .bind(scope.organization_id.as_str())
+        .bind(scope.environment.as_str())
+        .bind(hash)
+        .bind(applicant_id)
+        .fetch_optional(db)
+        .await?;
+    Ok(found.map(|(id,)| id))
 }

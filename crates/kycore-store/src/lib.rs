@@ -21,8 +21,10 @@ pub mod flows;
 pub mod idempotency;
 pub mod jobs;
 mod list;
+pub mod monitoring;
 pub mod organizations;
 mod rows;
+pub mod screening_hits;
 #[cfg(feature = "test-support")]
 pub mod testing;
 pub mod watchlists;

@@ -46,6 +46,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(events::get_event))
         .routes(routes!(sandbox::complete_case))
         .routes(routes!(screenings::screen))
+        .routes(routes!(screenings::list_case_hits))
+        .routes(routes!(screenings::review_hit))
 }
 
 /// Parses an optional query value with `parse`, naming the parameter when it fails.

@@ -117,8 +117,32 @@ async fn a_passport_is_stored_sealed_and_checked_with_its_case() {
             Some(json!("failed")),
             "the specimen expired in 2012"
         );
-        assert_eq!(decided["status"], "rejected");
-        assert_eq!(decided["decision"]["reason_code"], "document_rules_failed");
+        // An expired document is something the applicant can fix: only its step reopens.
+        assert_eq!(decided["status"], "resubmission_requested");
+        assert_eq!(decided["decision"]["reason_code"], "resubmission_needed");
+        assert_eq!(
+            decided["decision"]["resubmission_steps"],
+            json!(["identity_document"])
+        );
+        let listed = app
+            .get_json(key, &format!("/v1/cases/{case_id}/documents"))
+            .await;
+        assert_eq!(listed[0]["status"], "rejected");
+        assert_eq!(
+            listed[0]["rejection_reasons"][0]["type"],
+            "document-expired"
+        );
+        let rejected: Vec<Value> = app
+            .case_events(key, case_id)
+            .await
+            .into_iter()
+            .filter(|e| e["type"] == "document.rejected")
+            .collect();
+        assert_eq!(rejected.len(), 1);
+        assert_eq!(
+            rejected[0]["data"]["rejection_reasons"],
+            json!(["document-expired"])
+        );
     })
     .await;
 }

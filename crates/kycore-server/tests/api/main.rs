@@ -10,6 +10,7 @@
 mod applicants;
 mod auth;
 mod cases;
+mod decisions;
 mod documents;
 mod encryption;
 mod expiry;

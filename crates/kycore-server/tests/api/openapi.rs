@@ -7,7 +7,7 @@ use serde_json::Value;
 use crate::helpers::{for_each_database, send};
 
 /// Every `/v1` operation the router serves.
-const OPERATIONS: [(&str, &str); 22] = [
+const OPERATIONS: [(&str, &str); 24] = [
     ("get", "/v1/applicants"),
     ("post", "/v1/applicants"),
     ("get", "/v1/applicants/{id}"),
@@ -28,6 +28,8 @@ const OPERATIONS: [(&str, &str); 22] = [
     ("get", "/v1/cases/{id}/documents/{document_id}/file"),
     ("post", "/v1/checks/validate"),
     ("post", "/v1/screenings"),
+    ("get", "/v1/cases/{id}/screening-hits"),
+    ("post", "/v1/cases/{id}/screening-hits/{hit_id}/review"),
     ("get", "/v1/events"),
     ("get", "/v1/events/{id}"),
 ];

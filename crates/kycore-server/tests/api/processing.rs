@@ -47,13 +47,15 @@ async fn a_submitted_case_is_checked_and_decided_by_the_rules() {
         let decided = app.get_case(key, case_id).await;
         assert_eq!(decided["status"], "approved", "{decided}");
         assert_eq!(decided["decision"]["decided_by"], "rules");
-        assert_eq!(decided["decision"]["reason_code"], "all_checks_passed");
+        assert_eq!(decided["decision"]["reason_code"], "no_rule_fired");
         assert_eq!(
             statuses_by_kind(&decided),
             [
                 ("email", "passed"),
                 ("phone", "passed"),
-                ("country", "passed")
+                ("country", "passed"),
+                ("duplicate_applicant", "passed"),
+                ("screening", "passed")
             ]
             .map(|(k, s)| (k.to_owned(), s.to_owned()))
         );
@@ -66,7 +68,7 @@ async fn a_submitted_case_is_checked_and_decided_by_the_rules() {
             .iter()
             .map(|e| e["type"].as_str().unwrap().to_owned())
             .collect();
-        assert_eq!(types.iter().filter(|t| *t == "check.completed").count(), 3);
+        assert_eq!(types.iter().filter(|t| *t == "check.completed").count(), 5);
         assert_eq!(types.iter().filter(|t| *t == "case.decided").count(), 1);
         // Running the worker again changes nothing: the job is gone and the case final.
         run_jobs(&app).await;
@@ -90,7 +92,11 @@ async fn a_failed_identifier_rejects_a_business() {
         run_jobs(&app).await;
         let decided = app.get_case(key, case_id).await;
         assert_eq!(decided["status"], "rejected");
-        assert_eq!(decided["decision"]["reason_code"], "vat_failed");
+        assert_eq!(decided["decision"]["reason_code"], "check_failed");
+        // The decision records the rule that fired and the facts it read.
+        let fired = &decided["decision"]["rules"][0];
+        assert_eq!(fired["name"], "check_failed");
+        assert_eq!(fired["inputs"]["failed_checks"], json!(["vat"]));
         let vat = decided["checks"]
             .as_array()
             .unwrap()

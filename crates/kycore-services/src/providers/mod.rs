@@ -4,11 +4,14 @@
 //! calls providers between units of work, never inside one.
 
 pub mod native;
+pub mod sandbox;
 
 use futures_util::future::BoxFuture;
 use kycore_domain::applicant::ApplicantProfile;
 use kycore_domain::case::CaseKind;
 use kycore_domain::check::CheckStatus;
+use kycore_domain::flow::Step;
+use kycore_domain::tenancy::Environment;
 use serde_json::Value;
 use time::Date;
 
@@ -28,11 +31,21 @@ pub struct SubmittedDocument {
 #[derive(Clone, Debug)]
 pub struct CaseFacts {
     pub kind: CaseKind,
+    pub environment: Environment,
     pub profile: ApplicantProfile,
     /// Oldest first.
     pub documents: Vec<SubmittedDocument>,
     /// The date checks are evaluated on (expiry, age).
     pub today: Date,
+    /// The flow's document policy.
+    pub min_age: u8,
+    /// Uploads allowed per document type and side; 0 means unlimited.
+    pub max_attempts: u32,
+    /// Other applicants of the environment with the same id number, or the same name and
+    /// date of birth.
+    pub similar_applicants: Vec<String>,
+    /// Whether another applicant used the identity document (its number or its file).
+    pub duplicate_document: kycore_checks::document::DuplicateLookup,
 }
 
 /// One check's outcome, as a provider reports it.
@@ -47,6 +60,8 @@ pub struct CheckOutcome {
     pub explanation: String,
     /// The provider's own representation, kept for audit.
     pub raw: Value,
+    /// Steps whose redoing by the applicant could fix this check (empty when none could).
+    pub redo: Vec<Step>,
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -1,13 +1,17 @@
 //! The native provider: kycore's own offline checks (`kycore-checks`) over the identity
-//! document (MRZ integrity, MRZ against the entered data, document rules) and every
-//! identifier the applicant's record holds.
+//! document (MRZ integrity, MRZ against the entered data, document rules), every identifier
+//! the applicant's record holds, and the look-alike applicants the processing job found.
 
 use futures_util::future::BoxFuture;
 use kycore_checks::checks::{self, CaseInput, CheckResult, DocumentSubmission};
-use kycore_checks::document::{DocumentPolicy, DocumentSide, DocumentType, DuplicateLookup};
+use kycore_checks::document::{
+    DocumentPolicy, DocumentSide, DocumentType, DocumentVerdict, Remedy,
+};
 use kycore_checks::mrz::EnteredData;
 use kycore_checks::{IdentifierKind, ValidationRequest, validate_on};
 use kycore_domain::check::CheckStatus;
+use kycore_domain::flow::Step;
+use serde_json::json;
 
 use super::{CaseFacts, CheckOutcome, Provider, ProviderError, SubmittedDocument};
 
@@ -27,7 +31,10 @@ impl Provider for NativeProvider {
         let results = match identity_document(facts) {
             Some(document) => checks::run_case(&CaseInput {
                 today: facts.today,
-                policy: DocumentPolicy::default(),
+                policy: DocumentPolicy {
+                    min_age: facts.min_age,
+                    max_attempts: facts.max_attempts,
+                },
                 document,
                 entered: entered_data(facts),
                 record: None,
@@ -40,14 +47,15 @@ impl Provider for NativeProvider {
                 })
                 .collect(),
         };
-        let outcomes = results.into_iter().map(outcome).collect();
+        let mut outcomes: Vec<CheckOutcome> = results.into_iter().map(outcome).collect();
+        outcomes.push(duplicate_applicants(&facts.similar_applicants));
         Box::pin(async move { Ok(outcomes) })
     }
 }
 
-/// The identity document to check: the type of the latest upload that carries an MRZ (or
-/// else the latest identity upload), with every side uploaded for that type.
-fn identity_document(facts: &CaseFacts) -> Option<DocumentSubmission> {
+/// The type of the identity document the checks look at: that of the latest upload that
+/// carries an MRZ, or else of the latest identity upload.
+pub(crate) fn identity_document_type(facts: &CaseFacts) -> Option<&str> {
     let identity = |d: &&SubmittedDocument| d.document_type != "other";
     let latest = facts
         .documents
@@ -55,13 +63,23 @@ fn identity_document(facts: &CaseFacts) -> Option<DocumentSubmission> {
         .filter(identity)
         .rfind(|d| d.mrz.is_some())
         .or_else(|| facts.documents.iter().rfind(identity))?;
-    let document_type: DocumentType =
-        serde_json::from_value(serde_json::json!(latest.document_type)).ok()?;
+    Some(&latest.document_type)
+}
+
+/// The identity document to check, with every side uploaded for its type and the MRZ of the
+/// latest upload of it that has one.
+fn identity_document(facts: &CaseFacts) -> Option<DocumentSubmission> {
+    let checked = identity_document_type(facts)?;
+    let document_type: DocumentType = serde_json::from_value(json!(checked)).ok()?;
     let same_type: Vec<&SubmittedDocument> = facts
         .documents
         .iter()
-        .filter(|d| d.document_type == latest.document_type)
+        .filter(|d| d.document_type == checked)
         .collect();
+    let latest = same_type
+        .iter()
+        .rfind(|d| d.mrz.is_some())
+        .or(same_type.last())?;
     let sides_present = same_type
         .iter()
         .filter_map(|d| serde_json::from_value::<DocumentSide>(serde_json::json!(d.side)).ok())
@@ -73,7 +91,7 @@ fn identity_document(facts: &CaseFacts) -> Option<DocumentSubmission> {
         mrz_text: latest.mrz.clone(),
         submitted_on: Some(facts.today),
         attempt: u32::try_from(attempt).unwrap_or(u32::MAX),
-        duplicate: DuplicateLookup::NotChecked,
+        duplicate: facts.duplicate_document.clone(),
     })
 }
 
@@ -134,21 +152,71 @@ fn identifier_requests(facts: &CaseFacts) -> Vec<ValidationRequest> {
     requests.into_iter().flatten().collect()
 }
 
+/// Provide's "remediate": another applicant of the environment looks like this one.
+fn duplicate_applicants(similar: &[String]) -> CheckOutcome {
+    let result = json!({ "applicant_ids": similar });
+    let (status, explanation) = if similar.is_empty() {
+        (
+            CheckStatus::Passed,
+            "No other applicant has the same id number, or the same name and date of birth."
+                .to_owned(),
+        )
+    } else {
+        (
+            CheckStatus::NeedsReview,
+            format!(
+                "{} other applicant(s) have the same id number, or the same name and date of birth: {}.",
+                similar.len(),
+                similar.join(", ")
+            ),
+        )
+    };
+    CheckOutcome {
+        kind: "duplicate_applicant".to_owned(),
+        status,
+        score: None,
+        raw: result.clone(),
+        result,
+        explanation,
+        redo: Vec::new(),
+    }
+}
+
+/// The steps that would fix a rejected document, when the applicant can fix every reason
+/// and has an upload left.
+fn redo_steps(check: &CheckResult) -> Vec<Step> {
+    let Ok(verdict) = serde_json::from_value::<DocumentVerdict>(check.result.clone()) else {
+        return Vec::new();
+    };
+    let remedies: Vec<Remedy> = verdict.reasons.iter().map(|r| r.kind.remedy()).collect();
+    if remedies.is_empty()
+        || remedies.contains(&Remedy::None)
+        || verdict.attempts_remaining == Some(0)
+    {
+        return Vec::new();
+    }
+    if remedies.contains(&Remedy::CorrectDetails) {
+        vec![Step::PersonalDetails, Step::IdentityDocument]
+    } else {
+        vec![Step::IdentityDocument]
+    }
+}
+
 fn outcome(check: CheckResult) -> CheckOutcome {
     let raw = serde_json::to_value(&check).unwrap_or_default();
-    let kind = raw
-        .get("kind")
-        .and_then(|k| k.as_str())
-        .unwrap_or("unknown")
-        .to_owned();
     let status = match check.status {
         checks::CheckStatus::Passed => CheckStatus::Passed,
         checks::CheckStatus::Failed => CheckStatus::Failed,
         checks::CheckStatus::NeedsReview => CheckStatus::NeedsReview,
         checks::CheckStatus::NotApplicable => CheckStatus::NotApplicable,
     };
+    let redo = match (check.kind, status) {
+        (checks::CheckKind::DocumentRules, CheckStatus::Failed) => redo_steps(&check),
+        _ => Vec::new(),
+    };
     CheckOutcome {
-        kind,
+        kind: check.kind.name().to_owned(),
+        redo,
         status,
         score: check.score,
         result: check.result,
@@ -180,6 +248,11 @@ mod tests {
             },
             documents: Vec::new(),
             today: date!(2026 - 11 - 21),
+            environment: kycore_domain::tenancy::Environment::Live,
+            min_age: 18,
+            max_attempts: 0,
+            similar_applicants: vec!["app_other".into()],
+            duplicate_document: kycore_checks::document::DuplicateLookup::NotChecked,
         };
         let outcomes = NativeProvider.run(&facts).await.unwrap();
         let kinds: Vec<(&str, CheckStatus)> = outcomes
@@ -191,7 +264,8 @@ mod tests {
             [
                 ("lei", CheckStatus::Passed),
                 ("vat", CheckStatus::Failed),
-                ("country", CheckStatus::Passed)
+                ("country", CheckStatus::Passed),
+                ("duplicate_applicant", CheckStatus::NeedsReview)
             ]
         );
         assert!(outcomes.iter().all(|o| !o.explanation.is_empty()));

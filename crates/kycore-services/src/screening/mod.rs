@@ -8,7 +8,10 @@
 //! stays in place. Either way the failure is logged, counted and kept in the status.
 
 mod format;
+mod hits;
 mod import;
+mod monitoring;
+mod subjects;
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -26,7 +29,11 @@ use serde::{Deserialize, Serialize};
 use tokio_util::sync::CancellationToken;
 
 pub use format::ListFormat;
+pub(crate) use hits::{CaseScreening, hit_view, record_hits};
+pub use hits::{HitVerdict, ReviewHit, ScreeningHitView};
 pub use import::{ImportOutcome, ImportProgress, ImportRequest};
+pub(crate) use subjects::FoundHit;
+pub use subjects::SANDBOX_LIST;
 
 use crate::time_format::{now_millis, rfc3339};
 use crate::{ServiceError, Services};
@@ -275,7 +282,13 @@ impl Services {
             .filter(|r| !failed.contains(r.id.as_str()))
             .collect();
         registry.state().last_attempt = vec![wanted, current_ids(&remaining)];
-        self.install(parsed)
+        let outcome = self.install(parsed)?;
+        if let LoadOutcome::Loaded(versions) = &outcome
+            && let Err(e) = self.schedule_monitoring(versions).await
+        {
+            tracing::warn!(error = %e, "cannot schedule ongoing monitoring for the new lists");
+        }
+        Ok(outcome)
     }
 
     /// Parses every list's current version (falling back to older ones) without serving

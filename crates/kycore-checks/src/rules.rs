@@ -1,0 +1,284 @@
+//! Decision rules: boolean CEL expressions over a case's facts object.
+//!
+//! The server builds the facts (a JSON object with a fixed set of top-level keys, documented
+//! in the README) and asks each rule whether it fires. A rule is compiled and checked once,
+//! when its flow is created: it must parse, name only known facts, and give a boolean on a
+//! sample of the facts — so a broken rule is refused then, not discovered on a live case.
+//! Every evaluation also reports the facts the expression read (`checks.lei.status` → its
+//! value), which the decision records as the rule's inputs.
+
+use std::collections::BTreeMap;
+
+use cel::common::ast::{EntryExpr, Expr, IdedExpr};
+use cel::{Context, Value};
+use serde_json::Value as Json;
+
+/// Longest rule accepted, in bytes: rules are conditions, not programs.
+pub const MAX_EXPRESSION_BYTES: usize = 2000;
+/// Deepest nesting the parser accepts; keeps a hostile rule from exhausting the stack.
+const MAX_NESTING: u16 = 32;
+
+/// Why a rule cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RuleError {
+    #[error("the expression is empty or longer than {MAX_EXPRESSION_BYTES} bytes")]
+    Length,
+    #[error("the expression does not parse: {0}")]
+    Syntax(String),
+    #[error("`{0}` is not a fact; known facts are {1}")]
+    UnknownFact(String, String),
+    #[error("the expression failed on the facts: {0}")]
+    Evaluation(String),
+    #[error("the expression gives {0}, not true or false")]
+    NotBoolean(String),
+}
+
+impl RuleError {
+    /// A stable code for API errors.
+    pub fn code(&self) -> &'static str {
+        match self {
+            RuleError::Length => "rule_length",
+            RuleError::Syntax(_) => "rule_syntax",
+            RuleError::UnknownFact(..) => "rule_unknown_fact",
+            RuleError::Evaluation(_) => "rule_evaluation",
+            RuleError::NotBoolean(_) => "rule_not_boolean",
+        }
+    }
+}
+
+/// A rule ready to evaluate, with the fact paths it reads.
+pub struct CompiledRule {
+    expression: IdedExpr,
+    inputs: Vec<Vec<String>>,
+}
+
+/// The outcome of one evaluation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Evaluation {
+    pub fired: bool,
+    /// Each fact path the expression reads (dotted), with its value in these facts.
+    pub inputs: BTreeMap<String, Json>,
+}
+
+/// Compiles `expression`, refusing any name that is not one of `facts` (the top-level keys).
+pub fn compile(expression: &str, facts: &[&str]) -> Result<CompiledRule, RuleError> {
+    if expression.trim().is_empty() || expression.len() > MAX_EXPRESSION_BYTES {
+        return Err(RuleError::Length);
+    }
+    let parsed = cel::parser::Parser::default()
+        .max_recursion_depth(MAX_NESTING)
+        .parse(expression)
+        .map_err(|e| RuleError::Syntax(e.to_string()))?;
+    let mut names = Names {
+        facts,
+        bound: Vec::new(),
+        paths: Vec::new(),
+        unknown: Vec::new(),
+    };
+    names.walk(&parsed);
+    if let Some(name) = names.unknown.first() {
+        return Err(RuleError::UnknownFact(name.clone(), facts.join(", ")));
+    }
+    let mut inputs = names.paths;
+    inputs.sort();
+    inputs.dedup();
+    Ok(CompiledRule {
+        expression: parsed,
+        inputs,
+    })
+}
+
+/// Compiles `expression` and checks it gives a boolean on `sample`, a facts object shaped
+/// like the real ones.
+pub fn validate(expression: &str, sample: &Json) -> Result<CompiledRule, RuleError> {
+    let keys = fact_names(sample);
+    let rule = compile(expression, &keys)?;
+    rule.evaluate(sample)?;
+    Ok(rule)
+}
+
+/// The top-level keys of a facts object.
+pub fn fact_names(facts: &Json) -> Vec<&str> {
+    facts
+        .as_object()
+        .map(|o| o.keys().map(String::as_str).collect())
+        .unwrap_or_default()
+}
+
+impl CompiledRule {
+    /// Whether the rule fires on `facts`, and what it read.
+    pub fn evaluate(&self, facts: &Json) -> Result<Evaluation, RuleError> {
+        let mut context = Context::default();
+        if let Some(object) = facts.as_object() {
+            for (name, value) in object {
+                context
+                    .add_variable(name.as_str(), value)
+                    .map_err(|e| RuleError::Evaluation(e.to_string()))?;
+            }
+        }
+        let fired = match Value::resolve(&self.expression, &context) {
+            Ok(Value::Bool(fired)) => fired,
+            Ok(other) => return Err(RuleError::NotBoolean(type_name(&other).to_owned())),
+            Err(e) => return Err(RuleError::Evaluation(e.to_string())),
+        };
+        let inputs = self
+            .inputs
+            .iter()
+            .map(|path| (path.join("."), lookup(facts, path)))
+            .collect();
+        Ok(Evaluation { fired, inputs })
+    }
+}
+
+fn type_name(value: &Value) -> &'static str {
+    match value {
+        Value::Int(_) | Value::UInt(_) => "a number",
+        Value::Float(_) => "a number",
+        Value::String(_) => "a string",
+        Value::List(_) => "a list",
+        Value::Map(_) => "a map",
+        Value::Null => "null",
+        _ => "a value",
+    }
+}
+
+/// The value at `path` in `facts`, or null where the path leads nowhere.
+fn lookup(facts: &Json, path: &[String]) -> Json {
+    path.iter()
+        .try_fold(facts, |value, key| value.get(key))
+        .cloned()
+        .unwrap_or(Json::Null)
+}
+
+/// What an expression names: the fact paths it reads (longest selections, such as
+/// `checks.lei.status`) and any identifier that is neither a fact nor a variable bound by an
+/// enclosing comprehension (`c` in `failed_checks.exists(c, …)`).
+struct Names<'a> {
+    facts: &'a [&'a str],
+    bound: Vec<String>,
+    paths: Vec<Vec<String>>,
+    unknown: Vec<String>,
+}
+
+impl Names<'_> {
+    fn walk(&mut self, expr: &IdedExpr) {
+        if let Some(path) = fact_path(&expr.expr, self.facts) {
+            self.paths.push(path);
+            return;
+        }
+        match &expr.expr {
+            Expr::Ident(name) if !self.bound.contains(name) => self.unknown.push(name.clone()),
+            Expr::Call(call) => {
+                if let Some(target) = &call.target {
+                    self.walk(target);
+                }
+                call.args.iter().for_each(|e| self.walk(e));
+            }
+            Expr::Select(select) => self.walk(&select.operand),
+            Expr::List(list) => list.elements.iter().for_each(|e| self.walk(e)),
+            Expr::Map(map) => {
+                for entry in &map.entries {
+                    if let EntryExpr::MapEntry(e) = &entry.expr {
+                        self.walk(&e.key);
+                        self.walk(&e.value);
+                    }
+                }
+            }
+            Expr::Comprehension(c) => {
+                self.walk(&c.iter_range);
+                self.walk(&c.accu_init);
+                let depth = self.bound.len();
+                self.bound.push(c.iter_var.clone());
+                self.bound.extend(c.iter_var2.clone());
+                self.bound.push(c.accu_var.clone());
+                for e in [&c.loop_cond, &c.loop_step, &c.result] {
+                    self.walk(e);
+                }
+                self.bound.truncate(depth);
+            }
+            _ => {}
+        }
+    }
+}
+
+/// `a.b.c` as `["a", "b", "c"]` when `a` is a fact.
+fn fact_path(expr: &Expr, facts: &[&str]) -> Option<Vec<String>> {
+    match expr {
+        Expr::Ident(name) if facts.contains(&name.as_str()) => Some(vec![name.clone()]),
+        Expr::Select(select) if !select.test => {
+            let mut path = fact_path(&select.operand.expr, facts)?;
+            path.push(select.field.clone());
+            Some(path)
+        }
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn facts() -> Json {
+        json!({
+            "applicant": {"country": "IR", "age": 17},
+            "checks": {"lei": {"status": "failed"}, "email": {"status": "passed"}},
+            "failed_checks": ["lei"],
+            "screening": {"open_hits": 0, "max_score": 0.0},
+        })
+    }
+
+    #[test]
+    fn a_rule_fires_and_reports_what_it_read() {
+        let rule = validate(
+            "applicant.country in ['IR', 'KP'] || checks.lei.status == 'failed'",
+            &facts(),
+        )
+        .unwrap();
+        let evaluation = rule.evaluate(&facts()).unwrap();
+        assert!(evaluation.fired);
+        assert_eq!(evaluation.inputs["applicant.country"], json!("IR"));
+        assert_eq!(evaluation.inputs["checks.lei.status"], json!("failed"));
+        assert_eq!(evaluation.inputs.len(), 2);
+    }
+
+    #[test]
+    fn comprehension_variables_are_not_facts() {
+        let rule = validate("failed_checks.exists(c, c == 'lei')", &facts()).unwrap();
+        let evaluation = rule.evaluate(&facts()).unwrap();
+        assert!(evaluation.fired);
+        assert_eq!(
+            evaluation.inputs.keys().collect::<Vec<_>>(),
+            ["failed_checks"]
+        );
+        let quiet = validate("screening.open_hits > 0", &facts()).unwrap();
+        assert!(!quiet.evaluate(&facts()).unwrap().fired);
+    }
+
+    #[test]
+    fn broken_rules_are_refused_with_a_stable_code() {
+        let cases = [
+            ("", "rule_length"),
+            ("applicant.country ==", "rule_syntax"),
+            ("customer.age < 18", "rule_unknown_fact"),
+            ("applicant.age + 'x' == 1", "rule_evaluation"),
+            ("applicant.age", "rule_not_boolean"),
+            ("applicant.missing == 1", "rule_evaluation"),
+        ];
+        for (expression, code) in cases {
+            let error = validate(expression, &facts()).err().unwrap();
+            assert_eq!(error.code(), code, "{expression}: {error}");
+        }
+        let deep = format!("{}true{}", "(".repeat(200), ")".repeat(200));
+        assert_eq!(
+            validate(&deep, &facts()).err().unwrap().code(),
+            "rule_syntax"
+        );
+        let long = format!("true{}", " && true".repeat(400));
+        assert_eq!(
+            validate(&long, &facts()).err().unwrap().code(),
+            "rule_length"
+        );
+    }
+}

@@ -1,0 +1,93 @@
+//! The sandbox provider: documented magic values that force each outcome through the real
+//! path (checks, rules, decision, events), so integrators can test every branch without a
+//! real document. It runs only for sandbox cases and looks at the applicant's last name (or a
+//! business's legal name); see the README's sandbox table.
+
+use futures_util::future::BoxFuture;
+use kycore_domain::case::CaseKind;
+use kycore_domain::check::CheckStatus;
+use kycore_domain::flow::Step;
+use kycore_domain::tenancy::Environment;
+use serde_json::json;
+
+use super::{CaseFacts, CheckOutcome, Provider, ProviderError};
+
+pub struct SandboxProvider;
+
+/// A magic value and what it forces.
+struct Magic {
+    value: &'static str,
+    status: CheckStatus,
+    /// Whether the applicant may fix it by redoing the details step.
+    fixable: bool,
+}
+
+const MAGIC: [Magic; 3] = [
+    Magic {
+        value: "sandbox-reject",
+        status: CheckStatus::Failed,
+        fixable: false,
+    },
+    Magic {
+        value: "sandbox-review",
+        status: CheckStatus::NeedsReview,
+        fixable: false,
+    },
+    Magic {
+        value: "sandbox-resubmit",
+        status: CheckStatus::Failed,
+        fixable: true,
+    },
+];
+
+impl Provider for SandboxProvider {
+    fn id(&self) -> &'static str {
+        "sandbox"
+    }
+
+    fn run<'a>(
+        &'a self,
+        facts: &'a CaseFacts,
+    ) -> BoxFuture<'a, Result<Vec<CheckOutcome>, ProviderError>> {
+        let outcome = (facts.environment == Environment::Sandbox)
+            .then(|| magic_of(facts))
+            .flatten()
+            .map(|magic| forced(facts.kind, magic));
+        Box::pin(async move { Ok(outcome.into_iter().collect()) })
+    }
+}
+
+fn magic_of(facts: &CaseFacts) -> Option<&'static Magic> {
+    let name = match facts.kind {
+        CaseKind::Kyc => facts.profile.individual.as_ref()?.last_name.as_deref()?,
+        CaseKind::Kyb => facts.profile.business.as_ref()?.legal_name.as_deref()?,
+    };
+    let name = name.trim().to_ascii_lowercase();
+    MAGIC.iter().find(|m| m.value == name)
+}
+
+fn forced(kind: CaseKind, magic: &Magic) -> CheckOutcome {
+    let details_step = match kind {
+        CaseKind::Kyc => Step::PersonalDetails,
+        CaseKind::Kyb => Step::CompanyDetails,
+    };
+    let redo = if magic.fixable {
+        vec![details_step]
+    } else {
+        Vec::new()
+    };
+    let result = json!({ "magic_value": magic.value, "forced_status": magic.status });
+    CheckOutcome {
+        kind: "sandbox".to_owned(),
+        status: magic.status,
+        score: None,
+        explanation: format!(
+            "Sandbox magic value `{}` forces this check to `{}`.",
+            magic.value,
+            magic.status.as_str()
+        ),
+        raw: result.clone(),
+        result,
+        redo,
+    }
+}

@@ -1,0 +1,243 @@
+//! Ongoing monitoring: when the served list versions change, every approved applicant of
+//! every organization whose flow keeps monitoring on is screened again, and each hit not seen
+//! before (nor remembered as a false match) is stored on the applicant's approved case with a
+//! `screening.match_found` event. The case keeps its status: the event tells the platform,
+//! and an analyst reviews the hit.
+//!
+//! The re-screen runs as a chain of `rescreen` jobs, one page of approved cases each; a page's
+//! hits, its progress and the job for the next page are committed together, so a crash
+//! resumes at the page it interrupted and a page run twice finds its hits already known.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use futures_util::future::BoxFuture;
+use kycore_domain::case::CaseKind;
+use kycore_domain::ids::{JobId, OrganizationId};
+use kycore_domain::tenancy::{Environment, Scope};
+use kycore_screening::Screener;
+use kycore_store::monitoring::{self, ApprovedCase};
+use kycore_store::screening_hits::ScreeningHitRecord;
+use kycore_store::{Tx, applicants, jobs, screening_hits};
+
+use super::blocking;
+use super::hits::record_hits;
+use super::subjects::{FoundHit, Subject, sandbox_screener, screen_all, subjects_of};
+use crate::cases::{load, save_unchanged_status};
+use crate::time_format::now_millis;
+use crate::worker::Job;
+use crate::{ServiceError, Services};
+
+/// Approved cases re-screened per job.
+const PAGE: i64 = 500;
+
+/// One page's work, ready to write.
+struct PageResult {
+    /// Hits not known before, per approved case.
+    new_hits: Vec<(ApprovedCase, Vec<FoundHit>)>,
+    screened: i64,
+    /// The last case id of a full page; `None` when the run is finished.
+    next_after: Option<String>,
+}
+
+/// A case to re-screen with its parties.
+struct Candidate {
+    case: ApprovedCase,
+    subjects: Vec<Subject>,
+}
+
+impl Services {
+    /// Starts monitoring for a newly served set of list versions, unless a run for exactly
+    /// these versions was already started (by this or another server).
+    pub(crate) async fn schedule_monitoring(
+        &self,
+        versions: &[String],
+    ) -> Result<bool, ServiceError> {
+        let mut sorted = versions.to_vec();
+        sorted.sort();
+        let versions_key = sorted.join(",");
+        self.store()
+            .write(
+                move |tx: &mut Tx| -> BoxFuture<'_, Result<bool, ServiceError>> {
+                    Box::pin(async move {
+                        let now = now_millis();
+                        if !monitoring::start_run(tx.conn(), &versions_key, now).await? {
+                            return Ok(false);
+                        }
+                        let job = Job::Rescreen {
+                            versions_key,
+                            after_case_id: String::new(),
+                        };
+                        jobs::enqueue(tx.conn(), &job.record(JobId::generate(), now)).await?;
+                        Ok(true)
+                    })
+                },
+            )
+            .await
+    }
+
+    /// One `rescreen` job: a page of approved cases after `after_case_id`.
+    pub(crate) async fn rescreen_page(
+        &self,
+        versions_key: &str,
+        after_case_id: &str,
+    ) -> Result<(), ServiceError> {
+        let page = monitoring::approved_after(self.store().reader(), after_case_id, PAGE).await?;
+        let next_after = (page.len() as i64 == PAGE)
+            .then(|| page.last().map(|c| c.id.clone()))
+            .flatten();
+        let screened = i64::try_from(page.len()).unwrap_or(i64::MAX);
+        let new_hits = match self.screener() {
+            Some(screener) => {
+                let candidates = self.candidates(page).await?;
+                let found = screen_candidates(screener, candidates).await?;
+                self.unknown_hits(found).await?
+            }
+            None => Vec::new(),
+        };
+        let result = PageResult {
+            new_hits,
+            screened,
+            next_after,
+        };
+        self.write_page(versions_key.to_owned(), result).await
+    }
+
+    /// The cases of the page whose flow monitors, with their parties.
+    async fn candidates(&self, page: Vec<ApprovedCase>) -> Result<Vec<Candidate>, ServiceError> {
+        let mut monitors: HashMap<(String, String, i64), bool> = HashMap::new();
+        let mut candidates = Vec::with_capacity(page.len());
+        for case in page {
+            let scope = scope_of_approved(&case);
+            let key = (
+                case.organization_id.clone(),
+                case.flow_id.clone(),
+                case.flow_version,
+            );
+            let monitored = match monitors.get(&key) {
+                Some(monitored) => *monitored,
+                None => {
+                    let flow = self
+                        .pinned_flow(&scope, &case.flow_id, case.flow_version)
+                        .await?;
+                    monitors.insert(key, flow.screening.monitoring);
+                    flow.screening.monitoring
+                }
+            };
+            if !monitored {
+                continue;
+            }
+            let Some(applicant) =
+                applicants::get(self.store().reader(), &scope, &case.applicant_id).await?
+            else {
+                continue;
+            };
+            let profile = crate::applicants::open_profile(self.keyring(), &applicant)?;
+            let kind = match applicant.applicant_type.as_str() {
+                "business" => CaseKind::Kyb,
+                _ => CaseKind::Kyc,
+            };
+            candidates.push(Candidate {
+                subjects: subjects_of(kind, &profile),
+                case,
+            });
+        }
+        Ok(candidates)
+    }
+
+    /// Leaves out hits the applicant already has on record (open, reviewed, or remembered
+    /// false matches) for the same entry content.
+    async fn unknown_hits(
+        &self,
+        found: Vec<(ApprovedCase, Vec<FoundHit>)>,
+    ) -> Result<Vec<(ApprovedCase, Vec<FoundHit>)>, ServiceError> {
+        let mut unknown = Vec::new();
+        for (case, hits) in found {
+            let scope = scope_of_approved(&case);
+            let known =
+                screening_hits::for_applicant(self.store().reader(), &scope, &case.applicant_id)
+                    .await?;
+            let fresh: Vec<FoundHit> = hits.into_iter().filter(|f| !is_known(&known, f)).collect();
+            if !fresh.is_empty() {
+                unknown.push((case, fresh));
+            }
+        }
+        Ok(unknown)
+    }
+
+    async fn write_page(&self, versions_key: String, page: PageResult) -> Result<(), ServiceError> {
+        self.store()
+            .write(
+                move |tx: &mut Tx| -> BoxFuture<'_, Result<(), ServiceError>> {
+                    Box::pin(async move {
+                        let now = now_millis();
+                        let mut hits = 0;
+                        for (approved, found) in &page.new_hits {
+                            let scope = scope_of_approved(approved);
+                            let mut case = load(tx, &scope, &approved.id).await?;
+                            record_hits(tx, &mut case, found, "monitoring", now).await?;
+                            save_unchanged_status(tx, &mut case, now).await?;
+                            hits += i64::try_from(found.len()).unwrap_or(i64::MAX);
+                        }
+                        let finished = page.next_after.is_none().then_some(now);
+                        monitoring::record_progress(
+                            tx.conn(),
+                            &versions_key,
+                            page.screened,
+                            hits,
+                            finished,
+                        )
+                        .await?;
+                        if let Some(after_case_id) = page.next_after {
+                            let job = Job::Rescreen {
+                                versions_key,
+                                after_case_id,
+                            };
+                            jobs::enqueue(tx.conn(), &job.record(JobId::generate(), now)).await?;
+                        }
+                        Ok(())
+                    })
+                },
+            )
+            .await
+    }
+}
+
+fn scope_of_approved(case: &ApprovedCase) -> Scope {
+    Scope {
+        organization_id: OrganizationId::from_trusted(case.organization_id.clone()),
+        environment: Environment::parse(&case.environment).unwrap_or(Environment::Sandbox),
+    }
+}
+
+fn is_known(known: &[ScreeningHitRecord], found: &FoundHit) -> bool {
+    known.iter().any(|k| {
+        k.subject == found.subject
+            && k.list_id == found.hit.list
+            && k.entity_id == found.hit.entity_id
+            && k.entity_fingerprint == found.fingerprint
+    })
+}
+
+/// Screens a page on the blocking pool; sandbox cases also against the sandbox list.
+async fn screen_candidates(
+    screener: Arc<Screener>,
+    candidates: Vec<Candidate>,
+) -> Result<Vec<(ApprovedCase, Vec<FoundHit>)>, ServiceError> {
+    blocking(move || {
+        let live = [Arc::clone(&screener)];
+        let sandbox = [screener, sandbox_screener()];
+        candidates
+            .into_iter()
+            .filter_map(|c| {
+                let screeners: &[Arc<Screener>] = match Environment::parse(&c.case.environment) {
+                    Some(Environment::Sandbox) => &sandbox,
+                    _ => &live,
+                };
+                let (hits, _) = screen_all(screeners, &c.subjects);
+                (!hits.is_empty()).then_some((c.case, hits))
+            })
+            .collect()
+    })
+    .await
+}
