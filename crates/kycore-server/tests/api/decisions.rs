@@ -426,3 +426,40 @@ async fn a_manual_resubmission_names_its_steps() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_business_and_each_related_person_are_screened() {
+    for_each_database(|app| async move {
+        let key = &app.sandbox.secret;
+        let applicant = json!({
+            "type": "business",
+            "business": {"legal_name": "Sandbox Sanctioned Trading LLC", "country": "SE"},
+            "related_persons": [
+                {"role": "ubo", "ownership_percent": 60, "first_name": "Viktor", "last_name": "Sandboxov"},
+                {"role": "director", "first_name": "Ada", "last_name": "Lovelace"},
+            ],
+        });
+        let case = app
+            .create_case_with(key, json!({"kind": "kyb", "applicant": applicant}))
+            .await;
+        let decided = submit_and_decide(&app, key, case["id"].as_str().unwrap()).await;
+        assert_eq!(decided["status"], "in_review", "{decided}");
+        let subjects: Vec<&str> = decided["screening_hits"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| h["subject"].as_str().unwrap())
+            .collect();
+        assert_eq!(subjects.len(), 2, "{decided}");
+        assert_eq!(subjects[0], "business");
+        assert!(subjects[1].starts_with("related_person:"), "{subjects:?}");
+        let screening = decided["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["kind"] == "screening")
+            .unwrap();
+        assert_eq!(screening["result"]["subjects"], 3);
+    })
+    .await;
+}
