@@ -61,13 +61,27 @@ fn shared(path: &str) -> PathBuf {
 
 /// A deterministic synthetic person: a first, a middle initial and a last name, a birth date.
 fn person(i: usize) -> serde_json::Value {
+    const SUFFIXES: [&str; 4] = ["", "-Berg", "son", "i"];
+    const NATIONALITIES: [&str; 8] = ["SE", "DE", "FR", "US", "GB", "NG", "JP", "BR"];
     let mix = i.wrapping_mul(2_654_435_761) >> 7;
+    let middle = char::from(b'A' + (mix / 7 % 26) as u8).to_string();
+    let last = format!(
+        "{}{}",
+        LAST[(mix / 31) % LAST.len()],
+        SUFFIXES[(mix / 13) % 4]
+    );
+    let born = format!(
+        "{}-{:02}-{:02}",
+        1940 + mix % 60,
+        1 + mix / 3 % 12,
+        1 + mix / 5 % 28
+    );
     json!({
         "first_name": FIRST[mix % FIRST.len()],
-        "middle_name": char::from(b'A' + (mix / 7 % 26) as u8).to_string(),
-        "last_name": format!("{}{}", LAST[(mix / 31) % LAST.len()], ["", "-Berg", "son", "i"][(mix / 13) % 4]),
-        "date_of_birth": format!("{}-{:02}-{:02}", 1940 + mix % 60, 1 + mix / 3 % 12, 1 + mix / 5 % 28),
-        "nationality": ["SE", "DE", "FR", "US", "GB", "NG", "JP", "BR"][mix / 17 % 8],
+        "middle_name": middle,
+        "last_name": last,
+        "date_of_birth": born,
+        "nationality": NATIONALITIES[mix / 17 % 8],
     })
 }
 
