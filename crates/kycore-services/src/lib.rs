@@ -21,6 +21,7 @@ pub mod flows;
 pub mod idempotency;
 pub mod keys;
 pub mod links;
+pub mod metrics;
 pub mod pagination;
 pub mod processing;
 pub mod providers;
@@ -65,6 +66,8 @@ struct Inner {
         cache::TtlCache<(kycore_domain::tenancy::Scope, &'static str), Vec<flows::ResolvedFlow>>,
     /// The deployment's loaded watchlists; empty until `load_watchlists`.
     screening: screening::Registry,
+    /// The process's Prometheus metrics.
+    metrics: metrics::Metrics,
 }
 
 impl Services {
@@ -83,6 +86,7 @@ impl Services {
                 keys: cache::TtlCache::new(),
                 default_flows: cache::TtlCache::new(),
                 screening: screening::Registry::default(),
+                metrics: metrics::Metrics::default(),
             }),
         }
     }
@@ -112,5 +116,11 @@ impl Services {
 
     pub fn config(&self) -> &ServiceConfig {
         &self.inner.config
+    }
+
+    /// Whether this process can serve requests: the database answers a trivial query.
+    pub async fn ready(&self) -> Result<(), ServiceError> {
+        self.store().ping().await?;
+        Ok(())
     }
 }

@@ -16,6 +16,7 @@ mod expiry;
 mod helpers;
 mod idempotency;
 mod links;
+mod monitoring;
 mod openapi;
 mod pagination;
 mod processing;
