@@ -1,5 +1,5 @@
-//! kycore's HTTP edge: the native `/v1` API, the hosted link pages, the OpenAPI document and
-//! health endpoints. Modules here translate HTTP to use cases and back; they hold no business
+//! kycore's HTTP edge: the native `/v1` API, the hosted link pages, the OpenAPI document,
+//! health and readiness probes and the Prometheus metrics. Modules here translate HTTP to use cases and back; they hold no business
 //! rules and never touch storage.
 
 #![forbid(unsafe_code)]
@@ -68,6 +68,8 @@ pub fn app(services: Services) -> Router {
 
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics))
         .route("/v1/openapi.json", get(openapi_json))
         .route("/docs", get(docs_page))
         .route("/verify/{token}", get(portal::open_link))
@@ -104,6 +106,37 @@ async fn openapi_json(axum::extract::State(state): axum::extract::State<AppState
 
 async fn docs_page(axum::extract::State(state): axum::extract::State<AppState>) -> Response {
     openapi::html(&state.docs.html)
+}
+
+/// Ready when the database answers; a load balancer takes the process out of rotation
+/// otherwise (`/healthz` only says the process runs).
+async fn readyz(axum::extract::State(state): axum::extract::State<AppState>) -> Response {
+    match state.services.ready().await {
+        Ok(()) => "ok".into_response(),
+        Err(e) => {
+            tracing::warn!(error = %e, "not ready");
+            ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "not_ready",
+                "the database does not answer",
+            )
+            .into_response()
+        }
+    }
+}
+
+/// Prometheus metrics. Unauthenticated like the probes: they hold counts and list ids, no
+/// tenant's data.
+async fn metrics(axum::extract::State(state): axum::extract::State<AppState>) -> Response {
+    let text = state.services.metrics_text().await;
+    (
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static(kycore_services::metrics::CONTENT_TYPE),
+        )],
+        text,
+    )
+        .into_response()
 }
 
 async fn not_found() -> ApiError {

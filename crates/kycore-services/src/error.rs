@@ -55,6 +55,20 @@ impl ServiceError {
         }
     }
 
+    /// A stable code for the error, as the HTTP edge and events report it.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ServiceError::NotFound { .. } => "not_found",
+            ServiceError::Validation(_) => "validation_failed",
+            ServiceError::InvalidTransition(_) => "invalid_transition",
+            ServiceError::InvalidRequest { code, .. }
+            | ServiceError::Conflict { code, .. }
+            | ServiceError::Unauthenticated { code, .. }
+            | ServiceError::Unavailable { code, .. } => code,
+            ServiceError::Crypto | ServiceError::Store(_) => "internal_error",
+        }
+    }
+
     /// Someone else changed the object between our read and our write.
     pub(crate) fn concurrent_change(resource: &'static str) -> Self {
         ServiceError::conflict(

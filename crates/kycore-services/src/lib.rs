@@ -22,6 +22,7 @@ pub mod flows;
 pub mod idempotency;
 pub mod keys;
 pub mod links;
+pub mod metrics;
 pub mod pagination;
 pub mod processing;
 pub mod providers;
@@ -68,6 +69,8 @@ struct Inner {
     screening: screening::Registry,
     /// Flows' rules, compiled once.
     rule_cache: decision::RuleCache,
+    /// The process's Prometheus metrics.
+    metrics: metrics::Metrics,
 }
 
 impl Services {
@@ -87,6 +90,7 @@ impl Services {
                 default_flows: cache::TtlCache::new(),
                 screening: screening::Registry::default(),
                 rule_cache: decision::RuleCache::default(),
+                metrics: metrics::Metrics::default(),
             }),
         }
     }
@@ -116,5 +120,11 @@ impl Services {
 
     pub fn config(&self) -> &ServiceConfig {
         &self.inner.config
+    }
+
+    /// Whether this process can serve requests: the database answers a trivial query.
+    pub async fn ready(&self) -> Result<(), ServiceError> {
+        self.store().ping().await?;
+        Ok(())
     }
 }

@@ -3,9 +3,9 @@
 
 use kycore_domain::event::EventType;
 use kycore_domain::ids::{AuditId, EventId};
-use kycore_domain::tenancy::Scope;
+use kycore_domain::tenancy::{Environment, Scope};
 use kycore_store::cases::CaseRecord;
-use kycore_store::{Millis, Tx, audit, events};
+use kycore_store::{Millis, Tx, audit, events, organizations};
 use serde_json::Value;
 
 use crate::Actor;
@@ -55,6 +55,34 @@ pub(crate) fn applicant_event(
         created_at: now,
     };
     tx.append_event(record);
+}
+
+/// Appends an event about the deployment rather than a case or an applicant (a failed
+/// watchlist refresh) to every organization's environments, so each one's webhooks and
+/// events API see it.
+pub(crate) async fn deployment_event(
+    tx: &mut Tx,
+    event_type: EventType,
+    payload: &Value,
+    now: Millis,
+) -> Result<(), kycore_store::StoreError> {
+    let payload = payload.to_string();
+    for organization_id in organizations::list_ids(tx.conn()).await? {
+        for environment in Environment::ALL {
+            tx.append_event(events::EventRecord {
+                id: EventId::generate().to_string(),
+                organization_id: organization_id.clone(),
+                environment: environment.as_str().to_owned(),
+                event_type: event_type.as_str().to_owned(),
+                case_id: None,
+                applicant_id: None,
+                sequence: None,
+                payload: payload.clone(),
+                created_at: now,
+            });
+        }
+    }
+    Ok(())
 }
 
 /// What was done to which object, by whom.

@@ -88,6 +88,29 @@ pub async fn claim<'e>(
         .await?)
 }
 
+/// How many jobs wait: due (`run_at` passed) and not failed, and failed for good.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct JobCounts {
+    pub pending: i64,
+    pub failed: i64,
+}
+
+/// Counts the queue. Finished jobs are deleted, so the table holds only these and the
+/// not-yet-due ones: the count stays small.
+pub async fn counts<'e>(
+    db: impl Executor<'e, Database = Any>,
+    now: Millis,
+) -> Result<JobCounts, StoreError> {
+    let (pending, failed): (i64, i64) = sqlx::query_as(
+        "SELECT COUNT(CASE WHEN failed_at IS NULL AND run_at <= $1 THEN 1 END), COUNT(failed_at) \
+         FROM jobs",
+    )
+    .bind(now)
+    .fetch_one(db)
+    .await?;
+    Ok(JobCounts { pending, failed })
+}
+
 /// Removes a finished job.
 pub async fn complete<'e>(
     db: impl Executor<'e, Database = Any>,

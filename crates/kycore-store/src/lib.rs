@@ -27,6 +27,7 @@ mod rows;
 pub mod screening_hits;
 #[cfg(feature = "test-support")]
 pub mod testing;
+pub mod watchlist_sources;
 pub mod watchlists;
 mod writer;
 
@@ -173,6 +174,12 @@ impl Store {
     /// The pool for reads. Reads never block the writer (WAL on SQLite, MVCC on PostgreSQL).
     pub fn reader(&self) -> &AnyPool {
         &self.inner.pool
+    }
+
+    /// Answers whether the database serves a trivial query: the readiness probe.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1").execute(&self.inner.pool).await?;
+        Ok(())
     }
 
     /// Runs `unit` inside a transaction shared with other concurrent units and returns once

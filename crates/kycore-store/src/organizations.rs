@@ -46,3 +46,13 @@ pub async fn get<'e>(
             .await?,
     )
 }
+
+/// Every organization's id: deployment-wide events (a failed watchlist refresh) go to each.
+pub async fn list_ids<'e>(
+    db: impl Executor<'e, Database = Any>,
+) -> Result<Vec<String>, StoreError> {
+    let rows: Vec<(String,)> = sqlx::query_as("SELECT id FROM organizations ORDER BY id")
+        .fetch_all(db)
+        .await?;
+    Ok(rows.into_iter().map(|(id,)| id).collect())
+}

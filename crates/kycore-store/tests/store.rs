@@ -419,6 +419,8 @@ async fn jobs_are_deduplicated_leased_retried_and_failed() {
         assert!(enqueue(job("job_a", Some("once"), 10)).await);
         assert!(!enqueue(job("job_dup", Some("once"), 10)).await);
         assert!(enqueue(job("job_later", None, 500)).await);
+        let counts = jobs::counts(store.reader(), 10).await.unwrap();
+        assert_eq!((counts.pending, counts.failed), (1, 0), "only job_a is due");
 
         assert!(claim(&store, 5).await.is_empty(), "nothing is due yet");
         assert_eq!(claim(&store, 10).await, ["job_a"]);
@@ -462,6 +464,8 @@ async fn jobs_are_deduplicated_leased_retried_and_failed() {
             ["job_later"],
             "a failed job is never claimed again"
         );
+        let counts = jobs::counts(store.reader(), 10_000).await.unwrap();
+        assert_eq!((counts.pending, counts.failed), (1, 1));
 
         store
             .write(|tx: &mut Tx| {

@@ -1,9 +1,11 @@
 //! The watchlist version table, on SQLite and (with `KYCORE_TEST_DATABASE_URL`) PostgreSQL:
-//! versions group by list, the newest usable one is current, and a failed one falls back.
+//! versions group by list, the newest usable one is current, and a failed one falls back;
+//! a configured source's failures form one streak per error until it succeeds.
 
 #![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 
 use kycore_store::testing::TestDatabase;
+use kycore_store::watchlist_sources;
 use kycore_store::watchlists::{self, STATUS_FAILED, STATUS_OK, WatchlistVersionRecord};
 use kycore_store::{Store, StoreError, Tx};
 
@@ -120,5 +122,73 @@ async fn version_ids_are_unique() {
             .unwrap_err();
         assert!(matches!(error, StoreError::Database(_)));
         assert!(error.is_unique_violation());
+    });
+}
+
+async fn source_failure(store: &Store, code: &'static str, at: i64) -> bool {
+    store
+        .write(move |tx: &mut Tx| {
+            Box::pin(async move {
+                let failure = watchlist_sources::Failure {
+                    source: "https://lists.example/dpl.txt",
+                    list_id: (code != "download_failed").then_some("us_bis_dpl"),
+                    code,
+                    message: "it failed",
+                    at,
+                };
+                watchlist_sources::record_failure(tx.conn(), failure).await
+            })
+        })
+        .await
+        .unwrap()
+}
+
+async fn source_success(store: &Store, at: i64) {
+    store
+        .write(move |tx: &mut Tx| {
+            Box::pin(async move {
+                watchlist_sources::record_success(
+                    tx.conn(),
+                    "https://lists.example/dpl.txt",
+                    "us_bis_dpl",
+                    at,
+                )
+                .await
+            })
+        })
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn a_source_failing_the_same_way_is_one_streak_until_it_succeeds() {
+    each_backend!(|store| {
+        // The first failure starts a streak; repeating it does not, another error does.
+        assert!(source_failure(&store, "download_failed", 10).await);
+        assert!(!source_failure(&store, "download_failed", 20).await);
+        assert!(source_failure(&store, "list_unreadable", 30).await);
+        assert!(!source_failure(&store, "list_unreadable", 40).await);
+        let rows = watchlist_sources::list(store.reader()).await.unwrap();
+        assert_eq!(rows.len(), 1);
+        let row = &rows[0];
+        assert_eq!(
+            (row.failing_since, row.failures, row.last_failure_at),
+            (Some(10), 4, Some(40))
+        );
+        assert_eq!(row.list_id.as_deref(), Some("us_bis_dpl"));
+        assert_eq!(row.error_code.as_deref(), Some("list_unreadable"));
+
+        // A success ends the streak but keeps the last failure to show.
+        source_success(&store, 50).await;
+        let row = &watchlist_sources::list(store.reader()).await.unwrap()[0];
+        assert_eq!(
+            (row.failing_since, row.failures, row.last_success_at),
+            (None, 0, Some(50))
+        );
+        assert_eq!(row.error_code.as_deref(), Some("list_unreadable"));
+        // So the same error again starts a new streak.
+        assert!(source_failure(&store, "list_unreadable", 60).await);
+        let row = &watchlist_sources::list(store.reader()).await.unwrap()[0];
+        assert_eq!((row.failing_since, row.failures), (Some(60), 1));
     });
 }

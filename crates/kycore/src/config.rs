@@ -19,9 +19,9 @@ pub struct FileConfig {
     pub listen: Option<String>,
     pub database_url: Option<String>,
     pub public_url: Option<String>,
-    /// List files `kycore serve` imports at start and again on a schedule.
+    /// List files or URLs `kycore serve` imports at start and again on a schedule.
     #[serde(default)]
-    pub watchlists: Vec<crate::screening::WatchlistSource>,
+    pub watchlists: Vec<crate::watchlists::WatchlistSource>,
     /// Seconds between those imports (default one hour).
     pub watchlist_import_seconds: Option<u64>,
 }

@@ -7,7 +7,9 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use clap::Subcommand;
-use kycore_services::screening::{ImportProgress, ImportRequest, ListFormat, ListVersionView};
+use kycore_services::screening::{
+    ImportProgress, ImportRequest, ListFormat, ListVersionView, SourceStatusView,
+};
 
 use crate::StorageArgs;
 use crate::config::{FileConfig, Storage};
@@ -89,6 +91,7 @@ pub async fn run(
                 println!("{}", serde_json::to_string(&status.versions)?);
             } else {
                 print_versions(&status.versions);
+                print_sources(&services.watchlist_sources().await?);
             }
         }
     }
@@ -112,6 +115,32 @@ fn progress_line() -> impl Fn(ImportProgress) + Send + Sync + 'static {
         let mut stderr = std::io::stderr().lock();
         let _ = write!(stderr, "\r{line:<24}");
         let _ = stderr.flush();
+    }
+}
+
+/// The sources `kycore serve` imports on a schedule, and how their last refreshes went.
+fn print_sources(sources: &[SourceStatusView]) {
+    if sources.is_empty() {
+        return;
+    }
+    println!();
+    println!(
+        "{:<48} {:<16} {:<24} status",
+        "source", "list", "last success"
+    );
+    for s in sources {
+        let status = match (&s.failing_since, &s.last_error) {
+            (Some(since), Some(error)) => {
+                format!("failing since {since} ({} times): {error}", s.failures)
+            }
+            _ => "ok".to_owned(),
+        };
+        println!(
+            "{:<48} {:<16} {:<24} {status}",
+            s.source,
+            s.list_id.as_deref().unwrap_or("-"),
+            s.last_success_at.as_deref().unwrap_or("never"),
+        );
     }
 }
 

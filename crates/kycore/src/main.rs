@@ -4,8 +4,10 @@
 
 mod config;
 mod data_dir;
+mod fetch;
 mod lists;
 mod screening;
+mod watchlists;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -273,7 +275,7 @@ async fn serve(
                 .await
         })
     };
-    screening::start_background(&services, &storage.data_dir, file, shutdown.clone())?;
+    watchlists::start_background(&services, &storage.data_dir, file, shutdown.clone())?;
     tracing::info!(%listen, %public_url, "kycore is serving");
     println!("kycore listening on http://{listen} (public URL {public_url})");
     let app = kycore_server::app(services);

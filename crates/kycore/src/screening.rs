@@ -1,28 +1,19 @@
 //! `kycore screening`: the engine's batch front ends (`score`, `search`) and its evaluation
 //! (`eval`), run on the lists imported for `kycore serve` or on list files given with
-//! `--lists`. Also starts a serving process's watchlist imports and refresh.
+//! `--lists`.
 
 use std::fs::File;
 use std::io::{BufReader, BufWriter, Read};
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
 use kycore_screening::{LoadedList, Screener, batch, eval};
-use kycore_services::Services;
-use kycore_services::screening::{ImportRequest, ListFormat};
-use serde::Deserialize;
-use tokio_util::sync::CancellationToken;
+use kycore_services::screening::ListFormat;
 
 use crate::StorageArgs;
 use crate::config::{FileConfig, Storage};
 use crate::lists::{format_of, parse_format};
-
-/// How often a serving process looks for newly imported list versions.
-const REFRESH_EVERY: Duration = Duration::from_secs(15);
-/// How often configured list files are imported again, in seconds, unless configured.
-const DEFAULT_IMPORT_EVERY: u64 = 3600;
 
 #[derive(Subcommand)]
 pub enum ScreeningCommand {
@@ -99,97 +90,6 @@ pub async fn run(
         }
     }
     Ok(())
-}
-
-/// A list file `kycore serve` imports on a schedule: `[[watchlists]]` in `kycore.toml`.
-#[derive(Clone, Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct WatchlistSource {
-    pub path: PathBuf,
-    /// As for `kycore lists import --format`; detected from the file when not given.
-    pub format: Option<String>,
-    pub list_id: Option<String>,
-}
-
-/// Starts the serving process's watchlist work in the background, so the server answers
-/// meanwhile: the configured imports (at once, then on their schedule) and the loading of
-/// imported versions (at once, then every [`REFRESH_EVERY`]). Refuses a configured source
-/// whose format is unknown.
-pub fn start_background(
-    services: &Services,
-    data_dir: &Path,
-    file: &FileConfig,
-    shutdown: CancellationToken,
-) -> anyhow::Result<()> {
-    let sources = file
-        .watchlists
-        .iter()
-        .map(|s| {
-            let format = s.format.as_deref().map(parse_format).transpose();
-            let format =
-                format.map_err(|e| anyhow::anyhow!("watchlist {}: {e}", s.path.display()))?;
-            let request = ImportRequest {
-                format: format_of(&s.path, format)?,
-                path: s.path.clone(),
-                list_id: s.list_id.clone(),
-            };
-            Ok(request)
-        })
-        .collect::<anyhow::Result<Vec<_>>>()?;
-    let every = Duration::from_secs(
-        file.watchlist_import_seconds
-            .unwrap_or(DEFAULT_IMPORT_EVERY),
-    );
-    if !sources.is_empty() {
-        let (services, data_dir, shutdown) =
-            (services.clone(), data_dir.to_path_buf(), shutdown.clone());
-        tokio::spawn(async move {
-            import_on_schedule(&services, &data_dir, &sources, every, shutdown).await;
-        });
-    }
-    let (services, data_dir) = (services.clone(), data_dir.to_path_buf());
-    tokio::spawn(async move {
-        services
-            .run_watchlist_refresh(data_dir, REFRESH_EVERY, shutdown)
-            .await;
-    });
-    Ok(())
-}
-
-/// Imports each configured source every `every`; an unchanged file records nothing, and a
-/// failed import leaves the last good version served.
-async fn import_on_schedule(
-    services: &Services,
-    data_dir: &Path,
-    sources: &[ImportRequest],
-    every: Duration,
-    shutdown: CancellationToken,
-) {
-    loop {
-        let mut imported = false;
-        for source in sources {
-            match services
-                .import_watchlist(data_dir, source.clone(), |_| {})
-                .await
-            {
-                Ok(outcome) if outcome.unchanged => {}
-                Ok(outcome) => {
-                    imported = true;
-                    tracing::info!(list = %outcome.version.list_id, version = %outcome.version.id, "watchlist imported");
-                }
-                Err(e) => {
-                    tracing::warn!(path = %source.path.display(), error = %e, "scheduled watchlist import failed; the last good version is still served")
-                }
-            }
-        }
-        if imported && let Err(e) = services.load_watchlists(data_dir).await {
-            tracing::warn!(error = %e, "loading the imported watchlists failed");
-        }
-        tokio::select! {
-            () = shutdown.cancelled() => return,
-            () = tokio::time::sleep(every) => {}
-        }
-    }
 }
 
 /// The `--lists` files, or else the lists imported into the deployment.

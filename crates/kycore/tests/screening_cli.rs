@@ -1,12 +1,15 @@
 //! `kycore lists` and `kycore screening` as an operator uses them, on the real list files in
-//! `../shared/data`: import with progress, status, batch scoring and search, evaluation, and
-//! a server that serves the imported lists.
+//! `../shared/data`: import with progress, status, batch scoring and search, evaluation, a
+//! server that serves the imported lists, and one that refreshes a list from a URL.
 
 #![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 
+use std::future::Future;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
@@ -324,4 +327,257 @@ async fn serve_imports_the_configured_list_files() {
     let versions: Vec<Value> = serde_json::from_str(&status).unwrap();
     assert_eq!(versions.len(), 1);
     assert_eq!(versions[0]["list_id"], "dpl");
+}
+
+/// What the loopback list server answers.
+const SERVE_FILE: u8 = 0;
+const SERVE_ERROR: u8 = 1;
+const SERVE_GARBAGE: u8 = 2;
+
+/// A list publisher on loopback: serves the BIS DPL file at `/lists/dpl.txt` with an ETag
+/// (answering 304 to a matching `If-None-Match`), or a 500, or garbage, as `mode` says.
+struct ListServer {
+    base: String,
+    mode: Arc<AtomicU8>,
+    not_modified: Arc<AtomicUsize>,
+}
+
+async fn list_server() -> ListServer {
+    use axum::http::{HeaderMap, StatusCode, header};
+    use axum::response::IntoResponse;
+
+    let content = std::fs::read(dpl()).unwrap();
+    let mode = Arc::new(AtomicU8::new(SERVE_FILE));
+    let not_modified = Arc::new(AtomicUsize::new(0));
+    let (state_mode, state_304) = (Arc::clone(&mode), Arc::clone(&not_modified));
+    let handler = move |headers: HeaderMap| {
+        let (mode, not_modified, content) = (
+            state_mode.load(Ordering::SeqCst),
+            Arc::clone(&state_304),
+            content.clone(),
+        );
+        async move {
+            match mode {
+                SERVE_ERROR => (StatusCode::INTERNAL_SERVER_ERROR, "down").into_response(),
+                SERVE_GARBAGE => (StatusCode::OK, "<html>maintenance</html>\n").into_response(),
+                _ if headers
+                    .get(header::IF_NONE_MATCH)
+                    .is_some_and(|v| v == "\"dpl-v1\"") =>
+                {
+                    not_modified.fetch_add(1, Ordering::SeqCst);
+                    StatusCode::NOT_MODIFIED.into_response()
+                }
+                _ => ([(header::ETAG, "\"dpl-v1\"")], content).into_response(),
+            }
+        }
+    };
+    let app = axum::Router::new().route("/lists/dpl.txt", axum::routing::get(handler));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    ListServer {
+        base,
+        mode,
+        not_modified,
+    }
+}
+
+/// Polls `until` every 100 ms for up to 30 s; returns its first `Some`.
+async fn eventually<T, F: Future<Output = Option<T>>>(
+    what: &str,
+    mut until: impl FnMut() -> F,
+) -> T {
+    let started = Instant::now();
+    loop {
+        if let Some(value) = until().await {
+            return value;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "timed out waiting for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// The value of the sample whose line starts with `series` (name and labels), if present.
+fn sample(metrics: &str, series: &str) -> Option<f64> {
+    metrics
+        .lines()
+        .find_map(|line| line.strip_prefix(series)?.trim().parse().ok())
+}
+
+async fn refresh_failed_events(base: &str, key: &str) -> Vec<Value> {
+    let body: Value = reqwest::Client::new()
+        .get(format!("{base}/v1/events?type=watchlist.refresh_failed"))
+        .bearer_auth(key)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    body["data"].as_array().unwrap().clone()
+}
+
+#[tokio::test]
+async fn serve_refreshes_a_list_from_a_url_and_reports_failed_refreshes() {
+    let publisher = list_server().await;
+    let dir = tempfile::tempdir().unwrap();
+    let (init, _) = ok(kycore(dir.path(), &["init", "--json"]));
+    let init: Value = serde_json::from_str(&init).unwrap();
+    let sandbox = init["sandbox"]["secret_key"].as_str().unwrap().to_owned();
+    let live = init["live"]["secret_key"].as_str().unwrap().to_owned();
+    // No `format`: detected from the downloaded file. The query stands for an access token,
+    // which must not show anywhere.
+    let url = format!("{}/lists/dpl.txt?token=s3cret", publisher.base);
+    let shown = format!("{}/lists/dpl.txt", publisher.base);
+    let config = write_input(
+        dir.path(),
+        "kycore.toml",
+        &format!(
+            "watchlist_import_seconds = 1\n\n[[watchlists]]\nurl = {url:?}\nlist_id = \"dpl\"\n"
+        ),
+    );
+    let (_server, base) = serve(dir.path(), &["--config", config.to_str().unwrap()]);
+    let client = reqwest::Client::new();
+
+    let hit = first_hit_once_loaded(&base, &sandbox).await;
+    assert_eq!(
+        (hit["name"].as_str(), hit["list"].as_str()),
+        (Some("BRENT DELL"), Some("dpl"))
+    );
+    // Later rounds ask whether the file changed and are told it did not.
+    eventually("a conditional request", || async {
+        (publisher.not_modified.load(Ordering::SeqCst) > 0).then_some(())
+    })
+    .await;
+    let ready = client.get(format!("{base}/readyz")).send().await.unwrap();
+    assert_eq!(ready.status(), 200);
+
+    publisher.mode.store(SERVE_ERROR, Ordering::SeqCst);
+    let failures_series = format!("kycore_watchlist_refresh_failures_total{{source=\"{shown}\"}}");
+    let metrics = eventually("two failed refreshes", || async {
+        let reply = client.get(format!("{base}/metrics")).send().await.ok()?;
+        let text = reply.text().await.ok()?;
+        (sample(&text, &failures_series)? >= 2.0).then_some(text)
+    })
+    .await;
+    assert!(
+        sample(&metrics, "kycore_watchlist_loaded_entities").unwrap() > 100.0,
+        "{metrics}"
+    );
+    assert!(
+        sample(
+            &metrics,
+            "kycore_watchlist_last_success_timestamp_seconds{list=\"dpl\"}"
+        )
+        .unwrap()
+            > 1.7e9,
+        "{metrics}"
+    );
+    assert_eq!(
+        sample(&metrics, "kycore_watchlist_load_failures_total"),
+        Some(0.0),
+        "{metrics}"
+    );
+    assert!(
+        sample(&metrics, "kycore_jobs_pending").is_some(),
+        "{metrics}"
+    );
+    assert!(!metrics.contains("s3cret"), "{metrics}");
+
+    // The last good version is still served.
+    let hit = first_hit_once_loaded(&base, &sandbox).await;
+    assert_eq!(hit["name"], "BRENT DELL");
+    // One event per organization and environment for the whole streak, though every round
+    // failed the same way.
+    for key in [&sandbox, &live] {
+        let events = refresh_failed_events(&base, key).await;
+        assert_eq!(events.len(), 1, "{events:?}");
+        let data = &events[0]["data"];
+        assert_eq!(data["source"], shown.as_str());
+        assert_eq!(data["list_id"], "dpl");
+        assert_eq!(data["error"]["code"], "download_failed");
+        assert!(
+            data["error"]["message"].as_str().unwrap().contains("500"),
+            "{data}"
+        );
+        assert!(!data.to_string().contains("s3cret"), "{data}");
+    }
+
+    // Failing differently is told again: a page that is no list.
+    publisher.mode.store(SERVE_GARBAGE, Ordering::SeqCst);
+    let events = eventually("a second event", || async {
+        let events = refresh_failed_events(&base, &sandbox).await;
+        (events.len() == 2).then_some(events)
+    })
+    .await;
+    assert_eq!(
+        events[0]["data"]["error"]["code"], "list_unreadable",
+        "{events:?}"
+    );
+    let hit = first_hit_once_loaded(&base, &sandbox).await;
+    assert_eq!(hit["name"], "BRENT DELL");
+
+    let (status, _) = ok(kycore(dir.path(), &["lists", "status"]));
+    assert!(
+        status.contains(&shown) && status.contains("failing since"),
+        "{status}"
+    );
+    assert!(!status.contains("s3cret"), "{status}");
+}
+
+#[tokio::test]
+async fn an_ofac_csv_url_brings_its_side_files_along() {
+    use axum::http::StatusCode;
+    use axum::response::IntoResponse;
+
+    // The publisher has aliases and addresses beside the main file, but no comments file.
+    let files = ofac_consolidated().parent().unwrap().to_path_buf();
+    let handler = move |axum::extract::Path(name): axum::extract::Path<String>| {
+        let path = files.join(&name);
+        async move {
+            match std::fs::read(&path) {
+                Ok(content) if name != "cons_comments.csv" => content.into_response(),
+                _ => StatusCode::NOT_FOUND.into_response(),
+            }
+        }
+    };
+    let app = axum::Router::new().route("/ofac/{name}", axum::routing::get(handler));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let publisher = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+
+    let dir = tempfile::tempdir().unwrap();
+    ok(kycore(dir.path(), &["init", "--json"]));
+    let config = write_input(
+        dir.path(),
+        "kycore.toml",
+        &format!("[[watchlists]]\nurl = \"{publisher}/ofac/cons_prim.csv\"\n"),
+    );
+    let (_server, _) = serve(dir.path(), &["--config", config.to_str().unwrap()]);
+    let version = eventually("the import", || async {
+        let (status, _) = ok(kycore(dir.path(), &["lists", "status", "--json"]));
+        let versions: Vec<Value> = serde_json::from_str(&status).unwrap();
+        versions.into_iter().next()
+    })
+    .await;
+    assert_eq!(version["list_id"], "us_ofac_cons", "{version}");
+    let stored = dir.path().join(version["path"].as_str().unwrap());
+    let stored = stored.parent().unwrap();
+    for (name, present) in [
+        ("cons_prim.csv", true),
+        ("cons_alt.csv", true),
+        ("cons_add.csv", true),
+        ("cons_comments.csv", false),
+    ] {
+        assert_eq!(stored.join(name).is_file(), present, "{name}");
+    }
+    // The download's temporary copy goes once it is imported.
+    let downloads = dir.path().join("downloads");
+    eventually("the download's removal", || async {
+        (std::fs::read_dir(&downloads).unwrap().count() == 0).then_some(())
+    })
+    .await;
 }

@@ -21,6 +21,21 @@ pub enum OfacFlavor {
     Consolidated,
 }
 
+impl OfacFlavor {
+    /// The standard file names: primary, aliases, addresses, comments.
+    pub fn file_names(self) -> [&'static str; 4] {
+        match self {
+            OfacFlavor::Sdn => ["sdn.csv", "alt.csv", "add.csv", "sdn_comments.csv"],
+            OfacFlavor::Consolidated => [
+                "cons_prim.csv",
+                "cons_alt.csv",
+                "cons_add.csv",
+                "cons_comments.csv",
+            ],
+        }
+    }
+}
+
 /// The files of one OFAC list; only `primary` is required.
 #[derive(Debug, Clone)]
 pub struct OfacPaths {
@@ -33,15 +48,7 @@ pub struct OfacPaths {
 impl OfacPaths {
     /// The standard file names in `dir`, keeping only the side files present.
     pub fn in_dir(dir: &Path, flavor: OfacFlavor) -> Self {
-        let names = match flavor {
-            OfacFlavor::Sdn => ["sdn.csv", "alt.csv", "add.csv", "sdn_comments.csv"],
-            OfacFlavor::Consolidated => [
-                "cons_prim.csv",
-                "cons_alt.csv",
-                "cons_add.csv",
-                "cons_comments.csv",
-            ],
-        };
+        let names = flavor.file_names();
         let existing = |name: &str| Some(dir.join(name)).filter(|p| p.is_file());
         Self {
             primary: dir.join(names[0]),

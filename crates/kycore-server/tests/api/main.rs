@@ -17,6 +17,7 @@ mod expiry;
 mod helpers;
 mod idempotency;
 mod links;
+mod metrics;
 mod monitoring;
 mod openapi;
 mod pagination;

@@ -1,6 +1,6 @@
 //! `POST /v1/screenings` over the real BIS Denied Persons List from `../shared/data`: hits
 //! with explanations, clean names, hostile input, authentication, no list loaded, and a
-//! broken list version falling back to the previous one.
+//! broken list version falling back to the previous one and telling every tenant so.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -298,6 +298,21 @@ async fn a_broken_new_version_falls_back_to_the_last_good_one() {
         assert_eq!(failed.status, "failed");
         assert!(failed.last_error.is_some());
         assert!(!failed.current);
+        // Every organization and environment is told, once.
+        for key in [
+            &app.sandbox.secret,
+            &app.live.secret,
+            &app.other_live.secret,
+        ] {
+            let events = app
+                .list(key, "/v1/events?type=watchlist.refresh_failed")
+                .await;
+            assert_eq!(events.len(), 1, "{events:?}");
+            let data = &events[0]["data"];
+            assert_eq!(data["list_id"], "us_bis_dpl");
+            assert_eq!(data["source"], failed.path.as_str());
+            assert_eq!(data["error"]["code"], "list_unreadable");
+        }
         assert!(
             status
                 .versions
@@ -367,6 +382,14 @@ async fn a_version_missing_from_this_data_dir_is_not_failed_for_other_servers() 
         let status = app.services.watchlist_status().await.unwrap();
         assert_eq!(status.loaded_versions, vec![first]);
         assert_eq!(status.load_failures, 1, "tried once, not every round");
+        let events = app
+            .list(
+                &app.sandbox.secret,
+                "/v1/events?type=watchlist.refresh_failed",
+            )
+            .await;
+        assert_eq!(events.len(), 1, "{events:?}");
+        assert_eq!(events[0]["data"]["error"]["code"], "list_file_missing");
         let second = status.versions.iter().find(|v| v.id == second).unwrap();
         assert_eq!(second.status, "ok");
         assert!(second.current);

@@ -90,6 +90,15 @@ impl ListFormat {
         files
     }
 
+    /// The names of the optional files that belong beside the main one: OFAC's legacy CSV
+    /// side files; none for the other formats. A downloaded list fetches them from URLs beside
+    /// the main file's.
+    pub fn side_file_names(self) -> Vec<&'static str> {
+        self.ofac_flavor()
+            .map(|flavor| flavor.file_names()[1..].to_vec())
+            .unwrap_or_default()
+    }
+
     /// Parses the list whose main file is `main` with the engine's loader for this format.
     /// `version` stands in for formats whose files carry no version of their own.
     pub fn load(
@@ -204,6 +213,11 @@ mod tests {
             assert_eq!(ListFormat::parse(format.as_str()), Some(format));
         }
         assert_eq!(ListFormat::parse("pdf"), None);
+        assert_eq!(
+            ListFormat::OfacSdnCsv.side_file_names(),
+            ["alt.csv", "add.csv", "sdn_comments.csv"]
+        );
+        assert!(ListFormat::UnXml.side_file_names().is_empty());
     }
 
     #[test]

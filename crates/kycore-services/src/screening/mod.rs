@@ -5,12 +5,14 @@
 //! Parsing lists and searching are CPU work, so both run on tokio's blocking pool, never on
 //! the async reactor. A version that fails to load is marked failed and its list's previous
 //! version is served instead; when no version of a list loads, the screener already serving
-//! stays in place. Either way the failure is logged, counted and kept in the status.
+//! stays in place. Either way the failure is logged, counted, kept in the status and told
+//! to every organization as a `watchlist.refresh_failed` event (`refresh.rs`).
 
 mod format;
 mod hits;
 mod import;
 mod monitoring;
+mod refresh;
 mod subjects;
 
 use std::collections::HashSet;
@@ -32,6 +34,7 @@ pub use format::ListFormat;
 pub(crate) use hits::{CaseScreening, hit_view, record_hits};
 pub use hits::{HitVerdict, ReviewHit, ScreeningHitView};
 pub use import::{ImportOutcome, ImportProgress, ImportRequest};
+pub use refresh::{RefreshFailure, SourceStatusView};
 pub(crate) use subjects::FoundHit;
 pub use subjects::SANDBOX_LIST;
 
@@ -62,6 +65,10 @@ struct LoadState {
     last_attempt: Vec<Vec<String>>,
     last_error: Option<String>,
     load_failures: u64,
+    /// Versions whose file this host lacks, already reported: they stay usable (another
+    /// host may have the file) and are attempted again whenever the versions change, but
+    /// one event each is enough.
+    reported_missing: HashSet<String>,
 }
 
 impl Registry {
@@ -354,44 +361,77 @@ impl Services {
         }
     }
 
-    /// Marks versions that failed to load, so the next load serves their predecessors.
+    /// Marks versions that failed to load, so the next load serves their predecessors, and
+    /// reports each: counted, logged, and a `watchlist.refresh_failed` event in the unit that
+    /// marks it. A marked version is never attempted again, so it is reported once; a missing
+    /// file once per process.
     async fn record_failures(&self, failures: &[Failure]) {
         if failures.is_empty() {
             return;
         }
-        {
+        let newly_missing: Vec<bool> = {
             let mut state = self.inner.screening.state();
             state.load_failures += failures.len() as u64;
             state.last_error = failures
                 .last()
                 .map(|f| format!("{} ({}): {}", f.version.list_id, f.version.id, f.error));
-        }
-        for Failure {
-            version,
-            error,
-            missing,
-        } in failures
+            failures
+                .iter()
+                .map(|f| f.missing && state.reported_missing.insert(f.version.id.clone()))
+                .collect()
+        };
+        self.metrics().load_failures.inc_by(failures.len() as u64);
+        for (
+            Failure {
+                version,
+                error,
+                missing,
+            },
+            newly_missing,
+        ) in failures.iter().zip(newly_missing)
         {
             tracing::warn!(version = %version.id, list = %version.list_id, %error, missing, "watchlist version failed to load; serving the previous one");
-            if *missing {
+            if *missing && !newly_missing {
                 continue;
             }
-            let (id, error) = (version.id.clone(), error.clone());
-            let marked = self
+            let report = RefreshFailure {
+                source: version.path.clone(),
+                list_id: Some(version.list_id.clone()),
+                code: if *missing {
+                    "list_file_missing"
+                } else {
+                    "list_unreadable"
+                },
+                // The file's absolute path is this host's business, not the tenants'.
+                message: if *missing {
+                    format!(
+                        "version {}: the file is not in this server's data directory",
+                        version.id
+                    )
+                } else {
+                    format!("version {} did not load: {error}", version.id)
+                },
+            };
+            let (id, error, mark) = (version.id.clone(), error.clone(), !*missing);
+            let now = now_millis();
+            let recorded = self
                 .store()
                 .write(
-                    move |tx: &mut Tx| -> BoxFuture<'_, Result<bool, ServiceError>> {
+                    move |tx: &mut Tx| -> BoxFuture<'_, Result<(), ServiceError>> {
                         Box::pin(async move {
-                            Ok(
-                                watchlists::mark_failed(tx.conn(), &id, &error, now_millis())
-                                    .await?,
-                            )
+                            // Another server may have marked it already: then it told too.
+                            if mark && !watchlists::mark_failed(tx.conn(), &id, &error, now).await?
+                            {
+                                return Ok(());
+                            }
+                            refresh::append_load_failure(tx, &report, now).await?;
+                            Ok(())
                         })
                     },
                 )
                 .await;
-            if let Err(e) = marked {
-                tracing::warn!(error = %e, "cannot mark the watchlist version failed");
+            if let Err(e) = recorded {
+                tracing::warn!(error = %e, "cannot record the watchlist version's failure");
             }
         }
     }
@@ -428,6 +468,13 @@ impl Services {
             return Ok(LoadOutcome::Unchanged);
         }
         let screener = Screener::new(parsed.lists);
+        let metrics = self.metrics();
+        metrics
+            .loaded_entities
+            .set(i64::try_from(screener.entities().len()).unwrap_or(i64::MAX));
+        for version in &parsed.served {
+            metrics.list_succeeded(&version.list_id);
+        }
         registry.swap(Loaded {
             screener: Arc::new(screener),
             versions: parsed.served,

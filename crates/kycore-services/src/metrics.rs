@@ -1,0 +1,132 @@
+//! The process's Prometheus metrics: owns the registry and every metric kycore exports, and
+//! renders them for `GET /metrics`. The use cases update the metrics where things happen
+//! (a failed watchlist refresh, a load); the HTTP edge only asks for the text.
+//!
+//! Metrics are per process: with several servers, Prometheus scrapes each and sums.
+
+use std::sync::atomic::AtomicU64;
+
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::registry::Registry;
+
+use crate::Services;
+use crate::time_format::now_millis;
+
+/// The content type of [`Services::metrics_text`]: the OpenMetrics text format, which
+/// Prometheus scrapes natively.
+pub const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub(crate) struct SourceLabel {
+    /// A configured list source: a path, or a URL without credentials or query. Sources come
+    /// from `kycore.toml`, so the label's values are few.
+    pub source: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub(crate) struct ListLabel {
+    pub list: String,
+}
+
+pub(crate) struct Metrics {
+    registry: Registry,
+    pub refresh_failures: Family<SourceLabel, Counter>,
+    pub load_failures: Counter,
+    pub loaded_entities: Gauge,
+    pub last_success: Family<ListLabel, Gauge<f64, AtomicU64>>,
+    jobs_pending: Gauge,
+    jobs_failed: Gauge,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        let mut registry = Registry::with_prefix("kycore");
+        let refresh_failures = Family::<SourceLabel, Counter>::default();
+        registry.register(
+            "watchlist_refresh_failures",
+            "Scheduled imports of a configured list source that failed (download, missing file, parse); the last good version stays served",
+            refresh_failures.clone(),
+        );
+        let load_failures = Counter::default();
+        registry.register(
+            "watchlist_load_failures",
+            "Imported list versions that failed to load into the screener; the list's previous version stays served",
+            load_failures.clone(),
+        );
+        let loaded_entities = Gauge::default();
+        registry.register(
+            "watchlist_loaded_entities",
+            "Entities in the screener this process serves",
+            loaded_entities.clone(),
+        );
+        let last_success = Family::<ListLabel, Gauge<f64, AtomicU64>>::default();
+        registry.register(
+            "watchlist_last_success_timestamp_seconds",
+            "When a list was last refreshed (imported or found unchanged) or loaded successfully, Unix seconds",
+            last_success.clone(),
+        );
+        let jobs_pending = Gauge::default();
+        registry.register(
+            "jobs_pending",
+            "Background jobs due and not yet done",
+            jobs_pending.clone(),
+        );
+        let jobs_failed = Gauge::default();
+        registry.register(
+            "jobs_failed",
+            "Background jobs that used up their attempts",
+            jobs_failed.clone(),
+        );
+        Metrics {
+            registry,
+            refresh_failures,
+            load_failures,
+            loaded_entities,
+            last_success,
+            jobs_pending,
+            jobs_failed,
+        }
+    }
+}
+
+impl Metrics {
+    /// Marks `list` as refreshed or loaded now.
+    pub fn list_succeeded(&self, list: &str) {
+        #[allow(clippy::cast_precision_loss)] // milliseconds since 1970 fit an f64 exactly
+        let seconds = now_millis() as f64 / 1000.0;
+        self.last_success
+            .get_or_create(&ListLabel {
+                list: list.to_owned(),
+            })
+            .set(seconds);
+    }
+}
+
+impl Services {
+    /// Every metric in the OpenMetrics text format ([`CONTENT_TYPE`]). The job counts are read
+    /// now, one small query; if the database does not answer they keep their last value (the
+    /// readiness probe reports the database).
+    pub async fn metrics_text(&self) -> String {
+        let metrics = &self.inner.metrics;
+        match kycore_store::jobs::counts(self.store().reader(), now_millis()).await {
+            Ok(counts) => {
+                metrics.jobs_pending.set(counts.pending);
+                metrics.jobs_failed.set(counts.failed);
+            }
+            Err(e) => tracing::warn!(error = %e, "cannot count the jobs for /metrics"),
+        }
+        let mut text = String::new();
+        if let Err(e) = prometheus_client::encoding::text::encode(&mut text, &metrics.registry) {
+            // Writing to a String cannot fail; a metric's own encoder could, in theory.
+            tracing::warn!(error = %e, "cannot encode the metrics");
+        }
+        text
+    }
+
+    pub(crate) fn metrics(&self) -> &Metrics {
+        &self.inner.metrics
+    }
+}
