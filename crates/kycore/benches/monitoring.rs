@@ -1,8 +1,9 @@
 //! Ongoing-monitoring benchmark (run: `cargo bench -p kycore --bench monitoring`).
 //!
 //! Creates `KYCORE_BENCH_APPLICANTS` (default 100,000) synthetic applicants with approved
-//! cases in a durable SQLite store, imports the real OFAC SDN, OFAC consolidated and UN lists
-//! from `../shared/data`, and times the re-screen that serving the new list versions starts:
+//! cases in a durable SQLite store, imports the real OFAC SDN, OFAC consolidated, UN, BIS DPL
+//! and combined EU/UK lists from `../shared/data` (the set the screening figures use), and
+//! times the re-screen that serving the new list versions starts:
 //! the real job chain (read page, open each sealed profile, screen every party, record hits
 //! and progress). Reports the rate and what a run over 1,000,000 applicants would take at it.
 

@@ -219,7 +219,8 @@ fn is_known(known: &[ScreeningHitRecord], found: &FoundHit) -> bool {
     })
 }
 
-/// Screens a page on the blocking pool; sandbox cases also against the sandbox list.
+/// Screens a page on the blocking pool, split over the machine's cores; sandbox cases also
+/// against the sandbox list.
 async fn screen_candidates(
     screener: Arc<Screener>,
     candidates: Vec<Candidate>,
@@ -227,17 +228,36 @@ async fn screen_candidates(
     blocking(move || {
         let live = [Arc::clone(&screener)];
         let sandbox = [screener, sandbox_screener()];
-        candidates
-            .into_iter()
-            .filter_map(|c| {
-                let screeners: &[Arc<Screener>] = match Environment::parse(&c.case.environment) {
-                    Some(Environment::Sandbox) => &sandbox,
-                    _ => &live,
-                };
-                let (hits, _) = screen_all(screeners, &c.subjects);
-                (!hits.is_empty()).then_some((c.case, hits))
-            })
-            .collect()
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let chunk = candidates.len().div_ceil(threads).max(1);
+        std::thread::scope(|scope| {
+            let parts: Vec<_> = candidates
+                .chunks(chunk)
+                .map(|part| scope.spawn(|| screen_part(part, &live, &sandbox)))
+                .collect();
+            parts
+                .into_iter()
+                .flat_map(|part| part.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+                .collect()
+        })
     })
     .await
+}
+
+fn screen_part(
+    candidates: &[Candidate],
+    live: &[Arc<Screener>],
+    sandbox: &[Arc<Screener>],
+) -> Vec<(ApprovedCase, Vec<FoundHit>)> {
+    candidates
+        .iter()
+        .filter_map(|c| {
+            let screeners = match Environment::parse(&c.case.environment) {
+                Some(Environment::Sandbox) => sandbox,
+                _ => live,
+            };
+            let (hits, _) = screen_all(screeners, &c.subjects);
+            (!hits.is_empty()).then(|| (c.case.clone(), hits))
+        })
+        .collect()
 }
