@@ -8,15 +8,19 @@
 //! value), which the decision records as the rule's inputs.
 
 use std::collections::BTreeMap;
+use std::sync::{Arc, OnceLock};
 
 use cel::common::ast::{EntryExpr, Expr, IdedExpr};
-use cel::{Context, Value};
+use cel::{Context, Env, Value};
 use serde_json::Value as Json;
 
 /// Longest rule accepted, in bytes: rules are conditions, not programs.
 pub const MAX_EXPRESSION_BYTES: usize = 2000;
 /// Deepest nesting the parser accepts; keeps a hostile rule from exhausting the stack.
 const MAX_NESTING: u16 = 32;
+/// Comprehensions (`exists`, `all`, `map`, `filter`…) inside one another: each level
+/// multiplies the work, and the facts' lists never need more than two.
+const MAX_COMPREHENSION_DEPTH: usize = 2;
 
 /// Why a rule cannot be used.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -31,6 +35,8 @@ pub enum RuleError {
     Evaluation(String),
     #[error("the expression gives {0}, not true or false")]
     NotBoolean(String),
+    #[error("more than {MAX_COMPREHENSION_DEPTH} comprehensions are nested")]
+    TooComplex,
 }
 
 impl RuleError {
@@ -42,6 +48,7 @@ impl RuleError {
             RuleError::UnknownFact(..) => "rule_unknown_fact",
             RuleError::Evaluation(_) => "rule_evaluation",
             RuleError::NotBoolean(_) => "rule_not_boolean",
+            RuleError::TooComplex => "rule_too_complex",
         }
     }
 }
@@ -71,6 +78,8 @@ pub fn compile(expression: &str, facts: &[&str]) -> Result<CompiledRule, RuleErr
         .map_err(|e| RuleError::Syntax(e.to_string()))?;
     let mut names = Names {
         facts,
+        depth: 0,
+        deepest: 0,
         bound: Vec::new(),
         paths: Vec::new(),
         unknown: Vec::new(),
@@ -78,6 +87,9 @@ pub fn compile(expression: &str, facts: &[&str]) -> Result<CompiledRule, RuleErr
     names.walk(&parsed);
     if let Some(name) = names.unknown.first() {
         return Err(RuleError::UnknownFact(name.clone(), facts.join(", ")));
+    }
+    if names.deepest > MAX_COMPREHENSION_DEPTH {
+        return Err(RuleError::TooComplex);
     }
     let mut inputs = names.paths;
     inputs.sort();
@@ -93,8 +105,31 @@ pub fn compile(expression: &str, facts: &[&str]) -> Result<CompiledRule, RuleErr
 pub fn validate(expression: &str, sample: &Json) -> Result<CompiledRule, RuleError> {
     let keys = fact_names(sample);
     let rule = compile(expression, &keys)?;
-    rule.evaluate(sample)?;
+    rule.evaluate(&Facts::new(sample)?)?;
     Ok(rule)
+}
+
+/// A case's facts, converted once into CEL values for every rule evaluated on them.
+pub struct Facts<'a> {
+    json: &'a Json,
+    context: Context<'static, 'static>,
+}
+
+impl<'a> Facts<'a> {
+    pub fn new(json: &'a Json) -> Result<Self, RuleError> {
+        // The standard environment's function table is built once per process.
+        static STDLIB: OnceLock<Arc<Env>> = OnceLock::new();
+        let env = STDLIB.get_or_init(|| Arc::new(Env::stdlib()));
+        let mut context = Context::with_env(Arc::clone(env));
+        if let Some(object) = json.as_object() {
+            for (name, value) in object {
+                context
+                    .add_variable(name.as_str(), value)
+                    .map_err(|e| RuleError::Evaluation(e.to_string()))?;
+            }
+        }
+        Ok(Facts { json, context })
+    }
 }
 
 /// The top-level keys of a facts object.
@@ -107,16 +142,8 @@ pub fn fact_names(facts: &Json) -> Vec<&str> {
 
 impl CompiledRule {
     /// Whether the rule fires on `facts`, and what it read.
-    pub fn evaluate(&self, facts: &Json) -> Result<Evaluation, RuleError> {
-        let mut context = Context::default();
-        if let Some(object) = facts.as_object() {
-            for (name, value) in object {
-                context
-                    .add_variable(name.as_str(), value)
-                    .map_err(|e| RuleError::Evaluation(e.to_string()))?;
-            }
-        }
-        let fired = match Value::resolve(&self.expression, &context) {
+    pub fn evaluate(&self, facts: &Facts<'_>) -> Result<Evaluation, RuleError> {
+        let fired = match Value::resolve(&self.expression, &facts.context) {
             Ok(Value::Bool(fired)) => fired,
             Ok(other) => return Err(RuleError::NotBoolean(type_name(&other).to_owned())),
             Err(e) => return Err(RuleError::Evaluation(e.to_string())),
@@ -124,7 +151,7 @@ impl CompiledRule {
         let inputs = self
             .inputs
             .iter()
-            .map(|path| (path.join("."), lookup(facts, path)))
+            .map(|path| (path.join("."), lookup(facts.json, path)))
             .collect();
         Ok(Evaluation { fired, inputs })
     }
@@ -155,6 +182,9 @@ fn lookup(facts: &Json, path: &[String]) -> Json {
 /// enclosing comprehension (`c` in `failed_checks.exists(c, …)`).
 struct Names<'a> {
     facts: &'a [&'a str],
+    /// Comprehensions enclosing the node being walked, and the most seen.
+    depth: usize,
+    deepest: usize,
     bound: Vec<String>,
     paths: Vec<Vec<String>>,
     unknown: Vec<String>,
@@ -187,14 +217,17 @@ impl Names<'_> {
             Expr::Comprehension(c) => {
                 self.walk(&c.iter_range);
                 self.walk(&c.accu_init);
-                let depth = self.bound.len();
+                let bound = self.bound.len();
                 self.bound.push(c.iter_var.clone());
                 self.bound.extend(c.iter_var2.clone());
                 self.bound.push(c.accu_var.clone());
+                self.depth += 1;
+                self.deepest = self.deepest.max(self.depth);
                 for e in [&c.loop_cond, &c.loop_step, &c.result] {
                     self.walk(e);
                 }
-                self.bound.truncate(depth);
+                self.depth -= 1;
+                self.bound.truncate(bound);
             }
             _ => {}
         }
@@ -236,7 +269,7 @@ mod tests {
             &facts(),
         )
         .unwrap();
-        let evaluation = rule.evaluate(&facts()).unwrap();
+        let evaluation = rule.evaluate(&Facts::new(&facts()).unwrap()).unwrap();
         assert!(evaluation.fired);
         assert_eq!(evaluation.inputs["applicant.country"], json!("IR"));
         assert_eq!(evaluation.inputs["checks.lei.status"], json!("failed"));
@@ -246,14 +279,16 @@ mod tests {
     #[test]
     fn comprehension_variables_are_not_facts() {
         let rule = validate("failed_checks.exists(c, c == 'lei')", &facts()).unwrap();
-        let evaluation = rule.evaluate(&facts()).unwrap();
+        let json = facts();
+        let converted = Facts::new(&json).unwrap();
+        let evaluation = rule.evaluate(&converted).unwrap();
         assert!(evaluation.fired);
         assert_eq!(
             evaluation.inputs.keys().collect::<Vec<_>>(),
             ["failed_checks"]
         );
         let quiet = validate("screening.open_hits > 0", &facts()).unwrap();
-        assert!(!quiet.evaluate(&facts()).unwrap().fired);
+        assert!(!quiet.evaluate(&converted).unwrap().fired);
     }
 
     #[test]
@@ -274,6 +309,12 @@ mod tests {
         assert_eq!(
             validate(&deep, &facts()).err().unwrap().code(),
             "rule_syntax"
+        );
+        let nested =
+            "failed_checks.exists(a, failed_checks.exists(b, failed_checks.exists(c, a == b)))";
+        assert_eq!(
+            validate(nested, &facts()).err().unwrap().code(),
+            "rule_too_complex"
         );
         let long = format!("true{}", " && true".repeat(400));
         assert_eq!(

@@ -264,10 +264,16 @@ impl RuleCache {
         facts: &Value,
     ) -> (RuledDecision, Vec<FiredRule>) {
         let mut fired: Vec<(FiredRule, &RuleDefinition)> = Vec::new();
+        let converted = rules::Facts::new(facts).map_err(|e| e.to_string());
         for rule in rules {
-            let evaluation = self
-                .compiled(&rule.when, facts)
-                .and_then(|compiled| compiled.evaluate(facts).map_err(|e| e.to_string()));
+            let evaluation = converted
+                .as_ref()
+                .map_err(Clone::clone)
+                .and_then(|converted| {
+                    self.compiled(&rule.when, facts).and_then(|compiled| {
+                        compiled.evaluate(converted).map_err(|e| e.to_string())
+                    })
+                });
             let record = |outcome, inputs, error| FiredRule {
                 name: rule.name.clone(),
                 outcome,
