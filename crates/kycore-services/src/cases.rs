@@ -332,7 +332,12 @@ impl Services {
                 .map(crate::processing::check_view)
                 .collect(),
         );
-        let hits = kycore_store::screening_hits::for_case(tx.conn(), &scope, &case.id).await?;
+        let hits = kycore_store::screening_hits::list(
+            tx.conn(),
+            &scope,
+            kycore_store::screening_hits::HitsOf::Case(&case.id),
+        )
+        .await?;
         view.screening_hits = Some(hits.into_iter().map(crate::screening::hit_view).collect());
         Ok(view)
     }

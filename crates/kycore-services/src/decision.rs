@@ -185,13 +185,8 @@ fn fixable_steps(checks: &[CheckOutcome], flow_steps: &[Step]) -> Vec<Step> {
 fn sample_facts() -> Value {
     let checks: Vec<CheckOutcome> = known_check_kinds()
         .map(|kind| CheckOutcome {
-            kind: kind.to_owned(),
-            status: CheckStatus::Passed,
             score: Some(1.0),
-            result: json!({}),
-            explanation: String::new(),
-            raw: json!({}),
-            redo: Vec::new(),
+            ..CheckOutcome::new(kind, CheckStatus::Passed, json!({}), String::new())
         })
         .collect();
     let mut sample = facts(&FactsInput {

@@ -43,28 +43,6 @@ pub async fn record_progress<'e>(
     Ok(())
 }
 
-#[derive(Clone, Debug, FromRow, PartialEq, Eq)]
-pub struct MonitoringRun {
-    pub versions_key: String,
-    pub started_at: Millis,
-    pub finished_at: Option<Millis>,
-    pub applicants_screened: i64,
-    pub hits_found: i64,
-}
-
-pub async fn get_run<'e>(
-    db: impl Executor<'e, Database = Any>,
-    versions_key: &str,
-) -> Result<Option<MonitoringRun>, StoreError> {
-    Ok(sqlx::query_as(
-        "SELECT versions_key, started_at, finished_at, applicants_screened, hits_found \
-         FROM monitoring_runs WHERE versions_key = $1",
-    )
-    .bind(versions_key)
-    .fetch_optional(db)
-    .await?)
-}
-
 /// An approved case whose applicant monitoring may re-screen.
 #[derive(Clone, Debug, FromRow)]
 pub struct ApprovedCase {

@@ -70,40 +70,45 @@ pub async fn insert<'e>(
     Ok(())
 }
 
-/// A case's hits, oldest first.
-pub async fn for_case<'e>(
-    db: impl Executor<'e, Database = Any>,
-    scope: &Scope,
-    case_id: &str,
-) -> Result<Vec<ScreeningHitRecord>, StoreError> {
-    Ok(sqlx::query_as(concat!(
-        "SELECT ",
-        columns!(),
-        " FROM screening_hits WHERE organization_id = $1 AND environment = $2 AND case_id = $3 ORDER BY id"
-    ))
-    .bind(scope.organization_id.as_str())
-    .bind(scope.environment.as_str())
-    .bind(case_id)
-    .fetch_all(db)
-    .await?)
+/// Whose hits to read.
+#[derive(Clone, Copy, Debug)]
+pub enum HitsOf<'a> {
+    /// A case's.
+    Case(&'a str),
+    /// Every hit ever recorded for an applicant: what is already known is not reported again.
+    Applicant(&'a str),
 }
 
-/// Every hit ever recorded for an applicant: what is already known is not reported again.
-pub async fn for_applicant<'e>(
+/// Hits of a case or an applicant, oldest first.
+pub async fn list<'e>(
     db: impl Executor<'e, Database = Any>,
     scope: &Scope,
-    applicant_id: &str,
+    of: HitsOf<'_>,
 ) -> Result<Vec<ScreeningHitRecord>, StoreError> {
-    Ok(sqlx::query_as(concat!(
-        "SELECT ",
-        columns!(),
-        " FROM screening_hits WHERE organization_id = $1 AND environment = $2 AND applicant_id = $3 ORDER BY id"
-    ))
-    .bind(scope.organization_id.as_str())
-    .bind(scope.environment.as_str())
-    .bind(applicant_id)
-    .fetch_all(db)
-    .await?)
+    let (sql, id) = match of {
+        HitsOf::Case(id) => (
+            concat!(
+                "SELECT ",
+                columns!(),
+                " FROM screening_hits WHERE organization_id = $1 AND environment = $2 AND case_id = $3 ORDER BY id"
+            ),
+            id,
+        ),
+        HitsOf::Applicant(id) => (
+            concat!(
+                "SELECT ",
+                columns!(),
+                " FROM screening_hits WHERE organization_id = $1 AND environment = $2 AND applicant_id = $3 ORDER BY id"
+            ),
+            id,
+        ),
+    };
+    Ok(sqlx::query_as(sql)
+        .bind(scope.organization_id.as_str())
+        .bind(scope.environment.as_str())
+        .bind(id)
+        .fetch_all(db)
+        .await?)
 }
 
 pub async fn get<'e>(

@@ -64,6 +64,21 @@ pub struct CheckOutcome {
     pub redo: Vec<Step>,
 }
 
+impl CheckOutcome {
+    /// An outcome without a score or steps to redo, its result kept as the raw form too.
+    pub fn new(kind: &str, status: CheckStatus, result: Value, explanation: String) -> Self {
+        CheckOutcome {
+            kind: kind.to_owned(),
+            status,
+            score: None,
+            raw: result.clone(),
+            result,
+            explanation,
+            redo: Vec::new(),
+        }
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 #[error("provider {provider} failed: {message}")]
 pub struct ProviderError {

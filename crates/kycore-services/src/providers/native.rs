@@ -171,15 +171,7 @@ fn duplicate_applicants(similar: &[String]) -> CheckOutcome {
             ),
         )
     };
-    CheckOutcome {
-        kind: "duplicate_applicant".to_owned(),
-        status,
-        score: None,
-        raw: result.clone(),
-        result,
-        explanation,
-        redo: Vec::new(),
-    }
+    CheckOutcome::new("duplicate_applicant", status, result, explanation)
 }
 
 /// The steps that would fix a rejected document, when the applicant can fix every reason

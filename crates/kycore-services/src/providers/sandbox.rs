@@ -71,23 +71,15 @@ fn forced(kind: CaseKind, magic: &Magic) -> CheckOutcome {
         CaseKind::Kyc => Step::PersonalDetails,
         CaseKind::Kyb => Step::CompanyDetails,
     };
-    let redo = if magic.fixable {
-        vec![details_step]
-    } else {
-        Vec::new()
-    };
     let result = json!({ "magic_value": magic.value, "forced_status": magic.status });
-    CheckOutcome {
-        kind: "sandbox".to_owned(),
-        status: magic.status,
-        score: None,
-        explanation: format!(
-            "Sandbox magic value `{}` forces this check to `{}`.",
-            magic.value,
-            magic.status.as_str()
-        ),
-        raw: result.clone(),
-        result,
-        redo,
+    let explanation = format!(
+        "Sandbox magic value `{}` forces this check to `{}`.",
+        magic.value,
+        magic.status.as_str()
+    );
+    let mut outcome = CheckOutcome::new("sandbox", magic.status, result, explanation);
+    if magic.fixable {
+        outcome.redo = vec![details_step];
     }
+    outcome
 }

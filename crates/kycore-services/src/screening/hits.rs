@@ -11,7 +11,7 @@ use kycore_domain::event::EventType;
 use kycore_domain::ids::ScreeningHitId;
 use kycore_domain::tenancy::Scope;
 use kycore_store::cases::CaseRecord;
-use kycore_store::screening_hits::{self, ScreeningHitRecord};
+use kycore_store::screening_hits::{self, HitsOf, ScreeningHitRecord};
 use kycore_store::{Millis, Tx};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -180,9 +180,12 @@ impl Services {
             });
         };
         let scope = crate::links::scope_of_case(case);
-        let known =
-            screening_hits::for_applicant(self.store().reader(), &scope, &case.applicant_id)
-                .await?;
+        let known = screening_hits::list(
+            self.store().reader(),
+            &scope,
+            HitsOf::Applicant(&case.applicant_id),
+        )
+        .await?;
         let (suppressed, hits): (Vec<FoundHit>, Vec<FoundHit>) = found
             .into_iter()
             .partition(|f| remembered_false_match(&known, f));
@@ -234,7 +237,7 @@ impl Services {
         kycore_store::cases::get(reader, scope, case_id)
             .await?
             .ok_or(ServiceError::not_found("case"))?;
-        let records = screening_hits::for_case(reader, scope, case_id).await?;
+        let records = screening_hits::list(reader, scope, HitsOf::Case(case_id)).await?;
         Ok(records.into_iter().map(hit_view).collect())
     }
 
@@ -299,13 +302,5 @@ fn max_score(hits: &[FoundHit]) -> f64 {
 }
 
 fn screening_outcome(status: CheckStatus, result: Value, explanation: String) -> CheckOutcome {
-    CheckOutcome {
-        kind: "screening".to_owned(),
-        status,
-        score: None,
-        raw: result.clone(),
-        result,
-        explanation,
-        redo: Vec::new(),
-    }
+    CheckOutcome::new("screening", status, result, explanation)
 }

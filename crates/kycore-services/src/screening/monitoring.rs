@@ -17,7 +17,7 @@ use kycore_domain::ids::{JobId, OrganizationId};
 use kycore_domain::tenancy::{Environment, Scope};
 use kycore_screening::Screener;
 use kycore_store::monitoring::{self, ApprovedCase};
-use kycore_store::screening_hits::ScreeningHitRecord;
+use kycore_store::screening_hits::{HitsOf, ScreeningHitRecord};
 use kycore_store::{Tx, applicants, jobs, screening_hits};
 
 use super::blocking;
@@ -154,9 +154,12 @@ impl Services {
         let mut unknown = Vec::new();
         for (case, hits) in found {
             let scope = scope_of_approved(&case);
-            let known =
-                screening_hits::for_applicant(self.store().reader(), &scope, &case.applicant_id)
-                    .await?;
+            let known = screening_hits::list(
+                self.store().reader(),
+                &scope,
+                HitsOf::Applicant(&case.applicant_id),
+            )
+            .await?;
             let fresh: Vec<FoundHit> = hits.into_iter().filter(|f| !is_known(&known, f)).collect();
             if !fresh.is_empty() {
                 unknown.push((case, fresh));
