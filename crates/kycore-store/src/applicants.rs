@@ -97,6 +97,31 @@ pub async fn get<'e>(
     .await?)
 }
 
+/// The scope's applicants among `ids` (in no particular order; missing ids are left out).
+pub async fn get_many<'e>(
+    db: impl Executor<'e, Database = Any>,
+    scope: &Scope,
+    ids: &[String],
+) -> Result<Vec<ApplicantRecord>, StoreError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    // Only placeholders are formatted into the statement; every value is bound.
+    let placeholders: Vec<String> = (0..ids.len()).map(|i| format!("${}", i + 3)).collect();
+    let sql = format!(
+        "SELECT {} FROM applicants WHERE organization_id = $1 AND environment = $2 AND id IN ({})",
+        columns!(),
+        placeholders.join(", ")
+    );
+    let mut query = sqlx::query_as::<_, ApplicantRecord>(sqlx::AssertSqlSafe(sql))
+        .bind(scope.organization_id.as_str())
+        .bind(scope.environment.as_str());
+    for id in ids {
+        query = query.bind(id);
+    }
+    Ok(query.fetch_all(db).await?)
+}
+
 #[derive(Clone, Debug, Default)]
 pub struct ApplicantFilter {
     pub external_id: Option<String>,

@@ -16,6 +16,7 @@ use kycore_domain::case::CaseKind;
 use kycore_domain::ids::{JobId, OrganizationId};
 use kycore_domain::tenancy::{Environment, Scope};
 use kycore_screening::Screener;
+use kycore_store::applicants::ApplicantRecord;
 use kycore_store::monitoring::{self, ApprovedCase};
 use kycore_store::screening_hits::{HitsOf, ScreeningHitRecord};
 use kycore_store::{Tx, applicants, jobs, screening_hits};
@@ -103,46 +104,65 @@ impl Services {
         self.write_page(versions_key.to_owned(), result).await
     }
 
-    /// The cases of the page whose flow monitors, with their parties.
+    /// The cases of the page whose flow monitors, with their parties; applicants are read
+    /// with one query per organization and environment.
     async fn candidates(&self, page: Vec<ApprovedCase>) -> Result<Vec<Candidate>, ServiceError> {
-        let mut monitors: HashMap<(String, String, i64), bool> = HashMap::new();
-        let mut candidates = Vec::with_capacity(page.len());
+        let mut by_scope: HashMap<(String, String), Vec<ApprovedCase>> = HashMap::new();
+        let mut flows: HashMap<(String, String, i64), bool> = HashMap::new();
         for case in page {
-            let scope = scope_of_approved(&case);
-            let key = (
+            let flow = (
                 case.organization_id.clone(),
                 case.flow_id.clone(),
                 case.flow_version,
             );
-            let monitored = match monitors.get(&key) {
+            let monitored = match flows.get(&flow) {
                 Some(monitored) => *monitored,
                 None => {
-                    let flow = self
-                        .pinned_flow(&scope, &case.flow_id, case.flow_version)
-                        .await?;
-                    monitors.insert(key, flow.screening.monitoring);
-                    flow.screening.monitoring
+                    let monitored = self.monitors(&case).await?;
+                    flows.insert(flow, monitored);
+                    monitored
                 }
             };
-            if !monitored {
-                continue;
+            if monitored {
+                let key = (case.organization_id.clone(), case.environment.clone());
+                by_scope.entry(key).or_default().push(case);
             }
-            let Some(applicant) =
-                applicants::get(self.store().reader(), &scope, &case.applicant_id).await?
-            else {
-                continue;
-            };
-            let profile = crate::applicants::open_profile(self.keyring(), &applicant)?;
-            let kind = match applicant.applicant_type.as_str() {
-                "business" => CaseKind::Kyb,
-                _ => CaseKind::Kyc,
-            };
-            candidates.push(Candidate {
-                subjects: subjects_of(kind, &profile),
-                case,
-            });
+        }
+        let mut candidates = Vec::new();
+        for cases in by_scope.into_values() {
+            let scope = scope_of_approved(&cases[0]);
+            let ids: Vec<String> = cases.iter().map(|c| c.applicant_id.clone()).collect();
+            let applicants: HashMap<String, ApplicantRecord> =
+                applicants::get_many(self.store().reader(), &scope, &ids)
+                    .await?
+                    .into_iter()
+                    .map(|a| (a.id.clone(), a))
+                    .collect();
+            for case in cases {
+                let Some(applicant) = applicants.get(&case.applicant_id) else {
+                    continue;
+                };
+                let profile = crate::applicants::open_profile(self.keyring(), applicant)?;
+                let kind = match applicant.applicant_type.as_str() {
+                    "business" => CaseKind::Kyb,
+                    _ => CaseKind::Kyc,
+                };
+                candidates.push(Candidate {
+                    subjects: subjects_of(kind, &profile),
+                    case,
+                });
+            }
         }
         Ok(candidates)
+    }
+
+    /// Whether the case's flow keeps monitoring on.
+    async fn monitors(&self, case: &ApprovedCase) -> Result<bool, ServiceError> {
+        let scope = scope_of_approved(case);
+        let flow = self
+            .pinned_flow(&scope, &case.flow_id, case.flow_version)
+            .await?;
+        Ok(flow.screening.monitoring)
     }
 
     /// Leaves out hits the applicant already has on record (open, reviewed, or remembered
