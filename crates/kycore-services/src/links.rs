@@ -84,9 +84,14 @@ pub(crate) fn mint(keyring: &Keyring, case: &CaseRecord) -> String {
 }
 
 pub(crate) fn scope_of_case(case: &CaseRecord) -> Scope {
+    stored_scope(&case.organization_id, &case.environment)
+}
+
+/// The scope of a row read from the store, whose tenant columns the store itself wrote.
+pub(crate) fn stored_scope(organization_id: &str, environment: &str) -> Scope {
     Scope {
-        organization_id: OrganizationId::from_trusted(case.organization_id.clone()),
-        environment: Environment::parse(&case.environment).unwrap_or(Environment::Sandbox),
+        organization_id: OrganizationId::from_trusted(organization_id.to_owned()),
+        environment: Environment::parse(environment).unwrap_or(Environment::Sandbox),
     }
 }
 

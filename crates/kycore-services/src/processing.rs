@@ -15,7 +15,7 @@ use kycore_domain::check::CheckStatus;
 use kycore_domain::event::EventType;
 use kycore_domain::flow::FlowDefinition;
 use kycore_domain::ids::{CheckId, JobId};
-use kycore_domain::tenancy::{Environment, Scope};
+use kycore_domain::tenancy::Scope;
 use kycore_store::checks::{self, CheckRecord};
 use kycore_store::documents::{self, DocumentHash, DocumentRecord};
 use kycore_store::{Millis, Tx, cases, jobs};
@@ -233,10 +233,9 @@ impl Services {
         let duplicate_document = self
             .duplicate_document(scope, &applicant.id, &records)
             .await?;
-        let environment = Environment::parse(&case.environment).unwrap_or(Environment::Live);
         let facts = CaseFacts {
             kind: CaseKind::parse(&case.kind).unwrap_or(CaseKind::Kyc),
-            environment,
+            environment: scope.environment,
             profile: crate::applicants::open_profile(self.keyring(), &applicant)?,
             documents,
             today: datetime_of(now_millis()).date(),

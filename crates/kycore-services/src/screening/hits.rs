@@ -104,13 +104,17 @@ pub(crate) fn hit_view(record: ScreeningHitRecord) -> ScreeningHitView {
 
 /// Whether `found` is an entry already reviewed as a false match for this party.
 pub(crate) fn remembered_false_match(known: &[ScreeningHitRecord], found: &FoundHit) -> bool {
-    known.iter().any(|k| {
-        k.status == HitVerdict::FalseMatch.as_str()
-            && k.subject == found.subject
-            && k.list_id == found.hit.list
-            && k.entity_id == found.hit.entity_id
-            && k.entity_fingerprint == found.fingerprint
-    })
+    known
+        .iter()
+        .any(|k| k.status == HitVerdict::FalseMatch.as_str() && same_entry(k, found))
+}
+
+/// Whether a stored hit is `found` again: the same party, list entry and entry content.
+pub(crate) fn same_entry(known: &ScreeningHitRecord, found: &FoundHit) -> bool {
+    known.subject == found.subject
+        && known.list_id == found.hit.list
+        && known.entity_id == found.hit.entity_id
+        && known.entity_fingerprint == found.fingerprint
 }
 
 /// Stores hits for `case` with a `screening.match_found` event each; the caller saves the case.

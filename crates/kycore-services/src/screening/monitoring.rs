@@ -13,18 +13,19 @@ use std::sync::Arc;
 
 use futures_util::future::BoxFuture;
 use kycore_domain::case::CaseKind;
-use kycore_domain::ids::{JobId, OrganizationId};
+use kycore_domain::ids::JobId;
 use kycore_domain::tenancy::{Environment, Scope};
 use kycore_screening::Screener;
 use kycore_store::applicants::ApplicantRecord;
 use kycore_store::monitoring::{self, ApprovedCase};
-use kycore_store::screening_hits::{HitsOf, ScreeningHitRecord};
+use kycore_store::screening_hits::HitsOf;
 use kycore_store::{Tx, applicants, jobs, screening_hits};
 
 use super::blocking;
-use super::hits::record_hits;
+use super::hits::{record_hits, same_entry};
 use super::subjects::{FoundHit, Subject, sandbox_screener, screen_all, subjects_of};
 use crate::cases::{load, save_unchanged_status};
+use crate::links::stored_scope;
 use crate::time_format::now_millis;
 use crate::worker::Job;
 use crate::{ServiceError, Services};
@@ -180,7 +181,10 @@ impl Services {
                 HitsOf::Applicant(&case.applicant_id),
             )
             .await?;
-            let fresh: Vec<FoundHit> = hits.into_iter().filter(|f| !is_known(&known, f)).collect();
+            let fresh: Vec<FoundHit> = hits
+                .into_iter()
+                .filter(|f| !known.iter().any(|k| same_entry(k, f)))
+                .collect();
             if !fresh.is_empty() {
                 unknown.push((case, fresh));
             }
@@ -227,19 +231,7 @@ impl Services {
 }
 
 fn scope_of_approved(case: &ApprovedCase) -> Scope {
-    Scope {
-        organization_id: OrganizationId::from_trusted(case.organization_id.clone()),
-        environment: Environment::parse(&case.environment).unwrap_or(Environment::Sandbox),
-    }
-}
-
-fn is_known(known: &[ScreeningHitRecord], found: &FoundHit) -> bool {
-    known.iter().any(|k| {
-        k.subject == found.subject
-            && k.list_id == found.hit.list
-            && k.entity_id == found.hit.entity_id
-            && k.entity_fingerprint == found.fingerprint
-    })
+    stored_scope(&case.organization_id, &case.environment)
 }
 
 /// Screens a page on the blocking pool, split over the machine's cores; sandbox cases also
