@@ -45,6 +45,22 @@ pub enum Step {
 }
 
 impl Step {
+    pub const ALL: [Step; 9] = [
+        Step::Consent,
+        Step::PersonalDetails,
+        Step::IdentityDocument,
+        Step::Selfie,
+        Step::ProofOfAddress,
+        Step::CompanyDetails,
+        Step::CompanyDocuments,
+        Step::RelatedPersons,
+        Step::Review,
+    ];
+
+    pub fn parse(s: &str) -> Option<Step> {
+        Step::ALL.into_iter().find(|step| step.as_str() == s)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Step::Consent => "consent",
@@ -93,6 +109,35 @@ pub fn default_steps(kind: CaseKind) -> Vec<Step> {
         ],
     }
 }
+
+/// A document a business uploads; the name is also its document type.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum CompanyDocument {
+    CertificateOfIncorporation,
+    RegisterExtract,
+    CompanyProofOfAddress,
+    ArticlesOfAssociation,
+    ShareholderRegister,
+}
+
+impl CompanyDocument {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CompanyDocument::CertificateOfIncorporation => "certificate-of-incorporation",
+            CompanyDocument::RegisterExtract => "register-extract",
+            CompanyDocument::CompanyProofOfAddress => "company-proof-of-address",
+            CompanyDocument::ArticlesOfAssociation => "articles-of-association",
+            CompanyDocument::ShareholderRegister => "shareholder-register",
+        }
+    }
+}
+
+/// What a KYB flow asks for unless it lists its own company documents.
+pub const DEFAULT_COMPANY_DOCUMENTS: [CompanyDocument; 2] = [
+    CompanyDocument::CertificateOfIncorporation,
+    CompanyDocument::RegisterExtract,
+];
 
 /// Sanctions and PEP screening for the flow's cases.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -151,6 +196,10 @@ pub struct FlowDefinition {
     /// Decision rules, first firing rule decides; the kind's defaults when not given.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rules: Option<Vec<RuleDefinition>>,
+    /// The documents a KYB applicant uploads at the `company_documents` step; the defaults
+    /// when not given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub company_documents: Option<Vec<CompanyDocument>>,
 }
 
 impl FlowDefinition {
@@ -206,6 +255,7 @@ impl FlowDefinition {
             );
         }
         self.validate_steps(&mut errors);
+        self.validate_company_documents(&mut errors);
         let steps = self.steps();
         if let Some(rules) = self.rules.as_mut() {
             for (i, rule) in rules.iter_mut().enumerate() {
@@ -243,6 +293,35 @@ impl FlowDefinition {
         }
     }
 
+    fn validate_company_documents(&self, errors: &mut ValidationErrors) {
+        let Some(documents) = &self.company_documents else {
+            return;
+        };
+        if self.kind != CaseKind::Kyb {
+            errors.add(
+                "company_documents",
+                "field_not_allowed",
+                "only KYB flows ask for company documents",
+            );
+        }
+        if documents.is_empty() {
+            errors.add(
+                "company_documents",
+                "invalid_length",
+                "name at least one document, or leave the field out for the defaults",
+            );
+        }
+        for (i, document) in documents.iter().enumerate() {
+            if documents[..i].contains(document) {
+                errors.add(
+                    format!("company_documents[{i}]"),
+                    "duplicate_document",
+                    format!("`{}` appears twice", document.as_str()),
+                );
+            }
+        }
+    }
+
     /// The steps the applicant goes through.
     pub fn steps(&self) -> Vec<Step> {
         self.steps
@@ -256,6 +335,13 @@ impl FlowDefinition {
             .into_iter()
             .filter(|s| !matches!(s, Step::Consent | Step::Review))
             .collect()
+    }
+
+    /// The documents the `company_documents` step asks for.
+    pub fn company_documents(&self) -> Vec<CompanyDocument> {
+        self.company_documents
+            .clone()
+            .unwrap_or_else(|| DEFAULT_COMPANY_DOCUMENTS.to_vec())
     }
 
     /// The decision rules, in order.
@@ -300,6 +386,7 @@ fn builtin(kind: CaseKind, name: &str) -> FlowDefinition {
         max_attempts: 0,
         screening: ScreeningSettings::default(),
         rules: None,
+        company_documents: None,
     }
 }
 
@@ -349,6 +436,7 @@ mod tests {
             max_attempts: 0,
             screening: ScreeningSettings::default(),
             rules: None,
+            company_documents: None,
         };
         def.normalize_and_validate().unwrap();
         assert_eq!(def.countries, vec!["SE"]);

@@ -13,6 +13,7 @@ pub mod check;
 pub mod event;
 pub mod flow;
 pub mod ids;
+pub mod progress;
 pub mod rules;
 pub mod tenancy;
 pub mod validation;
