@@ -13,6 +13,7 @@
 pub mod api_keys;
 pub mod applicants;
 pub mod audit;
+pub mod case_progress;
 pub mod cases;
 pub mod checks;
 pub mod documents;
@@ -23,6 +24,7 @@ pub mod jobs;
 mod list;
 pub mod monitoring;
 pub mod organizations;
+pub mod related_person_cases;
 mod rows;
 pub mod screening_hits;
 #[cfg(feature = "test-support")]

@@ -1,0 +1,60 @@
+//! KYC cases of a business's related persons (child cases), started from the business's
+//! hosted flow.
+
+use kycore_domain::tenancy::Scope;
+use sqlx::{Any, Executor, FromRow};
+
+use crate::{Millis, StoreError};
+
+#[derive(Clone, Debug, PartialEq, Eq, FromRow)]
+pub struct RelatedPersonCaseRecord {
+    pub parent_case_id: String,
+    pub related_person_id: String,
+    pub organization_id: String,
+    pub environment: String,
+    pub case_id: String,
+    /// `here` (verified in the same browser) or `link` (sent to the person).
+    pub mode: String,
+    pub created_at: Millis,
+}
+
+/// The child cases of `parent_case_id`.
+pub async fn for_parent<'e>(
+    db: impl Executor<'e, Database = Any>,
+    scope: &Scope,
+    parent_case_id: &str,
+) -> Result<Vec<RelatedPersonCaseRecord>, StoreError> {
+    Ok(sqlx::query_as(
+        "SELECT parent_case_id, related_person_id, organization_id, environment, case_id, mode, \
+         created_at FROM related_person_cases \
+         WHERE parent_case_id = $1 AND organization_id = $2 AND environment = $3 \
+         ORDER BY created_at, related_person_id",
+    )
+    .bind(parent_case_id)
+    .bind(scope.organization_id.as_str())
+    .bind(scope.environment.as_str())
+    .fetch_all(db)
+    .await?)
+}
+
+/// Records a child case; false when the person already has one (the first one stays).
+pub async fn insert<'e>(
+    db: impl Executor<'e, Database = Any>,
+    record: &RelatedPersonCaseRecord,
+) -> Result<bool, StoreError> {
+    let done = sqlx::query(
+        "INSERT INTO related_person_cases (parent_case_id, related_person_id, organization_id, \
+         environment, case_id, mode, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) \
+         ON CONFLICT (parent_case_id, related_person_id) DO NOTHING",
+    )
+    .bind(&record.parent_case_id)
+    .bind(&record.related_person_id)
+    .bind(&record.organization_id)
+    .bind(&record.environment)
+    .bind(&record.case_id)
+    .bind(&record.mode)
+    .bind(record.created_at)
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
