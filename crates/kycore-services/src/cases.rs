@@ -206,6 +206,42 @@ pub(crate) async fn save_unchanged_status(
     Ok(())
 }
 
+/// A validated case (and its inline applicant) ready to be written.
+pub(crate) struct NewCase {
+    pub case: CaseRecord,
+    pub applicant: Option<PreparedApplicant>,
+}
+
+/// Writes a prepared case, its applicant when new, the `case.created` event and the audit
+/// entry in the caller's unit of work.
+pub(crate) async fn write_new_case(
+    tx: &mut Tx,
+    ctx: &RequestContext,
+    new_case: NewCase,
+    now: Millis,
+) -> Result<CaseRecord, ServiceError> {
+    let NewCase {
+        mut case,
+        applicant,
+    } = new_case;
+    if let Some(applicant) = &applicant {
+        insert_in(tx, ctx, applicant, now).await?;
+    }
+    let created = json!({
+        "case_id": case.id, "applicant_id": case.applicant_id, "kind": case.kind, "status": case.status,
+    });
+    case_event(tx, &mut case, EventType::CaseCreated, created, now);
+    tx.append_case(case.clone());
+    let entry = AuditEntry {
+        action: "case.created",
+        target_type: "case",
+        target_id: &case.id,
+        detail: json!({ "flow_id": case.flow_id, "flow_version": case.flow_version }),
+    };
+    audit(tx, &ctx.scope, &ctx.actor, entry, now);
+    Ok(case)
+}
+
 /// Loads a case of the scope inside a unit of work.
 pub(crate) async fn load(tx: &mut Tx, scope: &Scope, id: &str) -> Result<CaseRecord, ServiceError> {
     cases::get(tx.conn(), scope, id)
@@ -348,6 +384,28 @@ impl Services {
         input: CreateCase,
     ) -> Result<CaseView, ServiceError> {
         let now = now_millis();
+        let new_case = self.prepare_case(ctx, input, now).await?;
+        let services = self.clone();
+        let unit_ctx = ctx.clone();
+        self.write_idempotent(
+            ctx,
+            move |tx: &mut Tx| -> BoxFuture<'_, Result<CaseView, ServiceError>> {
+                Box::pin(async move {
+                    let case = write_new_case(tx, &unit_ctx, new_case, now).await?;
+                    services.new_case_view(&case)
+                })
+            },
+        )
+        .await
+    }
+
+    /// Validates a new case and resolves its applicant and flow; nothing is written yet.
+    pub(crate) async fn prepare_case(
+        &self,
+        ctx: &RequestContext,
+        input: CreateCase,
+        now: Millis,
+    ) -> Result<NewCase, ServiceError> {
         let mut errors = ValidationErrors::default();
         let mut external_id = input.external_id;
         normalize_external_id(&mut external_id, &mut errors, "external_id");
@@ -373,7 +431,7 @@ impl Services {
             )
             .await?;
 
-        let mut case = CaseRecord {
+        let case = CaseRecord {
             id: CaseId::generate().to_string(),
             organization_id: ctx.scope.organization_id.to_string(),
             environment: ctx.scope.environment.as_str().to_owned(),
@@ -394,29 +452,10 @@ impl Services {
             created_at: now,
             updated_at: now,
         };
-        let services = self.clone();
-        let unit_ctx = ctx.clone();
-        self.write_idempotent(ctx, move |tx: &mut Tx| -> BoxFuture<'_, Result<CaseView, ServiceError>> {
-            Box::pin(async move {
-                if let Some(applicant) = &new_applicant {
-                    insert_in(tx, &unit_ctx, applicant, now).await?;
-                }
-                let created = json!({
-                    "case_id": case.id, "applicant_id": case.applicant_id, "kind": case.kind, "status": case.status,
-                });
-                case_event(tx, &mut case, EventType::CaseCreated, created, now);
-                tx.append_case(case.clone());
-                let entry = AuditEntry {
-                    action: "case.created",
-                    target_type: "case",
-                    target_id: &case.id,
-                    detail: json!({ "flow_id": case.flow_id, "flow_version": case.flow_version }),
-                };
-                audit(tx, &unit_ctx.scope, &unit_ctx.actor, entry, now);
-                services.new_case_view(&case)
-            })
+        Ok(NewCase {
+            case,
+            applicant: new_applicant,
         })
-        .await
     }
 
     /// The case's applicant: an existing one of the scope, or one given inline (validated

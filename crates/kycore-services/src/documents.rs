@@ -9,8 +9,8 @@ use kycore_domain::event::EventType;
 use kycore_domain::ids::DocumentId;
 use kycore_domain::tenancy::Scope;
 use kycore_domain::validation::ValidationErrors;
+use kycore_store::Tx;
 use kycore_store::documents::{self, DocumentRecord};
-use kycore_store::{Millis, Tx};
 use serde::Serialize;
 use serde_json::json;
 use sha2::{Digest, Sha256};
@@ -160,8 +160,27 @@ impl Services {
         &self,
         ctx: &RequestContext,
         case_id: &str,
-        mut upload: NewDocument,
+        upload: NewDocument,
     ) -> Result<DocumentView, ServiceError> {
+        let prepared = self.prepare_document(ctx, case_id, upload).await?;
+        let unit_ctx = ctx.clone();
+        self.write_idempotent(
+            ctx,
+            move |tx: &mut Tx| -> BoxFuture<'_, Result<DocumentView, ServiceError>> {
+                Box::pin(async move { record_document(tx, &unit_ctx, prepared).await })
+            },
+        )
+        .await
+    }
+
+    /// Validates an upload and seals its file into the blob store; the record is written by
+    /// [`record_document`] in a unit of work.
+    pub(crate) async fn prepare_document(
+        &self,
+        ctx: &RequestContext,
+        case_id: &str,
+        mut upload: NewDocument,
+    ) -> Result<PreparedDocument, ServiceError> {
         let content_type = upload.validate()?;
         // Refuse early, before storing anything, when the case is not this tenant's.
         let case = kycore_store::cases::get(self.store().reader(), &ctx.scope, case_id)
@@ -215,16 +234,10 @@ impl Services {
             created_at: now,
             updated_at: now,
         };
-        let unit_ctx = ctx.clone();
-        self.write_idempotent(
-            ctx,
-            move |tx: &mut Tx| -> BoxFuture<'_, Result<DocumentView, ServiceError>> {
-                Box::pin(
-                    async move { record_document(tx, &unit_ctx, record, max_attempts, now).await },
-                )
-            },
-        )
-        .await
+        Ok(PreparedDocument {
+            record,
+            max_attempts,
+        })
     }
 
     /// The case's documents, and each as the checks see it (its MRZ opened).
@@ -287,15 +300,25 @@ impl Services {
     }
 }
 
+/// A validated upload whose file is sealed in the blob store, not yet recorded.
+pub(crate) struct PreparedDocument {
+    record: DocumentRecord,
+    /// The flow's limit of uploads per type and side; 0 for unlimited.
+    max_attempts: u32,
+}
+
 /// Records an upload as the next attempt of its type and side; refuses one past the flow's
 /// `max_attempts` (0 = unlimited).
-async fn record_document(
+pub(crate) async fn record_document(
     tx: &mut Tx,
     ctx: &RequestContext,
-    mut record: DocumentRecord,
-    max_attempts: u32,
-    now: Millis,
+    prepared: PreparedDocument,
 ) -> Result<DocumentView, ServiceError> {
+    let PreparedDocument {
+        mut record,
+        max_attempts,
+    } = prepared;
+    let now = record.created_at;
     let mut case =
         load_awaiting_applicant(tx, &ctx.scope, &record.case_id, "takes no more documents").await?;
     let earlier = documents::count_of_type(

@@ -5,7 +5,7 @@
 use futures_util::future::BoxFuture;
 use kycore_domain::case::CaseKind;
 use kycore_domain::flow::{
-    BUILTIN_FLOWS, DEFAULT_LINK_LIFETIME_SECONDS, DEFAULT_MIN_AGE, FlowDefinition,
+    BUILTIN_FLOWS, CompanyDocument, DEFAULT_LINK_LIFETIME_SECONDS, DEFAULT_MIN_AGE, FlowDefinition,
     ScreeningSettings, Step, builtin_default, builtin_flow,
 };
 use kycore_domain::ids::FlowId;
@@ -54,6 +54,10 @@ pub struct CreateFlow {
     /// fact or does not give true/false is refused with a 422.
     #[serde(default)]
     pub rules: Option<Vec<RuleDefinition>>,
+    /// KYB only: the documents the `company_documents` step asks for;
+    /// `certificate-of-incorporation` and `register-extract` when not given.
+    #[serde(default)]
+    pub company_documents: Option<Vec<CompanyDocument>>,
 }
 
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
@@ -71,6 +75,9 @@ pub struct FlowView {
     pub screening: ScreeningSettings,
     /// The rules in force (the built-in ones unless the flow has its own).
     pub rules: Vec<RuleDefinition>,
+    /// KYB flows: the documents the `company_documents` step asks for.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub company_documents: Vec<CompanyDocument>,
     /// Whether `rules` are the flow's own.
     pub custom_rules: bool,
     /// Built-in flows exist in every organization and cannot be changed.
@@ -97,6 +104,10 @@ fn flow_view(
         version,
         steps: definition.steps(),
         rules: definition.rules(),
+        company_documents: match definition.kind {
+            CaseKind::Kyb => definition.company_documents(),
+            CaseKind::Kyc => Vec::new(),
+        },
         custom_rules: definition.rules.is_some(),
         name: definition.name,
         kind: definition.kind,
@@ -153,6 +164,7 @@ impl Services {
             max_attempts: input.max_attempts.unwrap_or(0),
             screening: input.screening.unwrap_or_default(),
             rules: input.rules,
+            company_documents: input.company_documents,
         };
         // Every problem in one answer: the flow's fields and each rule's expression.
         let mut errors = definition

@@ -24,6 +24,7 @@ pub mod keys;
 pub mod links;
 pub mod metrics;
 pub mod pagination;
+pub mod portal;
 pub mod processing;
 pub mod providers;
 mod record;

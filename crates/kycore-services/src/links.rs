@@ -15,10 +15,12 @@ use kycore_domain::ids::{CaseId, OrganizationId};
 use kycore_domain::tenancy::{Environment, Scope};
 use kycore_store::Tx;
 use kycore_store::cases::{self, CaseRecord};
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use crate::cases::apply_action;
 use crate::crypto::Keyring;
+use crate::portal::reopen_resubmitted_steps;
 use crate::time_format::now_millis;
 use crate::{Actor, RequestContext, ServiceError, Services};
 
@@ -42,6 +44,10 @@ pub enum LinkError {
     Expired,
     #[error("this link has been replaced by a newer one")]
     Revoked,
+    /// The link is genuine but was opened with another organization's or environment's
+    /// publishable key (the VOVE form of the link names one).
+    #[error("this link belongs to another organization or environment")]
+    Foreign,
     #[error(transparent)]
     Unavailable(#[from] UnavailableError),
 }
@@ -67,6 +73,17 @@ pub struct OpenedLink {
     pub scope: Scope,
     pub status: CaseStatus,
     pub redirect_url: Option<String>,
+    /// The link's token id and expiry (Unix seconds), which a portal session inherits.
+    pub token_id: String,
+    pub expires_at: i64,
+}
+
+/// How a link was opened: the plain `/verify/{token}`, or the VOVE form, which also names
+/// the environment and the organization's publishable key.
+#[derive(Clone, Debug, Default)]
+pub struct LinkForm {
+    pub environment: Option<Environment>,
+    pub publishable_key: Option<String>,
 }
 
 pub(crate) fn mint(keyring: &Keyring, case: &CaseRecord) -> String {
@@ -95,28 +112,52 @@ pub(crate) fn stored_scope(organization_id: &str, environment: &str) -> Scope {
     }
 }
 
-/// Reads the claims without trusting them, to learn which key verifies the signature.
-fn unverified_claims(token: &str) -> Option<LinkClaims> {
-    let payload = token.split('.').nth(1)?;
-    let bytes = URL_SAFE_NO_PAD.decode(payload).ok()?;
-    serde_json::from_slice(&bytes).ok()
+/// The tenant a signed token claims, read without trusting it to learn which key verifies
+/// the signature.
+#[derive(Deserialize)]
+struct ClaimedTenant {
+    org: String,
+    env: String,
 }
 
-fn verify(keyring: &Keyring, token: &str) -> Result<(LinkClaims, Scope), LinkError> {
-    let claimed = unverified_claims(token).ok_or(LinkError::Invalid)?;
-    let scope = Scope {
-        organization_id: OrganizationId::parse(&claimed.org).ok_or(LinkError::Invalid)?,
-        environment: Environment::parse(&claimed.env).ok_or(LinkError::Invalid)?,
-    };
+fn claimed_scope(token: &str) -> Option<Scope> {
+    let payload = token.split('.').nth(1)?;
+    let bytes = URL_SAFE_NO_PAD.decode(payload).ok()?;
+    let claimed: ClaimedTenant = serde_json::from_slice(&bytes).ok()?;
+    Some(Scope {
+        organization_id: OrganizationId::parse(&claimed.org)?,
+        environment: Environment::parse(&claimed.env)?,
+    })
+}
+
+/// Verifies a token signed with its tenant's link key: a hosted link (no audience) or a
+/// portal session (`audience`). A token with an audience never passes as one without, so a
+/// session cannot be replayed as a link nor a link as a session.
+pub(crate) fn verify_signed<C: DeserializeOwned>(
+    keyring: &Keyring,
+    token: &str,
+    audience: Option<&str>,
+) -> Result<(C, Scope), LinkError> {
+    let scope = claimed_scope(token).ok_or(LinkError::Invalid)?;
     let mut validation = Validation::new(Algorithm::HS256);
     validation.leeway = 0;
-    validation.set_required_spec_claims(&["exp", "sub"]);
+    match audience {
+        Some(audience) => {
+            validation.set_audience(&[audience]);
+            validation.set_required_spec_claims(&["exp", "sub", "aud"]);
+        }
+        None => validation.set_required_spec_claims(&["exp", "sub"]),
+    }
     let key = DecodingKey::from_secret(&keyring.link_key(&scope));
-    match jsonwebtoken::decode::<LinkClaims>(token, &key, &validation) {
+    match jsonwebtoken::decode::<C>(token, &key, &validation) {
         Ok(data) => Ok((data.claims, scope)),
         Err(e) if matches!(e.kind(), ErrorKind::ExpiredSignature) => Err(LinkError::Expired),
         Err(_) => Err(LinkError::Invalid),
     }
+}
+
+fn verify(keyring: &Keyring, token: &str) -> Result<(LinkClaims, Scope), LinkError> {
+    verify_signed(keyring, token, None)
 }
 
 impl Services {
@@ -125,16 +166,17 @@ impl Services {
     }
 
     /// Checks a hosted-link token and, the first time (or after a resubmission request),
-    /// moves its case to `in_progress`. `environment`, when the link states one (the VOVE
-    /// form does), must match the token's.
-    pub async fn open_link(
-        &self,
-        token: &str,
-        environment: Option<Environment>,
-    ) -> Result<OpenedLink, LinkError> {
+    /// moves its case to `in_progress`. The environment and publishable key, when the link
+    /// states them (the VOVE form does), must be the token's.
+    pub async fn open_link(&self, token: &str, form: &LinkForm) -> Result<OpenedLink, LinkError> {
         let (claims, scope) = verify(self.keyring(), token)?;
-        if environment.is_some_and(|env| env != scope.environment) {
-            return Err(LinkError::Invalid);
+        if form.environment.is_some_and(|env| env != scope.environment) {
+            return Err(LinkError::Foreign);
+        }
+        if let Some(key) = &form.publishable_key
+            && !self.publishable_key_matches(key, &scope).await?
+        {
+            return Err(LinkError::Foreign);
         }
         let case_id = CaseId::parse(&claims.sub).ok_or(LinkError::Invalid)?;
         let case = cases::get(self.store().reader(), &scope, case_id.as_str())
@@ -159,6 +201,8 @@ impl Services {
             scope,
             status,
             redirect_url: case.redirect_url,
+            token_id: claims.jti,
+            expires_at: claims.exp,
         })
     }
 
@@ -190,15 +234,11 @@ impl Services {
                         {
                             return Ok(current);
                         }
-                        apply_action(
-                            tx,
-                            &ctx,
-                            &mut case,
-                            CaseAction::OpenLink,
-                            None,
-                            now_millis(),
-                        )
-                        .await?;
+                        let now = now_millis();
+                        apply_action(tx, &ctx, &mut case, CaseAction::OpenLink, None, now).await?;
+                        if current == CaseStatus::ResubmissionRequested {
+                            reopen_resubmitted_steps(tx, &ctx.scope, &case, now).await?;
+                        }
                         Ok(CaseStatus::parse(&case.status).unwrap_or(current))
                     })
                 },
@@ -263,7 +303,8 @@ mod tests {
 
         // Claiming the live environment changes which key must have signed it.
         let mut parts: Vec<String> = token.split('.').map(str::to_owned).collect();
-        let mut claims = unverified_claims(&token).unwrap();
+        let payload = URL_SAFE_NO_PAD.decode(parts[1].as_bytes()).unwrap();
+        let mut claims: LinkClaims = serde_json::from_slice(&payload).unwrap();
         claims.env = "live".into();
         parts[1] = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&claims).unwrap());
         assert_eq!(
