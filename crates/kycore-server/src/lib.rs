@@ -37,6 +37,7 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 pub struct AppState {
     pub services: Services,
     docs: Arc<Docs>,
+    portal: Arc<portal::PortalState>,
 }
 
 struct Docs {
@@ -57,6 +58,7 @@ pub fn app(services: Services) -> Router {
     let state = AppState {
         services,
         docs: Arc::new(docs),
+        portal: portal::PortalState::new(),
     };
 
     let v1 = v1
@@ -72,7 +74,7 @@ pub fn app(services: Services) -> Router {
         .route("/metrics", get(metrics))
         .route("/v1/openapi.json", get(openapi_json))
         .route("/docs", get(docs_page))
-        .route("/verify/{token}", get(portal::open_link))
+        .merge(portal::router(&state))
         .merge(v1)
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)

@@ -1,105 +1,293 @@
-//! The hosted link as the applicant sees it. For now a minimal status page: opening a valid
-//! link moves the case to `in_progress` once; expired, replaced and invalid links each say
-//! so plainly. The full verification portal builds on this module.
+//! The hosted portal, as the applicant sees it: server-rendered pages that work without
+//! JavaScript, in the visitor's language.
+//!
+//! Opening a link (`/verify/{token}`, or VOVE's `/verify?authToken=…&publicKey=…&environment=…`)
+//! trades the token for a session cookie and redirects to `/portal`, so the token leaves the
+//! address bar. `/portal` sends the applicant to their next step; each step is
+//! `/portal/{step}` (GET shows it, POST saves it). Every form carries a CSRF token; uploads
+//! are rate-limited per session. The use cases are `kycore_services::portal`'s.
 
-use axum::extract::{Path, State};
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
-use kycore_domain::case::CaseStatus;
-use kycore_services::links::LinkError;
+// A page handler's error is the page to show instead (an error page or the form again); it
+// is built once per request, so its size does not matter.
+#![allow(clippy::result_large_err)]
 
+mod i18n;
+mod pages;
+mod steps;
+mod view;
+
+use std::num::NonZeroU32;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, FromRequestParts, Path, Query, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use cookie::{Cookie, SameSite};
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use kycore_domain::tenancy::Environment;
+use kycore_services::links::{LinkError, LinkForm};
+use kycore_services::portal::{PortalCase, PortalSession};
+use maud::Markup;
+use serde::Deserialize;
+
+use self::i18n::{Lang, Texts};
+use self::view::{PageMeta, page, respond};
 use crate::AppState;
 
-pub async fn open_link(State(state): State<AppState>, Path(token): Path<String>) -> Response {
-    match state.services.open_link(&token, None).await {
-        Ok(opened) => page(
-            StatusCode::OK,
-            status_title(opened.status),
-            status_message(opened.status),
-        ),
-        Err(error) => link_error_page(&error),
+const SESSION_COOKIE: &str = "kycore_portal";
+const LANG_COOKIE: &str = "kycore_lang";
+/// Uploads a session may send per minute (each request counts once, whatever its files).
+const UPLOADS_PER_MINUTE: u32 = 10;
+/// Files a single upload request may carry (the company documents step has the most).
+const MAX_FILES_PER_REQUEST: usize = 5;
+
+/// Upload requests per session, in memory: a limit against abuse of one server, not an
+/// accounting (a restart forgets it).
+pub struct UploadLimiter(DefaultKeyedRateLimiter<String>);
+
+impl UploadLimiter {
+    pub fn new() -> Self {
+        let per_minute = NonZeroU32::new(UPLOADS_PER_MINUTE).unwrap_or(NonZeroU32::MIN);
+        UploadLimiter(RateLimiter::keyed(Quota::per_minute(per_minute)))
+    }
+
+    fn allow(&self, session: &PortalSession) -> bool {
+        let allowed = self.0.check_key(&session.session_id).is_ok();
+        if self.0.len() > 10_000 {
+            self.0.retain_recent();
+        }
+        allowed
     }
 }
 
-fn link_error_page(error: &LinkError) -> Response {
-    let (status, title, message) = match error {
-        LinkError::Invalid => (
-            StatusCode::NOT_FOUND,
-            "This link is not valid",
-            "Check that you copied the whole link, or ask the company that sent it for a new one.",
-        ),
-        LinkError::Expired => (
-            StatusCode::GONE,
-            "This link has expired",
-            "Ask the company that sent it for a new verification link.",
-        ),
-        LinkError::Revoked => (
-            StatusCode::GONE,
-            "This link has been replaced",
-            "A newer link was sent for this verification. Please use the most recent one.",
-        ),
-        LinkError::Unavailable(_) => (
-            StatusCode::SERVICE_UNAVAILABLE,
-            "We could not open your verification",
-            "Please try again in a few minutes.",
-        ),
+pub fn router(_state: &AppState) -> Router<AppState> {
+    let max_upload = kycore_services::documents::MAX_FILE_BYTES;
+    let upload_body_limit = DefaultBodyLimit::max(max_upload * MAX_FILES_PER_REQUEST + 64 * 1024);
+    Router::new()
+        .route("/verify", get(open_vove_link))
+        .route("/verify/{token}", get(open_link))
+        .route("/portal", get(steps::resume))
+        .route("/portal/finished", get(steps::finished))
+        .route("/portal/submit", post(steps::submit))
+        .route(
+            "/portal/identity_document/choice",
+            post(steps::choose_identity_document),
+        )
+        .route(
+            "/portal/related_persons/add",
+            post(steps::add_related_person),
+        )
+        .route(
+            "/portal/related_persons/remove",
+            post(steps::remove_related_person),
+        )
+        .route(
+            "/portal/related_persons/verify",
+            post(steps::verify_related_person),
+        )
+        .route(
+            "/portal/{step}",
+            get(steps::show).post(steps::save).layer(upload_body_limit),
+        )
+}
+
+/// Who is visiting: their language and this response's CSP nonce.
+pub struct Visitor {
+    texts: Texts,
+    /// Set when `?lang=` chose the language, to remember it.
+    chosen: Option<Lang>,
+    nonce: String,
+    session_token: Option<String>,
+    /// Whether cookies must be marked `Secure` (kycore is served over HTTPS).
+    secure: bool,
+}
+
+#[derive(Deserialize)]
+struct LangQuery {
+    lang: Option<String>,
+}
+
+fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(Cookie::split_parse_encoded)
+        .filter_map(Result::ok)
+        .find(|c| c.name() == name)
+        .map(|c| c.value().to_owned())
+}
+
+impl FromRequestParts<AppState> for Visitor {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let chosen = Query::<LangQuery>::try_from_uri(&parts.uri)
+            .ok()
+            .and_then(|q| q.0.lang)
+            .and_then(|code| Lang::parse(&code));
+        let lang = chosen
+            .or_else(|| cookie_value(&parts.headers, LANG_COOKIE).and_then(|c| Lang::parse(&c)))
+            .unwrap_or_else(|| {
+                let accept = parts
+                    .headers
+                    .get(header::ACCEPT_LANGUAGE)
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("");
+                Lang::negotiate(accept)
+            });
+        Ok(Visitor {
+            texts: Texts { lang },
+            chosen,
+            nonce: uuid::Uuid::new_v4().simple().to_string(),
+            session_token: cookie_value(&parts.headers, SESSION_COOKIE),
+            secure: state.services.config().public_url.starts_with("https://"),
+        })
+    }
+}
+
+impl Visitor {
+    /// A full page.
+    fn page(&self, status: StatusCode, title: &str, body: Markup, script: bool) -> Response {
+        let meta = PageMeta {
+            texts: self.texts,
+            nonce: &self.nonce,
+            title,
+            script,
+            show_language_switch: true,
+        };
+        let mut response = respond(status, &self.nonce, page(&meta, body));
+        if let Some(lang) = self.chosen {
+            let cookie = Cookie::build((LANG_COOKIE, lang.code()))
+                .path("/")
+                .same_site(SameSite::Lax)
+                .secure(self.secure)
+                .max_age(cookie::time::Duration::days(365));
+            set_cookie(&mut response, &cookie.build());
+        }
+        response
+    }
+
+    fn notice(&self, status: StatusCode, id: &str) -> Response {
+        let (title, body) = pages::notice(self.texts, id);
+        self.page(status, &title, body, false)
+    }
+
+    fn link_error(&self, error: &LinkError) -> Response {
+        match error {
+            LinkError::Invalid => self.notice(StatusCode::NOT_FOUND, "link-invalid"),
+            LinkError::Expired => self.notice(StatusCode::GONE, "link-expired"),
+            LinkError::Revoked => self.notice(StatusCode::GONE, "link-revoked"),
+            LinkError::Foreign => self.notice(StatusCode::FORBIDDEN, "link-foreign"),
+            LinkError::Unavailable(_) => {
+                self.notice(StatusCode::SERVICE_UNAVAILABLE, "link-unavailable")
+            }
+        }
+    }
+
+    /// The visitor's case, or the page that says why there is none.
+    async fn portal(&self, state: &AppState) -> Result<PortalCase, Response> {
+        let Some(token) = &self.session_token else {
+            return Err(self.notice(StatusCode::UNAUTHORIZED, "session-missing"));
+        };
+        state
+            .services
+            .portal_case(token)
+            .await
+            .map_err(|e| self.link_error(&e))
+    }
+}
+
+fn set_cookie(response: &mut Response, cookie: &Cookie<'_>) {
+    if let Ok(value) = HeaderValue::from_str(&cookie.encoded().to_string()) {
+        response.headers_mut().append(header::SET_COOKIE, value);
+    }
+}
+
+async fn open_link(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path(token): Path<String>,
+) -> Response {
+    open(&state, &visitor, &token, LinkForm::default()).await
+}
+
+/// VOVE ID's form of the hosted link.
+#[derive(Deserialize)]
+struct VoveLink {
+    #[serde(rename = "authToken")]
+    auth_token: Option<String>,
+    #[serde(rename = "publicKey")]
+    public_key: Option<String>,
+    environment: Option<String>,
+}
+
+async fn open_vove_link(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    uri: axum::http::Uri,
+) -> Response {
+    let Ok(Query(link)) = Query::<VoveLink>::try_from_uri(&uri) else {
+        return visitor.link_error(&LinkError::Invalid);
     };
-    page(status, title, message)
+    let Some(token) = link.auth_token else {
+        return visitor.link_error(&LinkError::Invalid);
+    };
+    let environment = match link.environment.as_deref() {
+        None => None,
+        Some("Sandbox") => Some(Environment::Sandbox),
+        Some("Production") => Some(Environment::Live),
+        Some(_) => return visitor.link_error(&LinkError::Invalid),
+    };
+    let form = LinkForm {
+        environment,
+        publishable_key: link.public_key,
+    };
+    open(&state, &visitor, &token, form).await
 }
 
-fn status_title(status: CaseStatus) -> &'static str {
-    match status {
-        CaseStatus::Created | CaseStatus::InProgress | CaseStatus::ResubmissionRequested => {
-            "Verify your identity"
-        }
-        CaseStatus::Submitted | CaseStatus::Processing | CaseStatus::InReview => {
-            "Verification submitted"
-        }
-        CaseStatus::Approved => "Verification complete",
-        CaseStatus::Rejected => "Verification finished",
-        CaseStatus::Expired => "This verification has expired",
-        CaseStatus::Canceled => "This verification was canceled",
-    }
-}
-
-fn status_message(status: CaseStatus) -> &'static str {
-    match status {
-        CaseStatus::Created | CaseStatus::InProgress | CaseStatus::ResubmissionRequested => {
-            "Your verification has started. The steps to complete it will appear here."
-        }
-        CaseStatus::Submitted | CaseStatus::Processing | CaseStatus::InReview => {
-            "Thank you. Your information is being reviewed; you can close this page."
-        }
-        CaseStatus::Approved | CaseStatus::Rejected => {
-            "The company that asked for this verification has been told the result."
-        }
-        CaseStatus::Expired | CaseStatus::Canceled => {
-            "Ask the company that sent it for a new verification link."
-        }
-    }
-}
-
-/// A small, self-contained page: phone-first, no scripts, no external resources. Every text
-/// placed in it is one of our own constants, so nothing needs escaping.
-fn page(status: StatusCode, title: &str, message: &str) -> Response {
-    let html = format!(
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
-         <meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">\
-         <meta name=\"referrer\" content=\"no-referrer\"><title>{title}</title>\
-         <style>body{{font:16px/1.5 system-ui,sans-serif;margin:0;padding:2rem 1rem;color:#1a1a1a;background:#fff}}\
-         main{{max-width:32rem;margin:0 auto}}h1{{font-size:1.5rem}}</style></head>\
-         <body><main><h1>{title}</h1><p>{message}</p></main></body></html>"
-    );
-    let mut response = (status, html).into_response();
-    let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/html; charset=utf-8"),
-    );
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    headers.insert(
+/// Trades a link for a session cookie and sends the browser on without the token.
+async fn open(state: &AppState, visitor: &Visitor, token: &str, form: LinkForm) -> Response {
+    let opened = match state.services.open_portal(token, &form).await {
+        Ok(opened) => opened,
+        Err(error) => return visitor.link_error(&error),
+    };
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let cookie = Cookie::build((SESSION_COOKIE, opened.token))
+        .path("/portal")
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .secure(visitor.secure)
+        .max_age(cookie::time::Duration::seconds(
+            (opened.session.expires_at - now).max(0),
+        ));
+    let mut response = Redirect::to("/portal").into_response();
+    set_cookie(&mut response, &cookie.build());
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response.headers_mut().insert(
         header::REFERRER_POLICY,
         HeaderValue::from_static("no-referrer"),
     );
     response
+}
+
+/// The shared state the portal needs beyond the services.
+pub struct PortalState {
+    pub uploads: UploadLimiter,
+}
+
+impl PortalState {
+    pub fn new() -> Arc<Self> {
+        Arc::new(PortalState {
+            uploads: UploadLimiter::new(),
+        })
+    }
 }

@@ -483,9 +483,14 @@ pub fn verification_path(case: &Value) -> String {
     format!("/verify/{token}")
 }
 
-/// Opens a hosted link without credentials, as an applicant's browser would.
+/// Opens a hosted link in a fresh browser (its own cookie jar, following the redirect to the
+/// portal), without credentials, as an applicant would.
 pub async fn open_link(app: &TestApp, path: &str) -> Reply {
-    send(app.client.get(app.url(path))).await
+    let browser = reqwest::Client::builder()
+        .cookie_store(true)
+        .build()
+        .unwrap();
+    send(browser.get(app.url(path))).await
 }
 
 /// Asserts the events are exactly `expected` (type, previous status → status), in sequence

@@ -39,7 +39,7 @@ async fn opening_a_link_starts_the_case_once() {
         let path = verification_path(&case);
         let page = open_link(&app, &path).await;
         let html = page.html(StatusCode::OK);
-        assert!(html.contains("Verify your identity"));
+        assert!(html.contains("Before you start"));
         assert_eq!(page.header("cache-control"), Some("no-store"));
         assert_eq!(state(&app, &case).await, (json!("in_progress"), json!(2)));
 
@@ -98,7 +98,7 @@ async fn tampered_and_foreign_tokens_are_404() {
             "/verify/not-a-token".to_owned(),
         ] {
             let html = open_link(&app, &path).await.html(StatusCode::NOT_FOUND);
-            assert!(html.contains("This link is not valid"), "{path}");
+            assert!(html.contains("This link does not work"), "{path}");
         }
         assert_eq!(state(&app, &case).await, (json!("created"), json!(1)));
     })

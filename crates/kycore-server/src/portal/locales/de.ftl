@@ -1,0 +1,185 @@
+# Die deutschen Texte des Portals. Jede Nachricht aus en.ftl muss hier stehen (ein Test
+# prüft das).
+
+language-name = Deutsch
+site-title = Identitätsprüfung
+switch-language = Sprache
+progress = Schritt { $current } von { $total }
+required-hint = Alle Felder sind Pflichtfelder, außer sie sind als optional markiert.
+optional = optional
+
+button-continue = Weiter
+button-save = Speichern und weiter
+button-upload = Hochladen und weiter
+button-submit = Absenden
+button-change = Ändern
+button-back = Zurück
+button-verify-here = Jetzt hier prüfen
+button-send-link = Eigenen Link senden
+button-add-person = Person hinzufügen
+button-remove = Entfernen
+button-use-document = Dieses Dokument verwenden
+
+step-consent = Bevor Sie beginnen
+step-personal_details = Ihre Angaben
+step-identity_document = Ausweisdokument
+step-selfie = Foto Ihres Gesichts
+step-proof_of_address = Adressnachweis
+step-company_details = Angaben zum Unternehmen
+step-company_documents = Unternehmensdokumente
+step-related_persons = Eigentümer und Geschäftsführung
+step-review = Prüfen und absenden
+
+consent-intro = Das Unternehmen, das Ihnen diesen Link geschickt hat, muss Ihre Identität bestätigen, bevor es Ihnen seine Leistungen anbieten kann.
+consent-what = Wir fragen nach Ihren Angaben und nach Fotos Ihrer Dokumente. Sie werden verschlüsselt gespeichert und nur für diese Prüfung verwendet.
+consent-time = Es dauert etwa 5 Minuten. Sie können jederzeit unterbrechen und später mit demselben Link weitermachen, auch auf einem anderen Gerät.
+consent-checkbox = Ich bin einverstanden, dass meine Angaben für diese Prüfung verwendet werden
+consent-intro-business = Das Unternehmen, das Ihnen diesen Link geschickt hat, muss Ihr Unternehmen, seine Dokumente und die Personen prüfen, denen es gehört oder die es leiten.
+
+field-first_name = Vorname
+field-middle_name = Weitere Vornamen
+field-last_name = Nachname
+field-date_of_birth = Geburtsdatum
+hint-date = Zum Beispiel 1990-03-31
+field-nationality = Staatsangehörigkeit
+field-email = E-Mail
+field-phone = Telefonnummer
+hint-phone = Mit Landesvorwahl, zum Beispiel +49 151 2345 6789
+field-address-line1 = Straße und Hausnummer
+field-address-line2 = Wohnung, Etage
+field-address-city = Ort
+field-address-postal_code = Postleitzahl
+field-address-country = Land
+legend-address = Wohnadresse
+choose = Bitte wählen…
+
+field-legal_name = Eingetragener Firmenname
+field-registration_number = Registernummer
+field-business-country = Land der Eintragung
+field-state = Bundesland oder Region
+field-lei = LEI
+hint-lei = Die 20-stellige Rechtsträgerkennung (Legal Entity Identifier), falls vorhanden
+field-vat_number = Umsatzsteuer-Identifikationsnummer
+field-website = Website
+legend-business-address = Eingetragene Adresse
+
+idoc-type = Welches Dokument verwenden Sie?
+idoc-country = Ausstellendes Land
+doc-passport = Reisepass
+doc-id-card = Personalausweis
+doc-driver-license = Führerschein
+doc-residence-permit = Aufenthaltstitel
+idoc-chosen = { $document } aus { $country }
+idoc-front = Foto der Vorderseite
+idoc-front-passport = Foto der Seite mit Ihrem Lichtbild
+idoc-back = Foto der Rückseite
+idoc-mrz = Die Zeilen am unteren Rand
+idoc-mrz-hint = Reisepässe haben unter dem Foto 2 Zeilen aus Buchstaben, Ziffern und <-Zeichen, Ausweise 3 auf der Rückseite. Tippen Sie sie genau ab, jede Zeile in eine eigene Zeile.
+upload-hint = JPEG, PNG oder PDF, bis { $mb } MB. Gutes Licht, alle vier Ecken sichtbar, keine Spiegelung.
+upload-hint-photo = JPEG oder PNG, bis { $mb } MB.
+attempts-left = { $count ->
+    [one] Sie können dies noch 1 Mal hochladen.
+   *[other] Sie können dies noch { $count } Mal hochladen.
+}
+uploaded = Erhalten: { $name }.
+uploaded-replace = Wählen Sie nur dann eine neue Datei, wenn Sie sie ersetzen möchten.
+
+selfie-hint = Schauen Sie direkt in die Kamera, ohne Hut oder Sonnenbrille, bei gutem Licht.
+selfie-file = Ihr Foto
+poa-hint = Eine Strom- oder Telefonrechnung, ein Kontoauszug oder ein behördliches Schreiben, nicht älter als 3 Monate, mit Ihrem Namen und Ihrer Adresse.
+poa-file = Ihr Dokument
+cdoc-hint = Laden Sie jedes Dokument als PDF oder als gut lesbares Foto hoch.
+cdoc-certificate-of-incorporation = Gründungsurkunde
+cdoc-register-extract = Handelsregisterauszug
+cdoc-company-proof-of-address = Nachweis der Geschäftsadresse
+cdoc-articles-of-association = Gesellschaftsvertrag
+cdoc-shareholder-register = Gesellschafterliste
+
+rp-intro = Nennen Sie alle Personen, denen 25 % oder mehr des Unternehmens gehören, und die Geschäftsführung. Jede dieser Personen bestätigt ihre Identität: jetzt hier oder über einen eigenen Link.
+rp-none = Noch niemand hinzugefügt.
+rp-add-heading = Person hinzufügen
+rp-role = Rolle
+role-ubo = Wirtschaftlich berechtigte Person
+role-director = Geschäftsführung
+role-representative = Vertretung
+role-signatory = Zeichnungsberechtigte Person
+field-ownership_percent = Anteil am Unternehmen, in %
+rp-owns = hält { $percent } %
+rp-how = Wie bestätigt { $name } die eigene Identität?
+rp-link-for = Senden Sie diesen Link an { $name }:
+rp-verification = Identitätsprüfung: { $status }
+rp-verified-here = Hier geprüft
+
+review-intro = Prüfen Sie Ihre Angaben. Vor dem Absenden können Sie alles ändern.
+review-documents = Dokumente
+review-consent = Einwilligung erteilt
+review-not-done = Noch nicht erledigt
+review-confirm = Mit dem Absenden bestätigen Sie, dass die Angaben wahr und vollständig sind.
+
+status-created = Nicht begonnen
+status-in_progress = In Bearbeitung
+status-submitted = Abgesendet
+status-processing = Wird geprüft
+status-in_review = Wird von Hand geprüft
+status-approved = Bestätigt
+status-rejected = Nicht bestätigt
+status-resubmission_requested = Weitere Angaben nötig
+status-expired = Abgelaufen
+status-canceled = Abgebrochen
+
+finished-submitted-heading = Vielen Dank
+finished-submitted = Ihre Angaben wurden gesendet und werden geprüft. Sie können diese Seite schließen.
+finished-approved-heading = Ihre Identität ist bestätigt
+finished-approved = Das Unternehmen, das die Prüfung angefordert hat, wurde informiert. Sie können diese Seite schließen.
+finished-rejected-heading = Prüfung abgeschlossen
+finished-rejected = Das Unternehmen, das die Prüfung angefordert hat, kennt das Ergebnis. Wenden Sie sich bei Fragen an das Unternehmen.
+finished-closed-heading = Diese Prüfung ist geschlossen
+finished-closed = Falls Sie sich noch ausweisen müssen, bitten Sie das Unternehmen um einen neuen Link.
+finished-status = Status: { $status }
+finished-return = Zurück zur Website des Unternehmens
+
+link-invalid-heading = Dieser Link funktioniert nicht
+link-invalid = Prüfen Sie, ob Sie den ganzen Link geöffnet haben, oder bitten Sie das Unternehmen um einen neuen.
+link-expired-heading = Dieser Link ist abgelaufen
+link-expired = Zu Ihrer Sicherheit gelten Prüfungslinks nur begrenzte Zeit. Bitten Sie das Unternehmen um einen neuen.
+link-revoked-heading = Dieser Link wurde ersetzt
+link-revoked = Für diese Prüfung wurde ein neuerer Link gesendet. Bitte verwenden Sie den neuesten.
+link-foreign-heading = Dieser Link gehört nicht hierher
+link-foreign = Der Link wurde mit den Daten eines anderen Unternehmens oder einer anderen Umgebung geöffnet. Bitten Sie das Unternehmen um einen neuen Link.
+link-unavailable-heading = Ihre Prüfung kann gerade nicht geöffnet werden
+link-unavailable = Bitte versuchen Sie es in einigen Minuten erneut.
+session-missing-heading = Öffnen Sie Ihren Link erneut
+session-missing = Öffnen Sie den Prüfungslink, den Sie erhalten haben, um fortzufahren. Ihr Fortschritt ist gespeichert.
+step-missing-heading = Seite nicht gefunden
+step-missing = Diese Prüfung hat keinen solchen Schritt.
+
+error-summary = Bitte korrigieren Sie Folgendes
+error-required = Bitte ausfüllen.
+error-invalid_date = Geben Sie ein gültiges Datum ein, zum Beispiel 1990-03-31.
+error-invalid_country = Wählen Sie ein Land aus der Liste.
+error-invalid_email = Geben Sie eine E-Mail-Adresse wie name@example.com ein.
+error-invalid_phone = Geben Sie eine Telefonnummer mit Landesvorwahl ein, wie +49 151 2345 6789.
+error-invalid_format = Prüfen Sie das Format dieser Angabe.
+error-invalid_characters = Entfernen Sie die ungewöhnlichen Zeichen.
+error-too_long = Diese Angabe ist zu lang.
+error-out_of_range = Geben Sie eine Zahl von 0 bis 100 ein.
+error-missing_file = Wählen Sie eine Datei.
+error-file_too_large = Die Datei ist größer als { $mb } MB. Wählen Sie eine kleinere.
+error-unsupported_file_type = Wählen Sie eine JPEG-, PNG- oder PDF-Datei. Auf dem iPhone hier aufgenommene Fotos werden als JPEG gesendet.
+error-image_too_small = Das Foto ist zu klein, um es zu lesen. Fotografieren Sie näher und bei gutem Licht.
+error-blank_image = Das Foto scheint leer zu sein. Fotografieren Sie das Dokument erneut.
+error-unreadable_image = Dieses Bild kann nicht gelesen werden. Nehmen Sie das Foto erneut auf.
+error-unreadable_pdf = Dieses PDF kann nicht gelesen werden. Wählen Sie eine andere Datei.
+error-invalid_mrz = Diese Zeilen lassen sich nicht als Zeilen eines Ausweisdokuments lesen. Prüfen Sie jedes Zeichen und dass jede Zeile in einer eigenen Zeile steht.
+error-attempts_exhausted = Sie haben alle erlaubten Versuche für dieses Dokument verbraucht. Wenden Sie sich an das Unternehmen, das Ihnen den Link geschickt hat.
+error-consent_required = Setzen Sie das Häkchen, um fortzufahren.
+error-rate_limited = Zu viele Uploads in kurzer Zeit. Warten Sie eine Minute und versuchen Sie es erneut.
+error-form_expired = Dieses Formular ist abgelaufen. Bitte senden Sie es erneut.
+error-steps_unfinished = Erledigen Sie zuerst die Schritte, die mit „Noch nicht erledigt“ markiert sind.
+error-owner_or_director_required = Fügen Sie mindestens eine wirtschaftlich berechtigte Person oder ein Mitglied der Geschäftsführung hinzu.
+error-ownership_over_100 = Die Anteile ergeben zusammen mehr als 100 %.
+error-verification_not_started = Wählen Sie, wie diese Person ihre Identität bestätigt.
+error-verification_started = Die Prüfung dieser Person hat bereits begonnen; sie kann nicht entfernt werden.
+error-case_not_awaiting_applicant = Diese Prüfung wurde bereits abgesendet.
+error-link_replaced = Für diese Prüfung wurde ein neuerer Link gesendet. Bitte verwenden Sie den neuesten.
+error-generic = Prüfen Sie diese Angabe.

@@ -1,0 +1,185 @@
+# The hosted portal's English texts. Every message here must also exist in de.ftl (a test
+# checks). Codes after `error-` are the stable error codes of the API.
+
+language-name = English
+site-title = Identity verification
+switch-language = Language
+progress = Step { $current } of { $total }
+required-hint = All fields are required unless marked optional.
+optional = optional
+
+button-continue = Continue
+button-save = Save and continue
+button-upload = Upload and continue
+button-submit = Submit
+button-change = Change
+button-back = Back
+button-verify-here = Verify now, here
+button-send-link = Send them their own link
+button-add-person = Add this person
+button-remove = Remove
+button-use-document = Use this document
+
+step-consent = Before you start
+step-personal_details = Your details
+step-identity_document = Identity document
+step-selfie = Photo of your face
+step-proof_of_address = Proof of address
+step-company_details = Company details
+step-company_documents = Company documents
+step-related_persons = Owners and directors
+step-review = Check and submit
+
+consent-intro = The company that sent you this link needs to confirm who you are before it can offer you its services.
+consent-what = We will ask for your details and photos of your documents. They are stored encrypted and used only for this verification.
+consent-time = It takes about 5 minutes. You can stop at any time and continue later with the same link, on this or another device.
+consent-checkbox = I agree that my information is used for this verification
+consent-intro-business = The company that sent you this link needs to verify your business, its documents and the people who own or run it.
+
+field-first_name = First name
+field-middle_name = Middle names
+field-last_name = Last name
+field-date_of_birth = Date of birth
+hint-date = For example 1990-03-31
+field-nationality = Nationality
+field-email = Email
+field-phone = Phone number
+hint-phone = With country code, for example +46 70 123 45 67
+field-address-line1 = Street address
+field-address-line2 = Apartment, floor
+field-address-city = Town or city
+field-address-postal_code = Postcode
+field-address-country = Country
+legend-address = Home address
+choose = Choose…
+
+field-legal_name = Registered company name
+field-registration_number = Registration number
+field-business-country = Country of incorporation
+field-state = State or region
+field-lei = LEI
+hint-lei = The 20-character Legal Entity Identifier, if the company has one
+field-vat_number = VAT number
+field-website = Website
+legend-business-address = Registered address
+
+idoc-type = Which document will you use?
+idoc-country = Country that issued it
+doc-passport = Passport
+doc-id-card = Identity card
+doc-driver-license = Driving licence
+doc-residence-permit = Residence permit
+idoc-chosen = { $document } from { $country }
+idoc-front = Photo of the front
+idoc-front-passport = Photo of the page with your photo
+idoc-back = Photo of the back
+idoc-mrz = The lines at the bottom
+idoc-mrz-hint = Passports have 2 lines of letters, numbers and < signs under the photo; identity cards have 3 on the back. Type them exactly, one line per row.
+upload-hint = JPEG, PNG or PDF, up to { $mb } MB. Good light, all four corners visible, no glare.
+upload-hint-photo = JPEG or PNG, up to { $mb } MB.
+attempts-left = { $count ->
+    [one] You can upload this 1 more time.
+   *[other] You can upload this { $count } more times.
+}
+uploaded = Received: { $name }.
+uploaded-replace = Choose a new file only if you want to replace it.
+
+selfie-hint = Look straight at the camera, without a hat or sunglasses, in good light.
+selfie-file = Your photo
+poa-hint = A utility bill, bank statement or letter from an authority, less than 3 months old, showing your name and address.
+poa-file = Your document
+cdoc-hint = Upload each document as a PDF or a clear photo.
+cdoc-certificate-of-incorporation = Certificate of incorporation
+cdoc-register-extract = Extract from the company register
+cdoc-company-proof-of-address = Proof of the company's address
+cdoc-articles-of-association = Articles of association
+cdoc-shareholder-register = Register of shareholders
+
+rp-intro = List every person who owns 25% or more of the company, and its directors. Each of them verifies their identity: here now, or through their own link.
+rp-none = No one added yet.
+rp-add-heading = Add a person
+rp-role = Role
+role-ubo = Beneficial owner
+role-director = Director
+role-representative = Representative
+role-signatory = Signatory
+field-ownership_percent = Share of ownership, in %
+rp-owns = owns { $percent } %
+rp-how = How will { $name } verify their identity?
+rp-link-for = Send this link to { $name }:
+rp-verification = Identity verification: { $status }
+rp-verified-here = Verified here
+
+review-intro = Check your answers. You can change anything before you submit.
+review-documents = Documents
+review-consent = Consent given
+review-not-done = Not done yet
+review-confirm = By submitting, you confirm that the information is true and complete.
+
+status-created = Not started
+status-in_progress = In progress
+status-submitted = Submitted
+status-processing = Being checked
+status-in_review = Being reviewed
+status-approved = Verified
+status-rejected = Not verified
+status-resubmission_requested = More information needed
+status-expired = Expired
+status-canceled = Canceled
+
+finished-submitted-heading = Thank you
+finished-submitted = Your information has been sent and is being checked. You can close this page.
+finished-approved-heading = You are verified
+finished-approved = The company that asked for this verification has been told. You can close this page.
+finished-rejected-heading = Verification finished
+finished-rejected = The company that asked for this verification has been told the result. Contact them if you have questions.
+finished-closed-heading = This verification is closed
+finished-closed = Ask the company that sent you the link for a new one if you still need to verify.
+finished-status = Status: { $status }
+finished-return = Return to the company's website
+
+link-invalid-heading = This link does not work
+link-invalid = Check that you opened the whole link, or ask the company that sent it for a new one.
+link-expired-heading = This link has expired
+link-expired = For your security, verification links work for a limited time. Ask the company that sent it for a new one.
+link-revoked-heading = This link has been replaced
+link-revoked = A newer link was sent for this verification. Please use the most recent one.
+link-foreign-heading = This link does not belong here
+link-foreign = The link was opened with the details of another company or environment. Ask the company that sent it for a new link.
+link-unavailable-heading = We cannot open your verification right now
+link-unavailable = Please try again in a few minutes.
+session-missing-heading = Open your link again
+session-missing = To continue, open the verification link you were sent. Your progress is saved.
+step-missing-heading = Page not found
+step-missing = This verification has no such step.
+
+error-summary = There is a problem
+error-required = Enter this information.
+error-invalid_date = Enter a real date, for example 1990-03-31.
+error-invalid_country = Choose a country from the list.
+error-invalid_email = Enter an email address like name@example.com.
+error-invalid_phone = Enter a phone number with its country code, like +46 70 123 45 67.
+error-invalid_format = Check the format of this answer.
+error-invalid_characters = Remove the unusual characters.
+error-too_long = This answer is too long.
+error-out_of_range = Enter a number from 0 to 100.
+error-missing_file = Choose a file.
+error-file_too_large = The file is larger than { $mb } MB. Choose a smaller one.
+error-unsupported_file_type = Choose a JPEG, PNG or PDF file. On an iPhone, photos taken here are sent as JPEG.
+error-image_too_small = The photo is too small to read. Take it closer, in good light.
+error-blank_image = The photo looks blank. Take it again with the document in view.
+error-unreadable_image = This image could not be read. Take the photo again.
+error-unreadable_pdf = This PDF could not be read. Choose another file.
+error-invalid_mrz = These lines cannot be read as the lines of an identity document. Check each character, and that each line is on its own row.
+error-attempts_exhausted = You have used every upload allowed for this document. Contact the company that sent you the link.
+error-consent_required = Tick the box to continue.
+error-rate_limited = Too many uploads in a short time. Wait a minute and try again.
+error-form_expired = This form has expired. Please send it again.
+error-steps_unfinished = Finish the steps marked "Not done yet" first.
+error-owner_or_director_required = Add at least one beneficial owner or director.
+error-ownership_over_100 = The shares of ownership add up to more than 100 %.
+error-verification_not_started = Choose how this person verifies their identity.
+error-verification_started = This person's verification has already started, so they cannot be removed.
+error-case_not_awaiting_applicant = This verification has already been submitted.
+error-link_replaced = A newer link was sent for this verification. Please use the most recent one.
+error-generic = Check this answer.

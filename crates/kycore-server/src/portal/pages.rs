@@ -1,0 +1,639 @@
+//! The content of each portal page: one function per step, the review, and the pages that
+//! end a visit (finished, link problems). Each form posts back to its own step; the handlers
+//! in `steps.rs` save and move on.
+
+use std::sync::LazyLock;
+
+use kycore_domain::applicant::{Address, RelatedPerson, RelatedPersonRole};
+use kycore_domain::case::{CaseKind, CaseStatus};
+use kycore_domain::flow::Step;
+use kycore_domain::progress::{IdentityDocumentType, UploadSlot};
+use kycore_services::portal::{PortalCase, VerifyMode};
+use maud::{Markup, html};
+
+use super::i18n::Texts;
+use super::view::{Field, FormState, Input, csrf, error_summary, field};
+
+/// Country choices, by English name (the ISO list's names; translating them is future work).
+static COUNTRIES: LazyLock<Vec<(String, String)>> = LazyLock::new(|| {
+    let mut countries: Vec<(String, String)> = celes::Country::get_countries()
+        .iter()
+        .map(|c| (c.alpha2.to_owned(), c.long_name.to_owned()))
+        .collect();
+    countries.sort_by(|a, b| a.1.cmp(&b.1));
+    countries
+});
+
+pub fn country_name(code: &str) -> String {
+    COUNTRIES
+        .iter()
+        .find(|(c, _)| c == code)
+        .map_or_else(|| code.to_owned(), |(_, name)| name.clone())
+}
+
+/// What a step page is drawn from.
+pub struct StepView<'a> {
+    pub texts: Texts,
+    pub portal: &'a PortalCase,
+    pub form: &'a FormState,
+    pub max_upload_mb: u64,
+}
+
+impl StepView<'_> {
+    fn t(&self, id: &str) -> String {
+        self.texts.get(id)
+    }
+
+    fn field(&self, f: Field<'_>, stored: Option<&str>) -> Markup {
+        field(self.texts, self.form, &f, stored, self.max_upload_mb)
+    }
+
+    fn text(
+        &self,
+        name: &str,
+        label: &str,
+        kind: &'static str,
+        autocomplete: &'static str,
+        optional: bool,
+        stored: Option<&str>,
+    ) -> Markup {
+        self.field(
+            Field {
+                name,
+                label: self.t(label),
+                hint: None,
+                optional,
+                input: Input::Text { kind, autocomplete },
+            },
+            stored,
+        )
+    }
+
+    fn country(&self, name: &str, label: &str, optional: bool, stored: Option<&str>) -> Markup {
+        self.field(
+            Field {
+                name,
+                label: self.t(label),
+                hint: None,
+                optional,
+                input: Input::Select(&COUNTRIES),
+            },
+            stored,
+        )
+    }
+
+    /// The step's position and title, and the form errors.
+    fn heading(&self, step: Step) -> Markup {
+        let position = self
+            .portal
+            .to_do
+            .iter()
+            .position(|s| *s == step)
+            .unwrap_or(0)
+            + 1;
+        let total = self.portal.to_do.len();
+        html! {
+            p.step { (self.texts.with("progress", &[("current", position.into()), ("total", total.into())])) }
+            h1 { (self.t(&format!("step-{}", step.as_str()))) }
+            (error_summary(self.texts, self.form, self.max_upload_mb))
+        }
+    }
+
+    fn form(&self, action: &str, multipart: bool, content: Markup, button: &str) -> Markup {
+        html! {
+            form method="post" action=(action) enctype=[multipart.then_some("multipart/form-data")] novalidate {
+                (csrf(&self.portal.csrf_token))
+                (content)
+                button type="submit" { (self.t(button)) }
+            }
+        }
+    }
+}
+
+/// The page of `step`.
+pub fn step(view: &StepView<'_>, step: Step, change_document: bool) -> Markup {
+    let body = match step {
+        Step::Consent => consent(view),
+        Step::PersonalDetails => personal_details(view),
+        Step::IdentityDocument => identity_document(view, change_document),
+        Step::Selfie => single_upload(
+            view,
+            Step::Selfie,
+            "selfie-hint",
+            "selfie-file",
+            Some("user"),
+        ),
+        Step::ProofOfAddress => {
+            single_upload(view, Step::ProofOfAddress, "poa-hint", "poa-file", None)
+        }
+        Step::CompanyDetails => company_details(view),
+        Step::CompanyDocuments => company_documents(view),
+        Step::RelatedPersons => related_persons(view),
+        Step::Review => review(view),
+    };
+    html! { (view.heading(step)) (body) }
+}
+
+fn consent(view: &StepView<'_>) -> Markup {
+    let intro = match view.portal.kind {
+        CaseKind::Kyc => "consent-intro",
+        CaseKind::Kyb => "consent-intro-business",
+    };
+    let checked = view.portal.progress.consent_at.is_some();
+    let error = view.form.error("consent");
+    let content = html! {
+        div.card {
+            p { (view.t(intro)) }
+            p { (view.t("consent-what")) }
+            p { (view.t("consent-time")) }
+        }
+        @if let Some(error) = error {
+            p.error #consent-error { (super::view::error_text(view.texts, error, view.max_upload_mb)) }
+        }
+        div.check {
+            input type="checkbox" id="consent" name="consent" value="yes" checked[checked] required
+                aria-describedby=[error.map(|_| "consent-error")] aria-invalid=[error.map(|_| "true")];
+            label for="consent" { (view.t("consent-checkbox")) }
+        }
+    };
+    view.form("/portal/consent", false, content, "button-continue")
+}
+
+fn address_fields(
+    view: &StepView<'_>,
+    prefix: &str,
+    legend: &str,
+    stored: Option<&Address>,
+) -> Markup {
+    let name = |field: &str| format!("{prefix}.address.{field}");
+    html! {
+        fieldset {
+            legend { (view.t(legend)) }
+            (view.text(&name("line1"), "field-address-line1", "text", "address-line1", false, stored.and_then(|a| a.line1.as_deref())))
+            (view.text(&name("line2"), "field-address-line2", "text", "address-line2", true, stored.and_then(|a| a.line2.as_deref())))
+            (view.text(&name("postal_code"), "field-address-postal_code", "text", "postal-code", true, stored.and_then(|a| a.postal_code.as_deref())))
+            (view.text(&name("city"), "field-address-city", "text", "address-level2", false, stored.and_then(|a| a.city.as_deref())))
+            (view.country(&name("country"), "field-address-country", false, stored.and_then(|a| a.country.as_deref())))
+        }
+    }
+}
+
+fn personal_details(view: &StepView<'_>) -> Markup {
+    let stored = view.portal.applicant.individual.clone().unwrap_or_default();
+    let content = html! {
+        p.hint { (view.t("required-hint")) }
+        (view.text("individual.first_name", "field-first_name", "text", "given-name", false, stored.first_name.as_deref()))
+        (view.text("individual.middle_name", "field-middle_name", "text", "additional-name", true, stored.middle_name.as_deref()))
+        (view.text("individual.last_name", "field-last_name", "text", "family-name", false, stored.last_name.as_deref()))
+        (view.field(Field {
+            name: "individual.date_of_birth",
+            label: view.t("field-date_of_birth"),
+            hint: Some(view.t("hint-date")),
+            optional: false,
+            input: Input::Text { kind: "date", autocomplete: "bday" },
+        }, stored.date_of_birth.as_deref()))
+        (view.country("individual.nationality", "field-nationality", false, stored.nationality.as_deref()))
+        (view.text("individual.email", "field-email", "email", "email", true, stored.email.as_deref()))
+        (view.field(Field {
+            name: "individual.phone",
+            label: view.t("field-phone"),
+            hint: Some(view.t("hint-phone")),
+            optional: true,
+            input: Input::Text { kind: "tel", autocomplete: "tel" },
+        }, stored.phone.as_deref()))
+        (address_fields(view, "individual", "legend-address", stored.address.as_ref()))
+    };
+    view.form("/portal/personal_details", false, content, "button-save")
+}
+
+fn company_details(view: &StepView<'_>) -> Markup {
+    let stored = view.portal.applicant.business.clone().unwrap_or_default();
+    let content = html! {
+        p.hint { (view.t("required-hint")) }
+        (view.text("business.legal_name", "field-legal_name", "text", "organization", false, stored.legal_name.as_deref()))
+        (view.text("business.registration_number", "field-registration_number", "text", "off", false, stored.registration_number.as_deref()))
+        (view.country("business.country", "field-business-country", false, stored.country.as_deref()))
+        (view.text("business.state", "field-state", "text", "address-level1", true, stored.state.as_deref()))
+        (view.field(Field {
+            name: "business.lei",
+            label: view.t("field-lei"),
+            hint: Some(view.t("hint-lei")),
+            optional: true,
+            input: Input::Text { kind: "text", autocomplete: "off" },
+        }, stored.lei.as_deref()))
+        (view.text("business.vat_number", "field-vat_number", "text", "off", true, stored.vat_number.as_deref()))
+        (view.text("business.website", "field-website", "url", "url", true, stored.website.as_deref()))
+        (address_fields(view, "business", "legend-business-address", stored.address.as_ref()))
+    };
+    view.form("/portal/company_details", false, content, "button-save")
+}
+
+fn document_name(texts: Texts, document_type: IdentityDocumentType) -> String {
+    texts.get(&format!("doc-{}", document_type.as_str()))
+}
+
+fn identity_document(view: &StepView<'_>, change: bool) -> Markup {
+    match (&view.portal.progress.identity_document, change) {
+        (Some(choice), false) => identity_upload(view, choice.document_type, &choice.country),
+        (choice, _) => identity_choice(
+            view,
+            choice
+                .as_ref()
+                .map(|c| (c.document_type, c.country.as_str())),
+        ),
+    }
+}
+
+fn identity_choice(view: &StepView<'_>, current: Option<(IdentityDocumentType, &str)>) -> Markup {
+    let chosen = view
+        .form
+        .values
+        .get("document_type")
+        .and_then(|v| IdentityDocumentType::parse(v))
+        .or(current.map(|c| c.0));
+    let error = view.form.error("document_type");
+    let content = html! {
+        fieldset aria-describedby=[error.map(|_| "document_type-error")] {
+            legend { (view.t("idoc-type")) }
+            @if let Some(error) = error {
+                p.error #document_type-error { (super::view::error_text(view.texts, error, view.max_upload_mb)) }
+            }
+            @for (i, document_type) in IdentityDocumentType::ALL.into_iter().enumerate() {
+                @let id = if i == 0 { "document_type".to_owned() } else { format!("document_type-{}", document_type.as_str()) };
+                div.check {
+                    input type="radio" id=(id) name="document_type" value=(document_type.as_str())
+                        checked[chosen == Some(document_type)] required;
+                    label for=(id) { (document_name(view.texts, document_type)) }
+                }
+            }
+        }
+        (view.country("country", "idoc-country", false, current.map(|c| c.1)))
+    };
+    view.form(
+        "/portal/identity_document/choice",
+        false,
+        content,
+        "button-use-document",
+    )
+}
+
+fn file_field(
+    view: &StepView<'_>,
+    slot: &UploadSlot,
+    label: String,
+    accept: &str,
+    capture: Option<&str>,
+) -> Markup {
+    let uploaded = view.portal.uploaded(slot);
+    let key = slot.key();
+    let hint = match (uploaded, view.portal.attempts_left(slot)) {
+        (Some(document), _) => Some(format!(
+            "{} {}",
+            view.texts.with(
+                "uploaded",
+                &[("name", document.content_type.clone().into())]
+            ),
+            view.t("uploaded-replace")
+        )),
+        (None, Some(left)) => Some(view.texts.with("attempts-left", &[("count", left.into())])),
+        (None, None) => None,
+    };
+    view.field(
+        Field {
+            name: &key,
+            label,
+            hint,
+            optional: uploaded.is_some(),
+            input: Input::File { accept, capture },
+        },
+        None,
+    )
+}
+
+const ANY_DOCUMENT: &str = "image/jpeg,image/png,application/pdf";
+const PHOTO: &str = "image/jpeg,image/png";
+
+fn identity_upload(
+    view: &StepView<'_>,
+    document_type: IdentityDocumentType,
+    country: &str,
+) -> Markup {
+    let slots = view
+        .portal
+        .progress
+        .slots(Step::IdentityDocument, &view.portal.flow);
+    let chosen = view.texts.with(
+        "idoc-chosen",
+        &[
+            ("document", document_name(view.texts, document_type).into()),
+            ("country", country_name(country).into()),
+        ],
+    );
+    let front_uploaded = slots
+        .first()
+        .and_then(|s| view.portal.uploaded(s))
+        .is_some();
+    let content = html! {
+        p.hint { (view.texts.with("upload-hint", &[("mb", view.max_upload_mb.into())])) }
+        @for slot in &slots {
+            @let label = match (slot.side, document_type) {
+                ("back", _) => view.t("idoc-back"),
+                (_, IdentityDocumentType::Passport) => view.t("idoc-front-passport"),
+                _ => view.t("idoc-front"),
+            };
+            (file_field(view, slot, label, ANY_DOCUMENT, Some("environment")))
+        }
+        @if document_type.has_mrz() {
+            (view.field(Field {
+                name: "mrz",
+                label: view.t("idoc-mrz"),
+                hint: Some(view.t("idoc-mrz-hint")),
+                optional: front_uploaded,
+                input: Input::Mrz,
+            }, None))
+        }
+    };
+    html! {
+        div.card {
+            p { strong { (chosen) } }
+            form method="get" action="/portal/identity_document" {
+                input type="hidden" name="change" value="1";
+                button.secondary type="submit" { (view.t("button-change")) }
+            }
+        }
+        (view.form("/portal/identity_document", true, content, "button-upload"))
+    }
+}
+
+fn single_upload(
+    view: &StepView<'_>,
+    step: Step,
+    hint: &str,
+    label: &str,
+    capture: Option<&str>,
+) -> Markup {
+    let slots = view.portal.progress.slots(step, &view.portal.flow);
+    let (accept, size_hint) = if step == Step::Selfie {
+        (PHOTO, "upload-hint-photo")
+    } else {
+        (ANY_DOCUMENT, "upload-hint")
+    };
+    let content = html! {
+        p { (view.t(hint)) }
+        p.hint { (view.texts.with(size_hint, &[("mb", view.max_upload_mb.into())])) }
+        @for slot in &slots {
+            (file_field(view, slot, view.t(label), accept, capture))
+        }
+    };
+    view.form(
+        &format!("/portal/{}", step.as_str()),
+        true,
+        content,
+        "button-upload",
+    )
+}
+
+fn company_documents(view: &StepView<'_>) -> Markup {
+    let slots = view
+        .portal
+        .progress
+        .slots(Step::CompanyDocuments, &view.portal.flow);
+    let content = html! {
+        p { (view.t("cdoc-hint")) }
+        p.hint { (view.texts.with("upload-hint", &[("mb", view.max_upload_mb.into())])) }
+        @for slot in &slots {
+            (file_field(view, slot, view.t(&format!("cdoc-{}", slot.document_type)), ANY_DOCUMENT, None))
+        }
+    };
+    view.form("/portal/company_documents", true, content, "button-upload")
+}
+
+fn role_name(texts: Texts, role: RelatedPersonRole) -> String {
+    let id = match role {
+        RelatedPersonRole::Ubo => "role-ubo",
+        RelatedPersonRole::Director => "role-director",
+        RelatedPersonRole::Representative => "role-representative",
+        RelatedPersonRole::Signatory => "role-signatory",
+    };
+    texts.get(id)
+}
+
+pub const ROLES: [(RelatedPersonRole, &str); 4] = [
+    (RelatedPersonRole::Ubo, "ubo"),
+    (RelatedPersonRole::Director, "director"),
+    (RelatedPersonRole::Representative, "representative"),
+    (RelatedPersonRole::Signatory, "signatory"),
+];
+
+fn person_name(person: &RelatedPerson) -> String {
+    [person.first_name.as_deref(), person.last_name.as_deref()]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn status_text(texts: Texts, status: CaseStatus) -> String {
+    texts.get(&format!("status-{}", status.as_str()))
+}
+
+fn person_card(view: &StepView<'_>, person: &RelatedPerson) -> Markup {
+    let id = person
+        .id
+        .as_ref()
+        .map(ToString::to_string)
+        .unwrap_or_default();
+    let name = person_name(person);
+    let related = view.portal.related_case(&id);
+    let needs_verification = matches!(
+        person.role,
+        RelatedPersonRole::Ubo | RelatedPersonRole::Director
+    );
+    let error = view.form.error(&format!("related_persons.{id}"));
+    html! {
+        div.card id=(super::view::field_id(&format!("related_persons.{id}"))) {
+            h2 { (name) }
+            p {
+                (role_name(view.texts, person.role))
+                @if let Some(percent) = person.ownership_percent {
+                    ", " (view.texts.with("rp-owns", &[("percent", percent.into())]))
+                }
+            }
+            @if let Some(error) = error {
+                p.error { (super::view::error_text(view.texts, error, view.max_upload_mb)) }
+            }
+            @match related {
+                Some(case) => {
+                    p { (view.texts.with("rp-verification", &[("status", status_text(view.texts, case.status).into())])) }
+                    @if case.mode == VerifyMode::Link && case.status.awaits_applicant() {
+                        p { (view.texts.with("rp-link-for", &[("name", name.clone().into())])) }
+                        p.link { (case.verification_url) }
+                    }
+                }
+                None => {
+                    @if needs_verification {
+                        p { (view.texts.with("rp-how", &[("name", name.clone().into())])) }
+                        form method="post" action="/portal/related_persons/verify" {
+                            (csrf(&view.portal.csrf_token))
+                            input type="hidden" name="person_id" value=(id);
+                            div.actions {
+                                button type="submit" name="mode" value=(VerifyMode::Here.as_str()) { (view.t("button-verify-here")) }
+                                button.secondary type="submit" name="mode" value=(VerifyMode::Link.as_str()) { (view.t("button-send-link")) }
+                            }
+                        }
+                    }
+                    form method="post" action="/portal/related_persons/remove" {
+                        (csrf(&view.portal.csrf_token))
+                        input type="hidden" name="person_id" value=(id);
+                        button.secondary type="submit" aria-label={ (view.t("button-remove")) ": " (name) } { (view.t("button-remove")) }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn related_persons(view: &StepView<'_>) -> Markup {
+    let persons = &view.portal.applicant.related_persons;
+    let role_options: Vec<(String, String)> = ROLES
+        .iter()
+        .map(|(role, code)| ((*code).to_owned(), role_name(view.texts, *role)))
+        .collect();
+    let add = html! {
+        (view.field(Field { name: "role", label: view.t("rp-role"), hint: None, optional: false, input: Input::Select(&role_options) }, None))
+        (view.text("first_name", "field-first_name", "text", "off", false, None))
+        (view.text("last_name", "field-last_name", "text", "off", false, None))
+        (view.field(Field {
+            name: "date_of_birth",
+            label: view.t("field-date_of_birth"),
+            hint: Some(view.t("hint-date")),
+            optional: false,
+            input: Input::Text { kind: "date", autocomplete: "off" },
+        }, None))
+        (view.country("nationality", "field-nationality", false, None))
+        (view.text("email", "field-email", "email", "off", true, None))
+        (view.text("ownership_percent", "field-ownership_percent", "number", "off", true, None))
+    };
+    html! {
+        p { (view.t("rp-intro")) }
+        @if persons.is_empty() {
+            p #related_persons { (view.t("rp-none")) }
+        } @else {
+            div #related_persons { @for person in persons { (person_card(view, person)) } }
+        }
+        @if !persons.is_empty() {
+            form method="post" action="/portal/related_persons" {
+                (csrf(&view.portal.csrf_token))
+                button type="submit" { (view.t("button-continue")) }
+            }
+        }
+        div.card {
+            h2 { (view.t("rp-add-heading")) }
+            (view.form("/portal/related_persons/add", false, add, "button-add-person"))
+        }
+    }
+}
+
+fn review_row(view: &StepView<'_>, step: Step, content: Markup) -> Markup {
+    let done = view.portal.progress.completed.contains(&step);
+    html! {
+        div.card id=(format!("review-{}", step.as_str())) {
+            h2 { (view.t(&format!("step-{}", step.as_str()))) }
+            @if done { (content) } @else { p.todo { (view.t("review-not-done")) } }
+            @if view.portal.is_open() {
+                a href={ "/portal/" (step.as_str()) }
+                    aria-label={ (view.t("button-change")) ": " (view.t(&format!("step-{}", step.as_str()))) } {
+                    (view.t("button-change"))
+                }
+            }
+        }
+    }
+}
+
+fn uploads_summary(view: &StepView<'_>, step: Step) -> Markup {
+    let slots = view.portal.progress.slots(step, &view.portal.flow);
+    html! {
+        ul {
+            @for slot in &slots {
+                @if view.portal.uploaded(slot).is_some() {
+                    li.done { (slot.document_type) " (" (slot.side) ")" }
+                }
+            }
+        }
+    }
+}
+
+fn review(view: &StepView<'_>) -> Markup {
+    let portal = view.portal;
+    let individual = portal.applicant.individual.clone().unwrap_or_default();
+    let business = portal.applicant.business.clone().unwrap_or_default();
+    let rows = portal.to_do.iter().filter(|s| **s != Step::Review).map(|step| {
+        let content = match step {
+            Step::Consent => html! { p.done { (view.t("review-consent")) } },
+            Step::PersonalDetails => html! {
+                dl {
+                    dt { (view.t("field-first_name")) } dd { (individual.first_name.clone().unwrap_or_default()) }
+                    dt { (view.t("field-last_name")) } dd { (individual.last_name.clone().unwrap_or_default()) }
+                    dt { (view.t("field-date_of_birth")) } dd { (individual.date_of_birth.clone().unwrap_or_default()) }
+                    dt { (view.t("field-nationality")) } dd { (individual.nationality.as_deref().map(country_name).unwrap_or_default()) }
+                }
+            },
+            Step::CompanyDetails => html! {
+                dl {
+                    dt { (view.t("field-legal_name")) } dd { (business.legal_name.clone().unwrap_or_default()) }
+                    dt { (view.t("field-registration_number")) } dd { (business.registration_number.clone().unwrap_or_default()) }
+                    dt { (view.t("field-business-country")) } dd { (business.country.as_deref().map(country_name).unwrap_or_default()) }
+                }
+            },
+            Step::RelatedPersons => html! {
+                ul {
+                    @for person in &portal.applicant.related_persons {
+                        li { (person_name(person)) ", " (role_name(view.texts, person.role)) }
+                    }
+                }
+            },
+            other => uploads_summary(view, *other),
+        };
+        review_row(view, *step, content)
+    });
+    html! {
+        p { (view.t("review-intro")) }
+        @for row in rows { (row) }
+        form method="post" action="/portal/submit" {
+            (csrf(&portal.csrf_token))
+            p { (view.t("review-confirm")) }
+            button type="submit" { (view.t("button-submit")) }
+        }
+    }
+}
+
+/// The page of a case the applicant can no longer change: its status, and the way back to
+/// the platform when there is one.
+pub fn finished(texts: Texts, status: CaseStatus, return_url: Option<&str>) -> (String, Markup) {
+    let key = match status {
+        CaseStatus::Submitted | CaseStatus::Processing | CaseStatus::InReview => "submitted",
+        CaseStatus::Approved => "approved",
+        CaseStatus::Rejected => "rejected",
+        _ => "closed",
+    };
+    let heading = texts.get(&format!("finished-{key}-heading"));
+    let body = html! {
+        h1 { (heading) }
+        p { (texts.get(&format!("finished-{key}"))) }
+        p { (texts.with("finished-status", &[("status", status_text(texts, status).into())])) }
+        @if let Some(url) = return_url {
+            p { a.button href=(url) { (texts.get("finished-return")) } }
+        }
+    };
+    (heading, body)
+}
+
+/// A page that explains why nothing can be shown (`id` names the `-heading` and text pair).
+pub fn notice(texts: Texts, id: &str) -> (String, Markup) {
+    let heading = texts.get(&format!("{id}-heading"));
+    let body = html! {
+        h1 { (heading) }
+        p { (texts.get(id)) }
+    };
+    (heading, body)
+}

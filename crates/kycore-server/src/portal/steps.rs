@@ -1,0 +1,680 @@
+//! The step handlers: show a step, save it and move on, plus the identity document choice,
+//! the related persons' actions, submission and the finished page. A form that does not
+//! pass is shown again with what was sent and an error summary (422); a request without
+//! this session's CSRF token changes nothing.
+
+use std::collections::HashMap;
+
+use axum::Form;
+use axum::extract::{FromRequest, Multipart, Path, Query, Request, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use kycore_domain::applicant::{Address, BusinessProfile, IndividualProfile, RelatedPerson};
+use kycore_domain::flow::Step;
+use kycore_domain::progress::{IdentityDocumentChoice, IdentityDocumentType};
+use kycore_domain::validation::FieldError;
+use kycore_services::ServiceError;
+use kycore_services::portal::{PortalCase, PortalUpload, VerifyMode};
+use serde::Deserialize;
+
+use super::pages::{self, ROLES, StepView};
+use super::view::FormState;
+use super::{MAX_FILES_PER_REQUEST, Visitor};
+use crate::AppState;
+
+type Fields = HashMap<String, String>;
+
+fn max_upload_mb(state: &AppState) -> u64 {
+    let _ = state;
+    (kycore_services::documents::MAX_FILE_BYTES as u64).div_ceil(1024 * 1024)
+}
+
+fn to_finished() -> Response {
+    Redirect::to("/portal/finished").into_response()
+}
+
+/// The step named in the path, if the case's flow has it this round.
+fn step_of(name: &str, portal: &PortalCase) -> Option<Step> {
+    Step::parse(name).filter(|step| portal.to_do.contains(step))
+}
+
+fn render(
+    state: &AppState,
+    visitor: &Visitor,
+    portal: &PortalCase,
+    step: Step,
+    form: &FormState,
+    status: StatusCode,
+    change_document: bool,
+) -> Response {
+    let view = StepView {
+        texts: visitor.texts,
+        portal,
+        form,
+        max_upload_mb: max_upload_mb(state),
+    };
+    let title = visitor.texts.get(&format!("step-{}", step.as_str()));
+    let uploads = matches!(
+        step,
+        Step::IdentityDocument | Step::Selfie | Step::ProofOfAddress | Step::CompanyDocuments
+    );
+    visitor.page(
+        status,
+        &title,
+        pages::step(&view, step, change_document),
+        uploads,
+    )
+}
+
+/// A service error as the form shows it; failures that are not the applicant's to fix get
+/// the "try again later" page.
+fn form_errors(visitor: &Visitor, error: ServiceError) -> Result<FormState, Response> {
+    let field_error = |code: &'static str, message: String| FieldError {
+        field: String::new(),
+        code,
+        message,
+    };
+    match error {
+        ServiceError::Validation(errors) => Ok(FormState::with_errors(errors)),
+        ServiceError::InvalidRequest { code, message }
+        | ServiceError::Conflict { code, message } => {
+            Ok(FormState::with_errors(vec![field_error(code, message)]))
+        }
+        ServiceError::InvalidTransition(e) => Ok(FormState::with_errors(vec![field_error(
+            "case_not_awaiting_applicant",
+            e.to_string(),
+        )])),
+        other => {
+            tracing::error!(error = %other, "portal step failed");
+            Err(visitor.notice(StatusCode::SERVICE_UNAVAILABLE, "link-unavailable"))
+        }
+    }
+}
+
+fn form_expired() -> FormState {
+    FormState::with_errors(vec![FieldError {
+        field: String::new(),
+        code: "form_expired",
+        message: "the form's CSRF token does not match the session".into(),
+    }])
+}
+
+/// Refuses a cross-site POST: a browser names the page's origin, which must be kycore's.
+fn same_origin(state: &AppState, headers: &HeaderMap) -> bool {
+    let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
+        return true;
+    };
+    let public = &state.services.config().public_url;
+    url::Url::parse(public).is_ok_and(|u| u.origin().ascii_serialization() == origin)
+}
+
+/// The checks every POST passes: a session whose case is still open, and the CSRF token.
+async fn for_change(
+    state: &AppState,
+    visitor: &Visitor,
+    headers: &HeaderMap,
+    fields: &Fields,
+) -> Result<PortalCase, Response> {
+    let portal = visitor.portal(state).await?;
+    if !portal.is_open() {
+        return Err(to_finished());
+    }
+    let csrf = fields.get("csrf").map(String::as_str).unwrap_or("");
+    if !same_origin(state, headers) || !state.services.portal_csrf_matches(&portal.session, csrf) {
+        let step = portal.next_step();
+        return Err(render(
+            state,
+            visitor,
+            &portal,
+            step,
+            &form_expired(),
+            StatusCode::FORBIDDEN,
+            false,
+        ));
+    }
+    Ok(portal)
+}
+
+pub async fn resume(State(state): State<AppState>, visitor: Visitor) -> Response {
+    match visitor.portal(&state).await {
+        Err(page) => page,
+        Ok(portal) if !portal.is_open() => to_finished(),
+        Ok(portal) => {
+            Redirect::to(&format!("/portal/{}", portal.next_step().as_str())).into_response()
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct ShowQuery {
+    change: Option<String>,
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path(step): Path<String>,
+    Query(query): Query<ShowQuery>,
+) -> Response {
+    let portal = match visitor.portal(&state).await {
+        Ok(portal) => portal,
+        Err(page) => return page,
+    };
+    if !portal.is_open() {
+        return to_finished();
+    }
+    let Some(step) = step_of(&step, &portal) else {
+        return visitor.notice(StatusCode::NOT_FOUND, "step-missing");
+    };
+    render(
+        &state,
+        &visitor,
+        &portal,
+        step,
+        &FormState::default(),
+        StatusCode::OK,
+        query.change.is_some(),
+    )
+}
+
+pub async fn finished(State(state): State<AppState>, visitor: Visitor) -> Response {
+    let portal = match visitor.portal(&state).await {
+        Ok(portal) => portal,
+        Err(page) => return page,
+    };
+    if portal.is_open() {
+        return Redirect::to("/portal").into_response();
+    }
+    let return_url = portal
+        .redirect_url
+        .as_deref()
+        .and_then(|url| with_outcome(url, &portal));
+    let (title, body) = pages::finished(visitor.texts, portal.status, return_url.as_deref());
+    visitor.page(StatusCode::OK, &title, body, false)
+}
+
+/// The platform's `redirect_url` with the case and its status appended, keeping its query.
+fn with_outcome(redirect_url: &str, portal: &PortalCase) -> Option<String> {
+    let mut url = url::Url::parse(redirect_url).ok()?;
+    url.query_pairs_mut()
+        .append_pair("case_id", &portal.case_id)
+        .append_pair("outcome", portal.status.as_str());
+    Some(url.into())
+}
+
+/// Saves a step from its form and moves on; uploads come as multipart.
+pub async fn save(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path(step): Path<String>,
+    request: Request,
+) -> Response {
+    let headers = request.headers().clone();
+    let uploads = matches!(
+        Step::parse(&step),
+        Some(Step::IdentityDocument | Step::Selfie | Step::ProofOfAddress | Step::CompanyDocuments)
+    );
+    let (fields, files) = if uploads {
+        match read_multipart(request, &state).await {
+            Ok(read) => read,
+            Err(status) => return status.into_response(),
+        }
+    } else {
+        match Form::<Vec<(String, String)>>::from_request(request, &state).await {
+            Ok(Form(pairs)) => (pairs.into_iter().collect(), Vec::new()),
+            Err(rejection) => return rejection.into_response(),
+        }
+    };
+    let portal = match for_change(&state, &visitor, &headers, &fields).await {
+        Ok(portal) => portal,
+        Err(page) => return page,
+    };
+    let Some(step) = step_of(&step, &portal) else {
+        return visitor.notice(StatusCode::NOT_FOUND, "step-missing");
+    };
+    if uploads && !state.portal.uploads.allow(&portal.session) {
+        let form = FormState::with_errors(vec![FieldError {
+            field: String::new(),
+            code: "rate_limited",
+            message: "too many uploads".into(),
+        }]);
+        return render(
+            &state,
+            &visitor,
+            &portal,
+            step,
+            &form,
+            StatusCode::TOO_MANY_REQUESTS,
+            false,
+        );
+    }
+    let services = &state.services;
+    let session = &portal.session;
+    let result = match step {
+        Step::Consent if fields.get("consent").map(String::as_str) != Some("yes") => {
+            Err(ServiceError::Validation(vec![FieldError {
+                field: "consent".into(),
+                code: "consent_required",
+                message: "consent is required".into(),
+            }]))
+        }
+        Step::Consent => services.portal_consent(session).await,
+        Step::PersonalDetails => {
+            let stored = portal.applicant.individual.clone().unwrap_or_default();
+            services
+                .portal_save_individual(session, individual_from(&fields, stored))
+                .await
+        }
+        Step::CompanyDetails => {
+            let stored = portal.applicant.business.clone().unwrap_or_default();
+            services
+                .portal_save_business(session, business_from(&fields, stored))
+                .await
+        }
+        Step::RelatedPersons => services.portal_finish_related_persons(session).await,
+        Step::Review => Ok(()),
+        upload_step => {
+            let upload = PortalUpload {
+                step: Some(upload_step),
+                files,
+                mrz: fields.get("mrz").cloned(),
+            };
+            services.portal_upload(session, upload).await.map(|_| ())
+        }
+    };
+    match result {
+        Ok(()) => Redirect::to("/portal").into_response(),
+        Err(error) => match form_errors(&visitor, error) {
+            Ok(mut form) => {
+                form.values = fields;
+                render(
+                    &state,
+                    &visitor,
+                    &portal,
+                    step,
+                    &form,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    false,
+                )
+            }
+            Err(page) => page,
+        },
+    }
+}
+
+type Files = Vec<(String, String, Vec<u8>)>;
+
+/// Reads an upload form: text fields, and each non-empty file by its slot
+/// (`{step}/{document type}/{side}`).
+async fn read_multipart(request: Request, state: &AppState) -> Result<(Fields, Files), StatusCode> {
+    let mut multipart = Multipart::from_request(request, state)
+        .await
+        .map_err(|_| StatusCode::BAD_REQUEST)?;
+    let mut fields = Fields::new();
+    let mut files = Files::new();
+    while let Some(part) = multipart
+        .next_field()
+        .await
+        .map_err(|_| StatusCode::BAD_REQUEST)?
+    {
+        let name = part.name().unwrap_or("").to_owned();
+        let is_file = part.file_name().is_some();
+        let bytes = part
+            .bytes()
+            .await
+            .map_err(|_| StatusCode::PAYLOAD_TOO_LARGE)?;
+        if !is_file {
+            fields.insert(name, String::from_utf8_lossy(&bytes).into_owned());
+            continue;
+        }
+        if bytes.is_empty() {
+            continue;
+        }
+        let mut slot = name.splitn(3, '/').skip(1);
+        let (Some(document_type), Some(side)) = (slot.next(), slot.next()) else {
+            return Err(StatusCode::BAD_REQUEST);
+        };
+        if files.len() == MAX_FILES_PER_REQUEST {
+            return Err(StatusCode::PAYLOAD_TOO_LARGE);
+        }
+        files.push((document_type.to_owned(), side.to_owned(), bytes.to_vec()));
+    }
+    Ok((fields, files))
+}
+
+/// A field as sent: trimmed, `None` when blank.
+fn sent(fields: &Fields, name: &str) -> Option<String> {
+    fields
+        .get(name)
+        .map(|v| v.trim().to_owned())
+        .filter(|v| !v.is_empty())
+}
+
+fn address_from(fields: &Fields, prefix: &str) -> Option<Address> {
+    let get = |field: &str| sent(fields, &format!("{prefix}.address.{field}"));
+    let address = Address {
+        line1: get("line1"),
+        line2: get("line2"),
+        city: get("city"),
+        postal_code: get("postal_code"),
+        state: None,
+        country: get("country"),
+    };
+    (address != Address::default()).then_some(address)
+}
+
+/// The applicant's details from the form; what the form does not show (an id number the
+/// platform gave) is kept.
+fn individual_from(fields: &Fields, stored: IndividualProfile) -> IndividualProfile {
+    let get = |field: &str| sent(fields, &format!("individual.{field}"));
+    IndividualProfile {
+        first_name: get("first_name"),
+        middle_name: get("middle_name"),
+        last_name: get("last_name"),
+        date_of_birth: get("date_of_birth"),
+        nationality: get("nationality"),
+        email: get("email"),
+        phone: get("phone"),
+        address: address_from(fields, "individual"),
+        ..stored
+    }
+}
+
+fn business_from(fields: &Fields, stored: BusinessProfile) -> BusinessProfile {
+    let get = |field: &str| sent(fields, &format!("business.{field}"));
+    BusinessProfile {
+        legal_name: get("legal_name"),
+        registration_number: get("registration_number"),
+        country: get("country"),
+        state: get("state"),
+        lei: get("lei"),
+        vat_number: get("vat_number"),
+        website: get("website"),
+        address: address_from(fields, "business"),
+        ..stored
+    }
+}
+
+/// A POST of one of the step's actions: checks the session, then runs `action`; shows
+/// `step` again with the errors if it fails.
+async fn act<F, Fut>(
+    state: &AppState,
+    visitor: &Visitor,
+    headers: &HeaderMap,
+    fields: Fields,
+    step: Step,
+    action: F,
+) -> Response
+where
+    F: FnOnce(PortalCase, Fields) -> Fut,
+    Fut: std::future::Future<Output = Result<String, ServiceError>>,
+{
+    let portal = match for_change(state, visitor, headers, &fields).await {
+        Ok(portal) => portal,
+        Err(page) => return page,
+    };
+    match action(portal.clone(), fields.clone()).await {
+        Ok(location) => Redirect::to(&location).into_response(),
+        Err(error) => match form_errors(visitor, error) {
+            Ok(mut form) => {
+                form.values = fields;
+                render(
+                    state,
+                    visitor,
+                    &portal,
+                    step,
+                    &form,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    step == Step::IdentityDocument,
+                )
+            }
+            Err(page) => page,
+        },
+    }
+}
+
+fn field_error(field: &str, code: &'static str) -> ServiceError {
+    ServiceError::Validation(vec![FieldError {
+        field: field.to_owned(),
+        code,
+        message: code.replace('_', " "),
+    }])
+}
+
+pub async fn choose_identity_document(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    headers: HeaderMap,
+    Form(fields): Form<Fields>,
+) -> Response {
+    act(
+        &state,
+        &visitor,
+        &headers,
+        fields,
+        Step::IdentityDocument,
+        |portal, fields| {
+            let services = state.services.clone();
+            async move {
+                let document_type = fields
+                    .get("document_type")
+                    .and_then(|t| IdentityDocumentType::parse(t))
+                    .ok_or_else(|| field_error("document_type", "required"))?;
+                let choice = IdentityDocumentChoice {
+                    document_type,
+                    country: fields.get("country").cloned().unwrap_or_default(),
+                };
+                services
+                    .portal_choose_identity_document(&portal.session, choice)
+                    .await?;
+                Ok("/portal/identity_document".to_owned())
+            }
+        },
+    )
+    .await
+}
+
+fn person_from(fields: &Fields) -> Result<RelatedPerson, ServiceError> {
+    let mut errors = Vec::new();
+    let role = fields
+        .get("role")
+        .and_then(|r| ROLES.iter().find(|(_, code)| code == r))
+        .map(|(role, _)| *role);
+    let ownership_percent = match sent(fields, "ownership_percent") {
+        None => None,
+        Some(raw) => match raw.replace(',', ".").parse::<f64>() {
+            Ok(value) if value.is_finite() => Some(value),
+            _ => {
+                errors.push(FieldError {
+                    field: "ownership_percent".into(),
+                    code: "out_of_range",
+                    message: "a number from 0 to 100".into(),
+                });
+                None
+            }
+        },
+    };
+    for name in ["first_name", "last_name", "date_of_birth", "nationality"] {
+        if sent(fields, name).is_none() {
+            errors.push(FieldError {
+                field: name.into(),
+                code: "required",
+                message: "required".into(),
+            });
+        }
+    }
+    let Some(role) = role else {
+        errors.insert(
+            0,
+            FieldError {
+                field: "role".into(),
+                code: "required",
+                message: "required".into(),
+            },
+        );
+        return Err(ServiceError::Validation(errors));
+    };
+    if !errors.is_empty() {
+        return Err(ServiceError::Validation(errors));
+    }
+    Ok(RelatedPerson {
+        id: None,
+        role,
+        ownership_percent,
+        first_name: sent(fields, "first_name"),
+        last_name: sent(fields, "last_name"),
+        date_of_birth: sent(fields, "date_of_birth"),
+        nationality: sent(fields, "nationality"),
+        email: sent(fields, "email"),
+    })
+}
+
+/// The domain names a related person's fields by their place in the list; the add form has
+/// one person, so its fields go by their own names.
+fn as_add_form_errors(error: ServiceError) -> ServiceError {
+    match error {
+        ServiceError::Validation(errors) => ServiceError::Validation(
+            errors
+                .into_iter()
+                .map(|mut e| {
+                    if let Some(field) = e
+                        .field
+                        .rsplit('.')
+                        .next()
+                        .filter(|_| e.field.starts_with("related_persons["))
+                    {
+                        e.field = field.to_owned();
+                    }
+                    e
+                })
+                .collect(),
+        ),
+        other => other,
+    }
+}
+
+pub async fn add_related_person(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    headers: HeaderMap,
+    Form(fields): Form<Fields>,
+) -> Response {
+    act(
+        &state,
+        &visitor,
+        &headers,
+        fields,
+        Step::RelatedPersons,
+        |portal, fields| {
+            let services = state.services.clone();
+            async move {
+                let mut persons = portal.applicant.related_persons.clone();
+                persons.push(person_from(&fields)?);
+                services
+                    .portal_save_related_persons(&portal.session, persons)
+                    .await
+                    .map_err(as_add_form_errors)?;
+                Ok("/portal/related_persons".to_owned())
+            }
+        },
+    )
+    .await
+}
+
+pub async fn remove_related_person(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    headers: HeaderMap,
+    Form(fields): Form<Fields>,
+) -> Response {
+    act(
+        &state,
+        &visitor,
+        &headers,
+        fields,
+        Step::RelatedPersons,
+        |portal, fields| {
+            let services = state.services.clone();
+            async move {
+                let person_id = fields.get("person_id").cloned().unwrap_or_default();
+                let persons: Vec<RelatedPerson> = portal
+                    .applicant
+                    .related_persons
+                    .iter()
+                    .filter(|p| p.id.as_ref().is_none_or(|id| id.as_str() != person_id))
+                    .cloned()
+                    .collect();
+                services
+                    .portal_save_related_persons(&portal.session, persons)
+                    .await?;
+                Ok("/portal/related_persons".to_owned())
+            }
+        },
+    )
+    .await
+}
+
+pub async fn verify_related_person(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    headers: HeaderMap,
+    Form(fields): Form<Fields>,
+) -> Response {
+    act(
+        &state,
+        &visitor,
+        &headers,
+        fields,
+        Step::RelatedPersons,
+        |portal, fields| {
+            let services = state.services.clone();
+            async move {
+                let person_id = fields.get("person_id").cloned().unwrap_or_default();
+                let mode = fields
+                    .get("mode")
+                    .and_then(|m| VerifyMode::parse(m))
+                    .ok_or_else(|| field_error("", "invalid_format"))?;
+                let related = services
+                    .portal_start_related_case(&portal.session, &person_id, mode)
+                    .await?;
+                Ok(match mode {
+                    // The person's own flow, in this browser; it comes back here when done.
+                    VerifyMode::Here => related.verification_url,
+                    VerifyMode::Link => "/portal/related_persons".to_owned(),
+                })
+            }
+        },
+    )
+    .await
+}
+
+pub async fn submit(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    headers: HeaderMap,
+    Form(fields): Form<Fields>,
+) -> Response {
+    act(
+        &state,
+        &visitor,
+        &headers,
+        fields,
+        Step::Review,
+        |portal, _| {
+            let services = state.services.clone();
+            async move {
+                let submitted = services.portal_submit(&portal.session).await?;
+                let after = PortalCase {
+                    status: submitted.status,
+                    ..portal
+                };
+                Ok(after
+                    .redirect_url
+                    .as_deref()
+                    .and_then(|url| with_outcome(url, &after))
+                    .unwrap_or_else(|| "/portal/finished".to_owned()))
+            }
+        },
+    )
+    .await
+}

@@ -1,0 +1,284 @@
+//! The portal's page shell and form parts, as maud markup: one self-contained page per
+//! response (inline style, an optional small script, no external resources), phone first,
+//! with labels, hints and errors tied to their fields for assistive technology.
+
+use std::collections::HashMap;
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use kycore_domain::validation::FieldError;
+use maud::{DOCTYPE, Markup, PreEscaped, html};
+
+use super::i18n::{Lang, Texts};
+
+/// Phone-first: one column, large touch targets, system fonts, AA contrast.
+const STYLE: &str = "\
+*{box-sizing:border-box}\
+body{margin:0;font:1rem/1.5 system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;color:#1b1b1f;background:#f4f5f7}\
+header{background:#fff;border-bottom:1px solid #c9ccd3;padding:.5rem 1rem;display:flex;justify-content:space-between;align-items:center;gap:.5rem;flex-wrap:wrap}\
+header p{margin:0;font-weight:600}\
+header nav a{margin-left:.5rem}\
+main{max-width:34rem;margin:0 auto;padding:1rem}\
+h1{font-size:1.5rem;line-height:1.25;margin:.25rem 0 1rem}\
+h2{font-size:1.15rem;margin:1.5rem 0 .5rem}\
+a{color:#0b4fbf}\
+a:focus,button:focus,input:focus,select:focus,textarea:focus{outline:3px solid #f5b400;outline-offset:2px}\
+.card{background:#fff;border:1px solid #c9ccd3;border-radius:8px;padding:1rem;margin:0 0 1rem}\
+.step{color:#4a4f5a;margin:0}\
+label,legend{display:block;font-weight:600;margin:1rem 0 .25rem}\
+fieldset{border:0;padding:0;margin:0;min-width:0}\
+.hint{color:#4a4f5a;font-size:.9rem;margin:0 0 .25rem}\
+input[type=text],input[type=email],input[type=tel],input[type=date],input[type=number],input[type=url],select,textarea{width:100%;font:inherit;padding:.6rem;border:2px solid #5b616e;border-radius:4px;background:#fff;color:inherit}\
+textarea{font-family:ui-monospace,Menlo,Consolas,monospace;text-transform:uppercase}\
+input[type=file]{width:100%;font:inherit;padding:.5rem 0}\
+.check{display:flex;gap:.75rem;align-items:flex-start;margin:1rem 0}\
+.check input{width:1.5rem;height:1.5rem;margin:0;flex:none}\
+.check label{margin:0;font-weight:400}\
+button,.button{display:inline-block;font:inherit;font-weight:600;padding:.75rem 1.25rem;margin:1.25rem 0 0;border:0;border-radius:4px;background:#0b4fbf;color:#fff;cursor:pointer;text-decoration:none;min-height:44px}\
+button.secondary{background:#fff;color:#0b4fbf;border:2px solid #0b4fbf}\
+.actions{display:flex;flex-wrap:wrap;gap:0 .75rem}\
+.error{color:#b00020;font-weight:600;margin:.25rem 0}\
+[aria-invalid=true]{border-color:#b00020!important}\
+.summary{border:3px solid #b00020;background:#fff;padding:1rem;margin:0 0 1rem;border-radius:4px}\
+.summary h2{margin-top:0}\
+.summary a{color:#b00020;font-weight:600}\
+dl{margin:0}dt{font-weight:600;margin-top:.5rem}dd{margin:0;overflow-wrap:anywhere}\
+.link{overflow-wrap:anywhere;font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.85rem;background:#f4f5f7;padding:.5rem;border-radius:4px}\
+.done{color:#1d6b2f;font-weight:600}\
+.todo{color:#b00020;font-weight:600}\
+";
+
+/// Downscales large photos before upload when the browser can, so a 12-megapixel phone
+/// photo does not cost the applicant a slow upload. Without it, the original is sent.
+const DOWNSCALE_SCRIPT: &str = "\
+document.querySelectorAll('input[type=file][data-downscale]').forEach(function(i){\
+i.addEventListener('change',function(){var f=i.files[0];\
+if(!f||!/^image\\/(jpeg|png)$/.test(f.type)||f.size<1500000||!window.DataTransfer||!window.createImageBitmap)return;\
+createImageBitmap(f).then(function(b){var s=Math.min(1,2400/Math.max(b.width,b.height));\
+var c=document.createElement('canvas');c.width=Math.round(b.width*s);c.height=Math.round(b.height*s);\
+c.getContext('2d').drawImage(b,0,0,c.width,c.height);\
+c.toBlob(function(o){if(!o||o.size>=f.size)return;var d=new DataTransfer();\
+d.items.add(new File([o],f.name.replace(/\\.\\w+$/,'')+'.jpg',{type:'image/jpeg'}));i.files=d.files;},'image/jpeg',0.9);});});});";
+
+/// What every page knows: its language, the CSP nonce and where the language links point.
+pub struct PageMeta<'a> {
+    pub texts: Texts,
+    pub nonce: &'a str,
+    pub title: &'a str,
+    /// Whether the page needs the downscaling script.
+    pub script: bool,
+    pub show_language_switch: bool,
+}
+
+/// A full page.
+pub fn page(meta: &PageMeta<'_>, body: Markup) -> Markup {
+    let texts = meta.texts;
+    html! {
+        (DOCTYPE)
+        html lang=(texts.lang.code()) {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width,initial-scale=1";
+                meta name="referrer" content="no-referrer";
+                title { (meta.title) " – " (texts.get("site-title")) }
+                style nonce=(meta.nonce) { (PreEscaped(STYLE)) }
+            }
+            body {
+                header {
+                    p { (texts.get("site-title")) }
+                    @if meta.show_language_switch {
+                        nav aria-label=(texts.get("switch-language")) {
+                            @for lang in Lang::ALL {
+                                @if lang != texts.lang {
+                                    a href={ "?lang=" (lang.code()) } hreflang=(lang.code()) lang=(lang.code()) {
+                                        (Texts { lang }.get("language-name"))
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+                main { (body) }
+                @if meta.script {
+                    script nonce=(meta.nonce) { (PreEscaped(DOWNSCALE_SCRIPT)) }
+                }
+            }
+        }
+    }
+}
+
+/// Turns a page into a response with the headers every portal page carries.
+pub fn respond(status: StatusCode, nonce: &str, markup: Markup) -> Response {
+    let mut response = (status, markup.into_string()).into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    let csp = format!(
+        "default-src 'none'; style-src 'nonce-{nonce}'; script-src 'nonce-{nonce}'; \
+         img-src 'self'; base-uri 'none'; frame-ancestors 'none'"
+    );
+    if let Ok(value) = HeaderValue::from_str(&csp) {
+        headers.insert(header::CONTENT_SECURITY_POLICY, value);
+    }
+    response
+}
+
+/// What a form was sent with, and what was wrong with it, to show it again.
+#[derive(Debug, Default)]
+pub struct FormState {
+    pub values: HashMap<String, String>,
+    pub errors: Vec<FieldError>,
+}
+
+impl FormState {
+    pub fn with_errors(errors: Vec<FieldError>) -> Self {
+        FormState {
+            values: HashMap::new(),
+            errors,
+        }
+    }
+
+    pub fn error(&self, field: &str) -> Option<&FieldError> {
+        self.errors.iter().find(|e| e.field == field)
+    }
+
+    /// The sent value of `field`, else `stored`.
+    pub fn value<'a>(&'a self, field: &str, stored: Option<&'a str>) -> &'a str {
+        self.values
+            .get(field)
+            .map(String::as_str)
+            .or(stored)
+            .unwrap_or("")
+    }
+}
+
+/// The element id of a field (ids avoid the dots and slashes of field paths).
+pub fn field_id(field: &str) -> String {
+    field.replace(['.', '/'], "-")
+}
+
+/// The text for an error, from its stable code.
+pub fn error_text(texts: Texts, error: &FieldError, max_upload_mb: u64) -> String {
+    let id = format!("error-{}", error.code);
+    if texts.has(&id) {
+        texts.with(&id, &[("mb", max_upload_mb.into())])
+    } else {
+        texts.get("error-generic")
+    }
+}
+
+/// The list of problems at the top of a form, each linking to its field. It takes focus
+/// semantics from `role=alert`, so screen readers announce it on load.
+pub fn error_summary(texts: Texts, form: &FormState, max_upload_mb: u64) -> Markup {
+    html! {
+        @if !form.errors.is_empty() {
+            div.summary role="alert" aria-labelledby="error-summary" {
+                h2 #error-summary { (texts.get("error-summary")) }
+                ul {
+                    @for error in &form.errors {
+                        li {
+                            @if error.field.is_empty() {
+                                (error_text(texts, error, max_upload_mb))
+                            } @else {
+                                a href={ "#" (field_id(&error.field)) } { (error_text(texts, error, max_upload_mb)) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// How a field is drawn.
+pub enum Input<'a> {
+    Text {
+        kind: &'a str,
+        autocomplete: &'a str,
+    },
+    Select(&'a [(String, String)]),
+    File {
+        accept: &'a str,
+        capture: Option<&'a str>,
+    },
+    Mrz,
+}
+
+/// A labelled field with its hint and error, wired with `aria-describedby`.
+pub struct Field<'a> {
+    pub name: &'a str,
+    pub label: String,
+    pub hint: Option<String>,
+    pub optional: bool,
+    pub input: Input<'a>,
+}
+
+pub fn field(
+    texts: Texts,
+    form: &FormState,
+    f: &Field<'_>,
+    stored: Option<&str>,
+    max_upload_mb: u64,
+) -> Markup {
+    let id = field_id(f.name);
+    let hint_id = format!("{id}-hint");
+    let error_id = format!("{id}-error");
+    let error = form.error(f.name);
+    let mut described = Vec::new();
+    if f.hint.is_some() {
+        described.push(hint_id.as_str());
+    }
+    if error.is_some() {
+        described.push(error_id.as_str());
+    }
+    let described = (!described.is_empty()).then(|| described.join(" "));
+    let invalid = error.map(|_| "true");
+    let value = form.value(f.name, stored);
+    let required = !f.optional;
+    html! {
+        label for=(id) {
+            (f.label)
+            @if f.optional { " (" (texts.get("optional")) ")" }
+        }
+        @if let Some(hint) = &f.hint { p.hint id=(hint_id) { (hint) } }
+        @if let Some(error) = error { p.error id=(error_id) { (error_text(texts, error, max_upload_mb)) } }
+        @match &f.input {
+            Input::Text { kind, autocomplete } => {
+                input type=(kind) id=(id) name=(f.name) value=(value) autocomplete=(autocomplete)
+                    required[required] aria-describedby=[described.as_deref()] aria-invalid=[invalid];
+            }
+            Input::Select(options) => {
+                select id=(id) name=(f.name) required[required] aria-describedby=[described.as_deref()] aria-invalid=[invalid] {
+                    option value="" { (texts.get("choose")) }
+                    @for (code, name) in options.iter() {
+                        option value=(code) selected[code == value] { (name) }
+                    }
+                }
+            }
+            Input::File { accept, capture } => {
+                input type="file" id=(id) name=(f.name) accept=(accept) capture=[*capture]
+                    data-downscale required[required] aria-describedby=[described.as_deref()] aria-invalid=[invalid];
+            }
+            Input::Mrz => {
+                textarea id=(id) name=(f.name) rows="3" spellcheck="false" autocapitalize="characters" autocomplete="off"
+                    required[required] aria-describedby=[described.as_deref()] aria-invalid=[invalid] { (value) }
+            }
+        }
+    }
+}
+
+/// The hidden CSRF field every form carries.
+pub fn csrf(token: &str) -> Markup {
+    html! { input type="hidden" name="csrf" value=(token); }
+}
