@@ -1,7 +1,8 @@
 //! kycore's HTTP integration tests: one binary, a real server on loopback per test, over a
 //! real database (SQLite always, PostgreSQL too when `KYCORE_TEST_DATABASE_URL` is set).
 //!
-//! `helpers` holds the harness; every other module covers one feature of the API.
+//! `helpers` holds the harness; `browser` drives the hosted pages in headless Chromium; every
+//! other module covers one feature of the API.
 
 // clippy.toml allows `unwrap` inside `#[test]` functions only; in a test binary the helpers
 // unwrap too, as their way of asserting.
@@ -9,6 +10,7 @@
 
 mod applicants;
 mod auth;
+mod browser;
 mod cases;
 mod decisions;
 mod documents;
