@@ -101,7 +101,7 @@ async fn a_second_device_does_not_share_cookies() {
         .script("document.cookie = 'kycore_probe=phone; path=/'")
         .await;
     laptop.goto(url(&case)).await;
-    assert_eq!(laptop.text_of("h1").await, "Verify your identity");
+    assert_eq!(laptop.text_of("h1").await, "Before you start");
     assert_eq!(laptop.script("return document.cookie").await, json!(""));
     assert_eq!(
         phone.script("return document.cookie").await,
