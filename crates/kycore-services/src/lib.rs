@@ -29,6 +29,7 @@ pub mod providers;
 mod record;
 pub mod screening;
 pub mod time_format;
+pub mod uploads;
 pub mod validation;
 pub mod worker;
 
