@@ -21,7 +21,6 @@ use crate::record::{AuditEntry, audit, case_event};
 use crate::time_format::{datetime_of, now_millis, rfc3339};
 use crate::{RequestContext, ServiceError, Services};
 
-pub const MAX_FILE_BYTES: usize = 10 * 1024 * 1024;
 const MAX_MRZ_CHARS: usize = 300;
 const DOCUMENT_TYPES: [&str; 6] = [
     "passport",
@@ -81,7 +80,7 @@ pub fn sniff_content_type(file: &[u8]) -> Option<&'static str> {
 
 impl NewDocument {
     /// Checks the fields; returns the content type.
-    fn validate(&mut self) -> Result<&'static str, ServiceError> {
+    fn validate(&mut self, max_file_bytes: usize) -> Result<&'static str, ServiceError> {
         let mut errors = ValidationErrors::default();
         if !DOCUMENT_TYPES.contains(&self.document_type.as_str()) {
             errors.add(
@@ -120,11 +119,11 @@ impl NewDocument {
         let content_type = sniff_content_type(&self.file);
         if self.file.is_empty() {
             errors.add("file", "missing_file", "attach the document as `file`");
-        } else if self.file.len() > MAX_FILE_BYTES {
+        } else if self.file.len() > max_file_bytes {
             errors.add(
                 "file",
                 "file_too_large",
-                format!("at most {MAX_FILE_BYTES} bytes"),
+                format!("at most {max_file_bytes} bytes"),
             );
         } else if content_type.is_none() {
             errors.add("file", "unsupported_file_type", "JPEG, PNG or PDF");
@@ -162,7 +161,7 @@ impl Services {
         case_id: &str,
         mut upload: NewDocument,
     ) -> Result<DocumentView, ServiceError> {
-        let content_type = upload.validate()?;
+        let content_type = upload.validate(self.config().max_upload_bytes)?;
         // Refuse early, before storing anything, when the case is not this tenant's.
         let case = kycore_store::cases::get(self.store().reader(), &ctx.scope, case_id)
             .await?
@@ -365,7 +364,7 @@ mod tests {
             file: b"GIF89a".to_vec(),
             ..Default::default()
         };
-        let Err(ServiceError::Validation(errors)) = upload.validate() else {
+        let Err(ServiceError::Validation(errors)) = upload.validate(100) else {
             panic!("expected errors")
         };
         let codes: Vec<(&str, &str)> = errors.iter().map(|e| (e.field.as_str(), e.code)).collect();

@@ -48,7 +48,13 @@ pub struct ServiceConfig {
     pub public_url: String,
     /// Where documents are kept (sealed), under `blobs/`.
     pub data_dir: std::path::PathBuf,
+    /// The largest document file accepted, in bytes ([`DEFAULT_MAX_UPLOAD_BYTES`] unless
+    /// configured); the HTTP edge sizes its body limits from it.
+    pub max_upload_bytes: usize,
 }
+
+/// 10 MiB: a phone photo of a document is 2–6 MB, a scanned PDF of a few pages less.
+pub const DEFAULT_MAX_UPLOAD_BYTES: usize = 10 * 1024 * 1024;
 
 /// The entry point to every use case. Cheap to clone.
 #[derive(Clone)]
@@ -79,7 +85,7 @@ impl Services {
         let blobs = blobs::Blobs::local(&config.data_dir.join("blobs"));
         let config = ServiceConfig {
             public_url: config.public_url.trim_end_matches('/').to_owned(),
-            data_dir: config.data_dir,
+            ..config
         };
         Services {
             inner: Arc::new(Inner {

@@ -15,7 +15,9 @@ use kycore_domain::ids::OrganizationId;
 use kycore_domain::tenancy::Environment;
 use kycore_services::crypto::MasterKey;
 use kycore_services::keys::KeyKind;
-use kycore_services::{Backend, ServiceConfig, Services, Store, StoreError};
+use kycore_services::{
+    Backend, DEFAULT_MAX_UPLOAD_BYTES, ServiceConfig, Services, Store, StoreError,
+};
 use kycore_store::Tx;
 use kycore_store::organizations::{self, OrganizationRecord};
 use kycore_store::testing::TestDatabase;
@@ -83,6 +85,7 @@ impl TestApp {
             ServiceConfig {
                 public_url: base_url.clone(),
                 data_dir: data_dir.path().to_path_buf(),
+                max_upload_bytes: DEFAULT_MAX_UPLOAD_BYTES,
             },
         );
         let initialized = services.initialize("Test organization").await.unwrap();
