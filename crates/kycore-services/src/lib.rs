@@ -78,6 +78,8 @@ struct Inner {
     rule_cache: decision::RuleCache,
     /// The process's Prometheus metrics.
     metrics: metrics::Metrics,
+    /// Uploads being inspected (images decoded) at once: at most one per CPU.
+    decode_permits: tokio::sync::Semaphore,
 }
 
 impl Services {
@@ -87,6 +89,7 @@ impl Services {
             public_url: config.public_url.trim_end_matches('/').to_owned(),
             ..config
         };
+        let cpus = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
         Services {
             inner: Arc::new(Inner {
                 store,
@@ -98,6 +101,7 @@ impl Services {
                 screening: screening::Registry::default(),
                 rule_cache: decision::RuleCache::default(),
                 metrics: metrics::Metrics::default(),
+                decode_permits: tokio::sync::Semaphore::new(cpus),
             }),
         }
     }
@@ -129,9 +133,28 @@ impl Services {
         &self.inner.config
     }
 
+    pub(crate) fn decode_permits(&self) -> &tokio::sync::Semaphore {
+        &self.inner.decode_permits
+    }
+
     /// Whether this process can serve requests: the database answers a trivial query.
     pub async fn ready(&self) -> Result<(), ServiceError> {
         self.store().ping().await?;
         Ok(())
+    }
+}
+
+/// Runs CPU-bound work on the blocking pool. A panic there is re-raised here, so it ends
+/// the request like any other panic (the HTTP layer answers 500).
+pub(crate) async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, ServiceError> {
+    match tokio::task::spawn_blocking(work).await {
+        Ok(value) => Ok(value),
+        Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+        Err(_) => Err(ServiceError::unavailable(
+            "shutting_down",
+            "the server is shutting down",
+        )),
     }
 }

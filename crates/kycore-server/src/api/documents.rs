@@ -24,7 +24,11 @@ pub struct UploadForm {
     /// The machine-readable zone, lines joined by `\n`.
     mrz: Option<String>,
     /// JPEG, PNG or PDF, at most 10 MiB unless the server is configured otherwise
-    /// (`max_upload_bytes`); the type is read from the content.
+    /// (`max_upload_bytes`); the type is read from the content, not the name. Images are
+    /// decoded: unreadable (`unreadable_image`), smaller than 300 px on the shorter side
+    /// (`image_too_small`), over 12000 px a side (`image_too_large`) or one flat colour
+    /// (`blank_image`) are refused; so is a PDF without its end (`unreadable_pdf`) and HEIC
+    /// (`unsupported_file_type`: send JPEG or PNG).
     #[schema(value_type = String, format = Binary)]
     file: Vec<u8>,
 }

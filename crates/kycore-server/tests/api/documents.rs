@@ -1,11 +1,12 @@
-//! Documents through the API: multipart upload typed by content, stored sealed, listed and
-//! downloaded, then checked with the case (MRZ and document rules).
+//! Documents through the API: multipart upload typed by content and inspected (images
+//! decoded, PDFs complete), stored sealed, listed and downloaded, then checked with the case
+//! (MRZ and document rules).
 
 use reqwest::multipart::{Form, Part};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, for_each_database, send};
+use crate::helpers::{TestApp, document_photo, document_png, encode, for_each_database, send};
 
 /// A real photo from the shared fixtures.
 fn photo() -> Vec<u8> {
@@ -227,6 +228,119 @@ async fn bad_uploads_are_refused_plainly() {
         upload(&app, key, case_id, form("passport", None, photo()))
             .await
             .problem(StatusCode::CONFLICT, "case_not_awaiting_applicant");
+    })
+    .await;
+}
+
+/// Uploads one file as `document_type` and returns the first error's `field code`, or `None`
+/// when it was accepted.
+async fn refusal(
+    app: &TestApp,
+    key: &str,
+    case_id: &str,
+    document_type: &str,
+    side: Option<&str>,
+    file: Vec<u8>,
+) -> Option<String> {
+    let mut form = form(document_type, None, file);
+    if let Some(side) = side {
+        form = form.text("side", side.to_owned());
+    }
+    let reply = upload(app, key, case_id, form).await;
+    if reply.status == StatusCode::CREATED {
+        return None;
+    }
+    let problem = reply.problem(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    let error = &problem["errors"][0];
+    Some(format!(
+        "{} {}",
+        error["field"].as_str().unwrap(),
+        error["code"].as_str().unwrap()
+    ))
+}
+
+#[tokio::test]
+async fn files_are_decoded_and_refused_with_a_reason() {
+    for_each_database(|app| async move {
+        let key = &app.sandbox.secret;
+        let case = erikssons_case(&app, key).await;
+        let case_id = case["id"].as_str().unwrap();
+        let blank = image::DynamicImage::ImageRgb8(image::RgbImage::from_pixel(
+            800,
+            600,
+            image::Rgb([250, 250, 250]),
+        ));
+        let photo = document_photo();
+        let thumbnail = encode(
+            &image::load_from_memory(&photo).unwrap().thumbnail(320, 200),
+            image::ImageFormat::Jpeg,
+        );
+        let pdf = b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n".to_vec();
+        let heic = b"\0\0\0\x18ftypheic\0\0\0\0mif1heic\0\0\x01\0meta".to_vec();
+        let cases = [
+            (
+                "passport",
+                None,
+                encode(&blank, image::ImageFormat::Png),
+                "file blank_image",
+            ),
+            ("passport", None, thumbnail, "file image_too_small"),
+            (
+                "passport",
+                None,
+                photo[..photo.len() / 2].to_vec(),
+                "file unreadable_image",
+            ),
+            (
+                "passport",
+                None,
+                pdf[..pdf.len() - 7].to_vec(),
+                "file unreadable_pdf",
+            ),
+            ("passport", None, heic, "file unsupported_file_type"),
+        ];
+        for (document_type, side, file, expected) in cases {
+            assert_eq!(
+                refusal(&app, key, case_id, document_type, side, file).await,
+                Some(expected.to_owned()),
+                "{document_type}"
+            );
+        }
+        let problem = upload(
+            &app,
+            key,
+            case_id,
+            form(
+                "passport",
+                None,
+                b"\0\0\0\x18ftypheic\0\0\0\0mif1heic".to_vec(),
+            ),
+        )
+        .await
+        .problem(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+        let message = problem["errors"][0]["message"].as_str().unwrap();
+        assert!(message.contains("JPEG or PNG"), "{message}");
+        // Nothing refused was kept.
+        assert_eq!(
+            app.get_json(key, &format!("/v1/cases/{case_id}/documents"))
+                .await,
+            json!([])
+        );
+
+        for (document_type, file, content_type) in [
+            ("other", document_photo(), "image/jpeg"),
+            ("other", document_png(), "image/png"),
+            ("other", pdf, "application/pdf"),
+        ] {
+            let document = upload(&app, key, case_id, form(document_type, None, file))
+                .await
+                .json(StatusCode::CREATED);
+            assert_eq!(
+                (document["type"].as_str(), document["side"].as_str()),
+                (Some(document_type), Some("front"))
+            );
+            assert_eq!(document["content_type"], content_type);
+        }
     })
     .await;
 }
