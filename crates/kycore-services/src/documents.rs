@@ -23,12 +23,23 @@ use crate::uploads::{self, FileType, Refusal};
 use crate::{RequestContext, ServiceError, Services, blocking};
 
 const MAX_MRZ_CHARS: usize = 300;
-const DOCUMENT_TYPES: [&str; 6] = [
+/// Identity documents: the checks read their MRZ and rules, and cards have two sides.
+pub const IDENTITY_DOCUMENT_TYPES: [&str; 5] = [
     "passport",
     "id-card",
     "driver-license",
     "residence-permit",
     "visa",
+];
+/// The other types the API and the hosted pages collect; each is one page or one photo.
+pub const SINGLE_SIDED_TYPES: [&str; 8] = [
+    "selfie",
+    "proof-of-address",
+    "certificate-of-incorporation",
+    "register-extract",
+    "company-proof-of-address",
+    "articles-of-association",
+    "shareholder-register",
     "other",
 ];
 const SIDES: [&str; 2] = ["front", "back"];
@@ -71,16 +82,30 @@ impl NewDocument {
     /// content is inspected afterwards ([`uploads::inspect`]), only when these pass.
     fn validate(&mut self, max_file_bytes: usize) -> Result<FileType, ServiceError> {
         let mut errors = ValidationErrors::default();
-        if !DOCUMENT_TYPES.contains(&self.document_type.as_str()) {
+        let document_type = self.document_type.as_str();
+        if !IDENTITY_DOCUMENT_TYPES.contains(&document_type)
+            && !SINGLE_SIDED_TYPES.contains(&document_type)
+        {
+            let all: Vec<&str> = IDENTITY_DOCUMENT_TYPES
+                .iter()
+                .chain(&SINGLE_SIDED_TYPES)
+                .copied()
+                .collect();
             errors.add(
                 "type",
                 "invalid_value",
-                format!("one of {}", DOCUMENT_TYPES.join(", ")),
+                format!("one of {}", all.join(", ")),
             );
         }
         let side = self.side.get_or_insert_with(|| "front".to_owned());
         if !SIDES.contains(&side.as_str()) {
             errors.add("side", "invalid_value", "front or back");
+        } else if side == "back" && SINGLE_SIDED_TYPES.contains(&document_type) {
+            errors.add(
+                "side",
+                "invalid_value",
+                format!("a {document_type} has only a front side"),
+            );
         }
         if self
             .subtype
@@ -128,7 +153,12 @@ impl NewDocument {
                 format!("at most {max_file_bytes} bytes"),
             ));
         }
-        uploads::sniff(&self.file)
+        match uploads::sniff(&self.file)? {
+            file_type if self.document_type == "selfie" && !file_type.is_image() => Err(
+                Refusal::new("unsupported_file_type", "a selfie is a photo: JPEG or PNG"),
+            ),
+            file_type => Ok(file_type),
+        }
     }
 }
 
@@ -402,5 +432,44 @@ mod tests {
                 .collect(),
             Err(other) => panic!("{other}"),
         }
+    }
+
+    #[test]
+    fn only_identity_documents_have_a_back() {
+        let upload = |document_type: &str, side: &str| NewDocument {
+            document_type: document_type.into(),
+            side: Some(side.into()),
+            file: vec![0xFF, 0xD8, 0xFF, 0xE0],
+            ..Default::default()
+        };
+        for document_type in IDENTITY_DOCUMENT_TYPES {
+            assert_eq!(codes(upload(document_type, "back")), Vec::<String>::new());
+        }
+        for document_type in SINGLE_SIDED_TYPES {
+            assert_eq!(
+                codes(upload(document_type, "front")),
+                Vec::<String>::new(),
+                "{document_type}"
+            );
+            assert_eq!(
+                codes(upload(document_type, "back")),
+                ["side invalid_value"],
+                "{document_type}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_selfie_is_a_photo() {
+        let selfie = |file: &[u8]| NewDocument {
+            document_type: "selfie".into(),
+            file: file.to_vec(),
+            ..Default::default()
+        };
+        assert_eq!(codes(selfie(b"%PDF-1.7")), ["file unsupported_file_type"]);
+        assert_eq!(
+            codes(selfie(&[0xFF, 0xD8, 0xFF, 0xE0])),
+            Vec::<String>::new()
+        );
     }
 }

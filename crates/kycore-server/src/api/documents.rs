@@ -15,11 +15,14 @@ use crate::extract::{Caller, body_too_large};
 #[derive(utoipa::ToSchema)]
 #[allow(dead_code)]
 pub struct UploadForm {
-    /// `passport`, `id-card`, `driver-license`, `residence-permit`, `visa` or `other`.
+    /// Identity documents: `passport`, `id-card`, `driver-license`, `residence-permit`,
+    /// `visa`. One-sided (`side` must be `front`): `selfie` (JPEG or PNG only),
+    /// `proof-of-address`, `certificate-of-incorporation`, `register-extract`,
+    /// `company-proof-of-address`, `articles-of-association`, `shareholder-register`, `other`.
     #[schema(rename = "type")]
     document_type: String,
     subtype: Option<String>,
-    /// `front` (default) or `back`.
+    /// `front` (default) or `back` (identity documents only).
     side: Option<String>,
     /// The machine-readable zone, lines joined by `\n`.
     mrz: Option<String>,

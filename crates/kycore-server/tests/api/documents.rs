@@ -298,6 +298,13 @@ async fn files_are_decoded_and_refused_with_a_reason() {
                 "file unreadable_pdf",
             ),
             ("passport", None, heic, "file unsupported_file_type"),
+            ("selfie", None, pdf.clone(), "file unsupported_file_type"),
+            (
+                "proof-of-address",
+                Some("back"),
+                pdf.clone(),
+                "side invalid_value",
+            ),
         ];
         for (document_type, side, file, expected) in cases {
             assert_eq!(
@@ -328,9 +335,9 @@ async fn files_are_decoded_and_refused_with_a_reason() {
         );
 
         for (document_type, file, content_type) in [
-            ("other", document_photo(), "image/jpeg"),
-            ("other", document_png(), "image/png"),
-            ("other", pdf, "application/pdf"),
+            ("selfie", document_photo(), "image/jpeg"),
+            ("proof-of-address", document_png(), "image/png"),
+            ("register-extract", pdf, "application/pdf"),
         ] {
             let document = upload(&app, key, case_id, form(document_type, None, file))
                 .await
@@ -360,6 +367,68 @@ async fn files_larger_than_axums_default_limit_are_taken() {
             .await
             .json(StatusCode::CREATED);
         assert_eq!(document["size_bytes"], json!(size));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_selfie_or_proof_of_address_is_not_the_identity_document() {
+    for_each_database(|app| async move {
+        let key = &app.sandbox.secret;
+        let case = erikssons_case(&app, key).await;
+        let case_id = case["id"].as_str().unwrap();
+        let passport = upload(
+            &app,
+            key,
+            case_id,
+            form("passport", Some(UTOPIA_TD3), photo()),
+        )
+        .await
+        .json(StatusCode::CREATED);
+        for (document_type, file) in [
+            ("selfie", document_photo()),
+            ("proof-of-address", document_png()),
+        ] {
+            upload(&app, key, case_id, form(document_type, None, file))
+                .await
+                .json(StatusCode::CREATED);
+        }
+        app.post_json(
+            key,
+            &format!("/v1/cases/{case_id}/submit"),
+            &json!({}),
+            StatusCode::OK,
+        )
+        .await;
+        while app.services.run_due_jobs().await.unwrap() > 0 {}
+        let decided = app.get_case(key, case_id).await;
+        let mrz = decided["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["kind"] == "mrz_integrity")
+            .map(|c| c["status"].clone());
+        assert_eq!(mrz, Some(json!("passed")), "{decided}");
+        // The passport got the verdict (expired specimen); the others are not judged by the
+        // identity document's rules.
+        let listed = app
+            .get_json(key, &format!("/v1/cases/{case_id}/documents"))
+            .await;
+        let statuses: Vec<(&str, &str)> = listed
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| (d["type"].as_str().unwrap(), d["status"].as_str().unwrap()))
+            .collect();
+        assert_eq!(
+            statuses,
+            [
+                ("passport", "rejected"),
+                ("selfie", "pending"),
+                ("proof-of-address", "pending")
+            ]
+        );
+        assert_eq!(listed[0]["id"], passport["id"]);
     })
     .await;
 }
