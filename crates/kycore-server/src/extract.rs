@@ -41,16 +41,16 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
         }
         let bytes = axum::body::to_bytes(request.into_body(), MAX_BODY_BYTES)
             .await
-            .map_err(|_| body_too_large())?;
+            .map_err(|_| body_too_large(MAX_BODY_BYTES))?;
         parse_json(&bytes).map(ApiJson)
     }
 }
 
-pub fn body_too_large() -> ApiError {
+pub fn body_too_large(limit: usize) -> ApiError {
     ApiError::new(
         StatusCode::PAYLOAD_TOO_LARGE,
         "body_too_large",
-        format!("the body exceeds {MAX_BODY_BYTES} bytes"),
+        format!("the body exceeds {limit} bytes"),
     )
 }
 

@@ -11,7 +11,7 @@ use kycore_services::idempotency::{IdempotencyLookup, validate_key};
 use sha2::{Digest, Sha256};
 
 use crate::AppState;
-use crate::api::MAX_UPLOAD_BYTES;
+use crate::api::upload_body_limit;
 use crate::auth::Authenticated;
 use crate::error::ApiError;
 use crate::extract::body_too_large;
@@ -49,9 +49,11 @@ async fn handle(state: &AppState, request: Request, next: Next) -> Result<Respon
     };
 
     let (parts, body) = request.into_parts();
-    let bytes = axum::body::to_bytes(body, MAX_UPLOAD_BYTES)
+    // An upload is the largest body any POST may have; each route's own limit still applies.
+    let limit = upload_body_limit(state.services.config().max_upload_bytes);
+    let bytes = axum::body::to_bytes(body, limit)
         .await
-        .map_err(|_| body_too_large().into_response())?;
+        .map_err(|_| body_too_large(limit).into_response())?;
     let mut hasher = Sha256::new();
     hasher.update(parts.method.as_str().as_bytes());
     hasher.update(b" ");

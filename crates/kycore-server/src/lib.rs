@@ -49,7 +49,7 @@ struct Docs {
 /// serve it on any listener.
 pub fn app(services: Services) -> Router {
     let (v1, openapi) = OpenApiRouter::with_openapi(openapi::base())
-        .merge(api::router())
+        .merge(api::router(services.config().max_upload_bytes))
         .split_for_parts();
     let docs = Docs {
         openapi_json: openapi.to_pretty_json().unwrap_or_default(),

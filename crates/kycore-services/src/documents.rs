@@ -1,8 +1,8 @@
 //! Documents submitted for a case through the API: validated, typed by their content (never
-//! by a file name), sealed into the blob store, then recorded with a `document.uploaded`
-//! event. The blob is written before the unit of work, since no I/O but the database's may
-//! run inside one; a failed unit leaves an unreferenced sealed blob behind, never a record
-//! without its file.
+//! by a file name) and that content inspected (`uploads.rs`), sealed into the blob store,
+//! then recorded with a `document.uploaded` event. The blob is written before the unit of
+//! work, since no I/O but the database's may run inside one; a failed unit leaves an
+//! unreferenced sealed blob behind, never a record without its file.
 
 use futures_util::future::BoxFuture;
 use kycore_domain::event::EventType;
@@ -19,16 +19,27 @@ use crate::cases::{load_awaiting_applicant, save_unchanged_status};
 use crate::providers::SubmittedDocument;
 use crate::record::{AuditEntry, audit, case_event};
 use crate::time_format::{datetime_of, now_millis, rfc3339};
-use crate::{RequestContext, ServiceError, Services};
+use crate::uploads::{self, FileType, Refusal};
+use crate::{RequestContext, ServiceError, Services, blocking};
 
-pub const MAX_FILE_BYTES: usize = 10 * 1024 * 1024;
 const MAX_MRZ_CHARS: usize = 300;
-const DOCUMENT_TYPES: [&str; 6] = [
+/// Identity documents: the checks read their MRZ and rules, and cards have two sides.
+pub const IDENTITY_DOCUMENT_TYPES: [&str; 5] = [
     "passport",
     "id-card",
     "driver-license",
     "residence-permit",
     "visa",
+];
+/// The other types the API and the hosted pages collect; each is one page or one photo.
+pub const SINGLE_SIDED_TYPES: [&str; 8] = [
+    "selfie",
+    "proof-of-address",
+    "certificate-of-incorporation",
+    "register-extract",
+    "company-proof-of-address",
+    "articles-of-association",
+    "shareholder-register",
     "other",
 ];
 const SIDES: [&str; 2] = ["front", "back"];
@@ -66,33 +77,35 @@ pub struct DocumentView {
     pub created_at: String,
 }
 
-/// A document's content type, decided by its first bytes.
-pub fn sniff_content_type(file: &[u8]) -> Option<&'static str> {
-    if file.starts_with(&[0xFF, 0xD8, 0xFF]) {
-        Some("image/jpeg")
-    } else if file.starts_with(&[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A]) {
-        Some("image/png")
-    } else if file.starts_with(b"%PDF-") {
-        Some("application/pdf")
-    } else {
-        None
-    }
-}
-
 impl NewDocument {
-    /// Checks the fields; returns the content type.
-    fn validate(&mut self) -> Result<&'static str, ServiceError> {
+    /// The cheap checks: every field, and the file's size and type by its first bytes. The
+    /// content is inspected afterwards ([`uploads::inspect`]), only when these pass.
+    fn validate(&mut self, max_file_bytes: usize) -> Result<FileType, ServiceError> {
         let mut errors = ValidationErrors::default();
-        if !DOCUMENT_TYPES.contains(&self.document_type.as_str()) {
+        let document_type = self.document_type.as_str();
+        if !IDENTITY_DOCUMENT_TYPES.contains(&document_type)
+            && !SINGLE_SIDED_TYPES.contains(&document_type)
+        {
+            let all: Vec<&str> = IDENTITY_DOCUMENT_TYPES
+                .iter()
+                .chain(&SINGLE_SIDED_TYPES)
+                .copied()
+                .collect();
             errors.add(
                 "type",
                 "invalid_value",
-                format!("one of {}", DOCUMENT_TYPES.join(", ")),
+                format!("one of {}", all.join(", ")),
             );
         }
         let side = self.side.get_or_insert_with(|| "front".to_owned());
         if !SIDES.contains(&side.as_str()) {
             errors.add("side", "invalid_value", "front or back");
+        } else if side == "back" && SINGLE_SIDED_TYPES.contains(&document_type) {
+            errors.add(
+                "side",
+                "invalid_value",
+                format!("a {document_type} has only a front side"),
+            );
         }
         if self
             .subtype
@@ -117,20 +130,35 @@ impl NewDocument {
                 );
             }
         }
-        let content_type = sniff_content_type(&self.file);
-        if self.file.is_empty() {
-            errors.add("file", "missing_file", "attach the document as `file`");
-        } else if self.file.len() > MAX_FILE_BYTES {
-            errors.add(
-                "file",
-                "file_too_large",
-                format!("at most {MAX_FILE_BYTES} bytes"),
-            );
-        } else if content_type.is_none() {
-            errors.add("file", "unsupported_file_type", "JPEG, PNG or PDF");
+        match self.file_type(max_file_bytes) {
+            Ok(file_type) if errors.is_empty() => Ok(file_type),
+            Ok(_) => Err(errors.into()),
+            Err(refusal) => {
+                errors.add("file", refusal.code, refusal.message);
+                Err(errors.into())
+            }
         }
-        errors.into_result()?;
-        Ok(content_type.unwrap_or("application/octet-stream"))
+    }
+
+    fn file_type(&self, max_file_bytes: usize) -> Result<FileType, Refusal> {
+        if self.file.is_empty() {
+            return Err(Refusal::new(
+                "missing_file",
+                "attach the document as `file`",
+            ));
+        }
+        if self.file.len() > max_file_bytes {
+            return Err(Refusal::new(
+                "file_too_large",
+                format!("at most {max_file_bytes} bytes"),
+            ));
+        }
+        match uploads::sniff(&self.file)? {
+            file_type if self.document_type == "selfie" && !file_type.is_image() => Err(
+                Refusal::new("unsupported_file_type", "a selfie is a photo: JPEG or PNG"),
+            ),
+            file_type => Ok(file_type),
+        }
     }
 }
 
@@ -181,11 +209,13 @@ impl Services {
         case_id: &str,
         mut upload: NewDocument,
     ) -> Result<PreparedDocument, ServiceError> {
-        let content_type = upload.validate()?;
-        // Refuse early, before storing anything, when the case is not this tenant's.
+        let file_type = upload.validate(self.config().max_upload_bytes)?;
+        // Refuse early, before decoding or storing anything, when the case is not this
+        // tenant's.
         let case = kycore_store::cases::get(self.store().reader(), &ctx.scope, case_id)
             .await?
             .ok_or(ServiceError::not_found("case"))?;
+        upload.file = self.inspect_upload(upload.file, file_type).await?;
         let max_attempts = self
             .pinned_flow(&ctx.scope, &case.flow_id, case.flow_version)
             .await?
@@ -220,7 +250,7 @@ impl Services {
             attempt: 0,
             rejection_reason: None,
             blob_key,
-            content_type: content_type.to_owned(),
+            content_type: file_type.content_type().to_owned(),
             size_bytes: i64::try_from(upload.file.len()).unwrap_or(i64::MAX),
             file_hash: self.keyring().lookup_hash(
                 &ctx.scope,
@@ -238,6 +268,31 @@ impl Services {
             record,
             max_attempts,
         })
+    }
+
+    /// Inspects the file on the blocking pool, at most one per CPU at a time; hands the file
+    /// back when it is usable.
+    async fn inspect_upload(
+        &self,
+        file: Vec<u8>,
+        file_type: FileType,
+    ) -> Result<Vec<u8>, ServiceError> {
+        // A permit per CPU: each decode may take up to its allocation limit, so many
+        // concurrent uploads wait here instead of exhausting memory.
+        let _permit = self.decode_permits().acquire().await.map_err(|_| {
+            ServiceError::unavailable("shutting_down", "the server is shutting down")
+        })?;
+        let (file, inspected) = blocking(move || {
+            let inspected = uploads::inspect(&file, file_type);
+            (file, inspected)
+        })
+        .await?;
+        inspected.map_err(|refusal| {
+            let mut errors = ValidationErrors::default();
+            errors.add("file", refusal.code, refusal.message);
+            ServiceError::from(errors)
+        })?;
+        Ok(file)
     }
 
     /// The case's documents, and each as the checks see it (its MRZ opened).
@@ -365,41 +420,79 @@ mod tests {
     use super::*;
 
     #[test]
-    fn content_types_come_from_the_bytes() {
-        assert_eq!(
-            sniff_content_type(&[0xFF, 0xD8, 0xFF, 0xE0]),
-            Some("image/jpeg")
-        );
-        assert_eq!(
-            sniff_content_type(b"\x89PNG\r\n\x1a\n...."),
-            Some("image/png")
-        );
-        assert_eq!(sniff_content_type(b"%PDF-1.7"), Some("application/pdf"));
-        assert_eq!(sniff_content_type(b"GIF89a"), None);
-        assert_eq!(sniff_content_type(b""), None);
-    }
-
-    #[test]
     fn uploads_are_validated_field_by_field() {
-        let mut upload = NewDocument {
-            document_type: "selfie".into(),
+        let upload = NewDocument {
+            document_type: "tax-return".into(),
             side: Some("top".into()),
             mrz: Some("a\u{7}b".into()),
             file: b"GIF89a".to_vec(),
             ..Default::default()
         };
-        let Err(ServiceError::Validation(errors)) = upload.validate() else {
-            panic!("expected errors")
-        };
-        let codes: Vec<(&str, &str)> = errors.iter().map(|e| (e.field.as_str(), e.code)).collect();
         assert_eq!(
-            codes,
+            codes(upload),
             [
-                ("type", "invalid_value"),
-                ("side", "invalid_value"),
-                ("mrz", "invalid_format"),
-                ("file", "unsupported_file_type")
+                "type invalid_value",
+                "side invalid_value",
+                "mrz invalid_format",
+                "file unsupported_file_type"
             ]
+        );
+        let too_large = NewDocument {
+            document_type: "passport".into(),
+            file: [b"%PDF-".as_slice(), &[b' '; 100]].concat(),
+            ..Default::default()
+        };
+        assert_eq!(codes(too_large), ["file file_too_large"]);
+    }
+
+    /// `field code` of every error.
+    fn codes(mut upload: NewDocument) -> Vec<String> {
+        match upload.validate(100) {
+            Ok(_) => Vec::new(),
+            Err(ServiceError::Validation(errors)) => errors
+                .into_iter()
+                .map(|e| format!("{} {}", e.field, e.code))
+                .collect(),
+            Err(other) => panic!("{other}"),
+        }
+    }
+
+    #[test]
+    fn only_identity_documents_have_a_back() {
+        let upload = |document_type: &str, side: &str| NewDocument {
+            document_type: document_type.into(),
+            side: Some(side.into()),
+            file: vec![0xFF, 0xD8, 0xFF, 0xE0],
+            ..Default::default()
+        };
+        for document_type in IDENTITY_DOCUMENT_TYPES {
+            assert_eq!(codes(upload(document_type, "back")), Vec::<String>::new());
+        }
+        for document_type in SINGLE_SIDED_TYPES {
+            assert_eq!(
+                codes(upload(document_type, "front")),
+                Vec::<String>::new(),
+                "{document_type}"
+            );
+            assert_eq!(
+                codes(upload(document_type, "back")),
+                ["side invalid_value"],
+                "{document_type}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_selfie_is_a_photo() {
+        let selfie = |file: &[u8]| NewDocument {
+            document_type: "selfie".into(),
+            file: file.to_vec(),
+            ..Default::default()
+        };
+        assert_eq!(codes(selfie(b"%PDF-1.7")), ["file unsupported_file_type"]);
+        assert_eq!(
+            codes(selfie(&[0xFF, 0xD8, 0xFF, 0xE0])),
+            Vec::<String>::new()
         );
     }
 }

@@ -30,6 +30,7 @@ pub mod providers;
 mod record;
 pub mod screening;
 pub mod time_format;
+pub mod uploads;
 pub mod validation;
 pub mod worker;
 
@@ -48,7 +49,13 @@ pub struct ServiceConfig {
     pub public_url: String,
     /// Where documents are kept (sealed), under `blobs/`.
     pub data_dir: std::path::PathBuf,
+    /// The largest document file accepted, in bytes ([`DEFAULT_MAX_UPLOAD_BYTES`] unless
+    /// configured); the HTTP edge sizes its body limits from it.
+    pub max_upload_bytes: usize,
 }
+
+/// 10 MiB: a phone photo of a document is 2–6 MB, a scanned PDF of a few pages less.
+pub const DEFAULT_MAX_UPLOAD_BYTES: usize = 10 * 1024 * 1024;
 
 /// The entry point to every use case. Cheap to clone.
 #[derive(Clone)]
@@ -72,6 +79,8 @@ struct Inner {
     rule_cache: decision::RuleCache,
     /// The process's Prometheus metrics.
     metrics: metrics::Metrics,
+    /// Uploads being inspected (images decoded) at once: at most one per CPU.
+    decode_permits: tokio::sync::Semaphore,
 }
 
 impl Services {
@@ -79,8 +88,9 @@ impl Services {
         let blobs = blobs::Blobs::local(&config.data_dir.join("blobs"));
         let config = ServiceConfig {
             public_url: config.public_url.trim_end_matches('/').to_owned(),
-            data_dir: config.data_dir,
+            ..config
         };
+        let cpus = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
         Services {
             inner: Arc::new(Inner {
                 store,
@@ -92,6 +102,7 @@ impl Services {
                 screening: screening::Registry::default(),
                 rule_cache: decision::RuleCache::default(),
                 metrics: metrics::Metrics::default(),
+                decode_permits: tokio::sync::Semaphore::new(cpus),
             }),
         }
     }
@@ -123,9 +134,28 @@ impl Services {
         &self.inner.config
     }
 
+    pub(crate) fn decode_permits(&self) -> &tokio::sync::Semaphore {
+        &self.inner.decode_permits
+    }
+
     /// Whether this process can serve requests: the database answers a trivial query.
     pub async fn ready(&self) -> Result<(), ServiceError> {
         self.store().ping().await?;
         Ok(())
+    }
+}
+
+/// Runs CPU-bound work on the blocking pool. A panic there is re-raised here, so it ends
+/// the request like any other panic (the HTTP layer answers 500).
+pub(crate) async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, ServiceError> {
+    match tokio::task::spawn_blocking(work).await {
+        Ok(value) => Ok(value),
+        Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+        Err(_) => Err(ServiceError::unavailable(
+            "shutting_down",
+            "the server is shutting down",
+        )),
     }
 }

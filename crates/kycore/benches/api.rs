@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use kycore_services::crypto::MasterKey;
-use kycore_services::{ServiceConfig, Services, Store};
+use kycore_services::{DEFAULT_MAX_UPLOAD_BYTES, ServiceConfig, Services, Store};
 use serde_json::{Value, json};
 use sqlx::Row;
 
@@ -38,6 +38,7 @@ async fn main() {
         ServiceConfig {
             public_url: base.clone(),
             data_dir: dir.path().to_path_buf(),
+            max_upload_bytes: DEFAULT_MAX_UPLOAD_BYTES,
         },
     );
     let keys = services.initialize("bench").await.expect("init");

@@ -16,7 +16,9 @@ use kycore_domain::case::Outcome;
 use kycore_services::cases::{CompleteSandboxCase, CreateCase};
 use kycore_services::crypto::MasterKey;
 use kycore_services::screening::{ImportRequest, ListFormat};
-use kycore_services::{Actor, RequestContext, ServiceConfig, Services, Store};
+use kycore_services::{
+    Actor, DEFAULT_MAX_UPLOAD_BYTES, RequestContext, ServiceConfig, Services, Store,
+};
 use serde_json::json;
 use sqlx::Row;
 
@@ -104,6 +106,7 @@ async fn main() {
         ServiceConfig {
             public_url: "http://127.0.0.1".into(),
             data_dir: dir.path().to_path_buf(),
+            max_upload_bytes: DEFAULT_MAX_UPLOAD_BYTES,
         },
     );
     let keys = services.initialize("bench").await.expect("init");

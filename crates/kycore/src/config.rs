@@ -24,6 +24,8 @@ pub struct FileConfig {
     pub watchlists: Vec<crate::watchlists::WatchlistSource>,
     /// Seconds between those imports (default one hour).
     pub watchlist_import_seconds: Option<u64>,
+    /// Largest document file accepted, in bytes (default 10 MiB).
+    pub max_upload_bytes: Option<usize>,
 }
 
 impl FileConfig {
@@ -95,6 +97,16 @@ pub fn resolve_public_url(
     Ok(url.trim_end_matches('/').to_owned())
 }
 
+pub fn resolve_max_upload_bytes(flag: Option<usize>, file: &FileConfig) -> anyhow::Result<usize> {
+    let bytes = flag
+        .or(file.max_upload_bytes)
+        .unwrap_or(kycore_services::DEFAULT_MAX_UPLOAD_BYTES);
+    if bytes == 0 {
+        bail!("max_upload_bytes must be more than 0 (it is the largest document file accepted)");
+    }
+    Ok(bytes)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -119,5 +131,13 @@ mod tests {
         );
         assert!(resolve_public_url(Some("ftp://x".into()), &file, listen).is_err());
         assert!(toml::from_str::<FileConfig>("unknown = 1").is_err());
+        let file: FileConfig = toml::from_str("max_upload_bytes = 2000000").unwrap();
+        assert_eq!(resolve_max_upload_bytes(None, &file).unwrap(), 2_000_000);
+        assert_eq!(resolve_max_upload_bytes(Some(5), &file).unwrap(), 5);
+        assert_eq!(
+            resolve_max_upload_bytes(None, &FileConfig::default()).unwrap(),
+            10 * 1024 * 1024
+        );
+        assert!(resolve_max_upload_bytes(Some(0), &file).is_err());
     }
 }

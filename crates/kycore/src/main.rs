@@ -16,7 +16,7 @@ use anyhow::{Context, bail};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use kycore_domain::tenancy::Environment;
 use kycore_services::keys::KeyKind;
-use kycore_services::{ServiceConfig, Services, Store, bootstrap};
+use kycore_services::{DEFAULT_MAX_UPLOAD_BYTES, ServiceConfig, Services, Store, bootstrap};
 use tokio_util::sync::CancellationToken;
 
 use crate::config::{FileConfig, Storage};
@@ -53,6 +53,9 @@ enum Command {
         /// Base URL applicants reach this server at; hosted links start with it.
         #[arg(long, env = "KYCORE_PUBLIC_URL")]
         public_url: Option<String>,
+        /// Largest document file accepted, in bytes (default 10485760, 10 MiB).
+        #[arg(long, env = "KYCORE_MAX_UPLOAD_BYTES")]
+        max_upload_bytes: Option<usize>,
     },
     /// Initialize the data directory and print the organization's keys once.
     Init {
@@ -151,7 +154,8 @@ async fn main() -> anyhow::Result<()> {
             storage,
             listen,
             public_url,
-        } => serve(&file, storage, listen, public_url).await,
+            max_upload_bytes,
+        } => serve(&file, storage, listen, public_url, max_upload_bytes).await,
         Command::Init { storage, json } => init(&file, storage, json).await,
         Command::Keys { storage, command } => keys(&file, storage, command).await,
         Command::Lists { storage, command } => lists::run(&file, storage, command).await,
@@ -169,7 +173,7 @@ async fn open_store(storage: &Storage) -> anyhow::Result<Store> {
     })
 }
 
-/// Opens an initialized deployment.
+/// Opens an initialized deployment, for a command that takes no uploads.
 async fn open_services(storage: &Storage, public_url: String) -> anyhow::Result<Services> {
     let store = open_store(storage).await?;
     if bootstrap::default_organization(&store).await?.is_none() {
@@ -182,6 +186,7 @@ async fn open_services(storage: &Storage, public_url: String) -> anyhow::Result<
         ServiceConfig {
             public_url,
             data_dir: storage.data_dir.clone(),
+            max_upload_bytes: DEFAULT_MAX_UPLOAD_BYTES,
         },
     ))
 }
@@ -202,6 +207,7 @@ async fn init(file: &FileConfig, args: StorageArgs, json: bool) -> anyhow::Resul
         ServiceConfig {
             public_url: String::new(),
             data_dir: storage.data_dir.clone(),
+            max_upload_bytes: DEFAULT_MAX_UPLOAD_BYTES,
         },
     );
     let initialized = services.initialize("Default organization").await?;
@@ -227,21 +233,20 @@ async fn serve(
     args: StorageArgs,
     listen: Option<String>,
     public_url: Option<String>,
+    max_upload_bytes: Option<usize>,
 ) -> anyhow::Result<()> {
     let storage = Storage::resolve(args.data_dir, args.database_url, file);
     let listen = config::resolve_listen(listen, file)?;
     let public_url = config::resolve_public_url(public_url, file, listen)?;
+    let config = ServiceConfig {
+        public_url: public_url.clone(),
+        data_dir: storage.data_dir.clone(),
+        max_upload_bytes: config::resolve_max_upload_bytes(max_upload_bytes, file)?,
+    };
     let store = open_store(&storage).await?;
     let services = if bootstrap::default_organization(&store).await?.is_none() {
         let key = data_dir::create_master_key(&storage.data_dir)?;
-        let services = Services::new(
-            store,
-            &key,
-            ServiceConfig {
-                public_url: public_url.clone(),
-                data_dir: storage.data_dir.clone(),
-            },
-        );
+        let services = Services::new(store, &key, config);
         let initialized = services.initialize("Default organization").await?;
         println!("First start: initialized {}", storage.data_dir.display());
         println!(
@@ -252,14 +257,7 @@ async fn serve(
         services
     } else {
         let key = data_dir::require_master_key(&storage.data_dir)?;
-        Services::new(
-            store,
-            &key,
-            ServiceConfig {
-                public_url: public_url.clone(),
-                data_dir: storage.data_dir.clone(),
-            },
-        )
+        Services::new(store, &key, config)
     };
 
     let listener = tokio::net::TcpListener::bind(listen)

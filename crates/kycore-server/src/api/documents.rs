@@ -1,28 +1,37 @@
 //! `/v1/cases/{id}/documents`: documents submitted through the API (multipart).
 
 use axum::Json;
+use axum::extract::multipart::MultipartError;
 use axum::extract::{Multipart, Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use kycore_services::documents::{DocumentView, MAX_FILE_BYTES, NewDocument};
+use kycore_services::documents::{DocumentView, NewDocument};
 
 use crate::AppState;
 use crate::error::{ApiError, Problem};
-use crate::extract::Caller;
+use crate::extract::{Caller, body_too_large};
 
 /// The multipart form of an upload (for the OpenAPI document).
 #[derive(utoipa::ToSchema)]
 #[allow(dead_code)]
 pub struct UploadForm {
-    /// `passport`, `id-card`, `driver-license`, `residence-permit`, `visa` or `other`.
+    /// Identity documents: `passport`, `id-card`, `driver-license`, `residence-permit`,
+    /// `visa`. One-sided (`side` must be `front`): `selfie` (JPEG or PNG only),
+    /// `proof-of-address`, `certificate-of-incorporation`, `register-extract`,
+    /// `company-proof-of-address`, `articles-of-association`, `shareholder-register`, `other`.
     #[schema(rename = "type")]
     document_type: String,
     subtype: Option<String>,
-    /// `front` (default) or `back`.
+    /// `front` (default) or `back` (identity documents only).
     side: Option<String>,
     /// The machine-readable zone, lines joined by `\n`.
     mrz: Option<String>,
-    /// JPEG, PNG or PDF, at most 10 MB; the type is read from the content.
+    /// JPEG, PNG or PDF, at most 10 MiB unless the server is configured otherwise
+    /// (`max_upload_bytes`); the type is read from the content, not the name. Images are
+    /// decoded: unreadable (`unreadable_image`), smaller than 300 px on the shorter side
+    /// (`image_too_small`), over 12000 px a side (`image_too_large`) or one flat colour
+    /// (`blank_image`) are refused; so is a PDF without its end (`unreadable_pdf`) and HEIC
+    /// (`unsupported_file_type`: send JPEG or PNG).
     #[schema(value_type = String, format = Binary)]
     file: Vec<u8>,
 }
@@ -31,24 +40,29 @@ fn bad_form(detail: impl Into<String>) -> ApiError {
     ApiError::new(StatusCode::BAD_REQUEST, "invalid_multipart", detail)
 }
 
-async fn read_form(mut multipart: Multipart) -> Result<NewDocument, ApiError> {
+/// The body limit of an upload: the file plus room for the form's other fields and the
+/// multipart boundaries and headers.
+pub fn upload_body_limit(max_upload_bytes: usize) -> usize {
+    max_upload_bytes.saturating_add(64 * 1024)
+}
+
+async fn read_form(mut multipart: Multipart, body_limit: usize) -> Result<NewDocument, ApiError> {
+    // A body over the limit is a 413, like any other; other multipart errors are the client's
+    // malformed form.
+    let form_error = |e: MultipartError| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            body_too_large(body_limit)
+        } else {
+            bad_form(e.body_text())
+        }
+    };
     let mut upload = NewDocument::default();
-    while let Some(field) = multipart
-        .next_field()
-        .await
-        .map_err(|e| bad_form(e.body_text()))?
-    {
+    while let Some(field) = multipart.next_field().await.map_err(form_error)? {
         let name = field.name().unwrap_or_default().to_owned();
         match name.as_str() {
-            "file" => {
-                upload.file = field
-                    .bytes()
-                    .await
-                    .map_err(|e| bad_form(e.body_text()))?
-                    .to_vec()
-            }
+            "file" => upload.file = field.bytes().await.map_err(form_error)?.to_vec(),
             "type" | "subtype" | "side" | "mrz" => {
-                let text = field.text().await.map_err(|e| bad_form(e.body_text()))?;
+                let text = field.text().await.map_err(form_error)?;
                 match name.as_str() {
                     "type" => upload.document_type = text,
                     "subtype" => upload.subtype = Some(text),
@@ -73,7 +87,8 @@ pub async fn upload_document(
     Path(id): Path<String>,
     multipart: Multipart,
 ) -> Result<(StatusCode, Json<DocumentView>), ApiError> {
-    let upload = read_form(multipart).await?;
+    let body_limit = upload_body_limit(state.services.config().max_upload_bytes);
+    let upload = read_form(multipart, body_limit).await?;
     let view = state
         .services
         .add_document(&caller.context(StatusCode::CREATED), &id, upload)
@@ -123,6 +138,3 @@ pub async fn document_file(
     );
     Ok(response)
 }
-
-/// Uploads may be larger than JSON bodies: the file plus its form fields.
-pub const MAX_UPLOAD_BYTES: usize = MAX_FILE_BYTES + 64 * 1024;

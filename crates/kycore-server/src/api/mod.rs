@@ -10,15 +10,25 @@ mod flows;
 mod sandbox;
 mod screenings;
 
+use axum::extract::DefaultBodyLimit;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::AppState;
 
-pub use documents::MAX_UPLOAD_BYTES;
+pub use documents::upload_body_limit;
 
-pub fn router() -> OpenApiRouter<AppState> {
+/// The `/v1` routes; uploads accept bodies of up to `upload_body_limit(max_upload_bytes)`.
+pub fn router(max_upload_bytes: usize) -> OpenApiRouter<AppState> {
+    // axum's multipart extractor stops at 2 MB unless told otherwise.
+    let uploads = OpenApiRouter::new()
+        .routes(routes!(
+            documents::upload_document,
+            documents::list_documents
+        ))
+        .layer(DefaultBodyLimit::max(upload_body_limit(max_upload_bytes)));
     OpenApiRouter::new()
+        .merge(uploads)
         .routes(routes!(
             applicants::create_applicant,
             applicants::list_applicants
@@ -37,10 +47,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(cases::submit_case))
         .routes(routes!(cases::update_details))
         .routes(routes!(checks::validate))
-        .routes(routes!(
-            documents::upload_document,
-            documents::list_documents
-        ))
         .routes(routes!(documents::document_file))
         .routes(routes!(events::list_events))
         .routes(routes!(events::get_event))

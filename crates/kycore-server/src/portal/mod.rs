@@ -63,8 +63,8 @@ impl UploadLimiter {
     }
 }
 
-pub fn router(_state: &AppState) -> Router<AppState> {
-    let max_upload = kycore_services::documents::MAX_FILE_BYTES;
+pub fn router(state: &AppState) -> Router<AppState> {
+    let max_upload = state.services.config().max_upload_bytes;
     let upload_body_limit = DefaultBodyLimit::max(max_upload * MAX_FILES_PER_REQUEST + 64 * 1024);
     Router::new()
         .route("/verify", get(open_vove_link))

@@ -25,8 +25,7 @@ use crate::AppState;
 type Fields = HashMap<String, String>;
 
 fn max_upload_mb(state: &AppState) -> u64 {
-    let _ = state;
-    (kycore_services::documents::MAX_FILE_BYTES as u64).div_ceil(1024 * 1024)
+    (state.services.config().max_upload_bytes as u64).div_ceil(1024 * 1024)
 }
 
 fn to_finished() -> Response {

@@ -1,11 +1,12 @@
-//! Documents through the API: multipart upload typed by content, stored sealed, listed and
-//! downloaded, then checked with the case (MRZ and document rules).
+//! Documents through the API: multipart upload typed by content and inspected (images
+//! decoded, PDFs complete), stored sealed, listed and downloaded, then checked with the case
+//! (MRZ and document rules).
 
 use reqwest::multipart::{Form, Part};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, for_each_database, send};
+use crate::helpers::{TestApp, document_photo, document_png, encode, for_each_database, send};
 
 /// A real photo from the shared fixtures.
 fn photo() -> Vec<u8> {
@@ -188,15 +189,20 @@ async fn bad_uploads_are_refused_plainly() {
         upload(&app, key, case_id, stray)
             .await
             .problem(StatusCode::BAD_REQUEST, "invalid_multipart");
-        let mut huge = photo();
-        huge.resize(11 * 1024 * 1024, 0);
-        let status = upload(&app, key, case_id, form("passport", None, huge))
+        // Past the configured limit (10 MiB by default) the file is refused by size; past
+        // the limit and the room for the form's fields, the body is.
+        let limit = app.services.config().max_upload_bytes;
+        let mut large = photo();
+        large.resize(limit + 1, 0);
+        let problem = upload(&app, key, case_id, form("passport", None, large))
             .await
-            .status;
-        assert!(
-            status == StatusCode::PAYLOAD_TOO_LARGE || status == StatusCode::BAD_REQUEST,
-            "{status}"
-        );
+            .problem(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+        assert_eq!(problem["errors"][0]["code"], "file_too_large");
+        let mut huge = photo();
+        huge.resize(limit + 1024 * 1024, 0);
+        upload(&app, key, case_id, form("passport", None, huge))
+            .await
+            .problem(StatusCode::PAYLOAD_TOO_LARGE, "body_too_large");
         // Another tenant's key sees no case.
         upload(
             &app,
@@ -222,6 +228,207 @@ async fn bad_uploads_are_refused_plainly() {
         upload(&app, key, case_id, form("passport", None, photo()))
             .await
             .problem(StatusCode::CONFLICT, "case_not_awaiting_applicant");
+    })
+    .await;
+}
+
+/// Uploads one file as `document_type` and returns the first error's `field code`, or `None`
+/// when it was accepted.
+async fn refusal(
+    app: &TestApp,
+    key: &str,
+    case_id: &str,
+    document_type: &str,
+    side: Option<&str>,
+    file: Vec<u8>,
+) -> Option<String> {
+    let mut form = form(document_type, None, file);
+    if let Some(side) = side {
+        form = form.text("side", side.to_owned());
+    }
+    let reply = upload(app, key, case_id, form).await;
+    if reply.status == StatusCode::CREATED {
+        return None;
+    }
+    let problem = reply.problem(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    let error = &problem["errors"][0];
+    Some(format!(
+        "{} {}",
+        error["field"].as_str().unwrap(),
+        error["code"].as_str().unwrap()
+    ))
+}
+
+#[tokio::test]
+async fn files_are_decoded_and_refused_with_a_reason() {
+    for_each_database(|app| async move {
+        let key = &app.sandbox.secret;
+        let case = erikssons_case(&app, key).await;
+        let case_id = case["id"].as_str().unwrap();
+        let blank = image::DynamicImage::ImageRgb8(image::RgbImage::from_pixel(
+            800,
+            600,
+            image::Rgb([250, 250, 250]),
+        ));
+        let photo = document_photo();
+        let thumbnail = encode(
+            &image::load_from_memory(&photo).unwrap().thumbnail(320, 200),
+            image::ImageFormat::Jpeg,
+        );
+        let pdf = b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n".to_vec();
+        let heic = b"\0\0\0\x18ftypheic\0\0\0\0mif1heic\0\0\x01\0meta".to_vec();
+        let cases = [
+            (
+                "passport",
+                None,
+                encode(&blank, image::ImageFormat::Png),
+                "file blank_image",
+            ),
+            ("passport", None, thumbnail, "file image_too_small"),
+            (
+                "passport",
+                None,
+                photo[..photo.len() / 2].to_vec(),
+                "file unreadable_image",
+            ),
+            (
+                "passport",
+                None,
+                pdf[..pdf.len() - 7].to_vec(),
+                "file unreadable_pdf",
+            ),
+            ("passport", None, heic, "file unsupported_file_type"),
+            ("selfie", None, pdf.clone(), "file unsupported_file_type"),
+            (
+                "proof-of-address",
+                Some("back"),
+                pdf.clone(),
+                "side invalid_value",
+            ),
+        ];
+        for (document_type, side, file, expected) in cases {
+            assert_eq!(
+                refusal(&app, key, case_id, document_type, side, file).await,
+                Some(expected.to_owned()),
+                "{document_type}"
+            );
+        }
+        let problem = upload(
+            &app,
+            key,
+            case_id,
+            form(
+                "passport",
+                None,
+                b"\0\0\0\x18ftypheic\0\0\0\0mif1heic".to_vec(),
+            ),
+        )
+        .await
+        .problem(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+        let message = problem["errors"][0]["message"].as_str().unwrap();
+        assert!(message.contains("JPEG or PNG"), "{message}");
+        // Nothing refused was kept.
+        assert_eq!(
+            app.get_json(key, &format!("/v1/cases/{case_id}/documents"))
+                .await,
+            json!([])
+        );
+
+        for (document_type, file, content_type) in [
+            ("selfie", document_photo(), "image/jpeg"),
+            ("proof-of-address", document_png(), "image/png"),
+            ("register-extract", pdf, "application/pdf"),
+        ] {
+            let document = upload(&app, key, case_id, form(document_type, None, file))
+                .await
+                .json(StatusCode::CREATED);
+            assert_eq!(
+                (document["type"].as_str(), document["side"].as_str()),
+                (Some(document_type), Some("front"))
+            );
+            assert_eq!(document["content_type"], content_type);
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn files_larger_than_axums_default_limit_are_taken() {
+    for_each_database(|app| async move {
+        let key = &app.sandbox.secret;
+        let case = erikssons_case(&app, key).await;
+        let case_id = case["id"].as_str().unwrap();
+        // A 3 MB file: a real photo, then what a phone may append after the image's end
+        // marker (a motion photo's video).
+        let mut file = photo();
+        file.resize(3 * 1024 * 1024, 0x5A);
+        let size = file.len();
+        let document = upload(&app, key, case_id, form("passport", None, file))
+            .await
+            .json(StatusCode::CREATED);
+        assert_eq!(document["size_bytes"], json!(size));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_selfie_or_proof_of_address_is_not_the_identity_document() {
+    for_each_database(|app| async move {
+        let key = &app.sandbox.secret;
+        let case = erikssons_case(&app, key).await;
+        let case_id = case["id"].as_str().unwrap();
+        let passport = upload(
+            &app,
+            key,
+            case_id,
+            form("passport", Some(UTOPIA_TD3), photo()),
+        )
+        .await
+        .json(StatusCode::CREATED);
+        for (document_type, file) in [
+            ("selfie", document_photo()),
+            ("proof-of-address", document_png()),
+        ] {
+            upload(&app, key, case_id, form(document_type, None, file))
+                .await
+                .json(StatusCode::CREATED);
+        }
+        app.post_json(
+            key,
+            &format!("/v1/cases/{case_id}/submit"),
+            &json!({}),
+            StatusCode::OK,
+        )
+        .await;
+        while app.services.run_due_jobs().await.unwrap() > 0 {}
+        let decided = app.get_case(key, case_id).await;
+        let mrz = decided["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["kind"] == "mrz_integrity")
+            .map(|c| c["status"].clone());
+        assert_eq!(mrz, Some(json!("passed")), "{decided}");
+        // The passport got the verdict (expired specimen); the others are not judged by the
+        // identity document's rules.
+        let listed = app
+            .get_json(key, &format!("/v1/cases/{case_id}/documents"))
+            .await;
+        let statuses: Vec<(&str, &str)> = listed
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| (d["type"].as_str().unwrap(), d["status"].as_str().unwrap()))
+            .collect();
+        assert_eq!(
+            statuses,
+            [
+                ("passport", "rejected"),
+                ("selfie", "pending"),
+                ("proof-of-address", "pending")
+            ]
+        );
+        assert_eq!(listed[0]["id"], passport["id"]);
     })
     .await;
 }

@@ -15,7 +15,9 @@ use kycore_domain::ids::OrganizationId;
 use kycore_domain::tenancy::Environment;
 use kycore_services::crypto::MasterKey;
 use kycore_services::keys::KeyKind;
-use kycore_services::{Backend, ServiceConfig, Services, Store, StoreError};
+use kycore_services::{
+    Backend, DEFAULT_MAX_UPLOAD_BYTES, ServiceConfig, Services, Store, StoreError,
+};
 use kycore_store::Tx;
 use kycore_store::organizations::{self, OrganizationRecord};
 use kycore_store::testing::TestDatabase;
@@ -83,6 +85,7 @@ impl TestApp {
             ServiceConfig {
                 public_url: base_url.clone(),
                 data_dir: data_dir.path().to_path_buf(),
+                max_upload_bytes: DEFAULT_MAX_UPLOAD_BYTES,
             },
         );
         let initialized = services.initialize("Test organization").await.unwrap();
@@ -539,4 +542,42 @@ pub fn completion_trail(
         ("case.status_changed", Some(("processing", outcome))),
         ("case.decided", None),
     ]
+}
+
+/// A document photo made in code: 640×400, a card on a textured background with a portrait
+/// block, text lines and sensor noise. A real JPEG that passes the upload checks, the same
+/// bytes on every call (so two uploads of it are the same file).
+pub fn document_photo() -> Vec<u8> {
+    encode(&document_image(), image::ImageFormat::Jpeg)
+}
+
+/// The same picture as [`document_photo`], as a PNG.
+pub fn document_png() -> Vec<u8> {
+    encode(&document_image(), image::ImageFormat::Png)
+}
+
+/// A picture in a format, as a file.
+pub fn encode(image: &image::DynamicImage, format: image::ImageFormat) -> Vec<u8> {
+    let mut out = std::io::Cursor::new(Vec::new());
+    image.write_to(&mut out, format).unwrap();
+    out.into_inner()
+}
+
+fn document_image() -> image::DynamicImage {
+    let mut seed = 42_u32;
+    let image = image::RgbImage::from_fn(640, 400, |x, y| {
+        seed = seed.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+        let noise = ((seed >> 24) % 16) as u8;
+        let on_card = (40..600).contains(&x) && (40..360).contains(&y);
+        let portrait = (70..220).contains(&x) && (90..300).contains(&y);
+        let text = (250..560).contains(&x) && (100..300).contains(&y) && (y - 100) % 30 < 10;
+        let base: [u8; 3] = match (on_card, portrait, text) {
+            (_, true, _) => [150, 110, 90],
+            (_, _, true) => [30, 30, 40],
+            (true, _, _) => [225, 230, 240],
+            _ => [90, 70, 50],
+        };
+        image::Rgb(base.map(|c| c.saturating_add(noise)))
+    });
+    image::DynamicImage::ImageRgb8(image)
 }

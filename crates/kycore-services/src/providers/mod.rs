@@ -18,7 +18,7 @@ use time::Date;
 /// A document submitted for the case, its MRZ opened.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SubmittedDocument {
-    /// `passport`, `id-card`, `driver-license`, `residence-permit`, `visa` or `other`.
+    /// One of `documents::IDENTITY_DOCUMENT_TYPES` or `documents::SINGLE_SIDED_TYPES`.
     pub document_type: String,
     /// `front` or `back`.
     pub side: String,

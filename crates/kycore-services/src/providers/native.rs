@@ -13,6 +13,8 @@ use kycore_domain::check::CheckStatus;
 use kycore_domain::flow::Step;
 use serde_json::json;
 
+use crate::documents::IDENTITY_DOCUMENT_TYPES;
+
 use super::{CaseFacts, CheckOutcome, Provider, ProviderError, SubmittedDocument};
 
 pub struct NativeProvider;
@@ -54,9 +56,11 @@ impl Provider for NativeProvider {
 }
 
 /// The type of the identity document the checks look at: that of the latest upload that
-/// carries an MRZ, or else of the latest identity upload.
+/// carries an MRZ, or else of the latest identity upload. A selfie or a proof of address
+/// uploaded later is not an identity document.
 pub(crate) fn identity_document_type(facts: &CaseFacts) -> Option<&str> {
-    let identity = |d: &&SubmittedDocument| d.document_type != "other";
+    let identity =
+        |d: &&SubmittedDocument| IDENTITY_DOCUMENT_TYPES.contains(&d.document_type.as_str());
     let latest = facts
         .documents
         .iter()

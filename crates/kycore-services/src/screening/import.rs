@@ -11,7 +11,8 @@ use kycore_store::Tx;
 use kycore_store::watchlists::{self, STATUS_OK, WatchlistVersionRecord};
 use sha2::{Digest, Sha256};
 
-use super::{ListFormat, ListVersionView, blocking, view};
+use super::{ListFormat, ListVersionView, view};
+use crate::blocking;
 use crate::time_format::now_millis;
 use crate::{ServiceError, Services};
 

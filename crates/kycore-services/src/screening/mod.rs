@@ -39,7 +39,7 @@ pub(crate) use subjects::FoundHit;
 pub use subjects::SANDBOX_LIST;
 
 use crate::time_format::{now_millis, rfc3339};
-use crate::{ServiceError, Services};
+use crate::{ServiceError, Services, blocking};
 
 /// The served screener and what it was built from. Replaced whole, never changed.
 struct Loaded {
@@ -484,21 +484,6 @@ impl Services {
             registry.state().last_error = None;
         }
         Ok(LoadOutcome::Loaded(ids))
-    }
-}
-
-/// Runs CPU-bound work on the blocking pool. A panic there is re-raised here, so it ends
-/// the request like any other panic (the HTTP layer answers 500).
-async fn blocking<T: Send + 'static>(
-    work: impl FnOnce() -> T + Send + 'static,
-) -> Result<T, ServiceError> {
-    match tokio::task::spawn_blocking(work).await {
-        Ok(value) => Ok(value),
-        Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
-        Err(_) => Err(ServiceError::unavailable(
-            "shutting_down",
-            "the server is shutting down",
-        )),
     }
 }
 
