@@ -79,10 +79,11 @@ impl UploadSlot {
         }
     }
 
-    /// How the slot is named in [`Progress::uploads`].
+    /// How the slot is named in [`Progress::uploads`] and in the portal's forms (dots: form
+    /// field names travel unescaped).
     pub fn key(&self) -> String {
         format!(
-            "{}/{}/{}",
+            "{}.{}.{}",
             self.step.as_str(),
             self.document_type,
             self.side
@@ -168,7 +169,7 @@ impl Progress {
     }
 
     fn forget_uploads(&mut self, step: Step) {
-        let prefix = format!("{}/", step.as_str());
+        let prefix = format!("{}.", step.as_str());
         self.uploads.retain(|key, _| !key.starts_with(&prefix));
     }
 
@@ -262,8 +263,8 @@ mod tests {
         assert_eq!(
             keys,
             [
-                "identity_document/id-card/front",
-                "identity_document/id-card/back"
+                "identity_document.id-card.front",
+                "identity_document.id-card.back"
             ]
         );
         let front = progress.slots(Step::IdentityDocument, &flow)[0];

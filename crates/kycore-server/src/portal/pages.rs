@@ -356,10 +356,7 @@ fn identity_upload(
     html! {
         div.card {
             p { strong { (chosen) } }
-            form method="get" action="/portal/identity_document" {
-                input type="hidden" name="change" value="1";
-                button.secondary type="submit" { (view.t("button-change")) }
-            }
+            a.button.secondary href="/portal/identity_document?change=1" { (view.t("button-change")) }
         }
         (view.form("/portal/identity_document", true, content, "button-upload"))
     }

@@ -304,7 +304,7 @@ pub async fn save(
 type Files = Vec<(String, String, Vec<u8>)>;
 
 /// Reads an upload form: text fields, and each non-empty file by its slot
-/// (`{step}/{document type}/{side}`).
+/// (`{step}.{document type}.{side}`).
 async fn read_multipart(request: Request, state: &AppState) -> Result<(Fields, Files), StatusCode> {
     let mut multipart = Multipart::from_request(request, state)
         .await
@@ -329,7 +329,7 @@ async fn read_multipart(request: Request, state: &AppState) -> Result<(Fields, F
         if bytes.is_empty() {
             continue;
         }
-        let mut slot = name.splitn(3, '/').skip(1);
+        let mut slot = name.splitn(3, '.').skip(1);
         let (Some(document_type), Some(side)) = (slot.next(), slot.next()) else {
             return Err(StatusCode::BAD_REQUEST);
         };

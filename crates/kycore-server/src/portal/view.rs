@@ -35,7 +35,7 @@ input[type=file]{width:100%;font:inherit;padding:.5rem 0}\
 .check input{width:1.5rem;height:1.5rem;margin:0;flex:none}\
 .check label{margin:0;font-weight:400}\
 button,.button{display:inline-block;font:inherit;font-weight:600;padding:.75rem 1.25rem;margin:1.25rem 0 0;border:0;border-radius:4px;background:#0b4fbf;color:#fff;cursor:pointer;text-decoration:none;min-height:44px}\
-button.secondary{background:#fff;color:#0b4fbf;border:2px solid #0b4fbf}\
+.secondary{background:#fff;color:#0b4fbf;border:2px solid #0b4fbf}\
 .actions{display:flex;flex-wrap:wrap;gap:0 .75rem}\
 .error{color:#b00020;font-weight:600;margin:.25rem 0}\
 [aria-invalid=true]{border-color:#b00020!important}\
@@ -79,7 +79,6 @@ pub fn page(meta: &PageMeta<'_>, body: Markup) -> Markup {
             head {
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width,initial-scale=1";
-                meta name="referrer" content="no-referrer";
                 title { (meta.title) " – " (texts.get("site-title")) }
                 style nonce=(meta.nonce) { (PreEscaped(STYLE)) }
             }
@@ -116,9 +115,11 @@ pub fn respond(status: StatusCode, nonce: &str, markup: Markup) -> Response {
         HeaderValue::from_static("text/html; charset=utf-8"),
     );
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    // Not `no-referrer`: with it, browsers send `Origin: null` on the page's own form posts,
+    // and the origin check needs the real one. Nothing leaves for other sites either way.
     headers.insert(
         header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
+        HeaderValue::from_static("same-origin"),
     );
     headers.insert(
         header::X_CONTENT_TYPE_OPTIONS,

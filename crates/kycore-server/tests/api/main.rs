@@ -23,6 +23,7 @@ mod metrics;
 mod monitoring;
 mod openapi;
 mod pagination;
+mod portal;
 mod processing;
 mod sandbox;
 mod screenings;

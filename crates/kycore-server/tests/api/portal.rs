@@ -1,0 +1,837 @@
+//! The hosted portal over plain HTTP, as a browser without JavaScript uses it: the link's
+//! exchange for a cookie, the VOVE form of the link, CSRF and origin checks, uploads and
+//! their limits, resubmission, languages, page weight and the events written. The browser
+//! suite (`browser/`) walks the same flows in Chromium.
+
+use reqwest::header::{ACCEPT_LANGUAGE, LOCATION, ORIGIN, SET_COOKIE};
+use reqwest::redirect::Policy;
+use reqwest::{Client, StatusCode};
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, document_photo, for_each_database, verification_path};
+
+const MRZ: &str =
+    "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<\nL898902C36UTO7408122F1204159ZE184226B<<<<<10";
+/// What a page may weigh (HTML, CSS and script; user images excluded).
+const MAX_PAGE_BYTES: usize = 60 * 1024;
+
+/// One browser: its own cookie jar, redirects seen one by one.
+struct Applicant<'a> {
+    app: &'a TestApp,
+    client: Client,
+}
+
+/// A response, read.
+struct Page {
+    status: StatusCode,
+    location: Option<String>,
+    set_cookies: Vec<String>,
+    body: String,
+}
+
+impl Page {
+    /// The CSRF token of the page's first form.
+    fn csrf(&self) -> String {
+        let start = self.body.find("name=\"csrf\" value=\"").expect("a form") + 19;
+        let end = self.body[start..].find('"').unwrap() + start;
+        self.body[start..end].to_owned()
+    }
+}
+
+impl<'a> Applicant<'a> {
+    fn new(app: &'a TestApp) -> Self {
+        let client = Client::builder()
+            .cookie_store(true)
+            .redirect(Policy::none())
+            .build()
+            .unwrap();
+        Applicant { app, client }
+    }
+
+    async fn read(response: reqwest::Response) -> Page {
+        let status = response.status();
+        let headers = response.headers().clone();
+        Page {
+            status,
+            location: headers
+                .get(LOCATION)
+                .map(|v| v.to_str().unwrap().to_owned()),
+            set_cookies: headers
+                .get_all(SET_COOKIE)
+                .iter()
+                .map(|v| v.to_str().unwrap().to_owned())
+                .collect(),
+            body: response.text().await.unwrap(),
+        }
+    }
+
+    async fn get(&self, path: &str) -> Page {
+        Self::read(self.client.get(self.app.url(path)).send().await.unwrap()).await
+    }
+
+    /// GET, following local redirects; returns the last page and its path.
+    async fn visit(&self, path: &str) -> (String, Page) {
+        let mut path = path.to_owned();
+        for _ in 0..5 {
+            let page = self.get(&path).await;
+            match page.location.clone() {
+                Some(next) if page.status.is_redirection() && next.starts_with('/') => path = next,
+                _ => return (path, page),
+            }
+        }
+        panic!("redirect loop from {path}");
+    }
+
+    async fn post(&self, path: &str, fields: &[(&str, &str)]) -> Page {
+        Self::read(
+            self.client
+                .post(self.app.url(path))
+                .form(fields)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await
+    }
+
+    async fn upload(
+        &self,
+        path: &str,
+        csrf: &str,
+        files: &[(&str, Vec<u8>)],
+        mrz: Option<&str>,
+    ) -> Page {
+        let mut form = reqwest::multipart::Form::new().text("csrf", csrf.to_owned());
+        for (name, bytes) in files {
+            let part = reqwest::multipart::Part::bytes(bytes.clone()).file_name("photo.jpg");
+            form = form.part((*name).to_owned(), part);
+        }
+        if let Some(mrz) = mrz {
+            form = form.text("mrz", mrz.to_owned());
+        }
+        Self::read(
+            self.client
+                .post(self.app.url(path))
+                .multipart(form)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await
+    }
+
+    /// Posts the form of `step`'s page with `fields` (plus its CSRF token); returns where
+    /// it leads.
+    async fn complete(&self, step: &str, fields: &[(&str, &str)]) -> Page {
+        let (_, page) = self.visit(&format!("/portal/{step}")).await;
+        let csrf = page.csrf();
+        let mut all = vec![("csrf", csrf.as_str())];
+        all.extend_from_slice(fields);
+        self.post(&format!("/portal/{step}"), &all).await
+    }
+}
+
+fn case_id(case: &Value) -> &str {
+    case["id"].as_str().unwrap()
+}
+
+async fn kyc_case(app: &TestApp, redirect_url: Option<&str>) -> Value {
+    app.create_case_with(
+        &app.sandbox.secret,
+        json!({
+            "kind": "kyc",
+            "redirect_url": redirect_url,
+            "applicant": {"type": "individual", "individual": {"first_name": "Anna", "last_name": "Eriksson"}},
+        }),
+    )
+    .await
+}
+
+const PERSONAL_DETAILS: [(&str, &str); 7] = [
+    ("individual.first_name", "Anna Maria"),
+    ("individual.last_name", "Eriksson"),
+    ("individual.date_of_birth", "1974-08-12"),
+    ("individual.nationality", "SE"),
+    ("individual.address.line1", "Storgatan 1"),
+    ("individual.address.city", "Stockholm"),
+    ("individual.address.country", "SE"),
+];
+
+#[tokio::test]
+async fn a_link_becomes_a_session_cookie_and_leaves_the_address_bar() {
+    for_each_database(|app| async move {
+        let case = kyc_case(&app, None).await;
+        let browser = Applicant::new(&app);
+        let opened = browser.get(&verification_path(&case)).await;
+        assert_eq!(opened.status, StatusCode::SEE_OTHER);
+        assert_eq!(opened.location.as_deref(), Some("/portal"));
+        let cookie = opened
+            .set_cookies
+            .iter()
+            .find(|c| c.starts_with("kycore_portal="))
+            .expect("a session cookie");
+        for attribute in ["HttpOnly", "SameSite=Lax", "Path=/portal", "Max-Age="] {
+            assert!(cookie.contains(attribute), "{cookie}");
+        }
+        assert!(!cookie.contains("Secure"), "plain http: {cookie}");
+        assert!(!cookie.contains(case["token"].as_str().unwrap()));
+
+        let (path, page) = browser.visit("/portal").await;
+        assert_eq!(path, "/portal/consent");
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(page.body.contains("Before you start"));
+
+        // Without the cookie the portal asks for the link, and shows nothing of the case.
+        let stranger = Applicant::new(&app);
+        let (_, page) = stranger.visit("/portal/personal_details").await;
+        assert_eq!(page.status, StatusCode::UNAUTHORIZED);
+        assert!(page.body.contains("Open your link again"));
+        assert!(!page.body.contains("Anna"));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_vove_link_form_checks_environment_and_publishable_key() {
+    for_each_database(|app| async move {
+        let case = kyc_case(&app, None).await;
+        let token = case["token"].as_str().unwrap();
+        let vove = |key: &str, environment: &str| {
+            format!("/verify?authToken={token}&publicKey={key}&environment={environment}")
+        };
+        let own = Applicant::new(&app)
+            .get(&vove(&app.sandbox.publishable, "Sandbox"))
+            .await;
+        assert_eq!(own.status, StatusCode::SEE_OTHER);
+        assert_eq!(own.location.as_deref(), Some("/portal"));
+
+        for (key, environment) in [
+            (app.other_sandbox.publishable.as_str(), "Sandbox"),
+            (app.live.publishable.as_str(), "Sandbox"),
+            (app.sandbox.publishable.as_str(), "Production"),
+        ] {
+            let page = Applicant::new(&app).get(&vove(key, environment)).await;
+            assert_eq!(page.status, StatusCode::FORBIDDEN, "{environment}");
+            assert!(page.body.contains("This link does not belong here"));
+        }
+        let page = Applicant::new(&app).get("/verify?publicKey=x").await;
+        assert_eq!(page.status, StatusCode::NOT_FOUND);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_kyc_flow_without_javascript_submits_and_returns_to_the_platform() {
+    for_each_database(|app| async move {
+        let case = kyc_case(&app, Some("https://platform.example/done?ref=42")).await;
+        let browser = Applicant::new(&app);
+        browser.visit(&verification_path(&case)).await;
+
+        // Consent must be ticked.
+        let refused = browser.complete("consent", &[]).await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(refused.body.contains("Tick the box to continue"));
+        let saved = browser.complete("consent", &[("consent", "yes")]).await;
+        assert_eq!(saved.location.as_deref(), Some("/portal"));
+
+        // Personal details come prefilled with what the platform sent.
+        let (path, page) = browser.visit("/portal").await;
+        assert_eq!(path, "/portal/personal_details");
+        assert!(page.body.contains("value=\"Anna\""));
+        let invalid = browser
+            .complete("personal_details", &[("individual.first_name", "Anna")])
+            .await;
+        assert_eq!(invalid.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(invalid.body.contains("href=\"#individual-last_name\""));
+        assert!(invalid.body.contains("aria-invalid=\"true\""));
+        browser
+            .complete("personal_details", &PERSONAL_DETAILS)
+            .await;
+
+        let (path, _) = browser.visit("/portal").await;
+        assert_eq!(path, "/portal/identity_document");
+        let choice = browser
+            .post(
+                "/portal/identity_document/choice",
+                &[
+                    (
+                        "csrf",
+                        &browser.visit("/portal/identity_document").await.1.csrf(),
+                    ),
+                    ("document_type", "passport"),
+                    ("country", "SE"),
+                ],
+            )
+            .await;
+        assert_eq!(
+            choice.location.as_deref(),
+            Some("/portal/identity_document")
+        );
+        let (_, page) = browser.visit("/portal/identity_document").await;
+        let csrf = page.csrf();
+        // The MRZ is checked as it is typed in.
+        let typo = browser
+            .upload(
+                "/portal/identity_document",
+                &csrf,
+                &[("identity_document.passport.front", document_photo())],
+                Some("P<UTOERIKSSON<<ANNA"),
+            )
+            .await;
+        assert_eq!(
+            typo.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{}",
+            typo.body
+        );
+        assert!(typo.body.contains("cannot be read as the lines"));
+        let uploaded = browser
+            .upload(
+                "/portal/identity_document",
+                &csrf,
+                &[("identity_document.passport.front", document_photo())],
+                Some(MRZ),
+            )
+            .await;
+        assert_eq!(uploaded.location.as_deref(), Some("/portal"));
+
+        let (path, page) = browser.visit("/portal").await;
+        assert_eq!(path, "/portal/selfie");
+        assert!(page.body.contains("capture=\"user\""));
+        browser
+            .upload(
+                "/portal/selfie",
+                &page.csrf(),
+                &[("selfie.selfie.front", document_photo())],
+                None,
+            )
+            .await;
+
+        let (path, review) = browser.visit("/portal").await;
+        assert_eq!(path, "/portal/review");
+        assert!(review.body.contains("Anna Maria"));
+        assert!(!review.body.contains("Not done yet"));
+        let submitted = browser
+            .post("/portal/submit", &[("csrf", &review.csrf())])
+            .await;
+        assert_eq!(submitted.status, StatusCode::SEE_OTHER);
+        assert_eq!(
+            submitted.location.as_deref(),
+            Some(
+                format!(
+                    "https://platform.example/done?ref=42&case_id={}&outcome=submitted",
+                    case_id(&case)
+                )
+                .as_str()
+            )
+        );
+
+        // The link now shows the status only.
+        let (path, page) = browser.visit(&verification_path(&case)).await;
+        assert_eq!(path, "/portal/finished");
+        assert!(page.body.contains("Thank you") || page.body.contains("Verification finished"));
+        let late = browser.upload("/portal/selfie", "", &[], None).await;
+        assert_eq!(late.location.as_deref(), Some("/portal/finished"));
+
+        let events = app.case_events(&app.sandbox.secret, case_id(&case)).await;
+        let summary: Vec<String> = events
+            .iter()
+            .map(|e| match e["type"].as_str().unwrap() {
+                "case.status_changed" => {
+                    format!("status:{}", e["data"]["status"].as_str().unwrap())
+                }
+                "document.uploaded" => format!("document:{}", e["data"]["type"].as_str().unwrap()),
+                other => other.to_owned(),
+            })
+            .take(5)
+            .collect();
+        assert_eq!(
+            summary,
+            [
+                "case.created",
+                "status:in_progress",
+                "document:passport",
+                "document:selfie",
+                "status:submitted"
+            ]
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn forms_need_the_sessions_csrf_token_and_origin() {
+    for_each_database(|app| async move {
+        let case = kyc_case(&app, None).await;
+        let browser = Applicant::new(&app);
+        browser.visit(&verification_path(&case)).await;
+        let forged = browser
+            .post("/portal/consent", &[("consent", "yes"), ("csrf", "forged")])
+            .await;
+        assert_eq!(forged.status, StatusCode::FORBIDDEN);
+        assert!(forged.body.contains("This form has expired"));
+
+        // Another session's token does not pass either.
+        let other = Applicant::new(&app);
+        let (_, other_page) = other.visit(&verification_path(&case)).await;
+        let foreign = browser
+            .post(
+                "/portal/consent",
+                &[("consent", "yes"), ("csrf", &other_page.csrf())],
+            )
+            .await;
+        assert_eq!(foreign.status, StatusCode::FORBIDDEN);
+
+        let (_, page) = browser.visit("/portal/consent").await;
+        let cross_site = browser
+            .client
+            .post(app.url("/portal/consent"))
+            .header(ORIGIN, "https://evil.example")
+            .form(&[("consent", "yes"), ("csrf", page.csrf().as_str())])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(cross_site.status(), StatusCode::FORBIDDEN);
+        let (path, _) = browser.visit("/portal").await;
+        assert_eq!(path, "/portal/consent", "nothing was saved");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn progress_resumes_on_another_device_and_a_new_link_ends_old_sessions() {
+    for_each_database(|app| async move {
+        let case = kyc_case(&app, None).await;
+        let phone = Applicant::new(&app);
+        phone.visit(&verification_path(&case)).await;
+        phone.complete("consent", &[("consent", "yes")]).await;
+        phone.complete("personal_details", &PERSONAL_DETAILS).await;
+
+        let laptop = Applicant::new(&app);
+        let (path, _) = laptop.visit(&verification_path(&case)).await;
+        assert_eq!(path, "/portal/identity_document");
+
+        let reissued = app
+            .post_json(
+                &app.sandbox.secret,
+                &format!("/v1/cases/{}/link", case_id(&case)),
+                &json!({}),
+                StatusCode::OK,
+            )
+            .await;
+        let (_, page) = phone.visit("/portal").await;
+        assert_eq!(page.status, StatusCode::GONE);
+        assert!(page.body.contains("This link has been replaced"));
+        let (path, _) = phone.visit(&verification_path(&reissued)).await;
+        assert_eq!(path, "/portal/identity_document");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn uploads_are_checked_and_rate_limited_per_session() {
+    for_each_database(|app| async move {
+        let case = kyc_case(&app, None).await;
+        let browser = Applicant::new(&app);
+        browser.visit(&verification_path(&case)).await;
+        let (_, page) = browser.visit("/portal/selfie").await;
+        let csrf = page.csrf();
+        let blank = image_of(640, 480, |_, _| 200);
+        let page = browser
+            .upload(
+                "/portal/selfie",
+                &csrf,
+                &[("selfie.selfie.front", blank)],
+                None,
+            )
+            .await;
+        assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(page.body.contains("The photo looks blank"));
+        assert!(page.body.contains("href=\"#selfie-selfie-front\""));
+        let pdf = b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n".to_vec();
+        let page = browser
+            .upload(
+                "/portal/selfie",
+                &csrf,
+                &[("selfie.selfie.front", pdf)],
+                None,
+            )
+            .await;
+        assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let mut limited = false;
+        for _ in 0..12 {
+            let page = browser
+                .upload(
+                    "/portal/selfie",
+                    &csrf,
+                    &[("selfie.selfie.front", b"not an image".to_vec())],
+                    None,
+                )
+                .await;
+            if page.status == StatusCode::TOO_MANY_REQUESTS {
+                assert!(page.body.contains("Too many uploads"));
+                limited = true;
+                break;
+            }
+        }
+        assert!(limited, "the session was never limited");
+        // Another session has its own allowance.
+        let other = Applicant::new(&app);
+        other.visit(&verification_path(&case)).await;
+        let (_, page) = other.visit("/portal/selfie").await;
+        let page = other
+            .upload(
+                "/portal/selfie",
+                &page.csrf(),
+                &[("selfie.selfie.front", document_photo())],
+                None,
+            )
+            .await;
+        assert_eq!(page.location.as_deref(), Some("/portal"));
+    })
+    .await;
+}
+
+/// A grey image drawn by `shade(x, y)`.
+fn image_of(width: u32, height: u32, shade: impl Fn(u32, u32) -> u8) -> Vec<u8> {
+    let image = image::GrayImage::from_fn(width, height, |x, y| image::Luma([shade(x, y)]));
+    let mut bytes = std::io::Cursor::new(Vec::new());
+    image.write_to(&mut bytes, image::ImageFormat::Png).unwrap();
+    bytes.into_inner()
+}
+
+#[tokio::test]
+async fn a_resubmission_reopens_exactly_the_requested_steps() {
+    for_each_database(|app| async move {
+        let case = kyc_case(&app, None).await;
+        let browser = Applicant::new(&app);
+        browser.visit(&verification_path(&case)).await;
+        browser.complete("consent", &[("consent", "yes")]).await;
+        browser
+            .complete("personal_details", &PERSONAL_DETAILS)
+            .await;
+        let (_, page) = browser.visit("/portal/identity_document").await;
+        browser
+            .post(
+                "/portal/identity_document/choice",
+                &[
+                    ("csrf", &page.csrf()),
+                    ("document_type", "passport"),
+                    ("country", "SE"),
+                ],
+            )
+            .await;
+        let (_, page) = browser.visit("/portal/identity_document").await;
+        browser
+            .upload(
+                "/portal/identity_document",
+                &page.csrf(),
+                &[("identity_document.passport.front", document_photo())],
+                Some(MRZ),
+            )
+            .await;
+        let (_, page) = browser.visit("/portal/selfie").await;
+        browser
+            .upload(
+                "/portal/selfie",
+                &page.csrf(),
+                &[("selfie.selfie.front", document_photo())],
+                None,
+            )
+            .await;
+        let (_, review) = browser.visit("/portal/review").await;
+        browser
+            .post("/portal/submit", &[("csrf", &review.csrf())])
+            .await;
+        app.decide(
+            &app.sandbox.secret,
+            case_id(&case),
+            &json!({"decision": "request_resubmission", "steps": ["selfie"]}),
+            StatusCode::OK,
+        )
+        .await;
+
+        let (path, page) = browser.visit(&verification_path(&case)).await;
+        assert_eq!(path, "/portal/selfie");
+        assert!(page.body.contains("Step 1 of 2"));
+        let (_, page) = browser.visit("/portal/personal_details").await;
+        assert_eq!(
+            page.status,
+            StatusCode::NOT_FOUND,
+            "only the selfie is asked again"
+        );
+        let (_, page) = browser.visit("/portal/selfie").await;
+        browser
+            .upload(
+                "/portal/selfie",
+                &page.csrf(),
+                &[("selfie.selfie.front", document_photo())],
+                None,
+            )
+            .await;
+        let (path, review) = browser.visit("/portal").await;
+        assert_eq!(path, "/portal/review");
+        let submitted = browser
+            .post("/portal/submit", &[("csrf", &review.csrf())])
+            .await;
+        assert_eq!(submitted.location.as_deref(), Some("/portal/finished"));
+        let now = app.get_case(&app.sandbox.secret, case_id(&case)).await;
+        assert_ne!(now["status"], "resubmission_requested");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn pages_speak_the_visitors_language_and_stay_small() {
+    for_each_database(|app| async move {
+        let case = app
+            .create_case_with(
+                &app.sandbox.secret,
+                json!({"kind": "kyb", "applicant": crate::helpers::business("DE")}),
+            )
+            .await;
+        let browser = Applicant::new(&app);
+        let german = browser
+            .client
+            .get(app.url(&verification_path(&case)))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(german.status(), StatusCode::SEE_OTHER);
+        let page = browser
+            .client
+            .get(app.url("/portal/consent"))
+            .header(ACCEPT_LANGUAGE, "de-DE,de;q=0.9,en;q=0.5")
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(page.contains("<html lang=\"de\""));
+        assert!(page.contains("Bevor Sie beginnen"));
+        // Choosing English sticks, whatever the browser asks for.
+        let chosen = browser.get("/portal/consent?lang=en").await;
+        assert!(
+            chosen
+                .set_cookies
+                .iter()
+                .any(|c| c.starts_with("kycore_lang=en"))
+        );
+        let page = browser
+            .client
+            .get(app.url("/portal/consent"))
+            .header(ACCEPT_LANGUAGE, "de")
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(page.contains("Before you start"));
+
+        for step in [
+            "consent",
+            "company_details",
+            "company_documents",
+            "related_persons",
+            "review",
+        ] {
+            let (_, page) = browser.visit(&format!("/portal/{step}")).await;
+            assert_eq!(page.status, StatusCode::OK, "{step}");
+            assert!(
+                page.body.len() < MAX_PAGE_BYTES,
+                "{step}: {} bytes",
+                page.body.len()
+            );
+        }
+        let kyc = kyc_case(&app, None).await;
+        let person = Applicant::new(&app);
+        person.visit(&verification_path(&kyc)).await;
+        for step in [
+            "consent",
+            "personal_details",
+            "identity_document",
+            "selfie",
+            "review",
+        ] {
+            let (_, page) = person.visit(&format!("/portal/{step}")).await;
+            assert!(
+                page.body.len() < MAX_PAGE_BYTES,
+                "{step}: {} bytes",
+                page.body.len()
+            );
+        }
+    })
+    .await;
+}
+
+/// The person ids shown on the related persons page, in order.
+fn person_ids(page: &Page) -> Vec<String> {
+    page.body
+        .match_indices("name=\"person_id\" value=\"")
+        .map(|(i, m)| {
+            let start = i + m.len();
+            let end = page.body[start..].find('"').unwrap() + start;
+            page.body[start..end].to_owned()
+        })
+        .fold(Vec::new(), |mut ids, id| {
+            if !ids.contains(&id) {
+                ids.push(id);
+            }
+            ids
+        })
+}
+
+#[tokio::test]
+async fn a_kyb_flow_verifies_its_owners_here_or_through_their_own_link() {
+    for_each_database(|app| async move {
+        let case = app
+            .create_case_with(
+                &app.sandbox.secret,
+                json!({"kind": "kyb", "applicant": {"type": "business", "business": {"legal_name": "Analytical Engines AB"}}}),
+            )
+            .await;
+        let browser = Applicant::new(&app);
+        browser.visit(&verification_path(&case)).await;
+        browser.complete("consent", &[("consent", "yes")]).await;
+        let saved = browser
+            .complete(
+                "company_details",
+                &[
+                    ("business.legal_name", "Analytical Engines AB"),
+                    ("business.registration_number", "556000-1234"),
+                    ("business.country", "SE"),
+                    ("business.address.line1", "Kungsgatan 2"),
+                    ("business.address.city", "Stockholm"),
+                    ("business.address.country", "SE"),
+                ],
+            )
+            .await;
+        assert_eq!(saved.location.as_deref(), Some("/portal"));
+        let (path, page) = browser.visit("/portal").await;
+        assert_eq!(path, "/portal/company_documents");
+        let documents = browser
+            .upload(
+                "/portal/company_documents",
+                &page.csrf(),
+                &[
+                    ("company_documents.certificate-of-incorporation.front", document_photo()),
+                    ("company_documents.register-extract.front", document_photo()),
+                ],
+                None,
+            )
+            .await;
+        assert_eq!(documents.location.as_deref(), Some("/portal"));
+
+        let (path, page) = browser.visit("/portal").await;
+        assert_eq!(path, "/portal/related_persons");
+        // Continuing with no one listed is refused.
+        let empty = browser.post("/portal/related_persons", &[("csrf", &page.csrf())]).await;
+        assert_eq!(empty.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(empty.body.contains("Add at least one beneficial owner or director"));
+        for (first, last, percent) in [("Ada", "Lovelace", "60"), ("Charles", "Babbage", "40")] {
+            let (_, page) = browser.visit("/portal/related_persons").await;
+            let added = browser
+                .post(
+                    "/portal/related_persons/add",
+                    &[
+                        ("csrf", &page.csrf()),
+                        ("role", "ubo"),
+                        ("first_name", first),
+                        ("last_name", last),
+                        ("date_of_birth", "1980-01-01"),
+                        ("nationality", "GB"),
+                        ("ownership_percent", percent),
+                    ],
+                )
+                .await;
+            assert_eq!(added.location.as_deref(), Some("/portal/related_persons"));
+        }
+        let (_, page) = browser.visit("/portal/related_persons").await;
+        let ids = person_ids(&page);
+        assert_eq!(ids.len(), 2);
+        let unfinished = browser.post("/portal/related_persons", &[("csrf", &page.csrf())]).await;
+        assert_eq!(unfinished.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(unfinished.body.contains("Choose how this person verifies their identity"));
+
+        // Charles gets a link of his own, shown to pass on.
+        let sent = browser
+            .post("/portal/related_persons/verify", &[("csrf", &page.csrf()), ("person_id", &ids[1]), ("mode", "link")])
+            .await;
+        assert_eq!(sent.location.as_deref(), Some("/portal/related_persons"));
+        let (_, page) = browser.visit("/portal/related_persons").await;
+        let link_start = page.body.find("<p class=\"link\">").expect("the child link") + 16;
+        let child_link = page.body[link_start..page.body[link_start..].find('<').unwrap() + link_start].to_owned();
+        assert!(child_link.starts_with(&app.url("/verify/")));
+
+        // Ada verifies here: the browser goes to her own flow, and comes back afterwards.
+        let here = browser
+            .post("/portal/related_persons/verify", &[("csrf", &page.csrf()), ("person_id", &ids[0]), ("mode", "here")])
+            .await;
+        let ada_link = here.location.clone().expect("a redirect to Ada's link");
+        assert!(ada_link.starts_with(&app.url("/verify/")));
+        let (path, _) = browser.visit(ada_link.trim_start_matches(&app.base_url)).await;
+        assert_eq!(path, "/portal/consent");
+        browser.complete("consent", &[("consent", "yes")]).await;
+        let (_, page) = browser.visit("/portal/personal_details").await;
+        assert!(page.body.contains("value=\"Lovelace\""), "prefilled from the business's list");
+        browser
+            .complete(
+                "personal_details",
+                &[
+                    ("individual.first_name", "Ada"),
+                    ("individual.last_name", "Lovelace"),
+                    ("individual.date_of_birth", "1980-01-01"),
+                    ("individual.nationality", "GB"),
+                    ("individual.address.line1", "1 St James's Square"),
+                    ("individual.address.city", "London"),
+                    ("individual.address.country", "GB"),
+                ],
+            )
+            .await;
+        let (_, page) = browser.visit("/portal/identity_document").await;
+        browser.post("/portal/identity_document/choice", &[("csrf", &page.csrf()), ("document_type", "driver-license"), ("country", "GB")]).await;
+        let (_, page) = browser.visit("/portal/identity_document").await;
+        assert!(!page.body.contains("name=\"mrz\""), "a driving licence has no MRZ");
+        browser
+            .upload(
+                "/portal/identity_document",
+                &page.csrf(),
+                &[
+                    ("identity_document.driver-license.front", document_photo()),
+                    ("identity_document.driver-license.back", document_photo()),
+                ],
+                None,
+            )
+            .await;
+        let (_, page) = browser.visit("/portal/selfie").await;
+        browser.upload("/portal/selfie", &page.csrf(), &[("selfie.selfie.front", document_photo())], None).await;
+        let (_, review) = browser.visit("/portal/review").await;
+        let back = browser.post("/portal/submit", &[("csrf", &review.csrf())]).await;
+        let parent_link = back.location.expect("back to the business's link");
+        assert!(parent_link.contains(case["token"].as_str().unwrap()));
+        assert!(parent_link.ends_with("&outcome=submitted"));
+
+        // Back in the business's flow: Ada's case is submitted, Charles's link waits.
+        let (path, page) = browser.visit(parent_link.trim_start_matches(&app.base_url)).await;
+        assert_eq!(path, "/portal/related_persons");
+        assert!(page.body.contains("Identity verification: Submitted"));
+        assert!(page.body.contains(&child_link));
+        let done = browser.post("/portal/related_persons", &[("csrf", &page.csrf())]).await;
+        assert_eq!(done.location.as_deref(), Some("/portal"));
+        let (path, review) = browser.visit("/portal").await;
+        assert_eq!(path, "/portal/review");
+        browser.post("/portal/submit", &[("csrf", &review.csrf())]).await;
+        assert_eq!(app.get_case(&app.sandbox.secret, case_id(&case)).await["status"].as_str().map(|s| s != "in_progress"), Some(true));
+
+        // Charles opens his own link in another browser: a KYC flow of his own.
+        let charles = Applicant::new(&app);
+        let (path, _) = charles.visit(child_link.trim_start_matches(&app.base_url)).await;
+        assert_eq!(path, "/portal/consent");
+        let children = app.list(&app.sandbox.secret, "/v1/cases?kind=kyc").await;
+        assert_eq!(children.len(), 2);
+        assert!(children.iter().all(|c| c["metadata"]["parent_case_id"] == case["id"]));
+    })
+    .await;
+}
