@@ -75,6 +75,14 @@ impl Step {
         }
     }
 
+    /// Whether the applicant sends files at this step.
+    pub fn collects_files(self) -> bool {
+        matches!(
+            self,
+            Step::IdentityDocument | Step::Selfie | Step::ProofOfAddress | Step::CompanyDocuments
+        )
+    }
+
     /// Which kind of case may have this step.
     fn fits(self, kind: CaseKind) -> bool {
         match self {

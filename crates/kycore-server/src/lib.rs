@@ -37,7 +37,8 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 pub struct AppState {
     pub services: Services,
     docs: Arc<Docs>,
-    portal: Arc<portal::PortalState>,
+    /// The portal's per-session upload allowance.
+    uploads: Arc<portal::UploadLimiter>,
 }
 
 struct Docs {
@@ -58,7 +59,7 @@ pub fn app(services: Services) -> Router {
     let state = AppState {
         services,
         docs: Arc::new(docs),
-        portal: portal::PortalState::new(),
+        uploads: Arc::new(portal::UploadLimiter::new()),
     };
 
     let v1 = v1

@@ -17,7 +17,6 @@ mod steps;
 mod view;
 
 use std::num::NonZeroU32;
-use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, FromRequestParts, Path, Query, State};
@@ -277,17 +276,4 @@ async fn open(state: &AppState, visitor: &Visitor, token: &str, form: LinkForm) 
         HeaderValue::from_static("no-referrer"),
     );
     response
-}
-
-/// The shared state the portal needs beyond the services.
-pub struct PortalState {
-    pub uploads: UploadLimiter,
-}
-
-impl PortalState {
-    pub fn new() -> Arc<Self> {
-        Arc::new(PortalState {
-            uploads: UploadLimiter::new(),
-        })
-    }
 }

@@ -10,6 +10,7 @@ use axum::extract::{FromRequest, Multipart, Path, Query, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use kycore_domain::applicant::{Address, BusinessProfile, IndividualProfile, RelatedPerson};
+use kycore_domain::case::CaseStatus;
 use kycore_domain::flow::Step;
 use kycore_domain::progress::{IdentityDocumentChoice, IdentityDocumentType};
 use kycore_domain::validation::FieldError;
@@ -53,10 +54,7 @@ fn render(
         max_upload_mb: max_upload_mb(state),
     };
     let title = visitor.texts.get(&format!("step-{}", step.as_str()));
-    let uploads = matches!(
-        step,
-        Step::IdentityDocument | Step::Selfie | Step::ProofOfAddress | Step::CompanyDocuments
-    );
+    let uploads = step.collects_files();
     visitor.page(
         status,
         &title,
@@ -187,17 +185,17 @@ pub async fn finished(State(state): State<AppState>, visitor: Visitor) -> Respon
     let return_url = portal
         .redirect_url
         .as_deref()
-        .and_then(|url| with_outcome(url, &portal));
+        .and_then(|url| with_outcome(url, &portal.case_id, portal.status));
     let (title, body) = pages::finished(visitor.texts, portal.status, return_url.as_deref());
     visitor.page(StatusCode::OK, &title, body, false)
 }
 
 /// The platform's `redirect_url` with the case and its status appended, keeping its query.
-fn with_outcome(redirect_url: &str, portal: &PortalCase) -> Option<String> {
+fn with_outcome(redirect_url: &str, case_id: &str, status: CaseStatus) -> Option<String> {
     let mut url = url::Url::parse(redirect_url).ok()?;
     url.query_pairs_mut()
-        .append_pair("case_id", &portal.case_id)
-        .append_pair("outcome", portal.status.as_str());
+        .append_pair("case_id", case_id)
+        .append_pair("outcome", status.as_str());
     Some(url.into())
 }
 
@@ -209,10 +207,7 @@ pub async fn save(
     request: Request,
 ) -> Response {
     let headers = request.headers().clone();
-    let uploads = matches!(
-        Step::parse(&step),
-        Some(Step::IdentityDocument | Step::Selfie | Step::ProofOfAddress | Step::CompanyDocuments)
-    );
+    let uploads = Step::parse(&step).is_some_and(Step::collects_files);
     let (fields, files) = if uploads {
         match read_multipart(request, &state).await {
             Ok(read) => read,
@@ -231,7 +226,7 @@ pub async fn save(
     let Some(step) = step_of(&step, &portal) else {
         return visitor.notice(StatusCode::NOT_FOUND, "step-missing");
     };
-    if uploads && !state.portal.uploads.allow(&portal.session) {
+    if uploads && !state.uploads.allow(&portal.session) {
         let form = FormState::with_errors(vec![FieldError {
             field: String::new(),
             code: "rate_limited",
@@ -274,11 +269,11 @@ pub async fn save(
         Step::Review => Ok(()),
         upload_step => {
             let upload = PortalUpload {
-                step: Some(upload_step),
+                step: upload_step,
                 files,
                 mrz: fields.get("mrz").cloned(),
             };
-            services.portal_upload(session, upload).await.map(|_| ())
+            services.portal_upload(&portal, upload).await.map(|_| ())
         }
     };
     match result {
@@ -634,7 +629,7 @@ pub async fn verify_related_person(
                     .and_then(|m| VerifyMode::parse(m))
                     .ok_or_else(|| field_error("", "invalid_format"))?;
                 let related = services
-                    .portal_start_related_case(&portal.session, &person_id, mode)
+                    .portal_start_related_case(&portal, &person_id, mode)
                     .await?;
                 Ok(match mode {
                     // The person's own flow, in this browser; it comes back here when done.
@@ -662,15 +657,11 @@ pub async fn submit(
         |portal, _| {
             let services = state.services.clone();
             async move {
-                let submitted = services.portal_submit(&portal.session).await?;
-                let after = PortalCase {
-                    status: submitted.status,
-                    ..portal
-                };
-                Ok(after
+                let submitted = services.portal_submit(&portal).await?;
+                Ok(portal
                     .redirect_url
                     .as_deref()
-                    .and_then(|url| with_outcome(url, &after))
+                    .and_then(|url| with_outcome(url, &submitted.id, submitted.status))
                     .unwrap_or_else(|| "/portal/finished".to_owned()))
             }
         },

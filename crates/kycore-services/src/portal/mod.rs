@@ -83,6 +83,8 @@ pub struct PortalCase {
     pub kind: CaseKind,
     pub status: CaseStatus,
     pub redirect_url: Option<String>,
+    /// The case's own hosted link, where a related person verified here comes back to.
+    verification_url: String,
     pub flow: FlowDefinition,
     pub applicant: ApplicantView,
     pub progress: Progress,
@@ -131,9 +133,9 @@ impl PortalCase {
 
 /// An upload from the portal: the files of one step, by side, with the MRZ typed for an
 /// identity document.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct PortalUpload {
-    pub step: Option<Step>,
+    pub step: Step,
     /// `(document type, side, bytes)` of each file sent.
     pub files: Vec<(String, String, Vec<u8>)>,
     pub mrz: Option<String>,
@@ -347,6 +349,7 @@ impl Services {
             kind,
             status,
             redirect_url: case.redirect_url.clone(),
+            verification_url: self.verification_url(&mint(self.keyring(), &case)),
             applicant: open_view(self.keyring(), &applicant)?,
             documents: self.list_documents(scope, &case.id).await?,
             progress,
@@ -511,14 +514,12 @@ impl Services {
     /// once each of its slots has a file.
     pub async fn portal_upload(
         &self,
-        session: &PortalSession,
+        portal: &PortalCase,
         upload: PortalUpload,
     ) -> Result<Vec<DocumentView>, ServiceError> {
-        let step = upload
-            .step
-            .ok_or_else(|| ServiceError::invalid("invalid_step", "this step takes no files"))?;
+        let step = upload.step;
+        let session = &portal.session;
         let ctx = RequestContext::new(session.scope.clone(), Actor::Applicant);
-        let portal = self.portal_case_of(session).await?;
         let slots = portal.progress.slots(step, &portal.flow);
         let mrz_side = portal
             .progress
@@ -576,7 +577,7 @@ impl Services {
             prepared.push((slot, document));
         }
         let session = session.clone();
-        let flow = portal.flow;
+        let flow = portal.flow.clone();
         self.store()
             .write(
                 move |tx: &mut Tx| -> BoxFuture<'_, Result<Vec<DocumentView>, ServiceError>> {
@@ -598,13 +599,6 @@ impl Services {
                 },
             )
             .await
-    }
-
-    async fn portal_case_of(&self, session: &PortalSession) -> Result<PortalCase, ServiceError> {
-        let case = cases::get(self.store().reader(), &session.scope, &session.case_id)
-            .await?
-            .ok_or(ServiceError::not_found("case"))?;
-        self.load_portal_case(session.clone(), case).await
     }
 
     /// Replaces the business's related persons. A person whose own verification has started
@@ -655,11 +649,11 @@ impl Services {
     /// link afterwards) or through a link the applicant passes on.
     pub async fn portal_start_related_case(
         &self,
-        session: &PortalSession,
+        portal: &PortalCase,
         related_person_id: &str,
         mode: VerifyMode,
     ) -> Result<RelatedCase, ServiceError> {
-        let portal = self.portal_case_of(session).await?;
+        let session = &portal.session;
         let person = portal
             .applicant
             .related_persons
@@ -670,11 +664,8 @@ impl Services {
             })
             .filter(|p| is_verified_role(p.role))
             .ok_or(ServiceError::not_found("related person"))?;
-        let parent = cases::get(self.store().reader(), &session.scope, &session.case_id)
-            .await?
-            .ok_or(ServiceError::not_found("case"))?;
         let mut metadata = Map::new();
-        metadata.insert("parent_case_id".into(), Value::from(parent.id.clone()));
+        metadata.insert("parent_case_id".into(), Value::from(portal.case_id.clone()));
         metadata.insert("related_person_id".into(), Value::from(related_person_id));
         let input = CreateCase {
             applicant_id: None,
@@ -695,8 +686,7 @@ impl Services {
             kind: CaseKind::Kyc,
             flow_id: None,
             external_id: None,
-            redirect_url: (mode == VerifyMode::Here)
-                .then(|| self.verification_url(&mint(self.keyring(), &parent))),
+            redirect_url: (mode == VerifyMode::Here).then(|| portal.verification_url.clone()),
             metadata: Some(metadata),
         };
         let ctx = RequestContext::new(session.scope.clone(), Actor::Applicant);
@@ -748,7 +738,7 @@ impl Services {
         session: &PortalSession,
     ) -> Result<(), ServiceError> {
         let session = session.clone();
-        let keyring_services = self.clone();
+        let services = self.clone();
         self.store()
             .write(
                 move |tx: &mut Tx| -> BoxFuture<'_, Result<(), ServiceError>> {
@@ -758,8 +748,7 @@ impl Services {
                             applicants::get(tx.conn(), &session.scope, &case.applicant_id)
                                 .await?
                                 .ok_or_else(|| corrupt("case without applicant"))?;
-                        let persons =
-                            open_view(keyring_services.keyring(), &applicant)?.related_persons;
+                        let persons = open_view(services.keyring(), &applicant)?.related_persons;
                         let started =
                             related_person_cases::for_parent(tx.conn(), &session.scope, &case.id)
                                 .await?;
@@ -773,8 +762,7 @@ impl Services {
     }
 
     /// Submits the case once every step of the round is done.
-    pub async fn portal_submit(&self, session: &PortalSession) -> Result<CaseView, ServiceError> {
-        let portal = self.portal_case_of(session).await?;
+    pub async fn portal_submit(&self, portal: &PortalCase) -> Result<CaseView, ServiceError> {
         let unfinished = portal.progress.unfinished(&portal.to_do);
         if !unfinished.is_empty() {
             let names: Vec<&str> = unfinished.iter().map(|s| s.as_str()).collect();
@@ -783,8 +771,8 @@ impl Services {
                 format!("finish these steps first: {}", names.join(", ")),
             ));
         }
-        let ctx = RequestContext::new(session.scope.clone(), Actor::Applicant);
-        self.submit_case(&ctx, &session.case_id).await
+        let ctx = RequestContext::new(portal.session.scope.clone(), Actor::Applicant);
+        self.submit_case(&ctx, &portal.case_id).await
     }
 }
 
