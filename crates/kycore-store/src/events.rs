@@ -1,5 +1,10 @@
 //! Events: the transactional outbox. Appended through [`crate::Tx::append_event`] and
-//! written with the change they describe, in the same transaction; never updated.
+//! written with the change they describe, in the same transaction; never changed after their
+//! commit.
+//!
+//! Each event has a `position` in the deployment's commit order, given by the writer just
+//! before the commit that makes it visible ([`number_new`]): positions only grow in the
+//! order readers can see them, so "every event after position N" is a complete feed.
 
 use kycore_domain::tenancy::Scope;
 use sqlx::any::AnyArguments;
@@ -22,11 +27,14 @@ pub struct EventRecord {
     /// JSON object.
     pub payload: String,
     pub created_at: Millis,
+    /// Position in the deployment's commit order; `None` only inside the unit that
+    /// appended it, before its commit.
+    pub position: Option<i64>,
 }
 
 macro_rules! columns {
     () => {
-        "id, organization_id, environment, event_type, case_id, applicant_id, sequence, payload, created_at"
+        "id, organization_id, environment, event_type, case_id, applicant_id, sequence, payload, created_at, position"
     };
 }
 
@@ -45,7 +53,34 @@ impl crate::rows::AppendRow for EventRecord {
             .bind(self.sequence)
             .bind(&self.payload)
             .bind(self.created_at)
+            .bind(self.position)
     }
+}
+
+/// Numbers the `count` events of this transaction that have no position yet, after every
+/// position given before, in id order (ids grow as events are appended); returns how many
+/// it numbered. The counter row stays locked until the transaction ends, so concurrent
+/// transactions take their positions in commit order.
+pub(crate) async fn number_new(
+    conn: &mut sqlx::AnyConnection,
+    count: i64,
+) -> Result<i64, sqlx::Error> {
+    let (last,): (i64,) = sqlx::query_as(
+        "UPDATE event_positions SET last_position = last_position + $1 WHERE id = 1 \
+         RETURNING last_position",
+    )
+    .bind(count)
+    .fetch_one(&mut *conn)
+    .await?;
+    let done = sqlx::query(
+        "UPDATE events SET position = $1 + numbered.n FROM \
+         (SELECT id, ROW_NUMBER() OVER (ORDER BY id) AS n FROM events WHERE position IS NULL) \
+         AS numbered WHERE events.id = numbered.id",
+    )
+    .bind(last - count)
+    .execute(&mut *conn)
+    .await?;
+    Ok(i64::try_from(done.rows_affected()).unwrap_or(i64::MAX))
 }
 
 pub async fn get<'e>(
@@ -83,5 +118,20 @@ pub async fn list<'e>(
         .text("case_id =", &filter.case_id)
         .text("event_type =", &filter.event_type)
         .fetch(db, &filter.before_id, filter.limit)
+        .await
+}
+
+/// The scope's events after `position`, in commit order (oldest first), at most `limit`.
+pub async fn after<'e>(
+    db: impl Executor<'e, Database = Any>,
+    scope: &Scope,
+    filter: &EventFilter,
+    position: i64,
+) -> Result<Vec<EventRecord>, StoreError> {
+    ScopedList::new(concat!("SELECT ", columns!(), " FROM events"), scope)
+        .text("case_id =", &filter.case_id)
+        .text("event_type =", &filter.event_type)
+        .int("position >", Some(position))
+        .fetch_ascending(db, "position", filter.limit)
         .await
 }

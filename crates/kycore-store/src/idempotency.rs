@@ -1,5 +1,6 @@
-//! Stored responses for `Idempotency-Key`. The record is written in the same transaction as
-//! the change it answers for, so a retry after a crash sees either both or neither.
+//! Stored responses for `Idempotency-Key`, per API surface (the native API, each dialect).
+//! The record is written in the same transaction as the change it answers for, so a retry
+//! after a crash sees either both or neither.
 
 use kycore_domain::tenancy::Scope;
 use sqlx::{Any, Executor, FromRow};
@@ -10,6 +11,8 @@ use crate::{Millis, StoreError};
 pub struct IdempotencyRecord {
     pub organization_id: String,
     pub environment: String,
+    /// `native`, or a dialect's name: each surface replays its own response.
+    pub surface: String,
     pub idempotency_key: String,
     pub request_hash: Vec<u8>,
     pub response_status: i64,
@@ -19,23 +22,26 @@ pub struct IdempotencyRecord {
 
 macro_rules! columns {
     () => {
-        "organization_id, environment, idempotency_key, request_hash, response_status, response_body, created_at"
+        "organization_id, environment, surface, idempotency_key, request_hash, response_status, \
+         response_body, created_at"
     };
 }
 
 pub async fn find<'e>(
     db: impl Executor<'e, Database = Any>,
     scope: &Scope,
+    surface: &str,
     key: &str,
 ) -> Result<Option<IdempotencyRecord>, StoreError> {
     Ok(sqlx::query_as(concat!(
         "SELECT ",
         columns!(),
-        " FROM idempotency_keys WHERE organization_id = $1 AND environment = $2 \
-         AND idempotency_key = $3"
+        " FROM idempotency_responses WHERE organization_id = $1 AND environment = $2 \
+         AND surface = $3 AND idempotency_key = $4"
     ))
     .bind(scope.organization_id.as_str())
     .bind(scope.environment.as_str())
+    .bind(surface)
     .bind(key)
     .fetch_optional(db)
     .await?)
@@ -48,13 +54,14 @@ pub async fn insert<'e>(
     r: &IdempotencyRecord,
 ) -> Result<bool, StoreError> {
     let done = sqlx::query(concat!(
-        "INSERT INTO idempotency_keys (",
+        "INSERT INTO idempotency_responses (",
         columns!(),
-        ") VALUES ($1, $2, $3, $4, $5, $6, $7) \
-         ON CONFLICT (organization_id, environment, idempotency_key) DO NOTHING"
+        ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+         ON CONFLICT (organization_id, environment, surface, idempotency_key) DO NOTHING"
     ))
     .bind(&r.organization_id)
     .bind(&r.environment)
+    .bind(&r.surface)
     .bind(&r.idempotency_key)
     .bind(&r.request_hash)
     .bind(r.response_status)
@@ -70,7 +77,7 @@ pub async fn prune<'e>(
     db: impl Executor<'e, Database = Any>,
     before: Millis,
 ) -> Result<u64, StoreError> {
-    let done = sqlx::query("DELETE FROM idempotency_keys WHERE created_at < $1")
+    let done = sqlx::query("DELETE FROM idempotency_responses WHERE created_at < $1")
         .bind(before)
         .execute(db)
         .await?;

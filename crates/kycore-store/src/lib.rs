@@ -15,6 +15,7 @@ pub mod applicants;
 pub mod audit;
 pub mod case_progress;
 pub mod cases;
+pub mod deployment;
 pub mod checks;
 pub mod documents;
 pub mod events;
@@ -41,7 +42,7 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyConnection, AnyPool, ConnectOptions, Executor};
 
 pub use sqlx::Any;
-pub use writer::Tx;
+pub use writer::{Tx, WriterStatus};
 use writer::Writer;
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -64,6 +65,8 @@ pub enum StoreError {
     Commit(String),
     #[error("the store's writer has stopped")]
     WriterGone,
+    #[error("the unit of work panicked and was rolled back")]
+    UnitPanicked,
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
 }
@@ -155,11 +158,7 @@ impl Store {
             Backend::Sqlite => 1,
             Backend::Postgres => 4,
         };
-        let mut connections = Vec::with_capacity(writer_count);
-        for _ in 0..writer_count {
-            connections.push(connect(&options, backend).await?);
-        }
-        let writer = Writer::start(connections, backend);
+        let writer = Writer::start(options, backend, writer_count);
         Ok(Store {
             inner: Arc::new(Inner {
                 backend,
@@ -184,9 +183,16 @@ impl Store {
         Ok(())
     }
 
+    /// How the writers are doing: how many hold a connection, how often one was replaced.
+    pub fn writer_status(&self) -> WriterStatus {
+        self.inner.writer.health().status()
+    }
+
     /// Runs `unit` inside a transaction shared with other concurrent units and returns once
-    /// that transaction is durably committed. If `unit` fails, only its own changes are rolled
-    /// back (it runs inside a savepoint) and its error is returned.
+    /// that transaction is durably committed. If `unit` fails — returns an error, appends a
+    /// row that breaks a constraint, or panics — only its own changes are rolled back (it runs
+    /// inside a savepoint) and only its caller gets the error ([`StoreError::UnitPanicked`]
+    /// for a panic).
     pub async fn write<T, E, F>(&self, unit: F) -> Result<T, E>
     where
         F: for<'c> FnOnce(&'c mut Tx) -> futures_util::future::BoxFuture<'c, Result<T, E>>
@@ -199,7 +205,7 @@ impl Store {
     }
 }
 
-async fn connect(
+pub(crate) async fn connect(
     options: &AnyConnectOptions,
     backend: Backend,
 ) -> Result<AnyConnection, StoreError> {

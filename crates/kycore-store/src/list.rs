@@ -74,12 +74,41 @@ impl ScopedList {
     where
         R: for<'r> FromRow<'r, AnyRow> + Send + Unpin,
     {
-        let mut list = self.text("id <", before_id);
-        list.values.push(Value::Int(limit));
-        list.sql
-            .push_str(&format!(" ORDER BY id DESC LIMIT ${}", list.values.len()));
-        let mut query = sqlx::query_as::<_, R>(sqlx::AssertSqlSafe(list.sql));
-        for value in list.values {
+        self.text("id <", before_id)
+            .ordered(db, "id DESC", limit)
+            .await
+    }
+
+    /// Rows in ascending `column` order, at most `limit`; the caller has added the cursor
+    /// condition on `column`.
+    pub(crate) async fn fetch_ascending<'e, R>(
+        self,
+        db: impl Executor<'e, Database = Any>,
+        column: &'static str,
+        limit: i64,
+    ) -> Result<Vec<R>, StoreError>
+    where
+        R: for<'r> FromRow<'r, AnyRow> + Send + Unpin,
+    {
+        self.ordered(db, column, limit).await
+    }
+
+    async fn ordered<'e, R>(
+        mut self,
+        db: impl Executor<'e, Database = Any>,
+        order_by: &'static str,
+        limit: i64,
+    ) -> Result<Vec<R>, StoreError>
+    where
+        R: for<'r> FromRow<'r, AnyRow> + Send + Unpin,
+    {
+        self.values.push(Value::Int(limit));
+        self.sql.push_str(&format!(
+            " ORDER BY {order_by} LIMIT ${}",
+            self.values.len()
+        ));
+        let mut query = sqlx::query_as::<_, R>(sqlx::AssertSqlSafe(self.sql));
+        for value in self.values {
             query = match value {
                 Value::Text(v) => query.bind(v),
                 Value::Int(v) => query.bind(v),

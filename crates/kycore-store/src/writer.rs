@@ -1,14 +1,24 @@
-//! Group commit: one writer task per connection takes every unit of work waiting in the
-//! queue, runs each inside its own savepoint of one transaction, commits once, and only then
-//! answers each caller.
+//! Group commit: writer tasks take every unit of work waiting in the queue, run each inside
+//! its own savepoint of one transaction, commit once, and only then answer each caller.
 //!
 //! One fsync costs about 3 ms here, so committing each request on its own caps a durable
 //! SQLite at ~300 writes/s; sharing the commit among the requests that arrived meanwhile
 //! keeps every write durable while the fsync cost is spread over the batch.
+//!
+//! A unit fails alone: everything it wrote, the rows it appended included, goes to the
+//! database inside its savepoint, so a unit that errs, breaks a constraint or panics is
+//! rolled back by itself and only its caller hears of it. Each writer is supervised: a
+//! writer task that dies (a panic outside any unit, a lost connection) is replaced by a new
+//! one on a new connection, and the restart is logged and counted ([`WriterHealth`]).
 
-use std::sync::{Arc, Mutex};
+use std::panic::AssertUnwindSafe;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
 
+use futures_util::FutureExt;
 use futures_util::future::BoxFuture;
+use sqlx::any::AnyConnectOptions;
 use sqlx::{AnyConnection, Executor};
 use tokio::sync::{mpsc, oneshot};
 
@@ -16,25 +26,37 @@ use crate::applicants::ApplicantRecord;
 use crate::audit::AuditRecord;
 use crate::cases::CaseRecord;
 use crate::checks::CheckRecord;
-use crate::events::EventRecord;
+use crate::events::{self, EventRecord};
 use crate::rows::insert_all;
-use crate::{Backend, StoreError};
+use crate::{Backend, StoreError, connect};
 
 /// Bounds the time one batch holds the write lock and the memory it pins.
 const MAX_BATCH: usize = 256;
 const QUEUE_DEPTH: usize = 4096;
+/// Waits between attempts to (re)connect a writer whose connection was lost.
+const RECONNECT_BACKOFF: [Duration; 4] = [
+    Duration::from_millis(100),
+    Duration::from_millis(500),
+    Duration::from_secs(2),
+    Duration::from_secs(5),
+];
 
-/// The connection a unit of work writes through, inside the batch's transaction, and the new
-/// rows it appends. Appended rows are buffered and inserted for the whole batch just before
-/// the commit, in a few multi-row statements — far cheaper per row than one statement each.
-/// A unit therefore never reads back a row it appended.
+/// The connection a unit of work writes through, inside the batch's transaction.
+///
+/// New rows a unit appends (applicants, cases, checks, events, audit entries) are gathered
+/// and inserted in a few multi-row statements — when the unit next reads or writes through
+/// [`Tx::conn`], and at the latest when it ends, always inside its own savepoint. A unit
+/// therefore reads back what it appended, and an appended row that breaks a constraint
+/// fails its own unit only.
 pub struct Tx {
     conn: AnyConnection,
     backend: Backend,
-    /// Rows of the unit now running; dropped if it fails.
-    unit: Appended,
-    /// Rows of the units of this batch that succeeded.
-    batch: Appended,
+    /// Rows the running unit appended and that are not inserted yet.
+    pending: Appended,
+    /// Events the running unit inserted; they join the batch's if the unit is kept.
+    unit_events: i64,
+    /// Events inserted by the batch's kept units: numbered just before the commit.
+    batch_events: i64,
 }
 
 /// New rows, in the order they must be inserted (a case refers to its applicant).
@@ -48,26 +70,31 @@ struct Appended {
 }
 
 impl Appended {
-    fn clear(&mut self) {
-        self.applicants.clear();
-        self.cases.clear();
-        self.checks.clear();
-        self.events.clear();
-        self.audits.clear();
-    }
-
-    fn take_from(&mut self, unit: &mut Appended) {
-        self.applicants.append(&mut unit.applicants);
-        self.cases.append(&mut unit.cases);
-        self.checks.append(&mut unit.checks);
-        self.events.append(&mut unit.events);
-        self.audits.append(&mut unit.audits);
+    fn is_empty(&self) -> bool {
+        self.applicants.is_empty()
+            && self.cases.is_empty()
+            && self.checks.is_empty()
+            && self.events.is_empty()
+            && self.audits.is_empty()
     }
 }
 
 impl Tx {
-    pub fn conn(&mut self) -> &mut AnyConnection {
-        &mut self.conn
+    fn new(conn: AnyConnection, backend: Backend) -> Self {
+        Tx {
+            conn,
+            backend,
+            pending: Appended::default(),
+            unit_events: 0,
+            batch_events: 0,
+        }
+    }
+
+    /// The connection, once the rows appended so far are inserted, so that whatever runs
+    /// through it sees them.
+    pub async fn conn(&mut self) -> Result<&mut AnyConnection, StoreError> {
+        self.flush().await?;
+        Ok(&mut self.conn)
     }
 
     pub fn backend(&self) -> Backend {
@@ -76,70 +103,150 @@ impl Tx {
 
     /// Inserts a new applicant with the rest of the unit.
     pub fn append_applicant(&mut self, applicant: ApplicantRecord) {
-        self.unit.applicants.push(applicant);
+        self.pending.applicants.push(applicant);
     }
 
     /// Inserts a new case with the rest of the unit.
     pub fn append_case(&mut self, case: CaseRecord) {
-        self.unit.cases.push(case);
+        self.pending.cases.push(case);
     }
 
     /// Records a check result with the rest of the unit.
     pub fn append_check(&mut self, check: CheckRecord) {
-        self.unit.checks.push(check);
+        self.pending.checks.push(check);
     }
 
-    /// Adds an event to the outbox, committed with the rest of the unit.
+    /// Adds an event to the outbox, committed with the rest of the unit. Its position in
+    /// the deployment's event order is given at commit time.
     pub fn append_event(&mut self, event: EventRecord) {
-        self.unit.events.push(event);
+        self.pending.events.push(event);
     }
 
     /// Adds an audit entry, committed with the rest of the unit.
     pub fn append_audit(&mut self, entry: AuditRecord) {
-        self.unit.audits.push(entry);
+        self.pending.audits.push(entry);
+    }
+
+    /// Inserts what the running unit appended.
+    async fn flush(&mut self) -> Result<(), StoreError> {
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        let rows = std::mem::take(&mut self.pending);
+        insert_all(&mut self.conn, &rows.applicants).await?;
+        insert_all(&mut self.conn, &rows.cases).await?;
+        insert_all(&mut self.conn, &rows.checks).await?;
+        insert_all(&mut self.conn, &rows.events).await?;
+        insert_all(&mut self.conn, &rows.audits).await?;
+        self.unit_events += i64::try_from(rows.events.len()).unwrap_or(i64::MAX);
+        Ok(())
+    }
+
+    fn start_unit(&mut self) {
+        self.pending = Appended::default();
+        self.unit_events = 0;
     }
 
     fn keep_unit(&mut self) {
-        self.batch.take_from(&mut self.unit);
-    }
-
-    async fn flush_appended(&mut self) -> Result<(), StoreError> {
-        insert_all(&mut self.conn, &self.batch.applicants).await?;
-        insert_all(&mut self.conn, &self.batch.cases).await?;
-        insert_all(&mut self.conn, &self.batch.checks).await?;
-        insert_all(&mut self.conn, &self.batch.events).await?;
-        insert_all(&mut self.conn, &self.batch.audits).await?;
-        self.batch.clear();
-        Ok(())
+        self.batch_events += self.unit_events;
+        self.unit_events = 0;
     }
 }
 
 /// A unit reports whether its changes should be kept; its typed result travels separately.
 type UnitFn = Box<dyn for<'c> FnOnce(&'c mut Tx) -> BoxFuture<'c, bool> + Send>;
 
+/// How a unit's batch ended, as its caller hears it.
+#[derive(Debug)]
+enum Settled {
+    /// The batch committed: the unit's own result (kept or refused) stands.
+    Committed,
+    /// The batch could not be committed; nothing of it was kept.
+    BatchFailed(String),
+    /// The unit panicked and was rolled back; the rest of its batch went on.
+    Panicked,
+}
+
 struct Unit {
     run: UnitFn,
-    committed: oneshot::Sender<Result<(), String>>,
+    settled: oneshot::Sender<Settled>,
 }
+
+/// How the writers are doing, for the readiness probe and the metrics.
+#[derive(Debug, Default)]
+pub struct WriterHealth {
+    writers: AtomicUsize,
+    connected: AtomicUsize,
+    restarts: AtomicU64,
+    panicked_units: AtomicU64,
+    last_error: Mutex<Option<String>>,
+}
+
+/// A snapshot of [`WriterHealth`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WriterStatus {
+    /// Writer tasks the store runs.
+    pub writers: usize,
+    /// Of those, how many hold a working connection now.
+    pub connected: usize,
+    /// Writer tasks replaced after dying or losing their connection, since start.
+    pub restarts: u64,
+    /// Units that panicked and were rolled back alone, since start.
+    pub panicked_units: u64,
+    /// Why the last writer stopped or could not connect.
+    pub last_error: Option<String>,
+}
+
+impl WriterHealth {
+    fn note_error(&self, error: String) {
+        *self
+            .last_error
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = Some(error);
+    }
+
+    pub(crate) fn status(&self) -> WriterStatus {
+        WriterStatus {
+            writers: self.writers.load(Ordering::Relaxed),
+            connected: self.connected.load(Ordering::Relaxed),
+            restarts: self.restarts.load(Ordering::Relaxed),
+            panicked_units: self.panicked_units.load(Ordering::Relaxed),
+            last_error: self
+                .last_error
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .clone(),
+        }
+    }
+}
+
+type SharedQueue = Arc<tokio::sync::Mutex<mpsc::Receiver<Unit>>>;
 
 pub(crate) struct Writer {
     queue: mpsc::Sender<Unit>,
+    health: Arc<WriterHealth>,
 }
 
 impl Writer {
-    pub(crate) fn start(connections: Vec<AnyConnection>, backend: Backend) -> Self {
+    /// Starts `count` supervised writers; each connects with `options`.
+    pub(crate) fn start(options: AnyConnectOptions, backend: Backend, count: usize) -> Self {
         let (queue, receiver) = mpsc::channel(QUEUE_DEPTH);
-        let receiver = Arc::new(tokio::sync::Mutex::new(receiver));
-        for conn in connections {
-            let tx = Tx {
-                conn,
+        let receiver: SharedQueue = Arc::new(tokio::sync::Mutex::new(receiver));
+        let health = Arc::new(WriterHealth::default());
+        health.writers.store(count, Ordering::Relaxed);
+        for _ in 0..count {
+            tokio::spawn(supervise(
+                options.clone(),
                 backend,
-                unit: Appended::default(),
-                batch: Appended::default(),
-            };
-            tokio::spawn(run_writer(tx, Arc::clone(&receiver)));
+                Arc::clone(&receiver),
+                Arc::clone(&health),
+            ));
         }
-        Writer { queue }
+        Writer { queue, health }
+    }
+
+    pub(crate) fn health(&self) -> &WriterHealth {
+        &self.health
     }
 
     pub(crate) async fn submit<T, E, F>(&self, unit: F) -> Result<T, E>
@@ -152,37 +259,90 @@ impl Writer {
         let result_slot = Arc::clone(&slot);
         let run: UnitFn = Box::new(move |tx: &mut Tx| {
             Box::pin(async move {
-                let result = unit(tx).await;
+                let result = match unit(tx).await {
+                    // What the unit appended goes in now, inside its savepoint.
+                    Ok(value) => tx.flush().await.map(|()| value).map_err(E::from),
+                    Err(e) => Err(e),
+                };
                 let keep = result.is_ok();
-                if let Ok(mut guard) = result_slot.lock() {
-                    *guard = Some(result);
-                }
+                *result_slot.lock().unwrap_or_else(PoisonError::into_inner) = Some(result);
                 keep
             })
         });
-        let (committed, done) = oneshot::channel();
+        let (settled, done) = oneshot::channel();
         self.queue
-            .send(Unit { run, committed })
+            .send(Unit { run, settled })
             .await
             .map_err(|_| StoreError::WriterGone)?;
         match done.await {
-            Ok(Ok(())) => take(&slot).unwrap_or_else(|| Err(StoreError::WriterGone.into())),
-            Ok(Err(message)) => Err(StoreError::Commit(message).into()),
+            Ok(Settled::Committed) => slot
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .take()
+                .unwrap_or_else(|| Err(StoreError::WriterGone.into())),
+            Ok(Settled::BatchFailed(message)) => Err(StoreError::Commit(message).into()),
+            Ok(Settled::Panicked) => Err(StoreError::UnitPanicked.into()),
+            // The writer died with the unit in hand; a new one has taken its place.
             Err(_) => Err(StoreError::WriterGone.into()),
         }
     }
 }
 
-fn take<T>(slot: &Mutex<Option<T>>) -> Option<T> {
-    slot.lock().ok().and_then(|mut guard| guard.take())
+/// Why a writer task stopped.
+enum Stop {
+    /// Every sender is gone: the store was dropped.
+    QueueClosed,
+    /// The connection can no longer be trusted; a new one is needed.
+    ConnectionLost(String),
 }
 
-async fn run_writer(mut tx: Tx, receiver: Arc<tokio::sync::Mutex<mpsc::Receiver<Unit>>>) {
+/// Keeps one writer running: connects, runs it, and replaces it when it dies.
+async fn supervise(
+    options: AnyConnectOptions,
+    backend: Backend,
+    queue: SharedQueue,
+    health: Arc<WriterHealth>,
+) {
+    let mut failures = 0usize;
+    loop {
+        let conn = match connect(&options, backend).await {
+            Ok(conn) => conn,
+            Err(e) => {
+                let wait = RECONNECT_BACKOFF[failures.min(RECONNECT_BACKOFF.len() - 1)];
+                failures += 1;
+                tracing::error!(error = %e, ?wait, "a store writer cannot connect; retrying");
+                health.note_error(format!("cannot connect: {e}"));
+                tokio::time::sleep(wait).await;
+                continue;
+            }
+        };
+        failures = 0;
+        health.connected.fetch_add(1, Ordering::Relaxed);
+        let task = tokio::spawn(run_writer(
+            Tx::new(conn, backend),
+            Arc::clone(&queue),
+            Arc::clone(&health),
+        ));
+        let outcome = task.await;
+        health.connected.fetch_sub(1, Ordering::Relaxed);
+        let reason = match outcome {
+            Ok(Stop::QueueClosed) => return,
+            Ok(Stop::ConnectionLost(reason)) => reason,
+            Err(e) if e.is_panic() => "the writer panicked".to_owned(),
+            Err(_) => return,
+        };
+        health.restarts.fetch_add(1, Ordering::Relaxed);
+        health.note_error(reason.clone());
+        tracing::error!(%reason, "a store writer stopped; starting a new one");
+    }
+}
+
+async fn run_writer(mut tx: Tx, queue: SharedQueue, health: Arc<WriterHealth>) -> Stop {
     loop {
         let batch = {
-            let mut receiver = receiver.lock().await;
+            let mut receiver = queue.lock().await;
             let Some(first) = receiver.recv().await else {
-                return;
+                return Stop::QueueClosed;
             };
             let mut batch = vec![first];
             while batch.len() < MAX_BATCH {
@@ -193,11 +353,14 @@ async fn run_writer(mut tx: Tx, receiver: Arc<tokio::sync::Mutex<mpsc::Receiver<
             }
             batch
         };
-        commit_batch(&mut tx, batch).await;
+        if let Err(reason) = commit_batch(&mut tx, batch, &health).await {
+            return Stop::ConnectionLost(reason);
+        }
     }
 }
 
-async fn commit_batch(tx: &mut Tx, batch: Vec<Unit>) {
+/// Runs a batch and answers its callers. Errs when the connection must be replaced.
+async fn commit_batch(tx: &mut Tx, batch: Vec<Unit>, health: &WriterHealth) -> Result<(), String> {
     // Each unit runs inside the savepoint `unit`. Releasing one and opening the next is a
     // single round trip to the database, and the round trips — not the fsync — are what
     // bound a batch on SQLite, whose driver hands every statement to a worker thread.
@@ -207,56 +370,97 @@ async fn commit_batch(tx: &mut Tx, batch: Vec<Unit>) {
         Backend::Postgres => "BEGIN; SAVEPOINT unit",
     };
     if let Err(e) = tx.conn.execute(begin).await {
-        fail_all(batch, &e.to_string());
-        return;
+        let message = e.to_string();
+        settle_all(batch.into_iter().map(|u| u.settled), &message);
+        return check_connection(tx, message).await;
     }
-    tx.unit.clear();
-    tx.batch.clear();
-    let mut waiting: Vec<oneshot::Sender<Result<(), String>>> = Vec::with_capacity(batch.len());
+    tx.batch_events = 0;
+    let mut ran = Vec::with_capacity(batch.len());
     for unit in batch {
-        let keep = (unit.run)(tx).await;
-        if keep {
-            tx.keep_unit();
-        } else {
-            tx.unit.clear();
-        }
-        // ROLLBACK TO leaves the savepoint open, so the next unit can reuse it.
+        tx.start_unit();
+        let outcome = AssertUnwindSafe((unit.run)(tx)).catch_unwind().await;
+        let keep = matches!(outcome, Ok(true));
         let next = if keep {
+            tx.keep_unit();
             "RELEASE SAVEPOINT unit; SAVEPOINT unit"
         } else {
+            // ROLLBACK TO leaves the savepoint open, so the next unit can reuse it.
             "ROLLBACK TO SAVEPOINT unit"
         };
+        if outcome.is_err() {
+            health.panicked_units.fetch_add(1, Ordering::Relaxed);
+            tracing::error!("a unit of work panicked; it was rolled back alone");
+        }
         if let Err(e) = tx.conn.execute(next).await {
             // The transaction can no longer be trusted; give up on the whole batch.
-            let _ = tx.conn.execute("ROLLBACK").await;
             let message = e.to_string();
-            let _ = unit.committed.send(Err(message.clone()));
-            for sender in waiting {
-                let _ = sender.send(Err(message.clone()));
-            }
-            return;
+            let _ = tx.conn.execute("ROLLBACK").await;
+            settle_all(
+                ran.into_iter()
+                    .map(|(sender, _)| sender)
+                    .chain([unit.settled]),
+                &message,
+            );
+            return check_connection(tx, message).await;
         }
-        waiting.push(unit.committed);
+        ran.push((unit.settled, outcome.is_err()));
     }
-    let outcome = match tx.flush_appended().await {
-        Ok(()) => tx
-            .conn
-            .execute("COMMIT")
-            .await
-            .map(|_| ())
-            .map_err(|e| e.to_string()),
-        Err(e) => Err(e.to_string()),
+    let committed = match number_events(tx).await {
+        Ok(()) => tx.conn.execute("COMMIT").await.map(|_| ()),
+        Err(e) => Err(e),
     };
-    if outcome.is_err() {
-        let _ = tx.conn.execute("ROLLBACK").await;
-    }
-    for sender in waiting {
-        let _ = sender.send(outcome.clone());
+    match committed {
+        Ok(()) => {
+            for (sender, panicked) in ran {
+                let settled = if panicked {
+                    Settled::Panicked
+                } else {
+                    Settled::Committed
+                };
+                let _ = sender.send(settled);
+            }
+            Ok(())
+        }
+        Err(e) => {
+            let message = e.to_string();
+            let _ = tx.conn.execute("ROLLBACK").await;
+            settle_all(ran.into_iter().map(|(sender, _)| sender), &message);
+            check_connection(tx, message).await
+        }
     }
 }
 
-fn fail_all(batch: Vec<Unit>, message: &str) {
-    for unit in batch {
-        let _ = unit.committed.send(Err(message.to_owned()));
+/// Gives the events of the batch's kept units their positions, in the order they were
+/// appended, after every position committed before. The counter row is locked until the
+/// commit, so batches committing concurrently (other writers, other servers) take their
+/// positions in the order they commit: a reader polling "after N" never misses an event.
+async fn number_events(tx: &mut Tx) -> Result<(), sqlx::Error> {
+    if tx.batch_events == 0 {
+        return Ok(());
+    }
+    let numbered = events::number_new(&mut tx.conn, tx.batch_events).await?;
+    if numbered != tx.batch_events {
+        return Err(sqlx::Error::Protocol(format!(
+            "numbered {numbered} new events of {}",
+            tx.batch_events
+        )));
+    }
+    Ok(())
+}
+
+fn settle_all(senders: impl Iterator<Item = oneshot::Sender<Settled>>, message: &str) {
+    for sender in senders {
+        let _ = sender.send(Settled::BatchFailed(message.to_owned()));
+    }
+}
+
+/// After a failed batch: keeps the writer if its connection still answers.
+async fn check_connection(tx: &mut Tx, reason: String) -> Result<(), String> {
+    match tx.conn.execute("SELECT 1").await {
+        Ok(_) => {
+            tracing::warn!(error = %reason, "a write batch failed and was rolled back");
+            Ok(())
+        }
+        Err(_) => Err(reason),
     }
 }

@@ -11,6 +11,7 @@ use kycore_store::cases::{self, CaseFilter, CaseRecord};
 use kycore_store::jobs::{self, JobRecord};
 use kycore_store::organizations::{self, OrganizationRecord};
 use kycore_store::testing::TestDatabase;
+use kycore_store::events::{self, EventRecord};
 use kycore_store::{Backend, Store, StoreError, Tx, applicants, idempotency};
 use sqlx::Row;
 
@@ -40,7 +41,7 @@ async fn add_org(store: &Store, id: &str) {
     };
     store
         .write(move |tx: &mut Tx| {
-            Box::pin(async move { organizations::insert(tx.conn(), &org).await })
+            Box::pin(async move { organizations::insert(tx.conn().await?, &org).await })
         })
         .await
         .unwrap();
@@ -116,6 +117,9 @@ fn job(id: &str, dedupe: Option<&str>, run_at: i64) -> JobRecord {
         last_error: None,
         failed_at: None,
         created_at: 0,
+        claim_token: None,
+        started_at: None,
+        finished_at: None,
     }
 }
 
@@ -232,6 +236,7 @@ async fn a_failed_unit_rolls_back_alone_while_its_batch_commits() {
                 let key = idempotency::IdempotencyRecord {
                     organization_id: "org_a".into(),
                     environment: "sandbox".into(),
+                    surface: "native".into(),
                     idempotency_key: format!("key-{i:03}"),
                     request_hash: vec![1],
                     response_status: 201,
@@ -243,7 +248,7 @@ async fn a_failed_unit_rolls_back_alone_while_its_batch_commits() {
                         Box::pin(async move {
                             // One appended row and one written at once: both must vanish.
                             tx.append_applicant(record);
-                            idempotency::insert(tx.conn(), &key).await?;
+                            idempotency::insert(tx.conn().await?, &key).await?;
                             if i % 10 == 0 {
                                 return Err(StoreError::Corrupt("deliberate".into()));
                             }
@@ -269,14 +274,14 @@ async fn a_failed_unit_rolls_back_alone_while_its_batch_commits() {
         assert!(rows.iter().all(|r| !r.id.ends_with('0')));
         for i in [0, 10, 20, 30, 40] {
             assert!(
-                idempotency::find(store.reader(), &s, &format!("key-{i:03}"))
+                idempotency::find(store.reader(), &s, "native", &format!("key-{i:03}"))
                     .await
                     .unwrap()
                     .is_none()
             );
         }
         assert!(
-            idempotency::find(store.reader(), &s, "key-001")
+            idempotency::find(store.reader(), &s, "native", "key-001")
                 .await
                 .unwrap()
                 .is_some()
@@ -318,14 +323,14 @@ async fn case_updates_are_refused_when_the_revision_moved() {
         let first = c.clone();
         let applied = store
             .write(move |tx: &mut Tx| {
-                Box::pin(async move { cases::update(tx.conn(), &first, 1).await })
+                Box::pin(async move { cases::update(tx.conn().await?, &first, 1).await })
             })
             .await
             .unwrap();
         assert!(applied);
         let stale = store
             .write(move |tx: &mut Tx| {
-                Box::pin(async move { cases::update(tx.conn(), &c, 1).await })
+                Box::pin(async move { cases::update(tx.conn().await?, &c, 1).await })
             })
             .await
             .unwrap();
@@ -339,6 +344,7 @@ async fn idempotency_keys_are_taken_once() {
         let record = idempotency::IdempotencyRecord {
             organization_id: "org_a".into(),
             environment: "sandbox".into(),
+            surface: "native".into(),
             idempotency_key: "k1".into(),
             request_hash: vec![1],
             response_status: 201,
@@ -350,7 +356,7 @@ async fn idempotency_keys_are_taken_once() {
             async move {
                 store
                     .write(move |tx: &mut Tx| {
-                        Box::pin(async move { idempotency::insert(tx.conn(), &r).await })
+                        Box::pin(async move { idempotency::insert(tx.conn().await?, &r).await })
                     })
                     .await
                     .unwrap()
@@ -359,13 +365,13 @@ async fn idempotency_keys_are_taken_once() {
         assert!(insert(record.clone()).await);
         assert!(!insert(record.clone()).await);
         let s = scope("org_a", Environment::Sandbox);
-        let found = idempotency::find(store.reader(), &s, "k1")
+        let found = idempotency::find(store.reader(), &s, "native", "k1")
             .await
             .unwrap()
             .unwrap();
         assert_eq!(found.response_status, 201);
         let pruned = store
-            .write(|tx: &mut Tx| Box::pin(async move { idempotency::prune(tx.conn(), 6).await }))
+            .write(|tx: &mut Tx| Box::pin(async move { idempotency::prune(tx.conn().await?, 6).await }))
             .await
             .unwrap();
         assert_eq!(pruned, 1);
@@ -382,17 +388,31 @@ async fn without_system_jobs(store: &Store) {
     assert_eq!(seeded.kind, "expire_cases");
     store
         .write(|tx: &mut Tx| {
-            Box::pin(async move { jobs::complete(tx.conn(), "job_expire_cases").await })
+            Box::pin(async move {
+                sqlx::query("DELETE FROM jobs WHERE id = 'job_expire_cases'")
+                    .execute(tx.conn().await?)
+                    .await?;
+                Ok::<_, StoreError>(())
+            })
         })
         .await
         .unwrap();
 }
 
-async fn claim(store: &Store, now: i64) -> Vec<String> {
+/// Claims due jobs at `now` under `token`, for a lease of 100 ms.
+async fn claim_as(store: &Store, token: &'static str, now: i64) -> Vec<String> {
     let backend = store.backend();
     store
         .write(move |tx: &mut Tx| {
-            Box::pin(async move { jobs::claim(tx.conn(), backend, now, now + 100, 10).await })
+            Box::pin(async move {
+                let claim = jobs::Claim {
+                    token,
+                    now,
+                    lease_until: now + 100,
+                    limit: 10,
+                };
+                jobs::claim(tx.conn().await?, backend, &claim).await
+            })
         })
         .await
         .unwrap()
@@ -401,63 +421,94 @@ async fn claim(store: &Store, now: i64) -> Vec<String> {
         .collect()
 }
 
+async fn claim(store: &Store, now: i64) -> Vec<String> {
+    claim_as(store, "token", now).await
+}
+
+async fn enqueue(store: &Store, j: JobRecord) -> bool {
+    store
+        .write(move |tx: &mut Tx| Box::pin(async move { jobs::enqueue(tx.conn().await?, &j).await }))
+        .await
+        .unwrap()
+}
+
+/// Runs one job-table change in a unit of its own.
+async fn settle<F>(store: &Store, change: F) -> bool
+where
+    F: for<'c> FnOnce(&'c mut Tx) -> futures_util::future::BoxFuture<'c, Result<bool, StoreError>>
+        + Send
+        + 'static,
+{
+    store.write(change).await.unwrap()
+}
+
 #[tokio::test]
 async fn jobs_are_deduplicated_leased_retried_and_failed() {
     each_backend!(|store, db| {
         without_system_jobs(&store).await;
-        let enqueue = |j: JobRecord| {
-            let store = store.clone();
-            async move {
-                store
-                    .write(move |tx: &mut Tx| {
-                        Box::pin(async move { jobs::enqueue(tx.conn(), &j).await })
-                    })
-                    .await
-                    .unwrap()
-            }
-        };
-        assert!(enqueue(job("job_a", Some("once"), 10)).await);
-        assert!(!enqueue(job("job_dup", Some("once"), 10)).await);
-        assert!(enqueue(job("job_later", None, 500)).await);
+        assert!(enqueue(&store, job("job_a", Some("once"), 10)).await);
+        assert!(!enqueue(&store, job("job_dup", Some("once"), 10)).await);
+        assert!(enqueue(&store, job("job_later", None, 500)).await);
         let counts = jobs::counts(store.reader(), 10).await.unwrap();
         assert_eq!((counts.pending, counts.failed), (1, 0), "only job_a is due");
 
         assert!(claim(&store, 5).await.is_empty(), "nothing is due yet");
         assert_eq!(claim(&store, 10).await, ["job_a"]);
+        let counts = jobs::counts(store.reader(), 50).await.unwrap();
+        assert_eq!((counts.pending, counts.running), (0, 1));
         assert!(
             claim(&store, 50).await.is_empty(),
             "the lease hides a claimed job"
         );
         assert_eq!(
-            claim(&store, 200).await,
+            claim_as(&store, "second", 200).await,
             ["job_a"],
             "an expired lease releases it"
         );
+        // The first claim lost the job: it can neither renew nor settle it.
+        assert!(
+            !settle(&store, |tx| Box::pin(async move {
+                jobs::renew(tx.conn().await?, "job_a", "token", 400).await
+            }))
+            .await
+        );
+        assert!(
+            !settle(&store, |tx| Box::pin(async move {
+                jobs::complete(tx.conn().await?, "job_a", "token", 201).await
+            }))
+            .await
+        );
+        assert!(
+            settle(&store, |tx| Box::pin(async move {
+                jobs::renew(tx.conn().await?, "job_a", "second", 260).await
+            }))
+            .await
+        );
+        assert!(claim(&store, 250).await.is_empty(), "the renewed lease holds");
 
-        store
-            .write(|tx: &mut Tx| {
-                Box::pin(
-                    async move { jobs::fail(tx.conn(), "job_a", "boom", Some(300), 200).await },
-                )
-            })
+        assert!(
+            settle(&store, |tx| Box::pin(async move {
+                jobs::fail(tx.conn().await?, "job_a", "second", "boom", Some(300), 200).await
+            }))
             .await
-            .unwrap();
-        assert!(claim(&store, 250).await.is_empty());
-        assert_eq!(claim(&store, 300).await, ["job_a"]);
-        store
-            .write(|tx: &mut Tx| {
-                Box::pin(async move { jobs::fail(tx.conn(), "job_a", "boom", None, 301).await })
-            })
+        );
+        assert!(claim(&store, 280).await.is_empty());
+        assert_eq!(claim_as(&store, "third", 300).await, ["job_a"]);
+        assert!(
+            settle(&store, |tx| Box::pin(async move {
+                jobs::fail(tx.conn().await?, "job_a", "third", "boom", None, 301).await
+            }))
             .await
-            .unwrap();
+        );
         let failed = jobs::get(store.reader(), "job_a").await.unwrap().unwrap();
         assert_eq!(
             (
                 failed.attempts,
                 failed.failed_at,
+                failed.finished_at,
                 failed.last_error.as_deref()
             ),
-            (3, Some(301), Some("boom"))
+            (3, Some(301), Some(301), Some("boom"))
         );
         assert_eq!(
             claim(&store, 10_000).await,
@@ -465,20 +516,36 @@ async fn jobs_are_deduplicated_leased_retried_and_failed() {
             "a failed job is never claimed again"
         );
         let counts = jobs::counts(store.reader(), 10_000).await.unwrap();
-        assert_eq!((counts.pending, counts.failed), (1, 1));
+        assert_eq!((counts.pending, counts.running, counts.failed), (0, 1, 1));
 
-        store
+        assert!(
+            settle(&store, |tx| Box::pin(async move {
+                jobs::complete(tx.conn().await?, "job_later", "token", 10_001).await
+            }))
+            .await
+        );
+        // A finished job stays for operators to see, then is pruned.
+        let done = jobs::get(store.reader(), "job_later").await.unwrap().unwrap();
+        assert_eq!((done.finished_at, done.failed_at), (Some(10_001), None));
+        let listed = jobs::list(store.reader(), Some(jobs::JobState::Done), 10)
+            .await
+            .unwrap();
+        assert_eq!(listed.len(), 1);
+        let failed = jobs::list(store.reader(), Some(jobs::JobState::Failed), 10)
+            .await
+            .unwrap();
+        assert_eq!(failed[0].id, "job_a");
+        // The dedupe key of a finished job is free again.
+        assert!(enqueue(&store, job("job_again", Some("once"), 20_000)).await);
+        let pruned = store
             .write(|tx: &mut Tx| {
-                Box::pin(async move { jobs::complete(tx.conn(), "job_later").await })
+                Box::pin(async move { jobs::prune(tx.conn().await?, 10_002, 302).await })
             })
             .await
             .unwrap();
-        assert!(
-            jobs::get(store.reader(), "job_later")
-                .await
-                .unwrap()
-                .is_none()
-        );
+        assert_eq!(pruned, 2);
+        assert!(jobs::get(store.reader(), "job_later").await.unwrap().is_none());
+        assert!(jobs::get(store.reader(), "job_again").await.unwrap().is_some());
     });
 }
 
@@ -493,7 +560,7 @@ async fn concurrent_claimers_never_share_a_job() {
             .write(move |tx: &mut Tx| {
                 Box::pin(async move {
                     for j in &records {
-                        jobs::enqueue(tx.conn(), j).await?;
+                        jobs::enqueue(tx.conn().await?, j).await?;
                     }
                     Ok::<_, StoreError>(())
                 })
@@ -522,6 +589,198 @@ async fn concurrent_claimers_never_share_a_job() {
         let unique: BTreeSet<_> = all.iter().cloned().collect();
         assert_eq!(all.len(), 40);
         assert_eq!(unique.len(), 40);
+    });
+}
+
+fn event(id: &str, scope: &Scope, case_id: Option<&str>, sequence: Option<i64>) -> EventRecord {
+    EventRecord {
+        id: id.into(),
+        organization_id: scope.organization_id.to_string(),
+        environment: scope.environment.as_str().into(),
+        event_type: "case.created".into(),
+        case_id: case_id.map(str::to_owned),
+        applicant_id: None,
+        sequence,
+        payload: "{}".into(),
+        created_at: 1,
+        position: None,
+    }
+}
+
+/// Submits `count` units at once so they share batches; unit `i` runs `unit(i, tx)`.
+async fn concurrent_units<F>(store: &Store, count: usize, unit: F) -> Vec<Result<(), StoreError>>
+where
+    F: Fn(usize, &mut Tx) -> Result<(), StoreError> + Clone + Send + Sync + 'static,
+{
+    let writes: Vec<_> = (0..count)
+        .map(|i| {
+            let store = store.clone();
+            let unit = unit.clone();
+            tokio::spawn(async move {
+                store
+                    .write(move |tx: &mut Tx| Box::pin(async move { unit(i, tx) }))
+                    .await
+            })
+        })
+        .collect();
+    let mut results = Vec::new();
+    for w in writes {
+        results.push(w.await.unwrap());
+    }
+    results
+}
+
+#[tokio::test]
+async fn an_appended_row_that_breaks_a_constraint_fails_its_own_unit_only() {
+    each_backend!(|store, db| {
+        add_org(&store, "org_a").await;
+        let s = scope("org_a", Environment::Sandbox);
+        // Every fifth unit appends an event whose (case, sequence) another unit of the same
+        // batch, or an earlier one, already took: only those units fail, with their error.
+        let unit_scope = s.clone();
+        let results = concurrent_units(&store, 50, move |i, tx| {
+            let sequence = if i % 5 == 0 { 1 } else { i as i64 + 1 };
+            tx.append_event(event(
+                &format!("evt_c{i:03}"),
+                &unit_scope,
+                Some("case_shared"),
+                Some(sequence),
+            ));
+            tx.append_applicant(applicant(&format!("app_{i:03}"), &unit_scope));
+            Ok(())
+        })
+        .await;
+        let failed: Vec<usize> = (0..50).filter(|i| results[*i].is_err()).collect();
+        // The first of the sequence-1 units may win; every other one fails.
+        assert!(failed.len() >= 9 && failed.len() <= 10, "failed: {failed:?}");
+        assert!(failed.iter().all(|i| i % 5 == 0));
+        for i in &failed {
+            let error = results[*i].as_ref().unwrap_err();
+            assert!(error.is_unique_violation(), "unit {i}: {error}");
+        }
+        let all = applicants::ApplicantFilter {
+            limit: 100,
+            ..Default::default()
+        };
+        let kept = applicants::list(store.reader(), &s, &all).await.unwrap();
+        assert_eq!(kept.len(), 50 - failed.len(), "a failed unit keeps nothing");
+    });
+}
+
+#[tokio::test]
+async fn a_panicking_unit_is_rolled_back_alone_and_the_writer_goes_on() {
+    each_backend!(|store, db| {
+        add_org(&store, "org_a").await;
+        let s = scope("org_a", Environment::Sandbox);
+        let unit_scope = s.clone();
+        let results = concurrent_units(&store, 30, move |i, tx| {
+            tx.append_applicant(applicant(&format!("app_{i:03}"), &unit_scope));
+            assert!(i % 10 != 7, "a deliberate panic in unit {i}");
+            Ok(())
+        })
+        .await;
+        for (i, result) in results.iter().enumerate() {
+            match result {
+                Err(StoreError::UnitPanicked) => assert_eq!(i % 10, 7),
+                Err(other) => panic!("unit {i}: {other}"),
+                Ok(()) => assert_ne!(i % 10, 7),
+            }
+        }
+        let all = applicants::ApplicantFilter {
+            limit: 100,
+            ..Default::default()
+        };
+        assert_eq!(
+            applicants::list(store.reader(), &s, &all).await.unwrap().len(),
+            27
+        );
+        let status = store.writer_status();
+        assert_eq!(status.panicked_units, 3);
+        assert_eq!(status.connected, status.writers, "every writer still runs");
+        // And it keeps writing.
+        seed_cases(&store, &s, vec![case("case_after", "app_sandbox", &s, "created", 1)]).await;
+    });
+}
+
+#[tokio::test]
+async fn a_unit_reads_back_what_it_appended() {
+    each_backend!(|store, db| {
+        add_org(&store, "org_a").await;
+        let s = scope("org_a", Environment::Sandbox);
+        let unit_scope = s.clone();
+        let seen = store
+            .write(move |tx: &mut Tx| {
+                Box::pin(async move {
+                    tx.append_applicant(applicant("app_new", &unit_scope));
+                    tx.append_case(case("case_new", "app_new", &unit_scope, "created", 1));
+                    tx.append_event(event("evt_new", &unit_scope, Some("case_new"), Some(1)));
+                    let case = cases::get(tx.conn().await?, &unit_scope, "case_new").await?;
+                    let event = events::get(tx.conn().await?, &unit_scope, "evt_new").await?;
+                    Ok::<_, StoreError>((case.is_some(), event.map(|e| e.position)))
+                })
+            })
+            .await
+            .unwrap();
+        assert_eq!(seen, (true, Some(None)), "no position before the commit");
+        let committed = events::get(store.reader(), &s, "evt_new").await.unwrap().unwrap();
+        assert!(committed.position.is_some());
+    });
+}
+
+#[tokio::test]
+async fn a_reader_polling_after_a_position_never_misses_an_event() {
+    each_backend!(|store, db| {
+        add_org(&store, "org_a").await;
+        let s = scope("org_a", Environment::Sandbox);
+        // Writers from two "servers" append events while a reader polls after the last
+        // position it saw; the reader must end up with every event exactly once.
+        let other = Store::open(&db.url).await.unwrap();
+        let mut writers = Vec::new();
+        for (n, store) in [store.clone(), other.clone()].into_iter().enumerate() {
+            let s = s.clone();
+            writers.push(tokio::spawn(async move {
+                concurrent_units(&store, 200, move |i, tx| {
+                    for k in 0..3 {
+                        let id = format!("evt_{n}_{i:03}_{k}");
+                        tx.append_event(event(&id, &s, None, None));
+                    }
+                    Ok(())
+                })
+                .await
+            }));
+        }
+        let reader_scope = s.clone();
+        let reader_store = store.clone();
+        let reader = tokio::spawn(async move {
+            let mut seen = Vec::new();
+            let mut after = 0;
+            let filter = events::EventFilter {
+                limit: 50,
+                ..Default::default()
+            };
+            while seen.len() < 1200 {
+                let page = events::after(reader_store.reader(), &reader_scope, &filter, after)
+                    .await
+                    .unwrap();
+                for e in page {
+                    let position = e.position.unwrap();
+                    assert!(position > after, "positions only grow");
+                    after = position;
+                    seen.push(e.id);
+                }
+                tokio::task::yield_now().await;
+            }
+            seen
+        });
+        for w in writers {
+            assert!(w.await.unwrap().iter().all(Result::is_ok));
+        }
+        let seen = tokio::time::timeout(std::time::Duration::from_secs(60), reader)
+            .await
+            .expect("the reader saw every event")
+            .unwrap();
+        let unique: BTreeSet<_> = seen.iter().collect();
+        assert_eq!((seen.len(), unique.len()), (1200, 1200));
     });
 }
 

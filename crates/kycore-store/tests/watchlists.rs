@@ -39,7 +39,7 @@ fn version(id: &str, list_id: &str, imported_at: i64) -> WatchlistVersionRecord 
 
 async fn insert(store: &Store, v: WatchlistVersionRecord) {
     store
-        .write(move |tx: &mut Tx| Box::pin(async move { watchlists::insert(tx.conn(), &v).await }))
+        .write(move |tx: &mut Tx| Box::pin(async move { watchlists::insert(tx.conn().await?, &v).await }))
         .await
         .unwrap();
 }
@@ -47,7 +47,7 @@ async fn insert(store: &Store, v: WatchlistVersionRecord) {
 async fn mark_failed(store: &Store, id: &'static str) -> bool {
     store
         .write(move |tx: &mut Tx| {
-            Box::pin(async move { watchlists::mark_failed(tx.conn(), id, "bad file", 99).await })
+            Box::pin(async move { watchlists::mark_failed(tx.conn().await?, id, "bad file", 99).await })
         })
         .await
         .unwrap()
@@ -116,7 +116,7 @@ async fn version_ids_are_unique() {
         let again = version("wlv_a1", "un_sc", 20);
         let error = store
             .write(move |tx: &mut Tx| {
-                Box::pin(async move { watchlists::insert(tx.conn(), &again).await })
+                Box::pin(async move { watchlists::insert(tx.conn().await?, &again).await })
             })
             .await
             .unwrap_err();
@@ -136,7 +136,7 @@ async fn source_failure(store: &Store, code: &'static str, at: i64) -> bool {
                     message: "it failed",
                     at,
                 };
-                watchlist_sources::record_failure(tx.conn(), failure).await
+                watchlist_sources::record_failure(tx.conn().await?, failure).await
             })
         })
         .await
@@ -148,7 +148,7 @@ async fn source_success(store: &Store, at: i64) {
         .write(move |tx: &mut Tx| {
             Box::pin(async move {
                 watchlist_sources::record_success(
-                    tx.conn(),
+                    tx.conn().await?,
                     "https://lists.example/dpl.txt",
                     "us_bis_dpl",
                     at,
