@@ -12,8 +12,7 @@ use kycore_store::jobs::{self, JobRecord};
 use kycore_store::organizations::{self, OrganizationRecord};
 use kycore_store::testing::TestDatabase;
 use kycore_store::events::{self, EventRecord};
-use kycore_store::{Backend, Store, StoreError, Tx, applicants, idempotency};
-use sqlx::Row;
+use kycore_store::{Store, StoreError, Tx, applicants, idempotency};
 
 /// Runs `test` once per configured backend, each on a fresh database.
 macro_rules! each_backend {
@@ -784,43 +783,3 @@ async fn a_reader_polling_after_a_position_never_misses_an_event() {
     });
 }
 
-/// Both migration trees must describe the same tables and columns.
-#[tokio::test]
-async fn sqlite_and_postgres_schemas_match() {
-    let Ok(base) = std::env::var(kycore_store::testing::POSTGRES_ENV) else {
-        eprintln!(
-            "skipped: {} is not set",
-            kycore_store::testing::POSTGRES_ENV
-        );
-        return;
-    };
-    let sqlite_db = TestDatabase::sqlite();
-    let postgres_db = TestDatabase::postgres(&base).await;
-    let sqlite = Store::open(&sqlite_db.url).await.unwrap();
-    let postgres = Store::open(&postgres_db.url).await.unwrap();
-    assert_eq!(sqlite.backend(), Backend::Sqlite);
-
-    let sqlite_columns: BTreeSet<(String, String)> = sqlx::query(
-        "SELECT m.name AS t, p.name AS c FROM sqlite_master m JOIN pragma_table_info(m.name) p \
-         WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND m.name NOT LIKE '_sqlx%'",
-    )
-    .fetch_all(sqlite.reader())
-    .await
-    .unwrap()
-    .iter()
-    .map(|r| (r.get::<String, _>("t"), r.get::<String, _>("c")))
-    .collect();
-    let postgres_columns: BTreeSet<(String, String)> = sqlx::query(
-        "SELECT table_name::text AS t, column_name::text AS c FROM information_schema.columns \
-         WHERE table_schema = current_schema() AND table_name NOT LIKE '_sqlx%'",
-    )
-    .fetch_all(postgres.reader())
-    .await
-    .unwrap()
-    .iter()
-    .map(|r| (r.get::<String, _>("t"), r.get::<String, _>("c")))
-    .collect();
-    assert!(sqlite_columns.len() > 50);
-    assert_eq!(sqlite_columns, postgres_columns);
-    postgres_db.cleanup().await;
-}
