@@ -1,5 +1,6 @@
 //! Document rules: from facts about one submitted identity document to an
-//! `accepted` / `rejected` verdict with reasons in Rebilly's vocabulary.
+//! `accepted` / `rejected` verdict with reasons in kycore's own vocabulary ([`RejectionCode`];
+//! vendor dialects map it onto theirs).
 //!
 //! Pure functions over [`DocumentFacts`]; the caller supplies "today", the
 //! attempt count and the result of its own duplicate lookup.
@@ -83,7 +84,7 @@ pub enum DuplicateLookup {
 pub struct DocumentPolicy {
     /// Youngest acceptable age in completed years.
     pub min_age: u8,
-    /// Uploads allowed; 0 means unlimited (Rebilly's `max_attempts`).
+    /// Uploads allowed; 0 means unlimited (per document type and side).
     pub max_attempts: u32,
 }
 
@@ -121,18 +122,19 @@ pub struct DocumentFacts {
     pub discrepancies: Vec<Discrepancy>,
 }
 
-/// Rebilly's `rejectionReason.type` values. The names are an API contract.
+/// Why a document is rejected. The snake_case names are an API contract (documents'
+/// `rejection_reasons`, the rules' `document.reasons`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum RejectionType {
+#[serde(rename_all = "snake_case")]
+pub enum RejectionCode {
     /// The image cannot be read.
     DocumentUnreadable,
     /// The document had expired when submitted.
     DocumentExpired,
     /// Valid when submitted, expired by the time of review.
-    DocumentWasValidButExpired,
+    DocumentExpiredAfterSubmission,
     /// The document does not match the applicant's data.
-    DocumentNotMatching,
+    DocumentMismatch,
     /// Already used by another applicant.
     DocumentDuplicate,
     /// Not a valid document (for example failed integrity checks).
@@ -140,27 +142,27 @@ pub enum RejectionType {
     /// A passport photographed closed.
     DocumentNotOpen,
     /// Younger than the flow allows.
-    UnderagePerson,
+    Underage,
     /// Someone else's document, or data that belongs to another person.
-    ThirdPartyOrMismatch,
+    ThirdPartyDocument,
     /// No expiry date could be found.
-    ExpirationDateMissing,
+    ExpiryDateMissing,
     /// No issue date could be found.
     IssueDateMissing,
     /// The document subtype could not be determined.
     SubtypeMissing,
     /// The date of birth differs from the applicant's.
-    DobMismatch,
+    DateOfBirthMismatch,
     /// The name differs from the applicant's.
     NameMismatch,
     /// Both name and date of birth differ.
-    NameAndDobMismatch,
+    NameAndDateOfBirthMismatch,
     /// Required information (a side, a date) is missing.
-    CriticalInfoMissing,
+    InformationMissing,
     /// A proof of address shows an old address.
-    OldAddressOnId,
+    OutdatedAddress,
     /// Signs of alteration.
-    TamperedDocument,
+    DocumentTampered,
     /// Anything else; the message explains.
     Other,
 }
@@ -176,36 +178,36 @@ pub enum Remedy {
     None,
 }
 
-impl RejectionType {
+impl RejectionCode {
     /// What the applicant can do about this reason.
     pub fn remedy(self) -> Remedy {
-        use RejectionType::*;
+        use RejectionCode::*;
         match self {
             DocumentUnreadable
             | DocumentExpired
-            | DocumentWasValidButExpired
+            | DocumentExpiredAfterSubmission
             | DocumentInvalid
             | DocumentNotOpen
-            | ExpirationDateMissing
+            | ExpiryDateMissing
             | IssueDateMissing
             | SubtypeMissing
-            | CriticalInfoMissing
-            | OldAddressOnId => Remedy::NewDocument,
-            DocumentNotMatching | DobMismatch | NameMismatch | NameAndDobMismatch => {
+            | InformationMissing
+            | OutdatedAddress => Remedy::NewDocument,
+            DocumentMismatch | DateOfBirthMismatch | NameMismatch | NameAndDateOfBirthMismatch => {
                 Remedy::CorrectDetails
             }
-            DocumentDuplicate | UnderagePerson | ThirdPartyOrMismatch | TamperedDocument
-            | Other => Remedy::None,
+            DocumentDuplicate | Underage | ThirdPartyDocument | DocumentTampered | Other => {
+                Remedy::None
+            }
         }
     }
 }
 
-/// One reason for rejection: a stable type plus our explanation.
+/// One reason for rejection: a stable code plus our explanation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RejectionReason {
-    /// The stable reason type.
-    #[serde(rename = "type")]
-    pub kind: RejectionType,
+    /// The stable reason code.
+    pub code: RejectionCode,
     /// A sentence for the reviewer and, where appropriate, the applicant.
     pub message: String,
 }
@@ -231,9 +233,9 @@ pub struct DocumentVerdict {
     pub attempts_remaining: Option<u32>,
 }
 
-fn reason(kind: RejectionType, message: impl Into<String>) -> RejectionReason {
+fn reason(code: RejectionCode, message: impl Into<String>) -> RejectionReason {
     RejectionReason {
-        kind,
+        code,
         message: message.into(),
     }
 }
@@ -270,7 +272,7 @@ pub fn evaluate(facts: &DocumentFacts, policy: &DocumentPolicy) -> DocumentVerdi
 fn attempts_rule(facts: &DocumentFacts, policy: &DocumentPolicy) -> Option<RejectionReason> {
     (policy.max_attempts != 0 && facts.attempt > policy.max_attempts).then(|| {
         reason(
-            RejectionType::Other,
+            RejectionCode::Other,
             format!(
                 "attempt {} exceeds the limit of {} uploads",
                 facts.attempt, policy.max_attempts
@@ -292,7 +294,7 @@ fn sides_rule(facts: &DocumentFacts) -> Option<RejectionReason> {
         .collect();
     (!missing.is_empty()).then(|| {
         reason(
-            RejectionType::CriticalInfoMissing,
+            RejectionCode::InformationMissing,
             format!("missing side(s): {}", missing.join(", ")),
         )
     })
@@ -302,7 +304,7 @@ fn expiry_rule(facts: &DocumentFacts) -> Option<RejectionReason> {
     let Some(expiry) = facts.date_of_expiry else {
         return facts.document_type.expiry_required().then(|| {
             reason(
-                RejectionType::ExpirationDateMissing,
+                RejectionCode::ExpiryDateMissing,
                 "no expiry date could be read",
             )
         });
@@ -315,12 +317,12 @@ fn expiry_rule(facts: &DocumentFacts) -> Option<RejectionReason> {
         .is_some_and(|submitted| expiry >= submitted);
     Some(if valid_when_submitted {
         reason(
-            RejectionType::DocumentWasValidButExpired,
+            RejectionCode::DocumentExpiredAfterSubmission,
             format!("valid when submitted but expired on {expiry}"),
         )
     } else {
         reason(
-            RejectionType::DocumentExpired,
+            RejectionCode::DocumentExpired,
             format!("the document expired on {expiry}"),
         )
     })
@@ -329,20 +331,20 @@ fn expiry_rule(facts: &DocumentFacts) -> Option<RejectionReason> {
 fn age_rule(facts: &DocumentFacts, policy: &DocumentPolicy) -> Option<RejectionReason> {
     let Some(birth) = facts.date_of_birth else {
         return Some(reason(
-            RejectionType::CriticalInfoMissing,
+            RejectionCode::InformationMissing,
             "no date of birth could be read",
         ));
     };
     if birth > facts.today {
         return Some(reason(
-            RejectionType::DocumentInvalid,
+            RejectionCode::DocumentInvalid,
             format!("the date of birth {birth} is in the future"),
         ));
     }
     let age = age_on(birth, facts.today);
     (age < i32::from(policy.min_age)).then(|| {
         reason(
-            RejectionType::UnderagePerson,
+            RejectionCode::Underage,
             format!(
                 "the holder is {age}, younger than the minimum age of {}",
                 policy.min_age
@@ -361,13 +363,13 @@ fn duplicate_rule(facts: &DocumentFacts) -> Option<RejectionReason> {
             format!("the same file was uploaded by applicant {other_applicant}")
         }
     };
-    Some(reason(RejectionType::DocumentDuplicate, message))
+    Some(reason(RejectionCode::DocumentDuplicate, message))
 }
 
 fn integrity_rule(facts: &DocumentFacts) -> Option<RejectionReason> {
     (facts.mrz_valid == Some(false)).then(|| {
         reason(
-            RejectionType::DocumentInvalid,
+            RejectionCode::DocumentInvalid,
             "the machine-readable zone fails its integrity checks",
         )
     })
@@ -388,15 +390,15 @@ fn person_match_rule(discrepancies: &[Discrepancy]) -> Option<RejectionReason> {
     let dob = mismatched(discrepancies, &[ComparedField::DateOfBirth]);
     match (name, dob) {
         (true, true) => Some(reason(
-            RejectionType::NameAndDobMismatch,
+            RejectionCode::NameAndDateOfBirthMismatch,
             "name and date of birth differ from the applicant's",
         )),
         (true, false) => Some(reason(
-            RejectionType::NameMismatch,
+            RejectionCode::NameMismatch,
             "the name differs from the applicant's",
         )),
         (false, true) => Some(reason(
-            RejectionType::DobMismatch,
+            RejectionCode::DateOfBirthMismatch,
             "the date of birth differs from the applicant's",
         )),
         (false, false) => None,
@@ -411,7 +413,7 @@ fn document_match_rule(discrepancies: &[Discrepancy]) -> Option<RejectionReason>
     ];
     mismatched(discrepancies, &fields).then(|| {
         reason(
-            RejectionType::DocumentNotMatching,
+            RejectionCode::DocumentMismatch,
             "document number, expiry or nationality differ from the data given",
         )
     })

@@ -6,7 +6,7 @@ mod common;
 
 use kycore_checks::document::{
     DocumentFacts, DocumentPolicy, DocumentSide, DocumentStatus, DocumentType, DuplicateLookup,
-    RejectionType, evaluate,
+    RejectionCode, evaluate,
 };
 use kycore_checks::mrz::{ComparedField, Discrepancy, DiscrepancyKind};
 
@@ -25,11 +25,11 @@ fn facts() -> DocumentFacts {
     }
 }
 
-fn reasons(facts: &DocumentFacts, policy: &DocumentPolicy) -> Vec<RejectionType> {
+fn reasons(facts: &DocumentFacts, policy: &DocumentPolicy) -> Vec<RejectionCode> {
     evaluate(facts, policy)
         .reasons
         .iter()
-        .map(|r| r.kind)
+        .map(|r| r.code)
         .collect()
 }
 
@@ -59,14 +59,14 @@ fn expiry_distinguishes_expired_from_expired_while_waiting() {
         date_of_expiry: Some(common::date("2026-01-01")),
         ..facts()
     };
-    assert_eq!(reasons(&expired, &policy), [RejectionType::DocumentExpired]);
+    assert_eq!(reasons(&expired, &policy), [RejectionCode::DocumentExpired]);
     let lapsed = DocumentFacts {
         date_of_expiry: Some(common::date("2026-11-20")),
         ..facts()
     };
     assert_eq!(
         reasons(&lapsed, &policy),
-        [RejectionType::DocumentWasValidButExpired]
+        [RejectionCode::DocumentExpiredAfterSubmission]
     );
     let today = DocumentFacts {
         date_of_expiry: Some(common::today()),
@@ -79,7 +79,7 @@ fn expiry_distinguishes_expired_from_expired_while_waiting() {
     };
     assert_eq!(
         reasons(&missing, &policy),
-        [RejectionType::ExpirationDateMissing]
+        [RejectionCode::ExpiryDateMissing]
     );
 }
 
@@ -91,7 +91,7 @@ fn minimum_age_is_per_flow() {
     };
     assert_eq!(
         reasons(&seventeen, &DocumentPolicy::default()),
-        [RejectionType::UnderagePerson]
+        [RejectionCode::Underage]
     );
     let relaxed = DocumentPolicy {
         min_age: 16,
@@ -109,7 +109,7 @@ fn minimum_age_is_per_flow() {
     };
     assert_eq!(
         reasons(&unborn, &DocumentPolicy::default()),
-        [RejectionType::DocumentInvalid]
+        [RejectionCode::DocumentInvalid]
     );
     let unknown = DocumentFacts {
         date_of_birth: None,
@@ -117,7 +117,7 @@ fn minimum_age_is_per_flow() {
     };
     assert_eq!(
         reasons(&unknown, &DocumentPolicy::default()),
-        [RejectionType::CriticalInfoMissing]
+        [RejectionCode::InformationMissing]
     );
 }
 
@@ -129,7 +129,7 @@ fn required_sides_depend_on_the_document_type() {
     };
     assert_eq!(
         reasons(&front_only, &DocumentPolicy::default()),
-        [RejectionType::CriticalInfoMissing]
+        [RejectionCode::InformationMissing]
     );
     let passport = DocumentFacts {
         document_type: DocumentType::Passport,
@@ -155,7 +155,7 @@ fn attempts_follow_max_attempts_with_zero_unlimited() {
         attempt: 4,
         ..facts()
     };
-    assert_eq!(reasons(&fourth, &limited), [RejectionType::Other]);
+    assert_eq!(reasons(&fourth, &limited), [RejectionCode::Other]);
     let unlimited = DocumentFacts {
         attempt: 400,
         ..facts()
@@ -179,7 +179,7 @@ fn duplicates_from_the_callers_lookup_reject() {
         };
         assert_eq!(
             reasons(&dup, &DocumentPolicy::default()),
-            [RejectionType::DocumentDuplicate]
+            [RejectionCode::DocumentDuplicate]
         );
     }
     let unchecked = DocumentFacts {
@@ -198,22 +198,22 @@ fn data_mismatches_use_the_specific_reasons() {
     };
     assert_eq!(
         reasons(&with(vec![mismatch(ComparedField::Surname)]), &policy),
-        [RejectionType::NameMismatch]
+        [RejectionCode::NameMismatch]
     );
     assert_eq!(
         reasons(&with(vec![mismatch(ComparedField::DateOfBirth)]), &policy),
-        [RejectionType::DobMismatch]
+        [RejectionCode::DateOfBirthMismatch]
     );
     let both = with(vec![
         mismatch(ComparedField::GivenNames),
         mismatch(ComparedField::DateOfBirth),
     ]);
-    assert_eq!(reasons(&both, &policy), [RejectionType::NameAndDobMismatch]);
-    let number = with(vec![mismatch(ComparedField::DocumentNumber)]);
     assert_eq!(
-        reasons(&number, &policy),
-        [RejectionType::DocumentNotMatching]
+        reasons(&both, &policy),
+        [RejectionCode::NameAndDateOfBirthMismatch]
     );
+    let number = with(vec![mismatch(ComparedField::DocumentNumber)]);
+    assert_eq!(reasons(&number, &policy), [RejectionCode::DocumentMismatch]);
     let minor = Discrepancy {
         kind: DiscrepancyKind::MinorDifference,
         ..mismatch(ComparedField::Surname)
@@ -240,16 +240,16 @@ fn every_failure_is_reported_together() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|r| r["type"].as_str().unwrap())
+        .map(|r| r["code"].as_str().unwrap())
         .collect();
     assert_eq!(
         types,
         [
-            "critical-info-missing",
-            "document-expired",
-            "underage-person",
-            "document-duplicate",
-            "document-invalid"
+            "information_missing",
+            "document_expired",
+            "underage",
+            "document_duplicate",
+            "document_invalid"
         ]
     );
 }

@@ -128,7 +128,7 @@ fn document_facts(checks: &[CheckOutcome]) -> Value {
         .result
         .get("reasons")
         .and_then(Value::as_array)
-        .map(|r| r.iter().filter_map(|r| r.get("type")).collect())
+        .map(|r| r.iter().filter_map(|r| r.get("code")).collect())
         .unwrap_or_default();
     let attempts_left = check
         .result
@@ -215,7 +215,7 @@ fn sample_facts() -> Value {
         "type": "individual", "country": "GB", "nationality": "GB", "age": 30, "related_persons": 0,
     });
     sample["document"] =
-        json!({ "status": "rejected", "reasons": ["document-expired"], "attempts_left": 2 });
+        json!({ "status": "rejected", "reasons": ["document_expired"], "attempts_left": 2 });
     sample["resubmission"] = json!({ "steps": ["identity_document"] });
     sample
 }
@@ -331,5 +331,26 @@ mod tests {
         let (decision, fired) = RuleCache::default().decide(&[rule], &facts);
         assert_eq!(decision.outcome, kycore_domain::case::Outcome::InReview);
         assert!(fired[0].error.is_some());
+    }
+
+    #[test]
+    fn the_document_fact_names_the_rejection_codes_of_the_document_rules() {
+        let check = CheckOutcome::new(
+            CheckKind::DocumentRules.name(),
+            CheckStatus::Failed,
+            json!({
+                "status": "rejected",
+                "reasons": [
+                    {"code": "document_expired", "message": "expired"},
+                    {"code": "underage", "message": "too young"},
+                ],
+                "attempts_remaining": 1,
+            }),
+            "rejected".into(),
+        );
+        assert_eq!(
+            document_facts(&[check]),
+            json!({ "status": "rejected", "reasons": ["document_expired", "underage"], "attempts_left": 1 })
+        );
     }
 }

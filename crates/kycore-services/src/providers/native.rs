@@ -184,7 +184,7 @@ fn redo_steps(check: &CheckResult) -> Vec<Step> {
     let Ok(verdict) = serde_json::from_value::<DocumentVerdict>(check.result.clone()) else {
         return Vec::new();
     };
-    let remedies: Vec<Remedy> = verdict.reasons.iter().map(|r| r.kind.remedy()).collect();
+    let remedies: Vec<Remedy> = verdict.reasons.iter().map(|r| r.code.remedy()).collect();
     if remedies.is_empty()
         || remedies.contains(&Remedy::None)
         || verdict.attempts_remaining == Some(0)
