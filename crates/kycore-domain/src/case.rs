@@ -14,7 +14,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CaseStatus {
     Created,
@@ -88,7 +88,7 @@ impl fmt::Display for CaseStatus {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CaseKind {
     Kyc,
@@ -113,7 +113,7 @@ impl CaseKind {
 }
 
 /// What the checks and rules concluded for a processed case.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
     Approved,
@@ -141,7 +141,7 @@ impl Outcome {
 }
 
 /// A person's decision on a case (an analyst, or the platform through the API).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ManualDecision {
     Approve,
@@ -286,7 +286,7 @@ pub fn path_to_outcome(
 }
 
 /// A recorded decision: who or what decided, and why.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Decision {
     pub outcome: Outcome,
     /// `rules`, `api`, `analyst` or `sandbox`.
@@ -296,7 +296,6 @@ pub struct Decision {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
     #[serde(with = "time::serde::rfc3339")]
-    #[schema(value_type = String, format = DateTime)]
     pub decided_at: time::OffsetDateTime,
     /// For a resubmission request: the steps the applicant redoes (the rest is kept).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

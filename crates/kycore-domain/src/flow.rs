@@ -18,19 +18,7 @@ pub const DEFAULT_MIN_AGE: u8 = 18;
 
 /// A step of the hosted flow, in the order the applicant meets them. A resubmission request
 /// names the steps to redo.
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    Serialize,
-    Deserialize,
-    utoipa::ToSchema,
-)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Step {
     Consent,
@@ -119,7 +107,7 @@ pub fn default_steps(kind: CaseKind) -> Vec<Step> {
 }
 
 /// A document a business uploads; the name is also its document type.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum CompanyDocument {
     CertificateOfIncorporation,
@@ -148,7 +136,7 @@ pub const DEFAULT_COMPANY_DOCUMENTS: [CompanyDocument; 2] = [
 ];
 
 /// Sanctions and PEP screening for the flow's cases.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ScreeningSettings {
     /// Screen the applicant, the business and its related persons during the checks.
     #[serde(default = "yes")]

@@ -17,7 +17,7 @@ const MAX_RULES: usize = 50;
 const MAX_CODE_LEN: usize = 64;
 
 /// What a fired rule asks for.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RuleOutcome {
     Approve,
@@ -38,7 +38,7 @@ impl RuleOutcome {
 }
 
 /// One rule of a flow.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RuleDefinition {
     /// `[a-z0-9_]`, unique in the flow.
@@ -173,13 +173,12 @@ pub fn default_rules() -> Vec<RuleDefinition> {
 }
 
 /// One rule that fired, with the facts it read.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct FiredRule {
     pub name: String,
     pub outcome: RuleOutcome,
     pub reason_code: String,
     /// Each fact the rule read (dotted path) and its value.
-    #[schema(value_type = Object)]
     pub inputs: Map<String, Value>,
     /// A rule that could not be evaluated on this case (`error` says why) counts as fired
     /// with the outcome `review`.

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::ids::OrganizationId;
 
 /// Sandbox data never mixes with live data, even inside one organization.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Environment {
     Sandbox,

@@ -5,7 +5,7 @@
 
 use serde::Serialize;
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct FieldError {
     /// Dotted path of the offending field, e.g. `individual.address.country`.
     pub field: String,

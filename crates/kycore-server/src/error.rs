@@ -17,6 +17,16 @@ pub struct ApiError {
     pub errors: Vec<FieldError>,
 }
 
+/// One invalid field of a request.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct FieldErrorBody {
+    /// Dotted path of the offending field, e.g. `individual.address.country`.
+    pub field: String,
+    /// Stable code, e.g. `invalid_country`.
+    pub code: String,
+    pub message: String,
+}
+
 /// The problem document, as sent.
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct Problem {
@@ -29,7 +39,7 @@ pub struct Problem {
     /// Stable, machine-readable error code.
     pub code: String,
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub errors: Vec<FieldError>,
+    pub errors: Vec<FieldErrorBody>,
     pub request_id: Option<String>,
 }
 
@@ -85,7 +95,7 @@ impl From<ServiceError> for ApiError {
             ServiceError::Unavailable { code, .. } => {
                 ApiError::new(StatusCode::SERVICE_UNAVAILABLE, code, detail)
             }
-            ServiceError::Crypto | ServiceError::Store(_) => {
+            ServiceError::Corrupt(_) | ServiceError::Internal(_) | ServiceError::Store(_) => {
                 tracing::error!(error = %detail, "internal error");
                 ApiError::new(
                     StatusCode::INTERNAL_SERVER_ERROR,
@@ -105,7 +115,15 @@ impl IntoResponse for ApiError {
             status: self.status.as_u16(),
             detail: self.detail,
             code: self.code.to_owned(),
-            errors: self.errors,
+            errors: self
+                .errors
+                .into_iter()
+                .map(|e| FieldErrorBody {
+                    field: e.field,
+                    code: e.code.to_owned(),
+                    message: e.message,
+                })
+                .collect(),
             request_id: request_id::current(),
         };
         let body = serde_json::to_vec(&problem).unwrap_or_default();

@@ -6,7 +6,8 @@ use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
 use kycore_domain::FieldError;
-use kycore_services::{IdempotencyClaim, RequestContext};
+use kycore_services::{IdempotencyClaim, Renderer, RequestContext};
+use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::auth::Authenticated;
@@ -44,6 +45,22 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
             .map_err(|_| body_too_large(MAX_BODY_BYTES))?;
         parse_json(&bytes).map(ApiJson)
     }
+}
+
+/// Reads a multipart field no further than one byte past `cap`: its bytes, or `None` when
+/// it is longer than `cap`.
+pub async fn read_capped(
+    field: &mut axum::extract::multipart::Field<'_>,
+    cap: usize,
+) -> Result<Option<Vec<u8>>, axum::extract::multipart::MultipartError> {
+    let mut bytes = Vec::new();
+    while let Some(chunk) = field.chunk().await? {
+        if bytes.len() + chunk.len() > cap {
+            return Ok(None);
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    Ok(Some(bytes))
 }
 
 pub fn body_too_large(limit: usize) -> ApiError {
@@ -151,23 +168,42 @@ pub struct Caller {
     pending: Option<PendingIdempotency>,
 }
 
+/// Renders a use case's result `S` as the wire shape `W` the native API answers with, so the
+/// response stored for an `Idempotency-Key` is exactly the one first sent.
+pub fn renderer<S, W>() -> Renderer
+where
+    S: 'static,
+    W: Serialize + for<'a> From<&'a S>,
+{
+    std::sync::Arc::new(|value: &dyn std::any::Any| {
+        let value = value
+            .downcast_ref::<S>()
+            .ok_or("the use case answered with another type than its route renders")?;
+        serde_json::to_vec(&W::from(value)).map_err(|e| e.to_string())
+    })
+}
+
 impl Caller {
     pub fn scope(&self) -> &kycore_domain::tenancy::Scope {
         &self.auth.0.scope
     }
 
-    /// The context for a use case whose success answers with `status`.
-    pub fn context(&self, status: StatusCode) -> RequestContext {
+    /// The context for a use case answering `S`, whose success this route sends as `W`
+    /// with `status`.
+    pub fn context<S, W>(&self, status: StatusCode) -> RequestContext
+    where
+        S: 'static,
+        W: Serialize + for<'a> From<&'a S>,
+    {
         let claim = self.pending.clone().map(|p| IdempotencyClaim {
+            surface: crate::idempotency::SURFACE,
             key: p.key,
             request_hash: p.request_hash,
             status: status.as_u16(),
+            render: renderer::<S, W>(),
         });
-        RequestContext::new(
-            self.scope().clone(),
-            kycore_services::Actor::ApiKey(self.auth.0.key_id.clone()),
-        )
-        .with_idempotency(claim)
+        RequestContext::new(self.scope().clone(), self.auth.0.principal.clone())
+            .with_idempotency(claim)
     }
 }
 

@@ -17,6 +17,8 @@ use crate::error::ApiError;
 use crate::extract::body_too_large;
 
 pub const HEADER: &str = "idempotency-key";
+/// The API surface whose keys and responses this middleware keeps.
+pub const SURFACE: &str = "native";
 
 /// A fresh key, waiting for the use case to store its answer.
 #[derive(Clone, Debug)]
@@ -64,7 +66,7 @@ async fn handle(state: &AppState, request: Request, next: Next) -> Result<Respon
 
     let lookup = state
         .services
-        .idempotency_lookup(&auth.0.scope, &key, &request_hash)
+        .idempotency_lookup(&auth.0.scope, SURFACE, &key, &request_hash)
         .await
         .map_err(|e| ApiError::from(e).into_response())?;
     match lookup {

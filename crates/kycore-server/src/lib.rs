@@ -6,11 +6,12 @@
 
 mod api;
 mod auth;
+mod dialects;
 pub mod error;
 mod extract;
 mod idempotency;
 mod openapi;
-mod portal;
+pub(crate) mod portal;
 mod request_id;
 
 use std::sync::Arc;
@@ -22,6 +23,7 @@ use axum::middleware::{from_fn, from_fn_with_state};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use kycore_services::Services;
+use kycore_services::worker::WorkerStatus;
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
@@ -53,7 +55,9 @@ pub fn app(services: Services) -> Router {
         .merge(api::router(services.config().max_upload_bytes))
         .split_for_parts();
     let docs = Docs {
-        openapi_json: openapi.to_pretty_json().unwrap_or_default(),
+        openapi_json: openapi
+            .to_pretty_json()
+            .expect("the OpenAPI document, built from our own types, serializes"),
         html: openapi::render_docs(&openapi),
     };
     let state = AppState {
@@ -76,6 +80,7 @@ pub fn app(services: Services) -> Router {
         .route("/v1/openapi.json", get(openapi_json))
         .route("/docs", get(docs_page))
         .merge(portal::router(&state))
+        .merge(dialects::vove::router())
         .merge(v1)
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
@@ -111,21 +116,38 @@ async fn docs_page(axum::extract::State(state): axum::extract::State<AppState>) 
     openapi::html(&state.docs.html)
 }
 
-/// Ready when the database answers; a load balancer takes the process out of rotation
-/// otherwise (`/healthz` only says the process runs).
+/// Ready when the database answers, every store writer holds a connection and the job
+/// worker comes round; a load balancer takes the process out of rotation otherwise
+/// (`/healthz` only says the process runs). The answer names each part's state.
 async fn readyz(axum::extract::State(state): axum::extract::State<AppState>) -> Response {
-    match state.services.ready().await {
-        Ok(()) => "ok".into_response(),
-        Err(e) => {
-            tracing::warn!(error = %e, "not ready");
-            ApiError::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "not_ready",
-                "the database does not answer",
-            )
-            .into_response()
-        }
+    let readiness = state.services.readiness().await;
+    let parts = serde_json::json!({
+        "database": match &readiness.database { Ok(()) => "ok", Err(_) => "unreachable" },
+        "writers": {
+            "connected": readiness.writers.connected,
+            "of": readiness.writers.writers,
+            "restarts": readiness.writers.restarts,
+        },
+        "worker": match readiness.worker {
+            WorkerStatus::NotStarted => "not_started",
+            WorkerStatus::Running => "running",
+            WorkerStatus::Stuck => "stuck",
+        },
+    });
+    if readiness.is_ready() {
+        return axum::Json(parts).into_response();
     }
+    tracing::warn!(readiness = %parts, "not ready");
+    let mut problem = ApiError::new(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "not_ready",
+        format!("not ready: {parts}"),
+    )
+    .into_response();
+    problem
+        .headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+    problem
 }
 
 /// Prometheus metrics. Unauthenticated like the probes: they hold counts and list ids, no

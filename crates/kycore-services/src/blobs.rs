@@ -1,6 +1,7 @@
-//! Document files, sealed before they leave the process and kept through `object_store`:
-//! a local directory by default; other stores (S3, GCS, Azure) plug in behind the same
-//! interface.
+//! Document files, sealed before they leave the process and kept through `object_store`: a
+//! local directory by default (fsynced, so a 2xx for an upload survives a crash), or any
+//! S3-compatible store named by URL (`s3://bucket/prefix`), configured by the usual `AWS_*`
+//! settings.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -14,33 +15,70 @@ use crate::crypto::Keyring;
 
 #[derive(Clone)]
 pub(crate) struct Blobs {
-    /// A store that could not be opened reports why at first use, so a misconfigured blob
-    /// directory fails uploads, not the whole server.
-    store: Result<Arc<dyn ObjectStore>, String>,
+    store: Arc<dyn ObjectStore>,
+    /// Where kycore's files start inside the store (the URL's path; empty locally).
+    prefix: ObjectPath,
 }
 
-fn unavailable(e: impl std::fmt::Display) -> ServiceError {
-    ServiceError::Store(kycore_store::StoreError::Corrupt(format!(
-        "blob store: {e}"
-    )))
+/// An outage of the store is retried later; only a missing file is the data's fault.
+fn store_error(e: object_store::Error) -> ServiceError {
+    match e {
+        object_store::Error::NotFound { path, .. } => {
+            ServiceError::corrupt(format!("the blob store has no file {path}"))
+        }
+        other => {
+            tracing::warn!(error = %other, "the blob store failed");
+            ServiceError::unavailable(
+                "blob_store_unavailable",
+                "document storage cannot be reached right now; retry shortly",
+            )
+        }
+    }
 }
 
 impl Blobs {
-    /// Files under `<dir>`, created if missing.
-    pub(crate) fn local(dir: &Path) -> Self {
-        let opened = std::fs::create_dir_all(dir)
-            .map_err(|e| e.to_string())
-            .and_then(|()| LocalFileSystem::new_with_prefix(dir).map_err(|e| e.to_string()))
-            // fsync files and their directories: a 2xx for an upload survives a crash.
-            .map(|store| Arc::new(store.with_fsync(true)) as Arc<dyn ObjectStore>);
-        if let Err(e) = &opened {
-            tracing::error!(dir = %dir.display(), error = %e, "the blob store cannot be opened");
-        }
-        Blobs { store: opened }
+    /// Files under `dir`, created if missing.
+    pub(crate) fn local(dir: &Path) -> Result<Self, ServiceError> {
+        std::fs::create_dir_all(dir).map_err(|e| {
+            ServiceError::unavailable(
+                "blob_store_unavailable",
+                format!(
+                    "the blob directory {} cannot be created: {e}",
+                    dir.display()
+                ),
+            )
+        })?;
+        let store = LocalFileSystem::new_with_prefix(dir)
+            .map_err(store_error)?
+            .with_fsync(true);
+        Ok(Blobs {
+            store: Arc::new(store),
+            prefix: ObjectPath::default(),
+        })
     }
 
-    fn store(&self) -> Result<&Arc<dyn ObjectStore>, ServiceError> {
-        self.store.as_ref().map_err(unavailable)
+    /// The store a URL names (`s3://bucket/prefix`), with `options` such as
+    /// `aws_endpoint`, `aws_region`, `aws_access_key_id` (the `AWS_*` variables, lower-cased).
+    pub(crate) fn from_url(raw: &str, options: &[(String, String)]) -> Result<Self, ServiceError> {
+        let invalid = |detail: String| ServiceError::invalid("invalid_blob_url", detail);
+        let url = url::Url::parse(raw).map_err(|e| invalid(format!("`{raw}`: {e}")))?;
+        if url.scheme() != "s3" {
+            return Err(invalid(format!(
+                "`{raw}`: only s3:// URLs name a blob store (or leave it unset for the data directory)"
+            )));
+        }
+        let options = options.iter().map(|(k, v)| (k.as_str(), v.as_str()));
+        let (store, prefix) = object_store::parse_url_opts(&url, options)
+            .map_err(|e| invalid(format!("`{raw}`: {e}")))?;
+        Ok(Blobs {
+            store: Arc::from(store),
+            prefix,
+        })
+    }
+
+    fn path(&self, key: &str) -> ObjectPath {
+        key.split('/')
+            .fold(self.prefix.clone(), |path, part| path.join(part))
     }
 
     /// Seals `bytes` bound to `key` and stores them under it.
@@ -50,11 +88,11 @@ impl Blobs {
         key: &str,
         bytes: &[u8],
     ) -> Result<(), ServiceError> {
-        let sealed = keyring.seal(key, bytes);
-        self.store()?
-            .put(&ObjectPath::from(key), PutPayload::from(sealed))
+        let sealed = keyring.seal(key, bytes)?;
+        self.store
+            .put(&self.path(key), PutPayload::from(sealed))
             .await
-            .map_err(unavailable)?;
+            .map_err(store_error)?;
         Ok(())
     }
 
@@ -63,12 +101,8 @@ impl Blobs {
         keyring: &Keyring,
         key: &str,
     ) -> Result<Vec<u8>, ServiceError> {
-        let object = self
-            .store()?
-            .get(&ObjectPath::from(key))
-            .await
-            .map_err(unavailable)?;
-        let sealed = object.bytes().await.map_err(unavailable)?;
-        keyring.open(key, &sealed).map_err(|_| ServiceError::Crypto)
+        let object = self.store.get(&self.path(key)).await.map_err(store_error)?;
+        let sealed = object.bytes().await.map_err(store_error)?;
+        Ok(keyring.open(key, &sealed)?)
     }
 }

@@ -28,6 +28,8 @@ pub enum CryptoError {
     BadMasterKey,
     #[error("sealed data is damaged or was sealed under another key")]
     Unseal,
+    #[error("the data could not be sealed")]
+    Seal,
 }
 
 /// The root secret. Everything else is derived from it; it never leaves the process.
@@ -64,6 +66,7 @@ pub struct Keyring {
     sealing: Aes256Gcm,
     lookup: [u8; 32],
     links: [u8; 32],
+    check: [u8; 32],
 }
 
 impl Keyring {
@@ -79,27 +82,35 @@ impl Keyring {
             sealing: Aes256Gcm::new(&derive(b"personal-data/v1").into()),
             lookup: derive(b"lookup-hash/v1"),
             links: derive(b"link-tokens/v1"),
+            check: derive(b"key-check/v1"),
         }
     }
 
+    /// A value that identifies the master key without revealing it: servers sharing a
+    /// database compare it to learn whether they hold the same key.
+    pub fn key_check(&self) -> Vec<u8> {
+        let mut mac = hmac_with(&self.check);
+        mac.update(b"kycore master key check");
+        mac.finalize().into_bytes().to_vec()
+    }
+
     /// Encrypts `plaintext`, bound to `context` (the owning record's id).
-    pub fn seal(&self, context: &str, plaintext: &[u8]) -> Vec<u8> {
+    pub fn seal(&self, context: &str, plaintext: &[u8]) -> Result<Vec<u8>, CryptoError> {
         let mut nonce = [0u8; NONCE_LEN];
         rand::rng().fill_bytes(&mut nonce);
         let payload = Payload {
             msg: plaintext,
             aad: context.as_bytes(),
         };
-        // Encryption fails only for messages over 64 GiB, which never reach here.
         let ciphertext = self
             .sealing
             .encrypt(&Nonce::from(nonce), payload)
-            .unwrap_or_default();
+            .map_err(|_| CryptoError::Seal)?;
         let mut sealed = Vec::with_capacity(1 + NONCE_LEN + ciphertext.len());
         sealed.push(KEY_VERSION);
         sealed.extend_from_slice(&nonce);
         sealed.extend_from_slice(&ciphertext);
-        sealed
+        Ok(sealed)
     }
 
     pub fn open(&self, context: &str, sealed: &[u8]) -> Result<Vec<u8>, CryptoError> {
@@ -172,7 +183,7 @@ mod tests {
     #[test]
     fn sealed_data_opens_only_with_the_same_key_and_context() {
         let keyring = Keyring::new(&MasterKey::generate());
-        let sealed = keyring.seal("app_1", b"1974-08-12");
+        let sealed = keyring.seal("app_1", b"1974-08-12").unwrap();
         assert!(!sealed.windows(10).any(|w| w == b"1974-08-12"));
         assert_eq!(keyring.open("app_1", &sealed).unwrap(), b"1974-08-12");
         assert!(keyring.open("app_2", &sealed).is_err());
@@ -203,6 +214,15 @@ mod tests {
             keyring.link_key(&sandbox),
             keyring.link_key(&scope(Environment::Live))
         );
+    }
+
+    #[test]
+    fn the_key_check_tells_keys_apart_without_revealing_them() {
+        let key = MasterKey::generate();
+        let check = Keyring::new(&key).key_check();
+        assert_eq!(check, Keyring::new(&key).key_check());
+        assert_ne!(check, Keyring::new(&MasterKey::generate()).key_check());
+        assert!(!check.windows(8).any(|w| key.0.windows(8).any(|k| k == w)));
     }
 
     #[test]

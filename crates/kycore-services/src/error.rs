@@ -1,5 +1,8 @@
-//! The services' error: what went wrong in terms a caller can act on. The HTTP edge turns
-//! each variant into a problem+json response with the stable code given here.
+//! The services' error: what went wrong in terms a caller can act on. Each edge (the native
+//! API, a dialect, the portal) turns a variant into its own answer with the stable code
+//! given here. Failures are sorted by who can fix them: the caller (validation, conflicts),
+//! nobody right now (a dependency is down: retry later), or us (stored data that does not
+//! read back, a broken invariant).
 
 use kycore_domain::case::TransitionError;
 use kycore_domain::{FieldError, ValidationErrors};
@@ -20,13 +23,19 @@ pub enum ServiceError {
     Conflict { code: &'static str, message: String },
     #[error("{message}")]
     Unauthenticated { code: &'static str, message: String },
-    /// A capability is not ready (e.g. no watchlist loaded); retrying later may succeed.
+    /// Something kycore depends on is down or not ready (the database's writer, the blob
+    /// store, a verification provider, the watchlists); retrying later may succeed.
     #[error("{message}")]
     Unavailable { code: &'static str, message: String },
-    #[error("stored data could not be decrypted")]
-    Crypto,
+    /// Stored data that does not read back: a row, a sealed value, a file.
+    #[error("stored data is unreadable: {0}")]
+    Corrupt(String),
+    /// An invariant of our own code broke (a token that cannot be signed, a panicked unit).
+    #[error("internal error: {0}")]
+    Internal(String),
+    /// The database refused or failed a statement.
     #[error(transparent)]
-    Store(#[from] StoreError),
+    Store(StoreError),
 }
 
 impl ServiceError {
@@ -55,7 +64,15 @@ impl ServiceError {
         }
     }
 
-    /// A stable code for the error, as the HTTP edge and events report it.
+    pub fn corrupt(what: impl Into<String>) -> Self {
+        ServiceError::Corrupt(what.into())
+    }
+
+    pub fn internal(what: impl Into<String>) -> Self {
+        ServiceError::Internal(what.into())
+    }
+
+    /// A stable code for the error, as the edges and events report it.
     pub fn code(&self) -> &'static str {
         match self {
             ServiceError::NotFound { .. } => "not_found",
@@ -65,7 +82,9 @@ impl ServiceError {
             | ServiceError::Conflict { code, .. }
             | ServiceError::Unauthenticated { code, .. }
             | ServiceError::Unavailable { code, .. } => code,
-            ServiceError::Crypto | ServiceError::Store(_) => "internal_error",
+            ServiceError::Corrupt(_) | ServiceError::Internal(_) | ServiceError::Store(_) => {
+                "internal_error"
+            }
         }
     }
 
@@ -73,13 +92,40 @@ impl ServiceError {
     pub(crate) fn concurrent_change(resource: &'static str) -> Self {
         ServiceError::conflict(
             "concurrent_modification",
-            format!("the {resource} was changed by another request; retry"),
+            format!(
+                "the {resource} was changed by another request at the same time; read it again and retry"
+            ),
         )
+    }
+}
+
+impl From<StoreError> for ServiceError {
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::WriterGone => ServiceError::unavailable(
+                "storage_unavailable",
+                "the database cannot take writes right now; retry shortly",
+            ),
+            StoreError::UnitPanicked => ServiceError::internal("the unit of work panicked"),
+            StoreError::Corrupt(what) => ServiceError::Corrupt(what),
+            other => ServiceError::Store(other),
+        }
     }
 }
 
 impl From<ValidationErrors> for ServiceError {
     fn from(errors: ValidationErrors) -> Self {
         ServiceError::Validation(errors.into_vec())
+    }
+}
+
+impl From<crate::crypto::CryptoError> for ServiceError {
+    fn from(error: crate::crypto::CryptoError) -> Self {
+        match error {
+            crate::crypto::CryptoError::Unseal => {
+                ServiceError::corrupt("sealed data does not open with this master key")
+            }
+            other => ServiceError::internal(other.to_string()),
+        }
     }
 }

@@ -1,15 +1,16 @@
-//! `Idempotency-Key`: a retried POST gets the stored response instead of a second change.
+//! `Idempotency-Key`: a retried request gets the stored response instead of a second change.
 //!
-//! The response is stored by the same unit of work that makes the change (see
-//! [`Services::write_idempotent`]), so after a crash either both exist or neither does. Two
-//! concurrent requests with one key both run, but only the first to commit keeps its change;
-//! the other's unit is rolled back and it answers 409.
+//! Keys are kept per API surface (the native API, each dialect), and each surface stores the
+//! response it answered, rendered by its own [`crate::Renderer`]. The response is stored by
+//! the same unit of work that makes the change ([`Services::write_idempotent`]), so after a
+//! crash either both exist or neither does. Two concurrent requests with one key both run,
+//! but only the first to commit keeps its change; the other's unit is rolled back and it
+//! answers 409.
 
 use futures_util::future::BoxFuture;
 use kycore_domain::tenancy::Scope;
 use kycore_store::idempotency::{self, IdempotencyRecord};
 use kycore_store::{Millis, Tx};
-use serde::Serialize;
 
 use crate::time_format::now_millis;
 use crate::{RequestContext, ServiceError, Services};
@@ -27,10 +28,11 @@ pub enum IdempotencyLookup {
     Mismatch,
 }
 
-/// What a stored response is sealed to: its tenant and key, so it opens nowhere else.
-fn sealing_context(scope: &Scope, key: &str) -> String {
+/// What a stored response is sealed to: its tenant, surface and key, so it opens nowhere
+/// else.
+fn sealing_context(scope: &Scope, surface: &str, key: &str) -> String {
     format!(
-        "idempotency:{}:{}:{key}",
+        "idempotency:{}:{}:{surface}:{key}",
         scope.organization_id,
         scope.environment.as_str()
     )
@@ -52,10 +54,12 @@ impl Services {
     pub async fn idempotency_lookup(
         &self,
         scope: &Scope,
+        surface: &str,
         key: &str,
         request_hash: &[u8],
     ) -> Result<IdempotencyLookup, ServiceError> {
-        let Some(record) = idempotency::find(self.store().reader(), scope, key).await? else {
+        let Some(record) = idempotency::find(self.store().reader(), scope, surface, key).await?
+        else {
             return Ok(IdempotencyLookup::Fresh);
         };
         if record.request_hash != request_hash {
@@ -64,16 +68,15 @@ impl Services {
         // Stored responses can carry personal data, so they are sealed like the data itself.
         let body = self
             .keyring()
-            .open(&sealing_context(scope, key), &record.response_body)
-            .map_err(|_| ServiceError::Crypto)?;
-        Ok(IdempotencyLookup::Replay {
-            status: u16::try_from(record.response_status).unwrap_or(200),
-            body,
-        })
+            .open(&sealing_context(scope, surface, key), &record.response_body)?;
+        let status = u16::try_from(record.response_status).map_err(|_| {
+            ServiceError::corrupt(format!("stored response status {}", record.response_status))
+        })?;
+        Ok(IdempotencyLookup::Replay { status, body })
     }
 
     /// Runs `unit` as one transaction and, when the request carried an idempotency key,
-    /// stores the serialized result with it.
+    /// stores the surface's rendering of the result with it.
     pub(crate) async fn write_idempotent<T, F>(
         &self,
         ctx: &RequestContext,
@@ -81,7 +84,7 @@ impl Services {
     ) -> Result<T, ServiceError>
     where
         F: for<'c> FnOnce(&'c mut Tx) -> BoxFuture<'c, Result<T, ServiceError>> + Send + 'static,
-        T: Serialize + Send + 'static,
+        T: Send + 'static,
     {
         let claim = ctx.idempotency.clone();
         let scope = ctx.scope.clone();
@@ -90,28 +93,28 @@ impl Services {
             .write(move |tx| {
                 Box::pin(async move {
                     let value = unit(tx).await?;
-                    if let Some(claim) = claim {
-                        let body = serde_json::to_vec(&value).map_err(|e| {
-                            ServiceError::Store(kycore_store::StoreError::Corrupt(e.to_string()))
-                        })?;
-                        let body = services
-                            .keyring()
-                            .seal(&sealing_context(&scope, &claim.key), &body);
-                        let record = IdempotencyRecord {
-                            organization_id: scope.organization_id.to_string(),
-                            environment: scope.environment.as_str().to_owned(),
-                            idempotency_key: claim.key,
-                            request_hash: claim.request_hash,
-                            response_status: i64::from(claim.status),
-                            response_body: body,
-                            created_at: now_millis(),
-                        };
-                        if !idempotency::insert(tx.conn(), &record).await? {
-                            return Err(ServiceError::conflict(
-                                "idempotency_key_in_use",
-                                "another request with this Idempotency-Key was processed concurrently",
-                            ));
-                        }
+                    let Some(claim) = claim else {
+                        return Ok(value);
+                    };
+                    let body = (claim.render)(&value).map_err(|e| {
+                        ServiceError::internal(format!("the response could not be rendered: {e}"))
+                    })?;
+                    let context = sealing_context(&scope, claim.surface, &claim.key);
+                    let record = IdempotencyRecord {
+                        organization_id: scope.organization_id.to_string(),
+                        environment: scope.environment.as_str().to_owned(),
+                        surface: claim.surface.to_owned(),
+                        idempotency_key: claim.key,
+                        request_hash: claim.request_hash,
+                        response_status: i64::from(claim.status),
+                        response_body: services.keyring().seal(&context, &body)?,
+                        created_at: now_millis(),
+                    };
+                    if !idempotency::insert(tx.conn().await?, &record).await? {
+                        return Err(ServiceError::conflict(
+                            "idempotency_key_in_use",
+                            "another request with this Idempotency-Key was processed concurrently",
+                        ));
                     }
                     Ok(value)
                 })
@@ -124,7 +127,7 @@ impl Services {
         let before = now_millis() - RETENTION_MILLIS;
         self.store()
             .write(move |tx| {
-                Box::pin(async move { Ok(idempotency::prune(tx.conn(), before).await?) })
+                Box::pin(async move { Ok(idempotency::prune(tx.conn().await?, before).await?) })
             })
             .await
     }

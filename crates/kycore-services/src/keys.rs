@@ -1,4 +1,5 @@
-//! API keys: creation (the key is shown once), authentication by hash, listing and revocation.
+//! API keys: creation (the key is shown once), authentication by hash into a principal and
+//! its tenant scope, listing and revocation.
 //!
 //! Keys are long random strings, so a plain SHA-256 is a sufficient one-way hash (a slow
 //! password hash would only add latency to every request).
@@ -63,10 +64,10 @@ pub struct KeyView {
     pub revoked_at: Option<String>,
 }
 
-/// Who a valid secret key speaks for.
+/// Who a valid credential speaks for, and for which tenant.
 #[derive(Clone, Debug)]
 pub struct Authenticated {
-    pub key_id: ApiKeyId,
+    pub principal: crate::Principal,
     pub scope: Scope,
 }
 
@@ -103,7 +104,7 @@ pub(crate) async fn create_in(
         created_at: now,
         revoked_at: None,
     };
-    api_keys::insert(tx.conn(), &record).await?;
+    api_keys::insert(tx.conn().await?, &record).await?;
     Ok(NewKey {
         id: id.to_string(),
         environment,
@@ -151,7 +152,7 @@ impl Services {
             });
         }
         let authenticated = Authenticated {
-            key_id: ApiKeyId::from_trusted(record.id),
+            principal: crate::Principal::SecretKey(ApiKeyId::from_trusted(record.id)),
             scope: Scope {
                 organization_id: OrganizationId::from_trusted(record.organization_id),
                 environment,
@@ -161,21 +162,23 @@ impl Services {
         Ok(authenticated)
     }
 
-    /// Whether `publishable` is a live publishable key of exactly this scope.
-    pub async fn publishable_key_matches(
+    /// The principal of `publishable` when it is a live publishable key of exactly this
+    /// scope.
+    pub async fn publishable_key_of(
         &self,
         publishable: &str,
         scope: &Scope,
-    ) -> Result<bool, ServiceError> {
+    ) -> Result<Option<crate::Principal>, ServiceError> {
         let Some(record) =
             api_keys::find_by_hash(self.store().reader(), &hash_key(publishable)).await?
         else {
-            return Ok(false);
+            return Ok(None);
         };
-        Ok(record.kind == KeyKind::Publishable.as_str()
+        let matches = record.kind == KeyKind::Publishable.as_str()
             && record.revoked_at.is_none()
             && record.organization_id == scope.organization_id.as_str()
-            && record.environment == scope.environment.as_str())
+            && record.environment == scope.environment.as_str();
+        Ok(matches.then(|| crate::Principal::PublishableKey(ApiKeyId::from_trusted(record.id))))
     }
 
     pub async fn create_key(
@@ -215,7 +218,7 @@ impl Services {
             .store()
             .write(move |tx| {
                 Box::pin(async move {
-                    api_keys::revoke(tx.conn(), organization_id.as_str(), &key_id, now).await
+                    api_keys::revoke(tx.conn().await?, organization_id.as_str(), &key_id, now).await
                 })
             })
             .await?;

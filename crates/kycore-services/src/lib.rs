@@ -4,14 +4,21 @@
 //! events it causes (the outbox), its audit entry and, when the caller sent an
 //! `Idempotency-Key`, the response to replay — all committed together or not at all. No
 //! network call ever runs inside a unit. Reads go straight to the store's read pool.
+//!
+//! The layout (see ARCHITECTURE.md): `kernel/` alone writes a case and what travels with it;
+//! the use cases (`applicants`, `cases`, `documents`, `portal`, `processing`, `screening`,
+//! `flows`, `events`, `keys`, `organizations`) call the kernel and never one another in a
+//! circle; `views` builds the read models they answer with; the rest are leaves they share
+//! (tokens, crypto, blobs, intake, catalog, decision, providers, jobs, record). The store is
+//! reached only from inside this crate.
 
 #![forbid(unsafe_code)]
 
 pub mod applicants;
 mod blobs;
-pub mod bootstrap;
 mod cache;
 pub mod cases;
+mod catalog;
 pub mod context;
 pub mod crypto;
 mod decision;
@@ -20,42 +27,95 @@ pub mod error;
 pub mod events;
 pub mod flows;
 pub mod idempotency;
+mod intake;
+pub mod jobs;
+mod kernel;
 pub mod keys;
-pub mod links;
 pub mod metrics;
+pub mod organizations;
 pub mod pagination;
 pub mod portal;
 pub mod processing;
 pub mod providers;
 mod record;
+mod scope;
 pub mod screening;
 pub mod time_format;
+mod tokens;
 pub mod uploads;
 pub mod validation;
+pub mod views;
 pub mod worker;
 
+use std::path::PathBuf;
 use std::sync::Arc;
 
-pub use context::{Actor, IdempotencyClaim, RequestContext};
+pub use context::{IdempotencyClaim, Principal, Renderer, RequestContext, SystemComponent};
 pub use error::ServiceError;
-pub use kycore_store::{Backend, Store, StoreError, redact_url};
+pub use kernel::{CaseApplicant, HitVerdict, NewCaseRequest};
+pub use kycore_store::{Backend, WriterStatus, redact_url};
+use kycore_store::{Store, organizations as stored_organizations};
 
 use crypto::{Keyring, MasterKey};
+use organizations::OrganizationKeys;
+use worker::{WorkerHealth, WorkerStatus};
 
 /// Settings the use cases need; the binary fills them from flags, environment and file.
 #[derive(Clone, Debug)]
 pub struct ServiceConfig {
     /// Base URL applicants reach kycore at, without a trailing slash; hosted links start here.
     pub public_url: String,
-    /// Where documents are kept (sealed), under `blobs/`.
-    pub data_dir: std::path::PathBuf,
+    /// Where documents are kept (sealed) unless `blob_url` names a store: `<data_dir>/blobs`.
+    pub data_dir: PathBuf,
     /// The largest document file accepted, in bytes ([`DEFAULT_MAX_UPLOAD_BYTES`] unless
     /// configured); the HTTP edge sizes its body limits from it.
     pub max_upload_bytes: usize,
+    /// An object store for documents instead of the data directory: `s3://bucket/prefix`.
+    pub blob_url: Option<String>,
+    /// The store's settings (`aws_endpoint`, `aws_region`, `aws_access_key_id`, …).
+    pub blob_options: Vec<(String, String)>,
+}
+
+impl ServiceConfig {
+    /// Settings with documents in the data directory.
+    pub fn new(public_url: impl Into<String>, data_dir: impl Into<PathBuf>) -> Self {
+        ServiceConfig {
+            public_url: public_url.into(),
+            data_dir: data_dir.into(),
+            max_upload_bytes: DEFAULT_MAX_UPLOAD_BYTES,
+            blob_url: None,
+            blob_options: Vec::new(),
+        }
+    }
 }
 
 /// 10 MiB: a phone photo of a document is 2–6 MB, a scanned PDF of a few pages less.
 pub const DEFAULT_MAX_UPLOAD_BYTES: usize = 10 * 1024 * 1024;
+
+/// A deployment's database, opened (and migrated) but not yet joined with a master key.
+pub struct Deployment {
+    store: Store,
+}
+
+impl Deployment {
+    /// Connects to `sqlite://…` or `postgres://…` and applies pending migrations.
+    pub async fn open(database_url: &str) -> Result<Deployment, ServiceError> {
+        Ok(Deployment {
+            store: Store::open(database_url).await?,
+        })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.store.backend()
+    }
+
+    /// Whether a server has set this database up before (an organization exists).
+    pub async fn is_initialized(&self) -> Result<bool, ServiceError> {
+        Ok(stored_organizations::first(self.store.reader())
+            .await?
+            .is_some())
+    }
+}
 
 /// The entry point to every use case. Cheap to clone.
 #[derive(Clone)]
@@ -72,7 +132,7 @@ struct Inner {
     keys: cache::TtlCache<Vec<u8>, keys::Authenticated>,
     /// An organization's default flows by (scope, kind).
     default_flows:
-        cache::TtlCache<(kycore_domain::tenancy::Scope, &'static str), Vec<flows::ResolvedFlow>>,
+        cache::TtlCache<(kycore_domain::tenancy::Scope, &'static str), Vec<catalog::ResolvedFlow>>,
     /// The deployment's loaded watchlists; empty until `load_watchlists`.
     screening: screening::Registry,
     /// Flows' rules, compiled once.
@@ -81,19 +141,50 @@ struct Inner {
     metrics: metrics::Metrics,
     /// Uploads being inspected (images decoded) at once: at most one per CPU.
     decode_permits: tokio::sync::Semaphore,
+    /// The job worker's heartbeat, when this process runs one.
+    worker: Arc<WorkerHealth>,
+}
+
+/// Whether this process can serve: each part and what is wrong with it.
+#[derive(Clone, Debug)]
+pub struct Readiness {
+    /// The database answers a trivial query.
+    pub database: Result<(), String>,
+    pub writers: WriterStatus,
+    pub worker: WorkerStatus,
+}
+
+impl Readiness {
+    pub fn is_ready(&self) -> bool {
+        self.database.is_ok()
+            && self.writers.connected == self.writers.writers
+            && self.worker != WorkerStatus::Stuck
+    }
 }
 
 impl Services {
-    pub fn new(store: Store, master_key: &MasterKey, config: ServiceConfig) -> Self {
-        let blobs = blobs::Blobs::local(&config.data_dir.join("blobs"));
+    /// Joins the deployment with `master_key`: on an empty database, records the key and
+    /// creates the default organization, whose keys are returned (once, to show); otherwise
+    /// checks the key is the deployment's and refuses another.
+    pub async fn start(
+        deployment: Deployment,
+        master_key: &MasterKey,
+        config: ServiceConfig,
+    ) -> Result<(Services, Option<OrganizationKeys>), ServiceError> {
+        let blobs = match &config.blob_url {
+            Some(url) => blobs::Blobs::from_url(url, &config.blob_options)?,
+            None => blobs::Blobs::local(&config.data_dir.join("blobs"))?,
+        };
         let config = ServiceConfig {
             public_url: config.public_url.trim_end_matches('/').to_owned(),
             ..config
         };
         let cpus = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
-        Services {
+        let worker = Arc::new(WorkerHealth::default());
+        let metrics = metrics::Metrics::new(deployment.store.clone(), Arc::clone(&worker));
+        let services = Services {
             inner: Arc::new(Inner {
-                store,
+                store: deployment.store,
                 keyring: Keyring::new(master_key),
                 config,
                 blobs,
@@ -101,18 +192,25 @@ impl Services {
                 default_flows: cache::TtlCache::new(),
                 screening: screening::Registry::default(),
                 rule_cache: decision::RuleCache::default(),
-                metrics: metrics::Metrics::default(),
+                metrics,
                 decode_permits: tokio::sync::Semaphore::new(cpus),
+                worker,
             }),
-        }
+        };
+        let initialized = services.join_deployment().await?;
+        Ok((services, initialized))
     }
 
     pub(crate) fn blobs(&self) -> &blobs::Blobs {
         &self.inner.blobs
     }
 
-    pub fn store(&self) -> &Store {
+    pub(crate) fn store(&self) -> &Store {
         &self.inner.store
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.inner.store.backend()
     }
 
     pub(crate) fn keyring(&self) -> &Keyring {
@@ -125,9 +223,13 @@ impl Services {
 
     pub(crate) fn default_flow_cache(
         &self,
-    ) -> &cache::TtlCache<(kycore_domain::tenancy::Scope, &'static str), Vec<flows::ResolvedFlow>>
+    ) -> &cache::TtlCache<(kycore_domain::tenancy::Scope, &'static str), Vec<catalog::ResolvedFlow>>
     {
         &self.inner.default_flows
+    }
+
+    pub(crate) fn worker_health(&self) -> &WorkerHealth {
+        &self.inner.worker
     }
 
     pub fn config(&self) -> &ServiceConfig {
@@ -138,10 +240,19 @@ impl Services {
         &self.inner.decode_permits
     }
 
-    /// Whether this process can serve requests: the database answers a trivial query.
-    pub async fn ready(&self) -> Result<(), ServiceError> {
-        self.store().ping().await?;
-        Ok(())
+    /// The URL of a hosted link with `token`.
+    pub fn verification_url(&self, token: &str) -> String {
+        format!("{}/verify/{token}", self.config().public_url)
+    }
+
+    /// Whether this process can serve requests: the database answers, every store writer
+    /// holds a connection, and the job worker (when this process runs one) comes round.
+    pub async fn readiness(&self) -> Readiness {
+        Readiness {
+            database: self.store().ping().await.map_err(|e| e.to_string()),
+            writers: self.store().writer_status(),
+            worker: self.worker_health().status(),
+        }
     }
 }
 

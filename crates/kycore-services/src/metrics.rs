@@ -4,16 +4,20 @@
 //!
 //! Metrics are per process: with several servers, Prometheus scrapes each and sums.
 
+use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
 
-use prometheus_client::encoding::EncodeLabelSet;
-use prometheus_client::metrics::counter::Counter;
+use kycore_store::Store;
+use prometheus_client::collector::Collector;
+use prometheus_client::encoding::{DescriptorEncoder, EncodeLabelSet, EncodeMetric};
+use prometheus_client::metrics::counter::{ConstCounter, Counter};
 use prometheus_client::metrics::family::Family;
-use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::gauge::{ConstGauge, Gauge};
 use prometheus_client::registry::Registry;
 
 use crate::Services;
 use crate::time_format::now_millis;
+use crate::worker::WorkerHealth;
 
 /// The content type of [`Services::metrics_text`]: the OpenMetrics text format, which
 /// Prometheus scrapes natively.
@@ -38,12 +42,71 @@ pub(crate) struct Metrics {
     pub loaded_entities: Gauge,
     pub last_success: Family<ListLabel, Gauge<f64, AtomicU64>>,
     jobs_pending: Gauge,
+    jobs_running: Gauge,
     jobs_failed: Gauge,
 }
 
-impl Default for Metrics {
-    fn default() -> Self {
+/// Reads the store writers' and the job worker's health at each scrape.
+#[derive(Debug)]
+struct HealthCollector {
+    store: Store,
+    worker: Arc<WorkerHealth>,
+}
+
+impl HealthCollector {
+    fn counter(
+        encoder: &mut DescriptorEncoder,
+        name: &str,
+        help: &str,
+        value: u64,
+    ) -> Result<(), std::fmt::Error> {
+        let metric = ConstCounter::new(value);
+        metric.encode(encoder.encode_descriptor(name, help, None, metric.metric_type())?)
+    }
+}
+
+impl Collector for HealthCollector {
+    fn encode(&self, mut encoder: DescriptorEncoder) -> Result<(), std::fmt::Error> {
+        let writers = self.store.writer_status();
+        let connected = ConstGauge::new(i64::try_from(writers.connected).unwrap_or(i64::MAX));
+        connected.encode(encoder.encode_descriptor(
+            "store_writers_connected",
+            "Store writer tasks holding a working database connection (of store_writers)",
+            None,
+            connected.metric_type(),
+        )?)?;
+        let total = ConstGauge::new(i64::try_from(writers.writers).unwrap_or(i64::MAX));
+        total.encode(encoder.encode_descriptor(
+            "store_writers",
+            "Store writer tasks this process runs",
+            None,
+            total.metric_type(),
+        )?)?;
+        Self::counter(
+            &mut encoder,
+            "store_writer_restarts",
+            "Store writers replaced after dying or losing their connection",
+            writers.restarts,
+        )?;
+        Self::counter(
+            &mut encoder,
+            "store_panicked_units",
+            "Units of work that panicked and were rolled back alone (their request got a 500)",
+            writers.panicked_units,
+        )?;
+        Self::counter(
+            &mut encoder,
+            "worker_restarts",
+            "Times the job worker's loop panicked and was restarted",
+            self.worker.restarts(),
+        )
+    }
+}
+
+impl Metrics {
+    pub(crate) fn new(store: Store, worker: Arc<WorkerHealth>) -> Self {
         let mut registry = Registry::with_prefix("kycore");
+        registry.register_collector(Box::new(HealthCollector { store, worker }));
         let refresh_failures = Family::<SourceLabel, Counter>::default();
         registry.register(
             "watchlist_refresh_failures",
@@ -74,10 +137,16 @@ impl Default for Metrics {
             "Background jobs due and not yet done",
             jobs_pending.clone(),
         );
+        let jobs_running = Gauge::default();
+        registry.register(
+            "jobs_running",
+            "Background jobs a worker is running now (their lease has not run out)",
+            jobs_running.clone(),
+        );
         let jobs_failed = Gauge::default();
         registry.register(
             "jobs_failed",
-            "Background jobs that used up their attempts",
+            "Background jobs that used up their attempts (kept 30 days)",
             jobs_failed.clone(),
         );
         Metrics {
@@ -87,12 +156,11 @@ impl Default for Metrics {
             loaded_entities,
             last_success,
             jobs_pending,
+            jobs_running,
             jobs_failed,
         }
     }
-}
 
-impl Metrics {
     /// Marks `list` as refreshed or loaded now.
     pub fn list_succeeded(&self, list: &str) {
         #[allow(clippy::cast_precision_loss)] // milliseconds since 1970 fit an f64 exactly
@@ -114,6 +182,7 @@ impl Services {
         match kycore_store::jobs::counts(self.store().reader(), now_millis()).await {
             Ok(counts) => {
                 metrics.jobs_pending.set(counts.pending);
+                metrics.jobs_running.set(counts.running);
                 metrics.jobs_failed.set(counts.failed);
             }
             Err(e) => tracing::warn!(error = %e, "cannot count the jobs for /metrics"),

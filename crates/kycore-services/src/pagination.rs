@@ -1,7 +1,5 @@
 //! Cursor pagination: newest first, `starting_after` an id from the previous page.
 
-use serde::Serialize;
-
 use crate::ServiceError;
 
 pub const DEFAULT_LIMIT: i64 = 20;
@@ -27,7 +25,7 @@ impl PageRequest {
     }
 }
 
-#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+#[derive(Clone, Debug)]
 pub struct Page<T> {
     pub data: Vec<T>,
     pub has_more: bool,
@@ -43,7 +41,8 @@ impl<T> Page<T> {
         id_of: impl Fn(&R) -> String,
         view: impl FnMut(R) -> Result<T, ServiceError>,
     ) -> Result<Self, ServiceError> {
-        let page_size = usize::try_from(fetch_limit - 1).unwrap_or(0);
+        let page_size = usize::try_from(fetch_limit - 1)
+            .map_err(|_| ServiceError::internal("a page limit below one"))?;
         let has_more = rows.len() > page_size;
         rows.truncate(page_size);
         let next_cursor = if has_more {

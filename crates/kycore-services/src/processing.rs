@@ -1,10 +1,10 @@
-//! Case processing: submission, then the checks and the decision.
+//! Case processing: the `process_case` job that runs a submitted case's checks and decides
+//! it.
 //!
-//! Submitting moves the case to `submitted` and enqueues `process_case` in the same unit of
-//! work. The job moves the case to `processing` (one unit); then, outside any transaction
+//! The job moves the case to `processing` (one unit); then, outside any transaction
 //! (providers may call out), it gathers the applicant, documents and duplicate lookups, runs
 //! every provider and the screening, and evaluates the flow's rules; a final unit records the
-//! checks, screening hits, document verdicts and the decision with their events. Each step
+//! checks, screening hits, document verdicts and the decision through the kernel. Each step
 //! re-reads the case and does nothing if it has moved on, so a job that ran twice after a
 //! crash changes nothing twice.
 
@@ -12,165 +12,40 @@ use futures_util::future::BoxFuture;
 use kycore_checks::document::DuplicateLookup;
 use kycore_domain::case::{CaseAction, CaseKind, CaseStatus, Decision};
 use kycore_domain::check::CheckStatus;
-use kycore_domain::event::EventType;
 use kycore_domain::flow::FlowDefinition;
-use kycore_domain::ids::{CheckId, JobId};
 use kycore_domain::tenancy::Scope;
-use kycore_store::checks::{self, CheckRecord};
+use kycore_store::cases::CaseRecord;
 use kycore_store::documents::{self, DocumentHash, DocumentRecord};
-use kycore_store::{Millis, Tx, cases, jobs};
-use serde::Serialize;
-use serde_json::json;
+use kycore_store::{Tx, checks};
 
-use crate::applicants::UpdateApplicant;
-use crate::cases::{CaseView, apply_action, load, load_awaiting_applicant, status_of};
 use crate::decision::{self, FactsInput, RuleCache};
+use crate::kernel::{self, DocumentVerdict};
 use crate::providers::native::{NativeProvider, identity_document_type};
 use crate::providers::sandbox::SandboxProvider;
-use crate::providers::{CaseFacts, CheckOutcome, Provider};
-use crate::record::case_event;
-use crate::screening::{CaseScreening, FoundHit, record_hits};
-use crate::time_format::{datetime_of, now_millis, rfc3339};
-use crate::worker::Job;
-use crate::{RequestContext, ServiceError, Services};
+use crate::providers::{CaseFacts, CheckOutcome, Provider, SubmittedDocument};
+use crate::screening::{CaseScreening, FoundHit};
+use crate::time_format::{datetime_of, now_millis};
+use crate::views::{self, Check};
+use crate::{RequestContext, ServiceError, Services, SystemComponent};
 
 /// Look-alike applicants reported per case.
 const MAX_SIMILAR_APPLICANTS: i64 = 10;
 
-/// A stored check, as the API shows it.
-#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
-pub struct CheckView {
-    pub id: String,
-    pub kind: String,
-    pub status: kycore_domain::check::CheckStatus,
-    pub score: Option<f64>,
-    #[schema(value_type = Object)]
-    pub result: serde_json::Value,
-    pub explanation: String,
-    pub provider: String,
-    pub created_at: String,
-}
-
-pub(crate) fn check_view(record: CheckRecord) -> CheckView {
-    CheckView {
-        id: record.id,
-        kind: record.kind,
-        status: kycore_domain::check::CheckStatus::parse(&record.status)
-            .unwrap_or(kycore_domain::check::CheckStatus::NeedsReview),
-        score: record.score,
-        result: serde_json::from_str(&record.result).unwrap_or_default(),
-        explanation: record.explanation,
-        provider: record.provider,
-        created_at: rfc3339(record.created_at),
-    }
-}
-
-fn check_record(
-    case: &cases::CaseRecord,
-    provider: &str,
-    outcome: CheckOutcome,
-    now: Millis,
-) -> CheckRecord {
-    CheckRecord {
-        id: CheckId::generate().to_string(),
-        organization_id: case.organization_id.clone(),
-        environment: case.environment.clone(),
-        case_id: case.id.clone(),
-        kind: outcome.kind,
-        status: outcome.status.as_str().to_owned(),
-        score: outcome.score,
-        result: outcome.result.to_string(),
-        explanation: outcome.explanation,
-        provider: provider.to_owned(),
-        raw: outcome.raw.to_string(),
-        created_at: now,
-    }
-}
-
 impl Services {
-    /// The applicant has finished: the case is submitted and its processing queued.
-    pub async fn submit_case(
-        &self,
-        ctx: &RequestContext,
-        id: &str,
-    ) -> Result<CaseView, ServiceError> {
-        let services = self.clone();
-        let unit_ctx = ctx.clone();
-        let id = id.to_owned();
-        self.write_idempotent(
-            ctx,
-            move |tx: &mut Tx| -> BoxFuture<'_, Result<CaseView, ServiceError>> {
-                Box::pin(async move {
-                    let now = now_millis();
-                    let mut case = load(tx, &unit_ctx.scope, &id).await?;
-                    // An API-driven case may be submitted without the hosted link ever opening.
-                    if matches!(
-                        status_of(&case)?,
-                        CaseStatus::Created | CaseStatus::ResubmissionRequested
-                    ) {
-                        apply_action(tx, &unit_ctx, &mut case, CaseAction::OpenLink, None, now)
-                            .await?;
-                    }
-                    apply_action(tx, &unit_ctx, &mut case, CaseAction::Submit, None, now).await?;
-                    let job = Job::ProcessCase {
-                        organization_id: case.organization_id.clone(),
-                        environment: case.environment.clone(),
-                        case_id: case.id.clone(),
-                    };
-                    jobs::enqueue(tx.conn(), &job.record(JobId::generate(), now)).await?;
-                    services.full_case_view(tx, &case).await
-                })
-            },
-        )
-        .await
-    }
-
-    /// The applicant's entered data, for platforms that collect it themselves. Allowed while
-    /// the case waits for its applicant; the same validation as an applicant update.
-    pub async fn update_case_details(
-        &self,
-        ctx: &RequestContext,
-        id: &str,
-        details: UpdateApplicant,
-    ) -> Result<CaseView, ServiceError> {
-        let services = self.clone();
-        let unit_ctx = ctx.clone();
-        let id = id.to_owned();
-        self.write_idempotent(
-            ctx,
-            move |tx: &mut Tx| -> BoxFuture<'_, Result<CaseView, ServiceError>> {
-                Box::pin(async move {
-                    let case = load_awaiting_applicant(
-                        tx,
-                        &unit_ctx.scope,
-                        &id,
-                        "no longer takes details",
-                    )
-                    .await?;
-                    services
-                        .update_applicant_in(tx, &unit_ctx, &case.applicant_id, details)
-                        .await?;
-                    services.full_case_view(tx, &case).await
-                })
-            },
-        )
-        .await
-    }
-
     /// The checks of a case, oldest first.
     pub async fn case_checks(
         &self,
         scope: &Scope,
         case_id: &str,
-    ) -> Result<Vec<CheckView>, ServiceError> {
+    ) -> Result<Vec<Check>, ServiceError> {
         let records = checks::for_case(self.store().reader(), scope, case_id).await?;
-        Ok(records.into_iter().map(check_view).collect())
+        records.into_iter().map(views::check).collect()
     }
 
     /// The `process_case` job: gather what the checks need, run the providers and the
     /// screening, evaluate the flow's rules, then record it all in one unit.
     pub(crate) async fn process_case(&self, scope: &Scope, id: &str) -> Result<(), ServiceError> {
-        let ctx = RequestContext::new(scope.clone(), crate::Actor::System);
+        let ctx = RequestContext::system(scope.clone(), SystemComponent::Processing);
         let Some(case) = self.start_processing(&ctx, id).await? else {
             return Ok(());
         };
@@ -181,7 +56,7 @@ impl Services {
             let found = provider
                 .run(facts)
                 .await
-                .map_err(|e| ServiceError::invalid("provider_failed", e.to_string()))?;
+                .map_err(|e| ServiceError::unavailable("provider_unavailable", e.to_string()))?;
             outcomes.extend(found.into_iter().map(|o| (provider.id(), o)));
         }
         let screening = if gathered.flow.screening.enabled {
@@ -208,11 +83,7 @@ impl Services {
 
     /// Reads what the checks look at: the flow, the applicant, the documents, and the
     /// duplicate lookups.
-    async fn gather(
-        &self,
-        scope: &Scope,
-        case: &cases::CaseRecord,
-    ) -> Result<Gathered, ServiceError> {
+    async fn gather(&self, scope: &Scope, case: &CaseRecord) -> Result<Gathered, ServiceError> {
         let reader = self.store().reader();
         let flow = self
             .pinned_flow(scope, &case.flow_id, case.flow_version)
@@ -229,14 +100,16 @@ impl Services {
             MAX_SIMILAR_APPLICANTS,
         )
         .await?;
-        let (records, documents) = self.submitted_documents(scope, &case.id).await?;
+        let records = documents::for_case(reader, scope, &case.id).await?;
+        let documents = self.submitted_documents(&records)?;
         let duplicate_document = self
             .duplicate_document(scope, &applicant.id, &records)
             .await?;
         let facts = CaseFacts {
-            kind: CaseKind::parse(&case.kind).unwrap_or(CaseKind::Kyc),
+            kind: CaseKind::parse(&case.kind)
+                .ok_or_else(|| ServiceError::corrupt(format!("case kind `{}`", case.kind)))?,
             environment: scope.environment,
-            profile: crate::applicants::open_profile(self.keyring(), &applicant)?,
+            profile: kernel::applicants::open_profile(self.keyring(), &applicant)?,
             documents,
             today: datetime_of(now_millis()).date(),
             min_age: flow.min_age,
@@ -291,28 +164,65 @@ impl Services {
         Ok(DuplicateLookup::NoneFound)
     }
 
+    /// Each document as the checks see it (its MRZ opened).
+    fn submitted_documents(
+        &self,
+        records: &[DocumentRecord],
+    ) -> Result<Vec<SubmittedDocument>, ServiceError> {
+        records
+            .iter()
+            .map(|d| {
+                let mrz = d
+                    .mrz_sealed
+                    .as_ref()
+                    .map(|sealed| self.keyring().open(&d.id, sealed))
+                    .transpose()?
+                    .map(|bytes| {
+                        String::from_utf8(bytes)
+                            .map_err(|_| ServiceError::corrupt("a document's MRZ is not UTF-8"))
+                    })
+                    .transpose()?;
+                Ok(SubmittedDocument {
+                    document_type: d.document_type.clone(),
+                    side: d.side.clone(),
+                    attempt: d.attempt,
+                    mrz,
+                })
+            })
+            .collect()
+    }
+
     /// Moves a submitted case to `processing`; returns the case if it is (now) processing.
     async fn start_processing(
         &self,
         ctx: &RequestContext,
         id: &str,
-    ) -> Result<Option<cases::CaseRecord>, ServiceError> {
+    ) -> Result<Option<CaseRecord>, ServiceError> {
         let ctx = ctx.clone();
         let id = id.to_owned();
         self.store()
-            .write(move |tx: &mut Tx| -> BoxFuture<'_, Result<Option<cases::CaseRecord>, ServiceError>> {
-                Box::pin(async move {
-                    let mut case = load(tx, &ctx.scope, &id).await?;
-                    match status_of(&case)? {
-                        CaseStatus::Submitted => {
-                            apply_action(tx, &ctx, &mut case, CaseAction::StartProcessing, None, now_millis()).await?;
-                            Ok(Some(case))
+            .write(
+                move |tx: &mut Tx| -> BoxFuture<'_, Result<Option<CaseRecord>, ServiceError>> {
+                    Box::pin(async move {
+                        let now = now_millis();
+                        let mut case = kernel::open(tx, &ctx.scope, &id).await?;
+                        match case.status()? {
+                            CaseStatus::Submitted => {
+                                case.apply(
+                                    tx,
+                                    &ctx.principal,
+                                    CaseAction::StartProcessing,
+                                    None,
+                                    now,
+                                )?;
+                                Ok(Some(case.save(tx, now).await?))
+                            }
+                            CaseStatus::Processing => Ok(Some(case.save(tx, now).await?)),
+                            _ => Ok(None),
                         }
-                        CaseStatus::Processing => Ok(Some(case)),
-                        _ => Ok(None),
-                    }
-                })
-            })
+                    })
+                },
+            )
             .await
     }
 
@@ -325,29 +235,35 @@ impl Services {
         round: Round,
     ) -> Result<(), ServiceError> {
         self.store()
-            .write(move |tx: &mut Tx| -> BoxFuture<'_, Result<(), ServiceError>> {
-                Box::pin(async move {
-                    let now = now_millis();
-                    let mut case = load(tx, &ctx.scope, &id).await?;
-                    if status_of(&case)? != CaseStatus::Processing {
-                        return Ok(());
-                    }
-                    for (provider, check) in round.outcomes {
-                        let record = check_record(&case, provider, check, now);
-                        let payload = json!({
-                            "case_id": case.id, "check_id": record.id, "kind": record.kind, "status": record.status,
-                        });
-                        case_event(tx, &mut case, EventType::CheckCompleted, payload, now);
-                        tx.append_check(record);
-                    }
-                    record_hits(tx, &mut case, &round.hits, "case_checks", now).await?;
-                    for verdict in &round.verdicts {
-                        record_verdict(tx, &ctx.scope, &mut case, verdict, now).await?;
-                    }
-                    let outcome = round.decision.outcome;
-                    apply_action(tx, &ctx, &mut case, CaseAction::Complete(outcome), Some(round.decision), now).await
-                })
-            })
+            .write(
+                move |tx: &mut Tx| -> BoxFuture<'_, Result<(), ServiceError>> {
+                    Box::pin(async move {
+                        let now = now_millis();
+                        let mut case = kernel::open(tx, &ctx.scope, &id).await?;
+                        if case.status()? != CaseStatus::Processing {
+                            return Ok(());
+                        }
+                        for (provider, check) in round.outcomes {
+                            case.record_check(tx, provider, check, now);
+                        }
+                        case.record_hits(tx, &round.hits, "case_checks", now)
+                            .await?;
+                        for verdict in &round.verdicts {
+                            case.record_verdict(tx, verdict, now).await?;
+                        }
+                        let outcome = round.decision.outcome;
+                        case.apply(
+                            tx,
+                            &ctx.principal,
+                            CaseAction::Complete(outcome),
+                            Some(round.decision),
+                            now,
+                        )?;
+                        case.save(tx, now).await?;
+                        Ok(())
+                    })
+                },
+            )
             .await
     }
 }
@@ -363,23 +279,13 @@ struct Gathered {
 struct Round {
     outcomes: Vec<(&'static str, CheckOutcome)>,
     hits: Vec<FoundHit>,
-    verdicts: Vec<DocumentVerdictUpdate>,
+    verdicts: Vec<DocumentVerdict>,
     decision: Decision,
-}
-
-/// A document's status once the checks ran.
-struct DocumentVerdictUpdate {
-    document_id: String,
-    document_type: String,
-    side: String,
-    accepted: bool,
-    /// JSON array of `{type, message}`.
-    reasons: serde_json::Value,
 }
 
 /// Evaluates the flow's rules over the round's facts (pure: no I/O).
 fn decide_round(
-    case: &cases::CaseRecord,
+    case: &CaseRecord,
     gathered: &Gathered,
     outcomes: Vec<(&'static str, CheckOutcome)>,
     screening: Option<CaseScreening>,
@@ -387,7 +293,10 @@ fn decide_round(
 ) -> Round {
     let facts = &gathered.facts;
     let checks: Vec<CheckOutcome> = outcomes.iter().map(|(_, o)| o.clone()).collect();
-    let (hits, summary) = screening.map(|s| (s.hits, s.summary)).unwrap_or_default();
+    let (hits, summary) = match screening {
+        Some(screened) => (screened.hits, screened.summary),
+        None => (Vec::new(), decision::ScreeningSummary::default()),
+    };
     let steps = gathered.flow.steps();
     let rule_facts = decision::facts(&FactsInput {
         kind: facts.kind,
@@ -424,7 +333,7 @@ fn document_verdicts(
     facts: &CaseFacts,
     records: &[DocumentRecord],
     checks: &[CheckOutcome],
-) -> Vec<DocumentVerdictUpdate> {
+) -> Vec<DocumentVerdict> {
     let Some(check) = checks
         .iter()
         .find(|c| c.kind == kycore_checks::checks::CheckKind::DocumentRules.name())
@@ -435,55 +344,25 @@ fn document_verdicts(
         return Vec::new();
     };
     let accepted = check.status == CheckStatus::Passed;
-    let reasons = check.result.get("reasons").cloned().unwrap_or(json!([]));
+    let reasons: Vec<serde_json::Value> = check
+        .result
+        .get("reasons")
+        .and_then(serde_json::Value::as_array)
+        .cloned()
+        .unwrap_or_default();
     records
         .iter()
         .filter(|d| d.status == "pending" && d.document_type == checked_type)
-        .map(|d| DocumentVerdictUpdate {
+        .map(|d| DocumentVerdict {
             document_id: d.id.clone(),
             document_type: d.document_type.clone(),
             side: d.side.clone(),
             accepted,
-            reasons: reasons.clone(),
+            reasons: if accepted {
+                Vec::new()
+            } else {
+                reasons.clone()
+            },
         })
         .collect()
-}
-
-/// Sets a document's status and writes `document.accepted` or `document.rejected`.
-async fn record_verdict(
-    tx: &mut Tx,
-    scope: &Scope,
-    case: &mut cases::CaseRecord,
-    verdict: &DocumentVerdictUpdate,
-    now: Millis,
-) -> Result<(), ServiceError> {
-    let (status, event, reasons) = if verdict.accepted {
-        ("accepted", EventType::DocumentAccepted, None)
-    } else {
-        (
-            "rejected",
-            EventType::DocumentRejected,
-            Some(verdict.reasons.to_string()),
-        )
-    };
-    documents::set_verdict(
-        tx.conn(),
-        scope,
-        &verdict.document_id,
-        status,
-        reasons.as_deref(),
-        now,
-    )
-    .await?;
-    let reason_types: Vec<&serde_json::Value> = verdict
-        .reasons
-        .as_array()
-        .map(|r| r.iter().filter_map(|r| r.get("type")).collect())
-        .unwrap_or_default();
-    let payload = json!({
-        "case_id": case.id, "document_id": verdict.document_id, "type": verdict.document_type,
-        "side": verdict.side, "status": status, "rejection_reasons": if verdict.accepted { vec![] } else { reason_types },
-    });
-    case_event(tx, case, event, payload, now);
-    Ok(())
 }

@@ -20,7 +20,13 @@ pub fn datetime_of(millis: Millis) -> OffsetDateTime {
 
 /// `2026-11-21T23:49:32.123Z`.
 pub fn rfc3339(millis: Millis) -> String {
-    datetime_of(millis).format(&Rfc3339).unwrap_or_default()
+    rfc3339_of(datetime_of(millis))
+}
+
+/// A time as the APIs write it. Only years outside 0–9999 fail to format, and no time
+/// kycore stores is one.
+pub fn rfc3339_of(at: OffsetDateTime) -> String {
+    at.format(&Rfc3339).unwrap_or_default()
 }
 
 /// Parses an RFC 3339 timestamp from a query parameter.

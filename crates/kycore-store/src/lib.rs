@@ -15,8 +15,8 @@ pub mod applicants;
 pub mod audit;
 pub mod case_progress;
 pub mod cases;
-pub mod deployment;
 pub mod checks;
+pub mod deployment;
 pub mod documents;
 pub mod events;
 pub mod flows;
@@ -38,12 +38,12 @@ use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use sqlx::ConnectOptions;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
-use sqlx::{AnyConnection, AnyPool, ConnectOptions, Executor};
 
-pub use sqlx::Any;
-pub use writer::{Tx, WriterStatus};
+pub use sqlx::{Any, AnyConnection, AnyPool, Executor};
 use writer::Writer;
+pub use writer::{Tx, WriterStatus};
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
@@ -115,6 +115,14 @@ pub fn redact_url(url: &str) -> String {
 #[derive(Clone)]
 pub struct Store {
     inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store")
+            .field("backend", &self.inner.backend)
+            .finish_non_exhaustive()
+    }
 }
 
 struct Inner {

@@ -56,3 +56,14 @@ pub async fn list_ids<'e>(
         .await?;
     Ok(rows.into_iter().map(|(id,)| id).collect())
 }
+
+/// Every organization, oldest first.
+pub async fn list<'e>(
+    db: impl Executor<'e, Database = Any>,
+) -> Result<Vec<OrganizationRecord>, StoreError> {
+    Ok(
+        sqlx::query_as("SELECT id, name, created_at FROM organizations ORDER BY created_at, id")
+            .fetch_all(db)
+            .await?,
+    )
+}

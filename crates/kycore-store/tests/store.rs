@@ -8,10 +8,10 @@ use std::collections::BTreeSet;
 use kycore_domain::ids::OrganizationId;
 use kycore_domain::tenancy::{Environment, Scope};
 use kycore_store::cases::{self, CaseFilter, CaseRecord};
+use kycore_store::events::{self, EventRecord};
 use kycore_store::jobs::{self, JobRecord};
 use kycore_store::organizations::{self, OrganizationRecord};
 use kycore_store::testing::TestDatabase;
-use kycore_store::events::{self, EventRecord};
 use kycore_store::{Store, StoreError, Tx, applicants, idempotency};
 
 /// Runs `test` once per configured backend, each on a fresh database.
@@ -289,6 +289,22 @@ async fn a_failed_unit_rolls_back_alone_while_its_batch_commits() {
 }
 
 #[tokio::test]
+async fn sqlite_connections_commit_durably() {
+    let db = TestDatabase::sqlite();
+    let store = Store::open(&db.url).await.unwrap();
+    let mut conn = store.reader().acquire().await.unwrap();
+    let journal: String = sqlx::query_scalar("PRAGMA journal_mode")
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap();
+    let synchronous: i64 = sqlx::query_scalar("PRAGMA synchronous")
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap();
+    assert_eq!((journal.as_str(), synchronous), ("wal", 2), "2 is FULL");
+}
+
+#[tokio::test]
 async fn committed_writes_survive_reopening_the_database() {
     each_backend!(|store, db| {
         add_org(&store, "org_a").await;
@@ -370,7 +386,9 @@ async fn idempotency_keys_are_taken_once() {
             .unwrap();
         assert_eq!(found.response_status, 201);
         let pruned = store
-            .write(|tx: &mut Tx| Box::pin(async move { idempotency::prune(tx.conn().await?, 6).await }))
+            .write(|tx: &mut Tx| {
+                Box::pin(async move { idempotency::prune(tx.conn().await?, 6).await })
+            })
             .await
             .unwrap();
         assert_eq!(pruned, 1);
@@ -426,7 +444,9 @@ async fn claim(store: &Store, now: i64) -> Vec<String> {
 
 async fn enqueue(store: &Store, j: JobRecord) -> bool {
     store
-        .write(move |tx: &mut Tx| Box::pin(async move { jobs::enqueue(tx.conn().await?, &j).await }))
+        .write(move |tx: &mut Tx| {
+            Box::pin(async move { jobs::enqueue(tx.conn().await?, &j).await })
+        })
         .await
         .unwrap()
 }
@@ -483,7 +503,10 @@ async fn jobs_are_deduplicated_leased_retried_and_failed() {
             }))
             .await
         );
-        assert!(claim(&store, 250).await.is_empty(), "the renewed lease holds");
+        assert!(
+            claim(&store, 250).await.is_empty(),
+            "the renewed lease holds"
+        );
 
         assert!(
             settle(&store, |tx| Box::pin(async move {
@@ -524,7 +547,10 @@ async fn jobs_are_deduplicated_leased_retried_and_failed() {
             .await
         );
         // A finished job stays for operators to see, then is pruned.
-        let done = jobs::get(store.reader(), "job_later").await.unwrap().unwrap();
+        let done = jobs::get(store.reader(), "job_later")
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!((done.finished_at, done.failed_at), (Some(10_001), None));
         let listed = jobs::list(store.reader(), Some(jobs::JobState::Done), 10)
             .await
@@ -543,8 +569,18 @@ async fn jobs_are_deduplicated_leased_retried_and_failed() {
             .await
             .unwrap();
         assert_eq!(pruned, 2);
-        assert!(jobs::get(store.reader(), "job_later").await.unwrap().is_none());
-        assert!(jobs::get(store.reader(), "job_again").await.unwrap().is_some());
+        assert!(
+            jobs::get(store.reader(), "job_later")
+                .await
+                .unwrap()
+                .is_none()
+        );
+        assert!(
+            jobs::get(store.reader(), "job_again")
+                .await
+                .unwrap()
+                .is_some()
+        );
     });
 }
 
@@ -651,7 +687,10 @@ async fn an_appended_row_that_breaks_a_constraint_fails_its_own_unit_only() {
         .await;
         let failed: Vec<usize> = (0..50).filter(|i| results[*i].is_err()).collect();
         // The first of the sequence-1 units may win; every other one fails.
-        assert!(failed.len() >= 9 && failed.len() <= 10, "failed: {failed:?}");
+        assert!(
+            failed.len() >= 9 && failed.len() <= 10,
+            "failed: {failed:?}"
+        );
         assert!(failed.iter().all(|i| i % 5 == 0));
         for i in &failed {
             let error = results[*i].as_ref().unwrap_err();
@@ -690,14 +729,22 @@ async fn a_panicking_unit_is_rolled_back_alone_and_the_writer_goes_on() {
             ..Default::default()
         };
         assert_eq!(
-            applicants::list(store.reader(), &s, &all).await.unwrap().len(),
+            applicants::list(store.reader(), &s, &all)
+                .await
+                .unwrap()
+                .len(),
             27
         );
         let status = store.writer_status();
         assert_eq!(status.panicked_units, 3);
         assert_eq!(status.connected, status.writers, "every writer still runs");
         // And it keeps writing.
-        seed_cases(&store, &s, vec![case("case_after", "app_sandbox", &s, "created", 1)]).await;
+        seed_cases(
+            &store,
+            &s,
+            vec![case("case_after", "app_sandbox", &s, "created", 1)],
+        )
+        .await;
     });
 }
 
@@ -721,7 +768,10 @@ async fn a_unit_reads_back_what_it_appended() {
             .await
             .unwrap();
         assert_eq!(seen, (true, Some(None)), "no position before the commit");
-        let committed = events::get(store.reader(), &s, "evt_new").await.unwrap().unwrap();
+        let committed = events::get(store.reader(), &s, "evt_new")
+            .await
+            .unwrap()
+            .unwrap();
         assert!(committed.position.is_some());
     });
 }
@@ -782,4 +832,3 @@ async fn a_reader_polling_after_a_position_never_misses_an_event() {
         assert_eq!((seen.len(), unique.len()), (1200, 1200));
     });
 }
-

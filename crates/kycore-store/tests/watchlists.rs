@@ -39,7 +39,9 @@ fn version(id: &str, list_id: &str, imported_at: i64) -> WatchlistVersionRecord 
 
 async fn insert(store: &Store, v: WatchlistVersionRecord) {
     store
-        .write(move |tx: &mut Tx| Box::pin(async move { watchlists::insert(tx.conn().await?, &v).await }))
+        .write(move |tx: &mut Tx| {
+            Box::pin(async move { watchlists::insert(tx.conn().await?, &v).await })
+        })
         .await
         .unwrap();
 }
@@ -47,7 +49,9 @@ async fn insert(store: &Store, v: WatchlistVersionRecord) {
 async fn mark_failed(store: &Store, id: &'static str) -> bool {
     store
         .write(move |tx: &mut Tx| {
-            Box::pin(async move { watchlists::mark_failed(tx.conn().await?, id, "bad file", 99).await })
+            Box::pin(
+                async move { watchlists::mark_failed(tx.conn().await?, id, "bad file", 99).await },
+            )
         })
         .await
         .unwrap()

@@ -12,15 +12,15 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
-use kycore_domain::case::Outcome;
-use kycore_services::cases::{CompleteSandboxCase, CreateCase};
+use kycore_domain::applicant::{ApplicantType, IndividualProfile};
+use kycore_domain::case::{CaseKind, Outcome};
+use kycore_services::applicants::NewApplicant;
 use kycore_services::crypto::MasterKey;
 use kycore_services::screening::{ImportRequest, ListFormat};
 use kycore_services::{
-    Actor, DEFAULT_MAX_UPLOAD_BYTES, RequestContext, ServiceConfig, Services, Store,
+    CaseApplicant, Deployment, NewCaseRequest, RequestContext, ServiceConfig, Services,
 };
-use serde_json::json;
-use sqlx::Row;
+use sqlx::{Connection, Row};
 
 const DEFAULT_APPLICANTS: usize = 100_000;
 const CLIENTS: usize = 64;
@@ -63,7 +63,7 @@ fn shared(path: &str) -> PathBuf {
 }
 
 /// A deterministic synthetic person: a first, a middle initial and a last name, a birth date.
-fn person(i: usize) -> serde_json::Value {
+fn person(i: usize) -> IndividualProfile {
     const SUFFIXES: [&str; 4] = ["", "-Berg", "son", "i"];
     const NATIONALITIES: [&str; 8] = ["SE", "DE", "FR", "US", "GB", "NG", "JP", "BR"];
     let mix = i.wrapping_mul(2_654_435_761) >> 7;
@@ -79,13 +79,14 @@ fn person(i: usize) -> serde_json::Value {
         1 + mix / 3 % 12,
         1 + mix / 5 % 28
     );
-    json!({
-        "first_name": FIRST[mix % FIRST.len()],
-        "middle_name": middle,
-        "last_name": last,
-        "date_of_birth": born,
-        "nationality": NATIONALITIES[mix / 17 % 8],
-    })
+    IndividualProfile {
+        first_name: Some(FIRST[mix % FIRST.len()].to_owned()),
+        middle_name: Some(middle),
+        last_name: Some(last),
+        date_of_birth: Some(born),
+        nationality: Some(NATIONALITIES[mix / 17 % 8].to_owned()),
+        ..IndividualProfile::default()
+    }
 }
 
 #[tokio::main]
@@ -99,23 +100,20 @@ async fn main() {
         "sqlite://{}?mode=rwc",
         dir.path().join("bench.db").display()
     );
-    let store = Store::open(&url).await.expect("open store");
-    let services = Services::new(
-        store,
+    let deployment = Deployment::open(&url).await.expect("open database");
+    let (services, keys) = Services::start(
+        deployment,
         &MasterKey::generate(),
-        ServiceConfig {
-            public_url: "http://127.0.0.1".into(),
-            data_dir: dir.path().to_path_buf(),
-            max_upload_bytes: DEFAULT_MAX_UPLOAD_BYTES,
-        },
-    );
-    let keys = services.initialize("bench").await.expect("init");
-    let scope = services
+        ServiceConfig::new("http://127.0.0.1", dir.path()),
+    )
+    .await
+    .expect("start");
+    let keys = keys.expect("a new deployment");
+    let caller = services
         .authenticate(&keys.sandbox.secret_key)
         .await
-        .expect("key")
-        .scope;
-    let ctx = RequestContext::new(scope, Actor::System);
+        .expect("key");
+    let ctx = RequestContext::new(caller.scope, caller.principal);
 
     let started = Instant::now();
     approve_applicants(&services, &ctx, applicants).await;
@@ -165,8 +163,9 @@ async fn main() {
     let elapsed = started.elapsed().as_secs_f64();
     let cpu = process_cpu_seconds() - cpu_before;
 
+    let mut database = sqlx::AnyConnection::connect(&url).await.expect("database");
     let row = sqlx::query("SELECT applicants_screened, hits_found FROM monitoring_runs")
-        .fetch_one(services.store().reader())
+        .fetch_one(&mut database)
         .await
         .expect("run");
     let screened: i64 = row.get(0);
@@ -212,17 +211,23 @@ async fn approve_applicants(services: &Services, ctx: &RequestContext, count: us
                 if i >= count {
                     return;
                 }
-                let create: CreateCase = serde_json::from_value(json!({
-                    "kind": "kyc",
-                    "applicant": {"type": "individual", "individual": person(i)},
-                }))
-                .expect("case body");
-                let case = services.create_case(&ctx, create).await.expect("create");
-                let complete = CompleteSandboxCase {
-                    outcome: Outcome::Approved,
+                let request = NewCaseRequest {
+                    applicant: CaseApplicant::New(Box::new(NewApplicant {
+                        applicant_type: ApplicantType::Individual,
+                        external_id: None,
+                        individual: Some(person(i)),
+                        business: None,
+                        related_persons: Vec::new(),
+                    })),
+                    kind: CaseKind::Kyc,
+                    flow_id: None,
+                    external_id: None,
+                    redirect_url: None,
+                    metadata: serde_json::Map::new(),
                 };
+                let case = services.create_case(&ctx, request).await.expect("create");
                 services
-                    .complete_sandbox_case(&ctx, &case.id, complete)
+                    .complete_sandbox_case(&ctx, &case.id, Outcome::Approved)
                     .await
                     .expect("approve");
             }

@@ -18,6 +18,8 @@ pub struct FileConfig {
     pub data_dir: Option<PathBuf>,
     pub listen: Option<String>,
     pub database_url: Option<String>,
+    /// `s3://bucket/prefix` to keep documents in an S3-compatible store.
+    pub blob_url: Option<String>,
     pub public_url: Option<String>,
     /// List files or URLs `kycore serve` imports at start and again on a schedule.
     #[serde(default)]
@@ -52,12 +54,15 @@ impl FileConfig {
 pub struct Storage {
     pub data_dir: PathBuf,
     pub database_url: String,
+    /// An object store for documents instead of `<data_dir>/blobs`.
+    pub blob_url: Option<String>,
 }
 
 impl Storage {
     pub fn resolve(
         data_dir: Option<PathBuf>,
         database_url: Option<String>,
+        blob_url: Option<String>,
         file: &FileConfig,
     ) -> Self {
         let data_dir = data_dir
@@ -71,8 +76,18 @@ impl Storage {
         Storage {
             data_dir,
             database_url,
+            blob_url: blob_url.or_else(|| file.blob_url.clone()),
         }
     }
+}
+
+/// The blob store's settings from the environment: every `AWS_*` variable, as the
+/// `object_store` crate names them (lower-cased), e.g. `aws_endpoint`, `aws_region`.
+pub fn blob_options_from_env() -> Vec<(String, String)> {
+    std::env::vars()
+        .filter(|(key, _)| key.starts_with("AWS_"))
+        .map(|(key, value)| (key.to_ascii_lowercase(), value))
+        .collect()
 }
 
 pub fn resolve_listen(flag: Option<String>, file: &FileConfig) -> anyhow::Result<SocketAddr> {
@@ -115,10 +130,11 @@ mod tests {
     fn flags_win_over_the_file_which_wins_over_defaults() {
         let file: FileConfig =
             toml::from_str("data_dir = \"/srv/k\"\nlisten = \"0.0.0.0:9000\"").unwrap();
-        let storage = Storage::resolve(None, None, &file);
+        let storage = Storage::resolve(None, None, None, &file);
         assert_eq!(storage.data_dir, PathBuf::from("/srv/k"));
         assert_eq!(storage.database_url, "sqlite:///srv/k/kycore.db?mode=rwc");
-        let storage = Storage::resolve(Some("/x".into()), Some("postgres://db".into()), &file);
+        let storage =
+            Storage::resolve(Some("/x".into()), Some("postgres://db".into()), None, &file);
         assert_eq!(
             (storage.data_dir, storage.database_url.as_str()),
             (PathBuf::from("/x"), "postgres://db")

@@ -12,7 +12,7 @@ use kycore_services::screening::{
 };
 
 use crate::StorageArgs;
-use crate::config::{FileConfig, Storage};
+use crate::config::FileConfig;
 
 #[derive(Subcommand)]
 pub enum ListsCommand {
@@ -57,7 +57,7 @@ pub async fn run(
     args: StorageArgs,
     command: ListsCommand,
 ) -> anyhow::Result<()> {
-    let storage = Storage::resolve(args.data_dir, args.database_url, file);
+    let storage = args.resolve(file);
     let services = crate::open_services(&storage, String::new()).await?;
     match command {
         ListsCommand::Import {

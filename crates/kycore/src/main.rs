@@ -1,4 +1,5 @@
-//! The `kycore` command: `serve`, `init`, `keys`, `lists` and `screening`.
+//! The `kycore` command: `serve`, `init`, `organizations`, `keys`, `jobs`, `lists` and
+//! `screening`.
 
 #![forbid(unsafe_code)]
 
@@ -6,6 +7,7 @@ mod config;
 mod data_dir;
 mod fetch;
 mod lists;
+mod operators;
 mod screening;
 mod watchlists;
 
@@ -13,10 +15,9 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
-use clap::{Args, Parser, Subcommand, ValueEnum};
-use kycore_domain::tenancy::Environment;
-use kycore_services::keys::KeyKind;
-use kycore_services::{DEFAULT_MAX_UPLOAD_BYTES, ServiceConfig, Services, Store, bootstrap};
+use clap::{Args, Parser, Subcommand};
+use kycore_services::organizations::OrganizationKeys;
+use kycore_services::{DEFAULT_MAX_UPLOAD_BYTES, Deployment, ServiceConfig, Services};
 use tokio_util::sync::CancellationToken;
 
 use crate::config::{FileConfig, Storage};
@@ -39,6 +40,16 @@ struct StorageArgs {
     /// sqlite://… or postgres://… (default: SQLite in the data directory).
     #[arg(long, env = "KYCORE_DATABASE_URL", global = true)]
     database_url: Option<String>,
+    /// s3://bucket/prefix to keep documents in an S3-compatible store (configured by the
+    /// usual AWS_* variables) instead of the data directory.
+    #[arg(long, env = "KYCORE_BLOB_URL", global = true)]
+    blob_url: Option<String>,
+}
+
+impl StorageArgs {
+    pub(crate) fn resolve(self, file: &FileConfig) -> Storage {
+        Storage::resolve(self.data_dir, self.database_url, self.blob_url, file)
+    }
 }
 
 #[derive(Subcommand)]
@@ -57,7 +68,7 @@ enum Command {
         #[arg(long, env = "KYCORE_MAX_UPLOAD_BYTES")]
         max_upload_bytes: Option<usize>,
     },
-    /// Initialize the data directory and print the organization's keys once.
+    /// Initialize the data directory and print the default organization's keys once.
     Init {
         #[command(flatten)]
         storage: StorageArgs,
@@ -65,12 +76,26 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Manage API keys.
+    /// Create and list organizations (tenants); each gets keys for both environments.
+    Organizations {
+        #[command(flatten)]
+        storage: StorageArgs,
+        #[command(subcommand)]
+        command: operators::OrganizationsCommand,
+    },
+    /// Manage an organization's API keys.
     Keys {
         #[command(flatten)]
         storage: StorageArgs,
         #[command(subcommand)]
-        command: KeysCommand,
+        command: operators::KeysCommand,
+    },
+    /// Show the background jobs: waiting, running, done and failed.
+    Jobs {
+        #[command(flatten)]
+        storage: StorageArgs,
+        #[command(subcommand)]
+        command: operators::JobsCommand,
     },
     /// Import watchlists and show their versions.
     Lists {
@@ -86,56 +111,6 @@ enum Command {
         #[command(subcommand)]
         command: screening::ScreeningCommand,
     },
-}
-
-#[derive(Subcommand)]
-enum KeysCommand {
-    /// Create a key; a secret key is shown only now.
-    Create {
-        #[arg(long = "env", value_enum)]
-        environment: EnvArg,
-        #[arg(long, value_enum, default_value = "secret")]
-        kind: KindArg,
-        #[arg(long)]
-        json: bool,
-    },
-    /// List keys (never the secrets themselves).
-    List {
-        #[arg(long)]
-        json: bool,
-    },
-    /// Revoke a key by id; requests with it are refused from now on.
-    Revoke { id: String },
-}
-
-#[derive(Clone, Copy, ValueEnum)]
-enum EnvArg {
-    Sandbox,
-    Live,
-}
-
-impl From<EnvArg> for Environment {
-    fn from(arg: EnvArg) -> Self {
-        match arg {
-            EnvArg::Sandbox => Environment::Sandbox,
-            EnvArg::Live => Environment::Live,
-        }
-    }
-}
-
-#[derive(Clone, Copy, ValueEnum)]
-enum KindArg {
-    Secret,
-    Publishable,
-}
-
-impl From<KindArg> for KeyKind {
-    fn from(arg: KindArg) -> Self {
-        match arg {
-            KindArg::Secret => KeyKind::Secret,
-            KindArg::Publishable => KeyKind::Publishable,
-        }
-    }
 }
 
 #[tokio::main]
@@ -155,110 +130,141 @@ async fn main() -> anyhow::Result<()> {
             listen,
             public_url,
             max_upload_bytes,
-        } => serve(&file, storage, listen, public_url, max_upload_bytes).await,
-        Command::Init { storage, json } => init(&file, storage, json).await,
-        Command::Keys { storage, command } => keys(&file, storage, command).await,
+        } => {
+            serve(
+                &file,
+                storage.resolve(&file),
+                listen,
+                public_url,
+                max_upload_bytes,
+            )
+            .await
+        }
+        Command::Init { storage, json } => init(storage.resolve(&file), json).await,
+        Command::Organizations { storage, command } => {
+            operators::organizations(
+                &open_services(&storage.resolve(&file), String::new()).await?,
+                command,
+            )
+            .await
+        }
+        Command::Keys { storage, command } => {
+            operators::keys(
+                &open_services(&storage.resolve(&file), String::new()).await?,
+                command,
+            )
+            .await
+        }
+        Command::Jobs { storage, command } => {
+            operators::jobs(
+                &open_services(&storage.resolve(&file), String::new()).await?,
+                command,
+            )
+            .await
+        }
         Command::Lists { storage, command } => lists::run(&file, storage, command).await,
         Command::Screening { storage, command } => screening::run(&file, storage, command).await,
     }
 }
 
-async fn open_store(storage: &Storage) -> anyhow::Result<Store> {
+async fn open_deployment(storage: &Storage) -> anyhow::Result<Deployment> {
     data_dir::ensure_dir(&storage.data_dir)?;
-    Store::open(&storage.database_url).await.with_context(|| {
-        format!(
-            "cannot open the database {}",
-            kycore_services::redact_url(&storage.database_url)
-        )
-    })
+    Deployment::open(&storage.database_url)
+        .await
+        .with_context(|| {
+            format!(
+                "cannot open the database {}",
+                kycore_services::redact_url(&storage.database_url)
+            )
+        })
 }
 
-/// Opens an initialized deployment, for a command that takes no uploads.
-async fn open_services(storage: &Storage, public_url: String) -> anyhow::Result<Services> {
-    let store = open_store(storage).await?;
-    if bootstrap::default_organization(&store).await?.is_none() {
+fn service_config(storage: &Storage, public_url: String, max_upload_bytes: usize) -> ServiceConfig {
+    ServiceConfig {
+        public_url,
+        data_dir: storage.data_dir.clone(),
+        max_upload_bytes,
+        blob_url: storage.blob_url.clone(),
+        blob_options: config::blob_options_from_env(),
+    }
+}
+
+/// Joins a deployment with the master key: an initialized one must have been set up with
+/// this key; an empty one is set up now (its default organization's keys are returned).
+async fn start(
+    deployment: Deployment,
+    storage: &Storage,
+    config: ServiceConfig,
+) -> anyhow::Result<(Services, Option<OrganizationKeys>)> {
+    let key = if deployment.is_initialized().await? {
+        data_dir::require_master_key(&storage.data_dir)?
+    } else {
+        data_dir::create_master_key(&storage.data_dir)?
+    };
+    Services::start(deployment, &key, config)
+        .await
+        .context("cannot start kycore")
+}
+
+/// Opens an initialized deployment, for a command that serves no requests.
+pub(crate) async fn open_services(
+    storage: &Storage,
+    public_url: String,
+) -> anyhow::Result<Services> {
+    let deployment = open_deployment(storage).await?;
+    if !deployment.is_initialized().await? {
         bail!("kycore is not initialized: run `kycore init` or `kycore serve` first");
     }
-    let key = data_dir::require_master_key(&storage.data_dir)?;
-    Ok(Services::new(
-        store,
-        &key,
-        ServiceConfig {
-            public_url,
-            data_dir: storage.data_dir.clone(),
-            max_upload_bytes: DEFAULT_MAX_UPLOAD_BYTES,
-        },
-    ))
+    let config = service_config(storage, public_url, DEFAULT_MAX_UPLOAD_BYTES);
+    Ok(start(deployment, storage, config).await?.0)
 }
 
-async fn init(file: &FileConfig, args: StorageArgs, json: bool) -> anyhow::Result<()> {
-    let storage = Storage::resolve(args.data_dir, args.database_url, file);
-    let store = open_store(&storage).await?;
-    if bootstrap::default_organization(&store).await?.is_some() {
+async fn init(storage: Storage, json: bool) -> anyhow::Result<()> {
+    let deployment = open_deployment(&storage).await?;
+    if deployment.is_initialized().await? {
         bail!(
             "kycore is already initialized (data directory {})",
             storage.data_dir.display()
         );
     }
-    let key = data_dir::create_master_key(&storage.data_dir)?;
-    let services = Services::new(
-        store,
-        &key,
-        ServiceConfig {
-            public_url: String::new(),
-            data_dir: storage.data_dir.clone(),
-            max_upload_bytes: DEFAULT_MAX_UPLOAD_BYTES,
-        },
-    );
-    let initialized = services.initialize("Default organization").await?;
+    let config = service_config(&storage, String::new(), DEFAULT_MAX_UPLOAD_BYTES);
+    let (_, initialized) = start(deployment, &storage, config).await?;
+    let Some(initialized) = initialized else {
+        bail!("another kycore initialized this database at the same moment");
+    };
     if json {
         println!("{}", serde_json::to_string(&initialized)?);
     } else {
         println!("Initialized kycore in {}", storage.data_dir.display());
-        println!("Organization:        {}", initialized.organization_id);
-        println!("Sandbox secret key:  {}", initialized.sandbox.secret_key);
-        println!(
-            "Sandbox publishable: {}",
-            initialized.sandbox.publishable_key
-        );
-        println!("Live secret key:     {}", initialized.live.secret_key);
-        println!("Live publishable:    {}", initialized.live.publishable_key);
-        println!("The secret keys are shown only now; store them safely.");
+        operators::print_organization_keys(&initialized);
     }
     Ok(())
 }
 
 async fn serve(
     file: &FileConfig,
-    args: StorageArgs,
+    storage: Storage,
     listen: Option<String>,
     public_url: Option<String>,
     max_upload_bytes: Option<usize>,
 ) -> anyhow::Result<()> {
-    let storage = Storage::resolve(args.data_dir, args.database_url, file);
     let listen = config::resolve_listen(listen, file)?;
     let public_url = config::resolve_public_url(public_url, file, listen)?;
-    let config = ServiceConfig {
-        public_url: public_url.clone(),
-        data_dir: storage.data_dir.clone(),
-        max_upload_bytes: config::resolve_max_upload_bytes(max_upload_bytes, file)?,
-    };
-    let store = open_store(&storage).await?;
-    let services = if bootstrap::default_organization(&store).await?.is_none() {
-        let key = data_dir::create_master_key(&storage.data_dir)?;
-        let services = Services::new(store, &key, config);
-        let initialized = services.initialize("Default organization").await?;
+    let config = service_config(
+        &storage,
+        public_url.clone(),
+        config::resolve_max_upload_bytes(max_upload_bytes, file)?,
+    );
+    let deployment = open_deployment(&storage).await?;
+    let (services, initialized) = start(deployment, &storage, config).await?;
+    if let Some(initialized) = initialized {
         println!("First start: initialized {}", storage.data_dir.display());
         println!(
             "Sandbox secret key (shown once): {}",
             initialized.sandbox.secret_key
         );
         println!("Run `kycore keys create --env live` for a live key.");
-        services
-    } else {
-        let key = data_dir::require_master_key(&storage.data_dir)?;
-        Services::new(store, &key, config)
-    };
+    }
 
     let listener = tokio::net::TcpListener::bind(listen)
         .await
@@ -278,25 +284,16 @@ async fn serve(
     println!("kycore listening on http://{listen} (public URL {public_url})");
     let app = kycore_server::app(services);
     let signal = shutdown.clone();
-    axum_serve(listener, app, async move {
-        wait_for_signal().await;
-        signal.cancel();
-    })
-    .await?;
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async move {
+            wait_for_signal().await;
+            signal.cancel();
+        })
+        .await
+        .context("server failed")?;
     shutdown.cancel();
     let _ = worker.await;
     Ok(())
-}
-
-async fn axum_serve(
-    listener: tokio::net::TcpListener,
-    app: axum::Router,
-    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
-) -> anyhow::Result<()> {
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await
-        .context("server failed")
 }
 
 async fn wait_for_signal() {
@@ -318,57 +315,4 @@ async fn wait_for_signal() {
     }
     #[cfg(not(unix))]
     let _ = ctrl_c.await;
-}
-
-async fn keys(file: &FileConfig, args: StorageArgs, command: KeysCommand) -> anyhow::Result<()> {
-    let storage = Storage::resolve(args.data_dir, args.database_url, file);
-    let services = open_services(&storage, String::new()).await?;
-    let Some(organization) = bootstrap::default_organization(services.store()).await? else {
-        bail!("kycore is not initialized");
-    };
-    match command {
-        KeysCommand::Create {
-            environment,
-            kind,
-            json,
-        } => {
-            let key = services
-                .create_key(&organization, environment.into(), kind.into())
-                .await?;
-            if json {
-                println!("{}", serde_json::to_string(&key)?);
-            } else {
-                println!(
-                    "{} ({} {} key)",
-                    key.key,
-                    key.environment,
-                    key.kind.as_str()
-                );
-                println!("id: {}", key.id);
-            }
-        }
-        KeysCommand::List { json } => {
-            let keys = services.list_keys(&organization).await?;
-            if json {
-                println!("{}", serde_json::to_string(&keys)?);
-            } else {
-                for k in keys {
-                    let state = if k.revoked_at.is_some() {
-                        "revoked"
-                    } else {
-                        "active"
-                    };
-                    println!(
-                        "{}  {:<8} {:<11} {:<20} {}",
-                        k.id, k.environment, k.kind, k.hint, state
-                    );
-                }
-            }
-        }
-        KeysCommand::Revoke { id } => {
-            services.revoke_key(&organization, &id).await?;
-            println!("revoked {id}");
-        }
-    }
-    Ok(())
 }

@@ -65,7 +65,7 @@ pub async fn run(
     args: StorageArgs,
     command: ScreeningCommand,
 ) -> anyhow::Result<()> {
-    let storage = Storage::resolve(args.data_dir, args.database_url, file);
+    let storage = args.resolve(file);
     match command {
         ScreeningCommand::Score { input, lists } => {
             let screener = Screener::new(load_lists(&storage, &lists).await?);

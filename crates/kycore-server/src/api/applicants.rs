@@ -1,19 +1,342 @@
-//! `/v1/applicants`.
+//! `/v1/applicants`, and the applicant shapes cases reuse.
 
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use kycore_domain::applicant::ApplicantType;
-use kycore_services::applicants::{
-    ApplicantQuery, ApplicantView, CreateApplicant, UpdateApplicant,
+use kycore_domain::applicant::{
+    Address, ApplicantType, BusinessProfile, IndividualProfile, RelatedPerson, RelatedPersonRole,
 };
-use kycore_services::pagination::{Page, PageRequest};
-use serde::Deserialize;
+use kycore_domain::ids::RelatedPersonId;
+use kycore_services::applicants::{ApplicantChanges, ApplicantQuery, NewApplicant};
+use kycore_services::pagination::PageRequest;
+use kycore_services::views::Applicant;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
-use super::parse_param;
+use super::{PageBody, parse_param, rfc3339, wire_enum};
 use crate::AppState;
 use crate::error::{ApiError, Problem};
 use crate::extract::{ApiJson, ApiQuery, Caller};
+
+wire_enum!(
+    ApplicantTypeBody <=> ApplicantType, "snake_case" { Individual, Business }
+);
+
+wire_enum!(
+    /// A related person's role in the business.
+    RelatedPersonRoleBody <=> RelatedPersonRole, "snake_case" {
+        Ubo, Director, Representative, Signatory,
+    }
+);
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AddressBody {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line1: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line2: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub city: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub postal_code: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state: Option<String>,
+    /// ISO 3166-1 alpha-2.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub country: Option<String>,
+}
+
+impl From<AddressBody> for Address {
+    fn from(a: AddressBody) -> Self {
+        Address {
+            line1: a.line1,
+            line2: a.line2,
+            city: a.city,
+            postal_code: a.postal_code,
+            state: a.state,
+            country: a.country,
+        }
+    }
+}
+
+impl From<&Address> for AddressBody {
+    fn from(a: &Address) -> Self {
+        AddressBody {
+            line1: a.line1.clone(),
+            line2: a.line2.clone(),
+            city: a.city.clone(),
+            postal_code: a.postal_code.clone(),
+            state: a.state.clone(),
+            country: a.country.clone(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct IndividualBody {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub middle_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_name: Option<String>,
+    /// `YYYY-MM-DD`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date_of_birth: Option<String>,
+    /// ISO 3166-1 alpha-2.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nationality: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    /// E.164, e.g. `+46701234567`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
+    /// National identity or tax number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id_number: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address: Option<AddressBody>,
+}
+
+impl From<IndividualBody> for IndividualProfile {
+    fn from(p: IndividualBody) -> Self {
+        IndividualProfile {
+            first_name: p.first_name,
+            middle_name: p.middle_name,
+            last_name: p.last_name,
+            date_of_birth: p.date_of_birth,
+            nationality: p.nationality,
+            email: p.email,
+            phone: p.phone,
+            id_number: p.id_number,
+            address: p.address.map(Into::into),
+        }
+    }
+}
+
+impl From<&IndividualProfile> for IndividualBody {
+    fn from(p: &IndividualProfile) -> Self {
+        IndividualBody {
+            first_name: p.first_name.clone(),
+            middle_name: p.middle_name.clone(),
+            last_name: p.last_name.clone(),
+            date_of_birth: p.date_of_birth.clone(),
+            nationality: p.nationality.clone(),
+            email: p.email.clone(),
+            phone: p.phone.clone(),
+            id_number: p.id_number.clone(),
+            address: p.address.as_ref().map(Into::into),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BusinessBody {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub legal_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registration_number: Option<String>,
+    /// ISO 3166-1 alpha-2 country of incorporation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub country: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lei: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vat_number: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tax_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub website: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address: Option<AddressBody>,
+}
+
+impl From<BusinessBody> for BusinessProfile {
+    fn from(b: BusinessBody) -> Self {
+        BusinessProfile {
+            legal_name: b.legal_name,
+            registration_number: b.registration_number,
+            country: b.country,
+            state: b.state,
+            lei: b.lei,
+            vat_number: b.vat_number,
+            tax_id: b.tax_id,
+            website: b.website,
+            email: b.email,
+            phone: b.phone,
+            address: b.address.map(Into::into),
+        }
+    }
+}
+
+impl From<&BusinessProfile> for BusinessBody {
+    fn from(b: &BusinessProfile) -> Self {
+        BusinessBody {
+            legal_name: b.legal_name.clone(),
+            registration_number: b.registration_number.clone(),
+            country: b.country.clone(),
+            state: b.state.clone(),
+            lei: b.lei.clone(),
+            vat_number: b.vat_number.clone(),
+            tax_id: b.tax_id.clone(),
+            website: b.website.clone(),
+            email: b.email.clone(),
+            phone: b.phone.clone(),
+            address: b.address.as_ref().map(Into::into),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RelatedPersonBody {
+    /// Assigned by kycore. Send it back in an update to keep the person's identity.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    pub role: RelatedPersonRoleBody,
+    /// 0–100; meaningful for `ubo`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ownership_percent: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date_of_birth: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nationality: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+}
+
+impl From<RelatedPersonBody> for RelatedPerson {
+    fn from(p: RelatedPersonBody) -> Self {
+        RelatedPerson {
+            // An id that is not one of ours names no known person: the person is new.
+            id: p.id.as_deref().and_then(RelatedPersonId::parse),
+            role: p.role.into(),
+            ownership_percent: p.ownership_percent,
+            first_name: p.first_name,
+            last_name: p.last_name,
+            date_of_birth: p.date_of_birth,
+            nationality: p.nationality,
+            email: p.email,
+        }
+    }
+}
+
+impl From<&RelatedPerson> for RelatedPersonBody {
+    fn from(p: &RelatedPerson) -> Self {
+        RelatedPersonBody {
+            id: p.id.as_ref().map(ToString::to_string),
+            role: p.role.into(),
+            ownership_percent: p.ownership_percent,
+            first_name: p.first_name.clone(),
+            last_name: p.last_name.clone(),
+            date_of_birth: p.date_of_birth.clone(),
+            nationality: p.nationality.clone(),
+            email: p.email.clone(),
+        }
+    }
+}
+
+fn persons_in(persons: Vec<RelatedPersonBody>) -> Vec<RelatedPerson> {
+    persons.into_iter().map(Into::into).collect()
+}
+
+#[derive(Clone, Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateApplicantBody {
+    #[serde(rename = "type")]
+    pub applicant_type: ApplicantTypeBody,
+    #[serde(default)]
+    pub external_id: Option<String>,
+    #[serde(default)]
+    pub individual: Option<IndividualBody>,
+    #[serde(default)]
+    pub business: Option<BusinessBody>,
+    #[serde(default)]
+    pub related_persons: Vec<RelatedPersonBody>,
+}
+
+impl From<CreateApplicantBody> for NewApplicant {
+    fn from(body: CreateApplicantBody) -> Self {
+        NewApplicant {
+            applicant_type: body.applicant_type.into(),
+            external_id: body.external_id,
+            individual: body.individual.map(Into::into),
+            business: body.business.map(Into::into),
+            related_persons: persons_in(body.related_persons),
+        }
+    }
+}
+
+/// Fields given replace the stored ones; `related_persons`, when given, replaces the list.
+#[derive(Clone, Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateApplicantBody {
+    #[serde(default)]
+    pub external_id: Option<String>,
+    #[serde(default)]
+    pub individual: Option<IndividualBody>,
+    #[serde(default)]
+    pub business: Option<BusinessBody>,
+    #[serde(default)]
+    pub related_persons: Option<Vec<RelatedPersonBody>>,
+}
+
+impl From<UpdateApplicantBody> for ApplicantChanges {
+    fn from(body: UpdateApplicantBody) -> Self {
+        ApplicantChanges {
+            external_id: body.external_id,
+            individual: body.individual.map(Into::into),
+            business: body.business.map(Into::into),
+            related_persons: body.related_persons.map(persons_in),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ApplicantBody {
+    pub id: String,
+    #[serde(rename = "type")]
+    pub applicant_type: ApplicantTypeBody,
+    pub external_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub individual: Option<IndividualBody>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub business: Option<BusinessBody>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub related_persons: Vec<RelatedPersonBody>,
+    pub revision: i64,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+impl From<&Applicant> for ApplicantBody {
+    fn from(a: &Applicant) -> Self {
+        ApplicantBody {
+            id: a.id.clone(),
+            applicant_type: a.applicant_type.into(),
+            external_id: a.external_id.clone(),
+            individual: a.individual.as_ref().map(Into::into),
+            business: a.business.as_ref().map(Into::into),
+            related_persons: a.related_persons.iter().map(Into::into).collect(),
+            revision: a.revision,
+            created_at: rfc3339(a.created_at),
+            updated_at: rfc3339(a.updated_at),
+        }
+    }
+}
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -31,31 +354,29 @@ pub struct ListApplicants {
 }
 
 /// Create an applicant.
-#[utoipa::path(post, path = "/v1/applicants", tag = "applicants", request_body = CreateApplicant,
+#[utoipa::path(post, path = "/v1/applicants", tag = "applicants", request_body = CreateApplicantBody,
     params(("Idempotency-Key" = Option<String>, Header, description = "Replays the stored response when retried")),
-    responses((status = 201, body = ApplicantView), (status = "4XX", body = Problem)),
+    responses((status = 201, body = ApplicantBody), (status = "4XX", body = Problem)),
     security(("api_key" = [])))]
 pub async fn create_applicant(
     State(state): State<AppState>,
     caller: Caller,
-    ApiJson(input): ApiJson<CreateApplicant>,
-) -> Result<(StatusCode, Json<ApplicantView>), ApiError> {
-    let view = state
-        .services
-        .create_applicant(&caller.context(StatusCode::CREATED), input)
-        .await?;
-    Ok((StatusCode::CREATED, Json(view)))
+    ApiJson(body): ApiJson<CreateApplicantBody>,
+) -> Result<(StatusCode, Json<ApplicantBody>), ApiError> {
+    let ctx = caller.context::<Applicant, ApplicantBody>(StatusCode::CREATED);
+    let applicant = state.services.create_applicant(&ctx, body.into()).await?;
+    Ok((StatusCode::CREATED, Json(ApplicantBody::from(&applicant))))
 }
 
 /// List applicants, newest first.
 #[utoipa::path(get, path = "/v1/applicants", tag = "applicants", params(ListApplicants),
-    responses((status = 200, body = Page<ApplicantView>), (status = "4XX", body = Problem)),
+    responses((status = 200, body = PageBody<ApplicantBody>), (status = "4XX", body = Problem)),
     security(("api_key" = [])))]
 pub async fn list_applicants(
     State(state): State<AppState>,
     caller: Caller,
     ApiQuery(query): ApiQuery<ListApplicants>,
-) -> Result<Json<Page<ApplicantView>>, ApiError> {
+) -> Result<Json<PageBody<ApplicantBody>>, ApiError> {
     let applicant_type = parse_param(query.applicant_type, "type", ApplicantType::parse)?;
     let filter = ApplicantQuery {
         applicant_type,
@@ -65,43 +386,41 @@ pub async fn list_applicants(
         limit: query.limit,
         starting_after: query.starting_after,
     };
-    Ok(Json(
-        state
-            .services
-            .list_applicants(caller.scope(), filter, &page)
-            .await?,
-    ))
+    let page = state
+        .services
+        .list_applicants(caller.scope(), filter, &page)
+        .await?;
+    Ok(Json(PageBody::from(&page)))
 }
 
 /// Get an applicant.
 #[utoipa::path(get, path = "/v1/applicants/{id}", tag = "applicants", params(("id" = String, Path)),
-    responses((status = 200, body = ApplicantView), (status = 404, body = Problem)),
+    responses((status = 200, body = ApplicantBody), (status = 404, body = Problem)),
     security(("api_key" = [])))]
 pub async fn get_applicant(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
-) -> Result<Json<ApplicantView>, ApiError> {
-    Ok(Json(
-        state.services.get_applicant(caller.scope(), &id).await?,
-    ))
+) -> Result<Json<ApplicantBody>, ApiError> {
+    let applicant = state.services.get_applicant(caller.scope(), &id).await?;
+    Ok(Json(ApplicantBody::from(&applicant)))
 }
 
 /// Update an applicant: fields given replace the stored ones.
 #[utoipa::path(patch, path = "/v1/applicants/{id}", tag = "applicants", params(("id" = String, Path)),
-    request_body = UpdateApplicant,
-    responses((status = 200, body = ApplicantView), (status = "4XX", body = Problem)),
+    request_body = UpdateApplicantBody,
+    responses((status = 200, body = ApplicantBody), (status = "4XX", body = Problem)),
     security(("api_key" = [])))]
 pub async fn update_applicant(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
-    ApiJson(input): ApiJson<UpdateApplicant>,
-) -> Result<Json<ApplicantView>, ApiError> {
-    Ok(Json(
-        state
-            .services
-            .update_applicant(&caller.context(StatusCode::OK), &id, input)
-            .await?,
-    ))
+    ApiJson(body): ApiJson<UpdateApplicantBody>,
+) -> Result<Json<ApplicantBody>, ApiError> {
+    let ctx = caller.context::<Applicant, ApplicantBody>(StatusCode::OK);
+    let applicant = state
+        .services
+        .update_applicant(&ctx, &id, body.into())
+        .await?;
+    Ok(Json(ApplicantBody::from(&applicant)))
 }

@@ -5,11 +5,72 @@ use axum::extract::multipart::MultipartError;
 use axum::extract::{Multipart, Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use kycore_services::documents::{DocumentView, NewDocument};
+use kycore_domain::FieldError;
+use kycore_services::documents::NewDocument;
+use kycore_services::views::{Document, Rejection};
+use serde::Serialize;
+use utoipa::ToSchema;
 
+use super::rfc3339;
 use crate::AppState;
 use crate::error::{ApiError, Problem};
-use crate::extract::{Caller, body_too_large};
+use crate::extract::{Caller, body_too_large, read_capped};
+
+/// Why the checks rejected a document.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RejectionBody {
+    /// kycore's stable reason code, e.g. `document_expired`, `underage`, `name_mismatch`.
+    pub code: String,
+    pub message: String,
+}
+
+impl From<&Rejection> for RejectionBody {
+    fn from(r: &Rejection) -> Self {
+        RejectionBody {
+            code: r.code.clone(),
+            message: r.message.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DocumentBody {
+    pub id: String,
+    pub case_id: String,
+    #[serde(rename = "type")]
+    pub document_type: String,
+    pub subtype: Option<String>,
+    pub side: String,
+    /// `pending` until the case's checks have run, then `accepted` or `rejected`.
+    pub status: String,
+    /// Why the checks rejected it; empty unless rejected.
+    pub rejection_reasons: Vec<RejectionBody>,
+    /// The n-th upload of this type and side for the case.
+    pub attempt: i64,
+    pub content_type: String,
+    pub size_bytes: i64,
+    pub has_mrz: bool,
+    pub created_at: String,
+}
+
+impl From<&Document> for DocumentBody {
+    fn from(d: &Document) -> Self {
+        DocumentBody {
+            id: d.id.clone(),
+            case_id: d.case_id.clone(),
+            document_type: d.document_type.clone(),
+            subtype: d.subtype.clone(),
+            side: d.side.clone(),
+            status: d.status.clone(),
+            rejection_reasons: d.rejection_reasons.iter().map(Into::into).collect(),
+            attempt: d.attempt,
+            content_type: d.content_type.clone(),
+            size_bytes: d.size_bytes,
+            has_mrz: d.has_mrz,
+            created_at: rfc3339(d.created_at),
+        }
+    }
+}
 
 /// The multipart form of an upload (for the OpenAPI document).
 #[derive(utoipa::ToSchema)]
@@ -46,7 +107,11 @@ pub fn upload_body_limit(max_upload_bytes: usize) -> usize {
     max_upload_bytes.saturating_add(64 * 1024)
 }
 
-async fn read_form(mut multipart: Multipart, body_limit: usize) -> Result<NewDocument, ApiError> {
+async fn read_form(
+    mut multipart: Multipart,
+    body_limit: usize,
+    max_file_bytes: usize,
+) -> Result<NewDocument, ApiError> {
     // A body over the limit is a 413, like any other; other multipart errors are the client's
     // malformed form.
     let form_error = |e: MultipartError| {
@@ -57,10 +122,22 @@ async fn read_form(mut multipart: Multipart, body_limit: usize) -> Result<NewDoc
         }
     };
     let mut upload = NewDocument::default();
-    while let Some(field) = multipart.next_field().await.map_err(form_error)? {
+    let mut seen: Vec<String> = Vec::new();
+    while let Some(mut field) = multipart.next_field().await.map_err(form_error)? {
         let name = field.name().unwrap_or_default().to_owned();
+        if seen.contains(&name) {
+            return Err(bad_form(format!("the form field `{name}` is sent twice")));
+        }
+        seen.push(name.clone());
         match name.as_str() {
-            "file" => upload.file = field.bytes().await.map_err(form_error)?.to_vec(),
+            // The file is read no further than one byte past the limit.
+            "file" => match read_capped(&mut field, max_file_bytes)
+                .await
+                .map_err(form_error)?
+            {
+                Some(bytes) => upload.file = bytes,
+                None => return Err(file_too_large(max_file_bytes)),
+            },
             "type" | "subtype" | "side" | "mrz" => {
                 let text = field.text().await.map_err(form_error)?;
                 match name.as_str() {
@@ -76,38 +153,47 @@ async fn read_form(mut multipart: Multipart, body_limit: usize) -> Result<NewDoc
     Ok(upload)
 }
 
+fn file_too_large(max_file_bytes: usize) -> ApiError {
+    ApiError::new(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+        "the request has invalid fields",
+    )
+    .with_errors(vec![FieldError {
+        field: "file".into(),
+        code: "file_too_large",
+        message: format!("at most {max_file_bytes} bytes"),
+    }])
+}
+
 /// Submit a document for a case (multipart: `type`, `subtype`, `side`, `mrz`, `file`).
 #[utoipa::path(post, path = "/v1/cases/{id}/documents", tag = "cases", params(("id" = String, Path),
     ("Idempotency-Key" = Option<String>, Header, description = "Replays the stored response when retried")),
     request_body(content = UploadForm, content_type = "multipart/form-data"),
-    responses((status = 201, body = DocumentView), (status = "4XX", body = Problem)), security(("api_key" = [])))]
+    responses((status = 201, body = DocumentBody), (status = "4XX", body = Problem)), security(("api_key" = [])))]
 pub async fn upload_document(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
     multipart: Multipart,
-) -> Result<(StatusCode, Json<DocumentView>), ApiError> {
-    let body_limit = upload_body_limit(state.services.config().max_upload_bytes);
-    let upload = read_form(multipart, body_limit).await?;
-    let view = state
-        .services
-        .add_document(&caller.context(StatusCode::CREATED), &id, upload)
-        .await?;
-    Ok((StatusCode::CREATED, Json(view)))
+) -> Result<(StatusCode, Json<DocumentBody>), ApiError> {
+    let max_file_bytes = state.services.config().max_upload_bytes;
+    let upload = read_form(multipart, upload_body_limit(max_file_bytes), max_file_bytes).await?;
+    let ctx = caller.context::<Document, DocumentBody>(StatusCode::CREATED);
+    let document = state.services.add_document(&ctx, &id, upload).await?;
+    Ok((StatusCode::CREATED, Json(DocumentBody::from(&document))))
 }
 
 /// The documents of a case, oldest first.
 #[utoipa::path(get, path = "/v1/cases/{id}/documents", tag = "cases", params(("id" = String, Path)),
-    responses((status = 200, body = Vec<DocumentView>), (status = 404, body = Problem)), security(("api_key" = [])))]
+    responses((status = 200, body = Vec<DocumentBody>), (status = 404, body = Problem)), security(("api_key" = [])))]
 pub async fn list_documents(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
-) -> Result<Json<Vec<DocumentView>>, ApiError> {
-    state.services.get_case(caller.scope(), &id).await?;
-    Ok(Json(
-        state.services.list_documents(caller.scope(), &id).await?,
-    ))
+) -> Result<Json<Vec<DocumentBody>>, ApiError> {
+    let documents = state.services.list_documents(caller.scope(), &id).await?;
+    Ok(Json(documents.iter().map(DocumentBody::from).collect()))
 }
 
 /// The original file of a document.

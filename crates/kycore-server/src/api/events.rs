@@ -1,16 +1,53 @@
-//! `/v1/events`.
+//! `/v1/events`: newest first, or — with `after` — the feed in commit order.
 
 use axum::Json;
 use axum::extract::{Path, State};
+use axum::http::StatusCode;
 use kycore_domain::event::EventType;
-use kycore_services::events::EventView;
-use kycore_services::pagination::{Page, PageRequest};
-use serde::Deserialize;
+use kycore_services::events::EventQuery;
+use kycore_services::pagination::PageRequest;
+use kycore_services::views::Event;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::ToSchema;
 
-use super::parse_param;
+use super::{PageBody, parse_param, rfc3339};
 use crate::AppState;
 use crate::error::{ApiError, Problem};
 use crate::extract::{ApiQuery, Caller};
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EventBody {
+    pub id: String,
+    /// e.g. `case.status_changed`.
+    #[serde(rename = "type")]
+    pub event_type: String,
+    pub case_id: Option<String>,
+    pub applicant_id: Option<String>,
+    /// Position among the case's events, from 1.
+    pub sequence: Option<i64>,
+    /// Position in the deployment's commit order: later events have higher positions, so
+    /// `GET /v1/events?after=<position>` continues exactly where a reader stopped.
+    pub position: i64,
+    #[schema(value_type = Object)]
+    pub data: Value,
+    pub created_at: String,
+}
+
+impl From<&Event> for EventBody {
+    fn from(e: &Event) -> Self {
+        EventBody {
+            id: e.id.clone(),
+            event_type: e.event_type.clone(),
+            case_id: e.case_id.clone(),
+            applicant_id: e.applicant_id.clone(),
+            sequence: e.sequence,
+            position: e.position,
+            data: e.data.clone(),
+            created_at: rfc3339(e.created_at),
+        }
+    }
+}
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -23,38 +60,69 @@ pub struct ListEvents {
     event_type: Option<String>,
     /// 1–100, default 20.
     limit: Option<i64>,
-    /// An event id from the previous page.
+    /// Newest first: an event id from the previous page.
     starting_after: Option<String>,
+    /// Oldest first, in commit order: the events after this position (0 for the first);
+    /// the page's `next_cursor` is the position to pass next. No event is ever skipped,
+    /// however late it was committed.
+    after: Option<i64>,
 }
 
-/// List events, newest first.
+/// List events: newest first, or with `after` in commit order.
 #[utoipa::path(get, path = "/v1/events", tag = "events", params(ListEvents),
-    responses((status = 200, body = Page<EventView>), (status = "4XX", body = Problem)), security(("api_key" = [])))]
+    responses((status = 200, body = PageBody<EventBody>), (status = "4XX", body = Problem)), security(("api_key" = [])))]
 pub async fn list_events(
     State(state): State<AppState>,
     caller: Caller,
     ApiQuery(query): ApiQuery<ListEvents>,
-) -> Result<Json<Page<EventView>>, ApiError> {
-    let event_type = parse_param(query.event_type, "type", EventType::parse)?;
-    let page = PageRequest {
-        limit: query.limit,
-        starting_after: query.starting_after,
+) -> Result<Json<PageBody<EventBody>>, ApiError> {
+    let filter = EventQuery {
+        case_id: query.case_id,
+        event_type: parse_param(query.event_type, "type", EventType::parse)?,
     };
-    Ok(Json(
-        state
-            .services
-            .list_events(caller.scope(), query.case_id, event_type, &page)
-            .await?,
-    ))
+    let page = match (query.after, query.starting_after) {
+        (Some(_), Some(_)) => {
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_query",
+                "give `after` (commit order) or `starting_after` (newest first), not both",
+            ));
+        }
+        (Some(after), None) if after < 0 => {
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_query",
+                "`after` is a position, 0 or more",
+            ));
+        }
+        (Some(after), None) => {
+            state
+                .services
+                .events_after(caller.scope(), filter, after, query.limit)
+                .await?
+        }
+        (None, starting_after) => {
+            let page = PageRequest {
+                limit: query.limit,
+                starting_after,
+            };
+            state
+                .services
+                .list_events(caller.scope(), filter, &page)
+                .await?
+        }
+    };
+    Ok(Json(PageBody::from(&page)))
 }
 
 /// Get an event.
 #[utoipa::path(get, path = "/v1/events/{id}", tag = "events", params(("id" = String, Path)),
-    responses((status = 200, body = EventView), (status = 404, body = Problem)), security(("api_key" = [])))]
+    responses((status = 200, body = EventBody), (status = 404, body = Problem)), security(("api_key" = [])))]
 pub async fn get_event(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
-) -> Result<Json<EventView>, ApiError> {
-    Ok(Json(state.services.get_event(caller.scope(), &id).await?))
+) -> Result<Json<EventBody>, ApiError> {
+    let event = state.services.get_event(caller.scope(), &id).await?;
+    Ok(Json(EventBody::from(&event)))
 }

@@ -1,5 +1,8 @@
-//! The native `/v1` API. Handlers are thin: extract, call one use case, answer. Routes are
-//! registered with their OpenAPI descriptions so the document cannot drift from the code.
+//! The native `/v1` API. Handlers are thin: extract, map the wire shape onto the service's
+//! types, call one use case, map its answer back. The wire shapes (serde, OpenAPI schemas)
+//! live here, next to their routes, and nowhere else: the services and the domain know
+//! nothing of them. Routes are registered with their OpenAPI descriptions so the document
+//! cannot drift from the code.
 
 mod applicants;
 mod cases;
@@ -11,6 +14,9 @@ mod sandbox;
 mod screenings;
 
 use axum::extract::DefaultBodyLimit;
+use kycore_services::pagination::Page;
+use serde::Serialize;
+use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -73,4 +79,112 @@ fn parse_param<T>(
             })
         })
         .transpose()
+}
+
+/// A page of a list.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PageBody<T: ToSchema> {
+    pub data: Vec<T>,
+    pub has_more: bool,
+    /// Pass as `starting_after` (or `after`, for the events feed) to get the next page.
+    pub next_cursor: Option<String>,
+}
+
+impl<T: ToSchema> PageBody<T> {
+    fn of<S>(page: &Page<S>) -> Self
+    where
+        T: for<'a> From<&'a S>,
+    {
+        PageBody {
+            data: page.data.iter().map(T::from).collect(),
+            has_more: page.has_more,
+            next_cursor: page.next_cursor.clone(),
+        }
+    }
+}
+
+impl<S, T: ToSchema + for<'a> From<&'a S>> From<&Page<S>> for PageBody<T> {
+    fn from(page: &Page<S>) -> Self {
+        PageBody::of(page)
+    }
+}
+
+/// A wire enum mirroring a domain enum variant for variant, converting both ways, so the
+/// API's schema is its own while the values stay the domain's.
+macro_rules! wire_enum {
+    ($(#[$meta:meta])* $name:ident <=> $domain:path, $case:literal { $($variant:ident),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+        #[serde(rename_all = $case)]
+        pub enum $name {
+            $($variant),+
+        }
+
+        impl From<$name> for $domain {
+            fn from(value: $name) -> Self {
+                match value {
+                    $($name::$variant => <$domain>::$variant),+
+                }
+            }
+        }
+
+        impl From<$domain> for $name {
+            fn from(value: $domain) -> Self {
+                match value {
+                    $(<$domain>::$variant => $name::$variant),+
+                }
+            }
+        }
+    };
+}
+pub(crate) use wire_enum;
+
+wire_enum!(
+    /// Which kind of verification: a person (`kyc`) or a business (`kyb`).
+    CaseKindBody <=> kycore_domain::case::CaseKind, "snake_case" { Kyc, Kyb }
+);
+
+wire_enum!(
+    CaseStatusBody <=> kycore_domain::case::CaseStatus, "snake_case" {
+        Created, InProgress, Submitted, Processing, InReview, ResubmissionRequested,
+        Approved, Rejected, Expired, Canceled,
+    }
+);
+
+wire_enum!(
+    EnvironmentBody <=> kycore_domain::tenancy::Environment, "snake_case" { Sandbox, Live }
+);
+
+wire_enum!(
+    /// A step of the hosted flow.
+    StepBody <=> kycore_domain::flow::Step, "snake_case" {
+        Consent, PersonalDetails, IdentityDocument, Selfie, ProofOfAddress, CompanyDetails,
+        CompanyDocuments, RelatedPersons, Review,
+    }
+);
+
+wire_enum!(
+    OutcomeBody <=> kycore_domain::case::Outcome, "snake_case" {
+        Approved, Rejected, InReview, ResubmissionRequested,
+    }
+);
+
+wire_enum!(
+    CheckStatusBody <=> kycore_domain::check::CheckStatus, "snake_case" {
+        Passed, Failed, NeedsReview, NotApplicable,
+    }
+);
+
+/// Steps on the wire, as the domain's.
+fn steps_in(steps: Vec<StepBody>) -> Vec<kycore_domain::flow::Step> {
+    steps.into_iter().map(Into::into).collect()
+}
+
+fn steps_out(steps: &[kycore_domain::flow::Step]) -> Vec<StepBody> {
+    steps.iter().copied().map(Into::into).collect()
+}
+
+/// A timestamp as the API writes it: RFC 3339, UTC.
+fn rfc3339(at: time::OffsetDateTime) -> String {
+    kycore_services::time_format::rfc3339_of(at)
 }

@@ -3,28 +3,38 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use kycore_services::cases::{CaseView, CompleteSandboxCase};
+use kycore_services::views::Case;
+use serde::Deserialize;
+use utoipa::ToSchema;
 
+use super::OutcomeBody;
+use super::cases::CaseBody;
 use crate::AppState;
 use crate::error::{ApiError, Problem};
 use crate::extract::{ApiJson, Caller};
+
+#[derive(Clone, Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CompleteSandboxCaseBody {
+    pub outcome: OutcomeBody,
+}
 
 /// Drive a sandbox case to an outcome through the same transitions, events and audit as a
 /// real completion.
 #[utoipa::path(post, path = "/v1/sandbox/cases/{id}/complete", tag = "sandbox", params(("id" = String, Path),
     ("Idempotency-Key" = Option<String>, Header, description = "Replays the stored response when retried")),
-    request_body = CompleteSandboxCase,
-    responses((status = 200, body = CaseView), (status = "4XX", body = Problem)), security(("api_key" = [])))]
+    request_body = CompleteSandboxCaseBody,
+    responses((status = 200, body = CaseBody), (status = "4XX", body = Problem)), security(("api_key" = [])))]
 pub async fn complete_case(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
-    ApiJson(input): ApiJson<CompleteSandboxCase>,
-) -> Result<Json<CaseView>, ApiError> {
-    Ok(Json(
-        state
-            .services
-            .complete_sandbox_case(&caller.context(StatusCode::OK), &id, input)
-            .await?,
-    ))
+    ApiJson(body): ApiJson<CompleteSandboxCaseBody>,
+) -> Result<Json<CaseBody>, ApiError> {
+    let ctx = caller.context::<Case, CaseBody>(StatusCode::OK);
+    let case = state
+        .services
+        .complete_sandbox_case(&ctx, &id, body.outcome.into())
+        .await?;
+    Ok(Json(CaseBody::from(&case)))
 }

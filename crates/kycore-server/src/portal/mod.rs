@@ -1,11 +1,13 @@
 //! The hosted portal, as the applicant sees it: server-rendered pages that work without
 //! JavaScript, in the visitor's language.
 //!
-//! Opening a link (`/verify/{token}`, or VOVE's `/verify?authToken=…&publicKey=…&environment=…`)
+//! Opening a link (`/verify/{token}`; vendor dialects add their own forms of the link)
 //! trades the token for a session cookie and redirects to `/portal`, so the token leaves the
-//! address bar. `/portal` sends the applicant to their next step; each step is
-//! `/portal/{step}` (GET shows it, POST saves it). Every form carries a CSRF token; uploads
-//! are rate-limited per session. The use cases are `kycore_services::portal`'s.
+//! address bar; it changes nothing about the case. `/portal` sends the applicant to their
+//! next step; each step is `/portal/{step}` (GET shows it, POST saves it). Every form carries
+//! a CSRF token; uploads are rate-limited per session, and an upload's session, rate and CSRF
+//! token are checked before its files are read. The use cases are
+//! `kycore_services::portal`'s.
 
 // A page handler's error is the page to show instead (an error page or the form again); it
 // is built once per request, so its size does not matter.
@@ -26,9 +28,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use cookie::{Cookie, SameSite};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
-use kycore_domain::tenancy::Environment;
-use kycore_services::links::{LinkError, LinkForm};
-use kycore_services::portal::{PortalCase, PortalSession};
+use kycore_services::portal::{LinkError, LinkExpectation, PortalCase, PortalSession};
 use maud::Markup;
 use serde::Deserialize;
 
@@ -66,7 +66,6 @@ pub fn router(state: &AppState) -> Router<AppState> {
     let max_upload = state.services.config().max_upload_bytes;
     let upload_body_limit = DefaultBodyLimit::max(max_upload * MAX_FILES_PER_REQUEST + 64 * 1024);
     Router::new()
-        .route("/verify", get(open_vove_link))
         .route("/verify/{token}", get(open_link))
         .route("/portal", get(steps::resume))
         .route("/portal/finished", get(steps::finished))
@@ -178,28 +177,48 @@ impl Visitor {
         self.page(status, &title, body, false)
     }
 
-    fn link_error(&self, error: &LinkError) -> Response {
+    pub(crate) fn link_error(&self, error: &LinkError) -> Response {
         match error {
             LinkError::Invalid => self.notice(StatusCode::NOT_FOUND, "link-invalid"),
             LinkError::Expired => self.notice(StatusCode::GONE, "link-expired"),
             LinkError::Revoked => self.notice(StatusCode::GONE, "link-revoked"),
             LinkError::Foreign => self.notice(StatusCode::FORBIDDEN, "link-foreign"),
-            LinkError::Unavailable(_) => {
+            LinkError::Unavailable => {
                 self.notice(StatusCode::SERVICE_UNAVAILABLE, "link-unavailable")
             }
         }
     }
 
-    /// The visitor's case, or the page that says why there is none.
-    async fn portal(&self, state: &AppState) -> Result<PortalCase, Response> {
+    /// The visitor's session, checked against its case (one small read), or the page that
+    /// says why there is none.
+    async fn session(&self, state: &AppState) -> Result<PortalSession, Response> {
         let Some(token) = &self.session_token else {
             return Err(self.notice(StatusCode::UNAUTHORIZED, "session-missing"));
         };
         state
             .services
-            .portal_case(token)
+            .portal_session(token)
             .await
             .map_err(|e| self.link_error(&e))
+    }
+
+    /// What a page shows of the visitor's case.
+    async fn portal_of(
+        &self,
+        state: &AppState,
+        session: PortalSession,
+    ) -> Result<PortalCase, Response> {
+        state
+            .services
+            .portal_case(session)
+            .await
+            .map_err(|e| self.link_error(&e))
+    }
+
+    /// The visitor's case, or the page that says why there is none.
+    async fn portal(&self, state: &AppState) -> Result<PortalCase, Response> {
+        let session = self.session(state).await?;
+        self.portal_of(state, session).await
     }
 }
 
@@ -214,46 +233,18 @@ async fn open_link(
     visitor: Visitor,
     Path(token): Path<String>,
 ) -> Response {
-    open(&state, &visitor, &token, LinkForm::default()).await
+    open(&state, &visitor, &token, &LinkExpectation::default()).await
 }
 
-/// VOVE ID's form of the hosted link.
-#[derive(Deserialize)]
-struct VoveLink {
-    #[serde(rename = "authToken")]
-    auth_token: Option<String>,
-    #[serde(rename = "publicKey")]
-    public_key: Option<String>,
-    environment: Option<String>,
-}
-
-async fn open_vove_link(
-    State(state): State<AppState>,
-    visitor: Visitor,
-    uri: axum::http::Uri,
+/// Trades a link for a session cookie and sends the browser on without the token. The
+/// vendor dialects' forms of the link end here too, with what they say the link must be.
+pub(crate) async fn open(
+    state: &AppState,
+    visitor: &Visitor,
+    token: &str,
+    expected: &LinkExpectation,
 ) -> Response {
-    let Ok(Query(link)) = Query::<VoveLink>::try_from_uri(&uri) else {
-        return visitor.link_error(&LinkError::Invalid);
-    };
-    let Some(token) = link.auth_token else {
-        return visitor.link_error(&LinkError::Invalid);
-    };
-    let environment = match link.environment.as_deref() {
-        None => None,
-        Some("Sandbox") => Some(Environment::Sandbox),
-        Some("Production") => Some(Environment::Live),
-        Some(_) => return visitor.link_error(&LinkError::Invalid),
-    };
-    let form = LinkForm {
-        environment,
-        publishable_key: link.public_key,
-    };
-    open(&state, &visitor, &token, form).await
-}
-
-/// Trades a link for a session cookie and sends the browser on without the token.
-async fn open(state: &AppState, visitor: &Visitor, token: &str, form: LinkForm) -> Response {
-    let opened = match state.services.open_portal(token, &form).await {
+    let opened = match state.services.open_portal(token, expected).await {
         Ok(opened) => opened,
         Err(error) => return visitor.link_error(&error),
     };

@@ -15,13 +15,14 @@ use kycore_domain::flow::Step;
 use kycore_domain::progress::{IdentityDocumentChoice, IdentityDocumentType};
 use kycore_domain::validation::FieldError;
 use kycore_services::ServiceError;
-use kycore_services::portal::{PortalCase, PortalUpload, VerifyMode};
+use kycore_services::portal::{PortalCase, PortalSession, PortalUpload, VerifyMode};
 use serde::Deserialize;
 
 use super::pages::{self, ROLES, StepView};
 use super::view::FormState;
 use super::{MAX_FILES_PER_REQUEST, Visitor};
 use crate::AppState;
+use crate::extract::read_capped;
 
 type Fields = HashMap<String, String>;
 
@@ -105,31 +106,51 @@ fn same_origin(state: &AppState, headers: &HeaderMap) -> bool {
     url::Url::parse(public).is_ok_and(|u| u.origin().ascii_serialization() == origin)
 }
 
-/// The checks every POST passes: a session whose case is still open, and the CSRF token.
+/// The checks every POST passes: a session whose case is still open, a same-origin request,
+/// and the session's CSRF token.
 async fn for_change(
     state: &AppState,
     visitor: &Visitor,
+    session: PortalSession,
     headers: &HeaderMap,
     fields: &Fields,
 ) -> Result<PortalCase, Response> {
-    let portal = visitor.portal(state).await?;
+    let portal = visitor.portal_of(state, session).await?;
     if !portal.is_open() {
         return Err(to_finished());
     }
     let csrf = fields.get("csrf").map(String::as_str).unwrap_or("");
     if !same_origin(state, headers) || !state.services.portal_csrf_matches(&portal.session, csrf) {
-        let step = portal.next_step();
-        return Err(render(
+        return Err(refusal(
             state,
             visitor,
             &portal,
-            step,
-            &form_expired(),
+            portal.next_step(),
+            form_expired(),
             StatusCode::FORBIDDEN,
-            false,
         ));
     }
     Ok(portal)
+}
+
+/// The step shown again with a refusal that is not about any field.
+fn refusal(
+    state: &AppState,
+    visitor: &Visitor,
+    portal: &PortalCase,
+    step: Step,
+    form: FormState,
+    status: StatusCode,
+) -> Response {
+    render(state, visitor, portal, step, &form, status, false)
+}
+
+fn rate_limited() -> FormState {
+    FormState::with_errors(vec![FieldError {
+        field: String::new(),
+        code: "rate_limited",
+        message: "too many uploads".into(),
+    }])
 }
 
 pub async fn resume(State(state): State<AppState>, visitor: Visitor) -> Response {
@@ -207,41 +228,37 @@ pub async fn save(
     request: Request,
 ) -> Response {
     let headers = request.headers().clone();
+    let session = match visitor.session(&state).await {
+        Ok(session) => session,
+        Err(page) => return page,
+    };
     let uploads = Step::parse(&step).is_some_and(Step::collects_files);
-    let (fields, files) = if uploads {
-        match read_multipart(request, &state).await {
-            Ok(read) => read,
-            Err(status) => return status.into_response(),
-        }
+    let read = if uploads {
+        read_upload(&state, &session, &headers, request).await
     } else {
         match Form::<Vec<(String, String)>>::from_request(request, &state).await {
-            Ok(Form(pairs)) => (pairs.into_iter().collect(), Vec::new()),
+            Ok(Form(pairs)) => Ok((pairs.into_iter().collect(), Vec::new())),
             Err(rejection) => return rejection.into_response(),
         }
     };
-    let portal = match for_change(&state, &visitor, &headers, &fields).await {
+    let (fields, files) = match read {
+        Ok(read) => read,
+        Err(Refused::Page(page)) => return page,
+        Err(Refused::Form(form, status)) => {
+            return match visitor.portal_of(&state, session).await {
+                Ok(portal) if !portal.is_open() => to_finished(),
+                Ok(portal) => refusal(&state, &visitor, &portal, portal.next_step(), form, status),
+                Err(page) => page,
+            };
+        }
+    };
+    let portal = match for_change(&state, &visitor, session, &headers, &fields).await {
         Ok(portal) => portal,
         Err(page) => return page,
     };
     let Some(step) = step_of(&step, &portal) else {
         return visitor.notice(StatusCode::NOT_FOUND, "step-missing");
     };
-    if uploads && !state.uploads.allow(&portal.session) {
-        let form = FormState::with_errors(vec![FieldError {
-            field: String::new(),
-            code: "rate_limited",
-            message: "too many uploads".into(),
-        }]);
-        return render(
-            &state,
-            &visitor,
-            &portal,
-            step,
-            &form,
-            StatusCode::TOO_MANY_REQUESTS,
-            false,
-        );
-    }
     let services = &state.services;
     let session = &portal.session;
     let result = match step {
@@ -298,40 +315,83 @@ pub async fn save(
 
 type Files = Vec<(String, String, Vec<u8>)>;
 
-/// Reads an upload form: text fields, and each non-empty file by its slot
-/// (`{step}.{document type}.{side}`).
-async fn read_multipart(request: Request, state: &AppState) -> Result<(Fields, Files), StatusCode> {
+/// Why an upload was refused before its files were read.
+enum Refused {
+    /// A plain answer (a malformed form, a body over the limit).
+    Page(Response),
+    /// The step again, with this error.
+    Form(FormState, StatusCode),
+}
+
+/// Reads an upload form — text fields, and each non-empty file by its slot
+/// (`{step}.{document type}.{side}`) — after the checks that need none of it: the session's
+/// upload allowance, the request's origin, and the CSRF token, which forms send as their
+/// first field. Files are read no further than the size limit.
+async fn read_upload(
+    state: &AppState,
+    session: &PortalSession,
+    headers: &HeaderMap,
+    request: Request,
+) -> Result<(Fields, Files), Refused> {
+    if !state.uploads.allow(session) {
+        return Err(Refused::Form(rate_limited(), StatusCode::TOO_MANY_REQUESTS));
+    }
+    if !same_origin(state, headers) {
+        return Err(Refused::Form(form_expired(), StatusCode::FORBIDDEN));
+    }
+    let malformed = |status: StatusCode| Refused::Page(status.into_response());
     let mut multipart = Multipart::from_request(request, state)
         .await
-        .map_err(|_| StatusCode::BAD_REQUEST)?;
-    let mut fields = Fields::new();
+        .map_err(|_| malformed(StatusCode::BAD_REQUEST))?;
+    let csrf = match multipart.next_field().await {
+        Ok(Some(field)) if field.name() == Some("csrf") => field.text().await.unwrap_or_default(),
+        _ => String::new(),
+    };
+    if !state.services.portal_csrf_matches(session, &csrf) {
+        return Err(Refused::Form(form_expired(), StatusCode::FORBIDDEN));
+    }
+    let max_file_bytes = state.services.config().max_upload_bytes;
+    let mut fields = Fields::from([("csrf".to_owned(), csrf)]);
     let mut files = Files::new();
-    while let Some(part) = multipart
+    while let Some(mut part) = multipart
         .next_field()
         .await
-        .map_err(|_| StatusCode::BAD_REQUEST)?
+        .map_err(|_| malformed(StatusCode::BAD_REQUEST))?
     {
         let name = part.name().unwrap_or("").to_owned();
-        let is_file = part.file_name().is_some();
-        let bytes = part
-            .bytes()
-            .await
-            .map_err(|_| StatusCode::PAYLOAD_TOO_LARGE)?;
-        if !is_file {
-            fields.insert(name, String::from_utf8_lossy(&bytes).into_owned());
+        if part.file_name().is_none() {
+            let text = part
+                .text()
+                .await
+                .map_err(|_| malformed(StatusCode::BAD_REQUEST))?;
+            fields.insert(name, text);
             continue;
         }
+        let Some(bytes) = read_capped(&mut part, max_file_bytes)
+            .await
+            .map_err(|_| malformed(StatusCode::PAYLOAD_TOO_LARGE))?
+        else {
+            let error = FieldError {
+                field: name,
+                code: "file_too_large",
+                message: format!("at most {} MB", max_upload_mb(state)),
+            };
+            return Err(Refused::Form(
+                FormState::with_errors(vec![error]),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            ));
+        };
         if bytes.is_empty() {
             continue;
         }
         let mut slot = name.splitn(3, '.').skip(1);
         let (Some(document_type), Some(side)) = (slot.next(), slot.next()) else {
-            return Err(StatusCode::BAD_REQUEST);
+            return Err(malformed(StatusCode::BAD_REQUEST));
         };
         if files.len() == MAX_FILES_PER_REQUEST {
-            return Err(StatusCode::PAYLOAD_TOO_LARGE);
+            return Err(malformed(StatusCode::PAYLOAD_TOO_LARGE));
         }
-        files.push((document_type.to_owned(), side.to_owned(), bytes.to_vec()));
+        files.push((document_type.to_owned(), side.to_owned(), bytes));
     }
     Ok((fields, files))
 }
@@ -403,7 +463,11 @@ where
     F: FnOnce(PortalCase, Fields) -> Fut,
     Fut: std::future::Future<Output = Result<String, ServiceError>>,
 {
-    let portal = match for_change(state, visitor, headers, &fields).await {
+    let session = match visitor.session(state).await {
+        Ok(session) => session,
+        Err(page) => return page,
+    };
+    let portal = match for_change(state, visitor, session, headers, &fields).await {
         Ok(portal) => portal,
         Err(page) => return page,
     };
@@ -523,30 +587,6 @@ fn person_from(fields: &Fields) -> Result<RelatedPerson, ServiceError> {
     })
 }
 
-/// The domain names a related person's fields by their place in the list; the add form has
-/// one person, so its fields go by their own names.
-fn as_add_form_errors(error: ServiceError) -> ServiceError {
-    match error {
-        ServiceError::Validation(errors) => ServiceError::Validation(
-            errors
-                .into_iter()
-                .map(|mut e| {
-                    if let Some(field) = e
-                        .field
-                        .rsplit('.')
-                        .next()
-                        .filter(|_| e.field.starts_with("related_persons["))
-                    {
-                        e.field = field.to_owned();
-                    }
-                    e
-                })
-                .collect(),
-        ),
-        other => other,
-    }
-}
-
 pub async fn add_related_person(
     State(state): State<AppState>,
     visitor: Visitor,
@@ -562,12 +602,9 @@ pub async fn add_related_person(
         |portal, fields| {
             let services = state.services.clone();
             async move {
-                let mut persons = portal.applicant.related_persons.clone();
-                persons.push(person_from(&fields)?);
                 services
-                    .portal_save_related_persons(&portal.session, persons)
-                    .await
-                    .map_err(as_add_form_errors)?;
+                    .portal_add_related_person(&portal.session, person_from(&fields)?)
+                    .await?;
                 Ok("/portal/related_persons".to_owned())
             }
         },
@@ -591,15 +628,8 @@ pub async fn remove_related_person(
             let services = state.services.clone();
             async move {
                 let person_id = fields.get("person_id").cloned().unwrap_or_default();
-                let persons: Vec<RelatedPerson> = portal
-                    .applicant
-                    .related_persons
-                    .iter()
-                    .filter(|p| p.id.as_ref().is_none_or(|id| id.as_str() != person_id))
-                    .cloned()
-                    .collect();
                 services
-                    .portal_save_related_persons(&portal.session, persons)
+                    .portal_remove_related_person(&portal.session, &person_id)
                     .await?;
                 Ok("/portal/related_persons".to_owned())
             }

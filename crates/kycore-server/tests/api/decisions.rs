@@ -258,9 +258,9 @@ async fn look_alike_applicants_and_reused_documents_go_to_a_person() {
             .as_array()
             .unwrap()
             .iter()
-            .map(|r| r["type"].as_str().unwrap())
+            .map(|r| r["code"].as_str().unwrap())
             .collect();
-        assert!(reasons.contains(&"document-duplicate"), "{reasons:?}");
+        assert!(reasons.contains(&"document_duplicate"), "{reasons:?}");
         // Another organization's applicants are never compared.
         let other = case_for(&app, &app.other_sandbox.secret, individual("SE"), None).await;
         let decided = submit_and_decide(&app, &app.other_sandbox.secret, &other).await;

@@ -130,8 +130,8 @@ async fn a_passport_is_stored_sealed_and_checked_with_its_case() {
             .await;
         assert_eq!(listed[0]["status"], "rejected");
         assert_eq!(
-            listed[0]["rejection_reasons"][0]["type"],
-            "document-expired"
+            listed[0]["rejection_reasons"][0]["code"],
+            "document_expired"
         );
         let rejected: Vec<Value> = app
             .case_events(key, case_id)
@@ -142,7 +142,7 @@ async fn a_passport_is_stored_sealed_and_checked_with_its_case() {
         assert_eq!(rejected.len(), 1);
         assert_eq!(
             rejected[0]["data"]["rejection_reasons"],
-            json!(["document-expired"])
+            json!(["document_expired"])
         );
     })
     .await;

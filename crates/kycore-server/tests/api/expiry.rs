@@ -5,7 +5,7 @@
 use serde_json::{Value, json};
 
 use crate::helpers::{
-    TestApp, assert_event_trail, for_each_database, open_link, verification_path,
+    TestApp, assert_event_trail, for_each_database, start_flow, verification_path,
 };
 
 async fn status(app: &TestApp, case: &Value) -> (Value, Value) {
@@ -27,7 +27,7 @@ async fn the_worker_expires_cases_whose_link_ran_out() {
         let key = &app.sandbox.secret;
         let waiting = app.create_case(key).await;
         let opened = app.create_case(key).await;
-        open_link(&app, &verification_path(&opened)).await;
+        start_flow(&app, &verification_path(&opened)).await;
         let submitted = app.create_case(key).await;
         app.complete_sandbox(key, submitted["id"].as_str().unwrap(), "in_review")
             .await;

@@ -9,21 +9,17 @@
 
 use std::future::Future;
 
-use futures_util::future::BoxFuture;
-
 use kycore_domain::ids::OrganizationId;
 use kycore_domain::tenancy::Environment;
 use kycore_services::crypto::MasterKey;
 use kycore_services::keys::KeyKind;
-use kycore_services::{
-    Backend, DEFAULT_MAX_UPLOAD_BYTES, ServiceConfig, Services, Store, StoreError,
-};
-use kycore_store::Tx;
-use kycore_store::organizations::{self, OrganizationRecord};
+use kycore_services::organizations::OrganizationKeys;
+use kycore_services::{Backend, Deployment, ServiceConfig, Services};
 use kycore_store::testing::TestDatabase;
 use reqwest::header::{CONTENT_TYPE, HeaderMap};
 use reqwest::{Method, RequestBuilder, StatusCode};
 use serde_json::{Value, json};
+use sqlx::Connection;
 use tokio::task::JoinHandle;
 
 /// The secret and publishable key of one (organization, environment).
@@ -75,23 +71,29 @@ impl TestApp {
     /// Opens the database, initializes an organization plus a second one, and serves the
     /// application on 127.0.0.1 with an OS-chosen port.
     pub async fn spawn(db: &TestDatabase) -> TestApp {
+        Self::spawn_with(db, |config| config).await
+    }
+
+    /// Like [`TestApp::spawn`], with the service settings changed by `configure`.
+    pub async fn spawn_with(
+        db: &TestDatabase,
+        configure: impl FnOnce(ServiceConfig) -> ServiceConfig,
+    ) -> TestApp {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base_url = format!("http://{}", listener.local_addr().unwrap());
-        let store = Store::open(&db.url).await.unwrap();
         let data_dir = tempfile::tempdir().unwrap();
-        let services = Services::new(
-            store,
-            &MasterKey::generate(),
-            ServiceConfig {
-                public_url: base_url.clone(),
-                data_dir: data_dir.path().to_path_buf(),
-                max_upload_bytes: DEFAULT_MAX_UPLOAD_BYTES,
-            },
-        );
-        let initialized = services.initialize("Test organization").await.unwrap();
-        let other_organization_id = create_organization(&services, "Other organization").await;
-        let other_sandbox = key_pair(&services, &other_organization_id, Environment::Sandbox).await;
-        let other_live = key_pair(&services, &other_organization_id, Environment::Live).await;
+        let deployment = Deployment::open(&db.url).await.unwrap();
+        let config = configure(ServiceConfig::new(base_url.clone(), data_dir.path()));
+        let (services, initialized) = Services::start(deployment, &MasterKey::generate(), config)
+            .await
+            .unwrap();
+        let initialized = initialized.expect("a fresh database gets its default organization");
+        let other = services
+            .create_organization("Other organization")
+            .await
+            .unwrap();
+        let other_organization_id = OrganizationId::from_trusted(other.organization_id.clone());
+        let (other_sandbox, other_live) = keys_of(&other);
 
         let router = kycore_server::app(services.clone());
         let server = tokio::spawn(async move {
@@ -104,15 +106,9 @@ impl TestApp {
             services,
             backend: db.backend,
             database_url: db.url.clone(),
-            organization_id: OrganizationId::from_trusted(initialized.organization_id),
-            sandbox: Keys {
-                secret: initialized.sandbox.secret_key,
-                publishable: initialized.sandbox.publishable_key,
-            },
-            live: Keys {
-                secret: initialized.live.secret_key,
-                publishable: initialized.live.publishable_key,
-            },
+            organization_id: OrganizationId::from_trusted(initialized.organization_id.clone()),
+            sandbox: keys_of(&initialized).0,
+            live: keys_of(&initialized).1,
             other_organization_id,
             other_sandbox,
             other_live,
@@ -294,26 +290,18 @@ impl TestApp {
         .await;
     }
 
-    /// Runs `sql` through the store's writer with a minute ago as `$1` and `id` as `$2`;
-    /// returns the rows affected.
+    /// Runs `sql` on a connection of its own (as an operator would, beside the server) with
+    /// a minute ago as `$1` and `id` as `$2`; returns the rows affected.
     async fn execute_sql(&self, sql: &'static str, id: Option<&str>) -> u64 {
         let past = kycore_services::time_format::now_millis() - 60_000;
-        let id = id.map(str::to_owned);
-        self.services
-            .store()
-            .write(
-                move |tx: &mut Tx| -> BoxFuture<'_, Result<u64, StoreError>> {
-                    Box::pin(async move {
-                        let mut query = sqlx::query(sql).bind(past);
-                        if let Some(id) = id {
-                            query = query.bind(id);
-                        }
-                        Ok(query.execute(tx.conn()).await?.rows_affected())
-                    })
-                },
-            )
+        let mut conn = sqlx::AnyConnection::connect(&self.database_url)
             .await
-            .unwrap()
+            .unwrap();
+        let mut query = sqlx::query(sql).bind(past);
+        if let Some(id) = id {
+            query = query.bind(id.to_owned());
+        }
+        query.execute(&mut conn).await.unwrap().rows_affected()
     }
 
     /// A fresh secret key of the main organization's sandbox, returned with its id.
@@ -336,38 +324,13 @@ pub struct Snapshot {
     pub flows: Vec<String>,
 }
 
-async fn create_organization(services: &Services, name: &str) -> OrganizationId {
-    let id = OrganizationId::generate();
-    let record = OrganizationRecord {
-        id: id.to_string(),
-        name: name.to_owned(),
-        created_at: kycore_services::time_format::now_millis(),
+/// The (sandbox, live) keys of an organization as created.
+fn keys_of(organization: &OrganizationKeys) -> (Keys, Keys) {
+    let keys = |e: &kycore_services::organizations::EnvironmentKeys| Keys {
+        secret: e.secret_key.clone(),
+        publishable: e.publishable_key.clone(),
     };
-    services
-        .store()
-        .write(
-            move |tx: &mut Tx| -> BoxFuture<'_, Result<(), StoreError>> {
-                Box::pin(async move { organizations::insert(tx.conn(), &record).await })
-            },
-        )
-        .await
-        .unwrap();
-    id
-}
-
-async fn key_pair(services: &Services, organization_id: &OrganizationId, env: Environment) -> Keys {
-    let secret = services
-        .create_key(organization_id, env, KeyKind::Secret)
-        .await
-        .unwrap();
-    let publishable = services
-        .create_key(organization_id, env, KeyKind::Publishable)
-        .await
-        .unwrap();
-    Keys {
-        secret: secret.key,
-        publishable: publishable.key,
-    }
+    (keys(&organization.sandbox), keys(&organization.live))
 }
 
 /// An answer, read completely.
@@ -494,6 +457,26 @@ pub async fn open_link(app: &TestApp, path: &str) -> Reply {
         .build()
         .unwrap();
     send(browser.get(app.url(path))).await
+}
+
+/// Opens a hosted link in a fresh browser and takes the first step (consent), as an
+/// applicant who starts the flow: the first step, not the opening, moves the case to
+/// `in_progress`.
+pub async fn start_flow(app: &TestApp, path: &str) {
+    let browser = reqwest::Client::builder()
+        .cookie_store(true)
+        .build()
+        .unwrap();
+    let page = send(browser.get(app.url(path))).await.html(StatusCode::OK);
+    let start = page.find("name=\"csrf\" value=\"").expect("a form") + 19;
+    let csrf = &page[start..start + page[start..].find('"').unwrap()];
+    let consented = send(
+        browser
+            .post(app.url("/portal/consent"))
+            .form(&[("csrf", csrf), ("consent", "yes")]),
+    )
+    .await;
+    assert_eq!(consented.status, StatusCode::OK, "{}", consented.text());
 }
 
 /// Asserts the events are exactly `expected` (type, previous status → status), in sequence

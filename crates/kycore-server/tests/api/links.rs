@@ -1,13 +1,14 @@
-//! Hosted links as the applicant meets them: a valid link opens the case once; tampered,
-//! expired, replaced and cross-environment links each get their own plain page and change
-//! nothing.
+//! Hosted links as the applicant meets them: a valid link opens the portal without changing
+//! the case (mail scanners open links too) and the applicant's first step starts it;
+//! tampered, expired, replaced and cross-environment links each get their own plain page and
+//! change nothing.
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, for_each_database, open_link, verification_path};
+use crate::helpers::{TestApp, for_each_database, open_link, start_flow, verification_path};
 
 fn id(case: &Value) -> &str {
     case["id"].as_str().unwrap()
@@ -33,7 +34,7 @@ fn rewrite_token(case: &Value, edit: impl FnOnce(&mut Vec<String>)) -> String {
 }
 
 #[tokio::test]
-async fn opening_a_link_starts_the_case_once() {
+async fn opening_a_link_changes_nothing_until_the_first_step() {
     for_each_database(|app| async move {
         let case = app.create_case(&app.sandbox.secret).await;
         let path = verification_path(&case);
@@ -41,9 +42,17 @@ async fn opening_a_link_starts_the_case_once() {
         let html = page.html(StatusCode::OK);
         assert!(html.contains("Before you start"));
         assert_eq!(page.header("cache-control"), Some("no-store"));
-        assert_eq!(state(&app, &case).await, (json!("in_progress"), json!(2)));
-
         open_link(&app, &path).await.html(StatusCode::OK);
+        assert_eq!(state(&app, &case).await, (json!("created"), json!(1)));
+        assert_eq!(
+            app.case_events(&app.sandbox.secret, id(&case)).await.len(),
+            1
+        );
+
+        start_flow(&app, &path).await;
+        assert_eq!(state(&app, &case).await, (json!("in_progress"), json!(2)));
+        // The same step again changes nothing.
+        start_flow(&app, &path).await;
         assert_eq!(state(&app, &case).await, (json!("in_progress"), json!(2)));
         let events = app.case_events(&app.sandbox.secret, id(&case)).await;
         crate::helpers::assert_event_trail(
@@ -147,6 +156,8 @@ async fn a_reissued_link_replaces_the_old_one() {
         open_link(&app, &verification_path(&reissued))
             .await
             .html(StatusCode::OK);
+        assert_eq!(state(&app, &case).await, (json!("created"), json!(2)));
+        start_flow(&app, &verification_path(&reissued)).await;
         assert_eq!(state(&app, &case).await, (json!("in_progress"), json!(3)));
 
         // An expired link can be renewed, and the renewed one works.

@@ -1,11 +1,13 @@
 //! The hosted portal's use cases: a link opened into a session, where the applicant stands
 //! in the case's flow, each step saved together with the progress it makes (one unit of
-//! work), uploads, the KYC cases of a business's related persons, and submission. The pages
-//! themselves are the server crate's.
+//! work, through the kernel), uploads, the KYC cases of a business's related persons, and
+//! submission. The pages themselves are the server crate's.
 //!
-//! Every change re-reads the case inside its unit and refuses unless the case still waits
-//! for its applicant through the session's link, so a replaced link or a submitted case
-//! stops an old tab from writing.
+//! Opening a link changes nothing (mail scanners open links too); the applicant's first step
+//! moves the case to `in_progress`. Every change re-opens the case inside its unit and
+//! refuses unless the case still waits for its applicant through the session's link, so a
+//! replaced link or a submitted case stops an old tab from writing, and a change based on a
+//! stale read fails instead of overwriting another tab's.
 
 mod session;
 
@@ -14,24 +16,74 @@ use kycore_domain::applicant::{
     ApplicantType, BusinessProfile, IndividualProfile, RelatedPerson, RelatedPersonRole,
     normalize_country,
 };
-use kycore_domain::case::{CaseKind, CaseStatus, Decision};
+use kycore_domain::case::{CaseKind, CaseStatus};
 use kycore_domain::flow::{FlowDefinition, Step};
+use kycore_domain::ids::CaseId;
 use kycore_domain::progress::{IdentityDocumentChoice, Progress, UploadSlot, steps_to_do};
-use kycore_domain::tenancy::Scope;
+use kycore_domain::tenancy::Environment;
 use kycore_domain::validation::ValidationErrors;
 use kycore_store::cases::{self, CaseRecord};
 use kycore_store::related_person_cases::{self, RelatedPersonCaseRecord};
-use kycore_store::{Millis, Tx, applicants, case_progress};
+use kycore_store::{Millis, Tx, applicants};
 use serde_json::{Map, Value, json};
 
 pub use self::session::PortalSession;
-use crate::applicants::{ApplicantView, CreateApplicant, UpdateApplicant, open_view};
-use crate::cases::{CaseView, CreateCase, load_awaiting_applicant, status_of, write_new_case};
-use crate::documents::{DocumentView, NewDocument, record_document};
-use crate::links::{LinkError, LinkForm, mint};
-use crate::record::{AuditEntry, audit};
+use crate::intake::NewDocument;
+use crate::kernel::applicants::{ApplicantChanges, NewApplicant, open_profile};
+use crate::kernel::{self, CaseApplicant, NewCaseRequest, OpenCase};
+use crate::record::AuditEntry;
 use crate::time_format::{datetime_of, now_millis};
-use crate::{Actor, RequestContext, ServiceError, Services};
+use crate::tokens::{self, LinkClaims, TokenError};
+use crate::views::{Applicant, Case, Document};
+use crate::{Principal, RequestContext, ServiceError, Services};
+
+/// Why a link or session cannot be used. Each gets its own plain-language page.
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
+pub enum LinkError {
+    #[error("this link is not valid")]
+    Invalid,
+    #[error("this link has expired")]
+    Expired,
+    #[error("this link has been replaced by a newer one")]
+    Revoked,
+    /// The link is genuine but was opened naming another organization's or environment's
+    /// publishable key.
+    #[error("this link belongs to another organization or environment")]
+    Foreign,
+    /// Storage trouble while checking; the page says "try again later".
+    #[error("the link could not be checked right now")]
+    Unavailable,
+}
+
+impl From<TokenError> for LinkError {
+    fn from(error: TokenError) -> Self {
+        match error {
+            TokenError::Invalid => LinkError::Invalid,
+            TokenError::Expired => LinkError::Expired,
+        }
+    }
+}
+
+impl From<ServiceError> for LinkError {
+    fn from(error: ServiceError) -> Self {
+        match error {
+            ServiceError::NotFound { .. } => LinkError::Invalid,
+            other => {
+                tracing::warn!(error = %other, "a hosted link could not be checked");
+                LinkError::Unavailable
+            }
+        }
+    }
+}
+
+/// What the edge that opened a link says the link must belong to: links some integrations
+/// build name the environment and the organization's publishable key, which must then be
+/// the token's own.
+#[derive(Clone, Debug, Default)]
+pub struct LinkExpectation {
+    pub environment: Option<Environment>,
+    pub publishable_key: Option<String>,
+}
 
 /// An opened link: the session the browser keeps from now on.
 pub struct OpenedPortal {
@@ -86,11 +138,13 @@ pub struct PortalCase {
     /// The case's own hosted link, where a related person verified here comes back to.
     verification_url: String,
     pub flow: FlowDefinition,
-    pub applicant: ApplicantView,
+    pub applicant: Applicant,
+    /// Where the applicant stands; after a resubmission request, with the steps it names
+    /// already reopened.
     pub progress: Progress,
     /// This round's steps: the flow's, or those a resubmission asks again.
     pub to_do: Vec<Step>,
-    pub documents: Vec<DocumentView>,
+    pub documents: Vec<Document>,
     pub related_cases: Vec<RelatedCase>,
 }
 
@@ -105,7 +159,7 @@ impl PortalCase {
     }
 
     /// The file uploaded for `slot` this round.
-    pub fn uploaded(&self, slot: &UploadSlot) -> Option<&DocumentView> {
+    pub fn uploaded(&self, slot: &UploadSlot) -> Option<&Document> {
         let id = self.progress.uploads.get(&slot.key())?;
         self.documents.iter().find(|d| &d.id == id)
     }
@@ -131,7 +185,7 @@ impl PortalCase {
     }
 }
 
-/// An upload from the portal: the files of one step, by side, with the MRZ typed for an
+/// An upload from the portal: the files of one step, by slot, with the MRZ typed for an
 /// identity document.
 #[derive(Debug)]
 pub struct PortalUpload {
@@ -141,74 +195,36 @@ pub struct PortalUpload {
     pub mrz: Option<String>,
 }
 
-fn corrupt(what: &str) -> ServiceError {
-    ServiceError::Store(kycore_store::StoreError::Corrupt(what.to_owned()))
-}
-
-fn parse_progress(stored: Option<String>) -> Result<Progress, ServiceError> {
-    stored
-        .map(|json| serde_json::from_str(&json).map_err(|_| corrupt("case progress")))
-        .transpose()
-        .map(Option::unwrap_or_default)
-}
-
-fn decision_of(case: &CaseRecord) -> Result<Option<Decision>, ServiceError> {
-    case.decision
-        .as_deref()
-        .map(|d| serde_json::from_str(d).map_err(|_| corrupt("decision")))
-        .transpose()
-}
-
-async fn save_progress(
-    tx: &mut Tx,
-    scope: &Scope,
-    case_id: &str,
-    progress: &Progress,
-    now: Millis,
-) -> Result<(), ServiceError> {
-    let json = serde_json::to_string(progress).map_err(|_| corrupt("case progress"))?;
-    case_progress::put(tx.conn(), scope, case_id, &json, now).await?;
-    Ok(())
+fn principal_of(session: &PortalSession) -> Principal {
+    Principal::ApplicantSession {
+        session_id: session.session_id.clone(),
+    }
 }
 
 /// Inside a unit: the session's case, if it still waits for its applicant through the
-/// session's link, and its progress.
-async fn load_for_change(
+/// session's link, with the applicant's round started (the first step moves it to
+/// `in_progress`).
+async fn open_for_change(
     tx: &mut Tx,
     session: &PortalSession,
-) -> Result<(CaseRecord, Progress), ServiceError> {
-    let case = load_awaiting_applicant(
+    now: Millis,
+) -> Result<OpenCase, ServiceError> {
+    let mut case = kernel::open_awaiting_applicant(
         tx,
         &session.scope,
         &session.case_id,
         "takes no more changes",
     )
     .await?;
-    if case.link_token_id != session.link_token_id {
+    if case.record().link_token_id != session.link_token_id {
         return Err(ServiceError::conflict(
             "link_replaced",
             "a newer link was issued for this verification",
         ));
     }
-    let stored = case_progress::get(tx.conn(), &session.scope, &case.id).await?;
-    Ok((case, parse_progress(stored)?))
-}
-
-/// Called as a case reopens after a resubmission request: the steps it names are to be done
-/// again, and what they uploaded no longer counts.
-pub(crate) async fn reopen_resubmitted_steps(
-    tx: &mut Tx,
-    scope: &Scope,
-    case: &CaseRecord,
-    now: Millis,
-) -> Result<(), ServiceError> {
-    let Some(decision) = decision_of(case)? else {
-        return Ok(());
-    };
-    let stored = case_progress::get(tx.conn(), scope, &case.id).await?;
-    let mut progress = parse_progress(stored)?;
-    progress.reopen(&decision.resubmission_steps);
-    save_progress(tx, scope, &case.id, &progress, now).await
+    case.start_applicant_round(tx, &principal_of(session), now)
+        .await?;
+    Ok(case)
 }
 
 /// Names a file's validation errors after the slot it was sent for, so the page can show
@@ -262,11 +278,9 @@ fn related_persons_problems(
         );
     }
     for person in persons.iter().filter(|p| is_verified_role(p.role)) {
-        let id = person
-            .id
-            .as_ref()
-            .map(ToString::to_string)
-            .unwrap_or_default();
+        let Some(id) = person.id.as_ref().map(ToString::to_string) else {
+            continue;
+        };
         if !cases.iter().any(|c| c.related_person_id == id) {
             errors.add(
                 format!("related_persons.{id}"),
@@ -278,32 +292,62 @@ fn related_persons_problems(
     errors
 }
 
+/// A related person's id as a string, for comparisons.
+fn person_id(person: &RelatedPerson) -> Option<&str> {
+    person.id.as_ref().map(|id| id.as_str())
+}
+
 impl Services {
-    /// Opens a link (moving its case to `in_progress` the first time) into a new session.
+    /// Opens a link into a new session. Nothing about the case changes.
     pub async fn open_portal(
         &self,
         token: &str,
-        form: &LinkForm,
+        expected: &LinkExpectation,
     ) -> Result<OpenedPortal, LinkError> {
-        let opened = self.open_link(token, form).await?;
-        let session = PortalSession::new(
-            opened.scope,
-            &opened.case_id,
-            &opened.token_id,
-            opened.expires_at,
-        );
+        let (claims, scope) = tokens::verify::<LinkClaims>(self.keyring(), token, None)?;
+        if expected
+            .environment
+            .is_some_and(|env| env != scope.environment)
+        {
+            return Err(LinkError::Foreign);
+        }
+        if let Some(key) = &expected.publishable_key
+            && self.publishable_key_of(key, &scope).await?.is_none()
+        {
+            return Err(LinkError::Foreign);
+        }
+        let case_id = CaseId::parse(&claims.sub).ok_or(LinkError::Invalid)?;
+        let case = cases::get(self.store().reader(), &scope, case_id.as_str())
+            .await
+            .map_err(ServiceError::from)?
+            .ok_or(LinkError::Invalid)?;
+        if case.link_token_id != claims.jti {
+            return Err(LinkError::Revoked);
+        }
+        let session = PortalSession::new(scope, &case.id, &claims.jti, claims.exp);
         Ok(OpenedPortal {
-            token: session.token(self.keyring()),
+            token: session.token(self.keyring())?,
             session,
         })
     }
 
-    /// The case behind a session cookie, with all a page needs. A session whose link was
-    /// replaced is refused like the link itself.
-    pub async fn portal_case(&self, session_token: &str) -> Result<PortalCase, LinkError> {
+    /// The session behind a cookie, checked against its case: a session whose link was
+    /// replaced is refused like the link itself. Reads the case only.
+    pub async fn portal_session(&self, session_token: &str) -> Result<PortalSession, LinkError> {
         let session = PortalSession::verify(self.keyring(), session_token)?;
-        let reader = self.store().reader();
-        let case = cases::get(reader, &session.scope, &session.case_id)
+        let case = cases::get(self.store().reader(), &session.scope, &session.case_id)
+            .await
+            .map_err(ServiceError::from)?
+            .ok_or(LinkError::Invalid)?;
+        if case.link_token_id != session.link_token_id {
+            return Err(LinkError::Revoked);
+        }
+        Ok(session)
+    }
+
+    /// The case behind a session, with all a page needs.
+    pub async fn portal_case(&self, session: PortalSession) -> Result<PortalCase, LinkError> {
+        let case = cases::get(self.store().reader(), &session.scope, &session.case_id)
             .await
             .map_err(ServiceError::from)?
             .ok_or(LinkError::Invalid)?;
@@ -320,27 +364,38 @@ impl Services {
     ) -> Result<PortalCase, ServiceError> {
         let scope = &session.scope;
         let reader = self.store().reader();
-        let status = status_of(&case)?;
-        let kind = CaseKind::parse(&case.kind).ok_or_else(|| corrupt("case kind"))?;
+        let status = kernel::status_of(&case)?;
+        let decision = kernel::decision_of(&case)?;
+        let kind = CaseKind::parse(&case.kind)
+            .ok_or_else(|| ServiceError::corrupt(format!("case kind `{}`", case.kind)))?;
         let flow = self
             .pinned_flow(scope, &case.flow_id, case.flow_version)
             .await?;
         let applicant = applicants::get(reader, scope, &case.applicant_id)
             .await?
-            .ok_or_else(|| corrupt("case without applicant"))?;
-        let progress = parse_progress(case_progress::get(reader, scope, &case.id).await?)?;
-        let to_do = steps_to_do(&flow, decision_of(&case)?.as_ref());
+            .ok_or_else(|| ServiceError::corrupt("a case without its applicant"))?;
+        let mut progress = kernel::read_progress(reader, scope, &case.id).await?;
+        // The applicant sees the round a resubmission request opens before taking its first
+        // step, which is when the reopening is saved.
+        if status == CaseStatus::ResubmissionRequested
+            && let Some(decision) = &decision
+        {
+            progress.reopen(&decision.resubmission_steps);
+        }
+        let to_do = steps_to_do(&flow, decision.as_ref());
         let mut related_cases = Vec::new();
         for record in related_person_cases::for_parent(reader, scope, &case.id).await? {
             let child = cases::get(reader, scope, &record.case_id)
                 .await?
-                .ok_or_else(|| corrupt("related person case"))?;
+                .ok_or_else(|| ServiceError::corrupt("a related person's case is missing"))?;
             related_cases.push(RelatedCase {
                 related_person_id: record.related_person_id,
                 case_id: record.case_id,
-                mode: VerifyMode::parse(&record.mode).ok_or_else(|| corrupt("verify mode"))?,
-                status: status_of(&child)?,
-                verification_url: self.verification_url(&mint(self.keyring(), &child)),
+                mode: VerifyMode::parse(&record.mode).ok_or_else(|| {
+                    ServiceError::corrupt(format!("verify mode `{}`", record.mode))
+                })?,
+                status: kernel::status_of(&child)?,
+                verification_url: self.hosted_link(&child)?.url,
             });
         }
         Ok(PortalCase {
@@ -349,8 +404,8 @@ impl Services {
             kind,
             status,
             redirect_url: case.redirect_url.clone(),
-            verification_url: self.verification_url(&mint(self.keyring(), &case)),
-            applicant: open_view(self.keyring(), &applicant)?,
+            verification_url: self.hosted_link(&case)?.url,
+            applicant: self.applicant_view(&applicant)?,
             documents: self.list_documents(scope, &case.id).await?,
             progress,
             to_do,
@@ -365,30 +420,62 @@ impl Services {
         session.csrf_matches(self.keyring(), presented)
     }
 
-    pub async fn portal_consent(&self, session: &PortalSession) -> Result<(), ServiceError> {
+    /// One step's change of the session's case, in one unit of work: `change` receives the
+    /// case opened for change (its applicant round started) and the applicant's principal;
+    /// the case and its progress are saved afterwards.
+    async fn portal_change<T, C>(
+        &self,
+        session: &PortalSession,
+        change: C,
+    ) -> Result<T, ServiceError>
+    where
+        C: for<'c> FnOnce(
+                &'c mut Tx,
+                &'c mut OpenCase,
+                &'c Principal,
+                Millis,
+            ) -> BoxFuture<'c, Result<T, ServiceError>>
+            + Send
+            + 'static,
+        T: Send + 'static,
+    {
         let session = session.clone();
         self.store()
             .write(
-                move |tx: &mut Tx| -> BoxFuture<'_, Result<(), ServiceError>> {
+                move |tx: &mut Tx| -> BoxFuture<'_, Result<T, ServiceError>> {
                     Box::pin(async move {
-                        let (case, mut progress) = load_for_change(tx, &session).await?;
                         let now = now_millis();
-                        if progress.consent_at.is_none() {
-                            progress.consent_at = Some(now);
-                            let entry = AuditEntry {
-                                action: "portal.consent_given",
-                                target_type: "case",
-                                target_id: &case.id,
-                                detail: json!({}),
-                            };
-                            audit(tx, &session.scope, &Actor::Applicant, entry, now);
-                        }
-                        progress.completed.insert(Step::Consent);
-                        save_progress(tx, &session.scope, &case.id, &progress, now).await
+                        let principal = principal_of(&session);
+                        let mut case = open_for_change(tx, &session, now).await?;
+                        let value = change(tx, &mut case, &principal, now).await?;
+                        case.save(tx, now).await?;
+                        Ok(value)
                     })
                 },
             )
             .await
+    }
+
+    pub async fn portal_consent(&self, session: &PortalSession) -> Result<(), ServiceError> {
+        self.portal_change(session, |tx, case, principal, now| {
+            Box::pin(async move {
+                let progress = case.progress(tx).await?;
+                let first = progress.consent_at.is_none();
+                progress.consent_at.get_or_insert(now);
+                progress.completed.insert(Step::Consent);
+                if first {
+                    let entry = AuditEntry {
+                        action: "portal.consent_given",
+                        target_type: "case",
+                        target_id: case.id(),
+                        detail: json!({}),
+                    };
+                    case.audit(tx, principal, entry, now);
+                }
+                Ok(())
+            })
+        })
+        .await
     }
 
     /// Saves the applicant's own details (the personal details step).
@@ -419,11 +506,11 @@ impl Services {
             individual.nationality.as_ref(),
         );
         errors.into_result()?;
-        let update = UpdateApplicant {
+        let changes = ApplicantChanges {
             individual: Some(individual),
-            ..UpdateApplicant::default()
+            ..ApplicantChanges::default()
         };
-        self.save_profile_step(session, Step::PersonalDetails, update)
+        self.save_profile_step(session, Step::PersonalDetails, changes)
             .await
     }
 
@@ -446,11 +533,11 @@ impl Services {
         );
         required(&mut errors, "business.country", business.country.as_ref());
         errors.into_result()?;
-        let update = UpdateApplicant {
+        let changes = ApplicantChanges {
             business: Some(business),
-            ..UpdateApplicant::default()
+            ..ApplicantChanges::default()
         };
-        self.save_profile_step(session, Step::CompanyDetails, update)
+        self.save_profile_step(session, Step::CompanyDetails, changes)
             .await
     }
 
@@ -458,25 +545,28 @@ impl Services {
         &self,
         session: &PortalSession,
         step: Step,
-        update: UpdateApplicant,
+        changes: ApplicantChanges,
     ) -> Result<(), ServiceError> {
         let services = self.clone();
-        let session = session.clone();
-        self.store()
-            .write(
-                move |tx: &mut Tx| -> BoxFuture<'_, Result<(), ServiceError>> {
-                    Box::pin(async move {
-                        let (case, mut progress) = load_for_change(tx, &session).await?;
-                        let ctx = RequestContext::new(session.scope.clone(), Actor::Applicant);
-                        services
-                            .update_applicant_in(tx, &ctx, &case.applicant_id, update)
-                            .await?;
-                        progress.completed.insert(step);
-                        save_progress(tx, &session.scope, &case.id, &progress, now_millis()).await
-                    })
-                },
-            )
-            .await
+        self.portal_change(session, move |tx, case, principal, now| {
+            Box::pin(async move {
+                let applicant_id = case.record().applicant_id.clone();
+                let scope = case.scope().clone();
+                kernel::applicants::update(
+                    tx,
+                    services.keyring(),
+                    principal,
+                    &scope,
+                    &applicant_id,
+                    changes,
+                    now,
+                )
+                .await?;
+                case.progress(tx).await?.completed.insert(step);
+                Ok(())
+            })
+        })
+        .await
     }
 
     /// The identity document the applicant will photograph.
@@ -495,18 +585,13 @@ impl Services {
             return Err(errors.into());
         };
         choice.country = country;
-        let session = session.clone();
-        self.store()
-            .write(
-                move |tx: &mut Tx| -> BoxFuture<'_, Result<(), ServiceError>> {
-                    Box::pin(async move {
-                        let (case, mut progress) = load_for_change(tx, &session).await?;
-                        progress.choose_identity_document(choice);
-                        save_progress(tx, &session.scope, &case.id, &progress, now_millis()).await
-                    })
-                },
-            )
-            .await
+        self.portal_change(session, move |tx, case, _, _| {
+            Box::pin(async move {
+                case.progress(tx).await?.choose_identity_document(choice);
+                Ok(())
+            })
+        })
+        .await
     }
 
     /// The files of an upload step. Each file is checked and sealed first; then, in one unit,
@@ -516,10 +601,10 @@ impl Services {
         &self,
         portal: &PortalCase,
         upload: PortalUpload,
-    ) -> Result<Vec<DocumentView>, ServiceError> {
+    ) -> Result<Vec<Document>, ServiceError> {
         let step = upload.step;
         let session = &portal.session;
-        let ctx = RequestContext::new(session.scope.clone(), Actor::Applicant);
+        let ctx = RequestContext::new(session.scope.clone(), principal_of(session));
         let slots = portal.progress.slots(step, &portal.flow);
         let mrz_side = portal
             .progress
@@ -576,73 +661,104 @@ impl Services {
                 .map_err(|e| file_errors_as(e, &slot.key()))?;
             prepared.push((slot, document));
         }
-        let session = session.clone();
         let flow = portal.flow.clone();
-        self.store()
-            .write(
-                move |tx: &mut Tx| -> BoxFuture<'_, Result<Vec<DocumentView>, ServiceError>> {
-                    Box::pin(async move {
-                        let (case, mut progress) = load_for_change(tx, &session).await?;
-                        let mut views = Vec::new();
-                        for (slot, document) in prepared {
-                            let view = record_document(tx, &ctx, document).await?;
-                            progress.record_upload(&slot, &view.id);
-                            views.push(view);
-                        }
-                        if progress.missing_uploads(step, &flow).is_empty() {
-                            progress.completed.insert(step);
-                        }
-                        save_progress(tx, &session.scope, &case.id, &progress, now_millis())
-                            .await?;
-                        Ok(views)
-                    })
-                },
-            )
-            .await
+        self.portal_change(session, move |tx, case, principal, now| {
+            Box::pin(async move {
+                let mut documents = Vec::new();
+                for (slot, document) in prepared {
+                    let record = case.record_document(tx, principal, document, now).await?;
+                    case.progress(tx).await?.record_upload(&slot, &record.id);
+                    documents.push(crate::views::document(&record)?);
+                }
+                let progress = case.progress(tx).await?;
+                if progress.missing_uploads(step, &flow).is_empty() {
+                    progress.completed.insert(step);
+                }
+                Ok(documents)
+            })
+        })
+        .await
     }
 
-    /// Replaces the business's related persons. A person whose own verification has started
-    /// stays.
-    pub async fn portal_save_related_persons(
+    /// Adds a related person to the business (the owners and directors step).
+    pub async fn portal_add_related_person(
         &self,
         session: &PortalSession,
-        persons: Vec<RelatedPerson>,
+        person: RelatedPerson,
     ) -> Result<(), ServiceError> {
+        self.change_related_persons(session, move |persons, _| {
+            persons.push(person);
+            Ok(())
+        })
+        .await
+    }
+
+    /// Removes a related person; one whose own verification has started stays.
+    pub async fn portal_remove_related_person(
+        &self,
+        session: &PortalSession,
+        related_person_id: &str,
+    ) -> Result<(), ServiceError> {
+        let removed = related_person_id.to_owned();
+        self.change_related_persons(session, move |persons, started| {
+            if started.iter().any(|c| c.related_person_id == removed) {
+                return Err(ServiceError::conflict(
+                    "verification_started",
+                    "a person whose verification has started cannot be removed",
+                ));
+            }
+            persons.retain(|p| person_id(p) != Some(removed.as_str()));
+            Ok(())
+        })
+        .await
+    }
+
+    /// Reads the business's related persons inside the unit, lets `change` edit the list,
+    /// and writes it back (refused if another change got there first). The step is to be
+    /// confirmed again afterwards.
+    async fn change_related_persons<F>(
+        &self,
+        session: &PortalSession,
+        change: F,
+    ) -> Result<(), ServiceError>
+    where
+        F: FnOnce(&mut Vec<RelatedPerson>, &[RelatedPersonCaseRecord]) -> Result<(), ServiceError>
+            + Send
+            + 'static,
+    {
         let services = self.clone();
-        let session = session.clone();
-        self.store()
-            .write(
-                move |tx: &mut Tx| -> BoxFuture<'_, Result<(), ServiceError>> {
-                    Box::pin(async move {
-                        let (case, mut progress) = load_for_change(tx, &session).await?;
-                        let started =
-                            related_person_cases::for_parent(tx.conn(), &session.scope, &case.id)
-                                .await?;
-                        let kept = |id: &str| {
-                            persons
-                                .iter()
-                                .any(|p| p.id.as_ref().is_some_and(|pid| pid.as_str() == id))
-                        };
-                        if started.iter().any(|c| !kept(&c.related_person_id)) {
-                            return Err(ServiceError::conflict(
-                                "verification_started",
-                                "a person whose verification has started cannot be removed",
-                            ));
-                        }
-                        let ctx = RequestContext::new(session.scope.clone(), Actor::Applicant);
-                        let update = UpdateApplicant {
-                            related_persons: Some(persons),
-                            ..UpdateApplicant::default()
-                        };
-                        services
-                            .update_applicant_in(tx, &ctx, &case.applicant_id, update)
-                            .await?;
-                        progress.completed.remove(&Step::RelatedPersons);
-                        save_progress(tx, &session.scope, &case.id, &progress, now_millis()).await
-                    })
-                },
-            )
-            .await
+        self.portal_change(session, move |tx, case, principal, now| {
+            Box::pin(async move {
+                let scope = case.scope().clone();
+                let applicant_id = case.record().applicant_id.clone();
+                let applicant = kernel::applicants::load(tx, &scope, &applicant_id).await?;
+                let mut persons = open_profile(services.keyring(), &applicant)?.related_persons;
+                let started =
+                    related_person_cases::for_parent(tx.conn().await?, &scope, case.id()).await?;
+                change(&mut persons, &started)?;
+                let changes = ApplicantChanges {
+                    related_persons: Some(persons),
+                    ..ApplicantChanges::default()
+                };
+                kernel::applicants::update(
+                    tx,
+                    services.keyring(),
+                    principal,
+                    &scope,
+                    &applicant_id,
+                    changes,
+                    now,
+                )
+                .await
+                .map_err(as_related_person_errors)?;
+                case.progress(tx)
+                    .await?
+                    .completed
+                    .remove(&Step::RelatedPersons);
+                Ok(())
+            })
+        })
+        .await
     }
 
     /// Starts a related person's own KYC case: to be done `here` (returning to the business's
@@ -658,18 +774,14 @@ impl Services {
             .applicant
             .related_persons
             .iter()
-            .find(|p| {
-                p.id.as_ref()
-                    .is_some_and(|id| id.as_str() == related_person_id)
-            })
+            .find(|p| person_id(p) == Some(related_person_id))
             .filter(|p| is_verified_role(p.role))
             .ok_or(ServiceError::not_found("related person"))?;
         let mut metadata = Map::new();
         metadata.insert("parent_case_id".into(), Value::from(portal.case_id.clone()));
         metadata.insert("related_person_id".into(), Value::from(related_person_id));
-        let input = CreateCase {
-            applicant_id: None,
-            applicant: Some(CreateApplicant {
+        let request = NewCaseRequest {
+            applicant: CaseApplicant::New(Box::new(NewApplicant {
                 applicant_type: ApplicantType::Individual,
                 external_id: None,
                 individual: Some(IndividualProfile {
@@ -682,87 +794,79 @@ impl Services {
                 }),
                 business: None,
                 related_persons: Vec::new(),
-            }),
+            })),
             kind: CaseKind::Kyc,
             flow_id: None,
             external_id: None,
             redirect_url: (mode == VerifyMode::Here).then(|| portal.verification_url.clone()),
-            metadata: Some(metadata),
+            metadata,
         };
-        let ctx = RequestContext::new(session.scope.clone(), Actor::Applicant);
-        let now = now_millis();
-        let new_case = self.prepare_case(&ctx, input, now).await?;
-        let child_url = self.verification_url(&mint(self.keyring(), &new_case.case));
-        let session = session.clone();
+        let ctx = RequestContext::new(session.scope.clone(), principal_of(session));
+        let new_case = self.prepare_case(&ctx, request, now_millis()).await?;
+        let child_url = self.hosted_link(&new_case.case)?.url;
         let person_id = related_person_id.to_owned();
-        self.store()
-            .write(
-                move |tx: &mut Tx| -> BoxFuture<'_, Result<RelatedCase, ServiceError>> {
-                    Box::pin(async move {
-                        let (case, mut progress) = load_for_change(tx, &session).await?;
-                        let child = write_new_case(tx, &ctx, new_case, now).await?;
-                        let record = RelatedPersonCaseRecord {
-                            parent_case_id: case.id.clone(),
-                            related_person_id: person_id.clone(),
-                            organization_id: case.organization_id.clone(),
-                            environment: case.environment.clone(),
-                            case_id: child.id.clone(),
-                            mode: mode.as_str().to_owned(),
-                            created_at: now,
-                        };
-                        if !related_person_cases::insert(tx.conn(), &record).await? {
-                            return Err(ServiceError::conflict(
-                                "verification_started",
-                                "this person's verification has already started",
-                            ));
-                        }
-                        progress.completed.remove(&Step::RelatedPersons);
-                        save_progress(tx, &session.scope, &case.id, &progress, now).await?;
-                        Ok(RelatedCase {
-                            related_person_id: person_id,
-                            case_id: child.id,
-                            mode,
-                            status: CaseStatus::Created,
-                            verification_url: child_url,
-                        })
-                    })
-                },
-            )
-            .await
+        self.portal_change(session, move |tx, case, principal, now| {
+            Box::pin(async move {
+                let scope = case.scope().clone();
+                let child = kernel::write_new_case(tx, principal, &scope, new_case, now);
+                let record = RelatedPersonCaseRecord {
+                    parent_case_id: case.id().to_owned(),
+                    related_person_id: person_id.clone(),
+                    organization_id: scope.organization_id.to_string(),
+                    environment: scope.environment.as_str().to_owned(),
+                    case_id: child.id.clone(),
+                    mode: mode.as_str().to_owned(),
+                    created_at: now,
+                };
+                if !related_person_cases::insert(tx.conn().await?, &record).await? {
+                    return Err(ServiceError::conflict(
+                        "verification_started",
+                        "this person's verification has already started",
+                    ));
+                }
+                case.progress(tx)
+                    .await?
+                    .completed
+                    .remove(&Step::RelatedPersons);
+                Ok(RelatedCase {
+                    related_person_id: person_id,
+                    case_id: child.id,
+                    mode,
+                    status: CaseStatus::Created,
+                    verification_url: child_url,
+                })
+            })
+        })
+        .await
     }
 
-    /// Marks a step done whose data was saved piecemeal (the related persons), after
-    /// checking it is complete.
+    /// Marks the related persons step done, after checking it is complete.
     pub async fn portal_finish_related_persons(
         &self,
         session: &PortalSession,
     ) -> Result<(), ServiceError> {
-        let session = session.clone();
         let services = self.clone();
-        self.store()
-            .write(
-                move |tx: &mut Tx| -> BoxFuture<'_, Result<(), ServiceError>> {
-                    Box::pin(async move {
-                        let (case, mut progress) = load_for_change(tx, &session).await?;
-                        let applicant =
-                            applicants::get(tx.conn(), &session.scope, &case.applicant_id)
-                                .await?
-                                .ok_or_else(|| corrupt("case without applicant"))?;
-                        let persons = open_view(services.keyring(), &applicant)?.related_persons;
-                        let started =
-                            related_person_cases::for_parent(tx.conn(), &session.scope, &case.id)
-                                .await?;
-                        related_persons_problems(&persons, &started).into_result()?;
-                        progress.completed.insert(Step::RelatedPersons);
-                        save_progress(tx, &session.scope, &case.id, &progress, now_millis()).await
-                    })
-                },
-            )
-            .await
+        self.portal_change(session, move |tx, case, _, _| {
+            Box::pin(async move {
+                let scope = case.scope().clone();
+                let applicant_id = case.record().applicant_id.clone();
+                let applicant = kernel::applicants::load(tx, &scope, &applicant_id).await?;
+                let persons = open_profile(services.keyring(), &applicant)?.related_persons;
+                let started =
+                    related_person_cases::for_parent(tx.conn().await?, &scope, case.id()).await?;
+                related_persons_problems(&persons, &started).into_result()?;
+                case.progress(tx)
+                    .await?
+                    .completed
+                    .insert(Step::RelatedPersons);
+                Ok(())
+            })
+        })
+        .await
     }
 
     /// Submits the case once every step of the round is done.
-    pub async fn portal_submit(&self, portal: &PortalCase) -> Result<CaseView, ServiceError> {
+    pub async fn portal_submit(&self, portal: &PortalCase) -> Result<Case, ServiceError> {
         let unfinished = portal.progress.unfinished(&portal.to_do);
         if !unfinished.is_empty() {
             let names: Vec<&str> = unfinished.iter().map(|s| s.as_str()).collect();
@@ -771,8 +875,35 @@ impl Services {
                 format!("finish these steps first: {}", names.join(", ")),
             ));
         }
-        let ctx = RequestContext::new(portal.session.scope.clone(), Actor::Applicant);
-        self.submit_case(&ctx, &portal.case_id).await
+        self.portal_change(&portal.session, |tx, case, principal, now| {
+            Box::pin(async move { case.submit(tx, principal, now).await })
+        })
+        .await?;
+        self.get_case(&portal.session.scope, &portal.case_id).await
+    }
+}
+
+/// The domain names a related person's fields by their place in the list; the add form has
+/// one person, so its fields go by their own names.
+fn as_related_person_errors(error: ServiceError) -> ServiceError {
+    match error {
+        ServiceError::Validation(errors) => ServiceError::Validation(
+            errors
+                .into_iter()
+                .map(|mut e| {
+                    if let Some(field) = e
+                        .field
+                        .rsplit('.')
+                        .next()
+                        .filter(|_| e.field.starts_with("related_persons["))
+                    {
+                        e.field = field.to_owned();
+                    }
+                    e
+                })
+                .collect(),
+        ),
+        other => other,
     }
 }
 

@@ -7,14 +7,14 @@
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use hmac::{Hmac, Mac};
-use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use kycore_domain::tenancy::Scope;
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 
+use crate::ServiceError;
 use crate::crypto::Keyring;
-use crate::links::{LinkError, verify_signed};
+use crate::tokens::{self, TokenError};
 
 const AUDIENCE: &str = "kycore-portal";
 
@@ -59,7 +59,7 @@ impl PortalSession {
     }
 
     /// The session as the cookie carries it.
-    pub(crate) fn token(&self, keyring: &Keyring) -> String {
+    pub(crate) fn token(&self, keyring: &Keyring) -> Result<String, ServiceError> {
         let claims = SessionClaims {
             aud: AUDIENCE.to_owned(),
             sub: self.case_id.clone(),
@@ -69,13 +69,11 @@ impl PortalSession {
             sid: self.session_id.clone(),
             exp: self.expires_at,
         };
-        let key = EncodingKey::from_secret(&keyring.link_key(&self.scope));
-        // HS256 signing of a serializable struct has no failure mode but a broken crypto backend.
-        jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &key).unwrap_or_default()
+        tokens::sign(keyring, &self.scope, &claims)
     }
 
-    pub(crate) fn verify(keyring: &Keyring, token: &str) -> Result<Self, LinkError> {
-        let (claims, scope) = verify_signed::<SessionClaims>(keyring, token, Some(AUDIENCE))?;
+    pub(crate) fn verify(keyring: &Keyring, token: &str) -> Result<Self, TokenError> {
+        let (claims, scope) = tokens::verify::<SessionClaims>(keyring, token, Some(AUDIENCE))?;
         Ok(PortalSession {
             case_id: claims.sub,
             scope,
@@ -87,7 +85,7 @@ impl PortalSession {
 
     fn csrf_mac(&self, keyring: &Keyring) -> Hmac<Sha256> {
         let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&keyring.link_key(&self.scope))
-            .expect("HMAC takes keys of any length");
+            .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"));
         mac.update(b"portal-csrf\0");
         mac.update(self.session_id.as_bytes());
         mac
@@ -134,29 +132,29 @@ mod tests {
     fn sessions_round_trip_and_expire() {
         let keyring = Keyring::new(&MasterKey::generate());
         let opened = session(600);
-        let verified = PortalSession::verify(&keyring, &opened.token(&keyring)).unwrap();
+        let verified = PortalSession::verify(&keyring, &opened.token(&keyring).unwrap()).unwrap();
         assert_eq!(verified.case_id, "case_1");
         assert_eq!(verified.session_id, opened.session_id);
         assert_ne!(session(600).session_id, opened.session_id);
 
-        let expired = session(-60).token(&keyring);
+        let expired = session(-60).token(&keyring).unwrap();
         assert_eq!(
             PortalSession::verify(&keyring, &expired).unwrap_err(),
-            LinkError::Expired
+            TokenError::Expired
         );
         let foreign = Keyring::new(&MasterKey::generate());
         assert_eq!(
-            PortalSession::verify(&foreign, &opened.token(&keyring)).unwrap_err(),
-            LinkError::Invalid
+            PortalSession::verify(&foreign, &opened.token(&keyring).unwrap()).unwrap_err(),
+            TokenError::Invalid
         );
     }
 
     #[test]
     fn a_session_is_not_a_link() {
         let keyring = Keyring::new(&MasterKey::generate());
-        let token = session(600).token(&keyring);
-        let as_link = verify_signed::<serde_json::Value>(&keyring, &token, None);
-        assert_eq!(as_link.unwrap_err(), LinkError::Invalid);
+        let token = session(600).token(&keyring).unwrap();
+        let as_link = tokens::verify::<serde_json::Value>(&keyring, &token, None);
+        assert_eq!(as_link.unwrap_err(), TokenError::Invalid);
     }
 
     #[test]

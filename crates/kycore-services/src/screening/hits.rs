@@ -1,5 +1,5 @@
-//! Screening hits: screening a case's parties during its checks, storing what was found,
-//! showing it, and the analyst's review (true or false match).
+//! Screening hits: screening a case's parties during its checks, showing what was found, and
+//! the analyst's review (true or false match). The kernel stores hits and reviews.
 //!
 //! A false match is remembered for the applicant: the same listed entry, unchanged (same
 //! content fingerprint), on the same party is not reported again — not at the next case, not
@@ -7,21 +7,18 @@
 
 use futures_util::future::BoxFuture;
 use kycore_domain::check::CheckStatus;
-use kycore_domain::event::EventType;
-use kycore_domain::ids::ScreeningHitId;
 use kycore_domain::tenancy::Scope;
+use kycore_store::Tx;
 use kycore_store::cases::CaseRecord;
 use kycore_store::screening_hits::{self, HitsOf, ScreeningHitRecord};
-use kycore_store::{Millis, Tx};
-use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::subjects::{FoundHit, subjects_of};
-use crate::cases::{load, save_unchanged_status};
 use crate::decision::ScreeningSummary;
+use crate::kernel::{self, HitVerdict};
 use crate::providers::{CaseFacts, CheckOutcome};
-use crate::record::{AuditEntry, audit, case_event};
-use crate::time_format::{now_millis, rfc3339};
+use crate::time_format::now_millis;
+use crate::views::{self, ScreeningHit};
 use crate::{RequestContext, ServiceError, Services};
 
 const MAX_NOTE_CHARS: usize = 2000;
@@ -34,72 +31,11 @@ pub(crate) struct CaseScreening {
     pub summary: ScreeningSummary,
 }
 
-/// An analyst's verdict on a hit.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum HitVerdict {
-    TrueMatch,
-    FalseMatch,
-}
-
-impl HitVerdict {
-    fn as_str(self) -> &'static str {
-        match self {
-            HitVerdict::TrueMatch => "true_match",
-            HitVerdict::FalseMatch => "false_match",
-        }
-    }
-}
-
-#[derive(Clone, Debug, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ReviewHit {
+/// An analyst's review of a hit.
+#[derive(Clone, Debug)]
+pub struct HitReview {
     pub verdict: HitVerdict,
-    #[serde(default)]
     pub note: Option<String>,
-}
-
-/// A stored hit, as the API shows it.
-#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
-pub struct ScreeningHitView {
-    pub id: String,
-    pub case_id: String,
-    pub applicant_id: String,
-    /// Who matched: `applicant`, `business` or `related_person:<id>`.
-    pub subject: String,
-    pub list: String,
-    pub list_version: String,
-    pub entity_id: String,
-    pub score: f64,
-    /// The entry's name, type, matched name and the explanation of the score.
-    #[schema(value_type = Object)]
-    pub detail: Value,
-    /// `case_checks` or `monitoring`.
-    pub source: String,
-    /// `open`, `true_match` or `false_match`.
-    pub status: String,
-    pub review_note: Option<String>,
-    pub reviewed_at: Option<String>,
-    pub created_at: String,
-}
-
-pub(crate) fn hit_view(record: ScreeningHitRecord) -> ScreeningHitView {
-    ScreeningHitView {
-        detail: serde_json::from_str(&record.detail).unwrap_or_default(),
-        id: record.id,
-        case_id: record.case_id,
-        applicant_id: record.applicant_id,
-        subject: record.subject,
-        list: record.list_id,
-        list_version: record.list_version,
-        entity_id: record.entity_id,
-        score: record.score,
-        source: record.source,
-        status: record.status,
-        review_note: record.review_note,
-        reviewed_at: record.reviewed_at.map(rfc3339),
-        created_at: rfc3339(record.created_at),
-    }
 }
 
 /// Whether `found` is an entry already reviewed as a false match for this party.
@@ -115,51 +51,6 @@ pub(crate) fn same_entry(known: &ScreeningHitRecord, found: &FoundHit) -> bool {
         && known.list_id == found.hit.list
         && known.entity_id == found.hit.entity_id
         && known.entity_fingerprint == found.fingerprint
-}
-
-/// Stores hits for `case` with a `screening.match_found` event each; the caller saves the case.
-pub(crate) async fn record_hits(
-    tx: &mut Tx,
-    case: &mut CaseRecord,
-    hits: &[FoundHit],
-    source: &str,
-    now: Millis,
-) -> Result<(), ServiceError> {
-    for found in hits {
-        let hit = &found.hit;
-        let record = ScreeningHitRecord {
-            id: ScreeningHitId::generate().to_string(),
-            organization_id: case.organization_id.clone(),
-            environment: case.environment.clone(),
-            case_id: case.id.clone(),
-            applicant_id: case.applicant_id.clone(),
-            subject: found.subject.clone(),
-            list_id: hit.list.clone(),
-            list_version: found.list_version.clone(),
-            entity_id: hit.entity_id.clone(),
-            entity_fingerprint: found.fingerprint.clone(),
-            score: hit.score,
-            detail: json!({
-                "name": hit.name, "matched_name": hit.matched_name, "entity_type": hit.entity_type,
-                "explanation": hit.explanation,
-            })
-            .to_string(),
-            source: source.to_owned(),
-            status: "open".to_owned(),
-            review_note: None,
-            reviewed_by: None,
-            reviewed_at: None,
-            created_at: now,
-            updated_at: now,
-        };
-        screening_hits::insert(tx.conn(), &record).await?;
-        let payload = json!({
-            "case_id": case.id, "hit_id": record.id, "subject": record.subject, "list": record.list_id,
-            "entity_id": record.entity_id, "score": record.score, "source": source,
-        });
-        case_event(tx, case, EventType::ScreeningMatchFound, payload, now);
-    }
-    Ok(())
 }
 
 impl Services {
@@ -183,7 +74,7 @@ impl Services {
                 summary: ScreeningSummary::default(),
             });
         };
-        let scope = crate::links::scope_of_case(case);
+        let scope = crate::scope::of_case(case)?;
         let known = screening_hits::list(
             self.store().reader(),
             &scope,
@@ -236,13 +127,13 @@ impl Services {
         &self,
         scope: &Scope,
         case_id: &str,
-    ) -> Result<Vec<ScreeningHitView>, ServiceError> {
+    ) -> Result<Vec<ScreeningHit>, ServiceError> {
         let reader = self.store().reader();
         kycore_store::cases::get(reader, scope, case_id)
             .await?
             .ok_or(ServiceError::not_found("case"))?;
         let records = screening_hits::list(reader, scope, HitsOf::Case(case_id)).await?;
-        Ok(records.into_iter().map(hit_view).collect())
+        records.into_iter().map(views::screening_hit).collect()
     }
 
     /// An analyst marks a hit a true or a false match (again, if they change their mind).
@@ -251,9 +142,9 @@ impl Services {
         ctx: &RequestContext,
         case_id: &str,
         hit_id: &str,
-        mut input: ReviewHit,
-    ) -> Result<ScreeningHitView, ServiceError> {
-        if let Some(note) = input.note.as_mut() {
+        mut review: HitReview,
+    ) -> Result<ScreeningHit, ServiceError> {
+        if let Some(note) = review.note.as_mut() {
             *note = note.trim().to_owned();
             if note.chars().count() > MAX_NOTE_CHARS {
                 return Err(ServiceError::invalid(
@@ -266,34 +157,22 @@ impl Services {
         let (case_id, hit_id) = (case_id.to_owned(), hit_id.to_owned());
         self.write_idempotent(
             ctx,
-            move |tx: &mut Tx| -> BoxFuture<'_, Result<ScreeningHitView, ServiceError>> {
+            move |tx: &mut Tx| -> BoxFuture<'_, Result<ScreeningHit, ServiceError>> {
                 Box::pin(async move {
                     let now = now_millis();
-                    let mut case = load(tx, &unit_ctx.scope, &case_id).await?;
-                    let mut hit = screening_hits::get(tx.conn(), &unit_ctx.scope, &hit_id)
-                        .await?
-                        .filter(|h| h.case_id == case.id)
-                        .ok_or(ServiceError::not_found("screening hit"))?;
-                    let previous = std::mem::take(&mut hit.status);
-                    hit.status = input.verdict.as_str().to_owned();
-                    hit.review_note = input.note;
-                    hit.reviewed_by = unit_ctx.actor.id();
-                    hit.reviewed_at = Some(now);
-                    hit.updated_at = now;
-                    screening_hits::review(tx.conn(), &hit).await?;
-                    let payload = json!({
-                        "case_id": case.id, "hit_id": hit.id, "status": hit.status, "previous_status": previous,
-                    });
-                    case_event(tx, &mut case, EventType::ScreeningHitReviewed, payload, now);
-                    save_unchanged_status(tx, &mut case, now).await?;
-                    let entry = AuditEntry {
-                        action: "screening_hit.reviewed",
-                        target_type: "screening_hit",
-                        target_id: &hit.id,
-                        detail: json!({ "case_id": case.id, "from": previous, "to": hit.status }),
-                    };
-                    audit(tx, &unit_ctx.scope, &unit_ctx.actor, entry, now);
-                    Ok(hit_view(hit))
+                    let mut case = kernel::open(tx, &unit_ctx.scope, &case_id).await?;
+                    let hit = case
+                        .review_hit(
+                            tx,
+                            &unit_ctx.principal,
+                            &hit_id,
+                            review.verdict,
+                            review.note,
+                            now,
+                        )
+                        .await?;
+                    case.save(tx, now).await?;
+                    views::screening_hit(hit)
                 })
             },
         )

@@ -118,7 +118,9 @@ impl Services {
         self.store()
             .write(
                 move |tx: &mut Tx| -> BoxFuture<'_, Result<(), ServiceError>> {
-                    Box::pin(async move { Ok(watchlists::insert(tx.conn(), &stored).await?) })
+                    Box::pin(
+                        async move { Ok(watchlists::insert(tx.conn().await?, &stored).await?) },
+                    )
                 },
             )
             .await?;

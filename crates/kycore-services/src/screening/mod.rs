@@ -22,18 +22,19 @@ use std::time::Duration;
 
 use futures_util::future::BoxFuture;
 use kycore_domain::FieldError;
-use kycore_screening::{
-    EntityType, Explanation, Hit, LoadedList, PartialDate, Query, QueryError, Screener,
-};
+use kycore_screening::{EntityType, LoadedList, PartialDate, Query, QueryError, Screener};
 use kycore_store::watchlists::{self, WatchlistVersionRecord};
 use kycore_store::{Millis, Tx};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use tokio_util::sync::CancellationToken;
 
 pub use format::ListFormat;
-pub(crate) use hits::{CaseScreening, hit_view, record_hits};
-pub use hits::{HitVerdict, ReviewHit, ScreeningHitView};
+pub(crate) use hits::CaseScreening;
+pub use hits::HitReview;
 pub use import::{ImportOutcome, ImportProgress, ImportRequest};
+/// A listed entry that matches a screened name (the engine's hit: the entry's id, names,
+/// type, score and the explanation of the score).
+pub use kycore_screening::Hit as ListMatch;
 pub use refresh::{RefreshFailure, SourceStatusView};
 pub(crate) use subjects::FoundHit;
 pub use subjects::SANDBOX_LIST;
@@ -89,83 +90,32 @@ impl Registry {
 }
 
 /// An ad-hoc screening of one name.
-#[derive(Clone, Debug, Default, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, Debug, Default)]
 pub struct ScreeningRequest {
     /// The name to screen, in any script (at most 300 characters, 24 words).
     pub name: String,
     /// What the name belongs to; a clash with a listed entry's type lowers its score.
-    #[serde(default, rename = "type")]
     pub entity_type: Option<ScreeningType>,
     /// `YYYY`, `YYYY-MM` or `YYYY-MM-DD`; agreement raises a score, a different year lowers it.
-    #[serde(default)]
     pub date_of_birth: Option<String>,
     /// A country (ISO 3166 code or name): nationality, residence or registration.
-    #[serde(default)]
     pub country: Option<String>,
     /// More countries, like `country`.
-    #[serde(default)]
     pub countries: Vec<String>,
     /// Lowest score reported, 0–1; 0.75 when not given.
-    #[serde(default)]
     pub threshold: Option<f64>,
     /// Only these list ids (see `kycore lists status`); every loaded list when not given.
-    #[serde(default)]
     pub lists: Option<Vec<String>>,
     /// Most hits returned, 1–100; 10 when not given.
-    #[serde(default)]
     pub limit: Option<u32>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ScreeningType {
     Person,
     Organization,
     Vessel,
     Aircraft,
-}
-
-/// The hits of a screening, best first.
-#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
-pub struct ScreeningResult {
-    pub data: Vec<ScreeningHit>,
-}
-
-/// One list entry that matches, with why.
-#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
-pub struct ScreeningHit {
-    /// The entry's id on its list.
-    pub entity_id: String,
-    /// The entry's primary name.
-    pub name: String,
-    /// The name (primary or alias) that matched best.
-    pub matched_name: String,
-    /// 0–1: how likely the entry is the screened party on the evidence given. 0.75 or more
-    /// is a match worth review; 0.8 or more was a true match in nearly every evaluated case.
-    pub score: f64,
-    /// The list id.
-    pub list: String,
-    /// `person`, `organization`, `vessel`, `aircraft` or `unknown`.
-    #[schema(value_type = String)]
-    pub entity_type: EntityType,
-    /// Which words matched how, unmatched words, and each qualifier's effect on the score.
-    #[schema(value_type = Object)]
-    pub explanation: Explanation,
-}
-
-impl From<Hit> for ScreeningHit {
-    fn from(hit: Hit) -> Self {
-        ScreeningHit {
-            entity_id: hit.entity_id,
-            name: hit.name,
-            matched_name: hit.matched_name,
-            score: hit.score,
-            list: hit.list,
-            entity_type: hit.entity_type,
-            explanation: hit.explanation,
-        }
-    }
 }
 
 /// One imported list version, as `kycore lists status` shows it.
@@ -234,7 +184,7 @@ struct Parsed {
 
 impl Services {
     /// Screens one name against the loaded lists, on the blocking pool.
-    pub async fn screen(&self, request: ScreeningRequest) -> Result<ScreeningResult, ServiceError> {
+    pub async fn screen(&self, request: ScreeningRequest) -> Result<Vec<ListMatch>, ServiceError> {
         let query = query_of(request)?;
         let screener = self.screener().ok_or_else(|| {
             ServiceError::unavailable(
@@ -242,12 +192,9 @@ impl Services {
                 "no watchlist is loaded yet: import one with `kycore lists import`",
             )
         })?;
-        let hits = blocking(move || screener.search(&query))
+        blocking(move || screener.search(&query))
             .await?
-            .map_err(query_error)?;
-        Ok(ScreeningResult {
-            data: hits.into_iter().map(ScreeningHit::from).collect(),
-        })
+            .map_err(query_error)
     }
 
     /// The screener now served, if any list is loaded.
@@ -420,7 +367,9 @@ impl Services {
                     move |tx: &mut Tx| -> BoxFuture<'_, Result<(), ServiceError>> {
                         Box::pin(async move {
                             // Another server may have marked it already: then it told too.
-                            if mark && !watchlists::mark_failed(tx.conn(), &id, &error, now).await?
+                            if mark
+                                && !watchlists::mark_failed(tx.conn().await?, &id, &error, now)
+                                    .await?
                             {
                                 return Ok(());
                             }

@@ -12,8 +12,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use futures_util::future::BoxFuture;
+use kycore_domain::applicant::ApplicantType;
 use kycore_domain::case::CaseKind;
-use kycore_domain::ids::JobId;
 use kycore_domain::tenancy::{Environment, Scope};
 use kycore_screening::Screener;
 use kycore_store::applicants::ApplicantRecord;
@@ -22,12 +22,11 @@ use kycore_store::screening_hits::HitsOf;
 use kycore_store::{Tx, applicants, jobs, screening_hits};
 
 use super::blocking;
-use super::hits::{record_hits, same_entry};
+use super::hits::same_entry;
 use super::subjects::{FoundHit, Subject, sandbox_screener, screen_all, subjects_of};
-use crate::cases::{load, save_unchanged_status};
-use crate::links::stored_scope;
+use crate::jobs::Job;
+use crate::kernel;
 use crate::time_format::now_millis;
-use crate::worker::Job;
 use crate::{ServiceError, Services};
 
 /// Approved cases re-screened per job.
@@ -63,14 +62,14 @@ impl Services {
                 move |tx: &mut Tx| -> BoxFuture<'_, Result<bool, ServiceError>> {
                     Box::pin(async move {
                         let now = now_millis();
-                        if !monitoring::start_run(tx.conn(), &versions_key, now).await? {
+                        if !monitoring::start_run(tx.conn().await?, &versions_key, now).await? {
                             return Ok(false);
                         }
                         let job = Job::Rescreen {
                             versions_key,
                             after_case_id: String::new(),
                         };
-                        jobs::enqueue(tx.conn(), &job.record(JobId::generate(), now)).await?;
+                        jobs::enqueue(tx.conn().await?, &job.record(now)?).await?;
                         Ok(true)
                     })
                 },
@@ -131,7 +130,7 @@ impl Services {
         }
         let mut candidates = Vec::new();
         for cases in by_scope.into_values() {
-            let scope = scope_of_approved(&cases[0]);
+            let scope = scope_of_approved(&cases[0])?;
             let ids: Vec<String> = cases.iter().map(|c| c.applicant_id.clone()).collect();
             let applicants: HashMap<String, ApplicantRecord> =
                 applicants::get_many(self.store().reader(), &scope, &ids)
@@ -143,10 +142,10 @@ impl Services {
                 let Some(applicant) = applicants.get(&case.applicant_id) else {
                     continue;
                 };
-                let profile = crate::applicants::open_profile(self.keyring(), applicant)?;
-                let kind = match applicant.applicant_type.as_str() {
-                    "business" => CaseKind::Kyb,
-                    _ => CaseKind::Kyc,
+                let profile = kernel::applicants::open_profile(self.keyring(), applicant)?;
+                let kind = match kernel::applicants::type_of(applicant)? {
+                    ApplicantType::Business => CaseKind::Kyb,
+                    ApplicantType::Individual => CaseKind::Kyc,
                 };
                 candidates.push(Candidate {
                     subjects: subjects_of(kind, &profile),
@@ -159,7 +158,7 @@ impl Services {
 
     /// Whether the case's flow keeps monitoring on.
     async fn monitors(&self, case: &ApprovedCase) -> Result<bool, ServiceError> {
-        let scope = scope_of_approved(case);
+        let scope = scope_of_approved(case)?;
         let flow = self
             .pinned_flow(&scope, &case.flow_id, case.flow_version)
             .await?;
@@ -174,7 +173,7 @@ impl Services {
     ) -> Result<Vec<(ApprovedCase, Vec<FoundHit>)>, ServiceError> {
         let mut unknown = Vec::new();
         for (case, hits) in found {
-            let scope = scope_of_approved(&case);
+            let scope = scope_of_approved(&case)?;
             let known = screening_hits::list(
                 self.store().reader(),
                 &scope,
@@ -200,15 +199,15 @@ impl Services {
                         let now = now_millis();
                         let mut hits = 0;
                         for (approved, found) in &page.new_hits {
-                            let scope = scope_of_approved(approved);
-                            let mut case = load(tx, &scope, &approved.id).await?;
-                            record_hits(tx, &mut case, found, "monitoring", now).await?;
-                            save_unchanged_status(tx, &mut case, now).await?;
+                            let scope = scope_of_approved(approved)?;
+                            let mut case = kernel::open(tx, &scope, &approved.id).await?;
+                            case.record_hits(tx, found, "monitoring", now).await?;
+                            case.save(tx, now).await?;
                             hits += i64::try_from(found.len()).unwrap_or(i64::MAX);
                         }
                         let finished = page.next_after.is_none().then_some(now);
                         monitoring::record_progress(
-                            tx.conn(),
+                            tx.conn().await?,
                             &versions_key,
                             page.screened,
                             hits,
@@ -220,7 +219,7 @@ impl Services {
                                 versions_key,
                                 after_case_id,
                             };
-                            jobs::enqueue(tx.conn(), &job.record(JobId::generate(), now)).await?;
+                            jobs::enqueue(tx.conn().await?, &job.record(now)?).await?;
                         }
                         Ok(())
                     })
@@ -230,8 +229,8 @@ impl Services {
     }
 }
 
-fn scope_of_approved(case: &ApprovedCase) -> Scope {
-    stored_scope(&case.organization_id, &case.environment)
+fn scope_of_approved(case: &ApprovedCase) -> Result<Scope, ServiceError> {
+    crate::scope::parse_stored(&case.organization_id, &case.environment)
 }
 
 /// Screens a page on the blocking pool, split over the machine's cores; sandbox cases also

@@ -40,7 +40,7 @@ impl RefreshFailure {
         error: &ServiceError,
     ) -> Self {
         let message = match error {
-            ServiceError::Store(_) | ServiceError::Crypto => {
+            ServiceError::Store(_) | ServiceError::Corrupt(_) | ServiceError::Internal(_) => {
                 "an internal error; the server log has the detail".to_owned()
             }
             other => other.to_string(),
@@ -115,7 +115,7 @@ impl Services {
                             message: &failure.message,
                             at: now,
                         };
-                        if watchlist_sources::record_failure(tx.conn(), row).await? {
+                        if watchlist_sources::record_failure(tx.conn().await?, row).await? {
                             let payload = failure.payload();
                             deployment_event(tx, EventType::WatchlistRefreshFailed, &payload, now)
                                 .await?;
@@ -141,7 +141,7 @@ impl Services {
             .write(
                 move |tx: &mut Tx| -> BoxFuture<'_, Result<(), ServiceError>> {
                     Box::pin(async move {
-                        watchlist_sources::record_success(tx.conn(), &source, &list_id, now)
+                        watchlist_sources::record_success(tx.conn().await?, &source, &list_id, now)
                             .await?;
                         Ok(())
                     })

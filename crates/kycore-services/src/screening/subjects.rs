@@ -157,10 +157,14 @@ pub(super) fn screen_all(
     (found, lists)
 }
 
+/// Changes whenever anything about the listed entry changes, so a remembered false match is
+/// reported again once the entry is edited.
 fn fingerprint(entity: Option<&Entity>) -> String {
-    let bytes = entity
-        .and_then(|e| serde_json::to_vec(e).ok())
-        .unwrap_or_default();
+    // An entry that cannot be described gets a fingerprint no earlier review can share.
+    let bytes = entity.map_or_else(
+        || crate::crypto::random_alphanumeric(32).into_bytes(),
+        |e| serde_json::to_vec(e).unwrap_or_else(|_| format!("{e:?}").into_bytes()),
+    );
     Sha256::digest(&bytes)
         .iter()
         .take(16)

@@ -1,0 +1,311 @@
+//! Applicant records: validated, sealed (the profile is personal data) with keyed hashes of
+//! the identifying fields for duplicate detection, and written with their event and audit
+//! entry. An update is a read-modify-write refused if the applicant's revision moved.
+
+use kycore_domain::applicant::{
+    ApplicantProfile, ApplicantType, BusinessProfile, IndividualProfile, RelatedPerson,
+    normalize_external_id,
+};
+use kycore_domain::event::EventType;
+use kycore_domain::ids::ApplicantId;
+use kycore_domain::tenancy::Scope;
+use kycore_domain::validation::ValidationErrors;
+use kycore_store::applicants::{self, ApplicantRecord};
+use kycore_store::{Millis, Tx};
+use serde_json::json;
+use unicode_normalization::UnicodeNormalization;
+
+use crate::crypto::Keyring;
+use crate::record::{self, AuditEntry};
+use crate::time_format::datetime_of;
+use crate::{Principal, ServiceError};
+
+/// A person or business to verify.
+#[derive(Clone, Debug)]
+pub struct NewApplicant {
+    pub applicant_type: ApplicantType,
+    pub external_id: Option<String>,
+    pub individual: Option<IndividualProfile>,
+    pub business: Option<BusinessProfile>,
+    pub related_persons: Vec<RelatedPerson>,
+}
+
+/// Changes to an applicant: fields given replace the stored ones; `related_persons`, when
+/// given, replaces the list.
+#[derive(Clone, Debug, Default)]
+pub struct ApplicantChanges {
+    pub external_id: Option<String>,
+    pub individual: Option<IndividualProfile>,
+    pub business: Option<BusinessProfile>,
+    pub related_persons: Option<Vec<RelatedPerson>>,
+}
+
+/// A validated, sealed applicant ready to be written, with its profile in clear.
+#[derive(Clone, Debug)]
+pub(crate) struct PreparedApplicant {
+    pub record: ApplicantRecord,
+    pub profile: ApplicantProfile,
+}
+
+impl NewApplicant {
+    /// Validates and seals the applicant; nothing is written yet.
+    pub(crate) fn prepare(
+        self,
+        keyring: &Keyring,
+        scope: &Scope,
+        now: Millis,
+    ) -> Result<PreparedApplicant, ServiceError> {
+        let mut errors = ValidationErrors::default();
+        let mut external_id = self.external_id;
+        normalize_external_id(&mut external_id, &mut errors, "external_id");
+        let mut profile = ApplicantProfile {
+            individual: self.individual,
+            business: self.business,
+            related_persons: self.related_persons,
+        };
+        if let Err(more) =
+            profile.normalize_and_validate(self.applicant_type, datetime_of(now).date())
+        {
+            errors.extend(more);
+        }
+        errors.into_result()?;
+        profile.assign_related_person_ids(&[]);
+        let sealed = Sealed {
+            id: &ApplicantId::generate(),
+            applicant_type: self.applicant_type,
+            external_id,
+            profile: &profile,
+            revision: 1,
+            created_at: now,
+            updated_at: now,
+        };
+        let record = sealed.record(keyring, scope)?;
+        Ok(PreparedApplicant { record, profile })
+    }
+}
+
+/// An applicant's fields before sealing.
+struct Sealed<'a> {
+    id: &'a ApplicantId,
+    applicant_type: ApplicantType,
+    external_id: Option<String>,
+    profile: &'a ApplicantProfile,
+    revision: i64,
+    created_at: Millis,
+    updated_at: Millis,
+}
+
+impl Sealed<'_> {
+    fn record(self, keyring: &Keyring, scope: &Scope) -> Result<ApplicantRecord, ServiceError> {
+        let plaintext = serde_json::to_vec(self.profile)
+            .map_err(|e| ServiceError::internal(format!("applicant profile: {e}")))?;
+        let individual = self.profile.individual.as_ref();
+        let hash = |field: &str, value: Option<String>| {
+            value.map(|v| keyring.lookup_hash(scope, field, &v))
+        };
+        Ok(ApplicantRecord {
+            id: self.id.to_string(),
+            organization_id: scope.organization_id.to_string(),
+            environment: scope.environment.as_str().to_owned(),
+            applicant_type: self.applicant_type.as_str().to_owned(),
+            external_id: self.external_id,
+            profile_sealed: keyring.seal(self.id.as_str(), &plaintext)?,
+            id_number_hash: hash(
+                "id_number",
+                individual
+                    .and_then(|p| p.id_number.as_deref())
+                    .map(compact_identifier),
+            ),
+            name_dob_hash: hash("name_dob", individual.and_then(name_and_birth_key)),
+            email_hash: hash("email", individual.and_then(|p| p.email.clone())),
+            revision: self.revision,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+        })
+    }
+}
+
+/// Identifiers compare without case, spaces or punctuation.
+fn compact_identifier(raw: &str) -> String {
+    raw.chars()
+        .filter(char::is_ascii_alphanumeric)
+        .collect::<String>()
+        .to_ascii_uppercase()
+}
+
+/// Name and date of birth as one comparable key: accents folded, case and word order ignored,
+/// so "José  Álvarez" and "alvarez jose" with the same birth date collide.
+fn name_and_birth_key(p: &IndividualProfile) -> Option<String> {
+    let dob = p.date_of_birth.as_deref()?;
+    let full = format!("{} {}", p.first_name.as_deref()?, p.last_name.as_deref()?);
+    let folded: String = full
+        .nfkd()
+        .filter(|c| !unicode_normalization::char::is_combining_mark(*c))
+        .flat_map(char::to_lowercase)
+        .map(|c| if c.is_alphanumeric() { c } else { ' ' })
+        .collect();
+    let mut words: Vec<&str> = folded.split_whitespace().collect();
+    words.sort_unstable();
+    Some(format!("{}|{dob}", words.join(" ")))
+}
+
+/// The applicant's type as stored.
+pub(crate) fn type_of(record: &ApplicantRecord) -> Result<ApplicantType, ServiceError> {
+    ApplicantType::parse(&record.applicant_type)
+        .ok_or_else(|| ServiceError::corrupt(format!("applicant type `{}`", record.applicant_type)))
+}
+
+/// The applicant's decrypted profile.
+pub(crate) fn open_profile(
+    keyring: &Keyring,
+    record: &ApplicantRecord,
+) -> Result<ApplicantProfile, ServiceError> {
+    let plaintext = keyring.open(&record.id, &record.profile_sealed)?;
+    serde_json::from_slice(&plaintext)
+        .map_err(|e| ServiceError::corrupt(format!("applicant profile: {e}")))
+}
+
+/// Reads an applicant of the scope inside a unit.
+pub(crate) async fn load(
+    tx: &mut Tx,
+    scope: &Scope,
+    id: &str,
+) -> Result<ApplicantRecord, ServiceError> {
+    applicants::get(tx.conn().await?, scope, id)
+        .await?
+        .ok_or(ServiceError::not_found("applicant"))
+}
+
+/// Writes a prepared applicant with its event and audit entry.
+pub(crate) fn insert(
+    tx: &mut Tx,
+    principal: &Principal,
+    scope: &Scope,
+    prepared: &PreparedApplicant,
+    now: Millis,
+) {
+    let record = &prepared.record;
+    tx.append_applicant(record.clone());
+    let payload = json!({ "applicant_id": record.id, "type": record.applicant_type });
+    record_change(
+        tx,
+        principal,
+        scope,
+        &record.id,
+        EventType::ApplicantCreated,
+        payload,
+        now,
+    );
+}
+
+/// Applies `changes` to the stored applicant: validated like a new one, sealed again, and
+/// written only if its revision did not move since it was read here.
+pub(crate) async fn update(
+    tx: &mut Tx,
+    keyring: &Keyring,
+    principal: &Principal,
+    scope: &Scope,
+    id: &str,
+    changes: ApplicantChanges,
+    now: Millis,
+) -> Result<PreparedApplicant, ServiceError> {
+    let current = load(tx, scope, id).await?;
+    let applicant_type = type_of(&current)?;
+    let mut profile = open_profile(keyring, &current)?;
+    let known_persons = profile.related_person_ids();
+    let mut external_id = current.external_id.clone();
+    let mut errors = ValidationErrors::default();
+    if changes.external_id.is_some() {
+        external_id = changes.external_id;
+        normalize_external_id(&mut external_id, &mut errors, "external_id");
+    }
+    if changes.individual.is_some() {
+        profile.individual = changes.individual;
+    }
+    if changes.business.is_some() {
+        profile.business = changes.business;
+    }
+    if let Some(persons) = changes.related_persons {
+        profile.related_persons = persons;
+    }
+    if let Err(more) = profile.normalize_and_validate(applicant_type, datetime_of(now).date()) {
+        errors.extend(more);
+    }
+    errors.into_result()?;
+    profile.assign_related_person_ids(&known_persons);
+    let sealed = Sealed {
+        id: &ApplicantId::from_trusted(current.id.clone()),
+        applicant_type,
+        external_id,
+        profile: &profile,
+        revision: current.revision + 1,
+        created_at: current.created_at,
+        updated_at: now,
+    };
+    let record = sealed.record(keyring, scope)?;
+    if !applicants::update(tx.conn().await?, &record, current.revision).await? {
+        return Err(ServiceError::concurrent_change("applicant"));
+    }
+    let payload = json!({ "applicant_id": record.id, "revision": record.revision });
+    record_change(
+        tx,
+        principal,
+        scope,
+        &record.id,
+        EventType::ApplicantUpdated,
+        payload,
+        now,
+    );
+    Ok(PreparedApplicant { record, profile })
+}
+
+/// The event and audit entry every applicant change writes.
+fn record_change(
+    tx: &mut Tx,
+    principal: &Principal,
+    scope: &Scope,
+    applicant_id: &str,
+    event_type: EventType,
+    payload: serde_json::Value,
+    now: Millis,
+) {
+    tx.append_event(record::event(
+        scope,
+        event_type,
+        None,
+        Some(applicant_id),
+        payload,
+        now,
+    ));
+    let entry = AuditEntry {
+        action: event_type.as_str(),
+        target_type: "applicant",
+        target_id: applicant_id,
+        detail: json!({}),
+    };
+    record::audit(tx, scope, principal, entry, now);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn name_and_birth_key_ignores_accents_case_and_order() {
+        let a = IndividualProfile {
+            first_name: Some("José".into()),
+            last_name: Some("Álvarez-Núñez".into()),
+            date_of_birth: Some("1980-01-02".into()),
+            ..Default::default()
+        };
+        let b = IndividualProfile {
+            first_name: Some("NUNEZ alvarez".into()),
+            last_name: Some("jose".into()),
+            date_of_birth: Some("1980-01-02".into()),
+            ..Default::default()
+        };
+        assert_eq!(name_and_birth_key(&a), name_and_birth_key(&b));
+        assert_eq!(name_and_birth_key(&IndividualProfile::default()), None);
+        assert_eq!(compact_identifier("ab-12 34"), "AB1234");
+    }
+}

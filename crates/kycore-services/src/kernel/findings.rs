@@ -1,0 +1,200 @@
+//! What a round of checks finds, recorded on the case: check results (`check.completed`),
+//! screening hits (`screening.match_found`), each identity document's verdict
+//! (`document.accepted` / `document.rejected`), and an analyst's review of a hit
+//! (`screening.hit_reviewed`).
+
+use kycore_domain::event::EventType;
+use kycore_domain::ids::{CheckId, ScreeningHitId};
+use kycore_store::checks::CheckRecord;
+use kycore_store::screening_hits::{self, ScreeningHitRecord};
+use kycore_store::{Millis, Tx, documents};
+use serde_json::{Value, json};
+
+use super::OpenCase;
+use crate::providers::CheckOutcome;
+use crate::record::AuditEntry;
+use crate::screening::FoundHit;
+use crate::{Principal, ServiceError};
+
+/// A document's status once the checks ran.
+#[derive(Clone, Debug)]
+pub(crate) struct DocumentVerdict {
+    pub document_id: String,
+    pub document_type: String,
+    pub side: String,
+    pub accepted: bool,
+    /// `[{code, message}]`: why it was rejected; empty when accepted.
+    pub reasons: Vec<Value>,
+}
+
+/// An analyst's verdict on a screening hit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HitVerdict {
+    TrueMatch,
+    FalseMatch,
+}
+
+impl HitVerdict {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HitVerdict::TrueMatch => "true_match",
+            HitVerdict::FalseMatch => "false_match",
+        }
+    }
+}
+
+impl OpenCase {
+    /// Stores a provider's check result with a `check.completed` event.
+    pub(crate) fn record_check(
+        &mut self,
+        tx: &mut Tx,
+        provider: &str,
+        outcome: CheckOutcome,
+        now: Millis,
+    ) {
+        let record = CheckRecord {
+            id: CheckId::generate().to_string(),
+            organization_id: self.record.organization_id.clone(),
+            environment: self.record.environment.clone(),
+            case_id: self.record.id.clone(),
+            kind: outcome.kind,
+            status: outcome.status.as_str().to_owned(),
+            score: outcome.score,
+            result: outcome.result.to_string(),
+            explanation: outcome.explanation,
+            provider: provider.to_owned(),
+            raw: outcome.raw.to_string(),
+            created_at: now,
+        };
+        let payload = json!({
+            "case_id": self.record.id, "check_id": record.id, "kind": record.kind,
+            "status": record.status,
+        });
+        self.emit(tx, EventType::CheckCompleted, payload, now);
+        tx.append_check(record);
+    }
+
+    /// Stores screening hits for the case, each announced by `screening.match_found`;
+    /// `source` is `case_checks` or `monitoring`.
+    pub(crate) async fn record_hits(
+        &mut self,
+        tx: &mut Tx,
+        hits: &[FoundHit],
+        source: &str,
+        now: Millis,
+    ) -> Result<(), ServiceError> {
+        for found in hits {
+            let hit = &found.hit;
+            let record = ScreeningHitRecord {
+                id: ScreeningHitId::generate().to_string(),
+                organization_id: self.record.organization_id.clone(),
+                environment: self.record.environment.clone(),
+                case_id: self.record.id.clone(),
+                applicant_id: self.record.applicant_id.clone(),
+                subject: found.subject.clone(),
+                list_id: hit.list.clone(),
+                list_version: found.list_version.clone(),
+                entity_id: hit.entity_id.clone(),
+                entity_fingerprint: found.fingerprint.clone(),
+                score: hit.score,
+                detail: json!({
+                    "name": hit.name, "matched_name": hit.matched_name,
+                    "entity_type": hit.entity_type, "explanation": hit.explanation,
+                })
+                .to_string(),
+                source: source.to_owned(),
+                status: "open".to_owned(),
+                review_note: None,
+                reviewed_by: None,
+                reviewed_at: None,
+                created_at: now,
+                updated_at: now,
+            };
+            screening_hits::insert(tx.conn().await?, &record).await?;
+            let payload = json!({
+                "case_id": self.record.id, "hit_id": record.id, "subject": record.subject,
+                "list": record.list_id, "entity_id": record.entity_id, "score": record.score,
+                "source": source,
+            });
+            self.emit(tx, EventType::ScreeningMatchFound, payload, now);
+        }
+        Ok(())
+    }
+
+    /// Sets a document's status with `document.accepted` or `document.rejected`.
+    pub(crate) async fn record_verdict(
+        &mut self,
+        tx: &mut Tx,
+        verdict: &DocumentVerdict,
+        now: Millis,
+    ) -> Result<(), ServiceError> {
+        let (status, event) = if verdict.accepted {
+            ("accepted", EventType::DocumentAccepted)
+        } else {
+            ("rejected", EventType::DocumentRejected)
+        };
+        let reasons = (!verdict.accepted).then(|| Value::from(verdict.reasons.clone()).to_string());
+        documents::set_verdict(
+            tx.conn().await?,
+            &self.scope,
+            &verdict.document_id,
+            status,
+            reasons.as_deref(),
+            now,
+        )
+        .await?;
+        let codes: Vec<&Value> = verdict
+            .reasons
+            .iter()
+            .filter_map(|r| r.get("code"))
+            .collect();
+        let payload = json!({
+            "case_id": self.record.id, "document_id": verdict.document_id,
+            "type": verdict.document_type, "side": verdict.side, "status": status,
+            "rejection_reasons": codes,
+        });
+        self.emit(tx, event, payload, now);
+        Ok(())
+    }
+
+    /// An analyst marks one of the case's hits a true or a false match (again, if they change
+    /// their mind); returns the hit as reviewed.
+    pub(crate) async fn review_hit(
+        &mut self,
+        tx: &mut Tx,
+        principal: &Principal,
+        hit_id: &str,
+        verdict: HitVerdict,
+        note: Option<String>,
+        now: Millis,
+    ) -> Result<ScreeningHitRecord, ServiceError> {
+        let mut hit = screening_hits::get(tx.conn().await?, &self.scope, hit_id)
+            .await?
+            .filter(|h| h.case_id == self.record.id)
+            .ok_or(ServiceError::not_found("screening hit"))?;
+        let previous = std::mem::take(&mut hit.status);
+        hit.status = verdict.as_str().to_owned();
+        hit.review_note = note;
+        hit.reviewed_by = Some(principal.id());
+        hit.reviewed_at = Some(now);
+        hit.updated_at = now;
+        screening_hits::review(tx.conn().await?, &hit).await?;
+        let payload = json!({
+            "case_id": self.record.id, "hit_id": hit.id, "status": hit.status,
+            "previous_status": previous,
+        });
+        self.emit(tx, EventType::ScreeningHitReviewed, payload, now);
+        self.audit(
+            tx,
+            principal,
+            AuditEntry {
+                action: "screening_hit.reviewed",
+                target_type: "screening_hit",
+                target_id: &hit.id,
+                detail: json!({ "case_id": self.record.id, "from": previous, "to": hit.status }),
+            },
+            now,
+        );
+        Ok(hit)
+    }
+}

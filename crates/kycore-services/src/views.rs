@@ -1,0 +1,295 @@
+//! Read models: what the use cases answer with, built from stored records. Each edge (the
+//! native API, a dialect, the portal, the console) maps these onto its own shapes; none of
+//! them is an API schema. A stored value that does not read back is an error here, never a
+//! default.
+
+use kycore_domain::applicant::{ApplicantType, BusinessProfile, IndividualProfile, RelatedPerson};
+use kycore_domain::case::{CaseKind, CaseStatus, Decision};
+use kycore_domain::check::CheckStatus;
+use kycore_domain::tenancy::Environment;
+use kycore_store::AnyConnection;
+use kycore_store::applicants::ApplicantRecord;
+use kycore_store::cases::CaseRecord;
+use kycore_store::checks::{self, CheckRecord};
+use kycore_store::documents::DocumentRecord;
+use kycore_store::events::EventRecord;
+use kycore_store::screening_hits::{self, HitsOf, ScreeningHitRecord};
+use serde_json::{Map, Value};
+use time::OffsetDateTime;
+
+use crate::kernel::applicants::{open_profile, type_of};
+use crate::kernel::{decision_of, status_of};
+use crate::time_format::datetime_of;
+use crate::{ServiceError, Services};
+
+/// The link an applicant opens to verify.
+#[derive(Clone, Debug)]
+pub struct HostedLink {
+    pub url: String,
+    /// The link's signed token, for platforms that embed the flow themselves.
+    pub token: String,
+    pub expires_at: OffsetDateTime,
+}
+
+#[derive(Clone, Debug)]
+pub struct Case {
+    pub id: String,
+    pub environment: Environment,
+    pub status: CaseStatus,
+    pub kind: CaseKind,
+    pub applicant_id: String,
+    pub flow_id: String,
+    pub flow_version: i64,
+    /// Increments on every change.
+    pub revision: i64,
+    pub external_id: Option<String>,
+    pub redirect_url: Option<String>,
+    pub metadata: Map<String, Value>,
+    pub link: HostedLink,
+    pub decision: Option<Decision>,
+    /// The checks run on the case, when the read included them.
+    pub checks: Option<Vec<Check>>,
+    /// Possible watchlist matches of the case's parties, when the read included them.
+    pub screening_hits: Option<Vec<ScreeningHit>>,
+    pub created_at: OffsetDateTime,
+    pub updated_at: OffsetDateTime,
+}
+
+#[derive(Clone, Debug)]
+pub struct Applicant {
+    pub id: String,
+    pub applicant_type: ApplicantType,
+    pub external_id: Option<String>,
+    pub individual: Option<IndividualProfile>,
+    pub business: Option<BusinessProfile>,
+    pub related_persons: Vec<RelatedPerson>,
+    pub revision: i64,
+    pub created_at: OffsetDateTime,
+    pub updated_at: OffsetDateTime,
+}
+
+/// Why the checks rejected a document: kycore's stable code and a sentence.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Deserialize)]
+pub struct Rejection {
+    pub code: String,
+    pub message: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct Document {
+    pub id: String,
+    pub case_id: String,
+    pub document_type: String,
+    pub subtype: Option<String>,
+    pub side: String,
+    /// `pending` until the case's checks have run, then `accepted` or `rejected`.
+    pub status: String,
+    pub rejection_reasons: Vec<Rejection>,
+    /// The n-th upload of this type and side for the case.
+    pub attempt: i64,
+    pub content_type: String,
+    pub size_bytes: i64,
+    pub has_mrz: bool,
+    pub created_at: OffsetDateTime,
+}
+
+#[derive(Clone, Debug)]
+pub struct Check {
+    pub id: String,
+    pub kind: String,
+    pub status: CheckStatus,
+    pub score: Option<f64>,
+    pub result: Value,
+    pub explanation: String,
+    pub provider: String,
+    pub created_at: OffsetDateTime,
+}
+
+#[derive(Clone, Debug)]
+pub struct ScreeningHit {
+    pub id: String,
+    pub case_id: String,
+    pub applicant_id: String,
+    /// Who matched: `applicant`, `business` or `related_person:<id>`.
+    pub subject: String,
+    pub list: String,
+    pub list_version: String,
+    pub entity_id: String,
+    pub score: f64,
+    /// The entry's name, type, matched name and the explanation of the score.
+    pub detail: Value,
+    /// `case_checks` or `monitoring`.
+    pub source: String,
+    /// `open`, `true_match` or `false_match`.
+    pub status: String,
+    pub review_note: Option<String>,
+    pub reviewed_at: Option<OffsetDateTime>,
+    pub created_at: OffsetDateTime,
+}
+
+#[derive(Clone, Debug)]
+pub struct Event {
+    pub id: String,
+    pub event_type: String,
+    pub case_id: Option<String>,
+    pub applicant_id: Option<String>,
+    /// Position among the case's events, from 1.
+    pub sequence: Option<i64>,
+    /// Position in the deployment's commit order: later events have higher positions.
+    pub position: i64,
+    pub data: Value,
+    pub created_at: OffsetDateTime,
+}
+
+fn json_of<T: serde::de::DeserializeOwned>(raw: &str, what: &str) -> Result<T, ServiceError> {
+    serde_json::from_str(raw).map_err(|e| ServiceError::corrupt(format!("{what}: {e}")))
+}
+
+pub(crate) fn check(record: CheckRecord) -> Result<Check, ServiceError> {
+    Ok(Check {
+        status: CheckStatus::parse(&record.status)
+            .ok_or_else(|| ServiceError::corrupt(format!("check status `{}`", record.status)))?,
+        result: json_of(&record.result, "check result")?,
+        id: record.id,
+        kind: record.kind,
+        score: record.score,
+        explanation: record.explanation,
+        provider: record.provider,
+        created_at: datetime_of(record.created_at),
+    })
+}
+
+pub(crate) fn screening_hit(record: ScreeningHitRecord) -> Result<ScreeningHit, ServiceError> {
+    Ok(ScreeningHit {
+        detail: json_of(&record.detail, "screening hit detail")?,
+        id: record.id,
+        case_id: record.case_id,
+        applicant_id: record.applicant_id,
+        subject: record.subject,
+        list: record.list_id,
+        list_version: record.list_version,
+        entity_id: record.entity_id,
+        score: record.score,
+        source: record.source,
+        status: record.status,
+        review_note: record.review_note,
+        reviewed_at: record.reviewed_at.map(datetime_of),
+        created_at: datetime_of(record.created_at),
+    })
+}
+
+pub(crate) fn document(record: &DocumentRecord) -> Result<Document, ServiceError> {
+    let rejection_reasons = record
+        .rejection_reason
+        .as_deref()
+        .map(|r| json_of(r, "rejection reasons"))
+        .transpose()?
+        .unwrap_or_default();
+    Ok(Document {
+        id: record.id.clone(),
+        case_id: record.case_id.clone(),
+        document_type: record.document_type.clone(),
+        subtype: record.subtype.clone(),
+        side: record.side.clone(),
+        status: record.status.clone(),
+        rejection_reasons,
+        attempt: record.attempt,
+        content_type: record.content_type.clone(),
+        size_bytes: record.size_bytes,
+        has_mrz: record.mrz_sealed.is_some(),
+        created_at: datetime_of(record.created_at),
+    })
+}
+
+pub(crate) fn event(record: EventRecord) -> Result<Event, ServiceError> {
+    Ok(Event {
+        data: json_of(&record.payload, "event payload")?,
+        position: record
+            .position
+            .ok_or_else(|| ServiceError::corrupt(format!("event {} has no position", record.id)))?,
+        id: record.id,
+        event_type: record.event_type,
+        case_id: record.case_id,
+        applicant_id: record.applicant_id,
+        sequence: record.sequence,
+        created_at: datetime_of(record.created_at),
+    })
+}
+
+impl Services {
+    /// An applicant with its profile opened.
+    pub(crate) fn applicant_view(
+        &self,
+        record: &ApplicantRecord,
+    ) -> Result<Applicant, ServiceError> {
+        let profile = open_profile(self.keyring(), record)?;
+        Ok(Applicant {
+            id: record.id.clone(),
+            applicant_type: type_of(record)?,
+            external_id: record.external_id.clone(),
+            individual: profile.individual,
+            business: profile.business,
+            related_persons: profile.related_persons,
+            revision: record.revision,
+            created_at: datetime_of(record.created_at),
+            updated_at: datetime_of(record.updated_at),
+        })
+    }
+
+    /// The hosted link of a case as it stands.
+    pub(crate) fn hosted_link(&self, record: &CaseRecord) -> Result<HostedLink, ServiceError> {
+        let token = crate::tokens::link_token(self.keyring(), record)?;
+        Ok(HostedLink {
+            url: self.verification_url(&token),
+            token,
+            expires_at: datetime_of(record.link_expires_at),
+        })
+    }
+
+    /// A case without its checks and hits (lists).
+    pub(crate) fn case_view(&self, record: &CaseRecord) -> Result<Case, ServiceError> {
+        Ok(Case {
+            id: record.id.clone(),
+            environment: Environment::parse(&record.environment).ok_or_else(|| {
+                ServiceError::corrupt(format!("case environment `{}`", record.environment))
+            })?,
+            status: status_of(record)?,
+            kind: CaseKind::parse(&record.kind)
+                .ok_or_else(|| ServiceError::corrupt(format!("case kind `{}`", record.kind)))?,
+            applicant_id: record.applicant_id.clone(),
+            flow_id: record.flow_id.clone(),
+            flow_version: record.flow_version,
+            revision: record.revision,
+            external_id: record.external_id.clone(),
+            redirect_url: record.redirect_url.clone(),
+            metadata: json_of(&record.metadata, "case metadata")?,
+            link: self.hosted_link(record)?,
+            decision: decision_of(record)?,
+            checks: None,
+            screening_hits: None,
+            created_at: datetime_of(record.created_at),
+            updated_at: datetime_of(record.updated_at),
+        })
+    }
+
+    /// A case with its checks and screening hits, read through `conn` — inside the unit that
+    /// changed it, so the answer (and an idempotent replay of it) is the representation a
+    /// later read gives.
+    pub(crate) async fn full_case_view(
+        &self,
+        conn: &mut AnyConnection,
+        record: &CaseRecord,
+    ) -> Result<Case, ServiceError> {
+        let mut view = self.case_view(record)?;
+        let scope = crate::scope::of_case(record)?;
+        let checks = checks::for_case(&mut *conn, &scope, &record.id).await?;
+        view.checks = Some(checks.into_iter().map(check).collect::<Result<_, _>>()?);
+        let hits = screening_hits::list(&mut *conn, &scope, HitsOf::Case(&record.id)).await?;
+        view.screening_hits = Some(
+            hits.into_iter()
+                .map(screening_hit)
+                .collect::<Result<_, _>>()?,
+        );
+        Ok(view)
+    }
+}

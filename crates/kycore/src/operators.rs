@@ -1,0 +1,255 @@
+//! The operators' commands over a running deployment's data: organizations, their API keys,
+//! and the background jobs.
+
+use anyhow::Context;
+use clap::{Subcommand, ValueEnum};
+use kycore_domain::tenancy::Environment;
+use kycore_services::Services;
+use kycore_services::jobs::JobState;
+use kycore_services::keys::KeyKind;
+use kycore_services::organizations::OrganizationKeys;
+use kycore_services::time_format::rfc3339_of;
+use serde_json::json;
+
+#[derive(Subcommand)]
+pub enum OrganizationsCommand {
+    /// Create an organization with a secret and a publishable key per environment; the
+    /// secret keys are shown only now.
+    Create {
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// List the organizations.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum KeysCommand {
+    /// Create a key; a secret key is shown only now.
+    Create {
+        #[arg(long = "env", value_enum)]
+        environment: EnvArg,
+        #[arg(long, value_enum, default_value = "secret")]
+        kind: KindArg,
+        /// The organization (default: the deployment's first).
+        #[arg(long)]
+        organization: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// List keys (never the secrets themselves).
+    List {
+        /// The organization (default: the deployment's first).
+        #[arg(long)]
+        organization: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Revoke a key by id; requests with it are refused from now on.
+    Revoke {
+        id: String,
+        /// The organization (default: the deployment's first).
+        #[arg(long)]
+        organization: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum JobsCommand {
+    /// The newest jobs, with their state, attempts and last error.
+    List {
+        #[arg(long, value_enum)]
+        state: Option<StateArg>,
+        /// At most this many (default 50).
+        #[arg(long, default_value_t = 50)]
+        limit: i64,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum EnvArg {
+    Sandbox,
+    Live,
+}
+
+impl From<EnvArg> for Environment {
+    fn from(arg: EnvArg) -> Self {
+        match arg {
+            EnvArg::Sandbox => Environment::Sandbox,
+            EnvArg::Live => Environment::Live,
+        }
+    }
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum KindArg {
+    Secret,
+    Publishable,
+}
+
+impl From<KindArg> for KeyKind {
+    fn from(arg: KindArg) -> Self {
+        match arg {
+            KindArg::Secret => KeyKind::Secret,
+            KindArg::Publishable => KeyKind::Publishable,
+        }
+    }
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum StateArg {
+    /// Waiting or running.
+    Open,
+    Done,
+    Failed,
+}
+
+impl From<StateArg> for JobState {
+    fn from(arg: StateArg) -> Self {
+        match arg {
+            StateArg::Open => JobState::Open,
+            StateArg::Done => JobState::Done,
+            StateArg::Failed => JobState::Failed,
+        }
+    }
+}
+
+pub fn print_organization_keys(keys: &OrganizationKeys) {
+    println!(
+        "Organization:        {} ({})",
+        keys.organization_id, keys.name
+    );
+    println!("Sandbox secret key:  {}", keys.sandbox.secret_key);
+    println!("Sandbox publishable: {}", keys.sandbox.publishable_key);
+    println!("Live secret key:     {}", keys.live.secret_key);
+    println!("Live publishable:    {}", keys.live.publishable_key);
+    println!("The secret keys are shown only now; store them safely.");
+}
+
+pub async fn organizations(
+    services: &Services,
+    command: OrganizationsCommand,
+) -> anyhow::Result<()> {
+    match command {
+        OrganizationsCommand::Create { name, json } => {
+            let created = services.create_organization(&name).await?;
+            if json {
+                println!("{}", serde_json::to_string(&created)?);
+            } else {
+                print_organization_keys(&created);
+            }
+        }
+        OrganizationsCommand::List { json } => {
+            let organizations = services.list_organizations().await?;
+            if json {
+                let rows: Vec<_> = organizations
+                    .iter()
+                    .map(|o| json!({ "id": o.id, "name": o.name, "created_at": rfc3339_of(o.created_at) }))
+                    .collect();
+                println!("{}", serde_json::to_string(&rows)?);
+            } else {
+                for o in organizations {
+                    println!("{}  {}  {}", o.id, rfc3339_of(o.created_at), o.name);
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+pub async fn keys(services: &Services, command: KeysCommand) -> anyhow::Result<()> {
+    match command {
+        KeysCommand::Create {
+            environment,
+            kind,
+            organization,
+            json,
+        } => {
+            let organization = services.organization(organization.as_deref()).await?;
+            let key = services
+                .create_key(&organization, environment.into(), kind.into())
+                .await?;
+            if json {
+                println!("{}", serde_json::to_string(&key)?);
+            } else {
+                println!(
+                    "{} ({} {} key)",
+                    key.key,
+                    key.environment,
+                    key.kind.as_str()
+                );
+                println!("id: {}", key.id);
+            }
+        }
+        KeysCommand::List { organization, json } => {
+            let organization = services.organization(organization.as_deref()).await?;
+            let keys = services.list_keys(&organization).await?;
+            if json {
+                println!("{}", serde_json::to_string(&keys)?);
+            } else {
+                for k in keys {
+                    let state = if k.revoked_at.is_some() {
+                        "revoked"
+                    } else {
+                        "active"
+                    };
+                    println!(
+                        "{}  {:<8} {:<11} {:<20} {}",
+                        k.id, k.environment, k.kind, k.hint, state
+                    );
+                }
+            }
+        }
+        KeysCommand::Revoke { id, organization } => {
+            let organization = services.organization(organization.as_deref()).await?;
+            services
+                .revoke_key(&organization, &id)
+                .await
+                .with_context(|| format!("cannot revoke {id}"))?;
+            println!("revoked {id}");
+        }
+    }
+    Ok(())
+}
+
+pub async fn jobs(services: &Services, command: JobsCommand) -> anyhow::Result<()> {
+    let JobsCommand::List { state, limit, json } = command;
+    let jobs = services
+        .list_jobs(state.map(Into::into), limit.clamp(1, 1000))
+        .await?;
+    if json {
+        let rows: Vec<_> = jobs
+            .iter()
+            .map(|j| {
+                json!({
+                    "id": j.id, "kind": j.kind, "state": j.state, "attempts": j.attempts,
+                    "max_attempts": j.max_attempts, "last_error": j.last_error,
+                    "created_at": rfc3339_of(j.created_at), "run_at": rfc3339_of(j.run_at),
+                    "finished_at": j.finished_at.map(rfc3339_of),
+                })
+            })
+            .collect();
+        println!("{}", serde_json::to_string(&rows)?);
+        return Ok(());
+    }
+    for j in jobs {
+        let error = j.last_error.as_deref().unwrap_or("");
+        println!(
+            "{}  {:<13} {:<8} {}/{}  {}  {error}",
+            j.id,
+            j.kind,
+            j.state,
+            j.attempts,
+            j.max_attempts,
+            rfc3339_of(j.run_at)
+        );
+    }
+    Ok(())
+}
