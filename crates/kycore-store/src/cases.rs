@@ -6,7 +6,7 @@ use sqlx::query::Query;
 use sqlx::{Any, Executor, FromRow};
 
 use crate::list::ScopedList;
-use crate::{Millis, StoreError};
+use crate::{Backend, Millis, StoreError};
 
 #[derive(Clone, Debug, FromRow)]
 pub struct CaseRecord {
@@ -142,6 +142,37 @@ pub async fn list<'e>(
         .int("created_at <", filter.created_until)
         .fetch(db, &filter.before_id, filter.limit)
         .await
+}
+
+/// A case of the scope, read to be changed: on PostgreSQL its row stays locked until the
+/// transaction ends, so concurrent changes of one case queue up instead of both writing
+/// what each read (on SQLite the transaction already holds the only write lock).
+pub async fn get_for_update<'e>(
+    db: impl Executor<'e, Database = Any>,
+    backend: Backend,
+    scope: &Scope,
+    id: &str,
+) -> Result<Option<CaseRecord>, StoreError> {
+    macro_rules! select_sql {
+        ($lock:literal) => {
+            concat!(
+                "SELECT ",
+                columns!(),
+                " FROM cases WHERE organization_id = $1 AND environment = $2 AND id = $3",
+                $lock
+            )
+        };
+    }
+    let sql = match backend {
+        Backend::Postgres => select_sql!(" FOR UPDATE"),
+        Backend::Sqlite => select_sql!(""),
+    };
+    Ok(sqlx::query_as(sql)
+        .bind(scope.organization_id.as_str())
+        .bind(scope.environment.as_str())
+        .bind(id)
+        .fetch_optional(db)
+        .await?)
 }
 
 /// A case found by id alone: the hosted link knows its case from a verified token, and the

@@ -138,12 +138,7 @@ impl Store {
         let backend = Backend::from_url(url)?;
         let options = AnyConnectOptions::from_str(url)?.disable_statement_logging();
 
-        let mut setup = connect(&options, backend).await?;
-        match backend {
-            Backend::Sqlite => SQLITE_MIGRATIONS.run(&mut setup).await?,
-            Backend::Postgres => POSTGRES_MIGRATIONS.run(&mut setup).await?,
-        }
-        drop(setup);
+        migrate(&options, backend).await?;
 
         let pool = AnyPoolOptions::new()
             .max_connections(8)
@@ -210,6 +205,28 @@ impl Store {
         E: From<StoreError> + Send + 'static,
     {
         self.inner.writer.submit(unit).await
+    }
+}
+
+/// Applies pending migrations. PostgreSQL serializes migrators with an advisory lock; SQLite
+/// has none, so a process that raced another one through the same migration (and lost, its
+/// transaction rolled back) tries again and finds it applied.
+async fn migrate(options: &AnyConnectOptions, backend: Backend) -> Result<(), StoreError> {
+    let mut attempts = 0;
+    loop {
+        let mut setup = connect(options, backend).await?;
+        let migrated = match backend {
+            Backend::Sqlite => SQLITE_MIGRATIONS.run(&mut setup).await,
+            Backend::Postgres => POSTGRES_MIGRATIONS.run(&mut setup).await,
+        };
+        match migrated {
+            Err(e) if backend == Backend::Sqlite && attempts < 3 => {
+                attempts += 1;
+                tracing::warn!(error = %e, "migrating the database failed; trying again");
+                tokio::time::sleep(Duration::from_millis(200 * attempts)).await;
+            }
+            other => return Ok(other?),
+        }
     }
 }
 

@@ -1,4 +1,5 @@
-//! The `kycore` binary as an operator uses it: init, keys, serve, and a crash.
+//! The `kycore` binary as an operator uses it: init, organizations, keys, jobs, serve, a
+//! crash, and a master key that is not the deployment's.
 
 #![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 
@@ -116,6 +117,84 @@ fn keys_need_an_initialized_data_dir_and_its_master_key() {
     std::fs::remove_file(dir.path().join("master.key")).unwrap();
     let output = kycore(dir.path(), &["keys", "list"]);
     assert!(String::from_utf8_lossy(&output.stderr).contains("master key is missing"));
+}
+
+#[test]
+fn organizations_are_created_with_their_own_keys_and_listed() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = stdout_json(&kycore(dir.path(), &["init", "--json"]));
+    let created = stdout_json(&kycore(
+        dir.path(),
+        &["organizations", "create", "--name", "Acme Payments", "--json"],
+    ));
+    let id = created["organization_id"].as_str().unwrap();
+    assert!(id.starts_with("org_"));
+    assert_ne!(created["organization_id"], first["organization_id"]);
+    assert_eq!(created["name"], "Acme Payments");
+    assert!(
+        created["live"]["secret_key"]
+            .as_str()
+            .unwrap()
+            .starts_with("kc_live_")
+    );
+    let listed = stdout_json(&kycore(dir.path(), &["organizations", "list", "--json"]));
+    let names: Vec<&str> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["Default organization", "Acme Payments"]);
+
+    // Each organization's keys are its own.
+    let keys = stdout_json(&kycore(
+        dir.path(),
+        &["keys", "list", "--organization", id, "--json"],
+    ));
+    assert_eq!(keys.as_array().unwrap().len(), 4);
+    let missing = kycore(
+        dir.path(),
+        &["keys", "list", "--organization", "org_missing"],
+    );
+    assert!(!missing.status.success());
+    let refused = kycore(dir.path(), &["organizations", "create", "--name", " "]);
+    assert!(!refused.status.success());
+}
+
+#[test]
+fn jobs_show_what_waits_runs_and_ran() {
+    let dir = tempfile::tempdir().unwrap();
+    stdout_json(&kycore(dir.path(), &["init", "--json"]));
+    let jobs = stdout_json(&kycore(dir.path(), &["jobs", "list", "--json"]));
+    let sweeper = jobs
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|j| j["kind"] == "expire_cases")
+        .expect("the recurring expiry sweeper");
+    assert_eq!(sweeper["state"], "waiting");
+    let done = stdout_json(&kycore(
+        dir.path(),
+        &["jobs", "list", "--state", "done", "--json"],
+    ));
+    assert_eq!(done, serde_json::json!([]));
+}
+
+#[test]
+fn a_server_with_another_master_key_refuses_to_start() {
+    let dir = tempfile::tempdir().unwrap();
+    stdout_json(&kycore(dir.path(), &["init", "--json"]));
+    std::fs::remove_file(dir.path().join("master.key")).unwrap();
+    let other = Command::new(env!("CARGO_BIN_EXE_kycore"))
+        .args(["keys", "list", "--data-dir"])
+        .arg(dir.path())
+        .env("KYCORE_MASTER_KEY", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=")
+        .env_remove("KYCORE_DATABASE_URL")
+        .output()
+        .unwrap();
+    assert!(!other.status.success());
+    let stderr = String::from_utf8_lossy(&other.stderr);
+    assert!(stderr.contains("master key is not the one"), "{stderr}");
 }
 
 struct Server {

@@ -10,9 +10,12 @@
 
 mod applicants;
 mod auth;
+mod blob_store;
 mod browser;
+mod concurrency;
 mod cases;
 mod decisions;
+mod deployment;
 mod documents;
 mod encryption;
 mod expiry;

@@ -159,3 +159,52 @@ async fn filters_narrow_the_list() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn the_events_feed_continues_after_a_position_in_commit_order() {
+    for_each_database(|app| async move {
+        let key = &app.sandbox.secret;
+        for _ in 0..3 {
+            app.create_case(key).await;
+        }
+        let newest_first = ids(&app.list(key, "/v1/events").await);
+        assert!(newest_first.len() >= 6, "{newest_first:?}");
+
+        let mut fed = Vec::new();
+        let mut positions = Vec::new();
+        let mut after = 0;
+        loop {
+            let page = app
+                .get_json(key, &format!("/v1/events?after={after}&limit=2"))
+                .await;
+            for event in page["data"].as_array().unwrap() {
+                fed.push(event["id"].as_str().unwrap().to_owned());
+                positions.push(event["position"].as_i64().unwrap());
+            }
+            if !page["has_more"].as_bool().unwrap() {
+                break;
+            }
+            after = page["next_cursor"].as_str().unwrap().parse().unwrap();
+            assert_eq!(after, *positions.last().unwrap());
+        }
+        assert!(positions.windows(2).all(|w| w[0] < w[1]), "{positions:?}");
+        let oldest_first: Vec<String> = newest_first.into_iter().rev().collect();
+        assert_eq!(fed, oldest_first, "the feed holds every event, in order");
+        // Nothing after the last position, yet.
+        let empty = app
+            .get_json(key, &format!("/v1/events?after={}", positions.last().unwrap()))
+            .await;
+        assert_eq!(empty["data"], json!([]));
+
+        for query in ["after=-1", "after=0&starting_after=evt_x", "after=abc"] {
+            app.get_problem(
+                key,
+                &format!("/v1/events?{query}"),
+                StatusCode::BAD_REQUEST,
+                "invalid_query",
+            )
+            .await;
+        }
+    })
+    .await;
+}

@@ -492,6 +492,69 @@ async fn uploads_are_checked_and_rate_limited_per_session() {
     .await;
 }
 
+#[tokio::test]
+async fn an_upload_is_refused_before_its_files_are_read() {
+    for db in kycore_store::testing::TestDatabase::all().await {
+        let max = 50_000;
+        let app = TestApp::spawn_with(&db, |config| kycore_services::ServiceConfig {
+            max_upload_bytes: max,
+            ..config
+        })
+        .await;
+        let case = kyc_case(&app, None).await;
+        let browser = Applicant::new(&app);
+        browser.visit(&verification_path(&case)).await;
+        let (_, page) = browser.visit("/portal/selfie").await;
+        let csrf = page.csrf();
+
+        // The CSRF token must come first: a form that sends its file before it is refused
+        // without its file being read.
+        let file_first = reqwest::multipart::Form::new()
+            .part(
+                "selfie.selfie.front",
+                reqwest::multipart::Part::bytes(document_photo()).file_name("me.jpg"),
+            )
+            .text("csrf", csrf.clone());
+        let refused = Applicant::read(
+            browser
+                .client
+                .post(app.url("/portal/selfie"))
+                .multipart(file_first)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(refused.status, StatusCode::FORBIDDEN);
+        assert!(refused.body.contains("This form has expired"));
+
+        // A file over the limit is read no further than the limit and refused beside its
+        // own input; the 5 files the step could carry never fit in memory at once.
+        let big = vec![0xFF_u8; max * 4];
+        let page = browser
+            .upload("/portal/selfie", &csrf, &[("selfie.selfie.front", big)], None)
+            .await;
+        assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(page.body.contains("The file is larger than"), "{}", page.body);
+        assert!(page.body.contains("href=\"#selfie-selfie-front\""));
+
+        // Neither stored anything, and the case did not start.
+        let documents = app
+            .get_json(
+                &app.sandbox.secret,
+                &format!("/v1/cases/{}/documents", case["id"].as_str().unwrap()),
+            )
+            .await;
+        assert_eq!(documents, json!([]));
+        assert_eq!(
+            app.get_case(&app.sandbox.secret, case["id"].as_str().unwrap())
+                .await["status"],
+            "created"
+        );
+        db.cleanup().await;
+    }
+}
+
 /// A grey image drawn by `shade(x, y)`.
 fn image_of(width: u32, height: u32, shade: impl Fn(u32, u32) -> u8) -> Vec<u8> {
     let image = image::GrayImage::from_fn(width, height, |x, y| image::Luma([shade(x, y)]));

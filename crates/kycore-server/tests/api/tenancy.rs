@@ -1,20 +1,28 @@
 //! Tenant isolation: a key of another organization, or of the same organization's other
-//! environment, sees nothing of a tenant — every route taking an id answers exactly as it
-//! does for an id that does not exist, and lists never show the other tenant's rows.
+//! environment, sees nothing of a tenant — every route naming an object (the OpenAPI
+//! document is checked against the list, so none is forgotten) answers exactly as it does
+//! for an id that does not exist, and lists never show the other tenant's rows.
 
+use std::collections::BTreeSet;
+
+use reqwest::multipart::{Form, Part};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use crate::helpers::{
-    MISSING_APPLICANT, MISSING_CASE, MISSING_EVENT, MISSING_FLOW, TestApp, for_each_database,
-    individual, open_link, problem_shape, send, verification_path,
+    MISSING_APPLICANT, MISSING_CASE, MISSING_EVENT, MISSING_FLOW, TestApp, document_photo,
+    for_each_database, individual, open_link, problem_shape, send, verification_path,
 };
 
-/// One tenant's objects: a flow, an applicant, a case and one of its events.
+/// One tenant's objects: a flow, an applicant, a case with a document, a case with a
+/// screening hit, and one of their events.
 struct Owned {
     flow: String,
     applicant: String,
     case: Value,
+    document: String,
+    screened_case: String,
+    hit: String,
     event: String,
 }
 
@@ -30,60 +38,183 @@ async fn populate(app: &TestApp, key: &str) -> Owned {
                    "external_id": "owned-1"}),
         )
         .await;
-    let events = app
-        .list(
-            key,
-            &format!("/v1/events?case_id={}", case["id"].as_str().unwrap()),
-        )
+    let case_id = case["id"].as_str().unwrap();
+    let document = send(
+        app.request(Method::POST, &format!("/v1/cases/{case_id}/documents"), key)
+            .multipart(document_form()),
+    )
+    .await
+    .json(StatusCode::CREATED);
+    // The sandbox list's fictional party gives the screened case a hit.
+    let mut sanctioned = individual("SE");
+    sanctioned["individual"]["first_name"] = json!("Viktor");
+    sanctioned["individual"]["last_name"] = json!("Sandboxov");
+    sanctioned["individual"]["date_of_birth"] = json!("1970-03-04");
+    let screened = app
+        .create_case_with(key, json!({"kind": "kyc", "applicant": sanctioned}))
         .await;
+    let screened_case = screened["id"].as_str().unwrap().to_owned();
+    app.post_json(
+        key,
+        &format!("/v1/cases/{screened_case}/submit"),
+        &json!({}),
+        StatusCode::OK,
+    )
+    .await;
+    while app.services.run_due_jobs().await.unwrap() > 0 {}
+    let screened = app.get_case(key, &screened_case).await;
+    let events = app.list(key, &format!("/v1/events?case_id={case_id}")).await;
     Owned {
         flow: flow["id"].as_str().unwrap().to_owned(),
         applicant: applicant["id"].as_str().unwrap().to_owned(),
+        document: document["id"].as_str().unwrap().to_owned(),
+        hit: screened["screening_hits"][0]["id"]
+            .as_str()
+            .expect("the sandbox party is a hit")
+            .to_owned(),
+        screened_case,
         case,
         event: events[0]["id"].as_str().unwrap().to_owned(),
     }
 }
 
-/// Every route that takes an id: method, path, and a valid body where one is needed.
-fn id_routes(
-    case: &str,
-    applicant: &str,
-    flow: &str,
-    event: &str,
-) -> Vec<(Method, String, Option<Value>)> {
+fn document_form() -> Form {
+    Form::new()
+        .text("type", "selfie")
+        .part("file", Part::bytes(document_photo()).file_name("me.jpg"))
+}
+
+/// What a request sends.
+enum Body {
+    None,
+    Json(Value),
+    Multipart,
+}
+
+/// Every route that takes an id or names another object: method, the OpenAPI path it is,
+/// the concrete path, and a valid body where one is needed.
+fn id_routes(ids: &Ids) -> Vec<(Method, &'static str, String, Body)> {
+    let Ids {
+        case,
+        applicant,
+        flow,
+        event,
+        document,
+        screened_case,
+        hit,
+    } = ids;
     vec![
-        (Method::GET, format!("/v1/applicants/{applicant}"), None),
+        (Method::GET, "/v1/applicants/{id}", format!("/v1/applicants/{applicant}"), Body::None),
         (
             Method::PATCH,
+            "/v1/applicants/{id}",
             format!("/v1/applicants/{applicant}"),
-            Some(json!({"external_id": "taken-over"})),
+            Body::Json(json!({"external_id": "taken-over"})),
         ),
-        (Method::GET, format!("/v1/flows/{flow}"), None),
-        (Method::GET, format!("/v1/cases/{case}"), None),
-        (Method::POST, format!("/v1/cases/{case}/cancel"), None),
+        (Method::GET, "/v1/flows/{id}", format!("/v1/flows/{flow}"), Body::None),
+        (Method::GET, "/v1/cases/{id}", format!("/v1/cases/{case}"), Body::None),
+        (Method::POST, "/v1/cases/{id}/cancel", format!("/v1/cases/{case}/cancel"), Body::None),
         (
             Method::POST,
+            "/v1/cases/{id}/decision",
             format!("/v1/cases/{case}/decision"),
-            Some(json!({"decision": "approve", "reason_code": "ok"})),
+            Body::Json(json!({"decision": "approve", "reason_code": "ok"})),
         ),
-        (Method::POST, format!("/v1/cases/{case}/link"), None),
+        (Method::POST, "/v1/cases/{id}/link", format!("/v1/cases/{case}/link"), Body::None),
+        (Method::POST, "/v1/cases/{id}/submit", format!("/v1/cases/{case}/submit"), Body::None),
+        (
+            Method::PUT,
+            "/v1/cases/{id}/details",
+            format!("/v1/cases/{case}/details"),
+            Body::Json(json!({"external_id": "taken-over"})),
+        ),
+        (
+            Method::GET,
+            "/v1/cases/{id}/documents",
+            format!("/v1/cases/{case}/documents"),
+            Body::None,
+        ),
         (
             Method::POST,
+            "/v1/cases/{id}/documents",
+            format!("/v1/cases/{case}/documents"),
+            Body::Multipart,
+        ),
+        (
+            Method::GET,
+            "/v1/cases/{id}/documents/{document_id}/file",
+            format!("/v1/cases/{case}/documents/{document}/file"),
+            Body::None,
+        ),
+        (
+            Method::GET,
+            "/v1/cases/{id}/screening-hits",
+            format!("/v1/cases/{screened_case}/screening-hits"),
+            Body::None,
+        ),
+        (
+            Method::POST,
+            "/v1/cases/{id}/screening-hits/{hit_id}/review",
+            format!("/v1/cases/{screened_case}/screening-hits/{hit}/review"),
+            Body::Json(json!({"verdict": "false_match"})),
+        ),
+        (
+            Method::POST,
+            "/v1/sandbox/cases/{id}/complete",
             format!("/v1/sandbox/cases/{case}/complete"),
-            Some(json!({"outcome": "approved"})),
+            Body::Json(json!({"outcome": "approved"})),
         ),
-        (Method::GET, format!("/v1/events/{event}"), None),
+        (Method::GET, "/v1/events/{id}", format!("/v1/events/{event}"), Body::None),
         (
             Method::POST,
+            "/v1/cases",
             "/v1/cases".to_owned(),
-            Some(json!({"kind": "kyc", "applicant_id": applicant})),
+            Body::Json(json!({"kind": "kyc", "applicant_id": applicant})),
         ),
         (
             Method::POST,
+            "/v1/cases",
             "/v1/cases".to_owned(),
-            Some(json!({"kind": "kyc", "applicant": individual("SE"), "flow_id": flow})),
+            Body::Json(json!({"kind": "kyc", "applicant": individual("SE"), "flow_id": flow})),
         ),
     ]
+}
+
+/// The ids the routes above are called with.
+struct Ids {
+    case: String,
+    applicant: String,
+    flow: String,
+    event: String,
+    document: String,
+    screened_case: String,
+    hit: String,
+}
+
+impl Ids {
+    fn of(owned: &Owned) -> Self {
+        Ids {
+            case: owned.case["id"].as_str().unwrap().to_owned(),
+            applicant: owned.applicant.clone(),
+            flow: owned.flow.clone(),
+            event: owned.event.clone(),
+            document: owned.document.clone(),
+            screened_case: owned.screened_case.clone(),
+            hit: owned.hit.clone(),
+        }
+    }
+
+    fn missing() -> Self {
+        Ids {
+            case: MISSING_CASE.into(),
+            applicant: MISSING_APPLICANT.into(),
+            flow: MISSING_FLOW.into(),
+            event: MISSING_EVENT.into(),
+            document: "doc_01jzzzzzzzzzzzzzzzzzzzzzzz".into(),
+            screened_case: MISSING_CASE.into(),
+            hit: "hit_01jzzzzzzzzzzzzzzzzzzzzzzz".into(),
+        }
+    }
 }
 
 async fn not_found_shape(
@@ -91,12 +222,13 @@ async fn not_found_shape(
     key: &str,
     method: Method,
     path: &str,
-    body: Option<&Value>,
+    body: &Body,
 ) -> Value {
     let request = app.request(method, path, key);
     let request = match body {
-        Some(body) => request.json(body),
-        None => request,
+        Body::None => request,
+        Body::Json(body) => request.json(body),
+        Body::Multipart => request.multipart(document_form()),
     };
     problem_shape(
         &send(request)
@@ -107,18 +239,14 @@ async fn not_found_shape(
 
 async fn assert_invisible(app: &TestApp, intruder: &str, owned: &Owned) {
     let case_id = owned.case["id"].as_str().unwrap();
-    let theirs = id_routes(case_id, &owned.applicant, &owned.flow, &owned.event);
-    let missing = id_routes(MISSING_CASE, MISSING_APPLICANT, MISSING_FLOW, MISSING_EVENT);
-    for ((method, path, body), (_, missing_path, missing_body)) in theirs.into_iter().zip(missing) {
-        let answer = not_found_shape(app, intruder, method.clone(), &path, body.as_ref()).await;
-        let reference = not_found_shape(
-            app,
-            intruder,
-            method.clone(),
-            &missing_path,
-            missing_body.as_ref(),
-        )
-        .await;
+    let theirs = id_routes(&Ids::of(owned));
+    let missing = id_routes(&Ids::missing());
+    for ((method, _, path, body), (_, _, missing_path, missing_body)) in
+        theirs.into_iter().zip(missing)
+    {
+        let answer = not_found_shape(app, intruder, method.clone(), &path, &body).await;
+        let reference =
+            not_found_shape(app, intruder, method.clone(), &missing_path, &missing_body).await;
         assert_eq!(
             answer, reference,
             "{method} {path} tells another tenant apart from a missing id"
@@ -129,6 +257,7 @@ async fn assert_invisible(app: &TestApp, intruder: &str, owned: &Owned) {
         "/v1/cases".to_owned(),
         "/v1/applicants".to_owned(),
         "/v1/events".to_owned(),
+        "/v1/events?after=0".to_owned(),
         format!("/v1/cases?applicant_id={}", owned.applicant),
         "/v1/cases?external_id=owned-1".to_owned(),
         format!("/v1/events?case_id={case_id}"),
@@ -150,6 +279,33 @@ async fn assert_invisible(app: &TestApp, intruder: &str, owned: &Owned) {
     );
 }
 
+/// Every route of the API that names an object is in `id_routes`, so a new route cannot
+/// skip the isolation check.
+#[tokio::test]
+async fn every_route_naming_an_object_is_checked_for_isolation() {
+    let db = kycore_store::testing::TestDatabase::sqlite();
+    let app = TestApp::spawn(&db).await;
+    let document: Value = send(app.client.get(app.url("/v1/openapi.json")))
+        .await
+        .json(StatusCode::OK);
+    let checked: BTreeSet<(String, String)> = id_routes(&Ids::missing())
+        .into_iter()
+        .map(|(method, template, _, _)| (method.as_str().to_owned(), template.to_owned()))
+        .collect();
+    for (path, operations) in document["paths"].as_object().unwrap() {
+        for method in operations.as_object().unwrap().keys() {
+            let method = method.to_uppercase();
+            let names_an_object = path.contains('{') || (method == "POST" && path == "/v1/cases");
+            if names_an_object {
+                assert!(
+                    checked.contains(&(method.clone(), path.clone())),
+                    "{method} {path} has no isolation check in id_routes"
+                );
+            }
+        }
+    }
+}
+
 #[tokio::test]
 async fn other_organizations_and_environments_see_nothing() {
     for_each_database(|app| async move {
@@ -167,9 +323,10 @@ async fn other_organizations_and_environments_see_nothing() {
         let case = app
             .get_case(&app.sandbox.secret, owned.case["id"].as_str().unwrap())
             .await;
+        // Revision 2: the document the owner uploaded; nothing since.
         assert_eq!(
             (case["status"].clone(), case["revision"].clone()),
-            (json!("created"), json!(1))
+            (json!("created"), json!(2))
         );
     })
     .await;

@@ -48,9 +48,13 @@ pub(crate) struct OpenCase {
     transitions: i64,
 }
 
-/// Opens a case of the scope for change.
+/// Opens a case of the scope for change. Its row is locked until the unit's transaction
+/// ends (on PostgreSQL; SQLite's one writer is exclusive anyway), so two units changing one
+/// case take turns, each reading what the other wrote — neither writes events numbered
+/// from a stale count.
 pub(crate) async fn open(tx: &mut Tx, scope: &Scope, id: &str) -> Result<OpenCase, ServiceError> {
-    let record = cases::get(tx.conn().await?, scope, id)
+    let backend = tx.backend();
+    let record = cases::get_for_update(tx.conn().await?, backend, scope, id)
         .await?
         .ok_or(ServiceError::not_found("case"))?;
     Ok(OpenCase {

@@ -182,4 +182,5 @@ error-verification_not_started = Wählen Sie, wie diese Person ihre Identität b
 error-verification_started = Die Prüfung dieser Person hat bereits begonnen; sie kann nicht entfernt werden.
 error-case_not_awaiting_applicant = Diese Prüfung wurde bereits abgesendet.
 error-link_replaced = Für diese Prüfung wurde ein neuerer Link gesendet. Bitte verwenden Sie den neuesten.
+error-concurrent_modification = Dies wurde zur gleichen Zeit in einem anderen Fenster oder Tab geändert. Prüfen Sie die Seite und senden Sie sie erneut.
 error-generic = Prüfen Sie diese Angabe.

@@ -182,4 +182,5 @@ error-verification_not_started = Choose how this person verifies their identity.
 error-verification_started = This person's verification has already started, so they cannot be removed.
 error-case_not_awaiting_applicant = This verification has already been submitted.
 error-link_replaced = A newer link was sent for this verification. Please use the most recent one.
+error-concurrent_modification = Someone changed this at the same time, in another window or tab. Check the page and send it again.
 error-generic = Check this answer.

@@ -27,8 +27,9 @@ async fn a_new_link_opens_on_a_phone() {
     assert_eq!(browser.text_of("h1").await, "Before you start");
     assert_eq!(browser.script("return window.innerWidth").await, json!(390));
     browser.step("link opened").await;
+    // Opening the link is not starting: a mail scanner opens links too.
     let case = app.get_case(key, case["id"].as_str().unwrap()).await;
-    assert_eq!(case["status"], "in_progress");
+    assert_eq!(case["status"], "created");
 }
 
 #[tokio::test]
