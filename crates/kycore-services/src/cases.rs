@@ -266,17 +266,8 @@ impl Services {
         self.case_unit(ctx, id, move |tx, ctx, case, now| {
             Box::pin(async move {
                 case.ensure_awaiting_applicant("no longer takes details")?;
-                let applicant_id = case.record().applicant_id.clone();
-                kernel::applicants::update(
-                    tx,
-                    services.keyring(),
-                    &ctx.principal,
-                    &ctx.scope,
-                    &applicant_id,
-                    details,
-                    now,
-                )
-                .await?;
+                case.update_applicant(tx, services.keyring(), &ctx.principal, details, now)
+                    .await?;
                 Ok(())
             })
         })

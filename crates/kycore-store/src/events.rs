@@ -132,6 +132,6 @@ pub async fn after<'e>(
         .text("case_id =", &filter.case_id)
         .text("event_type =", &filter.event_type)
         .int("position >", Some(position))
-        .fetch_ascending(db, "position", filter.limit)
+        .fetch_ordered(db, "position", filter.limit)
         .await
 }

@@ -75,25 +75,12 @@ impl ScopedList {
         R: for<'r> FromRow<'r, AnyRow> + Send + Unpin,
     {
         self.text("id <", before_id)
-            .ordered(db, "id DESC", limit)
+            .fetch_ordered(db, "id DESC", limit)
             .await
     }
 
-    /// Rows in ascending `column` order, at most `limit`; the caller has added the cursor
-    /// condition on `column`.
-    pub(crate) async fn fetch_ascending<'e, R>(
-        self,
-        db: impl Executor<'e, Database = Any>,
-        column: &'static str,
-        limit: i64,
-    ) -> Result<Vec<R>, StoreError>
-    where
-        R: for<'r> FromRow<'r, AnyRow> + Send + Unpin,
-    {
-        self.ordered(db, column, limit).await
-    }
-
-    async fn ordered<'e, R>(
+    /// Rows in `order_by` order, at most `limit`; the caller has added any cursor condition.
+    pub(crate) async fn fetch_ordered<'e, R>(
         mut self,
         db: impl Executor<'e, Database = Any>,
         order_by: &'static str,

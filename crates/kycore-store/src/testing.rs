@@ -47,7 +47,10 @@ impl TestDatabase {
             .unwrap_or_else(|e| panic!("create schema: {e}"));
         let separator = if base.contains('?') { '&' } else { '?' };
         TestDatabase {
-            url: format!("{base}{separator}options=-c%20search_path%3D{schema}"),
+            // The schema names the connections too, so a test can find (and cut) its own.
+            url: format!(
+                "{base}{separator}options=-c%20search_path%3D{schema}&application_name={schema}"
+            ),
             backend: Backend::Postgres,
             schema: Some((base.to_owned(), schema)),
             _dir: None,
@@ -61,6 +64,11 @@ impl TestDatabase {
             databases.push(TestDatabase::postgres(&base).await);
         }
         databases
+    }
+
+    /// The PostgreSQL schema of this database (also its connections' `application_name`).
+    pub fn schema(&self) -> Option<&str> {
+        self.schema.as_ref().map(|(_, schema)| schema.as_str())
     }
 
     pub async fn cleanup(self) {

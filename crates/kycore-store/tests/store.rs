@@ -13,6 +13,7 @@ use kycore_store::jobs::{self, JobRecord};
 use kycore_store::organizations::{self, OrganizationRecord};
 use kycore_store::testing::TestDatabase;
 use kycore_store::{Store, StoreError, Tx, applicants, idempotency};
+use sqlx::Connection;
 
 /// Runs `test` once per configured backend, each on a fresh database.
 macro_rules! each_backend {
@@ -746,6 +747,55 @@ async fn a_panicking_unit_is_rolled_back_alone_and_the_writer_goes_on() {
         )
         .await;
     });
+}
+
+#[tokio::test]
+async fn a_writer_that_loses_its_connection_is_replaced() {
+    let Ok(base) = std::env::var(kycore_store::testing::POSTGRES_ENV) else {
+        eprintln!("skipped: the database cuts connections only on PostgreSQL");
+        return;
+    };
+    let db = TestDatabase::postgres(&base).await;
+    let store = Store::open(&db.url).await.unwrap();
+    add_org(&store, "org_a").await;
+    // Every connection of this store is cut, as a database restart or a network fault would.
+    let mut admin = sqlx::AnyConnection::connect(&base).await.unwrap();
+    let cut: Vec<bool> = sqlx::query_scalar(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1",
+    )
+    .bind(db.schema().unwrap())
+    .fetch_all(&mut admin)
+    .await
+    .unwrap();
+    assert!(!cut.is_empty());
+    let s = scope("org_a", Environment::Sandbox);
+    let started = std::time::Instant::now();
+    loop {
+        let seeded = store
+            .write({
+                let s = s.clone();
+                move |tx: &mut Tx| {
+                    Box::pin(async move {
+                        tx.append_applicant(applicant("app_after_cut", &s));
+                        Ok::<_, StoreError>(())
+                    })
+                }
+            })
+            .await;
+        if seeded.is_ok() {
+            break;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(30),
+            "the writer never came back: {seeded:?}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let status = store.writer_status();
+    assert!(status.restarts >= 1, "{status:?}");
+    assert_eq!(status.connected, status.writers, "{status:?}");
+    assert!(status.last_error.is_some());
+    db.cleanup().await;
 }
 
 #[tokio::test]

@@ -125,7 +125,13 @@ fn organizations_are_created_with_their_own_keys_and_listed() {
     let first = stdout_json(&kycore(dir.path(), &["init", "--json"]));
     let created = stdout_json(&kycore(
         dir.path(),
-        &["organizations", "create", "--name", "Acme Payments", "--json"],
+        &[
+            "organizations",
+            "create",
+            "--name",
+            "Acme Payments",
+            "--json",
+        ],
     ));
     let id = created["organization_id"].as_str().unwrap();
     assert!(id.starts_with("org_"));
@@ -188,7 +194,10 @@ fn a_server_with_another_master_key_refuses_to_start() {
     let other = Command::new(env!("CARGO_BIN_EXE_kycore"))
         .args(["keys", "list", "--data-dir"])
         .arg(dir.path())
-        .env("KYCORE_MASTER_KEY", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=")
+        .env(
+            "KYCORE_MASTER_KEY",
+            "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
+        )
         .env_remove("KYCORE_DATABASE_URL")
         .output()
         .unwrap();

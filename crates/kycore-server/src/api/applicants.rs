@@ -47,32 +47,6 @@ pub struct AddressBody {
     pub country: Option<String>,
 }
 
-impl From<AddressBody> for Address {
-    fn from(a: AddressBody) -> Self {
-        Address {
-            line1: a.line1,
-            line2: a.line2,
-            city: a.city,
-            postal_code: a.postal_code,
-            state: a.state,
-            country: a.country,
-        }
-    }
-}
-
-impl From<&Address> for AddressBody {
-    fn from(a: &Address) -> Self {
-        AddressBody {
-            line1: a.line1.clone(),
-            line2: a.line2.clone(),
-            city: a.city.clone(),
-            postal_code: a.postal_code.clone(),
-            state: a.state.clone(),
-            country: a.country.clone(),
-        }
-    }
-}
-
 #[derive(Clone, Debug, Default, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct IndividualBody {
@@ -98,38 +72,6 @@ pub struct IndividualBody {
     pub id_number: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub address: Option<AddressBody>,
-}
-
-impl From<IndividualBody> for IndividualProfile {
-    fn from(p: IndividualBody) -> Self {
-        IndividualProfile {
-            first_name: p.first_name,
-            middle_name: p.middle_name,
-            last_name: p.last_name,
-            date_of_birth: p.date_of_birth,
-            nationality: p.nationality,
-            email: p.email,
-            phone: p.phone,
-            id_number: p.id_number,
-            address: p.address.map(Into::into),
-        }
-    }
-}
-
-impl From<&IndividualProfile> for IndividualBody {
-    fn from(p: &IndividualProfile) -> Self {
-        IndividualBody {
-            first_name: p.first_name.clone(),
-            middle_name: p.middle_name.clone(),
-            last_name: p.last_name.clone(),
-            date_of_birth: p.date_of_birth.clone(),
-            nationality: p.nationality.clone(),
-            email: p.email.clone(),
-            phone: p.phone.clone(),
-            id_number: p.id_number.clone(),
-            address: p.address.as_ref().map(Into::into),
-        }
-    }
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize, ToSchema)]
@@ -160,41 +102,40 @@ pub struct BusinessBody {
     pub address: Option<AddressBody>,
 }
 
-impl From<BusinessBody> for BusinessProfile {
-    fn from(b: BusinessBody) -> Self {
-        BusinessProfile {
-            legal_name: b.legal_name,
-            registration_number: b.registration_number,
-            country: b.country,
-            state: b.state,
-            lei: b.lei,
-            vat_number: b.vat_number,
-            tax_id: b.tax_id,
-            website: b.website,
-            email: b.email,
-            phone: b.phone,
-            address: b.address.map(Into::into),
+/// Converts a wire shape and the domain struct of the same fields into each other: `plain`
+/// fields as they are, `nested` ones through their own wire shape.
+macro_rules! mirror {
+    ($wire:ident <=> $domain:ident { $($plain:ident),* $(; $($nested:ident),*)? }) => {
+        impl From<$wire> for $domain {
+            fn from(w: $wire) -> Self {
+                $domain {
+                    $($plain: w.$plain,)*
+                    $($($nested: w.$nested.map(Into::into),)*)?
+                }
+            }
         }
-    }
+
+        impl From<&$domain> for $wire {
+            fn from(d: &$domain) -> Self {
+                $wire {
+                    $($plain: d.$plain.clone(),)*
+                    $($($nested: d.$nested.as_ref().map(Into::into),)*)?
+                }
+            }
+        }
+    };
 }
 
-impl From<&BusinessProfile> for BusinessBody {
-    fn from(b: &BusinessProfile) -> Self {
-        BusinessBody {
-            legal_name: b.legal_name.clone(),
-            registration_number: b.registration_number.clone(),
-            country: b.country.clone(),
-            state: b.state.clone(),
-            lei: b.lei.clone(),
-            vat_number: b.vat_number.clone(),
-            tax_id: b.tax_id.clone(),
-            website: b.website.clone(),
-            email: b.email.clone(),
-            phone: b.phone.clone(),
-            address: b.address.as_ref().map(Into::into),
-        }
-    }
-}
+mirror!(AddressBody <=> Address { line1, line2, city, postal_code, state, country });
+mirror!(IndividualBody <=> IndividualProfile {
+    first_name, middle_name, last_name, date_of_birth, nationality, email, phone, id_number;
+    address
+});
+mirror!(BusinessBody <=> BusinessProfile {
+    legal_name, registration_number, country, state, lei, vat_number, tax_id, website, email,
+    phone;
+    address
+});
 
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]

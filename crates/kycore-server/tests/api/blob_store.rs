@@ -7,8 +7,8 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use kycore_services::ServiceConfig;
-use object_store::ObjectStoreExt;
 use kycore_store::testing::TestDatabase;
+use object_store::ObjectStoreExt;
 use reqwest::multipart::{Form, Part};
 use reqwest::{Method, StatusCode};
 

@@ -107,12 +107,11 @@ async fn concurrent_tabs_and_clients_never_lose_an_update() {
                 patch_applicant(&app, &applicant, business_change),
             )
             .await;
-            let mut record = |outcome: Outcome, landed: &mut Vec<String>, value: String| {
-                match outcome {
+            let mut record =
+                |outcome: Outcome, landed: &mut Vec<String>, value: String| match outcome {
                     Outcome::Landed => landed.push(value),
                     Outcome::Conflict => conflicts += 1,
-                }
-            };
+                };
             record(outcomes.0, &mut landed_owners, first);
             record(outcomes.1, &mut landed_owners, second);
             record(outcomes.2, &mut landed_references, reference);
@@ -129,7 +128,10 @@ async fn concurrent_tabs_and_clients_never_lose_an_update() {
                 .map(|p| p["first_name"].as_str().unwrap())
                 .collect();
             for owner in &landed_owners {
-                assert!(owners.contains(&owner.as_str()), "{owner} was lost: {owners:?}");
+                assert!(
+                    owners.contains(&owner.as_str()),
+                    "{owner} was lost: {owners:?}"
+                );
             }
             assert_eq!(
                 owners.len(),

@@ -25,9 +25,7 @@ async fn servers_starting_together_share_one_key_and_one_organization() {
             let deployment = Deployment::open(&db.url).await.unwrap();
             let dir = tempfile::tempdir().unwrap();
             let config = ServiceConfig::new("http://127.0.0.1", dir.path());
-            let (services, initialized) = Services::start(deployment, &key, config)
-                .await
-                .unwrap();
+            let (services, initialized) = Services::start(deployment, &key, config).await.unwrap();
             (services, initialized.is_some())
         });
         let mut initializers = 0;

@@ -192,7 +192,10 @@ async fn the_events_feed_continues_after_a_position_in_commit_order() {
         assert_eq!(fed, oldest_first, "the feed holds every event, in order");
         // Nothing after the last position, yet.
         let empty = app
-            .get_json(key, &format!("/v1/events?after={}", positions.last().unwrap()))
+            .get_json(
+                key,
+                &format!("/v1/events?after={}", positions.last().unwrap()),
+            )
             .await;
         assert_eq!(empty["data"], json!([]));
 

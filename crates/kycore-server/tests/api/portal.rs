@@ -532,10 +532,19 @@ async fn an_upload_is_refused_before_its_files_are_read() {
         // own input; the 5 files the step could carry never fit in memory at once.
         let big = vec![0xFF_u8; max * 4];
         let page = browser
-            .upload("/portal/selfie", &csrf, &[("selfie.selfie.front", big)], None)
+            .upload(
+                "/portal/selfie",
+                &csrf,
+                &[("selfie.selfie.front", big)],
+                None,
+            )
             .await;
         assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
-        assert!(page.body.contains("The file is larger than"), "{}", page.body);
+        assert!(
+            page.body.contains("The file is larger than"),
+            "{}",
+            page.body
+        );
         assert!(page.body.contains("href=\"#selfie-selfie-front\""));
 
         // Neither stored anything, and the case did not start.

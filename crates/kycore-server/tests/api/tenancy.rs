@@ -63,7 +63,9 @@ async fn populate(app: &TestApp, key: &str) -> Owned {
     .await;
     while app.services.run_due_jobs().await.unwrap() > 0 {}
     let screened = app.get_case(key, &screened_case).await;
-    let events = app.list(key, &format!("/v1/events?case_id={case_id}")).await;
+    let events = app
+        .list(key, &format!("/v1/events?case_id={case_id}"))
+        .await;
     Owned {
         flow: flow["id"].as_str().unwrap().to_owned(),
         applicant: applicant["id"].as_str().unwrap().to_owned(),
@@ -104,24 +106,54 @@ fn id_routes(ids: &Ids) -> Vec<(Method, &'static str, String, Body)> {
         hit,
     } = ids;
     vec![
-        (Method::GET, "/v1/applicants/{id}", format!("/v1/applicants/{applicant}"), Body::None),
+        (
+            Method::GET,
+            "/v1/applicants/{id}",
+            format!("/v1/applicants/{applicant}"),
+            Body::None,
+        ),
         (
             Method::PATCH,
             "/v1/applicants/{id}",
             format!("/v1/applicants/{applicant}"),
             Body::Json(json!({"external_id": "taken-over"})),
         ),
-        (Method::GET, "/v1/flows/{id}", format!("/v1/flows/{flow}"), Body::None),
-        (Method::GET, "/v1/cases/{id}", format!("/v1/cases/{case}"), Body::None),
-        (Method::POST, "/v1/cases/{id}/cancel", format!("/v1/cases/{case}/cancel"), Body::None),
+        (
+            Method::GET,
+            "/v1/flows/{id}",
+            format!("/v1/flows/{flow}"),
+            Body::None,
+        ),
+        (
+            Method::GET,
+            "/v1/cases/{id}",
+            format!("/v1/cases/{case}"),
+            Body::None,
+        ),
+        (
+            Method::POST,
+            "/v1/cases/{id}/cancel",
+            format!("/v1/cases/{case}/cancel"),
+            Body::None,
+        ),
         (
             Method::POST,
             "/v1/cases/{id}/decision",
             format!("/v1/cases/{case}/decision"),
             Body::Json(json!({"decision": "approve", "reason_code": "ok"})),
         ),
-        (Method::POST, "/v1/cases/{id}/link", format!("/v1/cases/{case}/link"), Body::None),
-        (Method::POST, "/v1/cases/{id}/submit", format!("/v1/cases/{case}/submit"), Body::None),
+        (
+            Method::POST,
+            "/v1/cases/{id}/link",
+            format!("/v1/cases/{case}/link"),
+            Body::None,
+        ),
+        (
+            Method::POST,
+            "/v1/cases/{id}/submit",
+            format!("/v1/cases/{case}/submit"),
+            Body::None,
+        ),
         (
             Method::PUT,
             "/v1/cases/{id}/details",
@@ -164,7 +196,12 @@ fn id_routes(ids: &Ids) -> Vec<(Method, &'static str, String, Body)> {
             format!("/v1/sandbox/cases/{case}/complete"),
             Body::Json(json!({"outcome": "approved"})),
         ),
-        (Method::GET, "/v1/events/{id}", format!("/v1/events/{event}"), Body::None),
+        (
+            Method::GET,
+            "/v1/events/{id}",
+            format!("/v1/events/{event}"),
+            Body::None,
+        ),
         (
             Method::POST,
             "/v1/cases",

@@ -279,6 +279,29 @@ impl OpenCase {
         Ok(())
     }
 
+    /// Changes the case's applicant (its details, its related persons); refused if the
+    /// applicant changed since it was read in this unit.
+    pub(crate) async fn update_applicant(
+        &self,
+        tx: &mut Tx,
+        keyring: &crate::crypto::Keyring,
+        principal: &Principal,
+        changes: applicants::ApplicantChanges,
+        now: Millis,
+    ) -> Result<applicants::PreparedApplicant, ServiceError> {
+        let applicant_id = self.record.applicant_id.clone();
+        applicants::update(
+            tx,
+            keyring,
+            principal,
+            &self.scope,
+            &applicant_id,
+            changes,
+            now,
+        )
+        .await
+    }
+
     /// A new hosted link: a new token id (the previous link stops working) and expiry.
     pub(crate) fn reissue_link(
         &mut self,

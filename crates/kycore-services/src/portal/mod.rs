@@ -550,18 +550,8 @@ impl Services {
         let services = self.clone();
         self.portal_change(session, move |tx, case, principal, now| {
             Box::pin(async move {
-                let applicant_id = case.record().applicant_id.clone();
-                let scope = case.scope().clone();
-                kernel::applicants::update(
-                    tx,
-                    services.keyring(),
-                    principal,
-                    &scope,
-                    &applicant_id,
-                    changes,
-                    now,
-                )
-                .await?;
+                case.update_applicant(tx, services.keyring(), principal, changes, now)
+                    .await?;
                 case.progress(tx).await?.completed.insert(step);
                 Ok(())
             })
@@ -740,17 +730,9 @@ impl Services {
                     related_persons: Some(persons),
                     ..ApplicantChanges::default()
                 };
-                kernel::applicants::update(
-                    tx,
-                    services.keyring(),
-                    principal,
-                    &scope,
-                    &applicant_id,
-                    changes,
-                    now,
-                )
-                .await
-                .map_err(as_related_person_errors)?;
+                case.update_applicant(tx, services.keyring(), principal, changes, now)
+                    .await
+                    .map_err(as_related_person_errors)?;
                 case.progress(tx)
                     .await?
                     .completed
