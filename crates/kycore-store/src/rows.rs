@@ -1,9 +1,10 @@
 //! Multi-row inserts for the rows a unit of work appends (applicants, cases, checks, events,
-//! audit entries), so a whole group-commit batch writes them in a few statements instead of
-//! one per row.
+//! audit entries), so a unit writes them in a few statements instead of one per row.
 //!
 //! Rows go out in chunks of fixed sizes, so only a handful of distinct statements exist per
-//! table and each stays in the driver's prepared-statement cache.
+//! table and each stays in the driver's prepared-statement cache. On SQLite a unit's rows can
+//! also go out as one script of statements numbered across ([`Script`]), sent in a single
+//! hand-off to the driver's thread.
 
 use sqlx::any::AnyArguments;
 use sqlx::query::Query;
@@ -22,12 +23,18 @@ pub(crate) trait AppendRow: Sync {
     fn bind<'q>(&'q self, query: Query<'q, Any, AnyArguments>) -> Query<'q, Any, AnyArguments>;
 }
 
-fn insert_sql<R: AppendRow>(rows: usize) -> String {
-    let width = R::COLUMNS.split(',').count();
+fn width<R: AppendRow>() -> usize {
+    R::COLUMNS.split(',').count()
+}
+
+/// `INSERT … VALUES` for `rows` rows, placeholders numbered from `$first`.
+fn insert_sql_from<R: AppendRow>(rows: usize, first: usize) -> String {
+    let width = width::<R>();
     let tuples: Vec<String> = (0..rows)
         .map(|r| {
-            let placeholders: Vec<String> =
-                (1..=width).map(|c| format!("${}", r * width + c)).collect();
+            let placeholders: Vec<String> = (0..width)
+                .map(|c| format!("${}", first + r * width + c))
+                .collect();
             format!("({})", placeholders.join(", "))
         })
         .collect();
@@ -37,6 +44,58 @@ fn insert_sql<R: AppendRow>(rows: usize) -> String {
         R::COLUMNS,
         tuples.join(", ")
     )
+}
+
+fn insert_sql<R: AppendRow>(rows: usize) -> String {
+    insert_sql_from::<R>(rows, 1)
+}
+
+/// SQL statements run as one script, their placeholders numbered across the script (SQLite
+/// binds `$n` by its number in every statement of a multi-statement query).
+#[derive(Default)]
+pub(crate) struct Script {
+    sql: String,
+    params: usize,
+}
+
+impl Script {
+    /// Adds the insert of `rows`, if any.
+    pub(crate) fn insert<R: AppendRow>(&mut self, rows: &[R]) {
+        if rows.is_empty() {
+            return;
+        }
+        self.sql
+            .push_str(&insert_sql_from::<R>(rows.len(), self.params + 1));
+        self.sql.push_str("; ");
+        self.params += rows.len() * width::<R>();
+    }
+
+    /// Adds statements without parameters.
+    pub(crate) fn then(&mut self, sql: &str) {
+        self.sql.push_str(sql);
+    }
+
+    pub(crate) fn params(&self) -> usize {
+        self.params
+    }
+
+    /// The query; the caller binds every row in the order they were added.
+    pub(crate) fn query(&self) -> Query<'_, Any, AnyArguments> {
+        // Built only from our constant table and column names, numbered placeholders and
+        // constant statements; every value is bound.
+        sqlx::query(sqlx::AssertSqlSafe(self.sql.clone()))
+    }
+}
+
+/// Binds `rows` to `query` in order.
+pub(crate) fn bind_rows<'q, R: AppendRow>(
+    mut query: Query<'q, Any, AnyArguments>,
+    rows: &'q [R],
+) -> Query<'q, Any, AnyArguments> {
+    for row in rows {
+        query = row.bind(query);
+    }
+    query
 }
 
 pub(crate) async fn insert_all<R: AppendRow>(
@@ -49,10 +108,7 @@ pub(crate) async fn insert_all<R: AppendRow>(
             // The SQL is built only from our constant table and column names and numbered
             // placeholders; every value is bound.
             let sql = insert_sql::<R>(size);
-            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-            for row in chunk {
-                query = row.bind(query);
-            }
+            let query = bind_rows(sqlx::query(sqlx::AssertSqlSafe(sql)), chunk);
             query.execute(&mut *conn).await?;
             rows = rest;
         }
@@ -80,5 +136,20 @@ mod tests {
             insert_sql::<Pair>(2),
             "INSERT INTO t (a, b) VALUES ($1, $2), ($3, $4)"
         );
+    }
+
+    #[test]
+    fn a_script_numbers_placeholders_across_its_statements() {
+        let mut script = Script::default();
+        script.insert(&[Pair, Pair]);
+        script.insert::<Pair>(&[]);
+        script.insert(&[Pair]);
+        script.then("RELEASE SAVEPOINT unit");
+        assert_eq!(
+            script.sql,
+            "INSERT INTO t (a, b) VALUES ($1, $2), ($3, $4); \
+             INSERT INTO t (a, b) VALUES ($5, $6); RELEASE SAVEPOINT unit"
+        );
+        assert_eq!(script.params(), 6);
     }
 }

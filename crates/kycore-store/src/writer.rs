@@ -27,12 +27,15 @@ use crate::audit::AuditRecord;
 use crate::cases::CaseRecord;
 use crate::checks::CheckRecord;
 use crate::events::{self, EventRecord};
-use crate::rows::insert_all;
+use crate::rows::{Script, bind_rows, insert_all};
 use crate::{Backend, StoreError, connect};
 
 /// Bounds the time one batch holds the write lock and the memory it pins.
 const MAX_BATCH: usize = 256;
 const QUEUE_DEPTH: usize = 4096;
+/// The most values one unit's insert script binds; a unit with more rows inserts them
+/// statement by statement.
+const MAX_SCRIPT_PARAMS: usize = 30_000;
 /// Waits between attempts to (re)connect a writer whose connection was lost.
 const RECONNECT_BACKOFF: [Duration; 4] = [
     Duration::from_millis(100),
@@ -147,14 +150,53 @@ impl Tx {
         self.unit_events = 0;
     }
 
-    fn keep_unit(&mut self) {
+    /// Ends a unit that succeeded: inserts the rows it appended, releases its savepoint and
+    /// opens the next one. On SQLite that is one script, one hand-off to the driver's thread:
+    /// those hand-offs, not the fsync, bound how many units a batch holds.
+    async fn end_unit(&mut self) -> Result<(), UnitEnd> {
+        const NEXT: &str = "RELEASE SAVEPOINT unit; SAVEPOINT unit";
+        let rows = std::mem::take(&mut self.pending);
+        let mut script = Script::default();
+        script.insert(&rows.applicants);
+        script.insert(&rows.cases);
+        script.insert(&rows.checks);
+        script.insert(&rows.events);
+        script.insert(&rows.audits);
+        if self.backend == Backend::Sqlite && script.params() <= MAX_SCRIPT_PARAMS {
+            script.then(NEXT);
+            let query = bind_rows(script.query(), &rows.applicants);
+            let query = bind_rows(query, &rows.cases);
+            let query = bind_rows(query, &rows.checks);
+            let query = bind_rows(query, &rows.events);
+            let query = bind_rows(query, &rows.audits);
+            query
+                .execute(&mut self.conn)
+                .await
+                .map_err(|e| UnitEnd::Rows(e.into()))?;
+            self.unit_events += i64::try_from(rows.events.len()).unwrap_or(i64::MAX);
+        } else {
+            self.pending = rows;
+            self.flush().await.map_err(UnitEnd::Rows)?;
+            self.conn.execute(NEXT).await.map_err(UnitEnd::Savepoint)?;
+        }
         self.batch_events += self.unit_events;
         self.unit_events = 0;
+        Ok(())
     }
+}
+
+/// Why a unit that succeeded could not be kept.
+enum UnitEnd {
+    /// A row it appended was refused (a constraint): the unit fails, its batch goes on.
+    Rows(StoreError),
+    /// The savepoint could not be released: the transaction can no longer be trusted.
+    Savepoint(sqlx::Error),
 }
 
 /// A unit reports whether its changes should be kept; its typed result travels separately.
 type UnitFn = Box<dyn for<'c> FnOnce(&'c mut Tx) -> BoxFuture<'c, bool> + Send>;
+/// Replaces a unit's result with the error that kept its rows out.
+type FailFn = Box<dyn FnOnce(StoreError) + Send>;
 
 /// How a unit's batch ended, as its caller hears it.
 #[derive(Debug)]
@@ -169,6 +211,7 @@ enum Settled {
 
 struct Unit {
     run: UnitFn,
+    fail: FailFn,
     settled: oneshot::Sender<Settled>,
 }
 
@@ -259,19 +302,19 @@ impl Writer {
         let result_slot = Arc::clone(&slot);
         let run: UnitFn = Box::new(move |tx: &mut Tx| {
             Box::pin(async move {
-                let result = match unit(tx).await {
-                    // What the unit appended goes in now, inside its savepoint.
-                    Ok(value) => tx.flush().await.map(|()| value).map_err(E::from),
-                    Err(e) => Err(e),
-                };
+                let result = unit(tx).await;
                 let keep = result.is_ok();
                 *result_slot.lock().unwrap_or_else(PoisonError::into_inner) = Some(result);
                 keep
             })
         });
+        let fail_slot = Arc::clone(&slot);
+        let fail: FailFn = Box::new(move |error| {
+            *fail_slot.lock().unwrap_or_else(PoisonError::into_inner) = Some(Err(E::from(error)));
+        });
         let (settled, done) = oneshot::channel();
         self.queue
-            .send(Unit { run, settled })
+            .send(Unit { run, fail, settled })
             .await
             .map_err(|_| StoreError::WriterGone)?;
         match done.await {
@@ -379,19 +422,12 @@ async fn commit_batch(tx: &mut Tx, batch: Vec<Unit>, health: &WriterHealth) -> R
     for unit in batch {
         tx.start_unit();
         let outcome = AssertUnwindSafe((unit.run)(tx)).catch_unwind().await;
-        let keep = matches!(outcome, Ok(true));
-        let next = if keep {
-            tx.keep_unit();
-            "RELEASE SAVEPOINT unit; SAVEPOINT unit"
-        } else {
-            // ROLLBACK TO leaves the savepoint open, so the next unit can reuse it.
-            "ROLLBACK TO SAVEPOINT unit"
-        };
         if outcome.is_err() {
             health.panicked_units.fetch_add(1, Ordering::Relaxed);
             tracing::error!("a unit of work panicked; it was rolled back alone");
         }
-        if let Err(e) = tx.conn.execute(next).await {
+        let broken = end_or_roll_back(tx, matches!(outcome, Ok(true)), unit.fail).await;
+        if let Some(e) = broken {
             // The transaction can no longer be trusted; give up on the whole batch.
             let message = e.to_string();
             let _ = tx.conn.execute("ROLLBACK").await;
@@ -428,6 +464,21 @@ async fn commit_batch(tx: &mut Tx, batch: Vec<Unit>, health: &WriterHealth) -> R
             check_connection(tx, message).await
         }
     }
+}
+
+/// Keeps a unit that succeeded (its rows inserted, its savepoint released) or rolls it back:
+/// one that failed or panicked, or whose rows were refused (`fail` then gives its caller the
+/// reason). Returns the error that leaves the transaction untrustworthy, if one did.
+async fn end_or_roll_back(tx: &mut Tx, succeeded: bool, fail: FailFn) -> Option<sqlx::Error> {
+    if succeeded {
+        match tx.end_unit().await {
+            Ok(()) => return None,
+            Err(UnitEnd::Savepoint(e)) => return Some(e),
+            Err(UnitEnd::Rows(error)) => fail(error),
+        }
+    }
+    // ROLLBACK TO leaves the savepoint open, so the next unit can reuse it.
+    tx.conn.execute("ROLLBACK TO SAVEPOINT unit").await.err()
 }
 
 /// Gives the events of the batch's kept units their positions, in the order they were

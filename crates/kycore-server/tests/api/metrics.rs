@@ -45,6 +45,7 @@ async fn readiness_and_metrics_need_no_key() {
         let (status, _, body) = get_text(&app, "/readyz").await;
         assert_eq!(status, StatusCode::OK);
         let ready: serde_json::Value = serde_json::from_str(&body).unwrap();
+        let writers = ready["writers"]["of"].as_u64().unwrap();
         assert_eq!(ready["database"], "ok");
         assert_eq!(ready["writers"]["connected"], ready["writers"]["of"]);
         assert_eq!(
@@ -62,6 +63,10 @@ async fn readiness_and_metrics_need_no_key() {
             "kycore_watchlist_load_failures_total 0",
             "kycore_watchlist_loaded_entities 0",
             "kycore_jobs_failed 0",
+            "kycore_jobs_running 0",
+            "kycore_store_writer_restarts_total 0",
+            "kycore_store_panicked_units_total 0",
+            "kycore_worker_restarts_total 0",
         ] {
             assert!(
                 metrics.lines().any(|l| l == line),
@@ -69,6 +74,13 @@ async fn readiness_and_metrics_need_no_key() {
             );
         }
         assert!(metrics.contains("\nkycore_jobs_pending "), "{metrics}");
+        for gauge in ["kycore_store_writers", "kycore_store_writers_connected"] {
+            let line = format!("{gauge} {writers}");
+            assert!(
+                metrics.lines().any(|l| l == line),
+                "{line} missing:\n{metrics}"
+            );
+        }
         assert!(metrics.ends_with("# EOF\n"), "{metrics}");
     })
     .await;
