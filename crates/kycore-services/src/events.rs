@@ -9,6 +9,14 @@ use crate::pagination::{Page, PageRequest};
 use crate::views::{self, Event};
 use crate::{ServiceError, Services};
 
+/// Where the commit-order feed continues: after an event, or after a position (0 for the
+/// beginning).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum EventCursor {
+    Event(String),
+    Position(i64),
+}
+
 /// Which events a listing shows.
 #[derive(Clone, Debug, Default)]
 pub struct EventQuery {
@@ -35,15 +43,19 @@ impl Services {
         Page::from_rows(rows, limit, |e| e.id.clone(), views::event)
     }
 
-    /// Events committed after `position`, oldest first: a feed that never misses an event,
-    /// however late another writer committed it. The page's cursor is the last position.
+    /// Events committed after `cursor`, oldest first: a feed that never misses an event,
+    /// however late another writer committed it. The page's cursor is its last event's id.
     pub async fn events_after(
         &self,
         scope: &Scope,
         query: EventQuery,
-        position: i64,
+        cursor: EventCursor,
         limit: Option<i64>,
     ) -> Result<Page<Event>, ServiceError> {
+        let position = match cursor {
+            EventCursor::Position(position) => position,
+            EventCursor::Event(id) => self.get_event(scope, &id).await?.position,
+        };
         let limit = PageRequest {
             limit,
             starting_after: None,
@@ -60,7 +72,7 @@ impl Services {
             .into_iter()
             .map(views::event)
             .collect::<Result<Vec<_>, _>>()?;
-        Page::from_rows(events, limit, |e| e.position.to_string(), Ok)
+        Page::from_rows(events, limit, |e| e.id.clone(), Ok)
     }
 
     pub async fn get_event(&self, scope: &Scope, id: &str) -> Result<Event, ServiceError> {

@@ -4,7 +4,7 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use kycore_domain::event::EventType;
-use kycore_services::events::EventQuery;
+use kycore_services::events::{EventCursor, EventQuery};
 use kycore_services::pagination::PageRequest;
 use kycore_services::views::Event;
 use serde::{Deserialize, Serialize};
@@ -62,10 +62,10 @@ pub struct ListEvents {
     limit: Option<i64>,
     /// Newest first: an event id from the previous page.
     starting_after: Option<String>,
-    /// Oldest first, in commit order: the events after this position (0 for the first);
-    /// the page's `next_cursor` is the position to pass next. No event is ever skipped,
-    /// however late it was committed.
-    after: Option<i64>,
+    /// Oldest first, in commit order: the events after this event (its id) or this
+    /// position (`0` for the very first); the page's `next_cursor` is the event id to pass
+    /// next. No event is ever skipped, however late it was committed.
+    after: Option<String>,
 }
 
 /// List events: newest first, or with `after` in commit order.
@@ -88,17 +88,10 @@ pub async fn list_events(
                 "give `after` (commit order) or `starting_after` (newest first), not both",
             ));
         }
-        (Some(after), None) if after < 0 => {
-            return Err(ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "invalid_query",
-                "`after` is a position, 0 or more",
-            ));
-        }
         (Some(after), None) => {
             state
                 .services
-                .events_after(caller.scope(), filter, after, query.limit)
+                .events_after(caller.scope(), filter, cursor(&after)?, query.limit)
                 .await?
         }
         (None, starting_after) => {
@@ -113,6 +106,21 @@ pub async fn list_events(
         }
     };
     Ok(Json(PageBody::from(&page)))
+}
+
+/// `after`: an event id, or a position (0 or more).
+fn cursor(raw: &str) -> Result<EventCursor, ApiError> {
+    if raw.starts_with("evt_") {
+        return Ok(EventCursor::Event(raw.to_owned()));
+    }
+    match raw.parse::<i64>() {
+        Ok(position) if position >= 0 => Ok(EventCursor::Position(position)),
+        _ => Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_query",
+            "`after` is an event id (`evt_…`) or a position, 0 or more",
+        )),
+    }
 }
 
 /// Get an event.

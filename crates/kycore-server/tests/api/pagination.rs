@@ -161,7 +161,7 @@ async fn filters_narrow_the_list() {
 }
 
 #[tokio::test]
-async fn the_events_feed_continues_after_a_position_in_commit_order() {
+async fn the_events_feed_continues_after_an_event_in_commit_order() {
     for_each_database(|app| async move {
         let key = &app.sandbox.secret;
         for _ in 0..3 {
@@ -172,7 +172,7 @@ async fn the_events_feed_continues_after_a_position_in_commit_order() {
 
         let mut fed = Vec::new();
         let mut positions = Vec::new();
-        let mut after = 0;
+        let mut after = "0".to_owned();
         loop {
             let page = app
                 .get_json(key, &format!("/v1/events?after={after}&limit=2"))
@@ -184,20 +184,32 @@ async fn the_events_feed_continues_after_a_position_in_commit_order() {
             if !page["has_more"].as_bool().unwrap() {
                 break;
             }
-            after = page["next_cursor"].as_str().unwrap().parse().unwrap();
-            assert_eq!(after, *positions.last().unwrap());
+            after = page["next_cursor"].as_str().unwrap().to_owned();
+            assert_eq!(
+                &after,
+                fed.last().unwrap(),
+                "the cursor is the last event's id"
+            );
         }
         assert!(positions.windows(2).all(|w| w[0] < w[1]), "{positions:?}");
         let oldest_first: Vec<String> = newest_first.into_iter().rev().collect();
         assert_eq!(fed, oldest_first, "the feed holds every event, in order");
-        // Nothing after the last position, yet.
-        let empty = app
-            .get_json(
-                key,
-                &format!("/v1/events?after={}", positions.last().unwrap()),
-            )
-            .await;
-        assert_eq!(empty["data"], json!([]));
+        // Nothing after the last event, yet; a position works as a cursor too.
+        for last in [
+            fed.last().unwrap().clone(),
+            positions.last().unwrap().to_string(),
+        ] {
+            let empty = app.get_json(key, &format!("/v1/events?after={last}")).await;
+            assert_eq!(empty["data"], json!([]));
+        }
+        // Another tenant's event is no cursor: it does not exist for this key.
+        app.get_problem(
+            &app.other_sandbox.secret,
+            &format!("/v1/events?after={}", fed[0]),
+            StatusCode::NOT_FOUND,
+            "not_found",
+        )
+        .await;
 
         for query in ["after=-1", "after=0&starting_after=evt_x", "after=abc"] {
             app.get_problem(
