@@ -29,7 +29,7 @@ impl Services {
     ) -> Result<Applicant, ServiceError> {
         let now = now_millis();
         let prepared = input.prepare(self.keyring(), &ctx.scope, now)?;
-        let view = self.applicant_view(&prepared.record)?;
+        let view = self.applicant_view(&prepared.record, Some(&prepared.key))?;
         let unit_ctx = ctx.clone();
         self.write_idempotent(
             ctx,
@@ -53,7 +53,10 @@ impl Services {
         let record = applicants::get(self.store().reader(), scope, id)
             .await?
             .ok_or(ServiceError::not_found("applicant"))?;
-        self.applicant_view(&record)
+        let key = self
+            .applicant_key(self.store().reader(), scope, &record.id)
+            .await?;
+        self.applicant_view(&record, key.as_ref())
     }
 
     pub async fn list_applicants(
@@ -70,7 +73,19 @@ impl Services {
             limit,
         };
         let rows = applicants::list(self.store().reader(), scope, &filter).await?;
-        Page::from_rows(rows, limit, |r| r.id.clone(), |r| self.applicant_view(&r))
+        let keys = self
+            .applicant_keys(
+                self.store().reader(),
+                scope,
+                rows.iter().map(|r| r.id.as_str()),
+            )
+            .await?;
+        Page::from_rows(
+            rows,
+            limit,
+            |r| r.id.clone(),
+            |r| self.applicant_view(&r, keys.of(&r.id)),
+        )
     }
 
     pub async fn update_applicant(
@@ -86,9 +101,14 @@ impl Services {
             ctx,
             move |tx: &mut Tx| -> BoxFuture<'_, Result<Applicant, ServiceError>> {
                 Box::pin(async move {
+                    // Another tenant's id is a 404 before anything else is looked at.
+                    kernel::applicants::load(tx, &unit_ctx.scope, &id).await?;
+                    let key = services
+                        .required_applicant_key(tx.conn().await?, &unit_ctx.scope, &id)
+                        .await?;
                     let updated = kernel::applicants::update(
                         tx,
-                        services.keyring(),
+                        services.applicant_keys_with(&key),
                         &unit_ctx.principal,
                         &unit_ctx.scope,
                         &id,
@@ -96,7 +116,7 @@ impl Services {
                         now_millis(),
                     )
                     .await?;
-                    services.applicant_view(&updated.record)
+                    services.applicant_view(&updated.record, Some(&key))
                 })
             },
         )

@@ -11,7 +11,7 @@ use object_store::path::Path as ObjectPath;
 use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
 
 use crate::ServiceError;
-use crate::crypto::Keyring;
+use crate::crypto::DataKey;
 
 #[derive(Clone)]
 pub(crate) struct Blobs {
@@ -81,14 +81,14 @@ impl Blobs {
             .fold(self.prefix.clone(), |path, part| path.join(part))
     }
 
-    /// Seals `bytes` bound to `key` and stores them under it.
+    /// Seals `bytes` under the owner's data key, bound to `key`, and stores them under it.
     pub(crate) async fn put_sealed(
         &self,
-        keyring: &Keyring,
+        data_key: &DataKey,
         key: &str,
         bytes: &[u8],
     ) -> Result<(), ServiceError> {
-        let sealed = keyring.seal(key, bytes)?;
+        let sealed = data_key.seal(key, bytes)?;
         self.store
             .put(&self.path(key), PutPayload::from(sealed))
             .await
@@ -98,11 +98,11 @@ impl Blobs {
 
     pub(crate) async fn get_opened(
         &self,
-        keyring: &Keyring,
+        data_key: &DataKey,
         key: &str,
     ) -> Result<Vec<u8>, ServiceError> {
         let object = self.store.get(&self.path(key)).await.map_err(store_error)?;
         let sealed = object.bytes().await.map_err(store_error)?;
-        Ok(keyring.open(key, &sealed)?)
+        Ok(data_key.open(key, &sealed)?)
     }
 }

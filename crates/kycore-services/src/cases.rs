@@ -100,6 +100,7 @@ impl Services {
             ctx,
             move |tx: &mut Tx| -> BoxFuture<'_, Result<Case, ServiceError>> {
                 Box::pin(async move {
+                    let key = new_case.key.clone();
                     let case = kernel::write_new_case(
                         tx,
                         &unit_ctx.principal,
@@ -107,7 +108,7 @@ impl Services {
                         new_case,
                         now,
                     );
-                    let mut view = services.case_view(&case)?;
+                    let mut view = services.case_view(&case, Some(&key))?;
                     view.checks = Some(Vec::new());
                     view.screening_hits = Some(Vec::new());
                     Ok(view)
@@ -148,7 +149,19 @@ impl Services {
             limit,
         };
         let rows = cases::list(self.store().reader(), scope, &filter).await?;
-        Page::from_rows(rows, limit, |c| c.id.clone(), |c| self.case_view(&c))
+        let keys = self
+            .applicant_keys(
+                self.store().reader(),
+                scope,
+                rows.iter().map(|c| c.applicant_id.as_str()),
+            )
+            .await?;
+        Page::from_rows(
+            rows,
+            limit,
+            |c| c.id.clone(),
+            |c| self.case_view(&c, keys.of(&c.applicant_id)),
+        )
     }
 
     pub async fn cancel_case(&self, ctx: &RequestContext, id: &str) -> Result<Case, ServiceError> {
@@ -176,23 +189,33 @@ impl Services {
             crate::Principal::ConsoleUser { .. } => "analyst",
             _ => "api",
         };
-        let now = now_millis();
-        self.change_case(ctx, id, move |_| {
-            let outcome = match input.decision {
-                ManualDecision::Approve => Outcome::Approved,
-                ManualDecision::Reject => Outcome::Rejected,
-                ManualDecision::RequestResubmission => Outcome::ResubmissionRequested,
-            };
-            let decision = Decision {
-                outcome,
-                decided_by: decided_by.into(),
-                reason_code: input.reason_code,
-                note: input.note,
-                decided_at: datetime_of(now),
-                resubmission_steps,
-                rules: Vec::new(),
-            };
-            Ok(vec![(CaseAction::Decide(input.decision), Some(decision))])
+        let services = self.clone();
+        self.case_unit(ctx, id, move |tx, ctx, case, now| {
+            Box::pin(async move {
+                let outcome = match input.decision {
+                    ManualDecision::Approve => Outcome::Approved,
+                    ManualDecision::Reject => Outcome::Rejected,
+                    ManualDecision::RequestResubmission => Outcome::ResubmissionRequested,
+                };
+                let decision = Decision {
+                    outcome,
+                    decided_by: decided_by.into(),
+                    reason_code: input.reason_code,
+                    note: None,
+                    decided_at: datetime_of(now),
+                    resubmission_steps,
+                    rules: Vec::new(),
+                };
+                let decided_at = decision.decided_at;
+                let action = CaseAction::Decide(input.decision);
+                case.apply(tx, &ctx.principal, action, Some(decision), now)?;
+                // The note may name the applicant: sealed under their key, not in the decision.
+                if let Some(note) = input.note {
+                    let key = case.applicant_key(tx, &services).await?;
+                    case.set_decision_note(&key, decided_at, note)?;
+                }
+                Ok(())
+            })
         })
         .await
     }
@@ -266,8 +289,15 @@ impl Services {
         self.case_unit(ctx, id, move |tx, ctx, case, now| {
             Box::pin(async move {
                 case.ensure_awaiting_applicant("no longer takes details")?;
-                case.update_applicant(tx, services.keyring(), &ctx.principal, details, now)
-                    .await?;
+                let key = case.applicant_key(tx, &services).await?;
+                case.update_applicant(
+                    tx,
+                    services.applicant_keys_with(&key),
+                    &ctx.principal,
+                    details,
+                    now,
+                )
+                .await?;
                 Ok(())
             })
         })

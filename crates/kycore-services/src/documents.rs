@@ -39,7 +39,8 @@ impl Services {
                         .record_document(tx, &unit_ctx.principal, prepared, now)
                         .await?;
                     case.save(tx, now).await?;
-                    views::document(&record)
+                    // A new upload has no rejection reasons: nothing sealed to open.
+                    views::document(&record, None)
                 })
             },
         )
@@ -53,11 +54,17 @@ impl Services {
         case_id: &str,
     ) -> Result<Vec<Document>, ServiceError> {
         let reader = self.store().reader();
-        kycore_store::cases::get(reader, scope, case_id)
+        let case = kycore_store::cases::get(reader, scope, case_id)
             .await?
             .ok_or(ServiceError::not_found("case"))?;
+        let key = self
+            .applicant_key(reader, scope, &case.applicant_id)
+            .await?;
         let records = documents::for_case(reader, scope, case_id).await?;
-        records.iter().map(views::document).collect()
+        records
+            .iter()
+            .map(|d| views::document(d, key.as_ref()))
+            .collect()
     }
 
     /// The original file of a document, decrypted, with its content type.
@@ -67,15 +74,19 @@ impl Services {
         case_id: &str,
         id: &str,
     ) -> Result<(String, Vec<u8>), ServiceError> {
-        let records = documents::for_case(self.store().reader(), scope, case_id).await?;
+        let reader = self.store().reader();
+        let case = kycore_store::cases::get(reader, scope, case_id)
+            .await?
+            .ok_or(ServiceError::not_found("case"))?;
+        let records = documents::for_case(reader, scope, case_id).await?;
         let record = records
             .into_iter()
             .find(|d| d.id == id)
             .ok_or(ServiceError::not_found("document"))?;
-        let bytes = self
-            .blobs()
-            .get_opened(self.keyring(), &record.blob_key)
+        let key = self
+            .required_applicant_key(reader, scope, &case.applicant_id)
             .await?;
+        let bytes = self.blobs().get_opened(&key, &record.blob_key).await?;
         Ok((record.content_type, bytes))
     }
 }

@@ -123,8 +123,15 @@ impl From<crate::crypto::CryptoError> for ServiceError {
     fn from(error: crate::crypto::CryptoError) -> Self {
         match error {
             crate::crypto::CryptoError::Unseal => {
-                ServiceError::corrupt("sealed data does not open with this master key")
+                ServiceError::corrupt("sealed data does not open with its key")
             }
+            crate::crypto::CryptoError::UnknownMasterKey(id) => ServiceError::unavailable(
+                "master_key_missing",
+                format!(
+                    "data is wrapped by master key {id}, which this server was not given; \
+                     configure it as the previous master key until the rotation has finished"
+                ),
+            ),
             other => ServiceError::internal(other.to_string()),
         }
     }

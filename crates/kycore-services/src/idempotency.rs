@@ -65,9 +65,11 @@ impl Services {
         if record.request_hash != request_hash {
             return Ok(IdempotencyLookup::Mismatch);
         }
-        // Stored responses can carry personal data, so they are sealed like the data itself.
+        // Stored responses can carry personal data, so they are sealed like the data itself,
+        // under the organization's key.
         let body = self
-            .keyring()
+            .organization_key(scope)
+            .await?
             .open(&sealing_context(scope, surface, key), &record.response_body)?;
         let status = u16::try_from(record.response_status).map_err(|_| {
             ServiceError::corrupt(format!("stored response status {}", record.response_status))
@@ -88,12 +90,16 @@ impl Services {
     {
         let claim = ctx.idempotency.clone();
         let scope = ctx.scope.clone();
-        let services = self.clone();
+        // Fetched (or created, in a unit of its own) before this unit starts.
+        let sealing_key = match &claim {
+            Some(_) => Some(self.organization_key(&scope).await?),
+            None => None,
+        };
         self.store()
             .write(move |tx| {
                 Box::pin(async move {
                     let value = unit(tx).await?;
-                    let Some(claim) = claim else {
+                    let (Some(claim), Some(sealing_key)) = (claim, sealing_key) else {
                         return Ok(value);
                     };
                     let body = (claim.render)(&value).map_err(|e| {
@@ -107,7 +113,7 @@ impl Services {
                         idempotency_key: claim.key,
                         request_hash: claim.request_hash,
                         response_status: i64::from(claim.status),
-                        response_body: services.keyring().seal(&context, &body)?,
+                        response_body: sealing_key.seal(&context, &body)?,
                         created_at: now_millis(),
                     };
                     if !idempotency::insert(tx.conn().await?, &record).await? {

@@ -147,6 +147,9 @@ impl Services {
         let case = kycore_store::cases::get(self.store().reader(), &ctx.scope, case_id)
             .await?
             .ok_or(ServiceError::not_found("case"))?;
+        let key = self
+            .required_applicant_key(self.store().reader(), &ctx.scope, &case.applicant_id)
+            .await?;
         upload.file = self.inspect_upload(upload.file, file_type).await?;
         let max_attempts = self
             .pinned_flow(&ctx.scope, &case.flow_id, case.flow_version)
@@ -168,7 +171,7 @@ impl Services {
             ctx.scope.organization_id, ctx.scope.environment
         );
         self.blobs()
-            .put_sealed(self.keyring(), &blob_key, &upload.file)
+            .put_sealed(&key, &blob_key, &upload.file)
             .await?;
         let record = DocumentRecord {
             id: id.to_string(),
@@ -180,7 +183,7 @@ impl Services {
             side: upload.side.unwrap_or_else(|| "front".to_owned()),
             status: "pending".to_owned(),
             attempt: 0,
-            rejection_reason: None,
+            rejection_sealed: None,
             blob_key,
             content_type: file_type.content_type().to_owned(),
             size_bytes: i64::try_from(upload.file.len()).unwrap_or(i64::MAX),
@@ -191,7 +194,7 @@ impl Services {
             ),
             mrz_sealed: upload
                 .mrz
-                .map(|mrz| self.keyring().seal(id.as_str(), mrz.as_bytes()))
+                .map(|mrz| key.seal(id.as_str(), mrz.as_bytes()))
                 .transpose()?,
             document_number_hash,
             created_at: now,

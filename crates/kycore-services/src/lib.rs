@@ -30,6 +30,7 @@ pub mod idempotency;
 mod intake;
 pub mod jobs;
 mod kernel;
+pub mod key_rotation;
 pub mod keys;
 pub mod metrics;
 pub mod organizations;
@@ -40,6 +41,7 @@ pub mod providers;
 mod record;
 mod scope;
 pub mod screening;
+mod sealing;
 pub mod time_format;
 mod tokens;
 pub mod uploads;
@@ -56,7 +58,7 @@ pub use kernel::{CaseApplicant, HitVerdict, NewCaseRequest};
 pub use kycore_store::{Backend, WriterStatus, redact_url};
 use kycore_store::{Store, organizations as stored_organizations};
 
-use crypto::{Keyring, MasterKey};
+use crypto::{Keyring, MasterKey, MasterKeys};
 use organizations::OrganizationKeys;
 use worker::{WorkerHealth, WorkerStatus};
 
@@ -74,6 +76,8 @@ pub struct ServiceConfig {
     pub blob_url: Option<String>,
     /// The store's settings (`aws_endpoint`, `aws_region`, `aws_access_key_id`, …).
     pub blob_options: Vec<(String, String)>,
+    /// During a master-key rotation, the key being replaced: it still unwraps what it wrapped.
+    pub previous_master_key: Option<MasterKey>,
 }
 
 impl ServiceConfig {
@@ -85,6 +89,7 @@ impl ServiceConfig {
             max_upload_bytes: DEFAULT_MAX_UPLOAD_BYTES,
             blob_url: None,
             blob_options: Vec::new(),
+            previous_master_key: None,
         }
     }
 }
@@ -130,6 +135,8 @@ struct Inner {
     blobs: blobs::Blobs,
     /// Valid secret keys by hash.
     keys: cache::TtlCache<Vec<u8>, keys::Authenticated>,
+    /// Unwrapped data keys by owner (applicant or organization) id.
+    data_keys: cache::TtlCache<String, crypto::DataKey>,
     /// An organization's default flows by (scope, kind).
     default_flows:
         cache::TtlCache<(kycore_domain::tenancy::Scope, &'static str), Vec<catalog::ResolvedFlow>>,
@@ -163,9 +170,10 @@ impl Readiness {
 }
 
 impl Services {
-    /// Joins the deployment with `master_key`: on an empty database, records the key and
-    /// creates the default organization, whose keys are returned (once, to show); otherwise
-    /// checks the key is the deployment's and refuses another.
+    /// Joins the deployment with `master_key` (and, during a rotation, the configured previous
+    /// one): on an empty database, records a root secret wrapped by the key and creates the
+    /// default organization, whose keys are returned (once, to show); otherwise opens the
+    /// deployment's root secret, refusing a key that does not open it.
     pub async fn start(
         deployment: Deployment,
         master_key: &MasterKey,
@@ -179,16 +187,20 @@ impl Services {
             public_url: config.public_url.trim_end_matches('/').to_owned(),
             ..config
         };
+        let masters = MasterKeys::new(master_key.clone(), config.previous_master_key.clone());
+        let (root, initialized) =
+            organizations::join_deployment(&deployment.store, &masters).await?;
         let cpus = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
         let worker = Arc::new(WorkerHealth::default());
         let metrics = metrics::Metrics::new(deployment.store.clone(), Arc::clone(&worker));
         let services = Services {
             inner: Arc::new(Inner {
                 store: deployment.store,
-                keyring: Keyring::new(master_key),
+                keyring: Keyring::new(masters, &root),
                 config,
                 blobs,
                 keys: cache::TtlCache::new(),
+                data_keys: cache::TtlCache::new(),
                 default_flows: cache::TtlCache::new(),
                 screening: screening::Registry::default(),
                 rule_cache: decision::RuleCache::default(),
@@ -197,7 +209,6 @@ impl Services {
                 worker,
             }),
         };
-        let initialized = services.join_deployment().await?;
         Ok((services, initialized))
     }
 
@@ -215,6 +226,10 @@ impl Services {
 
     pub(crate) fn keyring(&self) -> &Keyring {
         &self.inner.keyring
+    }
+
+    pub(crate) fn inner_data_keys(&self) -> &cache::TtlCache<String, crypto::DataKey> {
+        &self.inner.data_keys
     }
 
     pub(crate) fn key_cache(&self) -> &cache::TtlCache<Vec<u8>, keys::Authenticated> {

@@ -1,15 +1,17 @@
 //! Organizations (tenants) and the deployment they share: creating an organization with a
 //! secret and a publishable key per environment, listing them, and the first start of a
-//! deployment — the master key's check value recorded once, and a default organization.
+//! deployment — its root secret recorded once, and a default organization.
 
 use kycore_domain::ids::OrganizationId;
 use kycore_domain::tenancy::{Environment, Scope};
+use kycore_store::deployment::{self, DeploymentRecord};
 use kycore_store::organizations::{self, OrganizationRecord};
-use kycore_store::{Millis, Tx, deployment};
+use kycore_store::{Millis, Store, Tx};
 use serde::Serialize;
 use serde_json::json;
 use time::OffsetDateTime;
 
+use crate::crypto::{MasterKeys, Secret, WrappedKey, random_secret};
 use crate::keys::{KeyKind, create_in};
 use crate::record::{self, AuditEntry};
 use crate::time_format::{datetime_of, now_millis};
@@ -141,52 +143,63 @@ impl Services {
             .map(|r| OrganizationId::from_trusted(r.id))
             .ok_or(ServiceError::not_found("organization"))
     }
-
-    /// The first start on a database, or joining one: the master key must be the one the
-    /// deployment recorded (a server holding another key refuses, instead of writing data
-    /// nobody else can read). On an empty database the key's check value is recorded and
-    /// the default organization created, in one unit, by exactly one of the servers starting
-    /// at once; that one gets the organization's keys, to show once.
-    pub(crate) async fn join_deployment(&self) -> Result<Option<OrganizationKeys>, ServiceError> {
-        let check = self.keyring().key_check();
-        let now = now_millis();
-        self.store()
-            .write(move |tx| {
-                Box::pin(async move {
-                    let recorded = deployment::key_check(tx.conn().await?).await?;
-                    let claimed = match recorded {
-                        Some(recorded) => return same_key(&recorded, &check).map(|()| None),
-                        None => deployment::claim(tx.conn().await?, &check, now).await?,
-                    };
-                    if !claimed {
-                        // Another server recorded its key meanwhile: it must be ours.
-                        let recorded = deployment::key_check(tx.conn().await?)
-                            .await?
-                            .ok_or_else(|| ServiceError::internal("the deployment row vanished"))?;
-                        return same_key(&recorded, &check).map(|()| None);
-                    }
-                    // A database initialized before key checks existed keeps its organizations.
-                    if organizations::first(tx.conn().await?).await?.is_some() {
-                        return Ok(None);
-                    }
-                    create_in_unit(tx, DEFAULT_ORGANIZATION_NAME.to_owned(), now)
-                        .await
-                        .map(Some)
-                })
-            })
-            .await
-    }
 }
 
-fn same_key(recorded: &[u8], ours: &[u8]) -> Result<(), ServiceError> {
-    if recorded == ours {
-        return Ok(());
-    }
-    Err(ServiceError::conflict(
-        "master_key_mismatch",
-        "this server's master key is not the one this database was set up with: give every \
-         server the same KYCORE_MASTER_KEY (or master.key file) and start again",
-    ))
+/// The first start on a database, or joining one: the deployment's root secret must open
+/// with one of this server's master keys (a server holding another key refuses, instead of
+/// writing data nobody else can read). On an empty database a root secret is made and
+/// recorded, wrapped by the current master key, and the default organization created, in
+/// one unit, by exactly one of the servers starting at once; that one gets the
+/// organization's keys, to show once.
+pub(crate) async fn join_deployment(
+    store: &Store,
+    masters: &MasterKeys,
+) -> Result<(Secret, Option<OrganizationKeys>), ServiceError> {
+    let masters = masters.clone();
+    let now = now_millis();
+    store
+        .write(move |tx| {
+            Box::pin(async move {
+                if let Some(recorded) = deployment::get(tx.conn().await?).await? {
+                    return open_root(&masters, &recorded).map(|root| (root, None));
+                }
+                let root = random_secret();
+                let wrapped = masters.wrap_root(&root)?;
+                let record = DeploymentRecord {
+                    root_key: wrapped.wrapped,
+                    master_key_id: wrapped.master_key_id,
+                    created_at: now,
+                };
+                if !deployment::claim(tx.conn().await?, &record).await? {
+                    // Another server set the deployment up meanwhile: its key must be ours.
+                    let recorded = deployment::get(tx.conn().await?)
+                        .await?
+                        .ok_or_else(|| ServiceError::internal("the deployment row vanished"))?;
+                    return open_root(&masters, &recorded).map(|root| (root, None));
+                }
+                // A database set up before the deployment row existed keeps its organizations.
+                if organizations::first(tx.conn().await?).await?.is_some() {
+                    return Ok((root, None));
+                }
+                let keys = create_in_unit(tx, DEFAULT_ORGANIZATION_NAME.to_owned(), now).await?;
+                Ok((root, Some(keys)))
+            })
+        })
+        .await
+}
+
+fn open_root(masters: &MasterKeys, recorded: &DeploymentRecord) -> Result<Secret, ServiceError> {
+    let wrapped = WrappedKey {
+        wrapped: recorded.root_key.clone(),
+        master_key_id: recorded.master_key_id.clone(),
+    };
+    masters.unwrap_root(&wrapped).map_err(|_| {
+        ServiceError::conflict(
+            "master_key_mismatch",
+            "this server's master key is not the one this database was set up with: give every \
+             server the same KYCORE_MASTER_KEY (or master.key file) and start again",
+        )
+    })
 }
 
 #[cfg(test)]

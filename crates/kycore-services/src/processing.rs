@@ -18,6 +18,7 @@ use kycore_store::cases::CaseRecord;
 use kycore_store::documents::{self, DocumentHash, DocumentRecord};
 use kycore_store::{Tx, checks};
 
+use crate::crypto::DataKey;
 use crate::decision::{self, FactsInput, RuleCache};
 use crate::kernel::{self, DocumentVerdict};
 use crate::providers::native::{NativeProvider, identity_document_type};
@@ -38,8 +39,18 @@ impl Services {
         scope: &Scope,
         case_id: &str,
     ) -> Result<Vec<Check>, ServiceError> {
-        let records = checks::for_case(self.store().reader(), scope, case_id).await?;
-        records.into_iter().map(views::check).collect()
+        let reader = self.store().reader();
+        let case = kycore_store::cases::get(reader, scope, case_id)
+            .await?
+            .ok_or(ServiceError::not_found("case"))?;
+        let key = self
+            .applicant_key(reader, scope, &case.applicant_id)
+            .await?;
+        let records = checks::for_case(reader, scope, case_id).await?;
+        records
+            .into_iter()
+            .map(|c| views::check(c, key.as_ref()))
+            .collect()
     }
 
     /// The `process_case` job: gather what the checks need, run the providers and the
@@ -91,6 +102,9 @@ impl Services {
         let applicant = kycore_store::applicants::get(reader, scope, &case.applicant_id)
             .await?
             .ok_or(ServiceError::not_found("applicant"))?;
+        let key = self
+            .required_applicant_key(reader, scope, &applicant.id)
+            .await?;
         let similar_applicants = kycore_store::applicants::similar(
             reader,
             scope,
@@ -101,7 +115,7 @@ impl Services {
         )
         .await?;
         let records = documents::for_case(reader, scope, &case.id).await?;
-        let documents = self.submitted_documents(&records)?;
+        let documents = submitted_documents(&key, &records)?;
         let duplicate_document = self
             .duplicate_document(scope, &applicant.id, &records)
             .await?;
@@ -109,7 +123,7 @@ impl Services {
             kind: CaseKind::parse(&case.kind)
                 .ok_or_else(|| ServiceError::corrupt(format!("case kind `{}`", case.kind)))?,
             environment: scope.environment,
-            profile: kernel::applicants::open_profile(self.keyring(), &applicant)?,
+            profile: kernel::applicants::open_profile(Some(&key), &applicant)?,
             documents,
             today: datetime_of(now_millis()).date(),
             min_age: flow.min_age,
@@ -121,6 +135,7 @@ impl Services {
             flow,
             facts,
             records,
+            key,
         })
     }
 
@@ -162,34 +177,6 @@ impl Services {
             }
         }
         Ok(DuplicateLookup::NoneFound)
-    }
-
-    /// Each document as the checks see it (its MRZ opened).
-    fn submitted_documents(
-        &self,
-        records: &[DocumentRecord],
-    ) -> Result<Vec<SubmittedDocument>, ServiceError> {
-        records
-            .iter()
-            .map(|d| {
-                let mrz = d
-                    .mrz_sealed
-                    .as_ref()
-                    .map(|sealed| self.keyring().open(&d.id, sealed))
-                    .transpose()?
-                    .map(|bytes| {
-                        String::from_utf8(bytes)
-                            .map_err(|_| ServiceError::corrupt("a document's MRZ is not UTF-8"))
-                    })
-                    .transpose()?;
-                Ok(SubmittedDocument {
-                    document_type: d.document_type.clone(),
-                    side: d.side.clone(),
-                    attempt: d.attempt,
-                    mrz,
-                })
-            })
-            .collect()
     }
 
     /// Moves a submitted case to `processing`; returns the case if it is (now) processing.
@@ -243,13 +230,14 @@ impl Services {
                         if case.status()? != CaseStatus::Processing {
                             return Ok(());
                         }
+                        let key = &round.key;
                         for (provider, check) in round.outcomes {
-                            case.record_check(tx, provider, check, now);
+                            case.record_check(tx, key, provider, check, now)?;
                         }
-                        case.record_hits(tx, &round.hits, "case_checks", now)
+                        case.record_hits(tx, key, &round.hits, "case_checks", now)
                             .await?;
                         for verdict in &round.verdicts {
-                            case.record_verdict(tx, verdict, now).await?;
+                            case.record_verdict(tx, key, verdict, now).await?;
                         }
                         let outcome = round.decision.outcome;
                         case.apply(
@@ -268,15 +256,46 @@ impl Services {
     }
 }
 
+/// Each document as the checks see it (its MRZ opened).
+fn submitted_documents(
+    key: &DataKey,
+    records: &[DocumentRecord],
+) -> Result<Vec<SubmittedDocument>, ServiceError> {
+    records
+        .iter()
+        .map(|d| {
+            let mrz = d
+                .mrz_sealed
+                .as_ref()
+                .map(|sealed| key.open(&d.id, sealed))
+                .transpose()?
+                .map(|bytes| {
+                    String::from_utf8(bytes)
+                        .map_err(|_| ServiceError::corrupt("a document's MRZ is not UTF-8"))
+                })
+                .transpose()?;
+            Ok(SubmittedDocument {
+                document_type: d.document_type.clone(),
+                side: d.side.clone(),
+                attempt: d.attempt,
+                mrz,
+            })
+        })
+        .collect()
+}
+
 /// What the job read before running the checks.
 struct Gathered {
     flow: FlowDefinition,
     facts: CaseFacts,
     records: Vec<DocumentRecord>,
+    /// The applicant's data key, which seals what the round finds.
+    key: DataKey,
 }
 
 /// Everything a round of processing writes.
 struct Round {
+    key: DataKey,
     outcomes: Vec<(&'static str, CheckOutcome)>,
     hits: Vec<FoundHit>,
     verdicts: Vec<DocumentVerdict>,
@@ -321,6 +340,7 @@ fn decide_round(
         rules: fired,
     };
     Round {
+        key: gathered.key.clone(),
         verdicts: document_verdicts(facts, &gathered.records, &checks),
         outcomes,
         hits,

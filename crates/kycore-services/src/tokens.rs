@@ -110,7 +110,6 @@ pub(crate) fn verify<C: DeserializeOwned>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::crypto::MasterKey;
     use crate::time_format::now_millis;
 
     fn case(expires_at: i64) -> CaseRecord {
@@ -125,12 +124,11 @@ mod tests {
             status: "created".into(),
             revision: 1,
             external_id: None,
-            redirect_url: None,
-            metadata: "{}".into(),
             link_token_id: "lnk_1".into(),
             link_expires_at: expires_at,
             link_opened_at: None,
             decision: None,
+            sealed: None,
             last_event_seq: 1,
             created_at: 0,
             updated_at: 0,
@@ -143,7 +141,7 @@ mod tests {
 
     #[test]
     fn tokens_verify_and_are_deterministic() {
-        let keyring = Keyring::new(&MasterKey::generate());
+        let keyring = Keyring::for_tests();
         let c = case(now_millis() + 60_000);
         let token = link_token(&keyring, &c).unwrap();
         assert_eq!(token, link_token(&keyring, &c).unwrap());
@@ -154,7 +152,7 @@ mod tests {
 
     #[test]
     fn a_case_of_an_unknown_environment_gets_no_token() {
-        let keyring = Keyring::new(&MasterKey::generate());
+        let keyring = Keyring::for_tests();
         let mut c = case(now_millis() + 60_000);
         c.environment = "staging".into();
         assert!(link_token(&keyring, &c).is_err());
@@ -162,7 +160,7 @@ mod tests {
 
     #[test]
     fn expired_tampered_and_foreign_tokens_are_refused() {
-        let keyring = Keyring::new(&MasterKey::generate());
+        let keyring = Keyring::for_tests();
         let expired = link_token(&keyring, &case(now_millis() - 60_000)).unwrap();
         assert_eq!(
             verify_link(&keyring, &expired).unwrap_err(),
@@ -170,7 +168,7 @@ mod tests {
         );
 
         let token = link_token(&keyring, &case(now_millis() + 60_000)).unwrap();
-        let other_keyring = Keyring::new(&MasterKey::generate());
+        let other_keyring = Keyring::for_tests();
         assert_eq!(
             verify_link(&other_keyring, &token).unwrap_err(),
             TokenError::Invalid

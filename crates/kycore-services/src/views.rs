@@ -17,8 +17,12 @@ use kycore_store::screening_hits::{self, HitsOf, ScreeningHitRecord};
 use serde_json::{Map, Value};
 use time::OffsetDateTime;
 
+use crate::crypto::DataKey;
 use crate::kernel::applicants::{open_profile, type_of};
+use crate::kernel::details::CaseDetails;
+use crate::kernel::findings::SealedCheck;
 use crate::kernel::{decision_of, status_of};
+use crate::sealing::open_json;
 use crate::time_format::datetime_of;
 use crate::{ServiceError, Services};
 
@@ -145,23 +149,40 @@ fn json_of<T: serde::de::DeserializeOwned>(raw: &str, what: &str) -> Result<T, S
     serde_json::from_str(raw).map_err(|e| ServiceError::corrupt(format!("{what}: {e}")))
 }
 
-pub(crate) fn check(record: CheckRecord) -> Result<Check, ServiceError> {
+pub(crate) fn check(record: CheckRecord, key: Option<&DataKey>) -> Result<Check, ServiceError> {
+    let sealed: SealedCheck =
+        open_json(key, &record.id, record.sealed.as_deref(), "check result")?.unwrap_or_default();
     Ok(Check {
         status: CheckStatus::parse(&record.status)
             .ok_or_else(|| ServiceError::corrupt(format!("check status `{}`", record.status)))?,
-        result: json_of(&record.result, "check result")?,
+        result: sealed.result,
         id: record.id,
         kind: record.kind,
         score: record.score,
-        explanation: record.explanation,
+        explanation: sealed.explanation,
         provider: record.provider,
         created_at: datetime_of(record.created_at),
     })
 }
 
-pub(crate) fn screening_hit(record: ScreeningHitRecord) -> Result<ScreeningHit, ServiceError> {
+pub(crate) fn screening_hit(
+    record: ScreeningHitRecord,
+    key: Option<&DataKey>,
+) -> Result<ScreeningHit, ServiceError> {
+    let detail = open_json(
+        key,
+        &record.id,
+        record.detail_sealed.as_deref(),
+        "screening hit detail",
+    )?;
+    let review_note = open_json(
+        key,
+        &record.id,
+        record.review_note_sealed.as_deref(),
+        "review note",
+    )?;
     Ok(ScreeningHit {
-        detail: json_of(&record.detail, "screening hit detail")?,
+        detail: detail.unwrap_or_default(),
         id: record.id,
         case_id: record.case_id,
         applicant_id: record.applicant_id,
@@ -172,19 +193,23 @@ pub(crate) fn screening_hit(record: ScreeningHitRecord) -> Result<ScreeningHit, 
         score: record.score,
         source: record.source,
         status: record.status,
-        review_note: record.review_note,
+        review_note,
         reviewed_at: record.reviewed_at.map(datetime_of),
         created_at: datetime_of(record.created_at),
     })
 }
 
-pub(crate) fn document(record: &DocumentRecord) -> Result<Document, ServiceError> {
-    let rejection_reasons = record
-        .rejection_reason
-        .as_deref()
-        .map(|r| json_of(r, "rejection reasons"))
-        .transpose()?
-        .unwrap_or_default();
+pub(crate) fn document(
+    record: &DocumentRecord,
+    key: Option<&DataKey>,
+) -> Result<Document, ServiceError> {
+    let rejection_reasons = open_json(
+        key,
+        &record.id,
+        record.rejection_sealed.as_deref(),
+        "rejection reasons",
+    )?
+    .unwrap_or_default();
     Ok(Document {
         id: record.id.clone(),
         case_id: record.case_id.clone(),
@@ -217,12 +242,13 @@ pub(crate) fn event(record: EventRecord) -> Result<Event, ServiceError> {
 }
 
 impl Services {
-    /// An applicant with its profile opened.
+    /// An applicant with its profile opened (empty once erased: `key` is `None`).
     pub(crate) fn applicant_view(
         &self,
         record: &ApplicantRecord,
+        key: Option<&DataKey>,
     ) -> Result<Applicant, ServiceError> {
-        let profile = open_profile(self.keyring(), record)?;
+        let profile = open_profile(key, record)?;
         Ok(Applicant {
             id: record.id.clone(),
             applicant_type: type_of(record)?,
@@ -246,8 +272,14 @@ impl Services {
         })
     }
 
-    /// A case without its checks and hits (lists).
-    pub(crate) fn case_view(&self, record: &CaseRecord) -> Result<Case, ServiceError> {
+    /// A case without its checks and hits (lists); `key` is its applicant's data key (`None`
+    /// once erased).
+    pub(crate) fn case_view(
+        &self,
+        record: &CaseRecord,
+        key: Option<&DataKey>,
+    ) -> Result<Case, ServiceError> {
+        let details = CaseDetails::open(key, record)?;
         Ok(Case {
             id: record.id.clone(),
             environment: Environment::parse(&record.environment).ok_or_else(|| {
@@ -261,10 +293,10 @@ impl Services {
             flow_version: record.flow_version,
             revision: record.revision,
             external_id: record.external_id.clone(),
-            redirect_url: record.redirect_url.clone(),
-            metadata: json_of(&record.metadata, "case metadata")?,
             link: self.hosted_link(record)?,
-            decision: decision_of(record)?,
+            decision: decision_of(record)?.map(|d| details.with_note(d)),
+            redirect_url: details.redirect_url,
+            metadata: details.metadata,
             checks: None,
             screening_hits: None,
             created_at: datetime_of(record.created_at),
@@ -280,14 +312,23 @@ impl Services {
         conn: &mut AnyConnection,
         record: &CaseRecord,
     ) -> Result<Case, ServiceError> {
-        let mut view = self.case_view(record)?;
         let scope = crate::scope::of_case(record)?;
+        let key = self
+            .applicant_key(&mut *conn, &scope, &record.applicant_id)
+            .await?;
+        let key = key.as_ref();
+        let mut view = self.case_view(record, key)?;
         let checks = checks::for_case(&mut *conn, &scope, &record.id).await?;
-        view.checks = Some(checks.into_iter().map(check).collect::<Result<_, _>>()?);
+        view.checks = Some(
+            checks
+                .into_iter()
+                .map(|c| check(c, key))
+                .collect::<Result<_, _>>()?,
+        );
         let hits = screening_hits::list(&mut *conn, &scope, HitsOf::Case(&record.id)).await?;
         view.screening_hits = Some(
             hits.into_iter()
-                .map(screening_hit)
+                .map(|h| screening_hit(h, key))
                 .collect::<Result<_, _>>()?,
         );
         Ok(view)

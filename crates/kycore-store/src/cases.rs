@@ -20,14 +20,14 @@ pub struct CaseRecord {
     pub status: String,
     pub revision: i64,
     pub external_id: Option<String>,
-    pub redirect_url: Option<String>,
-    /// JSON object.
-    pub metadata: String,
     pub link_token_id: String,
     pub link_expires_at: Millis,
     pub link_opened_at: Option<Millis>,
-    /// JSON, once decided.
+    /// JSON, once decided; what identifies the applicant (the decision's note) is sealed.
     pub decision: Option<String>,
+    /// The metadata, redirect URL and decision note (JSON), sealed under the applicant's data
+    /// key; `None` once redacted.
+    pub sealed: Option<Vec<u8>>,
     pub last_event_seq: i64,
     pub created_at: Millis,
     pub updated_at: Millis,
@@ -36,7 +36,7 @@ pub struct CaseRecord {
 macro_rules! columns {
     () => {
         "id, organization_id, environment, applicant_id, kind, flow_id, flow_version, status, \
-     revision, external_id, redirect_url, metadata, link_token_id, link_expires_at, link_opened_at, decision, \
+     revision, external_id, link_token_id, link_expires_at, link_opened_at, decision, sealed, \
      last_event_seq, created_at, updated_at"
     };
 }
@@ -57,12 +57,11 @@ impl crate::rows::AppendRow for CaseRecord {
             .bind(&self.status)
             .bind(self.revision)
             .bind(&self.external_id)
-            .bind(&self.redirect_url)
-            .bind(&self.metadata)
             .bind(&self.link_token_id)
             .bind(self.link_expires_at)
             .bind(self.link_opened_at)
             .bind(&self.decision)
+            .bind(&self.sealed)
             .bind(self.last_event_seq)
             .bind(self.created_at)
             .bind(self.updated_at)
@@ -78,8 +77,8 @@ pub async fn update<'e>(
 ) -> Result<bool, StoreError> {
     let done = sqlx::query(
         "UPDATE cases SET status = $1, revision = $2, link_token_id = $3, link_expires_at = $4, \
-         link_opened_at = $5, decision = $6, last_event_seq = $7, updated_at = $8 \
-         WHERE id = $9 AND organization_id = $10 AND environment = $11 AND revision = $12",
+         link_opened_at = $5, decision = $6, sealed = $7, last_event_seq = $8, updated_at = $9 \
+         WHERE id = $10 AND organization_id = $11 AND environment = $12 AND revision = $13",
     )
     .bind(&c.status)
     .bind(c.revision)
@@ -87,6 +86,7 @@ pub async fn update<'e>(
     .bind(c.link_expires_at)
     .bind(c.link_opened_at)
     .bind(&c.decision)
+    .bind(&c.sealed)
     .bind(c.last_event_seq)
     .bind(c.updated_at)
     .bind(&c.id)

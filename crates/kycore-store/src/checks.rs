@@ -16,18 +16,16 @@ pub struct CheckRecord {
     pub kind: String,
     pub status: String,
     pub score: Option<f64>,
-    /// JSON.
-    pub result: String,
-    pub explanation: String,
     pub provider: String,
-    /// JSON.
-    pub raw: String,
+    /// The result, explanation and the provider's raw answer (JSON), sealed under the
+    /// applicant's data key; `None` once redacted.
+    pub sealed: Option<Vec<u8>>,
     pub created_at: Millis,
 }
 
 macro_rules! columns {
     () => {
-        "id, organization_id, environment, case_id, kind, status, score, result, explanation, provider, raw, created_at"
+        "id, organization_id, environment, case_id, kind, status, score, provider, sealed, created_at"
     };
 }
 
@@ -44,10 +42,8 @@ impl crate::rows::AppendRow for CheckRecord {
             .bind(&self.kind)
             .bind(&self.status)
             .bind(self.score)
-            .bind(&self.result)
-            .bind(&self.explanation)
             .bind(&self.provider)
-            .bind(&self.raw)
+            .bind(&self.sealed)
             .bind(self.created_at)
     }
 }

@@ -16,7 +16,8 @@ pub struct DocumentRecord {
     pub side: String,
     pub status: String,
     pub attempt: i64,
-    pub rejection_reason: Option<String>,
+    /// Why the checks rejected it (JSON), sealed under the applicant's data key.
+    pub rejection_sealed: Option<Vec<u8>>,
     pub blob_key: String,
     pub content_type: String,
     pub size_bytes: i64,
@@ -31,7 +32,7 @@ pub struct DocumentRecord {
 macro_rules! columns {
     () => {
         "id, organization_id, environment, case_id, document_type, subtype, side, status, attempt, \
-         rejection_reason, blob_key, content_type, size_bytes, file_hash, mrz_sealed, document_number_hash, \
+         rejection_sealed, blob_key, content_type, size_bytes, file_hash, mrz_sealed, document_number_hash, \
          created_at, updated_at"
     };
 }
@@ -54,7 +55,7 @@ pub async fn insert<'e>(
     .bind(&d.side)
     .bind(&d.status)
     .bind(d.attempt)
-    .bind(&d.rejection_reason)
+    .bind(&d.rejection_sealed)
     .bind(&d.blob_key)
     .bind(&d.content_type)
     .bind(d.size_bytes)
@@ -109,21 +110,21 @@ pub async fn count_of_type<'e>(
 }
 
 /// Records the checks' verdict on a document: `accepted`, or `rejected` with the reasons
-/// (JSON).
+/// (sealed JSON).
 pub async fn set_verdict<'e>(
     db: impl Executor<'e, Database = Any>,
     scope: &Scope,
     id: &str,
     status: &str,
-    rejection_reason: Option<&str>,
+    rejection_sealed: Option<&[u8]>,
     now: Millis,
 ) -> Result<(), StoreError> {
     sqlx::query(
-        "UPDATE documents SET status = $1, rejection_reason = $2, updated_at = $3 \
+        "UPDATE documents SET status = $1, rejection_sealed = $2, updated_at = $3 \
          WHERE organization_id = $4 AND environment = $5 AND id = $6",
     )
     .bind(status)
-    .bind(rejection_reason)
+    .bind(rejection_sealed)
     .bind(now)
     .bind(scope.organization_id.as_str())
     .bind(scope.environment.as_str())

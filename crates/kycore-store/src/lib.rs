@@ -16,6 +16,7 @@ pub mod audit;
 pub mod case_progress;
 pub mod cases;
 pub mod checks;
+pub mod data_keys;
 pub mod deployment;
 pub mod documents;
 pub mod events;

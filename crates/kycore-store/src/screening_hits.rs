@@ -18,11 +18,13 @@ pub struct ScreeningHitRecord {
     pub entity_id: String,
     pub entity_fingerprint: String,
     pub score: f64,
-    /// JSON.
-    pub detail: String,
+    /// The entry's and the screened names, the explanation (JSON), sealed under the
+    /// applicant's data key; `None` once redacted.
+    pub detail_sealed: Option<Vec<u8>>,
     pub source: String,
     pub status: String,
-    pub review_note: Option<String>,
+    /// The reviewer's note, sealed like the detail.
+    pub review_note_sealed: Option<Vec<u8>>,
     pub reviewed_by: Option<String>,
     pub reviewed_at: Option<Millis>,
     pub created_at: Millis,
@@ -32,7 +34,7 @@ pub struct ScreeningHitRecord {
 macro_rules! columns {
     () => {
         "id, organization_id, environment, case_id, applicant_id, subject, list_id, list_version, \
-         entity_id, entity_fingerprint, score, detail, source, status, review_note, reviewed_by, \
+         entity_id, entity_fingerprint, score, detail_sealed, source, status, review_note_sealed, reviewed_by, \
          reviewed_at, created_at, updated_at"
     };
 }
@@ -57,10 +59,10 @@ pub async fn insert<'e>(
     .bind(&h.entity_id)
     .bind(&h.entity_fingerprint)
     .bind(h.score)
-    .bind(&h.detail)
+    .bind(&h.detail_sealed)
     .bind(&h.source)
     .bind(&h.status)
-    .bind(&h.review_note)
+    .bind(&h.review_note_sealed)
     .bind(&h.reviewed_by)
     .bind(h.reviewed_at)
     .bind(h.created_at)
@@ -134,11 +136,11 @@ pub async fn review<'e>(
     hit: &ScreeningHitRecord,
 ) -> Result<(), StoreError> {
     sqlx::query(
-        "UPDATE screening_hits SET status = $1, review_note = $2, reviewed_by = $3, reviewed_at = $4, \
+        "UPDATE screening_hits SET status = $1, review_note_sealed = $2, reviewed_by = $3, reviewed_at = $4, \
          updated_at = $5 WHERE organization_id = $6 AND environment = $7 AND id = $8",
     )
     .bind(&hit.status)
-    .bind(&hit.review_note)
+    .bind(&hit.review_note_sealed)
     .bind(&hit.reviewed_by)
     .bind(hit.reviewed_at)
     .bind(hit.updated_at)

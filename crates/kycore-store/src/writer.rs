@@ -26,6 +26,7 @@ use crate::applicants::ApplicantRecord;
 use crate::audit::AuditRecord;
 use crate::cases::CaseRecord;
 use crate::checks::CheckRecord;
+use crate::data_keys::DataKeyRecord;
 use crate::events::{self, EventRecord};
 use crate::rows::{Script, bind_rows, insert_all};
 use crate::{Backend, StoreError, connect};
@@ -65,6 +66,7 @@ pub struct Tx {
 /// New rows, in the order they must be inserted (a case refers to its applicant).
 #[derive(Default)]
 struct Appended {
+    data_keys: Vec<DataKeyRecord>,
     applicants: Vec<ApplicantRecord>,
     cases: Vec<CaseRecord>,
     checks: Vec<CheckRecord>,
@@ -74,7 +76,8 @@ struct Appended {
 
 impl Appended {
     fn is_empty(&self) -> bool {
-        self.applicants.is_empty()
+        self.data_keys.is_empty()
+            && self.applicants.is_empty()
             && self.cases.is_empty()
             && self.checks.is_empty()
             && self.events.is_empty()
@@ -102,6 +105,11 @@ impl Tx {
 
     pub fn backend(&self) -> Backend {
         self.backend
+    }
+
+    /// Stores a new data key with the rest of the unit, before the rows sealed under it.
+    pub fn append_data_key(&mut self, key: DataKeyRecord) {
+        self.pending.data_keys.push(key);
     }
 
     /// Inserts a new applicant with the rest of the unit.
@@ -136,6 +144,7 @@ impl Tx {
             return Ok(());
         }
         let rows = std::mem::take(&mut self.pending);
+        insert_all(&mut self.conn, &rows.data_keys).await?;
         insert_all(&mut self.conn, &rows.applicants).await?;
         insert_all(&mut self.conn, &rows.cases).await?;
         insert_all(&mut self.conn, &rows.checks).await?;
@@ -157,6 +166,7 @@ impl Tx {
         const NEXT: &str = "RELEASE SAVEPOINT unit; SAVEPOINT unit";
         let rows = std::mem::take(&mut self.pending);
         let mut script = Script::default();
+        script.insert(&rows.data_keys);
         script.insert(&rows.applicants);
         script.insert(&rows.cases);
         script.insert(&rows.checks);
@@ -164,7 +174,8 @@ impl Tx {
         script.insert(&rows.audits);
         if self.backend == Backend::Sqlite && script.params() <= MAX_SCRIPT_PARAMS {
             script.then(NEXT);
-            let query = bind_rows(script.query(), &rows.applicants);
+            let query = bind_rows(script.query(), &rows.data_keys);
+            let query = bind_rows(query, &rows.applicants);
             let query = bind_rows(query, &rows.cases);
             let query = bind_rows(query, &rows.checks);
             let query = bind_rows(query, &rows.events);

@@ -1,5 +1,5 @@
-//! The `kycore` command: `serve`, `init`, `organizations`, `keys`, `jobs`, `lists` and
-//! `screening`.
+//! The `kycore` command: `serve`, `init`, `organizations`, `keys`, `master-key`, `jobs`,
+//! `lists` and `screening`.
 
 #![forbid(unsafe_code)]
 
@@ -7,6 +7,7 @@ mod config;
 mod data_dir;
 mod fetch;
 mod lists;
+mod master_key;
 mod operators;
 mod screening;
 mod watchlists;
@@ -90,6 +91,13 @@ enum Command {
         #[command(subcommand)]
         command: operators::KeysCommand,
     },
+    /// Rotate the master key without downtime, and see which keys it wraps.
+    MasterKey {
+        #[command(flatten)]
+        storage: StorageArgs,
+        #[command(subcommand)]
+        command: master_key::MasterKeyCommand,
+    },
     /// Show the background jobs: waiting, running, done and failed.
     Jobs {
         #[command(flatten)]
@@ -115,6 +123,7 @@ enum Command {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    data_dir::restrict_new_files();
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("KYCORE_LOG")
@@ -155,6 +164,14 @@ async fn main() -> anyhow::Result<()> {
             )
             .await
         }
+        Command::MasterKey { storage, command } => {
+            let storage = storage.resolve(&file);
+            if master_key::run_offline(&storage, &command)? {
+                return Ok(());
+            }
+            let services = open_services(&storage, String::new()).await?;
+            master_key::run(&services, &storage, command).await
+        }
         Command::Jobs { storage, command } => {
             operators::jobs(
                 &open_services(&storage.resolve(&file), String::new()).await?,
@@ -179,14 +196,19 @@ async fn open_deployment(storage: &Storage) -> anyhow::Result<Deployment> {
         })
 }
 
-fn service_config(storage: &Storage, public_url: String, max_upload_bytes: usize) -> ServiceConfig {
-    ServiceConfig {
+fn service_config(
+    storage: &Storage,
+    public_url: String,
+    max_upload_bytes: usize,
+) -> anyhow::Result<ServiceConfig> {
+    Ok(ServiceConfig {
         public_url,
         data_dir: storage.data_dir.clone(),
         max_upload_bytes,
         blob_url: storage.blob_url.clone(),
         blob_options: config::blob_options_from_env(),
-    }
+        previous_master_key: data_dir::load_previous_master_key(&storage.data_dir)?,
+    })
 }
 
 /// Joins a deployment with the master key: an initialized one must have been set up with
@@ -215,7 +237,7 @@ pub(crate) async fn open_services(
     if !deployment.is_initialized().await? {
         bail!("kycore is not initialized: run `kycore init` or `kycore serve` first");
     }
-    let config = service_config(storage, public_url, DEFAULT_MAX_UPLOAD_BYTES);
+    let config = service_config(storage, public_url, DEFAULT_MAX_UPLOAD_BYTES)?;
     Ok(start(deployment, storage, config).await?.0)
 }
 
@@ -227,7 +249,7 @@ async fn init(storage: Storage, json: bool) -> anyhow::Result<()> {
             storage.data_dir.display()
         );
     }
-    let config = service_config(&storage, String::new(), DEFAULT_MAX_UPLOAD_BYTES);
+    let config = service_config(&storage, String::new(), DEFAULT_MAX_UPLOAD_BYTES)?;
     let (_, initialized) = start(deployment, &storage, config).await?;
     let Some(initialized) = initialized else {
         bail!("another kycore initialized this database at the same moment");
@@ -254,7 +276,7 @@ async fn serve(
         &storage,
         public_url.clone(),
         config::resolve_max_upload_bytes(max_upload_bytes, file)?,
-    );
+    )?;
     let deployment = open_deployment(&storage).await?;
     let (services, initialized) = start(deployment, &storage, config).await?;
     if let Some(initialized) = initialized {

@@ -3,32 +3,13 @@
 
 #![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 
+mod support;
+
 use std::os::unix::fs::PermissionsExt;
-use std::path::Path;
-use std::process::{Child, Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
 
 use serde_json::Value;
-
-fn kycore(data_dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_kycore"))
-        .args(args)
-        .arg("--data-dir")
-        .arg(data_dir)
-        .env_remove("KYCORE_MASTER_KEY")
-        .env_remove("KYCORE_DATABASE_URL")
-        .output()
-        .unwrap()
-}
-
-fn stdout_json(output: &Output) -> Value {
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    serde_json::from_slice(&output.stdout).unwrap()
-}
+use support::{Server, kycore, stdout_json};
 
 #[test]
 fn init_prints_one_json_object_and_refuses_to_run_twice() {
@@ -206,64 +187,11 @@ fn a_server_with_another_master_key_refuses_to_start() {
     assert!(stderr.contains("master key is not the one"), "{stderr}");
 }
 
-struct Server {
-    child: Child,
-    base: String,
-}
-
-impl Server {
-    fn start(data_dir: &Path) -> (Server, String) {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let mut child = Command::new(env!("CARGO_BIN_EXE_kycore"))
-            .args([
-                "serve",
-                "--listen",
-                &format!("127.0.0.1:{port}"),
-                "--data-dir",
-            ])
-            .arg(data_dir)
-            .env_remove("KYCORE_MASTER_KEY")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let mut stdout = child.stdout.take().unwrap();
-        let base = format!("http://127.0.0.1:{port}");
-        let started = Instant::now();
-        let mut printed = String::new();
-        while !printed.contains("kycore listening") {
-            assert!(
-                started.elapsed() < Duration::from_secs(30),
-                "kycore did not start: {printed}"
-            );
-            let mut chunk = [0u8; 256];
-            let n = std::io::Read::read(&mut stdout, &mut chunk).unwrap();
-            assert!(n > 0, "kycore exited: {printed}");
-            printed.push_str(&String::from_utf8_lossy(&chunk[..n]));
-        }
-        (Server { child, base }, printed)
-    }
-
-    /// SIGKILL: no shutdown hook runs, like a power cut for the process.
-    fn crash(mut self) {
-        self.child.kill().unwrap();
-        self.child.wait().unwrap();
-    }
-}
-
 #[tokio::test]
 async fn serve_initializes_on_first_start_and_keeps_acknowledged_writes_across_a_crash() {
     let dir = tempfile::tempdir().unwrap();
     let (server, printed) = Server::start(dir.path());
-    let key = printed
-        .split_whitespace()
-        .find(|w| w.starts_with("kc_test_"))
-        .unwrap_or_else(|| panic!("no sandbox key printed: {printed}"))
-        .to_owned();
+    let key = support::printed_sandbox_key(&printed);
     let client = reqwest::Client::new();
     let health = client
         .get(format!("{}/healthz", server.base))

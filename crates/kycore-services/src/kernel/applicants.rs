@@ -1,6 +1,7 @@
-//! Applicant records: validated, sealed (the profile is personal data) with keyed hashes of
-//! the identifying fields for duplicate detection, and written with their event and audit
-//! entry. An update is a read-modify-write refused if the applicant's revision moved.
+//! Applicant records: validated, sealed under the applicant's own data key (the profile is
+//! personal data) with keyed hashes of the identifying fields for duplicate detection, and
+//! written with their data key, event and audit entry. An update is a read-modify-write
+//! refused if the applicant's revision moved.
 
 use kycore_domain::applicant::{
     ApplicantProfile, ApplicantType, BusinessProfile, IndividualProfile, RelatedPerson,
@@ -11,11 +12,12 @@ use kycore_domain::ids::ApplicantId;
 use kycore_domain::tenancy::Scope;
 use kycore_domain::validation::ValidationErrors;
 use kycore_store::applicants::{self, ApplicantRecord};
+use kycore_store::data_keys::DataKeyRecord;
 use kycore_store::{Millis, Tx};
 use serde_json::json;
 use unicode_normalization::UnicodeNormalization;
 
-use crate::crypto::Keyring;
+use crate::crypto::{DataKey, Keyring};
 use crate::record::{self, AuditEntry};
 use crate::time_format::datetime_of;
 use crate::{Principal, ServiceError};
@@ -40,11 +42,23 @@ pub struct ApplicantChanges {
     pub related_persons: Option<Vec<RelatedPerson>>,
 }
 
+/// What writing an existing applicant needs: the keyring (for the lookup hashes) and the
+/// applicant's data key (for the profile).
+#[derive(Clone, Copy)]
+pub(crate) struct ApplicantKeys<'a> {
+    pub keyring: &'a Keyring,
+    pub key: &'a DataKey,
+}
+
 /// A validated, sealed applicant ready to be written, with its profile in clear.
 #[derive(Clone, Debug)]
 pub(crate) struct PreparedApplicant {
     pub record: ApplicantRecord,
     pub profile: ApplicantProfile,
+    /// The key its personal data is sealed under.
+    pub key: DataKey,
+    /// For a new applicant, that key wrapped for storage.
+    new_key: Option<DataKeyRecord>,
 }
 
 impl NewApplicant {
@@ -70,8 +84,10 @@ impl NewApplicant {
         }
         errors.into_result()?;
         profile.assign_related_person_ids(&[]);
+        let id = ApplicantId::generate();
+        let (key, wrapped) = keyring.new_data_key(id.as_str())?;
         let sealed = Sealed {
-            id: &ApplicantId::generate(),
+            id: &id,
             applicant_type: self.applicant_type,
             external_id,
             profile: &profile,
@@ -79,8 +95,20 @@ impl NewApplicant {
             created_at: now,
             updated_at: now,
         };
-        let record = sealed.record(keyring, scope)?;
-        Ok(PreparedApplicant { record, profile })
+        let record = sealed.record(keyring, &key, scope)?;
+        let new_key = DataKeyRecord {
+            id: id.to_string(),
+            organization_id: scope.organization_id.to_string(),
+            wrapped: wrapped.wrapped,
+            master_key_id: wrapped.master_key_id,
+            created_at: now,
+        };
+        Ok(PreparedApplicant {
+            record,
+            profile,
+            key,
+            new_key: Some(new_key),
+        })
     }
 }
 
@@ -96,7 +124,12 @@ struct Sealed<'a> {
 }
 
 impl Sealed<'_> {
-    fn record(self, keyring: &Keyring, scope: &Scope) -> Result<ApplicantRecord, ServiceError> {
+    fn record(
+        self,
+        keyring: &Keyring,
+        key: &DataKey,
+        scope: &Scope,
+    ) -> Result<ApplicantRecord, ServiceError> {
         let plaintext = serde_json::to_vec(self.profile)
             .map_err(|e| ServiceError::internal(format!("applicant profile: {e}")))?;
         let individual = self.profile.individual.as_ref();
@@ -109,7 +142,7 @@ impl Sealed<'_> {
             environment: scope.environment.as_str().to_owned(),
             applicant_type: self.applicant_type.as_str().to_owned(),
             external_id: self.external_id,
-            profile_sealed: keyring.seal(self.id.as_str(), &plaintext)?,
+            profile_sealed: key.seal(self.id.as_str(), &plaintext)?,
             id_number_hash: hash(
                 "id_number",
                 individual
@@ -155,12 +188,15 @@ pub(crate) fn type_of(record: &ApplicantRecord) -> Result<ApplicantType, Service
         .ok_or_else(|| ServiceError::corrupt(format!("applicant type `{}`", record.applicant_type)))
 }
 
-/// The applicant's decrypted profile.
+/// The applicant's decrypted profile; empty once the applicant is erased (`key` is `None`).
 pub(crate) fn open_profile(
-    keyring: &Keyring,
+    key: Option<&DataKey>,
     record: &ApplicantRecord,
 ) -> Result<ApplicantProfile, ServiceError> {
-    let plaintext = keyring.open(&record.id, &record.profile_sealed)?;
+    let Some(key) = key else {
+        return Ok(ApplicantProfile::default());
+    };
+    let plaintext = key.open(&record.id, &record.profile_sealed)?;
     serde_json::from_slice(&plaintext)
         .map_err(|e| ServiceError::corrupt(format!("applicant profile: {e}")))
 }
@@ -185,6 +221,9 @@ pub(crate) fn insert(
     now: Millis,
 ) {
     let record = &prepared.record;
+    if let Some(key) = &prepared.new_key {
+        tx.append_data_key(key.clone());
+    }
     tx.append_applicant(record.clone());
     let payload = json!({ "applicant_id": record.id, "type": record.applicant_type });
     record_change(
@@ -202,7 +241,7 @@ pub(crate) fn insert(
 /// written only if its revision did not move since it was read here.
 pub(crate) async fn update(
     tx: &mut Tx,
-    keyring: &Keyring,
+    keys: ApplicantKeys<'_>,
     principal: &Principal,
     scope: &Scope,
     id: &str,
@@ -211,7 +250,8 @@ pub(crate) async fn update(
 ) -> Result<PreparedApplicant, ServiceError> {
     let current = load(tx, scope, id).await?;
     let applicant_type = type_of(&current)?;
-    let mut profile = open_profile(keyring, &current)?;
+    let ApplicantKeys { keyring, key } = keys;
+    let mut profile = open_profile(Some(key), &current)?;
     let known_persons = profile.related_person_ids();
     let mut external_id = current.external_id.clone();
     let mut errors = ValidationErrors::default();
@@ -242,7 +282,7 @@ pub(crate) async fn update(
         created_at: current.created_at,
         updated_at: now,
     };
-    let record = sealed.record(keyring, scope)?;
+    let record = sealed.record(keyring, key, scope)?;
     if !applicants::update(tx.conn().await?, &record, current.revision).await? {
         return Err(ServiceError::concurrent_change("applicant"));
     }
@@ -256,7 +296,12 @@ pub(crate) async fn update(
         payload,
         now,
     );
-    Ok(PreparedApplicant { record, profile })
+    Ok(PreparedApplicant {
+        record,
+        profile,
+        key: key.clone(),
+        new_key: None,
+    })
 }
 
 /// The event and audit entry every applicant change writes.

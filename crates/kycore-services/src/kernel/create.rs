@@ -13,6 +13,8 @@ use kycore_store::{Millis, Tx, applicants};
 use serde_json::{Map, Value, json};
 
 use super::applicants::{NewApplicant, PreparedApplicant, open_profile, type_of};
+use super::details::CaseDetails;
+use crate::crypto::DataKey;
 use crate::record::{self, AuditEntry};
 use crate::{Principal, RequestContext, ServiceError, Services};
 
@@ -47,6 +49,8 @@ pub struct NewCaseRequest {
 pub(crate) struct NewCase {
     pub case: CaseRecord,
     pub applicant: Option<PreparedApplicant>,
+    /// The applicant's data key, which seals the case's details.
+    pub key: DataKey,
 }
 
 fn validate_redirect_url(url: &mut Option<String>, errors: &mut ValidationErrors) {
@@ -117,7 +121,7 @@ impl Services {
             CaseKind::Kyc => ApplicantType::Individual,
             CaseKind::Kyb => ApplicantType::Business,
         };
-        let (applicant_id, country, new_applicant) = self
+        let resolved = self
             .case_applicant(&ctx.scope, request.applicant, expected_type, now)
             .await?;
         let flow = self
@@ -125,22 +129,27 @@ impl Services {
                 &ctx.scope,
                 request.flow_id.as_deref(),
                 request.kind,
-                country.as_deref(),
+                resolved.country.as_deref(),
             )
             .await?;
+        let id = CaseId::generate().to_string();
+        let details = CaseDetails {
+            metadata: request.metadata,
+            redirect_url,
+            decision_note: None,
+        };
         let case = CaseRecord {
-            id: CaseId::generate().to_string(),
+            sealed: Some(details.seal(&resolved.key, &id)?),
+            id,
             organization_id: ctx.scope.organization_id.to_string(),
             environment: ctx.scope.environment.as_str().to_owned(),
-            applicant_id,
+            applicant_id: resolved.id,
             kind: request.kind.as_str().to_owned(),
             flow_id: flow.id.to_string(),
             flow_version: flow.version,
             status: CaseStatus::Created.as_str().to_owned(),
             revision: 1,
             external_id,
-            redirect_url,
-            metadata: Value::Object(request.metadata).to_string(),
             link_token_id: LinkTokenId::generate().to_string(),
             link_expires_at: now + i64::from(flow.definition.link_lifetime_seconds) * 1000,
             link_opened_at: None,
@@ -151,19 +160,20 @@ impl Services {
         };
         Ok(NewCase {
             case,
-            applicant: new_applicant,
+            applicant: resolved.new,
+            key: resolved.key,
         })
     }
 
     /// The case's applicant: an existing one of the scope, or a new one (validated here,
-    /// written with the case). Also returns the country that picks the default flow.
+    /// written with the case).
     async fn case_applicant(
         &self,
         scope: &Scope,
         applicant: CaseApplicant,
         expected_type: ApplicantType,
         now: Millis,
-    ) -> Result<(String, Option<String>, Option<PreparedApplicant>), ServiceError> {
+    ) -> Result<ResolvedApplicant, ServiceError> {
         let mismatch = || {
             let article = if expected_type == ApplicantType::Individual {
                 "an"
@@ -186,10 +196,18 @@ impl Services {
                 if type_of(&record)? != expected_type {
                     return Err(mismatch());
                 }
-                let country = open_profile(self.keyring(), &record)?
+                let key = self
+                    .required_applicant_key(self.store().reader(), scope, &id)
+                    .await?;
+                let country = open_profile(Some(&key), &record)?
                     .primary_country()
                     .map(str::to_owned);
-                Ok((id, country, None))
+                Ok(ResolvedApplicant {
+                    id,
+                    country,
+                    key,
+                    new: None,
+                })
             }
             CaseApplicant::New(applicant) => {
                 if applicant.applicant_type != expected_type {
@@ -198,11 +216,24 @@ impl Services {
                 let prepared = (*applicant)
                     .prepare(self.keyring(), scope, now)
                     .map_err(as_inline_applicant)?;
-                let country = prepared.profile.primary_country().map(str::to_owned);
-                Ok((prepared.record.id.clone(), country, Some(prepared)))
+                Ok(ResolvedApplicant {
+                    id: prepared.record.id.clone(),
+                    country: prepared.profile.primary_country().map(str::to_owned),
+                    key: prepared.key.clone(),
+                    new: Some(prepared),
+                })
             }
         }
     }
+}
+
+/// A new case's applicant, found or prepared.
+struct ResolvedApplicant {
+    id: String,
+    /// The country that picks the default flow.
+    country: Option<String>,
+    key: DataKey,
+    new: Option<PreparedApplicant>,
 }
 
 /// Writes a prepared case, its applicant when new, the `case.created` event and the audit
@@ -217,6 +248,7 @@ pub(crate) fn write_new_case(
     let NewCase {
         mut case,
         applicant,
+        key: _,
     } = new_case;
     if let Some(applicant) = &applicant {
         super::applicants::insert(tx, principal, scope, applicant, now);

@@ -1,20 +1,34 @@
 //! What a round of checks finds, recorded on the case: check results (`check.completed`),
 //! screening hits (`screening.match_found`), each identity document's verdict
 //! (`document.accepted` / `document.rejected`), and an analyst's review of a hit
-//! (`screening.hit_reviewed`).
+//! (`screening.hit_reviewed`). What they say about the applicant (results, explanations,
+//! the screened names, rejection reasons, review notes) is sealed under the applicant's data
+//! key; statuses, scores and codes stay readable.
 
 use kycore_domain::event::EventType;
 use kycore_domain::ids::{CheckId, ScreeningHitId};
 use kycore_store::checks::CheckRecord;
 use kycore_store::screening_hits::{self, ScreeningHitRecord};
 use kycore_store::{Millis, Tx, documents};
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::OpenCase;
+use crate::crypto::DataKey;
 use crate::providers::CheckOutcome;
 use crate::record::AuditEntry;
 use crate::screening::FoundHit;
+use crate::sealing::seal_json;
 use crate::{Principal, ServiceError};
+
+/// What a check record keeps sealed.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub(crate) struct SealedCheck {
+    pub result: Value,
+    pub explanation: String,
+    /// The provider's own representation, kept for audit.
+    pub raw: Value,
+}
 
 /// A document's status once the checks ran.
 #[derive(Clone, Debug)]
@@ -25,6 +39,13 @@ pub(crate) struct DocumentVerdict {
     pub accepted: bool,
     /// `[{code, message}]`: why it was rejected; empty when accepted.
     pub reasons: Vec<Value>,
+}
+
+/// An analyst's review of a hit.
+#[derive(Clone, Debug)]
+pub struct HitReview {
+    pub verdict: HitVerdict,
+    pub note: Option<String>,
 }
 
 /// An analyst's verdict on a screening hit.
@@ -48,22 +69,27 @@ impl OpenCase {
     pub(crate) fn record_check(
         &mut self,
         tx: &mut Tx,
+        key: &DataKey,
         provider: &str,
         outcome: CheckOutcome,
         now: Millis,
-    ) {
+    ) -> Result<(), ServiceError> {
+        let id = CheckId::generate().to_string();
+        let sealed = SealedCheck {
+            result: outcome.result,
+            explanation: outcome.explanation,
+            raw: outcome.raw,
+        };
         let record = CheckRecord {
-            id: CheckId::generate().to_string(),
+            sealed: Some(seal_json(key, &id, &sealed)?),
+            id,
             organization_id: self.record.organization_id.clone(),
             environment: self.record.environment.clone(),
             case_id: self.record.id.clone(),
             kind: outcome.kind,
             status: outcome.status.as_str().to_owned(),
             score: outcome.score,
-            result: outcome.result.to_string(),
-            explanation: outcome.explanation,
             provider: provider.to_owned(),
-            raw: outcome.raw.to_string(),
             created_at: now,
         };
         let payload = json!({
@@ -72,6 +98,7 @@ impl OpenCase {
         });
         self.emit(tx, EventType::CheckCompleted, payload, now);
         tx.append_check(record);
+        Ok(())
     }
 
     /// Stores screening hits for the case, each announced by `screening.match_found`;
@@ -79,14 +106,21 @@ impl OpenCase {
     pub(crate) async fn record_hits(
         &mut self,
         tx: &mut Tx,
+        key: &DataKey,
         hits: &[FoundHit],
         source: &str,
         now: Millis,
     ) -> Result<(), ServiceError> {
         for found in hits {
             let hit = &found.hit;
+            let id = ScreeningHitId::generate().to_string();
+            let detail = json!({
+                "name": hit.name, "matched_name": hit.matched_name,
+                "entity_type": hit.entity_type, "explanation": hit.explanation,
+            });
             let record = ScreeningHitRecord {
-                id: ScreeningHitId::generate().to_string(),
+                detail_sealed: Some(seal_json(key, &id, &detail)?),
+                id,
                 organization_id: self.record.organization_id.clone(),
                 environment: self.record.environment.clone(),
                 case_id: self.record.id.clone(),
@@ -97,14 +131,9 @@ impl OpenCase {
                 entity_id: hit.entity_id.clone(),
                 entity_fingerprint: found.fingerprint.clone(),
                 score: hit.score,
-                detail: json!({
-                    "name": hit.name, "matched_name": hit.matched_name,
-                    "entity_type": hit.entity_type, "explanation": hit.explanation,
-                })
-                .to_string(),
                 source: source.to_owned(),
                 status: "open".to_owned(),
-                review_note: None,
+                review_note_sealed: None,
                 reviewed_by: None,
                 reviewed_at: None,
                 created_at: now,
@@ -125,6 +154,7 @@ impl OpenCase {
     pub(crate) async fn record_verdict(
         &mut self,
         tx: &mut Tx,
+        key: &DataKey,
         verdict: &DocumentVerdict,
         now: Millis,
     ) -> Result<(), ServiceError> {
@@ -133,7 +163,9 @@ impl OpenCase {
         } else {
             ("rejected", EventType::DocumentRejected)
         };
-        let reasons = (!verdict.accepted).then(|| Value::from(verdict.reasons.clone()).to_string());
+        let reasons = (!verdict.accepted)
+            .then(|| seal_json(key, &verdict.document_id, &verdict.reasons))
+            .transpose()?;
         documents::set_verdict(
             tx.conn().await?,
             &self.scope,
@@ -162,19 +194,22 @@ impl OpenCase {
     pub(crate) async fn review_hit(
         &mut self,
         tx: &mut Tx,
+        key: &DataKey,
         principal: &Principal,
         hit_id: &str,
-        verdict: HitVerdict,
-        note: Option<String>,
+        review: HitReview,
         now: Millis,
     ) -> Result<ScreeningHitRecord, ServiceError> {
+        let HitReview { verdict, note } = review;
         let mut hit = screening_hits::get(tx.conn().await?, &self.scope, hit_id)
             .await?
             .filter(|h| h.case_id == self.record.id)
             .ok_or(ServiceError::not_found("screening hit"))?;
         let previous = std::mem::take(&mut hit.status);
         hit.status = verdict.as_str().to_owned();
-        hit.review_note = note;
+        hit.review_note_sealed = note
+            .map(|note| seal_json(key, &hit.id, &note))
+            .transpose()?;
         hit.reviewed_by = Some(principal.id());
         hit.reviewed_at = Some(now);
         hit.updated_at = now;

@@ -12,8 +12,9 @@
 
 pub(crate) mod applicants;
 mod create;
+pub(crate) mod details;
 mod documents;
-mod findings;
+pub(crate) mod findings;
 
 use kycore_domain::case::{CaseAction, CaseStatus, Decision, transition};
 use kycore_domain::event::EventType;
@@ -26,8 +27,10 @@ use serde_json::{Value, json};
 
 pub(crate) use self::create::write_new_case;
 pub use self::create::{CaseApplicant, NewCaseRequest};
+use self::details::{CaseDetails, DecisionNote};
 pub(crate) use self::findings::DocumentVerdict;
-pub use self::findings::HitVerdict;
+pub use self::findings::{HitReview, HitVerdict};
+use crate::crypto::DataKey;
 use crate::jobs::Job;
 use crate::record::{self, AuditEntry};
 use crate::{Principal, ServiceError};
@@ -146,7 +149,8 @@ impl OpenCase {
 
     /// Moves the case through `action`: the state machine decides, and a
     /// `case.status_changed` (plus `case.decided` when a decision is given) and an audit
-    /// entry are written.
+    /// entry are written. A decision's note is personal data: it is not stored here but
+    /// sealed by [`OpenCase::set_decision_note`], and a decision still carrying one is refused.
     pub(crate) fn apply(
         &mut self,
         tx: &mut Tx,
@@ -155,6 +159,11 @@ impl OpenCase {
         decision: Option<Decision>,
         now: Millis,
     ) -> Result<(), ServiceError> {
+        if decision.as_ref().is_some_and(|d| d.note.is_some()) {
+            return Err(ServiceError::internal(
+                "a decision note must be sealed with set_decision_note",
+            ));
+        }
         let from = self.status()?;
         let to = transition(from, action)?;
         self.record.status = to.as_str().to_owned();
@@ -279,12 +288,37 @@ impl OpenCase {
         Ok(())
     }
 
+    /// The data key of the case's applicant, which seals what the case holds about them.
+    pub(crate) async fn applicant_key(
+        &self,
+        tx: &mut Tx,
+        services: &crate::Services,
+    ) -> Result<DataKey, ServiceError> {
+        services
+            .required_applicant_key(tx.conn().await?, &self.scope, &self.record.applicant_id)
+            .await
+    }
+
+    /// Seals `note` as the note of the decision made at `decided_at`, in the case's details.
+    pub(crate) fn set_decision_note(
+        &mut self,
+        key: &DataKey,
+        decided_at: time::OffsetDateTime,
+        note: String,
+    ) -> Result<(), ServiceError> {
+        let mut details = CaseDetails::open(Some(key), &self.record)?;
+        details.decision_note = Some(DecisionNote { decided_at, note });
+        self.record.sealed = Some(details.seal(key, &self.record.id)?);
+        self.changed = true;
+        Ok(())
+    }
+
     /// Changes the case's applicant (its details, its related persons); refused if the
     /// applicant changed since it was read in this unit.
     pub(crate) async fn update_applicant(
         &self,
         tx: &mut Tx,
-        keyring: &crate::crypto::Keyring,
+        keys: applicants::ApplicantKeys<'_>,
         principal: &Principal,
         changes: applicants::ApplicantChanges,
         now: Millis,
@@ -292,7 +326,7 @@ impl OpenCase {
         let applicant_id = self.record.applicant_id.clone();
         applicants::update(
             tx,
-            keyring,
+            keys,
             principal,
             &self.scope,
             &applicant_id,

@@ -30,6 +30,7 @@ use serde_json::{Map, Value, json};
 pub use self::session::PortalSession;
 use crate::intake::NewDocument;
 use crate::kernel::applicants::{ApplicantChanges, NewApplicant, open_profile};
+use crate::kernel::details::CaseDetails;
 use crate::kernel::{self, CaseApplicant, NewCaseRequest, OpenCase};
 use crate::record::AuditEntry;
 use crate::time_format::{datetime_of, now_millis};
@@ -374,6 +375,10 @@ impl Services {
         let applicant = applicants::get(reader, scope, &case.applicant_id)
             .await?
             .ok_or_else(|| ServiceError::corrupt("a case without its applicant"))?;
+        let key = self
+            .required_applicant_key(reader, scope, &case.applicant_id)
+            .await?;
+        let details = CaseDetails::open(Some(&key), &case)?;
         let mut progress = kernel::read_progress(reader, scope, &case.id).await?;
         // The applicant sees the round a resubmission request opens before taking its first
         // step, which is when the reopening is saved.
@@ -403,9 +408,9 @@ impl Services {
             case_id: case.id.clone(),
             kind,
             status,
-            redirect_url: case.redirect_url.clone(),
+            redirect_url: details.redirect_url,
             verification_url: self.hosted_link(&case)?.url,
-            applicant: self.applicant_view(&applicant)?,
+            applicant: self.applicant_view(&applicant, Some(&key))?,
             documents: self.list_documents(scope, &case.id).await?,
             progress,
             to_do,
@@ -550,8 +555,15 @@ impl Services {
         let services = self.clone();
         self.portal_change(session, move |tx, case, principal, now| {
             Box::pin(async move {
-                case.update_applicant(tx, services.keyring(), principal, changes, now)
-                    .await?;
+                let key = case.applicant_key(tx, &services).await?;
+                case.update_applicant(
+                    tx,
+                    services.applicant_keys_with(&key),
+                    principal,
+                    changes,
+                    now,
+                )
+                .await?;
                 case.progress(tx).await?.completed.insert(step);
                 Ok(())
             })
@@ -658,7 +670,8 @@ impl Services {
                 for (slot, document) in prepared {
                     let record = case.record_document(tx, principal, document, now).await?;
                     case.progress(tx).await?.record_upload(&slot, &record.id);
-                    documents.push(crate::views::document(&record)?);
+                    // A new upload has no rejection reasons: nothing sealed to open.
+                    documents.push(crate::views::document(&record, None)?);
                 }
                 let progress = case.progress(tx).await?;
                 if progress.missing_uploads(step, &flow).is_empty() {
@@ -722,7 +735,8 @@ impl Services {
                 let scope = case.scope().clone();
                 let applicant_id = case.record().applicant_id.clone();
                 let applicant = kernel::applicants::load(tx, &scope, &applicant_id).await?;
-                let mut persons = open_profile(services.keyring(), &applicant)?.related_persons;
+                let key = case.applicant_key(tx, &services).await?;
+                let mut persons = open_profile(Some(&key), &applicant)?.related_persons;
                 let started =
                     related_person_cases::for_parent(tx.conn().await?, &scope, case.id()).await?;
                 change(&mut persons, &started)?;
@@ -730,9 +744,15 @@ impl Services {
                     related_persons: Some(persons),
                     ..ApplicantChanges::default()
                 };
-                case.update_applicant(tx, services.keyring(), principal, changes, now)
-                    .await
-                    .map_err(as_related_person_errors)?;
+                case.update_applicant(
+                    tx,
+                    services.applicant_keys_with(&key),
+                    principal,
+                    changes,
+                    now,
+                )
+                .await
+                .map_err(as_related_person_errors)?;
                 case.progress(tx)
                     .await?
                     .completed
@@ -833,7 +853,8 @@ impl Services {
                 let scope = case.scope().clone();
                 let applicant_id = case.record().applicant_id.clone();
                 let applicant = kernel::applicants::load(tx, &scope, &applicant_id).await?;
-                let persons = open_profile(services.keyring(), &applicant)?.related_persons;
+                let key = case.applicant_key(tx, &services).await?;
+                let persons = open_profile(Some(&key), &applicant)?.related_persons;
                 let started =
                     related_person_cases::for_parent(tx.conn().await?, &scope, case.id()).await?;
                 related_persons_problems(&persons, &started).into_result()?;

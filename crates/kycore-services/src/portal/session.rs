@@ -107,7 +107,6 @@ impl PortalSession {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::crypto::MasterKey;
     use crate::time_format::now_millis;
     use kycore_domain::ids::OrganizationId;
     use kycore_domain::tenancy::Environment;
@@ -130,7 +129,7 @@ mod tests {
 
     #[test]
     fn sessions_round_trip_and_expire() {
-        let keyring = Keyring::new(&MasterKey::generate());
+        let keyring = Keyring::for_tests();
         let opened = session(600);
         let verified = PortalSession::verify(&keyring, &opened.token(&keyring).unwrap()).unwrap();
         assert_eq!(verified.case_id, "case_1");
@@ -142,7 +141,7 @@ mod tests {
             PortalSession::verify(&keyring, &expired).unwrap_err(),
             TokenError::Expired
         );
-        let foreign = Keyring::new(&MasterKey::generate());
+        let foreign = Keyring::for_tests();
         assert_eq!(
             PortalSession::verify(&foreign, &opened.token(&keyring).unwrap()).unwrap_err(),
             TokenError::Invalid
@@ -151,7 +150,7 @@ mod tests {
 
     #[test]
     fn a_session_is_not_a_link() {
-        let keyring = Keyring::new(&MasterKey::generate());
+        let keyring = Keyring::for_tests();
         let token = session(600).token(&keyring).unwrap();
         let as_link = tokens::verify::<serde_json::Value>(&keyring, &token, None);
         assert_eq!(as_link.unwrap_err(), TokenError::Invalid);
@@ -159,7 +158,7 @@ mod tests {
 
     #[test]
     fn csrf_tokens_belong_to_their_session() {
-        let keyring = Keyring::new(&MasterKey::generate());
+        let keyring = Keyring::for_tests();
         let mine = session(600);
         let token = mine.csrf_token(&keyring);
         assert!(mine.csrf_matches(&keyring, &token));

@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 
 use super::subjects::{FoundHit, subjects_of};
 use crate::decision::ScreeningSummary;
-use crate::kernel::{self, HitVerdict};
+use crate::kernel::{self, HitReview, HitVerdict};
 use crate::providers::{CaseFacts, CheckOutcome};
 use crate::time_format::now_millis;
 use crate::views::{self, ScreeningHit};
@@ -29,13 +29,6 @@ pub(crate) struct CaseScreening {
     /// New hits (remembered false matches left out).
     pub hits: Vec<FoundHit>,
     pub summary: ScreeningSummary,
-}
-
-/// An analyst's review of a hit.
-#[derive(Clone, Debug)]
-pub struct HitReview {
-    pub verdict: HitVerdict,
-    pub note: Option<String>,
 }
 
 /// Whether `found` is an entry already reviewed as a false match for this party.
@@ -129,11 +122,17 @@ impl Services {
         case_id: &str,
     ) -> Result<Vec<ScreeningHit>, ServiceError> {
         let reader = self.store().reader();
-        kycore_store::cases::get(reader, scope, case_id)
+        let case = kycore_store::cases::get(reader, scope, case_id)
             .await?
             .ok_or(ServiceError::not_found("case"))?;
+        let key = self
+            .applicant_key(reader, scope, &case.applicant_id)
+            .await?;
         let records = screening_hits::list(reader, scope, HitsOf::Case(case_id)).await?;
-        records.into_iter().map(views::screening_hit).collect()
+        records
+            .into_iter()
+            .map(|h| views::screening_hit(h, key.as_ref()))
+            .collect()
     }
 
     /// An analyst marks a hit a true or a false match (again, if they change their mind).
@@ -154,6 +153,7 @@ impl Services {
             }
         }
         let unit_ctx = ctx.clone();
+        let services = self.clone();
         let (case_id, hit_id) = (case_id.to_owned(), hit_id.to_owned());
         self.write_idempotent(
             ctx,
@@ -161,18 +161,12 @@ impl Services {
                 Box::pin(async move {
                     let now = now_millis();
                     let mut case = kernel::open(tx, &unit_ctx.scope, &case_id).await?;
+                    let key = case.applicant_key(tx, &services).await?;
                     let hit = case
-                        .review_hit(
-                            tx,
-                            &unit_ctx.principal,
-                            &hit_id,
-                            review.verdict,
-                            review.note,
-                            now,
-                        )
+                        .review_hit(tx, &key, &unit_ctx.principal, &hit_id, review, now)
                         .await?;
                     case.save(tx, now).await?;
-                    views::screening_hit(hit)
+                    views::screening_hit(hit, Some(&key))
                 })
             },
         )

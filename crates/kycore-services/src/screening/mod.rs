@@ -28,9 +28,9 @@ use kycore_store::{Millis, Tx};
 use serde::Serialize;
 use tokio_util::sync::CancellationToken;
 
+pub use crate::kernel::HitReview;
 pub use format::ListFormat;
 pub(crate) use hits::CaseScreening;
-pub use hits::HitReview;
 pub use import::{ImportOutcome, ImportProgress, ImportRequest};
 /// A listed entry that matches a screened name (the engine's hit: the entry's id, names,
 /// type, score and the explanation of the score).

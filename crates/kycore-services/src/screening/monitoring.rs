@@ -138,11 +138,22 @@ impl Services {
                     .into_iter()
                     .map(|a| (a.id.clone(), a))
                     .collect();
+            let keys = self
+                .applicant_keys(
+                    self.store().reader(),
+                    &scope,
+                    ids.iter().map(String::as_str),
+                )
+                .await?;
             for case in cases {
-                let Some(applicant) = applicants.get(&case.applicant_id) else {
+                // An erased applicant is screened no more.
+                let (Some(applicant), Some(key)) = (
+                    applicants.get(&case.applicant_id),
+                    keys.of(&case.applicant_id),
+                ) else {
                     continue;
                 };
-                let profile = kernel::applicants::open_profile(self.keyring(), applicant)?;
+                let profile = kernel::applicants::open_profile(Some(key), applicant)?;
                 let kind = match kernel::applicants::type_of(applicant)? {
                     ApplicantType::Business => CaseKind::Kyb,
                     ApplicantType::Individual => CaseKind::Kyc,
@@ -192,6 +203,7 @@ impl Services {
     }
 
     async fn write_page(&self, versions_key: String, page: PageResult) -> Result<(), ServiceError> {
+        let services = self.clone();
         self.store()
             .write(
                 move |tx: &mut Tx| -> BoxFuture<'_, Result<(), ServiceError>> {
@@ -200,8 +212,14 @@ impl Services {
                         let mut hits = 0;
                         for (approved, found) in &page.new_hits {
                             let scope = scope_of_approved(approved)?;
+                            let Some(key) = services
+                                .applicant_key(tx.conn().await?, &scope, &approved.applicant_id)
+                                .await?
+                            else {
+                                continue;
+                            };
                             let mut case = kernel::open(tx, &scope, &approved.id).await?;
-                            case.record_hits(tx, found, "monitoring", now).await?;
+                            case.record_hits(tx, &key, found, "monitoring", now).await?;
                             case.save(tx, now).await?;
                             hits += i64::try_from(found.len()).unwrap_or(i64::MAX);
                         }

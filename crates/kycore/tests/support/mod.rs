@@ -1,0 +1,90 @@
+//! What the binary's tests share: running `kycore` commands and a `kycore serve` process.
+
+#![allow(clippy::unwrap_used, dead_code)] // a failed unwrap is a failed test; not every test file uses every helper
+
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+/// Runs `kycore` on `data_dir` with the key from the data directory.
+pub fn kycore(data_dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_kycore"))
+        .args(args)
+        .arg("--data-dir")
+        .arg(data_dir)
+        .env_remove("KYCORE_MASTER_KEY")
+        .env_remove("KYCORE_PREVIOUS_MASTER_KEY")
+        .env_remove("KYCORE_DATABASE_URL")
+        .output()
+        .unwrap()
+}
+
+pub fn stdout_json(output: &Output) -> Value {
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+pub struct Server {
+    child: Child,
+    pub base: String,
+}
+
+impl Server {
+    pub fn start(data_dir: &Path) -> (Server, String) {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_kycore"))
+            .args([
+                "serve",
+                "--listen",
+                &format!("127.0.0.1:{port}"),
+                "--data-dir",
+            ])
+            .arg(data_dir)
+            .env_remove("KYCORE_MASTER_KEY")
+            .env_remove("KYCORE_PREVIOUS_MASTER_KEY")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut stdout = child.stdout.take().unwrap();
+        let base = format!("http://127.0.0.1:{port}");
+        let started = Instant::now();
+        let mut printed = String::new();
+        while !printed.contains("kycore listening") {
+            assert!(
+                started.elapsed() < Duration::from_secs(30),
+                "kycore did not start: {printed}"
+            );
+            let mut chunk = [0u8; 256];
+            let n = std::io::Read::read(&mut stdout, &mut chunk).unwrap();
+            assert!(n > 0, "kycore exited: {printed}");
+            printed.push_str(&String::from_utf8_lossy(&chunk[..n]));
+        }
+        (Server { child, base }, printed)
+    }
+
+    /// SIGKILL: no shutdown hook runs, like a power cut for the process.
+    pub fn crash(mut self) {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+    }
+}
+
+/// The sandbox secret key a first `kycore serve` prints.
+pub fn printed_sandbox_key(printed: &str) -> String {
+    printed
+        .split_whitespace()
+        .find(|w| w.starts_with("kc_test_"))
+        .unwrap_or_else(|| panic!("no sandbox key printed: {printed}"))
+        .to_owned()
+}
