@@ -140,7 +140,13 @@ impl Services {
             .normalize_and_validate()
             .err()
             .unwrap_or_default();
-        if let Err(more) = crate::decision::validate_flow_rules(&definition) {
+        // Compiling and trying the rules is CPU work, bounded but not free: off the reactor.
+        let (definition, checked) = crate::blocking(move || {
+            let checked = crate::decision::validate_flow_rules(&definition);
+            (definition, checked)
+        })
+        .await?;
+        if let Err(more) = checked {
             errors.extend(more);
         }
         errors.into_result()?;

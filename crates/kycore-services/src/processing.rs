@@ -78,13 +78,19 @@ impl Services {
         if let Some(screened) = &screening {
             outcomes.push(("native", screened.outcome.clone()));
         }
-        let round = decide_round(
-            &case,
-            &gathered,
-            outcomes,
-            screening,
-            &self.inner.rule_cache,
-        );
+        // The rules run on the blocking pool: their cost is bounded when a flow is created,
+        // and even the costliest allowed rule must not hold up other requests.
+        let services = self.clone();
+        let round = crate::blocking(move || {
+            decide_round(
+                &case,
+                &gathered,
+                outcomes,
+                screening,
+                &services.inner.rule_cache,
+            )
+        })
+        .await?;
         self.record_round(ctx, id.to_owned(), round).await
     }
 

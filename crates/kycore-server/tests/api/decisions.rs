@@ -93,6 +93,9 @@ async fn a_broken_rule_is_refused_when_the_flow_is_created() {
     for_each_database(|app| async move {
         let key = &app.sandbox.secret;
         let rule = |name: &str, when: &str| json!({"name": name, "when": when, "outcome": "reject", "reason_code": "r"});
+        // Under 2 KB, but cubic: it would build 27 million values on every case.
+        let list = vec!["1"; 300].join(",");
+        let cubic = format!("[{list}].map(x, [{list}].map(y, [{list}])).size() > 0");
         let body = json!({
             "name": "Strict", "kind": "kyc",
             "rules": [
@@ -100,6 +103,7 @@ async fn a_broken_rule_is_refused_when_the_flow_is_created() {
                 rule("b", "customer.age < 18"),
                 rule("c", "applicant.age"),
                 {"name": "redo", "when": "true", "outcome": "request_resubmission", "reason_code": "x", "steps": ["company_details"]},
+                rule("d", &cubic),
             ],
         });
         let problem = app
@@ -110,6 +114,7 @@ async fn a_broken_rule_is_refused_when_the_flow_is_created() {
         assert!(codes.contains(&("rules[0].when".into(), "rule_syntax".into())), "{codes:?}");
         assert!(codes.contains(&("rules[1].when".into(), "rule_unknown_fact".into())), "{codes:?}");
         assert!(codes.contains(&("rules[2].when".into(), "rule_not_boolean".into())), "{codes:?}");
+        assert!(codes.contains(&("rules[4].when".into(), "rule_too_expensive".into())), "{codes:?}");
         assert!(app.list(key, FLOWS).await.iter().all(|f| f["builtin"] == true));
     })
     .await;
