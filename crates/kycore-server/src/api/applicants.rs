@@ -1,7 +1,7 @@
 //! `/v1/applicants`, and the applicant shapes cases reuse.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use kycore_domain::applicant::{
     Address, ApplicantType, BusinessProfile, IndividualProfile, RelatedPerson, RelatedPersonRole,
@@ -16,7 +16,7 @@ use utoipa::ToSchema;
 use super::{PageBody, parse_param, rfc3339, wire_enum};
 use crate::AppState;
 use crate::error::{ApiError, Problem};
-use crate::extract::{ApiJson, ApiQuery, Caller};
+use crate::extract::{ApiJson, ApiPath, ApiQuery, Caller};
 
 wire_enum!(
     ApplicantTypeBody <=> ApplicantType, "snake_case" { Individual, Business }
@@ -341,7 +341,7 @@ pub async fn list_applicants(
 pub async fn get_applicant(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Json<ApplicantBody>, ApiError> {
     let applicant = state.services.get_applicant(caller.scope(), &id).await?;
     Ok(Json(ApplicantBody::from(&applicant)))
@@ -355,7 +355,7 @@ pub async fn get_applicant(
 pub async fn update_applicant(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<UpdateApplicantBody>,
 ) -> Result<Json<ApplicantBody>, ApiError> {
     let ctx = caller.context::<Applicant, ApplicantBody>(StatusCode::OK);

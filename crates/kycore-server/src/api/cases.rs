@@ -1,7 +1,7 @@
 //! `/v1/cases`, and the case, decision, check and screening-hit shapes.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use kycore_domain::case::{CaseKind, CaseStatus, Decision, ManualDecision};
 use kycore_domain::rules::FiredRule;
@@ -22,7 +22,7 @@ use super::{
 };
 use crate::AppState;
 use crate::error::{ApiError, Problem};
-use crate::extract::{ApiJson, ApiQuery, Caller};
+use crate::extract::{ApiJson, ApiPath, ApiQuery, Caller};
 
 wire_enum!(
     /// A person's decision.
@@ -378,7 +378,7 @@ pub async fn list_cases(
 pub async fn get_case(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Json<CaseBody>, ApiError> {
     Ok(answer(&state.services.get_case(caller.scope(), &id).await?))
 }
@@ -390,7 +390,7 @@ pub async fn get_case(
 pub async fn cancel_case(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Json<CaseBody>, ApiError> {
     let ctx = caller.context::<Case, CaseBody>(StatusCode::OK);
     Ok(answer(&state.services.cancel_case(&ctx, &id).await?))
@@ -404,7 +404,7 @@ pub async fn cancel_case(
 pub async fn decide_case(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<DecideCaseBody>,
 ) -> Result<Json<CaseBody>, ApiError> {
     let ctx = caller.context::<Case, CaseBody>(StatusCode::OK);
@@ -420,7 +420,7 @@ pub async fn decide_case(
 pub async fn reissue_link(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Json<CaseBody>, ApiError> {
     let ctx = caller.context::<Case, CaseBody>(StatusCode::OK);
     Ok(answer(&state.services.reissue_link(&ctx, &id).await?))
@@ -433,7 +433,7 @@ pub async fn reissue_link(
 pub async fn submit_case(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Json<CaseBody>, ApiError> {
     let ctx = caller.context::<Case, CaseBody>(StatusCode::OK);
     Ok(answer(&state.services.submit_case(&ctx, &id).await?))
@@ -446,7 +446,7 @@ pub async fn submit_case(
 pub async fn update_details(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<UpdateApplicantBody>,
 ) -> Result<Json<CaseBody>, ApiError> {
     let ctx = caller.context::<Case, CaseBody>(StatusCode::OK);

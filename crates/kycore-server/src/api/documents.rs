@@ -2,7 +2,7 @@
 
 use axum::Json;
 use axum::extract::multipart::MultipartError;
-use axum::extract::{Multipart, Path, State};
+use axum::extract::{Multipart, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use kycore_domain::FieldError;
@@ -14,7 +14,7 @@ use utoipa::ToSchema;
 use super::rfc3339;
 use crate::AppState;
 use crate::error::{ApiError, Problem};
-use crate::extract::{Caller, body_too_large, read_capped};
+use crate::extract::{ApiMultipart, ApiPath, Caller, body_too_large, read_capped};
 
 /// Why the checks rejected a document.
 #[derive(Debug, Serialize, ToSchema)]
@@ -125,8 +125,9 @@ async fn read_form(
     let mut seen: Vec<String> = Vec::new();
     while let Some(mut field) = multipart.next_field().await.map_err(form_error)? {
         let name = field.name().unwrap_or_default().to_owned();
+        // Each field is single-valued: a repeated one would leave us to guess which counts.
         if seen.contains(&name) {
-            return Err(bad_form(format!("the form field `{name}` is sent twice")));
+            return Err(duplicate_field(name));
         }
         seen.push(name.clone());
         match name.as_str() {
@@ -153,6 +154,19 @@ async fn read_form(
     Ok(upload)
 }
 
+fn duplicate_field(name: String) -> ApiError {
+    ApiError::new(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid_body",
+        format!("the form does not fit the schema: `{name}` is sent more than once"),
+    )
+    .with_errors(vec![FieldError {
+        field: name,
+        code: "duplicate_field",
+        message: "send each field once".to_owned(),
+    }])
+}
+
 fn file_too_large(max_file_bytes: usize) -> ApiError {
     ApiError::new(
         StatusCode::UNPROCESSABLE_ENTITY,
@@ -174,8 +188,8 @@ fn file_too_large(max_file_bytes: usize) -> ApiError {
 pub async fn upload_document(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
-    multipart: Multipart,
+    ApiPath(id): ApiPath<String>,
+    ApiMultipart(multipart): ApiMultipart,
 ) -> Result<(StatusCode, Json<DocumentBody>), ApiError> {
     let max_file_bytes = state.services.config().max_upload_bytes;
     let upload = read_form(multipart, upload_body_limit(max_file_bytes), max_file_bytes).await?;
@@ -190,7 +204,7 @@ pub async fn upload_document(
 pub async fn list_documents(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Json<Vec<DocumentBody>>, ApiError> {
     let documents = state.services.list_documents(caller.scope(), &id).await?;
     Ok(Json(documents.iter().map(DocumentBody::from).collect()))
@@ -204,7 +218,7 @@ pub async fn list_documents(
 pub async fn document_file(
     State(state): State<AppState>,
     caller: Caller,
-    Path((id, document_id)): Path<(String, String)>,
+    ApiPath((id, document_id)): ApiPath<(String, String)>,
 ) -> Result<Response, ApiError> {
     let (content_type, bytes) = state
         .services

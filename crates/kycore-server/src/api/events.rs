@@ -1,7 +1,7 @@
 //! `/v1/events`: newest first, or — with `after` — the feed in commit order.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use kycore_domain::event::EventType;
 use kycore_services::events::{EventCursor, EventQuery};
@@ -14,7 +14,7 @@ use utoipa::ToSchema;
 use super::{PageBody, parse_param, rfc3339};
 use crate::AppState;
 use crate::error::{ApiError, Problem};
-use crate::extract::{ApiQuery, Caller};
+use crate::extract::{ApiPath, ApiQuery, Caller};
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct EventBody {
@@ -129,7 +129,7 @@ fn cursor(raw: &str) -> Result<EventCursor, ApiError> {
 pub async fn get_event(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Json<EventBody>, ApiError> {
     let event = state.services.get_event(caller.scope(), &id).await?;
     Ok(Json(EventBody::from(&event)))

@@ -1,7 +1,7 @@
 //! `/v1/flows`, and the flow, rule and screening-settings shapes.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use kycore_domain::flow::{CompanyDocument, ScreeningSettings};
 use kycore_domain::rules::{RuleDefinition, RuleOutcome};
@@ -12,7 +12,7 @@ use utoipa::ToSchema;
 use super::{CaseKindBody, PageBody, StepBody, rfc3339, steps_in, steps_out, wire_enum};
 use crate::AppState;
 use crate::error::{ApiError, Problem};
-use crate::extract::{ApiJson, Caller};
+use crate::extract::{ApiJson, ApiPath, Caller};
 
 wire_enum!(
     /// What a fired rule asks for.
@@ -249,7 +249,7 @@ pub async fn list_flows(
 pub async fn get_flow(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Json<FlowBody>, ApiError> {
     let flow = state.services.get_flow(caller.scope(), &id).await?;
     Ok(Json(FlowBody::from(&flow)))

@@ -1,7 +1,7 @@
 //! `/v1/sandbox`: simulations that exist only for sandbox keys (a live key gets 404).
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use kycore_services::views::Case;
 use serde::Deserialize;
@@ -11,7 +11,7 @@ use super::OutcomeBody;
 use super::cases::CaseBody;
 use crate::AppState;
 use crate::error::{ApiError, Problem};
-use crate::extract::{ApiJson, Caller};
+use crate::extract::{ApiJson, ApiPath, Caller};
 
 #[derive(Clone, Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -28,7 +28,7 @@ pub struct CompleteSandboxCaseBody {
 pub async fn complete_case(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<CompleteSandboxCaseBody>,
 ) -> Result<Json<CaseBody>, ApiError> {
     let ctx = caller.context::<Case, CaseBody>(StatusCode::OK);

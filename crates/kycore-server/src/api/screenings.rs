@@ -2,7 +2,7 @@
 //! case's screening hits with their review.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use kycore_screening::{EntityType, Explanation};
 use kycore_services::HitVerdict;
@@ -15,7 +15,7 @@ use super::cases::ScreeningHitBody;
 use super::wire_enum;
 use crate::AppState;
 use crate::error::{ApiError, Problem};
-use crate::extract::{ApiJson, Caller};
+use crate::extract::{ApiJson, ApiPath, Caller};
 
 wire_enum!(
     /// What a screened name belongs to.
@@ -156,7 +156,7 @@ pub async fn screen(
 pub async fn list_case_hits(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Json<ScreeningHitList>, ApiError> {
     let hits = state
         .services
@@ -178,7 +178,7 @@ pub async fn list_case_hits(
 pub async fn review_hit(
     State(state): State<AppState>,
     caller: Caller,
-    Path((id, hit_id)): Path<(String, String)>,
+    ApiPath((id, hit_id)): ApiPath<(String, String)>,
     ApiJson(body): ApiJson<ReviewHitBody>,
 ) -> Result<Json<ScreeningHitBody>, ApiError> {
     let review = HitReview {
