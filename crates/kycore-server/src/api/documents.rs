@@ -13,7 +13,7 @@ use utoipa::ToSchema;
 
 use super::rfc3339;
 use crate::AppState;
-use crate::error::{ApiError, Problem};
+use crate::error::ApiError;
 use crate::extract::{ApiMultipart, ApiPath, Caller, body_too_large, read_capped};
 
 /// Why the checks rejected a document.
@@ -72,15 +72,18 @@ impl From<&Document> for DocumentBody {
     }
 }
 
-/// The multipart form of an upload (for the OpenAPI document).
-#[derive(utoipa::ToSchema)]
+/// The multipart form of an upload (for the OpenAPI document; `read_form` reads it). It
+/// derives `Deserialize` only so that `deny_unknown_fields` tells the schema what
+/// `read_form` does: a field not listed here is refused.
+#[derive(serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 #[allow(dead_code)]
 pub struct UploadForm {
     /// Identity documents: `passport`, `id-card`, `driver-license`, `residence-permit`,
     /// `visa`. One-sided (`side` must be `front`): `selfie` (JPEG or PNG only),
     /// `proof-of-address`, `certificate-of-incorporation`, `register-extract`,
     /// `company-proof-of-address`, `articles-of-association`, `shareholder-register`, `other`.
-    #[schema(rename = "type")]
+    #[serde(rename = "type")]
     document_type: String,
     subtype: Option<String>,
     /// `front` (default) or `back` (identity documents only).
@@ -182,9 +185,15 @@ fn file_too_large(max_file_bytes: usize) -> ApiError {
 
 /// Submit a document for a case (multipart: `type`, `subtype`, `side`, `mrz`, `file`).
 #[utoipa::path(post, path = "/v1/cases/{id}/documents", tag = "cases", params(("id" = String, Path),
-    ("Idempotency-Key" = Option<String>, Header, description = "Replays the stored response when retried")),
+    ("Idempotency-Key" = Option<String>, Header, pattern = r"^[\x21-\x7e]{1,255}$",
+        description = "Replays the stored response when retried")),
     request_body(content = UploadForm, content_type = "multipart/form-data"),
-    responses((status = 201, body = DocumentBody), (status = "4XX", body = Problem)), security(("api_key" = [])))]
+    responses((status = 201, body = DocumentBody),
+        (status = 409, description = "`case_not_awaiting_applicant`: the case takes no more documents; \
+            `attempts_exhausted`: the flow's `max_attempts` for this type and side are used up"),
+        (status = 422, description = "`validation_failed`: `errors[]` names the field, e.g. `file_too_large`, \
+            `unsupported_file_type`, `image_too_small`; `invalid_body`: a field is sent twice (`duplicate_field`)")),
+    security(("api_key" = [])))]
 pub async fn upload_document(
     State(state): State<AppState>,
     caller: Caller,
@@ -200,7 +209,7 @@ pub async fn upload_document(
 
 /// The documents of a case, oldest first.
 #[utoipa::path(get, path = "/v1/cases/{id}/documents", tag = "cases", params(("id" = String, Path)),
-    responses((status = 200, body = Vec<DocumentBody>), (status = 404, body = Problem)), security(("api_key" = [])))]
+    responses((status = 200, body = Vec<DocumentBody>)), security(("api_key" = [])))]
 pub async fn list_documents(
     State(state): State<AppState>,
     caller: Caller,
@@ -213,7 +222,9 @@ pub async fn list_documents(
 /// The original file of a document.
 #[utoipa::path(get, path = "/v1/cases/{id}/documents/{document_id}/file", tag = "cases",
     params(("id" = String, Path), ("document_id" = String, Path)),
-    responses((status = 200, description = "The file as uploaded"), (status = 404, body = Problem)),
+    responses((status = 200, description = "The file as uploaded",
+            content((Vec<u8> = "image/jpeg"), (Vec<u8> = "image/png"), (Vec<u8> = "application/pdf"))),
+        (status = 503, description = "`blob_store_unavailable`: the file store does not answer; retry shortly")),
     security(("api_key" = [])))]
 pub async fn document_file(
     State(state): State<AppState>,
