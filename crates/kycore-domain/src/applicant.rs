@@ -345,14 +345,18 @@ fn text_field(
     field: &str,
     max: usize,
 ) {
-    let Some(v) = trimmed(value) else { return };
-    if v.chars().count() > max {
+    // The limit counts the value as sent, surrounding spaces included, as the API's schema
+    // states it; a value that only fits once trimmed is refused.
+    if value.as_deref().is_some_and(|v| v.chars().count() > max) {
         errors.add(
             join_path(path, field),
             "too_long",
             format!("at most {max} characters"),
         );
-    } else if v.chars().any(char::is_control) {
+        return;
+    }
+    let Some(v) = trimmed(value) else { return };
+    if v.chars().any(char::is_control) {
         errors.add(
             join_path(path, field),
             "invalid_characters",

@@ -201,8 +201,10 @@ pub struct FlowDefinition {
 impl FlowDefinition {
     pub fn normalize_and_validate(&mut self) -> Result<(), ValidationErrors> {
         let mut errors = ValidationErrors::default();
+        // The limit counts the name as sent, as the API's schema states it.
+        let too_long = self.name.chars().count() > 200;
         self.name = self.name.trim().to_owned();
-        if self.name.is_empty() || self.name.chars().count() > 200 {
+        if self.name.is_empty() || too_long {
             errors.add(
                 "name",
                 "invalid_length",

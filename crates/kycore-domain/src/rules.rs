@@ -70,8 +70,7 @@ impl RuleDefinition {
         flow_steps: &[Step],
         errors: &mut ValidationErrors,
     ) {
-        self.name = self.name.trim().to_owned();
-        self.reason_code = self.reason_code.trim().to_owned();
+        // Codes are taken as sent (no trimming), so the API's pattern for them is exact.
         for (key, value) in [("name", &self.name), ("reason_code", &self.reason_code)] {
             if !is_code(value) {
                 errors.add(

@@ -1,10 +1,13 @@
 //! Extractors that reject bad input with our problem documents instead of axum's plain text:
-//! JSON bodies (syntax, types, unknown fields, size, content type) and query strings.
+//! JSON bodies (syntax, types, shape, unknown and duplicate fields, size, content type),
+//! multipart forms (content type, boundary), path parameters and query strings.
+
+mod strict_json;
 
 use axum::body::Bytes;
-use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::extract::{FromRequest, FromRequestParts, Multipart, Path, Request};
 use axum::http::request::Parts;
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use kycore_domain::FieldError;
 use kycore_services::{IdempotencyClaim, Renderer, RequestContext};
 use serde::Serialize;
@@ -13,6 +16,8 @@ use serde::de::DeserializeOwned;
 use crate::auth::Authenticated;
 use crate::error::ApiError;
 use crate::idempotency::PendingIdempotency;
+
+pub use strict_json::canonical_json;
 
 /// Largest JSON body accepted by the API.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
@@ -24,26 +29,96 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     type Rejection = ApiError;
 
     async fn from_request(request: Request, _state: &S) -> Result<Self, ApiError> {
-        let is_json = request
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(';').next())
-            .is_some_and(|mime| {
-                let mime = mime.trim();
-                mime.eq_ignore_ascii_case("application/json") || mime.ends_with("+json")
-            });
-        if !is_json {
-            return Err(ApiError::new(
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "unsupported_media_type",
-                "send the body as application/json",
-            ));
+        if !is_json(request.headers()) {
+            return Err(unsupported_media_type("application/json"));
         }
         let bytes = axum::body::to_bytes(request.into_body(), MAX_BODY_BYTES)
             .await
             .map_err(|_| body_too_large(MAX_BODY_BYTES))?;
         parse_json(&bytes).map(ApiJson)
+    }
+}
+
+/// Whether the request says its body is JSON (`application/json` or any `+json` type).
+pub fn is_json(headers: &HeaderMap) -> bool {
+    media_type(headers).is_some_and(|mime| {
+        mime.eq_ignore_ascii_case("application/json")
+            || mime.to_ascii_lowercase().ends_with("+json")
+    })
+}
+
+/// Whether the request says its body is a multipart form.
+pub fn is_multipart_form(headers: &HeaderMap) -> bool {
+    media_type(headers).is_some_and(|mime| mime.eq_ignore_ascii_case("multipart/form-data"))
+}
+
+/// The `Content-Type` without its parameters.
+fn media_type(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(str::trim)
+}
+
+fn unsupported_media_type(expected: &str) -> ApiError {
+    ApiError::new(
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "unsupported_media_type",
+        format!("send the body as {expected}"),
+    )
+}
+
+/// A multipart form (`multipart/form-data` with a boundary); its fields are read by the
+/// handler.
+pub struct ApiMultipart(pub Multipart);
+
+impl<S: Send + Sync> FromRequest<S> for ApiMultipart {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, ApiError> {
+        if !is_multipart_form(request.headers()) {
+            return Err(unsupported_media_type("multipart/form-data"));
+        }
+        // The media type is right, so what axum refuses is the boundary.
+        Multipart::from_request(request, state)
+            .await
+            .map(ApiMultipart)
+            .map_err(|rejection| {
+                ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_multipart",
+                    format!("the multipart form is malformed: {}", rejection.body_text()),
+                )
+            })
+    }
+}
+
+/// Path parameters. A segment that does not decode (percent-encoded bytes that are not
+/// UTF-8) is the client's malformed request.
+pub struct ApiPath<T>(pub T);
+
+impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiPath<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        match Path::<T>::from_request_parts(parts, state).await {
+            Ok(Path(value)) => Ok(ApiPath(value)),
+            Err(rejection) if rejection.status().is_client_error() => Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_path",
+                format!("the path is malformed: {}", rejection.body_text()),
+            )),
+            // A route whose parameters do not fit its handler: our mistake, not the client's.
+            Err(rejection) => {
+                tracing::error!(error = %rejection.body_text(), "path parameters do not fit the handler");
+                Err(ApiError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal_error",
+                    "something went wrong on our side",
+                ))
+            }
+        }
     }
 }
 
@@ -71,34 +146,42 @@ pub fn body_too_large(limit: usize) -> ApiError {
     )
 }
 
-/// Deserializes with the failing field's path, so the error names it.
+/// Deserializes strictly, with the failing field's path, so the error names it: no array
+/// where an object is expected, no key twice in an object, no trailing data.
 pub fn parse_json<T: DeserializeOwned>(bytes: &Bytes) -> Result<T, ApiError> {
-    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
-    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
-        let path = e.path().to_string();
-        let inner = e.into_inner();
-        if inner.is_syntax() || inner.is_eof() {
-            // serde_json reports a wrong type where an enum is expected (`"kind": 5`) as a
-            // syntax error; only a body that does not parse at all is malformed.
-            if serde_json::from_slice::<serde::de::IgnoredAny>(bytes).is_ok() {
-                return data_error(&path, "invalid type: expected one of the allowed values");
-            }
-            return ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "invalid_json",
-                format!("malformed JSON: {inner}"),
-            );
-        }
-        data_error(&path, &inner.to_string())
-    })?;
-    deserializer.end().map_err(|e| {
+    let malformed = |e: serde_json::Error| {
         ApiError::new(
             StatusCode::BAD_REQUEST,
             "invalid_json",
             format!("malformed JSON: {e}"),
         )
-    })?;
-    Ok(value)
+    };
+    // One pass over the document as plain JSON first: syntax errors and duplicate keys are
+    // reported the same whatever the target type.
+    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    let _: strict_json::DuplicateKeyCheck = serde_path_to_error::deserialize(&mut deserializer)
+        .map_err(|e| {
+            let path = e.path().to_string();
+            let inner = e.into_inner();
+            if inner.is_syntax() || inner.is_eof() {
+                malformed(inner)
+            } else {
+                data_error(&path, &inner.to_string())
+            }
+        })?;
+    deserializer.end().map_err(malformed)?;
+
+    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    serde_path_to_error::deserialize(strict_json::ObjectsOnly(&mut deserializer)).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        // serde_json reports a wrong type where an enum is expected (`"kind": 5`) as a
+        // syntax error; the body parsed above, so it is a shape error here.
+        if inner.is_syntax() || inner.is_eof() {
+            return data_error(&path, "invalid type: expected one of the allowed values");
+        }
+        data_error(&path, &inner.to_string())
+    })
 }
 
 fn data_error(path: &str, message: &str) -> ApiError {
@@ -106,6 +189,8 @@ fn data_error(path: &str, message: &str) -> ApiError {
         "unknown_field"
     } else if message.starts_with("missing field") {
         "missing_field"
+    } else if message.starts_with("duplicate field") {
+        "duplicate_field"
     } else if message.starts_with("invalid type") {
         "invalid_type"
     } else {
@@ -121,8 +206,8 @@ fn data_error(path: &str, message: &str) -> ApiError {
     } else {
         path.to_owned()
     };
-    // A missing field is reported at its parent's path; name the field itself.
-    if code == "missing_field"
+    // A missing or repeated field is reported at its parent's path; name the field itself.
+    if matches!(code, "missing_field" | "duplicate_field")
         && let Some(name) = message.split('`').nth(1)
     {
         if !field.is_empty() {
@@ -271,5 +356,34 @@ mod tests {
         assert_eq!(error_of(r#"{}"#).errors[0].field, "name");
         let nested = error_of(r#"{"name": "a", "inner": {}}"#);
         assert_eq!(nested.errors[0].field, "inner.count");
+    }
+
+    #[test]
+    fn arrays_are_not_objects_and_fields_come_once() {
+        for (raw, field) in [
+            (r#"["a"]"#, ""),
+            (r#"{"name": "a", "inner": [1]}"#, "inner"),
+        ] {
+            let error = error_of(raw);
+            assert_eq!(
+                (error.status, error.code),
+                (StatusCode::UNPROCESSABLE_ENTITY, "invalid_body"),
+                "{raw}"
+            );
+            assert_eq!(error.errors[0].field, field, "{raw}");
+            assert_eq!(error.errors[0].code, "invalid_type", "{raw}");
+        }
+        for (raw, field) in [
+            (r#"{"name": "a", "name": "b"}"#, "name"),
+            (
+                r#"{"name": "a", "inner": {"count": 1, "count": 1}}"#,
+                "inner.count",
+            ),
+        ] {
+            let error = error_of(raw);
+            assert_eq!(error.code, "invalid_body", "{raw}");
+            assert_eq!(error.errors[0].field, field, "{raw}");
+            assert_eq!(error.errors[0].code, "duplicate_field", "{raw}");
+        }
     }
 }

@@ -1,9 +1,14 @@
 //! `Idempotency-Key` on POST: a retry with the same body gets the stored response; the same
 //! key with a different body is a 409. A new key is passed on to the use case, which stores
 //! its response in the same transaction as the change.
+//!
+//! "The same body" is the body as the handler reads it, not its bytes: a client that
+//! serializes its JSON again (other whitespace, other key order) or builds its form again
+//! (another multipart boundary) is sending the same request.
 
-use axum::body::Body;
-use axum::extract::{Request, State};
+use axum::body::{Body, Bytes};
+use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Request, State};
+use axum::http::request::Parts;
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -14,7 +19,7 @@ use crate::AppState;
 use crate::api::upload_body_limit;
 use crate::auth::Authenticated;
 use crate::error::ApiError;
-use crate::extract::body_too_large;
+use crate::extract::{body_too_large, canonical_json, is_json, is_multipart_form};
 
 pub const HEADER: &str = "idempotency-key";
 /// The API surface whose keys and responses this middleware keeps.
@@ -56,13 +61,7 @@ async fn handle(state: &AppState, request: Request, next: Next) -> Result<Respon
     let bytes = axum::body::to_bytes(body, limit)
         .await
         .map_err(|_| body_too_large(limit).into_response())?;
-    let mut hasher = Sha256::new();
-    hasher.update(parts.method.as_str().as_bytes());
-    hasher.update(b" ");
-    hasher.update(parts.uri.path().as_bytes());
-    hasher.update(b"\n");
-    hasher.update(&bytes);
-    let request_hash = hasher.finalize().to_vec();
+    let request_hash = request_hash(&parts, &bytes, limit).await;
 
     let lookup = state
         .services
@@ -85,6 +84,68 @@ async fn handle(state: &AppState, request: Request, next: Next) -> Result<Respon
             Ok(next.run(request).await)
         }
     }
+}
+
+/// What a stored response is keyed to: the method, the path and the body as its handler
+/// reads it — JSON in canonical form, a form as its fields in order — or, for a body that
+/// does not parse (the handler refuses it, so nothing is stored), its bytes.
+async fn request_hash(parts: &Parts, bytes: &Bytes, limit: usize) -> Vec<u8> {
+    let mut hasher = Sha256::new();
+    hasher.update(parts.method.as_str().as_bytes());
+    hasher.update(b" ");
+    hasher.update(parts.uri.path().as_bytes());
+    hasher.update(b"\n");
+    let canonical = if is_json(&parts.headers) {
+        canonical_json(bytes).map(|json| (b"json\n", json))
+    } else if is_multipart_form(&parts.headers) {
+        form_fields(parts, bytes, limit)
+            .await
+            .map(|fields| (b"form\n", fields))
+    } else {
+        None
+    };
+    match canonical {
+        Some((kind, body)) => {
+            hasher.update(kind);
+            hasher.update(&body);
+        }
+        None => {
+            hasher.update(b"raw\n");
+            hasher.update(bytes);
+        }
+    }
+    hasher.finalize().to_vec()
+}
+
+/// A multipart form's fields in order, each part's name, file name, content type and
+/// content, length-prefixed so no two forms run together into the same bytes.
+async fn form_fields(parts: &Parts, bytes: &Bytes, limit: usize) -> Option<Vec<u8>> {
+    let mut request = Request::new(Body::from(bytes.clone()));
+    if let Some(content_type) = parts.headers.get(header::CONTENT_TYPE) {
+        request
+            .headers_mut()
+            .insert(header::CONTENT_TYPE, content_type.clone());
+    }
+    // Without this the multipart reader stops at axum's default of 2 MB.
+    DefaultBodyLimit::max(limit).apply(&mut request);
+    let mut multipart = Multipart::from_request(request, &()).await.ok()?;
+    let mut fields = Vec::new();
+    while let Some(field) = multipart.next_field().await.ok()? {
+        let name = field.name().unwrap_or_default().to_owned();
+        let file_name = field.file_name().unwrap_or_default().to_owned();
+        let content_type = field.content_type().unwrap_or_default().to_owned();
+        let content = field.bytes().await.ok()?;
+        for part in [
+            name.as_bytes(),
+            file_name.as_bytes(),
+            content_type.as_bytes(),
+            &content,
+        ] {
+            fields.extend_from_slice(&(part.len() as u64).to_be_bytes());
+            fields.extend_from_slice(part);
+        }
+    }
+    Some(fields)
 }
 
 fn replay(status: u16, body: Vec<u8>) -> Response {

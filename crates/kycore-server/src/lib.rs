@@ -27,6 +27,7 @@ use kycore_services::worker::WorkerStatus;
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 use utoipa_axum::router::OpenApiRouter;
@@ -51,9 +52,10 @@ struct Docs {
 /// The whole HTTP application. Kept apart from binding a port so tests and benchmarks can
 /// serve it on any listener.
 pub fn app(services: Services) -> Router {
-    let (v1, openapi) = OpenApiRouter::with_openapi(openapi::base())
+    let (v1, mut openapi) = OpenApiRouter::with_openapi(openapi::base())
         .merge(api::router(services.config().max_upload_bytes))
         .split_for_parts();
+    openapi::describe_errors(&mut openapi);
     let docs = Docs {
         openapi_json: openapi
             .to_pretty_json()
@@ -73,7 +75,16 @@ pub fn app(services: Services) -> Router {
         ))
         .layer(from_fn_with_state(state.clone(), auth::require_api_key));
 
-    Router::new()
+    // Browsers that reached kycore over https once keep to https for a year, so a later
+    // plain-http link (or a network that strips TLS) cannot expose the API key or a session.
+    let hsts = is_https(&state.services.config().public_url).then(|| {
+        SetResponseHeaderLayer::if_not_present(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000"),
+        )
+    });
+
+    let router = Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
@@ -100,7 +111,17 @@ pub fn app(services: Services) -> Router {
                 .layer(CatchPanicLayer::custom(|_| internal_error()))
                 .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT)),
         )
-        .with_state(state)
+        .with_state(state);
+    match hsts {
+        Some(hsts) => router.layer(hsts),
+        None => router,
+    }
+}
+
+fn is_https(public_url: &str) -> bool {
+    public_url
+        .get(..8)
+        .is_some_and(|scheme| scheme.eq_ignore_ascii_case("https://"))
 }
 
 async fn openapi_json(axum::extract::State(state): axum::extract::State<AppState>) -> Response {
@@ -113,7 +134,7 @@ async fn openapi_json(axum::extract::State(state): axum::extract::State<AppState
 }
 
 async fn docs_page(axum::extract::State(state): axum::extract::State<AppState>) -> Response {
-    openapi::html(&state.docs.html)
+    openapi::docs_response(&state.docs.html)
 }
 
 /// Ready when the database answers, every store writer holds a connection and the job

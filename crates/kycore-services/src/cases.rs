@@ -64,8 +64,10 @@ fn validate_decision(input: &mut DecisionRequest) -> Result<(), ServiceError> {
         }
     }
     if let Some(note) = input.note.as_mut() {
+        // The limit counts the note as sent, as the API's schema states it.
+        let too_long = note.chars().count() > MAX_NOTE_LEN;
         *note = note.trim().to_owned();
-        if note.chars().count() > MAX_NOTE_LEN {
+        if too_long {
             errors.add(
                 "note",
                 "too_long",

@@ -1,7 +1,7 @@
 //! `/v1/applicants`, and the applicant shapes cases reuse.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use kycore_domain::applicant::{
     Address, ApplicantType, BusinessProfile, IndividualProfile, RelatedPerson, RelatedPersonRole,
@@ -15,8 +15,8 @@ use utoipa::ToSchema;
 
 use super::{PageBody, parse_param, rfc3339, wire_enum};
 use crate::AppState;
-use crate::error::{ApiError, Problem};
-use crate::extract::{ApiJson, ApiQuery, Caller};
+use crate::error::ApiError;
+use crate::extract::{ApiJson, ApiPath, ApiQuery, Caller};
 
 wire_enum!(
     ApplicantTypeBody <=> ApplicantType, "snake_case" { Individual, Business }
@@ -33,14 +33,19 @@ wire_enum!(
 #[serde(deny_unknown_fields)]
 pub struct AddressBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(max_length = 200)]
     pub line1: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(max_length = 200)]
     pub line2: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(max_length = 200)]
     pub city: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(max_length = 200)]
     pub postal_code: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(max_length = 200)]
     pub state: Option<String>,
     /// ISO 3166-1 alpha-2.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -51,10 +56,13 @@ pub struct AddressBody {
 #[serde(deny_unknown_fields)]
 pub struct IndividualBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(max_length = 200)]
     pub first_name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(max_length = 200)]
     pub middle_name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(max_length = 200)]
     pub last_name: Option<String>,
     /// `YYYY-MM-DD`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -69,6 +77,7 @@ pub struct IndividualBody {
     pub phone: Option<String>,
     /// National identity or tax number.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(max_length = 64)]
     pub id_number: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub address: Option<AddressBody>,
@@ -78,21 +87,26 @@ pub struct IndividualBody {
 #[serde(deny_unknown_fields)]
 pub struct BusinessBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(max_length = 200)]
     pub legal_name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(max_length = 64)]
     pub registration_number: Option<String>,
     /// ISO 3166-1 alpha-2 country of incorporation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub country: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(max_length = 200)]
     pub state: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lei: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vat_number: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(max_length = 64)]
     pub tax_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(max_length = 500)]
     pub website: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
@@ -146,10 +160,13 @@ pub struct RelatedPersonBody {
     pub role: RelatedPersonRoleBody,
     /// 0–100; meaningful for `ubo`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(minimum = 0, maximum = 100)]
     pub ownership_percent: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(max_length = 200)]
     pub first_name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(max_length = 200)]
     pub last_name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub date_of_birth: Option<String>,
@@ -200,12 +217,14 @@ pub struct CreateApplicantBody {
     #[serde(rename = "type")]
     pub applicant_type: ApplicantTypeBody,
     #[serde(default)]
+    #[schema(max_length = 200)]
     pub external_id: Option<String>,
     #[serde(default)]
     pub individual: Option<IndividualBody>,
     #[serde(default)]
     pub business: Option<BusinessBody>,
     #[serde(default)]
+    #[schema(max_items = 50)]
     pub related_persons: Vec<RelatedPersonBody>,
 }
 
@@ -226,12 +245,14 @@ impl From<CreateApplicantBody> for NewApplicant {
 #[serde(deny_unknown_fields)]
 pub struct UpdateApplicantBody {
     #[serde(default)]
+    #[schema(max_length = 200)]
     pub external_id: Option<String>,
     #[serde(default)]
     pub individual: Option<IndividualBody>,
     #[serde(default)]
     pub business: Option<BusinessBody>,
     #[serde(default)]
+    #[schema(max_items = 50)]
     pub related_persons: Option<Vec<RelatedPersonBody>>,
 }
 
@@ -283,12 +304,12 @@ impl From<&Applicant> for ApplicantBody {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct ListApplicants {
-    /// `individual` or `business`.
     #[serde(rename = "type")]
-    #[param(rename = "type")]
+    #[param(rename = "type", value_type = Option<ApplicantTypeBody>)]
     applicant_type: Option<String>,
     external_id: Option<String>,
     /// 1–100, default 20.
+    #[param(minimum = 1, maximum = 100)]
     limit: Option<i64>,
     /// An applicant id from the previous page.
     starting_after: Option<String>,
@@ -296,8 +317,9 @@ pub struct ListApplicants {
 
 /// Create an applicant.
 #[utoipa::path(post, path = "/v1/applicants", tag = "applicants", request_body = CreateApplicantBody,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Replays the stored response when retried")),
-    responses((status = 201, body = ApplicantBody), (status = "4XX", body = Problem)),
+    params(("Idempotency-Key" = Option<String>, Header, pattern = r"^[\x21-\x7e]{1,255}$",
+        description = "Replays the stored response when retried")),
+    responses((status = 201, body = ApplicantBody)),
     security(("api_key" = [])))]
 pub async fn create_applicant(
     State(state): State<AppState>,
@@ -311,7 +333,7 @@ pub async fn create_applicant(
 
 /// List applicants, newest first.
 #[utoipa::path(get, path = "/v1/applicants", tag = "applicants", params(ListApplicants),
-    responses((status = 200, body = PageBody<ApplicantBody>), (status = "4XX", body = Problem)),
+    responses((status = 200, body = PageBody<ApplicantBody>)),
     security(("api_key" = [])))]
 pub async fn list_applicants(
     State(state): State<AppState>,
@@ -336,12 +358,12 @@ pub async fn list_applicants(
 
 /// Get an applicant.
 #[utoipa::path(get, path = "/v1/applicants/{id}", tag = "applicants", params(("id" = String, Path)),
-    responses((status = 200, body = ApplicantBody), (status = 404, body = Problem)),
+    responses((status = 200, body = ApplicantBody)),
     security(("api_key" = [])))]
 pub async fn get_applicant(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Json<ApplicantBody>, ApiError> {
     let applicant = state.services.get_applicant(caller.scope(), &id).await?;
     Ok(Json(ApplicantBody::from(&applicant)))
@@ -350,12 +372,13 @@ pub async fn get_applicant(
 /// Update an applicant: fields given replace the stored ones.
 #[utoipa::path(patch, path = "/v1/applicants/{id}", tag = "applicants", params(("id" = String, Path)),
     request_body = UpdateApplicantBody,
-    responses((status = 200, body = ApplicantBody), (status = "4XX", body = Problem)),
+    responses((status = 200, body = ApplicantBody),
+        (status = 409, description = "`concurrent_modification`: the applicant changed meanwhile, read it again")),
     security(("api_key" = [])))]
 pub async fn update_applicant(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<UpdateApplicantBody>,
 ) -> Result<Json<ApplicantBody>, ApiError> {
     let ctx = caller.context::<Applicant, ApplicantBody>(StatusCode::OK);

@@ -1,7 +1,7 @@
 //! `/v1/cases`, and the case, decision, check and screening-hit shapes.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use kycore_domain::case::{CaseKind, CaseStatus, Decision, ManualDecision};
 use kycore_domain::rules::FiredRule;
@@ -21,8 +21,8 @@ use super::{
     StepBody, parse_param, rfc3339, steps_in, steps_out, wire_enum,
 };
 use crate::AppState;
-use crate::error::{ApiError, Problem};
-use crate::extract::{ApiJson, ApiQuery, Caller};
+use crate::error::ApiError;
+use crate::extract::{ApiJson, ApiPath, ApiQuery, Caller};
 
 wire_enum!(
     /// A person's decision.
@@ -42,6 +42,7 @@ pub struct CreateCaseBody {
     #[serde(default)]
     pub flow_id: Option<String>,
     #[serde(default)]
+    #[schema(max_length = 200)]
     pub external_id: Option<String>,
     /// Where the applicant is sent after finishing (http or https).
     #[serde(default)]
@@ -84,8 +85,10 @@ pub struct DecideCaseBody {
     pub decision: ManualDecisionBody,
     /// Your machine-readable reason, e.g. `document_forged` (`[a-z0-9_.-]`, up to 64).
     #[serde(default)]
+    #[schema(pattern = r"^[a-z0-9_.-]{1,64}$")]
     pub reason_code: Option<String>,
     #[serde(default)]
+    #[schema(max_length = 2000)]
     pub note: Option<String>,
     /// For `request_resubmission`: the steps the applicant redoes (the rest of what they
     /// entered is kept); every data-collecting step of the flow when not given.
@@ -308,16 +311,20 @@ impl From<&Case> for CaseBody {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct ListCases {
+    #[param(value_type = Option<CaseStatusBody>)]
     status: Option<String>,
-    /// `kyc` or `kyb`.
+    #[param(value_type = Option<CaseKindBody>)]
     kind: Option<String>,
     external_id: Option<String>,
     applicant_id: Option<String>,
     /// RFC 3339; cases created at or after.
+    #[param(format = DateTime)]
     created_after: Option<String>,
     /// RFC 3339; cases created before.
+    #[param(format = DateTime)]
     created_before: Option<String>,
     /// 1–100, default 20.
+    #[param(minimum = 1, maximum = 100)]
     limit: Option<i64>,
     /// A case id from the previous page.
     starting_after: Option<String>,
@@ -330,8 +337,12 @@ fn answer(case: &Case) -> Json<CaseBody> {
 
 /// Create a case and its hosted verification link.
 #[utoipa::path(post, path = "/v1/cases", tag = "cases", request_body = CreateCaseBody,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Replays the stored response when retried")),
-    responses((status = 201, body = CaseBody), (status = "4XX", body = Problem)),
+    params(("Idempotency-Key" = Option<String>, Header, pattern = r"^[\x21-\x7e]{1,255}$",
+        description = "Replays the stored response when retried")),
+    responses((status = 201, body = CaseBody),
+        (status = 404, description = "`not_found`: `applicant_id` or `flow_id` names nothing this key can see"),
+        (status = 422, description = "`applicant_required`: not exactly one of `applicant_id` and `applicant`; \
+            `applicant_type_mismatch`, `flow_kind_mismatch`: the applicant or flow does not fit `kind`")),
     security(("api_key" = [])))]
 pub async fn create_case(
     State(state): State<AppState>,
@@ -346,7 +357,7 @@ pub async fn create_case(
 
 /// List cases, newest first.
 #[utoipa::path(get, path = "/v1/cases", tag = "cases", params(ListCases),
-    responses((status = 200, body = PageBody<CaseBody>), (status = "4XX", body = Problem)),
+    responses((status = 200, body = PageBody<CaseBody>)),
     security(("api_key" = [])))]
 pub async fn list_cases(
     State(state): State<AppState>,
@@ -374,23 +385,24 @@ pub async fn list_cases(
 
 /// Get a case, with its checks and screening hits.
 #[utoipa::path(get, path = "/v1/cases/{id}", tag = "cases", params(("id" = String, Path)),
-    responses((status = 200, body = CaseBody), (status = 404, body = Problem)), security(("api_key" = [])))]
+    responses((status = 200, body = CaseBody)), security(("api_key" = [])))]
 pub async fn get_case(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Json<CaseBody>, ApiError> {
     Ok(answer(&state.services.get_case(caller.scope(), &id).await?))
 }
 
 /// Cancel a case that has not reached a final status.
 #[utoipa::path(post, path = "/v1/cases/{id}/cancel", tag = "cases", params(("id" = String, Path),
-    ("Idempotency-Key" = Option<String>, Header, description = "Replays the stored response when retried")),
-    responses((status = 200, body = CaseBody), (status = "4XX", body = Problem)), security(("api_key" = [])))]
+    ("Idempotency-Key" = Option<String>, Header, pattern = r"^[\x21-\x7e]{1,255}$",
+        description = "Replays the stored response when retried")),
+    responses((status = 200, body = CaseBody), (status = 409, description = "`invalid_transition`: the case's status does not allow this; `concurrent_modification`: the case changed meanwhile, read it again")), security(("api_key" = [])))]
 pub async fn cancel_case(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Json<CaseBody>, ApiError> {
     let ctx = caller.context::<Case, CaseBody>(StatusCode::OK);
     Ok(answer(&state.services.cancel_case(&ctx, &id).await?))
@@ -398,13 +410,14 @@ pub async fn cancel_case(
 
 /// Decide a case by hand: approve, reject or request resubmission.
 #[utoipa::path(post, path = "/v1/cases/{id}/decision", tag = "cases", params(("id" = String, Path),
-    ("Idempotency-Key" = Option<String>, Header, description = "Replays the stored response when retried")),
+    ("Idempotency-Key" = Option<String>, Header, pattern = r"^[\x21-\x7e]{1,255}$",
+        description = "Replays the stored response when retried")),
     request_body = DecideCaseBody,
-    responses((status = 200, body = CaseBody), (status = "4XX", body = Problem)), security(("api_key" = [])))]
+    responses((status = 200, body = CaseBody), (status = 409, description = "`invalid_transition`: the case's status does not allow this; `concurrent_modification`: the case changed meanwhile, read it again")), security(("api_key" = [])))]
 pub async fn decide_case(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<DecideCaseBody>,
 ) -> Result<Json<CaseBody>, ApiError> {
     let ctx = caller.context::<Case, CaseBody>(StatusCode::OK);
@@ -415,12 +428,13 @@ pub async fn decide_case(
 
 /// Issue a new hosted link; the previous one stops working.
 #[utoipa::path(post, path = "/v1/cases/{id}/link", tag = "cases", params(("id" = String, Path),
-    ("Idempotency-Key" = Option<String>, Header, description = "Replays the stored response when retried")),
-    responses((status = 200, body = CaseBody), (status = "4XX", body = Problem)), security(("api_key" = [])))]
+    ("Idempotency-Key" = Option<String>, Header, pattern = r"^[\x21-\x7e]{1,255}$",
+        description = "Replays the stored response when retried")),
+    responses((status = 200, body = CaseBody), (status = 409, description = "`invalid_transition`: the case's status does not allow this; `concurrent_modification`: the case changed meanwhile, read it again")), security(("api_key" = [])))]
 pub async fn reissue_link(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Json<CaseBody>, ApiError> {
     let ctx = caller.context::<Case, CaseBody>(StatusCode::OK);
     Ok(answer(&state.services.reissue_link(&ctx, &id).await?))
@@ -428,12 +442,13 @@ pub async fn reissue_link(
 
 /// Submit a case whose data was collected through the API; its checks run next.
 #[utoipa::path(post, path = "/v1/cases/{id}/submit", tag = "cases", params(("id" = String, Path),
-    ("Idempotency-Key" = Option<String>, Header, description = "Replays the stored response when retried")),
-    responses((status = 200, body = CaseBody), (status = "4XX", body = Problem)), security(("api_key" = [])))]
+    ("Idempotency-Key" = Option<String>, Header, pattern = r"^[\x21-\x7e]{1,255}$",
+        description = "Replays the stored response when retried")),
+    responses((status = 200, body = CaseBody), (status = 409, description = "`invalid_transition`: the case's status does not allow this; `concurrent_modification`: the case changed meanwhile, read it again")), security(("api_key" = [])))]
 pub async fn submit_case(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Json<CaseBody>, ApiError> {
     let ctx = caller.context::<Case, CaseBody>(StatusCode::OK);
     Ok(answer(&state.services.submit_case(&ctx, &id).await?))
@@ -442,11 +457,11 @@ pub async fn submit_case(
 /// Set the applicant's details while the case waits for them (API-driven collection).
 #[utoipa::path(put, path = "/v1/cases/{id}/details", tag = "cases", params(("id" = String, Path)),
     request_body = UpdateApplicantBody,
-    responses((status = 200, body = CaseBody), (status = "4XX", body = Problem)), security(("api_key" = [])))]
+    responses((status = 200, body = CaseBody), (status = 409, description = "`invalid_transition`: the case's status does not allow this; `concurrent_modification`: the case changed meanwhile, read it again")), security(("api_key" = [])))]
 pub async fn update_details(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<UpdateApplicantBody>,
 ) -> Result<Json<CaseBody>, ApiError> {
     let ctx = caller.context::<Case, CaseBody>(StatusCode::OK);

@@ -2,7 +2,7 @@
 
 use axum::Json;
 use axum::extract::multipart::MultipartError;
-use axum::extract::{Multipart, Path, State};
+use axum::extract::{Multipart, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use kycore_domain::FieldError;
@@ -13,8 +13,8 @@ use utoipa::ToSchema;
 
 use super::rfc3339;
 use crate::AppState;
-use crate::error::{ApiError, Problem};
-use crate::extract::{Caller, body_too_large, read_capped};
+use crate::error::ApiError;
+use crate::extract::{ApiMultipart, ApiPath, Caller, body_too_large, read_capped};
 
 /// Why the checks rejected a document.
 #[derive(Debug, Serialize, ToSchema)]
@@ -72,15 +72,18 @@ impl From<&Document> for DocumentBody {
     }
 }
 
-/// The multipart form of an upload (for the OpenAPI document).
-#[derive(utoipa::ToSchema)]
+/// The multipart form of an upload (for the OpenAPI document; `read_form` reads it). It
+/// derives `Deserialize` only so that `deny_unknown_fields` tells the schema what
+/// `read_form` does: a field not listed here is refused.
+#[derive(serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 #[allow(dead_code)]
 pub struct UploadForm {
     /// Identity documents: `passport`, `id-card`, `driver-license`, `residence-permit`,
     /// `visa`. One-sided (`side` must be `front`): `selfie` (JPEG or PNG only),
     /// `proof-of-address`, `certificate-of-incorporation`, `register-extract`,
     /// `company-proof-of-address`, `articles-of-association`, `shareholder-register`, `other`.
-    #[schema(rename = "type")]
+    #[serde(rename = "type")]
     document_type: String,
     subtype: Option<String>,
     /// `front` (default) or `back` (identity documents only).
@@ -125,8 +128,9 @@ async fn read_form(
     let mut seen: Vec<String> = Vec::new();
     while let Some(mut field) = multipart.next_field().await.map_err(form_error)? {
         let name = field.name().unwrap_or_default().to_owned();
+        // Each field is single-valued: a repeated one would leave us to guess which counts.
         if seen.contains(&name) {
-            return Err(bad_form(format!("the form field `{name}` is sent twice")));
+            return Err(duplicate_field(name));
         }
         seen.push(name.clone());
         match name.as_str() {
@@ -153,6 +157,19 @@ async fn read_form(
     Ok(upload)
 }
 
+fn duplicate_field(name: String) -> ApiError {
+    ApiError::new(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid_body",
+        format!("the form does not fit the schema: `{name}` is sent more than once"),
+    )
+    .with_errors(vec![FieldError {
+        field: name,
+        code: "duplicate_field",
+        message: "send each field once".to_owned(),
+    }])
+}
+
 fn file_too_large(max_file_bytes: usize) -> ApiError {
     ApiError::new(
         StatusCode::UNPROCESSABLE_ENTITY,
@@ -168,14 +185,20 @@ fn file_too_large(max_file_bytes: usize) -> ApiError {
 
 /// Submit a document for a case (multipart: `type`, `subtype`, `side`, `mrz`, `file`).
 #[utoipa::path(post, path = "/v1/cases/{id}/documents", tag = "cases", params(("id" = String, Path),
-    ("Idempotency-Key" = Option<String>, Header, description = "Replays the stored response when retried")),
+    ("Idempotency-Key" = Option<String>, Header, pattern = r"^[\x21-\x7e]{1,255}$",
+        description = "Replays the stored response when retried")),
     request_body(content = UploadForm, content_type = "multipart/form-data"),
-    responses((status = 201, body = DocumentBody), (status = "4XX", body = Problem)), security(("api_key" = [])))]
+    responses((status = 201, body = DocumentBody),
+        (status = 409, description = "`case_not_awaiting_applicant`: the case takes no more documents; \
+            `attempts_exhausted`: the flow's `max_attempts` for this type and side are used up"),
+        (status = 422, description = "`validation_failed`: `errors[]` names the field, e.g. `file_too_large`, \
+            `unsupported_file_type`, `image_too_small`; `invalid_body`: a field is sent twice (`duplicate_field`)")),
+    security(("api_key" = [])))]
 pub async fn upload_document(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
-    multipart: Multipart,
+    ApiPath(id): ApiPath<String>,
+    ApiMultipart(multipart): ApiMultipart,
 ) -> Result<(StatusCode, Json<DocumentBody>), ApiError> {
     let max_file_bytes = state.services.config().max_upload_bytes;
     let upload = read_form(multipart, upload_body_limit(max_file_bytes), max_file_bytes).await?;
@@ -186,11 +209,11 @@ pub async fn upload_document(
 
 /// The documents of a case, oldest first.
 #[utoipa::path(get, path = "/v1/cases/{id}/documents", tag = "cases", params(("id" = String, Path)),
-    responses((status = 200, body = Vec<DocumentBody>), (status = 404, body = Problem)), security(("api_key" = [])))]
+    responses((status = 200, body = Vec<DocumentBody>)), security(("api_key" = [])))]
 pub async fn list_documents(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Json<Vec<DocumentBody>>, ApiError> {
     let documents = state.services.list_documents(caller.scope(), &id).await?;
     Ok(Json(documents.iter().map(DocumentBody::from).collect()))
@@ -199,12 +222,14 @@ pub async fn list_documents(
 /// The original file of a document.
 #[utoipa::path(get, path = "/v1/cases/{id}/documents/{document_id}/file", tag = "cases",
     params(("id" = String, Path), ("document_id" = String, Path)),
-    responses((status = 200, description = "The file as uploaded"), (status = 404, body = Problem)),
+    responses((status = 200, description = "The file as uploaded",
+            content((Vec<u8> = "image/jpeg"), (Vec<u8> = "image/png"), (Vec<u8> = "application/pdf"))),
+        (status = 503, description = "`blob_store_unavailable`: the file store does not answer; retry shortly")),
     security(("api_key" = [])))]
 pub async fn document_file(
     State(state): State<AppState>,
     caller: Caller,
-    Path((id, document_id)): Path<(String, String)>,
+    ApiPath((id, document_id)): ApiPath<(String, String)>,
 ) -> Result<Response, ApiError> {
     let (content_type, bytes) = state
         .services

@@ -1,7 +1,7 @@
 //! `/v1/events`: newest first, or — with `after` — the feed in commit order.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use kycore_domain::event::EventType;
 use kycore_services::events::{EventCursor, EventQuery};
@@ -13,8 +13,8 @@ use utoipa::ToSchema;
 
 use super::{PageBody, parse_param, rfc3339};
 use crate::AppState;
-use crate::error::{ApiError, Problem};
-use crate::extract::{ApiQuery, Caller};
+use crate::error::ApiError;
+use crate::extract::{ApiPath, ApiQuery, Caller};
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct EventBody {
@@ -54,11 +54,11 @@ impl From<&Event> for EventBody {
 #[into_params(parameter_in = Query)]
 pub struct ListEvents {
     case_id: Option<String>,
-    /// e.g. `case.status_changed`.
     #[serde(rename = "type")]
-    #[param(rename = "type")]
+    #[param(rename = "type", schema_with = event_types)]
     event_type: Option<String>,
     /// 1–100, default 20.
+    #[param(minimum = 1, maximum = 100)]
     limit: Option<i64>,
     /// Newest first: an event id from the previous page.
     starting_after: Option<String>,
@@ -68,9 +68,21 @@ pub struct ListEvents {
     after: Option<String>,
 }
 
+/// The event types, as a schema: the domain's list, so a new type is documented with it.
+fn event_types() -> utoipa::openapi::Object {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .description(Some("An event type, e.g. `case.status_changed`."))
+        .enum_values(Some(EventType::ALL.iter().map(|t| t.as_str())))
+        .build()
+}
+
 /// List events: newest first, or with `after` in commit order.
 #[utoipa::path(get, path = "/v1/events", tag = "events", params(ListEvents),
-    responses((status = 200, body = PageBody<EventBody>), (status = "4XX", body = Problem)), security(("api_key" = [])))]
+    responses((status = 200, body = PageBody<EventBody>),
+        (status = 400, description = "`invalid_query`: both `after` and `starting_after`, or an `after` that is neither an event id nor a position"),
+        (status = 404, description = "`not_found`: `after` names no event this key can see")),
+    security(("api_key" = [])))]
 pub async fn list_events(
     State(state): State<AppState>,
     caller: Caller,
@@ -125,11 +137,11 @@ fn cursor(raw: &str) -> Result<EventCursor, ApiError> {
 
 /// Get an event.
 #[utoipa::path(get, path = "/v1/events/{id}", tag = "events", params(("id" = String, Path)),
-    responses((status = 200, body = EventBody), (status = 404, body = Problem)), security(("api_key" = [])))]
+    responses((status = 200, body = EventBody)), security(("api_key" = [])))]
 pub async fn get_event(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Json<EventBody>, ApiError> {
     let event = state.services.get_event(caller.scope(), &id).await?;
     Ok(Json(EventBody::from(&event)))

@@ -1,7 +1,7 @@
 //! `/v1/flows`, and the flow, rule and screening-settings shapes.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use kycore_domain::flow::{CompanyDocument, ScreeningSettings};
 use kycore_domain::rules::{RuleDefinition, RuleOutcome};
@@ -11,8 +11,8 @@ use utoipa::ToSchema;
 
 use super::{CaseKindBody, PageBody, StepBody, rfc3339, steps_in, steps_out, wire_enum};
 use crate::AppState;
-use crate::error::{ApiError, Problem};
-use crate::extract::{ApiJson, Caller};
+use crate::error::ApiError;
+use crate::extract::{ApiJson, ApiPath, Caller};
 
 wire_enum!(
     /// What a fired rule asks for.
@@ -66,11 +66,13 @@ impl From<ScreeningSettings> for ScreeningSettingsBody {
 #[serde(deny_unknown_fields)]
 pub struct RuleBody {
     /// `[a-z0-9_]`, unique in the flow.
+    #[schema(pattern = r"^[a-z0-9_]{1,64}$")]
     pub name: String,
     /// A CEL expression over the facts that gives true or false.
     pub when: String,
     pub outcome: RuleOutcomeBody,
     /// Recorded as the decision's reason when this rule decides.
+    #[schema(pattern = r"^[a-z0-9_]{1,64}$")]
     pub reason_code: String,
     /// For `request_resubmission`: the steps to redo. When empty, the steps the checks found
     /// fixable (`resubmission.steps` in the facts).
@@ -105,6 +107,8 @@ impl From<&RuleDefinition> for RuleBody {
 #[derive(Clone, Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateFlowBody {
+    /// Not only spaces.
+    #[schema(min_length = 1, max_length = 200)]
     pub name: String,
     pub kind: CaseKindBody,
     /// ISO 3166-1 alpha-2 codes this flow is the default for (with `is_default`).
@@ -114,15 +118,18 @@ pub struct CreateFlowBody {
     pub is_default: bool,
     /// How long a hosted link stays valid; 24 hours when not given.
     #[serde(default)]
+    #[schema(minimum = 300, maximum = 7776000)]
     pub link_lifetime_seconds: Option<u32>,
     /// The hosted flow's steps, ending with `review`; the kind's defaults when not given.
     #[serde(default)]
     pub steps: Option<Vec<StepBody>>,
     /// Youngest acceptable applicant (14–25); 18 when not given.
     #[serde(default)]
+    #[schema(minimum = 14, maximum = 25)]
     pub min_age: Option<u8>,
     /// Uploads allowed per document type and side, 0 (the default) for unlimited.
     #[serde(default)]
+    #[schema(minimum = 0, maximum = 100)]
     pub max_attempts: Option<u32>,
     /// Screening and ongoing monitoring, both on when not given.
     #[serde(default)]
@@ -131,10 +138,12 @@ pub struct CreateFlowBody {
     /// when not given. Each is checked now: a rule that does not compile, names an unknown
     /// fact or does not give true/false is refused with a 422.
     #[serde(default)]
+    #[schema(max_items = 50)]
     pub rules: Option<Vec<RuleBody>>,
     /// KYB only: the documents the `company_documents` step asks for;
     /// `certificate-of-incorporation` and `register-extract` when not given.
     #[serde(default)]
+    #[schema(min_items = 1)]
     pub company_documents: Option<Vec<CompanyDocumentBody>>,
 }
 
@@ -215,8 +224,9 @@ impl From<&Flow> for FlowBody {
 
 /// Create a flow.
 #[utoipa::path(post, path = "/v1/flows", tag = "flows", request_body = CreateFlowBody,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Replays the stored response when retried")),
-    responses((status = 201, body = FlowBody), (status = "4XX", body = Problem)),
+    params(("Idempotency-Key" = Option<String>, Header, pattern = r"^[\x21-\x7e]{1,255}$",
+        description = "Replays the stored response when retried")),
+    responses((status = 201, body = FlowBody)),
     security(("api_key" = [])))]
 pub async fn create_flow(
     State(state): State<AppState>,
@@ -245,11 +255,11 @@ pub async fn list_flows(
 
 /// Get a flow.
 #[utoipa::path(get, path = "/v1/flows/{id}", tag = "flows", params(("id" = String, Path)),
-    responses((status = 200, body = FlowBody), (status = 404, body = Problem)), security(("api_key" = [])))]
+    responses((status = 200, body = FlowBody)), security(("api_key" = [])))]
 pub async fn get_flow(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Json<FlowBody>, ApiError> {
     let flow = state.services.get_flow(caller.scope(), &id).await?;
     Ok(Json(FlowBody::from(&flow)))

@@ -111,8 +111,11 @@ impl<S, T: ToSchema + for<'a> From<&'a S>> From<&Page<S>> for PageBody<T> {
 
 /// A wire enum mirroring a domain enum variant for variant, converting both ways, so the
 /// API's schema is its own while the values stay the domain's.
+// `$case` is a `tt`, not a `literal`: a `literal` fragment reaches the derive wrapped in an
+// invisible group that utoipa does not read, and the schema then listed the variants as
+// `Kyc`, `InReview`, … instead of the values sent.
 macro_rules! wire_enum {
-    ($(#[$meta:meta])* $name:ident <=> $domain:path, $case:literal { $($variant:ident),+ $(,)? }) => {
+    ($(#[$meta:meta])* $name:ident <=> $domain:path, $case:tt { $($variant:ident),+ $(,)? }) => {
         $(#[$meta])*
         #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
         #[serde(rename_all = $case)]

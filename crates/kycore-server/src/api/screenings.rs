@@ -2,7 +2,7 @@
 //! case's screening hits with their review.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use kycore_screening::{EntityType, Explanation};
 use kycore_services::HitVerdict;
@@ -14,8 +14,8 @@ use utoipa::ToSchema;
 use super::cases::ScreeningHitBody;
 use super::wire_enum;
 use crate::AppState;
-use crate::error::{ApiError, Problem};
-use crate::extract::{ApiJson, Caller};
+use crate::error::ApiError;
+use crate::extract::{ApiJson, ApiPath, Caller};
 
 wire_enum!(
     /// What a screened name belongs to.
@@ -31,7 +31,9 @@ wire_enum!(
 #[derive(Clone, Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ScreeningBody {
-    /// The name to screen, in any script (at most 300 characters, 24 words).
+    /// The name to screen, in any script (at most 300 characters, 24 words), with at least
+    /// one letter or digit.
+    #[schema(min_length = 1, max_length = 300)]
     pub name: String,
     /// What the name belongs to; a clash with a listed entry's type lowers its score.
     #[serde(default, rename = "type")]
@@ -47,12 +49,14 @@ pub struct ScreeningBody {
     pub countries: Vec<String>,
     /// Lowest score reported, 0–1; 0.75 when not given.
     #[serde(default)]
+    #[schema(minimum = 0, maximum = 1)]
     pub threshold: Option<f64>,
     /// Only these list ids (see `kycore lists status`); every loaded list when not given.
     #[serde(default)]
     pub lists: Option<Vec<String>>,
     /// Most hits returned, 1–100; 10 when not given.
     #[serde(default)]
+    #[schema(minimum = 1, maximum = 100)]
     pub limit: Option<u32>,
 }
 
@@ -118,6 +122,7 @@ pub struct ScreeningResultBody {
 pub struct ReviewHitBody {
     pub verdict: HitVerdictBody,
     #[serde(default)]
+    #[schema(max_length = 2000)]
     pub note: Option<String>,
 }
 
@@ -132,8 +137,8 @@ pub struct ScreeningHitList {
 #[utoipa::path(post, path = "/v1/screenings", tag = "screenings", request_body = ScreeningBody,
     responses(
         (status = 200, body = ScreeningResultBody),
-        (status = 422, body = Problem, description = "Invalid name, date of birth, threshold, limit or list id"),
-        (status = 503, body = Problem, description = "`screening_unavailable`: no watchlist is loaded yet"),
+        (status = 422, description = "`validation_failed`: an invalid name, date of birth, threshold, limit or list id"),
+        (status = 503, description = "`screening_unavailable`: no watchlist is loaded yet"),
     ),
     security(("api_key" = [])))]
 pub async fn screen(
@@ -151,12 +156,12 @@ pub async fn screen(
 /// its related persons, found during the checks or by ongoing monitoring.
 #[utoipa::path(get, path = "/v1/cases/{id}/screening-hits", tag = "screenings",
     params(("id" = String, Path)),
-    responses((status = 200, body = ScreeningHitList), (status = "4XX", body = Problem)),
+    responses((status = 200, body = ScreeningHitList)),
     security(("api_key" = [])))]
 pub async fn list_case_hits(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Json<ScreeningHitList>, ApiError> {
     let hits = state
         .services
@@ -171,14 +176,16 @@ pub async fn list_case_hits(
 /// same list entry, unchanged, is not reported for them again.
 #[utoipa::path(post, path = "/v1/cases/{id}/screening-hits/{hit_id}/review", tag = "screenings",
     params(("id" = String, Path), ("hit_id" = String, Path),
-        ("Idempotency-Key" = Option<String>, Header, description = "Replays the stored response when retried")),
+        ("Idempotency-Key" = Option<String>, Header, pattern = r"^[\x21-\x7e]{1,255}$",
+        description = "Replays the stored response when retried")),
     request_body = ReviewHitBody,
-    responses((status = 200, body = ScreeningHitBody), (status = "4XX", body = Problem)),
+    responses((status = 200, body = ScreeningHitBody),
+        (status = 409, description = "`concurrent_modification`: the case changed meanwhile, read it again")),
     security(("api_key" = [])))]
 pub async fn review_hit(
     State(state): State<AppState>,
     caller: Caller,
-    Path((id, hit_id)): Path<(String, String)>,
+    ApiPath((id, hit_id)): ApiPath<(String, String)>,
     ApiJson(body): ApiJson<ReviewHitBody>,
 ) -> Result<Json<ScreeningHitBody>, ApiError> {
     let review = HitReview {

@@ -151,3 +151,60 @@ async fn concurrent_requests_with_one_key_make_one_case() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_retry_that_encodes_the_same_request_differently_replays() {
+    for_each_database(|app| async move {
+        let key = &app.sandbox.secret;
+        let raw = |body: &str| {
+            app.request(Method::POST, "/v1/cases", key)
+                .header("content-type", "application/json")
+                .header("idempotency-key", "same-json")
+                .body(body.to_owned())
+        };
+        let first = send(raw(
+            r#"{"kind": "kyc", "external_id": "enc-1", "applicant": {"type": "individual"}}"#,
+        ))
+        .await;
+        first.json(StatusCode::CREATED);
+        // The same JSON, serialized again: other whitespace, other key order.
+        let again = send(raw(
+            "{\"applicant\":{\"type\":\"individual\"},\n\t\"external_id\":\"enc-1\",\"kind\":\"kyc\"}",
+        ))
+        .await;
+        assert_eq!(again.status, StatusCode::CREATED, "{}", again.text());
+        assert_eq!(again.header("idempotent-replayed"), Some("true"));
+        assert_eq!(again.body, first.body);
+        // A value that differs is another request, however it is spelled.
+        send(raw(
+            r#"{"kind": "kyc", "external_id": "enc-2", "applicant": {"type": "individual"}}"#,
+        ))
+        .await
+        .problem(StatusCode::CONFLICT, "idempotency_key_reused");
+        assert_eq!(app.list(key, "/v1/cases").await.len(), 1);
+
+        // A form built again gets another multipart boundary; it is the same upload.
+        let case = app.create_case(key).await;
+        let documents = format!("/v1/cases/{}/documents", case["id"].as_str().unwrap());
+        let upload = || {
+            let form = reqwest::multipart::Form::new().text("type", "passport").part(
+                "file",
+                reqwest::multipart::Part::bytes(crate::helpers::document_photo())
+                    .file_name("scan.jpg"),
+            );
+            send(
+                app.request(Method::POST, &documents, key)
+                    .header("idempotency-key", "same-form")
+                    .multipart(form),
+            )
+        };
+        let uploaded = upload().await;
+        uploaded.json(StatusCode::CREATED);
+        let retried = upload().await;
+        assert_eq!(retried.status, StatusCode::CREATED, "{}", retried.text());
+        assert_eq!(retried.header("idempotent-replayed"), Some("true"));
+        assert_eq!(retried.body, uploaded.body);
+        assert_eq!(app.get_json(key, &documents).await.as_array().unwrap().len(), 1);
+    })
+    .await;
+}

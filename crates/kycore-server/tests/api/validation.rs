@@ -335,3 +335,124 @@ async fn applicants_must_fit_the_case() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn arrays_and_other_non_objects_are_not_taken_for_objects() {
+    for_each_database(|app| async move {
+        // serde alone fills a struct from an array by position: `["individual"]` would
+        // create an individual applicant.
+        let cases: [(&str, &[u8], &str); 7] = [
+            ("/v1/applicants", br#"["individual"]"#, ""),
+            ("/v1/applicants", br#"[]"#, ""),
+            (
+                "/v1/applicants",
+                br#"{"type": "individual", "individual": []}"#,
+                "individual",
+            ),
+            (
+                "/v1/cases",
+                br#"{"kind": "kyc", "applicant": ["individual"]}"#,
+                "applicant",
+            ),
+            ("/v1/applicants", br#""individual""#, ""),
+            ("/v1/applicants", b"5", ""),
+            ("/v1/applicants", b"null", ""),
+        ];
+        for (path, body, field) in cases {
+            writes_nothing(&app, async || {
+                let problem = post_raw(&app, path, "application/json", body.to_vec())
+                    .await
+                    .problem(StatusCode::UNPROCESSABLE_ENTITY, "invalid_body");
+                assert_eq!(problem["errors"][0]["field"], field, "{problem}");
+                assert_eq!(problem["errors"][0]["code"], "invalid_type", "{problem}");
+            })
+            .await;
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_field_sent_twice_is_refused_naming_it() {
+    for_each_database(|app| async move {
+        let key = &app.sandbox.secret;
+        let case = app.create_case(key).await;
+        let documents = format!("/v1/cases/{}/documents", case["id"].as_str().unwrap());
+        writes_nothing(&app, async || {
+            for (body, field) in [
+                (
+                    &br#"{"kind": "kyc", "kind": "kyb", "applicant": {"type": "individual"}}"#[..],
+                    "kind",
+                ),
+                (
+                    br#"{"kind": "kyc", "applicant": {"type": "individual"}, "metadata": {"a": 1, "a": 2}}"#,
+                    "metadata.a",
+                ),
+            ] {
+                let problem = post_raw(&app, "/v1/cases", "application/json", body.to_vec())
+                    .await
+                    .problem(StatusCode::UNPROCESSABLE_ENTITY, "invalid_body");
+                assert_eq!(problem["errors"][0]["field"], field, "{problem}");
+                assert_eq!(problem["errors"][0]["code"], "duplicate_field", "{problem}");
+            }
+            // A form's single-valued fields too: which `type` would count?
+            let form = reqwest::multipart::Form::new()
+                .text("type", "passport")
+                .text("type", "selfie")
+                .part(
+                    "file",
+                    reqwest::multipart::Part::bytes(crate::helpers::document_photo())
+                        .file_name("scan.jpg"),
+                );
+            let problem = send(app.request(Method::POST, &documents, key).multipart(form))
+                .await
+                .problem(StatusCode::UNPROCESSABLE_ENTITY, "invalid_body");
+            assert_eq!(problem["errors"][0]["field"], "type", "{problem}");
+            assert_eq!(problem["errors"][0]["code"], "duplicate_field", "{problem}");
+        })
+        .await;
+        let listed = app.get_json(key, &documents).await;
+        assert_eq!(listed, json!([]));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn malformed_forms_and_paths_get_problem_documents() {
+    for_each_database(|app| async move {
+        let key = &app.sandbox.secret;
+        let documents = format!("/v1/cases/{MISSING_CASE}/documents");
+        for content_type in ["multipart/form-data", "multipart/form-data; boundary="] {
+            post_raw(&app, &documents, content_type, b"--x\r\n".to_vec())
+                .await
+                .problem(StatusCode::BAD_REQUEST, "invalid_multipart");
+        }
+        for content_type in ["application/json", "text/plain"] {
+            post_raw(&app, &documents, content_type, b"{}".to_vec())
+                .await
+                .problem(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type");
+        }
+        send(app.request(Method::POST, &documents, key))
+            .await
+            .problem(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type");
+
+        // Percent-encoded bytes that are not UTF-8 name nothing: the request is malformed.
+        for path in [
+            "/v1/cases/%FF".to_owned(),
+            "/v1/applicants/app_%C3%28".to_owned(),
+            format!("/v1/cases/{MISSING_CASE}/documents/doc_%FF/file"),
+        ] {
+            app.get_problem(key, &path, StatusCode::BAD_REQUEST, "invalid_path")
+                .await;
+        }
+        post_raw(
+            &app,
+            "/v1/cases/%FF/cancel",
+            "application/json",
+            b"{}".to_vec(),
+        )
+        .await
+        .problem(StatusCode::BAD_REQUEST, "invalid_path");
+    })
+    .await;
+}

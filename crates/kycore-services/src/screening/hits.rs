@@ -144,8 +144,10 @@ impl Services {
         mut review: HitReview,
     ) -> Result<ScreeningHit, ServiceError> {
         if let Some(note) = review.note.as_mut() {
+            // The limit counts the note as sent, as the API's schema states it.
+            let too_long = note.chars().count() > MAX_NOTE_CHARS;
             *note = note.trim().to_owned();
-            if note.chars().count() > MAX_NOTE_CHARS {
+            if too_long {
                 return Err(ServiceError::invalid(
                     "note_too_long",
                     format!("at most {MAX_NOTE_CHARS} characters"),
