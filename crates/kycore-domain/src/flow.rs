@@ -15,6 +15,8 @@ use crate::validation::ValidationErrors;
 
 /// The youngest applicant a flow accepts unless it says otherwise.
 pub const DEFAULT_MIN_AGE: u8 = 18;
+/// Uploads per document type and side when a flow does not say: a first try and two more.
+pub const DEFAULT_MAX_ATTEMPTS: u32 = 3;
 
 /// A step of the hosted flow, in the order the applicant meets them. A resubmission request
 /// names the steps to redo.
@@ -184,8 +186,9 @@ pub struct FlowDefinition {
     /// Youngest acceptable applicant, in completed years.
     #[serde(default = "default_min_age")]
     pub min_age: u8,
-    /// Uploads allowed per document type and side; 0 means unlimited.
-    #[serde(default)]
+    /// Uploads allowed per document type and side; 0 means no limit of its own (a case
+    /// still holds at most 50 documents).
+    #[serde(default = "default_max_attempts")]
     pub max_attempts: u32,
     #[serde(default)]
     pub screening: ScreeningSettings,
@@ -372,6 +375,10 @@ pub const BUILTIN_FLOWS: [BuiltinFlow; 2] = [
     },
 ];
 
+fn default_max_attempts() -> u32 {
+    DEFAULT_MAX_ATTEMPTS
+}
+
 fn builtin(kind: CaseKind, name: &str) -> FlowDefinition {
     FlowDefinition {
         name: name.to_owned(),
@@ -381,7 +388,7 @@ fn builtin(kind: CaseKind, name: &str) -> FlowDefinition {
         link_lifetime_seconds: DEFAULT_LINK_LIFETIME_SECONDS,
         steps: None,
         min_age: DEFAULT_MIN_AGE,
-        max_attempts: 0,
+        max_attempts: DEFAULT_MAX_ATTEMPTS,
         screening: ScreeningSettings::default(),
         rules: None,
         company_documents: None,

@@ -1,10 +1,15 @@
 //! API authentication: `Authorization: Bearer <secret key>` or `x-api-key`. A valid key puts
-//! its tenant scope on the request; everything downstream reads the scope from there.
+//! its tenant scope on the request; everything downstream reads the scope from there. The
+//! edge's limits apply here: an address that failed too often is refused before its key is
+//! looked at, and a valid key over its rate is refused before the request goes on.
 
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+
+use kycore_services::ServiceError;
+use kycore_services::metrics::Refusal;
 
 use crate::AppState;
 use crate::error::ApiError;
@@ -30,7 +35,14 @@ pub async fn require_api_key(
     mut request: Request,
     next: Next,
 ) -> Response {
+    let limits = &state.limits;
+    let address = limits.client_address(request.headers(), request.extensions().get());
+    if let Some(refused) = limits.check_address(address) {
+        state.services.count_refused_request(Refusal::AuthFailures);
+        return refused;
+    }
     let Some(key) = presented_key(request.headers()) else {
+        limits.record_failure(address);
         return ApiError::new(
             StatusCode::UNAUTHORIZED,
             "missing_api_key",
@@ -40,9 +52,18 @@ pub async fn require_api_key(
     };
     match state.services.authenticate(key).await {
         Ok(auth) => {
+            if let Some(refused) = limits.check_key(&auth.principal.id()) {
+                state.services.count_refused_request(Refusal::KeyRateLimit);
+                return refused;
+            }
             request.extensions_mut().insert(Authenticated(auth));
             next.run(request).await
         }
-        Err(e) => ApiError::from(e).into_response(),
+        Err(e) => {
+            if matches!(e, ServiceError::Unauthenticated { .. }) {
+                limits.record_failure(address);
+            }
+            ApiError::from(e).into_response()
+        }
     }
 }

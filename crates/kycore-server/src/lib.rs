@@ -10,9 +10,14 @@ mod dialects;
 pub mod error;
 mod extract;
 mod idempotency;
+mod limits;
 mod openapi;
 pub(crate) mod portal;
 mod request_id;
+mod serve;
+
+pub use limits::RateLimits;
+pub use serve::{ServeLimits, serve};
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -28,20 +33,22 @@ use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
-use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 use utoipa_axum::router::OpenApiRouter;
 
 use crate::error::ApiError;
 
+/// The most a request may take, body included, before it is answered 408.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
 #[derive(Clone)]
 pub struct AppState {
     pub services: Services,
     docs: Arc<Docs>,
-    /// The portal's per-session upload allowance.
+    /// The portal's per-case upload allowance.
     uploads: Arc<portal::UploadLimiter>,
+    /// The API's rate and failed-authentication limits.
+    limits: Arc<limits::Limiter>,
 }
 
 struct Docs {
@@ -49,9 +56,14 @@ struct Docs {
     html: String,
 }
 
-/// The whole HTTP application. Kept apart from binding a port so tests and benchmarks can
-/// serve it on any listener.
+/// The whole HTTP application with the default limits. Kept apart from binding a port so
+/// tests and benchmarks can serve it on any listener ([`serve`]).
 pub fn app(services: Services) -> Router {
+    app_with(services, &RateLimits::default())
+}
+
+/// The whole HTTP application, with the API's abuse limits given.
+pub fn app_with(services: Services, rate_limits: &RateLimits) -> Router {
     let (v1, mut openapi) = OpenApiRouter::with_openapi(openapi::base())
         .merge(api::router(services.config().max_upload_bytes))
         .split_for_parts();
@@ -66,6 +78,7 @@ pub fn app(services: Services) -> Router {
         services,
         docs: Arc::new(docs),
         uploads: Arc::new(portal::UploadLimiter::new()),
+        limits: Arc::new(limits::Limiter::new(rate_limits)),
     };
 
     let v1 = v1
@@ -109,7 +122,7 @@ pub fn app(services: Services) -> Router {
                 }))
                 .layer(from_fn(request_id::scope))
                 .layer(CatchPanicLayer::custom(|_| internal_error()))
-                .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT)),
+                .layer(from_fn(time_limit)),
         )
         .with_state(state);
     match hsts {
@@ -183,6 +196,23 @@ async fn metrics(axum::extract::State(state): axum::extract::State<AppState>) ->
         text,
     )
         .into_response()
+}
+
+/// Answers 408 (problem+json) when a request, body included, takes longer than
+/// [`REQUEST_TIMEOUT`]; the handler's work is dropped with it.
+async fn time_limit(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    match tokio::time::timeout(REQUEST_TIMEOUT, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => ApiError::new(
+            StatusCode::REQUEST_TIMEOUT,
+            "request_timeout",
+            format!(
+                "the request took longer than {} seconds",
+                REQUEST_TIMEOUT.as_secs()
+            ),
+        )
+        .into_response(),
+    }
 }
 
 async fn not_found() -> ApiError {

@@ -5,8 +5,8 @@
 use futures_util::future::BoxFuture;
 use kycore_domain::case::CaseKind;
 use kycore_domain::flow::{
-    BUILTIN_FLOWS, CompanyDocument, DEFAULT_LINK_LIFETIME_SECONDS, DEFAULT_MIN_AGE, FlowDefinition,
-    ScreeningSettings, Step, builtin_flow,
+    BUILTIN_FLOWS, CompanyDocument, DEFAULT_LINK_LIFETIME_SECONDS, DEFAULT_MAX_ATTEMPTS,
+    DEFAULT_MIN_AGE, FlowDefinition, ScreeningSettings, Step, builtin_flow,
 };
 use kycore_domain::ids::FlowId;
 use kycore_domain::rules::RuleDefinition;
@@ -130,7 +130,7 @@ impl Services {
                 .unwrap_or(DEFAULT_LINK_LIFETIME_SECONDS),
             steps: input.steps,
             min_age: input.min_age.unwrap_or(DEFAULT_MIN_AGE),
-            max_attempts: input.max_attempts.unwrap_or(0),
+            max_attempts: input.max_attempts.unwrap_or(DEFAULT_MAX_ATTEMPTS),
             screening: input.screening.unwrap_or_default(),
             rules: input.rules,
             company_documents: input.company_documents,

@@ -35,6 +35,29 @@ pub(crate) struct ListLabel {
     pub list: String,
 }
 
+/// Why the HTTP edge refused a request before it reached a use case.
+#[derive(Clone, Copy, Debug, Hash, PartialEq, Eq)]
+pub enum Refusal {
+    /// An API key sent more requests than its rate allows.
+    KeyRateLimit,
+    /// A client address failed authentication too often.
+    AuthFailures,
+}
+
+impl Refusal {
+    fn as_str(self) -> &'static str {
+        match self {
+            Refusal::KeyRateLimit => "key_rate_limit",
+            Refusal::AuthFailures => "auth_failures",
+        }
+    }
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RefusalLabel {
+    reason: &'static str,
+}
+
 pub(crate) struct Metrics {
     registry: Registry,
     pub refresh_failures: Family<SourceLabel, Counter>,
@@ -44,6 +67,7 @@ pub(crate) struct Metrics {
     jobs_pending: Gauge,
     jobs_running: Gauge,
     jobs_failed: Gauge,
+    refused_requests: Family<RefusalLabel, Counter>,
 }
 
 /// Reads the store writers' and the job worker's health at each scrape.
@@ -149,8 +173,15 @@ impl Metrics {
             "Background jobs that used up their attempts (kept 30 days)",
             jobs_failed.clone(),
         );
+        let refused_requests = Family::<RefusalLabel, Counter>::default();
+        registry.register(
+            "http_requests_refused",
+            "Requests answered 429 before reaching a use case, by reason (key_rate_limit, auth_failures)",
+            refused_requests.clone(),
+        );
         Metrics {
             registry,
+            refused_requests,
             refresh_failures,
             load_failures,
             loaded_entities,
@@ -193,6 +224,17 @@ impl Services {
             tracing::warn!(error = %e, "cannot encode the metrics");
         }
         text
+    }
+
+    /// Counts a request the HTTP edge refused.
+    pub fn count_refused_request(&self, reason: Refusal) {
+        self.inner
+            .metrics
+            .refused_requests
+            .get_or_create(&RefusalLabel {
+                reason: reason.as_str(),
+            })
+            .inc();
     }
 
     pub(crate) fn metrics(&self) -> &Metrics {

@@ -109,6 +109,23 @@ pub async fn count_of_type<'e>(
     Ok(count.0)
 }
 
+/// How many documents the case has, of any type.
+pub async fn count_for_case<'e>(
+    db: impl Executor<'e, Database = Any>,
+    scope: &Scope,
+    case_id: &str,
+) -> Result<i64, StoreError> {
+    let count: (i64,) = sqlx::query_as(
+        "SELECT COUNT(*) FROM documents WHERE organization_id = $1 AND environment = $2 AND case_id = $3",
+    )
+    .bind(scope.organization_id.as_str())
+    .bind(scope.environment.as_str())
+    .bind(case_id)
+    .fetch_one(db)
+    .await?;
+    Ok(count.0)
+}
+
 /// Records the checks' verdict on a document: `accepted`, or `rejected` with the reasons
 /// (sealed JSON).
 pub async fn set_verdict<'e>(

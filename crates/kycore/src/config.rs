@@ -28,6 +28,14 @@ pub struct FileConfig {
     pub watchlist_import_seconds: Option<u64>,
     /// Largest document file accepted, in bytes (default 10 MiB).
     pub max_upload_bytes: Option<usize>,
+    /// Requests per second one API key may send (0: no limit).
+    pub rate_limit_per_key: Option<u32>,
+    /// Failed authentications per minute one client address may make (0: no limit).
+    pub auth_failures_per_minute: Option<u32>,
+    /// The header a trusted reverse proxy puts the client's address in.
+    pub client_ip_header: Option<String>,
+    /// Connections served at once.
+    pub max_connections: Option<usize>,
 }
 
 impl FileConfig {
@@ -120,6 +128,67 @@ pub fn resolve_max_upload_bytes(flag: Option<usize>, file: &FileConfig) -> anyho
         bail!("max_upload_bytes must be more than 0 (it is the largest document file accepted)");
     }
     Ok(bytes)
+}
+
+/// The HTTP edge's limits, each from its flag, the environment or the file.
+#[derive(Debug, Default, clap::Args)]
+pub struct EdgeArgs {
+    /// Requests per second one API key may send, bursts up to twice that (default 200; 0
+    /// turns the limit off).
+    #[arg(long, env = "KYCORE_RATE_LIMIT_PER_KEY")]
+    pub rate_limit_per_key: Option<u32>,
+    /// Failed authentications per minute one client address may make before it is refused
+    /// for the rest of the minute (default 20; 0 turns the limit off).
+    #[arg(long, env = "KYCORE_AUTH_FAILURES_PER_MINUTE")]
+    pub auth_failures_per_minute: Option<u32>,
+    /// A header a trusted reverse proxy sets to the client's address (e.g.
+    /// X-Forwarded-For; its last entry counts). Without it the peer address is the client's.
+    #[arg(long, env = "KYCORE_CLIENT_IP_HEADER")]
+    pub client_ip_header: Option<String>,
+    /// Connections served at once (default 1024); more wait to be accepted.
+    #[arg(long, env = "KYCORE_MAX_CONNECTIONS")]
+    pub max_connections: Option<usize>,
+}
+
+pub fn resolve_edge(
+    args: EdgeArgs,
+    file: &FileConfig,
+) -> anyhow::Result<(kycore_server::RateLimits, kycore_server::ServeLimits)> {
+    let defaults = kycore_server::RateLimits::default();
+    let client_ip_header = args
+        .client_ip_header
+        .or_else(|| file.client_ip_header.clone())
+        .map(|name| {
+            axum::http::HeaderName::try_from(name.trim())
+                .with_context(|| format!("`{name}` is not an HTTP header name"))
+        })
+        .transpose()?;
+    let rate_limits = kycore_server::RateLimits {
+        per_key_per_second: args
+            .rate_limit_per_key
+            .or(file.rate_limit_per_key)
+            .unwrap_or(defaults.per_key_per_second),
+        auth_failures_per_minute: args
+            .auth_failures_per_minute
+            .or(file.auth_failures_per_minute)
+            .unwrap_or(defaults.auth_failures_per_minute),
+        client_ip_header,
+    };
+    let serve_defaults = kycore_server::ServeLimits::default();
+    let max_connections = args
+        .max_connections
+        .or(file.max_connections)
+        .unwrap_or(serve_defaults.max_connections);
+    if max_connections == 0 {
+        bail!("max_connections must be more than 0");
+    }
+    Ok((
+        rate_limits,
+        kycore_server::ServeLimits {
+            max_connections,
+            ..serve_defaults
+        },
+    ))
 }
 
 #[cfg(test)]

@@ -68,6 +68,8 @@ enum Command {
         /// Largest document file accepted, in bytes (default 10485760, 10 MiB).
         #[arg(long, env = "KYCORE_MAX_UPLOAD_BYTES")]
         max_upload_bytes: Option<usize>,
+        #[command(flatten)]
+        edge: config::EdgeArgs,
     },
     /// Initialize the data directory and print the default organization's keys once.
     Init {
@@ -139,15 +141,15 @@ async fn main() -> anyhow::Result<()> {
             listen,
             public_url,
             max_upload_bytes,
+            edge,
         } => {
-            serve(
-                &file,
-                storage.resolve(&file),
+            let settings = ServeSettings {
                 listen,
                 public_url,
                 max_upload_bytes,
-            )
-            .await
+                edge,
+            };
+            serve(&file, storage.resolve(&file), settings).await
         }
         Command::Init { storage, json } => init(storage.resolve(&file), json).await,
         Command::Organizations { storage, command } => {
@@ -263,19 +265,22 @@ async fn init(storage: Storage, json: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn serve(
-    file: &FileConfig,
-    storage: Storage,
+/// `kycore serve`'s own flags.
+struct ServeSettings {
     listen: Option<String>,
     public_url: Option<String>,
     max_upload_bytes: Option<usize>,
-) -> anyhow::Result<()> {
-    let listen = config::resolve_listen(listen, file)?;
-    let public_url = config::resolve_public_url(public_url, file, listen)?;
+    edge: config::EdgeArgs,
+}
+
+async fn serve(file: &FileConfig, storage: Storage, settings: ServeSettings) -> anyhow::Result<()> {
+    let listen = config::resolve_listen(settings.listen, file)?;
+    let public_url = config::resolve_public_url(settings.public_url, file, listen)?;
+    let (rate_limits, serve_limits) = config::resolve_edge(settings.edge, file)?;
     let config = service_config(
         &storage,
         public_url.clone(),
-        config::resolve_max_upload_bytes(max_upload_bytes, file)?,
+        config::resolve_max_upload_bytes(settings.max_upload_bytes, file)?,
     )?;
     let deployment = open_deployment(&storage).await?;
     let (services, initialized) = start(deployment, &storage, config).await?;
@@ -304,15 +309,13 @@ async fn serve(
     watchlists::start_background(&services, &storage.data_dir, file, shutdown.clone())?;
     tracing::info!(%listen, %public_url, "kycore is serving");
     println!("kycore listening on http://{listen} (public URL {public_url})");
-    let app = kycore_server::app(services);
+    let app = kycore_server::app_with(services, &rate_limits);
     let signal = shutdown.clone();
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async move {
-            wait_for_signal().await;
-            signal.cancel();
-        })
-        .await
-        .context("server failed")?;
+    kycore_server::serve(listener, app, serve_limits, async move {
+        wait_for_signal().await;
+        signal.cancel();
+    })
+    .await;
     shutdown.cancel();
     let _ = worker.await;
     Ok(())

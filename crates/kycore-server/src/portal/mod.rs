@@ -38,13 +38,15 @@ use crate::AppState;
 
 const SESSION_COOKIE: &str = "kycore_portal";
 const LANG_COOKIE: &str = "kycore_lang";
-/// Uploads a session may send per minute (each request counts once, whatever its files).
+/// Upload requests a case may receive per minute through its hosted link, across every
+/// session and reopening of the link (each request counts once, whatever its files).
 const UPLOADS_PER_MINUTE: u32 = 10;
 /// Files a single upload request may carry (the company documents step has the most).
 const MAX_FILES_PER_REQUEST: usize = 5;
 
-/// Upload requests per session, in memory: a limit against abuse of one server, not an
-/// accounting (a restart forgets it).
+/// Upload requests per case, in memory: a limit against abuse of one server, not an
+/// accounting (a restart forgets it; the case's document cap and the flow's attempts are the
+/// durable bounds).
 pub struct UploadLimiter(DefaultKeyedRateLimiter<String>);
 
 impl UploadLimiter {
@@ -53,8 +55,11 @@ impl UploadLimiter {
         UploadLimiter(RateLimiter::keyed(Quota::per_minute(per_minute)))
     }
 
+    /// Counted per case, not per session: opening the link again starts a new session but
+    /// not a new allowance.
     fn allow(&self, session: &PortalSession) -> bool {
-        let allowed = self.0.check_key(&session.session_id).is_ok();
+        let case = format!("{}/{}", session.scope.organization_id, session.case_id);
+        let allowed = self.0.check_key(&case).is_ok();
         if self.0.len() > 10_000 {
             self.0.retain_recent();
         }

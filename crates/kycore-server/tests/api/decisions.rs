@@ -220,6 +220,37 @@ async fn uploads_past_the_flows_limit_are_refused() {
         upload_passport(&app, key, &case_id, photo())
             .await
             .problem(StatusCode::CONFLICT, "attempts_exhausted");
+
+        // A flow without a limit of its own still stops a case at 50 documents, and a flow
+        // that names no limit gets 3 tries.
+        let unlimited = app
+            .create_flow(
+                key,
+                json!({"name": "No limit", "kind": "kyc", "max_attempts": 0}),
+            )
+            .await;
+        let defaulted = app
+            .create_flow(key, json!({"name": "Default", "kind": "kyc"}))
+            .await;
+        assert_eq!(defaulted["max_attempts"], 3);
+        let case_id = case_for(&app, key, individual("SE"), unlimited["id"].as_str()).await;
+        let pdf =
+            b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n";
+        let upload = || {
+            let form = Form::new()
+                .text("type", "other")
+                .part("file", Part::bytes(pdf.to_vec()).file_name("page.pdf"));
+            send(
+                app.request(Method::POST, &format!("/v1/cases/{case_id}/documents"), key)
+                    .multipart(form),
+            )
+        };
+        for _ in 0..50 {
+            upload().await.json(StatusCode::CREATED);
+        }
+        upload()
+            .await
+            .problem(StatusCode::CONFLICT, "too_many_documents");
     })
     .await;
 }

@@ -54,6 +54,25 @@ impl Drop for TestApp {
     }
 }
 
+/// The HTTP edge's limits a test server runs with.
+pub struct Edge {
+    pub rate_limits: kycore_server::RateLimits,
+    pub serve_limits: kycore_server::ServeLimits,
+}
+
+impl Edge {
+    pub fn unlimited() -> Self {
+        Edge {
+            rate_limits: kycore_server::RateLimits {
+                per_key_per_second: 0,
+                auth_failures_per_minute: 0,
+                client_ip_header: None,
+            },
+            serve_limits: kycore_server::ServeLimits::default(),
+        }
+    }
+}
+
 /// Runs `test` against a fresh server on every configured database, then drops each database.
 pub async fn for_each_database<F, Fut>(test: F)
 where
@@ -79,6 +98,16 @@ impl TestApp {
         db: &TestDatabase,
         configure: impl FnOnce(ServiceConfig) -> ServiceConfig,
     ) -> TestApp {
+        Self::spawn_edge(db, configure, Edge::unlimited()).await
+    }
+
+    /// Like [`TestApp::spawn_with`], with the HTTP edge's limits given. Other tests run with
+    /// the rate limits off: they send bursts from one key and one address on purpose.
+    pub async fn spawn_edge(
+        db: &TestDatabase,
+        configure: impl FnOnce(ServiceConfig) -> ServiceConfig,
+        edge: Edge,
+    ) -> TestApp {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base_url = format!("http://{}", listener.local_addr().unwrap());
         let data_dir = tempfile::tempdir().unwrap();
@@ -95,10 +124,13 @@ impl TestApp {
         let other_organization_id = OrganizationId::from_trusted(other.organization_id.clone());
         let (other_sandbox, other_live) = keys_of(&other);
 
-        let router = kycore_server::app(services.clone());
-        let server = tokio::spawn(async move {
-            axum::serve(listener, router).await.unwrap();
-        });
+        let router = kycore_server::app_with(services.clone(), &edge.rate_limits);
+        let server = tokio::spawn(kycore_server::serve(
+            listener,
+            router,
+            edge.serve_limits,
+            std::future::pending(),
+        ));
         TestApp {
             data_dir,
             base_url,

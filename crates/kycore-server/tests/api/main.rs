@@ -8,6 +8,7 @@
 // unwrap too, as their way of asserting.
 #![allow(clippy::unwrap_used)]
 
+mod abuse;
 mod applicants;
 mod auth;
 mod blob_store;

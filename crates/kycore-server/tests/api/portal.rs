@@ -429,7 +429,7 @@ async fn progress_resumes_on_another_device_and_a_new_link_ends_old_sessions() {
 }
 
 #[tokio::test]
-async fn uploads_are_checked_and_rate_limited_per_session() {
+async fn uploads_are_checked_and_rate_limited_per_case() {
     for_each_database(|app| async move {
         let case = kyc_case(&app, None).await;
         let browser = Applicant::new(&app);
@@ -474,10 +474,24 @@ async fn uploads_are_checked_and_rate_limited_per_session() {
                 break;
             }
         }
-        assert!(limited, "the session was never limited");
-        // Another session has its own allowance.
+        assert!(limited, "the case was never limited");
+        // Opening the link again starts a new session, not a new allowance.
+        let again = Applicant::new(&app);
+        again.visit(&verification_path(&case)).await;
+        let (_, page) = again.visit("/portal/selfie").await;
+        let page = again
+            .upload(
+                "/portal/selfie",
+                &page.csrf(),
+                &[("selfie.selfie.front", document_photo())],
+                None,
+            )
+            .await;
+        assert_eq!(page.status, StatusCode::TOO_MANY_REQUESTS);
+        // Another case has its own allowance.
+        let other_case = kyc_case(&app, None).await;
         let other = Applicant::new(&app);
-        other.visit(&verification_path(&case)).await;
+        other.visit(&verification_path(&other_case)).await;
         let (_, page) = other.visit("/portal/selfie").await;
         let page = other
             .upload(

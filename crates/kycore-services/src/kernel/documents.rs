@@ -1,5 +1,6 @@
 //! Recording an upload on a case: the next attempt of its type and side, refused past the
-//! flow's `max_attempts`, announced by `document.uploaded`.
+//! flow's `max_attempts` and past [`MAX_DOCUMENTS_PER_CASE`] in all (whichever link, session
+//! or key they come through), announced by `document.uploaded`.
 
 use kycore_domain::event::EventType;
 use kycore_store::documents::{self, DocumentRecord};
@@ -10,6 +11,10 @@ use super::OpenCase;
 use crate::intake::PreparedDocument;
 use crate::record::AuditEntry;
 use crate::{Principal, ServiceError};
+
+/// The most documents one case holds: every type and side a flow can ask for, with their
+/// attempts, fits many times over; past it uploads are abuse, not verification.
+pub const MAX_DOCUMENTS_PER_CASE: i64 = 50;
 
 impl OpenCase {
     /// Records a prepared upload (its file already sealed in the blob store) as the next
@@ -28,6 +33,14 @@ impl OpenCase {
         if record.case_id != self.record.id {
             return Err(ServiceError::internal(
                 "a document prepared for another case",
+            ));
+        }
+        let on_case =
+            documents::count_for_case(tx.conn().await?, &self.scope, &self.record.id).await?;
+        if on_case >= MAX_DOCUMENTS_PER_CASE {
+            return Err(ServiceError::conflict(
+                "too_many_documents",
+                format!("a case holds at most {MAX_DOCUMENTS_PER_CASE} documents"),
             ));
         }
         let earlier = documents::count_of_type(
