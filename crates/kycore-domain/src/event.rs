@@ -10,12 +10,19 @@ pub enum EventType {
     ApplicantCreated,
     #[serde(rename = "applicant.updated")]
     ApplicantUpdated,
+    /// The applicant's personal data was erased (its key destroyed, its cases redacted).
+    #[serde(rename = "applicant.redacted")]
+    ApplicantRedacted,
     #[serde(rename = "case.created")]
     CaseCreated,
     #[serde(rename = "case.status_changed")]
     CaseStatusChanged,
     #[serde(rename = "case.decided")]
     CaseDecided,
+    /// The case's personal data and document files were erased; its status, decision and
+    /// audit trail remain.
+    #[serde(rename = "case.redacted")]
+    CaseRedacted,
     #[serde(rename = "check.completed")]
     CheckCompleted,
     #[serde(rename = "document.uploaded")]
@@ -37,12 +44,14 @@ pub enum EventType {
 }
 
 impl EventType {
-    pub const ALL: [EventType; 12] = [
+    pub const ALL: [EventType; 14] = [
         EventType::ApplicantCreated,
         EventType::ApplicantUpdated,
+        EventType::ApplicantRedacted,
         EventType::CaseCreated,
         EventType::CaseStatusChanged,
         EventType::CaseDecided,
+        EventType::CaseRedacted,
         EventType::CheckCompleted,
         EventType::DocumentUploaded,
         EventType::DocumentAccepted,
@@ -56,9 +65,11 @@ impl EventType {
         match self {
             EventType::ApplicantCreated => "applicant.created",
             EventType::ApplicantUpdated => "applicant.updated",
+            EventType::ApplicantRedacted => "applicant.redacted",
             EventType::CaseCreated => "case.created",
             EventType::CaseStatusChanged => "case.status_changed",
             EventType::CaseDecided => "case.decided",
+            EventType::CaseRedacted => "case.redacted",
             EventType::CheckCompleted => "check.completed",
             EventType::DocumentUploaded => "document.uploaded",
             EventType::DocumentAccepted => "document.accepted",

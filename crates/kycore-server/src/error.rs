@@ -92,6 +92,7 @@ impl From<ServiceError> for ApiError {
             ServiceError::Unauthenticated { code, .. } => {
                 ApiError::new(StatusCode::UNAUTHORIZED, code, detail)
             }
+            ServiceError::Gone { code, .. } => ApiError::new(StatusCode::GONE, code, detail),
             ServiceError::Unavailable { code, .. } => {
                 ApiError::new(StatusCode::SERVICE_UNAVAILABLE, code, detail)
             }

@@ -96,6 +96,14 @@ impl Blobs {
         Ok(())
     }
 
+    /// Deletes the file under `key`; one already gone counts as deleted.
+    pub(crate) async fn delete(&self, key: &str) -> Result<(), ServiceError> {
+        match self.store.delete(&self.path(key)).await {
+            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+            Err(e) => Err(store_error(e)),
+        }
+    }
+
     pub(crate) async fn get_opened(
         &self,
         data_key: &DataKey,

@@ -40,6 +40,12 @@ impl<K: Eq + Hash, V: Clone> TtlCache<K, V> {
         }
     }
 
+    pub(crate) fn remove(&self, key: &K) {
+        if let Ok(mut entries) = self.entries.lock() {
+            entries.remove(key);
+        }
+    }
+
     pub(crate) fn clear(&self) {
         if let Ok(mut entries) = self.entries.lock() {
             entries.clear();
@@ -57,7 +63,11 @@ mod tests {
         assert_eq!(cache.get(&1), None);
         cache.insert(1, "a");
         assert_eq!(cache.get(&1), Some("a"));
-        cache.clear();
+        cache.insert(2, "b");
+        cache.remove(&1);
         assert_eq!(cache.get(&1), None);
+        assert_eq!(cache.get(&2), Some("b"));
+        cache.clear();
+        assert_eq!(cache.get(&2), None);
     }
 }

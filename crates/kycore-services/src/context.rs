@@ -37,6 +37,8 @@ pub enum SystemComponent {
     Monitoring,
     /// The sandbox simulator.
     Sandbox,
+    /// Redacting cases past their organization's retention period.
+    Retention,
     /// First start and operator commands.
     Operator,
 }
@@ -48,6 +50,7 @@ impl SystemComponent {
             SystemComponent::Expiry => "expiry",
             SystemComponent::Monitoring => "monitoring",
             SystemComponent::Sandbox => "sandbox",
+            SystemComponent::Retention => "retention",
             SystemComponent::Operator => "operator",
         }
     }

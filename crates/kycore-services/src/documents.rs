@@ -83,6 +83,12 @@ impl Services {
             .into_iter()
             .find(|d| d.id == id)
             .ok_or(ServiceError::not_found("document"))?;
+        if case.redacted_at.is_some() {
+            return Err(ServiceError::Gone {
+                code: "document_redacted",
+                message: "the case was redacted: its document files are erased".into(),
+            });
+        }
         let key = self
             .required_applicant_key(reader, scope, &case.applicant_id)
             .await?;

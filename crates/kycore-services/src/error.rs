@@ -23,6 +23,9 @@ pub enum ServiceError {
     Conflict { code: &'static str, message: String },
     #[error("{message}")]
     Unauthenticated { code: &'static str, message: String },
+    /// It existed and was erased on purpose (a redacted document's file).
+    #[error("{message}")]
+    Gone { code: &'static str, message: String },
     /// Something kycore depends on is down or not ready (the database's writer, the blob
     /// store, a verification provider, the watchlists); retrying later may succeed.
     #[error("{message}")]
@@ -81,6 +84,7 @@ impl ServiceError {
             ServiceError::InvalidRequest { code, .. }
             | ServiceError::Conflict { code, .. }
             | ServiceError::Unauthenticated { code, .. }
+            | ServiceError::Gone { code, .. }
             | ServiceError::Unavailable { code, .. } => code,
             ServiceError::Corrupt(_) | ServiceError::Internal(_) | ServiceError::Store(_) => {
                 "internal_error"

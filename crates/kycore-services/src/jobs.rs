@@ -32,6 +32,10 @@ pub(crate) enum Job {
         versions_key: String,
         after_case_id: String,
     },
+    /// Redact the cases whose organization's retention period has passed since they closed.
+    ApplyRetention,
+    /// Delete redacted documents' files from the blob store (missing ones count as deleted).
+    PurgeBlobs { keys: Vec<String> },
 }
 
 impl Job {
@@ -40,6 +44,8 @@ impl Job {
             Job::ExpireCases => "expire_cases",
             Job::ProcessCase { .. } => "process_case",
             Job::Rescreen { .. } => "rescreen",
+            Job::ApplyRetention => "apply_retention",
+            Job::PurgeBlobs { .. } => "purge_blobs",
         }
     }
 

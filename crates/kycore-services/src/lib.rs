@@ -39,6 +39,7 @@ pub mod portal;
 pub mod processing;
 pub mod providers;
 mod record;
+pub mod redaction;
 mod scope;
 pub mod screening;
 mod sealing;

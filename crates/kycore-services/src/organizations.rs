@@ -39,6 +39,8 @@ pub struct OrganizationKeys {
 pub struct Organization {
     pub id: String,
     pub name: String,
+    /// Days after a case's final decision its personal data is redacted (`None`: kept).
+    pub retention_days: Option<i64>,
     pub created_at: OffsetDateTime,
 }
 
@@ -64,6 +66,7 @@ async fn create_in_unit(
         id: id.to_string(),
         name: name.clone(),
         created_at: now,
+        retention_days: None,
     };
     organizations::insert(tx.conn().await?, &record).await?;
     let sandbox = key_pair(tx, &id, Environment::Sandbox, now).await?;
@@ -128,6 +131,7 @@ impl Services {
             .map(|r| Organization {
                 id: r.id,
                 name: r.name,
+                retention_days: r.retention_days,
                 created_at: datetime_of(r.created_at),
             })
             .collect())

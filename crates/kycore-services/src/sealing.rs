@@ -129,6 +129,12 @@ impl Services {
         }
     }
 
+    /// Forgets an erased applicant's key in this process (other servers forget it within
+    /// the cache's few seconds; by then nothing sealed under it is left to open).
+    pub(crate) fn forget_data_key(&self, owner: &str) {
+        self.inner_data_keys().remove(&owner.to_owned());
+    }
+
     fn unwrap_and_remember(&self, record: &DataKeyRecord) -> Result<DataKey, ServiceError> {
         let key = self.keyring().open_data_key(
             &record.id,

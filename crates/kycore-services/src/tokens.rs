@@ -128,6 +128,8 @@ mod tests {
             link_expires_at: expires_at,
             link_opened_at: None,
             decision: None,
+            closed_at: None,
+            redacted_at: None,
             sealed: None,
             last_event_seq: 1,
             created_at: 0,

@@ -55,6 +55,8 @@ pub struct Case {
     pub checks: Option<Vec<Check>>,
     /// Possible watchlist matches of the case's parties, when the read included them.
     pub screening_hits: Option<Vec<ScreeningHit>>,
+    /// When the case's personal data was erased, if it was.
+    pub redacted_at: Option<OffsetDateTime>,
     pub created_at: OffsetDateTime,
     pub updated_at: OffsetDateTime,
 }
@@ -68,6 +70,8 @@ pub struct Applicant {
     pub business: Option<BusinessProfile>,
     pub related_persons: Vec<RelatedPerson>,
     pub revision: i64,
+    /// When the applicant was erased, if they were.
+    pub redacted_at: Option<OffsetDateTime>,
     pub created_at: OffsetDateTime,
     pub updated_at: OffsetDateTime,
 }
@@ -257,6 +261,7 @@ impl Services {
             business: profile.business,
             related_persons: profile.related_persons,
             revision: record.revision,
+            redacted_at: record.redacted_at.map(datetime_of),
             created_at: datetime_of(record.created_at),
             updated_at: datetime_of(record.updated_at),
         })
@@ -299,6 +304,7 @@ impl Services {
             metadata: details.metadata,
             checks: None,
             screening_hits: None,
+            redacted_at: record.redacted_at.map(datetime_of),
             created_at: datetime_of(record.created_at),
             updated_at: datetime_of(record.updated_at),
         })

@@ -43,6 +43,8 @@ const STALE_AFTER_MILLIS: Millis = 60_000;
 
 /// How often the expiry sweeper looks for cases whose link lifetime passed.
 const EXPIRY_SWEEP_EVERY: Millis = 30_000;
+/// How often the retention sweep looks for cases past their organization's period.
+const RETENTION_SWEEP_EVERY: Millis = 10 * 60 * 1000;
 /// Cases expired per sweep; a full batch makes the sweeper run again at once.
 const EXPIRY_BATCH: i64 = 200;
 
@@ -290,6 +292,20 @@ impl Services {
                 self.rescreen_page(&versions_key, &after_case_id)
                     .await
                     .map_err(|e| e.to_string())?;
+                Ok(Next::Done)
+            }
+            Job::ApplyRetention => {
+                let redacted = self
+                    .apply_retention(crate::redaction::RETENTION_BATCH)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                let full = i64::try_from(redacted).unwrap_or(i64::MAX)
+                    >= crate::redaction::RETENTION_BATCH;
+                let delay = if full { 0 } else { RETENTION_SWEEP_EVERY };
+                Ok(Next::RunAgainAt(now_millis() + delay))
+            }
+            Job::PurgeBlobs { keys } => {
+                self.delete_blobs(&keys).await.map_err(|e| e.to_string())?;
                 Ok(Next::Done)
             }
         }

@@ -22,12 +22,14 @@ pub struct ApplicantRecord {
     pub revision: i64,
     pub created_at: Millis,
     pub updated_at: Millis,
+    /// When its personal data was erased.
+    pub redacted_at: Option<Millis>,
 }
 
 macro_rules! columns {
     () => {
         "id, organization_id, environment, applicant_type, external_id, profile_sealed, \
-     id_number_hash, name_dob_hash, email_hash, revision, created_at, updated_at"
+     id_number_hash, name_dob_hash, email_hash, revision, created_at, updated_at, redacted_at"
     };
 }
 
@@ -49,6 +51,7 @@ impl crate::rows::AppendRow for ApplicantRecord {
             .bind(self.revision)
             .bind(self.created_at)
             .bind(self.updated_at)
+            .bind(self.redacted_at)
     }
 }
 
@@ -170,4 +173,27 @@ pub async fn similar<'e>(
     .fetch_all(db)
     .await?;
     Ok(rows.into_iter().map(|(id,)| id).collect())
+}
+
+/// Erases an applicant's personal data: the sealed profile (left empty) and the lookup
+/// hashes; its id, type and reference stay. Returns whether the applicant exists.
+pub async fn redact<'e>(
+    db: impl Executor<'e, Database = Any>,
+    scope: &Scope,
+    id: &str,
+    now: Millis,
+) -> Result<bool, StoreError> {
+    let done = sqlx::query(
+        "UPDATE applicants SET profile_sealed = $1, id_number_hash = NULL, name_dob_hash = NULL, \
+         email_hash = NULL, revision = revision + 1, updated_at = $2, redacted_at = $2 \
+         WHERE organization_id = $3 AND environment = $4 AND id = $5",
+    )
+    .bind(Vec::<u8>::new())
+    .bind(now)
+    .bind(scope.organization_id.as_str())
+    .bind(scope.environment.as_str())
+    .bind(id)
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() == 1)
 }

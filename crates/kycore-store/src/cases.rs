@@ -28,6 +28,10 @@ pub struct CaseRecord {
     /// The metadata, redirect URL and decision note (JSON), sealed under the applicant's data
     /// key; `None` once redacted.
     pub sealed: Option<Vec<u8>>,
+    /// When the case last reached a final status; retention counts from here.
+    pub closed_at: Option<Millis>,
+    /// When its personal data was erased.
+    pub redacted_at: Option<Millis>,
     pub last_event_seq: i64,
     pub created_at: Millis,
     pub updated_at: Millis,
@@ -37,7 +41,7 @@ macro_rules! columns {
     () => {
         "id, organization_id, environment, applicant_id, kind, flow_id, flow_version, status, \
      revision, external_id, link_token_id, link_expires_at, link_opened_at, decision, sealed, \
-     last_event_seq, created_at, updated_at"
+     closed_at, redacted_at, last_event_seq, created_at, updated_at"
     };
 }
 
@@ -62,6 +66,8 @@ impl crate::rows::AppendRow for CaseRecord {
             .bind(self.link_opened_at)
             .bind(&self.decision)
             .bind(&self.sealed)
+            .bind(self.closed_at)
+            .bind(self.redacted_at)
             .bind(self.last_event_seq)
             .bind(self.created_at)
             .bind(self.updated_at)
@@ -77,8 +83,9 @@ pub async fn update<'e>(
 ) -> Result<bool, StoreError> {
     let done = sqlx::query(
         "UPDATE cases SET status = $1, revision = $2, link_token_id = $3, link_expires_at = $4, \
-         link_opened_at = $5, decision = $6, sealed = $7, last_event_seq = $8, updated_at = $9 \
-         WHERE id = $10 AND organization_id = $11 AND environment = $12 AND revision = $13",
+         link_opened_at = $5, decision = $6, sealed = $7, closed_at = $8, redacted_at = $9, \
+         last_event_seq = $10, updated_at = $11 \
+         WHERE id = $12 AND organization_id = $13 AND environment = $14 AND revision = $15",
     )
     .bind(&c.status)
     .bind(c.revision)
@@ -87,6 +94,8 @@ pub async fn update<'e>(
     .bind(c.link_opened_at)
     .bind(&c.decision)
     .bind(&c.sealed)
+    .bind(c.closed_at)
+    .bind(c.redacted_at)
     .bind(c.last_event_seq)
     .bind(c.updated_at)
     .bind(&c.id)
@@ -204,6 +213,46 @@ pub async fn due_for_expiry<'e>(
     ))
     .bind(now)
     .bind(limit)
+    .fetch_all(db)
+    .await?)
+}
+
+/// An organization's cases (either environment) closed before `closed_before` and not yet
+/// redacted, oldest first: the retention sweep's work list.
+pub async fn due_for_retention<'e>(
+    db: impl Executor<'e, Database = Any>,
+    organization_id: &str,
+    closed_before: Millis,
+    limit: i64,
+) -> Result<Vec<CaseRecord>, StoreError> {
+    Ok(sqlx::query_as(concat!(
+        "SELECT ",
+        columns!(),
+        " FROM cases WHERE organization_id = $1 AND redacted_at IS NULL \
+         AND closed_at IS NOT NULL AND closed_at < $2 ORDER BY closed_at LIMIT $3"
+    ))
+    .bind(organization_id)
+    .bind(closed_before)
+    .bind(limit)
+    .fetch_all(db)
+    .await?)
+}
+
+/// Every case of an applicant, oldest first.
+pub async fn of_applicant<'e>(
+    db: impl Executor<'e, Database = Any>,
+    scope: &Scope,
+    applicant_id: &str,
+) -> Result<Vec<CaseRecord>, StoreError> {
+    Ok(sqlx::query_as(concat!(
+        "SELECT ",
+        columns!(),
+        " FROM cases WHERE organization_id = $1 AND environment = $2 AND applicant_id = $3 \
+         ORDER BY id"
+    ))
+    .bind(scope.organization_id.as_str())
+    .bind(scope.environment.as_str())
+    .bind(applicant_id)
     .fetch_all(db)
     .await?)
 }

@@ -65,3 +65,21 @@ pub async fn for_case<'e>(
     .fetch_all(db)
     .await?)
 }
+
+/// Erases what a case's checks say about the applicant; their kinds, statuses and scores stay.
+pub async fn redact_case<'e>(
+    db: impl Executor<'e, Database = Any>,
+    scope: &Scope,
+    case_id: &str,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE checks SET sealed = NULL \
+         WHERE organization_id = $1 AND environment = $2 AND case_id = $3",
+    )
+    .bind(scope.organization_id.as_str())
+    .bind(scope.environment.as_str())
+    .bind(case_id)
+    .execute(db)
+    .await?;
+    Ok(())
+}

@@ -187,3 +187,25 @@ pub async fn other_applicant_with<'e>(
         .await?;
     Ok(found.map(|(id,)| id))
 }
+
+/// Erases what a case's documents hold about the applicant (MRZ, rejection messages, the
+/// lookup hashes of number and file); returns their blob keys, whose files the caller
+/// deletes. Type, side, status and attempt stay.
+pub async fn redact_case<'e>(
+    db: impl Executor<'e, Database = Any>,
+    scope: &Scope,
+    case_id: &str,
+) -> Result<Vec<String>, StoreError> {
+    let keys: Vec<(String,)> = sqlx::query_as(
+        "UPDATE documents SET mrz_sealed = NULL, rejection_sealed = NULL, \
+         document_number_hash = NULL, file_hash = $4 \
+         WHERE organization_id = $1 AND environment = $2 AND case_id = $3 RETURNING blob_key",
+    )
+    .bind(scope.organization_id.as_str())
+    .bind(scope.environment.as_str())
+    .bind(case_id)
+    .bind(Vec::<u8>::new())
+    .fetch_all(db)
+    .await?;
+    Ok(keys.into_iter().map(|(key,)| key).collect())
+}

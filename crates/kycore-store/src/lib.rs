@@ -51,8 +51,11 @@ static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migratio
 
 /// Every SQLite connection is set up the same way: WAL so readers never block the writer,
 /// `synchronous=FULL` so a committed transaction survives power loss, foreign keys enforced.
+/// Temporary storage stays in memory: each unit of a group commit runs in a savepoint, whose
+/// undo journal would otherwise be written to a temporary file page by page (it is only
+/// needed until the savepoint is released, never after a crash).
 const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
-     PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;";
+     PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; PRAGMA temp_store = MEMORY;";
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {

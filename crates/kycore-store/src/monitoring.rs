@@ -62,7 +62,7 @@ pub async fn approved_after<'e>(
 ) -> Result<Vec<ApprovedCase>, StoreError> {
     Ok(sqlx::query_as(
         "SELECT id, organization_id, environment, applicant_id, flow_id, flow_version FROM cases \
-         WHERE status = 'approved' AND id > $1 ORDER BY id LIMIT $2",
+         WHERE status = 'approved' AND redacted_at IS NULL AND id > $1 ORDER BY id LIMIT $2",
     )
     .bind(after_id)
     .bind(limit)

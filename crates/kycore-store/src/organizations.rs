@@ -9,6 +9,8 @@ pub struct OrganizationRecord {
     pub id: String,
     pub name: String,
     pub created_at: Millis,
+    /// Days after a case's final decision its personal data is redacted; `None` keeps it.
+    pub retention_days: Option<i64>,
 }
 
 pub async fn insert<'e>(
@@ -29,7 +31,7 @@ pub async fn first<'e>(
     db: impl Executor<'e, Database = Any>,
 ) -> Result<Option<OrganizationRecord>, StoreError> {
     Ok(sqlx::query_as(
-        "SELECT id, name, created_at FROM organizations ORDER BY created_at, id LIMIT 1",
+        "SELECT id, name, created_at, retention_days FROM organizations ORDER BY created_at, id LIMIT 1",
     )
     .fetch_optional(db)
     .await?)
@@ -39,12 +41,12 @@ pub async fn get<'e>(
     db: impl Executor<'e, Database = Any>,
     id: &str,
 ) -> Result<Option<OrganizationRecord>, StoreError> {
-    Ok(
-        sqlx::query_as("SELECT id, name, created_at FROM organizations WHERE id = $1")
-            .bind(id)
-            .fetch_optional(db)
-            .await?,
+    Ok(sqlx::query_as(
+        "SELECT id, name, created_at, retention_days FROM organizations WHERE id = $1",
     )
+    .bind(id)
+    .fetch_optional(db)
+    .await?)
 }
 
 /// Every organization's id: deployment-wide events (a failed watchlist refresh) go to each.
@@ -61,9 +63,36 @@ pub async fn list_ids<'e>(
 pub async fn list<'e>(
     db: impl Executor<'e, Database = Any>,
 ) -> Result<Vec<OrganizationRecord>, StoreError> {
-    Ok(
-        sqlx::query_as("SELECT id, name, created_at FROM organizations ORDER BY created_at, id")
-            .fetch_all(db)
-            .await?,
+    Ok(sqlx::query_as(
+        "SELECT id, name, created_at, retention_days FROM organizations ORDER BY created_at, id",
     )
+    .fetch_all(db)
+    .await?)
+}
+
+/// Sets (or with `None` removes) an organization's retention policy; returns whether the
+/// organization exists.
+pub async fn set_retention<'e>(
+    db: impl Executor<'e, Database = Any>,
+    id: &str,
+    days: Option<i64>,
+) -> Result<bool, StoreError> {
+    let done = sqlx::query("UPDATE organizations SET retention_days = $1 WHERE id = $2")
+        .bind(days)
+        .bind(id)
+        .execute(db)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// The organizations that keep personal data for a limited time.
+pub async fn with_retention<'e>(
+    db: impl Executor<'e, Database = Any>,
+) -> Result<Vec<OrganizationRecord>, StoreError> {
+    Ok(sqlx::query_as(
+        "SELECT id, name, created_at, retention_days FROM organizations \
+         WHERE retention_days IS NOT NULL ORDER BY id",
+    )
+    .fetch_all(db)
+    .await?)
 }

@@ -151,3 +151,21 @@ pub async fn review<'e>(
     .await?;
     Ok(())
 }
+
+/// Erases the names and notes of a case's hits; lists, entries, scores and verdicts stay.
+pub async fn redact_case<'e>(
+    db: impl Executor<'e, Database = Any>,
+    scope: &Scope,
+    case_id: &str,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE screening_hits SET detail_sealed = NULL, review_note_sealed = NULL \
+         WHERE organization_id = $1 AND environment = $2 AND case_id = $3",
+    )
+    .bind(scope.organization_id.as_str())
+    .bind(scope.environment.as_str())
+    .bind(case_id)
+    .execute(db)
+    .await?;
+    Ok(())
+}

@@ -38,6 +38,7 @@ async fn add_org(store: &Store, id: &str) {
         id: id.into(),
         name: id.into(),
         created_at: 1,
+        retention_days: None,
     };
     store
         .write(move |tx: &mut Tx| {
@@ -61,6 +62,7 @@ fn applicant(id: &str, scope: &Scope) -> applicants::ApplicantRecord {
         revision: 1,
         created_at: 10,
         updated_at: 10,
+        redacted_at: None,
     }
 }
 
@@ -81,6 +83,8 @@ fn case(id: &str, applicant_id: &str, scope: &Scope, status: &str, created_at: i
         link_opened_at: None,
         decision: None,
         sealed: None,
+        closed_at: None,
+        redacted_at: None,
         last_event_seq: 0,
         created_at,
         updated_at: created_at,

@@ -26,6 +26,19 @@ pub enum OrganizationsCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Set how long an organization keeps personal data: each case is redacted this many
+    /// days after its final decision, and its applicant erased once all their cases are.
+    Retention {
+        /// The organization (default: the deployment's first).
+        #[arg(long)]
+        organization: Option<String>,
+        /// Days after the final decision, 1 to 3653.
+        #[arg(long, conflicts_with = "off", required_unless_present = "off")]
+        days: Option<u32>,
+        /// Keep personal data until it is redacted on request.
+        #[arg(long)]
+        off: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -151,13 +164,36 @@ pub async fn organizations(
             if json {
                 let rows: Vec<_> = organizations
                     .iter()
-                    .map(|o| json!({ "id": o.id, "name": o.name, "created_at": rfc3339_of(o.created_at) }))
+                    .map(|o| json!({ "id": o.id, "name": o.name, "retention_days": o.retention_days, "created_at": rfc3339_of(o.created_at) }))
                     .collect();
                 println!("{}", serde_json::to_string(&rows)?);
             } else {
                 for o in organizations {
-                    println!("{}  {}  {}", o.id, rfc3339_of(o.created_at), o.name);
+                    let retention = o
+                        .retention_days
+                        .map_or_else(|| "kept".to_owned(), |d| format!("{d} days"));
+                    println!(
+                        "{}  {}  {}  (personal data: {retention})",
+                        o.id,
+                        rfc3339_of(o.created_at),
+                        o.name
+                    );
                 }
+            }
+        }
+        OrganizationsCommand::Retention {
+            organization,
+            days,
+            off,
+        } => {
+            let organization = services.organization(organization.as_deref()).await?;
+            let days = if off { None } else { days };
+            services.set_retention(organization.as_str(), days).await?;
+            match days {
+                Some(d) => println!(
+                    "{organization}: personal data is redacted {d} days after a case's final decision"
+                ),
+                None => println!("{organization}: personal data is kept until redacted on request"),
             }
         }
     }

@@ -280,6 +280,9 @@ pub struct ApplicantBody {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub related_persons: Vec<RelatedPersonBody>,
     pub revision: i64,
+    /// When the applicant was erased; absent while they are kept.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub redacted_at: Option<String>,
     pub created_at: String,
     pub updated_at: String,
 }
@@ -294,6 +297,7 @@ impl From<&Applicant> for ApplicantBody {
             business: a.business.as_ref().map(Into::into),
             related_persons: a.related_persons.iter().map(Into::into).collect(),
             revision: a.revision,
+            redacted_at: a.redacted_at.map(rfc3339),
             created_at: rfc3339(a.created_at),
             updated_at: rfc3339(a.updated_at),
         }
@@ -386,5 +390,24 @@ pub async fn update_applicant(
         .services
         .update_applicant(&ctx, &id, body.into())
         .await?;
+    Ok(Json(ApplicantBody::from(&applicant)))
+}
+
+/// Erase an applicant: each of their cases is redacted (each must be final), then their
+/// profile, and their data key is destroyed so no stored copy of their data opens again.
+/// Erasing again changes nothing.
+#[utoipa::path(post, path = "/v1/applicants/{id}/redact", tag = "applicants", params(("id" = String, Path),
+    ("Idempotency-Key" = Option<String>, Header, pattern = r"^[\x21-\x7e]{1,255}$",
+        description = "Replays the stored response when retried")),
+    responses((status = 200, body = ApplicantBody),
+        (status = 409, description = "`case_not_final`: a case of the applicant is still in use, cancel or decide it first; `concurrent_modification`: a case changed meanwhile, try again")),
+    security(("api_key" = [])))]
+pub async fn redact_applicant(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<String>,
+) -> Result<Json<ApplicantBody>, ApiError> {
+    let ctx = caller.context::<Applicant, ApplicantBody>(StatusCode::OK);
+    let applicant = state.services.redact_applicant(&ctx, &id).await?;
     Ok(Json(ApplicantBody::from(&applicant)))
 }

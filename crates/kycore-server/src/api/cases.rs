@@ -271,6 +271,10 @@ pub struct CaseBody {
     /// `POST /v1/cases/{id}/screening-hits/{hit_id}/review`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub screening_hits: Option<Vec<ScreeningHitBody>>,
+    /// When the case's personal data was erased (`POST /v1/cases/{id}/redact` or the
+    /// organization's retention policy); absent while it is kept.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub redacted_at: Option<String>,
     pub created_at: String,
     pub updated_at: String,
 }
@@ -301,6 +305,7 @@ impl From<&Case> for CaseBody {
                 .screening_hits
                 .as_ref()
                 .map(|hits| hits.iter().map(Into::into).collect()),
+            redacted_at: c.redacted_at.map(rfc3339),
             created_at: rfc3339(c.created_at),
             updated_at: rfc3339(c.updated_at),
         }
@@ -406,6 +411,22 @@ pub async fn cancel_case(
 ) -> Result<Json<CaseBody>, ApiError> {
     let ctx = caller.context::<Case, CaseBody>(StatusCode::OK);
     Ok(answer(&state.services.cancel_case(&ctx, &id).await?))
+}
+
+/// Erase a final case's personal data: its details, metadata, what its checks and screening
+/// hits say, and its document files. Status, decision, reason codes and events stay.
+/// Redacting again changes nothing.
+#[utoipa::path(post, path = "/v1/cases/{id}/redact", tag = "cases", params(("id" = String, Path),
+    ("Idempotency-Key" = Option<String>, Header, pattern = r"^[\x21-\x7e]{1,255}$",
+        description = "Replays the stored response when retried")),
+    responses((status = 200, body = CaseBody), (status = 409, description = "`case_not_final`: the case is still in use, cancel or decide it first; `concurrent_modification`: the case changed meanwhile, read it again")), security(("api_key" = [])))]
+pub async fn redact_case(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<String>,
+) -> Result<Json<CaseBody>, ApiError> {
+    let ctx = caller.context::<Case, CaseBody>(StatusCode::OK);
+    Ok(answer(&state.services.redact_case(&ctx, &id).await?))
 }
 
 /// Decide a case by hand: approve, reject or request resubmission.

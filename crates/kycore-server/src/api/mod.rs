@@ -43,11 +43,13 @@ pub fn router(max_upload_bytes: usize) -> OpenApiRouter<AppState> {
             applicants::get_applicant,
             applicants::update_applicant
         ))
+        .routes(routes!(applicants::redact_applicant))
         .routes(routes!(flows::create_flow, flows::list_flows))
         .routes(routes!(flows::get_flow))
         .routes(routes!(cases::create_case, cases::list_cases))
         .routes(routes!(cases::get_case))
         .routes(routes!(cases::cancel_case))
+        .routes(routes!(cases::redact_case))
         .routes(routes!(cases::decide_case))
         .routes(routes!(cases::reissue_link))
         .routes(routes!(cases::submit_case))

@@ -17,7 +17,7 @@ const UTOPIA_TD3: &str =
 
 /// Distinctive values that would be easy to find in a file. "Viktor Sandboxov" is a name the
 /// sandbox's own watchlist lists, so screening finds a hit that names the applicant.
-const SECRETS: [&str; 14] = [
+pub(crate) const SECRETS: [&str; 14] = [
     "Sandboxov",
     "SANDBOXOV",
     "1970-03-04",
@@ -34,7 +34,7 @@ const SECRETS: [&str; 14] = [
     "1974-08-12",
 ];
 
-fn applicant() -> Value {
+pub(crate) fn applicant() -> Value {
     json!({"type": "individual", "external_id": "plain-ref-1", "individual": {
         "first_name": "Viktor", "last_name": "Sandboxov", "date_of_birth": "1970-03-04",
         "email": "viktor.quaxworth@example.org", "phone": "+46 70 999 88 77",
@@ -42,7 +42,7 @@ fn applicant() -> Value {
         "address": {"line1": "742 Quibbleford Terrace", "city": "Malmö", "country": "SE"}}})
 }
 
-async fn run_jobs(app: &TestApp) {
+pub(crate) async fn run_jobs(app: &TestApp) {
     while app.services.run_due_jobs().await.unwrap() > 0 {}
 }
 
@@ -65,7 +65,7 @@ async fn write_applicants(app: &TestApp) -> String {
 }
 
 /// A case through its whole life, with personal data in every field that takes some.
-async fn run_case(app: &TestApp) -> Value {
+pub(crate) async fn run_case(app: &TestApp) -> Value {
     let key = &app.sandbox.secret;
     let body = json!({"kind": "kyc", "applicant": applicant(),
         "metadata": {"crm_contact": "viktor.quaxworth@example.org"},
@@ -105,7 +105,7 @@ async fn run_case(app: &TestApp) -> Value {
 }
 
 /// Everything SQLite wrote: the database file, its WAL and any journal.
-fn sqlite_bytes(app: &TestApp) -> Vec<u8> {
+pub(crate) fn sqlite_bytes(app: &TestApp) -> Vec<u8> {
     let path = app
         .database_url
         .strip_prefix("sqlite://")
@@ -121,7 +121,7 @@ fn sqlite_bytes(app: &TestApp) -> Vec<u8> {
 }
 
 /// A `pg_dump` of the test's schema (named by the connections' `application_name`).
-fn postgres_dump(app: &TestApp) -> Vec<u8> {
+pub(crate) fn postgres_dump(app: &TestApp) -> Vec<u8> {
     let schema = app.database_url.split("application_name=").nth(1).unwrap();
     let base = app.database_url.split('?').next().unwrap();
     let dump = std::process::Command::new("pg_dump")
@@ -133,7 +133,7 @@ fn postgres_dump(app: &TestApp) -> Vec<u8> {
 }
 
 /// Every file under `dir`.
-fn files_under(dir: &std::path::Path) -> Vec<u8> {
+pub(crate) fn files_under(dir: &std::path::Path) -> Vec<u8> {
     let mut bytes = Vec::new();
     for entry in std::fs::read_dir(dir).unwrap() {
         let path = entry.unwrap().path();
@@ -146,7 +146,7 @@ fn files_under(dir: &std::path::Path) -> Vec<u8> {
     bytes
 }
 
-fn contains(haystack: &[u8], needle: &str) -> bool {
+pub(crate) fn contains(haystack: &[u8], needle: &str) -> bool {
     haystack
         .windows(needle.len())
         .any(|w| w == needle.as_bytes())

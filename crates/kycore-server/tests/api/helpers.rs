@@ -313,6 +313,27 @@ impl TestApp {
         assert_eq!(updated, 1);
     }
 
+    /// Moves a case's final decision 31 days into the past, as if a month had gone by since
+    /// it closed.
+    pub async fn age_closure_in_database(&self, case_id: &str) {
+        let sql = "UPDATE cases SET closed_at = $1 - 2678400000 WHERE id = $2";
+        let updated = self.execute_sql(sql, Some(case_id)).await;
+        assert_eq!(updated, 1);
+    }
+
+    /// Counts rows with `sql` (a `SELECT COUNT(*)` taking `id` as `$1`), beside the server.
+    pub async fn count_in_database(&self, sql: &'static str, id: &str) -> i64 {
+        let mut conn = sqlx::AnyConnection::connect(&self.database_url)
+            .await
+            .unwrap();
+        let (count,): (i64,) = sqlx::query_as(sql)
+            .bind(id.to_owned())
+            .fetch_one(&mut conn)
+            .await
+            .unwrap();
+        count
+    }
+
     /// Makes every pending background job due now, as if its time had come.
     pub async fn make_jobs_due(&self) {
         self.execute_sql(

@@ -29,6 +29,7 @@ mod openapi;
 mod pagination;
 mod portal;
 mod processing;
+mod redaction;
 mod sandbox;
 mod screenings;
 mod tenancy;

@@ -154,6 +154,7 @@ impl Sealed<'_> {
             revision: self.revision,
             created_at: self.created_at,
             updated_at: self.updated_at,
+            redacted_at: None,
         })
     }
 }

@@ -154,6 +154,8 @@ impl Services {
             link_expires_at: now + i64::from(flow.definition.link_lifetime_seconds) * 1000,
             link_opened_at: None,
             decision: None,
+            closed_at: None,
+            redacted_at: None,
             last_event_seq: 0,
             created_at: now,
             updated_at: now,

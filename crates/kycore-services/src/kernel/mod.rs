@@ -1,7 +1,7 @@
 //! The case kernel: the one place that writes a case and what travels with it — its status
 //! (through the domain's state machine), revision, events, audit entries, hosted-link token,
 //! progress through the hosted flow, documents, checks, screening hits, document verdicts,
-//! and the applicant records cases are made for (`applicants`).
+//! redaction, and the applicant records cases are made for (`applicants`).
 //!
 //! Every use case that changes a case does so inside one unit of work: it opens the case
 //! ([`open`], [`open_awaiting_applicant`]), changes it through [`OpenCase`], and ends with
@@ -15,6 +15,7 @@ mod create;
 pub(crate) mod details;
 mod documents;
 pub(crate) mod findings;
+mod redaction;
 
 use kycore_domain::case::{CaseAction, CaseStatus, Decision, transition};
 use kycore_domain::event::EventType;
@@ -30,6 +31,7 @@ pub use self::create::{CaseApplicant, NewCaseRequest};
 use self::details::{CaseDetails, DecisionNote};
 pub(crate) use self::findings::DocumentVerdict;
 pub use self::findings::{HitReview, HitVerdict};
+pub(crate) use self::redaction::{all_cases_redacted, open_for_redaction, redact_applicant};
 use crate::crypto::DataKey;
 use crate::jobs::Job;
 use crate::record::{self, AuditEntry};
@@ -55,7 +57,20 @@ pub(crate) struct OpenCase {
 /// ends (on PostgreSQL; SQLite's one writer is exclusive anyway), so two units changing one
 /// case take turns, each reading what the other wrote — neither writes events numbered
 /// from a stale count.
+/// A redacted case changes no more (`case_redacted`).
 pub(crate) async fn open(tx: &mut Tx, scope: &Scope, id: &str) -> Result<OpenCase, ServiceError> {
+    let case = open_any(tx, scope, id).await?;
+    if case.record.redacted_at.is_some() {
+        return Err(ServiceError::conflict(
+            "case_redacted",
+            "the case's personal data was erased; it changes no more",
+        ));
+    }
+    Ok(case)
+}
+
+/// Opens a case whatever its state.
+async fn open_any(tx: &mut Tx, scope: &Scope, id: &str) -> Result<OpenCase, ServiceError> {
     let backend = tx.backend();
     let record = cases::get_for_update(tx.conn().await?, backend, scope, id)
         .await?
@@ -167,6 +182,9 @@ impl OpenCase {
         let from = self.status()?;
         let to = transition(from, action)?;
         self.record.status = to.as_str().to_owned();
+        if to.is_final() {
+            self.record.closed_at = Some(now);
+        }
         if action == CaseAction::OpenLink {
             self.record.link_opened_at.get_or_insert(now);
         }
