@@ -19,6 +19,11 @@
 //!   image's end is never stored; camera data there (a motion photo's video, the extra
 //!   pictures of a multi-picture JPEG, padding) is dropped without a refusal, since phones
 //!   write it routinely.
+//! - **PDFs with active content are refused** ([`pdf`]): JavaScript, automatic actions,
+//!   launch commands, Flash, XFA (`pdf_active_content`) and attached files
+//!   (`pdf_embedded_file`), found after undoing `#xx` escapes in names and inside
+//!   compressed object streams, inflated under a size budget; a PDF whose object streams
+//!   cannot be inflated and read is refused (`pdf_not_checkable`) rather than passed unread.
 //!
 //! [`inspect`] is CPU work (tens of milliseconds for a phone photo): run it on the blocking
 //! pool, never on the async threads.

@@ -1,8 +1,11 @@
 //! The hardening of uploads, on fixtures built here byte by byte: what phones and editors
-//! write (EXIF with a GPS position, XMP, text chunks), and polyglots.
+//! write (EXIF with a GPS position, XMP, text chunks), polyglots, and PDFs with active
+//! content, plainly and obfuscated.
 
-use std::io::Cursor;
+use std::io::{Cursor, Write};
 
+use flate2::Compression;
+use flate2::write::ZlibEncoder;
 use image::metadata::Orientation;
 use image::{DynamicImage, GrayImage, ImageDecoder, ImageFormat, ImageReader, Luma};
 
@@ -335,7 +338,186 @@ fn pdf(body: &[u8]) -> Vec<u8> {
     .concat()
 }
 
-const CATALOG: &[u8] = b"1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n";
+fn pdf_code(body: &[u8]) -> Result<(), &'static str> {
+    let file = pdf(body);
+    stored(&file).map(drop).map_err(|refusal| refusal.code)
+}
+
+fn zlib(data: &[u8]) -> Vec<u8> {
+    let mut encoder = ZlibEncoder::new(Vec::new(), Compression::default());
+    encoder.write_all(data).unwrap();
+    encoder.finish().unwrap()
+}
+
+/// An object stream holding `object` as object 5, its dictionary given `filter`.
+fn object_stream(dictionary: &str, data: &[u8]) -> Vec<u8> {
+    [
+        format!(
+            "6 0 obj\n<< {dictionary} /Length {} >>\nstream\n",
+            data.len()
+        )
+        .as_bytes(),
+        data,
+        b"\nendstream\nendobj\n",
+    ]
+    .concat()
+}
+
+fn compressed_objects(object: &[u8]) -> Vec<u8> {
+    object_stream(
+        "/Type /ObjStm /N 1 /First 4 /Filter /FlateDecode",
+        &zlib(&[&b"5 0 "[..], object].concat()),
+    )
+}
+
+const CATALOG: &[u8] =
+    b"1 0 obj\n<< /Type /Catalog /Pages 2 0 R /OpenAction [3 0 R /Fit] >>\nendobj\n";
+
+#[test]
+fn plain_pdfs_pass_with_an_opening_view() {
+    assert_eq!(pdf_code(CATALOG), Ok(()));
+    // Objects in a compressed stream, images' binary data, and a link to a web page.
+    let mut image = vec![0_u8; 4096];
+    image[100..104].copy_from_slice(b"/AA ");
+    image[200..204].copy_from_slice(b"/JS(");
+    let body = [
+        CATALOG,
+        &compressed_objects(
+            b"<< /Type /Annot /Subtype /Link /A << /S /URI /URI (https://bank.example) >> >>",
+        ),
+        &object_stream(
+            "/Type /XObject /Subtype /Image /Width 64 /Height 64",
+            &image,
+        ),
+    ]
+    .concat();
+    assert_eq!(pdf_code(&body), Ok(()));
+    // The bytes are stored as they came.
+    assert_eq!(stored(&pdf(&body)).unwrap(), pdf(&body));
+}
+
+#[test]
+fn pdfs_with_scripts_or_actions_are_refused() {
+    for body in [
+        &b"1 0 obj\n<< /OpenAction << /S /JavaScript /JS (app.alert(1)) >> >>\nendobj"[..],
+        b"1 0 obj\n<< /Names << /JavaScript 4 0 R >> >>\nendobj",
+        b"3 0 obj\n<< /Type /Page /AA << /O 7 0 R >> >>\nendobj",
+        b"7 0 obj\n<< /S /Launch /F (cmd.exe) >>\nendobj",
+        b"8 0 obj\n<< /Type /Annot /Subtype /RichMedia >>\nendobj",
+        b"9 0 obj\n<< /AcroForm << /XFA 10 0 R >> >>\nendobj",
+        // Obfuscated: escaped names, no spaces.
+        b"1 0 obj<</OpenAction<</S/J#61vaScript/J#53(app.alert(1))>>>>endobj",
+        b"7 0 obj<</S/#4C#61#75#6E#63#68/F(calc)>>endobj",
+        // Planted in a string, where a cross-reference entry may send a reader.
+        b"2 0 obj\n(x) (5 0 obj <</S/JS/JS(1)>> endobj)\nendobj",
+    ] {
+        assert_eq!(
+            pdf_code(body),
+            Err("pdf_active_content"),
+            "{}",
+            String::from_utf8_lossy(body)
+        );
+    }
+    let refusal = stored(&pdf(b"1 0 obj<</S/J#61vaScript>>endobj")).unwrap_err();
+    assert!(
+        refusal.message.contains("/JavaScript"),
+        "{}",
+        refusal.message
+    );
+}
+
+#[test]
+fn pdfs_with_attached_files_are_refused() {
+    for body in [
+        &b"4 0 obj\n<< /Type /EmbeddedFile /Length 5 >>\nstream\nhello\nendstream\nendobj"[..],
+        b"1 0 obj\n<< /Names << /EmbeddedFiles 5 0 R >> >>\nendobj",
+        b"3 0 obj\n<< /Type /Annot /Subtype /FileAttachment /FS 6 0 R >>\nendobj",
+        b"4 0 obj<</Type/Embedded#46ile>>endobj",
+    ] {
+        assert_eq!(pdf_code(body), Err("pdf_embedded_file"));
+    }
+}
+
+#[test]
+fn object_streams_are_inflated_and_read() {
+    // Only a short name, invisible in the compressed bytes: the stream must be read.
+    let hidden = compressed_objects(b"<< /Type /Page /AA << /O << /S /URI /URI (x) >> >> >>");
+    assert!(!contains(&hidden, b"/AA"));
+    assert_eq!(pdf_code(&hidden), Err("pdf_active_content"));
+    assert_eq!(
+        pdf_code(&compressed_objects(
+            b"<< /S /JavaScript /JS (app.alert(1)) >>"
+        )),
+        Err("pdf_active_content")
+    );
+    assert_eq!(
+        pdf_code(&compressed_objects(
+            b"<< /Type /Filespec /EF << /F 9 0 R >> /Type /Embedded#46iles >>"
+        )),
+        Err("pdf_embedded_file")
+    );
+    // Readers go by /N and /First: so does kycore, with or without /Type.
+    let untyped = object_stream(
+        "/N 1 /First 4 /Filter [/FlateDecode]",
+        &zlib(b"5 0 << /JS (1) >>"),
+    );
+    assert_eq!(pdf_code(&untyped), Err("pdf_active_content"));
+    let uncompressed = object_stream("/Type /ObjStm /N 1 /First 4", b"5 0 << /JS (1) >>");
+    assert_eq!(pdf_code(&uncompressed), Err("pdf_active_content"));
+}
+
+#[test]
+fn object_streams_that_cannot_be_read_are_refused() {
+    let objects = zlib(b"5 0 << /Type /Page >>");
+    for dictionary in [
+        "/Type /ObjStm /N 1 /First 4 /Filter /LZWDecode",
+        "/Type /ObjStm /N 1 /First 4 /Filter [/ASCIIHexDecode /FlateDecode]",
+        "/Type /ObjStm /N 1 /First 4 /Filter 12 0 R",
+        "/Type /ObjStm /N 1 /First 4 /Filter /FlateDecode /DecodeParms << /Predictor 12 >>",
+    ] {
+        assert_eq!(
+            pdf_code(&object_stream(dictionary, &objects)),
+            Err("pdf_not_checkable"),
+            "{dictionary}"
+        );
+    }
+    let damaged = object_stream(
+        "/Type /ObjStm /N 1 /First 4 /Filter /FlateDecode",
+        &objects[..objects.len() / 2],
+    );
+    assert_eq!(pdf_code(&damaged), Err("pdf_not_checkable"));
+    // Encrypted: the stream does not inflate, and the message says why.
+    let encrypted = pdf(&[
+        &object_stream(
+            "/Type /ObjStm /N 1 /First 4 /Filter /FlateDecode",
+            &[0x5A; 64],
+        )[..],
+        b"9 0 obj\n<< /Encrypt 10 0 R >>\nendobj",
+    ]
+    .concat());
+    let refusal = stored(&encrypted).unwrap_err();
+    assert_eq!(refusal.code, "pdf_not_checkable");
+    assert!(refusal.message.contains("encrypted"), "{}", refusal.message);
+    // An object stream planted inside another stream's data.
+    let planted = object_stream(
+        "/Type /XObject /Subtype /Form",
+        &compressed_objects(b"<< /JS (1) >>"),
+    );
+    assert_eq!(pdf_code(&planted), Err("pdf_not_checkable"));
+}
+
+#[test]
+fn a_pdf_bomb_is_refused_within_the_budget() {
+    // 80 MiB of zeros compress to 80 KiB: past the budget, not inflated to the end.
+    let zeros = vec![0_u8; 80 * 1024 * 1024];
+    let bomb = object_stream(
+        "/Type /ObjStm /N 1 /First 4 /Filter /FlateDecode",
+        &zlib(&zeros),
+    );
+    drop(zeros);
+    assert!(bomb.len() < 200 * 1024);
+    assert_eq!(pdf_code(&bomb), Err("pdf_not_checkable"));
+}
 
 #[test]
 fn pdfs_carrying_another_format_are_polyglots() {
@@ -408,7 +590,12 @@ fn damaged_files_are_refused_or_read_never_panicking() {
             let _ = inspect(copy, file_type);
         }
     }
-    let document = pdf(&[CATALOG, b"2 0 obj (a\\)b(c)) endobj"].concat());
+    let document = pdf(&[
+        CATALOG,
+        &compressed_objects(b"<< /Type /Page /Contents (a\\)b(c)) >>"),
+        b"4 0 obj <</F#6Cate 1 /Filter [/FlateDecode] /DecodeParms <</Predictor 1>> >>\nstream\n\0\0\nendstream",
+    ]
+    .concat());
     for copy in damaged_copies(&document, 300, 3000) {
         let _ = inspect(copy, FileType::Pdf);
     }
