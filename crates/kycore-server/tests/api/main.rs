@@ -31,4 +31,5 @@ mod processing;
 mod sandbox;
 mod screenings;
 mod tenancy;
+mod uploads_hardening;
 mod validation;
