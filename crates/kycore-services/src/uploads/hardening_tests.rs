@@ -172,6 +172,26 @@ fn a_turned_jpeg_keeps_its_orientation_and_nothing_else() {
 }
 
 #[test]
+fn only_the_first_exif_block_gives_the_orientation() {
+    let exif = |orientation| {
+        segment(
+            0xE1,
+            &[&b"Exif\0\0"[..], &exif_with_gps(orientation)].concat(),
+        )
+    };
+    let jpeg = with_segments(&encode(&page(), ImageFormat::Jpeg), &[exif(1), exif(6)]);
+    assert_eq!(stored(&jpeg).unwrap(), encode(&page(), ImageFormat::Jpeg));
+    let png = with_chunks(
+        &encode(&page(), ImageFormat::Png),
+        &[
+            chunk(b"eXIf", &exif_with_gps(1)),
+            chunk(b"eXIf", &exif_with_gps(6)),
+        ],
+    );
+    assert_eq!(stored(&png).unwrap(), encode(&page(), ImageFormat::Png));
+}
+
+#[test]
 fn a_jpeg_keeps_what_its_colours_need() {
     let icc = [&b"ICC_PROFILE\0\x01\x01"[..], &[0x42; 128]].concat();
     let adobe = b"Adobe\0\x64\0\0\0\0\x01".to_vec();

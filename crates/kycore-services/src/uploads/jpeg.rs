@@ -68,6 +68,8 @@ pub(super) fn strip_metadata(file: &[u8]) -> Result<Vec<u8>, Refusal> {
 struct Rebuilt {
     bytes: Vec<u8>,
     orientation: Option<u8>,
+    /// Whether an EXIF block was read: viewers go by the first one only.
+    exif_read: bool,
     /// Where an EXIF block goes: after the start marker and a leading JFIF header.
     exif_at: usize,
 }
@@ -79,6 +81,7 @@ impl Rebuilt {
         Rebuilt {
             bytes,
             orientation: None,
+            exif_read: false,
             exif_at: 2,
         }
     }
@@ -94,10 +97,10 @@ impl Rebuilt {
             }
             return Ok(());
         }
-        if marker == APP1 && self.orientation.is_none() {
-            self.orientation = payload
-                .strip_prefix(b"Exif\0\0")
-                .and_then(exif::orientation_in);
+        let exif_block = payload.strip_prefix(b"Exif\0\0").filter(|_| marker == APP1);
+        if let Some(tiff) = exif_block.filter(|_| !self.exif_read) {
+            self.orientation = exif::orientation_in(tiff);
+            self.exif_read = true;
         }
         refuse_foreign(polyglot::foreign_format_in(payload), Place::InMetadata)
     }

@@ -27,7 +27,8 @@ const KEPT_ANCILLARY: [[u8; 4]; 7] = [
 /// after its end.
 pub(super) fn strip_metadata(file: &[u8]) -> Result<Vec<u8>, Refusal> {
     let mut bytes = file.get(..SIGNATURE_LEN).ok_or_else(incomplete)?.to_vec();
-    let mut orientation = None;
+    // Viewers go by the first eXIf chunk only.
+    let mut first_exif: Option<Option<u8>> = None;
     let mut exif_at = None;
     let mut at = SIGNATURE_LEN;
     loop {
@@ -51,13 +52,13 @@ pub(super) fn strip_metadata(file: &[u8]) -> Result<Vec<u8>, Refusal> {
                 "the PNG has a critical chunk that no decoder knows",
             ));
         } else {
-            if chunk.kind == *b"eXIf" && orientation.is_none() {
-                orientation = exif::orientation_in(chunk.data);
+            if chunk.kind == *b"eXIf" {
+                first_exif.get_or_insert_with(|| exif::orientation_in(chunk.data));
             }
             refuse_foreign(polyglot::foreign_format_in(chunk.data), Place::InMetadata)?;
         }
     }
-    if let (Some(orientation), Some(exif_at)) = (orientation, exif_at) {
+    if let (Some(Some(orientation)), Some(exif_at)) = (first_exif, exif_at) {
         bytes.splice(exif_at..exif_at, orientation_chunk(orientation));
     }
     Ok(bytes)
