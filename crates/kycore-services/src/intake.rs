@@ -206,8 +206,8 @@ impl Services {
         })
     }
 
-    /// Inspects the file on the blocking pool, at most one per CPU at a time; hands the file
-    /// back when it is usable.
+    /// Inspects the file on the blocking pool, at most one per CPU at a time; hands back the
+    /// bytes to store (an image without its metadata) when it is usable.
     async fn inspect_upload(
         &self,
         file: Vec<u8>,
@@ -218,17 +218,13 @@ impl Services {
         let _permit = self.decode_permits().acquire().await.map_err(|_| {
             ServiceError::unavailable("shutting_down", "the server is shutting down")
         })?;
-        let (file, inspected) = blocking(move || {
-            let inspected = uploads::inspect(&file, file_type);
-            (file, inspected)
-        })
-        .await?;
-        inspected.map_err(|refusal| {
-            let mut errors = ValidationErrors::default();
-            errors.add("file", refusal.code, refusal.message);
-            ServiceError::from(errors)
-        })?;
-        Ok(file)
+        blocking(move || uploads::inspect(file, file_type))
+            .await?
+            .map_err(|refusal| {
+                let mut errors = ValidationErrors::default();
+                errors.add("file", refusal.code, refusal.message);
+                ServiceError::from(errors)
+            })
     }
 }
 

@@ -1,11 +1,40 @@
 //! Uploaded files: what a file is, told by its first bytes (never by its name or the
-//! client's content type), and whether its content is usable. JPEG and PNG are decoded under
-//! limits, so a small file that would expand to gigabytes of pixels is refused before
-//! anything is allocated, and refused when too small to read or blank; a PDF must be complete.
-//! HEIC is recognised only to be refused with a message that says what to send instead.
+//! client's content type), whether its content is usable, and what of it is stored. JPEG and
+//! PNG are decoded under limits, so a small file that would expand to gigabytes of pixels is
+//! refused before anything is allocated, and refused when too small to read or blank; a PDF
+//! must be complete. HEIC is recognised only to be refused with a message that says what to
+//! send instead.
+//!
+//! Hardening, since an upload is the applicant's bytes handed to a reviewer's viewer later:
+//!
+//! - **Images are stored without metadata** ([`jpeg`], [`png`]): EXIF with its GPS position,
+//!   XMP, IPTC, comments and text chunks are cut out segment by segment, losslessly (the
+//!   coded pixels are copied byte for byte, so later checks see the camera's own pixels). An
+//!   EXIF orientation survives as a 26-byte EXIF block holding nothing else ([`exif`]), so
+//!   the photo still shows the right way up. It is the stripped file that is decoded and
+//!   checked, and stored.
+//! - **Polyglots are refused** (`polyglot_file`, [`polyglot`]): a file that carries another
+//!   format a program would open — a ZIP, a PDF, an archive, HTML or SVG markup — after its
+//!   end marker, in its metadata, or where readers of that format look. What follows an
+//!   image's end is never stored; camera data there (a motion photo's video, the extra
+//!   pictures of a multi-picture JPEG, padding) is dropped without a refusal, since phones
+//!   write it routinely.
+//! - **PDFs with active content are refused** ([`pdf`]): JavaScript, automatic actions,
+//!   launch commands, Flash, XFA (`pdf_active_content`) and attached files
+//!   (`pdf_embedded_file`), found after undoing `#xx` escapes in names and inside
+//!   compressed object streams, inflated under a size budget; a PDF whose object streams
+//!   cannot be inflated and read is refused (`pdf_not_checkable`) rather than passed unread.
 //!
 //! [`inspect`] is CPU work (tens of milliseconds for a phone photo): run it on the blocking
 //! pool, never on the async threads.
+
+mod exif;
+#[cfg(test)]
+mod hardening_tests;
+mod jpeg;
+mod pdf;
+mod png;
+mod polyglot;
 
 use std::io::Cursor;
 
@@ -26,8 +55,6 @@ const THUMBNAIL_SIDE: u32 = 256;
 /// colour. A sheet of text, a card on a table or a face lies far above (15 and more); a
 /// photographed blank page with its noise and shading lies below.
 const BLANK_MAX_STD_DEV: f64 = 4.0;
-/// A complete PDF ends with `%%EOF`, possibly followed by a few bytes of whitespace or junk.
-const PDF_EOF_WINDOW: usize = 1024;
 
 /// The kinds of file kycore accepts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -98,20 +125,32 @@ fn is_heif(file: &[u8]) -> bool {
             .is_some_and(|brand| BRANDS.iter().any(|b| b.as_slice() == brand))
 }
 
-/// Checks that the content of a file of a sniffed type is usable. CPU-bound for images.
-pub fn inspect(file: &[u8], file_type: FileType) -> Result<(), Refusal> {
+/// Checks that the content of a file of a sniffed type is usable, and returns the bytes to
+/// store: an image without its metadata, a PDF as it came. CPU-bound for images.
+pub fn inspect(file: Vec<u8>, file_type: FileType) -> Result<Vec<u8>, Refusal> {
     match file_type {
-        FileType::Jpeg if !jpeg_is_complete(file) => Err(Refusal::new(
-            "unreadable_image",
-            "the JPEG is incomplete: it ends before its image data does",
-        )),
-        FileType::Jpeg => inspect_image(file, ImageFormat::Jpeg),
-        FileType::Png => inspect_image(file, ImageFormat::Png),
-        FileType::Pdf => inspect_pdf(file),
+        FileType::Jpeg => inspect_image(jpeg::strip_metadata(&file)?, ImageFormat::Jpeg),
+        FileType::Png => inspect_image(png::strip_metadata(&file)?, ImageFormat::Png),
+        FileType::Pdf => pdf::inspect(&file).map(|()| file),
     }
 }
 
-fn inspect_image(file: &[u8], format: ImageFormat) -> Result<(), Refusal> {
+/// Checks the image as it will be stored: not another format to other readers, and
+/// decodable, large enough and not blank.
+fn inspect_image(stripped: Vec<u8>, format: ImageFormat) -> Result<Vec<u8>, Refusal> {
+    let kind = if format == ImageFormat::Png {
+        "PNG"
+    } else {
+        "JPEG"
+    };
+    if let Some(found) = polyglot::opens_as_another_format(&stripped, 0) {
+        return Err(polyglot_refusal(kind, found, Place::Within));
+    }
+    decode_and_judge(&stripped, format)?;
+    Ok(stripped)
+}
+
+fn decode_and_judge(file: &[u8], format: ImageFormat) -> Result<(), Refusal> {
     let mut limits = Limits::default();
     limits.max_image_width = Some(MAX_IMAGE_SIDE);
     limits.max_image_height = Some(MAX_IMAGE_SIDE);
@@ -140,33 +179,27 @@ fn inspect_image(file: &[u8], format: ImageFormat) -> Result<(), Refusal> {
     Ok(())
 }
 
-/// Whether the JPEG's image data is followed by its end marker. The decoder fills a truncated
-/// JPEG's missing rows with grey instead of failing, so an interrupted upload would pass as a
-/// picture. The header's segments are skipped by their lengths (an EXIF thumbnail, with its
-/// own end marker, sits inside one); after the first scan starts, `FF D9` can only be the end
-/// marker, since the coded data escapes every `FF`. Bytes after it (a motion photo's video)
-/// do not matter.
-fn jpeg_is_complete(file: &[u8]) -> bool {
-    let mut at = 2; // after the start-of-image marker
-    loop {
-        // Markers may be preceded by any number of 0xFF fill bytes.
-        while file.get(at) == Some(&0xFF) && file.get(at + 1) == Some(&0xFF) {
-            at += 1;
-        }
-        let (Some(0xFF), Some(&marker)) = (file.get(at), file.get(at + 1)) else {
-            return false;
-        };
-        let Some(length) = file.get(at + 2..at + 4) else {
-            return false;
-        };
-        let segment_end = at + 2 + usize::from(u16::from_be_bytes([length[0], length[1]]));
-        if marker == 0xDA {
-            return file
-                .get(segment_end..)
-                .is_some_and(|scan| scan.windows(2).any(|w| w == [0xFF, 0xD9]));
-        }
-        at = segment_end;
-    }
+/// Where another format was found in a file.
+#[derive(Clone, Copy, Debug)]
+enum Place {
+    AfterEnd,
+    InMetadata,
+    /// Where that format's readers look for it: the file is both.
+    Within,
+}
+
+/// The refusal of a polyglot: a `kind` file (JPEG, PNG, PDF) that carries `found`.
+fn polyglot_refusal(kind: &str, found: polyglot::Foreign, place: Place) -> Refusal {
+    let found = found.described();
+    let what = match place {
+        Place::AfterEnd => format!("the {kind} has {found} appended after its end"),
+        Place::InMetadata => format!("the {kind} hides {found} in its metadata"),
+        Place::Within => format!("the {kind} is also {found}"),
+    };
+    Refusal::new(
+        "polyglot_file",
+        format!("{what}; send the document on its own, as a JPEG, PNG or PDF saved again"),
+    )
 }
 
 fn refusal_of(error: ImageError) -> Refusal {
@@ -203,20 +236,6 @@ fn luminance_std_dev(image: &DynamicImage) -> f64 {
         .sum::<f64>()
         / count;
     variance.sqrt()
-}
-
-/// A PDF is not parsed (that would take a PDF library and its attack surface); a truncated
-/// one, the usual failure of an interrupted upload, lacks the trailer's `%%EOF`.
-fn inspect_pdf(file: &[u8]) -> Result<(), Refusal> {
-    let tail = &file[file.len().saturating_sub(PDF_EOF_WINDOW)..];
-    if tail.windows(5).any(|w| w == b"%%EOF") {
-        Ok(())
-    } else {
-        Err(Refusal::new(
-            "unreadable_pdf",
-            "the PDF is incomplete: it does not end with %%EOF",
-        ))
-    }
 }
 
 #[cfg(test)]
@@ -297,8 +316,13 @@ mod tests {
     }
 
     fn code(file: &[u8]) -> Result<(), &'static str> {
+        stored(file).map(drop)
+    }
+
+    /// The bytes kycore stores for `file`, or the refusal's code.
+    fn stored(file: &[u8]) -> Result<Vec<u8>, &'static str> {
         sniff(file)
-            .and_then(|file_type| inspect(file, file_type))
+            .and_then(|file_type| inspect(file.to_vec(), file_type))
             .map_err(|refusal| refusal.code)
     }
 
@@ -398,8 +422,11 @@ mod tests {
             code(&[&[0xFF, 0xD8, 0xFF, 0xE0][..], &[0x42; 600]].concat()),
             Err("unreadable_image")
         );
-        // Bytes after the end marker (a motion photo's video) are fine.
-        assert_eq!(code(&[jpeg.as_slice(), &[0x00; 4096]].concat()), Ok(()));
+        // Bytes after the end marker (padding, a motion photo's video) are fine, and dropped.
+        assert_eq!(
+            stored(&[jpeg.as_slice(), &[0x00; 4096]].concat()),
+            Ok(jpeg.clone())
+        );
         let png = encode(&text_page(640, 400), ImageFormat::Png);
         assert_eq!(code(&png[..png.len() / 2]), Err("unreadable_image"));
     }
@@ -417,12 +444,12 @@ mod tests {
 
     #[test]
     fn decompression_bombs_are_refused_before_allocating() {
-        let refusal = |file: &[u8]| inspect(file, FileType::Jpeg).unwrap_err();
-        let too_wide = refusal(&claiming(60_000, 400));
+        let refusal = |file: Vec<u8>| inspect(file, FileType::Jpeg).unwrap_err();
+        let too_wide = refusal(claiming(60_000, 400));
         assert_eq!(too_wide.code, "image_too_large");
         assert!(too_wide.message.contains("12000"), "{}", too_wide.message);
         // Within the sides' limit, but 11,000² RGB pixels are 363 MB.
-        assert_eq!(refusal(&claiming(11_000, 11_000)).code, "image_too_large");
+        assert_eq!(refusal(claiming(11_000, 11_000)).code, "image_too_large");
     }
 
     #[test]

@@ -95,7 +95,11 @@ pub struct UploadForm {
     /// decoded: unreadable (`unreadable_image`), smaller than 300 px on the shorter side
     /// (`image_too_small`), over 12000 px a side (`image_too_large`) or one flat colour
     /// (`blank_image`) are refused; so is a PDF without its end (`unreadable_pdf`) and HEIC
-    /// (`unsupported_file_type`: send JPEG or PNG).
+    /// (`unsupported_file_type`: send JPEG or PNG). A file that is also another kind of file
+    /// is refused (`polyglot_file`), and so is a PDF with scripts or actions
+    /// (`pdf_active_content`), attached files (`pdf_embedded_file`) or content that cannot
+    /// be read to check (`pdf_not_checkable`). Images are stored without their metadata
+    /// (EXIF, GPS, XMP) or what trails them; `size_bytes` is what was stored.
     #[schema(value_type = String, format = Binary)]
     file: Vec<u8>,
 }

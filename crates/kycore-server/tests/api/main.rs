@@ -33,4 +33,5 @@ mod redaction;
 mod sandbox;
 mod screenings;
 mod tenancy;
+mod uploads_hardening;
 mod validation;
