@@ -187,3 +187,136 @@ async fn the_master_key_rotates_while_servers_serve() {
     assert!(!old_only.status.success());
     assert!(String::from_utf8_lossy(&old_only.stderr).contains("master key is not the one"));
 }
+
+/// An ICAO Doc 9303 specimen zone: holder, number and birth date are personal values too.
+const SPECIMEN_MRZ: &str =
+    "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<\nL898902C36UTO7408122F1204159ZE184226B<<<<<10";
+
+/// Every personal value the flow below sends; none may reach the log.
+const PERSONAL: [&str; 12] = [
+    "Sandboxov",
+    "SANDBOXOV",
+    "1970-03-04",
+    "viktor.quaxworth@example.org",
+    "+46709998877",
+    "70 999 88 77",
+    "ZQX9988776655",
+    "Quibbleford",
+    "ERIKSSON",
+    "L898902C3",
+    "740812",
+    "called Viktor",
+];
+
+async fn send(request: reqwest::RequestBuilder, status: u16) -> Value {
+    let response = request.send().await.unwrap();
+    let code = response.status().as_u16();
+    let text = response.text().await.unwrap();
+    assert_eq!(code, status, "{text}");
+    serde_json::from_str(&text).unwrap_or(Value::Null)
+}
+
+/// A case through its life over HTTP, with personal data in every field that takes some:
+/// created, read, documented, submitted, screened (the sandbox list names Viktor Sandboxov),
+/// its hit reviewed, decided with a note, its link opened; and a request with a wrong key.
+async fn run_logged_flow(base: &str, key: &str) -> String {
+    let client = reqwest::Client::new();
+    let body = json!({"kind": "kyc", "external_id": "log-ref-1",
+        "metadata": {"crm_contact": "viktor.quaxworth@example.org"},
+        "redirect_url": "https://shop.example/done?street=Quibbleford",
+        "applicant": {"type": "individual", "individual": {
+            "first_name": "Viktor", "last_name": "Sandboxov", "date_of_birth": "1970-03-04",
+            "email": "viktor.quaxworth@example.org", "phone": "+46 70 999 88 77",
+            "id_number": "ZQX9988776655", "nationality": "SE",
+            "address": {"line1": "742 Quibbleford Terrace", "city": "Malmö", "country": "SE"}}}});
+    let case = send(
+        client
+            .post(format!("{base}/v1/cases"))
+            .bearer_auth(key)
+            .json(&body),
+        201,
+    )
+    .await;
+    let id = case["id"].as_str().unwrap().to_owned();
+    let token = case["token"].as_str().unwrap().to_owned();
+    // Opening the link trades its token for a session cookie and redirects.
+    let browser = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    send(browser.get(case["verification_url"].as_str().unwrap()), 303).await;
+    let form = reqwest::multipart::Form::new()
+        .text("type", "passport")
+        .text("mrz", SPECIMEN_MRZ)
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(PDF.to_vec()).file_name("passport.pdf"),
+        );
+    let documents = format!("{base}/v1/cases/{id}/documents");
+    send(
+        client.post(&documents).bearer_auth(key).multipart(form),
+        201,
+    )
+    .await;
+    let submit = format!("{base}/v1/cases/{id}/submit");
+    send(client.post(&submit).bearer_auth(key).json(&json!({})), 200).await;
+    let mut case = read_case(base, key, &id).await;
+    let started = std::time::Instant::now();
+    while case["status"] == "processing" || case["status"] == "submitted" {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(30),
+            "{case}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        case = read_case(base, key, &id).await;
+    }
+    assert_eq!(
+        case["status"], "in_review",
+        "the sandbox list names the applicant: {case}"
+    );
+    let hit = case["screening_hits"][0]["id"].as_str().unwrap();
+    let review = format!("{base}/v1/cases/{id}/screening-hits/{hit}/review");
+    let note =
+        json!({"verdict": "false_match", "note": "Sandboxov born 1970-03-04 is another man"});
+    send(client.post(&review).bearer_auth(key).json(&note), 200).await;
+    let decision =
+        json!({"decision": "approve", "note": "called Viktor Sandboxov on +46709998877"});
+    let decide = format!("{base}/v1/cases/{id}/decision");
+    send(client.post(&decide).bearer_auth(key).json(&decision), 200).await;
+    let wrong = format!("{}x", &key[..key.len() - 1]);
+    send(
+        client
+            .get(format!("{base}/v1/cases/{id}"))
+            .bearer_auth(&wrong),
+        401,
+    )
+    .await;
+    token
+}
+
+#[tokio::test]
+async fn a_debug_log_holds_no_personal_data_and_no_secret() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let log_path = dir.path().join("kycore.log");
+    let (server, printed) = Server::start_logging(&data, Some(&log_path));
+    let key = support::printed_sandbox_key(&printed);
+    let link_token = run_logged_flow(&server.base, &key).await;
+    server.crash();
+
+    let log = std::fs::read_to_string(&log_path).unwrap();
+    // The log is the real thing: debug lines, one per request at least.
+    assert!(log.contains("DEBUG"), "no debug lines: {log}");
+    assert!(log.matches("route=\"/v1/cases").count() >= 3, "{log}");
+    let master_key = std::fs::read_to_string(data.join("master.key")).unwrap();
+    let secrets = [
+        key.as_str(),
+        key.trim_start_matches("kc_test_"),
+        &link_token,
+        master_key.trim(),
+    ];
+    for value in PERSONAL.iter().chain(&secrets) {
+        let found = log.lines().find(|line| line.contains(value));
+        assert!(found.is_none(), "`{value}` is in the log: {found:?}");
+    }
+}

@@ -37,6 +37,12 @@ pub struct Server {
 
 impl Server {
     pub fn start(data_dir: &Path) -> (Server, String) {
+        Self::start_logging(data_dir, None)
+    }
+
+    /// Starts `kycore serve`; with `log`, at `KYCORE_LOG=debug` with everything it prints
+    /// (its log on stderr, its start-up lines on stdout) written to that file.
+    pub fn start_logging(data_dir: &Path, log: Option<&Path>) -> (Server, String) {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
@@ -52,8 +58,12 @@ impl Server {
             .arg(data_dir)
             .env_remove("KYCORE_MASTER_KEY")
             .env_remove("KYCORE_PREVIOUS_MASTER_KEY")
+            .env("KYCORE_LOG", if log.is_some() { "debug" } else { "info" })
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(match log {
+                Some(path) => Stdio::from(std::fs::File::create(path).unwrap()),
+                None => Stdio::null(),
+            })
             .spawn()
             .unwrap();
         let mut stdout = child.stdout.take().unwrap();
@@ -69,6 +79,12 @@ impl Server {
             let n = std::io::Read::read(&mut stdout, &mut chunk).unwrap();
             assert!(n > 0, "kycore exited: {printed}");
             printed.push_str(&String::from_utf8_lossy(&chunk[..n]));
+        }
+        if let Some(path) = log {
+            // The rest of stdout goes to the log too, so that nothing printed is missed.
+            let mut file = std::fs::OpenOptions::new().append(true).open(path).unwrap();
+            std::io::Write::write_all(&mut file, printed.as_bytes()).unwrap();
+            std::thread::spawn(move || std::io::copy(&mut stdout, &mut file));
         }
         (Server { child, base }, printed)
     }
