@@ -72,14 +72,5 @@ pub async fn redact_case<'e>(
     scope: &Scope,
     case_id: &str,
 ) -> Result<(), StoreError> {
-    sqlx::query(
-        "UPDATE checks SET sealed = NULL \
-         WHERE organization_id = $1 AND environment = $2 AND case_id = $3",
-    )
-    .bind(scope.organization_id.as_str())
-    .bind(scope.environment.as_str())
-    .bind(case_id)
-    .execute(db)
-    .await?;
-    Ok(())
+    crate::update_case_rows(db, "UPDATE checks SET sealed = NULL", scope, case_id).await
 }

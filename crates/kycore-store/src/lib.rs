@@ -57,6 +57,24 @@ static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migratio
 const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
      PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; PRAGMA temp_store = MEMORY;";
 
+/// Runs `update` (an `UPDATE … SET …` without its condition) on the rows of one case in one
+/// tenant: how redaction clears a case's sealed columns table by table.
+async fn update_case_rows<'e>(
+    db: impl Executor<'e, Database = Any>,
+    update: &'static str,
+    scope: &kycore_domain::tenancy::Scope,
+    case_id: &str,
+) -> Result<(), StoreError> {
+    let sql = format!("{update} WHERE organization_id = $1 AND environment = $2 AND case_id = $3");
+    sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(scope.organization_id.as_str())
+        .bind(scope.environment.as_str())
+        .bind(case_id)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("unsupported database URL `{0}` (expected sqlite:// or postgres://)")]

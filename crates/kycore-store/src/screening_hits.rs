@@ -158,14 +158,6 @@ pub async fn redact_case<'e>(
     scope: &Scope,
     case_id: &str,
 ) -> Result<(), StoreError> {
-    sqlx::query(
-        "UPDATE screening_hits SET detail_sealed = NULL, review_note_sealed = NULL \
-         WHERE organization_id = $1 AND environment = $2 AND case_id = $3",
-    )
-    .bind(scope.organization_id.as_str())
-    .bind(scope.environment.as_str())
-    .bind(case_id)
-    .execute(db)
-    .await?;
-    Ok(())
+    let update = "UPDATE screening_hits SET detail_sealed = NULL, review_note_sealed = NULL";
+    crate::update_case_rows(db, update, scope, case_id).await
 }

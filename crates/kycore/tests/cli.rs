@@ -149,6 +149,38 @@ fn organizations_are_created_with_their_own_keys_and_listed() {
 }
 
 #[test]
+fn an_organizations_retention_is_set_shown_and_turned_off() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = stdout_json(&kycore(dir.path(), &["init", "--json"]));
+    let id = first["organization_id"].as_str().unwrap();
+    let retention = |args: &[&str]| {
+        let mut all = vec!["organizations", "retention", "--organization", id];
+        all.extend_from_slice(args);
+        kycore(dir.path(), &all)
+    };
+    let listed_days = || {
+        let listed = stdout_json(&kycore(dir.path(), &["organizations", "list", "--json"]));
+        listed[0]["retention_days"].clone()
+    };
+    assert_eq!(listed_days(), serde_json::Value::Null);
+
+    for refused in [
+        &["--days", "0"][..],
+        &["--days", "4000"],
+        &[],
+        &["--days", "9", "--off"],
+    ] {
+        let output = retention(refused);
+        assert!(!output.status.success(), "{refused:?} was taken");
+    }
+    assert_eq!(listed_days(), serde_json::Value::Null);
+    assert!(retention(&["--days", "90"]).status.success());
+    assert_eq!(listed_days(), 90);
+    assert!(retention(&["--off"]).status.success());
+    assert_eq!(listed_days(), serde_json::Value::Null);
+}
+
+#[test]
 fn jobs_show_what_waits_runs_and_ran() {
     let dir = tempfile::tempdir().unwrap();
     stdout_json(&kycore(dir.path(), &["init", "--json"]));

@@ -114,6 +114,16 @@ pub fn upload_body_limit(max_upload_bytes: usize) -> usize {
     max_upload_bytes.saturating_add(64 * 1024)
 }
 
+/// The body's length as its `Content-Length` declares it.
+fn declared_length(headers: &axum::http::HeaderMap) -> Option<usize> {
+    headers
+        .get(axum::http::header::CONTENT_LENGTH)?
+        .to_str()
+        .ok()?
+        .parse()
+        .ok()
+}
+
 async fn read_form(
     mut multipart: Multipart,
     body_limit: usize,
@@ -202,10 +212,16 @@ pub async fn upload_document(
     State(state): State<AppState>,
     caller: Caller,
     ApiPath(id): ApiPath<String>,
+    headers: axum::http::HeaderMap,
     ApiMultipart(multipart): ApiMultipart,
 ) -> Result<(StatusCode, Json<DocumentBody>), ApiError> {
     let max_file_bytes = state.services.config().max_upload_bytes;
-    let upload = read_form(multipart, upload_body_limit(max_file_bytes), max_file_bytes).await?;
+    let body_limit = upload_body_limit(max_file_bytes);
+    // A body declared too large is refused before any of it is read.
+    if declared_length(&headers).is_some_and(|length| length > body_limit) {
+        return Err(body_too_large(body_limit));
+    }
+    let upload = read_form(multipart, body_limit, max_file_bytes).await?;
     let ctx = caller.context::<Document, DocumentBody>(StatusCode::CREATED);
     let document = state.services.add_document(&ctx, &id, upload).await?;
     Ok((StatusCode::CREATED, Json(DocumentBody::from(&document))))

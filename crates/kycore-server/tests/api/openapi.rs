@@ -10,11 +10,12 @@ use sha2::{Digest, Sha256};
 use crate::helpers::{MISSING_CASE, TestApp, for_each_database, send};
 
 /// Every `/v1` operation the router serves.
-const OPERATIONS: [(&str, &str); 24] = [
+const OPERATIONS: [(&str, &str); 26] = [
     ("get", "/v1/applicants"),
     ("post", "/v1/applicants"),
     ("get", "/v1/applicants/{id}"),
     ("patch", "/v1/applicants/{id}"),
+    ("post", "/v1/applicants/{id}/redact"),
     ("get", "/v1/flows"),
     ("post", "/v1/flows"),
     ("get", "/v1/flows/{id}"),
@@ -22,6 +23,7 @@ const OPERATIONS: [(&str, &str); 24] = [
     ("post", "/v1/cases"),
     ("get", "/v1/cases/{id}"),
     ("post", "/v1/cases/{id}/cancel"),
+    ("post", "/v1/cases/{id}/redact"),
     ("post", "/v1/cases/{id}/decision"),
     ("post", "/v1/cases/{id}/link"),
     ("post", "/v1/cases/{id}/submit"),

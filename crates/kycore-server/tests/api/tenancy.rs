@@ -138,6 +138,18 @@ fn id_routes(ids: &Ids) -> Vec<(Method, &'static str, String, Body)> {
         ),
         (
             Method::POST,
+            "/v1/cases/{id}/redact",
+            format!("/v1/cases/{case}/redact"),
+            Body::None,
+        ),
+        (
+            Method::POST,
+            "/v1/applicants/{id}/redact",
+            format!("/v1/applicants/{applicant}/redact"),
+            Body::None,
+        ),
+        (
+            Method::POST,
             "/v1/cases/{id}/decision",
             format!("/v1/cases/{case}/decision"),
             Body::Json(json!({"decision": "approve", "reason_code": "ok"})),
