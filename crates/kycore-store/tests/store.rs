@@ -399,20 +399,27 @@ async fn idempotency_keys_are_taken_once() {
     });
 }
 
-/// Takes away the recurring system jobs the first migration seeds, so a test sees only its
-/// own jobs; checks on the way that the seed is there.
+/// Takes away the recurring system jobs the migrations seed (case expiry, retention), so a
+/// test sees only its own jobs; checks on the way that the seeds are there.
 async fn without_system_jobs(store: &Store) {
     let seeded = jobs::get(store.reader(), "job_expire_cases")
         .await
         .unwrap()
         .unwrap();
     assert_eq!(seeded.kind, "expire_cases");
+    let retention = jobs::get(store.reader(), "job_apply_retention")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(retention.kind, "apply_retention");
     store
         .write(|tx: &mut Tx| {
             Box::pin(async move {
-                sqlx::query("DELETE FROM jobs WHERE id = 'job_expire_cases'")
-                    .execute(tx.conn().await?)
-                    .await?;
+                sqlx::query(
+                    "DELETE FROM jobs WHERE id IN ('job_expire_cases', 'job_apply_retention')",
+                )
+                .execute(tx.conn().await?)
+                .await?;
                 Ok::<_, StoreError>(())
             })
         })
