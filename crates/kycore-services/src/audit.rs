@@ -438,25 +438,25 @@ mod tests {
         let keys = keyring.audit_keys();
         let base = entry_hash(keys, &entry());
         assert_eq!(base, entry_hash(keys, &entry()));
-        let changes: Vec<Box<dyn Fn(&mut AuditRecord)>> = vec![
-            Box::new(|e| e.organization_id = "org_b".into()),
-            Box::new(|e| e.environment = "live".into()),
-            Box::new(|e| e.seq = Some(2)),
-            Box::new(|e| e.id = "aud_2".into()),
-            Box::new(|e| e.actor_type = "system".into()),
-            Box::new(|e| e.actor_id = None),
-            Box::new(|e| e.action = "case.canceled".into()),
-            Box::new(|e| e.target_type = "cases".into()),
-            Box::new(|e| e.target_id = "case_2".into()),
-            Box::new(|e| e.case_id = None),
-            Box::new(|e| e.detail = "{\"a\":1}".into()),
-            Box::new(|e| e.created_at = 2),
-            Box::new(|e| e.prev_hash = Some(vec![1; 32])),
+        let changes: &[fn(&mut AuditRecord)] = &[
+            |e| e.organization_id = "org_b".into(),
+            |e| e.environment = "live".into(),
+            |e| e.seq = Some(2),
+            |e| e.id = "aud_2".into(),
+            |e| e.actor_type = "system".into(),
+            |e| e.actor_id = None,
+            |e| e.action = "case.canceled".into(),
+            |e| e.target_type = "cases".into(),
+            |e| e.target_id = "case_2".into(),
+            |e| e.case_id = None,
+            |e| e.detail = "{\"a\":1}".into(),
+            |e| e.created_at = 2,
+            |e| e.prev_hash = Some(vec![1; 32]),
             // Moving a byte from one field to the next is not the same entry.
-            Box::new(|e| {
+            |e| {
                 e.target_type = "cas".into();
                 e.target_id = "ecase_1".into();
-            }),
+            },
         ];
         for change in changes {
             let mut changed = entry();
