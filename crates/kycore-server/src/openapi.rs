@@ -36,6 +36,7 @@ pub const PROBLEM_JSON: &str = "application/problem+json";
         (name = "flows", description = "Verification templates"),
         (name = "cases", description = "Verifications and their hosted links"),
         (name = "events", description = "Everything that happened, in order"),
+        (name = "audit", description = "Who did what, in a tamper-evident hash chain"),
         (name = "checks", description = "Ad-hoc validation of identifiers"),
         (name = "sandbox", description = "Simulations for sandbox keys"),
         (name = "screenings", description = "Name screening against the deployment's watchlists"),

@@ -4,7 +4,9 @@
 //! - a random **root secret**, stored wrapped in the deployment row, from which the keys that
 //!   must outlive a master-key rotation derive: hosted-link token keys per (organization,
 //!   environment) and the HMAC-SHA256 "blind index" key for equality lookups (duplicates),
-//!   scoped to the tenant so the database reveals neither values nor matches across tenants;
+//!   scoped to the tenant so the database reveals neither values nor matches across tenants,
+//!   and the per-organization keys of the audit chain (`audit.rs`), so that someone holding
+//!   only the database cannot recompute a chain they edited;
 //! - a random **data key** per organization and per applicant (the `data_keys` table). Personal
 //!   data is sealed with AES-256-GCM under its owner's data key, the record's id bound as
 //!   associated data so a sealed value copied onto another row does not open. Deleting an
@@ -187,6 +189,7 @@ pub struct Keyring {
     masters: MasterKeys,
     lookup: Secret,
     links: Secret,
+    audit: AuditKeys,
 }
 
 impl Keyring {
@@ -195,6 +198,7 @@ impl Keyring {
             masters,
             lookup: derive(root, b"lookup-hash/v1"),
             links: derive(root, b"link-tokens/v1"),
+            audit: AuditKeys(derive(root, b"audit-chain/v1")),
         }
     }
 
@@ -240,6 +244,11 @@ impl Keyring {
         mac.finalize().into_bytes().into()
     }
 
+    /// The keys of the audit chain.
+    pub fn audit_keys(&self) -> &AuditKeys {
+        &self.audit
+    }
+
     /// A keyring over a fresh root secret, for tests of what derives from it.
     #[cfg(test)]
     pub(crate) fn for_tests() -> Self {
@@ -247,6 +256,27 @@ impl Keyring {
             MasterKeys::new(MasterKey::generate(), None),
             &random_secret(),
         )
+    }
+}
+
+/// The audit chain's keys, one per organization, derived from the root secret: a chain
+/// survives a master-key rotation, and an organization's key tells nothing of another's.
+#[derive(Clone)]
+pub struct AuditKeys(Secret);
+
+impl AuditKeys {
+    /// A MAC keyed for `organization_id`'s chain, ready for the entry's bytes.
+    pub fn mac_for(&self, organization_id: &str) -> Hmac<Sha256> {
+        let mut mac = hmac_with(&self.0);
+        mac.update(organization_id.as_bytes());
+        let key: Secret = mac.finalize().into_bytes().into();
+        hmac_with(&key)
+    }
+}
+
+impl std::fmt::Debug for AuditKeys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("AuditKeys(***)")
     }
 }
 

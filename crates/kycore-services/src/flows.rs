@@ -174,6 +174,7 @@ impl Services {
                             action: "flow.created",
                             target_type: "flow",
                             target_id: &record.id,
+                            case_id: None,
                             detail: json!({}),
                         };
                         audit(tx, &unit_ctx.scope, &unit_ctx.principal, entry, now);

@@ -15,6 +15,7 @@
 #![forbid(unsafe_code)]
 
 pub mod applicants;
+pub mod audit;
 mod blobs;
 mod cache;
 pub mod cases;
@@ -210,6 +211,7 @@ impl Services {
                 worker,
             }),
         };
+        services.start_audit_chain().await?;
         Ok((services, initialized))
     }
 

@@ -80,6 +80,7 @@ async fn create_in_unit(
             action: "organization.created",
             target_type: "organization",
             target_id: id.as_str(),
+            case_id: None,
             detail: json!({}),
         };
         record::audit(

@@ -63,10 +63,14 @@ pub(crate) struct AuditEntry<'a> {
     pub action: &'a str,
     pub target_type: &'a str,
     pub target_id: &'a str,
+    /// The case the entry belongs to: the case itself or one of its documents, hits…
+    pub case_id: Option<&'a str>,
+    /// Ids, statuses and codes only: never personal data.
     pub detail: Value,
 }
 
-/// Appends an audit entry naming the principal who acted.
+/// Appends an audit entry naming the principal who acted. Its place in the organization's
+/// chain is given when its batch commits.
 pub(crate) fn audit(
     tx: &mut Tx,
     scope: &Scope,
@@ -85,5 +89,9 @@ pub(crate) fn audit(
         target_id: entry.target_id.to_owned(),
         detail: entry.detail.to_string(),
         created_at: now,
+        case_id: entry.case_id.map(str::to_owned),
+        seq: None,
+        prev_hash: None,
+        hash: None,
     });
 }

@@ -151,6 +151,7 @@ struct Inner {
     backend: Backend,
     pool: AnyPool,
     writer: Writer,
+    audit_chain: writer::SharedChain,
 }
 
 impl Store {
@@ -183,12 +184,14 @@ impl Store {
             Backend::Sqlite => 1,
             Backend::Postgres => 4,
         };
-        let writer = Writer::start(options, backend, writer_count);
+        let audit_chain = writer::SharedChain::default();
+        let writer = Writer::start(options, backend, writer_count, Arc::clone(&audit_chain));
         Ok(Store {
             inner: Arc::new(Inner {
                 backend,
                 pool,
                 writer,
+                audit_chain,
             }),
         })
     }
@@ -206,6 +209,12 @@ impl Store {
     pub async fn ping(&self) -> Result<(), StoreError> {
         sqlx::query("SELECT 1").execute(&self.inner.pool).await?;
         Ok(())
+    }
+
+    /// Gives the writers the audit chain's hasher: from the next batch on, audit entries are
+    /// chained as they commit. Set once; a second call changes nothing and returns false.
+    pub fn set_audit_chain(&self, chain: Arc<dyn audit::AuditChain>) -> bool {
+        self.inner.audit_chain.set(chain).is_ok()
     }
 
     /// How the writers are doing: how many hold a connection, how often one was replaced.

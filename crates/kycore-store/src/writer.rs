@@ -13,7 +13,7 @@
 
 use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::Duration;
 
 use futures_util::FutureExt;
@@ -23,7 +23,7 @@ use sqlx::{AnyConnection, Executor};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::applicants::ApplicantRecord;
-use crate::audit::AuditRecord;
+use crate::audit::{self, AuditChain, AuditRecord};
 use crate::cases::CaseRecord;
 use crate::checks::CheckRecord;
 use crate::data_keys::DataKeyRecord;
@@ -61,7 +61,18 @@ pub struct Tx {
     unit_events: i64,
     /// Events inserted by the batch's kept units: numbered just before the commit.
     batch_events: i64,
+    /// Audit entries the running unit inserted (or claimed to chain); they join the
+    /// batch's if the unit is kept.
+    unit_audits: Vec<AuditRecord>,
+    /// Audit entries of the batch's kept units, in the order they were appended: chained
+    /// just before the commit.
+    batch_audits: Vec<AuditRecord>,
+    /// Hashes audit entries once the services have set it (see [`crate::Store::set_audit_chain`]).
+    chain: SharedChain,
 }
+
+/// The audit chain's hasher, shared by every writer; unset until the services hold the key.
+pub(crate) type SharedChain = Arc<OnceLock<Arc<dyn AuditChain>>>;
 
 /// New rows, in the order they must be inserted (a case refers to its applicant).
 #[derive(Default)]
@@ -86,13 +97,16 @@ impl Appended {
 }
 
 impl Tx {
-    fn new(conn: AnyConnection, backend: Backend) -> Self {
+    fn new(conn: AnyConnection, backend: Backend, chain: SharedChain) -> Self {
         Tx {
             conn,
             backend,
             pending: Appended::default(),
             unit_events: 0,
             batch_events: 0,
+            unit_audits: Vec::new(),
+            batch_audits: Vec::new(),
+            chain,
         }
     }
 
@@ -138,6 +152,22 @@ impl Tx {
         self.pending.audits.push(entry);
     }
 
+    /// Puts up to `limit` of an organization's unchained audit entries (oldest first) on
+    /// this batch's chain, as if the unit had appended them; returns how many. On PostgreSQL
+    /// they stay locked until the commit, so two servers never chain the same entries.
+    pub async fn chain_unchained_audits(
+        &mut self,
+        organization_id: &str,
+        limit: i64,
+    ) -> Result<usize, StoreError> {
+        self.flush().await?;
+        let claimed =
+            audit::claim_unchained(&mut self.conn, self.backend, organization_id, limit).await?;
+        let count = claimed.len();
+        self.unit_audits.extend(claimed);
+        Ok(count)
+    }
+
     /// Inserts what the running unit appended.
     async fn flush(&mut self) -> Result<(), StoreError> {
         if self.pending.is_empty() {
@@ -151,12 +181,14 @@ impl Tx {
         insert_all(&mut self.conn, &rows.events).await?;
         insert_all(&mut self.conn, &rows.audits).await?;
         self.unit_events += i64::try_from(rows.events.len()).unwrap_or(i64::MAX);
+        self.unit_audits.extend(rows.audits);
         Ok(())
     }
 
     fn start_unit(&mut self) {
         self.pending = Appended::default();
         self.unit_events = 0;
+        self.unit_audits.clear();
     }
 
     /// Ends a unit that succeeded: inserts the rows it appended, releases its savepoint and
@@ -185,6 +217,7 @@ impl Tx {
                 .await
                 .map_err(|e| UnitEnd::Rows(e.into()))?;
             self.unit_events += i64::try_from(rows.events.len()).unwrap_or(i64::MAX);
+            self.unit_audits.extend(rows.audits);
         } else {
             self.pending = rows;
             self.flush().await.map_err(UnitEnd::Rows)?;
@@ -192,6 +225,7 @@ impl Tx {
         }
         self.batch_events += self.unit_events;
         self.unit_events = 0;
+        self.batch_audits.append(&mut self.unit_audits);
         Ok(())
     }
 }
@@ -283,7 +317,12 @@ pub(crate) struct Writer {
 
 impl Writer {
     /// Starts `count` supervised writers; each connects with `options`.
-    pub(crate) fn start(options: AnyConnectOptions, backend: Backend, count: usize) -> Self {
+    pub(crate) fn start(
+        options: AnyConnectOptions,
+        backend: Backend,
+        count: usize,
+        chain: SharedChain,
+    ) -> Self {
         let (queue, receiver) = mpsc::channel(QUEUE_DEPTH);
         let receiver: SharedQueue = Arc::new(tokio::sync::Mutex::new(receiver));
         let health = Arc::new(WriterHealth::default());
@@ -294,6 +333,7 @@ impl Writer {
                 backend,
                 Arc::clone(&receiver),
                 Arc::clone(&health),
+                Arc::clone(&chain),
             ));
         }
         Writer { queue, health }
@@ -356,6 +396,7 @@ async fn supervise(
     backend: Backend,
     queue: SharedQueue,
     health: Arc<WriterHealth>,
+    chain: SharedChain,
 ) {
     let mut failures = 0usize;
     loop {
@@ -373,7 +414,7 @@ async fn supervise(
         failures = 0;
         health.connected.fetch_add(1, Ordering::Relaxed);
         let task = tokio::spawn(run_writer(
-            Tx::new(conn, backend),
+            Tx::new(conn, backend, Arc::clone(&chain)),
             Arc::clone(&queue),
             Arc::clone(&health),
         ));
@@ -429,6 +470,7 @@ async fn commit_batch(tx: &mut Tx, batch: Vec<Unit>, health: &WriterHealth) -> R
         return check_connection(tx, message).await;
     }
     tx.batch_events = 0;
+    tx.batch_audits.clear();
     let mut ran = Vec::with_capacity(batch.len());
     for unit in batch {
         tx.start_unit();
@@ -452,8 +494,12 @@ async fn commit_batch(tx: &mut Tx, batch: Vec<Unit>, health: &WriterHealth) -> R
         }
         ran.push((unit.settled, outcome.is_err()));
     }
+    // Events first, then audit chains: every batch takes these locks in the same order.
     let committed = match number_events(tx).await {
-        Ok(()) => tx.conn.execute("COMMIT").await.map(|_| ()),
+        Ok(()) => match chain_audits(tx).await {
+            Ok(()) => tx.conn.execute("COMMIT").await.map(|_| ()),
+            Err(e) => Err(e),
+        },
         Err(e) => Err(e),
     };
     match committed {
@@ -508,6 +554,22 @@ async fn number_events(tx: &mut Tx) -> Result<(), sqlx::Error> {
         )));
     }
     Ok(())
+}
+
+/// Chains the audit entries of the batch's kept units onto their organizations' chains, in
+/// the order they were appended, holding each chain's head locked until the commit (see
+/// [`audit::link_batch`]). The hashes are computed here, once, from the rows as inserted.
+/// Until the services have set the chain (a deployment's very first unit, written before
+/// its root secret exists), entries stay unchained; the start that sets it chains them.
+async fn chain_audits(tx: &mut Tx) -> Result<(), sqlx::Error> {
+    let entries = std::mem::take(&mut tx.batch_audits);
+    if entries.is_empty() {
+        return Ok(());
+    }
+    let Some(chain) = tx.chain.get() else {
+        return Ok(());
+    };
+    audit::link_batch(&mut tx.conn, chain.as_ref(), entries).await
 }
 
 fn settle_all(senders: impl Iterator<Item = oneshot::Sender<Settled>>, message: &str) {

@@ -1,5 +1,5 @@
 //! The `kycore` command: `serve`, `init`, `organizations`, `keys`, `master-key`, `jobs`,
-//! `lists` and `screening`.
+//! `audit`, `lists` and `screening`.
 
 #![forbid(unsafe_code)]
 
@@ -107,6 +107,13 @@ enum Command {
         #[command(subcommand)]
         command: operators::JobsCommand,
     },
+    /// Verify the tamper-evident audit trail.
+    Audit {
+        #[command(flatten)]
+        storage: StorageArgs,
+        #[command(subcommand)]
+        command: operators::AuditCommand,
+    },
     /// Import watchlists and show their versions.
     Lists {
         #[command(flatten)]
@@ -178,6 +185,13 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Jobs { storage, command } => {
             operators::jobs(
+                &open_services(&storage.resolve(&file), String::new()).await?,
+                command,
+            )
+            .await
+        }
+        Command::Audit { storage, command } => {
+            operators::audit(
                 &open_services(&storage.resolve(&file), String::new()).await?,
                 command,
             )

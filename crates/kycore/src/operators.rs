@@ -289,3 +289,67 @@ pub async fn jobs(services: &Services, command: JobsCommand) -> anyhow::Result<(
     }
     Ok(())
 }
+
+#[derive(Subcommand)]
+pub enum AuditCommand {
+    /// Check each organization's audit chain: every entry's hash, the links between them and
+    /// the head. Exits non-zero on any edited, deleted, reordered or unchained entry.
+    Verify {
+        /// Only this organization (default: every one).
+        #[arg(long)]
+        organization: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+pub async fn audit(services: &Services, command: AuditCommand) -> anyhow::Result<()> {
+    let AuditCommand::Verify { organization, json } = command;
+    let reports = services.verify_audit(organization.as_deref()).await?;
+    let broken: u64 = reports
+        .iter()
+        .map(|r| r.breaks.len() as u64 + r.more_breaks)
+        .sum();
+    if json {
+        let rows: Vec<_> = reports
+            .iter()
+            .map(|r| {
+                let breaks: Vec<_> = r
+                    .breaks
+                    .iter()
+                    .map(|b| json!({ "seq": b.seq, "kind": b.kind.as_str(), "detail": b.detail }))
+                    .collect();
+                json!({
+                    "organization_id": r.organization_id, "checked": r.checked,
+                    "intact": r.is_intact(), "head_seq": r.head_seq, "head_hash": r.head_hash,
+                    "breaks": breaks, "more_breaks": r.more_breaks,
+                })
+            })
+            .collect();
+        println!("{}", serde_json::to_string(&rows)?);
+    } else {
+        for r in &reports {
+            let state = if r.is_intact() { "intact" } else { "BROKEN" };
+            println!(
+                "{}  {} entries checked  {state}  head {} {}",
+                r.organization_id, r.checked, r.head_seq, r.head_hash
+            );
+            for b in &r.breaks {
+                println!(
+                    "  {} seq {}: {}: {}",
+                    r.organization_id,
+                    b.seq,
+                    b.kind.as_str(),
+                    b.detail
+                );
+            }
+            if r.more_breaks > 0 {
+                println!("  … and {} more", r.more_breaks);
+            }
+        }
+    }
+    if broken > 0 {
+        anyhow::bail!("the audit trail is broken in {broken} place(s)");
+    }
+    Ok(())
+}

@@ -5,6 +5,7 @@
 //! cannot drift from the code.
 
 mod applicants;
+mod audit;
 mod cases;
 mod checks;
 mod documents;
@@ -58,6 +59,7 @@ pub fn router(max_upload_bytes: usize) -> OpenApiRouter<AppState> {
         .routes(routes!(documents::document_file))
         .routes(routes!(events::list_events))
         .routes(routes!(events::get_event))
+        .routes(routes!(audit::list_audit))
         .routes(routes!(sandbox::complete_case))
         .routes(routes!(screenings::screen))
         .routes(routes!(screenings::list_case_hits))
@@ -88,7 +90,8 @@ fn parse_param<T>(
 pub struct PageBody<T: ToSchema> {
     pub data: Vec<T>,
     pub has_more: bool,
-    /// Pass as `starting_after` (or `after`, for the events feed) to get the next page.
+    /// Pass as `starting_after` (or `after`, for the events feed and the audit trail) to get
+    /// the next page.
     pub next_cursor: Option<String>,
 }
 

@@ -10,6 +10,7 @@
 
 mod abuse;
 mod applicants;
+mod audit;
 mod auth;
 mod blob_store;
 mod browser;

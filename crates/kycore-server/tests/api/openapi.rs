@@ -10,7 +10,7 @@ use sha2::{Digest, Sha256};
 use crate::helpers::{MISSING_CASE, TestApp, for_each_database, send};
 
 /// Every `/v1` operation the router serves.
-const OPERATIONS: [(&str, &str); 26] = [
+const OPERATIONS: [(&str, &str); 27] = [
     ("get", "/v1/applicants"),
     ("post", "/v1/applicants"),
     ("get", "/v1/applicants/{id}"),
@@ -37,6 +37,7 @@ const OPERATIONS: [(&str, &str); 26] = [
     ("post", "/v1/cases/{id}/screening-hits/{hit_id}/review"),
     ("get", "/v1/events"),
     ("get", "/v1/events/{id}"),
+    ("get", "/v1/audit"),
 ];
 const SANDBOX_OPERATION: (&str, &str) = ("post", "/v1/sandbox/cases/{id}/complete");
 
@@ -283,7 +284,7 @@ async fn the_schema_states_the_limits_the_server_enforces() {
                 }
             }
         }
-        assert_eq!(lists, 3);
+        assert_eq!(lists, 4);
 
         // Enums are spelled as they are sent.
         let schemas = &document["components"]["schemas"];

@@ -310,6 +310,7 @@ async fn assert_invisible(app: &TestApp, intruder: &str, owned: &Owned) {
         format!("/v1/cases?applicant_id={}", owned.applicant),
         "/v1/cases?external_id=owned-1".to_owned(),
         format!("/v1/events?case_id={case_id}"),
+        format!("/v1/audit?case_id={case_id}"),
     ];
     for list in lists {
         assert!(

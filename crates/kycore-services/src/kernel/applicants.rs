@@ -327,6 +327,7 @@ fn record_change(
         action: event_type.as_str(),
         target_type: "applicant",
         target_id: applicant_id,
+        case_id: None,
         detail: json!({}),
     };
     record::audit(tx, scope, principal, entry, now);

@@ -273,6 +273,7 @@ pub(crate) fn write_new_case(
         action: "case.created",
         target_type: "case",
         target_id: &case.id,
+        case_id: Some(&case.id),
         detail: json!({ "flow_id": case.flow_id, "flow_version": case.flow_version }),
     };
     record::audit(tx, scope, principal, entry, now);

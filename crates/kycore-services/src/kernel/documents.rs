@@ -74,6 +74,7 @@ impl OpenCase {
                 action: "document.uploaded",
                 target_type: "document",
                 target_id: &record.id,
+                case_id: Some(&self.record.id),
                 detail: json!({ "case_id": self.record.id }),
             },
             now,

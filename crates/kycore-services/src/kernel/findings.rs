@@ -226,6 +226,7 @@ impl OpenCase {
                 action: "screening_hit.reviewed",
                 target_type: "screening_hit",
                 target_id: &hit.id,
+                case_id: Some(&self.record.id),
                 detail: json!({ "case_id": self.record.id, "from": previous, "to": hit.status }),
             },
             now,

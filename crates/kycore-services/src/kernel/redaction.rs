@@ -68,6 +68,7 @@ impl OpenCase {
             action: "case.redacted",
             target_type: "case",
             target_id: &id,
+            case_id: Some(&id),
             detail: json!({}),
         };
         self.audit(tx, principal, entry, now);
@@ -110,6 +111,7 @@ pub(crate) async fn redact_applicant(
         action: "applicant.redacted",
         target_type: "applicant",
         target_id: id,
+        case_id: None,
         detail: json!({}),
     };
     record::audit(tx, scope, principal, entry, now);

@@ -473,6 +473,7 @@ impl Services {
                         action: "portal.consent_given",
                         target_type: "case",
                         target_id: case.id(),
+                        case_id: Some(case.id()),
                         detail: json!({}),
                     };
                     case.audit(tx, principal, entry, now);
