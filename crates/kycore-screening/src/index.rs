@@ -1,15 +1,18 @@
 //! The in-memory candidate index (stage 1). It owns the token vocabulary with
-//! IDF weights, entity postings per token, and three hashed side tables that
-//! keep recall without scanning: deletion variants (typos up to two edits),
-//! consonant skeletons (spelling/transliteration variants) and joined adjacent
-//! token pairs (split/joined words). Query terms are expanded against it into
+//! IDF weights, entity postings per token, and hashed side tables that keep
+//! recall without scanning: deletion variants (typos up to two edits),
+//! consonant skeletons (spelling/transliteration variants), joined adjacent
+//! token pairs (split/joined words), the name groups of the name knowledge
+//! (nicknames, given names across languages, Chinese spellings) and the
+//! acronyms of long names. Query terms are expanded against it into
 //! `TermMatch`es, which both the candidate search and the scorer reuse.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
+use crate::knowledge::{self, GroupKind};
 use crate::model::Entity;
-use crate::normalize::{self, Token, TokenClass};
+use crate::normalize::{self, Script, Token, TokenClass};
 
 /// Longest name (in tokens) indexed or queried; longer inputs are truncated
 /// on the list side and rejected on the query side.
@@ -24,6 +27,10 @@ const WEAK_FACTOR: f32 = 0.25;
 const COMMON_NAME_IDF: f32 = 2.5;
 /// Weight of an initial: it confirms little and contradicts little.
 const INITIAL_WEIGHT: f32 = 0.5;
+/// Titles weigh almost nothing: "Sheikh" or "Dr" says nothing of who it is.
+const HONORIFIC_WEIGHT: f32 = 0.1;
+/// Legal forms weigh a fraction of a weak word.
+const LEGAL_FORM_FACTOR: f32 = 0.1;
 
 /// A 64-bit FNV-1a hash over the bytes of `word`, skipping up to two
 /// positions, so deletion variants are hashed without being allocated.
@@ -144,6 +151,14 @@ pub enum MatchHow {
     Phonetic,
     /// Two adjacent query terms written as one listed word.
     Joined,
+    /// A nickname or short form of the listed given name.
+    Nickname,
+    /// The same given name in another language or script.
+    Equivalent,
+    /// A syllable's reading in another script.
+    Transliterated,
+    /// Digits written for letters ("0sama").
+    Digits,
 }
 
 /// A query term (or pair of adjacent terms) related to a vocabulary word.
@@ -169,12 +184,17 @@ pub struct Index {
     vocab_ids: HashMap<Box<str>, u32>,
     words: Vec<Box<str>>,
     classes: Vec<TokenClass>,
+    scripts: Vec<Script>,
     idfs: Vec<f32>,
     weights: Vec<f32>,
     postings: Vec<Vec<u32>>,
     variants: HashedPostings,
     skeletons: HashedPostings,
     joined: HashedPostings,
+    /// Name-knowledge group id → vocabulary words in that group.
+    groups: HashedPostings,
+    /// Hash of the initials of a name's words → entities.
+    acronyms: HashedPostings,
     /// Per entity, the range of its names in `names`.
     entity_names: Vec<(u32, u32)>,
     names: Vec<IndexedName>,
@@ -214,6 +234,13 @@ impl Index {
             .unwrap_or(TokenClass::Word)
     }
 
+    pub fn script(&self, vocab: u32) -> Script {
+        self.scripts
+            .get(vocab as usize)
+            .copied()
+            .unwrap_or(Script::Latin)
+    }
+
     pub fn weight(&self, vocab: u32) -> f32 {
         self.weights.get(vocab as usize).copied().unwrap_or(0.0)
     }
@@ -228,10 +255,17 @@ impl Index {
 
     /// Replaces this index's weights by those of a reference corpus, so a
     /// tiny index built for one name pair still knows which words are common.
+    /// An empty reference (no list loaded) gives way to the built-in counts.
     pub fn reweigh(&mut self, reference: &Index) {
-        self.idfs = self.words.iter().map(|w| reference.idf_of(w)).collect();
+        if reference.entity_names.is_empty() {
+            let k = knowledge::knowledge();
+            self.idfs = self.words.iter().map(|w| k.builtin_idf(w)).collect();
+            self.unknown_weight = k.builtin_unknown_idf();
+        } else {
+            self.idfs = self.words.iter().map(|w| reference.idf_of(w)).collect();
+            self.unknown_weight = reference.unknown_weight;
+        }
         self.weights = weigh_all(&self.words, &self.classes, &self.idfs);
-        self.unknown_weight = reference.unknown_weight;
     }
 
     /// Rough heap bytes held by the index (not by the entities).
@@ -247,6 +281,8 @@ impl Index {
             + self.variants.approx_bytes()
             + self.skeletons.approx_bytes()
             + self.joined.approx_bytes()
+            + self.groups.approx_bytes()
+            + self.acronyms.approx_bytes()
     }
 
     /// Prepares query tokens: relates every term (and adjacent pair) to
@@ -272,7 +308,7 @@ impl Index {
                     .unwrap_or(self.unknown_weight),
                 None => self.idf_of(&term.token.text),
             };
-            term.weight = class_weight(&term.token, idf);
+            term.weight = class_weight(&term.token.text, term.token.class, idf);
         }
         matches.sort_unstable_by(|a, b| a.vocab.cmp(&b.vocab).then(b.sim.total_cmp(&a.sim)));
         (terms, matches)
@@ -282,18 +318,74 @@ impl Index {
         let mut out = Vec::new();
         for (i, term) in terms.iter().enumerate() {
             let at = i as u8;
-            match term.token.class {
+            let token = &term.token;
+            match token.class {
                 TokenClass::Initial => {}
-                TokenClass::Number => self.push_exact(&term.token.text, at, 1, &mut out),
-                TokenClass::Word | TokenClass::Weak => {
-                    self.push_fuzzy(&term.token.text, at, &mut out)
+                TokenClass::Number => {
+                    self.push_exact(&token.text, at, 1, &mut out);
+                    if let Some(letters) = normalize::digits_as_letters(&token.text) {
+                        let start = out.len();
+                        self.push_fuzzy(&letters, token.script, at, &mut out);
+                        for m in &mut out[start..] {
+                            m.how = MatchHow::Digits;
+                            m.sim *= DIGITS_FACTOR;
+                        }
+                    }
                 }
+                TokenClass::Syllable => self.push_syllable(token, at, &mut out),
+                TokenClass::Word
+                | TokenClass::Weak
+                | TokenClass::LegalForm
+                | TokenClass::Honorific => self.push_fuzzy(&token.text, token.script, at, &mut out),
             }
             if let Some(next) = terms.get(i + 1) {
                 self.push_joined(term, next, at, &mut out);
             }
         }
         out
+    }
+
+    /// A Han or Hangul character: the same character, or a listed Latin
+    /// word that is one of its readings (or a spelling variant of it).
+    fn push_syllable(&self, token: &Token, term: u8, out: &mut Vec<TermMatch>) {
+        self.push_exact(&token.text, term, 1, out);
+        for reading in &token.readings {
+            if let Some(&vocab) = self.vocab_ids.get(reading.as_str()) {
+                out.push(TermMatch {
+                    vocab,
+                    term,
+                    span: 1,
+                    sim: TRANSLITERATED_SIM,
+                    how: MatchHow::Transliterated,
+                });
+            }
+            self.push_groups(reading, term, out.len(), out);
+        }
+    }
+
+    /// Words in the same name-knowledge group as `text`, not already matched
+    /// since `start`.
+    fn push_groups(&self, text: &str, term: u8, start: usize, out: &mut Vec<TermMatch>) {
+        let k = knowledge::knowledge();
+        for &group in k.groups_of(text) {
+            let (how, sim) = match k.group_kind(group) {
+                Some(GroupKind::Nickname) => (MatchHow::Nickname, NICKNAME_SIM),
+                Some(GroupKind::Equivalent) => (MatchHow::Equivalent, EQUIVALENT_SIM),
+                Some(GroupKind::Phonetic) | None => (MatchHow::Phonetic, PHONETIC_SIM),
+            };
+            for &vocab in self.groups.get(u64::from(group)) {
+                if out[start..].iter().any(|m| m.vocab == vocab && m.term == term) {
+                    continue;
+                }
+                out.push(TermMatch {
+                    vocab,
+                    term,
+                    span: 1,
+                    sim,
+                    how,
+                });
+            }
+        }
     }
 
     fn push_exact(&self, text: &str, term: u8, span: u8, out: &mut Vec<TermMatch>) {
@@ -313,7 +405,7 @@ impl Index {
         }
     }
 
-    fn push_fuzzy(&self, text: &str, term: u8, out: &mut Vec<TermMatch>) {
+    fn push_fuzzy(&self, text: &str, script: Script, term: u8, out: &mut Vec<TermMatch>) {
         let start = out.len();
         let mut found: Vec<u32> = Vec::new();
         for_each_variant(text, |hash| {
@@ -326,6 +418,7 @@ impl Index {
                 .into_iter()
                 .filter_map(|vocab| self.verify(text, vocab, term)),
         );
+        self.push_groups(text, term, start, out);
         let Some(key) = normalize::skeleton(text) else {
             return;
         };
@@ -333,7 +426,7 @@ impl Index {
             if out[start..].iter().any(|m| m.vocab == vocab) {
                 continue;
             }
-            if let Some(m) = self.verify_phonetic(text, &key, vocab, term) {
+            if let Some(m) = self.verify_phonetic(text, script, &key, vocab, term) {
                 out.push(m);
             }
         }
@@ -364,11 +457,23 @@ impl Index {
         })
     }
 
-    fn verify_phonetic(&self, text: &str, key: &str, vocab: u32, term: u8) -> Option<TermMatch> {
+    fn verify_phonetic(
+        &self,
+        text: &str,
+        script: Script,
+        key: &str,
+        vocab: u32,
+        term: u8,
+    ) -> Option<TermMatch> {
         let word = self.word(vocab);
         let (short, long) = (text.len().min(word.len()), text.len().max(word.len()));
         let same_key = normalize::skeleton(word).is_some_and(|k| k == key);
-        if !same_key || short < 4 || short * 3 < long * 2 {
+        // Arabic and Hebrew leave short vowels unwritten, so their words are
+        // shorter than the Latin spellings of the same name.
+        let unvowelled = [script, self.script(vocab)]
+            .iter()
+            .any(|s| matches!(s, Script::Arabic | Script::Hebrew));
+        if !same_key || short < 4 && !unvowelled || short * 3 < long * 2 && !unvowelled {
             return None;
         }
         Some(TermMatch {
@@ -380,11 +485,13 @@ impl Index {
         })
     }
 
+    /// Two adjacent query words (or syllable readings) that a list writes as
+    /// one word: "xi jin ping" / "XI Jinping", "Kim Jong Un" / "KIM Jongun".
     fn push_joined(&self, term: &QueryTerm, next: &QueryTerm, at: u8, out: &mut Vec<TermMatch>) {
-        let joinable = |t: &QueryTerm| matches!(t.token.class, TokenClass::Word | TokenClass::Weak);
-        if joinable(term) && joinable(next) {
-            let joined = format!("{}{}", term.token.text, next.token.text);
-            self.push_exact(&joined, at, 2, out);
+        for a in joinable_forms(&term.token) {
+            for b in joinable_forms(&next.token) {
+                self.push_exact(&format!("{a}{b}"), at, 2, out);
+            }
         }
     }
 
@@ -399,10 +506,10 @@ impl Index {
         accept: impl Fn(u32) -> bool,
     ) -> Vec<u32> {
         let mut acc = Accumulator::new(self.entity_names.len(), terms.len());
-        let skip_weak = terms.iter().any(|t| t.token.class != TokenClass::Weak);
+        let skip_weak = terms.iter().any(|t| !is_light(t.token.class));
         for m in matches {
             let first = terms.get(m.term as usize);
-            if skip_weak && first.is_some_and(|t| t.token.class == TokenClass::Weak) {
+            if skip_weak && first.is_some_and(|t| is_light(t.token.class)) {
                 continue;
             }
             let weight: f32 = terms
@@ -424,9 +531,45 @@ impl Index {
                 acc.add_all(hits, i, JOINED_SIM * term.weight);
             }
         }
+        if let [only] = terms {
+            let text = &only.token.text;
+            if (2..=MAX_ACRONYM).contains(&text.len()) && only.token.class != TokenClass::Syllable {
+                acc.add_all(self.acronyms.get(hash_str(text)), 0, ACRONYM_SIM * only.weight);
+            }
+        }
         acc.top(limit, accept)
     }
 }
+
+/// Weak words, legal forms and titles: they never bring candidates alone.
+pub fn is_light(class: TokenClass) -> bool {
+    matches!(
+        class,
+        TokenClass::Weak | TokenClass::LegalForm | TokenClass::Honorific
+    )
+}
+
+/// The forms of a token that may be written joined to a neighbour.
+fn joinable_forms(token: &Token) -> Vec<&str> {
+    match token.class {
+        TokenClass::Word | TokenClass::Weak | TokenClass::LegalForm => vec![token.text.as_str()],
+        TokenClass::Syllable => token.readings.iter().map(String::as_str).collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// The initials of a name's words, when it is long enough for an acronym
+/// ("People's Liberation Army" → "pla"); light words are left out.
+pub fn acronym<'a>(words: impl Iterator<Item = (&'a str, TokenClass)>) -> Option<String> {
+    let initials: String = words
+        .filter(|(_, class)| matches!(class, TokenClass::Word | TokenClass::Number))
+        .filter_map(|(w, _)| w.chars().next())
+        .collect();
+    (3..=MAX_ACRONYM).contains(&initials.len()).then_some(initials)
+}
+
+/// Longest acronym considered.
+const MAX_ACRONYM: usize = 8;
 
 /// Similarity of a word pair `edits` apart: a typo costs more in a short word.
 pub fn edit_similarity(edits: usize, longer_len: usize) -> f32 {
@@ -440,14 +583,26 @@ pub fn edit_similarity(edits: usize, longer_len: usize) -> f32 {
 pub const PHONETIC_SIM: f32 = 0.85;
 /// Similarity credited to one word written as two (or two as one).
 pub const JOINED_SIM: f32 = 0.95;
+/// Similarity credited to a nickname or short form of the listed name.
+pub const NICKNAME_SIM: f32 = 0.9;
+/// Similarity credited to the same given name in another language.
+pub const EQUIVALENT_SIM: f32 = 0.92;
+/// Similarity credited to a syllable's reading.
+pub const TRANSLITERATED_SIM: f32 = 0.95;
+/// An acronym is weaker evidence than the words it stands for.
+pub const ACRONYM_SIM: f32 = 0.75;
+/// Digits read as letters cost a little over the match they make.
+const DIGITS_FACTOR: f32 = 0.95;
 
-fn class_weight(token: &Token, idf: f32) -> f32 {
-    match token.class {
+fn class_weight(text: &str, class: TokenClass, idf: f32) -> f32 {
+    match class {
         TokenClass::Initial => INITIAL_WEIGHT,
         TokenClass::Weak => idf * WEAK_FACTOR,
+        TokenClass::LegalForm => idf * WEAK_FACTOR * LEGAL_FORM_FACTOR,
+        TokenClass::Honorific => HONORIFIC_WEIGHT,
         TokenClass::Number => idf.max(4.0),
-        TokenClass::Word if normalize::is_common_name(&token.text) => idf.min(COMMON_NAME_IDF),
-        TokenClass::Word => idf,
+        TokenClass::Word if normalize::is_common_name(text) => idf.min(COMMON_NAME_IDF),
+        TokenClass::Word | TokenClass::Syllable => idf,
     }
 }
 
@@ -456,15 +611,7 @@ fn weigh_all(words: &[Box<str>], classes: &[TokenClass], idfs: &[f32]) -> Vec<f3
         .iter()
         .zip(classes)
         .zip(idfs)
-        .map(|((word, &class), &idf)| {
-            class_weight(
-                &Token {
-                    text: word.to_string(),
-                    class,
-                },
-                idf,
-            )
-        })
+        .map(|((word, &class), &idf)| class_weight(word, class, idf))
         .collect()
 }
 
@@ -529,8 +676,10 @@ struct Builder {
     vocab_ids: HashMap<Box<str>, u32>,
     words: Vec<Box<str>>,
     classes: Vec<TokenClass>,
+    scripts: Vec<Script>,
     postings: Vec<Vec<u32>>,
     joined: Vec<(u64, u32)>,
+    acronyms: Vec<(u64, u32)>,
     entity_names: Vec<(u32, u32)>,
     names: Vec<IndexedName>,
 }
@@ -548,6 +697,9 @@ impl Builder {
             let joined = format!("{}{}", pair[0].text, pair[1].text);
             self.joined.push((hash_str(&joined), entity));
         }
+        if let Some(initials) = acronym(tokens.iter().map(|t| (t.text.as_str(), t.class))) {
+            self.acronyms.push((hash_str(&initials), entity));
+        }
         self.names.push(IndexedName {
             tokens: ids.into_boxed_slice(),
         });
@@ -561,6 +713,7 @@ impl Builder {
                 self.vocab_ids.insert(token.text.as_str().into(), id);
                 self.words.push(token.text.as_str().into());
                 self.classes.push(token.class);
+                self.scripts.push(token.script);
                 self.postings.push(Vec::new());
                 id
             }
@@ -580,12 +733,15 @@ impl Builder {
             .map(|p| (1.0 + n / p.len().max(1) as f32).ln())
             .collect();
         let weights = weigh_all(&self.words, &self.classes, &idfs);
-        let (variants, skeletons) = self.fuzzy_tables();
+        let (variants, skeletons, groups) = self.fuzzy_tables();
         Index {
             unknown_weight: (1.0 + n).ln(),
             vocab_ids: self.vocab_ids,
             words: self.words,
             classes: self.classes,
+            scripts: self.scripts,
+            groups,
+            acronyms: HashedPostings::build(self.acronyms),
             idfs,
             weights,
             postings: self.postings,
@@ -597,21 +753,25 @@ impl Builder {
         }
     }
 
-    fn fuzzy_tables(&self) -> (HashedPostings, HashedPostings) {
+    fn fuzzy_tables(&self) -> (HashedPostings, HashedPostings, HashedPostings) {
+        let k = knowledge::knowledge();
         let mut variants = Vec::new();
         let mut skeletons = Vec::new();
+        let mut groups = Vec::new();
         for (id, (word, class)) in self.words.iter().zip(&self.classes).enumerate() {
-            if !matches!(class, TokenClass::Word | TokenClass::Weak) {
+            if matches!(class, TokenClass::Number | TokenClass::Syllable | TokenClass::Initial) {
                 continue;
             }
             for_each_variant(word, |hash| variants.push((hash, id as u32)));
             if let Some(key) = normalize::skeleton(word) {
                 skeletons.push((hash_str(&key), id as u32));
             }
+            groups.extend(k.groups_of(word).iter().map(|&g| (u64::from(g), id as u32)));
         }
         (
             HashedPostings::build(variants),
             HashedPostings::build(skeletons),
+            HashedPostings::build(groups),
         )
     }
 }
@@ -632,6 +792,20 @@ mod tests {
     fn search(index: &Index, query: &str) -> Vec<u32> {
         let (terms, matches) = index.prepare(normalize::tokenize(query));
         index.candidates(&terms, &matches, 10, |_| true)
+    }
+
+    #[test]
+    fn finds_names_through_knowledge_and_scripts() {
+        let index = Index::build(&[
+            entity("a", &["Robert Mugabe"]),
+            entity("b", &["KIM Jong Un"]),
+            entity("c", &["People's Liberation Army"]),
+            entity("d", &["Osama bin Laden"]),
+        ]);
+        assert_eq!(search(&index, "bob mugabe").first(), Some(&0));
+        assert_eq!(search(&index, "김정은").first(), Some(&1));
+        assert_eq!(search(&index, "PLA").first(), Some(&2));
+        assert_eq!(search(&index, "0sama b1n l4den").first(), Some(&3));
     }
 
     #[test]

@@ -28,6 +28,7 @@ pub mod batch;
 mod country;
 pub mod eval;
 mod index;
+mod knowledge;
 pub mod lists;
 pub mod model;
 pub mod normalize;

@@ -1,13 +1,22 @@
 //! Name normalisation shared by indexing and querying, so both sides always
-//! see the same tokens: casefolding, accent stripping, transliteration of
-//! non-Latin scripts to ASCII, tokenisation, token classes (numbers, initials,
-//! weak words) and a consonant skeleton used as a phonetic key.
+//! see the same tokens: Unicode compatibility folding, accent stripping,
+//! romanization (name-aware tables for Arabic, Hebrew, Greek, kana, Thai and
+//! Khmer; generic transliteration for other scripts), tokenisation, phrase
+//! reduction (legal forms, number words, abbreviations, leading titles) and
+//! token classes, plus a consonant skeleton used as a phonetic key.
 //!
-//! Weak words (honorifics, legal forms, particles such as "al" or "bin") are
-//! kept and only down-weighted later: dropping them is how other engines turned
-//! "11420 CORP." into just "corp".
+//! Han and Hangul characters each stay a token of their own (one character is
+//! one syllable of the name, and one different character is another person),
+//! with their Latin readings attached for matching Latin-script names.
+//!
+//! Weak words (particles such as "al" or "bin", generic business words) are
+//! kept and only down-weighted later: dropping them is how other engines
+//! turned "11420 CORP." into just "corp".
 
+use serde::Serialize;
 use unicode_normalization::{UnicodeNormalization, char::is_combining_mark};
+
+use crate::knowledge::{self, CharTable, PhraseKind};
 
 /// How a token takes part in matching.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -18,201 +27,230 @@ pub enum TokenClass {
     Number,
     /// A single letter, matched against the first letter of a word.
     Initial,
-    /// Honorifics, legal forms, particles: matched normally, weighed lightly.
+    /// Particles and generic words: matched normally, weighed lightly.
     Weak,
+    /// A legal form (LLC, OOO, GmbH…): equivalent to other legal forms,
+    /// never a reason to miss.
+    LegalForm,
+    /// A leading title (Sheikh, Dr, President): ignorable.
+    Honorific,
+    /// One Han or Hangul character: matched exactly, or by its readings
+    /// against Latin script.
+    Syllable,
+}
+
+/// The writing system a token came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+pub enum Script {
+    Latin,
+    Cyrillic,
+    Greek,
+    Arabic,
+    Hebrew,
+    Hangul,
+    Kana,
+    Han,
+    Thai,
+    Khmer,
+    Other,
+}
+
+impl Script {
+    pub fn of(c: char) -> Option<Self> {
+        let script = match c as u32 {
+            0x41..=0x5A | 0x61..=0x7A | 0xC0..=0x24F | 0x1E00..=0x1EFF => Self::Latin,
+            0x370..=0x3FF | 0x1F00..=0x1FFF => Self::Greek,
+            0x400..=0x52F => Self::Cyrillic,
+            0x590..=0x5FF => Self::Hebrew,
+            0x600..=0x6FF | 0x750..=0x77F | 0x8A0..=0x8FF | 0xFB50..=0xFDFF | 0xFE70..=0xFEFF => {
+                Self::Arabic
+            }
+            0xE00..=0xE7F => Self::Thai,
+            0x1780..=0x17FF => Self::Khmer,
+            0x1100..=0x11FF | 0x3130..=0x318F | 0xAC00..=0xD7A3 => Self::Hangul,
+            0x3040..=0x30FF | 0x31F0..=0x31FF => Self::Kana,
+            0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x2FFFF => Self::Han,
+            _ if c.is_alphabetic() => Self::Other,
+            _ => return None,
+        };
+        Some(script)
+    }
+
+    fn is_syllabic(self) -> bool {
+        matches!(self, Self::Han | Self::Hangul)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Token {
+    /// The comparison form: lower-case ASCII, or the character itself for a
+    /// syllable.
     pub text: String,
     pub class: TokenClass,
+    pub script: Script,
+    /// Latin readings of a syllable (Hangul: several romanizations).
+    pub readings: Vec<String>,
+    /// The folded words this token stands for, when a phrase was reduced
+    /// ("open joint stock company" → `ojsc`, "forty four" → `44`).
+    pub surface: Option<String>,
 }
 
-/// Legal forms and their canonical short form, so "Limited" meets "Ltd".
-const CANONICAL_FORMS: &[(&str, &str)] = &[
-    ("limited", "ltd"),
-    ("company", "co"),
-    ("corporation", "corp"),
-    ("incorporated", "inc"),
-    ("aktiengesellschaft", "ag"),
-    ("gesellschaft", "ges"),
-    ("sociedad", "soc"),
-    ("societe", "soc"),
-    ("societa", "soc"),
-    ("holdings", "holding"),
-];
+/// One word out of the folding stage.
+#[derive(Debug, Clone)]
+struct Word {
+    text: String,
+    script: Script,
+    syllable: Option<char>,
+}
 
-/// Words that carry little identifying power on their own. Sorted for
-/// binary search.
-const WEAK_WORDS: &[&str] = &[
-    "ab",
-    "abu",
-    "ag",
-    "al",
-    "and",
-    "ao",
-    "as",
-    "bank",
-    "ben",
-    "bhd",
-    "bin",
-    "bint",
-    "bv",
-    "cjsc",
-    "co",
-    "col",
-    "colonel",
-    "corp",
-    "da",
-    "das",
-    "de",
-    "del",
-    "della",
-    "den",
-    "der",
-    "di",
-    "do",
-    "doctor",
-    "doo",
-    "dos",
-    "dr",
-    "du",
-    "el",
-    "et",
-    "for",
-    "fzc",
-    "fzco",
-    "fze",
-    "gen",
-    "general",
-    "ges",
-    "gmbh",
-    "group",
-    "haji",
-    "hajji",
-    "holding",
-    "ibn",
-    "inc",
-    "international",
-    "jsc",
-    "jv",
-    "kft",
-    "kg",
-    "la",
-    "le",
-    "llc",
-    "llp",
-    "lp",
-    "ltd",
-    "ltda",
-    "madam",
-    "maulana",
-    "miss",
-    "mr",
-    "mrs",
-    "ms",
-    "mullah",
-    "nv",
-    "oao",
-    "of",
-    "ojsc",
-    "ooo",
-    "oy",
-    "pao",
-    "pjsc",
-    "plc",
-    "pt",
-    "pte",
-    "pty",
-    "sa",
-    "sae",
-    "sarl",
-    "sas",
-    "sdn",
-    "shaikh",
-    "sheikh",
-    "sir",
-    "sl",
-    "soc",
-    "spa",
-    "srl",
-    "tbk",
-    "the",
-    "tov",
-    "trading",
-    "und",
-    "van",
-    "von",
-    "zao",
-];
-
-/// Given names and surnames so frequent worldwide that a match on them alone
-/// says little, even when a list happens to contain them rarely. Sorted.
-const COMMON_NAMES: &[&str] = &[
-    "abdul",
-    "abdullah",
-    "ahmad",
-    "ahmed",
-    "alexander",
-    "ali",
-    "ana",
-    "andrey",
-    "anna",
-    "chen",
-    "daniel",
-    "david",
-    "elena",
-    "hassan",
-    "hussein",
-    "ibrahim",
-    "ivan",
-    "ivanov",
-    "james",
-    "jose",
-    "juan",
-    "khan",
-    "kim",
-    "lee",
-    "li",
-    "liu",
-    "luis",
-    "maria",
-    "michael",
-    "mohamed",
-    "mohammad",
-    "mohammed",
-    "muhammad",
-    "nguyen",
-    "olga",
-    "omar",
-    "park",
-    "peter",
-    "robert",
-    "sergey",
-    "singh",
-    "smith",
-    "wang",
-    "william",
-    "yang",
-    "zhang",
-];
-
-/// Reduces text to lower-case ASCII words separated by single spaces.
+/// Reduces text to lower-case ASCII words separated by single spaces
+/// (syllables by their first reading).
 pub fn fold(text: &str) -> String {
-    let chars: Vec<char> = text.nfkd().filter(|c| !is_combining_mark(*c)).collect();
-    let mut out = String::with_capacity(chars.len());
-    for (i, &c) in chars.iter().enumerate() {
-        if c.is_ascii_alphanumeric() {
-            out.push(c.to_ascii_lowercase());
-        } else if is_apostrophe(c) || is_joining_dot(&chars, i) {
-            // Joined: O'Brien is "obrien", S.A. is "sa".
-        } else if c.is_alphanumeric() {
-            push_transliterated(&mut out, c);
-        } else {
-            out.push(' ');
+    let words: Vec<String> = fold_words(text)
+        .into_iter()
+        .filter_map(|w| match w.syllable {
+            Some(c) => syllable_readings(c, w.script, false).into_iter().next(),
+            None => Some(w.text),
+        })
+        .filter(|w| !w.is_empty())
+        .collect();
+    words.join(" ")
+}
+
+/// Builds words one character at a time, splitting where a separator or a
+/// syllable comes.
+#[derive(Default)]
+struct WordBuilder {
+    words: Vec<Word>,
+    current: String,
+    script: Option<Script>,
+}
+
+impl WordBuilder {
+    fn push_str(&mut self, latin: &str, script: Script) {
+        for c in latin.chars() {
+            if c == ' ' {
+                self.flush();
+            } else if c.is_ascii_alphanumeric() {
+                self.current.push(c.to_ascii_lowercase());
+                if self.script.is_none_or(|s| s == Script::Latin) {
+                    self.script = Some(script);
+                }
+            }
         }
     }
-    out.split_whitespace().collect::<Vec<_>>().join(" ")
+
+    fn at_word_start(&self) -> bool {
+        self.current.is_empty()
+    }
+
+    fn flush(&mut self) {
+        if !self.current.is_empty() {
+            let text = tidy(&std::mem::take(&mut self.current));
+            self.words.push(Word {
+                text,
+                script: self.script.take().unwrap_or(Script::Latin),
+                syllable: None,
+            });
+        }
+        self.script = None;
+    }
+
+    fn syllable(&mut self, c: char, script: Script) {
+        self.flush();
+        self.words.push(Word {
+            text: c.to_string(),
+            script,
+            syllable: Some(c),
+        });
+    }
+}
+
+/// Collapses letters repeated three times or more ("Puuutin") and writes
+/// Cyrillic "dzh" the way Latin sources write it ("j": Джамал / Jamal).
+fn tidy(word: &str) -> String {
+    let mut out = String::with_capacity(word.len());
+    let bytes = word.as_bytes();
+    for (i, &b) in bytes.iter().enumerate() {
+        let tripled = i >= 2 && bytes[i - 1] == b && bytes[i - 2] == b;
+        let next_tripled = bytes.get(i + 1) == Some(&b) && i >= 1 && bytes[i - 1] == b;
+        if !(tripled || next_tripled) || b.is_ascii_digit() {
+            out.push(char::from(b));
+        }
+    }
+    if out.contains("dzh") {
+        out = out.replace("dzh", "j");
+    }
+    out
+}
+
+fn fold_words(text: &str) -> Vec<Word> {
+    let chars: Vec<char> = text.nfkc().collect();
+    let japanese = chars.iter().any(|&c| Script::of(c) == Some(Script::Kana));
+    let tables = knowledge::romanization();
+    let mut b = WordBuilder::default();
+    let mut i = 0;
+    while i < chars.len() {
+        let start = i;
+        let c = chars[i];
+        let script = Script::of(c);
+        match script {
+            Some(s) if s.is_syllabic() && !(0x1100..=0x11FF).contains(&(c as u32)) => {
+                // Kanji in a name that also has kana are Japanese: their
+                // Chinese readings would be wrong, so they get none.
+                let s = if s == Script::Han && japanese { Script::Kana } else { s };
+                b.syllable(c, s);
+                i += 1;
+            }
+            Some(Script::Kana) => i = romanize_kana(&chars, i, &tables.kana, &mut b),
+            Some(Script::Thai) => i = romanize_thai(&chars, i, &tables.thai, &mut b),
+            Some(s @ (Script::Arabic | Script::Hebrew | Script::Greek | Script::Khmer)) => {
+                let table = match s {
+                    Script::Arabic => &tables.arabic,
+                    Script::Hebrew => &tables.hebrew,
+                    Script::Greek => &tables.greek,
+                    _ => &tables.khmer,
+                };
+                i = romanize_run(&chars, i, s, table, &mut b);
+            }
+            _ => {}
+        }
+        // A run that read nothing (the script's own punctuation) or any
+        // other character: one character, generically.
+        if i == start {
+            push_generic(&chars, i, &mut b);
+            i += 1;
+        }
+    }
+    b.flush();
+    b.words
+}
+
+/// Any other character: accents stripped, apostrophes and abbreviation dots
+/// joined, format characters (zero-width, direction marks) ignored, other
+/// letters transliterated, the rest separates words.
+fn push_generic(chars: &[char], i: usize, b: &mut WordBuilder) {
+    let c = chars[i];
+    if is_apostrophe(c) || is_joining_dot(chars, i) || is_format(c) {
+        return;
+    }
+    let script = Script::of(c).unwrap_or(Script::Latin);
+    for d in std::iter::once(c).nfkd() {
+        if is_combining_mark(d) {
+            continue;
+        }
+        if d.is_ascii_alphanumeric() {
+            b.push_str(d.encode_utf8(&mut [0; 4]), script);
+        } else if d.is_alphanumeric() {
+            b.push_str(&any_ascii::any_ascii_char(d).to_ascii_lowercase(), script);
+        } else {
+            b.flush();
+        }
+    }
+}
+
+fn is_format(c: char) -> bool {
+    matches!(c as u32, 0x200B..=0x200F | 0x202A..=0x202E | 0x2060..=0x2064 | 0x2066..=0x2069 | 0xFEFF | 0xAD)
 }
 
 fn is_apostrophe(c: char) -> bool {
@@ -227,76 +265,290 @@ fn is_joining_dot(chars: &[char], i: usize) -> bool {
     chars[i] == '.' && chars.get(i + 1).is_some_and(|n| n.is_alphabetic())
 }
 
-fn push_transliterated(out: &mut String, c: char) {
-    // Ideographic and syllabic scripts romanise one syllable per character;
-    // spacing them lets "xi jin ping" align with the listed "XI Jinping".
-    let syllabic = is_syllabic(c);
-    if syllabic {
-        out.push(' ');
+/// Romanizes a run of one alphabetic script through its table. Marks the
+/// table does not know (Arabic shadda, Hebrew points) are skipped; the
+/// Arabic article "al-" written joined to the word becomes a word of its own,
+/// as Latin spellings write it.
+fn romanize_run(chars: &[char], start: usize, script: Script, table: &CharTable, b: &mut WordBuilder) -> usize {
+    let mut i = start;
+    while i < chars.len() && Script::of(chars[i]).is_none_or(|s| s == script) && !is_separator(chars[i]) {
+        if script == Script::Arabic && b.at_word_start() && chars[i] == 'ا' && chars.get(i + 1) == Some(&'ل') && chars.len() > i + 3 {
+            b.push_str("al ", script);
+            i += 2;
+            continue;
+        }
+        let word_start = b.at_word_start();
+        match table.lookup(chars, i, word_start) {
+            Some((latin, len)) => {
+                b.push_str(latin, script);
+                i += len;
+            }
+            None => {
+                if !is_combining_mark(chars[i]) && chars[i].is_alphanumeric() {
+                    b.push_str(&any_ascii::any_ascii_char(chars[i]).to_ascii_lowercase(), script);
+                }
+                i += 1;
+            }
+        }
     }
-    let ascii = any_ascii::any_ascii_char(c);
-    out.extend(
-        ascii
-            .chars()
-            .filter(char::is_ascii_alphanumeric)
-            .map(|a| a.to_ascii_lowercase()),
-    );
-    if syllabic {
-        out.push(' ');
+    i
+}
+
+fn is_separator(c: char) -> bool {
+    !c.is_alphanumeric() && !is_combining_mark(c) && !is_format(c)
+}
+
+/// Katakana (hiragana mapped onto it) after Hepburn: a small tsu doubles the
+/// next consonant, the long-vowel mark is dropped, and "ou"/"uu" before a
+/// consonant or the end are written as one vowel, as passports do.
+fn romanize_kana(chars: &[char], start: usize, table: &CharTable, b: &mut WordBuilder) -> usize {
+    let mut run: Vec<char> = Vec::new();
+    let mut i = start;
+    while let Some(&c) = chars.get(i).filter(|c| Script::of(**c) == Some(Script::Kana)) {
+        let k = if ('\u{3041}'..='\u{3096}').contains(&c) {
+            char::from_u32(c as u32 + 0x60).unwrap_or(c)
+        } else {
+            c
+        };
+        run.push(k);
+        i += 1;
+    }
+    let mut out = String::new();
+    let mut double_next = false;
+    let mut j = 0;
+    while j < run.len() {
+        match run[j] {
+            'ッ' => {
+                double_next = true;
+                j += 1;
+            }
+            'ー' | '・' => {
+                if run[j] == '・' {
+                    out.push(' ');
+                }
+                j += 1;
+            }
+            _ => match table.lookup(&run, j, false) {
+                Some((latin, len)) => {
+                    if double_next {
+                        out.extend(latin.chars().next());
+                        double_next = false;
+                    }
+                    out.push_str(latin);
+                    j += len;
+                }
+                None => j += 1,
+            },
+        }
+    }
+    b.push_str(&shorten_long_vowels(&out), Script::Kana);
+    i
+}
+
+fn shorten_long_vowels(word: &str) -> String {
+    let bytes = word.as_bytes();
+    let mut out = String::with_capacity(word.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let pair = (bytes[i], bytes.get(i + 1).copied());
+        let next_is_vowel = bytes.get(i + 2).is_some_and(|c| b"aeiou".contains(c));
+        if matches!(pair, (b'o', Some(b'u')) | (b'u', Some(b'u')) | (b'o', Some(b'o'))) && !next_is_vowel {
+            out.push(char::from(bytes[i]));
+            i += 2;
+        } else {
+            out.push(char::from(bytes[i]));
+            i += 1;
+        }
+    }
+    out
+}
+
+/// Thai after RTGS: vowels written before their consonant are read after it;
+/// a consonant closing the word takes its final value; a consonant under the
+/// silencer is not read.
+fn romanize_thai(chars: &[char], start: usize, table: &CharTable, b: &mut WordBuilder) -> usize {
+    let mut i = start;
+    let mut pending: Option<&str> = None;
+    let mut first = true;
+    while let Some(&c) = chars.get(i).filter(|c| Script::of(**c) == Some(Script::Thai)) {
+        if !c.is_alphanumeric() && !is_combining_mark(c) {
+            break;
+        }
+        let silenced = chars.get(i + 1) == Some(&'\u{0E4C}');
+        let is_leading_vowel = ('\u{0E40}'..='\u{0E44}').contains(&c);
+        let at_end = chars.get(i + 1).is_none_or(|n| Script::of(*n) != Some(Script::Thai));
+        if let Some((latin, _)) = table.lookup(&[c], 0, !(at_end && !first)) {
+            if is_leading_vowel {
+                pending = Some(latin);
+            } else if !silenced {
+                b.push_str(latin, Script::Thai);
+                if let Some(v) = pending.take() {
+                    b.push_str(v, Script::Thai);
+                }
+            }
+        }
+        first = false;
+        i += 1;
+    }
+    if let Some(v) = pending {
+        b.push_str(v, Script::Thai);
+    }
+    i
+}
+
+/// Latin readings of a syllable: Hangul by its romanizations, Han by its
+/// Mandarin reading (none for Japanese kanji, whose readings differ).
+fn syllable_readings(c: char, script: Script, all: bool) -> Vec<String> {
+    match script {
+        Script::Hangul => {
+            let mut readings = knowledge::romanization().hangul_readings(c);
+            if !all {
+                readings.truncate(1);
+            }
+            readings
+        }
+        Script::Han => {
+            let reading = any_ascii::any_ascii_char(c).to_ascii_lowercase();
+            if reading.is_empty() { Vec::new() } else { vec![reading] }
+        }
+        _ => Vec::new(),
     }
 }
 
-fn is_syllabic(c: char) -> bool {
-    matches!(c as u32,
-        0x3040..=0x30FF | 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xAC00..=0xD7AF | 0xF900..=0xFAFF)
-}
-
-/// Folds and splits into classified tokens, canonicalising legal forms.
+/// Folds and splits into classified tokens, reducing phrases: legal forms to
+/// their canonical short form, number words to digits, long words to their
+/// abbreviation, and leading titles to honorific tokens.
 pub fn tokenize(text: &str) -> Vec<Token> {
-    fold(text)
-        .split(' ')
-        .filter(|t| !t.is_empty())
-        .map(classify)
-        .collect()
+    let words = fold_words(text);
+    let k = knowledge::knowledge();
+    let mut tokens: Vec<Token> = Vec::with_capacity(words.len());
+    let mut i = 0;
+    while i < words.len() {
+        if let Some((token, used)) = phrase_at(&words, i, &tokens, k) {
+            tokens.push(token);
+            i += used;
+            continue;
+        }
+        tokens.push(classify(&words[i]));
+        i += 1;
+    }
+    tokens
 }
 
-fn classify(word: &str) -> Token {
-    // "dzh" is how Cyrillic "Дж" romanises; Latin sources write "j" (Джамал / Jamal).
-    let word = if word.contains("dzh") {
-        word.replace("dzh", "j")
-    } else {
-        word.to_owned()
-    };
-    let text = canonical_form(&word).map_or(word, str::to_owned);
-    let class = if text.bytes().any(|b| b.is_ascii_digit()) {
+/// The longest known phrase starting at word `i`, if any applies there.
+fn phrase_at(words: &[Word], i: usize, before: &[Token], k: &knowledge::Knowledge) -> Option<(Token, usize)> {
+    let leading = before.iter().all(|t| t.class == TokenClass::Honorific);
+    for n in (1..=k.max_phrase_words().min(words.len() - i)).rev() {
+        let span = &words[i..i + n];
+        if span.iter().any(|w| w.syllable.is_some()) {
+            continue;
+        }
+        let key = span.iter().map(|w| w.text.as_str()).collect::<Vec<_>>().join(" ");
+        let Some(phrase) = k.phrase(&key) else {
+            continue;
+        };
+        let rest = words.len() - i - n;
+        let class = match phrase.kind {
+            PhraseKind::Honorific { ambiguous } => {
+                if !leading || rest < if ambiguous { 2 } else { 1 } {
+                    continue;
+                }
+                TokenClass::Honorific
+            }
+            // A legal form alone is the whole name, not a form of it.
+            PhraseKind::LegalForm if rest + i == 0 => continue,
+            PhraseKind::LegalForm => TokenClass::LegalForm,
+            PhraseKind::Number => TokenClass::Number,
+            PhraseKind::Abbreviation => word_class(&phrase.text, k),
+        };
+        let surface = (key != phrase.text).then_some(key);
+        return Some((
+            Token {
+                text: phrase.text.clone(),
+                class,
+                script: span[0].script,
+                readings: Vec::new(),
+                surface,
+            },
+            n,
+        ));
+    }
+    None
+}
+
+fn word_class(text: &str, k: &knowledge::Knowledge) -> TokenClass {
+    if text.bytes().any(|b| b.is_ascii_digit()) {
         TokenClass::Number
     } else if text.len() == 1 {
         TokenClass::Initial
-    } else if WEAK_WORDS.binary_search(&text.as_str()).is_ok() {
+    } else if k.is_weak(text) {
         TokenClass::Weak
     } else {
         TokenClass::Word
-    };
-    Token { text, class }
+    }
 }
 
-/// The short form of a legal-form word, tolerating one typo in long ones
-/// ("Limted", "Comapny") so a misspelt "Company" still meets "Co".
-fn canonical_form(word: &str) -> Option<&'static str> {
-    let tolerance = if word.len() >= 6 { 1 } else { 0 };
-    CANONICAL_FORMS
-        .iter()
-        .find(|(long, _)| {
-            word.len().abs_diff(long.len()) <= tolerance
-                && strsim::osa_distance(word, long) <= tolerance
-        })
-        .map(|(_, short)| *short)
+fn classify(word: &Word) -> Token {
+    let k = knowledge::knowledge();
+    if let Some(c) = word.syllable {
+        return Token {
+            text: word.text.clone(),
+            class: TokenClass::Syllable,
+            script: word.script,
+            readings: syllable_readings(c, word.script, true),
+            surface: None,
+        };
+    }
+    let (text, surface) = match (ordinal_digits(&word.text), k.misspelt_long_form(&word.text)) {
+        (Some(digits), _) => (digits.to_owned(), Some(word.text.clone())),
+        (None, Some(short)) => (short.to_owned(), Some(word.text.clone())),
+        (None, None) => (word.text.clone(), None),
+    };
+    Token {
+        class: word_class(&text, k),
+        text,
+        script: word.script,
+        readings: Vec::new(),
+        surface,
+    }
+}
+
+/// "1st", "44th", "3rd" → the digits.
+fn ordinal_digits(word: &str) -> Option<&str> {
+    let digits = word.trim_end_matches(|c: char| c.is_ascii_alphabetic());
+    let suffix = &word[digits.len()..];
+    let ordinal = matches!(suffix, "st" | "nd" | "rd" | "th");
+    (ordinal && !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())).then_some(digits)
 }
 
 /// Whether a word is so common as a personal name that its list frequency
 /// understates how often innocent people carry it.
 pub fn is_common_name(word: &str) -> bool {
-    COMMON_NAMES.binary_search(&word).is_ok()
+    knowledge::knowledge().is_common(word)
+}
+
+/// Letters that digits stand in for when a name is disguised ("0sama",
+/// "b1n"); `None` when the word has no digit or no letter.
+pub fn digits_as_letters(word: &str) -> Option<String> {
+    let has_letter = word.bytes().any(|b| b.is_ascii_alphabetic());
+    if !has_letter || !word.bytes().any(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    Some(
+        word.chars()
+            .map(|c| match c {
+                '0' => 'o',
+                '1' => 'i',
+                '3' => 'e',
+                '4' => 'a',
+                '5' => 's',
+                '7' => 't',
+                '8' => 'b',
+                '9' => 'g',
+                other => other,
+            })
+            .collect(),
+    )
 }
 
 /// A consonant skeleton that survives vowel spelling differences and the
@@ -362,16 +614,8 @@ fn ascii_str(c: u8) -> &'static str {
 mod tests {
     use super::*;
 
-    #[test]
-    fn sorted_tables_for_binary_search() {
-        assert!(
-            WEAK_WORDS.windows(2).all(|w| w[0] < w[1]),
-            "WEAK_WORDS unsorted"
-        );
-        assert!(
-            COMMON_NAMES.windows(2).all(|w| w[0] < w[1]),
-            "COMMON_NAMES unsorted"
-        );
+    fn texts(name: &str) -> Vec<String> {
+        tokenize(name).into_iter().map(|t| t.text).collect()
     }
 
     #[test]
@@ -379,27 +623,59 @@ mod tests {
         assert_eq!(fold("Raúl  CASTRO-Ruz"), "raul castro ruz");
         assert_eq!(fold("O'Brien, S.A."), "obrien sa");
         assert_eq!(fold("Müller\u{0007}GmbH"), "muller gmbh");
+        assert_eq!(fold("Ma\u{200b}duro\u{202e}"), "maduro");
+        assert_eq!(fold("Puuuutin"), "putin");
     }
 
     #[test]
-    fn transliterates_other_scripts() {
+    fn romanizes_other_scripts() {
         assert_eq!(fold("Владимир Путин"), "vladimir putin");
         assert_eq!(fold("习近平"), "xi jin ping");
-        assert!(!fold("صدام حسين").is_empty());
+        assert_eq!(fold("محمد"), "mhmd");
+        assert_eq!(fold("Αλέξανδρος"), "alexandros");
+        assert_eq!(fold("タナカ タロウ"), "tanaka taro");
+        assert_eq!(fold("김정은"), "gim jeong eun");
         assert_eq!(fold("😀🔥"), "");
     }
 
     #[test]
-    fn keeps_numbers_and_marks_weak_words() {
+    fn syllables_keep_the_character_and_readings() {
+        let tokens = tokenize("김정은");
+        assert_eq!(tokens.len(), 3);
+        assert_eq!(tokens[0].class, TokenClass::Syllable);
+        assert_eq!(tokens[0].text, "김");
+        assert!(tokens[0].readings.contains(&"kim".to_owned()));
+        assert_eq!(tokens[1].script, Script::Hangul);
+        // Kanji beside kana are Japanese: no Chinese reading.
+        assert!(tokenize("田中タロウ")[0].readings.is_empty());
+    }
+
+    #[test]
+    fn reduces_phrases_and_classes() {
         let tokens = tokenize("11420 Corporation");
         assert_eq!(tokens[0].class, TokenClass::Number);
         assert_eq!(tokens[1].text, "corp");
-        assert_eq!(tokens[1].class, TokenClass::Weak);
+        assert_eq!(texts("Forty-Four Holdings"), texts("44 Holdings"));
+        assert_eq!(texts("First Bank")[0], "1");
+        assert_eq!(texts("1st Bank")[0], "1");
+        assert_eq!(
+            texts("Sberbank Open Joint Stock Company"),
+            texts("Sberbank OJSC")
+        );
+        assert_eq!(tokenize("Sberbank OOO")[1].class, TokenClass::LegalForm);
+        assert_eq!(tokenize("Sheikh Ahmed Yassin")[0].class, TokenClass::Honorific);
+        assert_eq!(tokenize("Amir Khan")[0].class, TokenClass::Word);
         assert_eq!(tokenize("J Smith")[0].class, TokenClass::Initial);
-        assert_eq!(tokenize("Comapny")[0].text, "co");
-        assert_eq!(tokenize("Limted")[0].text, "ltd");
-        assert_eq!(tokenize("Lima")[0].text, "lima");
-        assert_eq!(tokenize("Джамал")[0].text, "jamal");
+        assert_eq!(texts("Comapny")[0], "co");
+        assert_eq!(texts("Int'l Trading Corp.")[0], "intl");
+        assert_eq!(texts("Джамал")[0], "jamal");
+    }
+
+    #[test]
+    fn disguised_digits() {
+        assert_eq!(digits_as_letters("0sama").as_deref(), Some("osama"));
+        assert_eq!(digits_as_letters("b1n").as_deref(), Some("bin"));
+        assert_eq!(digits_as_letters("11420"), None);
     }
 
     #[test]
@@ -411,5 +687,6 @@ mod tests {
         assert_eq!(skeleton("al"), None);
         assert_eq!(skeleton("dzhames"), skeleton("james"));
         assert_eq!(skeleton("khossein"), skeleton("hossein"));
+        assert_eq!(skeleton(&fold("محمد")), skeleton("mohamed"));
     }
 }

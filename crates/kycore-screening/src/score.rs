@@ -14,9 +14,13 @@
 
 use serde::Serialize;
 
-use crate::index::{Index, IndexedName, JOINED_SIM, MatchHow, QueryTerm, TermMatch, edit_budget};
+use crate::index::{
+    ACRONYM_SIM, Index, IndexedName, JOINED_SIM, MatchHow, QueryTerm, TermMatch, acronym,
+    edit_budget,
+};
+use crate::knowledge;
 use crate::model::{Entity, EntityType, PartialDate};
-use crate::normalize::TokenClass;
+use crate::normalize::{Script, TokenClass};
 
 const UNMATCHED_QUERY_PENALTY: f32 = 0.8;
 const UNMATCHED_LIST_PENALTY: f32 = 0.25;
@@ -47,6 +51,25 @@ pub enum MatchKind {
     Initial,
     /// One side writes as one word what the other writes as two.
     Joined,
+    /// A nickname or short form (Bob / Robert, Bibi / Benjamin).
+    Nickname,
+    /// The same given name in another language or script (Iskander /
+    /// Alexander, محمد / Mohammed).
+    NameEquivalent,
+    /// A Han or Hangul syllable against a Latin spelling of it.
+    Transliteration,
+    /// Digits written for letters ("0sama" / "Osama").
+    DigitsForLetters,
+    /// Two legal forms of the same kind or the same form written differently
+    /// (OOO / LLC, Open Joint Stock Company / OJSC).
+    LegalForm,
+    /// Titles on both sides (Sheikh / Shaikh).
+    Honorific,
+    /// A number written in words against digits (Forty-Four / 44, First / 1st).
+    NumberWord,
+    /// An acronym against the words it abbreviates (PLA / People's
+    /// Liberation Army): weaker evidence.
+    Acronym,
 }
 
 impl From<MatchHow> for MatchKind {
@@ -56,6 +79,10 @@ impl From<MatchHow> for MatchKind {
             MatchHow::Edits(edits) => Self::Typo { edits },
             MatchHow::Phonetic => Self::Phonetic,
             MatchHow::Joined => Self::Joined,
+            MatchHow::Nickname => Self::Nickname,
+            MatchHow::Equivalent => Self::NameEquivalent,
+            MatchHow::Transliterated => Self::Transliteration,
+            MatchHow::Digits => Self::DigitsForLetters,
         }
     }
 }
@@ -130,6 +157,7 @@ pub fn align(index: &Index, query: &PreparedQuery<'_>, name: &IndexedName) -> Al
         }
     }
     add_split_words(index, query, name, &mut chosen, &mut q_used, &mut c_used);
+    add_acronym(index, query, name, &mut chosen, &mut q_used, &mut c_used);
     let (score, evidence_factor) = name_score(index, query.terms, name, &chosen, q_used, c_used);
     Alignment {
         pairs: chosen,
@@ -145,22 +173,118 @@ fn candidate_pairs(index: &Index, query: &PreparedQuery<'_>, name: &IndexedName)
     for (j, &vocab) in name.tokens.iter().enumerate().take(64) {
         let j = j as u8;
         let start = query.matches.partition_point(|m| m.vocab < vocab);
-        for m in query.matches[start..]
+        let light = matches!(
+            index.class(vocab),
+            TokenClass::LegalForm | TokenClass::Honorific
+        );
+        // Legal forms and titles are paired by their own rule below.
+        let matches = query.matches[start..]
             .iter()
             .take_while(|m| m.vocab == vocab)
-        {
+            .filter(|_| !light);
+        for m in matches {
+            let number_word = query.terms.get(usize::from(m.term)).is_some_and(|t| {
+                t.token.class == TokenClass::Number && t.token.surface.is_some()
+            });
+            let kind = if number_word && m.how == MatchHow::Exact {
+                MatchKind::NumberWord
+            } else {
+                m.how.into()
+            };
             pairs.push(Pair {
                 q_first: m.term,
                 q_span: m.span,
                 c_first: j,
                 c_span: 1,
                 sim: m.sim,
-                kind: m.how.into(),
+                kind,
             });
         }
+        push_light_pairs(index, query, vocab, j, &mut pairs);
         push_initial_pairs(index, query, vocab, j, &mut pairs);
     }
     pairs
+}
+
+/// Legal forms pair with legal forms (fully when the same form, nearly when
+/// of the same kind, LLC / OOO), titles with titles.
+fn push_light_pairs(
+    index: &Index,
+    query: &PreparedQuery<'_>,
+    vocab: u32,
+    j: u8,
+    pairs: &mut Vec<Pair>,
+) {
+    let class = index.class(vocab);
+    if !matches!(class, TokenClass::LegalForm | TokenClass::Honorific) {
+        return;
+    }
+    let word = index.word(vocab);
+    let k = knowledge::knowledge();
+    for (i, term) in query.terms.iter().enumerate().take(64) {
+        if term.token.class != class {
+            continue;
+        }
+        let (sim, kind) = if class == TokenClass::Honorific {
+            (1.0, MatchKind::Honorific)
+        } else if term.token.text == word {
+            (1.0, MatchKind::LegalForm)
+        } else if k.legal_generic(&term.token.text) == k.legal_generic(word) {
+            (0.9, MatchKind::LegalForm)
+        } else {
+            (0.7, MatchKind::LegalForm)
+        };
+        pairs.push(Pair {
+            q_first: i as u8,
+            q_span: 1,
+            c_first: j,
+            c_span: 1,
+            sim,
+            kind,
+        });
+    }
+}
+
+/// A one-word query that is the acronym of the listed name, or a listed
+/// one-word name that is the acronym of the query.
+fn add_acronym(
+    index: &Index,
+    query: &PreparedQuery<'_>,
+    name: &IndexedName,
+    chosen: &mut Vec<Pair>,
+    q_used: &mut u64,
+    c_used: &mut u64,
+) {
+    let (q_len, c_len) = (query.terms.len(), name.tokens.len());
+    if *q_used != 0 || *c_used != 0 || q_len > 63 || c_len > 63 {
+        return;
+    }
+    let list_acronym = || acronym(name.tokens.iter().map(|&v| (index.word(v), index.class(v))));
+    let query_acronym = || {
+        acronym(
+            query
+                .terms
+                .iter()
+                .map(|t| (t.token.text.as_str(), t.token.class)),
+        )
+    };
+    let found = match (q_len, c_len) {
+        (1, c) if c >= 3 => list_acronym().is_some_and(|a| a == query.terms[0].token.text),
+        (q, 1) if q >= 3 => query_acronym().is_some_and(|a| a == index.word(name.tokens[0])),
+        _ => false,
+    };
+    if found {
+        chosen.push(Pair {
+            q_first: 0,
+            q_span: q_len as u8,
+            c_first: 0,
+            c_span: c_len as u8,
+            sim: ACRONYM_SIM,
+            kind: MatchKind::Acronym,
+        });
+        *q_used = span_mask(0, q_len as u8);
+        *c_used = span_mask(0, c_len as u8);
+    }
 }
 
 /// Initials on either side: a query initial against listed words, or a
@@ -274,17 +398,31 @@ fn name_score(
         possible += (wq + wc) / 2.0;
         evidence += pair.sim * wq;
     }
+    // A word repeated on one side ("Ali Ali") is not missing on the other
+    // when one copy of it is matched.
+    let q_repeat = |i: usize| {
+        terms
+            .iter()
+            .enumerate()
+            .any(|(o, t)| o != i && bit_set(q_used, o) && t.token.text == terms[i].token.text)
+    };
     let unmatched_q: f32 = terms
         .iter()
         .enumerate()
-        .filter(|(i, _)| !bit_set(q_used, *i))
+        .filter(|(i, _)| !bit_set(q_used, *i) && !q_repeat(*i))
         .map(|(_, t)| unmatched_weight(t.token.class, t.weight))
         .sum();
+    let c_repeat = |j: usize| {
+        name.tokens
+            .iter()
+            .enumerate()
+            .any(|(o, &v)| o != j && bit_set(c_used, o) && v == name.tokens[j])
+    };
     let unmatched_c: f32 = name
         .tokens
         .iter()
         .enumerate()
-        .filter(|(j, _)| !bit_set(c_used, *j))
+        .filter(|(j, _)| !bit_set(c_used, *j) && !c_repeat(*j))
         .map(|(_, &v)| unmatched_weight(index.class(v), index.weight(v)))
         .sum();
     let list_penalty = if unmatched_q > 0.5 {
@@ -308,8 +446,13 @@ fn name_score(
 
 fn unmatched_weight(class: TokenClass, weight: f32) -> f32 {
     match class {
-        TokenClass::Word | TokenClass::Number => weight.max(UNMATCHED_WORD_FLOOR),
-        TokenClass::Weak | TokenClass::Initial => weight,
+        TokenClass::Word | TokenClass::Number | TokenClass::Syllable => {
+            weight.max(UNMATCHED_WORD_FLOOR)
+        }
+        TokenClass::Weak
+        | TokenClass::Initial
+        | TokenClass::LegalForm
+        | TokenClass::Honorific => weight,
     }
 }
 
@@ -474,6 +617,10 @@ pub struct TokenMatch {
     pub similarity: f64,
     /// The query side's weight (list IDF, down-weighted for weak words).
     pub weight: f64,
+    /// The non-Latin script involved when the two sides are written in
+    /// different scripts (`"Hangul"`, `"Arabic"`…).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub script: Option<Script>,
 }
 
 /// Why a hit scored what it did.
@@ -502,7 +649,7 @@ pub fn explain(
             .iter()
             .skip(first as usize)
             .take(span as usize)
-            .map(|t| t.token.text.as_str())
+            .map(|t| t.token.surface.as_deref().unwrap_or(&t.token.text))
             .collect();
         parts.join(" ")
     };
@@ -525,6 +672,7 @@ pub fn explain(
             kind: p.kind,
             similarity: round3(f64::from(p.sim)),
             weight: round3(f64::from(pair_weights(index, terms, name, p).0)),
+            script: cross_script(index, terms, name, p),
         })
         .collect();
     Explanation {
@@ -546,6 +694,13 @@ pub fn explain(
             .collect(),
         qualifiers,
     }
+}
+
+/// The non-Latin script of a pair whose sides are in different scripts.
+fn cross_script(index: &Index, terms: &[QueryTerm], name: &IndexedName, p: &Pair) -> Option<Script> {
+    let q = terms.get(usize::from(p.q_first))?.token.script;
+    let c = index.script(*name.tokens.get(usize::from(p.c_first))?);
+    (q != c).then_some(if q == Script::Latin { c } else { q })
 }
 
 pub fn round3(x: f64) -> f64 {

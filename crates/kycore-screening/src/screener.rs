@@ -5,11 +5,11 @@
 
 use serde::Serialize;
 
-use crate::index::{Index, MAX_TOKENS};
+use crate::index::{Index, IndexedName, MAX_TOKENS};
 use crate::model::{
     Entity, EntityType, ListSource, LoadedList, NameKind, NameQuality, PartialDate,
 };
-use crate::normalize;
+use crate::normalize::{self, Script, TokenClass};
 use crate::score::{self, Explanation, PreparedQuery, QueryFacts, WEAK_ALIAS_FACTOR};
 
 /// Score at or above which a hit is reported as a match. See the crate docs
@@ -211,12 +211,22 @@ impl Screener {
         e: u32,
     ) -> Option<Scored> {
         let entity = self.entities.get(e as usize)?;
-        let (name, name_score) = self
-            .index
-            .names_of(e)
+        let names = self.index.names_of(e);
+        // A query in Han or Hangul is compared with the entry's names in the
+        // same script when it has some: there each character is a syllable
+        // of the name, and readings would blur characters that differ.
+        let script = syllable_script(query.terms.iter().map(|t| (t.token.class, t.token.script)));
+        let same_script = |n: &IndexedName| {
+            script.is_some()
+                && syllable_script(n.tokens.iter().map(|&v| (self.index.class(v), self.index.script(v))))
+                    == script
+        };
+        let restrict = names.iter().any(same_script);
+        let (name, name_score) = names
             .iter()
             .zip(&entity.names)
             .enumerate()
+            .filter(|(_, (indexed, _))| !restrict || same_script(indexed))
             .map(|(i, (indexed, name))| {
                 let raw = f64::from(score::align(&self.index, query, indexed).score);
                 (i, raw * quality_factor(name.quality))
@@ -261,6 +271,13 @@ impl Screener {
             explanation,
         }
     }
+}
+
+/// The script of the first Han or Hangul syllable among tokens.
+fn syllable_script(mut tokens: impl Iterator<Item = (TokenClass, Script)>) -> Option<Script> {
+    tokens
+        .find(|(class, _)| *class == TokenClass::Syllable)
+        .map(|(_, script)| script)
 }
 
 fn quality_factor(quality: NameQuality) -> f64 {

@@ -18,7 +18,8 @@ use crate::lists::{format_of, parse_format};
 #[derive(Subcommand)]
 pub enum ScreeningCommand {
     /// Score name pairs: reads CSV rows `schema,name1,name2[,…]`, writes them with `score`
-    /// and `match` (at the default threshold 0.75) appended.
+    /// and `match` (at the default threshold 0.75) appended. Word statistics come from the
+    /// lists when there are some, from built-in defaults otherwise.
     Score {
         /// CSV file, or `-` for standard input.
         #[arg(long)]
@@ -68,7 +69,7 @@ pub async fn run(
     let storage = args.resolve(file);
     match command {
         ScreeningCommand::Score { input, lists } => {
-            let screener = Screener::new(load_lists(&storage, &lists).await?);
+            let screener = Screener::new(lists_for_scoring(&storage, &lists).await?);
             batch::score_csv(&screener, open_input(&input)?, stdout())?;
         }
         ScreeningCommand::Search { input, lists } => {
@@ -90,6 +91,21 @@ pub async fn run(
         }
     }
     Ok(())
+}
+
+/// Lists whose word statistics weigh scored pairs: the `--lists` files, or else the imported
+/// lists, or else none (the engine's built-in statistics), as scoring pairs needs no list.
+async fn lists_for_scoring(storage: &Storage, files: &ListFiles) -> anyhow::Result<Vec<LoadedList>> {
+    if !files.lists.is_empty() {
+        return load_lists(storage, files).await;
+    }
+    match load_lists(storage, files).await {
+        Ok(lists) => Ok(lists),
+        Err(e) => {
+            eprintln!("no list loaded ({e:#}); using built-in word statistics");
+            Ok(Vec::new())
+        }
+    }
 }
 
 /// The `--lists` files, or else the lists imported into the deployment.
