@@ -1,5 +1,8 @@
-//! Runs the generated quality evaluation over the reference lists and prints
-//! the report. Usage: `cargo run --release --example screening_eval [PER_CATEGORY] [SEED]`.
+//! Runs the quality evaluation over the reference lists and prints both
+//! reports: the generated variants, then the independent labelled pairs per
+//! category and the unlisted-name false-alarm rate. Usage:
+//! `cargo run --release --example screening_eval [PER_CATEGORY] [SEED] [UNLISTED]`;
+//! `SCREENING_EVAL_ERRORS=1` also lists the pairs decided wrongly.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -13,6 +16,7 @@ fn main() -> ExitCode {
         .next()
         .and_then(|a| a.parse().ok())
         .unwrap_or(20_260_221);
+    let unlisted_count: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(20_000);
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/watchlists");
     let lists = match eval::reference_lists(&dir, false) {
         Ok(lists) => lists,
@@ -22,8 +26,18 @@ fn main() -> ExitCode {
         }
     };
     let cases = eval::generate(&lists, per_category, seed);
+    let mut pairs = eval::written_pairs();
+    pairs.extend(eval::list_pairs(&lists, per_category, seed));
+    let unlisted = eval::unlisted_names(&lists, unlisted_count, seed);
     let screener = Screener::new(lists);
     println!("{} cases, seed {seed}", cases.len());
     print!("{}", eval::evaluate(&screener, &cases));
+    let report = eval::evaluate_pairs(&screener, &pairs, &unlisted);
+    print!("{report}");
+    if std::env::var_os("SCREENING_EVAL_ERRORS").is_some() {
+        for (category, query, listed, score) in &report.errors {
+            println!("wrong: {category}\t{query}\t{listed}\t{score:.3}");
+        }
+    }
     ExitCode::SUCCESS
 }

@@ -359,22 +359,42 @@ impl Index {
                     how: MatchHow::Transliterated,
                 });
             }
-            self.push_groups(reading, term, out.len(), out);
+            self.push_groups(reading, term, out.len(), true, out);
         }
     }
 
     /// Words in the same name-knowledge group as `text`, not already matched
-    /// since `start`.
-    fn push_groups(&self, text: &str, term: u8, start: usize, out: &mut Vec<TermMatch>) {
+    /// since `start`. A syllable's reading only takes spelling variants: given
+    /// names across languages would relate unrelated syllables.
+    fn push_groups(
+        &self,
+        text: &str,
+        term: u8,
+        start: usize,
+        spelling_only: bool,
+        out: &mut Vec<TermMatch>,
+    ) {
         let k = knowledge::knowledge();
         for &group in k.groups_of(text) {
             let (how, sim) = match k.group_kind(group) {
+                Some(GroupKind::Phonetic) => (MatchHow::Phonetic, PHONETIC_SIM),
+                _ if spelling_only => continue,
                 Some(GroupKind::Nickname) => (MatchHow::Nickname, NICKNAME_SIM),
-                Some(GroupKind::Equivalent) => (MatchHow::Equivalent, EQUIVALENT_SIM),
-                Some(GroupKind::Phonetic) | None => (MatchHow::Phonetic, PHONETIC_SIM),
+                Some(GroupKind::Equivalent) | None => (MatchHow::Equivalent, EQUIVALENT_SIM),
             };
             for &vocab in self.groups.get(u64::from(group)) {
-                if out[start..].iter().any(|m| m.vocab == vocab && m.term == term) {
+                if out[start..]
+                    .iter()
+                    .any(|m| m.vocab == vocab && m.term == term)
+                {
+                    continue;
+                }
+                // Given names across languages relate long names or names
+                // that start alike; short ones that differ at once (Duong /
+                // Jong) are cognates in name tables, not the same name.
+                let word = self.word(vocab);
+                let alike = word.len().min(text.len()) >= 5 || word.get(..1) == text.get(..1);
+                if how == MatchHow::Equivalent && !alike {
                     continue;
                 }
                 out.push(TermMatch {
@@ -418,7 +438,7 @@ impl Index {
                 .into_iter()
                 .filter_map(|vocab| self.verify(text, vocab, term)),
         );
-        self.push_groups(text, term, start, out);
+        self.push_groups(text, term, start, false, out);
         let Some(key) = normalize::skeleton(text) else {
             return;
         };
@@ -474,6 +494,13 @@ impl Index {
             .iter()
             .any(|s| matches!(s, Script::Arabic | Script::Hebrew));
         if !same_key || short < 4 && !unvowelled || short * 3 < long * 2 && !unvowelled {
+            return None;
+        }
+        // Latin spellings of one name start with the same kind of sound and
+        // stay within a few letters of each other (Mohammed / Muhammad);
+        // Gloria / Gallery share a skeleton but not a name.
+        let distance = strsim::osa_distance(text, word);
+        if !unvowelled && (first_sound(text) != first_sound(word) || distance * 20 > long * 9) {
             return None;
         }
         Some(TermMatch {
@@ -534,10 +561,29 @@ impl Index {
         if let [only] = terms {
             let text = &only.token.text;
             if (2..=MAX_ACRONYM).contains(&text.len()) && only.token.class != TokenClass::Syllable {
-                acc.add_all(self.acronyms.get(hash_str(text)), 0, ACRONYM_SIM * only.weight);
+                acc.add_all(
+                    self.acronyms.get(hash_str(text)),
+                    0,
+                    ACRONYM_SIM * only.weight,
+                );
             }
         }
         acc.top(limit, accept)
+    }
+}
+
+/// The sound class of a word's first letter (vowels, lips, throat and
+/// hissing sounds, teeth…), as spelling variants keep it.
+fn first_sound(word: &str) -> u8 {
+    match word.bytes().next() {
+        Some(b'a' | b'e' | b'i' | b'o' | b'u' | b'y') => 0,
+        Some(b'b' | b'f' | b'p' | b'v') => 1,
+        Some(b'c' | b'g' | b'j' | b'k' | b'q' | b's' | b'x' | b'z') => 2,
+        Some(b'd' | b't') => 3,
+        Some(b'm' | b'n') => 4,
+        Some(b'h' | b'w') => 5,
+        Some(other) => other,
+        None => 255,
     }
 }
 
@@ -565,7 +611,9 @@ pub fn acronym<'a>(words: impl Iterator<Item = (&'a str, TokenClass)>) -> Option
         .filter(|(_, class)| matches!(class, TokenClass::Word | TokenClass::Number))
         .filter_map(|(w, _)| w.chars().next())
         .collect();
-    (3..=MAX_ACRONYM).contains(&initials.len()).then_some(initials)
+    (3..=MAX_ACRONYM)
+        .contains(&initials.len())
+        .then_some(initials)
 }
 
 /// Longest acronym considered.
@@ -586,7 +634,7 @@ pub const JOINED_SIM: f32 = 0.95;
 /// Similarity credited to a nickname or short form of the listed name.
 pub const NICKNAME_SIM: f32 = 0.9;
 /// Similarity credited to the same given name in another language.
-pub const EQUIVALENT_SIM: f32 = 0.92;
+pub const EQUIVALENT_SIM: f32 = 0.88;
 /// Similarity credited to a syllable's reading.
 pub const TRANSLITERATED_SIM: f32 = 0.95;
 /// An acronym is weaker evidence than the words it stands for.
@@ -759,7 +807,10 @@ impl Builder {
         let mut skeletons = Vec::new();
         let mut groups = Vec::new();
         for (id, (word, class)) in self.words.iter().zip(&self.classes).enumerate() {
-            if matches!(class, TokenClass::Number | TokenClass::Syllable | TokenClass::Initial) {
+            if matches!(
+                class,
+                TokenClass::Number | TokenClass::Syllable | TokenClass::Initial
+            ) {
                 continue;
             }
             for_each_variant(word, |hash| variants.push((hash, id as u32)));

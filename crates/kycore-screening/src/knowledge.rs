@@ -43,7 +43,12 @@ impl CharTable {
 
     /// The value of the longest entry (two characters, then one) starting at
     /// `chars[i]`, and how many characters it covers.
-    pub fn lookup(&self, chars: &[char], i: usize, word_start: bool) -> Option<(&'static str, usize)> {
+    pub fn lookup(
+        &self,
+        chars: &[char],
+        i: usize,
+        word_start: bool,
+    ) -> Option<(&'static str, usize)> {
         for len in [2usize, 1] {
             let Some(slice) = chars.get(i..i + len) else {
                 continue;
@@ -293,7 +298,11 @@ impl Knowledge {
                 None => (line, false),
             };
             let folded = normalize::fold(raw);
-            self.add_phrase(raw, &folded.replace(' ', ""), PhraseKind::Honorific { ambiguous });
+            self.add_phrase(
+                raw,
+                &folded.replace(' ', ""),
+                PhraseKind::Honorific { ambiguous },
+            );
             // Honorifics are never their own replacement, so add the folded
             // word itself too (add_phrase skips a phrase equal to its text).
             if !folded.contains(' ') {
@@ -311,7 +320,14 @@ impl Knowledge {
         for member in members {
             // Forms that fold to several words (Hangul transcriptions split
             // per syllable) are no single-word equivalents.
-            if member.len() < 2 || member.contains(' ') {
+            // Short given-name forms (Yu, Ho, Li) join unrelated names across
+            // languages; only spelling tables keep them.
+            let shortest = match kind {
+                GroupKind::Equivalent => 4,
+                GroupKind::Nickname => 3,
+                GroupKind::Phonetic => 2,
+            };
+            if member.len() < shortest || member.contains(' ') {
                 continue;
             }
             let ids = self.groups.entry(member).or_default();
@@ -436,9 +452,7 @@ mod tests {
     #[test]
     fn tables_load_and_relate_names() {
         let k = knowledge();
-        let shared = |a: &str, b: &str| {
-            k.groups_of(a).iter().any(|g| k.groups_of(b).contains(g))
-        };
+        let shared = |a: &str, b: &str| k.groups_of(a).iter().any(|g| k.groups_of(b).contains(g));
         assert!(shared("robert", "bob"));
         assert!(shared("alexander", "iskander") || shared("alexander", "aleksandr"));
         assert!(shared("xi", "shi"));

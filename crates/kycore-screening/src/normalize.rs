@@ -198,7 +198,11 @@ fn fold_words(text: &str) -> Vec<Word> {
             Some(s) if s.is_syllabic() && !(0x1100..=0x11FF).contains(&(c as u32)) => {
                 // Kanji in a name that also has kana are Japanese: their
                 // Chinese readings would be wrong, so they get none.
-                let s = if s == Script::Han && japanese { Script::Kana } else { s };
+                let s = if s == Script::Han && japanese {
+                    Script::Kana
+                } else {
+                    s
+                };
                 b.syllable(c, s);
                 i += 1;
             }
@@ -269,10 +273,24 @@ fn is_joining_dot(chars: &[char], i: usize) -> bool {
 /// table does not know (Arabic shadda, Hebrew points) are skipped; the
 /// Arabic article "al-" written joined to the word becomes a word of its own,
 /// as Latin spellings write it.
-fn romanize_run(chars: &[char], start: usize, script: Script, table: &CharTable, b: &mut WordBuilder) -> usize {
+fn romanize_run(
+    chars: &[char],
+    start: usize,
+    script: Script,
+    table: &CharTable,
+    b: &mut WordBuilder,
+) -> usize {
     let mut i = start;
-    while i < chars.len() && Script::of(chars[i]).is_none_or(|s| s == script) && !is_separator(chars[i]) {
-        if script == Script::Arabic && b.at_word_start() && chars[i] == 'ا' && chars.get(i + 1) == Some(&'ل') && chars.len() > i + 3 {
+    while i < chars.len()
+        && Script::of(chars[i]).is_none_or(|s| s == script)
+        && !is_separator(chars[i])
+    {
+        if script == Script::Arabic
+            && b.at_word_start()
+            && chars[i] == 'ا'
+            && chars.get(i + 1) == Some(&'ل')
+            && chars.len() > i + 3
+        {
             b.push_str("al ", script);
             i += 2;
             continue;
@@ -285,7 +303,10 @@ fn romanize_run(chars: &[char], start: usize, script: Script, table: &CharTable,
             }
             None => {
                 if !is_combining_mark(chars[i]) && chars[i].is_alphanumeric() {
-                    b.push_str(&any_ascii::any_ascii_char(chars[i]).to_ascii_lowercase(), script);
+                    b.push_str(
+                        &any_ascii::any_ascii_char(chars[i]).to_ascii_lowercase(),
+                        script,
+                    );
                 }
                 i += 1;
             }
@@ -304,7 +325,10 @@ fn is_separator(c: char) -> bool {
 fn romanize_kana(chars: &[char], start: usize, table: &CharTable, b: &mut WordBuilder) -> usize {
     let mut run: Vec<char> = Vec::new();
     let mut i = start;
-    while let Some(&c) = chars.get(i).filter(|c| Script::of(**c) == Some(Script::Kana)) {
+    while let Some(&c) = chars
+        .get(i)
+        .filter(|c| Script::of(**c) == Some(Script::Kana))
+    {
         let k = if ('\u{3041}'..='\u{3096}').contains(&c) {
             char::from_u32(c as u32 + 0x60).unwrap_or(c)
         } else {
@@ -352,7 +376,11 @@ fn shorten_long_vowels(word: &str) -> String {
     while i < bytes.len() {
         let pair = (bytes[i], bytes.get(i + 1).copied());
         let next_is_vowel = bytes.get(i + 2).is_some_and(|c| b"aeiou".contains(c));
-        if matches!(pair, (b'o', Some(b'u')) | (b'u', Some(b'u')) | (b'o', Some(b'o'))) && !next_is_vowel {
+        if matches!(
+            pair,
+            (b'o', Some(b'u')) | (b'u', Some(b'u')) | (b'o', Some(b'o'))
+        ) && !next_is_vowel
+        {
             out.push(char::from(bytes[i]));
             i += 2;
         } else {
@@ -370,13 +398,18 @@ fn romanize_thai(chars: &[char], start: usize, table: &CharTable, b: &mut WordBu
     let mut i = start;
     let mut pending: Option<&str> = None;
     let mut first = true;
-    while let Some(&c) = chars.get(i).filter(|c| Script::of(**c) == Some(Script::Thai)) {
+    while let Some(&c) = chars
+        .get(i)
+        .filter(|c| Script::of(**c) == Some(Script::Thai))
+    {
         if !c.is_alphanumeric() && !is_combining_mark(c) {
             break;
         }
         let silenced = chars.get(i + 1) == Some(&'\u{0E4C}');
         let is_leading_vowel = ('\u{0E40}'..='\u{0E44}').contains(&c);
-        let at_end = chars.get(i + 1).is_none_or(|n| Script::of(*n) != Some(Script::Thai));
+        let at_end = chars
+            .get(i + 1)
+            .is_none_or(|n| Script::of(*n) != Some(Script::Thai));
         if let Some((latin, _)) = table.lookup(&[c], 0, !(at_end && !first)) {
             if is_leading_vowel {
                 pending = Some(latin);
@@ -409,7 +442,11 @@ fn syllable_readings(c: char, script: Script, all: bool) -> Vec<String> {
         }
         Script::Han => {
             let reading = any_ascii::any_ascii_char(c).to_ascii_lowercase();
-            if reading.is_empty() { Vec::new() } else { vec![reading] }
+            if reading.is_empty() {
+                Vec::new()
+            } else {
+                vec![reading]
+            }
         }
         _ => Vec::new(),
     }
@@ -436,14 +473,23 @@ pub fn tokenize(text: &str) -> Vec<Token> {
 }
 
 /// The longest known phrase starting at word `i`, if any applies there.
-fn phrase_at(words: &[Word], i: usize, before: &[Token], k: &knowledge::Knowledge) -> Option<(Token, usize)> {
+fn phrase_at(
+    words: &[Word],
+    i: usize,
+    before: &[Token],
+    k: &knowledge::Knowledge,
+) -> Option<(Token, usize)> {
     let leading = before.iter().all(|t| t.class == TokenClass::Honorific);
     for n in (1..=k.max_phrase_words().min(words.len() - i)).rev() {
         let span = &words[i..i + n];
         if span.iter().any(|w| w.syllable.is_some()) {
             continue;
         }
-        let key = span.iter().map(|w| w.text.as_str()).collect::<Vec<_>>().join(" ");
+        let key = span
+            .iter()
+            .map(|w| w.text.as_str())
+            .collect::<Vec<_>>()
+            .join(" ");
         let Some(phrase) = k.phrase(&key) else {
             continue;
         };
@@ -455,8 +501,10 @@ fn phrase_at(words: &[Word], i: usize, before: &[Token], k: &knowledge::Knowledg
                 }
                 TokenClass::Honorific
             }
-            // A legal form alone is the whole name, not a form of it.
-            PhraseKind::LegalForm if rest + i == 0 => continue,
+            // A legal form alone is the whole name, not a form of it; a
+            // two-letter one (AG, SA, KY) only closes a name, where
+            // elsewhere it is more likely a name's syllable.
+            PhraseKind::LegalForm if rest + i == 0 || key.len() <= 2 && rest > 0 => continue,
             PhraseKind::LegalForm => TokenClass::LegalForm,
             PhraseKind::Number => TokenClass::Number,
             PhraseKind::Abbreviation => word_class(&phrase.text, k),
@@ -663,7 +711,10 @@ mod tests {
             texts("Sberbank OJSC")
         );
         assert_eq!(tokenize("Sberbank OOO")[1].class, TokenClass::LegalForm);
-        assert_eq!(tokenize("Sheikh Ahmed Yassin")[0].class, TokenClass::Honorific);
+        assert_eq!(
+            tokenize("Sheikh Ahmed Yassin")[0].class,
+            TokenClass::Honorific
+        );
         assert_eq!(tokenize("Amir Khan")[0].class, TokenClass::Word);
         assert_eq!(tokenize("J Smith")[0].class, TokenClass::Initial);
         assert_eq!(texts("Comapny")[0], "co");

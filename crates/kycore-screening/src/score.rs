@@ -183,9 +183,10 @@ fn candidate_pairs(index: &Index, query: &PreparedQuery<'_>, name: &IndexedName)
             .take_while(|m| m.vocab == vocab)
             .filter(|_| !light);
         for m in matches {
-            let number_word = query.terms.get(usize::from(m.term)).is_some_and(|t| {
-                t.token.class == TokenClass::Number && t.token.surface.is_some()
-            });
+            let number_word = query
+                .terms
+                .get(usize::from(m.term))
+                .is_some_and(|t| t.token.class == TokenClass::Number && t.token.surface.is_some());
             let kind = if number_word && m.how == MatchHow::Exact {
                 MatchKind::NumberWord
             } else {
@@ -449,10 +450,9 @@ fn unmatched_weight(class: TokenClass, weight: f32) -> f32 {
         TokenClass::Word | TokenClass::Number | TokenClass::Syllable => {
             weight.max(UNMATCHED_WORD_FLOOR)
         }
-        TokenClass::Weak
-        | TokenClass::Initial
-        | TokenClass::LegalForm
-        | TokenClass::Honorific => weight,
+        TokenClass::Weak | TokenClass::Initial | TokenClass::LegalForm | TokenClass::Honorific => {
+            weight
+        }
     }
 }
 
@@ -697,7 +697,12 @@ pub fn explain(
 }
 
 /// The non-Latin script of a pair whose sides are in different scripts.
-fn cross_script(index: &Index, terms: &[QueryTerm], name: &IndexedName, p: &Pair) -> Option<Script> {
+fn cross_script(
+    index: &Index,
+    terms: &[QueryTerm],
+    name: &IndexedName,
+    p: &Pair,
+) -> Option<Script> {
     let q = terms.get(usize::from(p.q_first))?.token.script;
     let c = index.script(*name.tokens.get(usize::from(p.c_first))?);
     (q != c).then_some(if q == Script::Latin { c } else { q })

@@ -218,8 +218,11 @@ impl Screener {
         let script = syllable_script(query.terms.iter().map(|t| (t.token.class, t.token.script)));
         let same_script = |n: &IndexedName| {
             script.is_some()
-                && syllable_script(n.tokens.iter().map(|&v| (self.index.class(v), self.index.script(v))))
-                    == script
+                && syllable_script(
+                    n.tokens
+                        .iter()
+                        .map(|&v| (self.index.class(v), self.index.script(v))),
+                ) == script
         };
         let restrict = names.iter().any(same_script);
         let (name, name_score) = names

@@ -18,7 +18,15 @@ fn loads_screenable_entities_with_their_facts() {
     let list = ftm_json::load(&fixture(), "os_test", None).unwrap();
     assert_eq!(list.source.version.as_deref(), Some("2024-05-01T00:00:00"));
     let ids: Vec<&str> = list.entities.iter().map(|e| e.id.as_str()).collect();
-    assert_eq!(ids, ["NK-test-kim", "NK-test-bank", "NK-test-pep", "NK-test-vessel"]);
+    assert_eq!(
+        ids,
+        [
+            "NK-test-kim",
+            "NK-test-bank",
+            "NK-test-pep",
+            "NK-test-vessel"
+        ]
+    );
     let kim = &list.entities[0];
     assert_eq!(kim.entity_type, EntityType::Person);
     assert_eq!(kim.names.len(), 3);
@@ -38,7 +46,10 @@ fn hangul_query_finds_the_entry_and_says_how() {
     assert_eq!(hits[0].entity_id, "NK-test-kim");
     // One different syllable is another person.
     let hits = screener.search(&Query::name("김정일")).unwrap();
-    assert!(hits.iter().all(|h| h.entity_id != "NK-test-kim"), "{hits:?}");
+    assert!(
+        hits.iter().all(|h| h.entity_id != "NK-test-kim"),
+        "{hits:?}"
+    );
     let hits = screener
         .search(&Query {
             threshold: Some(0.0),
@@ -71,5 +82,8 @@ fn hangul_against_a_latin_only_entry_is_a_transliteration() {
     );
     let json = serde_json::to_value(&hit.explanation).unwrap();
     assert_eq!(json["token_matches"][0]["script"], "Hangul", "{json}");
-    assert_eq!(json["token_matches"][0]["kind"], "transliteration", "{json}");
+    assert_eq!(
+        json["token_matches"][0]["kind"], "transliteration",
+        "{json}"
+    );
 }

@@ -36,8 +36,9 @@ pub enum ScreeningCommand {
         #[command(flatten)]
         lists: ListFiles,
     },
-    /// Measure precision, recall, F1 and the false-positive rate at the default threshold on
-    /// cases generated from the lists themselves.
+    /// Measure precision, recall, F1 and the false-positive rate at the default threshold: on
+    /// cases generated from the lists themselves, then per category on labelled name pairs
+    /// (written ones and the lists' own aliases) and on unlisted people of many cultures.
     Eval {
         #[command(flatten)]
         lists: ListFiles,
@@ -47,6 +48,9 @@ pub enum ScreeningCommand {
         /// Seed of the case generator.
         #[arg(long, default_value_t = 20_260_221)]
         seed: u64,
+        /// Unlisted people screened for the false-alarm rate.
+        #[arg(long, default_value_t = 20_000)]
+        unlisted: usize,
     },
 }
 
@@ -80,14 +84,22 @@ pub async fn run(
             lists,
             per_category,
             seed,
+            unlisted,
         } => {
             let lists = load_lists(&storage, &lists).await?;
-            let report = tokio::task::spawn_blocking(move || {
+            let (generated, independent) = tokio::task::spawn_blocking(move || {
                 let cases = eval::generate(&lists, per_category, seed);
-                eval::evaluate(&Screener::new(lists), &cases)
+                let mut pairs = eval::written_pairs();
+                pairs.extend(eval::list_pairs(&lists, per_category, seed));
+                let unlisted = eval::unlisted_names(&lists, unlisted, seed);
+                let screener = Screener::new(lists);
+                (
+                    eval::evaluate(&screener, &cases),
+                    eval::evaluate_pairs(&screener, &pairs, &unlisted),
+                )
             })
             .await?;
-            print!("{report}");
+            print!("{generated}{independent}");
         }
     }
     Ok(())
@@ -95,7 +107,10 @@ pub async fn run(
 
 /// Lists whose word statistics weigh scored pairs: the `--lists` files, or else the imported
 /// lists, or else none (the engine's built-in statistics), as scoring pairs needs no list.
-async fn lists_for_scoring(storage: &Storage, files: &ListFiles) -> anyhow::Result<Vec<LoadedList>> {
+async fn lists_for_scoring(
+    storage: &Storage,
+    files: &ListFiles,
+) -> anyhow::Result<Vec<LoadedList>> {
     if !files.lists.is_empty() {
         return load_lists(storage, files).await;
     }

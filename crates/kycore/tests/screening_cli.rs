@@ -184,7 +184,11 @@ fn score_needs_no_list() {
         &["screening", "score", "--input", input.to_str().unwrap()],
     ));
     assert!(stderr.contains("built-in word statistics"), "{stderr}");
-    let verdicts: Vec<&str> = csv.lines().skip(1).map(|l| l.rsplit(',').next().unwrap()).collect();
+    let verdicts: Vec<&str> = csv
+        .lines()
+        .skip(1)
+        .map(|l| l.rsplit(',').next().unwrap())
+        .collect();
     assert_eq!(verdicts, ["true", "true", "false"], "{csv}");
 }
 

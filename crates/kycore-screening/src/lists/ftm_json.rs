@@ -151,8 +151,12 @@ fn convert(raw: &FtmEntity) -> Option<Entity> {
             });
         }
     }
-    entity.addresses.extend(raw.values("address").map(str::to_owned));
-    entity.programs.extend(raw.values("program").map(str::to_owned));
+    entity
+        .addresses
+        .extend(raw.values("address").map(str::to_owned));
+    entity
+        .programs
+        .extend(raw.values("program").map(str::to_owned));
     entity.sublist = raw.datasets.first().cloned();
     Some(entity)
 }
