@@ -410,7 +410,7 @@ fn romanize_thai(chars: &[char], start: usize, table: &CharTable, b: &mut WordBu
         let at_end = chars
             .get(i + 1)
             .is_none_or(|n| Script::of(*n) != Some(Script::Thai));
-        if let Some((latin, _)) = table.lookup(&[c], 0, !(at_end && !first)) {
+        if let Some((latin, _)) = table.lookup(&[c], 0, !at_end || first) {
             if is_leading_vowel {
                 pending = Some(latin);
             } else if !silenced {
