@@ -31,12 +31,19 @@ fn main() -> ExitCode {
     let unlisted = eval::unlisted_names(&lists, unlisted_count, seed);
     let screener = Screener::new(lists);
     println!("{} cases, seed {seed}", cases.len());
-    print!("{}", eval::evaluate(&screener, &cases));
+    let generated = eval::evaluate(&screener, &cases);
+    print!("{generated}");
     let report = eval::evaluate_pairs(&screener, &pairs, &unlisted);
     print!("{report}");
     if std::env::var_os("SCREENING_EVAL_ERRORS").is_some() {
+        for (category, query, score) in &generated.errors {
+            println!("wrong generated: {category:?}\t{query}\t{score:.3}");
+        }
         for (category, query, listed, score) in &report.errors {
             println!("wrong: {category}\t{query}\t{listed}\t{score:.3}");
+        }
+        for (query, matched, score) in &report.unlisted_hits {
+            println!("unlisted hit: {query}\t{matched}\t{score:.3}");
         }
     }
     ExitCode::SUCCESS

@@ -433,6 +433,9 @@ pub struct Report {
     pub per_category: Vec<(Category, Tally)>,
     /// Per score decile of labelled pairs: (pairs, true pairs).
     pub calibration: [(usize, usize); 10],
+    /// Cases decided wrongly: (category, query name, score of the paired
+    /// entry or of the best hit for an unlisted name).
+    pub errors: Vec<(Category, String, f64)>,
 }
 
 impl Report {
@@ -505,6 +508,11 @@ fn record_pair(
         .unwrap_or(0.0);
     let flagged = score >= DEFAULT_THRESHOLD;
     let positive = case.category.is_positive();
+    if positive != flagged {
+        report
+            .errors
+            .push((case.category, case.query.name.clone(), score));
+    }
     match (positive, flagged) {
         (true, true) => report.true_positives += 1,
         (true, false) => report.false_negatives += 1,
@@ -518,9 +526,16 @@ fn record_pair(
 }
 
 fn record_unlisted(screener: &Screener, case: &Case, report: &mut Report) -> bool {
-    let flagged = screener
+    let best = screener
         .search(&case.query)
-        .is_ok_and(|hits| !hits.is_empty());
+        .ok()
+        .and_then(|hits| hits.first().map(|h| h.score));
+    let flagged = best.is_some();
+    if let Some(score) = best {
+        report
+            .errors
+            .push((case.category, case.query.name.clone(), score));
+    }
     report.unlisted_queries += 1;
     report.unlisted_with_hits += usize::from(flagged);
     flagged
@@ -669,25 +684,39 @@ pub fn list_pairs(lists: &[LoadedList], per_category: usize, seed: u64) -> Vec<L
             }
         }
     }
-    let mut by_surname: std::collections::HashMap<String, Vec<&Entity>> = Default::default();
-    for e in entities
-        .iter()
-        .filter(|e| e.entity_type == EntityType::Person)
-    {
-        if let Some(last) = words(e.primary_name()).last().map(|w| normalize::fold(w))
-            && last.len() >= 4
+    // Two entries of one list (and sub-list) are two people; across lists
+    // the same person is listed again under another spelling, a true pair.
+    let mut by_surname: std::collections::BTreeMap<(usize, Option<&str>, String), Vec<&Entity>> =
+        Default::default();
+    for (list_no, list) in lists.iter().enumerate() {
+        for e in list
+            .entities
+            .iter()
+            .filter(|e| e.entity_type == EntityType::Person)
         {
-            by_surname.entry(last).or_default().push(e);
+            if let Some(last) = words(e.primary_name()).last().map(|w| normalize::fold(w))
+                && last.len() >= 4
+            {
+                by_surname
+                    .entry((list_no, e.sublist.as_deref(), last))
+                    .or_default()
+                    .push(e);
+            }
         }
     }
-    let mut surname_groups: Vec<&Vec<&Entity>> =
-        by_surname.values().filter(|g| g.len() >= 2).collect();
-    surname_groups.sort_by_key(|g| g[0].id.clone());
     let mut shared = Vec::new();
-    for group in surname_groups {
+    for group in by_surname.values().filter(|g| g.len() >= 2) {
         let (a, b) = (group[0], group[1]);
         let firsts = |e: &Entity| words(e.primary_name()).first().map(|w| normalize::fold(w));
-        if firsts(a) != firsts(b) {
+        let joined = |e: &Entity| normalize::fold(e.primary_name()).replace(' ', "");
+        // One list sometimes holds a person twice (the EU list per
+        // transliteration): the same full birth date or the same letters
+        // say so.
+        let same_birth = a
+            .birth_dates
+            .iter()
+            .any(|d| d.month.is_some() && d.day.is_some() && b.birth_dates.contains(d));
+        if firsts(a) != firsts(b) && joined(a) != joined(b) && !same_birth {
             shared.push(pair(
                 "list_shared_surname",
                 false,
@@ -816,6 +845,8 @@ pub struct PairReport {
     pub errors: Vec<(String, String, String, f64)>,
     pub unlisted_queries: usize,
     pub unlisted_with_hits: usize,
+    /// Unlisted people who got a hit: (query, best hit's matched name, score).
+    pub unlisted_hits: Vec<(String, String, f64)>,
 }
 
 impl PairReport {
@@ -874,8 +905,16 @@ pub fn evaluate_pairs(
     }
     for name in unlisted {
         report.unlisted_queries += 1;
-        let hits = screener.search(&Query::name(name.clone()));
-        report.unlisted_with_hits += usize::from(hits.is_ok_and(|h| !h.is_empty()));
+        let best = screener
+            .search(&Query::name(name.clone()))
+            .ok()
+            .and_then(|hits| hits.into_iter().next());
+        if let Some(hit) = best {
+            report.unlisted_with_hits += 1;
+            report
+                .unlisted_hits
+                .push((name.clone(), hit.matched_name, hit.score));
+        }
     }
     report
 }

@@ -138,9 +138,20 @@ impl HashedPostings {
     }
 }
 
-/// One indexed name: token ids into the vocabulary.
+/// One indexed name: token ids into the vocabulary, and each token's class
+/// in this name. The class belongs to the occurrence, not the word: "Khan"
+/// is a title before a name and a family name after one, "OU" a legal form
+/// closing a company name and a syllable opening one.
 pub struct IndexedName {
     pub tokens: Box<[u32]>,
+    pub classes: Box<[TokenClass]>,
+}
+
+impl IndexedName {
+    /// The class of the `j`th token.
+    pub fn class(&self, j: usize) -> TokenClass {
+        self.classes.get(j).copied().unwrap_or(TokenClass::Word)
+    }
 }
 
 /// How a query term was related to a vocabulary word.
@@ -241,8 +252,16 @@ impl Index {
             .unwrap_or(Script::Latin)
     }
 
-    pub fn weight(&self, vocab: u32) -> f32 {
-        self.weights.get(vocab as usize).copied().unwrap_or(0.0)
+    /// The weight of a word occurring with `class` (its vocabulary class is
+    /// the class it was first seen with; other occurrences weigh by theirs).
+    pub fn weight(&self, vocab: u32, class: TokenClass) -> f32 {
+        let v = vocab as usize;
+        if self.classes.get(v) == Some(&class) {
+            self.weights.get(v).copied().unwrap_or(0.0)
+        } else {
+            let idf = self.idfs.get(v).copied().unwrap_or(self.unknown_weight);
+            class_weight(self.word(vocab), class, idf)
+        }
     }
 
     /// The list IDF of a word; words the lists never use count as rare.
@@ -272,7 +291,7 @@ impl Index {
     pub fn approx_bytes(&self) -> usize {
         let words: usize = self.words.iter().map(|w| w.len() + 16).sum();
         let postings: usize = self.postings.iter().map(|p| p.capacity() * 4 + 24).sum();
-        let names: usize = self.names.iter().map(|n| n.tokens.len() * 4 + 16).sum();
+        let names: usize = self.names.iter().map(|n| n.tokens.len() * 5 + 32).sum();
         words * 2
             + self.vocab_ids.capacity() * 24
             + postings
@@ -320,7 +339,9 @@ impl Index {
             let at = i as u8;
             let token = &term.token;
             match token.class {
-                TokenClass::Initial => {}
+                // Initials bring candidates only when nothing else does
+                // ("J & E, S. de R.L. de C.V."): see `is_light`.
+                TokenClass::Initial => self.push_exact(&token.text, at, 1, &mut out),
                 TokenClass::Number => {
                     self.push_exact(&token.text, at, 1, &mut out);
                     if let Some(letters) = normalize::digits_as_letters(&token.text) {
@@ -336,7 +357,18 @@ impl Index {
                 TokenClass::Word
                 | TokenClass::Weak
                 | TokenClass::LegalForm
-                | TokenClass::Honorific => self.push_fuzzy(&token.text, token.script, at, &mut out),
+                | TokenClass::Honorific => {
+                    self.push_fuzzy(&token.text, token.script, at, &mut out);
+                    // A word written with a letter three times ("Raaaq") is
+                    // also tried as written: the repeat may be a typo.
+                    if let Some(raw) = token.surface.as_deref().filter(|r| {
+                        token.class == TokenClass::Word
+                            && !r.contains(' ')
+                            && r.len() > token.text.len() + 1
+                    }) {
+                        self.push_fuzzy(raw, token.script, at, &mut out);
+                    }
+                }
             }
             if let Some(next) = terms.get(i + 1) {
                 self.push_joined(term, next, at, &mut out);
@@ -427,12 +459,17 @@ impl Index {
 
     fn push_fuzzy(&self, text: &str, script: Script, term: u8, out: &mut Vec<TermMatch>) {
         let start = out.len();
+        // The word itself, whatever class it was first listed with (a single
+        // letter is an initial in most names, a word in "J & E").
+        self.push_exact(text, term, 1, out);
+        let exact = self.vocab_ids.get(text).copied();
         let mut found: Vec<u32> = Vec::new();
         for_each_variant(text, |hash| {
             found.extend_from_slice(self.variants.get(hash))
         });
         found.sort_unstable();
         found.dedup();
+        found.retain(|&v| Some(v) != exact);
         out.extend(
             found
                 .into_iter()
@@ -500,7 +537,10 @@ impl Index {
         // stay within a few letters of each other (Mohammed / Muhammad);
         // Gloria / Gallery share a skeleton but not a name.
         let distance = strsim::osa_distance(text, word);
-        if !unvowelled && (first_sound(text) != first_sound(word) || distance * 20 > long * 9) {
+        if !unvowelled
+            && (normalize::first_sound(text) != normalize::first_sound(word)
+                || distance * 20 > long * 9)
+        {
             return None;
         }
         Some(TermMatch {
@@ -533,12 +573,16 @@ impl Index {
         accept: impl Fn(u32) -> bool,
     ) -> Vec<u32> {
         let mut acc = Accumulator::new(self.entity_names.len(), terms.len());
-        let skip_weak = terms.iter().any(|t| !is_light(t.token.class));
-        for m in matches {
-            let first = terms.get(m.term as usize);
-            if skip_weak && first.is_some_and(|t| is_light(t.token.class)) {
-                continue;
-            }
+        // Light terms (weak words, legal forms, titles, initials) bring no
+        // candidates of their own when the query has other words; they only
+        // rank the candidates those brought.
+        let rank_only = terms.iter().any(|t| !is_light(t.token.class));
+        let is_light_match = |m: &TermMatch| {
+            terms
+                .get(m.term as usize)
+                .is_some_and(|t| is_light(t.token.class))
+        };
+        let add = |acc: &mut Accumulator, m: &TermMatch, only_touched: bool| {
             let weight: f32 = terms
                 .iter()
                 .skip(m.term as usize)
@@ -550,12 +594,15 @@ impl Index {
                 .postings
                 .get(m.vocab as usize)
                 .map_or(&[][..], Vec::as_slice);
-            acc.add_all(postings, slot, m.sim * weight);
+            acc.add_all(postings, slot, m.sim * weight, only_touched);
+        };
+        for m in matches.iter().filter(|m| !rank_only || !is_light_match(m)) {
+            add(&mut acc, m, false);
         }
         for (i, term) in terms.iter().enumerate() {
             if term.token.class == TokenClass::Word && term.token.text.len() >= 5 {
                 let hits = self.joined.get(hash_str(&term.token.text));
-                acc.add_all(hits, i, JOINED_SIM * term.weight);
+                acc.add_all(hits, i, JOINED_SIM * term.weight, false);
             }
         }
         if let [only] = terms {
@@ -565,33 +612,25 @@ impl Index {
                     self.acronyms.get(hash_str(text)),
                     0,
                     ACRONYM_SIM * only.weight,
+                    false,
                 );
+            }
+        }
+        if rank_only {
+            for m in matches.iter().filter(|m| is_light_match(m)) {
+                add(&mut acc, m, true);
             }
         }
         acc.top(limit, accept)
     }
 }
 
-/// The sound class of a word's first letter (vowels, lips, throat and
-/// hissing sounds, teeth…), as spelling variants keep it.
-fn first_sound(word: &str) -> u8 {
-    match word.bytes().next() {
-        Some(b'a' | b'e' | b'i' | b'o' | b'u' | b'y') => 0,
-        Some(b'b' | b'f' | b'p' | b'v') => 1,
-        Some(b'c' | b'g' | b'j' | b'k' | b'q' | b's' | b'x' | b'z') => 2,
-        Some(b'd' | b't') => 3,
-        Some(b'm' | b'n') => 4,
-        Some(b'h' | b'w') => 5,
-        Some(other) => other,
-        None => 255,
-    }
-}
-
-/// Weak words, legal forms and titles: they never bring candidates alone.
-pub fn is_light(class: TokenClass) -> bool {
+/// Weak words, legal forms, titles and initials: they bring candidates only
+/// when the query has nothing else.
+fn is_light(class: TokenClass) -> bool {
     matches!(
         class,
-        TokenClass::Weak | TokenClass::LegalForm | TokenClass::Honorific
+        TokenClass::Weak | TokenClass::LegalForm | TokenClass::Honorific | TokenClass::Initial
     )
 }
 
@@ -682,7 +721,9 @@ impl Accumulator {
         }
     }
 
-    fn add_all(&mut self, entities: &[u32], slot: usize, amount: f32) {
+    /// Credits `amount` to each entity for `slot`; with `only_touched`, only
+    /// to entities already credited for another slot.
+    fn add_all(&mut self, entities: &[u32], slot: usize, amount: f32, only_touched: bool) {
         if slot >= self.slots.min(64) {
             return;
         }
@@ -693,7 +734,7 @@ impl Accumulator {
             else {
                 continue;
             };
-            if *credited & bit != 0 {
+            if *credited & bit != 0 || only_touched && *credited == 0 {
                 continue;
             }
             if *credited == 0 {
@@ -750,6 +791,7 @@ impl Builder {
         }
         self.names.push(IndexedName {
             tokens: ids.into_boxed_slice(),
+            classes: tokens.iter().map(|t| t.class).collect(),
         });
     }
 
@@ -871,6 +913,27 @@ mod tests {
         assert_eq!(search(&index, "jscargument"), vec![1]);
         assert_eq!(search(&index, "xi jin ping").first(), Some(&2));
         assert_eq!(search(&index, "kalasnikof"), vec![3]);
+    }
+
+    #[test]
+    fn a_word_keeps_its_role_per_name() {
+        // "OU" closes one name as a legal form and opens another as a word;
+        // "Qari" is a title before a name.
+        let index = Index::build(&[
+            entity("a", &["SCHLOSS HOLDING OU"]),
+            entity("b", &["OU Min Thein"]),
+            entity("c", &["Qari Muhammad Yaqoob"]),
+        ]);
+        assert_eq!(index.names_of(0)[0].class(2), TokenClass::LegalForm);
+        assert_eq!(index.names_of(1)[0].class(0), TokenClass::Word);
+        let score = |query: &str, e: u32| {
+            let (terms, matches) = index.prepare(normalize::tokenize(query));
+            let prepared = crate::score::PreparedQuery::new(&terms, &matches);
+            crate::score::align(&index, &prepared, &index.names_of(e)[0]).score
+        };
+        let same = score("SCHLOSS HOLDING OU", 0);
+        assert!(score("OU SCHLOSS HOLDING", 0) > 0.9 * same, "{same}");
+        assert!(score("Kari Muhammad Yaqoob", 2) > 0.8 * score("Qari Muhammad Yaqoob", 2));
     }
 
     #[test]

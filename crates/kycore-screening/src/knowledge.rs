@@ -190,6 +190,16 @@ pub struct Knowledge {
     max_phrase_words: usize,
     /// Long forms of abbreviations at least six letters long, for typo-tolerant lookup.
     long_forms: Vec<(String, String)>,
+    /// Words of legal forms and abbreviations ("limited", "joint",
+    /// "obshchestvo"), and the hashes of each with one letter deleted, so a
+    /// misspelt one is recognised inside a phrase.
+    org_words: Vec<String>,
+    org_word_set: HashSet<String>,
+    org_word_variants: HashMap<u64, Vec<u32>>,
+    /// Legal forms of two to four words keyed by their words in sorted order,
+    /// for legal forms whose words are scattered through a name.
+    legal_word_sets: HashMap<String, String>,
+    legal_set_words: HashSet<String>,
     legal_generic: HashMap<String, String>,
     groups: HashMap<String, Vec<u32>>,
     group_kinds: Vec<GroupKind>,
@@ -205,6 +215,11 @@ impl Knowledge {
             phrases: HashMap::new(),
             max_phrase_words: 1,
             long_forms: Vec::new(),
+            org_words: Vec::new(),
+            org_word_set: HashSet::new(),
+            org_word_variants: HashMap::new(),
+            legal_word_sets: HashMap::new(),
+            legal_set_words: HashSet::new(),
             legal_generic: HashMap::new(),
             groups: HashMap::new(),
             group_kinds: Vec::new(),
@@ -227,7 +242,32 @@ impl Knowledge {
             GroupKind::Phonetic,
         );
         k.load_counts(include_str!("../data/token_counts.tsv"));
+        k.index_org_words();
         k
+    }
+
+    /// Collects the words of legal forms and abbreviations with their
+    /// one-deletion hashes.
+    fn index_org_words(&mut self) {
+        let mut words: Vec<String> = self
+            .phrases
+            .iter()
+            .filter(|(_, p)| matches!(p.kind, PhraseKind::LegalForm | PhraseKind::Abbreviation))
+            .flat_map(|(key, _)| key.split(' ').map(str::to_owned).collect::<Vec<_>>())
+            .filter(|w| w.len() >= MIN_CORRECTED_LEN && w.bytes().all(|b| b.is_ascii_lowercase()))
+            .collect();
+        words.sort_unstable();
+        words.dedup();
+        for (id, word) in words.iter().enumerate() {
+            for_each_deletion(word, |hash| {
+                self.org_word_variants
+                    .entry(hash)
+                    .or_default()
+                    .push(id as u32);
+            });
+        }
+        self.org_word_set = words.iter().cloned().collect();
+        self.org_words = words;
     }
 
     fn add_phrase(&mut self, raw: &str, text: &str, kind: PhraseKind) {
@@ -262,6 +302,17 @@ impl Knowledge {
             self.add_phrase(&canonical.clone(), &canonical, PhraseKind::LegalForm);
             for alias in aliases.split('|') {
                 self.add_phrase(alias, &canonical, PhraseKind::LegalForm);
+                let mut words: Vec<String> = normalize::fold(alias)
+                    .split(' ')
+                    .map(str::to_owned)
+                    .collect();
+                if (2..=4).contains(&words.len()) {
+                    self.legal_set_words.extend(words.iter().cloned());
+                    words.sort_unstable();
+                    self.legal_word_sets
+                        .entry(words.join(" "))
+                        .or_insert_with(|| canonical.clone());
+                }
             }
         }
     }
@@ -401,6 +452,41 @@ impl Knowledge {
             .map(|(_, short)| short.as_str())
     }
 
+    /// Legal-form and abbreviation words one edit away from `word` (same
+    /// first letter, four letters or more), when `word` is not one itself:
+    /// "liabiity" → "liability", "cmopany" → "company".
+    pub fn org_word_corrections(&self, word: &str) -> Vec<&str> {
+        if word.len() < MIN_CORRECTED_LEN || self.org_word_set.contains(word) {
+            return Vec::new();
+        }
+        let mut ids: Vec<u32> = Vec::new();
+        for_each_deletion(word, |hash| {
+            if let Some(found) = self.org_word_variants.get(&hash) {
+                ids.extend_from_slice(found);
+            }
+        });
+        ids.sort_unstable();
+        ids.dedup();
+        ids.iter()
+            .filter_map(|&id| self.org_words.get(id as usize))
+            .filter(|w| {
+                w.as_bytes().first() == word.as_bytes().first()
+                    && strsim::osa_distance(w, word) <= 1
+            })
+            .map(String::as_str)
+            .collect()
+    }
+
+    /// Whether a word belongs to a legal form of two to four words.
+    pub fn is_legal_form_word(&self, word: &str) -> bool {
+        self.legal_set_words.contains(word)
+    }
+
+    /// The canonical legal form whose words, in any order, are `sorted_words`.
+    pub fn legal_form_of_words(&self, sorted_words: &str) -> Option<&str> {
+        self.legal_word_sets.get(sorted_words).map(String::as_str)
+    }
+
     /// The generic class of a legal form (JSC, LLC…), for pairing forms that
     /// differ by country but mean the same kind of company.
     pub fn legal_generic(&self, canonical: &str) -> Option<&str> {
@@ -433,6 +519,29 @@ impl Knowledge {
 
     pub fn builtin_unknown_idf(&self) -> f32 {
         (1.0 + self.counted_names as f32).ln()
+    }
+}
+
+/// Shortest word corrected towards a legal-form word: shorter ones are
+/// other words one letter away ("ooo" / "oao").
+const MIN_CORRECTED_LEN: usize = 4;
+
+/// Calls `f` with the hash of `word` and of each of its one-letter deletions.
+fn for_each_deletion(word: &str, mut f: impl FnMut(u64)) {
+    let bytes = word.as_bytes();
+    let hash = |skip: usize| {
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        for (i, &b) in bytes.iter().enumerate() {
+            if i != skip {
+                h ^= u64::from(b);
+                h = h.wrapping_mul(0x0000_0100_0000_01b3);
+            }
+        }
+        h
+    };
+    f(hash(usize::MAX));
+    for i in 0..bytes.len() {
+        f(hash(i));
     }
 }
 

@@ -101,6 +101,9 @@ struct Word {
     text: String,
     script: Script,
     syllable: Option<char>,
+    /// The word as written when letters repeated three times were collapsed
+    /// ("raaaq"): a typo can look like a repeat, so both are tried.
+    repeated: Option<String>,
 }
 
 /// Reduces text to lower-case ASCII words separated by single spaces
@@ -146,11 +149,14 @@ impl WordBuilder {
 
     fn flush(&mut self) {
         if !self.current.is_empty() {
-            let text = tidy(&std::mem::take(&mut self.current));
+            let raw = std::mem::take(&mut self.current);
+            let text = tidy(&raw);
+            let repeated = (collapse_repeats(&raw).len() < raw.len()).then(|| spell_j(&raw));
             self.words.push(Word {
                 text,
                 script: self.script.take().unwrap_or(Script::Latin),
                 syllable: None,
+                repeated,
             });
         }
         self.script = None;
@@ -162,6 +168,7 @@ impl WordBuilder {
             text: c.to_string(),
             script,
             syllable: Some(c),
+            repeated: None,
         });
     }
 }
@@ -169,8 +176,17 @@ impl WordBuilder {
 /// Collapses letters repeated three times or more ("Puuutin") and writes
 /// Cyrillic "dzh" the way Latin sources write it ("j": Джамал / Jamal).
 fn tidy(word: &str) -> String {
-    let mut out = String::with_capacity(word.len());
+    spell_j(&collapse_repeats(word))
+}
+
+fn collapse_repeats(word: &str) -> String {
     let bytes = word.as_bytes();
+    // A word of one letter repeated ("OOO", the Russian legal form) is
+    // written so on purpose.
+    if bytes.iter().all(|&b| Some(&b) == bytes.first()) {
+        return word.to_owned();
+    }
+    let mut out = String::with_capacity(word.len());
     for (i, &b) in bytes.iter().enumerate() {
         let tripled = i >= 2 && bytes[i - 1] == b && bytes[i - 2] == b;
         let next_tripled = bytes.get(i + 1) == Some(&b) && i >= 1 && bytes[i - 1] == b;
@@ -178,10 +194,15 @@ fn tidy(word: &str) -> String {
             out.push(char::from(b));
         }
     }
-    if out.contains("dzh") {
-        out = out.replace("dzh", "j");
-    }
     out
+}
+
+fn spell_j(word: &str) -> String {
+    if word.contains("dzh") {
+        word.replace("dzh", "j")
+    } else {
+        word.to_owned()
+    }
 }
 
 fn fold_words(text: &str) -> Vec<Word> {
@@ -458,10 +479,17 @@ fn syllable_readings(c: char, script: Script, all: bool) -> Vec<String> {
 pub fn tokenize(text: &str) -> Vec<Token> {
     let words = fold_words(text);
     let k = knowledge::knowledge();
+    let corrections: Vec<Vec<&str>> = words
+        .iter()
+        .map(|w| match w.syllable {
+            Some(_) => Vec::new(),
+            None => k.org_word_corrections(&w.text),
+        })
+        .collect();
     let mut tokens: Vec<Token> = Vec::with_capacity(words.len());
     let mut i = 0;
     while i < words.len() {
-        if let Some((token, used)) = phrase_at(&words, i, &tokens, k) {
+        if let Some((token, used)) = phrase_at(&words, &corrections, i, &tokens, k) {
             tokens.push(token);
             i += used;
             continue;
@@ -469,12 +497,29 @@ pub fn tokenize(text: &str) -> Vec<Token> {
         tokens.push(classify(&words[i]));
         i += 1;
     }
+    gather_legal_form(&mut tokens, k);
+    // A name of single letters ("J & E, S. de R.L. de C.V.") is written
+    // with its letters as its words.
+    let letters_only = tokens.iter().all(|t| {
+        !matches!(
+            t.class,
+            TokenClass::Word | TokenClass::Number | TokenClass::Syllable
+        )
+    });
+    if letters_only {
+        for t in tokens.iter_mut().filter(|t| t.class == TokenClass::Initial) {
+            t.class = TokenClass::Word;
+        }
+    }
     tokens
 }
 
-/// The longest known phrase starting at word `i`, if any applies there.
+/// The longest known phrase starting at word `i`, if any applies there. A
+/// legal form or abbreviation of several words may have one misspelt word
+/// ("Limited Liabiity Company").
 fn phrase_at(
     words: &[Word],
+    corrections: &[Vec<&str>],
     i: usize,
     before: &[Token],
     k: &knowledge::Knowledge,
@@ -485,12 +530,21 @@ fn phrase_at(
         if span.iter().any(|w| w.syllable.is_some()) {
             continue;
         }
-        let key = span
-            .iter()
-            .map(|w| w.text.as_str())
-            .collect::<Vec<_>>()
-            .join(" ");
-        let Some(phrase) = k.phrase(&key) else {
+        let texts: Vec<&str> = span.iter().map(|w| w.text.as_str()).collect();
+        let key = texts.join(" ");
+        let mut found = k.phrase(&key);
+        if found.is_none() && n >= 2 {
+            found = (0..n)
+                .flat_map(|p| corrections[i + p].iter().map(move |c| (p, *c)))
+                .find_map(|(p, c)| {
+                    let mut fixed = texts.clone();
+                    fixed[p] = c;
+                    k.phrase(&fixed.join(" ")).filter(|ph| {
+                        matches!(ph.kind, PhraseKind::LegalForm | PhraseKind::Abbreviation)
+                    })
+                });
+        }
+        let Some(phrase) = found else {
             continue;
         };
         let rest = words.len() - i - n;
@@ -524,6 +578,73 @@ fn phrase_at(
     None
 }
 
+/// Most scattered legal-form words looked at together (2^8 subsets).
+const MAX_SCATTERED: usize = 8;
+
+/// The words of a legal form written apart, in another order ("Stock
+/// Company Sberbank Joint", "C.V. Punto S.A. de"): joined into one legal
+/// form where the first of them stands, as long as other words remain.
+fn gather_legal_form(tokens: &mut Vec<Token>, k: &knowledge::Knowledge) {
+    let word_of = |t: &Token| -> Option<String> {
+        let text = t.surface.as_deref().unwrap_or(&t.text);
+        (t.class != TokenClass::Syllable && !text.contains(' ') && k.is_legal_form_word(text))
+            .then(|| text.to_owned())
+    };
+    let members: Vec<(usize, String)> = tokens
+        .iter()
+        .enumerate()
+        .filter_map(|(i, t)| word_of(t).map(|w| (i, w)))
+        .take(MAX_SCATTERED)
+        .collect();
+    if members.len() < 2 || members.len() == tokens.len() {
+        return;
+    }
+    let mut best: Option<(u32, &str)> = None;
+    for subset in 1u32..(1 << members.len()) {
+        let size = subset.count_ones();
+        if !(2..=4).contains(&size) || best.is_some_and(|(b, _)| b.count_ones() >= size) {
+            continue;
+        }
+        let mut words: Vec<&str> = members
+            .iter()
+            .enumerate()
+            .filter(|(m, _)| subset & (1 << m) != 0)
+            .map(|(_, (_, w))| w.as_str())
+            .collect();
+        words.sort_unstable();
+        if let Some(canonical) = k.legal_form_of_words(&words.join(" ")) {
+            best = Some((subset, canonical));
+        }
+    }
+    let Some((subset, canonical)) = best else {
+        return;
+    };
+    let chosen: Vec<usize> = members
+        .iter()
+        .enumerate()
+        .filter(|(m, _)| subset & (1 << m) != 0)
+        .map(|(_, (i, _))| *i)
+        .collect();
+    let surface: Vec<&str> = chosen
+        .iter()
+        .filter_map(|&i| tokens.get(i))
+        .map(|t| t.surface.as_deref().unwrap_or(&t.text))
+        .collect();
+    let joined = Token {
+        text: canonical.to_owned(),
+        class: TokenClass::LegalForm,
+        script: tokens[chosen[0]].script,
+        readings: Vec::new(),
+        surface: Some(surface.join(" ")),
+    };
+    let mut position = 0;
+    tokens.retain(|_| {
+        position += 1;
+        !chosen[1..].contains(&(position - 1))
+    });
+    tokens[chosen[0]] = joined;
+}
+
 fn word_class(text: &str, k: &knowledge::Knowledge) -> TokenClass {
     if text.bytes().any(|b| b.is_ascii_digit()) {
         TokenClass::Number
@@ -550,7 +671,7 @@ fn classify(word: &Word) -> Token {
     let (text, surface) = match (ordinal_digits(&word.text), k.misspelt_long_form(&word.text)) {
         (Some(digits), _) => (digits.to_owned(), Some(word.text.clone())),
         (None, Some(short)) => (short.to_owned(), Some(word.text.clone())),
-        (None, None) => (word.text.clone(), None),
+        (None, None) => (word.text.clone(), word.repeated.clone()),
     };
     Token {
         class: word_class(&text, k),
@@ -631,6 +752,26 @@ const SOUNDS: &[(&str, &str)] = &[
     ("th", "t"),
     ("dh", "d"),
 ];
+
+/// The sound class of a word's first sound (vowels, lips, throat and
+/// hissing sounds, teeth, nasals, breath), as spelling variants of one name
+/// keep it: "Khakkani" and "Haqqani" both start with a breath.
+pub fn first_sound(word: &str) -> u8 {
+    let bytes = word.as_bytes();
+    let Some(&c) = bytes.first() else {
+        return 255;
+    };
+    let (mapped, _) = map_sound(bytes, c);
+    match mapped.bytes().next() {
+        None => 0,
+        Some(b'b' | b'f' | b'p' | b'v') => 1,
+        Some(b'c' | b'g' | b'j' | b'k' | b'q' | b's' | b'x' | b'z') => 2,
+        Some(b'd' | b't') => 3,
+        Some(b'm' | b'n') => 4,
+        Some(b'h' | b'w') => 5,
+        Some(other) => other,
+    }
+}
 
 fn map_sound(rest: &[u8], c: u8) -> (&'static str, usize) {
     if let Some((from, to)) = SOUNDS
@@ -720,6 +861,39 @@ mod tests {
         assert_eq!(texts("Comapny")[0], "co");
         assert_eq!(texts("Int'l Trading Corp.")[0], "intl");
         assert_eq!(texts("Джамал")[0], "jamal");
+    }
+
+    #[test]
+    fn legal_forms_misspelt_or_scattered() {
+        let form = |name: &str| {
+            tokenize(name)
+                .into_iter()
+                .filter(|t| t.class == TokenClass::LegalForm)
+                .map(|t| t.text)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(form("Limited Liabiity Company Auto"), form("LLC Auto"));
+        assert_eq!(form("Public Jint Stock Company VTB"), form("PJSC VTB"));
+        assert_eq!(texts("Stock Company Sberbank Joint"), texts("JSC Sberbank"));
+        let sorted = |name: &str| {
+            let mut t = texts(name);
+            t.sort();
+            t
+        };
+        assert_eq!(sorted("C.V. Punto S.A. de"), sorted("Punto S.A. de C.V."));
+        // A word of one repeated letter stays: "OOO" is a legal form.
+        assert_eq!(tokenize("Romashka OOO")[1].class, TokenClass::LegalForm);
+        // A name of letters keeps its letters as words.
+        assert_eq!(
+            tokenize("J & E, S. de R.L. de C.V.")[0].class,
+            TokenClass::Word
+        );
+        // A tripled letter is collapsed but kept as written for typos.
+        let raaaq = &tokenize("Raaaq")[0];
+        assert_eq!(
+            (raaaq.text.as_str(), raaaq.surface.as_deref()),
+            ("raq", Some("raaaq"))
+        );
     }
 
     #[test]

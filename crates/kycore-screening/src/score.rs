@@ -173,15 +173,14 @@ fn candidate_pairs(index: &Index, query: &PreparedQuery<'_>, name: &IndexedName)
     for (j, &vocab) in name.tokens.iter().enumerate().take(64) {
         let j = j as u8;
         let start = query.matches.partition_point(|m| m.vocab < vocab);
-        let light = matches!(
-            index.class(vocab),
-            TokenClass::LegalForm | TokenClass::Honorific
-        );
-        // Legal forms and titles are paired by their own rule below.
+        let class = name.class(usize::from(j));
+        // Legal forms are paired by their own rule below, or exactly: the
+        // same word is the same word whatever its role. A listed title may
+        // meet a query word that is a spelling of it ("Kari" / "Qari").
         let matches = query.matches[start..]
             .iter()
             .take_while(|m| m.vocab == vocab)
-            .filter(|_| !light);
+            .filter(|m| class != TokenClass::LegalForm || m.how == MatchHow::Exact);
         for m in matches {
             let number_word = query
                 .terms
@@ -201,8 +200,8 @@ fn candidate_pairs(index: &Index, query: &PreparedQuery<'_>, name: &IndexedName)
                 kind,
             });
         }
-        push_light_pairs(index, query, vocab, j, &mut pairs);
-        push_initial_pairs(index, query, vocab, j, &mut pairs);
+        push_light_pairs(index, query, vocab, class, j, &mut pairs);
+        push_initial_pairs(index, query, vocab, class, j, &mut pairs);
     }
     pairs
 }
@@ -213,10 +212,10 @@ fn push_light_pairs(
     index: &Index,
     query: &PreparedQuery<'_>,
     vocab: u32,
+    class: TokenClass,
     j: u8,
     pairs: &mut Vec<Pair>,
 ) {
-    let class = index.class(vocab);
     if !matches!(class, TokenClass::LegalForm | TokenClass::Honorific) {
         return;
     }
@@ -260,7 +259,14 @@ fn add_acronym(
     if *q_used != 0 || *c_used != 0 || q_len > 63 || c_len > 63 {
         return;
     }
-    let list_acronym = || acronym(name.tokens.iter().map(|&v| (index.word(v), index.class(v))));
+    let list_acronym = || {
+        acronym(
+            name.tokens
+                .iter()
+                .zip(name.classes.iter())
+                .map(|(&v, &class)| (index.word(v), class)),
+        )
+    };
     let query_acronym = || {
         acronym(
             query
@@ -294,11 +300,11 @@ fn push_initial_pairs(
     index: &Index,
     query: &PreparedQuery<'_>,
     vocab: u32,
+    list_class: TokenClass,
     j: u8,
     pairs: &mut Vec<Pair>,
 ) {
     let word = index.word(vocab);
-    let list_class = index.class(vocab);
     if list_class == TokenClass::Number {
         return;
     }
@@ -400,32 +406,55 @@ fn name_score(
         evidence += pair.sim * wq;
     }
     // A word repeated on one side ("Ali Ali") is not missing on the other
-    // when one copy of it is matched.
+    // when one copy of it is matched, unless the other side has a word of
+    // its own left over: then the copy stands where that word stands
+    // ("Ali Htun Naung" / "Htun Htun Naung"), a conflict.
     let q_repeat = |i: usize| {
         terms
             .iter()
             .enumerate()
             .any(|(o, t)| o != i && bit_set(q_used, o) && t.token.text == terms[i].token.text)
     };
-    let unmatched_q: f32 = terms
-        .iter()
-        .enumerate()
-        .filter(|(i, _)| !bit_set(q_used, *i) && !q_repeat(*i))
-        .map(|(_, t)| unmatched_weight(t.token.class, t.weight))
-        .sum();
     let c_repeat = |j: usize| {
         name.tokens
             .iter()
             .enumerate()
             .any(|(o, &v)| o != j && bit_set(c_used, o) && v == name.tokens[j])
     };
-    let unmatched_c: f32 = name
+    let q_left: Vec<(bool, f32)> = terms
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| !bit_set(q_used, *i))
+        .map(|(i, t)| (q_repeat(i), unmatched_weight(t.token.class, t.weight)))
+        .collect();
+    let c_left: Vec<(bool, f32)> = name
         .tokens
         .iter()
         .enumerate()
-        .filter(|(j, _)| !bit_set(c_used, *j) && !c_repeat(*j))
-        .map(|(_, &v)| unmatched_weight(index.class(v), index.weight(v)))
-        .sum();
+        .filter(|(j, _)| !bit_set(c_used, *j))
+        .map(|(j, &v)| {
+            let class = name.class(j);
+            (c_repeat(j), unmatched_weight(class, index.weight(v, class)))
+        })
+        .collect();
+    let own_words = |left: &[(bool, f32)]| -> f32 {
+        left.iter()
+            .filter(|(repeat, _)| !repeat)
+            .map(|(_, w)| w)
+            .sum()
+    };
+    let (q_own, c_own) = (own_words(&q_left), own_words(&c_left));
+    let all_words = |left: &[(bool, f32)]| -> f32 { left.iter().map(|(_, w)| w).sum() };
+    let unmatched_q = if c_own > 0.5 {
+        all_words(&q_left)
+    } else {
+        q_own
+    };
+    let unmatched_c = if q_own > 0.5 {
+        all_words(&c_left)
+    } else {
+        c_own
+    };
     let list_penalty = if unmatched_q > 0.5 {
         CONFLICT_LIST_PENALTY
     } else {
@@ -472,9 +501,10 @@ fn pair_weights(index: &Index, terms: &[QueryTerm], name: &IndexedName, pair: &P
     let wc: f32 = name
         .tokens
         .iter()
+        .enumerate()
         .skip(pair.c_first as usize)
         .take(pair.c_span as usize)
-        .map(|&v| index.weight(v))
+        .map(|(j, &v)| index.weight(v, name.class(j)))
         .sum();
     if pair.kind == MatchKind::Initial {
         let w = wq.min(wc);

@@ -221,7 +221,8 @@ impl Screener {
                 && syllable_script(
                     n.tokens
                         .iter()
-                        .map(|&v| (self.index.class(v), self.index.script(v))),
+                        .zip(n.classes.iter())
+                        .map(|(&v, &class)| (class, self.index.script(v))),
                 ) == script
         };
         let restrict = names.iter().any(same_script);
