@@ -1,13 +1,16 @@
-//! Runs the quality evaluation over the reference lists and prints both
+//! Runs the quality evaluation over the reference lists and prints the
 //! reports: the generated variants, then the independent labelled pairs per
-//! category and the unlisted-name false-alarm rate. Usage:
+//! category and the unlisted-name false-alarm rate, once on the written pairs
+//! with the tuning half of the list pairs and unlisted people, once on the
+//! held-out half. Usage:
 //! `cargo run --release --example screening_eval [PER_CATEGORY] [SEED] [UNLISTED]`;
 //! `SCREENING_EVAL_ERRORS=1` also lists the pairs decided wrongly.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use kycore_screening::{Screener, eval};
+use kycore_screening::Screener;
+use kycore_screening::eval::{self, Split};
 
 fn main() -> ExitCode {
     let mut args = std::env::args().skip(1);
@@ -26,24 +29,33 @@ fn main() -> ExitCode {
         }
     };
     let cases = eval::generate(&lists, per_category, seed);
-    let mut pairs = eval::written_pairs();
-    pairs.extend(eval::list_pairs(&lists, per_category, seed));
-    let unlisted = eval::unlisted_names(&lists, unlisted_count, seed);
+    let mut tuning = eval::written_pairs();
+    tuning.extend(eval::list_pairs(&lists, per_category, seed, Split::Tuning));
+    let held_out = eval::list_pairs(&lists, per_category, seed, Split::HeldOut);
+    let unlisted_tuning = eval::unlisted_names(&lists, unlisted_count, seed, Split::Tuning);
+    let unlisted_held_out = eval::unlisted_names(&lists, unlisted_count, seed, Split::HeldOut);
     let screener = Screener::new(lists);
     println!("{} cases, seed {seed}", cases.len());
     let generated = eval::evaluate(&screener, &cases);
     print!("{generated}");
-    let report = eval::evaluate_pairs(&screener, &pairs, &unlisted);
+    let report = eval::evaluate_pairs(&screener, &tuning, &unlisted_tuning);
+    println!("== written pairs and the tuning half of the list pairs and unlisted people");
     print!("{report}");
+    let held = eval::evaluate_pairs(&screener, &held_out, &unlisted_held_out);
+    println!("== the held-out half");
+    print!("{held}");
     if std::env::var_os("SCREENING_EVAL_ERRORS").is_some() {
         for (category, query, score) in &generated.errors {
             println!("wrong generated: {category:?}\t{query}\t{score:.3}");
         }
-        for (category, query, listed, score) in &report.errors {
+        for (category, query, listed, score) in report.errors.iter().chain(&held.errors) {
             println!("wrong: {category}\t{query}\t{listed}\t{score:.3}");
         }
         for (query, matched, score) in &report.unlisted_hits {
             println!("unlisted hit: {query}\t{matched}\t{score:.3}");
+        }
+        for (query, matched, score) in &held.unlisted_hits {
+            println!("held-out unlisted hit: {query}\t{matched}\t{score:.3}");
         }
     }
     ExitCode::SUCCESS

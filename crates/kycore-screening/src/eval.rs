@@ -654,11 +654,44 @@ pub fn written_pairs() -> Vec<LabelledPair> {
         .collect()
 }
 
+/// Which half of an independent set to use: rules and numbers are tuned on
+/// one half and checked on the other, so a gain that only memorised the
+/// tuning half shows up as a gap.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Split {
+    All,
+    Tuning,
+    HeldOut,
+}
+
+impl Split {
+    /// Whether the item with this key belongs to the split.
+    fn keeps(self, key: u64) -> bool {
+        match self {
+            Self::All => true,
+            Self::Tuning => key % 2 == 0,
+            Self::HeldOut => key % 2 == 1,
+        }
+    }
+}
+
+/// A stable hash of an entity id, to split entities into halves.
+fn id_key(id: &str) -> u64 {
+    id.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
+}
+
 /// Pairs from the lists' own names, up to `per_category` each: an entry's
 /// original-script name against its Latin primary name, a strong alias
 /// sharing a word with the primary name against it (both true), and two different people's primary
 /// names that share the family name (false).
-pub fn list_pairs(lists: &[LoadedList], per_category: usize, seed: u64) -> Vec<LabelledPair> {
+pub fn list_pairs(
+    lists: &[LoadedList],
+    per_category: usize,
+    seed: u64,
+    split: Split,
+) -> Vec<LabelledPair> {
     let mut rng = Rng(seed);
     let entities: Vec<&Entity> = lists.iter().flat_map(|l| &l.entities).collect();
     let mut out = Vec::new();
@@ -671,7 +704,7 @@ pub fn list_pairs(lists: &[LoadedList], per_category: usize, seed: u64) -> Vec<L
             listed: listed.to_owned(),
         };
     let (mut script, mut alias) = (Vec::new(), Vec::new());
-    for e in &entities {
+    for e in entities.iter().filter(|e| split.keeps(id_key(&e.id))) {
         let primary = e.primary_name();
         for n in e.names.iter().skip(1) {
             if n.kind == NameKind::OriginalScript {
@@ -692,7 +725,7 @@ pub fn list_pairs(lists: &[LoadedList], per_category: usize, seed: u64) -> Vec<L
         for e in list
             .entities
             .iter()
-            .filter(|e| e.entity_type == EntityType::Person)
+            .filter(|e| e.entity_type == EntityType::Person && split.keeps(id_key(&e.id)))
         {
             if let Some(last) = words(e.primary_name()).last().map(|w| normalize::fold(w))
                 && last.len() >= 4
@@ -738,7 +771,7 @@ pub fn list_pairs(lists: &[LoadedList], per_category: usize, seed: u64) -> Vec<L
 /// `count` people on no list: a given and a family name of one locale of
 /// `data/eval/unlisted_names.tsv` (family name first, unspaced, for Chinese,
 /// Japanese and Korean), leaving out any combination a list holds.
-pub fn unlisted_names(lists: &[LoadedList], count: usize, seed: u64) -> Vec<String> {
+pub fn unlisted_names(lists: &[LoadedList], count: usize, seed: u64, split: Split) -> Vec<String> {
     let listed: HashSet<String> = lists
         .iter()
         .flat_map(|l| &l.entities)
@@ -751,8 +784,17 @@ pub fn unlisted_names(lists: &[LoadedList], count: usize, seed: u64) -> Vec<Stri
             .filter_map(|line| {
                 let mut cols = line.split('\t');
                 let locale = cols.next()?;
-                let given = cols.next()?.split('|').collect();
-                let family = cols.next()?.split('|').collect();
+                // Each locale's names alternate between the two halves.
+                let half = |names: &'static str| -> Vec<&'static str> {
+                    names
+                        .split('|')
+                        .enumerate()
+                        .filter(|(i, _)| split.keeps(*i as u64))
+                        .map(|(_, n)| n)
+                        .collect()
+                };
+                let given = half(cols.next()?);
+                let family = half(cols.next()?);
                 Some((locale, given, family))
             })
             .collect();

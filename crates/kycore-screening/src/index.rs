@@ -172,6 +172,16 @@ pub enum MatchHow {
     Digits,
 }
 
+/// Which name-knowledge groups a word is looked up in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum GroupUse {
+    /// Nicknames, given names across languages and Chinese spellings.
+    AllNames,
+    /// The other spellings of one Chinese syllable (for a Han character's
+    /// Pinyin reading).
+    SyllableSpellings,
+}
+
 /// A query term (or pair of adjacent terms) related to a vocabulary word.
 #[derive(Debug, Clone, Copy)]
 pub struct TermMatch {
@@ -378,8 +388,10 @@ impl Index {
     }
 
     /// A Han or Hangul character: the same character, or a listed Latin
-    /// word that is one of its readings (or a spelling variant of it).
+    /// word that is one of its readings (a Han character's reading also in
+    /// the other romanizations of that syllable).
     fn push_syllable(&self, token: &Token, term: u8, out: &mut Vec<TermMatch>) {
+        let start = out.len();
         self.push_exact(&token.text, term, 1, out);
         for reading in &token.readings {
             if let Some(&vocab) = self.vocab_ids.get(reading.as_str()) {
@@ -391,28 +403,36 @@ impl Index {
                     how: MatchHow::Transliterated,
                 });
             }
-            self.push_groups(reading, term, out.len(), true, out);
+            if token.script == Script::Han {
+                self.push_groups(reading, term, start, GroupUse::SyllableSpellings, out);
+            }
         }
     }
 
     /// Words in the same name-knowledge group as `text`, not already matched
-    /// since `start`. A syllable's reading only takes spelling variants: given
-    /// names across languages would relate unrelated syllables.
+    /// since `start`.
     fn push_groups(
         &self,
         text: &str,
         term: u8,
         start: usize,
-        spelling_only: bool,
+        using: GroupUse,
         out: &mut Vec<TermMatch>,
     ) {
         let k = knowledge::knowledge();
         for &group in k.groups_of(text) {
-            let (how, sim) = match k.group_kind(group) {
-                Some(GroupKind::Phonetic) => (MatchHow::Phonetic, PHONETIC_SIM),
-                _ if spelling_only => continue,
-                Some(GroupKind::Nickname) => (MatchHow::Nickname, NICKNAME_SIM),
-                Some(GroupKind::Equivalent) | None => (MatchHow::Equivalent, EQUIVALENT_SIM),
+            let (how, sim) = match (k.group_kind(group), using) {
+                // A Pinyin reading takes the spellings of its own syllable
+                // only: Wade-Giles "chao" is Pinyin "zhao", not "chao".
+                (Some(GroupKind::Phonetic), GroupUse::SyllableSpellings)
+                    if k.group_head(group) != text =>
+                {
+                    continue;
+                }
+                (Some(GroupKind::Phonetic), _) => (MatchHow::Phonetic, PHONETIC_SIM),
+                (_, GroupUse::SyllableSpellings) => continue,
+                (Some(GroupKind::Nickname), _) => (MatchHow::Nickname, NICKNAME_SIM),
+                (Some(GroupKind::Equivalent) | None, _) => (MatchHow::Equivalent, EQUIVALENT_SIM),
             };
             for &vocab in self.groups.get(u64::from(group)) {
                 if out[start..]
@@ -421,11 +441,13 @@ impl Index {
                 {
                     continue;
                 }
-                // Given names across languages relate long names or names
-                // that start alike; short ones that differ at once (Duong /
-                // Jong) are cognates in name tables, not the same name.
+                // One given name across languages starts with the same kind
+                // of sound (Iskander / Alexander) unless both forms are long
+                // (Sándor / Alexander); short ones that differ at once
+                // (Duong / Young, Kristian / Ahmad) are noise of name tables.
                 let word = self.word(vocab);
-                let alike = word.len().min(text.len()) >= 5 || word.get(..1) == text.get(..1);
+                let alike = word.len().min(text.len()) >= 6
+                    || normalize::first_sound(word) == normalize::first_sound(text);
                 if how == MatchHow::Equivalent && !alike {
                     continue;
                 }
@@ -473,9 +495,9 @@ impl Index {
         out.extend(
             found
                 .into_iter()
-                .filter_map(|vocab| self.verify(text, vocab, term)),
+                .filter_map(|vocab| self.verify(text, script, vocab, term)),
         );
-        self.push_groups(text, term, start, false, out);
+        self.push_groups(text, term, start, GroupUse::AllNames, out);
         let Some(key) = normalize::skeleton(text) else {
             return;
         };
@@ -489,14 +511,18 @@ impl Index {
         }
     }
 
-    fn verify(&self, text: &str, vocab: u32, term: u8) -> Option<TermMatch> {
+    fn verify(&self, text: &str, script: Script, vocab: u32, term: u8) -> Option<TermMatch> {
         let word = self.word(vocab);
-        let budget = edit_budget(text.len().min(word.len()));
+        let shorter = text.len().min(word.len());
+        // Words of an unvowelled script spelt in that same script are all
+        // consonants: one letter there is more of the name than in Latin.
+        let unvowelled = is_unvowelled(script) && self.script(vocab) == script;
+        let budget = edit_budget(shorter).saturating_sub(usize::from(unvowelled));
         if self.class(vocab) == TokenClass::Number || text.len().abs_diff(word.len()) > budget {
             return None;
         }
         let edits = strsim::osa_distance(text, word);
-        if edits > budget {
+        if edits > budget || edits > 0 && !first_sound_kept(text, word, edits) {
             return None;
         }
         let how = if edits == 0 {
@@ -527,9 +553,8 @@ impl Index {
         let same_key = normalize::skeleton(word).is_some_and(|k| k == key);
         // Arabic and Hebrew leave short vowels unwritten, so their words are
         // shorter than the Latin spellings of the same name.
-        let unvowelled = [script, self.script(vocab)]
-            .iter()
-            .any(|s| matches!(s, Script::Arabic | Script::Hebrew));
+        // (Between two words of that script, vowels are missing on both.)
+        let unvowelled = is_unvowelled(script) != is_unvowelled(self.script(vocab));
         if !same_key || short < 4 && !unvowelled || short * 3 < long * 2 && !unvowelled {
             return None;
         }
@@ -623,6 +648,26 @@ impl Index {
         }
         acc.top(limit, accept)
     }
+}
+
+/// Whether a typo `edits` away keeps the word's first sound. Typos rarely
+/// hit a name's first letter, and a short name starting with another sound
+/// is another name (Dang / Pang / Bang); transliteration changes the letter
+/// but not the sound (Khoutkhi / Houthi, Kari / Qari, Illades / Yllades). A
+/// letter added or lost before a word ("AL-rWADI") is one typo too.
+fn first_sound_kept(text: &str, word: &str, edits: usize) -> bool {
+    let (short, long) = if text.len() <= word.len() {
+        (text, word)
+    } else {
+        (word, text)
+    };
+    normalize::first_sound(text) == normalize::first_sound(word)
+        || edits == 1 && (short.len() >= 8 || short.len() >= 4 && long.get(1..) == Some(short))
+}
+
+/// Scripts that leave short vowels unwritten.
+fn is_unvowelled(script: Script) -> bool {
+    matches!(script, Script::Arabic | Script::Hebrew)
 }
 
 /// Weak words, legal forms, titles and initials: they bring candidates only
@@ -934,6 +979,26 @@ mod tests {
         let same = score("SCHLOSS HOLDING OU", 0);
         assert!(score("OU SCHLOSS HOLDING", 0) > 0.9 * same, "{same}");
         assert!(score("Kari Muhammad Yaqoob", 2) > 0.8 * score("Qari Muhammad Yaqoob", 2));
+    }
+
+    #[test]
+    fn typos_keep_the_first_sound_and_readings_their_syllable() {
+        assert!(first_sound_kept("kari", "qari", 1));
+        assert!(first_sound_kept("khoutkhi", "houthi", 2));
+        assert!(first_sound_kept("rwadi", "wadi", 1));
+        assert!(!first_sound_kept("dang", "pang", 1));
+        assert!(!first_sound_kept("duong", "cuong", 1));
+        let index = Index::build(&[
+            entity("a", &["HONG PANG"]),
+            entity("b", &["WEI Zhao"]),
+            entity("c", &["KIM Song"]),
+        ]);
+        assert!(search(&index, "Dang").is_empty());
+        // 超 is Pinyin "chao"; Wade-Giles "chao" is another syllable, "zhao".
+        let (_, matches) = index.prepare(normalize::tokenize("超"));
+        assert!(matches.is_empty());
+        // Hangul readings take no Chinese spellings: 진 (jin) is not Kim.
+        assert!(search(&index, "진").is_empty());
     }
 
     #[test]

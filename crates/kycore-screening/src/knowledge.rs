@@ -203,6 +203,8 @@ pub struct Knowledge {
     legal_generic: HashMap<String, String>,
     groups: HashMap<String, Vec<u32>>,
     group_kinds: Vec<GroupKind>,
+    /// The first member of each group (for Chinese syllables: the Pinyin).
+    group_heads: Vec<String>,
     weak: HashSet<String>,
     common: HashSet<String>,
     counts: HashMap<String, u32>,
@@ -223,6 +225,7 @@ impl Knowledge {
             legal_generic: HashMap::new(),
             groups: HashMap::new(),
             group_kinds: Vec::new(),
+            group_heads: Vec::new(),
             weak: word_set(include_str!("../data/weak_words.txt")),
             common: word_set(include_str!("../data/common_names.txt")),
             counts: HashMap::new(),
@@ -368,6 +371,7 @@ impl Knowledge {
     fn new_group(&mut self, kind: GroupKind, members: impl Iterator<Item = String>) {
         let id = self.group_kinds.len() as u32;
         let mut added = false;
+        let mut head = None;
         for member in members {
             // Forms that fold to several words (Hangul transcriptions split
             // per syllable) are no single-word equivalents.
@@ -381,6 +385,7 @@ impl Knowledge {
             if member.len() < shortest || member.contains(' ') {
                 continue;
             }
+            head.get_or_insert_with(|| member.clone());
             let ids = self.groups.entry(member).or_default();
             if !ids.contains(&id) {
                 ids.push(id);
@@ -389,6 +394,7 @@ impl Knowledge {
         }
         if added {
             self.group_kinds.push(kind);
+            self.group_heads.push(head.unwrap_or_default());
         }
     }
 
@@ -499,6 +505,13 @@ impl Knowledge {
 
     pub fn group_kind(&self, group: u32) -> Option<GroupKind> {
         self.group_kinds.get(group as usize).copied()
+    }
+
+    /// The first member of a group: for a Chinese syllable, its Pinyin.
+    pub fn group_head(&self, group: u32) -> &str {
+        self.group_heads
+            .get(group as usize)
+            .map_or("", String::as_str)
     }
 
     pub fn is_weak(&self, word: &str) -> bool {

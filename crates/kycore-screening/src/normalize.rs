@@ -761,6 +761,10 @@ pub fn first_sound(word: &str) -> u8 {
     let Some(&c) = bytes.first() else {
         return 255;
     };
+    // Ghain is written "gh", "g" or, through Cyrillic, "gkh": a G sound.
+    if bytes.starts_with(b"gh") {
+        return 2;
+    }
     let (mapped, _) = map_sound(bytes, c);
     match mapped.bytes().next() {
         None => 0,

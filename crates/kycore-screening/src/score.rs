@@ -26,6 +26,7 @@ const UNMATCHED_QUERY_PENALTY: f32 = 0.8;
 const UNMATCHED_LIST_PENALTY: f32 = 0.25;
 const CONFLICT_LIST_PENALTY: f32 = 0.6;
 const CONFLICT_PENALTY: f32 = 1.5;
+const SYLLABLE_LIST_PENALTY: f32 = 1.0;
 /// An unmatched real word counts at least this much, however common: a
 /// different "Mohammed" still means a different name.
 const UNMATCHED_WORD_FLOOR: f32 = 3.5;
@@ -399,11 +400,19 @@ fn name_score(
     c_used: u64,
 ) -> (f32, f32) {
     let (mut matched, mut possible, mut evidence) = (0.0f32, 0.0f32, 0.0f32);
+    // What an initial leaves unconfirmed of the word it stands against: a
+    // list that only knows "A." cannot confirm "Adebisi".
+    let (mut q_beyond_initial, mut c_beyond_initial) = (0.0f32, 0.0f32);
     for pair in pairs {
         let (wq, wc) = pair_weights(index, terms, name, pair);
         matched += pair.sim * (wq + wc) / 2.0;
         possible += (wq + wc) / 2.0;
         evidence += pair.sim * wq;
+        if pair.kind == MatchKind::Initial {
+            let (fq, fc) = full_pair_weights(index, terms, name, pair);
+            q_beyond_initial += fq - wq;
+            c_beyond_initial += fc - wc;
+        }
     }
     // A word repeated on one side ("Ali Ali") is not missing on the other
     // when one copy of it is matched, unless the other side has a word of
@@ -455,7 +464,14 @@ fn name_score(
     } else {
         c_own
     };
-    let list_penalty = if unmatched_q > 0.5 {
+    // In Chinese, Japanese and Korean names every syllable is part of the
+    // name: one the query lacks is a different name, not an omitted middle
+    // name ("Han Chang" / "Han Chang-su").
+    let syllabic = terms.iter().any(|t| t.token.class == TokenClass::Syllable)
+        || name.classes.contains(&TokenClass::Syllable);
+    let list_penalty = if syllabic {
+        SYLLABLE_LIST_PENALTY
+    } else if unmatched_q > 0.5 {
         CONFLICT_LIST_PENALTY
     } else {
         UNMATCHED_LIST_PENALTY
@@ -464,8 +480,8 @@ fn name_score(
     // a relative) are evidence against, beyond merely missing words.
     let conflict = unmatched_q.min(unmatched_c);
     let denominator = possible
-        + UNMATCHED_QUERY_PENALTY * unmatched_q
-        + list_penalty * unmatched_c
+        + UNMATCHED_QUERY_PENALTY * (unmatched_q + q_beyond_initial)
+        + list_penalty * (unmatched_c + c_beyond_initial)
         + CONFLICT_PENALTY * conflict;
     if denominator <= 0.0 || matched <= 0.0 {
         return (0.0, 1.0);
@@ -490,8 +506,24 @@ fn bit_set(mask: u64, i: usize) -> bool {
 }
 
 /// Weights of both sides of a pair. An initial only ever counts for as much
-/// as the initial itself, so "J" neither confirms nor denies "John" much.
+/// as the initial itself, so "J" neither confirms nor denies "John" much
+/// (the rest of the word counts as unmatched).
 fn pair_weights(index: &Index, terms: &[QueryTerm], name: &IndexedName, pair: &Pair) -> (f32, f32) {
+    let (wq, wc) = full_pair_weights(index, terms, name, pair);
+    if pair.kind == MatchKind::Initial {
+        let w = wq.min(wc);
+        return (w, w);
+    }
+    (wq, wc)
+}
+
+/// The weights of both sides' words in a pair.
+fn full_pair_weights(
+    index: &Index,
+    terms: &[QueryTerm],
+    name: &IndexedName,
+    pair: &Pair,
+) -> (f32, f32) {
     let wq: f32 = terms
         .iter()
         .skip(pair.q_first as usize)
@@ -506,10 +538,6 @@ fn pair_weights(index: &Index, terms: &[QueryTerm], name: &IndexedName, pair: &P
         .take(pair.c_span as usize)
         .map(|(j, &v)| index.weight(v, name.class(j)))
         .sum();
-    if pair.kind == MatchKind::Initial {
-        let w = wq.min(wc);
-        return (w, w);
-    }
     (wq, wc)
 }
 
@@ -762,6 +790,34 @@ mod tests {
         );
         let other_day = PartialDate::parse("1957-03-02").unwrap();
         assert_eq!(compare_dates(full, other_day).0, Verdict::Contradicts);
+    }
+
+    #[test]
+    fn syllabic_names_miss_no_syllable_and_initials_confirm_little() {
+        use crate::model::{NameKind, NameQuality};
+        use crate::normalize::tokenize;
+        let mut a = Entity::new("a", EntityType::Person);
+        a.add_name("Chang-Su Han", NameKind::Primary, NameQuality::Strong);
+        let mut b = Entity::new("b", EntityType::Person);
+        b.add_name(
+            "OGUNGBUYI, Oluwole A.",
+            NameKind::Primary,
+            NameQuality::Strong,
+        );
+        let mut c = Entity::new("c", EntityType::Person);
+        c.add_name("Chang Han", NameKind::Primary, NameQuality::Strong);
+        let index = Index::build(&[a, b, c]);
+        let score = |query: &str, e: u32| {
+            let (terms, matches) = index.prepare(tokenize(query));
+            align(
+                &index,
+                &PreparedQuery::new(&terms, &matches),
+                &index.names_of(e)[0],
+            )
+            .score
+        };
+        assert!(score("韩畅", 0) < score("韩畅", 2) * 0.8);
+        assert!(score("Oluwole Adebisi Ogungbuyi", 1) < score("Oluwole A. Ogungbuyi", 1) * 0.9);
     }
 
     #[test]

@@ -90,8 +90,13 @@ pub async fn run(
             let (generated, independent) = tokio::task::spawn_blocking(move || {
                 let cases = eval::generate(&lists, per_category, seed);
                 let mut pairs = eval::written_pairs();
-                pairs.extend(eval::list_pairs(&lists, per_category, seed));
-                let unlisted = eval::unlisted_names(&lists, unlisted, seed);
+                pairs.extend(eval::list_pairs(
+                    &lists,
+                    per_category,
+                    seed,
+                    eval::Split::All,
+                ));
+                let unlisted = eval::unlisted_names(&lists, unlisted, seed, eval::Split::All);
                 let screener = Screener::new(lists);
                 (
                     eval::evaluate(&screener, &cases),
