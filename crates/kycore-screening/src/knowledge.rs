@@ -62,6 +62,68 @@ impl CharTable {
     }
 }
 
+/// What one position of the Brahmic block layout holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IndicSign {
+    /// A consonant, with its value when a nukta follows.
+    Consonant {
+        plain: &'static str,
+        nukta: &'static str,
+    },
+    /// An independent vowel.
+    Vowel(&'static str),
+    /// A vowel sign following its consonant.
+    VowelSign(&'static str),
+    /// The mark that removes a consonant's inherent vowel.
+    Virama,
+    /// The dot that makes a consonant a borrowed sound.
+    Nukta,
+    /// Nasal signs, visarga and digits: their value as written.
+    Other(&'static str),
+}
+
+/// The Brahmic scripts of India, by position in their (alike) blocks.
+pub struct IndicTable {
+    signs: Vec<Option<IndicSign>>,
+}
+
+impl IndicTable {
+    fn parse(text: &'static str) -> Self {
+        let mut signs = vec![None; 0x80];
+        for line in data_lines(text) {
+            let cols: Vec<&'static str> = line.split('\t').collect();
+            let (Some(pos), Some(kind)) = (cols.first(), cols.get(1)) else {
+                continue;
+            };
+            let Some(slot) = usize::from_str_radix(pos, 16)
+                .ok()
+                .and_then(|p| signs.get_mut(p))
+            else {
+                continue;
+            };
+            let value = cols.get(2).copied().unwrap_or("");
+            *slot = match *kind {
+                "C" => Some(IndicSign::Consonant {
+                    plain: value,
+                    nukta: cols.get(3).copied().unwrap_or(value),
+                }),
+                "V" => Some(IndicSign::Vowel(value)),
+                "M" => Some(IndicSign::VowelSign(value)),
+                "X" => Some(IndicSign::Virama),
+                "K" => Some(IndicSign::Nukta),
+                "N" | "H" | "D" => Some(IndicSign::Other(value)),
+                _ => None,
+            };
+        }
+        Self { signs }
+    }
+
+    /// The sign at `offset` from the start of a script's block.
+    pub fn sign(&self, offset: u32) -> Option<IndicSign> {
+        self.signs.get(offset as usize).copied().flatten()
+    }
+}
+
 /// Romanization tables for the scripts romanized here rather than by the
 /// generic transliteration.
 pub struct Romanization {
@@ -71,6 +133,7 @@ pub struct Romanization {
     pub kana: CharTable,
     pub thai: CharTable,
     pub khmer: CharTable,
+    pub indic: IndicTable,
     hangul: [Vec<Vec<&'static str>>; 3],
     korean_surnames: HashMap<char, Vec<&'static str>>,
 }
@@ -87,6 +150,7 @@ impl Romanization {
             kana: CharTable::parse(include_str!("../data/romanization/kana.tsv")),
             thai: CharTable::parse(include_str!("../data/romanization/thai.tsv")),
             khmer: CharTable::parse(include_str!("../data/romanization/khmer.tsv")),
+            indic: IndicTable::parse(include_str!("../data/romanization/indic.tsv")),
             hangul: parse_jamo(include_str!("../data/romanization/hangul.tsv")),
             korean_surnames: data_lines(include_str!("../data/romanization/korean_surnames.tsv"))
                 .filter_map(|line| {

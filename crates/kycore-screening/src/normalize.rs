@@ -16,7 +16,7 @@
 use serde::Serialize;
 use unicode_normalization::{UnicodeNormalization, char::is_combining_mark};
 
-use crate::knowledge::{self, CharTable, PhraseKind};
+use crate::knowledge::{self, CharTable, IndicSign, IndicTable, PhraseKind};
 
 /// How a token takes part in matching.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,6 +52,15 @@ pub enum Script {
     Han,
     Thai,
     Khmer,
+    Devanagari,
+    Bengali,
+    Gurmukhi,
+    Gujarati,
+    Oriya,
+    Tamil,
+    Telugu,
+    Kannada,
+    Malayalam,
     Other,
 }
 
@@ -66,6 +75,15 @@ impl Script {
                 Self::Arabic
             }
             0xE00..=0xE7F => Self::Thai,
+            0x900..=0x97F => Self::Devanagari,
+            0x980..=0x9FF => Self::Bengali,
+            0xA00..=0xA7F => Self::Gurmukhi,
+            0xA80..=0xAFF => Self::Gujarati,
+            0xB00..=0xB7F => Self::Oriya,
+            0xB80..=0xBFF => Self::Tamil,
+            0xC00..=0xC7F => Self::Telugu,
+            0xC80..=0xCFF => Self::Kannada,
+            0xD00..=0xD7F => Self::Malayalam,
             0x1780..=0x17FF => Self::Khmer,
             0x1100..=0x11FF | 0x3130..=0x318F | 0xAC00..=0xD7A3 => Self::Hangul,
             0x3040..=0x30FF | 0x31F0..=0x31FF => Self::Kana,
@@ -78,6 +96,24 @@ impl Script {
 
     fn is_syllabic(self) -> bool {
         matches!(self, Self::Han | Self::Hangul)
+    }
+
+    /// The first code point of a Brahmic script of India, whose blocks share
+    /// one layout.
+    fn indic_block(self) -> Option<u32> {
+        let base = match self {
+            Self::Devanagari => 0x900,
+            Self::Bengali => 0x980,
+            Self::Gurmukhi => 0xA00,
+            Self::Gujarati => 0xA80,
+            Self::Oriya => 0xB00,
+            Self::Tamil => 0xB80,
+            Self::Telugu => 0xC00,
+            Self::Kannada => 0xC80,
+            Self::Malayalam => 0xD00,
+            _ => return None,
+        };
+        Some(base)
     }
 }
 
@@ -229,6 +265,9 @@ fn fold_words(text: &str) -> Vec<Word> {
             }
             Some(Script::Kana) => i = romanize_kana(&chars, i, &tables.kana, &mut b),
             Some(Script::Thai) => i = romanize_thai(&chars, i, &tables.thai, &mut b),
+            Some(s) if s.indic_block().is_some() => {
+                i = romanize_indic(&chars, i, s, &tables.indic, &mut b);
+            }
             Some(s @ (Script::Arabic | Script::Hebrew | Script::Greek | Script::Khmer)) => {
                 let table = match s {
                     Script::Arabic => &tables.arabic,
@@ -447,6 +486,67 @@ fn romanize_thai(chars: &[char], start: usize, table: &CharTable, b: &mut WordBu
     if let Some(v) = pending {
         b.push_str(v, Script::Thai);
     }
+    i
+}
+
+/// A Brahmic script of India: each consonant carries the vowel "a" unless a
+/// vowel sign or the virama follows, and loses it at the end of a word of
+/// more than one syllable (Hindi, Bengali: "राम" Ram, "कविता" Kavita).
+fn romanize_indic(
+    chars: &[char],
+    start: usize,
+    script: Script,
+    table: &IndicTable,
+    b: &mut WordBuilder,
+) -> usize {
+    let base = script.indic_block().unwrap_or(0);
+    let sign = |i: usize| {
+        chars
+            .get(i)
+            .filter(|c| Script::of(**c) == Some(script))
+            .and_then(|&c| table.sign(c as u32 - base))
+    };
+    let mut out = String::new();
+    let mut i = start;
+    // A word ending in a cluster keeps its last vowel ("नरेन्द्र" Narendra).
+    let mut after_virama = false;
+    while let Some(current) = chars.get(i).filter(|c| Script::of(**c) == Some(script)) {
+        let Some(s) = table.sign(*current as u32 - base) else {
+            break;
+        };
+        i += 1;
+        match s {
+            IndicSign::Consonant { plain, nukta } => {
+                let mut value = plain;
+                if sign(i) == Some(IndicSign::Nukta) {
+                    value = nukta;
+                    i += 1;
+                }
+                let single = !out.contains(['a', 'e', 'i', 'o', 'u']);
+                out.push_str(value);
+                match sign(i) {
+                    Some(IndicSign::VowelSign(v)) => {
+                        out.push_str(v);
+                        i += 1;
+                    }
+                    Some(IndicSign::Virama) => {
+                        i += 1;
+                        after_virama = true;
+                        continue;
+                    }
+                    Some(_) => out.push('a'),
+                    None if single || after_virama => out.push('a'),
+                    None => {}
+                }
+            }
+            IndicSign::Vowel(v) | IndicSign::VowelSign(v) | IndicSign::Other(v) => {
+                out.push_str(v);
+            }
+            IndicSign::Virama | IndicSign::Nukta => {}
+        }
+        after_virama = false;
+    }
+    b.push_str(&out, script);
     i
 }
 
@@ -829,6 +929,9 @@ mod tests {
         assert_eq!(fold("タナカ タロウ"), "tanaka taro");
         assert_eq!(fold("김정은"), "gim jeong eun");
         assert_eq!(fold("😀🔥"), "");
+        assert_eq!(fold("नरेन्द्र मोदी"), "narendra modi");
+        assert_eq!(fold("কবিতা দে"), "kabita de");
+        assert_eq!(fold("ਮਨਮੋਹਨ ਸਿੰਘ"), "manamohan singh");
     }
 
     #[test]
