@@ -88,7 +88,16 @@ fn run(screener: &Screener, queries: &[Query]) {
                 .unwrap_or_default()
         })
         .collect();
+    let mut slowest: Vec<(Duration, &str)> = best
+        .iter()
+        .zip(queries)
+        .map(|(d, q)| (*d, q.name.as_str()))
+        .collect();
+    slowest.sort_by_key(|s| std::cmp::Reverse(s.0));
     report("best of 3", &mut best);
+    for (d, name) in slowest.iter().take(5) {
+        println!("  slow: {d:?} {name}");
+    }
 }
 
 fn timed(screener: &Screener, query: &Query, hits: &mut usize) -> Duration {

@@ -669,8 +669,8 @@ impl Split {
     fn keeps(self, key: u64) -> bool {
         match self {
             Self::All => true,
-            Self::Tuning => key % 2 == 0,
-            Self::HeldOut => key % 2 == 1,
+            Self::Tuning => key.is_multiple_of(2),
+            Self::HeldOut => !key.is_multiple_of(2),
         }
     }
 }

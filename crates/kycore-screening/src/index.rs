@@ -13,6 +13,7 @@ use std::hash::{BuildHasherDefault, Hasher};
 use crate::knowledge::{self, GroupKind};
 use crate::model::Entity;
 use crate::normalize::{self, Script, Token, TokenClass};
+use crate::translit;
 
 /// Longest name (in tokens) indexed or queried; longer inputs are truncated
 /// on the list side and rejected on the query side.
@@ -97,6 +98,45 @@ impl Hasher for PassThrough {
 }
 
 type PassThroughMap<V> = HashMap<u64, V, BuildHasherDefault<PassThrough>>;
+
+/// A query's term matches grouped by vocabulary word, for the scorer's
+/// lookups (one per listed word of every candidate name).
+pub struct MatchesByWord<'a> {
+    matches: &'a [TermMatch],
+    ranges: PassThroughMap<(u32, u32)>,
+}
+
+impl<'a> MatchesByWord<'a> {
+    /// `matches` must be sorted by vocabulary id (as `Index::prepare` leaves
+    /// them).
+    pub fn new(matches: &'a [TermMatch]) -> Self {
+        let mut ranges = PassThroughMap::default();
+        let mut start = 0;
+        while let Some(first) = matches.get(start) {
+            let end = start + matches[start..].partition_point(|m| m.vocab == first.vocab);
+            ranges.insert(mix(first.vocab), (start as u32, end as u32));
+            start = end;
+        }
+        Self { matches, ranges }
+    }
+
+    /// The matches of one vocabulary word, best first.
+    pub fn of(&self, vocab: u32) -> &'a [TermMatch] {
+        self.ranges
+            .get(&mix(vocab))
+            .and_then(|&(from, to)| self.matches.get(from as usize..to as usize))
+            .unwrap_or(&[])
+    }
+
+    pub fn contains(&self, vocab: u32) -> bool {
+        self.ranges.contains_key(&mix(vocab))
+    }
+}
+
+/// Spreads a small id over 64 bits for the pass-through hasher.
+fn mix(id: u32) -> u64 {
+    u64::from(id).wrapping_mul(0x9e37_79b9_7f4a_7c15)
+}
 
 /// A compact multimap from a 64-bit key hash to a list of ids. Hash
 /// collisions only add candidates, which later verification removes.
@@ -216,6 +256,10 @@ pub struct Index {
     groups: HashedPostings,
     /// Hash of the initials of a name's words → entities.
     acronyms: HashedPostings,
+    /// Consonant keys (see `translit`) → Latin vocabulary words, and →
+    /// Arabic and Hebrew vocabulary words.
+    latin_keys: HashedPostings,
+    unvowelled_keys: HashedPostings,
     /// Per entity, the range of its names in `names`.
     entity_names: Vec<(u32, u32)>,
     names: Vec<IndexedName>,
@@ -312,6 +356,8 @@ impl Index {
             + self.joined.approx_bytes()
             + self.groups.approx_bytes()
             + self.acronyms.approx_bytes()
+            + self.latin_keys.approx_bytes()
+            + self.unvowelled_keys.approx_bytes()
     }
 
     /// Prepares query tokens: relates every term (and adjacent pair) to
@@ -383,8 +429,116 @@ impl Index {
             if let Some(next) = terms.get(i + 1) {
                 self.push_joined(term, next, at, &mut out);
             }
+            self.push_across_scripts(terms, i, &mut out);
         }
         out
+    }
+
+    /// An Arabic or Hebrew word (or two or three read as one: "عبد
+    /// الرحمن" / Abdulrahman) against Latin words, or a Latin word against
+    /// Arabic and Hebrew ones, by the spellings of their letters.
+    fn push_across_scripts(&self, terms: &[QueryTerm], i: usize, out: &mut Vec<TermMatch>) {
+        let Some(term) = terms.get(i) else {
+            return;
+        };
+        let spelt = |t: &QueryTerm| {
+            !matches!(
+                t.token.class,
+                TokenClass::Number | TokenClass::Syllable | TokenClass::Initial
+            )
+        };
+        if !spelt(term) {
+            return;
+        }
+        let at = i as u8;
+        let mut scratch = Vec::new();
+        if let Some(table) = spelling_table(term.token.script) {
+            for span in 1..=MAX_SCRIPT_SPAN {
+                let Some(words) = terms.get(i..i + span) else {
+                    break;
+                };
+                if !words
+                    .iter()
+                    .all(|t| t.token.script == term.token.script && spelt(t))
+                {
+                    break;
+                }
+                let texts: Vec<&str> = words.iter().map(|t| t.token.text.as_str()).collect();
+                // The article and the first part of a compound ("abd") are
+                // no names alone; Arabic words are read as one only around
+                // them and the parts Latin joins (Alrahman, Abdul,
+                // Abdulrahman, Nasrallah, Sirajuddin, Akhundzada), never
+                // two names as one.
+                let k = knowledge::knowledge();
+                let joins = table.has_article()
+                    && match texts.as_slice() {
+                        [first, second] => {
+                            *first == "al"
+                                || k.is_compound_prefix(first)
+                                || k.is_compound_join(second)
+                        }
+                        [first, "al", last] => {
+                            k.is_compound_prefix(first) || k.is_compound_suffix(last)
+                        }
+                        _ => false,
+                    };
+                if span == 1 && texts[0] == "al" || span > 1 && !joins {
+                    continue;
+                }
+                let mut spelt = table.spell(&texts);
+                // "Abd" alone meets its own spellings only, not Abdi or Obaid.
+                if span == 1 && k.is_compound_prefix(texts[0]) {
+                    spelt.tighten(translit::BOUND_BUDGET);
+                }
+                let start = out.len();
+                for key in spelt.keys() {
+                    for &vocab in self.latin_keys.get(hash_str(&key)) {
+                        if out[start..].iter().any(|m| m.vocab == vocab) {
+                            continue;
+                        }
+                        if let Some(sim) = spelt.similarity(self.word(vocab), &mut scratch) {
+                            out.push(TermMatch {
+                                vocab,
+                                term: at,
+                                span: span as u8,
+                                sim,
+                                how: MatchHow::Transliterated,
+                            });
+                        }
+                    }
+                }
+            }
+        } else if term.token.script == Script::Latin {
+            let keys = knowledge::romanization()
+                .latin_sounds
+                .keys(&term.token.text);
+            let start = out.len();
+            let k = knowledge::knowledge();
+            let found = keys
+                .iter()
+                .flat_map(|key| self.unvowelled_keys.get(hash_str(key)));
+            for &vocab in found {
+                let Some(table) = spelling_table(self.script(vocab)) else {
+                    continue;
+                };
+                if out[start..].iter().any(|m| m.vocab == vocab) {
+                    continue;
+                }
+                let mut spelt = table.spell(&[self.word(vocab)]);
+                if k.is_compound_prefix(self.word(vocab)) {
+                    spelt.tighten(translit::BOUND_BUDGET);
+                }
+                if let Some(sim) = spelt.similarity(&term.token.text, &mut scratch) {
+                    out.push(TermMatch {
+                        vocab,
+                        term: at,
+                        span: 1,
+                        sim,
+                        how: MatchHow::Transliterated,
+                    });
+                }
+            }
+        }
     }
 
     /// A Han or Hangul character: the same character, or a listed Latin
@@ -516,6 +670,11 @@ impl Index {
         let shorter = text.len().min(word.len());
         // Words of an unvowelled script spelt in that same script are all
         // consonants: one letter there is more of the name than in Latin.
+        // Across Arabic or Hebrew and Latin, letters are compared by their
+        // spellings (`push_across_scripts`), not by edits.
+        if is_unvowelled(script) != is_unvowelled(self.script(vocab)) {
+            return None;
+        }
         let unvowelled = is_unvowelled(script) && self.script(vocab) == script;
         let budget = edit_budget(shorter).saturating_sub(usize::from(unvowelled));
         if self.class(vocab) == TokenClass::Number || text.len().abs_diff(word.len()) > budget {
@@ -551,20 +710,17 @@ impl Index {
         let word = self.word(vocab);
         let (short, long) = (text.len().min(word.len()), text.len().max(word.len()));
         let same_key = normalize::skeleton(word).is_some_and(|k| k == key);
-        // Arabic and Hebrew leave short vowels unwritten, so their words are
-        // shorter than the Latin spellings of the same name.
-        // (Between two words of that script, vowels are missing on both.)
-        let unvowelled = is_unvowelled(script) != is_unvowelled(self.script(vocab));
-        if !same_key || short < 4 && !unvowelled || short * 3 < long * 2 && !unvowelled {
+        // Arabic or Hebrew against Latin is compared letter by letter
+        // (`push_across_scripts`).
+        let across = is_unvowelled(script) != is_unvowelled(self.script(vocab));
+        if across || !same_key || short < 4 || short * 3 < long * 2 {
             return None;
         }
-        // Latin spellings of one name start with the same kind of sound and
-        // stay within a few letters of each other (Mohammed / Muhammad);
-        // Gloria / Gallery share a skeleton but not a name.
+        // Spellings of one name start with the same kind of sound and stay
+        // within a few letters of each other (Mohammed / Muhammad); Gloria /
+        // Gallery share a skeleton but not a name.
         let distance = strsim::osa_distance(text, word);
-        if !unvowelled
-            && (normalize::first_sound(text) != normalize::first_sound(word)
-                || distance * 20 > long * 9)
+        if normalize::first_sound(text) != normalize::first_sound(word) || distance * 20 > long * 9
         {
             return None;
         }
@@ -699,6 +855,10 @@ pub fn acronym<'a>(words: impl Iterator<Item = (&'a str, TokenClass)>) -> Option
         .contains(&initials.len())
         .then_some(initials)
 }
+
+/// Most Arabic or Hebrew words read as one Latin word ("سراج الدين" as
+/// Sirajuddin is three: the article is a word of its own).
+const MAX_SCRIPT_SPAN: usize = 3;
 
 /// Longest acronym considered.
 const MAX_ACRONYM: usize = 8;
@@ -868,8 +1028,16 @@ impl Builder {
             .map(|p| (1.0 + n / p.len().max(1) as f32).ln())
             .collect();
         let weights = weigh_all(&self.words, &self.classes, &idfs);
-        let (variants, skeletons, groups) = self.fuzzy_tables();
+        let FuzzyTables {
+            variants,
+            skeletons,
+            groups,
+            latin_keys,
+            unvowelled_keys,
+        } = self.fuzzy_tables();
         Index {
+            latin_keys,
+            unvowelled_keys,
             unknown_weight: (1.0 + n).ln(),
             vocab_ids: self.vocab_ids,
             words: self.words,
@@ -888,29 +1056,72 @@ impl Builder {
         }
     }
 
-    fn fuzzy_tables(&self) -> (HashedPostings, HashedPostings, HashedPostings) {
+    fn fuzzy_tables(&self) -> FuzzyTables {
         let k = knowledge::knowledge();
+        let r = knowledge::romanization();
         let mut variants = Vec::new();
         let mut skeletons = Vec::new();
         let mut groups = Vec::new();
-        for (id, (word, class)) in self.words.iter().zip(&self.classes).enumerate() {
+        let (mut latin_keys, mut unvowelled_keys) = (Vec::new(), Vec::new());
+        for (id, ((word, class), script)) in self
+            .words
+            .iter()
+            .zip(&self.classes)
+            .zip(&self.scripts)
+            .enumerate()
+        {
             if matches!(
                 class,
                 TokenClass::Number | TokenClass::Syllable | TokenClass::Initial
             ) {
                 continue;
             }
-            for_each_variant(word, |hash| variants.push((hash, id as u32)));
+            let id = id as u32;
+            for_each_variant(word, |hash| variants.push((hash, id)));
             if let Some(key) = normalize::skeleton(word) {
-                skeletons.push((hash_str(&key), id as u32));
+                skeletons.push((hash_str(&key), id));
             }
-            groups.extend(k.groups_of(word).iter().map(|&g| (u64::from(g), id as u32)));
+            groups.extend(k.groups_of(word).iter().map(|&g| (u64::from(g), id)));
+            match spelling_table(*script) {
+                Some(table) => {
+                    for key in table.spell(&[word]).keys() {
+                        unvowelled_keys.push((hash_str(&key), id));
+                    }
+                }
+                None if *script == Script::Latin => {
+                    for key in r.latin_sounds.keys(word) {
+                        latin_keys.push((hash_str(&key), id));
+                    }
+                }
+                None => {}
+            }
         }
-        (
-            HashedPostings::build(variants),
-            HashedPostings::build(skeletons),
-            HashedPostings::build(groups),
-        )
+        FuzzyTables {
+            variants: HashedPostings::build(variants),
+            skeletons: HashedPostings::build(skeletons),
+            groups: HashedPostings::build(groups),
+            latin_keys: HashedPostings::build(latin_keys),
+            unvowelled_keys: HashedPostings::build(unvowelled_keys),
+        }
+    }
+}
+
+/// The side tables built from the vocabulary.
+struct FuzzyTables {
+    variants: HashedPostings,
+    skeletons: HashedPostings,
+    groups: HashedPostings,
+    latin_keys: HashedPostings,
+    unvowelled_keys: HashedPostings,
+}
+
+/// The Latin spellings of a script written without short vowels.
+fn spelling_table(script: Script) -> Option<&'static translit::SpellingTable> {
+    let r = knowledge::romanization();
+    match script {
+        Script::Arabic => Some(&r.arabic_latin),
+        Script::Hebrew => Some(&r.hebrew_latin),
+        _ => None,
     }
 }
 

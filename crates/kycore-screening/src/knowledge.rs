@@ -13,9 +13,10 @@ use std::collections::{HashMap, HashSet};
 use std::sync::OnceLock;
 
 use crate::normalize;
+use crate::translit::{LatinSounds, SpellingTable};
 
 /// Non-comment, non-blank lines of a data file.
-fn data_lines(text: &'static str) -> impl Iterator<Item = &'static str> {
+pub fn data_lines(text: &'static str) -> impl Iterator<Item = &'static str> {
     text.lines()
         .map(|l| l.trim_end_matches('\r'))
         .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
@@ -134,6 +135,13 @@ pub struct Romanization {
     pub thai: CharTable,
     pub khmer: CharTable,
     pub indic: IndicTable,
+    /// Latin spellings of romanized Arabic and Hebrew letters.
+    pub arabic_latin: SpellingTable,
+    pub hebrew_latin: SpellingTable,
+    pub latin_sounds: LatinSounds,
+    /// Parts of Arabic compound names written joined ("عبد", "الله").
+    pub arabic_prefixes: Vec<Vec<char>>,
+    pub arabic_suffixes: Vec<Vec<char>>,
     hangul: [Vec<Vec<&'static str>>; 3],
     korean_surnames: HashMap<char, Vec<&'static str>>,
 }
@@ -151,6 +159,15 @@ impl Romanization {
             thai: CharTable::parse(include_str!("../data/romanization/thai.tsv")),
             khmer: CharTable::parse(include_str!("../data/romanization/khmer.tsv")),
             indic: IndicTable::parse(include_str!("../data/romanization/indic.tsv")),
+            arabic_latin: SpellingTable::parse(include_str!(
+                "../data/romanization/arabic_latin.tsv"
+            )),
+            hebrew_latin: SpellingTable::parse(include_str!(
+                "../data/romanization/hebrew_latin.tsv"
+            )),
+            latin_sounds: LatinSounds::parse(include_str!("../data/romanization/latin_sounds.tsv")),
+            arabic_prefixes: compound_parts(COMPOUNDS, "prefix"),
+            arabic_suffixes: compound_parts(COMPOUNDS, "suffix"),
             hangul: parse_jamo(include_str!("../data/romanization/hangul.tsv")),
             korean_surnames: data_lines(include_str!("../data/romanization/korean_surnames.tsv"))
                 .filter_map(|line| {
@@ -192,6 +209,19 @@ impl Romanization {
         }
         out
     }
+}
+
+const COMPOUNDS: &str = include_str!("../data/romanization/arabic_compounds.tsv");
+
+/// The letters of the compound-name parts of one kind, longest first.
+fn compound_parts(text: &'static str, kind: &str) -> Vec<Vec<char>> {
+    let mut parts: Vec<Vec<char>> = data_lines(text)
+        .filter_map(|line| line.split_once('\t'))
+        .filter(|(k, _)| *k == kind)
+        .map(|(_, letters)| letters.chars().collect())
+        .collect();
+    parts.sort_by_key(|p| std::cmp::Reverse(p.len()));
+    parts
 }
 
 /// `[initial]`, `[medial]`, `[final]` sections of `|`-separated spellings;
@@ -273,6 +303,14 @@ pub struct Knowledge {
     common: HashSet<String>,
     counts: HashMap<String, u32>,
     counted_names: u32,
+    /// Romanized first parts of Arabic compound names ("abd"): no name alone.
+    compound_prefixes: Vec<String>,
+    /// Romanized last words of Arabic compound names after the article
+    /// ("lh" of "al lh", Allah; "din").
+    compound_suffixes: Vec<String>,
+    /// Romanized words that Latin spellings join to the name before them
+    /// ("zadh", Akhundzada).
+    compound_joins: Vec<String>,
 }
 
 impl Knowledge {
@@ -294,6 +332,23 @@ impl Knowledge {
             common: word_set(include_str!("../data/common_names.txt")),
             counts: HashMap::new(),
             counted_names: 1,
+            compound_prefixes: data_lines(COMPOUNDS)
+                .filter_map(|line| line.strip_prefix("prefix\t"))
+                .map(normalize::fold)
+                .collect(),
+            compound_joins: data_lines(COMPOUNDS)
+                .filter_map(|line| line.strip_prefix("joins\t"))
+                .map(normalize::fold)
+                .collect(),
+            compound_suffixes: data_lines(COMPOUNDS)
+                .filter_map(|line| line.strip_prefix("suffix\t"))
+                .filter_map(|suffix| {
+                    normalize::fold(suffix)
+                        .rsplit(' ')
+                        .next()
+                        .map(str::to_owned)
+                })
+                .collect(),
         };
         k.load_legal_forms(include_str!("../data/legal_forms.tsv"));
         k.load_numbers(include_str!("../data/numbers.tsv"));
@@ -576,6 +631,24 @@ impl Knowledge {
         self.group_heads
             .get(group as usize)
             .map_or("", String::as_str)
+    }
+
+    /// Whether a romanized word is the first part of an Arabic compound
+    /// name written apart ("abd" of "abd al-rahman").
+    pub fn is_compound_prefix(&self, word: &str) -> bool {
+        self.compound_prefixes.iter().any(|p| p == word)
+    }
+
+    /// Whether a romanized word is the last part of an Arabic compound name
+    /// ("lh" of "nasr al lh").
+    pub fn is_compound_suffix(&self, word: &str) -> bool {
+        self.compound_suffixes.iter().any(|p| p == word)
+    }
+
+    /// Whether Latin spellings join a romanized word to the name before it
+    /// ("zadh" of "akhund zadh", Akhundzada).
+    pub fn is_compound_join(&self, word: &str) -> bool {
+        self.compound_joins.iter().any(|p| p == word)
     }
 
     pub fn is_weak(&self, word: &str) -> bool {

@@ -34,6 +34,7 @@ pub mod model;
 pub mod normalize;
 mod score;
 mod screener;
+mod translit;
 
 pub use lists::ListError;
 pub use model::{

@@ -340,20 +340,44 @@ fn romanize_run(
     table: &CharTable,
     b: &mut WordBuilder,
 ) -> usize {
+    let in_run = |c: char| Script::of(c).is_none_or(|s| s == script) && !is_separator(c);
+    let end = chars[start..]
+        .iter()
+        .position(|&c| !in_run(c))
+        .map_or(chars.len(), |p| start + p);
+    let tables = knowledge::romanization();
     let mut i = start;
-    while i < chars.len()
-        && Script::of(chars[i]).is_none_or(|s| s == script)
-        && !is_separator(chars[i])
-    {
-        if script == Script::Arabic
-            && b.at_word_start()
-            && chars[i] == 'ا'
-            && chars.get(i + 1) == Some(&'ل')
-            && chars.len() > i + 3
-        {
-            b.push_str("al ", script);
-            i += 2;
-            continue;
+    while i < end {
+        if script == Script::Arabic {
+            let rest = &chars[i..end];
+            // A compound's second part written joined ("نصرالله") is a
+            // word of its own, as Latin spellings often write it.
+            if !b.at_word_start() && tables.arabic_suffixes.iter().any(|p| rest == p.as_slice()) {
+                b.flush();
+            }
+            if b.at_word_start() {
+                // "عبدالجبار": "Abd" and the rest, as "Abdul Jabbar".
+                if let Some(prefix) = tables
+                    .arabic_prefixes
+                    .iter()
+                    .find(|p| rest.len() >= p.len() + 2 && rest.starts_with(p))
+                {
+                    for k in 0..prefix.len() {
+                        if let Some((latin, _)) = table.lookup(chars, i + k, k == 0) {
+                            b.push_str(latin, script);
+                        }
+                    }
+                    b.flush();
+                    i += prefix.len();
+                    continue;
+                }
+                // The article "al-" joined to its word is a word of its own.
+                if rest.len() > 3 && rest.starts_with(&['ا', 'ل']) {
+                    b.push_str("al ", script);
+                    i += 2;
+                    continue;
+                }
+            }
         }
         let word_start = b.at_word_start();
         match table.lookup(chars, i, word_start) {

@@ -15,8 +15,8 @@
 use serde::Serialize;
 
 use crate::index::{
-    ACRONYM_SIM, Index, IndexedName, JOINED_SIM, MatchHow, QueryTerm, TermMatch, acronym,
-    edit_budget,
+    ACRONYM_SIM, Index, IndexedName, JOINED_SIM, MatchHow, MatchesByWord, QueryTerm, TermMatch,
+    acronym, edit_budget,
 };
 use crate::knowledge;
 use crate::model::{Entity, EntityType, PartialDate};
@@ -126,9 +126,12 @@ pub struct Alignment {
 /// Everything the scorer needs about the query, prepared once per search.
 pub struct PreparedQuery<'a> {
     pub terms: &'a [QueryTerm],
-    pub matches: &'a [TermMatch],
+    pub matches: MatchesByWord<'a>,
     /// Positions of single-letter query terms.
     pub initials: Vec<u8>,
+    /// Whether some long query word matched no listed word: it may still be
+    /// two listed words written as one (`add_split_words`).
+    unmatched_long_word: bool,
 }
 
 impl<'a> PreparedQuery<'a> {
@@ -137,11 +140,24 @@ impl<'a> PreparedQuery<'a> {
             .filter(|&i| terms[i].token.class == TokenClass::Initial)
             .map(|i| i as u8)
             .collect();
+        let unmatched_long_word = terms.iter().enumerate().any(|(i, t)| {
+            t.token.text.len() >= 5 && !matches.iter().any(|m| usize::from(m.term) == i)
+        });
         Self {
             terms,
-            matches,
+            matches: MatchesByWord::new(matches),
             initials,
+            unmatched_long_word,
         }
+    }
+
+    /// Whether aligning a listed name can give it any score: some word of it
+    /// is related to the query, or an acronym or a split word may join them.
+    pub fn worth_aligning(&self, name: &IndexedName) -> bool {
+        self.terms.len() == 1
+            || name.tokens.len() == 1
+            || self.unmatched_long_word
+            || name.tokens.iter().any(|&v| self.matches.contains(v))
     }
 }
 
@@ -173,14 +189,15 @@ fn candidate_pairs(index: &Index, query: &PreparedQuery<'_>, name: &IndexedName)
     let mut pairs = Vec::new();
     for (j, &vocab) in name.tokens.iter().enumerate().take(64) {
         let j = j as u8;
-        let start = query.matches.partition_point(|m| m.vocab < vocab);
+
         let class = name.class(usize::from(j));
         // Legal forms are paired by their own rule below, or exactly: the
         // same word is the same word whatever its role. A listed title may
         // meet a query word that is a spelling of it ("Kari" / "Qari").
-        let matches = query.matches[start..]
+        let matches = query
+            .matches
+            .of(vocab)
             .iter()
-            .take_while(|m| m.vocab == vocab)
             .filter(|m| class != TokenClass::LegalForm || m.how == MatchHow::Exact);
         for m in matches {
             let number_word = query

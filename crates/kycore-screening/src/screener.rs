@@ -230,7 +230,9 @@ impl Screener {
             .iter()
             .zip(&entity.names)
             .enumerate()
-            .filter(|(_, (indexed, _))| !restrict || same_script(indexed))
+            .filter(|(_, (indexed, _))| {
+                (!restrict || same_script(indexed)) && query.worth_aligning(indexed)
+            })
             .map(|(i, (indexed, name))| {
                 let raw = f64::from(score::align(&self.index, query, indexed).score);
                 (i, raw * quality_factor(name.quality))
