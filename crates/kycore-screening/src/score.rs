@@ -16,7 +16,7 @@ use serde::Serialize;
 
 use crate::index::{
     ACRONYM_SIM, Index, IndexedName, JOINED_SIM, MatchHow, MatchesByWord, QueryTerm, TermMatch,
-    acronym, edit_budget,
+    acronym, class_weight, edit_budget,
 };
 use crate::knowledge;
 use crate::model::{Entity, EntityType, PartialDate};
@@ -161,7 +161,14 @@ impl<'a> PreparedQuery<'a> {
     }
 }
 
-pub fn align(index: &Index, query: &PreparedQuery<'_>, name: &IndexedName) -> Alignment {
+/// Aligns a query with one listed name. `person`: the name is a person's,
+/// so a query word read as a legal form ("Ek", "Sá") is a name word there.
+pub fn align(
+    index: &Index,
+    query: &PreparedQuery<'_>,
+    name: &IndexedName,
+    person: bool,
+) -> Alignment {
     let mut pairs = candidate_pairs(index, query, name);
     pairs.sort_unstable_by(|a, b| b.sim.total_cmp(&a.sim).then(b.q_span.cmp(&a.q_span)));
     let (mut q_used, mut c_used) = (0u64, 0u64);
@@ -175,7 +182,8 @@ pub fn align(index: &Index, query: &PreparedQuery<'_>, name: &IndexedName) -> Al
     }
     add_split_words(index, query, name, &mut chosen, &mut q_used, &mut c_used);
     add_acronym(index, query, name, &mut chosen, &mut q_used, &mut c_used);
-    let (score, evidence_factor) = name_score(index, query.terms, name, &chosen, q_used, c_used);
+    let (score, evidence_factor) =
+        name_score(index, query.terms, name, &chosen, (q_used, c_used), person);
     Alignment {
         pairs: chosen,
         q_used,
@@ -413,8 +421,8 @@ fn name_score(
     terms: &[QueryTerm],
     name: &IndexedName,
     pairs: &[Pair],
-    q_used: u64,
-    c_used: u64,
+    (q_used, c_used): (u64, u64),
+    person: bool,
 ) -> (f32, f32) {
     let (mut matched, mut possible, mut evidence) = (0.0f32, 0.0f32, 0.0f32);
     // What an initial leaves unconfirmed of the word it stands against: a
@@ -431,61 +439,79 @@ fn name_score(
             c_beyond_initial += fc - wc;
         }
     }
+    // In Chinese, Japanese and Korean names every syllable is part of the
+    // name: one the other side lacks is a different name, not an omitted
+    // middle name ("Han Chang" / "Han Chang-su"), however common.
+    let syllabic = terms.iter().any(|t| t.token.class == TokenClass::Syllable)
+        || name.classes.contains(&TokenClass::Syllable);
+    let floor = if syllabic && !pairs.is_empty() {
+        possible / pairs.len() as f32
+    } else {
+        0.0
+    };
     // A word repeated on one side ("Ali Ali") is not missing on the other
     // when one copy of it is matched, unless the other side has a word of
     // its own left over: then the copy stands where that word stands
-    // ("Ali Htun Naung" / "Htun Htun Naung"), a conflict.
+    // ("Ali Htun Naung" / "Htun Htun Naung"), a conflict. Syllables are
+    // never a repeat: 유유진 is not 유진.
     let q_repeat = |i: usize| {
-        terms
-            .iter()
-            .enumerate()
-            .any(|(o, t)| o != i && bit_set(q_used, o) && t.token.text == terms[i].token.text)
+        !syllabic
+            && terms
+                .iter()
+                .enumerate()
+                .any(|(o, t)| o != i && bit_set(q_used, o) && t.token.text == terms[i].token.text)
     };
     let c_repeat = |j: usize| {
-        name.tokens
-            .iter()
-            .enumerate()
-            .any(|(o, &v)| o != j && bit_set(c_used, o) && v == name.tokens[j])
+        !syllabic
+            && name
+                .tokens
+                .iter()
+                .enumerate()
+                .any(|(o, &v)| o != j && bit_set(c_used, o) && v == name.tokens[j])
     };
-    let q_left: Vec<(bool, f32)> = terms
+    // (own words, repeated words) left unmatched on each side.
+    let (mut q_own, mut q_repeated) = (0.0f32, 0.0f32);
+    for (i, t) in terms
         .iter()
         .enumerate()
         .filter(|(i, _)| !bit_set(q_used, *i))
-        .map(|(i, t)| (q_repeat(i), unmatched_weight(t.token.class, t.weight)))
-        .collect();
-    let c_left: Vec<(bool, f32)> = name
+    {
+        // A person's name has no legal form: "Ek" or "Sá" is a name word.
+        let class = match t.token.class {
+            TokenClass::LegalForm if person => TokenClass::Word,
+            class => class,
+        };
+        let weight = if class == t.token.class {
+            t.weight
+        } else {
+            class_weight(&t.token.text, class, t.idf)
+        };
+        let w = unmatched_weight(class, weight);
+        if q_repeat(i) {
+            q_repeated += w;
+        } else {
+            q_own += w;
+        }
+    }
+    let (mut c_own, mut c_repeated) = (0.0f32, 0.0f32);
+    for (j, &v) in name
         .tokens
         .iter()
         .enumerate()
         .filter(|(j, _)| !bit_set(c_used, *j))
-        .map(|(j, &v)| {
-            let class = name.class(j);
-            (c_repeat(j), unmatched_weight(class, index.weight(v, class)))
-        })
-        .collect();
-    let own_words = |left: &[(bool, f32)]| -> f32 {
-        left.iter()
-            .filter(|(repeat, _)| !repeat)
-            .map(|(_, w)| w)
-            .sum()
-    };
-    let (q_own, c_own) = (own_words(&q_left), own_words(&c_left));
-    let all_words = |left: &[(bool, f32)]| -> f32 { left.iter().map(|(_, w)| w).sum() };
-    let unmatched_q = if c_own > 0.5 {
-        all_words(&q_left)
-    } else {
-        q_own
-    };
-    let unmatched_c = if q_own > 0.5 {
-        all_words(&c_left)
-    } else {
-        c_own
-    };
-    // In Chinese, Japanese and Korean names every syllable is part of the
-    // name: one the query lacks is a different name, not an omitted middle
-    // name ("Han Chang" / "Han Chang-su").
-    let syllabic = terms.iter().any(|t| t.token.class == TokenClass::Syllable)
-        || name.classes.contains(&TokenClass::Syllable);
+    {
+        let class = name.class(j);
+        let w = unmatched_weight(class, index.weight(v, class));
+        if c_repeat(j) {
+            c_repeated += w;
+        } else if matches!(class, TokenClass::Word | TokenClass::Syllable) {
+            c_own += w.max(floor);
+        } else {
+            c_own += w;
+        }
+    }
+    let unmatched_q = q_own + if c_own > 0.5 { q_repeated } else { 0.0 };
+    let unmatched_c = c_own + if q_own > 0.5 { c_repeated } else { 0.0 };
     let list_penalty = if syllabic {
         SYLLABLE_LIST_PENALTY
     } else if unmatched_q > 0.5 {
@@ -830,6 +856,7 @@ mod tests {
                 &index,
                 &PreparedQuery::new(&terms, &matches),
                 &index.names_of(e)[0],
+                true,
             )
             .score
         };

@@ -183,7 +183,7 @@ impl Screener {
         single
             .names_of(0)
             .iter()
-            .map(|n| score::align(&single, &prepared, n).score)
+            .map(|n| score::align(&single, &prepared, n, entity_type == EntityType::Person).score)
             .fold(0.0f32, f32::max)
             .into()
     }
@@ -211,6 +211,7 @@ impl Screener {
         e: u32,
     ) -> Option<Scored> {
         let entity = self.entities.get(e as usize)?;
+        let person = entity.entity_type == EntityType::Person;
         let names = self.index.names_of(e);
         // A query in Han or Hangul is compared with the entry's names in the
         // same script when it has some: there each character is a syllable
@@ -234,7 +235,7 @@ impl Screener {
                 (!restrict || same_script(indexed)) && query.worth_aligning(indexed)
             })
             .map(|(i, (indexed, name))| {
-                let raw = f64::from(score::align(&self.index, query, indexed).score);
+                let raw = f64::from(score::align(&self.index, query, indexed, person).score);
                 (i, raw * quality_factor(name.quality))
             })
             .max_by(|a, b| a.1.total_cmp(&b.1))?;
@@ -251,7 +252,8 @@ impl Screener {
         let entity = &self.entities[s.entity as usize];
         let indexed = &self.index.names_of(s.entity)[s.name];
         let name = &entity.names[s.name];
-        let alignment = score::align(&self.index, query, indexed);
+        let person = entity.entity_type == EntityType::Person;
+        let alignment = score::align(&self.index, query, indexed, person);
         let qualifiers = score::qualify(facts, entity);
         let explanation = score::explain(
             &self.index,

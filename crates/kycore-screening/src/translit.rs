@@ -74,13 +74,16 @@ const LATIN_LEADING_VOWEL: f32 = 0.1;
 /// A Latin "y" or "w" with no letter behind it: a consonant more often than
 /// a vowel in names.
 const LATIN_GLIDE: f32 = 0.6;
-/// A Latin "h" after a vowel ("Abdullah", "Fatimah").
+/// A Latin "h" ending a word after a vowel ("Abdullah", "Fatimah").
 const LATIN_H_AFTER_VOWEL: f32 = 0.1;
 /// A Latin consonant with no letter behind it.
 const LATIN_CONSONANT: f32 = 1.0;
 /// Largest cost accepted: per consonant of the name, and once.
 const COST_PER_CONSONANT: f32 = 0.2;
 const COST_BASE: f32 = 0.15;
+/// How much similarity the dearest accepted alignment loses: a spelling at
+/// the edge of the budget is weak evidence, not a near-certain match.
+const SIM_DROP: f32 = 0.3;
 /// Largest cost for a part of a compound alone ("bd" / Abd: a leading
 /// vowel, nothing more).
 pub const BOUND_BUDGET: f32 = 0.12;
@@ -235,7 +238,7 @@ impl<'a> Spelt<'a> {
     /// `scratch` is reused between calls to spare allocations.
     pub fn similarity(&self, latin: &str, scratch: &mut Vec<f32>) -> Option<f32> {
         let cost = self.alignment_cost(latin.as_bytes(), scratch)?;
-        Some(0.95 - 0.15 * cost / self.budget)
+        Some(0.95 - SIM_DROP * cost / self.budget)
     }
 
     /// The cheapest way to spell the letters as `latin`: each letter (or
@@ -278,7 +281,7 @@ impl<'a> Spelt<'a> {
                         LATIN_LEADING_VOWEL
                     } else if is_vowel(c) {
                         LATIN_VOWEL
-                    } else if c == b'h' && previous.is_some_and(is_vowel) {
+                    } else if c == b'h' && j + 1 == m && previous.is_some_and(is_vowel) {
                         LATIN_H_AFTER_VOWEL
                     } else {
                         LATIN_CONSONANT
