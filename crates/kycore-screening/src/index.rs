@@ -613,6 +613,12 @@ impl Index {
                 if how == MatchHow::Equivalent && !alike {
                     continue;
                 }
+                // A nickname stands for its full name, not for another
+                // nickname of it (Maud and Lena are both Magdalena).
+                let head = k.group_head(group);
+                if how == MatchHow::Nickname && head != text && head != word {
+                    continue;
+                }
                 out.push(TermMatch {
                     vocab,
                     term,
@@ -804,7 +810,7 @@ impl Index {
         }
         if let [only] = terms {
             let text = &only.token.text;
-            if (2..=MAX_ACRONYM).contains(&text.len()) && only.token.class != TokenClass::Syllable {
+            if only.token.class != TokenClass::Syllable && reads_as_acronym(text) {
                 acc.add_all(
                     self.acronyms.get(hash_str(text)),
                     0,
@@ -876,6 +882,16 @@ pub fn acronym<'a>(words: impl Iterator<Item = (&'a str, TokenClass)>) -> Option
 /// Sirajuddin is three: the article is a word of its own).
 const MAX_SCRIPT_SPAN: usize = 3;
 
+/// Whether a one-word query may be an acronym: a few letters that are not
+/// a known name ("Ali" is a name, not the Army of Liberation of Iraq).
+pub fn reads_as_acronym(word: &str) -> bool {
+    let k = knowledge::knowledge();
+    (2..=MAX_ACRONYM).contains(&word.len())
+        && word.bytes().all(|b| b.is_ascii_lowercase())
+        && k.groups_of(word).is_empty()
+        && !k.is_common(word)
+}
+
 /// Longest acronym considered.
 const MAX_ACRONYM: usize = 8;
 
@@ -897,8 +913,9 @@ pub const NICKNAME_SIM: f32 = 0.9;
 pub const EQUIVALENT_SIM: f32 = 0.88;
 /// Similarity credited to a syllable's reading.
 pub const TRANSLITERATED_SIM: f32 = 0.95;
-/// An acronym is weaker evidence than the words it stands for.
-pub const ACRONYM_SIM: f32 = 0.75;
+/// An acronym is weaker evidence than the words it stands for: alone it
+/// lands just above the threshold, for review.
+pub const ACRONYM_SIM: f32 = 0.85;
 /// Digits read as letters cost a little over the match they make.
 const DIGITS_FACTOR: f32 = 0.95;
 
@@ -1226,6 +1243,16 @@ mod tests {
         assert!(matches.is_empty());
         // Hangul readings take no Chinese spellings: 진 (jin) is not Kim.
         assert!(search(&index, "진").is_empty());
+    }
+
+    #[test]
+    fn nicknames_stand_for_their_full_name_only() {
+        let index = Index::build(&[entity("a", &["Lena Ek"]), entity("b", &["Madeline Ek"])]);
+        // Maud and Lena both stand for Madeline, not for each other.
+        let (_, matches) = index.prepare(normalize::tokenize("Maud"));
+        assert!(matches.iter().any(|m| index.word(m.vocab) == "madeline"));
+        assert!(matches.iter().all(|m| index.word(m.vocab) != "lena"));
+        assert!(reads_as_acronym("pla") && !reads_as_acronym("ali"));
     }
 
     #[test]

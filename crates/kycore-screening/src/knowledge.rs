@@ -303,6 +303,8 @@ pub struct Knowledge {
     common: HashSet<String>,
     counts: HashMap<String, u32>,
     counted_names: u32,
+    /// Endings of patronymics ("ovich", "ovna") and Turkic patronymic words.
+    patronymic_endings: Vec<&'static str>,
     /// Romanized first parts of Arabic compound names ("abd"): no name alone.
     compound_prefixes: Vec<String>,
     /// Romanized last words of Arabic compound names after the article
@@ -332,6 +334,7 @@ impl Knowledge {
             common: word_set(include_str!("../data/common_names.txt")),
             counts: HashMap::new(),
             counted_names: 1,
+            patronymic_endings: data_lines(include_str!("../data/patronymics.txt")).collect(),
             compound_prefixes: data_lines(COMPOUNDS)
                 .filter_map(|line| line.strip_prefix("prefix\t"))
                 .map(normalize::fold)
@@ -355,6 +358,7 @@ impl Knowledge {
         k.load_abbreviations(include_str!("../data/abbreviations.tsv"));
         k.load_honorifics(include_str!("../data/honorifics.txt"));
         k.load_nicknames(include_str!("../data/nicknames.tsv"));
+        k.load_nicknames(include_str!("../data/diminutives.tsv"));
         k.load_groups(
             include_str!("../data/given_names.txt"),
             GroupKind::Equivalent,
@@ -395,6 +399,11 @@ impl Knowledge {
     fn add_phrase(&mut self, raw: &str, text: &str, kind: PhraseKind) {
         let key = normalize::fold(raw);
         if key.is_empty() || key == text && kind != PhraseKind::LegalForm {
+            return;
+        }
+        // A Roman numeral is a number ("Sovcomflot II"), whatever a legal
+        // form's abbreviation happens to be (Romanian II).
+        if kind == PhraseKind::LegalForm && is_roman_numeral(&key) {
             return;
         }
         self.max_phrase_words = self.max_phrase_words.max(key.split(' ').count());
@@ -612,6 +621,15 @@ impl Knowledge {
         self.legal_word_sets.get(sorted_words).map(String::as_str)
     }
 
+    /// The canonical form of a legal form as written (two-letter ones keep
+    /// their letters as token text: "ag", "in").
+    pub fn legal_canonical<'a>(&'a self, word: &'a str) -> &'a str {
+        match self.phrases.get(word) {
+            Some(p) if p.kind == PhraseKind::LegalForm => &p.text,
+            _ => word,
+        }
+    }
+
     /// The generic class of a legal form (JSC, LLC…), for pairing forms that
     /// differ by country but mean the same kind of company.
     pub fn legal_generic(&self, canonical: &str) -> Option<&str> {
@@ -651,6 +669,13 @@ impl Knowledge {
         self.compound_joins.iter().any(|p| p == word)
     }
 
+    /// Whether a word is a patronymic (Vladimirovich, Ivanovna, ogly).
+    pub fn is_patronymic(&self, word: &str) -> bool {
+        self.patronymic_endings
+            .iter()
+            .any(|e| word == *e || word.len() >= MIN_PATRONYMIC_LEN && word.ends_with(e))
+    }
+
     pub fn is_weak(&self, word: &str) -> bool {
         self.weak.contains(word)
     }
@@ -670,6 +695,15 @@ impl Knowledge {
     pub fn builtin_unknown_idf(&self) -> f32 {
         (1.0 + self.counted_names as f32).ln()
     }
+}
+
+/// Shortest patronymic recognised by its ending: shorter words ending alike
+/// are surnames.
+const MIN_PATRONYMIC_LEN: usize = 7;
+
+/// Whether a folded word is a small Roman numeral (i to xxxix).
+fn is_roman_numeral(word: &str) -> bool {
+    !word.is_empty() && word.len() <= 6 && word.bytes().all(|b| matches!(b, b'i' | b'v' | b'x'))
 }
 
 /// Shortest word corrected towards a legal-form word: shorter ones are
@@ -725,6 +759,11 @@ mod tests {
             Some(PhraseKind::Honorific { ambiguous: false })
         ));
         assert_eq!(k.misspelt_long_form("limted"), Some("ltd"));
+        // A Roman numeral is no legal form (Romanian "II").
+        assert!(k.phrase("ii").is_none());
+        assert!(k.is_patronymic("vladimirovich") && k.is_patronymic("ogly"));
+        assert!(!k.is_patronymic("milosevic"));
+        assert!(shared("sasha", "aleksandr") && shared("bibi", "binyamin"));
         assert!(k.is_weak("al") && k.is_common("mohammed"));
     }
 

@@ -687,10 +687,18 @@ fn phrase_at(
             PhraseKind::Number => TokenClass::Number,
             PhraseKind::Abbreviation => word_class(&phrase.text, k),
         };
-        let surface = (key != phrase.text).then_some(key);
+        // A two-letter legal form keeps its letters: as often as not it is a
+        // name's syllable ("Jae-in", "Sá"), matched as written; legal forms
+        // are compared by their canonical form anyway.
+        let text = if class == TokenClass::LegalForm && key.len() <= 2 {
+            key.clone()
+        } else {
+            phrase.text.clone()
+        };
+        let surface = (key != text).then_some(key);
         return Some((
             Token {
-                text: phrase.text.clone(),
+                text,
                 class,
                 script: span[0].script,
                 readings: Vec::new(),

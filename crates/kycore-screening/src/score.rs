@@ -16,7 +16,7 @@ use serde::Serialize;
 
 use crate::index::{
     ACRONYM_SIM, Index, IndexedName, JOINED_SIM, MatchHow, MatchesByWord, QueryTerm, TermMatch,
-    acronym, class_weight, edit_budget,
+    acronym, class_weight, edit_budget, reads_as_acronym,
 };
 use crate::knowledge;
 use crate::model::{Entity, EntityType, PartialDate};
@@ -27,6 +27,8 @@ const UNMATCHED_LIST_PENALTY: f32 = 0.25;
 const CONFLICT_LIST_PENALTY: f32 = 0.6;
 const CONFLICT_PENALTY: f32 = 1.5;
 const SYLLABLE_LIST_PENALTY: f32 = 1.0;
+/// Share of its weight a patronymic missing on one side counts.
+const PATRONYMIC_FACTOR: f32 = 0.7;
 /// An unmatched real word counts at least this much, however common: a
 /// different "Mohammed" still means a different name.
 const UNMATCHED_WORD_FLOOR: f32 = 3.5;
@@ -162,7 +164,8 @@ impl<'a> PreparedQuery<'a> {
 }
 
 /// Aligns a query with one listed name. `person`: the name is a person's,
-/// so a query word read as a legal form ("Ek", "Sá") is a name word there.
+/// so a word read as a legal form on either side ("Ek", "Sá", "Pao") is a
+/// name word there.
 pub fn align(
     index: &Index,
     query: &PreparedQuery<'_>,
@@ -199,14 +202,14 @@ fn candidate_pairs(index: &Index, query: &PreparedQuery<'_>, name: &IndexedName)
         let j = j as u8;
 
         let class = name.class(usize::from(j));
-        // Legal forms are paired by their own rule below, or exactly: the
-        // same word is the same word whatever its role. A listed title may
-        // meet a query word that is a spelling of it ("Kari" / "Qari").
-        let matches = query
-            .matches
-            .of(vocab)
-            .iter()
-            .filter(|m| class != TokenClass::LegalForm || m.how == MatchHow::Exact);
+        // Legal forms are paired by their own rule below, or as written (or
+        // read: 인 is "in"): the same word is the same word whatever its
+        // role. A listed title may meet a query word that is a spelling of
+        // it ("Kari" / "Qari").
+        let matches = query.matches.of(vocab).iter().filter(|m| {
+            class != TokenClass::LegalForm
+                || matches!(m.how, MatchHow::Exact | MatchHow::Transliterated)
+        });
         for m in matches {
             let number_word = query
                 .terms
@@ -253,9 +256,11 @@ fn push_light_pairs(
         }
         let (sim, kind) = if class == TokenClass::Honorific {
             (1.0, MatchKind::Honorific)
-        } else if term.token.text == word {
+        } else if k.legal_canonical(&term.token.text) == k.legal_canonical(word) {
             (1.0, MatchKind::LegalForm)
-        } else if k.legal_generic(&term.token.text) == k.legal_generic(word) {
+        } else if k.legal_generic(k.legal_canonical(&term.token.text))
+            == k.legal_generic(k.legal_canonical(word))
+        {
             (0.9, MatchKind::LegalForm)
         } else {
             (0.7, MatchKind::LegalForm)
@@ -302,7 +307,9 @@ fn add_acronym(
         )
     };
     let found = match (q_len, c_len) {
-        (1, c) if c >= 3 => list_acronym().is_some_and(|a| a == query.terms[0].token.text),
+        (1, c) if c >= 3 && reads_as_acronym(&query.terms[0].token.text) => {
+            list_acronym().is_some_and(|a| a == query.terms[0].token.text)
+        }
         (q, 1) if q >= 3 => query_acronym().is_some_and(|a| a == index.word(name.tokens[0])),
         _ => false,
     };
@@ -469,8 +476,9 @@ fn name_score(
                 .enumerate()
                 .any(|(o, &v)| o != j && bit_set(c_used, o) && v == name.tokens[j])
     };
-    // (own words, repeated words) left unmatched on each side.
-    let (mut q_own, mut q_repeated) = (0.0f32, 0.0f32);
+    // (own words, repeated words, patronymics) left unmatched on each side.
+    let k = knowledge::knowledge();
+    let (mut q_own, mut q_repeated, mut q_patronymic) = (0.0f32, 0.0f32, 0.0f32);
     for (i, t) in terms
         .iter()
         .enumerate()
@@ -489,29 +497,49 @@ fn name_score(
         let w = unmatched_weight(class, weight);
         if q_repeat(i) {
             q_repeated += w;
+        } else if class == TokenClass::Word && i > 0 && k.is_patronymic(&t.token.text) {
+            q_patronymic += w;
+        } else if matches!(class, TokenClass::Word | TokenClass::Syllable) {
+            q_own += w.max(floor);
         } else {
             q_own += w;
         }
     }
-    let (mut c_own, mut c_repeated) = (0.0f32, 0.0f32);
+    let (mut c_own, mut c_repeated, mut c_patronymic) = (0.0f32, 0.0f32, 0.0f32);
     for (j, &v) in name
         .tokens
         .iter()
         .enumerate()
         .filter(|(j, _)| !bit_set(c_used, *j))
     {
-        let class = name.class(j);
+        let class = match name.class(j) {
+            TokenClass::LegalForm if person => TokenClass::Word,
+            class => class,
+        };
         let w = unmatched_weight(class, index.weight(v, class));
         if c_repeat(j) {
             c_repeated += w;
+        } else if class == TokenClass::Word && j > 0 && k.is_patronymic(index.word(v)) {
+            c_patronymic += w;
         } else if matches!(class, TokenClass::Word | TokenClass::Syllable) {
             c_own += w.max(floor);
         } else {
             c_own += w;
         }
     }
-    let unmatched_q = q_own + if c_own > 0.5 { q_repeated } else { 0.0 };
-    let unmatched_c = c_own + if q_own > 0.5 { c_repeated } else { 0.0 };
+    // A patronymic one side leaves out is no conflict (lists give or omit
+    // it freely); two different ones are. A name's first word is no
+    // patronymic (Haidukevich is a surname).
+    let (q_patronymic, c_patronymic) = if q_patronymic > 0.0 && c_patronymic > 0.0 {
+        (q_patronymic, c_patronymic)
+    } else {
+        (
+            q_patronymic * PATRONYMIC_FACTOR,
+            c_patronymic * PATRONYMIC_FACTOR,
+        )
+    };
+    let unmatched_q = q_own + q_patronymic + if c_own > 0.5 { q_repeated } else { 0.0 };
+    let unmatched_c = c_own + c_patronymic + if q_own > 0.5 { c_repeated } else { 0.0 };
     let list_penalty = if syllabic {
         SYLLABLE_LIST_PENALTY
     } else if unmatched_q > 0.5 {

@@ -15,7 +15,8 @@ use std::collections::HashMap;
 #[derive(Debug)]
 pub struct Unit {
     /// Consonant classes for keys, usually one (ث is T or S: Uthman,
-    /// Osman); none for vowels and "h".
+    /// Osman), `NO_CLASS` among them when the letter may be a vowel; none
+    /// for vowels and "h".
     classes: Vec<u8>,
     /// Latin spellings with their cost.
     spellings: Vec<(&'static str, f32)>,
@@ -24,10 +25,15 @@ pub struct Unit {
 }
 
 impl Unit {
+    /// A letter always read as a consonant (counted in the budget).
     fn is_consonant(&self) -> bool {
-        !self.classes.is_empty()
+        !self.classes.is_empty() && !self.classes.contains(&NO_CLASS)
     }
 }
+
+/// In a letter's classes: read as no consonant at all (Hebrew vav is "v" in
+/// David, a vowel in Moshe).
+const NO_CLASS: u8 = b'-';
 
 /// Most keys one name part is looked up by (letters with two classes
 /// multiply them).
@@ -45,7 +51,9 @@ fn expand_keys(choices: &[&[u8]], out: &mut Vec<String>) {
             .flat_map(|k| {
                 used.iter().map(move |&c| {
                     let mut k = k.clone();
-                    push_class(&mut k, c);
+                    if c != NO_CLASS {
+                        push_class(&mut k, c);
+                    }
                     k
                 })
             })
@@ -100,7 +108,10 @@ impl SpellingTable {
                 continue;
             };
             let mut unit = Unit {
-                classes: class.bytes().filter(u8::is_ascii_uppercase).collect(),
+                classes: class
+                    .bytes()
+                    .filter(|c| c.is_ascii_uppercase() || *c == NO_CLASS)
+                    .collect(),
                 spellings: Vec::new(),
                 dropped: DROPPED_LETTER,
             };
