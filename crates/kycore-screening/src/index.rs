@@ -259,6 +259,8 @@ pub struct Index {
     groups: HashedPostings,
     /// Hash of the initials of a name's words → entities.
     acronyms: HashedPostings,
+    /// Latin readings → listed Han and Hangul syllables having them.
+    readings: HashedPostings,
     /// Consonant keys (see `translit`) → Latin vocabulary words, and →
     /// Arabic and Hebrew vocabulary words.
     latin_keys: HashedPostings,
@@ -359,6 +361,7 @@ impl Index {
             + self.joined.approx_bytes()
             + self.groups.approx_bytes()
             + self.acronyms.approx_bytes()
+            + self.readings.approx_bytes()
             + self.latin_keys.approx_bytes()
             + self.unvowelled_keys.approx_bytes()
     }
@@ -423,6 +426,7 @@ impl Index {
                 | TokenClass::LegalForm
                 | TokenClass::Honorific => {
                     self.push_fuzzy(&token.text, token.script, at, &mut out);
+                    self.push_listed_syllables(token, at, &mut out);
                     // A word written with a letter three times ("Raaaq") is
                     // also tried as written: the repeat may be a typo.
                     if let Some(raw) = token.surface.as_deref().filter(|r| {
@@ -567,6 +571,32 @@ impl Index {
             }
             if token.script == Script::Han {
                 self.push_groups(reading, term, start, GroupUse::SyllableSpellings, out);
+            }
+        }
+    }
+
+    /// A Latin word against listed Han and Hangul syllables read so ("Kim"
+    /// / 김), for entries written only in those scripts.
+    fn push_listed_syllables(&self, token: &Token, term: u8, out: &mut Vec<TermMatch>) {
+        if token.script != Script::Latin {
+            return;
+        }
+        for &vocab in self.readings.get(hash_str(&token.text)) {
+            let read = self.word(vocab).chars().next().and_then(|c| {
+                normalize::tokenize(&c.to_string())
+                    .into_iter()
+                    .next()
+                    .map(|t| t.readings.contains(&token.text))
+            });
+            // Hashes may collide: the syllable must really read so.
+            if read == Some(true) {
+                out.push(TermMatch {
+                    vocab,
+                    term,
+                    span: 1,
+                    sim: TRANSLITERATED_SIM,
+                    how: MatchHow::Transliterated,
+                });
             }
         }
     }
@@ -1007,6 +1037,8 @@ struct Builder {
     postings: Vec<Vec<u32>>,
     joined: Vec<(u64, u32)>,
     acronyms: Vec<(u64, u32)>,
+    /// Latin readings of listed Han and Hangul syllables → the syllable.
+    readings: Vec<(u64, u32)>,
     entity_names: Vec<(u32, u32)>,
     names: Vec<IndexedName>,
 }
@@ -1020,6 +1052,11 @@ impl Builder {
             .collect();
         // An empty name still gets a slot: names stay aligned with the entity's.
         let ids: Vec<u32> = tokens.iter().map(|t| self.intern(t, entity)).collect();
+        for (token, &id) in tokens.iter().zip(&ids) {
+            for reading in &token.readings {
+                self.readings.push((hash_str(reading), id));
+            }
+        }
         for pair in tokens.windows(2) {
             let joined = format!("{}{}", pair[0].text, pair[1].text);
             self.joined.push((hash_str(&joined), entity));
@@ -1078,6 +1115,7 @@ impl Builder {
             scripts: self.scripts,
             groups,
             acronyms: HashedPostings::build(self.acronyms),
+            readings: HashedPostings::build(self.readings),
             idfs,
             weights,
             postings: self.postings,
