@@ -6,7 +6,8 @@
 //! `cargo run --release --example screening_eval [PER_CATEGORY] [SEED] [UNLISTED]`;
 //! `SCREENING_EVAL_ERRORS=1` also lists the pairs decided wrongly.
 
-use std::path::PathBuf;
+mod common;
+
 use std::process::ExitCode;
 
 use kycore_screening::Screener;
@@ -20,13 +21,9 @@ fn main() -> ExitCode {
         .and_then(|a| a.parse().ok())
         .unwrap_or(20_260_221);
     let unlisted_count: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(20_000);
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/watchlists");
-    let lists = match eval::reference_lists(&dir, false) {
+    let lists = match common::reference_lists(false) {
         Ok(lists) => lists,
-        Err(e) => {
-            eprintln!("cannot load lists from {}: {e}", dir.display());
-            return ExitCode::FAILURE;
-        }
+        Err(code) => return code,
     };
     let cases = eval::generate(&lists, per_category, seed);
     let mut tuning = eval::written_pairs();

@@ -4,23 +4,20 @@
 //! scores name pairs without a loaded list. Usage:
 //! `cargo run --release --example screening_token_counts > data/token_counts.tsv`.
 
+mod common;
+
 use std::collections::{HashMap, HashSet};
-use std::path::PathBuf;
 use std::process::ExitCode;
 
-use kycore_screening::{eval, normalize};
+use kycore_screening::normalize;
 
 /// Words in fewer entries than this are left out: unknown words count as rare.
 const MIN_ENTRIES: u32 = 3;
 
 fn main() -> ExitCode {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/watchlists");
-    let lists = match eval::reference_lists(&dir, false) {
+    let lists = match common::reference_lists(false) {
         Ok(lists) => lists,
-        Err(e) => {
-            eprintln!("cannot load lists from {}: {e}", dir.display());
-            return ExitCode::FAILURE;
-        }
+        Err(code) => return code,
     };
     let mut counts: HashMap<String, u32> = HashMap::new();
     let mut entries = 0u32;

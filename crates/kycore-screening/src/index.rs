@@ -10,7 +10,7 @@
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
-use crate::knowledge::{self, GroupKind};
+use crate::knowledge::{self, CompoundPart, GroupKind};
 use crate::model::Entity;
 use crate::normalize::{self, Script, Token, TokenClass};
 use crate::translit;
@@ -233,6 +233,19 @@ pub struct TermMatch {
     pub span: u8,
     pub sim: f32,
     pub how: MatchHow,
+}
+
+impl TermMatch {
+    /// One query term related to one vocabulary word.
+    fn word(vocab: u32, term: u8, sim: f32, how: MatchHow) -> Self {
+        Self {
+            vocab,
+            term,
+            span: 1,
+            sim,
+            how,
+        }
+    }
 }
 
 /// A query token with its weight, prepared once per search.
@@ -486,11 +499,12 @@ impl Index {
                     && match texts.as_slice() {
                         [first, second] => {
                             *first == "al"
-                                || k.is_compound_prefix(first)
-                                || k.is_compound_join(second)
+                                || k.compound_part(first) == Some(CompoundPart::Prefix)
+                                || k.compound_part(second) == Some(CompoundPart::Joined)
                         }
                         [first, "al", last] => {
-                            k.is_compound_prefix(first) || k.is_compound_suffix(last)
+                            k.compound_part(first) == Some(CompoundPart::Prefix)
+                                || k.compound_part(last) == Some(CompoundPart::Suffix)
                         }
                         _ => false,
                     };
@@ -499,7 +513,7 @@ impl Index {
                 }
                 let mut spelt = table.spell(&texts);
                 // "Abd" alone meets its own spellings only, not Abdi or Obaid.
-                if span == 1 && k.is_compound_prefix(texts[0]) {
+                if span == 1 && k.compound_part(texts[0]) == Some(CompoundPart::Prefix) {
                     spelt.tighten(translit::BOUND_BUDGET);
                 }
                 let start = out.len();
@@ -537,17 +551,11 @@ impl Index {
                     continue;
                 }
                 let mut spelt = table.spell(&[self.word(vocab)]);
-                if k.is_compound_prefix(self.word(vocab)) {
+                if k.compound_part(self.word(vocab)) == Some(CompoundPart::Prefix) {
                     spelt.tighten(translit::BOUND_BUDGET);
                 }
                 if let Some(sim) = spelt.similarity(&term.token.text, &mut scratch) {
-                    out.push(TermMatch {
-                        vocab,
-                        term: at,
-                        span: 1,
-                        sim,
-                        how: MatchHow::Transliterated,
-                    });
+                    out.push(TermMatch::word(vocab, at, sim, MatchHow::Transliterated));
                 }
             }
         }
@@ -561,13 +569,12 @@ impl Index {
         self.push_exact(&token.text, term, 1, out);
         for reading in &token.readings {
             if let Some(&vocab) = self.vocab_ids.get(reading.as_str()) {
-                out.push(TermMatch {
+                out.push(TermMatch::word(
                     vocab,
                     term,
-                    span: 1,
-                    sim: TRANSLITERATED_SIM,
-                    how: MatchHow::Transliterated,
-                });
+                    TRANSLITERATED_SIM,
+                    MatchHow::Transliterated,
+                ));
             }
             if token.script == Script::Han {
                 self.push_groups(reading, term, start, GroupUse::SyllableSpellings, out);
@@ -590,13 +597,12 @@ impl Index {
             });
             // Hashes may collide: the syllable must really read so.
             if read == Some(true) {
-                out.push(TermMatch {
+                out.push(TermMatch::word(
                     vocab,
                     term,
-                    span: 1,
-                    sim: TRANSLITERATED_SIM,
-                    how: MatchHow::Transliterated,
-                });
+                    TRANSLITERATED_SIM,
+                    MatchHow::Transliterated,
+                ));
             }
         }
     }
@@ -649,13 +655,7 @@ impl Index {
                 if how == MatchHow::Nickname && head != text && head != word {
                     continue;
                 }
-                out.push(TermMatch {
-                    vocab,
-                    term,
-                    span: 1,
-                    sim,
-                    how,
-                });
+                out.push(TermMatch::word(vocab, term, sim, how));
             }
         }
     }
@@ -739,13 +739,7 @@ impl Index {
             MatchHow::Edits(edits as u8)
         };
         let sim = edit_similarity(edits, text.len().max(word.len()));
-        Some(TermMatch {
-            vocab,
-            term,
-            span: 1,
-            sim,
-            how,
-        })
+        Some(TermMatch::word(vocab, term, sim, how))
     }
 
     fn verify_phonetic(
@@ -776,13 +770,12 @@ impl Index {
         if normalize::first_sound(text) != normalize::first_sound(word) || too_far {
             return None;
         }
-        Some(TermMatch {
+        Some(TermMatch::word(
             vocab,
             term,
-            span: 1,
-            sim: PHONETIC_SIM,
-            how: MatchHow::Phonetic,
-        })
+            PHONETIC_SIM,
+            MatchHow::Phonetic,
+        ))
     }
 
     /// Two adjacent query words (or syllable readings) that a list writes as
@@ -1209,6 +1202,12 @@ mod tests {
         e
     }
 
+    /// An index of one person per name.
+    fn index_of(names: &[&str]) -> Index {
+        let entities: Vec<Entity> = names.iter().map(|n| entity(n, &[n])).collect();
+        Index::build(&entities)
+    }
+
     fn search(index: &Index, query: &str) -> Vec<u32> {
         let (terms, matches) = index.prepare(normalize::tokenize(query));
         index.candidates(&terms, &matches, 10, |_| true)
@@ -1216,11 +1215,11 @@ mod tests {
 
     #[test]
     fn finds_names_through_knowledge_and_scripts() {
-        let index = Index::build(&[
-            entity("a", &["Robert Mugabe"]),
-            entity("b", &["KIM Jong Un"]),
-            entity("c", &["People's Liberation Army"]),
-            entity("d", &["Osama bin Laden"]),
+        let index = index_of(&[
+            "Robert Mugabe",
+            "KIM Jong Un",
+            "People's Liberation Army",
+            "Osama bin Laden",
         ]);
         assert_eq!(search(&index, "bob mugabe").first(), Some(&0));
         assert_eq!(search(&index, "김정은").first(), Some(&1));
@@ -1246,11 +1245,7 @@ mod tests {
     fn a_word_keeps_its_role_per_name() {
         // "OU" closes one name as a legal form and opens another as a word;
         // "Qari" is a title before a name.
-        let index = Index::build(&[
-            entity("a", &["SCHLOSS HOLDING OU"]),
-            entity("b", &["OU Min Thein"]),
-            entity("c", &["Qari Muhammad Yaqoob"]),
-        ]);
+        let index = index_of(&["SCHLOSS HOLDING OU", "OU Min Thein", "Qari Muhammad Yaqoob"]);
         assert_eq!(index.names_of(0)[0].class(2), TokenClass::LegalForm);
         assert_eq!(index.names_of(1)[0].class(0), TokenClass::Word);
         let score = |query: &str, e: u32| {
@@ -1270,11 +1265,7 @@ mod tests {
         assert!(first_sound_kept("rwadi", "wadi", 1));
         assert!(!first_sound_kept("dang", "pang", 1));
         assert!(!first_sound_kept("duong", "cuong", 1));
-        let index = Index::build(&[
-            entity("a", &["HONG PANG"]),
-            entity("b", &["WEI Zhao"]),
-            entity("c", &["KIM Song"]),
-        ]);
+        let index = index_of(&["HONG PANG", "WEI Zhao", "KIM Song"]);
         assert!(search(&index, "Dang").is_empty());
         // 超 is Pinyin "chao"; Wade-Giles "chao" is another syllable, "zhao".
         let (_, matches) = index.prepare(normalize::tokenize("超"));
@@ -1285,7 +1276,7 @@ mod tests {
 
     #[test]
     fn nicknames_stand_for_their_full_name_only() {
-        let index = Index::build(&[entity("a", &["Lena Ek"]), entity("b", &["Madeline Ek"])]);
+        let index = index_of(&["Lena Ek", "Madeline Ek"]);
         // Maud and Lena both stand for Madeline, not for each other.
         let (_, matches) = index.prepare(normalize::tokenize("Maud"));
         assert!(matches.iter().any(|m| index.word(m.vocab) == "madeline"));

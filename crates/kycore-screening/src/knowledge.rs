@@ -268,6 +268,17 @@ pub struct Phrase {
     pub kind: PhraseKind,
 }
 
+/// The role of a word in Arabic (and Persian, Pashto) compound names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CompoundPart {
+    /// Opens a compound and is no name alone: "abd" (Abd al-Rahman).
+    Prefix,
+    /// Closes a compound after the article: "lh" (Nasr Allah), "din".
+    Suffix,
+    /// Joined in Latin to the name before it: "zadh" (Akhundzada).
+    Joined,
+}
+
 /// How the members of a group of names are related.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum GroupKind {
@@ -305,14 +316,9 @@ pub struct Knowledge {
     counted_names: u32,
     /// Endings of patronymics ("ovich", "ovna") and Turkic patronymic words.
     patronymic_endings: Vec<&'static str>,
-    /// Romanized first parts of Arabic compound names ("abd"): no name alone.
-    compound_prefixes: Vec<String>,
-    /// Romanized last words of Arabic compound names after the article
-    /// ("lh" of "al lh", Allah; "din").
-    compound_suffixes: Vec<String>,
-    /// Romanized words that Latin spellings join to the name before them
-    /// ("zadh", Akhundzada).
-    compound_joins: Vec<String>,
+    /// Romanized parts of Arabic compound names by role ("abd" opens one,
+    /// "lh" of "al lh" closes one, "zadh" is joined to the name before it).
+    compound_parts: HashMap<String, CompoundPart>,
 }
 
 impl Knowledge {
@@ -335,21 +341,19 @@ impl Knowledge {
             counts: HashMap::new(),
             counted_names: 1,
             patronymic_endings: data_lines(include_str!("../data/patronymics.txt")).collect(),
-            compound_prefixes: data_lines(COMPOUNDS)
-                .filter_map(|line| line.strip_prefix("prefix\t"))
-                .map(normalize::fold)
-                .collect(),
-            compound_joins: data_lines(COMPOUNDS)
-                .filter_map(|line| line.strip_prefix("joins\t"))
-                .map(normalize::fold)
-                .collect(),
-            compound_suffixes: data_lines(COMPOUNDS)
-                .filter_map(|line| line.strip_prefix("suffix\t"))
-                .filter_map(|suffix| {
-                    normalize::fold(suffix)
-                        .rsplit(' ')
-                        .next()
-                        .map(str::to_owned)
+            compound_parts: data_lines(COMPOUNDS)
+                .filter_map(|line| {
+                    let (kind, letters) = line.split_once('\t')?;
+                    let folded = normalize::fold(letters);
+                    // A suffix after the article is known by its last word.
+                    let word = folded.rsplit(' ').next()?.to_owned();
+                    let part = match kind {
+                        "prefix" => CompoundPart::Prefix,
+                        "suffix" => CompoundPart::Suffix,
+                        "joins" => CompoundPart::Joined,
+                        _ => return None,
+                    };
+                    Some((word, part))
                 })
                 .collect(),
         };
@@ -449,26 +453,16 @@ impl Knowledge {
     }
 
     fn load_numbers(&mut self, text: &'static str) {
-        for line in data_lines(text) {
-            let Some((number, forms)) = line.split_once('\t') else {
-                continue;
-            };
-            for form in forms.split('|') {
-                self.add_phrase(form, number, PhraseKind::Number);
-            }
+        for (number, form) in alternatives(text) {
+            self.add_phrase(form, number, PhraseKind::Number);
         }
     }
 
     fn load_abbreviations(&mut self, text: &'static str) {
-        for line in data_lines(text) {
-            let Some((short, longs)) = line.split_once('\t') else {
-                continue;
-            };
-            for long in longs.split('|') {
-                self.add_phrase(long, short, PhraseKind::Abbreviation);
-                if long.len() >= 6 {
-                    self.long_forms.push((long.to_owned(), short.to_owned()));
-                }
+        for (short, long) in alternatives(text) {
+            self.add_phrase(long, short, PhraseKind::Abbreviation);
+            if long.len() >= 6 {
+                self.long_forms.push((long.to_owned(), short.to_owned()));
             }
         }
     }
@@ -651,22 +645,9 @@ impl Knowledge {
             .map_or("", String::as_str)
     }
 
-    /// Whether a romanized word is the first part of an Arabic compound
-    /// name written apart ("abd" of "abd al-rahman").
-    pub fn is_compound_prefix(&self, word: &str) -> bool {
-        self.compound_prefixes.iter().any(|p| p == word)
-    }
-
-    /// Whether a romanized word is the last part of an Arabic compound name
-    /// ("lh" of "nasr al lh").
-    pub fn is_compound_suffix(&self, word: &str) -> bool {
-        self.compound_suffixes.iter().any(|p| p == word)
-    }
-
-    /// Whether Latin spellings join a romanized word to the name before it
-    /// ("zadh" of "akhund zadh", Akhundzada).
-    pub fn is_compound_join(&self, word: &str) -> bool {
-        self.compound_joins.iter().any(|p| p == word)
+    /// The role of a romanized word in Arabic compound names, if any.
+    pub fn compound_part(&self, word: &str) -> Option<CompoundPart> {
+        self.compound_parts.get(word).copied()
     }
 
     /// Whether a word is a patronymic (Vladimirovich, Ivanovna, ogly).
@@ -727,6 +708,14 @@ fn for_each_deletion(word: &str, mut f: impl FnMut(u64)) {
     for i in 0..bytes.len() {
         f(hash(i));
     }
+}
+
+/// `(first column, alternative)` for each `|`-separated alternative of the
+/// second column of a two-column table.
+fn alternatives(text: &'static str) -> impl Iterator<Item = (&'static str, &'static str)> {
+    data_lines(text)
+        .filter_map(|line| line.split_once('\t'))
+        .flat_map(|(head, alts)| alts.split('|').map(move |alt| (head, alt)))
 }
 
 fn word_set(text: &'static str) -> HashSet<String> {

@@ -102,11 +102,58 @@ struct Pair {
 }
 
 impl Pair {
+    /// Query terms `q_first..+q_span` against list tokens `c_first..+c_span`.
+    fn spans(q: (u8, u8), c: (u8, u8), sim: f32, kind: MatchKind) -> Self {
+        Self {
+            q_first: q.0,
+            q_span: q.1,
+            c_first: c.0,
+            c_span: c.1,
+            sim,
+            kind,
+        }
+    }
+
+    /// One query term against one list token.
+    fn words(q: u8, c: u8, sim: f32, kind: MatchKind) -> Self {
+        Self::spans((q, 1), (c, 1), sim, kind)
+    }
+
     fn q_mask(&self) -> u64 {
         span_mask(self.q_first, self.q_span)
     }
     fn c_mask(&self) -> u64 {
         span_mask(self.c_first, self.c_span)
+    }
+}
+
+/// A listed word as the pairing rules see it: its text, its class in this
+/// name and its position.
+#[derive(Clone, Copy)]
+struct ListedWord<'a> {
+    word: &'a str,
+    class: TokenClass,
+    at: u8,
+}
+
+/// Pairs chosen so far, and the query terms and list tokens they use.
+#[derive(Default)]
+struct Chosen {
+    pairs: Vec<Pair>,
+    q_used: u64,
+    c_used: u64,
+}
+
+impl Chosen {
+    /// Takes `pair` if neither of its sides is used yet.
+    fn take(&mut self, pair: Pair) -> bool {
+        let free = pair.q_mask() & self.q_used == 0 && pair.c_mask() & self.c_used == 0;
+        if free {
+            self.q_used |= pair.q_mask();
+            self.c_used |= pair.c_mask();
+            self.pairs.push(pair);
+        }
+        free
     }
 }
 
@@ -174,23 +221,19 @@ pub fn align(
 ) -> Alignment {
     let mut pairs = candidate_pairs(index, query, name);
     pairs.sort_unstable_by(|a, b| b.sim.total_cmp(&a.sim).then(b.q_span.cmp(&a.q_span)));
-    let (mut q_used, mut c_used) = (0u64, 0u64);
-    let mut chosen = Vec::with_capacity(query.terms.len());
+    let mut chosen = Chosen::default();
     for pair in pairs {
-        if pair.q_mask() & q_used == 0 && pair.c_mask() & c_used == 0 {
-            q_used |= pair.q_mask();
-            c_used |= pair.c_mask();
-            chosen.push(pair);
-        }
+        chosen.take(pair);
     }
-    add_split_words(index, query, name, &mut chosen, &mut q_used, &mut c_used);
-    add_acronym(index, query, name, &mut chosen, &mut q_used, &mut c_used);
+    add_split_words(index, query, name, &mut chosen);
+    add_acronym(index, query, name, &mut chosen);
+    let used = (chosen.q_used, chosen.c_used);
     let (score, evidence_factor) =
-        name_score(index, query.terms, name, &chosen, (q_used, c_used), person);
+        name_score(index, query.terms, name, &chosen.pairs, used, person);
     Alignment {
-        pairs: chosen,
-        q_used,
-        c_used,
+        pairs: chosen.pairs,
+        q_used: used.0,
+        c_used: used.1,
         score,
         evidence_factor,
     }
@@ -220,35 +263,26 @@ fn candidate_pairs(index: &Index, query: &PreparedQuery<'_>, name: &IndexedName)
             } else {
                 m.how.into()
             };
-            pairs.push(Pair {
-                q_first: m.term,
-                q_span: m.span,
-                c_first: j,
-                c_span: 1,
-                sim: m.sim,
-                kind,
-            });
+            pairs.push(Pair::spans((m.term, m.span), (j, 1), m.sim, kind));
         }
-        push_light_pairs(index, query, vocab, class, j, &mut pairs);
-        push_initial_pairs(index, query, vocab, class, j, &mut pairs);
+        let listed = ListedWord {
+            word: index.word(vocab),
+            class,
+            at: j,
+        };
+        push_light_pairs(query, &listed, &mut pairs);
+        push_initial_pairs(query, &listed, &mut pairs);
     }
     pairs
 }
 
 /// Legal forms pair with legal forms (fully when the same form, nearly when
 /// of the same kind, LLC / OOO), titles with titles.
-fn push_light_pairs(
-    index: &Index,
-    query: &PreparedQuery<'_>,
-    vocab: u32,
-    class: TokenClass,
-    j: u8,
-    pairs: &mut Vec<Pair>,
-) {
+fn push_light_pairs(query: &PreparedQuery<'_>, listed: &ListedWord<'_>, pairs: &mut Vec<Pair>) {
+    let ListedWord { word, class, at } = *listed;
     if !matches!(class, TokenClass::LegalForm | TokenClass::Honorific) {
         return;
     }
-    let word = index.word(vocab);
     let k = knowledge::knowledge();
     for (i, term) in query.terms.iter().enumerate().take(64) {
         if term.token.class != class {
@@ -265,29 +299,15 @@ fn push_light_pairs(
         } else {
             (0.7, MatchKind::LegalForm)
         };
-        pairs.push(Pair {
-            q_first: i as u8,
-            q_span: 1,
-            c_first: j,
-            c_span: 1,
-            sim,
-            kind,
-        });
+        pairs.push(Pair::words(i as u8, at, sim, kind));
     }
 }
 
 /// A one-word query that is the acronym of the listed name, or a listed
 /// one-word name that is the acronym of the query.
-fn add_acronym(
-    index: &Index,
-    query: &PreparedQuery<'_>,
-    name: &IndexedName,
-    chosen: &mut Vec<Pair>,
-    q_used: &mut u64,
-    c_used: &mut u64,
-) {
+fn add_acronym(index: &Index, query: &PreparedQuery<'_>, name: &IndexedName, chosen: &mut Chosen) {
     let (q_len, c_len) = (query.terms.len(), name.tokens.len());
-    if *q_used != 0 || *c_used != 0 || q_len > 63 || c_len > 63 {
+    if !chosen.pairs.is_empty() || q_len > 63 || c_len > 63 {
         return;
     }
     let list_acronym = || {
@@ -314,42 +334,29 @@ fn add_acronym(
         _ => false,
     };
     if found {
-        chosen.push(Pair {
-            q_first: 0,
-            q_span: q_len as u8,
-            c_first: 0,
-            c_span: c_len as u8,
-            sim: ACRONYM_SIM,
-            kind: MatchKind::Acronym,
-        });
-        *q_used = span_mask(0, q_len as u8);
-        *c_used = span_mask(0, c_len as u8);
+        let all = |len: usize| (0, len as u8);
+        chosen.take(Pair::spans(
+            all(q_len),
+            all(c_len),
+            ACRONYM_SIM,
+            MatchKind::Acronym,
+        ));
     }
 }
 
 /// Initials on either side: a query initial against listed words, or a
 /// listed initial against query words.
-fn push_initial_pairs(
-    index: &Index,
-    query: &PreparedQuery<'_>,
-    vocab: u32,
-    list_class: TokenClass,
-    j: u8,
-    pairs: &mut Vec<Pair>,
-) {
-    let word = index.word(vocab);
-    if list_class == TokenClass::Number {
+fn push_initial_pairs(query: &PreparedQuery<'_>, listed: &ListedWord<'_>, pairs: &mut Vec<Pair>) {
+    let ListedWord { word, class, at } = *listed;
+    if class == TokenClass::Number {
         return;
     }
-    let list_initial = list_class == TokenClass::Initial;
-    let all_terms: Vec<u8>;
-    let candidates: &[u8] = if list_initial {
-        all_terms = (0..query.terms.len() as u8).collect();
-        &all_terms
-    } else {
-        &query.initials
-    };
-    for &i in candidates {
+    let list_initial = class == TokenClass::Initial;
+    // A listed initial meets every query word; a listed word, the query's
+    // initials.
+    let candidates =
+        (0..query.terms.len().min(64) as u8).filter(|i| list_initial || query.initials.contains(i));
+    for i in candidates {
         let Some(term) = query.terms.get(usize::from(i)) else {
             continue;
         };
@@ -362,14 +369,7 @@ fn push_initial_pairs(
         } else {
             (INITIAL_SIM, MatchKind::Initial)
         };
-        pairs.push(Pair {
-            q_first: i,
-            q_span: 1,
-            c_first: j,
-            c_span: 1,
-            sim,
-            kind,
-        });
+        pairs.push(Pair::words(i, at, sim, kind));
     }
 }
 
@@ -379,30 +379,18 @@ fn add_split_words(
     index: &Index,
     query: &PreparedQuery<'_>,
     name: &IndexedName,
-    chosen: &mut Vec<Pair>,
-    q_used: &mut u64,
-    c_used: &mut u64,
+    chosen: &mut Chosen,
 ) {
     for (i, term) in query.terms.iter().enumerate().take(64) {
-        if *q_used & (1 << i) != 0 || term.token.text.len() < 5 {
+        if bit_set(chosen.q_used, i) || term.token.text.len() < 5 {
             continue;
         }
         let text = term.token.text.as_str();
         for (j, w) in name.tokens.windows(2).enumerate().take(63) {
-            let mask = 0b11u64 << j;
-            let (a, b) = (index.word(w[0]), index.word(w[1]));
-            let joins = joins_fuzzily(text, a, b);
-            if *c_used & mask == 0 && joins {
-                chosen.push(Pair {
-                    q_first: i as u8,
-                    q_span: 1,
-                    c_first: j as u8,
-                    c_span: 2,
-                    sim: JOINED_SIM,
-                    kind: MatchKind::Joined,
-                });
-                *q_used |= 1 << i;
-                *c_used |= mask;
+            let pair = Pair::spans((i as u8, 1), (j as u8, 2), JOINED_SIM, MatchKind::Joined);
+            let free = pair.c_mask() & chosen.c_used == 0;
+            if free && joins_fuzzily(text, index.word(w[0]), index.word(w[1])) {
+                chosen.take(pair);
                 break;
             }
         }
