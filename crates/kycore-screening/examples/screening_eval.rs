@@ -2,7 +2,7 @@
 //! reports: the generated variants, then the independent labelled pairs per
 //! category and the unlisted-name false-alarm rate, once on the written pairs
 //! with the tuning half of the list pairs and unlisted people, once on the
-//! held-out half. Usage:
+//! held-out written pairs with the held-out half. Usage:
 //! `cargo run --release --example screening_eval [PER_CATEGORY] [SEED] [UNLISTED]`;
 //! `SCREENING_EVAL_ERRORS=1` also lists the pairs decided wrongly.
 
@@ -28,7 +28,8 @@ fn main() -> ExitCode {
     let cases = eval::generate(&lists, per_category, seed);
     let mut tuning = eval::written_pairs();
     tuning.extend(eval::list_pairs(&lists, per_category, seed, Split::Tuning));
-    let held_out = eval::list_pairs(&lists, per_category, seed, Split::HeldOut);
+    let mut held_out = eval::written_pairs_held_out();
+    held_out.extend(eval::list_pairs(&lists, per_category, seed, Split::HeldOut));
     let unlisted_tuning = eval::unlisted_names(&lists, unlisted_count, seed, Split::Tuning);
     let unlisted_held_out = eval::unlisted_names(&lists, unlisted_count, seed, Split::HeldOut);
     let screener = Screener::new(lists);

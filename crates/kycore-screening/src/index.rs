@@ -207,6 +207,9 @@ pub enum MatchHow {
     Nickname,
     /// The same given name in another language or script.
     Equivalent,
+    /// The same given name in another language, from the curated table:
+    /// unlike the transliteration groups, its forms need not look alike.
+    Translated,
     /// A syllable's reading in another script.
     Transliterated,
     /// Digits written for letters ("0sama").
@@ -631,6 +634,7 @@ impl Index {
                 (_, GroupUse::SyllableSpellings) => continue,
                 (Some(GroupKind::Nickname), _) => (MatchHow::Nickname, NICKNAME_SIM),
                 (Some(GroupKind::Equivalent) | None, _) => (MatchHow::Equivalent, EQUIVALENT_SIM),
+                (Some(GroupKind::Translation), _) => (MatchHow::Translated, TRANSLATED_SIM),
             };
             for &vocab in self.groups.get(u64::from(group)) {
                 if out[start..]
@@ -934,6 +938,9 @@ pub const JOINED_SIM: f32 = 0.95;
 pub const NICKNAME_SIM: f32 = 0.9;
 /// Similarity credited to the same given name in another language.
 pub const EQUIVALENT_SIM: f32 = 0.88;
+/// Similarity credited to one given name in another language (Henrik /
+/// Henry): people are seldom listed under another language's form.
+pub const TRANSLATED_SIM: f32 = 0.8;
 /// Similarity credited to a syllable's reading.
 pub const TRANSLITERATED_SIM: f32 = 0.95;
 /// An acronym is weaker evidence than the words it stands for: alone it

@@ -288,6 +288,9 @@ pub enum GroupKind {
     Equivalent,
     /// Spellings of one Chinese syllable in different romanizations.
     Phonetic,
+    /// One given name across languages from our curated table (Joseph /
+    /// Giuseppe / Yusuf).
+    Translation,
 }
 
 pub struct Knowledge {
@@ -370,6 +373,10 @@ impl Knowledge {
         k.load_groups(
             include_str!("../data/romanization/chinese_variants.tsv"),
             GroupKind::Phonetic,
+        );
+        k.load_groups(
+            include_str!("../data/given_name_equivalents.txt"),
+            GroupKind::Translation,
         );
         k.load_counts(include_str!("../data/token_counts.tsv"));
         k.index_org_words();
@@ -500,7 +507,7 @@ impl Knowledge {
             // Short given-name forms (Yu, Ho, Li) join unrelated names across
             // languages; only spelling tables keep them.
             let shortest = match kind {
-                GroupKind::Equivalent => 4,
+                GroupKind::Equivalent | GroupKind::Translation => 4,
                 GroupKind::Nickname => 3,
                 GroupKind::Phonetic => 2,
             };

@@ -83,7 +83,7 @@ impl From<MatchHow> for MatchKind {
             MatchHow::Phonetic => Self::Phonetic,
             MatchHow::Joined => Self::Joined,
             MatchHow::Nickname => Self::Nickname,
-            MatchHow::Equivalent => Self::NameEquivalent,
+            MatchHow::Equivalent | MatchHow::Translated => Self::NameEquivalent,
             MatchHow::Transliterated => Self::Transliteration,
             MatchHow::Digits => Self::DigitsForLetters,
         }
