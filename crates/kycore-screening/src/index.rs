@@ -258,6 +258,8 @@ pub struct QueryTerm {
     pub weight: f32,
     /// The list IDF behind `weight`, before the token's class weighed it.
     pub idf: f32,
+    /// Whether the word is a patronymic (Vladimirovich).
+    pub patronymic: bool,
 }
 
 pub struct Index {
@@ -267,6 +269,8 @@ pub struct Index {
     scripts: Vec<Script>,
     idfs: Vec<f32>,
     weights: Vec<f32>,
+    /// Per vocabulary word: a patronymic (Vladimirovich)?
+    patronymics: Vec<bool>,
     postings: Vec<Vec<u32>>,
     variants: HashedPostings,
     skeletons: HashedPostings,
@@ -339,6 +343,14 @@ impl Index {
         }
     }
 
+    /// Whether a vocabulary word is a patronymic (Vladimirovich).
+    pub fn is_patronymic(&self, vocab: u32) -> bool {
+        self.patronymics
+            .get(vocab as usize)
+            .copied()
+            .unwrap_or(false)
+    }
+
     /// The list IDF of a word; words the lists never use count as rare.
     pub fn idf_of(&self, word: &str) -> f32 {
         self.vocab_ids
@@ -390,6 +402,7 @@ impl Index {
         let mut terms: Vec<QueryTerm> = tokens
             .into_iter()
             .map(|token| QueryTerm {
+                patronymic: knowledge::knowledge().is_patronymic(&token.text),
                 token,
                 weight: 0.0,
                 idf: 0.0,
@@ -1098,6 +1111,8 @@ impl Builder {
             .map(|p| (1.0 + n / p.len().max(1) as f32).ln())
             .collect();
         let weights = weigh_all(&self.words, &self.classes, &idfs);
+        let k = knowledge::knowledge();
+        let patronymics = self.words.iter().map(|w| k.is_patronymic(w)).collect();
         let FuzzyTables {
             variants,
             skeletons,
@@ -1118,6 +1133,7 @@ impl Builder {
             readings: HashedPostings::build(self.readings),
             idfs,
             weights,
+            patronymics,
             postings: self.postings,
             variants,
             skeletons,

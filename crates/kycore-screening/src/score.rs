@@ -465,7 +465,6 @@ fn name_score(
                 .any(|(o, &v)| o != j && bit_set(c_used, o) && v == name.tokens[j])
     };
     // (own words, repeated words, patronymics) left unmatched on each side.
-    let k = knowledge::knowledge();
     let (mut q_own, mut q_repeated, mut q_patronymic) = (0.0f32, 0.0f32, 0.0f32);
     for (i, t) in terms
         .iter()
@@ -485,7 +484,7 @@ fn name_score(
         let w = unmatched_weight(class, weight);
         if q_repeat(i) {
             q_repeated += w;
-        } else if class == TokenClass::Word && i > 0 && k.is_patronymic(&t.token.text) {
+        } else if class == TokenClass::Word && i > 0 && t.patronymic {
             q_patronymic += w;
         } else if matches!(class, TokenClass::Word | TokenClass::Syllable) {
             q_own += w.max(floor);
@@ -507,7 +506,7 @@ fn name_score(
         let w = unmatched_weight(class, index.weight(v, class));
         if c_repeat(j) {
             c_repeated += w;
-        } else if class == TokenClass::Word && j > 0 && k.is_patronymic(index.word(v)) {
+        } else if class == TokenClass::Word && j > 0 && index.is_patronymic(v) {
             c_patronymic += w;
         } else if matches!(class, TokenClass::Word | TokenClass::Syllable) {
             c_own += w.max(floor);
