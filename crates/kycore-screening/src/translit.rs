@@ -275,6 +275,13 @@ impl<'a> Spelt<'a> {
             }
         };
         for i in 0..=n {
+            // Costs only grow, and rows from here on hold only what earlier
+            // rows passed on: when all of them are over the budget, no
+            // alignment is left.
+            let ahead = dp.get(i * width..).unwrap_or_default();
+            if ahead.iter().all(|&c| c > self.budget) {
+                return None;
+            }
             let units = self.lattice.get(i).map_or(&[][..], Vec::as_slice);
             for j in 0..=m {
                 let here = dp[i * width + j];
