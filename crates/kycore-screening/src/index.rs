@@ -953,7 +953,7 @@ pub const NICKNAME_SIM: f32 = 0.9;
 pub const EQUIVALENT_SIM: f32 = 0.88;
 /// Similarity credited to one given name in another language (Henrik /
 /// Henry): people are seldom listed under another language's form.
-pub const TRANSLATED_SIM: f32 = 0.8;
+pub const TRANSLATED_SIM: f32 = 0.75;
 /// Similarity credited to a syllable's reading.
 pub const TRANSLITERATED_SIM: f32 = 0.95;
 /// An acronym is weaker evidence than the words it stands for: alone it
