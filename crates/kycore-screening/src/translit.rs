@@ -150,15 +150,47 @@ impl SpellingTable {
         let lattice: Vec<Vec<(&Unit, usize)>> = (0..letters.len())
             .map(|i| self.units_at(&letters[i..]))
             .collect();
+        // Each letter's ways on, flattened for the alignment's inner loop:
+        // a spelling, leaving the unit out, or passing a letter the table
+        // does not know.
+        let steps = lattice
+            .iter()
+            .map(|units| {
+                if units.is_empty() {
+                    return vec![Step {
+                        form: b"",
+                        cost: 0.0,
+                        letters: 1,
+                    }];
+                }
+                units
+                    .iter()
+                    .flat_map(|&(unit, letters)| {
+                        let spelt = unit.spellings.iter().map(move |&(form, cost)| Step {
+                            form: form.as_bytes(),
+                            cost,
+                            letters,
+                        });
+                        spelt.chain(std::iter::once(Step {
+                            form: b"",
+                            cost: unit.dropped,
+                            letters,
+                        }))
+                    })
+                    .collect()
+            })
+            .collect();
         let mut spelt = Spelt {
             table: self,
             lattice,
+            steps,
             greedy: Vec::new(),
+            consonants: 0,
             budget: 0.0,
         };
         spelt.greedy = spelt.read_greedily();
-        let consonants = spelt.greedy.iter().filter(|u| u.is_consonant()).count();
-        spelt.budget = COST_BASE + COST_PER_CONSONANT * consonants as f32;
+        spelt.consonants = spelt.greedy.iter().filter(|u| u.is_consonant()).count();
+        spelt.budget = COST_BASE + COST_PER_CONSONANT * spelt.consonants as f32;
         spelt
     }
 
@@ -184,9 +216,21 @@ pub struct Spelt<'a> {
     /// At each letter, the units starting there (a digraph may be one unit
     /// or two).
     lattice: Vec<Vec<(&'a Unit, usize)>>,
+    /// At each letter, the alignment's steps from there.
+    steps: Vec<Vec<Step>>,
     greedy: Vec<&'a Unit>,
+    /// Letters always read as consonants, in the greedy reading.
+    consonants: usize,
     /// Largest alignment cost accepted.
     budget: f32,
+}
+
+/// One way on from a letter: Latin `form` (empty when the unit is left
+/// out) for `cost`, moving `letters` romanized letters on.
+struct Step {
+    form: &'static [u8],
+    cost: f32,
+    letters: usize,
 }
 
 impl<'a> Spelt<'a> {
@@ -259,8 +303,7 @@ impl<'a> Spelt<'a> {
     fn alignment_cost(&self, latin: &[u8], dp: &mut Vec<f32>) -> Option<f32> {
         let (n, m) = (self.lattice.len(), latin.len());
         // Every consonant needs a Latin letter; no name doubles in length.
-        let consonants = self.greedy.iter().filter(|u| u.is_consonant()).count();
-        if m < consonants || m > 2 * n + 6 {
+        if m < self.consonants || m > 2 * n + 6 {
             return None;
         }
         let width = m + 1;
@@ -282,7 +325,7 @@ impl<'a> Spelt<'a> {
             if ahead.iter().all(|&c| c > self.budget) {
                 return None;
             }
-            let units = self.lattice.get(i).map_or(&[][..], Vec::as_slice);
+            let steps = self.steps.get(i).map_or(&[][..], Vec::as_slice);
             for j in 0..=m {
                 let here = dp[i * width + j];
                 // Costs only grow along a path: one over the budget is done.
@@ -309,17 +352,12 @@ impl<'a> Spelt<'a> {
                 if i == n {
                     continue;
                 }
-                if units.is_empty() {
-                    relax(dp, (i + 1) * width + j, here);
-                }
                 let rest = latin.get(j..).unwrap_or_default();
-                for &(unit, len) in units {
-                    for (form, cost) in &unit.spellings {
-                        if spelt_as(rest, form.as_bytes()) {
-                            relax(dp, (i + len) * width + j + form.len(), here + cost);
-                        }
+                for step in steps {
+                    if spelt_as(rest, step.form) {
+                        let to = (i + step.letters) * width + j + step.form.len();
+                        relax(dp, to, here + step.cost);
                     }
-                    relax(dp, (i + len) * width + j, here + unit.dropped);
                 }
             }
         }
