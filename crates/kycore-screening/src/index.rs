@@ -7,6 +7,7 @@
 //! acronyms of long names. Query terms are expanded against it into
 //! `TermMatch`es, which both the candidate search and the scorer reuse.
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
@@ -992,11 +993,22 @@ struct Accumulator {
     slots: usize,
 }
 
+thread_local! {
+    /// An all-zero score and credit array per thread, lent to each search:
+    /// allocating and zeroing one per entity for every search cost more
+    /// than the rest of a typical search's candidate stage.
+    static ZEROED: RefCell<Option<(Vec<f32>, Vec<u64>)>> = const { RefCell::new(None) };
+}
+
 impl Accumulator {
     fn new(entities: usize, terms: usize) -> Self {
+        let lent = ZEROED
+            .with(|z| z.borrow_mut().take())
+            .filter(|(scores, credited)| scores.len() == entities && credited.len() == entities);
+        let (scores, credited) = lent.unwrap_or_else(|| (vec![0.0; entities], vec![0; entities]));
         Self {
-            scores: vec![0.0; entities],
-            credited: vec![0; entities],
+            scores,
+            credited,
             touched: Vec::new(),
             slots: terms * 2,
         }
@@ -1026,17 +1038,27 @@ impl Accumulator {
         }
     }
 
-    fn top(self, limit: usize, accept: impl Fn(u32) -> bool) -> Vec<u32> {
+    fn top(mut self, limit: usize, accept: impl Fn(u32) -> bool) -> Vec<u32> {
         let mut ranked: Vec<(f32, u32)> = self
             .touched
-            .into_iter()
-            .filter(|&e| accept(e))
-            .map(|e| (self.scores[e as usize], e))
+            .iter()
+            .filter(|&&e| accept(e))
+            .map(|&e| (self.scores[e as usize], e))
             .collect();
         if ranked.len() > limit {
             ranked.select_nth_unstable_by(limit, |a, b| b.0.total_cmp(&a.0));
             ranked.truncate(limit);
         }
+        // Zero what this search wrote and give the arrays back.
+        for &e in &self.touched {
+            self.scores[e as usize] = 0.0;
+            self.credited[e as usize] = 0;
+        }
+        let arrays = (
+            std::mem::take(&mut self.scores),
+            std::mem::take(&mut self.credited),
+        );
+        ZEROED.with(|z| *z.borrow_mut() = Some(arrays));
         ranked.into_iter().map(|(_, e)| e).collect()
     }
 }
@@ -1234,6 +1256,38 @@ mod tests {
     fn search(index: &Index, query: &str) -> Vec<u32> {
         let (terms, matches) = index.prepare(normalize::tokenize(query));
         index.candidates(&terms, &matches, 10, |_| true)
+    }
+
+    #[test]
+    fn each_search_starts_from_zero() {
+        let index = index_of(&["Robert Mugabe", "Robert Smith", "Anna Smith"]);
+        let ranked = |query: &str| {
+            let (terms, matches) = index.prepare(normalize::tokenize(query));
+            let mut acc = Accumulator::new(index.entity_names.len(), terms.len());
+            for m in &matches {
+                acc.add_all(
+                    &index.postings[m.vocab as usize],
+                    usize::from(m.term),
+                    1.0,
+                    false,
+                );
+            }
+            let scores: Vec<f32> = acc
+                .touched
+                .iter()
+                .map(|&e| acc.scores[e as usize])
+                .collect();
+            drop(acc.top(10, |_| true));
+            scores
+        };
+        let first = ranked("Robert Smith");
+        assert_eq!(first.iter().sum::<f32>(), 4.0);
+        // The arrays lent to the next search hold nothing of this one.
+        assert_eq!(ranked("Robert Smith"), first);
+        assert_eq!(ranked("Anna").iter().sum::<f32>(), 1.0);
+        let (scores, credited) = ZEROED.with(|z| z.borrow_mut().take()).unwrap_or_default();
+        assert!(scores.iter().all(|&s| s == 0.0) && credited.iter().all(|&c| c == 0));
+        assert_eq!(scores.len(), 3);
     }
 
     #[test]
