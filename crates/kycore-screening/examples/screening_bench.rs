@@ -3,7 +3,8 @@
 //! (RSS delta and the index's own byte count), search latency percentiles
 //! and throughput. Usage: `cargo run --release --example screening_bench [QUERIES]`.
 
-use std::path::PathBuf;
+mod common;
+
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
@@ -14,15 +15,11 @@ fn main() -> ExitCode {
         .nth(1)
         .and_then(|a| a.parse().ok())
         .unwrap_or(4000);
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/watchlists");
     let rss_before = rss_bytes();
     let started = Instant::now();
-    let lists = match eval::reference_lists(&dir, true) {
+    let lists = match common::reference_lists(true) {
         Ok(lists) => lists,
-        Err(e) => {
-            eprintln!("cannot load lists from {}: {e}", dir.display());
-            return ExitCode::FAILURE;
-        }
+        Err(code) => return code,
     };
     let parsed = started.elapsed();
     let rss_parsed = rss_bytes();
@@ -88,7 +85,16 @@ fn run(screener: &Screener, queries: &[Query]) {
                 .unwrap_or_default()
         })
         .collect();
+    let mut slowest: Vec<(Duration, &str)> = best
+        .iter()
+        .zip(queries)
+        .map(|(d, q)| (*d, q.name.as_str()))
+        .collect();
+    slowest.sort_by_key(|s| std::cmp::Reverse(s.0));
     report("best of 3", &mut best);
+    for (d, name) in slowest.iter().take(5) {
+        println!("  slow: {d:?} {name}");
+    }
 }
 
 fn timed(screener: &Screener, query: &Query, hits: &mut usize) -> Duration {

@@ -1,10 +1,17 @@
-//! Runs the generated quality evaluation over the reference lists and prints
-//! the report. Usage: `cargo run --release --example screening_eval [PER_CATEGORY] [SEED]`.
+//! Runs the quality evaluation over the reference lists and prints the
+//! reports: the generated variants, then the independent labelled pairs per
+//! category and the unlisted-name false-alarm rate, once on the written pairs
+//! with the tuning half of the list pairs and unlisted people, once on the
+//! held-out written pairs with the held-out half. Usage:
+//! `cargo run --release --example screening_eval [PER_CATEGORY] [SEED] [UNLISTED]`;
+//! `SCREENING_EVAL_ERRORS=1` also lists the pairs decided wrongly.
 
-use std::path::PathBuf;
+mod common;
+
 use std::process::ExitCode;
 
-use kycore_screening::{Screener, eval};
+use kycore_screening::Screener;
+use kycore_screening::eval::{self, Split};
 
 fn main() -> ExitCode {
     let mut args = std::env::args().skip(1);
@@ -13,17 +20,41 @@ fn main() -> ExitCode {
         .next()
         .and_then(|a| a.parse().ok())
         .unwrap_or(20_260_221);
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/watchlists");
-    let lists = match eval::reference_lists(&dir, false) {
+    let unlisted_count: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(20_000);
+    let lists = match common::reference_lists(false) {
         Ok(lists) => lists,
-        Err(e) => {
-            eprintln!("cannot load lists from {}: {e}", dir.display());
-            return ExitCode::FAILURE;
-        }
+        Err(code) => return code,
     };
     let cases = eval::generate(&lists, per_category, seed);
+    let mut tuning = eval::written_pairs();
+    tuning.extend(eval::list_pairs(&lists, per_category, seed, Split::Tuning));
+    let mut held_out = eval::written_pairs_held_out();
+    held_out.extend(eval::list_pairs(&lists, per_category, seed, Split::HeldOut));
+    let unlisted_tuning = eval::unlisted_names(&lists, unlisted_count, seed, Split::Tuning);
+    let unlisted_held_out = eval::unlisted_names(&lists, unlisted_count, seed, Split::HeldOut);
     let screener = Screener::new(lists);
     println!("{} cases, seed {seed}", cases.len());
-    print!("{}", eval::evaluate(&screener, &cases));
+    let generated = eval::evaluate(&screener, &cases);
+    print!("{generated}");
+    let report = eval::evaluate_pairs(&screener, &tuning, &unlisted_tuning);
+    println!("== written pairs and the tuning half of the list pairs and unlisted people");
+    print!("{report}");
+    let held = eval::evaluate_pairs(&screener, &held_out, &unlisted_held_out);
+    println!("== the held-out half");
+    print!("{held}");
+    if std::env::var_os("SCREENING_EVAL_ERRORS").is_some() {
+        for (category, query, score) in &generated.errors {
+            println!("wrong generated: {category:?}\t{query}\t{score:.3}");
+        }
+        for (category, query, listed, score) in report.errors.iter().chain(&held.errors) {
+            println!("wrong: {category}\t{query}\t{listed}\t{score:.3}");
+        }
+        for (query, matched, score) in &report.unlisted_hits {
+            println!("unlisted hit: {query}\t{matched}\t{score:.3}");
+        }
+        for (query, matched, score) in &held.unlisted_hits {
+            println!("held-out unlisted hit: {query}\t{matched}\t{score:.3}");
+        }
+    }
     ExitCode::SUCCESS
 }

@@ -1,15 +1,20 @@
 //! The in-memory candidate index (stage 1). It owns the token vocabulary with
-//! IDF weights, entity postings per token, and three hashed side tables that
-//! keep recall without scanning: deletion variants (typos up to two edits),
-//! consonant skeletons (spelling/transliteration variants) and joined adjacent
-//! token pairs (split/joined words). Query terms are expanded against it into
+//! IDF weights, entity postings per token, and hashed side tables that keep
+//! recall without scanning: deletion variants (typos up to two edits),
+//! consonant skeletons (spelling/transliteration variants), joined adjacent
+//! token pairs (split/joined words), the name groups of the name knowledge
+//! (nicknames, given names across languages, Chinese spellings) and the
+//! acronyms of long names. Query terms are expanded against it into
 //! `TermMatch`es, which both the candidate search and the scorer reuse.
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
+use crate::knowledge::{self, CompoundPart, GroupKind};
 use crate::model::Entity;
-use crate::normalize::{self, Token, TokenClass};
+use crate::normalize::{self, Script, Token, TokenClass};
+use crate::translit;
 
 /// Longest name (in tokens) indexed or queried; longer inputs are truncated
 /// on the list side and rejected on the query side.
@@ -24,6 +29,10 @@ const WEAK_FACTOR: f32 = 0.25;
 const COMMON_NAME_IDF: f32 = 2.5;
 /// Weight of an initial: it confirms little and contradicts little.
 const INITIAL_WEIGHT: f32 = 0.5;
+/// Titles weigh almost nothing: "Sheikh" or "Dr" says nothing of who it is.
+const HONORIFIC_WEIGHT: f32 = 0.1;
+/// Legal forms weigh a fraction of a weak word.
+const LEGAL_FORM_FACTOR: f32 = 0.1;
 
 /// A 64-bit FNV-1a hash over the bytes of `word`, skipping up to two
 /// positions, so deletion variants are hashed without being allocated.
@@ -43,12 +52,13 @@ fn hash_str(word: &str) -> u64 {
 }
 
 /// Budget of edits allowed between two words, from the shorter length:
-/// short words must match exactly, long ones tolerate more typos.
+/// short words must match exactly, long ones tolerate more typos. Two
+/// edits in six letters are another name (Uvarov / Ivanov, Chaney / Clancy).
 pub fn edit_budget(shorter_len: usize) -> usize {
     match shorter_len {
         0..=3 => 0,
-        4..=5 => 1,
-        6..=9 => 2,
+        4..=6 => 1,
+        7..=10 => 2,
         _ => 3,
     }
 }
@@ -91,6 +101,45 @@ impl Hasher for PassThrough {
 
 type PassThroughMap<V> = HashMap<u64, V, BuildHasherDefault<PassThrough>>;
 
+/// A query's term matches grouped by vocabulary word, for the scorer's
+/// lookups (one per listed word of every candidate name).
+pub struct MatchesByWord<'a> {
+    matches: &'a [TermMatch],
+    ranges: PassThroughMap<(u32, u32)>,
+}
+
+impl<'a> MatchesByWord<'a> {
+    /// `matches` must be sorted by vocabulary id (as `Index::prepare` leaves
+    /// them).
+    pub fn new(matches: &'a [TermMatch]) -> Self {
+        let mut ranges = PassThroughMap::default();
+        let mut start = 0;
+        while let Some(first) = matches.get(start) {
+            let end = start + matches[start..].partition_point(|m| m.vocab == first.vocab);
+            ranges.insert(mix(first.vocab), (start as u32, end as u32));
+            start = end;
+        }
+        Self { matches, ranges }
+    }
+
+    /// The matches of one vocabulary word, best first.
+    pub fn of(&self, vocab: u32) -> &'a [TermMatch] {
+        self.ranges
+            .get(&mix(vocab))
+            .and_then(|&(from, to)| self.matches.get(from as usize..to as usize))
+            .unwrap_or(&[])
+    }
+
+    pub fn contains(&self, vocab: u32) -> bool {
+        self.ranges.contains_key(&mix(vocab))
+    }
+}
+
+/// Spreads a small id over 64 bits for the pass-through hasher.
+fn mix(id: u32) -> u64 {
+    u64::from(id).wrapping_mul(0x9e37_79b9_7f4a_7c15)
+}
+
 /// A compact multimap from a 64-bit key hash to a list of ids. Hash
 /// collisions only add candidates, which later verification removes.
 #[derive(Default)]
@@ -131,9 +180,20 @@ impl HashedPostings {
     }
 }
 
-/// One indexed name: token ids into the vocabulary.
+/// One indexed name: token ids into the vocabulary, and each token's class
+/// in this name. The class belongs to the occurrence, not the word: "Khan"
+/// is a title before a name and a family name after one, "OU" a legal form
+/// closing a company name and a syllable opening one.
 pub struct IndexedName {
     pub tokens: Box<[u32]>,
+    pub classes: Box<[TokenClass]>,
+}
+
+impl IndexedName {
+    /// The class of the `j`th token.
+    pub fn class(&self, j: usize) -> TokenClass {
+        self.classes.get(j).copied().unwrap_or(TokenClass::Word)
+    }
 }
 
 /// How a query term was related to a vocabulary word.
@@ -144,6 +204,27 @@ pub enum MatchHow {
     Phonetic,
     /// Two adjacent query terms written as one listed word.
     Joined,
+    /// A nickname or short form of the listed given name.
+    Nickname,
+    /// The same given name in another language or script.
+    Equivalent,
+    /// The same given name in another language, from the curated table:
+    /// unlike the transliteration groups, its forms need not look alike.
+    Translated,
+    /// A syllable's reading in another script.
+    Transliterated,
+    /// Digits written for letters ("0sama").
+    Digits,
+}
+
+/// Which name-knowledge groups a word is looked up in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum GroupUse {
+    /// Nicknames, given names across languages and Chinese spellings.
+    AllNames,
+    /// The other spellings of one Chinese syllable (for a Han character's
+    /// Pinyin reading).
+    SyllableSpellings,
 }
 
 /// A query term (or pair of adjacent terms) related to a vocabulary word.
@@ -158,23 +239,53 @@ pub struct TermMatch {
     pub how: MatchHow,
 }
 
+impl TermMatch {
+    /// One query term related to one vocabulary word.
+    fn word(vocab: u32, term: u8, sim: f32, how: MatchHow) -> Self {
+        Self {
+            vocab,
+            term,
+            span: 1,
+            sim,
+            how,
+        }
+    }
+}
+
 /// A query token with its weight, prepared once per search.
 #[derive(Debug, Clone)]
 pub struct QueryTerm {
     pub token: Token,
     pub weight: f32,
+    /// The list IDF behind `weight`, before the token's class weighed it.
+    pub idf: f32,
+    /// Whether the word is a patronymic (Vladimirovich).
+    pub patronymic: bool,
 }
 
 pub struct Index {
     vocab_ids: HashMap<Box<str>, u32>,
     words: Vec<Box<str>>,
     classes: Vec<TokenClass>,
+    scripts: Vec<Script>,
     idfs: Vec<f32>,
     weights: Vec<f32>,
+    /// Per vocabulary word: a patronymic (Vladimirovich)?
+    patronymics: Vec<bool>,
     postings: Vec<Vec<u32>>,
     variants: HashedPostings,
     skeletons: HashedPostings,
     joined: HashedPostings,
+    /// Name-knowledge group id → vocabulary words in that group.
+    groups: HashedPostings,
+    /// Hash of the initials of a name's words → entities.
+    acronyms: HashedPostings,
+    /// Latin readings → listed Han and Hangul syllables having them.
+    readings: HashedPostings,
+    /// Consonant keys (see `translit`) → Latin vocabulary words, and →
+    /// Arabic and Hebrew vocabulary words.
+    latin_keys: HashedPostings,
+    unvowelled_keys: HashedPostings,
     /// Per entity, the range of its names in `names`.
     entity_names: Vec<(u32, u32)>,
     names: Vec<IndexedName>,
@@ -214,8 +325,31 @@ impl Index {
             .unwrap_or(TokenClass::Word)
     }
 
-    pub fn weight(&self, vocab: u32) -> f32 {
-        self.weights.get(vocab as usize).copied().unwrap_or(0.0)
+    pub fn script(&self, vocab: u32) -> Script {
+        self.scripts
+            .get(vocab as usize)
+            .copied()
+            .unwrap_or(Script::Latin)
+    }
+
+    /// The weight of a word occurring with `class` (its vocabulary class is
+    /// the class it was first seen with; other occurrences weigh by theirs).
+    pub fn weight(&self, vocab: u32, class: TokenClass) -> f32 {
+        let v = vocab as usize;
+        if self.classes.get(v) == Some(&class) {
+            self.weights.get(v).copied().unwrap_or(0.0)
+        } else {
+            let idf = self.idfs.get(v).copied().unwrap_or(self.unknown_weight);
+            class_weight(self.word(vocab), class, idf)
+        }
+    }
+
+    /// Whether a vocabulary word is a patronymic (Vladimirovich).
+    pub fn is_patronymic(&self, vocab: u32) -> bool {
+        self.patronymics
+            .get(vocab as usize)
+            .copied()
+            .unwrap_or(false)
     }
 
     /// The list IDF of a word; words the lists never use count as rare.
@@ -228,17 +362,24 @@ impl Index {
 
     /// Replaces this index's weights by those of a reference corpus, so a
     /// tiny index built for one name pair still knows which words are common.
+    /// An empty reference (no list loaded) gives way to the built-in counts.
     pub fn reweigh(&mut self, reference: &Index) {
-        self.idfs = self.words.iter().map(|w| reference.idf_of(w)).collect();
+        if reference.entity_names.is_empty() {
+            let k = knowledge::knowledge();
+            self.idfs = self.words.iter().map(|w| k.builtin_idf(w)).collect();
+            self.unknown_weight = k.builtin_unknown_idf();
+        } else {
+            self.idfs = self.words.iter().map(|w| reference.idf_of(w)).collect();
+            self.unknown_weight = reference.unknown_weight;
+        }
         self.weights = weigh_all(&self.words, &self.classes, &self.idfs);
-        self.unknown_weight = reference.unknown_weight;
     }
 
     /// Rough heap bytes held by the index (not by the entities).
     pub fn approx_bytes(&self) -> usize {
         let words: usize = self.words.iter().map(|w| w.len() + 16).sum();
         let postings: usize = self.postings.iter().map(|p| p.capacity() * 4 + 24).sum();
-        let names: usize = self.names.iter().map(|n| n.tokens.len() * 4 + 16).sum();
+        let names: usize = self.names.iter().map(|n| n.tokens.len() * 5 + 32).sum();
         words * 2
             + self.vocab_ids.capacity() * 24
             + postings
@@ -247,6 +388,11 @@ impl Index {
             + self.variants.approx_bytes()
             + self.skeletons.approx_bytes()
             + self.joined.approx_bytes()
+            + self.groups.approx_bytes()
+            + self.acronyms.approx_bytes()
+            + self.readings.approx_bytes()
+            + self.latin_keys.approx_bytes()
+            + self.unvowelled_keys.approx_bytes()
     }
 
     /// Prepares query tokens: relates every term (and adjacent pair) to
@@ -256,7 +402,12 @@ impl Index {
     pub fn prepare(&self, tokens: Vec<Token>) -> (Vec<QueryTerm>, Vec<TermMatch>) {
         let mut terms: Vec<QueryTerm> = tokens
             .into_iter()
-            .map(|token| QueryTerm { token, weight: 0.0 })
+            .map(|token| QueryTerm {
+                patronymic: knowledge::knowledge().is_patronymic(&token.text),
+                token,
+                weight: 0.0,
+                idf: 0.0,
+            })
             .collect();
         let mut matches = self.expand(&terms);
         for (i, term) in terms.iter_mut().enumerate() {
@@ -272,7 +423,8 @@ impl Index {
                     .unwrap_or(self.unknown_weight),
                 None => self.idf_of(&term.token.text),
             };
-            term.weight = class_weight(&term.token, idf);
+            term.weight = class_weight(&term.token.text, term.token.class, idf);
+            term.idf = idf;
         }
         matches.sort_unstable_by(|a, b| a.vocab.cmp(&b.vocab).then(b.sim.total_cmp(&a.sim)));
         (terms, matches)
@@ -282,18 +434,248 @@ impl Index {
         let mut out = Vec::new();
         for (i, term) in terms.iter().enumerate() {
             let at = i as u8;
-            match term.token.class {
-                TokenClass::Initial => {}
-                TokenClass::Number => self.push_exact(&term.token.text, at, 1, &mut out),
-                TokenClass::Word | TokenClass::Weak => {
-                    self.push_fuzzy(&term.token.text, at, &mut out)
+            let token = &term.token;
+            match token.class {
+                // Initials bring candidates only when nothing else does
+                // ("J & E, S. de R.L. de C.V."): see `is_light`.
+                TokenClass::Initial => self.push_exact(&token.text, at, 1, &mut out),
+                TokenClass::Number => {
+                    self.push_exact(&token.text, at, 1, &mut out);
+                    if let Some(letters) = normalize::digits_as_letters(&token.text) {
+                        let start = out.len();
+                        self.push_fuzzy(&letters, token.script, at, &mut out);
+                        for m in &mut out[start..] {
+                            m.how = MatchHow::Digits;
+                            m.sim *= DIGITS_FACTOR;
+                        }
+                    }
+                }
+                TokenClass::Syllable => self.push_syllable(token, at, &mut out),
+                TokenClass::Word
+                | TokenClass::Weak
+                | TokenClass::LegalForm
+                | TokenClass::Honorific => {
+                    self.push_fuzzy(&token.text, token.script, at, &mut out);
+                    self.push_listed_syllables(token, at, &mut out);
+                    // A word written with a letter three times ("Raaaq") is
+                    // also tried as written: the repeat may be a typo.
+                    if let Some(raw) = token.surface.as_deref().filter(|r| {
+                        token.class == TokenClass::Word
+                            && !r.contains(' ')
+                            && r.len() > token.text.len() + 1
+                    }) {
+                        self.push_fuzzy(raw, token.script, at, &mut out);
+                    }
                 }
             }
             if let Some(next) = terms.get(i + 1) {
                 self.push_joined(term, next, at, &mut out);
             }
+            self.push_across_scripts(terms, i, &mut out);
         }
         out
+    }
+
+    /// An Arabic or Hebrew word (or two or three read as one: "عبد
+    /// الرحمن" / Abdulrahman) against Latin words, or a Latin word against
+    /// Arabic and Hebrew ones, by the spellings of their letters.
+    fn push_across_scripts(&self, terms: &[QueryTerm], i: usize, out: &mut Vec<TermMatch>) {
+        let Some(term) = terms.get(i) else {
+            return;
+        };
+        let spelt = |t: &QueryTerm| {
+            !matches!(
+                t.token.class,
+                TokenClass::Number | TokenClass::Syllable | TokenClass::Initial
+            )
+        };
+        if !spelt(term) {
+            return;
+        }
+        let at = i as u8;
+        let mut scratch = Vec::new();
+        if let Some(table) = spelling_table(term.token.script) {
+            for span in 1..=MAX_SCRIPT_SPAN {
+                let Some(words) = terms.get(i..i + span) else {
+                    break;
+                };
+                if !words
+                    .iter()
+                    .all(|t| t.token.script == term.token.script && spelt(t))
+                {
+                    break;
+                }
+                let texts: Vec<&str> = words.iter().map(|t| t.token.text.as_str()).collect();
+                // The article and the first part of a compound ("abd") are
+                // no names alone; Arabic words are read as one only around
+                // them and the parts Latin joins (Alrahman, Abdul,
+                // Abdulrahman, Nasrallah, Sirajuddin, Akhundzada), never
+                // two names as one.
+                let k = knowledge::knowledge();
+                let joins = table.has_article()
+                    && match texts.as_slice() {
+                        [first, second] => {
+                            *first == "al"
+                                || k.compound_part(first) == Some(CompoundPart::Prefix)
+                                || k.compound_part(second) == Some(CompoundPart::Joined)
+                        }
+                        [first, "al", last] => {
+                            k.compound_part(first) == Some(CompoundPart::Prefix)
+                                || k.compound_part(last) == Some(CompoundPart::Suffix)
+                        }
+                        _ => false,
+                    };
+                if span == 1 && texts[0] == "al" || span > 1 && !joins {
+                    continue;
+                }
+                let mut spelt = table.spell(&texts);
+                // "Abd" alone meets its own spellings only, not Abdi or Obaid.
+                if span == 1 && k.compound_part(texts[0]) == Some(CompoundPart::Prefix) {
+                    spelt.tighten(translit::BOUND_BUDGET);
+                }
+                let start = out.len();
+                for key in spelt.keys() {
+                    for &vocab in self.latin_keys.get(hash_str(&key)) {
+                        if out[start..].iter().any(|m| m.vocab == vocab) {
+                            continue;
+                        }
+                        if let Some(sim) = spelt.similarity(self.word(vocab), &mut scratch) {
+                            out.push(TermMatch {
+                                vocab,
+                                term: at,
+                                span: span as u8,
+                                sim,
+                                how: MatchHow::Transliterated,
+                            });
+                        }
+                    }
+                }
+            }
+        } else if term.token.script == Script::Latin {
+            let keys = knowledge::romanization()
+                .latin_sounds
+                .keys(&term.token.text);
+            let start = out.len();
+            let k = knowledge::knowledge();
+            let found = keys
+                .iter()
+                .flat_map(|key| self.unvowelled_keys.get(hash_str(key)));
+            for &vocab in found {
+                let Some(table) = spelling_table(self.script(vocab)) else {
+                    continue;
+                };
+                if out[start..].iter().any(|m| m.vocab == vocab) {
+                    continue;
+                }
+                let mut spelt = table.spell(&[self.word(vocab)]);
+                if k.compound_part(self.word(vocab)) == Some(CompoundPart::Prefix) {
+                    spelt.tighten(translit::BOUND_BUDGET);
+                }
+                if let Some(sim) = spelt.similarity(&term.token.text, &mut scratch) {
+                    out.push(TermMatch::word(vocab, at, sim, MatchHow::Transliterated));
+                }
+            }
+        }
+    }
+
+    /// A Han or Hangul character: the same character, or a listed Latin
+    /// word that is one of its readings (a Han character's reading also in
+    /// the other romanizations of that syllable).
+    fn push_syllable(&self, token: &Token, term: u8, out: &mut Vec<TermMatch>) {
+        let start = out.len();
+        self.push_exact(&token.text, term, 1, out);
+        for reading in &token.readings {
+            if let Some(&vocab) = self.vocab_ids.get(reading.as_str()) {
+                out.push(TermMatch::word(
+                    vocab,
+                    term,
+                    TRANSLITERATED_SIM,
+                    MatchHow::Transliterated,
+                ));
+            }
+            if token.script == Script::Han {
+                self.push_groups(reading, term, start, GroupUse::SyllableSpellings, out);
+            }
+        }
+    }
+
+    /// A Latin word against listed Han and Hangul syllables read so ("Kim"
+    /// / 김), for entries written only in those scripts.
+    fn push_listed_syllables(&self, token: &Token, term: u8, out: &mut Vec<TermMatch>) {
+        if token.script != Script::Latin {
+            return;
+        }
+        for &vocab in self.readings.get(hash_str(&token.text)) {
+            let read = self.word(vocab).chars().next().and_then(|c| {
+                normalize::tokenize(&c.to_string())
+                    .into_iter()
+                    .next()
+                    .map(|t| t.readings.contains(&token.text))
+            });
+            // Hashes may collide: the syllable must really read so.
+            if read == Some(true) {
+                out.push(TermMatch::word(
+                    vocab,
+                    term,
+                    TRANSLITERATED_SIM,
+                    MatchHow::Transliterated,
+                ));
+            }
+        }
+    }
+
+    /// Words in the same name-knowledge group as `text`, not already matched
+    /// since `start`.
+    fn push_groups(
+        &self,
+        text: &str,
+        term: u8,
+        start: usize,
+        using: GroupUse,
+        out: &mut Vec<TermMatch>,
+    ) {
+        let k = knowledge::knowledge();
+        for &group in k.groups_of(text) {
+            let (how, sim) = match (k.group_kind(group), using) {
+                // A Pinyin reading takes the spellings of its own syllable
+                // only: Wade-Giles "chao" is Pinyin "zhao", not "chao".
+                (Some(GroupKind::Phonetic), GroupUse::SyllableSpellings)
+                    if k.group_head(group) != text =>
+                {
+                    continue;
+                }
+                (Some(GroupKind::Phonetic), _) => (MatchHow::Phonetic, PHONETIC_SIM),
+                (_, GroupUse::SyllableSpellings) => continue,
+                (Some(GroupKind::Nickname), _) => (MatchHow::Nickname, NICKNAME_SIM),
+                (Some(GroupKind::Equivalent) | None, _) => (MatchHow::Equivalent, EQUIVALENT_SIM),
+                (Some(GroupKind::Translation), _) => (MatchHow::Translated, TRANSLATED_SIM),
+            };
+            for &vocab in self.groups.get(u64::from(group)) {
+                if out[start..]
+                    .iter()
+                    .any(|m| m.vocab == vocab && m.term == term)
+                {
+                    continue;
+                }
+                // One given name across languages starts with the same kind
+                // of sound (Iskander / Alexander) unless both forms are long
+                // (Sándor / Alexander); short ones that differ at once
+                // (Duong / Young, Kristian / Ahmad) are noise of name tables.
+                let word = self.word(vocab);
+                let alike = word.len().min(text.len()) >= 6
+                    || normalize::first_sound(word) == normalize::first_sound(text);
+                if how == MatchHow::Equivalent && !alike {
+                    continue;
+                }
+                // A nickname stands for its full name, not for another
+                // nickname of it (Maud and Lena are both Magdalena).
+                let head = k.group_head(group);
+                if how == MatchHow::Nickname && head != text && head != word {
+                    continue;
+                }
+                out.push(TermMatch::word(vocab, term, sim, how));
+            }
+        }
     }
 
     fn push_exact(&self, text: &str, term: u8, span: u8, out: &mut Vec<TermMatch>) {
@@ -313,19 +695,25 @@ impl Index {
         }
     }
 
-    fn push_fuzzy(&self, text: &str, term: u8, out: &mut Vec<TermMatch>) {
+    fn push_fuzzy(&self, text: &str, script: Script, term: u8, out: &mut Vec<TermMatch>) {
         let start = out.len();
+        // The word itself, whatever class it was first listed with (a single
+        // letter is an initial in most names, a word in "J & E").
+        self.push_exact(text, term, 1, out);
+        let exact = self.vocab_ids.get(text).copied();
         let mut found: Vec<u32> = Vec::new();
         for_each_variant(text, |hash| {
             found.extend_from_slice(self.variants.get(hash))
         });
         found.sort_unstable();
         found.dedup();
+        found.retain(|&v| Some(v) != exact);
         out.extend(
             found
                 .into_iter()
-                .filter_map(|vocab| self.verify(text, vocab, term)),
+                .filter_map(|vocab| self.verify(text, script, vocab, term)),
         );
+        self.push_groups(text, term, start, GroupUse::AllNames, out);
         let Some(key) = normalize::skeleton(text) else {
             return;
         };
@@ -333,20 +721,34 @@ impl Index {
             if out[start..].iter().any(|m| m.vocab == vocab) {
                 continue;
             }
-            if let Some(m) = self.verify_phonetic(text, &key, vocab, term) {
+            if let Some(m) = self.verify_phonetic(text, script, &key, vocab, term) {
                 out.push(m);
             }
         }
     }
 
-    fn verify(&self, text: &str, vocab: u32, term: u8) -> Option<TermMatch> {
+    fn verify(&self, text: &str, script: Script, vocab: u32, term: u8) -> Option<TermMatch> {
         let word = self.word(vocab);
-        let budget = edit_budget(text.len().min(word.len()));
+        let shorter = text.len().min(word.len());
+        // Words of an unvowelled script spelt in that same script are all
+        // consonants: one letter there is more of the name than in Latin.
+        // Across Arabic or Hebrew and Latin, letters are compared by their
+        // spellings (`push_across_scripts`), not by edits.
+        if is_unvowelled(script) != is_unvowelled(self.script(vocab)) {
+            return None;
+        }
+        let unvowelled = is_unvowelled(script) && self.script(vocab) == script;
+        // A word romanized from another alphabet (Cyrillic, Greek) differs
+        // from its Latin spelling by the conventions of each (й i/y, х kh/h,
+        // кс ks/x) on top of any typo: one edit more from six letters.
+        let across = script != self.script(vocab);
+        let budget =
+            edit_budget(shorter + usize::from(across)).saturating_sub(usize::from(unvowelled));
         if self.class(vocab) == TokenClass::Number || text.len().abs_diff(word.len()) > budget {
             return None;
         }
         let edits = strsim::osa_distance(text, word);
-        if edits > budget {
+        if edits > budget || edits > 0 && !first_sound_kept(text, word, edits) {
             return None;
         }
         let how = if edits == 0 {
@@ -355,36 +757,52 @@ impl Index {
             MatchHow::Edits(edits as u8)
         };
         let sim = edit_similarity(edits, text.len().max(word.len()));
-        Some(TermMatch {
-            vocab,
-            term,
-            span: 1,
-            sim,
-            how,
-        })
+        Some(TermMatch::word(vocab, term, sim, how))
     }
 
-    fn verify_phonetic(&self, text: &str, key: &str, vocab: u32, term: u8) -> Option<TermMatch> {
+    fn verify_phonetic(
+        &self,
+        text: &str,
+        script: Script,
+        key: &str,
+        vocab: u32,
+        term: u8,
+    ) -> Option<TermMatch> {
         let word = self.word(vocab);
         let (short, long) = (text.len().min(word.len()), text.len().max(word.len()));
         let same_key = normalize::skeleton(word).is_some_and(|k| k == key);
-        if !same_key || short < 4 || short * 3 < long * 2 {
+        // Arabic or Hebrew against Latin is compared letter by letter
+        // (`push_across_scripts`).
+        let across = is_unvowelled(script) != is_unvowelled(self.script(vocab));
+        if across || !same_key || short < 4 || short * 3 < long * 2 {
             return None;
         }
-        Some(TermMatch {
+        // Spellings of one name start with the same kind of sound and stay
+        // within a few letters of each other (Mohammed / Muhammad); Gloria /
+        // Gallery share a skeleton but not a name.
+        // Short words of one script have few letters to spare: Hoang /
+        // Hung, Rudik / Radic are other names (from Cyrillic, Kesik is Cesic).
+        let distance = strsim::osa_distance(text, word);
+        let same_script = script == self.script(vocab);
+        let too_far = distance * 20 > long * 9 || same_script && short <= 5 && distance > 1;
+        if normalize::first_sound(text) != normalize::first_sound(word) || too_far {
+            return None;
+        }
+        Some(TermMatch::word(
             vocab,
             term,
-            span: 1,
-            sim: PHONETIC_SIM,
-            how: MatchHow::Phonetic,
-        })
+            PHONETIC_SIM,
+            MatchHow::Phonetic,
+        ))
     }
 
+    /// Two adjacent query words (or syllable readings) that a list writes as
+    /// one word: "xi jin ping" / "XI Jinping", "Kim Jong Un" / "KIM Jongun".
     fn push_joined(&self, term: &QueryTerm, next: &QueryTerm, at: u8, out: &mut Vec<TermMatch>) {
-        let joinable = |t: &QueryTerm| matches!(t.token.class, TokenClass::Word | TokenClass::Weak);
-        if joinable(term) && joinable(next) {
-            let joined = format!("{}{}", term.token.text, next.token.text);
-            self.push_exact(&joined, at, 2, out);
+        for a in joinable_forms(&term.token) {
+            for b in joinable_forms(&next.token) {
+                self.push_exact(&format!("{a}{b}"), at, 2, out);
+            }
         }
     }
 
@@ -399,12 +817,16 @@ impl Index {
         accept: impl Fn(u32) -> bool,
     ) -> Vec<u32> {
         let mut acc = Accumulator::new(self.entity_names.len(), terms.len());
-        let skip_weak = terms.iter().any(|t| t.token.class != TokenClass::Weak);
-        for m in matches {
-            let first = terms.get(m.term as usize);
-            if skip_weak && first.is_some_and(|t| t.token.class == TokenClass::Weak) {
-                continue;
-            }
+        // Light terms (weak words, legal forms, titles, initials) bring no
+        // candidates of their own when the query has other words; they only
+        // rank the candidates those brought.
+        let rank_only = terms.iter().any(|t| !is_light(t.token.class));
+        let is_light_match = |m: &TermMatch| {
+            terms
+                .get(m.term as usize)
+                .is_some_and(|t| is_light(t.token.class))
+        };
+        let add = |acc: &mut Accumulator, m: &TermMatch, only_touched: bool| {
             let weight: f32 = terms
                 .iter()
                 .skip(m.term as usize)
@@ -416,17 +838,103 @@ impl Index {
                 .postings
                 .get(m.vocab as usize)
                 .map_or(&[][..], Vec::as_slice);
-            acc.add_all(postings, slot, m.sim * weight);
+            acc.add_all(postings, slot, m.sim * weight, only_touched);
+        };
+        for m in matches.iter().filter(|m| !rank_only || !is_light_match(m)) {
+            add(&mut acc, m, false);
         }
         for (i, term) in terms.iter().enumerate() {
             if term.token.class == TokenClass::Word && term.token.text.len() >= 5 {
                 let hits = self.joined.get(hash_str(&term.token.text));
-                acc.add_all(hits, i, JOINED_SIM * term.weight);
+                acc.add_all(hits, i, JOINED_SIM * term.weight, false);
+            }
+        }
+        if let [only] = terms {
+            let text = &only.token.text;
+            if only.token.class != TokenClass::Syllable && reads_as_acronym(text) {
+                acc.add_all(
+                    self.acronyms.get(hash_str(text)),
+                    0,
+                    ACRONYM_SIM * only.weight,
+                    false,
+                );
+            }
+        }
+        if rank_only {
+            for m in matches.iter().filter(|m| is_light_match(m)) {
+                add(&mut acc, m, true);
             }
         }
         acc.top(limit, accept)
     }
 }
+
+/// Whether a typo `edits` away keeps the word's first sound. Typos rarely
+/// hit a name's first letter, and a short name starting with another sound
+/// is another name (Dang / Pang / Bang); transliteration changes the letter
+/// but not the sound (Khoutkhi / Houthi, Kari / Qari, Illades / Yllades). A
+/// letter added or lost before a word ("AL-rWADI") is one typo too.
+fn first_sound_kept(text: &str, word: &str, edits: usize) -> bool {
+    let (short, long) = if text.len() <= word.len() {
+        (text, word)
+    } else {
+        (word, text)
+    };
+    normalize::first_sound(text) == normalize::first_sound(word)
+        || edits == 1 && (short.len() >= 8 || short.len() >= 4 && long.get(1..) == Some(short))
+}
+
+/// Scripts that leave short vowels unwritten.
+fn is_unvowelled(script: Script) -> bool {
+    matches!(script, Script::Arabic | Script::Hebrew)
+}
+
+/// Weak words, legal forms, titles and initials: they bring candidates only
+/// when the query has nothing else.
+fn is_light(class: TokenClass) -> bool {
+    matches!(
+        class,
+        TokenClass::Weak | TokenClass::LegalForm | TokenClass::Honorific | TokenClass::Initial
+    )
+}
+
+/// The forms of a token that may be written joined to a neighbour.
+fn joinable_forms(token: &Token) -> Vec<&str> {
+    match token.class {
+        TokenClass::Word | TokenClass::Weak | TokenClass::LegalForm => vec![token.text.as_str()],
+        TokenClass::Syllable => token.readings.iter().map(String::as_str).collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// The initials of a name's words, when it is long enough for an acronym
+/// ("People's Liberation Army" → "pla"); light words are left out.
+pub fn acronym<'a>(words: impl Iterator<Item = (&'a str, TokenClass)>) -> Option<String> {
+    let initials: String = words
+        .filter(|(_, class)| matches!(class, TokenClass::Word | TokenClass::Number))
+        .filter_map(|(w, _)| w.chars().next())
+        .collect();
+    (3..=MAX_ACRONYM)
+        .contains(&initials.len())
+        .then_some(initials)
+}
+
+/// Most Arabic or Hebrew words read as one Latin word ("سراج الدين" as
+/// Sirajuddin is three: the article is a word of its own).
+const MAX_SCRIPT_SPAN: usize = 3;
+
+/// Whether a one-word query may be an acronym: a few letters that are not
+/// a known name ("Ali" is a name, not the Army of Liberation of Iraq).
+pub fn reads_as_acronym(word: &str) -> bool {
+    let k = knowledge::knowledge();
+    (2..=MAX_ACRONYM).contains(&word.len())
+        && word.bytes().all(|b| b.is_ascii_lowercase())
+        && k.groups_of(word).is_empty()
+        && !k.is_common(word)
+}
+
+/// Longest acronym considered.
+const MAX_ACRONYM: usize = 8;
 
 /// Similarity of a word pair `edits` apart: a typo costs more in a short word.
 pub fn edit_similarity(edits: usize, longer_len: usize) -> f32 {
@@ -440,14 +948,30 @@ pub fn edit_similarity(edits: usize, longer_len: usize) -> f32 {
 pub const PHONETIC_SIM: f32 = 0.85;
 /// Similarity credited to one word written as two (or two as one).
 pub const JOINED_SIM: f32 = 0.95;
+/// Similarity credited to a nickname or short form of the listed name.
+pub const NICKNAME_SIM: f32 = 0.9;
+/// Similarity credited to the same given name in another language.
+pub const EQUIVALENT_SIM: f32 = 0.88;
+/// Similarity credited to one given name in another language (Henrik /
+/// Henry): people are seldom listed under another language's form.
+pub const TRANSLATED_SIM: f32 = 0.75;
+/// Similarity credited to a syllable's reading.
+pub const TRANSLITERATED_SIM: f32 = 0.95;
+/// An acronym is weaker evidence than the words it stands for: alone it
+/// lands just above the threshold, for review.
+pub const ACRONYM_SIM: f32 = 0.85;
+/// Digits read as letters cost a little over the match they make.
+const DIGITS_FACTOR: f32 = 0.95;
 
-fn class_weight(token: &Token, idf: f32) -> f32 {
-    match token.class {
+pub fn class_weight(text: &str, class: TokenClass, idf: f32) -> f32 {
+    match class {
         TokenClass::Initial => INITIAL_WEIGHT,
         TokenClass::Weak => idf * WEAK_FACTOR,
+        TokenClass::LegalForm => idf * WEAK_FACTOR * LEGAL_FORM_FACTOR,
+        TokenClass::Honorific => HONORIFIC_WEIGHT,
         TokenClass::Number => idf.max(4.0),
-        TokenClass::Word if normalize::is_common_name(&token.text) => idf.min(COMMON_NAME_IDF),
-        TokenClass::Word => idf,
+        TokenClass::Word if normalize::is_common_name(text) => idf.min(COMMON_NAME_IDF),
+        TokenClass::Word | TokenClass::Syllable => idf,
     }
 }
 
@@ -456,15 +980,7 @@ fn weigh_all(words: &[Box<str>], classes: &[TokenClass], idfs: &[f32]) -> Vec<f3
         .iter()
         .zip(classes)
         .zip(idfs)
-        .map(|((word, &class), &idf)| {
-            class_weight(
-                &Token {
-                    text: word.to_string(),
-                    class,
-                },
-                idf,
-            )
-        })
+        .map(|((word, &class), &idf)| class_weight(word, class, idf))
         .collect()
 }
 
@@ -477,17 +993,30 @@ struct Accumulator {
     slots: usize,
 }
 
+thread_local! {
+    /// An all-zero score and credit array per thread, lent to each search:
+    /// allocating and zeroing one per entity for every search cost more
+    /// than the rest of a typical search's candidate stage.
+    static ZEROED: RefCell<Option<(Vec<f32>, Vec<u64>)>> = const { RefCell::new(None) };
+}
+
 impl Accumulator {
     fn new(entities: usize, terms: usize) -> Self {
+        let lent = ZEROED
+            .with(|z| z.borrow_mut().take())
+            .filter(|(scores, credited)| scores.len() == entities && credited.len() == entities);
+        let (scores, credited) = lent.unwrap_or_else(|| (vec![0.0; entities], vec![0; entities]));
         Self {
-            scores: vec![0.0; entities],
-            credited: vec![0; entities],
+            scores,
+            credited,
             touched: Vec::new(),
             slots: terms * 2,
         }
     }
 
-    fn add_all(&mut self, entities: &[u32], slot: usize, amount: f32) {
+    /// Credits `amount` to each entity for `slot`; with `only_touched`, only
+    /// to entities already credited for another slot.
+    fn add_all(&mut self, entities: &[u32], slot: usize, amount: f32, only_touched: bool) {
         if slot >= self.slots.min(64) {
             return;
         }
@@ -498,7 +1027,7 @@ impl Accumulator {
             else {
                 continue;
             };
-            if *credited & bit != 0 {
+            if *credited & bit != 0 || only_touched && *credited == 0 {
                 continue;
             }
             if *credited == 0 {
@@ -509,17 +1038,27 @@ impl Accumulator {
         }
     }
 
-    fn top(self, limit: usize, accept: impl Fn(u32) -> bool) -> Vec<u32> {
+    fn top(mut self, limit: usize, accept: impl Fn(u32) -> bool) -> Vec<u32> {
         let mut ranked: Vec<(f32, u32)> = self
             .touched
-            .into_iter()
-            .filter(|&e| accept(e))
-            .map(|e| (self.scores[e as usize], e))
+            .iter()
+            .filter(|&&e| accept(e))
+            .map(|&e| (self.scores[e as usize], e))
             .collect();
         if ranked.len() > limit {
             ranked.select_nth_unstable_by(limit, |a, b| b.0.total_cmp(&a.0));
             ranked.truncate(limit);
         }
+        // Zero what this search wrote and give the arrays back.
+        for &e in &self.touched {
+            self.scores[e as usize] = 0.0;
+            self.credited[e as usize] = 0;
+        }
+        let arrays = (
+            std::mem::take(&mut self.scores),
+            std::mem::take(&mut self.credited),
+        );
+        ZEROED.with(|z| *z.borrow_mut() = Some(arrays));
         ranked.into_iter().map(|(_, e)| e).collect()
     }
 }
@@ -529,8 +1068,12 @@ struct Builder {
     vocab_ids: HashMap<Box<str>, u32>,
     words: Vec<Box<str>>,
     classes: Vec<TokenClass>,
+    scripts: Vec<Script>,
     postings: Vec<Vec<u32>>,
     joined: Vec<(u64, u32)>,
+    acronyms: Vec<(u64, u32)>,
+    /// Latin readings of listed Han and Hangul syllables → the syllable.
+    readings: Vec<(u64, u32)>,
     entity_names: Vec<(u32, u32)>,
     names: Vec<IndexedName>,
 }
@@ -544,12 +1087,21 @@ impl Builder {
             .collect();
         // An empty name still gets a slot: names stay aligned with the entity's.
         let ids: Vec<u32> = tokens.iter().map(|t| self.intern(t, entity)).collect();
+        for (token, &id) in tokens.iter().zip(&ids) {
+            for reading in &token.readings {
+                self.readings.push((hash_str(reading), id));
+            }
+        }
         for pair in tokens.windows(2) {
             let joined = format!("{}{}", pair[0].text, pair[1].text);
             self.joined.push((hash_str(&joined), entity));
         }
+        if let Some(initials) = acronym(tokens.iter().map(|t| (t.text.as_str(), t.class))) {
+            self.acronyms.push((hash_str(&initials), entity));
+        }
         self.names.push(IndexedName {
             tokens: ids.into_boxed_slice(),
+            classes: tokens.iter().map(|t| t.class).collect(),
         });
     }
 
@@ -561,6 +1113,7 @@ impl Builder {
                 self.vocab_ids.insert(token.text.as_str().into(), id);
                 self.words.push(token.text.as_str().into());
                 self.classes.push(token.class);
+                self.scripts.push(token.script);
                 self.postings.push(Vec::new());
                 id
             }
@@ -580,14 +1133,29 @@ impl Builder {
             .map(|p| (1.0 + n / p.len().max(1) as f32).ln())
             .collect();
         let weights = weigh_all(&self.words, &self.classes, &idfs);
-        let (variants, skeletons) = self.fuzzy_tables();
+        let k = knowledge::knowledge();
+        let patronymics = self.words.iter().map(|w| k.is_patronymic(w)).collect();
+        let FuzzyTables {
+            variants,
+            skeletons,
+            groups,
+            latin_keys,
+            unvowelled_keys,
+        } = self.fuzzy_tables();
         Index {
+            latin_keys,
+            unvowelled_keys,
             unknown_weight: (1.0 + n).ln(),
             vocab_ids: self.vocab_ids,
             words: self.words,
             classes: self.classes,
+            scripts: self.scripts,
+            groups,
+            acronyms: HashedPostings::build(self.acronyms),
+            readings: HashedPostings::build(self.readings),
             idfs,
             weights,
+            patronymics,
             postings: self.postings,
             variants,
             skeletons,
@@ -597,22 +1165,72 @@ impl Builder {
         }
     }
 
-    fn fuzzy_tables(&self) -> (HashedPostings, HashedPostings) {
+    fn fuzzy_tables(&self) -> FuzzyTables {
+        let k = knowledge::knowledge();
+        let r = knowledge::romanization();
         let mut variants = Vec::new();
         let mut skeletons = Vec::new();
-        for (id, (word, class)) in self.words.iter().zip(&self.classes).enumerate() {
-            if !matches!(class, TokenClass::Word | TokenClass::Weak) {
+        let mut groups = Vec::new();
+        let (mut latin_keys, mut unvowelled_keys) = (Vec::new(), Vec::new());
+        for (id, ((word, class), script)) in self
+            .words
+            .iter()
+            .zip(&self.classes)
+            .zip(&self.scripts)
+            .enumerate()
+        {
+            if matches!(
+                class,
+                TokenClass::Number | TokenClass::Syllable | TokenClass::Initial
+            ) {
                 continue;
             }
-            for_each_variant(word, |hash| variants.push((hash, id as u32)));
+            let id = id as u32;
+            for_each_variant(word, |hash| variants.push((hash, id)));
             if let Some(key) = normalize::skeleton(word) {
-                skeletons.push((hash_str(&key), id as u32));
+                skeletons.push((hash_str(&key), id));
+            }
+            groups.extend(k.groups_of(word).iter().map(|&g| (u64::from(g), id)));
+            match spelling_table(*script) {
+                Some(table) => {
+                    for key in table.spell(&[word]).keys() {
+                        unvowelled_keys.push((hash_str(&key), id));
+                    }
+                }
+                None if *script == Script::Latin => {
+                    for key in r.latin_sounds.keys(word) {
+                        latin_keys.push((hash_str(&key), id));
+                    }
+                }
+                None => {}
             }
         }
-        (
-            HashedPostings::build(variants),
-            HashedPostings::build(skeletons),
-        )
+        FuzzyTables {
+            variants: HashedPostings::build(variants),
+            skeletons: HashedPostings::build(skeletons),
+            groups: HashedPostings::build(groups),
+            latin_keys: HashedPostings::build(latin_keys),
+            unvowelled_keys: HashedPostings::build(unvowelled_keys),
+        }
+    }
+}
+
+/// The side tables built from the vocabulary.
+struct FuzzyTables {
+    variants: HashedPostings,
+    skeletons: HashedPostings,
+    groups: HashedPostings,
+    latin_keys: HashedPostings,
+    unvowelled_keys: HashedPostings,
+}
+
+/// The Latin spellings of a script written without short vowels.
+fn spelling_table(script: Script) -> Option<&'static translit::SpellingTable> {
+    let r = knowledge::romanization();
+    match script {
+        Script::Arabic => Some(&r.arabic_latin),
+        Script::Hebrew => Some(&r.hebrew_latin),
+        _ => None,
     }
 }
 
@@ -629,9 +1247,61 @@ mod tests {
         e
     }
 
+    /// An index of one person per name.
+    fn index_of(names: &[&str]) -> Index {
+        let entities: Vec<Entity> = names.iter().map(|n| entity(n, &[n])).collect();
+        Index::build(&entities)
+    }
+
     fn search(index: &Index, query: &str) -> Vec<u32> {
         let (terms, matches) = index.prepare(normalize::tokenize(query));
         index.candidates(&terms, &matches, 10, |_| true)
+    }
+
+    #[test]
+    fn each_search_starts_from_zero() {
+        let index = index_of(&["Robert Mugabe", "Robert Smith", "Anna Smith"]);
+        let ranked = |query: &str| {
+            let (terms, matches) = index.prepare(normalize::tokenize(query));
+            let mut acc = Accumulator::new(index.entity_names.len(), terms.len());
+            for m in &matches {
+                acc.add_all(
+                    &index.postings[m.vocab as usize],
+                    usize::from(m.term),
+                    1.0,
+                    false,
+                );
+            }
+            let scores: Vec<f32> = acc
+                .touched
+                .iter()
+                .map(|&e| acc.scores[e as usize])
+                .collect();
+            drop(acc.top(10, |_| true));
+            scores
+        };
+        let first = ranked("Robert Smith");
+        assert_eq!(first.iter().sum::<f32>(), 4.0);
+        // The arrays lent to the next search hold nothing of this one.
+        assert_eq!(ranked("Robert Smith"), first);
+        assert_eq!(ranked("Anna").iter().sum::<f32>(), 1.0);
+        let (scores, credited) = ZEROED.with(|z| z.borrow_mut().take()).unwrap_or_default();
+        assert!(scores.iter().all(|&s| s == 0.0) && credited.iter().all(|&c| c == 0));
+        assert_eq!(scores.len(), 3);
+    }
+
+    #[test]
+    fn finds_names_through_knowledge_and_scripts() {
+        let index = index_of(&[
+            "Robert Mugabe",
+            "KIM Jong Un",
+            "People's Liberation Army",
+            "Osama bin Laden",
+        ]);
+        assert_eq!(search(&index, "bob mugabe").first(), Some(&0));
+        assert_eq!(search(&index, "김정은").first(), Some(&1));
+        assert_eq!(search(&index, "PLA").first(), Some(&2));
+        assert_eq!(search(&index, "0sama b1n l4den").first(), Some(&3));
     }
 
     #[test]
@@ -649,9 +1319,52 @@ mod tests {
     }
 
     #[test]
+    fn a_word_keeps_its_role_per_name() {
+        // "OU" closes one name as a legal form and opens another as a word;
+        // "Qari" is a title before a name.
+        let index = index_of(&["SCHLOSS HOLDING OU", "OU Min Thein", "Qari Muhammad Yaqoob"]);
+        assert_eq!(index.names_of(0)[0].class(2), TokenClass::LegalForm);
+        assert_eq!(index.names_of(1)[0].class(0), TokenClass::Word);
+        let score = |query: &str, e: u32| {
+            let (terms, matches) = index.prepare(normalize::tokenize(query));
+            let prepared = crate::score::PreparedQuery::new(&terms, &matches);
+            crate::score::align(&index, &prepared, &index.names_of(e)[0], true).score
+        };
+        let same = score("SCHLOSS HOLDING OU", 0);
+        assert!(score("OU SCHLOSS HOLDING", 0) > 0.9 * same, "{same}");
+        assert!(score("Kari Muhammad Yaqoob", 2) > 0.8 * score("Qari Muhammad Yaqoob", 2));
+    }
+
+    #[test]
+    fn typos_keep_the_first_sound_and_readings_their_syllable() {
+        assert!(first_sound_kept("kari", "qari", 1));
+        assert!(first_sound_kept("khoutkhi", "houthi", 2));
+        assert!(first_sound_kept("rwadi", "wadi", 1));
+        assert!(!first_sound_kept("dang", "pang", 1));
+        assert!(!first_sound_kept("duong", "cuong", 1));
+        let index = index_of(&["HONG PANG", "WEI Zhao", "KIM Song"]);
+        assert!(search(&index, "Dang").is_empty());
+        // 超 is Pinyin "chao"; Wade-Giles "chao" is another syllable, "zhao".
+        let (_, matches) = index.prepare(normalize::tokenize("超"));
+        assert!(matches.is_empty());
+        // Hangul readings take no Chinese spellings: 진 (jin) is not Kim.
+        assert!(search(&index, "진").is_empty());
+    }
+
+    #[test]
+    fn nicknames_stand_for_their_full_name_only() {
+        let index = index_of(&["Lena Ek", "Madeline Ek"]);
+        // Maud and Lena both stand for Madeline, not for each other.
+        let (_, matches) = index.prepare(normalize::tokenize("Maud"));
+        assert!(matches.iter().any(|m| index.word(m.vocab) == "madeline"));
+        assert!(matches.iter().all(|m| index.word(m.vocab) != "lena"));
+        assert!(reads_as_acronym("pla") && !reads_as_acronym("ali"));
+    }
+
+    #[test]
     fn budget_grows_with_length() {
         assert_eq!(edit_budget(3), 0);
-        assert_eq!(edit_budget(5), 1);
+        assert_eq!(edit_budget(6), 1);
         assert_eq!(edit_budget(8), 2);
     }
 }

@@ -28,11 +28,13 @@ pub mod batch;
 mod country;
 pub mod eval;
 mod index;
+mod knowledge;
 pub mod lists;
 pub mod model;
 pub mod normalize;
 mod score;
 mod screener;
+mod translit;
 
 pub use lists::ListError;
 pub use model::{

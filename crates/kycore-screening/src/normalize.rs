@@ -1,13 +1,22 @@
 //! Name normalisation shared by indexing and querying, so both sides always
-//! see the same tokens: casefolding, accent stripping, transliteration of
-//! non-Latin scripts to ASCII, tokenisation, token classes (numbers, initials,
-//! weak words) and a consonant skeleton used as a phonetic key.
+//! see the same tokens: Unicode compatibility folding, accent stripping,
+//! romanization (name-aware tables for Arabic, Hebrew, Greek, kana, Thai and
+//! Khmer; generic transliteration for other scripts), tokenisation, phrase
+//! reduction (legal forms, number words, abbreviations, leading titles) and
+//! token classes, plus a consonant skeleton used as a phonetic key.
 //!
-//! Weak words (honorifics, legal forms, particles such as "al" or "bin") are
-//! kept and only down-weighted later: dropping them is how other engines turned
-//! "11420 CORP." into just "corp".
+//! Han and Hangul characters each stay a token of their own (one character is
+//! one syllable of the name, and one different character is another person),
+//! with their Latin readings attached for matching Latin-script names.
+//!
+//! Weak words (particles such as "al" or "bin", generic business words) are
+//! kept and only down-weighted later: dropping them is how other engines
+//! turned "11420 CORP." into just "corp".
 
+use serde::Serialize;
 use unicode_normalization::{UnicodeNormalization, char::is_combining_mark};
+
+use crate::knowledge::{self, CharTable, IndicSign, IndicTable, PhraseKind};
 
 /// How a token takes part in matching.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -18,201 +27,294 @@ pub enum TokenClass {
     Number,
     /// A single letter, matched against the first letter of a word.
     Initial,
-    /// Honorifics, legal forms, particles: matched normally, weighed lightly.
+    /// Particles and generic words: matched normally, weighed lightly.
     Weak,
+    /// A legal form (LLC, OOO, GmbH…): equivalent to other legal forms,
+    /// never a reason to miss.
+    LegalForm,
+    /// A leading title (Sheikh, Dr, President): ignorable.
+    Honorific,
+    /// One Han or Hangul character: matched exactly, or by its readings
+    /// against Latin script.
+    Syllable,
+}
+
+/// The writing system a token came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+pub enum Script {
+    Latin,
+    Cyrillic,
+    Greek,
+    Arabic,
+    Hebrew,
+    Hangul,
+    Kana,
+    Han,
+    Thai,
+    Khmer,
+    Devanagari,
+    Bengali,
+    Gurmukhi,
+    Gujarati,
+    Oriya,
+    Tamil,
+    Telugu,
+    Kannada,
+    Malayalam,
+    Other,
+}
+
+impl Script {
+    pub fn of(c: char) -> Option<Self> {
+        let script = match c as u32 {
+            0x41..=0x5A | 0x61..=0x7A | 0xC0..=0x24F | 0x1E00..=0x1EFF => Self::Latin,
+            0x370..=0x3FF | 0x1F00..=0x1FFF => Self::Greek,
+            0x400..=0x52F => Self::Cyrillic,
+            0x590..=0x5FF => Self::Hebrew,
+            0x600..=0x6FF | 0x750..=0x77F | 0x8A0..=0x8FF | 0xFB50..=0xFDFF | 0xFE70..=0xFEFF => {
+                Self::Arabic
+            }
+            0xE00..=0xE7F => Self::Thai,
+            0x900..=0x97F => Self::Devanagari,
+            0x980..=0x9FF => Self::Bengali,
+            0xA00..=0xA7F => Self::Gurmukhi,
+            0xA80..=0xAFF => Self::Gujarati,
+            0xB00..=0xB7F => Self::Oriya,
+            0xB80..=0xBFF => Self::Tamil,
+            0xC00..=0xC7F => Self::Telugu,
+            0xC80..=0xCFF => Self::Kannada,
+            0xD00..=0xD7F => Self::Malayalam,
+            0x1780..=0x17FF => Self::Khmer,
+            0x1100..=0x11FF | 0x3130..=0x318F | 0xAC00..=0xD7A3 => Self::Hangul,
+            0x3040..=0x30FF | 0x31F0..=0x31FF => Self::Kana,
+            0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x2FFFF => Self::Han,
+            _ if c.is_alphabetic() => Self::Other,
+            _ => return None,
+        };
+        Some(script)
+    }
+
+    fn is_syllabic(self) -> bool {
+        matches!(self, Self::Han | Self::Hangul)
+    }
+
+    /// The first code point of a Brahmic script of India, whose blocks share
+    /// one layout.
+    fn indic_block(self) -> Option<u32> {
+        let base = match self {
+            Self::Devanagari => 0x900,
+            Self::Bengali => 0x980,
+            Self::Gurmukhi => 0xA00,
+            Self::Gujarati => 0xA80,
+            Self::Oriya => 0xB00,
+            Self::Tamil => 0xB80,
+            Self::Telugu => 0xC00,
+            Self::Kannada => 0xC80,
+            Self::Malayalam => 0xD00,
+            _ => return None,
+        };
+        Some(base)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Token {
+    /// The comparison form: lower-case ASCII, or the character itself for a
+    /// syllable.
     pub text: String,
     pub class: TokenClass,
+    pub script: Script,
+    /// Latin readings of a syllable (Hangul: several romanizations).
+    pub readings: Vec<String>,
+    /// The folded words this token stands for, when a phrase was reduced
+    /// ("open joint stock company" → `ojsc`, "forty four" → `44`).
+    pub surface: Option<String>,
 }
 
-/// Legal forms and their canonical short form, so "Limited" meets "Ltd".
-const CANONICAL_FORMS: &[(&str, &str)] = &[
-    ("limited", "ltd"),
-    ("company", "co"),
-    ("corporation", "corp"),
-    ("incorporated", "inc"),
-    ("aktiengesellschaft", "ag"),
-    ("gesellschaft", "ges"),
-    ("sociedad", "soc"),
-    ("societe", "soc"),
-    ("societa", "soc"),
-    ("holdings", "holding"),
-];
+/// One word out of the folding stage.
+#[derive(Debug, Clone)]
+struct Word {
+    text: String,
+    script: Script,
+    syllable: Option<char>,
+    /// The word as written when letters repeated three times were collapsed
+    /// ("raaaq"): a typo can look like a repeat, so both are tried.
+    repeated: Option<String>,
+}
 
-/// Words that carry little identifying power on their own. Sorted for
-/// binary search.
-const WEAK_WORDS: &[&str] = &[
-    "ab",
-    "abu",
-    "ag",
-    "al",
-    "and",
-    "ao",
-    "as",
-    "bank",
-    "ben",
-    "bhd",
-    "bin",
-    "bint",
-    "bv",
-    "cjsc",
-    "co",
-    "col",
-    "colonel",
-    "corp",
-    "da",
-    "das",
-    "de",
-    "del",
-    "della",
-    "den",
-    "der",
-    "di",
-    "do",
-    "doctor",
-    "doo",
-    "dos",
-    "dr",
-    "du",
-    "el",
-    "et",
-    "for",
-    "fzc",
-    "fzco",
-    "fze",
-    "gen",
-    "general",
-    "ges",
-    "gmbh",
-    "group",
-    "haji",
-    "hajji",
-    "holding",
-    "ibn",
-    "inc",
-    "international",
-    "jsc",
-    "jv",
-    "kft",
-    "kg",
-    "la",
-    "le",
-    "llc",
-    "llp",
-    "lp",
-    "ltd",
-    "ltda",
-    "madam",
-    "maulana",
-    "miss",
-    "mr",
-    "mrs",
-    "ms",
-    "mullah",
-    "nv",
-    "oao",
-    "of",
-    "ojsc",
-    "ooo",
-    "oy",
-    "pao",
-    "pjsc",
-    "plc",
-    "pt",
-    "pte",
-    "pty",
-    "sa",
-    "sae",
-    "sarl",
-    "sas",
-    "sdn",
-    "shaikh",
-    "sheikh",
-    "sir",
-    "sl",
-    "soc",
-    "spa",
-    "srl",
-    "tbk",
-    "the",
-    "tov",
-    "trading",
-    "und",
-    "van",
-    "von",
-    "zao",
-];
-
-/// Given names and surnames so frequent worldwide that a match on them alone
-/// says little, even when a list happens to contain them rarely. Sorted.
-const COMMON_NAMES: &[&str] = &[
-    "abdul",
-    "abdullah",
-    "ahmad",
-    "ahmed",
-    "alexander",
-    "ali",
-    "ana",
-    "andrey",
-    "anna",
-    "chen",
-    "daniel",
-    "david",
-    "elena",
-    "hassan",
-    "hussein",
-    "ibrahim",
-    "ivan",
-    "ivanov",
-    "james",
-    "jose",
-    "juan",
-    "khan",
-    "kim",
-    "lee",
-    "li",
-    "liu",
-    "luis",
-    "maria",
-    "michael",
-    "mohamed",
-    "mohammad",
-    "mohammed",
-    "muhammad",
-    "nguyen",
-    "olga",
-    "omar",
-    "park",
-    "peter",
-    "robert",
-    "sergey",
-    "singh",
-    "smith",
-    "wang",
-    "william",
-    "yang",
-    "zhang",
-];
-
-/// Reduces text to lower-case ASCII words separated by single spaces.
+/// Reduces text to lower-case ASCII words separated by single spaces
+/// (syllables by their first reading).
 pub fn fold(text: &str) -> String {
-    let chars: Vec<char> = text.nfkd().filter(|c| !is_combining_mark(*c)).collect();
-    let mut out = String::with_capacity(chars.len());
-    for (i, &c) in chars.iter().enumerate() {
-        if c.is_ascii_alphanumeric() {
-            out.push(c.to_ascii_lowercase());
-        } else if is_apostrophe(c) || is_joining_dot(&chars, i) {
-            // Joined: O'Brien is "obrien", S.A. is "sa".
-        } else if c.is_alphanumeric() {
-            push_transliterated(&mut out, c);
-        } else {
-            out.push(' ');
+    let words: Vec<String> = fold_words(text)
+        .into_iter()
+        .filter_map(|w| match w.syllable {
+            Some(c) => syllable_readings(c, w.script, false).into_iter().next(),
+            None => Some(w.text),
+        })
+        .filter(|w| !w.is_empty())
+        .collect();
+    words.join(" ")
+}
+
+/// Builds words one character at a time, splitting where a separator or a
+/// syllable comes.
+#[derive(Default)]
+struct WordBuilder {
+    words: Vec<Word>,
+    current: String,
+    script: Option<Script>,
+}
+
+impl WordBuilder {
+    fn push_str(&mut self, latin: &str, script: Script) {
+        for c in latin.chars() {
+            if c == ' ' {
+                self.flush();
+            } else if c.is_ascii_alphanumeric() {
+                self.current.push(c.to_ascii_lowercase());
+                if self.script.is_none_or(|s| s == Script::Latin) {
+                    self.script = Some(script);
+                }
+            }
         }
     }
-    out.split_whitespace().collect::<Vec<_>>().join(" ")
+
+    fn at_word_start(&self) -> bool {
+        self.current.is_empty()
+    }
+
+    fn flush(&mut self) {
+        if !self.current.is_empty() {
+            let raw = std::mem::take(&mut self.current);
+            let text = tidy(&raw);
+            let repeated = (collapse_repeats(&raw).len() < raw.len()).then(|| spell_j(&raw));
+            self.words.push(Word {
+                text,
+                script: self.script.take().unwrap_or(Script::Latin),
+                syllable: None,
+                repeated,
+            });
+        }
+        self.script = None;
+    }
+
+    fn syllable(&mut self, c: char, script: Script) {
+        self.flush();
+        self.words.push(Word {
+            text: c.to_string(),
+            script,
+            syllable: Some(c),
+            repeated: None,
+        });
+    }
+}
+
+/// Collapses letters repeated three times or more ("Puuutin") and writes
+/// Cyrillic "dzh" the way Latin sources write it ("j": Джамал / Jamal).
+fn tidy(word: &str) -> String {
+    spell_j(&collapse_repeats(word))
+}
+
+fn collapse_repeats(word: &str) -> String {
+    let bytes = word.as_bytes();
+    // A word of one letter repeated ("OOO", the Russian legal form) is
+    // written so on purpose.
+    if bytes.iter().all(|&b| Some(&b) == bytes.first()) {
+        return word.to_owned();
+    }
+    let mut out = String::with_capacity(word.len());
+    for (i, &b) in bytes.iter().enumerate() {
+        let tripled = i >= 2 && bytes[i - 1] == b && bytes[i - 2] == b;
+        let next_tripled = bytes.get(i + 1) == Some(&b) && i >= 1 && bytes[i - 1] == b;
+        if !(tripled || next_tripled) || b.is_ascii_digit() {
+            out.push(char::from(b));
+        }
+    }
+    out
+}
+
+fn spell_j(word: &str) -> String {
+    if word.contains("dzh") {
+        word.replace("dzh", "j")
+    } else {
+        word.to_owned()
+    }
+}
+
+fn fold_words(text: &str) -> Vec<Word> {
+    let chars: Vec<char> = text.nfkc().collect();
+    let japanese = chars.iter().any(|&c| Script::of(c) == Some(Script::Kana));
+    let tables = knowledge::romanization();
+    let mut b = WordBuilder::default();
+    let mut i = 0;
+    while i < chars.len() {
+        let start = i;
+        let c = chars[i];
+        let script = Script::of(c);
+        match script {
+            Some(s) if s.is_syllabic() && !(0x1100..=0x11FF).contains(&(c as u32)) => {
+                // Kanji in a name that also has kana are Japanese: their
+                // Chinese readings would be wrong, so they get none.
+                let s = if s == Script::Han && japanese {
+                    Script::Kana
+                } else {
+                    s
+                };
+                b.syllable(c, s);
+                i += 1;
+            }
+            Some(Script::Kana) => i = romanize_kana(&chars, i, &tables.kana, &mut b),
+            Some(Script::Thai) => i = romanize_thai(&chars, i, &tables.thai, &mut b),
+            Some(s) if s.indic_block().is_some() => {
+                i = romanize_indic(&chars, i, s, &tables.indic, &mut b);
+            }
+            Some(s @ (Script::Arabic | Script::Hebrew | Script::Greek | Script::Khmer)) => {
+                let table = match s {
+                    Script::Arabic => &tables.arabic,
+                    Script::Hebrew => &tables.hebrew,
+                    Script::Greek => &tables.greek,
+                    _ => &tables.khmer,
+                };
+                i = romanize_run(&chars, i, s, table, &mut b);
+            }
+            _ => {}
+        }
+        // A run that read nothing (the script's own punctuation) or any
+        // other character: one character, generically.
+        if i == start {
+            push_generic(&chars, i, &mut b);
+            i += 1;
+        }
+    }
+    b.flush();
+    b.words
+}
+
+/// Any other character: accents stripped, apostrophes and abbreviation dots
+/// joined, format characters (zero-width, direction marks) ignored, other
+/// letters transliterated, the rest separates words.
+fn push_generic(chars: &[char], i: usize, b: &mut WordBuilder) {
+    let c = chars[i];
+    if is_apostrophe(c) || is_joining_dot(chars, i) || is_format(c) {
+        return;
+    }
+    let script = Script::of(c).unwrap_or(Script::Latin);
+    for d in std::iter::once(c).nfkd() {
+        if is_combining_mark(d) {
+            continue;
+        }
+        if d.is_ascii_alphanumeric() {
+            b.push_str(d.encode_utf8(&mut [0; 4]), script);
+        } else if d.is_alphanumeric() {
+            b.push_str(&any_ascii::any_ascii_char(d).to_ascii_lowercase(), script);
+        } else {
+            b.flush();
+        }
+    }
+}
+
+fn is_format(c: char) -> bool {
+    matches!(c as u32, 0x200B..=0x200F | 0x202A..=0x202E | 0x2060..=0x2064 | 0x2066..=0x2069 | 0xFEFF | 0xAD)
 }
 
 fn is_apostrophe(c: char) -> bool {
@@ -227,76 +329,527 @@ fn is_joining_dot(chars: &[char], i: usize) -> bool {
     chars[i] == '.' && chars.get(i + 1).is_some_and(|n| n.is_alphabetic())
 }
 
-fn push_transliterated(out: &mut String, c: char) {
-    // Ideographic and syllabic scripts romanise one syllable per character;
-    // spacing them lets "xi jin ping" align with the listed "XI Jinping".
-    let syllabic = is_syllabic(c);
-    if syllabic {
-        out.push(' ');
+/// Romanizes a run of one alphabetic script through its table. Marks the
+/// table does not know (Arabic shadda, Hebrew points) are skipped; the
+/// Arabic article "al-" written joined to the word becomes a word of its own,
+/// as Latin spellings write it.
+fn romanize_run(
+    chars: &[char],
+    start: usize,
+    script: Script,
+    table: &CharTable,
+    b: &mut WordBuilder,
+) -> usize {
+    let in_run = |c: char| Script::of(c).is_none_or(|s| s == script) && !is_separator(c);
+    let end = chars[start..]
+        .iter()
+        .position(|&c| !in_run(c))
+        .map_or(chars.len(), |p| start + p);
+    let tables = knowledge::romanization();
+    let mut i = start;
+    while i < end {
+        if script == Script::Arabic {
+            let rest = &chars[i..end];
+            // A compound's second part written joined ("نصرالله") is a
+            // word of its own, as Latin spellings often write it.
+            if !b.at_word_start() && tables.arabic_suffixes.iter().any(|p| rest == p.as_slice()) {
+                b.flush();
+            }
+            if b.at_word_start() {
+                // "عبدالجبار": "Abd" and the rest, as "Abdul Jabbar".
+                if let Some(prefix) = tables
+                    .arabic_prefixes
+                    .iter()
+                    .find(|p| rest.len() >= p.len() + 2 && rest.starts_with(p))
+                {
+                    for k in 0..prefix.len() {
+                        if let Some((latin, _)) = table.lookup(chars, i + k, k == 0) {
+                            b.push_str(latin, script);
+                        }
+                    }
+                    b.flush();
+                    i += prefix.len();
+                    continue;
+                }
+                // The article "al-" joined to its word is a word of its own.
+                if rest.len() > 3 && rest.starts_with(&['ا', 'ل']) {
+                    b.push_str("al ", script);
+                    i += 2;
+                    continue;
+                }
+            }
+        }
+        let word_start = b.at_word_start();
+        match table.lookup(chars, i, word_start) {
+            Some((latin, len)) => {
+                b.push_str(latin, script);
+                i += len;
+            }
+            None => {
+                if !is_combining_mark(chars[i]) && chars[i].is_alphanumeric() {
+                    b.push_str(
+                        &any_ascii::any_ascii_char(chars[i]).to_ascii_lowercase(),
+                        script,
+                    );
+                }
+                i += 1;
+            }
+        }
     }
-    let ascii = any_ascii::any_ascii_char(c);
-    out.extend(
-        ascii
-            .chars()
-            .filter(char::is_ascii_alphanumeric)
-            .map(|a| a.to_ascii_lowercase()),
-    );
-    if syllabic {
-        out.push(' ');
+    i
+}
+
+fn is_separator(c: char) -> bool {
+    !c.is_alphanumeric() && !is_combining_mark(c) && !is_format(c)
+}
+
+/// Katakana (hiragana mapped onto it) after Hepburn: a small tsu doubles the
+/// next consonant, the long-vowel mark is dropped, and "ou"/"uu" before a
+/// consonant or the end are written as one vowel, as passports do.
+fn romanize_kana(chars: &[char], start: usize, table: &CharTable, b: &mut WordBuilder) -> usize {
+    let mut run: Vec<char> = Vec::new();
+    let mut i = start;
+    while let Some(&c) = chars
+        .get(i)
+        .filter(|c| Script::of(**c) == Some(Script::Kana))
+    {
+        let k = if ('\u{3041}'..='\u{3096}').contains(&c) {
+            char::from_u32(c as u32 + 0x60).unwrap_or(c)
+        } else {
+            c
+        };
+        run.push(k);
+        i += 1;
     }
+    let mut out = String::new();
+    let mut double_next = false;
+    let mut j = 0;
+    while j < run.len() {
+        match run[j] {
+            'ッ' => {
+                double_next = true;
+                j += 1;
+            }
+            'ー' | '・' => {
+                if run[j] == '・' {
+                    out.push(' ');
+                }
+                j += 1;
+            }
+            _ => match table.lookup(&run, j, false) {
+                Some((latin, len)) => {
+                    if double_next {
+                        out.extend(latin.chars().next());
+                        double_next = false;
+                    }
+                    out.push_str(latin);
+                    j += len;
+                }
+                None => j += 1,
+            },
+        }
+    }
+    b.push_str(&shorten_long_vowels(&out), Script::Kana);
+    i
 }
 
-fn is_syllabic(c: char) -> bool {
-    matches!(c as u32,
-        0x3040..=0x30FF | 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xAC00..=0xD7AF | 0xF900..=0xFAFF)
+fn shorten_long_vowels(word: &str) -> String {
+    let bytes = word.as_bytes();
+    let mut out = String::with_capacity(word.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let pair = (bytes[i], bytes.get(i + 1).copied());
+        let next_is_vowel = bytes.get(i + 2).is_some_and(|c| b"aeiou".contains(c));
+        if matches!(
+            pair,
+            (b'o', Some(b'u')) | (b'u', Some(b'u')) | (b'o', Some(b'o'))
+        ) && !next_is_vowel
+        {
+            out.push(char::from(bytes[i]));
+            i += 2;
+        } else {
+            out.push(char::from(bytes[i]));
+            i += 1;
+        }
+    }
+    out
 }
 
-/// Folds and splits into classified tokens, canonicalising legal forms.
-pub fn tokenize(text: &str) -> Vec<Token> {
-    fold(text)
-        .split(' ')
-        .filter(|t| !t.is_empty())
-        .map(classify)
-        .collect()
+/// Thai after RTGS: vowels written before their consonant are read after it;
+/// a consonant closing the word takes its final value; a consonant under the
+/// silencer is not read.
+fn romanize_thai(chars: &[char], start: usize, table: &CharTable, b: &mut WordBuilder) -> usize {
+    let mut i = start;
+    let mut pending: Option<&str> = None;
+    let mut first = true;
+    while let Some(&c) = chars
+        .get(i)
+        .filter(|c| Script::of(**c) == Some(Script::Thai))
+    {
+        if !c.is_alphanumeric() && !is_combining_mark(c) {
+            break;
+        }
+        let silenced = chars.get(i + 1) == Some(&'\u{0E4C}');
+        let is_leading_vowel = ('\u{0E40}'..='\u{0E44}').contains(&c);
+        let at_end = chars
+            .get(i + 1)
+            .is_none_or(|n| Script::of(*n) != Some(Script::Thai));
+        if let Some((latin, _)) = table.lookup(&[c], 0, !at_end || first) {
+            if is_leading_vowel {
+                pending = Some(latin);
+            } else if !silenced {
+                b.push_str(latin, Script::Thai);
+                if let Some(v) = pending.take() {
+                    b.push_str(v, Script::Thai);
+                }
+            }
+        }
+        first = false;
+        i += 1;
+    }
+    if let Some(v) = pending {
+        b.push_str(v, Script::Thai);
+    }
+    i
 }
 
-fn classify(word: &str) -> Token {
-    // "dzh" is how Cyrillic "Дж" romanises; Latin sources write "j" (Джамал / Jamal).
-    let word = if word.contains("dzh") {
-        word.replace("dzh", "j")
-    } else {
-        word.to_owned()
+/// A Brahmic script of India: each consonant carries the vowel "a" unless a
+/// vowel sign or the virama follows, and loses it at the end of a word of
+/// more than one syllable (Hindi, Bengali: "राम" Ram, "कविता" Kavita).
+fn romanize_indic(
+    chars: &[char],
+    start: usize,
+    script: Script,
+    table: &IndicTable,
+    b: &mut WordBuilder,
+) -> usize {
+    let base = script.indic_block().unwrap_or(0);
+    let sign = |i: usize| {
+        chars
+            .get(i)
+            .filter(|c| Script::of(**c) == Some(script))
+            .and_then(|&c| table.sign(c as u32 - base))
     };
-    let text = canonical_form(&word).map_or(word, str::to_owned);
-    let class = if text.bytes().any(|b| b.is_ascii_digit()) {
+    let mut out = String::new();
+    let mut i = start;
+    // A word ending in a cluster keeps its last vowel ("नरेन्द्र" Narendra).
+    let mut after_virama = false;
+    while let Some(current) = chars.get(i).filter(|c| Script::of(**c) == Some(script)) {
+        let Some(s) = table.sign(*current as u32 - base) else {
+            break;
+        };
+        i += 1;
+        match s {
+            IndicSign::Consonant { plain, nukta } => {
+                let mut value = plain;
+                if sign(i) == Some(IndicSign::Nukta) {
+                    value = nukta;
+                    i += 1;
+                }
+                let single = !out.contains(['a', 'e', 'i', 'o', 'u']);
+                out.push_str(value);
+                match sign(i) {
+                    Some(IndicSign::VowelSign(v)) => {
+                        out.push_str(v);
+                        i += 1;
+                    }
+                    Some(IndicSign::Virama) => {
+                        i += 1;
+                        after_virama = true;
+                        continue;
+                    }
+                    Some(_) => out.push('a'),
+                    None if single || after_virama => out.push('a'),
+                    None => {}
+                }
+            }
+            IndicSign::Vowel(v) | IndicSign::VowelSign(v) | IndicSign::Other(v) => {
+                out.push_str(v);
+            }
+            IndicSign::Virama | IndicSign::Nukta => {}
+        }
+        after_virama = false;
+    }
+    b.push_str(&out, script);
+    i
+}
+
+/// Latin readings of a syllable: Hangul by its romanizations, Han by its
+/// Mandarin reading (none for Japanese kanji, whose readings differ).
+fn syllable_readings(c: char, script: Script, all: bool) -> Vec<String> {
+    match script {
+        Script::Hangul => {
+            let mut readings = knowledge::romanization().hangul_readings(c);
+            if !all {
+                readings.truncate(1);
+            }
+            readings
+        }
+        Script::Han => {
+            let reading = any_ascii::any_ascii_char(c).to_ascii_lowercase();
+            if reading.is_empty() {
+                Vec::new()
+            } else {
+                vec![reading]
+            }
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// Folds and splits into classified tokens, reducing phrases: legal forms to
+/// their canonical short form, number words to digits, long words to their
+/// abbreviation, and leading titles to honorific tokens.
+pub fn tokenize(text: &str) -> Vec<Token> {
+    let words = fold_words(text);
+    let k = knowledge::knowledge();
+    let corrections: Vec<Vec<&str>> = words
+        .iter()
+        .map(|w| match w.syllable {
+            Some(_) => Vec::new(),
+            None => k.org_word_corrections(&w.text),
+        })
+        .collect();
+    let mut tokens: Vec<Token> = Vec::with_capacity(words.len());
+    let mut i = 0;
+    while i < words.len() {
+        if let Some((token, used)) = phrase_at(&words, &corrections, i, &tokens, k) {
+            tokens.push(token);
+            i += used;
+            continue;
+        }
+        tokens.push(classify(&words[i]));
+        i += 1;
+    }
+    gather_legal_form(&mut tokens, k);
+    // A name of single letters ("J & E, S. de R.L. de C.V.") is written
+    // with its letters as its words.
+    let letters_only = tokens.iter().all(|t| {
+        !matches!(
+            t.class,
+            TokenClass::Word | TokenClass::Number | TokenClass::Syllable
+        )
+    });
+    if letters_only {
+        for t in tokens.iter_mut().filter(|t| t.class == TokenClass::Initial) {
+            t.class = TokenClass::Word;
+        }
+    }
+    tokens
+}
+
+/// The longest known phrase starting at word `i`, if any applies there. A
+/// legal form or abbreviation of several words may have one misspelt word
+/// ("Limited Liabiity Company").
+fn phrase_at(
+    words: &[Word],
+    corrections: &[Vec<&str>],
+    i: usize,
+    before: &[Token],
+    k: &knowledge::Knowledge,
+) -> Option<(Token, usize)> {
+    let leading = before.iter().all(|t| t.class == TokenClass::Honorific);
+    for n in (1..=k.max_phrase_words().min(words.len() - i)).rev() {
+        let span = &words[i..i + n];
+        if span.iter().any(|w| w.syllable.is_some()) {
+            continue;
+        }
+        let texts: Vec<&str> = span.iter().map(|w| w.text.as_str()).collect();
+        let key = texts.join(" ");
+        let mut found = k.phrase(&key);
+        if found.is_none() && n >= 2 {
+            found = (0..n)
+                .flat_map(|p| corrections[i + p].iter().map(move |c| (p, *c)))
+                .find_map(|(p, c)| {
+                    let mut fixed = texts.clone();
+                    fixed[p] = c;
+                    k.phrase(&fixed.join(" ")).filter(|ph| {
+                        matches!(ph.kind, PhraseKind::LegalForm | PhraseKind::Abbreviation)
+                    })
+                });
+        }
+        let Some(phrase) = found else {
+            continue;
+        };
+        let rest = words.len() - i - n;
+        let class = match phrase.kind {
+            PhraseKind::Honorific { ambiguous } => {
+                if !leading || rest < if ambiguous { 2 } else { 1 } {
+                    continue;
+                }
+                TokenClass::Honorific
+            }
+            // A legal form alone is the whole name, not a form of it; a
+            // two-letter one (AG, SA, KY) only closes a name, where
+            // elsewhere it is more likely a name's syllable.
+            PhraseKind::LegalForm if rest + i == 0 || key.len() <= 2 && rest > 0 => continue,
+            PhraseKind::LegalForm => TokenClass::LegalForm,
+            PhraseKind::Number => TokenClass::Number,
+            PhraseKind::Abbreviation => word_class(&phrase.text, k),
+        };
+        // A two-letter legal form keeps its letters: as often as not it is a
+        // name's syllable ("Jae-in", "Sá"), matched as written; legal forms
+        // are compared by their canonical form anyway.
+        let text = if class == TokenClass::LegalForm && key.len() <= 2 {
+            key.clone()
+        } else {
+            phrase.text.clone()
+        };
+        let surface = (key != text).then_some(key);
+        return Some((
+            Token {
+                text,
+                class,
+                script: span[0].script,
+                readings: Vec::new(),
+                surface,
+            },
+            n,
+        ));
+    }
+    None
+}
+
+/// Most scattered legal-form words looked at together (2^8 subsets).
+const MAX_SCATTERED: usize = 8;
+
+/// The words of a legal form written apart, in another order ("Stock
+/// Company Sberbank Joint", "C.V. Punto S.A. de"): joined into one legal
+/// form where the first of them stands, as long as other words remain.
+fn gather_legal_form(tokens: &mut Vec<Token>, k: &knowledge::Knowledge) {
+    let word_of = |t: &Token| -> Option<String> {
+        let text = t.surface.as_deref().unwrap_or(&t.text);
+        (t.class != TokenClass::Syllable && !text.contains(' ') && k.is_legal_form_word(text))
+            .then(|| text.to_owned())
+    };
+    let members: Vec<(usize, String)> = tokens
+        .iter()
+        .enumerate()
+        .filter_map(|(i, t)| word_of(t).map(|w| (i, w)))
+        .take(MAX_SCATTERED)
+        .collect();
+    if members.len() < 2 || members.len() == tokens.len() {
+        return;
+    }
+    let mut best: Option<(u32, &str)> = None;
+    for subset in 1u32..(1 << members.len()) {
+        let size = subset.count_ones();
+        if !(2..=4).contains(&size) || best.is_some_and(|(b, _)| b.count_ones() >= size) {
+            continue;
+        }
+        let mut words: Vec<&str> = members
+            .iter()
+            .enumerate()
+            .filter(|(m, _)| subset & (1 << m) != 0)
+            .map(|(_, (_, w))| w.as_str())
+            .collect();
+        words.sort_unstable();
+        if let Some(canonical) = k.legal_form_of_words(&words.join(" ")) {
+            best = Some((subset, canonical));
+        }
+    }
+    let Some((subset, canonical)) = best else {
+        return;
+    };
+    let chosen: Vec<usize> = members
+        .iter()
+        .enumerate()
+        .filter(|(m, _)| subset & (1 << m) != 0)
+        .map(|(_, (i, _))| *i)
+        .collect();
+    let surface: Vec<&str> = chosen
+        .iter()
+        .filter_map(|&i| tokens.get(i))
+        .map(|t| t.surface.as_deref().unwrap_or(&t.text))
+        .collect();
+    let joined = Token {
+        text: canonical.to_owned(),
+        class: TokenClass::LegalForm,
+        script: tokens[chosen[0]].script,
+        readings: Vec::new(),
+        surface: Some(surface.join(" ")),
+    };
+    let mut position = 0;
+    tokens.retain(|_| {
+        position += 1;
+        !chosen[1..].contains(&(position - 1))
+    });
+    tokens[chosen[0]] = joined;
+}
+
+fn word_class(text: &str, k: &knowledge::Knowledge) -> TokenClass {
+    if text.bytes().any(|b| b.is_ascii_digit()) {
         TokenClass::Number
     } else if text.len() == 1 {
         TokenClass::Initial
-    } else if WEAK_WORDS.binary_search(&text.as_str()).is_ok() {
+    } else if k.is_weak(text) {
         TokenClass::Weak
     } else {
         TokenClass::Word
-    };
-    Token { text, class }
+    }
 }
 
-/// The short form of a legal-form word, tolerating one typo in long ones
-/// ("Limted", "Comapny") so a misspelt "Company" still meets "Co".
-fn canonical_form(word: &str) -> Option<&'static str> {
-    let tolerance = if word.len() >= 6 { 1 } else { 0 };
-    CANONICAL_FORMS
-        .iter()
-        .find(|(long, _)| {
-            word.len().abs_diff(long.len()) <= tolerance
-                && strsim::osa_distance(word, long) <= tolerance
-        })
-        .map(|(_, short)| *short)
+fn classify(word: &Word) -> Token {
+    let k = knowledge::knowledge();
+    if let Some(c) = word.syllable {
+        return Token {
+            text: word.text.clone(),
+            class: TokenClass::Syllable,
+            script: word.script,
+            readings: syllable_readings(c, word.script, true),
+            surface: None,
+        };
+    }
+    let (text, surface) = match (ordinal_digits(&word.text), k.misspelt_long_form(&word.text)) {
+        (Some(digits), _) => (digits.to_owned(), Some(word.text.clone())),
+        (None, Some(short)) => (short.to_owned(), Some(word.text.clone())),
+        (None, None) => (word.text.clone(), word.repeated.clone()),
+    };
+    Token {
+        class: word_class(&text, k),
+        text,
+        script: word.script,
+        readings: Vec::new(),
+        surface,
+    }
+}
+
+/// "1st", "44th", "3rd" → the digits.
+fn ordinal_digits(word: &str) -> Option<&str> {
+    let digits = word.trim_end_matches(|c: char| c.is_ascii_alphabetic());
+    let suffix = &word[digits.len()..];
+    let ordinal = matches!(suffix, "st" | "nd" | "rd" | "th");
+    (ordinal && !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())).then_some(digits)
 }
 
 /// Whether a word is so common as a personal name that its list frequency
 /// understates how often innocent people carry it.
 pub fn is_common_name(word: &str) -> bool {
-    COMMON_NAMES.binary_search(&word).is_ok()
+    knowledge::knowledge().is_common(word)
+}
+
+/// Letters that digits stand in for when a name is disguised ("0sama",
+/// "b1n"); `None` when the word has no digit or no letter.
+pub fn digits_as_letters(word: &str) -> Option<String> {
+    let has_letter = word.bytes().any(|b| b.is_ascii_alphabetic());
+    if !has_letter || !word.bytes().any(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    Some(
+        word.chars()
+            .map(|c| match c {
+                '0' => 'o',
+                '1' => 'i',
+                '3' => 'e',
+                '4' => 'a',
+                '5' => 's',
+                '7' => 't',
+                '8' => 'b',
+                '9' => 'g',
+                other => other,
+            })
+            .collect(),
+    )
 }
 
 /// A consonant skeleton that survives vowel spelling differences and the
@@ -332,6 +885,30 @@ const SOUNDS: &[(&str, &str)] = &[
     ("dh", "d"),
 ];
 
+/// The sound class of a word's first sound (vowels, lips, throat and
+/// hissing sounds, teeth, nasals, breath), as spelling variants of one name
+/// keep it: "Khakkani" and "Haqqani" both start with a breath.
+pub fn first_sound(word: &str) -> u8 {
+    let bytes = word.as_bytes();
+    let Some(&c) = bytes.first() else {
+        return 255;
+    };
+    // Ghain is written "gh", "g" or, through Cyrillic, "gkh": a G sound.
+    if bytes.starts_with(b"gh") {
+        return 2;
+    }
+    let (mapped, _) = map_sound(bytes, c);
+    match mapped.bytes().next() {
+        None => 0,
+        Some(b'b' | b'f' | b'p' | b'v') => 1,
+        Some(b'c' | b'g' | b'j' | b'k' | b'q' | b's' | b'x' | b'z') => 2,
+        Some(b'd' | b't') => 3,
+        Some(b'm' | b'n') => 4,
+        Some(b'h' | b'w') => 5,
+        Some(other) => other,
+    }
+}
+
 fn map_sound(rest: &[u8], c: u8) -> (&'static str, usize) {
     if let Some((from, to)) = SOUNDS
         .iter()
@@ -362,16 +939,8 @@ fn ascii_str(c: u8) -> &'static str {
 mod tests {
     use super::*;
 
-    #[test]
-    fn sorted_tables_for_binary_search() {
-        assert!(
-            WEAK_WORDS.windows(2).all(|w| w[0] < w[1]),
-            "WEAK_WORDS unsorted"
-        );
-        assert!(
-            COMMON_NAMES.windows(2).all(|w| w[0] < w[1]),
-            "COMMON_NAMES unsorted"
-        );
+    fn texts(name: &str) -> Vec<String> {
+        tokenize(name).into_iter().map(|t| t.text).collect()
     }
 
     #[test]
@@ -379,27 +948,98 @@ mod tests {
         assert_eq!(fold("Raúl  CASTRO-Ruz"), "raul castro ruz");
         assert_eq!(fold("O'Brien, S.A."), "obrien sa");
         assert_eq!(fold("Müller\u{0007}GmbH"), "muller gmbh");
+        assert_eq!(fold("Ma\u{200b}duro\u{202e}"), "maduro");
+        assert_eq!(fold("Puuuutin"), "putin");
     }
 
     #[test]
-    fn transliterates_other_scripts() {
+    fn romanizes_other_scripts() {
         assert_eq!(fold("Владимир Путин"), "vladimir putin");
         assert_eq!(fold("习近平"), "xi jin ping");
-        assert!(!fold("صدام حسين").is_empty());
+        assert_eq!(fold("محمد"), "mhmd");
+        assert_eq!(fold("Αλέξανδρος"), "alexandros");
+        assert_eq!(fold("タナカ タロウ"), "tanaka taro");
+        assert_eq!(fold("김정은"), "gim jeong eun");
         assert_eq!(fold("😀🔥"), "");
+        assert_eq!(fold("नरेन्द्र मोदी"), "narendra modi");
+        assert_eq!(fold("কবিতা দে"), "kabita de");
+        assert_eq!(fold("ਮਨਮੋਹਨ ਸਿੰਘ"), "manamohan singh");
     }
 
     #[test]
-    fn keeps_numbers_and_marks_weak_words() {
+    fn syllables_keep_the_character_and_readings() {
+        let tokens = tokenize("김정은");
+        assert_eq!(tokens.len(), 3);
+        assert_eq!(tokens[0].class, TokenClass::Syllable);
+        assert_eq!(tokens[0].text, "김");
+        assert!(tokens[0].readings.contains(&"kim".to_owned()));
+        assert_eq!(tokens[1].script, Script::Hangul);
+        // Kanji beside kana are Japanese: no Chinese reading.
+        assert!(tokenize("田中タロウ")[0].readings.is_empty());
+    }
+
+    #[test]
+    fn reduces_phrases_and_classes() {
         let tokens = tokenize("11420 Corporation");
         assert_eq!(tokens[0].class, TokenClass::Number);
         assert_eq!(tokens[1].text, "corp");
-        assert_eq!(tokens[1].class, TokenClass::Weak);
+        assert_eq!(texts("Forty-Four Holdings"), texts("44 Holdings"));
+        assert_eq!(texts("First Bank")[0], "1");
+        assert_eq!(texts("1st Bank")[0], "1");
+        assert_eq!(
+            texts("Sberbank Open Joint Stock Company"),
+            texts("Sberbank OJSC")
+        );
+        assert_eq!(tokenize("Sberbank OOO")[1].class, TokenClass::LegalForm);
+        assert_eq!(
+            tokenize("Sheikh Ahmed Yassin")[0].class,
+            TokenClass::Honorific
+        );
+        assert_eq!(tokenize("Amir Khan")[0].class, TokenClass::Word);
         assert_eq!(tokenize("J Smith")[0].class, TokenClass::Initial);
-        assert_eq!(tokenize("Comapny")[0].text, "co");
-        assert_eq!(tokenize("Limted")[0].text, "ltd");
-        assert_eq!(tokenize("Lima")[0].text, "lima");
-        assert_eq!(tokenize("Джамал")[0].text, "jamal");
+        assert_eq!(texts("Comapny")[0], "co");
+        assert_eq!(texts("Int'l Trading Corp.")[0], "intl");
+        assert_eq!(texts("Джамал")[0], "jamal");
+    }
+
+    #[test]
+    fn legal_forms_misspelt_or_scattered() {
+        let form = |name: &str| {
+            tokenize(name)
+                .into_iter()
+                .filter(|t| t.class == TokenClass::LegalForm)
+                .map(|t| t.text)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(form("Limited Liabiity Company Auto"), form("LLC Auto"));
+        assert_eq!(form("Public Jint Stock Company VTB"), form("PJSC VTB"));
+        assert_eq!(texts("Stock Company Sberbank Joint"), texts("JSC Sberbank"));
+        let sorted = |name: &str| {
+            let mut t = texts(name);
+            t.sort();
+            t
+        };
+        assert_eq!(sorted("C.V. Punto S.A. de"), sorted("Punto S.A. de C.V."));
+        // A word of one repeated letter stays: "OOO" is a legal form.
+        assert_eq!(tokenize("Romashka OOO")[1].class, TokenClass::LegalForm);
+        // A name of letters keeps its letters as words.
+        assert_eq!(
+            tokenize("J & E, S. de R.L. de C.V.")[0].class,
+            TokenClass::Word
+        );
+        // A tripled letter is collapsed but kept as written for typos.
+        let raaaq = &tokenize("Raaaq")[0];
+        assert_eq!(
+            (raaaq.text.as_str(), raaaq.surface.as_deref()),
+            ("raq", Some("raaaq"))
+        );
+    }
+
+    #[test]
+    fn disguised_digits() {
+        assert_eq!(digits_as_letters("0sama").as_deref(), Some("osama"));
+        assert_eq!(digits_as_letters("b1n").as_deref(), Some("bin"));
+        assert_eq!(digits_as_letters("11420"), None);
     }
 
     #[test]
@@ -411,5 +1051,6 @@ mod tests {
         assert_eq!(skeleton("al"), None);
         assert_eq!(skeleton("dzhames"), skeleton("james"));
         assert_eq!(skeleton("khossein"), skeleton("hossein"));
+        assert_eq!(skeleton(&fold("محمد")), skeleton("mohamed"));
     }
 }

@@ -5,11 +5,11 @@
 
 use serde::Serialize;
 
-use crate::index::{Index, MAX_TOKENS};
+use crate::index::{Index, IndexedName, MAX_TOKENS};
 use crate::model::{
     Entity, EntityType, ListSource, LoadedList, NameKind, NameQuality, PartialDate,
 };
-use crate::normalize;
+use crate::normalize::{self, Script, TokenClass};
 use crate::score::{self, Explanation, PreparedQuery, QueryFacts, WEAK_ALIAS_FACTOR};
 
 /// Score at or above which a hit is reported as a match. See the crate docs
@@ -183,7 +183,7 @@ impl Screener {
         single
             .names_of(0)
             .iter()
-            .map(|n| score::align(&single, &prepared, n).score)
+            .map(|n| score::align(&single, &prepared, n, entity_type == EntityType::Person).score)
             .fold(0.0f32, f32::max)
             .into()
     }
@@ -211,14 +211,31 @@ impl Screener {
         e: u32,
     ) -> Option<Scored> {
         let entity = self.entities.get(e as usize)?;
-        let (name, name_score) = self
-            .index
-            .names_of(e)
+        let person = entity.entity_type == EntityType::Person;
+        let names = self.index.names_of(e);
+        // A query in Han or Hangul is compared with the entry's names in the
+        // same script when it has some: there each character is a syllable
+        // of the name, and readings would blur characters that differ.
+        let script = syllable_script(query.terms.iter().map(|t| (t.token.class, t.token.script)));
+        let same_script = |n: &IndexedName| {
+            script.is_some()
+                && syllable_script(
+                    n.tokens
+                        .iter()
+                        .zip(n.classes.iter())
+                        .map(|(&v, &class)| (class, self.index.script(v))),
+                ) == script
+        };
+        let restrict = names.iter().any(same_script);
+        let (name, name_score) = names
             .iter()
             .zip(&entity.names)
             .enumerate()
+            .filter(|(_, (indexed, _))| {
+                (!restrict || same_script(indexed)) && query.worth_aligning(indexed)
+            })
             .map(|(i, (indexed, name))| {
-                let raw = f64::from(score::align(&self.index, query, indexed).score);
+                let raw = f64::from(score::align(&self.index, query, indexed, person).score);
                 (i, raw * quality_factor(name.quality))
             })
             .max_by(|a, b| a.1.total_cmp(&b.1))?;
@@ -235,7 +252,8 @@ impl Screener {
         let entity = &self.entities[s.entity as usize];
         let indexed = &self.index.names_of(s.entity)[s.name];
         let name = &entity.names[s.name];
-        let alignment = score::align(&self.index, query, indexed);
+        let person = entity.entity_type == EntityType::Person;
+        let alignment = score::align(&self.index, query, indexed, person);
         let qualifiers = score::qualify(facts, entity);
         let explanation = score::explain(
             &self.index,
@@ -261,6 +279,13 @@ impl Screener {
             explanation,
         }
     }
+}
+
+/// The script of the first Han or Hangul syllable among tokens.
+fn syllable_script(mut tokens: impl Iterator<Item = (TokenClass, Script)>) -> Option<Script> {
+    tokens
+        .find(|(class, _)| *class == TokenClass::Syllable)
+        .map(|(_, script)| script)
 }
 
 fn quality_factor(quality: NameQuality) -> f64 {

@@ -52,3 +52,43 @@ proptest! {
         let _ = screener.search(&Query { threshold: Some(0.0), ..Query::name(name) });
     }
 }
+
+#[test]
+fn hostile_names_give_sane_results_fast() {
+    let screener = small_screener();
+    let thai_run: String = "ก".repeat(300);
+    let han_run: String = "習".repeat(300);
+    let flood = format!("Pu{}tin", "\u{0301}".repeat(290));
+    let cases = [
+        "Vladimir Путин 習近平 محمد".to_owned(),
+        "\u{202e}nituP rimidalV\u{202c}".to_owned(),
+        "Vla\u{200b}dimir\u{200d} Pu\u{feff}tin".to_owned(),
+        flood,
+        thai_run,
+        han_run,
+        "ـــــ ،،، ׳׳׳".to_owned(),
+    ];
+    for name in cases {
+        let started = Instant::now();
+        let result = screener.search(&Query::name(name.clone()));
+        assert!(
+            started.elapsed() < Duration::from_millis(50),
+            "{name:?} took {:?}",
+            started.elapsed()
+        );
+        if let Ok(hits) = result {
+            assert!(hits.len() <= 10);
+        }
+    }
+    // Invisible characters change nothing.
+    let loose = |name: &str| Query {
+        threshold: Some(0.0),
+        ..Query::name(name)
+    };
+    let hidden = screener
+        .search(&loose("Vla\u{200b}dimir\u{200d} Pu\u{feff}tin"))
+        .unwrap();
+    let plain = screener.search(&loose("Vladimir Putin")).unwrap();
+    assert_eq!(hidden, plain);
+    assert_eq!(plain[0].entity_id, "0");
+}

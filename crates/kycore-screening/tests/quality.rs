@@ -32,6 +32,31 @@ fn generated_evaluation_meets_minimums() {
 }
 
 #[test]
+fn independent_pairs_report_per_category() {
+    let Some(screener) = common::screener() else {
+        return;
+    };
+    let pairs = eval::written_pairs();
+    assert!(pairs.len() > 100);
+    let report = eval::evaluate_pairs(screener, &pairs, &["Ingrid Thornbury".to_owned()]);
+    println!("{report}");
+    let category = |name: &str| {
+        report
+            .per_category
+            .iter()
+            .find(|(c, _)| c == name)
+            .map(|(_, t)| t.clone())
+            .unwrap()
+    };
+    // One different Han or Hangul character is another person.
+    assert_eq!(category("cjk_one_character").false_positives, 0);
+    for name in ["legal_form", "number", "digits", "honorific", "script_han"] {
+        assert_eq!(category(name).recall(), Some(1.0), "{name}");
+    }
+    assert!(report.to_string().contains("| nickname |"));
+}
+
+#[test]
 fn batch_csv_front_ends() {
     let Some(screener) = common::screener() else {
         return;

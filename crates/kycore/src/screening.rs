@@ -18,7 +18,8 @@ use crate::lists::{format_of, parse_format};
 #[derive(Subcommand)]
 pub enum ScreeningCommand {
     /// Score name pairs: reads CSV rows `schema,name1,name2[,…]`, writes them with `score`
-    /// and `match` (at the default threshold 0.75) appended.
+    /// and `match` (at the default threshold 0.75) appended. Word statistics come from the
+    /// lists when there are some, from built-in defaults otherwise.
     Score {
         /// CSV file, or `-` for standard input.
         #[arg(long)]
@@ -35,8 +36,9 @@ pub enum ScreeningCommand {
         #[command(flatten)]
         lists: ListFiles,
     },
-    /// Measure precision, recall, F1 and the false-positive rate at the default threshold on
-    /// cases generated from the lists themselves.
+    /// Measure precision, recall, F1 and the false-positive rate at the default threshold: on
+    /// cases generated from the lists themselves, then per category on labelled name pairs
+    /// (written ones and the lists' own aliases) and on unlisted people of many cultures.
     Eval {
         #[command(flatten)]
         lists: ListFiles,
@@ -46,6 +48,9 @@ pub enum ScreeningCommand {
         /// Seed of the case generator.
         #[arg(long, default_value_t = 20_260_221)]
         seed: u64,
+        /// Unlisted people screened for the false-alarm rate.
+        #[arg(long, default_value_t = 20_000)]
+        unlisted: usize,
     },
 }
 
@@ -68,7 +73,7 @@ pub async fn run(
     let storage = args.resolve(file);
     match command {
         ScreeningCommand::Score { input, lists } => {
-            let screener = Screener::new(load_lists(&storage, &lists).await?);
+            let screener = Screener::new(lists_for_scoring(&storage, &lists).await?);
             batch::score_csv(&screener, open_input(&input)?, stdout())?;
         }
         ScreeningCommand::Search { input, lists } => {
@@ -79,17 +84,48 @@ pub async fn run(
             lists,
             per_category,
             seed,
+            unlisted,
         } => {
             let lists = load_lists(&storage, &lists).await?;
-            let report = tokio::task::spawn_blocking(move || {
+            let (generated, independent) = tokio::task::spawn_blocking(move || {
                 let cases = eval::generate(&lists, per_category, seed);
-                eval::evaluate(&Screener::new(lists), &cases)
+                let mut pairs = eval::written_pairs();
+                pairs.extend(eval::list_pairs(
+                    &lists,
+                    per_category,
+                    seed,
+                    eval::Split::All,
+                ));
+                let unlisted = eval::unlisted_names(&lists, unlisted, seed, eval::Split::All);
+                let screener = Screener::new(lists);
+                (
+                    eval::evaluate(&screener, &cases),
+                    eval::evaluate_pairs(&screener, &pairs, &unlisted),
+                )
             })
             .await?;
-            print!("{report}");
+            print!("{generated}{independent}");
         }
     }
     Ok(())
+}
+
+/// Lists whose word statistics weigh scored pairs: the `--lists` files, or else the imported
+/// lists, or else none (the engine's built-in statistics), as scoring pairs needs no list.
+async fn lists_for_scoring(
+    storage: &Storage,
+    files: &ListFiles,
+) -> anyhow::Result<Vec<LoadedList>> {
+    if !files.lists.is_empty() {
+        return load_lists(storage, files).await;
+    }
+    match load_lists(storage, files).await {
+        Ok(lists) => Ok(lists),
+        Err(e) => {
+            eprintln!("no list loaded ({e:#}); using built-in word statistics");
+            Ok(Vec::new())
+        }
+    }
 }
 
 /// The `--lists` files, or else the lists imported into the deployment.

@@ -169,6 +169,30 @@ fn score_appends_score_and_match_columns() {
 }
 
 #[test]
+fn score_needs_no_list() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = write_input(
+        dir.path(),
+        "pairs.csv",
+        "schema,name1,name2\n\
+         Person,Bob Mugabe,Robert Mugabe\n\
+         Company,Sberbank Open Joint Stock Company,SBERBANK OJSC\n\
+         Person,Ada Lovelace,Brent Dell\n",
+    );
+    let (csv, stderr) = ok(kycore(
+        dir.path(),
+        &["screening", "score", "--input", input.to_str().unwrap()],
+    ));
+    assert!(stderr.contains("built-in word statistics"), "{stderr}");
+    let verdicts: Vec<&str> = csv
+        .lines()
+        .skip(1)
+        .map(|l| l.rsplit(',').next().unwrap())
+        .collect();
+    assert_eq!(verdicts, ["true", "true", "false"], "{csv}");
+}
+
+#[test]
 fn search_writes_one_json_line_per_query() {
     let (dir, _) = deployment();
     let input = write_input(

@@ -5,6 +5,7 @@
 pub mod bis_dpl;
 pub mod csl_csv;
 pub mod eu_uk_combined_csv;
+pub mod ftm_json;
 pub mod ofac_csv;
 pub mod ofac_xml;
 pub mod un_xml;

@@ -1,0 +1,776 @@
+//! Name knowledge, loaded once from the data files under `data/` (compiled
+//! in with `include_str!`, parsed on first use): romanization tables per
+//! script, legal forms, honorifics, number words, abbreviations, nicknames,
+//! given-name equivalents across languages and scripts, Chinese syllable
+//! spellings, weak and common words, and built-in word counts for scoring
+//! without a list. The crate README names each file's source and licence.
+//!
+//! Tables hold facts, code holds rules: adding a nickname or a legal form is
+//! a data change. Romanization tables are loaded first because folding the
+//! other tables' entries (written in many scripts) needs them.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::OnceLock;
+
+use crate::normalize;
+use crate::translit::{LatinSounds, SpellingTable};
+
+/// Non-comment, non-blank lines of a data file.
+pub fn data_lines(text: &'static str) -> impl Iterator<Item = &'static str> {
+    text.lines()
+        .map(|l| l.trim_end_matches('\r'))
+        .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
+}
+
+/// A romanization table: one or two source characters to a Latin value at
+/// the start of a word and elsewhere (often the same).
+#[derive(Default)]
+pub struct CharTable {
+    entries: HashMap<String, (&'static str, &'static str)>,
+}
+
+impl CharTable {
+    fn parse(text: &'static str) -> Self {
+        let mut entries = HashMap::new();
+        for line in data_lines(text) {
+            let mut cols = line.split('\t');
+            let Some(key) = cols.next() else { continue };
+            let initial = cols.next().unwrap_or("");
+            let elsewhere = cols.next().unwrap_or(initial);
+            entries.insert(key.to_owned(), (initial, elsewhere));
+        }
+        Self { entries }
+    }
+
+    /// The value of the longest entry (two characters, then one) starting at
+    /// `chars[i]`, and how many characters it covers.
+    pub fn lookup(
+        &self,
+        chars: &[char],
+        i: usize,
+        word_start: bool,
+    ) -> Option<(&'static str, usize)> {
+        for len in [2usize, 1] {
+            let Some(slice) = chars.get(i..i + len) else {
+                continue;
+            };
+            let key: String = slice.iter().collect();
+            if let Some(&(initial, elsewhere)) = self.entries.get(&key) {
+                return Some((if word_start { initial } else { elsewhere }, len));
+            }
+        }
+        None
+    }
+}
+
+/// What one position of the Brahmic block layout holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IndicSign {
+    /// A consonant, with its value when a nukta follows.
+    Consonant {
+        plain: &'static str,
+        nukta: &'static str,
+    },
+    /// An independent vowel.
+    Vowel(&'static str),
+    /// A vowel sign following its consonant.
+    VowelSign(&'static str),
+    /// The mark that removes a consonant's inherent vowel.
+    Virama,
+    /// The dot that makes a consonant a borrowed sound.
+    Nukta,
+    /// Nasal signs, visarga and digits: their value as written.
+    Other(&'static str),
+}
+
+/// The Brahmic scripts of India, by position in their (alike) blocks.
+pub struct IndicTable {
+    signs: Vec<Option<IndicSign>>,
+}
+
+impl IndicTable {
+    fn parse(text: &'static str) -> Self {
+        let mut signs = vec![None; 0x80];
+        for line in data_lines(text) {
+            let cols: Vec<&'static str> = line.split('\t').collect();
+            let (Some(pos), Some(kind)) = (cols.first(), cols.get(1)) else {
+                continue;
+            };
+            let Some(slot) = usize::from_str_radix(pos, 16)
+                .ok()
+                .and_then(|p| signs.get_mut(p))
+            else {
+                continue;
+            };
+            let value = cols.get(2).copied().unwrap_or("");
+            *slot = match *kind {
+                "C" => Some(IndicSign::Consonant {
+                    plain: value,
+                    nukta: cols.get(3).copied().unwrap_or(value),
+                }),
+                "V" => Some(IndicSign::Vowel(value)),
+                "M" => Some(IndicSign::VowelSign(value)),
+                "X" => Some(IndicSign::Virama),
+                "K" => Some(IndicSign::Nukta),
+                "N" | "H" | "D" => Some(IndicSign::Other(value)),
+                _ => None,
+            };
+        }
+        Self { signs }
+    }
+
+    /// The sign at `offset` from the start of a script's block.
+    pub fn sign(&self, offset: u32) -> Option<IndicSign> {
+        self.signs.get(offset as usize).copied().flatten()
+    }
+}
+
+/// Romanization tables for the scripts romanized here rather than by the
+/// generic transliteration.
+pub struct Romanization {
+    pub arabic: CharTable,
+    pub hebrew: CharTable,
+    pub greek: CharTable,
+    pub kana: CharTable,
+    pub thai: CharTable,
+    pub khmer: CharTable,
+    pub indic: IndicTable,
+    /// Latin spellings of romanized Arabic and Hebrew letters.
+    pub arabic_latin: SpellingTable,
+    pub hebrew_latin: SpellingTable,
+    pub latin_sounds: LatinSounds,
+    /// Parts of Arabic compound names written joined ("عبد", "الله").
+    pub arabic_prefixes: Vec<Vec<char>>,
+    pub arabic_suffixes: Vec<Vec<char>>,
+    hangul: [Vec<Vec<&'static str>>; 3],
+    korean_surnames: HashMap<char, Vec<&'static str>>,
+}
+
+/// Most readings kept per Hangul syllable.
+const MAX_HANGUL_READINGS: usize = 8;
+
+impl Romanization {
+    fn load() -> Self {
+        Self {
+            arabic: CharTable::parse(include_str!("../data/romanization/arabic.tsv")),
+            hebrew: CharTable::parse(include_str!("../data/romanization/hebrew.tsv")),
+            greek: CharTable::parse(include_str!("../data/romanization/greek.tsv")),
+            kana: CharTable::parse(include_str!("../data/romanization/kana.tsv")),
+            thai: CharTable::parse(include_str!("../data/romanization/thai.tsv")),
+            khmer: CharTable::parse(include_str!("../data/romanization/khmer.tsv")),
+            indic: IndicTable::parse(include_str!("../data/romanization/indic.tsv")),
+            arabic_latin: SpellingTable::parse(include_str!(
+                "../data/romanization/arabic_latin.tsv"
+            )),
+            hebrew_latin: SpellingTable::parse(include_str!(
+                "../data/romanization/hebrew_latin.tsv"
+            )),
+            latin_sounds: LatinSounds::parse(include_str!("../data/romanization/latin_sounds.tsv")),
+            arabic_prefixes: compound_parts(COMPOUNDS, "prefix"),
+            arabic_suffixes: compound_parts(COMPOUNDS, "suffix"),
+            hangul: parse_jamo(include_str!("../data/romanization/hangul.tsv")),
+            korean_surnames: data_lines(include_str!("../data/romanization/korean_surnames.tsv"))
+                .filter_map(|line| {
+                    let (syllable, spellings) = line.split_once('\t')?;
+                    let c = syllable.chars().next()?;
+                    Some((c, spellings.split('|').collect()))
+                })
+                .collect(),
+        }
+    }
+
+    /// Latin readings of a Hangul syllable: the usual surname spellings when
+    /// it is a common surname, then Revised Romanization and
+    /// McCune-Reischauer combinations of its jamo.
+    pub fn hangul_readings(&self, c: char) -> Vec<String> {
+        let mut out: Vec<String> = self
+            .korean_surnames
+            .get(&c)
+            .map(|s| s.iter().map(|r| (*r).to_owned()).collect())
+            .unwrap_or_default();
+        let Some(s) = (c as u32).checked_sub(0xAC00).filter(|s| *s < 11_172) else {
+            return out;
+        };
+        let parts = [s / 588, (s % 588) / 28, s % 28];
+        let alts: Vec<&[&str]> = parts
+            .iter()
+            .zip(&self.hangul)
+            .map(|(&p, table)| table.get(p as usize).map_or(&[""][..], Vec::as_slice))
+            .collect();
+        for a in alts[0] {
+            for b in alts[1] {
+                for z in alts[2] {
+                    let reading = format!("{a}{b}{z}");
+                    if out.len() < MAX_HANGUL_READINGS && !out.contains(&reading) {
+                        out.push(reading);
+                    }
+                }
+            }
+        }
+        out
+    }
+}
+
+const COMPOUNDS: &str = include_str!("../data/romanization/arabic_compounds.tsv");
+
+/// The letters of the compound-name parts of one kind, longest first.
+fn compound_parts(text: &'static str, kind: &str) -> Vec<Vec<char>> {
+    let mut parts: Vec<Vec<char>> = data_lines(text)
+        .filter_map(|line| line.split_once('\t'))
+        .filter(|(k, _)| *k == kind)
+        .map(|(_, letters)| letters.chars().collect())
+        .collect();
+    parts.sort_by_key(|p| std::cmp::Reverse(p.len()));
+    parts
+}
+
+/// `[initial]`, `[medial]`, `[final]` sections of `|`-separated spellings;
+/// `-` stands for no sound.
+fn parse_jamo(text: &'static str) -> [Vec<Vec<&'static str>>; 3] {
+    let mut sections: [Vec<Vec<&'static str>>; 3] = Default::default();
+    let mut current = 0;
+    for line in data_lines(text) {
+        match line {
+            "[initial]" => current = 0,
+            "[medial]" => current = 1,
+            "[final]" => current = 2,
+            _ => sections[current].push(
+                line.split('|')
+                    .map(|s| if s == "-" { "" } else { s })
+                    .collect(),
+            ),
+        }
+    }
+    sections
+}
+
+pub fn romanization() -> &'static Romanization {
+    static TABLES: OnceLock<Romanization> = OnceLock::new();
+    TABLES.get_or_init(Romanization::load)
+}
+
+/// What a multi-word or single-word phrase stands for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PhraseKind {
+    /// A legal form, reduced to its canonical short form.
+    LegalForm,
+    /// A number written in words, reduced to digits.
+    Number,
+    /// A title; `ambiguous` ones are also given names.
+    Honorific { ambiguous: bool },
+    /// An abbreviation's long form, reduced to the abbreviation.
+    Abbreviation,
+}
+
+#[derive(Debug, Clone)]
+pub struct Phrase {
+    pub text: String,
+    pub kind: PhraseKind,
+}
+
+/// The role of a word in Arabic (and Persian, Pashto) compound names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CompoundPart {
+    /// Opens a compound and is no name alone: "abd" (Abd al-Rahman).
+    Prefix,
+    /// Closes a compound after the article: "lh" (Nasr Allah), "din".
+    Suffix,
+    /// Joined in Latin to the name before it: "zadh" (Akhundzada).
+    Joined,
+}
+
+/// How the members of a group of names are related.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GroupKind {
+    /// A given name and its nicknames and short forms.
+    Nickname,
+    /// One given name across languages and scripts.
+    Equivalent,
+    /// Spellings of one Chinese syllable in different romanizations.
+    Phonetic,
+    /// One given name across languages from our curated table (Joseph /
+    /// Giuseppe / Yusuf).
+    Translation,
+}
+
+pub struct Knowledge {
+    phrases: HashMap<String, Phrase>,
+    max_phrase_words: usize,
+    /// Long forms of abbreviations at least six letters long, for typo-tolerant lookup.
+    long_forms: Vec<(String, String)>,
+    /// Words of legal forms and abbreviations ("limited", "joint",
+    /// "obshchestvo"), and the hashes of each with one letter deleted, so a
+    /// misspelt one is recognised inside a phrase.
+    org_words: Vec<String>,
+    org_word_set: HashSet<String>,
+    org_word_variants: HashMap<u64, Vec<u32>>,
+    /// Legal forms of two to four words keyed by their words in sorted order,
+    /// for legal forms whose words are scattered through a name.
+    legal_word_sets: HashMap<String, String>,
+    legal_set_words: HashSet<String>,
+    legal_generic: HashMap<String, String>,
+    groups: HashMap<String, Vec<u32>>,
+    group_kinds: Vec<GroupKind>,
+    /// The first member of each group (for Chinese syllables: the Pinyin).
+    group_heads: Vec<String>,
+    weak: HashSet<String>,
+    common: HashSet<String>,
+    counts: HashMap<String, u32>,
+    counted_names: u32,
+    /// Endings of patronymics ("ovich", "ovna") and Turkic patronymic words.
+    patronymic_endings: Vec<&'static str>,
+    /// Romanized parts of Arabic compound names by role ("abd" opens one,
+    /// "lh" of "al lh" closes one, "zadh" is joined to the name before it).
+    compound_parts: HashMap<String, CompoundPart>,
+}
+
+impl Knowledge {
+    fn load() -> Self {
+        let mut k = Self {
+            phrases: HashMap::new(),
+            max_phrase_words: 1,
+            long_forms: Vec::new(),
+            org_words: Vec::new(),
+            org_word_set: HashSet::new(),
+            org_word_variants: HashMap::new(),
+            legal_word_sets: HashMap::new(),
+            legal_set_words: HashSet::new(),
+            legal_generic: HashMap::new(),
+            groups: HashMap::new(),
+            group_kinds: Vec::new(),
+            group_heads: Vec::new(),
+            weak: word_set(include_str!("../data/weak_words.txt")),
+            common: word_set(include_str!("../data/common_names.txt")),
+            counts: HashMap::new(),
+            counted_names: 1,
+            patronymic_endings: data_lines(include_str!("../data/patronymics.txt")).collect(),
+            compound_parts: data_lines(COMPOUNDS)
+                .filter_map(|line| {
+                    let (kind, letters) = line.split_once('\t')?;
+                    let folded = normalize::fold(letters);
+                    // A suffix after the article is known by its last word.
+                    let word = folded.rsplit(' ').next()?.to_owned();
+                    let part = match kind {
+                        "prefix" => CompoundPart::Prefix,
+                        "suffix" => CompoundPart::Suffix,
+                        "joins" => CompoundPart::Joined,
+                        _ => return None,
+                    };
+                    Some((word, part))
+                })
+                .collect(),
+        };
+        k.load_legal_forms(include_str!("../data/legal_forms.tsv"));
+        k.load_numbers(include_str!("../data/numbers.tsv"));
+        k.load_abbreviations(include_str!("../data/abbreviations.tsv"));
+        k.load_honorifics(include_str!("../data/honorifics.txt"));
+        k.load_nicknames(include_str!("../data/nicknames.tsv"));
+        k.load_nicknames(include_str!("../data/diminutives.tsv"));
+        k.load_groups(
+            include_str!("../data/given_names.txt"),
+            GroupKind::Equivalent,
+        );
+        k.load_groups(
+            include_str!("../data/romanization/chinese_variants.tsv"),
+            GroupKind::Phonetic,
+        );
+        k.load_groups(
+            include_str!("../data/given_name_equivalents.txt"),
+            GroupKind::Translation,
+        );
+        k.load_counts(include_str!("../data/token_counts.tsv"));
+        k.index_org_words();
+        k
+    }
+
+    /// Collects the words of legal forms and abbreviations with their
+    /// one-deletion hashes.
+    fn index_org_words(&mut self) {
+        let mut words: Vec<String> = self
+            .phrases
+            .iter()
+            .filter(|(_, p)| matches!(p.kind, PhraseKind::LegalForm | PhraseKind::Abbreviation))
+            .flat_map(|(key, _)| key.split(' ').map(str::to_owned).collect::<Vec<_>>())
+            .filter(|w| w.len() >= MIN_CORRECTED_LEN && w.bytes().all(|b| b.is_ascii_lowercase()))
+            .collect();
+        words.sort_unstable();
+        words.dedup();
+        for (id, word) in words.iter().enumerate() {
+            for_each_deletion(word, |hash| {
+                self.org_word_variants
+                    .entry(hash)
+                    .or_default()
+                    .push(id as u32);
+            });
+        }
+        self.org_word_set = words.iter().cloned().collect();
+        self.org_words = words;
+    }
+
+    fn add_phrase(&mut self, raw: &str, text: &str, kind: PhraseKind) {
+        let key = normalize::fold(raw);
+        if key.is_empty() || key == text && kind != PhraseKind::LegalForm {
+            return;
+        }
+        // A Roman numeral is a number ("Sovcomflot II"), whatever a legal
+        // form's abbreviation happens to be (Romanian II).
+        if kind == PhraseKind::LegalForm && is_roman_numeral(&key) {
+            return;
+        }
+        self.max_phrase_words = self.max_phrase_words.max(key.split(' ').count());
+        // The first table to claim a phrase keeps it (legal forms first).
+        self.phrases.entry(key).or_insert_with(|| Phrase {
+            text: text.to_owned(),
+            kind,
+        });
+    }
+
+    fn load_legal_forms(&mut self, text: &'static str) {
+        for line in data_lines(text) {
+            let mut cols = line.split('\t');
+            let (Some(canonical), Some(generic), Some(aliases)) =
+                (cols.next(), cols.next(), cols.next())
+            else {
+                continue;
+            };
+            let canonical = normalize::fold(canonical).replace(' ', "");
+            if canonical.is_empty() {
+                continue;
+            }
+            let generic = normalize::fold(generic).replace(' ', "");
+            self.legal_generic
+                .entry(canonical.clone())
+                .or_insert(generic);
+            self.add_phrase(&canonical.clone(), &canonical, PhraseKind::LegalForm);
+            for alias in aliases.split('|') {
+                self.add_phrase(alias, &canonical, PhraseKind::LegalForm);
+                let mut words: Vec<String> = normalize::fold(alias)
+                    .split(' ')
+                    .map(str::to_owned)
+                    .collect();
+                if (2..=4).contains(&words.len()) {
+                    self.legal_set_words.extend(words.iter().cloned());
+                    words.sort_unstable();
+                    self.legal_word_sets
+                        .entry(words.join(" "))
+                        .or_insert_with(|| canonical.clone());
+                }
+            }
+        }
+    }
+
+    fn load_numbers(&mut self, text: &'static str) {
+        for (number, form) in alternatives(text) {
+            self.add_phrase(form, number, PhraseKind::Number);
+        }
+    }
+
+    fn load_abbreviations(&mut self, text: &'static str) {
+        for (short, long) in alternatives(text) {
+            self.add_phrase(long, short, PhraseKind::Abbreviation);
+            if long.len() >= 6 {
+                self.long_forms.push((long.to_owned(), short.to_owned()));
+            }
+        }
+    }
+
+    fn load_honorifics(&mut self, text: &'static str) {
+        for line in data_lines(text) {
+            let (raw, ambiguous) = match line.strip_prefix('?') {
+                Some(rest) => (rest, true),
+                None => (line, false),
+            };
+            let folded = normalize::fold(raw);
+            self.add_phrase(
+                raw,
+                &folded.replace(' ', ""),
+                PhraseKind::Honorific { ambiguous },
+            );
+            // Honorifics are never their own replacement, so add the folded
+            // word itself too (add_phrase skips a phrase equal to its text).
+            if !folded.contains(' ') {
+                self.phrases.entry(folded.clone()).or_insert(Phrase {
+                    text: folded,
+                    kind: PhraseKind::Honorific { ambiguous },
+                });
+            }
+        }
+    }
+
+    fn new_group(&mut self, kind: GroupKind, members: impl Iterator<Item = String>) {
+        let id = self.group_kinds.len() as u32;
+        let mut added = false;
+        let mut head = None;
+        for member in members {
+            // Forms that fold to several words (Hangul transcriptions split
+            // per syllable) are no single-word equivalents.
+            // Short given-name forms (Yu, Ho, Li) join unrelated names across
+            // languages; only spelling tables keep them.
+            let shortest = match kind {
+                GroupKind::Equivalent | GroupKind::Translation => 4,
+                GroupKind::Nickname => 3,
+                GroupKind::Phonetic => 2,
+            };
+            if member.len() < shortest || member.contains(' ') {
+                continue;
+            }
+            head.get_or_insert_with(|| member.clone());
+            let ids = self.groups.entry(member).or_default();
+            if !ids.contains(&id) {
+                ids.push(id);
+                added = true;
+            }
+        }
+        if added {
+            self.group_kinds.push(kind);
+            self.group_heads.push(head.unwrap_or_default());
+        }
+    }
+
+    fn load_nicknames(&mut self, text: &'static str) {
+        for line in data_lines(text) {
+            let Some((name, nicks)) = line.split_once('\t') else {
+                continue;
+            };
+            let members = std::iter::once(name)
+                .chain(nicks.split(' '))
+                .map(normalize::fold)
+                .collect::<Vec<_>>();
+            self.new_group(GroupKind::Nickname, members.into_iter());
+        }
+    }
+
+    fn load_groups(&mut self, text: &'static str, kind: GroupKind) {
+        for line in data_lines(text) {
+            let members = line.split('|').map(normalize::fold).collect::<Vec<_>>();
+            self.new_group(kind, members.into_iter());
+        }
+    }
+
+    fn load_counts(&mut self, text: &'static str) {
+        for line in data_lines(text) {
+            let Some((count, word)) = line.split_once('\t') else {
+                continue;
+            };
+            let Ok(count) = count.parse::<u32>() else {
+                continue;
+            };
+            if word == "<names>" {
+                self.counted_names = count.max(1);
+            } else {
+                self.counts.insert(word.to_owned(), count);
+            }
+        }
+    }
+
+    pub fn phrase(&self, folded: &str) -> Option<&Phrase> {
+        self.phrases.get(folded)
+    }
+
+    pub fn max_phrase_words(&self) -> usize {
+        self.max_phrase_words
+    }
+
+    /// The abbreviation of a long word misspelt by one letter ("Limted",
+    /// "Comapny"), so a typo does not hide a generic word.
+    pub fn misspelt_long_form(&self, word: &str) -> Option<&str> {
+        if word.len() < 6 {
+            return None;
+        }
+        self.long_forms
+            .iter()
+            .find(|(long, _)| {
+                long.as_bytes().first() == word.as_bytes().first()
+                    && long.len().abs_diff(word.len()) <= 1
+                    && strsim::osa_distance(word, long) <= 1
+            })
+            .map(|(_, short)| short.as_str())
+    }
+
+    /// Legal-form and abbreviation words one edit away from `word` (same
+    /// first letter, four letters or more), when `word` is not one itself:
+    /// "liabiity" → "liability", "cmopany" → "company".
+    pub fn org_word_corrections(&self, word: &str) -> Vec<&str> {
+        if word.len() < MIN_CORRECTED_LEN || self.org_word_set.contains(word) {
+            return Vec::new();
+        }
+        let mut ids: Vec<u32> = Vec::new();
+        for_each_deletion(word, |hash| {
+            if let Some(found) = self.org_word_variants.get(&hash) {
+                ids.extend_from_slice(found);
+            }
+        });
+        ids.sort_unstable();
+        ids.dedup();
+        ids.iter()
+            .filter_map(|&id| self.org_words.get(id as usize))
+            .filter(|w| {
+                w.as_bytes().first() == word.as_bytes().first()
+                    && strsim::osa_distance(w, word) <= 1
+            })
+            .map(String::as_str)
+            .collect()
+    }
+
+    /// Whether a word belongs to a legal form of two to four words.
+    pub fn is_legal_form_word(&self, word: &str) -> bool {
+        self.legal_set_words.contains(word)
+    }
+
+    /// The canonical legal form whose words, in any order, are `sorted_words`.
+    pub fn legal_form_of_words(&self, sorted_words: &str) -> Option<&str> {
+        self.legal_word_sets.get(sorted_words).map(String::as_str)
+    }
+
+    /// The canonical form of a legal form as written (two-letter ones keep
+    /// their letters as token text: "ag", "in").
+    pub fn legal_canonical<'a>(&'a self, word: &'a str) -> &'a str {
+        match self.phrases.get(word) {
+            Some(p) if p.kind == PhraseKind::LegalForm => &p.text,
+            _ => word,
+        }
+    }
+
+    /// The generic class of a legal form (JSC, LLC…), for pairing forms that
+    /// differ by country but mean the same kind of company.
+    pub fn legal_generic(&self, canonical: &str) -> Option<&str> {
+        self.legal_generic.get(canonical).map(String::as_str)
+    }
+
+    pub fn groups_of(&self, word: &str) -> &[u32] {
+        self.groups.get(word).map_or(&[], Vec::as_slice)
+    }
+
+    pub fn group_kind(&self, group: u32) -> Option<GroupKind> {
+        self.group_kinds.get(group as usize).copied()
+    }
+
+    /// The first member of a group: for a Chinese syllable, its Pinyin.
+    pub fn group_head(&self, group: u32) -> &str {
+        self.group_heads
+            .get(group as usize)
+            .map_or("", String::as_str)
+    }
+
+    /// The role of a romanized word in Arabic compound names, if any.
+    pub fn compound_part(&self, word: &str) -> Option<CompoundPart> {
+        self.compound_parts.get(word).copied()
+    }
+
+    /// Whether a word is a patronymic (Vladimirovich, Ivanovna, ogly).
+    pub fn is_patronymic(&self, word: &str) -> bool {
+        self.patronymic_endings
+            .iter()
+            .any(|e| word == *e || word.len() >= MIN_PATRONYMIC_LEN && word.ends_with(e))
+    }
+
+    pub fn is_weak(&self, word: &str) -> bool {
+        self.weak.contains(word)
+    }
+
+    pub fn is_common(&self, word: &str) -> bool {
+        self.common.contains(word)
+    }
+
+    /// Inverse document frequency of a word from the built-in counts, for
+    /// scoring when no list is loaded. Words not counted count as rare.
+    pub fn builtin_idf(&self, word: &str) -> f32 {
+        let n = self.counted_names as f32;
+        let df = self.counts.get(word).copied().unwrap_or(0).max(1) as f32;
+        (1.0 + n / df).ln()
+    }
+
+    pub fn builtin_unknown_idf(&self) -> f32 {
+        (1.0 + self.counted_names as f32).ln()
+    }
+}
+
+/// Shortest patronymic recognised by its ending: shorter words ending alike
+/// are surnames.
+const MIN_PATRONYMIC_LEN: usize = 7;
+
+/// Whether a folded word is a small Roman numeral (i to xxxix).
+fn is_roman_numeral(word: &str) -> bool {
+    !word.is_empty() && word.len() <= 6 && word.bytes().all(|b| matches!(b, b'i' | b'v' | b'x'))
+}
+
+/// Shortest word corrected towards a legal-form word: shorter ones are
+/// other words one letter away ("ooo" / "oao").
+const MIN_CORRECTED_LEN: usize = 4;
+
+/// Calls `f` with the hash of `word` and of each of its one-letter deletions.
+fn for_each_deletion(word: &str, mut f: impl FnMut(u64)) {
+    let bytes = word.as_bytes();
+    let hash = |skip: usize| {
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        for (i, &b) in bytes.iter().enumerate() {
+            if i != skip {
+                h ^= u64::from(b);
+                h = h.wrapping_mul(0x0000_0100_0000_01b3);
+            }
+        }
+        h
+    };
+    f(hash(usize::MAX));
+    for i in 0..bytes.len() {
+        f(hash(i));
+    }
+}
+
+/// `(first column, alternative)` for each `|`-separated alternative of the
+/// second column of a two-column table.
+fn alternatives(text: &'static str) -> impl Iterator<Item = (&'static str, &'static str)> {
+    data_lines(text)
+        .filter_map(|line| line.split_once('\t'))
+        .flat_map(|(head, alts)| alts.split('|').map(move |alt| (head, alt)))
+}
+
+fn word_set(text: &'static str) -> HashSet<String> {
+    data_lines(text).map(str::to_owned).collect()
+}
+
+pub fn knowledge() -> &'static Knowledge {
+    static KNOWLEDGE: OnceLock<Knowledge> = OnceLock::new();
+    KNOWLEDGE.get_or_init(Knowledge::load)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tables_load_and_relate_names() {
+        let k = knowledge();
+        let shared = |a: &str, b: &str| k.groups_of(a).iter().any(|g| k.groups_of(b).contains(g));
+        assert!(shared("robert", "bob"));
+        assert!(shared("alexander", "iskander") || shared("alexander", "aleksandr"));
+        assert!(shared("xi", "shi"));
+        assert_eq!(k.phrase("forty four").map(|p| p.text.as_str()), Some("44"));
+        assert_eq!(
+            k.phrase("open joint stock company").map(|p| &p.kind),
+            Some(&PhraseKind::LegalForm)
+        );
+        assert!(matches!(
+            k.phrase("sheikh").map(|p| &p.kind),
+            Some(PhraseKind::Honorific { ambiguous: false })
+        ));
+        assert_eq!(k.misspelt_long_form("limted"), Some("ltd"));
+        // A Roman numeral is no legal form (Romanian "II").
+        assert!(k.phrase("ii").is_none());
+        assert!(k.is_patronymic("vladimirovich") && k.is_patronymic("ogly"));
+        assert!(!k.is_patronymic("milosevic"));
+        assert!(shared("sasha", "aleksandr") && shared("bibi", "binyamin"));
+        assert!(k.is_weak("al") && k.is_common("mohammed"));
+    }
+
+    #[test]
+    fn hangul_readings_cover_both_romanizations() {
+        let r = romanization();
+        let kim = r.hangul_readings('김');
+        assert!(kim.contains(&"kim".to_owned()) && kim.contains(&"gim".to_owned()));
+        let jeong = r.hangul_readings('정');
+        assert!(jeong.contains(&"jong".to_owned()), "{jeong:?}");
+        assert!(r.hangul_readings('은').contains(&"un".to_owned()));
+        assert!(r.hangul_readings('a').is_empty());
+    }
+}
