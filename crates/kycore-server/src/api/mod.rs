@@ -5,13 +5,14 @@
 //! cannot drift from the code.
 
 mod applicants;
-mod cases;
+pub(crate) mod cases;
 mod checks;
 mod documents;
 mod events;
 mod flows;
 mod sandbox;
 mod screenings;
+mod webhooks;
 
 use axum::extract::DefaultBodyLimit;
 use kycore_services::pagination::Page;
@@ -62,6 +63,16 @@ pub fn router(max_upload_bytes: usize) -> OpenApiRouter<AppState> {
         .routes(routes!(screenings::screen))
         .routes(routes!(screenings::list_case_hits))
         .routes(routes!(screenings::review_hit))
+        .routes(routes!(webhooks::create_endpoint, webhooks::list_endpoints))
+        .routes(routes!(
+            webhooks::get_endpoint,
+            webhooks::update_endpoint,
+            webhooks::delete_endpoint
+        ))
+        .routes(routes!(webhooks::rotate_secret))
+        .routes(routes!(webhooks::list_attempts))
+        .routes(routes!(webhooks::replay))
+        .routes(routes!(webhooks::redeliver))
 }
 
 /// Parses an optional query value with `parse`, naming the parameter when it fails.
@@ -190,6 +201,6 @@ fn steps_out(steps: &[kycore_domain::flow::Step]) -> Vec<StepBody> {
 }
 
 /// A timestamp as the API writes it: RFC 3339, UTC.
-fn rfc3339(at: time::OffsetDateTime) -> String {
+pub(crate) fn rfc3339(at: time::OffsetDateTime) -> String {
     kycore_services::time_format::rfc3339_of(at)
 }

@@ -35,3 +35,4 @@ mod screenings;
 mod tenancy;
 mod uploads_hardening;
 mod validation;
+mod webhooks;
