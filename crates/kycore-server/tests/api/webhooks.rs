@@ -417,6 +417,18 @@ async fn deliveries_are_signed_as_standard_webhooks_say_and_carry_no_personal_da
         assert_eq!(attempts[0]["event_id"], body["data"]["id"]);
         assert_eq!(attempts[0]["message_id"], got.header("webhook-id"));
         assert!(attempts[0]["duration_ms"].as_i64().unwrap() >= 0);
+        for limit in [0, 101] {
+            app.get_problem(
+                &key,
+                &format!(
+                    "/v1/webhook_endpoints/{}/attempts?limit={limit}",
+                    endpoint["id"].as_str().unwrap()
+                ),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_limit",
+            )
+            .await;
+        }
 
         let metrics = app.client.get(app.url("/metrics")).send().await.unwrap().text().await.unwrap();
         assert!(metrics.contains("kycore_webhook_attempts_total{result=\"delivered\"} 1"), "{metrics}");

@@ -589,8 +589,8 @@ impl Services {
         endpoint_id: &str,
         page: &PageRequest,
     ) -> Result<Page<WebhookAttempt>, ServiceError> {
-        self.endpoint_record(scope, endpoint_id).await?;
         let limit = page.fetch_limit()?;
+        self.endpoint_record(scope, endpoint_id).await?;
         let rows = stored::list_attempts(
             self.store().reader(),
             scope,
