@@ -202,12 +202,9 @@ impl Metrics {
             "Webhook delivery attempts by result: delivered, retrying (failed, will be retried) or failed (attempts used up)",
             webhook_attempts.clone(),
         );
-        let webhook_latency = Histogram::new(
-            [
-                0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 15.0,
-            ]
-            .into_iter(),
-        );
+        let webhook_latency = Histogram::new([
+            0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 15.0,
+        ]);
         registry.register(
             "webhook_attempt_duration_seconds",
             "How long webhook attempts took, from sending to the answer (or the error)",

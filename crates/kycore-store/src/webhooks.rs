@@ -244,6 +244,30 @@ pub async fn lock_fanout(conn: &mut sqlx::AnyConnection) -> Result<i64, StoreErr
     Ok(position)
 }
 
+/// The fan-out cursor, read without locking: lets an idle worker skip the write.
+pub async fn fanout_position<'e>(db: impl Executor<'e, Database = Any>) -> Result<i64, StoreError> {
+    let (position,): (i64,) =
+        sqlx::query_as("SELECT last_position FROM webhook_fanout WHERE id = 1")
+            .fetch_one(db)
+            .await?;
+    Ok(position)
+}
+
+/// Whether any delivery is due and unclaimed at `now`: lets an idle worker skip the claim.
+pub async fn any_due<'e>(
+    db: impl Executor<'e, Database = Any>,
+    now: Millis,
+) -> Result<bool, StoreError> {
+    let found: Option<(i64,)> = sqlx::query_as(
+        "SELECT 1 FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_at <= $1 \
+         AND (locked_until IS NULL OR locked_until < $1) LIMIT 1",
+    )
+    .bind(now)
+    .fetch_optional(db)
+    .await?;
+    Ok(found.is_some())
+}
+
 pub async fn set_fanout(conn: &mut sqlx::AnyConnection, position: i64) -> Result<(), StoreError> {
     sqlx::query("UPDATE webhook_fanout SET last_position = $1 WHERE id = 1")
         .bind(position)

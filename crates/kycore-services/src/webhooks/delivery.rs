@@ -45,6 +45,11 @@ use crate::scope::parse_stored;
 use crate::time_format::{datetime_of, now_millis};
 use crate::{ServiceError, Services, views};
 
+/// A tenant scope as stored: (organization id, environment).
+type Scope = (String, String);
+/// An enabled endpoint with its event patterns.
+type Subscriber = (EndpointRecord, Option<Vec<String>>);
+
 /// Events one fan-out unit reads.
 const FANOUT_BATCH: i64 = 500;
 /// The most of an answer's body kept in the log.
@@ -176,6 +181,12 @@ impl Services {
     }
 
     async fn fan_out_all(&self) -> Result<(), ServiceError> {
+        // An idle worker reads, never writes: a write unit costs SQLite an fsync.
+        let reader = self.store().reader();
+        let from = stored::fanout_position(reader).await?;
+        if events::after_all(reader, from, 1).await?.is_empty() {
+            return Ok(());
+        }
         while self.fan_out_webhooks().await? >= FANOUT_BATCH {}
         Ok(())
     }
@@ -193,10 +204,7 @@ impl Services {
                             return Ok(0);
                         };
                         let now = now_millis();
-                        let mut endpoints: Vec<(
-                            (String, String),
-                            Vec<(EndpointRecord, Option<Vec<String>>)>,
-                        )> = Vec::new();
+                        let mut endpoints: Vec<(Scope, Vec<Subscriber>)> = Vec::new();
                         let mut rows = Vec::new();
                         for event in &page {
                             let scope = (event.organization_id.clone(), event.environment.clone());
@@ -240,9 +248,12 @@ impl Services {
         &self,
         limit: usize,
     ) -> Result<(Vec<DeliveryRecord>, String), ServiceError> {
+        let token = random_alphanumeric(24);
+        if !stored::any_due(self.store().reader(), now_millis()).await? {
+            return Ok((Vec::new(), token));
+        }
         let settings = self.webhook_settings();
         let backend = self.store().backend();
-        let token = random_alphanumeric(24);
         let claim_token = token.clone();
         let lease = millis(settings.timeout * 2 + LEASE_MARGIN);
         let per_endpoint = settings.per_endpoint_concurrency;
