@@ -41,10 +41,14 @@ pub enum EventType {
     /// A scheduled watchlist refresh failed; the last good version is still served.
     #[serde(rename = "watchlist.refresh_failed")]
     WatchlistRefreshFailed,
+    /// A webhook endpoint failed every delivery for days and was disabled; nothing is sent
+    /// to it until it is enabled again.
+    #[serde(rename = "webhook_endpoint.disabled")]
+    WebhookEndpointDisabled,
 }
 
 impl EventType {
-    pub const ALL: [EventType; 14] = [
+    pub const ALL: [EventType; 15] = [
         EventType::ApplicantCreated,
         EventType::ApplicantUpdated,
         EventType::ApplicantRedacted,
@@ -59,6 +63,7 @@ impl EventType {
         EventType::ScreeningMatchFound,
         EventType::ScreeningHitReviewed,
         EventType::WatchlistRefreshFailed,
+        EventType::WebhookEndpointDisabled,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -77,6 +82,7 @@ impl EventType {
             EventType::ScreeningMatchFound => "screening.match_found",
             EventType::ScreeningHitReviewed => "screening.hit_reviewed",
             EventType::WatchlistRefreshFailed => "watchlist.refresh_failed",
+            EventType::WebhookEndpointDisabled => "webhook_endpoint.disabled",
         }
     }
 

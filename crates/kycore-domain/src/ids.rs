@@ -145,6 +145,22 @@ prefixed_id!(
     ScreeningHitId,
     "hit_"
 );
+prefixed_id!(
+    /// A URL that receives the tenant's events as webhooks.
+    WebhookEndpointId,
+    "whep_"
+);
+prefixed_id!(
+    /// One event owed to one webhook endpoint: the `webhook-id` its receiver sees, the same
+    /// across retries and redeliveries.
+    WebhookMessageId,
+    "msg_"
+);
+prefixed_id!(
+    /// One try at delivering a webhook message.
+    WebhookAttemptId,
+    "whatt_"
+);
 
 #[cfg(test)]
 mod tests {

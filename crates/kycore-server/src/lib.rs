@@ -15,6 +15,7 @@ mod openapi;
 pub(crate) mod portal;
 mod request_id;
 mod serve;
+mod webhooks;
 
 pub use limits::RateLimits;
 pub use serve::{ServeLimits, serve};
@@ -64,6 +65,7 @@ pub fn app(services: Services) -> Router {
 
 /// The whole HTTP application, with the API's abuse limits given.
 pub fn app_with(services: Services, rate_limits: &RateLimits) -> Router {
+    services.install_webhook_formats(webhooks::formats());
     let (v1, mut openapi) = OpenApiRouter::with_openapi(openapi::base())
         .merge(api::router(services.config().max_upload_bytes))
         .split_for_parts();

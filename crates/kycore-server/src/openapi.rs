@@ -40,6 +40,7 @@ pub const PROBLEM_JSON: &str = "application/problem+json";
         (name = "checks", description = "Ad-hoc validation of identifiers"),
         (name = "sandbox", description = "Simulations for sandbox keys"),
         (name = "screenings", description = "Name screening against the deployment's watchlists"),
+        (name = "webhooks", description = "Signed, retried, logged delivery of events to your endpoints"),
     )
 )]
 pub struct ApiDoc;

@@ -41,6 +41,8 @@ pub enum SystemComponent {
     Retention,
     /// First start and operator commands.
     Operator,
+    /// Webhook delivery (disabling an endpoint that kept failing).
+    Webhooks,
 }
 
 impl SystemComponent {
@@ -52,6 +54,7 @@ impl SystemComponent {
             SystemComponent::Sandbox => "sandbox",
             SystemComponent::Retention => "retention",
             SystemComponent::Operator => "operator",
+            SystemComponent::Webhooks => "webhooks",
         }
     }
 }

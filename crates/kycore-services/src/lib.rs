@@ -49,6 +49,7 @@ mod tokens;
 pub mod uploads;
 pub mod validation;
 pub mod views;
+pub mod webhooks;
 pub mod worker;
 
 use std::path::PathBuf;
@@ -80,6 +81,8 @@ pub struct ServiceConfig {
     pub blob_options: Vec<(String, String)>,
     /// During a master-key rotation, the key being replaced: it still unwraps what it wrapped.
     pub previous_master_key: Option<MasterKey>,
+    /// Webhook delivery: the SSRF opt-out, timeout, retry schedule and limits.
+    pub webhooks: webhooks::WebhookSettings,
 }
 
 impl ServiceConfig {
@@ -92,6 +95,7 @@ impl ServiceConfig {
             blob_url: None,
             blob_options: Vec::new(),
             previous_master_key: None,
+            webhooks: webhooks::WebhookSettings::default(),
         }
     }
 }
@@ -152,6 +156,8 @@ struct Inner {
     decode_permits: tokio::sync::Semaphore,
     /// The job worker's heartbeat, when this process runs one.
     worker: Arc<WorkerHealth>,
+    /// Webhook formats, the delivery HTTP client and the delivery worker's wake-up.
+    webhooks: webhooks::delivery::Runtime,
 }
 
 /// Whether this process can serve: each part and what is wrong with it.
@@ -195,6 +201,7 @@ impl Services {
         let cpus = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
         let worker = Arc::new(WorkerHealth::default());
         let metrics = metrics::Metrics::new(deployment.store.clone(), Arc::clone(&worker));
+        let webhooks = webhooks::delivery::Runtime::new(&config.webhooks)?;
         let services = Services {
             inner: Arc::new(Inner {
                 store: deployment.store,
@@ -209,6 +216,7 @@ impl Services {
                 metrics,
                 decode_permits: tokio::sync::Semaphore::new(cpus),
                 worker,
+                webhooks,
             }),
         };
         services.start_audit_chain().await?;
@@ -244,6 +252,10 @@ impl Services {
     ) -> &cache::TtlCache<(kycore_domain::tenancy::Scope, &'static str), Vec<catalog::ResolvedFlow>>
     {
         &self.inner.default_flows
+    }
+
+    pub(crate) fn webhook_runtime(&self) -> &webhooks::delivery::Runtime {
+        &self.inner.webhooks
     }
 
     pub(crate) fn worker_health(&self) -> &WorkerHealth {

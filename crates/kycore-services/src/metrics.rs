@@ -13,6 +13,7 @@ use prometheus_client::encoding::{DescriptorEncoder, EncodeLabelSet, EncodeMetri
 use prometheus_client::metrics::counter::{ConstCounter, Counter};
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::{ConstGauge, Gauge};
+use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::Registry;
 
 use crate::Services;
@@ -54,6 +55,17 @@ impl Refusal {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub(crate) struct DeliveryResultLabel {
+    /// `delivered`, `retrying` or `failed`.
+    pub result: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct EndpointLabel {
+    endpoint_id: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct RefusalLabel {
     reason: &'static str,
 }
@@ -68,6 +80,11 @@ pub(crate) struct Metrics {
     jobs_running: Gauge,
     jobs_failed: Gauge,
     refused_requests: Family<RefusalLabel, Counter>,
+    /// Webhook attempts by how they ended.
+    pub webhook_attempts: Family<DeliveryResultLabel, Counter>,
+    /// Webhook attempts' durations, seconds.
+    pub webhook_latency: Histogram,
+    webhook_backlog: Family<EndpointLabel, Gauge>,
 }
 
 /// Reads the store writers' and the job worker's health at each scrape.
@@ -179,8 +196,31 @@ impl Metrics {
             "Requests answered 429 before reaching a use case, by reason (key_rate_limit, auth_failures)",
             refused_requests.clone(),
         );
+        let webhook_attempts = Family::<DeliveryResultLabel, Counter>::default();
+        registry.register(
+            "webhook_attempts",
+            "Webhook delivery attempts by result: delivered, retrying (failed, will be retried) or failed (attempts used up)",
+            webhook_attempts.clone(),
+        );
+        let webhook_latency = Histogram::new([
+            0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 15.0,
+        ]);
+        registry.register(
+            "webhook_attempt_duration_seconds",
+            "How long webhook attempts took, from sending to the answer (or the error)",
+            webhook_latency.clone(),
+        );
+        let webhook_backlog = Family::<EndpointLabel, Gauge>::default();
+        registry.register(
+            "webhook_backlog",
+            "Webhook deliveries not yet delivered, per endpoint (due now or waiting for a retry)",
+            webhook_backlog.clone(),
+        );
         Metrics {
             registry,
+            webhook_attempts,
+            webhook_latency,
+            webhook_backlog,
             refused_requests,
             refresh_failures,
             load_failures,
@@ -217,6 +257,19 @@ impl Services {
                 metrics.jobs_failed.set(counts.failed);
             }
             Err(e) => tracing::warn!(error = %e, "cannot count the jobs for /metrics"),
+        }
+        match kycore_store::webhooks::backlog(self.store().reader()).await {
+            Ok(backlog) => {
+                // Endpoints whose backlog emptied drop out rather than stay at their last value.
+                metrics.webhook_backlog.clear();
+                for (endpoint_id, count) in backlog {
+                    metrics
+                        .webhook_backlog
+                        .get_or_create(&EndpointLabel { endpoint_id })
+                        .set(count);
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "cannot count the webhook backlog for /metrics"),
         }
         let mut text = String::new();
         if let Err(e) = prometheus_client::encoding::text::encode(&mut text, &metrics.registry) {

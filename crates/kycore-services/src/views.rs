@@ -61,6 +61,35 @@ pub struct Case {
     pub updated_at: OffsetDateTime,
 }
 
+impl Case {
+    /// The case with everything that could identify a person left out, for copies that
+    /// leave kycore unsealed (webhooks): its metadata, redirect URL and hosted link, the
+    /// decision's note and rules' inputs, checks' results and explanations, hits' details
+    /// and review notes. Ids, statuses, outcomes, scores and reason codes stay.
+    pub fn without_personal_data(mut self) -> Case {
+        self.metadata.clear();
+        self.redirect_url = None;
+        self.link.url.clear();
+        self.link.token.clear();
+        if let Some(decision) = &mut self.decision {
+            decision.note = None;
+            for rule in &mut decision.rules {
+                rule.inputs.clear();
+                rule.error = None;
+            }
+        }
+        for check in self.checks.iter_mut().flatten() {
+            check.result = Value::Null;
+            check.explanation.clear();
+        }
+        for hit in self.screening_hits.iter_mut().flatten() {
+            hit.detail = Value::Null;
+            hit.review_note = None;
+        }
+        self
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct Applicant {
     pub id: String,

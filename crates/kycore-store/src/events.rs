@@ -135,3 +135,37 @@ pub async fn after<'e>(
         .fetch_ordered(db, "position", filter.limit)
         .await
 }
+
+/// Every scope's events after `position`, in commit order, at most `limit`: the webhook
+/// fan-out's read of the outbox.
+pub async fn after_all<'e>(
+    db: impl Executor<'e, Database = Any>,
+    position: i64,
+    limit: i64,
+) -> Result<Vec<EventRecord>, StoreError> {
+    Ok(sqlx::query_as(concat!(
+        "SELECT ",
+        columns!(),
+        " FROM events WHERE position > $1 ORDER BY position LIMIT $2"
+    ))
+    .bind(position)
+    .bind(limit)
+    .fetch_all(db)
+    .await?)
+}
+
+/// The scope's events created at or after `since`, after `position`, in commit order, at
+/// most `limit` (a replay reads them page by page).
+pub async fn since<'e>(
+    db: impl Executor<'e, Database = Any>,
+    scope: &Scope,
+    since: crate::Millis,
+    position: i64,
+    limit: i64,
+) -> Result<Vec<EventRecord>, StoreError> {
+    ScopedList::new(concat!("SELECT ", columns!(), " FROM events"), scope)
+        .int("position >", Some(position))
+        .int("created_at >=", Some(since))
+        .fetch_ordered(db, "position", limit)
+        .await
+}

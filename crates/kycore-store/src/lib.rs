@@ -33,6 +33,7 @@ pub mod screening_hits;
 pub mod testing;
 pub mod watchlist_sources;
 pub mod watchlists;
+pub mod webhooks;
 mod writer;
 
 use std::str::FromStr;

@@ -100,14 +100,24 @@ pub(crate) fn bind_rows<'q, R: AppendRow>(
 
 pub(crate) async fn insert_all<R: AppendRow>(
     conn: &mut AnyConnection,
+    rows: &[R],
+) -> Result<(), StoreError> {
+    insert_all_then(conn, rows, "").await
+}
+
+/// Inserts `rows` in multi-row statements, each ending with `suffix` (an `ON CONFLICT …`
+/// clause of our own).
+pub(crate) async fn insert_all_then<R: AppendRow>(
+    conn: &mut AnyConnection,
     mut rows: &[R],
+    suffix: &'static str,
 ) -> Result<(), StoreError> {
     for size in CHUNK_SIZES {
         while rows.len() >= size {
             let (chunk, rest) = rows.split_at(size);
-            // The SQL is built only from our constant table and column names and numbered
-            // placeholders; every value is bound.
-            let sql = insert_sql::<R>(size);
+            // The SQL is built only from our constant table and column names, numbered
+            // placeholders and our constant suffix; every value is bound.
+            let sql = insert_sql::<R>(size) + suffix;
             let query = bind_rows(sqlx::query(sqlx::AssertSqlSafe(sql)), chunk);
             query.execute(&mut *conn).await?;
             rows = rest;

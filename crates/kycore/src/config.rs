@@ -36,6 +36,9 @@ pub struct FileConfig {
     pub client_ip_header: Option<String>,
     /// Connections served at once.
     pub max_connections: Option<usize>,
+    /// Let webhook endpoints point at loopback, private and other non-public addresses
+    /// (default false: such URLs are refused, when saved and at every delivery).
+    pub allow_private_webhook_targets: Option<bool>,
 }
 
 impl FileConfig {

@@ -68,6 +68,10 @@ enum Command {
         /// Largest document file accepted, in bytes (default 10485760, 10 MiB).
         #[arg(long, env = "KYCORE_MAX_UPLOAD_BYTES")]
         max_upload_bytes: Option<usize>,
+        /// Let webhook endpoints point at loopback, private and other non-public addresses
+        /// (`true` or `false`; default false).
+        #[arg(long, env = "KYCORE_ALLOW_PRIVATE_WEBHOOK_TARGETS")]
+        allow_private_webhook_targets: Option<bool>,
         #[command(flatten)]
         edge: config::EdgeArgs,
     },
@@ -150,12 +154,14 @@ async fn main() -> anyhow::Result<()> {
             listen,
             public_url,
             max_upload_bytes,
+            allow_private_webhook_targets,
             edge,
         } => {
             let settings = ServeSettings {
                 listen,
                 public_url,
                 max_upload_bytes,
+                allow_private_webhook_targets,
                 edge,
             };
             serve(&file, storage.resolve(&file), settings).await
@@ -226,6 +232,7 @@ fn service_config(
         blob_url: storage.blob_url.clone(),
         blob_options: config::blob_options_from_env(),
         previous_master_key: data_dir::load_previous_master_key(&storage.data_dir)?,
+        webhooks: kycore_services::webhooks::WebhookSettings::default(),
     })
 }
 
@@ -286,6 +293,7 @@ struct ServeSettings {
     listen: Option<String>,
     public_url: Option<String>,
     max_upload_bytes: Option<usize>,
+    allow_private_webhook_targets: Option<bool>,
     edge: config::EdgeArgs,
 }
 
@@ -293,11 +301,15 @@ async fn serve(file: &FileConfig, storage: Storage, settings: ServeSettings) -> 
     let listen = config::resolve_listen(settings.listen, file)?;
     let public_url = config::resolve_public_url(settings.public_url, file, listen)?;
     let (rate_limits, serve_limits) = config::resolve_edge(settings.edge, file)?;
-    let config = service_config(
+    let mut config = service_config(
         &storage,
         public_url.clone(),
         config::resolve_max_upload_bytes(settings.max_upload_bytes, file)?,
     )?;
+    config.webhooks.allow_private_targets = settings
+        .allow_private_webhook_targets
+        .or(file.allow_private_webhook_targets)
+        .unwrap_or(false);
     let deployment = open_deployment(&storage).await?;
     let (services, initialized) = start(deployment, &storage, config).await?;
     if let Some(initialized) = initialized {
@@ -322,6 +334,11 @@ async fn serve(file: &FileConfig, storage: Storage, settings: ServeSettings) -> 
                 .await
         })
     };
+    let webhooks = {
+        let services = services.clone();
+        let shutdown = shutdown.clone();
+        tokio::spawn(async move { services.run_webhook_worker(shutdown).await })
+    };
     watchlists::start_background(&services, &storage.data_dir, file, shutdown.clone())?;
     tracing::info!(%listen, %public_url, "kycore is serving");
     println!("kycore listening on http://{listen} (public URL {public_url})");
@@ -334,6 +351,7 @@ async fn serve(file: &FileConfig, storage: Storage, settings: ServeSettings) -> 
     .await;
     shutdown.cancel();
     let _ = worker.await;
+    let _ = webhooks.await;
     Ok(())
 }
 

@@ -6,13 +6,14 @@
 
 mod applicants;
 mod audit;
-mod cases;
+pub(crate) mod cases;
 mod checks;
 mod documents;
 mod events;
 mod flows;
 mod sandbox;
 mod screenings;
+mod webhooks;
 
 use axum::extract::DefaultBodyLimit;
 use kycore_services::pagination::Page;
@@ -64,6 +65,16 @@ pub fn router(max_upload_bytes: usize) -> OpenApiRouter<AppState> {
         .routes(routes!(screenings::screen))
         .routes(routes!(screenings::list_case_hits))
         .routes(routes!(screenings::review_hit))
+        .routes(routes!(webhooks::create_endpoint, webhooks::list_endpoints))
+        .routes(routes!(
+            webhooks::get_endpoint,
+            webhooks::update_endpoint,
+            webhooks::delete_endpoint
+        ))
+        .routes(routes!(webhooks::rotate_secret))
+        .routes(routes!(webhooks::list_attempts))
+        .routes(routes!(webhooks::replay))
+        .routes(routes!(webhooks::redeliver))
 }
 
 /// Parses an optional query value with `parse`, naming the parameter when it fails.
@@ -193,6 +204,6 @@ fn steps_out(steps: &[kycore_domain::flow::Step]) -> Vec<StepBody> {
 }
 
 /// A timestamp as the API writes it: RFC 3339, UTC.
-fn rfc3339(at: time::OffsetDateTime) -> String {
+pub(crate) fn rfc3339(at: time::OffsetDateTime) -> String {
     kycore_services::time_format::rfc3339_of(at)
 }

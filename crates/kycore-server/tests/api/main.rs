@@ -36,3 +36,4 @@ mod screenings;
 mod tenancy;
 mod uploads_hardening;
 mod validation;
+mod webhooks;

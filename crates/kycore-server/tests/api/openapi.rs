@@ -10,7 +10,7 @@ use sha2::{Digest, Sha256};
 use crate::helpers::{MISSING_CASE, TestApp, for_each_database, send};
 
 /// Every `/v1` operation the router serves.
-const OPERATIONS: [(&str, &str); 27] = [
+const OPERATIONS: [(&str, &str); 36] = [
     ("get", "/v1/applicants"),
     ("post", "/v1/applicants"),
     ("get", "/v1/applicants/{id}"),
@@ -38,6 +38,15 @@ const OPERATIONS: [(&str, &str); 27] = [
     ("get", "/v1/events"),
     ("get", "/v1/events/{id}"),
     ("get", "/v1/audit"),
+    ("post", "/v1/events/{id}/redeliver"),
+    ("get", "/v1/webhook_endpoints"),
+    ("post", "/v1/webhook_endpoints"),
+    ("get", "/v1/webhook_endpoints/{id}"),
+    ("patch", "/v1/webhook_endpoints/{id}"),
+    ("delete", "/v1/webhook_endpoints/{id}"),
+    ("post", "/v1/webhook_endpoints/{id}/rotate_secret"),
+    ("get", "/v1/webhook_endpoints/{id}/attempts"),
+    ("post", "/v1/webhook_endpoints/{id}/replay"),
 ];
 const SANDBOX_OPERATION: (&str, &str) = ("post", "/v1/sandbox/cases/{id}/complete");
 
@@ -271,6 +280,10 @@ async fn the_schema_states_the_limits_the_server_enforces() {
             else {
                 continue;
             };
+            // A list under an object (an endpoint's attempts) is checked by its own tests.
+            if path.contains('{') {
+                continue;
+            }
             lists += 1;
             assert_eq!(method, "get");
             assert_eq!(limit["schema"]["minimum"], 1, "{path}");
@@ -284,7 +297,8 @@ async fn the_schema_states_the_limits_the_server_enforces() {
                 }
             }
         }
-        assert_eq!(lists, 4);
+        // applicants, cases, events, audit, webhook endpoints
+        assert_eq!(lists, 5);
 
         // Enums are spelled as they are sent.
         let schemas = &document["components"]["schemas"];

@@ -24,6 +24,7 @@ struct Owned {
     screened_case: String,
     hit: String,
     event: String,
+    webhook_endpoint: String,
 }
 
 async fn populate(app: &TestApp, key: &str) -> Owned {
@@ -66,7 +67,16 @@ async fn populate(app: &TestApp, key: &str) -> Owned {
     let events = app
         .list(key, &format!("/v1/events?case_id={case_id}"))
         .await;
+    let endpoint = app
+        .post_json(
+            key,
+            "/v1/webhook_endpoints",
+            &json!({"url": "https://93.184.215.14/hooks"}),
+            StatusCode::CREATED,
+        )
+        .await;
     Owned {
+        webhook_endpoint: endpoint["id"].as_str().unwrap().to_owned(),
         flow: flow["id"].as_str().unwrap().to_owned(),
         applicant: applicant["id"].as_str().unwrap().to_owned(),
         document: document["id"].as_str().unwrap().to_owned(),
@@ -104,8 +114,57 @@ fn id_routes(ids: &Ids) -> Vec<(Method, &'static str, String, Body)> {
         document,
         screened_case,
         hit,
+        webhook_endpoint,
     } = ids;
     vec![
+        (
+            Method::GET,
+            "/v1/webhook_endpoints/{id}",
+            format!("/v1/webhook_endpoints/{webhook_endpoint}"),
+            Body::None,
+        ),
+        (
+            Method::PATCH,
+            "/v1/webhook_endpoints/{id}",
+            format!("/v1/webhook_endpoints/{webhook_endpoint}"),
+            Body::Json(json!({"description": "taken over"})),
+        ),
+        (
+            Method::POST,
+            "/v1/webhook_endpoints/{id}/rotate_secret",
+            format!("/v1/webhook_endpoints/{webhook_endpoint}/rotate_secret"),
+            Body::Json(json!({})),
+        ),
+        (
+            Method::GET,
+            "/v1/webhook_endpoints/{id}/attempts",
+            format!("/v1/webhook_endpoints/{webhook_endpoint}/attempts"),
+            Body::None,
+        ),
+        (
+            Method::POST,
+            "/v1/webhook_endpoints/{id}/replay",
+            format!("/v1/webhook_endpoints/{webhook_endpoint}/replay"),
+            Body::Json(json!({"since": "2020-01-01T00:00:00Z"})),
+        ),
+        (
+            Method::POST,
+            "/v1/events/{id}/redeliver",
+            format!("/v1/events/{event}/redeliver"),
+            Body::Json(json!({})),
+        ),
+        (
+            Method::POST,
+            "/v1/events/{id}/redeliver",
+            format!("/v1/events/{event}/redeliver"),
+            Body::Json(json!({"endpoint_id": webhook_endpoint})),
+        ),
+        (
+            Method::DELETE,
+            "/v1/webhook_endpoints/{id}",
+            format!("/v1/webhook_endpoints/{webhook_endpoint}"),
+            Body::None,
+        ),
         (
             Method::GET,
             "/v1/applicants/{id}",
@@ -238,6 +297,7 @@ struct Ids {
     document: String,
     screened_case: String,
     hit: String,
+    webhook_endpoint: String,
 }
 
 impl Ids {
@@ -250,6 +310,7 @@ impl Ids {
             document: owned.document.clone(),
             screened_case: owned.screened_case.clone(),
             hit: owned.hit.clone(),
+            webhook_endpoint: owned.webhook_endpoint.clone(),
         }
     }
 
@@ -262,6 +323,7 @@ impl Ids {
             document: "doc_01jzzzzzzzzzzzzzzzzzzzzzzz".into(),
             screened_case: MISSING_CASE.into(),
             hit: "hit_01jzzzzzzzzzzzzzzzzzzzzzzz".into(),
+            webhook_endpoint: "whep_01jzzzzzzzzzzzzzzzzzzzzzzz".into(),
         }
     }
 }
@@ -307,6 +369,7 @@ async fn assert_invisible(app: &TestApp, intruder: &str, owned: &Owned) {
         "/v1/applicants".to_owned(),
         "/v1/events".to_owned(),
         "/v1/events?after=0".to_owned(),
+        "/v1/webhook_endpoints".to_owned(),
         format!("/v1/cases?applicant_id={}", owned.applicant),
         "/v1/cases?external_id=owned-1".to_owned(),
         format!("/v1/events?case_id={case_id}"),

@@ -1,0 +1,577 @@
+//! Webhook delivery, at least once, from the events outbox. Svix's pipeline, in three steps
+//! that each commit before the next:
+//!
+//! 1. **Fan-out** ([`Services::fan_out_webhooks`]): one unit reads the events after the
+//!    fan-out cursor (commit order, a page at a time), adds a delivery per (event,
+//!    subscribing endpoint) and moves the cursor — never a scan of the outbox.
+//! 2. **Claim**: one unit leases due deliveries, at most `per_endpoint_concurrency` per
+//!    endpoint across every process, so a slow or dead endpoint holds its own slots only.
+//! 3. **Attempt**, outside any transaction: render with the endpoint's format, POST with a
+//!    timeout and no redirects through the SSRF-guarding resolver, keep the first 1 KB of
+//!    the answer; then one unit logs the attempt and settles the delivery (delivered, retry
+//!    after the schedule's wait with jitter, or failed). A success also makes the endpoint's
+//!    waiting retries due at once, so a recovered receiver gets its backlog in seconds; a
+//!    failure extends the endpoint's failing streak, and a streak of `disable_after` disables
+//!    it with a `webhook_endpoint.disabled` event.
+//!
+//! Only the claim's holder can settle (its token), so a process whose lease ran out records
+//! nothing over another's.
+
+use std::sync::Arc;
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use futures_util::future::BoxFuture;
+use kycore_domain::event::EventType;
+use kycore_domain::ids::WebhookAttemptId;
+use kycore_store::events;
+use kycore_store::webhooks::{
+    self as stored, AttemptRecord, DeliveryClaim, DeliveryRecord, EndpointRecord, Settlement,
+};
+use kycore_store::{Millis, Tx};
+use rand::Rng;
+use serde_json::json;
+use tokio::sync::Notify;
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+
+use super::format::{Formats, Message, OutgoingRequest};
+use super::{WebhookSettings, delivery_for, open_secrets, patterns_of, ssrf, subscribes};
+use crate::context::{Principal, SystemComponent};
+use crate::crypto::random_alphanumeric;
+use crate::metrics::DeliveryResultLabel;
+use crate::record::{AuditEntry, audit, event as event_row};
+use crate::scope::parse_stored;
+use crate::time_format::{datetime_of, now_millis};
+use crate::{ServiceError, Services, views};
+
+/// A tenant scope as stored: (organization id, environment).
+type Scope = (String, String);
+/// An enabled endpoint with its event patterns.
+type Subscriber = (EndpointRecord, Option<Vec<String>>);
+
+/// Events one fan-out unit reads.
+const FANOUT_BATCH: i64 = 500;
+/// The most of an answer's body kept in the log.
+const KEPT_BODY_BYTES: usize = 1024;
+/// Added to the timeout to make a claim's lease: the attempt ends well before it runs out.
+const LEASE_MARGIN: Duration = Duration::from_secs(30);
+
+/// The delivery side of a process: the installed formats, the HTTP client and the wake-up.
+pub(crate) struct Runtime {
+    formats: OnceLock<Formats>,
+    client: reqwest::Client,
+    wake: Notify,
+}
+
+impl Runtime {
+    pub(crate) fn new(settings: &WebhookSettings) -> Result<Runtime, ServiceError> {
+        let client = reqwest::Client::builder()
+            .timeout(settings.timeout)
+            .connect_timeout(settings.timeout)
+            .redirect(reqwest::redirect::Policy::none())
+            .dns_resolver(Arc::new(ssrf::GuardedResolver {
+                allow_private: settings.allow_private_targets,
+            }))
+            .user_agent(concat!("kycore-webhooks/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| ServiceError::internal(format!("the webhook HTTP client: {e}")))?;
+        Ok(Runtime {
+            formats: OnceLock::new(),
+            client,
+            wake: Notify::new(),
+        })
+    }
+}
+
+/// What one attempt's HTTP exchange gave.
+struct Exchange {
+    status_code: Option<u16>,
+    error: Option<String>,
+    body: Option<String>,
+    duration: Duration,
+}
+
+impl Exchange {
+    fn failed(error: impl Into<String>) -> Exchange {
+        Exchange {
+            status_code: None,
+            error: Some(error.into()),
+            body: None,
+            duration: Duration::ZERO,
+        }
+    }
+
+    fn succeeded(&self) -> bool {
+        self.status_code.is_some_and(|c| (200..300).contains(&c))
+    }
+}
+
+impl Services {
+    /// Installs the webhook formats (once; the HTTP edge does it when it builds the app).
+    pub fn install_webhook_formats(&self, formats: Formats) {
+        // A second app over the same services (tests) brings the same formats.
+        let _ = self.webhook_runtime().formats.set(formats);
+    }
+
+    pub(crate) fn webhook_formats(&self) -> &Formats {
+        static NONE: OnceLock<Formats> = OnceLock::new();
+        self.webhook_runtime()
+            .formats
+            .get()
+            .unwrap_or_else(|| NONE.get_or_init(Formats::default))
+    }
+
+    /// Makes the delivery worker look for work now rather than at its next poll.
+    pub(crate) fn wake_webhooks(&self) {
+        self.webhook_runtime().wake.notify_one();
+    }
+
+    fn webhook_settings(&self) -> &WebhookSettings {
+        &self.config().webhooks
+    }
+
+    /// Delivers webhooks until `shutdown`: fans out new events, claims due deliveries and
+    /// runs up to `max_in_flight` attempts at once. Attempts cut short by shutdown are
+    /// claimed again after their lease.
+    pub async fn run_webhook_worker(&self, shutdown: CancellationToken) {
+        let mut running = JoinSet::new();
+        loop {
+            while running.try_join_next().is_some() {}
+            if let Err(e) = self.fan_out_all().await {
+                tracing::warn!(error = %e, "fanning webhooks out failed");
+            }
+            let free = self
+                .webhook_settings()
+                .max_in_flight
+                .saturating_sub(running.len());
+            if free > 0 {
+                match self.claim_deliveries(free).await {
+                    Ok((claimed, token)) => {
+                        for delivery in claimed {
+                            let services = self.clone();
+                            let token = token.clone();
+                            running.spawn(async move { services.attempt(delivery, &token).await });
+                        }
+                    }
+                    Err(e) => tracing::warn!(error = %e, "claiming webhook deliveries failed"),
+                }
+            }
+            tokio::select! {
+                () = shutdown.cancelled() => break,
+                () = tokio::time::sleep(self.webhook_settings().poll_interval) => {}
+                () = self.webhook_runtime().wake.notified() => {}
+                Some(_) = running.join_next(), if !running.is_empty() => {}
+            }
+        }
+        running.abort_all();
+    }
+
+    /// Fans out, then claims and runs one batch of due deliveries, all at once; returns how
+    /// many attempts ran. Tests call this to drive delivery step by step.
+    pub async fn deliver_due_webhooks(&self) -> Result<usize, ServiceError> {
+        self.fan_out_all().await?;
+        let (claimed, token) = self
+            .claim_deliveries(self.webhook_settings().max_in_flight)
+            .await?;
+        let count = claimed.len();
+        let attempts = claimed.into_iter().map(|d| self.attempt(d, &token));
+        futures_util::future::join_all(attempts).await;
+        Ok(count)
+    }
+
+    async fn fan_out_all(&self) -> Result<(), ServiceError> {
+        // An idle worker reads, never writes: a write unit costs SQLite an fsync.
+        let reader = self.store().reader();
+        let from = stored::fanout_position(reader).await?;
+        if events::after_all(reader, from, 1).await?.is_empty() {
+            return Ok(());
+        }
+        while self.fan_out_webhooks().await? >= FANOUT_BATCH {}
+        Ok(())
+    }
+
+    /// Fans the next page of the outbox out into deliveries; returns how many events it read.
+    pub(crate) async fn fan_out_webhooks(&self) -> Result<i64, ServiceError> {
+        self.store()
+            .write(
+                move |tx: &mut Tx| -> BoxFuture<'_, Result<i64, ServiceError>> {
+                    Box::pin(async move {
+                        let conn = tx.conn().await?;
+                        let from = stored::lock_fanout(conn).await?;
+                        let page = events::after_all(&mut *conn, from, FANOUT_BATCH).await?;
+                        let Some(last) = page.last().and_then(|e| e.position) else {
+                            return Ok(0);
+                        };
+                        let now = now_millis();
+                        let mut endpoints: Vec<(Scope, Vec<Subscriber>)> = Vec::new();
+                        let mut rows = Vec::new();
+                        for event in &page {
+                            let scope = (event.organization_id.clone(), event.environment.clone());
+                            let index = match endpoints.iter().position(|(s, _)| *s == scope) {
+                                Some(i) => i,
+                                None => {
+                                    let mut of_scope = Vec::new();
+                                    for e in
+                                        stored::enabled_endpoints(&mut *conn, &scope.0, &scope.1)
+                                            .await?
+                                    {
+                                        let patterns = patterns_of(&e)?;
+                                        of_scope.push((e, patterns));
+                                    }
+                                    endpoints.push((scope, of_scope));
+                                    endpoints.len() - 1
+                                }
+                            };
+                            let Some(position) = event.position else {
+                                continue;
+                            };
+                            for (endpoint, patterns) in &endpoints[index].1 {
+                                // An endpoint gets the events that happened since it was created.
+                                if endpoint.created_at <= event.created_at
+                                    && subscribes(patterns.as_deref(), &event.event_type)
+                                {
+                                    rows.push(delivery_for(endpoint, &event.id, position, now));
+                                }
+                            }
+                        }
+                        stored::insert_deliveries(conn, &rows).await?;
+                        stored::set_fanout(conn, last).await?;
+                        Ok(i64::try_from(page.len()).unwrap_or(i64::MAX))
+                    })
+                },
+            )
+            .await
+    }
+
+    async fn claim_deliveries(
+        &self,
+        limit: usize,
+    ) -> Result<(Vec<DeliveryRecord>, String), ServiceError> {
+        let token = random_alphanumeric(24);
+        if !stored::any_due(self.store().reader(), now_millis()).await? {
+            return Ok((Vec::new(), token));
+        }
+        let settings = self.webhook_settings();
+        let backend = self.store().backend();
+        let claim_token = token.clone();
+        let lease = millis(settings.timeout * 2 + LEASE_MARGIN);
+        let per_endpoint = settings.per_endpoint_concurrency;
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let claimed = self
+            .store()
+            .write(
+                move |tx: &mut Tx| -> BoxFuture<'_, Result<Vec<DeliveryRecord>, ServiceError>> {
+                    Box::pin(async move {
+                        let now = now_millis();
+                        let claim = DeliveryClaim {
+                            token: &claim_token,
+                            now,
+                            lease_until: now + lease,
+                            per_endpoint,
+                            limit,
+                        };
+                        Ok(stored::claim(tx.conn().await?, backend, &claim).await?)
+                    })
+                },
+            )
+            .await?;
+        Ok((claimed, token))
+    }
+
+    /// Runs one claimed attempt and records it.
+    async fn attempt(&self, delivery: DeliveryRecord, token: &str) {
+        let endpoint = match stored::endpoint_by_id(self.store().reader(), &delivery.endpoint_id)
+            .await
+        {
+            Ok(Some(endpoint)) => endpoint,
+            // Deleted meanwhile: its deliveries went with it.
+            Ok(None) => return,
+            Err(e) => {
+                tracing::warn!(error = %e, "reading a webhook endpoint failed; the attempt runs again after its lease");
+                return;
+            }
+        };
+        let attempted_at = now_millis();
+        let exchange = match self.render(&delivery, &endpoint, attempted_at).await {
+            Ok(requests) => self.send_all(&endpoint.url, requests).await,
+            Err(e) => {
+                tracing::warn!(error = %e, delivery = %delivery.id, "rendering a webhook failed");
+                Exchange::failed(format!("kycore could not render the message: {e}"))
+            }
+        };
+        if let Err(e) = self
+            .settle_attempt(delivery, endpoint, token, exchange, attempted_at)
+            .await
+        {
+            tracing::warn!(error = %e, "recording a webhook attempt failed; it runs again after its lease");
+        }
+    }
+
+    /// The requests the endpoint's format makes of the delivery's event.
+    async fn render(
+        &self,
+        delivery: &DeliveryRecord,
+        endpoint: &EndpointRecord,
+        attempted_at: Millis,
+    ) -> Result<Vec<OutgoingRequest>, ServiceError> {
+        let scope = parse_stored(&delivery.organization_id, &delivery.environment)?;
+        let record = events::get(self.store().reader(), &scope, &delivery.event_id)
+            .await?
+            .ok_or_else(|| ServiceError::corrupt("a webhook delivery's event is missing"))?;
+        let event = views::event(record)?;
+        let case = match &event.case_id {
+            Some(case_id) => Some(
+                self.get_case(&scope, case_id)
+                    .await?
+                    .without_personal_data(),
+            ),
+            None => None,
+        };
+        let key = self.organization_key(&scope).await?;
+        let secrets = open_secrets(&key, endpoint)?.signing(attempted_at);
+        let format = self
+            .webhook_formats()
+            .get(&endpoint.format)
+            .ok_or_else(|| {
+                ServiceError::internal(format!(
+                    "webhook format `{}` is not installed",
+                    endpoint.format
+                ))
+            })?;
+        let message = Message {
+            webhook_id: &delivery.id,
+            event: &event,
+            case: case.as_ref(),
+            secrets: &secrets,
+            attempted_at: datetime_of(attempted_at),
+        };
+        format
+            .requests(&message)
+            .map_err(|e| ServiceError::internal(e.to_string()))
+    }
+
+    /// Sends the requests in order, stopping at the first that fails; the last exchange
+    /// (the failing one, or the last success) is the attempt's.
+    async fn send_all(&self, url: &str, requests: Vec<OutgoingRequest>) -> Exchange {
+        let allow_private = self.webhook_settings().allow_private_targets;
+        let parsed = match ssrf::parse_url(url) {
+            Ok(parsed) => parsed,
+            Err(refusal) => return Exchange::failed(refusal.message),
+        };
+        if let Some(ip) = ssrf::refused_literal(&parsed, allow_private) {
+            return Exchange::failed(format!("refused: {ip} is not a public address"));
+        }
+        let mut last = Exchange {
+            status_code: None,
+            error: None,
+            body: None,
+            duration: Duration::ZERO,
+        };
+        for request in requests {
+            last = self.send(parsed.clone(), request).await;
+            if !last.succeeded() {
+                break;
+            }
+        }
+        last
+    }
+
+    async fn send(&self, url: url::Url, request: OutgoingRequest) -> Exchange {
+        let mut builder = self
+            .webhook_runtime()
+            .client
+            .post(url)
+            .header(reqwest::header::CONTENT_TYPE, "application/json");
+        for (name, value) in &request.headers {
+            builder = builder.header(name.as_str(), value.as_str());
+        }
+        let started = Instant::now();
+        let answered = builder.body(request.body).send().await;
+        let mut exchange = match answered {
+            Ok(mut response) => {
+                let status = response.status().as_u16();
+                // Only the first KB is kept: a receiver answering with an endless or huge body
+                // costs us one KB and the rest of the timeout, never memory.
+                let mut body = Vec::new();
+                let mut error = None;
+                while body.len() < KEPT_BODY_BYTES {
+                    match response.chunk().await {
+                        Ok(Some(chunk)) => body.extend_from_slice(&chunk),
+                        Ok(None) => break,
+                        Err(e) => {
+                            error = Some(describe(&e));
+                            break;
+                        }
+                    }
+                }
+                body.truncate(KEPT_BODY_BYTES);
+                Exchange {
+                    status_code: Some(status),
+                    error: error.filter(|_| !(200..300).contains(&status)),
+                    body: Some(String::from_utf8_lossy(&body).into_owned()),
+                    duration: Duration::ZERO,
+                }
+            }
+            Err(e) => Exchange::failed(describe(&e)),
+        };
+        exchange.duration = started.elapsed();
+        exchange
+    }
+
+    /// Logs the attempt and settles the delivery in one unit.
+    async fn settle_attempt(
+        &self,
+        delivery: DeliveryRecord,
+        endpoint: EndpointRecord,
+        token: &str,
+        exchange: Exchange,
+        attempted_at: Millis,
+    ) -> Result<(), ServiceError> {
+        let settings = self.webhook_settings();
+        let now = now_millis();
+        let succeeded = exchange.succeeded();
+        let outcome = if succeeded {
+            Settlement::Delivered
+        } else {
+            let waits = &settings.retry_schedule;
+            let used = usize::try_from(delivery.attempts.max(1) - 1).unwrap_or(usize::MAX);
+            match waits.get(used) {
+                Some(wait) => Settlement::RetryAt(now + jittered(*wait)),
+                None => Settlement::Failed,
+            }
+        };
+        let metrics = self.metrics();
+        metrics
+            .webhook_latency
+            .observe(exchange.duration.as_secs_f64());
+        let result = match outcome {
+            Settlement::Delivered => "delivered",
+            Settlement::RetryAt(_) => "retrying",
+            Settlement::Failed => "failed",
+        };
+        metrics
+            .webhook_attempts
+            .get_or_create(&DeliveryResultLabel { result })
+            .inc();
+        let attempt = AttemptRecord {
+            id: WebhookAttemptId::generate().to_string(),
+            organization_id: delivery.organization_id.clone(),
+            environment: delivery.environment.clone(),
+            endpoint_id: endpoint.id.clone(),
+            delivery_id: delivery.id.clone(),
+            event_id: delivery.event_id.clone(),
+            url: endpoint.url.clone(),
+            status_code: exchange.status_code.map(i64::from),
+            error: exchange.error,
+            duration_ms: i64::try_from(exchange.duration.as_millis()).unwrap_or(i64::MAX),
+            response_body: exchange.body,
+            attempted_at,
+        };
+        let disable_after = millis(settings.disable_after);
+        let token = token.to_owned();
+        let released = self
+            .store()
+            .write(
+                move |tx: &mut Tx| -> BoxFuture<'_, Result<u64, ServiceError>> {
+                    Box::pin(async move {
+                        let conn = tx.conn().await?;
+                        if !stored::settle(conn, &delivery.id, &token, outcome, now).await? {
+                            // Another claim holds it now (our lease ran out): its attempt counts.
+                            return Ok(0);
+                        }
+                        stored::insert_attempt(conn, &attempt).await?;
+                        if succeeded {
+                            stored::mark_succeeding(conn, &endpoint.id).await?;
+                            return Ok(stored::release_endpoint(conn, &endpoint.id, now).await?);
+                        }
+                        let since = stored::mark_failing(conn, &endpoint.id, now).await?;
+                        if since.is_some_and(|since| now - since >= disable_after) {
+                            disable_endpoint(tx, &endpoint, now).await?;
+                        }
+                        Ok(0)
+                    })
+                },
+            )
+            .await?;
+        if released > 0 {
+            self.wake_webhooks();
+        }
+        Ok(())
+    }
+}
+
+/// Disables an endpoint that kept failing, with its event and audit entry.
+async fn disable_endpoint(
+    tx: &mut Tx,
+    endpoint: &EndpointRecord,
+    now: Millis,
+) -> Result<(), ServiceError> {
+    let reason = "failing_continuously";
+    if !stored::disable(tx.conn().await?, &endpoint.id, reason, now).await? {
+        return Ok(());
+    }
+    let scope = parse_stored(&endpoint.organization_id, &endpoint.environment)?;
+    tx.append_event(event_row(
+        &scope,
+        EventType::WebhookEndpointDisabled,
+        None,
+        None,
+        json!({ "endpoint_id": endpoint.id, "reason": reason }),
+        now,
+    ));
+    let entry = AuditEntry {
+        action: "webhook_endpoint.disabled",
+        target_type: "webhook_endpoint",
+        target_id: &endpoint.id,
+        case_id: None,
+        detail: json!({ "reason": reason }),
+    };
+    audit(
+        tx,
+        &scope,
+        &Principal::System(SystemComponent::Webhooks),
+        entry,
+        now,
+    );
+    tracing::warn!(endpoint = %endpoint.id, "disabled a webhook endpoint that kept failing");
+    Ok(())
+}
+
+/// `wait` give or take 20 %, so retries of many deliveries that failed together spread out.
+fn jittered(wait: Duration) -> Millis {
+    let factor = rand::rng().random_range(0.8..=1.2);
+    millis(wait.mul_f64(factor))
+}
+
+fn millis(d: Duration) -> Millis {
+    i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
+}
+
+/// An HTTP error with its causes, e.g. `error sending request: connection refused`.
+fn describe(error: &reqwest::Error) -> String {
+    if error.is_timeout() {
+        return "timeout: no answer within the time limit".to_owned();
+    }
+    let mut text = error.to_string();
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn jitter_stays_within_a_fifth() {
+        for _ in 0..100 {
+            let wait = jittered(Duration::from_secs(100));
+            assert!((80_000..=120_000).contains(&wait), "{wait}");
+        }
+    }
+}

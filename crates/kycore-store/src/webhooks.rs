@@ -1,0 +1,549 @@
+//! Webhooks' tables: endpoints, the fan-out cursor over the events outbox, deliveries (one
+//! per event and endpoint, claimed with a lease like jobs) and the attempt log.
+//!
+//! Fan-out reads the outbox after its cursor, by position, and never scans it whole; the
+//! cursor row is locked by the unit that advances it, so two processes never fan out the
+//! same events twice (and the unique (endpoint, event) pair makes it harmless if they did).
+//!
+//! A claim picks due deliveries with at most `per_endpoint` running at once for any one
+//! endpoint (counting the ones other claims still hold), so a slow endpoint's backlog never
+//! fills the claim and delays the others. On PostgreSQL the picked rows are locked with
+//! `SKIP LOCKED` and re-checked by the `UPDATE`, so concurrent claims never share a row.
+
+use kycore_domain::tenancy::Scope;
+use sqlx::any::AnyArguments;
+use sqlx::query::Query;
+use sqlx::{Any, Executor, FromRow};
+
+use crate::list::ScopedList;
+use crate::{Backend, Millis, StoreError};
+
+#[derive(Clone, Debug, FromRow)]
+pub struct EndpointRecord {
+    pub id: String,
+    pub organization_id: String,
+    pub environment: String,
+    pub url: String,
+    pub description: Option<String>,
+    /// JSON array of patterns; `None` for every event.
+    pub events: Option<String>,
+    /// 1 or 0.
+    pub enabled: i64,
+    pub format: String,
+    pub secrets_sealed: Vec<u8>,
+    pub failing_since: Option<Millis>,
+    pub disabled_reason: Option<String>,
+    pub created_at: Millis,
+    pub updated_at: Millis,
+}
+
+macro_rules! endpoint_columns {
+    () => {
+        "id, organization_id, environment, url, description, events, enabled, format, \
+         secrets_sealed, failing_since, disabled_reason, created_at, updated_at"
+    };
+}
+
+pub async fn insert_endpoint<'e>(
+    db: impl Executor<'e, Database = Any>,
+    e: &EndpointRecord,
+) -> Result<(), StoreError> {
+    sqlx::query(concat!(
+        "INSERT INTO webhook_endpoints (",
+        endpoint_columns!(),
+        ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
+    ))
+    .bind(&e.id)
+    .bind(&e.organization_id)
+    .bind(&e.environment)
+    .bind(&e.url)
+    .bind(&e.description)
+    .bind(&e.events)
+    .bind(e.enabled)
+    .bind(&e.format)
+    .bind(&e.secrets_sealed)
+    .bind(e.failing_since)
+    .bind(&e.disabled_reason)
+    .bind(e.created_at)
+    .bind(e.updated_at)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Writes every changeable column of an endpoint of the scope; false when it is gone.
+pub async fn update_endpoint<'e>(
+    db: impl Executor<'e, Database = Any>,
+    e: &EndpointRecord,
+) -> Result<bool, StoreError> {
+    let done = sqlx::query(
+        "UPDATE webhook_endpoints SET url = $1, description = $2, events = $3, enabled = $4, \
+         format = $5, secrets_sealed = $6, failing_since = $7, disabled_reason = $8, \
+         updated_at = $9 WHERE id = $10 AND organization_id = $11 AND environment = $12",
+    )
+    .bind(&e.url)
+    .bind(&e.description)
+    .bind(&e.events)
+    .bind(e.enabled)
+    .bind(&e.format)
+    .bind(&e.secrets_sealed)
+    .bind(e.failing_since)
+    .bind(&e.disabled_reason)
+    .bind(e.updated_at)
+    .bind(&e.id)
+    .bind(&e.organization_id)
+    .bind(&e.environment)
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub async fn get_endpoint<'e>(
+    db: impl Executor<'e, Database = Any>,
+    scope: &Scope,
+    id: &str,
+) -> Result<Option<EndpointRecord>, StoreError> {
+    Ok(sqlx::query_as(concat!(
+        "SELECT ",
+        endpoint_columns!(),
+        " FROM webhook_endpoints WHERE organization_id = $1 AND environment = $2 AND id = $3"
+    ))
+    .bind(scope.organization_id.as_str())
+    .bind(scope.environment.as_str())
+    .bind(id)
+    .fetch_optional(db)
+    .await?)
+}
+
+/// Newest first.
+pub async fn list_endpoints<'e>(
+    db: impl Executor<'e, Database = Any>,
+    scope: &Scope,
+    before_id: &Option<String>,
+    limit: i64,
+) -> Result<Vec<EndpointRecord>, StoreError> {
+    ScopedList::new(
+        concat!("SELECT ", endpoint_columns!(), " FROM webhook_endpoints"),
+        scope,
+    )
+    .fetch(db, before_id, limit)
+    .await
+}
+
+/// The scope's enabled endpoints, oldest first.
+pub async fn enabled_endpoints<'e>(
+    db: impl Executor<'e, Database = Any>,
+    organization_id: &str,
+    environment: &str,
+) -> Result<Vec<EndpointRecord>, StoreError> {
+    Ok(sqlx::query_as(concat!(
+        "SELECT ",
+        endpoint_columns!(),
+        " FROM webhook_endpoints WHERE organization_id = $1 AND environment = $2 \
+         AND enabled = 1 ORDER BY id"
+    ))
+    .bind(organization_id)
+    .bind(environment)
+    .fetch_all(db)
+    .await?)
+}
+
+/// An endpoint by id alone, for the delivery worker (its deliveries carry their scope).
+pub async fn endpoint_by_id<'e>(
+    db: impl Executor<'e, Database = Any>,
+    id: &str,
+) -> Result<Option<EndpointRecord>, StoreError> {
+    Ok(sqlx::query_as(concat!(
+        "SELECT ",
+        endpoint_columns!(),
+        " FROM webhook_endpoints WHERE id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(db)
+    .await?)
+}
+
+/// Deletes an endpoint of the scope with its deliveries and attempts; false when none.
+pub async fn delete_endpoint<'e>(
+    db: impl Executor<'e, Database = Any>,
+    scope: &Scope,
+    id: &str,
+) -> Result<bool, StoreError> {
+    let done = sqlx::query(
+        "DELETE FROM webhook_endpoints WHERE organization_id = $1 AND environment = $2 AND id = $3",
+    )
+    .bind(scope.organization_id.as_str())
+    .bind(scope.environment.as_str())
+    .bind(id)
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Records an endpoint's failing streak: starts it at `now` unless one runs. Returns when
+/// the streak started.
+pub async fn mark_failing(
+    conn: &mut sqlx::AnyConnection,
+    endpoint_id: &str,
+    now: Millis,
+) -> Result<Option<Millis>, StoreError> {
+    Ok(sqlx::query_as::<_, (Option<Millis>,)>(
+        "UPDATE webhook_endpoints SET failing_since = COALESCE(failing_since, $1) \
+         WHERE id = $2 RETURNING failing_since",
+    )
+    .bind(now)
+    .bind(endpoint_id)
+    .fetch_optional(&mut *conn)
+    .await?
+    .and_then(|(since,)| since))
+}
+
+/// Ends an endpoint's failing streak.
+pub async fn mark_succeeding(
+    conn: &mut sqlx::AnyConnection,
+    endpoint_id: &str,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE webhook_endpoints SET failing_since = NULL \
+         WHERE id = $1 AND failing_since IS NOT NULL",
+    )
+    .bind(endpoint_id)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Disables an enabled endpoint, saying why; false when it was not enabled.
+pub async fn disable(
+    conn: &mut sqlx::AnyConnection,
+    endpoint_id: &str,
+    reason: &str,
+    now: Millis,
+) -> Result<bool, StoreError> {
+    let done = sqlx::query(
+        "UPDATE webhook_endpoints SET enabled = 0, disabled_reason = $1, updated_at = $2 \
+         WHERE id = $3 AND enabled = 1",
+    )
+    .bind(reason)
+    .bind(now)
+    .bind(endpoint_id)
+    .execute(&mut *conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Locks the fan-out cursor until the transaction ends and returns its position.
+pub async fn lock_fanout(conn: &mut sqlx::AnyConnection) -> Result<i64, StoreError> {
+    // A no-op UPDATE takes the row lock on both backends (SQLite has one writer anyway).
+    let (position,): (i64,) = sqlx::query_as(
+        "UPDATE webhook_fanout SET last_position = last_position WHERE id = 1 \
+         RETURNING last_position",
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(position)
+}
+
+/// The fan-out cursor, read without locking: lets an idle worker skip the write.
+pub async fn fanout_position<'e>(db: impl Executor<'e, Database = Any>) -> Result<i64, StoreError> {
+    let (position,): (i64,) =
+        sqlx::query_as("SELECT last_position FROM webhook_fanout WHERE id = 1")
+            .fetch_one(db)
+            .await?;
+    Ok(position)
+}
+
+/// Whether any delivery is due and unclaimed at `now`: lets an idle worker skip the claim.
+pub async fn any_due<'e>(
+    db: impl Executor<'e, Database = Any>,
+    now: Millis,
+) -> Result<bool, StoreError> {
+    let found: Option<(i64,)> = sqlx::query_as(
+        "SELECT 1 FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_at <= $1 \
+         AND (locked_until IS NULL OR locked_until < $1) LIMIT 1",
+    )
+    .bind(now)
+    .fetch_optional(db)
+    .await?;
+    Ok(found.is_some())
+}
+
+pub async fn set_fanout(conn: &mut sqlx::AnyConnection, position: i64) -> Result<(), StoreError> {
+    sqlx::query("UPDATE webhook_fanout SET last_position = $1 WHERE id = 1")
+        .bind(position)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+#[derive(Clone, Debug, FromRow)]
+pub struct DeliveryRecord {
+    pub id: String,
+    pub organization_id: String,
+    pub environment: String,
+    pub endpoint_id: String,
+    pub event_id: String,
+    pub event_position: i64,
+    /// `pending`, `delivered` or `failed`.
+    pub status: String,
+    pub attempts: i64,
+    pub next_attempt_at: Option<Millis>,
+    pub locked_until: Option<Millis>,
+    pub claim_token: Option<String>,
+    pub created_at: Millis,
+    pub finished_at: Option<Millis>,
+}
+
+macro_rules! delivery_columns {
+    () => {
+        "id, organization_id, environment, endpoint_id, event_id, event_position, status, \
+         attempts, next_attempt_at, locked_until, claim_token, created_at, finished_at"
+    };
+}
+
+impl crate::rows::AppendRow for DeliveryRecord {
+    const TABLE: &'static str = "webhook_deliveries";
+    const COLUMNS: &'static str = delivery_columns!();
+
+    fn bind<'q>(&'q self, query: Query<'q, Any, AnyArguments>) -> Query<'q, Any, AnyArguments> {
+        query
+            .bind(&self.id)
+            .bind(&self.organization_id)
+            .bind(&self.environment)
+            .bind(&self.endpoint_id)
+            .bind(&self.event_id)
+            .bind(self.event_position)
+            .bind(&self.status)
+            .bind(self.attempts)
+            .bind(self.next_attempt_at)
+            .bind(self.locked_until)
+            .bind(&self.claim_token)
+            .bind(self.created_at)
+            .bind(self.finished_at)
+    }
+}
+
+/// Adds deliveries; one that exists for its (endpoint, event) already is left as it is.
+pub async fn insert_deliveries(
+    conn: &mut sqlx::AnyConnection,
+    rows: &[DeliveryRecord],
+) -> Result<(), StoreError> {
+    crate::rows::insert_all_then(
+        conn,
+        rows,
+        " ON CONFLICT (endpoint_id, event_id) DO NOTHING",
+    )
+    .await
+}
+
+/// Makes the delivery of `row.event_id` to `row.endpoint_id` pending and due at once: a new
+/// row, or the existing one (keeping its id, the receiver's `webhook-id`) with its attempts
+/// counted afresh and any claim on it dropped.
+pub async fn requeue(
+    conn: &mut sqlx::AnyConnection,
+    row: &DeliveryRecord,
+) -> Result<(), StoreError> {
+    let query = sqlx::query(concat!(
+        "INSERT INTO webhook_deliveries (",
+        delivery_columns!(),
+        ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) \
+         ON CONFLICT (endpoint_id, event_id) DO UPDATE SET status = 'pending', attempts = 0, \
+         next_attempt_at = excluded.next_attempt_at, locked_until = NULL, claim_token = NULL, \
+         finished_at = NULL"
+    ));
+    crate::rows::AppendRow::bind(row, query)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// A claim of deliveries: who holds them and until when.
+#[derive(Clone, Debug)]
+pub struct DeliveryClaim<'a> {
+    pub token: &'a str,
+    pub now: Millis,
+    pub lease_until: Millis,
+    /// The most deliveries of one endpoint held at once, by every claim together.
+    pub per_endpoint: i64,
+    pub limit: i64,
+}
+
+/// Leases up to `claim.limit` due deliveries of enabled endpoints to `claim.token`, oldest
+/// due first (then in commit order), at most `per_endpoint` held per endpoint; counts the
+/// attempt. A disabled endpoint's deliveries wait until it is enabled again.
+pub async fn claim(
+    conn: &mut sqlx::AnyConnection,
+    backend: Backend,
+    claim: &DeliveryClaim<'_>,
+) -> Result<Vec<DeliveryRecord>, StoreError> {
+    macro_rules! claim_sql {
+        ($lock:literal) => {
+            concat!(
+                "UPDATE webhook_deliveries SET locked_until = $1, claim_token = $2, \
+                 attempts = attempts + 1 \
+                 WHERE status = 'pending' AND (locked_until IS NULL OR locked_until < $3) \
+                 AND id IN (SELECT id FROM webhook_deliveries WHERE id IN (\
+                   SELECT ranked.id FROM (\
+                     SELECT id, endpoint_id, next_attempt_at, event_position, ROW_NUMBER() OVER \
+                       (PARTITION BY endpoint_id ORDER BY next_attempt_at, event_position) AS n \
+                     FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_at <= $3 \
+                     AND (locked_until IS NULL OR locked_until < $3) \
+                     AND endpoint_id IN (SELECT id FROM webhook_endpoints WHERE enabled = 1)) \
+                     AS ranked \
+                   LEFT JOIN (SELECT endpoint_id, COUNT(*) AS held FROM webhook_deliveries \
+                     WHERE status = 'pending' AND locked_until >= $3 GROUP BY endpoint_id) AS busy \
+                   ON busy.endpoint_id = ranked.endpoint_id \
+                   WHERE ranked.n + COALESCE(busy.held, 0) <= $4 \
+                   ORDER BY ranked.next_attempt_at, ranked.event_position LIMIT $5) ",
+                $lock,
+                ") RETURNING ",
+                delivery_columns!()
+            )
+        };
+    }
+    let sql = match backend {
+        Backend::Postgres => claim_sql!("FOR UPDATE SKIP LOCKED"),
+        Backend::Sqlite => claim_sql!(""),
+    };
+    let mut claimed: Vec<DeliveryRecord> = sqlx::query_as(sql)
+        .bind(claim.lease_until)
+        .bind(claim.token)
+        .bind(claim.now)
+        .bind(claim.per_endpoint)
+        .bind(claim.limit)
+        .fetch_all(&mut *conn)
+        .await?;
+    // RETURNING follows no ORDER BY: put the claim back in due order, then commit order.
+    claimed.sort_by_key(|d| (d.next_attempt_at, d.event_position));
+    Ok(claimed)
+}
+
+/// How an attempt ended, for [`settle`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Settlement {
+    Delivered,
+    RetryAt(Millis),
+    Failed,
+}
+
+/// Records the outcome of an attempt the claim holds; false when it no longer holds it.
+pub async fn settle(
+    conn: &mut sqlx::AnyConnection,
+    id: &str,
+    token: &str,
+    outcome: Settlement,
+    now: Millis,
+) -> Result<bool, StoreError> {
+    let (status, next_attempt_at, finished_at) = match outcome {
+        Settlement::Delivered => ("delivered", None, Some(now)),
+        Settlement::RetryAt(at) => ("pending", Some(at), None),
+        Settlement::Failed => ("failed", None, Some(now)),
+    };
+    let done = sqlx::query(
+        "UPDATE webhook_deliveries SET status = $1, next_attempt_at = $2, finished_at = $3, \
+         locked_until = NULL, claim_token = NULL WHERE id = $4 AND claim_token = $5",
+    )
+    .bind(status)
+    .bind(next_attempt_at)
+    .bind(finished_at)
+    .bind(id)
+    .bind(token)
+    .execute(&mut *conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Makes an endpoint's waiting retries due now; returns how many.
+pub async fn release_endpoint(
+    conn: &mut sqlx::AnyConnection,
+    endpoint_id: &str,
+    now: Millis,
+) -> Result<u64, StoreError> {
+    let done = sqlx::query(
+        "UPDATE webhook_deliveries SET next_attempt_at = $1 \
+         WHERE endpoint_id = $2 AND status = 'pending' AND next_attempt_at > $1",
+    )
+    .bind(now)
+    .bind(endpoint_id)
+    .execute(&mut *conn)
+    .await?;
+    Ok(done.rows_affected())
+}
+
+/// Pending deliveries per endpoint, for the backlog metric.
+pub async fn backlog<'e>(
+    db: impl Executor<'e, Database = Any>,
+) -> Result<Vec<(String, i64)>, StoreError> {
+    Ok(sqlx::query_as(
+        "SELECT endpoint_id, COUNT(*) FROM webhook_deliveries WHERE status = 'pending' \
+         GROUP BY endpoint_id ORDER BY endpoint_id",
+    )
+    .fetch_all(db)
+    .await?)
+}
+
+#[derive(Clone, Debug, FromRow)]
+pub struct AttemptRecord {
+    pub id: String,
+    pub organization_id: String,
+    pub environment: String,
+    pub endpoint_id: String,
+    pub delivery_id: String,
+    pub event_id: String,
+    pub url: String,
+    pub status_code: Option<i64>,
+    pub error: Option<String>,
+    pub duration_ms: i64,
+    pub response_body: Option<String>,
+    pub attempted_at: Millis,
+}
+
+macro_rules! attempt_columns {
+    () => {
+        "id, organization_id, environment, endpoint_id, delivery_id, event_id, url, \
+         status_code, error, duration_ms, response_body, attempted_at"
+    };
+}
+
+pub async fn insert_attempt(
+    conn: &mut sqlx::AnyConnection,
+    a: &AttemptRecord,
+) -> Result<(), StoreError> {
+    sqlx::query(concat!(
+        "INSERT INTO webhook_attempts (",
+        attempt_columns!(),
+        ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
+    ))
+    .bind(&a.id)
+    .bind(&a.organization_id)
+    .bind(&a.environment)
+    .bind(&a.endpoint_id)
+    .bind(&a.delivery_id)
+    .bind(&a.event_id)
+    .bind(&a.url)
+    .bind(a.status_code)
+    .bind(&a.error)
+    .bind(a.duration_ms)
+    .bind(&a.response_body)
+    .bind(a.attempted_at)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// An endpoint's attempts, newest first.
+pub async fn list_attempts<'e>(
+    db: impl Executor<'e, Database = Any>,
+    scope: &Scope,
+    endpoint_id: &str,
+    before_id: &Option<String>,
+    limit: i64,
+) -> Result<Vec<AttemptRecord>, StoreError> {
+    ScopedList::new(
+        concat!("SELECT ", attempt_columns!(), " FROM webhook_attempts"),
+        scope,
+    )
+    .text("endpoint_id =", &Some(endpoint_id.to_owned()))
+    .fetch(db, before_id, limit)
+    .await
+}
