@@ -8,7 +8,7 @@
 
 use futures_util::future::BoxFuture;
 use kycore_domain::tenancy::Scope;
-use kycore_store::{Tx, cases, organizations};
+use kycore_store::{Tx, cases, documents, organizations};
 
 use crate::kernel;
 use crate::time_format::now_millis;
@@ -27,21 +27,26 @@ impl Services {
     pub async fn redact_case(&self, ctx: &RequestContext, id: &str) -> Result<Case, ServiceError> {
         let services = self.clone();
         let unit_ctx = ctx.clone();
-        let id = id.to_owned();
-        let (case, blobs) = self
+        let unit_id = id.to_owned();
+        // The unit answers with the case alone (an idempotent replay renders it); the files
+        // it erased are read back after the commit.
+        let case = self
             .write_idempotent(
                 ctx,
-                move |tx: &mut Tx| -> BoxFuture<'_, Result<(Case, Vec<String>), ServiceError>> {
+                move |tx: &mut Tx| -> BoxFuture<'_, Result<Case, ServiceError>> {
                     Box::pin(async move {
                         let now = now_millis();
-                        let mut case = kernel::open_for_redaction(tx, &unit_ctx.scope, &id).await?;
-                        let blobs = case.redact(tx, &unit_ctx.principal, now).await?;
+                        let scope = &unit_ctx.scope;
+                        let mut case = kernel::open_for_redaction(tx, scope, &unit_id).await?;
+                        case.redact(tx, &unit_ctx.principal, now).await?;
                         let saved = case.save(tx, now).await?;
-                        let view = services.full_case_view(tx.conn().await?, &saved).await?;
-                        Ok((view, blobs))
+                        services.full_case_view(tx.conn().await?, &saved).await
                     })
                 },
             )
+            .await?;
+        let blobs = self
+            .document_files(&ctx.scope, std::slice::from_ref(&case.id))
             .await?;
         self.purge_blobs(&blobs).await;
         Ok(case)
@@ -57,26 +62,43 @@ impl Services {
     ) -> Result<Applicant, ServiceError> {
         let services = self.clone();
         let unit_ctx = ctx.clone();
-        let id = id.to_owned();
-        let (applicant, blobs) = self
+        let unit_id = id.to_owned();
+        let applicant = self
             .write_idempotent(
                 ctx,
-                move |tx: &mut Tx| -> BoxFuture<'_, Result<(Applicant, Vec<String>), ServiceError>> {
+                move |tx: &mut Tx| -> BoxFuture<'_, Result<Applicant, ServiceError>> {
                     Box::pin(async move {
                         let now = now_millis();
                         let scope = &unit_ctx.scope;
-                        let blobs =
-                            kernel::redact_applicant(tx, &unit_ctx.principal, scope, &id, now)
-                                .await?;
-                        let record = kernel::applicants::load(tx, scope, &id).await?;
-                        Ok((services.applicant_view(&record, None)?, blobs))
+                        let principal = &unit_ctx.principal;
+                        kernel::redact_applicant(tx, principal, scope, &unit_id, now).await?;
+                        let record = kernel::applicants::load(tx, scope, &unit_id).await?;
+                        services.applicant_view(&record, None)
                     })
                 },
             )
             .await?;
         self.forget_data_key(&applicant.id);
+        let cases = cases::of_applicant(self.store().reader(), &ctx.scope, &applicant.id).await?;
+        let ids: Vec<String> = cases.into_iter().map(|c| c.id).collect();
+        let blobs = self.document_files(&ctx.scope, &ids).await?;
         self.purge_blobs(&blobs).await;
         Ok(applicant)
+    }
+
+    /// The blob keys of the cases' documents (a redacted document keeps its key, so that its
+    /// file can be deleted again).
+    async fn document_files(
+        &self,
+        scope: &Scope,
+        case_ids: &[String],
+    ) -> Result<Vec<String>, ServiceError> {
+        let mut keys = Vec::new();
+        for case_id in case_ids {
+            let documents = documents::for_case(self.store().reader(), scope, case_id).await?;
+            keys.extend(documents.into_iter().map(|d| d.blob_key));
+        }
+        Ok(keys)
     }
 
     /// Sets how many days after a case's final decision its personal data is redacted

@@ -3,13 +3,13 @@
 //! use is refused without anything changing; an organization's retention policy redacts
 //! cases a set time after their decision, and erases applicants whose cases all are.
 
-use reqwest::StatusCode;
+use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use crate::encryption::{
     SECRETS, applicant, contains, postgres_dump, run_case, run_jobs, sqlite_bytes,
 };
-use crate::helpers::{TestApp, for_each_database, individual};
+use crate::helpers::{TestApp, for_each_database, individual, send};
 
 async fn redact(app: &TestApp, key: &str, path: &str) -> Value {
     app.post_json(key, &format!("{path}/redact"), &json!({}), StatusCode::OK)
@@ -51,7 +51,10 @@ async fn a_redacted_case_keeps_its_decision_and_loses_its_personal_data() {
         let blobs = app.data_dir.path().join("blobs");
         assert_eq!(stored_files(&blobs), 1, "the passport photo is stored");
 
-        let redacted = redact(&app, key, &path).await;
+        let request = app.request_json(Method::POST, &format!("{path}/redact"), key, &json!({}));
+        let redacted = send(request.header("idempotency-key", "redact-1"))
+            .await
+            .json(StatusCode::OK);
         assert_eq!(redacted["status"], "approved", "{redacted}");
         assert_eq!(
             redacted["decision"]["decision"],
@@ -253,6 +256,32 @@ async fn retention_redacts_cases_a_set_time_after_their_decision() {
         let events = app.case_events(key, old_id).await;
         let last = events.last().unwrap();
         assert_eq!(last["type"], "case.redacted", "{events:?}");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn an_applicant_without_cases_is_erased_too() {
+    for_each_database(|app| async move {
+        let key = &app.sandbox.secret;
+        for body in [individual("SE"), crate::helpers::business("DE")] {
+            let applicant = app.create_applicant(key, body).await;
+            let path = format!("/v1/applicants/{}", applicant["id"].as_str().unwrap());
+            // With an Idempotency-Key: the stored answer is the applicant, replayed as such.
+            let request =
+                app.request_json(Method::POST, &format!("{path}/redact"), key, &json!({}));
+            let erased = send(request.header("idempotency-key", &path))
+                .await
+                .json(StatusCode::OK);
+            assert!(erased["redacted_at"].is_string(), "{erased}");
+            assert!(erased.get("individual").is_none() && erased.get("business").is_none());
+            let request =
+                app.request_json(Method::POST, &format!("{path}/redact"), key, &json!({}));
+            let replayed = send(request.header("idempotency-key", &path))
+                .await
+                .json(StatusCode::OK);
+            assert_eq!(replayed, erased);
+        }
     })
     .await;
 }
