@@ -39,13 +39,8 @@ impl Services {
         scope: &Scope,
         case_id: &str,
     ) -> Result<Vec<Check>, ServiceError> {
+        let key = self.case_key(scope, case_id).await?;
         let reader = self.store().reader();
-        let case = kycore_store::cases::get(reader, scope, case_id)
-            .await?
-            .ok_or(ServiceError::not_found("case"))?;
-        let key = self
-            .applicant_key(reader, scope, &case.applicant_id)
-            .await?;
         let records = checks::for_case(reader, scope, case_id).await?;
         records
             .into_iter()

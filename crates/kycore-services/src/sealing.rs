@@ -33,6 +33,20 @@ impl Services {
         self.data_key(db, scope, applicant_id).await
     }
 
+    /// The data key of a case's applicant (`None` once erased), for reads of what the case
+    /// holds; a case that is not the tenant's is not found.
+    pub(crate) async fn case_key(
+        &self,
+        scope: &Scope,
+        case_id: &str,
+    ) -> Result<Option<DataKey>, ServiceError> {
+        let reader = self.store().reader();
+        let case = kycore_store::cases::get(reader, scope, case_id)
+            .await?
+            .ok_or(ServiceError::not_found("case"))?;
+        self.applicant_key(reader, scope, &case.applicant_id).await
+    }
+
     /// An applicant's data key, which must exist: an erased applicant takes no new data.
     pub(crate) async fn required_applicant_key<'e>(
         &self,
