@@ -153,6 +153,7 @@ struct Inner {
     pool: AnyPool,
     writer: Writer,
     audit_chain: writer::SharedChain,
+    events_committed: writer::EventsCommitted,
 }
 
 impl Store {
@@ -186,13 +187,21 @@ impl Store {
             Backend::Postgres => 4,
         };
         let audit_chain = writer::SharedChain::default();
-        let writer = Writer::start(options, backend, writer_count, Arc::clone(&audit_chain));
+        let events_committed = Arc::new(tokio::sync::watch::Sender::new(0));
+        let writer = Writer::start(
+            options,
+            backend,
+            writer_count,
+            Arc::clone(&audit_chain),
+            Arc::clone(&events_committed),
+        );
         Ok(Store {
             inner: Arc::new(Inner {
                 backend,
                 pool,
                 writer,
                 audit_chain,
+                events_committed,
             }),
         })
     }
@@ -216,6 +225,13 @@ impl Store {
     /// chained as they commit. Set once; a second call changes nothing and returns false.
     pub fn set_audit_chain(&self, chain: Arc<dyn audit::AuditChain>) -> bool {
         self.inner.audit_chain.set(chain).is_ok()
+    }
+
+    /// Changes each time this process commits new events, so a reader of the outbox (the
+    /// webhook worker) wakes at the commit instead of at its next poll. Other processes'
+    /// commits are not seen here.
+    pub fn watch_events(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.inner.events_committed.subscribe()
     }
 
     /// How the writers are doing: how many hold a connection, how often one was replaced.

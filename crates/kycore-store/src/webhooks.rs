@@ -368,35 +368,102 @@ pub struct DeliveryClaim<'a> {
     pub limit: i64,
 }
 
-/// Leases up to `claim.limit` due deliveries of enabled endpoints to `claim.token`, oldest
-/// due first (then in commit order), at most `per_endpoint` held per endpoint; counts the
-/// attempt. A disabled endpoint's deliveries wait until it is enabled again.
+/// Leases up to `claim.limit` due deliveries of enabled endpoints to `claim.token`, at most
+/// `per_endpoint` held per endpoint; counts the attempt. Endpoints are served the one
+/// waiting longest first, each endpoint's deliveries oldest due first, then in commit
+/// order. A disabled endpoint's deliveries wait until it is enabled again.
+///
+/// The work is per endpoint and bounded by what is claimed: the due deliveries behind an
+/// endpoint's held ones, or a disabled endpoint's backlog, are never scanned. On PostgreSQL
+/// each endpoint's row is locked (`SKIP LOCKED`) while it is claimed from, so claims of
+/// several servers respect the per-endpoint limit together.
 pub async fn claim(
     conn: &mut sqlx::AnyConnection,
     backend: Backend,
     claim: &DeliveryClaim<'_>,
 ) -> Result<Vec<DeliveryRecord>, StoreError> {
+    let ready: Vec<(String,)> = sqlx::query_as(
+        "SELECT e.id FROM webhook_endpoints e WHERE e.enabled = 1 AND EXISTS (\
+           SELECT 1 FROM webhook_deliveries d WHERE d.endpoint_id = e.id \
+           AND d.status = 'pending' AND d.next_attempt_at <= $1 \
+           AND (d.locked_until IS NULL OR d.locked_until < $1)) \
+         ORDER BY (SELECT MIN(d.next_attempt_at) FROM webhook_deliveries d \
+           WHERE d.endpoint_id = e.id AND d.status = 'pending'), e.id",
+    )
+    .bind(claim.now)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut claimed: Vec<DeliveryRecord> = Vec::new();
+    for (endpoint_id,) in ready {
+        let left = claim.limit - i64::try_from(claimed.len()).unwrap_or(i64::MAX);
+        if left <= 0 {
+            break;
+        }
+        if backend == Backend::Postgres && !lock_endpoint(conn, &endpoint_id).await? {
+            continue; // another server is claiming from it
+        }
+        let room = (claim.per_endpoint - held(conn, &endpoint_id, claim.now).await?).min(left);
+        if room > 0 {
+            claimed.extend(claim_from(conn, backend, claim, &endpoint_id, room).await?);
+        }
+    }
+    // RETURNING follows no ORDER BY: put the claim back in due order, then commit order.
+    claimed.sort_by_key(|d| (d.next_attempt_at, d.event_position));
+    Ok(claimed)
+}
+
+/// Locks an endpoint's row until the transaction ends; false when another holds it.
+async fn lock_endpoint(
+    conn: &mut sqlx::AnyConnection,
+    endpoint_id: &str,
+) -> Result<bool, StoreError> {
+    let locked: Option<(String,)> =
+        sqlx::query_as("SELECT id FROM webhook_endpoints WHERE id = $1 FOR UPDATE SKIP LOCKED")
+            .bind(endpoint_id)
+            .fetch_optional(&mut *conn)
+            .await?;
+    Ok(locked.is_some())
+}
+
+/// How many of an endpoint's deliveries are leased and not settled at `now`.
+async fn held(
+    conn: &mut sqlx::AnyConnection,
+    endpoint_id: &str,
+    now: Millis,
+) -> Result<i64, StoreError> {
+    let (count,): (i64,) = sqlx::query_as(
+        "SELECT COUNT(*) FROM webhook_deliveries WHERE endpoint_id = $1 \
+         AND status = 'pending' AND locked_until IS NOT NULL AND locked_until >= $2",
+    )
+    .bind(endpoint_id)
+    .bind(now)
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(count)
+}
+
+/// Leases up to `room` of one endpoint's due deliveries.
+async fn claim_from(
+    conn: &mut sqlx::AnyConnection,
+    backend: Backend,
+    claim: &DeliveryClaim<'_>,
+    endpoint_id: &str,
+    room: i64,
+) -> Result<Vec<DeliveryRecord>, StoreError> {
+    // The pick is materialized: inlined into the UPDATE, PostgreSQL may run a LIMIT
+    // subquery once per row it scans and so take more than `room`.
     macro_rules! claim_sql {
         ($lock:literal) => {
             concat!(
-                "UPDATE webhook_deliveries SET locked_until = $1, claim_token = $2, \
-                 attempts = attempts + 1 \
-                 WHERE status = 'pending' AND (locked_until IS NULL OR locked_until < $3) \
-                 AND id IN (SELECT id FROM webhook_deliveries WHERE id IN (\
-                   SELECT ranked.id FROM (\
-                     SELECT id, endpoint_id, next_attempt_at, event_position, ROW_NUMBER() OVER \
-                       (PARTITION BY endpoint_id ORDER BY next_attempt_at, event_position) AS n \
-                     FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_at <= $3 \
-                     AND (locked_until IS NULL OR locked_until < $3) \
-                     AND endpoint_id IN (SELECT id FROM webhook_endpoints WHERE enabled = 1)) \
-                     AS ranked \
-                   LEFT JOIN (SELECT endpoint_id, COUNT(*) AS held FROM webhook_deliveries \
-                     WHERE status = 'pending' AND locked_until >= $3 GROUP BY endpoint_id) AS busy \
-                   ON busy.endpoint_id = ranked.endpoint_id \
-                   WHERE ranked.n + COALESCE(busy.held, 0) <= $4 \
-                   ORDER BY ranked.next_attempt_at, ranked.event_position LIMIT $5) ",
+                "WITH picked AS MATERIALIZED (SELECT id FROM webhook_deliveries \
+                   WHERE endpoint_id = $4 AND status = 'pending' AND next_attempt_at <= $3 \
+                   AND (locked_until IS NULL OR locked_until < $3) \
+                   ORDER BY next_attempt_at, event_position LIMIT $5 ",
                 $lock,
-                ") RETURNING ",
+                ") UPDATE webhook_deliveries SET locked_until = $1, claim_token = $2, \
+                 attempts = attempts + 1 \
+                 WHERE id IN (SELECT id FROM picked) AND status = 'pending' \
+                 AND (locked_until IS NULL OR locked_until < $3) RETURNING ",
                 delivery_columns!()
             )
         };
@@ -405,17 +472,14 @@ pub async fn claim(
         Backend::Postgres => claim_sql!("FOR UPDATE SKIP LOCKED"),
         Backend::Sqlite => claim_sql!(""),
     };
-    let mut claimed: Vec<DeliveryRecord> = sqlx::query_as(sql)
+    Ok(sqlx::query_as(sql)
         .bind(claim.lease_until)
         .bind(claim.token)
         .bind(claim.now)
-        .bind(claim.per_endpoint)
-        .bind(claim.limit)
+        .bind(endpoint_id)
+        .bind(room)
         .fetch_all(&mut *conn)
-        .await?;
-    // RETURNING follows no ORDER BY: put the claim back in due order, then commit order.
-    claimed.sort_by_key(|d| (d.next_attempt_at, d.event_position));
-    Ok(claimed)
+        .await?)
 }
 
 /// How an attempt ended, for [`settle`].

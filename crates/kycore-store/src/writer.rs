@@ -20,7 +20,7 @@ use futures_util::FutureExt;
 use futures_util::future::BoxFuture;
 use sqlx::any::AnyConnectOptions;
 use sqlx::{AnyConnection, Executor};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot, watch};
 
 use crate::applicants::ApplicantRecord;
 use crate::audit::{self, AuditChain, AuditRecord};
@@ -69,10 +69,16 @@ pub struct Tx {
     batch_audits: Vec<AuditRecord>,
     /// Hashes audit entries once the services have set it (see [`crate::Store::set_audit_chain`]).
     chain: SharedChain,
+    /// Counts the batches that committed events, so readers of the outbox wake at once.
+    events_committed: EventsCommitted,
 }
 
 /// The audit chain's hasher, shared by every writer; unset until the services hold the key.
 pub(crate) type SharedChain = Arc<OnceLock<Arc<dyn AuditChain>>>;
+
+/// Grows by one each time a batch of this process commits events (see
+/// [`crate::Store::watch_events`]).
+pub(crate) type EventsCommitted = Arc<watch::Sender<u64>>;
 
 /// New rows, in the order they must be inserted (a case refers to its applicant).
 #[derive(Default)]
@@ -97,7 +103,12 @@ impl Appended {
 }
 
 impl Tx {
-    fn new(conn: AnyConnection, backend: Backend, chain: SharedChain) -> Self {
+    fn new(
+        conn: AnyConnection,
+        backend: Backend,
+        chain: SharedChain,
+        events_committed: EventsCommitted,
+    ) -> Self {
         Tx {
             conn,
             backend,
@@ -107,6 +118,7 @@ impl Tx {
             unit_audits: Vec::new(),
             batch_audits: Vec::new(),
             chain,
+            events_committed,
         }
     }
 
@@ -322,6 +334,7 @@ impl Writer {
         backend: Backend,
         count: usize,
         chain: SharedChain,
+        events_committed: EventsCommitted,
     ) -> Self {
         let (queue, receiver) = mpsc::channel(QUEUE_DEPTH);
         let receiver: SharedQueue = Arc::new(tokio::sync::Mutex::new(receiver));
@@ -334,6 +347,7 @@ impl Writer {
                 Arc::clone(&receiver),
                 Arc::clone(&health),
                 Arc::clone(&chain),
+                Arc::clone(&events_committed),
             ));
         }
         Writer { queue, health }
@@ -397,6 +411,7 @@ async fn supervise(
     queue: SharedQueue,
     health: Arc<WriterHealth>,
     chain: SharedChain,
+    events_committed: EventsCommitted,
 ) {
     let mut failures = 0usize;
     loop {
@@ -414,7 +429,12 @@ async fn supervise(
         failures = 0;
         health.connected.fetch_add(1, Ordering::Relaxed);
         let task = tokio::spawn(run_writer(
-            Tx::new(conn, backend, Arc::clone(&chain)),
+            Tx::new(
+                conn,
+                backend,
+                Arc::clone(&chain),
+                Arc::clone(&events_committed),
+            ),
             Arc::clone(&queue),
             Arc::clone(&health),
         ));
@@ -504,6 +524,9 @@ async fn commit_batch(tx: &mut Tx, batch: Vec<Unit>, health: &WriterHealth) -> R
     };
     match committed {
         Ok(()) => {
+            if tx.batch_events > 0 {
+                tx.events_committed.send_modify(|batches| *batches += 1);
+            }
             for (sender, panicked) in ran {
                 let settled = if panicked {
                     Settled::Panicked

@@ -72,7 +72,8 @@ pub struct EndpointBody {
     pub events: Option<Vec<String>>,
     pub enabled: bool,
     pub format: String,
-    /// Why kycore disabled the endpoint (`failing_continuously`), if it did.
+    /// Why kycore disabled the endpoint, if it did: `failing_continuously` (every attempt
+    /// failed for 5 days) or `gone` (the receiver answered 410 Gone).
     pub disabled_reason: Option<String>,
     pub created_at: String,
     pub updated_at: String,

@@ -1,8 +1,9 @@
 //! Webhooks: endpoints (CRUD, validation, tenancy, the SSRF guard), Standard Webhooks
 //! signatures checked by the specification's reference library for Python, delivery to real
 //! receivers on loopback — failing then recovering, recovering releases the backlog at once,
-//! a receiver that never answers delays nobody else — rotation, redelivery and replay, the
-//! delivery log and disabling an endpoint that keeps failing.
+//! a receiver that never answers delays nobody else, `Retry-After` is heeded, redirects,
+//! endless bodies and silence are bounded — rotation, redelivery and replay, the delivery log
+//! and disabling an endpoint that keeps failing or answers 410 Gone.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicBool, AtomicU16, AtomicUsize, Ordering};
@@ -42,7 +43,8 @@ impl Received {
 }
 
 /// A webhook receiver on loopback: answers `status` (or never, when `hang`), failing the
-/// first `fail_first` requests with 503, and records every request.
+/// first `fail_first` requests with 503, with a `Retry-After` header when one is set, and
+/// records every request.
 #[derive(Clone, Default)]
 struct Receiver {
     url: String,
@@ -50,9 +52,14 @@ struct Receiver {
     status: Arc<AtomicU16>,
     fail_first: Arc<AtomicUsize>,
     hang: Arc<AtomicBool>,
+    retry_after: Arc<Mutex<Option<String>>>,
 }
 
-async fn receive(State(receiver): State<Receiver>, headers: HeaderMap, body: Bytes) -> AxumStatus {
+async fn receive(
+    State(receiver): State<Receiver>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> (AxumStatus, HeaderMap) {
     if receiver.hang.load(Ordering::SeqCst) {
         std::future::pending::<()>().await;
     }
@@ -73,7 +80,11 @@ async fn receive(State(receiver): State<Receiver>, headers: HeaderMap, body: Byt
         body: String::from_utf8_lossy(&body).into_owned(),
         status,
     });
-    AxumStatus::from_u16(status).unwrap()
+    let mut answer = HeaderMap::new();
+    if let Some(wait) = receiver.retry_after.lock().unwrap().as_deref() {
+        answer.insert("retry-after", wait.parse().unwrap());
+    }
+    (AxumStatus::from_u16(status).unwrap(), answer)
 }
 
 impl Receiver {
@@ -781,6 +792,180 @@ async fn an_endpoint_failing_for_days_is_disabled_with_an_event() {
         .await
         .json(StatusCode::OK);
         deliver_until(&app, || !receiver.delivered_event_ids().is_empty()).await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_receiver_that_answers_gone_has_its_endpoint_disabled_at_once() {
+    for_each_database_with(settings(Duration::from_millis(10)), |app| async move {
+        let key = app.sandbox.secret.clone();
+        let receiver = Receiver::start().await;
+        receiver.status.store(410, Ordering::SeqCst);
+        let endpoint = create_endpoint(&app, &key, json!({"url": receiver.url})).await;
+        let id = endpoint["id"].as_str().unwrap().to_owned();
+        app.create_case(&key).await;
+        deliver_until(&app, || !receiver.all().is_empty()).await;
+        let got = app
+            .get_json(&key, &format!("/v1/webhook_endpoints/{id}"))
+            .await;
+        assert_eq!(got["enabled"], false);
+        assert_eq!(got["disabled_reason"], "gone");
+        let events = app
+            .list(&key, "/v1/events?type=webhook_endpoint.disabled")
+            .await;
+        assert_eq!(events.len(), 1);
+        // No retry: the receiver said the endpoint is gone.
+        let attempted = receiver.all().len();
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        app.services.deliver_due_webhooks().await.unwrap();
+        assert_eq!(receiver.all().len(), attempted);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn retry_after_postpones_the_next_attempt_until_a_success_releases_it() {
+    for_each_database_with(settings(Duration::from_millis(10)), |app| async move {
+        let key = app.sandbox.secret.clone();
+        let receiver = Receiver::start().await;
+        receiver.status.store(429, Ordering::SeqCst);
+        *receiver.retry_after.lock().unwrap() = Some("3600".to_owned());
+        create_endpoint(&app, &key, json!({"url": receiver.url})).await;
+        app.create_case(&key).await;
+        let events = event_ids(&app).await.len();
+        deliver_until(&app, || receiver.all().len() >= events).await;
+        // The schedule says 10 ms; the receiver asked for an hour.
+        for _ in 0..10 {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            app.services.deliver_due_webhooks().await.unwrap();
+        }
+        assert_eq!(
+            receiver.all().len(),
+            events,
+            "retried before the asked pause"
+        );
+
+        // A later event that gets through shows the receiver is back: the waiting
+        // delivery goes at once.
+        receiver.status.store(200, Ordering::SeqCst);
+        *receiver.retry_after.lock().unwrap() = None;
+        app.create_case(&key).await;
+        let expected = event_ids(&app).await;
+        deliver_until(&app, || receiver.delivered_event_ids() == expected).await;
+    })
+    .await;
+}
+
+/// A raw HTTP peer on loopback that answers every connection with `answer` (bytes written
+/// after the request head), then, when `endless`, streams body chunks until the client
+/// goes away; with `answer` empty it never answers.
+async fn raw_receiver(answer: &'static str, endless: bool) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        loop {
+            let Ok((mut socket, _)) = listener.accept().await else {
+                return;
+            };
+            tokio::spawn(async move {
+                let mut head = [0u8; 4096];
+                let _ = socket.read(&mut head).await;
+                if answer.is_empty() {
+                    std::future::pending::<()>().await;
+                }
+                if socket.write_all(answer.as_bytes()).await.is_err() {
+                    return;
+                }
+                let chunk = format!("4000\r\n{}\r\n", "x".repeat(0x4000));
+                while endless && socket.write_all(chunk.as_bytes()).await.is_ok() {}
+            });
+        }
+    });
+    url
+}
+
+#[tokio::test]
+async fn receivers_that_redirect_stream_forever_or_stay_silent_are_bounded_and_logged() {
+    let webhooks = WebhookSettings {
+        timeout: Duration::from_millis(800),
+        ..settings(Duration::from_secs(3600))
+    };
+    for_each_database_with(webhooks, |app| async move {
+        let key = app.sandbox.secret.clone();
+        let target = Receiver::start().await;
+        let redirect: &'static str = Box::leak(
+            format!(
+                "HTTP/1.1 307 Temporary Redirect\r\nlocation: {}\r\ncontent-length: 0\r\n\r\n",
+                target.url
+            )
+            .into_boxed_str(),
+        );
+        let urls = [
+            ("redirect", raw_receiver(redirect, false).await),
+            (
+                "endless",
+                raw_receiver(
+                    "HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n",
+                    true,
+                )
+                .await,
+            ),
+            (
+                "huge",
+                raw_receiver(
+                    "HTTP/1.1 500 Internal Server Error\r\ncontent-length: 104857600\r\n\r\n",
+                    true,
+                )
+                .await,
+            ),
+            ("silent", raw_receiver("", false).await),
+        ];
+        let mut endpoints = BTreeMap::new();
+        for (name, url) in &urls {
+            let endpoint = create_endpoint(&app, &key, json!({"url": url})).await;
+            endpoints.insert(*name, endpoint["id"].as_str().unwrap().to_owned());
+        }
+        app.create_case(&key).await;
+        let started = std::time::Instant::now();
+        app.services.deliver_due_webhooks().await.unwrap();
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "the attempts were not bounded: {:?}",
+            started.elapsed()
+        );
+        // One attempt per event and endpoint; each endpoint's first is looked at.
+        let events = event_ids(&app).await.len();
+        let mut attempts = BTreeMap::new();
+        for (name, id) in &endpoints {
+            let logged = app
+                .list(&key, &format!("/v1/webhook_endpoints/{id}/attempts"))
+                .await;
+            assert_eq!(logged.len(), events, "{name}: {logged:?}");
+            attempts.insert(*name, logged[0].clone());
+        }
+        let attempt = |name: &str| attempts[name].clone();
+        let redirected = attempt("redirect");
+        assert_eq!(redirected["status_code"], 307);
+        assert!(target.all().is_empty(), "the redirect was followed");
+        for name in ["endless", "huge"] {
+            let streamed = attempt(name);
+            let kept = streamed["response_body"].as_str().unwrap_or_default();
+            assert!(
+                !kept.is_empty() && kept.len() <= 1024,
+                "{name}: {} bytes kept",
+                kept.len()
+            );
+        }
+        assert_eq!(attempt("endless")["status_code"], 200);
+        assert_eq!(attempt("huge")["status_code"], 500);
+        let silent = attempt("silent");
+        assert_eq!(silent["status_code"], Value::Null);
+        assert!(
+            silent["error"].as_str().unwrap().contains("timeout"),
+            "{silent}"
+        );
     })
     .await;
 }

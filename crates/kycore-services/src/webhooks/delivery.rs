@@ -14,6 +14,9 @@
 //!    failure extends the endpoint's failing streak, and a streak of `disable_after` disables
 //!    it with a `webhook_endpoint.disabled` event.
 //!
+//! The worker wakes when this process commits events, when a success releases a backlog,
+//! and otherwise every `poll_interval` (due retries, other processes' events).
+//!
 //! Only the claim's holder can settle (its token), so a process whose lease ran out records
 //! nothing over another's.
 
@@ -54,8 +57,10 @@ type Subscriber = (EndpointRecord, Option<Vec<String>>);
 const FANOUT_BATCH: i64 = 500;
 /// The most of an answer's body kept in the log.
 const KEPT_BODY_BYTES: usize = 1024;
-/// Added to the timeout to make a claim's lease: the attempt ends well before it runs out.
-const LEASE_MARGIN: Duration = Duration::from_secs(30);
+/// Added to twice the timeout to make a claim's lease: the attempt ends before it runs out.
+/// A claim of a process that died is taken again once its lease has run out, so the lease
+/// is also how long a crash delays the deliveries it held (35 s with the 15 s timeout).
+const LEASE_MARGIN: Duration = Duration::from_secs(5);
 
 /// The delivery side of a process: the installed formats, the HTTP client and the wake-up.
 pub(crate) struct Runtime {
@@ -84,22 +89,35 @@ impl Runtime {
     }
 }
 
+/// The longest `Retry-After` a receiver can ask for; a longer one waits this long.
+const MAX_RETRY_AFTER: Duration = Duration::from_secs(24 * 3600);
+
+/// Why kycore disables an endpoint.
+const FAILING_CONTINUOUSLY: &str = "failing_continuously";
+/// The receiver answered 410 Gone: it says the endpoint no longer exists.
+const GONE: &str = "gone";
+
 /// What one attempt's HTTP exchange gave.
+#[derive(Default)]
 struct Exchange {
     status_code: Option<u16>,
     error: Option<String>,
     body: Option<String>,
     duration: Duration,
+    /// The receiver's `Retry-After`, in seconds or as an HTTP date.
+    retry_after: Option<Duration>,
 }
 
 impl Exchange {
     fn failed(error: impl Into<String>) -> Exchange {
         Exchange {
-            status_code: None,
             error: Some(error.into()),
-            body: None,
-            duration: Duration::ZERO,
+            ..Exchange::default()
         }
+    }
+
+    fn gone(&self) -> bool {
+        self.status_code == Some(410)
     }
 
     fn succeeded(&self) -> bool {
@@ -136,6 +154,9 @@ impl Services {
     /// claimed again after their lease.
     pub async fn run_webhook_worker(&self, shutdown: CancellationToken) {
         let mut running = JoinSet::new();
+        // This process's commits of new events wake the worker at once; the poll finds due
+        // retries and other processes' events.
+        let mut committed = self.store().watch_events();
         loop {
             while running.try_join_next().is_some() {}
             if let Err(e) = self.fan_out_all().await {
@@ -161,6 +182,7 @@ impl Services {
                 () = shutdown.cancelled() => break,
                 () = tokio::time::sleep(self.webhook_settings().poll_interval) => {}
                 () = self.webhook_runtime().wake.notified() => {}
+                Ok(()) = committed.changed() => {}
                 Some(_) = running.join_next(), if !running.is_empty() => {}
             }
         }
@@ -362,12 +384,7 @@ impl Services {
         if let Some(ip) = ssrf::refused_literal(&parsed, allow_private) {
             return Exchange::failed(format!("refused: {ip} is not a public address"));
         }
-        let mut last = Exchange {
-            status_code: None,
-            error: None,
-            body: None,
-            duration: Duration::ZERO,
-        };
+        let mut last = Exchange::default();
         for request in requests {
             last = self.send(parsed.clone(), request).await;
             if !last.succeeded() {
@@ -391,6 +408,11 @@ impl Services {
         let mut exchange = match answered {
             Ok(mut response) => {
                 let status = response.status().as_u16();
+                let retry_after = response
+                    .headers()
+                    .get(reqwest::header::RETRY_AFTER)
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(parse_retry_after);
                 // Only the first KB is kept: a receiver answering with an endless or huge body
                 // costs us one KB and the rest of the timeout, never memory.
                 let mut body = Vec::new();
@@ -411,6 +433,7 @@ impl Services {
                     error: error.filter(|_| !(200..300).contains(&status)),
                     body: Some(String::from_utf8_lossy(&body).into_owned()),
                     duration: Duration::ZERO,
+                    retry_after,
                 }
             }
             Err(e) => Exchange::failed(describe(&e)),
@@ -433,14 +456,23 @@ impl Services {
         let succeeded = exchange.succeeded();
         let outcome = if succeeded {
             Settlement::Delivered
+        } else if exchange.gone() {
+            Settlement::Failed
         } else {
             let waits = &settings.retry_schedule;
             let used = usize::try_from(delivery.attempts.max(1) - 1).unwrap_or(usize::MAX);
             match waits.get(used) {
-                Some(wait) => Settlement::RetryAt(now + jittered(*wait)),
+                // A receiver asking for a longer pause (429, 503) gets it.
+                Some(wait) => {
+                    let asked = exchange
+                        .retry_after
+                        .map_or(0, |w| millis(w.min(MAX_RETRY_AFTER)));
+                    Settlement::RetryAt(now + jittered(*wait).max(asked))
+                }
                 None => Settlement::Failed,
             }
         };
+        let gone = exchange.gone();
         let metrics = self.metrics();
         metrics
             .webhook_latency
@@ -486,8 +518,10 @@ impl Services {
                             return Ok(stored::release_endpoint(conn, &endpoint.id, now).await?);
                         }
                         let since = stored::mark_failing(conn, &endpoint.id, now).await?;
-                        if since.is_some_and(|since| now - since >= disable_after) {
-                            disable_endpoint(tx, &endpoint, now).await?;
+                        if gone {
+                            disable_endpoint(tx, &endpoint, GONE, now).await?;
+                        } else if since.is_some_and(|since| now - since >= disable_after) {
+                            disable_endpoint(tx, &endpoint, FAILING_CONTINUOUSLY, now).await?;
                         }
                         Ok(0)
                     })
@@ -501,13 +535,13 @@ impl Services {
     }
 }
 
-/// Disables an endpoint that kept failing, with its event and audit entry.
+/// Disables an endpoint that kept failing or said it is gone, with its event and audit entry.
 async fn disable_endpoint(
     tx: &mut Tx,
     endpoint: &EndpointRecord,
+    reason: &str,
     now: Millis,
 ) -> Result<(), ServiceError> {
-    let reason = "failing_continuously";
     if !stored::disable(tx.conn().await?, &endpoint.id, reason, now).await? {
         return Ok(());
     }
@@ -534,7 +568,7 @@ async fn disable_endpoint(
         entry,
         now,
     );
-    tracing::warn!(endpoint = %endpoint.id, "disabled a webhook endpoint that kept failing");
+    tracing::warn!(endpoint = %endpoint.id, reason, "disabled a webhook endpoint");
     Ok(())
 }
 
@@ -542,6 +576,19 @@ async fn disable_endpoint(
 fn jittered(wait: Duration) -> Millis {
     let factor = rand::rng().random_range(0.8..=1.2);
     millis(wait.mul_f64(factor))
+}
+
+/// A `Retry-After` value: delay seconds, or an HTTP date (a date past gives no wait).
+fn parse_retry_after(value: &str) -> Option<Duration> {
+    let value = value.trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    let at = httpdate::parse_http_date(value).ok()?;
+    Some(
+        at.duration_since(std::time::SystemTime::now())
+            .unwrap_or(Duration::ZERO),
+    )
 }
 
 fn millis(d: Duration) -> Millis {
@@ -566,6 +613,21 @@ fn describe(error: &reqwest::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn retry_after_reads_seconds_and_dates() {
+        assert_eq!(parse_retry_after(" 120 "), Some(Duration::from_secs(120)));
+        assert_eq!(
+            parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"),
+            Some(Duration::ZERO)
+        );
+        let later =
+            httpdate::fmt_http_date(std::time::SystemTime::now() + Duration::from_secs(3600));
+        let wait = parse_retry_after(&later).expect("a date");
+        assert!(wait > Duration::from_secs(3500) && wait <= Duration::from_secs(3600));
+        assert_eq!(parse_retry_after("soon"), None);
+        assert_eq!(parse_retry_after("-5"), None);
+    }
 
     #[test]
     fn jitter_stays_within_a_fifth() {

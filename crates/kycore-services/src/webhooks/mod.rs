@@ -88,8 +88,8 @@ impl Default for WebhookSettings {
             .into_iter()
             .map(Duration::from_secs)
             .collect(),
-            per_endpoint_concurrency: 4,
-            max_in_flight: 64,
+            per_endpoint_concurrency: 32,
+            max_in_flight: 128,
             poll_interval: Duration::from_millis(100),
             disable_after: Duration::from_secs(5 * 24 * HOUR),
         }
