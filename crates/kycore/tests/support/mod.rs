@@ -43,6 +43,15 @@ impl Server {
     /// Starts `kycore serve`; with `log`, at `KYCORE_LOG=debug` with everything it prints
     /// (its log on stderr, its start-up lines on stdout) written to that file.
     pub fn start_logging(data_dir: &Path, log: Option<&Path>) -> (Server, String) {
+        Self::start_with(data_dir, log, &[])
+    }
+
+    /// Like [`Server::start_logging`], with these environment variables set.
+    pub fn start_with(
+        data_dir: &Path,
+        log: Option<&Path>,
+        env: &[(&str, &str)],
+    ) -> (Server, String) {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
@@ -59,6 +68,7 @@ impl Server {
             .env_remove("KYCORE_MASTER_KEY")
             .env_remove("KYCORE_PREVIOUS_MASTER_KEY")
             .env("KYCORE_LOG", if log.is_some() { "debug" } else { "info" })
+            .envs(env.iter().copied())
             .stdout(Stdio::piped())
             .stderr(match log {
                 Some(path) => Stdio::from(std::fs::File::create(path).unwrap()),
