@@ -5,16 +5,16 @@
 //! clients in the same process. Reports case creations/s with p50/p99, reads/s of a case, and
 //! the start-up time and idle memory of the real `kycore serve` binary.
 
+mod support;
+
 use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use kycore_services::crypto::MasterKey;
-use kycore_services::{Deployment, ServiceConfig, Services};
-use serde_json::{Value, json};
+use kycore_services::ServiceConfig;
 use sqlx::{Connection, Row};
+use support::{Request, Server, create_request, report};
 
-const CLIENTS: usize = 64;
 const CREATIONS: usize = 30_000;
 const READS: usize = 60_000;
 
@@ -25,46 +25,13 @@ async fn main() {
         "sqlite://{}?mode=rwc",
         dir.path().join("bench.db").display()
     );
-    let deployment = Deployment::open(&url).await.expect("open database");
+    let server = Arc::new(Server::start(&url, dir.path(), |config: ServiceConfig| config).await);
     report_durability(&url).await;
 
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let base = format!("http://{}", listener.local_addr().expect("addr"));
-    let (services, keys) = Services::start(
-        deployment,
-        &MasterKey::generate(),
-        ServiceConfig::new(base.clone(), dir.path()),
-    )
-    .await
-    .expect("start");
-    let keys = keys.expect("a new deployment");
-    // The per-key rate limit is off: this measures what the server can do, and every
-    // request here comes from one key.
-    let unlimited = kycore_server::RateLimits {
-        per_key_per_second: 0,
-        ..kycore_server::RateLimits::default()
-    };
-    let app = kycore_server::app_with(services, &unlimited);
-    tokio::spawn(kycore_server::serve(
-        listener,
-        app,
-        kycore_server::ServeLimits::default(),
-        std::future::pending(),
-    ));
-
-    let client = reqwest::Client::builder()
-        .pool_max_idle_per_host(CLIENTS)
-        .build()
-        .expect("client");
-    let auth = format!("Bearer {}", keys.sandbox.secret_key);
-
-    run(&client, &base, &auth, 500, create_request).await; // warm-up
-    let (elapsed, latencies, ids) = run(&client, &base, &auth, CREATIONS, |i| {
-        create_request(i + 1_000_000)
-    })
-    .await;
+    server.run(500, create_request).await; // warm-up
+    let (elapsed, latencies, ids) = server
+        .run(CREATIONS, |i| create_request(i + 1_000_000))
+        .await;
     report(
         "case creations (POST /v1/cases, durable)",
         CREATIONS,
@@ -73,103 +40,14 @@ async fn main() {
     );
 
     let ids = Arc::new(ids);
-    let (elapsed, latencies, _) = run(&client, &base, &auth, READS, move |i| {
-        Request::Get(format!("/v1/cases/{}", ids[i % ids.len()]))
-    })
-    .await;
+    let (elapsed, latencies, _) = server
+        .run(READS, move |i| {
+            Request::Get(format!("/v1/cases/{}", ids[i % ids.len()]))
+        })
+        .await;
     report("case reads (GET /v1/cases/{id})", READS, elapsed, latencies);
 
     report_process_figures();
-}
-
-enum Request {
-    Post(String, Value),
-    Get(String),
-}
-
-fn create_request(i: usize) -> Request {
-    Request::Post(
-        "/v1/cases".into(),
-        json!({
-            "kind": "kyc",
-            "external_id": format!("bench-{i}"),
-            "applicant": {"type": "individual", "external_id": format!("user-{i}"),
-                "individual": {"first_name": "Ada", "last_name": format!("Bench{i}"),
-                    "date_of_birth": "1974-08-12", "nationality": "SE", "email": format!("u{i}@example.com"),
-                    "address": {"line1": "1 Main St", "city": "Stockholm", "country": "SE"}}},
-        }),
-    )
-}
-
-/// Sends `total` requests from `CLIENTS` concurrent workers; returns the wall time, every
-/// latency, and the ids of created objects.
-async fn run(
-    client: &reqwest::Client,
-    base: &str,
-    auth: &str,
-    total: usize,
-    make: impl Fn(usize) -> Request + Send + Sync + 'static,
-) -> (Duration, Vec<Duration>, Vec<String>) {
-    let make = Arc::new(make);
-    let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
-    let started = Instant::now();
-    let mut workers = Vec::new();
-    for _ in 0..CLIENTS {
-        let (client, base, auth, make, next) = (
-            client.clone(),
-            base.to_owned(),
-            auth.to_owned(),
-            make.clone(),
-            next.clone(),
-        );
-        workers.push(tokio::spawn(async move {
-            let mut latencies = Vec::new();
-            let mut ids = Vec::new();
-            loop {
-                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                if i >= total {
-                    return (latencies, ids);
-                }
-                let t = Instant::now();
-                let response = match make(i) {
-                    Request::Post(path, body) => client.post(format!("{base}{path}")).json(&body),
-                    Request::Get(path) => client.get(format!("{base}{path}")),
-                }
-                .header("authorization", &auth)
-                .send()
-                .await
-                .expect("request");
-                let status = response.status();
-                let body: Value = response.json().await.expect("json body");
-                latencies.push(t.elapsed());
-                assert!(status.is_success(), "{status}: {body}");
-                if let Some(id) = body.get("id").and_then(Value::as_str) {
-                    ids.push(id.to_owned());
-                }
-            }
-        }));
-    }
-    let mut latencies = Vec::with_capacity(total);
-    let mut ids = Vec::new();
-    for w in workers {
-        let (l, i) = w.await.expect("worker");
-        latencies.extend(l);
-        ids.extend(i);
-    }
-    (started.elapsed(), latencies, ids)
-}
-
-fn report(what: &str, count: usize, elapsed: Duration, mut latencies: Vec<Duration>) {
-    latencies.sort_unstable();
-    let pct = |p: f64| latencies[((latencies.len() as f64 * p) as usize).min(latencies.len() - 1)];
-    println!(
-        "{what}: {count} in {:.2} s = {:.0}/s with {CLIENTS} clients; p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
-        elapsed.as_secs_f64(),
-        count as f64 / elapsed.as_secs_f64(),
-        pct(0.50).as_secs_f64() * 1e3,
-        pct(0.99).as_secs_f64() * 1e3,
-        latencies[latencies.len() - 1].as_secs_f64() * 1e3,
-    );
 }
 
 /// The journal mode the database file keeps (WAL). That every store connection commits
