@@ -55,6 +55,8 @@ type Subscriber = (EndpointRecord, Option<Vec<String>>);
 
 /// Events one fan-out unit reads.
 const FANOUT_BATCH: i64 = 500;
+/// How long the worker waits after an attempt finishes before claiming more.
+const REFILL_PAUSE: Duration = Duration::from_millis(2);
 /// The most of an answer's body kept in the log.
 const KEPT_BODY_BYTES: usize = 1024;
 /// Added to twice the timeout to make a claim's lease: the attempt ends before it runs out.
@@ -183,7 +185,11 @@ impl Services {
                 () = tokio::time::sleep(self.webhook_settings().poll_interval) => {}
                 () = self.webhook_runtime().wake.notified() => {}
                 Ok(()) = committed.changed() => {}
-                Some(_) = running.join_next(), if !running.is_empty() => {}
+                Some(_) = running.join_next(), if !running.is_empty() => {
+                    // Let a few more finish, so one claim refills several slots: claiming
+                    // for each finished attempt costs a unit of work per delivery.
+                    tokio::time::sleep(REFILL_PAUSE).await;
+                }
             }
         }
         running.abort_all();
@@ -513,6 +519,12 @@ impl Services {
                             return Ok(0);
                         }
                         stored::insert_attempt(conn, &attempt).await?;
+                        // An endpoint that was not failing when the attempt began has no
+                        // streak to end and, but for attempts failing meanwhile, no retries
+                        // waiting; those are released by the next success after them.
+                        if succeeded && endpoint.failing_since.is_none() {
+                            return Ok(0);
+                        }
                         if succeeded {
                             stored::mark_succeeding(conn, &endpoint.id).await?;
                             return Ok(stored::release_endpoint(conn, &endpoint.id, now).await?);
