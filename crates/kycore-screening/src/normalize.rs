@@ -211,8 +211,19 @@ impl WordBuilder {
 
 /// Collapses letters repeated three times or more ("Puuutin") and writes
 /// Cyrillic "dzh" the way Latin sources write it ("j": Джамал / Jamal).
+/// Each step can make work for the other ("dzhjjose" → "jjjose" →
+/// "jose", "dzzzh" → "dzh" → "j"), so both run until nothing changes:
+/// folding a folded name then changes nothing. Each change shortens the
+/// word, so the loop ends.
 fn tidy(word: &str) -> String {
-    spell_j(&collapse_repeats(word))
+    let mut word = spell_j(&collapse_repeats(word));
+    loop {
+        let next = spell_j(&collapse_repeats(&word));
+        if next.len() == word.len() {
+            return word;
+        }
+        word = next;
+    }
 }
 
 fn collapse_repeats(word: &str) -> String {
@@ -950,6 +961,24 @@ mod tests {
         assert_eq!(fold("Müller\u{0007}GmbH"), "muller gmbh");
         assert_eq!(fold("Ma\u{200b}duro\u{202e}"), "maduro");
         assert_eq!(fold("Puuuutin"), "putin");
+    }
+
+    #[test]
+    fn folding_twice_changes_nothing() {
+        // Spelling "dzh" as "j" can make a letter tripled, and collapsing a
+        // tripled letter can make "dzh".
+        assert_eq!(fold("Dzhjjose"), "jose");
+        assert_eq!(fold("Dzzzhamal"), "jamal");
+        for name in [
+            "Dzhjjose",
+            "Dzzzhamal",
+            "ddzhzzzh",
+            "Джджжоза",
+            "OOO Dzhdzhdzh",
+        ] {
+            let once = fold(name);
+            assert_eq!(fold(&once), once, "{name:?}");
+        }
     }
 
     #[test]

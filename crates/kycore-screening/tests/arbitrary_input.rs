@@ -47,6 +47,18 @@ proptest! {
     }
 
     #[test]
+    fn folding_is_idempotent(
+        name in any::<String>(),
+        name_like in "[\\p{L}\\p{M}\\p{N}'’. -]{0,30}",
+        latin in "[dzhjoa ]{0,24}",
+    ) {
+        for text in [name, name_like, latin] {
+            let once = normalize::fold(&text);
+            prop_assert_eq!(normalize::fold(&once), once, "{:?}", text);
+        }
+    }
+
+    #[test]
     fn name_like_strings_never_panic(name in "[\\p{L}\\p{N}\\p{P}\\p{S} ]{0,400}") {
         let screener = small_screener();
         let _ = screener.search(&Query { threshold: Some(0.0), ..Query::name(name) });
