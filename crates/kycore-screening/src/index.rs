@@ -756,7 +756,10 @@ impl Index {
         } else {
             MatchHow::Edits(edits as u8)
         };
-        let sim = edit_similarity(edits, text.len().max(word.len()));
+        let mut sim = edit_similarity(edits, text.len().max(word.len()));
+        if edits > 0 && distinct_names(text, word) {
+            sim *= DISTINCT_NAMES_FACTOR;
+        }
         Some(TermMatch::word(vocab, term, sim, how))
     }
 
@@ -788,12 +791,12 @@ impl Index {
         if normalize::first_sound(text) != normalize::first_sound(word) || too_far {
             return None;
         }
-        Some(TermMatch::word(
-            vocab,
-            term,
-            PHONETIC_SIM,
-            MatchHow::Phonetic,
-        ))
+        let sim = if distinct_names(text, word) {
+            PHONETIC_SIM * DISTINCT_NAMES_FACTOR
+        } else {
+            PHONETIC_SIM
+        };
+        Some(TermMatch::word(vocab, term, sim, MatchHow::Phonetic))
     }
 
     /// Two adjacent query words (or syllable readings) that a list writes as
@@ -942,6 +945,20 @@ pub fn edit_similarity(edits: usize, longer_len: usize) -> f32 {
         return 0.0;
     }
     1.0 - 0.8 * edits as f32 / longer_len as f32
+}
+
+/// Share of a typo's or a shared skeleton's similarity left when both words
+/// are names of the tables, each in its own group: Dennis / Denise, Martin /
+/// Martina, Caroline / Carolina are two names, not one misspelt.
+pub const DISTINCT_NAMES_FACTOR: f32 = 0.8;
+
+/// Whether two different words are both known names (given names and their
+/// forms across scripts, nicknames, Chinese syllable spellings) that no
+/// table groups together.
+pub fn distinct_names(a: &str, b: &str) -> bool {
+    let k = knowledge::knowledge();
+    let (ga, gb) = (k.groups_of(a), k.groups_of(b));
+    a != b && !ga.is_empty() && !gb.is_empty() && !ga.iter().any(|g| gb.contains(g))
 }
 
 /// Similarity credited to words that differ but share a consonant skeleton.
@@ -1359,6 +1376,26 @@ mod tests {
         assert!(matches.iter().any(|m| index.word(m.vocab) == "madeline"));
         assert!(matches.iter().all(|m| index.word(m.vocab) != "lena"));
         assert!(reads_as_acronym("pla") && !reads_as_acronym("ali"));
+    }
+
+    #[test]
+    fn two_names_of_the_tables_are_no_typo_of_each_other() {
+        assert!(distinct_names("dennis", "denise"));
+        assert!(!distinct_names("mohammed", "muhammad"));
+        assert!(!distinct_names("dennis", "dennsi"));
+        let index = index_of(&["Denise Lee", "Dennis Lee"]);
+        let sim = |query: &str, listed: &str| {
+            let (_, matches) = index.prepare(normalize::tokenize(query));
+            let vocab = index.vocab_ids.get(listed).copied();
+            matches
+                .iter()
+                .filter(|m| Some(m.vocab) == vocab)
+                .map(|m| m.sim)
+                .fold(0.0f32, f32::max)
+        };
+        // "Dennis" is one edit from both; only the misspelt one is Dennis.
+        assert!(sim("dennis", "denise") < sim("dennsi", "dennis") * 0.9);
+        assert!(sim("dennis", "denise") > 0.0);
     }
 
     #[test]
