@@ -909,15 +909,40 @@ pub fn first_sound(word: &str) -> u8 {
         return 2;
     }
     let (mapped, _) = map_sound(bytes, c);
-    match mapped.bytes().next() {
-        None => 0,
-        Some(b'b' | b'f' | b'p' | b'v') => 1,
-        Some(b'c' | b'g' | b'j' | b'k' | b'q' | b's' | b'x' | b'z') => 2,
-        Some(b'd' | b't') => 3,
-        Some(b'm' | b'n') => 4,
-        Some(b'h' | b'w') => 5,
-        Some(other) => other,
+    mapped.bytes().next().map_or(0, sound_class)
+}
+
+fn sound_class(mapped: u8) -> u8 {
+    match mapped {
+        b'b' | b'f' | b'p' | b'v' => 1,
+        b'c' | b'g' | b'j' | b'k' | b'q' | b's' | b'x' | b'z' => 2,
+        b'd' | b't' => 3,
+        b'm' | b'n' => 4,
+        b'h' | b'w' => 5,
+        other => other,
     }
+}
+
+/// Whether two words are spellings of one sequence of consonant sounds by
+/// the classes of `first_sound` (Gaddafi / Qadhafi, Moammar / Muammar,
+/// Khaled / Haled), however short; Townsend / Towsent and Abdi / Absi are
+/// not.
+pub fn same_sounds(a: &str, b: &str) -> bool {
+    fn classes(word: &str) -> Vec<u8> {
+        let mut out: Vec<u8> = Vec::with_capacity(word.len());
+        let mut rest = word.as_bytes();
+        while let Some(&c) = rest.first() {
+            let (mapped, consumed) = map_sound(rest, c);
+            for class in mapped.bytes().map(sound_class) {
+                if out.last() != Some(&class) {
+                    out.push(class);
+                }
+            }
+            rest = rest.get(consumed..).unwrap_or_default();
+        }
+        out
+    }
+    classes(a) == classes(b)
 }
 
 fn map_sound(rest: &[u8], c: u8) -> (&'static str, usize) {

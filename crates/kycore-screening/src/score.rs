@@ -16,11 +16,11 @@ use serde::Serialize;
 
 use crate::index::{
     ACRONYM_SIM, Index, IndexedName, JOINED_SIM, MatchHow, MatchesByWord, QueryTerm, TermMatch,
-    acronym, class_weight, edit_budget, reads_as_acronym,
+    acronym, class_weight, distinct_names, edit_budget, reads_as_acronym,
 };
 use crate::knowledge;
 use crate::model::{Entity, EntityType, PartialDate};
-use crate::normalize::{Script, TokenClass};
+use crate::normalize::{self, Script, TokenClass};
 
 const UNMATCHED_QUERY_PENALTY: f32 = 0.8;
 const UNMATCHED_LIST_PENALTY: f32 = 0.25;
@@ -37,6 +37,10 @@ const INITIAL_SIM: f32 = 0.9;
 const THIN_EVIDENCE_DAMPING: f32 = 0.35;
 /// Matched weight (in IDF units) at which damping has fallen to 1/e.
 const EVIDENCE_SCALE: f32 = 5.0;
+/// What each difference between two names beyond the first leaves of the
+/// score (an approximate word match, query words left over, listed words
+/// left over).
+const COMPOUND_DIFFERENCE_FACTOR: f32 = 0.9;
 /// Weak (low-quality) aliases are trusted a little less.
 pub const WEAK_ALIAS_FACTOR: f64 = 0.95;
 
@@ -170,6 +174,7 @@ pub struct Alignment {
     /// Name score in [0, 1], after thin-evidence damping.
     pub score: f32,
     pub evidence_factor: f32,
+    pub differences_factor: f32,
 }
 
 /// Everything the scorer needs about the query, prepared once per search.
@@ -229,14 +234,18 @@ pub fn align(
     add_regrouped_words(index, query, name, &mut chosen);
     add_acronym(index, query, name, &mut chosen);
     let used = (chosen.q_used, chosen.c_used);
-    let (score, evidence_factor) =
-        name_score(index, query.terms, name, &chosen.pairs, used, person);
+    let NameScore {
+        score,
+        evidence_factor,
+        differences_factor,
+    } = name_score(index, query.terms, name, &chosen.pairs, used, person);
     Alignment {
         pairs: chosen.pairs,
         q_used: used.0,
         c_used: used.1,
         score,
         evidence_factor,
+        differences_factor,
     }
 }
 
@@ -477,6 +486,40 @@ fn joins_fuzzily(text: &str, a: &str, b: &str) -> bool {
     strsim::osa_distance(text, &joined) <= budget
 }
 
+/// A name score and the factors that lowered it.
+struct NameScore {
+    score: f32,
+    evidence_factor: f32,
+    differences_factor: f32,
+}
+
+/// Whether a pair is an approximate match of two words of one script that
+/// differ by more than spelling (a typo, a nickname, another language's
+/// form, two names of the tables): a difference between the names.
+/// Spellings of one name (Mubarak / Mobarak, Gaddafi / Qadhafi: the same
+/// consonant sounds) are how romanizations differ, and across scripts approximate
+/// spellings are the rule; neither is a difference.
+fn is_difference(index: &Index, terms: &[QueryTerm], name: &IndexedName, pair: &Pair) -> bool {
+    let approximate = matches!(
+        pair.kind,
+        MatchKind::Typo { .. }
+            | MatchKind::Phonetic
+            | MatchKind::Nickname
+            | MatchKind::NameEquivalent
+    );
+    if !approximate || pair.sim >= 1.0 || cross_script(index, terms, name, pair).is_some() {
+        return false;
+    }
+    let (Some(q), Some(&c)) = (
+        terms.get(usize::from(pair.q_first)),
+        name.tokens.get(usize::from(pair.c_first)),
+    ) else {
+        return true;
+    };
+    let (q, c) = (q.token.text.as_str(), index.word(c));
+    !normalize::same_sounds(q, c) || distinct_names(q, c)
+}
+
 fn name_score(
     index: &Index,
     terms: &[QueryTerm],
@@ -484,7 +527,7 @@ fn name_score(
     pairs: &[Pair],
     (q_used, c_used): (u64, u64),
     person: bool,
-) -> (f32, f32) {
+) -> NameScore {
     let (mut matched, mut possible, mut evidence) = (0.0f32, 0.0f32, 0.0f32);
     // What an initial leaves unconfirmed of the word it stands against: a
     // list that only knows "A." cannot confirm "Adebisi".
@@ -532,6 +575,7 @@ fn name_score(
     };
     // (own words, repeated words, patronymics) left unmatched on each side.
     let (mut q_own, mut q_repeated, mut q_patronymic) = (0.0f32, 0.0f32, 0.0f32);
+    let (mut q_words_left, mut c_words_left) = (0usize, 0usize);
     for (i, t) in terms
         .iter()
         .enumerate()
@@ -554,6 +598,7 @@ fn name_score(
             q_patronymic += w;
         } else if matches!(class, TokenClass::Word | TokenClass::Syllable) {
             q_own += w.max(floor);
+            q_words_left += 1;
         } else {
             q_own += w;
         }
@@ -576,6 +621,7 @@ fn name_score(
             c_patronymic += w;
         } else if matches!(class, TokenClass::Word | TokenClass::Syllable) {
             c_own += w.max(floor);
+            c_words_left += 1;
         } else {
             c_own += w;
         }
@@ -608,10 +654,36 @@ fn name_score(
         + list_penalty * (unmatched_c + c_beyond_initial)
         + CONFLICT_PENALTY * conflict;
     if denominator <= 0.0 || matched <= 0.0 {
-        return (0.0, 1.0);
+        return NameScore {
+            score: 0.0,
+            evidence_factor: 1.0,
+            differences_factor: 1.0,
+        };
     }
     let factor = 1.0 - THIN_EVIDENCE_DAMPING * (-evidence / EVIDENCE_SCALE).exp();
-    ((matched / denominator).clamp(0.0, 1.0) * factor, factor)
+    // Differences compound: one typo, one nickname or one omitted middle
+    // name is what a true match looks like; a typo and another typo, or a
+    // typo and a name word one side lacks, is as often another person
+    // whose name happens to be close ("Anne Townsend" / "TOWSENT, Anna",
+    // "Martine Garcia" / "GARCIA CORRALES, Martin"). Counted only once
+    // some word matched approximately: words left over on both sides are
+    // a conflict, charged above.
+    let fuzzy = pairs
+        .iter()
+        .filter(|p| is_difference(index, terms, name, p))
+        .count();
+    let differences = if fuzzy == 0 {
+        0
+    } else {
+        fuzzy + usize::from(q_words_left > 0) + usize::from(c_words_left > 0)
+    };
+    let differences_factor =
+        COMPOUND_DIFFERENCE_FACTOR.powi(differences.saturating_sub(1).min(4) as i32);
+    NameScore {
+        score: (matched / denominator).clamp(0.0, 1.0) * factor * differences_factor,
+        evidence_factor: factor,
+        differences_factor,
+    }
 }
 
 fn unmatched_weight(class: TokenClass, weight: f32) -> f32 {
@@ -812,6 +884,9 @@ pub struct Explanation {
     pub name_score: f64,
     /// Multiplier below 1 when the matched words are few or common.
     pub evidence_factor: f64,
+    /// Multiplier below 1 when the names differ in more than one way (an
+    /// approximate word match and another, or words one side lacks).
+    pub differences_factor: f64,
     pub token_matches: Vec<TokenMatch>,
     pub unmatched_query_tokens: Vec<String>,
     pub unmatched_list_tokens: Vec<String>,
@@ -860,6 +935,7 @@ pub fn explain(
     Explanation {
         name_score: round3(f64::from(alignment.score) * name_factor),
         evidence_factor: round3(f64::from(alignment.evidence_factor)),
+        differences_factor: round3(f64::from(alignment.differences_factor)),
         token_matches,
         unmatched_query_tokens: terms
             .iter()
@@ -914,6 +990,47 @@ mod tests {
         );
         let other_day = PartialDate::parse("1957-03-02").unwrap();
         assert_eq!(compare_dates(full, other_day).0, Verdict::Contradicts);
+    }
+
+    #[test]
+    fn differences_compound_but_spellings_do_not() {
+        use crate::model::{NameKind, NameQuality};
+        use crate::normalize::tokenize;
+        let names = [
+            "TOWSENT, Anna",
+            "QADHAFI, Muammar",
+            "GARCIA CORRALES, Martin",
+        ];
+        let entities: Vec<Entity> = names
+            .iter()
+            .map(|n| {
+                let mut e = Entity::new(*n, EntityType::Person);
+                e.add_name(n, NameKind::Primary, NameQuality::Strong);
+                e
+            })
+            .collect();
+        let index = Index::build(&entities);
+        let aligned = |query: &str, e: u32| {
+            let (terms, matches) = index.prepare(tokenize(query));
+            align(
+                &index,
+                &PreparedQuery::new(&terms, &matches),
+                &index.names_of(e)[0],
+                true,
+            )
+        };
+        // One typo is what a true match looks like.
+        assert_eq!(aligned("Anna Townsend", 0).differences_factor, 1.0);
+        // A nickname and a typo, or a typo and a listed word left over,
+        // compound.
+        let two = aligned("Hannah Townsend", 0);
+        assert!(two.differences_factor < 1.0, "{}", two.differences_factor);
+        assert!(two.score < aligned("Anna Townsend", 0).score * 0.9);
+        assert!(aligned("Marvin Garcia", 2).differences_factor < 1.0);
+        assert_eq!(aligned("Martin Garcia", 2).differences_factor, 1.0);
+        // Romanizations of one name differ in every word, and that is no
+        // difference.
+        assert_eq!(aligned("Moammar Gadhafi", 1).differences_factor, 1.0);
     }
 
     #[test]
