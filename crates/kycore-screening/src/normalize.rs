@@ -696,7 +696,7 @@ fn phrase_at(
             PhraseKind::LegalForm if rest + i == 0 || key.len() <= 2 && rest > 0 => continue,
             PhraseKind::LegalForm => TokenClass::LegalForm,
             PhraseKind::Number => TokenClass::Number,
-            PhraseKind::Abbreviation => word_class(&phrase.text, k),
+            PhraseKind::Abbreviation => word_class(&phrase.text, span[0].script, k),
         };
         // A two-letter legal form keeps its letters: as often as not it is a
         // name's syllable ("Jae-in", "Sá"), matched as written; legal forms
@@ -788,12 +788,21 @@ fn gather_legal_form(tokens: &mut Vec<Token>, k: &knowledge::Knowledge) {
     tokens[chosen[0]] = joined;
 }
 
-fn word_class(text: &str, k: &knowledge::Knowledge) -> TokenClass {
+/// A word's class. Weak words are particles and business words of
+/// languages written in Latin letters (and in Cyrillic or Greek, which
+/// borrow them); romanized from another script, "de", "la" or "do" are a
+/// name's syllables (Bengali দে, Arabic علاء), and only the particles of
+/// Arabic names (al, abu, bin) stay weak.
+fn word_class(text: &str, script: Script, k: &knowledge::Knowledge) -> TokenClass {
+    let european = matches!(
+        script,
+        Script::Latin | Script::Cyrillic | Script::Greek | Script::Other
+    );
     if text.bytes().any(|b| b.is_ascii_digit()) {
         TokenClass::Number
     } else if text.len() == 1 {
         TokenClass::Initial
-    } else if k.is_weak(text) {
+    } else if k.is_weak(text) && (european || k.is_weak_in_any_script(text)) {
         TokenClass::Weak
     } else {
         TokenClass::Word
@@ -817,7 +826,7 @@ fn classify(word: &Word) -> Token {
         (None, None) => (word.text.clone(), word.repeated.clone()),
     };
     Token {
-        class: word_class(&text, k),
+        class: word_class(&text, word.script, k),
         text,
         script: word.script,
         readings: Vec::new(),
