@@ -237,6 +237,10 @@ pub struct TermMatch {
     pub span: u8,
     pub sim: f32,
     pub how: MatchHow,
+    /// An approximate match of words that differ by more than spelling
+    /// (other consonant sounds, or two names of the tables): a difference
+    /// between the names (`score::name_score`).
+    pub differs: bool,
 }
 
 impl TermMatch {
@@ -248,7 +252,12 @@ impl TermMatch {
             span: 1,
             sim,
             how,
+            differs: false,
         }
+    }
+
+    fn differing(self, differs: bool) -> Self {
+        Self { differs, ..self }
     }
 }
 
@@ -546,6 +555,7 @@ impl Index {
                                 span: span as u8,
                                 sim,
                                 how: MatchHow::Transliterated,
+                                differs: false,
                             });
                         }
                     }
@@ -673,7 +683,8 @@ impl Index {
                 if how == MatchHow::Nickname && head != text && head != word {
                     continue;
                 }
-                out.push(TermMatch::word(vocab, term, sim, how));
+                let differs = !normalize::same_sounds(text, word);
+                out.push(TermMatch::word(vocab, term, sim, how).differing(differs));
             }
         }
     }
@@ -691,6 +702,7 @@ impl Index {
                 span,
                 sim: 1.0,
                 how,
+                differs: false,
             });
         }
     }
@@ -701,6 +713,9 @@ impl Index {
         // letter is an initial in most names, a word in "J & E").
         self.push_exact(text, term, 1, out);
         let exact = self.vocab_ids.get(text).copied();
+        // The name groups of the query word, looked up once for all its
+        // candidates (`distinct_names`).
+        let known = knowledge::knowledge().groups_of(text);
         let mut found: Vec<u32> = Vec::new();
         for_each_variant(text, |hash| {
             found.extend_from_slice(self.variants.get(hash))
@@ -711,7 +726,7 @@ impl Index {
         out.extend(
             found
                 .into_iter()
-                .filter_map(|vocab| self.verify(text, script, vocab, term)),
+                .filter_map(|vocab| self.verify(text, script, vocab, term, known)),
         );
         self.push_groups(text, term, start, GroupUse::AllNames, out);
         let Some(key) = normalize::skeleton(text) else {
@@ -721,13 +736,20 @@ impl Index {
             if out[start..].iter().any(|m| m.vocab == vocab) {
                 continue;
             }
-            if let Some(m) = self.verify_phonetic(text, script, &key, vocab, term) {
+            if let Some(m) = self.verify_phonetic(text, script, &key, vocab, term, known) {
                 out.push(m);
             }
         }
     }
 
-    fn verify(&self, text: &str, script: Script, vocab: u32, term: u8) -> Option<TermMatch> {
+    fn verify(
+        &self,
+        text: &str,
+        script: Script,
+        vocab: u32,
+        term: u8,
+        known: &[u32],
+    ) -> Option<TermMatch> {
         let word = self.word(vocab);
         let shorter = text.len().min(word.len());
         // Words of an unvowelled script spelt in that same script are all
@@ -757,10 +779,12 @@ impl Index {
             MatchHow::Edits(edits as u8)
         };
         let mut sim = edit_similarity(edits, text.len().max(word.len()));
-        if edits > 0 && distinct_names(text, word) {
+        let distinct = edits > 0 && distinct_groups(known, word);
+        if distinct {
             sim *= DISTINCT_NAMES_FACTOR;
         }
-        Some(TermMatch::word(vocab, term, sim, how))
+        let differs = distinct || edits > 0 && !normalize::same_sounds(text, word);
+        Some(TermMatch::word(vocab, term, sim, how).differing(differs))
     }
 
     fn verify_phonetic(
@@ -770,6 +794,7 @@ impl Index {
         key: &str,
         vocab: u32,
         term: u8,
+        known: &[u32],
     ) -> Option<TermMatch> {
         let word = self.word(vocab);
         let (short, long) = (text.len().min(word.len()), text.len().max(word.len()));
@@ -791,12 +816,15 @@ impl Index {
         if normalize::first_sound(text) != normalize::first_sound(word) || too_far {
             return None;
         }
-        let sim = if distinct_names(text, word) {
+        // One skeleton: the same consonant sounds, a difference only
+        // between two names of the tables.
+        let distinct = distinct_groups(known, word);
+        let sim = if distinct {
             PHONETIC_SIM * DISTINCT_NAMES_FACTOR
         } else {
             PHONETIC_SIM
         };
-        Some(TermMatch::word(vocab, term, sim, MatchHow::Phonetic))
+        Some(TermMatch::word(vocab, term, sim, MatchHow::Phonetic).differing(distinct))
     }
 
     /// Two adjacent query words (or syllable readings) that a list writes as
@@ -955,10 +983,18 @@ pub const DISTINCT_NAMES_FACTOR: f32 = 0.8;
 /// Whether two different words are both known names (given names and their
 /// forms across scripts, nicknames, Chinese syllable spellings) that no
 /// table groups together.
-pub fn distinct_names(a: &str, b: &str) -> bool {
-    let k = knowledge::knowledge();
-    let (ga, gb) = (k.groups_of(a), k.groups_of(b));
-    a != b && !ga.is_empty() && !gb.is_empty() && !ga.iter().any(|g| gb.contains(g))
+#[cfg(test)]
+fn distinct_names(a: &str, b: &str) -> bool {
+    a != b && distinct_groups(knowledge::knowledge().groups_of(a), b)
+}
+
+/// `distinct_names` with the groups of the first word looked up already.
+fn distinct_groups(a_groups: &[u32], b: &str) -> bool {
+    if a_groups.is_empty() {
+        return false;
+    }
+    let b_groups = knowledge::knowledge().groups_of(b);
+    !b_groups.is_empty() && !a_groups.iter().any(|g| b_groups.contains(g))
 }
 
 /// Similarity credited to words that differ but share a consonant skeleton.

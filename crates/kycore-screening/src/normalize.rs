@@ -937,21 +937,27 @@ fn sound_class(mapped: u8) -> u8 {
 /// Khaled / Haled), however short; Townsend / Towsent and Abdi / Absi are
 /// not.
 pub fn same_sounds(a: &str, b: &str) -> bool {
-    fn classes(word: &str) -> Vec<u8> {
-        let mut out: Vec<u8> = Vec::with_capacity(word.len());
+    /// The sound classes of a word's consonants, a class repeated once.
+    fn classes(word: &str) -> impl Iterator<Item = u8> + '_ {
         let mut rest = word.as_bytes();
-        while let Some(&c) = rest.first() {
-            let (mapped, consumed) = map_sound(rest, c);
-            for class in mapped.bytes().map(sound_class) {
-                if out.last() != Some(&class) {
-                    out.push(class);
+        let mut last = None;
+        std::iter::from_fn(move || {
+            loop {
+                let &c = rest.first()?;
+                let (mapped, consumed) = map_sound(rest, c);
+                rest = rest.get(consumed..).unwrap_or_default();
+                // A mapped sound has at most two letters ("x" → "ks"), both
+                // of one class.
+                if let Some(class) = mapped.bytes().next().map(sound_class)
+                    && last != Some(class)
+                {
+                    last = Some(class);
+                    return Some(class);
                 }
             }
-            rest = rest.get(consumed..).unwrap_or_default();
-        }
-        out
+        })
     }
-    classes(a) == classes(b)
+    classes(a).eq(classes(b))
 }
 
 fn map_sound(rest: &[u8], c: u8) -> (&'static str, usize) {

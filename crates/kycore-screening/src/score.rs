@@ -16,11 +16,11 @@ use serde::Serialize;
 
 use crate::index::{
     ACRONYM_SIM, Index, IndexedName, JOINED_SIM, MatchHow, MatchesByWord, QueryTerm, TermMatch,
-    acronym, class_weight, distinct_names, edit_budget, reads_as_acronym,
+    acronym, class_weight, edit_budget, reads_as_acronym,
 };
 use crate::knowledge;
 use crate::model::{Entity, EntityType, PartialDate};
-use crate::normalize::{self, Script, TokenClass};
+use crate::normalize::{Script, TokenClass};
 
 const UNMATCHED_QUERY_PENALTY: f32 = 0.8;
 const UNMATCHED_LIST_PENALTY: f32 = 0.25;
@@ -103,6 +103,8 @@ struct Pair {
     c_span: u8,
     sim: f32,
     kind: MatchKind,
+    /// The words differ by more than spelling (`TermMatch::differs`).
+    differs: bool,
 }
 
 impl Pair {
@@ -115,6 +117,7 @@ impl Pair {
             c_span: c.1,
             sim,
             kind,
+            differs: false,
         }
     }
 
@@ -273,7 +276,10 @@ fn candidate_pairs(index: &Index, query: &PreparedQuery<'_>, name: &IndexedName)
             } else {
                 m.how.into()
             };
-            pairs.push(Pair::spans((m.term, m.span), (j, 1), m.sim, kind));
+            pairs.push(Pair {
+                differs: m.differs,
+                ..Pair::spans((m.term, m.span), (j, 1), m.sim, kind)
+            });
         }
         let listed = ListedWord {
             word: index.word(vocab),
@@ -493,31 +499,26 @@ struct NameScore {
     differences_factor: f32,
 }
 
+/// A typo, a shared skeleton, a nickname or another language's form.
+fn is_approximate(pair: &Pair) -> bool {
+    pair.sim < 1.0
+        && matches!(
+            pair.kind,
+            MatchKind::Typo { .. }
+                | MatchKind::Phonetic
+                | MatchKind::Nickname
+                | MatchKind::NameEquivalent
+        )
+}
+
 /// Whether a pair is an approximate match of two words of one script that
 /// differ by more than spelling (a typo, a nickname, another language's
 /// form, two names of the tables): a difference between the names.
 /// Spellings of one name (Mubarak / Mobarak, Gaddafi / Qadhafi: the same
-/// consonant sounds) are how romanizations differ, and across scripts approximate
-/// spellings are the rule; neither is a difference.
+/// consonant sounds) are how romanizations differ, and across scripts
+/// approximate spellings are the rule; neither is a difference.
 fn is_difference(index: &Index, terms: &[QueryTerm], name: &IndexedName, pair: &Pair) -> bool {
-    let approximate = matches!(
-        pair.kind,
-        MatchKind::Typo { .. }
-            | MatchKind::Phonetic
-            | MatchKind::Nickname
-            | MatchKind::NameEquivalent
-    );
-    if !approximate || pair.sim >= 1.0 || cross_script(index, terms, name, pair).is_some() {
-        return false;
-    }
-    let (Some(q), Some(&c)) = (
-        terms.get(usize::from(pair.q_first)),
-        name.tokens.get(usize::from(pair.c_first)),
-    ) else {
-        return true;
-    };
-    let (q, c) = (q.token.text.as_str(), index.word(c));
-    !normalize::same_sounds(q, c) || distinct_names(q, c)
+    pair.differs && is_approximate(pair) && cross_script(index, terms, name, pair).is_none()
 }
 
 fn name_score(
@@ -668,14 +669,20 @@ fn name_score(
     // "Martine Garcia" / "GARCIA CORRALES, Martin"). Counted only once
     // some word matched approximately: words left over on both sides are
     // a conflict, charged above.
-    let fuzzy = pairs
-        .iter()
-        .filter(|p| is_difference(index, terms, name, p))
-        .count();
-    let differences = if fuzzy == 0 {
+    let left = usize::from(q_words_left > 0) + usize::from(c_words_left > 0);
+    let approximate = pairs.iter().filter(|p| is_approximate(p)).count();
+    let differences = if approximate == 0 || approximate + left < 2 {
+        // At most one difference, whatever the pairs are.
         0
     } else {
-        fuzzy + usize::from(q_words_left > 0) + usize::from(c_words_left > 0)
+        match pairs
+            .iter()
+            .filter(|p| is_approximate(p) && is_difference(index, terms, name, p))
+            .count()
+        {
+            0 => 0,
+            fuzzy => fuzzy + left,
+        }
     };
     let differences_factor =
         COMPOUND_DIFFERENCE_FACTOR.powi(differences.saturating_sub(1).min(4) as i32);
