@@ -229,9 +229,37 @@ pub fn align(
 ) -> Alignment {
     let mut pairs = candidate_pairs(index, query, name);
     pairs.sort_unstable_by(|a, b| b.sim.total_cmp(&a.sim).then(b.q_span.cmp(&a.q_span)));
+    let best_first = align_in_order(index, query, name, person, &pairs);
+    // Taking the most similar pairs first can let one word of a phrase
+    // take its partner alone ("عبد الله العبيدي": the article of "Allah"
+    // pairs with the listed "AL-" of AL-UBAIDI and "عبد الله" no longer
+    // meets ABDALLAH; "عارف" takes AREF before "عارف الله" meets
+    // AREFULLAH). When a pair joins several words on one side, phrases
+    // first is tried as well, and the better alignment kept.
+    if !pairs.iter().any(|p| p.q_span > 1 || p.c_span > 1) {
+        return best_first;
+    }
+    pairs.sort_by_key(|p| std::cmp::Reverse(p.q_span + p.c_span));
+    let phrases_first = align_in_order(index, query, name, person, &pairs);
+    if phrases_first.score > best_first.score {
+        phrases_first
+    } else {
+        best_first
+    }
+}
+
+/// Takes `pairs` in their order wherever both sides are still free, adds
+/// the split, regrouped and acronym pairs, and scores the result.
+fn align_in_order(
+    index: &Index,
+    query: &PreparedQuery<'_>,
+    name: &IndexedName,
+    person: bool,
+    pairs: &[Pair],
+) -> Alignment {
     let mut chosen = Chosen::default();
     for pair in pairs {
-        chosen.take(pair);
+        chosen.take(*pair);
     }
     add_split_words(index, query, name, &mut chosen);
     add_regrouped_words(index, query, name, &mut chosen);
@@ -1038,6 +1066,36 @@ mod tests {
         // Romanizations of one name differ in every word, and that is no
         // difference.
         assert_eq!(aligned("Moammar Gadhafi", 1).differences_factor, 1.0);
+    }
+
+    #[test]
+    fn a_phrase_is_not_broken_up_by_a_word_of_it_paired_alone() {
+        use crate::model::{NameKind, NameQuality};
+        use crate::normalize::tokenize;
+        let names = ["ABDALLAH AL-UBAIDI", "AREFULLAH AREF GHAZI"];
+        let entities: Vec<Entity> = names
+            .iter()
+            .map(|n| {
+                let mut e = Entity::new(*n, EntityType::Person);
+                e.add_name(n, NameKind::Primary, NameQuality::Strong);
+                e
+            })
+            .collect();
+        let index = Index::build(&entities);
+        for (query, e) in [("عبد الله العبيدي", 0), ("عارف الله عارف غازی", 1)]
+        {
+            let (terms, matches) = index.prepare(tokenize(query));
+            let alignment = align(
+                &index,
+                &PreparedQuery::new(&terms, &matches),
+                &index.names_of(e)[0],
+                true,
+            );
+            // Every query word is aligned: "عبد الله" with ABDALLAH,
+            // "عارف الله" with AREFULLAH.
+            assert_eq!(alignment.q_used, (1 << terms.len()) - 1, "{query}");
+            assert!(alignment.score > 0.6, "{query}: {}", alignment.score);
+        }
     }
 
     #[test]
