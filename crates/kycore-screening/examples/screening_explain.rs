@@ -1,6 +1,7 @@
 //! Searches the reference lists for each name read from standard input (one
 //! a line) and prints the best hits with their explanations as JSON, to see
-//! why a name hits. Usage:
+//! why a name hits; a line `schema<TAB>query<TAB>listed name` prints the
+//! pair's score and explanation instead. Usage:
 //! `echo "Dennis Ashley" | cargo run --release --example screening_explain [THRESHOLD]`.
 
 mod common;
@@ -21,6 +22,17 @@ fn main() -> ExitCode {
     };
     let screener = Screener::new(lists);
     for line in std::io::stdin().lock().lines().map_while(Result::ok) {
+        // "schema<TAB>query<TAB>listed name": the pair as `score_pair` sees it.
+        let mut cols = line.split('\t');
+        if let (Some(schema), Some(query), Some(listed)) = (cols.next(), cols.next(), cols.next()) {
+            let score = screener.score_pair(schema, query, listed);
+            let explanation = screener
+                .explain_pair(schema, query, listed)
+                .and_then(|e| serde_json::to_string(&e).ok())
+                .unwrap_or_default();
+            println!("== {query}\n{score:.3} {listed} | {explanation}");
+            continue;
+        }
         let query = Query {
             threshold: Some(threshold),
             limit: Some(3),
