@@ -764,6 +764,18 @@ impl Index {
         // from its Latin spelling by the conventions of each (й i/y, х kh/h,
         // кс ks/x) on top of any typo: one edit more from six letters.
         let across = script != self.script(vocab);
+        // A three-letter name word may have lost or gained a letter (Da'd /
+        // Da'ud, HtAQ / HAQ): a substitution there is another word, but a
+        // letter added to three makes four, where one edit is allowed.
+        // Particles (Abu, Abd) are not: their neighbours are other words.
+        let longer = text.len().max(word.len());
+        let k = knowledge::knowledge();
+        let particle = |w: &str| k.is_weak(w) || k.compound_part(w).is_some();
+        let shorter = if shorter == 3 && longer == 4 && !particle(text) && !particle(word) {
+            4
+        } else {
+            shorter
+        };
         let budget =
             edit_budget(shorter + usize::from(across)).saturating_sub(usize::from(unvowelled));
         if self.class(vocab) == TokenClass::Number || text.len().abs_diff(word.len()) > budget {
@@ -1439,5 +1451,16 @@ mod tests {
         assert_eq!(edit_budget(3), 0);
         assert_eq!(edit_budget(6), 1);
         assert_eq!(edit_budget(8), 2);
+        // Three letters: a letter lost or gained, but no substitution, and
+        // particles (Abu) meet only themselves.
+        let index = index_of(&["Muhammad Daud Salman", "Abdul HAQ", "Fahd Abu Omar"]);
+        let matched = |query: &str, listed: &str| {
+            let (_, matches) = index.prepare(normalize::tokenize(query));
+            let vocab = index.vocab_ids.get(listed).copied();
+            matches.iter().any(|m| Some(m.vocab) == vocab)
+        };
+        assert!(matched("dad", "daud") && matched("htaq", "haq"));
+        assert!(!matched("dod", "daud") && !matched("htq", "haq"));
+        assert!(!matched("albu", "abu"));
     }
 }
