@@ -658,14 +658,32 @@ fn name_score(
     // A patronymic one side leaves out is no conflict (lists give or omit
     // it freely); two different ones are. A name's first word is no
     // patronymic (Haidukevich is a surname).
-    let (q_patronymic, c_patronymic) = if q_patronymic > 0.0 && c_patronymic > 0.0 {
-        (q_patronymic, c_patronymic)
-    } else {
-        (
-            q_patronymic * PATRONYMIC_FACTOR,
-            c_patronymic * PATRONYMIC_FACTOR,
-        )
-    };
+    // A patronymic the query gives and the list omits ("Ramzan
+    // Akhmatovich Kadyrov" / "Ramzan Kadyrov") costs what one the list
+    // gives and the query omits costs: identity documents carry it, lists
+    // often do not. Only beside a given name and a surname: in a name of
+    // two words, "-vich" is the surname (Isaievych, Vasilevich).
+    let q_full_name = terms
+        .iter()
+        .filter(|t| t.token.class == TokenClass::Word)
+        .count()
+        >= 3;
+    let (q_patronymic, c_patronymic, q_patronymic_omitted) =
+        if q_patronymic > 0.0 && c_patronymic > 0.0 {
+            (q_patronymic, c_patronymic, 0.0)
+        } else if q_full_name {
+            (
+                0.0,
+                c_patronymic * PATRONYMIC_FACTOR,
+                q_patronymic * PATRONYMIC_FACTOR,
+            )
+        } else {
+            (
+                q_patronymic * PATRONYMIC_FACTOR,
+                c_patronymic * PATRONYMIC_FACTOR,
+                0.0,
+            )
+        };
     let unmatched_q = q_own + q_patronymic + if c_own > 0.5 { q_repeated } else { 0.0 };
     let unmatched_c = c_own + c_patronymic + if q_own > 0.5 { c_repeated } else { 0.0 };
     let list_penalty = if syllabic {
@@ -681,6 +699,7 @@ fn name_score(
     let denominator = possible
         + UNMATCHED_QUERY_PENALTY * (unmatched_q + q_beyond_initial)
         + list_penalty * (unmatched_c + c_beyond_initial)
+        + UNMATCHED_LIST_PENALTY * q_patronymic_omitted
         + CONFLICT_PENALTY * conflict;
     if denominator <= 0.0 || matched <= 0.0 {
         return NameScore {
@@ -1096,6 +1115,41 @@ mod tests {
             assert_eq!(alignment.q_used, (1 << terms.len()) - 1, "{query}");
             assert!(alignment.score > 0.6, "{query}: {}", alignment.score);
         }
+    }
+
+    #[test]
+    fn a_patronymic_omitted_costs_the_same_on_either_side() {
+        use crate::model::{NameKind, NameQuality};
+        use crate::normalize::tokenize;
+        let names = ["Ramzan Kadyrov", "Ramzan Akhmatovich Kadyrov", "Martin"];
+        let entities: Vec<Entity> = names
+            .iter()
+            .map(|n| {
+                let mut e = Entity::new(*n, EntityType::Person);
+                e.add_name(n, NameKind::Primary, NameQuality::Strong);
+                e
+            })
+            .collect();
+        let index = Index::build(&entities);
+        let score = |query: &str, e: u32| {
+            let (terms, matches) = index.prepare(tokenize(query));
+            align(
+                &index,
+                &PreparedQuery::new(&terms, &matches),
+                &index.names_of(e)[0],
+                true,
+            )
+            .score
+        };
+        let query_gives = score("Ramzan Akhmatovich Kadyrov", 0);
+        let list_gives = score("Ramzan Kadyrov", 1);
+        assert!(
+            (query_gives - list_gives).abs() < 0.02,
+            "{query_gives} {list_gives}"
+        );
+        // Beside a given name alone, "-vich" is a surname, which the list
+        // lacks.
+        assert!(score("Martin Isaievich", 2) < query_gives - 0.1);
     }
 
     #[test]
