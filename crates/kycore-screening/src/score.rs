@@ -543,10 +543,15 @@ fn is_approximate(pair: &Pair) -> bool {
 /// differ by more than spelling (a typo, a nickname, another language's
 /// form, two names of the tables): a difference between the names.
 /// Spellings of one name (Mubarak / Mobarak, Gaddafi / Qadhafi: the same
-/// consonant sounds) are how romanizations differ, and across scripts
-/// approximate spellings are the rule; neither is a difference.
+/// consonant sounds) are how romanizations differ, and between Latin and
+/// Arabic, Hebrew or a syllabary approximate spellings are the rule;
+/// neither is a difference. Cyrillic and Greek map onto Latin letter by
+/// letter, so other consonants there are one.
 fn is_difference(index: &Index, terms: &[QueryTerm], name: &IndexedName, pair: &Pair) -> bool {
-    pair.differs && is_approximate(pair) && cross_script(index, terms, name, pair).is_none()
+    pair.differs
+        && is_approximate(pair)
+        && cross_script(index, terms, name, pair)
+            .is_none_or(|s| matches!(s, Script::Cyrillic | Script::Greek))
 }
 
 fn name_score(
@@ -1054,6 +1059,7 @@ mod tests {
             "TOWSENT, Anna",
             "QADHAFI, Muammar",
             "GARCIA CORRALES, Martin",
+            "KOZLOV Sergei Ivan",
         ];
         let entities: Vec<Entity> = names
             .iter()
@@ -1085,6 +1091,9 @@ mod tests {
         // Romanizations of one name differ in every word, and that is no
         // difference.
         assert_eq!(aligned("Moammar Gadhafi", 1).differences_factor, 1.0);
+        // Cyrillic maps onto Latin letter by letter: other consonants there
+        // are a difference too (Karlov / Kozlov).
+        assert!(aligned("Сергей Карлов", 3).differences_factor < 1.0);
     }
 
     #[test]
