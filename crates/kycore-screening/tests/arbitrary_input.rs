@@ -104,3 +104,17 @@ fn hostile_names_give_sane_results_fast() {
     assert_eq!(hidden, plain);
     assert_eq!(plain[0].entity_id, "0");
 }
+
+#[test]
+fn a_pair_is_explained_as_it_is_scored() {
+    let screener = small_screener();
+    let score = screener.score_pair("Person", "Hannah Townsend", "TOWSENT, Anna");
+    let explanation = screener
+        .explain_pair("Person", "Hannah Townsend", "TOWSENT, Anna")
+        .unwrap();
+    assert!((explanation.name_score - score).abs() < 0.001);
+    assert_eq!(explanation.token_matches.len(), 2);
+    // A nickname and a typo: two differences.
+    assert!(explanation.differences_factor < 1.0);
+    assert!(screener.explain_pair("Person", "..", "Anna").is_none());
+}
