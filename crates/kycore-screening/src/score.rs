@@ -234,9 +234,23 @@ pub fn align(
     // take its partner alone ("عبد الله العبيدي": the article of "Allah"
     // pairs with the listed "AL-" of AL-UBAIDI and "عبد الله" no longer
     // meets ABDALLAH; "عارف" takes AREF before "عارف الله" meets
-    // AREFULLAH). When a pair joins several words on one side, phrases
-    // first is tried as well, and the better alignment kept.
-    if !pairs.iter().any(|p| p.q_span > 1 || p.c_span > 1) {
+    // AREFULLAH). When a phrase pair was left out for a pair of single
+    // words overlapping it, phrases first is tried as well, and the better
+    // alignment kept.
+    let phrase = |p: &Pair| p.q_span > 1 || p.c_span > 1;
+    let overlaps =
+        |a: &Pair, b: &Pair| a.q_mask() & b.q_mask() != 0 || a.c_mask() & b.c_mask() != 0;
+    let broken = pairs.iter().filter(|p| phrase(p)).any(|p| {
+        let taken = best_first.pairs.iter().any(|c| {
+            (c.q_first, c.q_span, c.c_first, c.c_span) == (p.q_first, p.q_span, p.c_first, p.c_span)
+        });
+        !taken
+            && best_first
+                .pairs
+                .iter()
+                .any(|c| !phrase(c) && overlaps(c, p))
+    });
+    if !broken {
         return best_first;
     }
     pairs.sort_by_key(|p| std::cmp::Reverse(p.q_span + p.c_span));
