@@ -791,12 +791,24 @@ impl Index {
             MatchHow::Edits(edits as u8)
         };
         let mut sim = edit_similarity(edits, text.len().max(word.len()));
-        let distinct = edits > 0 && distinct_groups(known, word);
+        // Two names of the tables: in no group together, or a woman's and
+        // a man's form of one.
+        let distinct = edits > 0 && {
+            let groups = self.name_groups(vocab);
+            !known.is_empty()
+                && !groups.is_empty()
+                && (gendered_forms(text, word) || distinct_groups(known, groups))
+        };
         if distinct {
             sim *= DISTINCT_NAMES_FACTOR;
         }
         let differs = distinct || edits > 0 && !normalize::same_sounds(text, word);
         Some(TermMatch::word(vocab, term, sim, how).differing(differs))
+    }
+
+    /// The name groups of a vocabulary word (`knowledge::groups_of`).
+    fn name_groups(&self, vocab: u32) -> &'static [u32] {
+        knowledge::knowledge().groups_of(self.word(vocab))
     }
 
     fn verify_phonetic(
@@ -830,7 +842,7 @@ impl Index {
         }
         // One skeleton: the same consonant sounds, a difference only
         // between two names of the tables.
-        let distinct = distinct_groups(known, word);
+        let distinct = distinct_groups(known, self.name_groups(vocab));
         let sim = if distinct {
             PHONETIC_SIM * DISTINCT_NAMES_FACTOR
         } else {
@@ -997,16 +1009,33 @@ pub const DISTINCT_NAMES_FACTOR: f32 = 0.8;
 /// table groups together.
 #[cfg(test)]
 fn distinct_names(a: &str, b: &str) -> bool {
-    a != b && distinct_groups(knowledge::knowledge().groups_of(a), b)
+    let k = knowledge::knowledge();
+    a != b && distinct_groups(k.groups_of(a), k.groups_of(b))
 }
 
-/// `distinct_names` with the groups of the first word looked up already.
-fn distinct_groups(a_groups: &[u32], b: &str) -> bool {
-    if a_groups.is_empty() {
+/// Whether two words are a woman's and a man's form of one name, as
+/// European languages make them with a final vowel: Martin / Martina /
+/// Martine, Andre / Andrea, Aleksandr / Aleksandra, Ivanov / Ivanova,
+/// Mario / Maria, Carolina / Caroline. The tables group such forms as one
+/// name; as the name of one person they are two.
+fn gendered_forms(a: &str, b: &str) -> bool {
+    let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+    if short.len() < 4 {
         return false;
     }
-    let b_groups = knowledge::knowledge().groups_of(b);
-    !b_groups.is_empty() && !a_groups.iter().any(|g| b_groups.contains(g))
+    let vowel_end = |w: &str| w.ends_with(['a', 'e', 'o']);
+    if long.len() == short.len() + 1 {
+        return long.starts_with(short) && long.ends_with(['a', 'e']);
+    }
+    long.len() == short.len()
+        && vowel_end(short)
+        && vowel_end(long)
+        && short.get(..short.len() - 1) == long.get(..long.len() - 1)
+}
+
+/// `distinct_names` with the name groups of both words looked up already.
+fn distinct_groups(a_groups: &[u32], b_groups: &[u32]) -> bool {
+    !a_groups.is_empty() && !b_groups.is_empty() && !a_groups.iter().any(|g| b_groups.contains(g))
 }
 
 /// Similarity credited to words that differ but share a consonant skeleton.
@@ -1441,6 +1470,18 @@ mod tests {
                 .map(|m| m.sim)
                 .fold(0.0f32, f32::max)
         };
+        for (a, b) in [
+            ("martin", "martina"),
+            ("martine", "martin"),
+            ("andre", "andrea"),
+            ("carolina", "caroline"),
+            ("ivanov", "ivanova"),
+        ] {
+            assert!(gendered_forms(a, b), "{a} {b}");
+        }
+        for (a, b) in [("martin", "marvin"), ("ana", "anna"), ("hamza", "hamzah")] {
+            assert!(!gendered_forms(a, b), "{a} {b}");
+        }
         // "Dennis" is one edit from both; only the misspelt one is Dennis.
         assert!(sim("dennis", "denise") < sim("dennsi", "dennis") * 0.9);
         assert!(sim("dennis", "denise") > 0.0);
