@@ -277,6 +277,9 @@ pub struct Index {
     words: Vec<Box<str>>,
     classes: Vec<TokenClass>,
     scripts: Vec<Script>,
+    /// Per vocabulary word: every script it was listed in, one bit each
+    /// (`script_bit`).
+    seen_in: Vec<u32>,
     idfs: Vec<f32>,
     weights: Vec<f32>,
     /// Per vocabulary word: a patronymic (Vladimirovich)?
@@ -339,6 +342,14 @@ impl Index {
             .get(vocab as usize)
             .copied()
             .unwrap_or(Script::Latin)
+    }
+
+    /// Whether a word was listed in `script` (in any name, not only the
+    /// first that gave it its `script`).
+    fn seen_in(&self, vocab: u32, script: Script) -> bool {
+        self.seen_in
+            .get(vocab as usize)
+            .is_some_and(|&seen| seen & script_bit(script) != 0)
     }
 
     /// The weight of a word occurring with `class` (its vocabulary class is
@@ -762,8 +773,10 @@ impl Index {
         let unvowelled = is_unvowelled(script) && self.script(vocab) == script;
         // A word romanized from another alphabet (Cyrillic, Greek) differs
         // from its Latin spelling by the conventions of each (й i/y, х kh/h,
-        // кс ks/x) on top of any typo: one edit more from six letters.
-        let across = script != self.script(vocab);
+        // кс ks/x) on top of any typo: one edit more from six letters. Not
+        // against a word also listed in the query's script: that spelling
+        // is the same romanization (Козлов / Карлов).
+        let across = script != self.script(vocab) && !self.seen_in(vocab, script);
         // A three-letter name word may have lost or gained a letter (Da'd /
         // Da'ud, HtAQ / HAQ): a substitution there is another word, but a
         // letter added to three makes four, where one edit is allowed.
@@ -1033,6 +1046,11 @@ fn gendered_forms(a: &str, b: &str) -> bool {
         && short.get(..short.len() - 1) == long.get(..long.len() - 1)
 }
 
+/// One bit per script, for `Index::seen_in`.
+fn script_bit(script: Script) -> u32 {
+    1 << (script as u32 % 32)
+}
+
 /// `distinct_names` with the name groups of both words looked up already.
 fn distinct_groups(a_groups: &[u32], b_groups: &[u32]) -> bool {
     !a_groups.is_empty() && !b_groups.is_empty() && !a_groups.iter().any(|g| b_groups.contains(g))
@@ -1163,6 +1181,7 @@ struct Builder {
     words: Vec<Box<str>>,
     classes: Vec<TokenClass>,
     scripts: Vec<Script>,
+    seen_in: Vec<u32>,
     postings: Vec<Vec<u32>>,
     joined: Vec<(u64, u32)>,
     acronyms: Vec<(u64, u32)>,
@@ -1201,13 +1220,19 @@ impl Builder {
 
     fn intern(&mut self, token: &Token, entity: u32) -> u32 {
         let id = match self.vocab_ids.get(token.text.as_str()) {
-            Some(&id) => id,
+            Some(&id) => {
+                if let Some(seen) = self.seen_in.get_mut(id as usize) {
+                    *seen |= script_bit(token.script);
+                }
+                id
+            }
             None => {
                 let id = self.words.len() as u32;
                 self.vocab_ids.insert(token.text.as_str().into(), id);
                 self.words.push(token.text.as_str().into());
                 self.classes.push(token.class);
                 self.scripts.push(token.script);
+                self.seen_in.push(script_bit(token.script));
                 self.postings.push(Vec::new());
                 id
             }
@@ -1244,6 +1269,7 @@ impl Builder {
             words: self.words,
             classes: self.classes,
             scripts: self.scripts,
+            seen_in: self.seen_in,
             groups,
             acronyms: HashedPostings::build(self.acronyms),
             readings: HashedPostings::build(self.readings),
@@ -1485,6 +1511,20 @@ mod tests {
         // "Dennis" is one edit from both; only the misspelt one is Dennis.
         assert!(sim("dennis", "denise") < sim("dennsi", "dennis") * 0.9);
         assert!(sim("dennis", "denise") > 0.0);
+    }
+
+    #[test]
+    fn the_cross_script_budget_is_for_words_never_listed_in_that_script() {
+        let reaches = |names: &[&str]| {
+            let index = index_of(names);
+            let (_, matches) = index.prepare(normalize::tokenize("Козлов"));
+            let karlov = index.vocab_ids.get("karlov").copied();
+            matches.iter().any(|m| Some(m.vocab) == karlov)
+        };
+        // Kozlov / Karlov: two edits, one more than six letters allow,
+        // granted only for a Latin spelling of the Cyrillic.
+        assert!(reaches(&["KARLOV Ivan"]));
+        assert!(!reaches(&["KARLOV Ivan", "Карлов Георгий"]));
     }
 
     #[test]
