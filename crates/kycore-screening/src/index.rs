@@ -739,6 +739,7 @@ impl Index {
                 .into_iter()
                 .filter_map(|vocab| self.verify(text, script, vocab, term, known)),
         );
+        self.push_transposed_pair(text, term, out);
         self.push_groups(text, term, start, GroupUse::AllNames, out);
         let Some(key) = normalize::skeleton(text) else {
             return;
@@ -750,6 +751,30 @@ impl Index {
             if let Some(m) = self.verify_phonetic(text, script, &key, vocab, term, known) {
                 out.push(m);
             }
+        }
+    }
+
+    /// A word of two letters typed the wrong way round ("NB" / BN, "nA" /
+    /// AN): the one typo two letters allow, weakly credited. Particles
+    /// (al / la) and single sounds are no such typo.
+    fn push_transposed_pair(&self, text: &str, term: u8, out: &mut Vec<TermMatch>) {
+        let &[a, b] = text.as_bytes() else {
+            return;
+        };
+        let k = knowledge::knowledge();
+        if a == b || !a.is_ascii_alphabetic() || !b.is_ascii_alphabetic() || k.is_weak(text) {
+            return;
+        }
+        let swapped = [b, a];
+        let Ok(swapped) = std::str::from_utf8(&swapped) else {
+            return;
+        };
+        if k.is_weak(swapped) {
+            return;
+        }
+        if let Some(&vocab) = self.vocab_ids.get(swapped) {
+            let sim = edit_similarity(1, 2);
+            out.push(TermMatch::word(vocab, term, sim, MatchHow::Edits(1)).differing(true));
         }
     }
 
@@ -1543,5 +1568,15 @@ mod tests {
         assert!(matched("dad", "daud") && matched("htaq", "haq"));
         assert!(!matched("dod", "daud") && !matched("htq", "haq"));
         assert!(!matched("albu", "abu"));
+        // Two letters: only the pair typed the wrong way round, and no
+        // particle.
+        let index = index_of(&["INZINJERING BN BIJELJINA", "Rah An Da Zi", "Ali al Omar"]);
+        let matched = |query: &str, listed: &str| {
+            let (_, matches) = index.prepare(normalize::tokenize(query));
+            let vocab = index.vocab_ids.get(listed).copied();
+            matches.iter().any(|m| Some(m.vocab) == vocab)
+        };
+        assert!(matched("nb", "bn") && matched("na", "an"));
+        assert!(!matched("nv", "bn") && !matched("la", "al"));
     }
 }
