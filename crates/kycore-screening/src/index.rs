@@ -795,7 +795,9 @@ impl Index {
         if is_unvowelled(script) != is_unvowelled(self.script(vocab)) {
             return None;
         }
-        let unvowelled = is_unvowelled(script) && self.script(vocab) == script;
+        // (Arabic against Hebrew too: neither writes the vowels that would
+        // absorb a changed letter.)
+        let unvowelled = is_unvowelled(script);
         // A word romanized from another alphabet (Cyrillic, Greek) differs
         // from its Latin spelling by the conventions of each (й i/y, х kh/h,
         // кс ks/x) on top of any typo: one edit more from six letters. Not
@@ -1550,6 +1552,19 @@ mod tests {
         // granted only for a Latin spelling of the Cyrillic.
         assert!(reaches(&["KARLOV Ivan"]));
         assert!(!reaches(&["KARLOV Ivan", "Карлов Георгий"]));
+    }
+
+    #[test]
+    fn consonants_alone_allow_no_changed_letter_across_arabic_and_hebrew() {
+        let index = index_of(&["محمد الشعار"]);
+        let reaches = |query: &str| {
+            let (_, matches) = index.prepare(normalize::tokenize(query));
+            let mhmd = index.vocab_ids.get("mhmd").copied();
+            matches.iter().any(|m| Some(m.vocab) == mhmd)
+        };
+        // Hebrew מלמד (Melamed) is m-l-m-d, not m-h-m-d.
+        assert!(!reaches("סהר מלמד"));
+        assert!(reaches("محمد"));
     }
 
     #[test]
