@@ -237,6 +237,10 @@ pub struct TermMatch {
     pub span: u8,
     pub sim: f32,
     pub how: MatchHow,
+    /// An approximate match of words that differ by more than spelling
+    /// (other consonant sounds, or two names of the tables): a difference
+    /// between the names (`score::name_score`).
+    pub differs: bool,
 }
 
 impl TermMatch {
@@ -248,7 +252,12 @@ impl TermMatch {
             span: 1,
             sim,
             how,
+            differs: false,
         }
+    }
+
+    fn differing(self, differs: bool) -> Self {
+        Self { differs, ..self }
     }
 }
 
@@ -268,6 +277,9 @@ pub struct Index {
     words: Vec<Box<str>>,
     classes: Vec<TokenClass>,
     scripts: Vec<Script>,
+    /// Per vocabulary word: every script it was listed in, one bit each
+    /// (`script_bit`).
+    seen_in: Vec<u32>,
     idfs: Vec<f32>,
     weights: Vec<f32>,
     /// Per vocabulary word: a patronymic (Vladimirovich)?
@@ -330,6 +342,14 @@ impl Index {
             .get(vocab as usize)
             .copied()
             .unwrap_or(Script::Latin)
+    }
+
+    /// Whether a word was listed in `script` (in any name, not only the
+    /// first that gave it its `script`).
+    fn seen_in(&self, vocab: u32, script: Script) -> bool {
+        self.seen_in
+            .get(vocab as usize)
+            .is_some_and(|&seen| seen & script_bit(script) != 0)
     }
 
     /// The weight of a word occurring with `class` (its vocabulary class is
@@ -546,6 +566,7 @@ impl Index {
                                 span: span as u8,
                                 sim,
                                 how: MatchHow::Transliterated,
+                                differs: false,
                             });
                         }
                     }
@@ -673,7 +694,8 @@ impl Index {
                 if how == MatchHow::Nickname && head != text && head != word {
                     continue;
                 }
-                out.push(TermMatch::word(vocab, term, sim, how));
+                let differs = !normalize::same_sounds(text, word);
+                out.push(TermMatch::word(vocab, term, sim, how).differing(differs));
             }
         }
     }
@@ -691,6 +713,7 @@ impl Index {
                 span,
                 sim: 1.0,
                 how,
+                differs: false,
             });
         }
     }
@@ -701,6 +724,9 @@ impl Index {
         // letter is an initial in most names, a word in "J & E").
         self.push_exact(text, term, 1, out);
         let exact = self.vocab_ids.get(text).copied();
+        // The name groups of the query word, looked up once for all its
+        // candidates (`distinct_names`).
+        let known = knowledge::knowledge().groups_of(text);
         let mut found: Vec<u32> = Vec::new();
         for_each_variant(text, |hash| {
             found.extend_from_slice(self.variants.get(hash))
@@ -711,8 +737,9 @@ impl Index {
         out.extend(
             found
                 .into_iter()
-                .filter_map(|vocab| self.verify(text, script, vocab, term)),
+                .filter_map(|vocab| self.verify(text, script, vocab, term, known)),
         );
+        self.push_transposed_pair(text, term, out);
         self.push_groups(text, term, start, GroupUse::AllNames, out);
         let Some(key) = normalize::skeleton(text) else {
             return;
@@ -721,13 +748,44 @@ impl Index {
             if out[start..].iter().any(|m| m.vocab == vocab) {
                 continue;
             }
-            if let Some(m) = self.verify_phonetic(text, script, &key, vocab, term) {
+            if let Some(m) = self.verify_phonetic(text, script, &key, vocab, term, known) {
                 out.push(m);
             }
         }
     }
 
-    fn verify(&self, text: &str, script: Script, vocab: u32, term: u8) -> Option<TermMatch> {
+    /// A word of two letters typed the wrong way round ("NB" / BN, "nA" /
+    /// AN): the one typo two letters allow, weakly credited. Particles
+    /// (al / la) and single sounds are no such typo.
+    fn push_transposed_pair(&self, text: &str, term: u8, out: &mut Vec<TermMatch>) {
+        let &[a, b] = text.as_bytes() else {
+            return;
+        };
+        let k = knowledge::knowledge();
+        if a == b || !a.is_ascii_alphabetic() || !b.is_ascii_alphabetic() || k.is_weak(text) {
+            return;
+        }
+        let swapped = [b, a];
+        let Ok(swapped) = std::str::from_utf8(&swapped) else {
+            return;
+        };
+        if k.is_weak(swapped) {
+            return;
+        }
+        if let Some(&vocab) = self.vocab_ids.get(swapped) {
+            let sim = edit_similarity(1, 2);
+            out.push(TermMatch::word(vocab, term, sim, MatchHow::Edits(1)).differing(true));
+        }
+    }
+
+    fn verify(
+        &self,
+        text: &str,
+        script: Script,
+        vocab: u32,
+        term: u8,
+        known: &[u32],
+    ) -> Option<TermMatch> {
         let word = self.word(vocab);
         let shorter = text.len().min(word.len());
         // Words of an unvowelled script spelt in that same script are all
@@ -737,11 +795,27 @@ impl Index {
         if is_unvowelled(script) != is_unvowelled(self.script(vocab)) {
             return None;
         }
-        let unvowelled = is_unvowelled(script) && self.script(vocab) == script;
+        // (Arabic against Hebrew too: neither writes the vowels that would
+        // absorb a changed letter.)
+        let unvowelled = is_unvowelled(script);
         // A word romanized from another alphabet (Cyrillic, Greek) differs
         // from its Latin spelling by the conventions of each (й i/y, х kh/h,
-        // кс ks/x) on top of any typo: one edit more from six letters.
-        let across = script != self.script(vocab);
+        // кс ks/x) on top of any typo: one edit more from six letters. Not
+        // against a word also listed in the query's script: that spelling
+        // is the same romanization (Козлов / Карлов).
+        let across = script != self.script(vocab) && !self.seen_in(vocab, script);
+        // A three-letter name word may have lost or gained a letter (Da'd /
+        // Da'ud, HtAQ / HAQ): a substitution there is another word, but a
+        // letter added to three makes four, where one edit is allowed.
+        // Particles (Abu, Abd) are not: their neighbours are other words.
+        let longer = text.len().max(word.len());
+        let k = knowledge::knowledge();
+        let particle = |w: &str| k.is_weak(w) || k.compound_part(w).is_some();
+        let shorter = if shorter == 3 && longer == 4 && !particle(text) && !particle(word) {
+            4
+        } else {
+            shorter
+        };
         let budget =
             edit_budget(shorter + usize::from(across)).saturating_sub(usize::from(unvowelled));
         if self.class(vocab) == TokenClass::Number || text.len().abs_diff(word.len()) > budget {
@@ -756,8 +830,25 @@ impl Index {
         } else {
             MatchHow::Edits(edits as u8)
         };
-        let sim = edit_similarity(edits, text.len().max(word.len()));
-        Some(TermMatch::word(vocab, term, sim, how))
+        let mut sim = edit_similarity(edits, text.len().max(word.len()));
+        // Two names of the tables: in no group together, or a woman's and
+        // a man's form of one.
+        let distinct = edits > 0 && {
+            let groups = self.name_groups(vocab);
+            !known.is_empty()
+                && !groups.is_empty()
+                && (gendered_forms(text, word) || distinct_groups(known, groups))
+        };
+        if distinct {
+            sim *= DISTINCT_NAMES_FACTOR;
+        }
+        let differs = distinct || edits > 0 && !normalize::same_sounds(text, word);
+        Some(TermMatch::word(vocab, term, sim, how).differing(differs))
+    }
+
+    /// The name groups of a vocabulary word (`knowledge::groups_of`).
+    fn name_groups(&self, vocab: u32) -> &'static [u32] {
+        knowledge::knowledge().groups_of(self.word(vocab))
     }
 
     fn verify_phonetic(
@@ -767,6 +858,7 @@ impl Index {
         key: &str,
         vocab: u32,
         term: u8,
+        known: &[u32],
     ) -> Option<TermMatch> {
         let word = self.word(vocab);
         let (short, long) = (text.len().min(word.len()), text.len().max(word.len()));
@@ -788,12 +880,15 @@ impl Index {
         if normalize::first_sound(text) != normalize::first_sound(word) || too_far {
             return None;
         }
-        Some(TermMatch::word(
-            vocab,
-            term,
-            PHONETIC_SIM,
-            MatchHow::Phonetic,
-        ))
+        // One skeleton: the same consonant sounds, a difference only
+        // between two names of the tables.
+        let distinct = distinct_groups(known, self.name_groups(vocab));
+        let sim = if distinct {
+            PHONETIC_SIM * DISTINCT_NAMES_FACTOR
+        } else {
+            PHONETIC_SIM
+        };
+        Some(TermMatch::word(vocab, term, sim, MatchHow::Phonetic).differing(distinct))
     }
 
     /// Two adjacent query words (or syllable readings) that a list writes as
@@ -944,6 +1039,50 @@ pub fn edit_similarity(edits: usize, longer_len: usize) -> f32 {
     1.0 - 0.8 * edits as f32 / longer_len as f32
 }
 
+/// Share of a typo's or a shared skeleton's similarity left when both words
+/// are names of the tables, each in its own group: Dennis / Denise, Martin /
+/// Martina, Caroline / Carolina are two names, not one misspelt.
+pub const DISTINCT_NAMES_FACTOR: f32 = 0.8;
+
+/// Whether two different words are both known names (given names and their
+/// forms across scripts, nicknames, Chinese syllable spellings) that no
+/// table groups together.
+#[cfg(test)]
+fn distinct_names(a: &str, b: &str) -> bool {
+    let k = knowledge::knowledge();
+    a != b && distinct_groups(k.groups_of(a), k.groups_of(b))
+}
+
+/// Whether two words are a woman's and a man's form of one name, as
+/// European languages make them with a final vowel: Martin / Martina /
+/// Martine, Andre / Andrea, Aleksandr / Aleksandra, Ivanov / Ivanova,
+/// Mario / Maria, Carolina / Caroline. The tables group such forms as one
+/// name; as the name of one person they are two.
+fn gendered_forms(a: &str, b: &str) -> bool {
+    let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+    if short.len() < 4 {
+        return false;
+    }
+    let vowel_end = |w: &str| w.ends_with(['a', 'e', 'o']);
+    if long.len() == short.len() + 1 {
+        return long.starts_with(short) && long.ends_with(['a', 'e']);
+    }
+    long.len() == short.len()
+        && vowel_end(short)
+        && vowel_end(long)
+        && short.get(..short.len() - 1) == long.get(..long.len() - 1)
+}
+
+/// One bit per script, for `Index::seen_in`.
+fn script_bit(script: Script) -> u32 {
+    1 << (script as u32 % 32)
+}
+
+/// `distinct_names` with the name groups of both words looked up already.
+fn distinct_groups(a_groups: &[u32], b_groups: &[u32]) -> bool {
+    !a_groups.is_empty() && !b_groups.is_empty() && !a_groups.iter().any(|g| b_groups.contains(g))
+}
+
 /// Similarity credited to words that differ but share a consonant skeleton.
 pub const PHONETIC_SIM: f32 = 0.85;
 /// Similarity credited to one word written as two (or two as one).
@@ -1069,6 +1208,7 @@ struct Builder {
     words: Vec<Box<str>>,
     classes: Vec<TokenClass>,
     scripts: Vec<Script>,
+    seen_in: Vec<u32>,
     postings: Vec<Vec<u32>>,
     joined: Vec<(u64, u32)>,
     acronyms: Vec<(u64, u32)>,
@@ -1107,13 +1247,19 @@ impl Builder {
 
     fn intern(&mut self, token: &Token, entity: u32) -> u32 {
         let id = match self.vocab_ids.get(token.text.as_str()) {
-            Some(&id) => id,
+            Some(&id) => {
+                if let Some(seen) = self.seen_in.get_mut(id as usize) {
+                    *seen |= script_bit(token.script);
+                }
+                id
+            }
             None => {
                 let id = self.words.len() as u32;
                 self.vocab_ids.insert(token.text.as_str().into(), id);
                 self.words.push(token.text.as_str().into());
                 self.classes.push(token.class);
                 self.scripts.push(token.script);
+                self.seen_in.push(script_bit(token.script));
                 self.postings.push(Vec::new());
                 id
             }
@@ -1150,6 +1296,7 @@ impl Builder {
             words: self.words,
             classes: self.classes,
             scripts: self.scripts,
+            seen_in: self.seen_in,
             groups,
             acronyms: HashedPostings::build(self.acronyms),
             readings: HashedPostings::build(self.readings),
@@ -1362,9 +1509,89 @@ mod tests {
     }
 
     #[test]
+    fn two_names_of_the_tables_are_no_typo_of_each_other() {
+        assert!(distinct_names("dennis", "denise"));
+        assert!(!distinct_names("mohammed", "muhammad"));
+        assert!(!distinct_names("dennis", "dennsi"));
+        let index = index_of(&["Denise Lee", "Dennis Lee"]);
+        let sim = |query: &str, listed: &str| {
+            let (_, matches) = index.prepare(normalize::tokenize(query));
+            let vocab = index.vocab_ids.get(listed).copied();
+            matches
+                .iter()
+                .filter(|m| Some(m.vocab) == vocab)
+                .map(|m| m.sim)
+                .fold(0.0f32, f32::max)
+        };
+        for (a, b) in [
+            ("martin", "martina"),
+            ("martine", "martin"),
+            ("andre", "andrea"),
+            ("carolina", "caroline"),
+            ("ivanov", "ivanova"),
+        ] {
+            assert!(gendered_forms(a, b), "{a} {b}");
+        }
+        for (a, b) in [("martin", "marvin"), ("ana", "anna"), ("hamza", "hamzah")] {
+            assert!(!gendered_forms(a, b), "{a} {b}");
+        }
+        // "Dennis" is one edit from both; only the misspelt one is Dennis.
+        assert!(sim("dennis", "denise") < sim("dennsi", "dennis") * 0.9);
+        assert!(sim("dennis", "denise") > 0.0);
+    }
+
+    #[test]
+    fn the_cross_script_budget_is_for_words_never_listed_in_that_script() {
+        let reaches = |names: &[&str]| {
+            let index = index_of(names);
+            let (_, matches) = index.prepare(normalize::tokenize("Козлов"));
+            let karlov = index.vocab_ids.get("karlov").copied();
+            matches.iter().any(|m| Some(m.vocab) == karlov)
+        };
+        // Kozlov / Karlov: two edits, one more than six letters allow,
+        // granted only for a Latin spelling of the Cyrillic.
+        assert!(reaches(&["KARLOV Ivan"]));
+        assert!(!reaches(&["KARLOV Ivan", "Карлов Георгий"]));
+    }
+
+    #[test]
+    fn consonants_alone_allow_no_changed_letter_across_arabic_and_hebrew() {
+        let index = index_of(&["محمد الشعار"]);
+        let reaches = |query: &str| {
+            let (_, matches) = index.prepare(normalize::tokenize(query));
+            let mhmd = index.vocab_ids.get("mhmd").copied();
+            matches.iter().any(|m| Some(m.vocab) == mhmd)
+        };
+        // Hebrew מלמד (Melamed) is m-l-m-d, not m-h-m-d.
+        assert!(!reaches("סהר מלמד"));
+        assert!(reaches("محمد"));
+    }
+
+    #[test]
     fn budget_grows_with_length() {
         assert_eq!(edit_budget(3), 0);
         assert_eq!(edit_budget(6), 1);
         assert_eq!(edit_budget(8), 2);
+        // Three letters: a letter lost or gained, but no substitution, and
+        // particles (Abu) meet only themselves.
+        let index = index_of(&["Muhammad Daud Salman", "Abdul HAQ", "Fahd Abu Omar"]);
+        let matched = |query: &str, listed: &str| {
+            let (_, matches) = index.prepare(normalize::tokenize(query));
+            let vocab = index.vocab_ids.get(listed).copied();
+            matches.iter().any(|m| Some(m.vocab) == vocab)
+        };
+        assert!(matched("dad", "daud") && matched("htaq", "haq"));
+        assert!(!matched("dod", "daud") && !matched("htq", "haq"));
+        assert!(!matched("albu", "abu"));
+        // Two letters: only the pair typed the wrong way round, and no
+        // particle.
+        let index = index_of(&["INZINJERING BN BIJELJINA", "Rah An Da Zi", "Ali al Omar"]);
+        let matched = |query: &str, listed: &str| {
+            let (_, matches) = index.prepare(normalize::tokenize(query));
+            let vocab = index.vocab_ids.get(listed).copied();
+            matches.iter().any(|m| Some(m.vocab) == vocab)
+        };
+        assert!(matched("nb", "bn") && matched("na", "an"));
+        assert!(!matched("nv", "bn") && !matched("la", "al"));
     }
 }

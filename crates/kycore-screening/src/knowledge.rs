@@ -314,6 +314,7 @@ pub struct Knowledge {
     /// The first member of each group (for Chinese syllables: the Pinyin).
     group_heads: Vec<String>,
     weak: HashSet<String>,
+    weak_any_script: HashSet<String>,
     common: HashSet<String>,
     counts: HashMap<String, u32>,
     counted_names: u32,
@@ -339,7 +340,14 @@ impl Knowledge {
             groups: HashMap::new(),
             group_kinds: Vec::new(),
             group_heads: Vec::new(),
-            weak: word_set(include_str!("../data/weak_words.txt")),
+            weak: word_set(include_str!("../data/weak_words.txt"))
+                .into_iter()
+                .map(|w| w.trim_end_matches(" *").to_owned())
+                .collect(),
+            weak_any_script: data_lines(include_str!("../data/weak_words.txt"))
+                .filter_map(|w| w.strip_suffix(" *"))
+                .map(str::to_owned)
+                .collect(),
             common: word_set(include_str!("../data/common_names.txt")),
             counts: HashMap::new(),
             counted_names: 1,
@@ -668,6 +676,12 @@ impl Knowledge {
         self.weak.contains(word)
     }
 
+    /// A weak word that is one also romanized from other scripts: the
+    /// particles of Arabic names (al, abu, bin), marked `*` in the table.
+    pub fn is_weak_in_any_script(&self, word: &str) -> bool {
+        self.weak_any_script.contains(word)
+    }
+
     pub fn is_common(&self, word: &str) -> bool {
         self.common.contains(word)
     }
@@ -761,6 +775,8 @@ mod tests {
         assert!(!k.is_patronymic("milosevic"));
         assert!(shared("sasha", "aleksandr") && shared("bibi", "binyamin"));
         assert!(k.is_weak("al") && k.is_common("mohammed"));
+        assert!(k.is_weak_in_any_script("al") && k.is_weak_in_any_script("bin"));
+        assert!(k.is_weak("de") && !k.is_weak_in_any_script("de"));
     }
 
     #[test]

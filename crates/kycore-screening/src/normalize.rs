@@ -211,8 +211,19 @@ impl WordBuilder {
 
 /// Collapses letters repeated three times or more ("Puuutin") and writes
 /// Cyrillic "dzh" the way Latin sources write it ("j": Джамал / Jamal).
+/// Each step can make work for the other ("dzhjjose" → "jjjose" →
+/// "jose", "dzzzh" → "dzh" → "j"), so both run until nothing changes:
+/// folding a folded name then changes nothing. Each change shortens the
+/// word, so the loop ends.
 fn tidy(word: &str) -> String {
-    spell_j(&collapse_repeats(word))
+    let mut word = spell_j(&collapse_repeats(word));
+    loop {
+        let next = spell_j(&collapse_repeats(&word));
+        if next.len() == word.len() {
+            return word;
+        }
+        word = next;
+    }
 }
 
 fn collapse_repeats(word: &str) -> String {
@@ -685,7 +696,7 @@ fn phrase_at(
             PhraseKind::LegalForm if rest + i == 0 || key.len() <= 2 && rest > 0 => continue,
             PhraseKind::LegalForm => TokenClass::LegalForm,
             PhraseKind::Number => TokenClass::Number,
-            PhraseKind::Abbreviation => word_class(&phrase.text, k),
+            PhraseKind::Abbreviation => word_class(&phrase.text, span[0].script, k),
         };
         // A two-letter legal form keeps its letters: as often as not it is a
         // name's syllable ("Jae-in", "Sá"), matched as written; legal forms
@@ -777,12 +788,21 @@ fn gather_legal_form(tokens: &mut Vec<Token>, k: &knowledge::Knowledge) {
     tokens[chosen[0]] = joined;
 }
 
-fn word_class(text: &str, k: &knowledge::Knowledge) -> TokenClass {
+/// A word's class. Weak words are particles and business words of
+/// languages written in Latin letters (and in Cyrillic or Greek, which
+/// borrow them); romanized from another script, "de", "la" or "do" are a
+/// name's syllables (Bengali দে, Arabic علاء), and only the particles of
+/// Arabic names (al, abu, bin) stay weak.
+fn word_class(text: &str, script: Script, k: &knowledge::Knowledge) -> TokenClass {
+    let european = matches!(
+        script,
+        Script::Latin | Script::Cyrillic | Script::Greek | Script::Other
+    );
     if text.bytes().any(|b| b.is_ascii_digit()) {
         TokenClass::Number
     } else if text.len() == 1 {
         TokenClass::Initial
-    } else if k.is_weak(text) {
+    } else if k.is_weak(text) && (european || k.is_weak_in_any_script(text)) {
         TokenClass::Weak
     } else {
         TokenClass::Word
@@ -806,7 +826,7 @@ fn classify(word: &Word) -> Token {
         (None, None) => (word.text.clone(), word.repeated.clone()),
     };
     Token {
-        class: word_class(&text, k),
+        class: word_class(&text, word.script, k),
         text,
         script: word.script,
         readings: Vec::new(),
@@ -898,21 +918,54 @@ pub fn first_sound(word: &str) -> u8 {
         return 2;
     }
     let (mapped, _) = map_sound(bytes, c);
-    match mapped.bytes().next() {
-        None => 0,
-        Some(b'b' | b'f' | b'p' | b'v') => 1,
-        Some(b'c' | b'g' | b'j' | b'k' | b'q' | b's' | b'x' | b'z') => 2,
-        Some(b'd' | b't') => 3,
-        Some(b'm' | b'n') => 4,
-        Some(b'h' | b'w') => 5,
-        Some(other) => other,
+    mapped.bytes().next().map_or(0, sound_class)
+}
+
+fn sound_class(mapped: u8) -> u8 {
+    match mapped {
+        b'b' | b'f' | b'p' | b'v' => 1,
+        b'c' | b'g' | b'j' | b'k' | b'q' | b's' | b'x' | b'z' => 2,
+        b'd' | b't' => 3,
+        b'm' | b'n' => 4,
+        b'h' | b'w' => 5,
+        other => other,
     }
 }
 
+/// Whether two words are spellings of one sequence of consonant sounds by
+/// the classes of `first_sound` (Gaddafi / Qadhafi, Moammar / Muammar,
+/// Khaled / Haled), however short; Townsend / Towsent and Abdi / Absi are
+/// not.
+pub fn same_sounds(a: &str, b: &str) -> bool {
+    /// The sound classes of a word's consonants, a class repeated once.
+    fn classes(word: &str) -> impl Iterator<Item = u8> + '_ {
+        let mut rest = word.as_bytes();
+        let mut last = None;
+        std::iter::from_fn(move || {
+            loop {
+                let &c = rest.first()?;
+                let (mapped, consumed) = map_sound(rest, c);
+                rest = rest.get(consumed..).unwrap_or_default();
+                // A mapped sound has at most two letters ("x" → "ks"), both
+                // of one class.
+                if let Some(class) = mapped.bytes().next().map(sound_class)
+                    && last != Some(class)
+                {
+                    last = Some(class);
+                    return Some(class);
+                }
+            }
+        })
+    }
+    classes(a).eq(classes(b))
+}
+
 fn map_sound(rest: &[u8], c: u8) -> (&'static str, usize) {
-    if let Some((from, to)) = SOUNDS
-        .iter()
-        .find(|(from, _)| rest.starts_with(from.as_bytes()))
+    // Only these letters start a spelling of `SOUNDS`.
+    if matches!(c, b'c' | b'd' | b'g' | b'k' | b'p' | b't' | b'z')
+        && let Some((from, to)) = SOUNDS
+            .iter()
+            .find(|(from, _)| rest.starts_with(from.as_bytes()))
     {
         return (to, from.len());
     }
@@ -929,10 +982,12 @@ fn map_sound(rest: &[u8], c: u8) -> (&'static str, usize) {
 
 fn ascii_str(c: u8) -> &'static str {
     const LETTERS: &str = "abcdefghijklmnopqrstuvwxyz0123456789";
-    LETTERS
-        .find(char::from(c))
-        .and_then(|i| LETTERS.get(i..=i))
-        .unwrap_or("")
+    let i = match c {
+        b'a'..=b'z' => usize::from(c - b'a'),
+        b'0'..=b'9' => 26 + usize::from(c - b'0'),
+        _ => return "",
+    };
+    LETTERS.get(i..=i).unwrap_or("")
 }
 
 #[cfg(test)]
@@ -950,6 +1005,33 @@ mod tests {
         assert_eq!(fold("Müller\u{0007}GmbH"), "muller gmbh");
         assert_eq!(fold("Ma\u{200b}duro\u{202e}"), "maduro");
         assert_eq!(fold("Puuuutin"), "putin");
+    }
+
+    #[test]
+    fn sounds_start_with_the_letters_map_sound_checks() {
+        for (from, to) in SOUNDS {
+            let c = from.as_bytes()[0];
+            assert_eq!(map_sound(from.as_bytes(), c), (*to, from.len()), "{from}");
+        }
+        assert!(same_sounds("gaddafi", "qadhafi") && !same_sounds("townsend", "towsent"));
+    }
+
+    #[test]
+    fn folding_twice_changes_nothing() {
+        // Spelling "dzh" as "j" can make a letter tripled, and collapsing a
+        // tripled letter can make "dzh".
+        assert_eq!(fold("Dzhjjose"), "jose");
+        assert_eq!(fold("Dzzzhamal"), "jamal");
+        for name in [
+            "Dzhjjose",
+            "Dzzzhamal",
+            "ddzhzzzh",
+            "Джджжоза",
+            "OOO Dzhdzhdzh",
+        ] {
+            let once = fold(name);
+            assert_eq!(fold(&once), once, "{name:?}");
+        }
     }
 
     #[test]

@@ -37,6 +37,10 @@ const INITIAL_SIM: f32 = 0.9;
 const THIN_EVIDENCE_DAMPING: f32 = 0.35;
 /// Matched weight (in IDF units) at which damping has fallen to 1/e.
 const EVIDENCE_SCALE: f32 = 5.0;
+/// What each difference between two names beyond the first leaves of the
+/// score (an approximate word match, query words left over, listed words
+/// left over).
+const COMPOUND_DIFFERENCE_FACTOR: f32 = 0.9;
 /// Weak (low-quality) aliases are trusted a little less.
 pub const WEAK_ALIAS_FACTOR: f64 = 0.95;
 
@@ -99,6 +103,8 @@ struct Pair {
     c_span: u8,
     sim: f32,
     kind: MatchKind,
+    /// The words differ by more than spelling (`TermMatch::differs`).
+    differs: bool,
 }
 
 impl Pair {
@@ -111,6 +117,7 @@ impl Pair {
             c_span: c.1,
             sim,
             kind,
+            differs: false,
         }
     }
 
@@ -170,6 +177,7 @@ pub struct Alignment {
     /// Name score in [0, 1], after thin-evidence damping.
     pub score: f32,
     pub evidence_factor: f32,
+    pub differences_factor: f32,
 }
 
 /// Everything the scorer needs about the query, prepared once per search.
@@ -221,22 +229,68 @@ pub fn align(
 ) -> Alignment {
     let mut pairs = candidate_pairs(index, query, name);
     pairs.sort_unstable_by(|a, b| b.sim.total_cmp(&a.sim).then(b.q_span.cmp(&a.q_span)));
+    let best_first = align_in_order(index, query, name, person, &pairs);
+    // Taking the most similar pairs first can let one word of a phrase
+    // take its partner alone ("عبد الله العبيدي": the article of "Allah"
+    // pairs with the listed "AL-" of AL-UBAIDI and "عبد الله" no longer
+    // meets ABDALLAH; "عارف" takes AREF before "عارف الله" meets
+    // AREFULLAH). When a phrase pair was left out for a pair of single
+    // words overlapping it, phrases first is tried as well, and the better
+    // alignment kept.
+    let phrase = |p: &Pair| p.q_span > 1 || p.c_span > 1;
+    let overlaps =
+        |a: &Pair, b: &Pair| a.q_mask() & b.q_mask() != 0 || a.c_mask() & b.c_mask() != 0;
+    let broken = pairs.iter().filter(|p| phrase(p)).any(|p| {
+        let taken = best_first.pairs.iter().any(|c| {
+            (c.q_first, c.q_span, c.c_first, c.c_span) == (p.q_first, p.q_span, p.c_first, p.c_span)
+        });
+        !taken
+            && best_first
+                .pairs
+                .iter()
+                .any(|c| !phrase(c) && overlaps(c, p))
+    });
+    if !broken {
+        return best_first;
+    }
+    pairs.sort_by_key(|p| std::cmp::Reverse(p.q_span + p.c_span));
+    let phrases_first = align_in_order(index, query, name, person, &pairs);
+    if phrases_first.score > best_first.score {
+        phrases_first
+    } else {
+        best_first
+    }
+}
+
+/// Takes `pairs` in their order wherever both sides are still free, adds
+/// the split, regrouped and acronym pairs, and scores the result.
+fn align_in_order(
+    index: &Index,
+    query: &PreparedQuery<'_>,
+    name: &IndexedName,
+    person: bool,
+    pairs: &[Pair],
+) -> Alignment {
     let mut chosen = Chosen::default();
     for pair in pairs {
-        chosen.take(pair);
+        chosen.take(*pair);
     }
     add_split_words(index, query, name, &mut chosen);
     add_regrouped_words(index, query, name, &mut chosen);
     add_acronym(index, query, name, &mut chosen);
     let used = (chosen.q_used, chosen.c_used);
-    let (score, evidence_factor) =
-        name_score(index, query.terms, name, &chosen.pairs, used, person);
+    let NameScore {
+        score,
+        evidence_factor,
+        differences_factor,
+    } = name_score(index, query.terms, name, &chosen.pairs, used, person);
     Alignment {
         pairs: chosen.pairs,
         q_used: used.0,
         c_used: used.1,
         score,
         evidence_factor,
+        differences_factor,
     }
 }
 
@@ -264,7 +318,10 @@ fn candidate_pairs(index: &Index, query: &PreparedQuery<'_>, name: &IndexedName)
             } else {
                 m.how.into()
             };
-            pairs.push(Pair::spans((m.term, m.span), (j, 1), m.sim, kind));
+            pairs.push(Pair {
+                differs: m.differs,
+                ..Pair::spans((m.term, m.span), (j, 1), m.sim, kind)
+            });
         }
         let listed = ListedWord {
             word: index.word(vocab),
@@ -477,6 +534,40 @@ fn joins_fuzzily(text: &str, a: &str, b: &str) -> bool {
     strsim::osa_distance(text, &joined) <= budget
 }
 
+/// A name score and the factors that lowered it.
+struct NameScore {
+    score: f32,
+    evidence_factor: f32,
+    differences_factor: f32,
+}
+
+/// A typo, a shared skeleton, a nickname or another language's form.
+fn is_approximate(pair: &Pair) -> bool {
+    pair.sim < 1.0
+        && matches!(
+            pair.kind,
+            MatchKind::Typo { .. }
+                | MatchKind::Phonetic
+                | MatchKind::Nickname
+                | MatchKind::NameEquivalent
+        )
+}
+
+/// Whether a pair is an approximate match of two words of one script that
+/// differ by more than spelling (a typo, a nickname, another language's
+/// form, two names of the tables): a difference between the names.
+/// Spellings of one name (Mubarak / Mobarak, Gaddafi / Qadhafi: the same
+/// consonant sounds) are how romanizations differ, and between Latin and
+/// Arabic, Hebrew or a syllabary approximate spellings are the rule;
+/// neither is a difference. Cyrillic and Greek map onto Latin letter by
+/// letter, so other consonants there are one.
+fn is_difference(index: &Index, terms: &[QueryTerm], name: &IndexedName, pair: &Pair) -> bool {
+    pair.differs
+        && is_approximate(pair)
+        && cross_script(index, terms, name, pair)
+            .is_none_or(|s| matches!(s, Script::Cyrillic | Script::Greek))
+}
+
 fn name_score(
     index: &Index,
     terms: &[QueryTerm],
@@ -484,7 +575,7 @@ fn name_score(
     pairs: &[Pair],
     (q_used, c_used): (u64, u64),
     person: bool,
-) -> (f32, f32) {
+) -> NameScore {
     let (mut matched, mut possible, mut evidence) = (0.0f32, 0.0f32, 0.0f32);
     // What an initial leaves unconfirmed of the word it stands against: a
     // list that only knows "A." cannot confirm "Adebisi".
@@ -532,6 +623,7 @@ fn name_score(
     };
     // (own words, repeated words, patronymics) left unmatched on each side.
     let (mut q_own, mut q_repeated, mut q_patronymic) = (0.0f32, 0.0f32, 0.0f32);
+    let (mut q_words_left, mut c_words_left) = (0usize, 0usize);
     for (i, t) in terms
         .iter()
         .enumerate()
@@ -554,6 +646,7 @@ fn name_score(
             q_patronymic += w;
         } else if matches!(class, TokenClass::Word | TokenClass::Syllable) {
             q_own += w.max(floor);
+            q_words_left += 1;
         } else {
             q_own += w;
         }
@@ -576,6 +669,7 @@ fn name_score(
             c_patronymic += w;
         } else if matches!(class, TokenClass::Word | TokenClass::Syllable) {
             c_own += w.max(floor);
+            c_words_left += 1;
         } else {
             c_own += w;
         }
@@ -583,14 +677,32 @@ fn name_score(
     // A patronymic one side leaves out is no conflict (lists give or omit
     // it freely); two different ones are. A name's first word is no
     // patronymic (Haidukevich is a surname).
-    let (q_patronymic, c_patronymic) = if q_patronymic > 0.0 && c_patronymic > 0.0 {
-        (q_patronymic, c_patronymic)
-    } else {
-        (
-            q_patronymic * PATRONYMIC_FACTOR,
-            c_patronymic * PATRONYMIC_FACTOR,
-        )
-    };
+    // A patronymic the query gives and the list omits ("Ramzan
+    // Akhmatovich Kadyrov" / "Ramzan Kadyrov") costs what one the list
+    // gives and the query omits costs: identity documents carry it, lists
+    // often do not. Only beside a given name and a surname: in a name of
+    // two words, "-vich" is the surname (Isaievych, Vasilevich).
+    let q_full_name = terms
+        .iter()
+        .filter(|t| t.token.class == TokenClass::Word)
+        .count()
+        >= 3;
+    let (q_patronymic, c_patronymic, q_patronymic_omitted) =
+        if q_patronymic > 0.0 && c_patronymic > 0.0 {
+            (q_patronymic, c_patronymic, 0.0)
+        } else if q_full_name {
+            (
+                0.0,
+                c_patronymic * PATRONYMIC_FACTOR,
+                q_patronymic * PATRONYMIC_FACTOR,
+            )
+        } else {
+            (
+                q_patronymic * PATRONYMIC_FACTOR,
+                c_patronymic * PATRONYMIC_FACTOR,
+                0.0,
+            )
+        };
     let unmatched_q = q_own + q_patronymic + if c_own > 0.5 { q_repeated } else { 0.0 };
     let unmatched_c = c_own + c_patronymic + if q_own > 0.5 { c_repeated } else { 0.0 };
     let list_penalty = if syllabic {
@@ -606,12 +718,45 @@ fn name_score(
     let denominator = possible
         + UNMATCHED_QUERY_PENALTY * (unmatched_q + q_beyond_initial)
         + list_penalty * (unmatched_c + c_beyond_initial)
+        + UNMATCHED_LIST_PENALTY * q_patronymic_omitted
         + CONFLICT_PENALTY * conflict;
     if denominator <= 0.0 || matched <= 0.0 {
-        return (0.0, 1.0);
+        return NameScore {
+            score: 0.0,
+            evidence_factor: 1.0,
+            differences_factor: 1.0,
+        };
     }
     let factor = 1.0 - THIN_EVIDENCE_DAMPING * (-evidence / EVIDENCE_SCALE).exp();
-    ((matched / denominator).clamp(0.0, 1.0) * factor, factor)
+    // Differences compound: one typo, one nickname or one omitted middle
+    // name is what a true match looks like; a typo and another typo, or a
+    // typo and a name word one side lacks, is as often another person
+    // whose name happens to be close ("Anne Townsend" / "TOWSENT, Anna",
+    // "Martine Garcia" / "GARCIA CORRALES, Martin"). Counted only once
+    // some word matched approximately: words left over on both sides are
+    // a conflict, charged above.
+    let left = usize::from(q_words_left > 0) + usize::from(c_words_left > 0);
+    let approximate = pairs.iter().filter(|p| is_approximate(p)).count();
+    let differences = if approximate == 0 || approximate + left < 2 {
+        // At most one difference, whatever the pairs are.
+        0
+    } else {
+        match pairs
+            .iter()
+            .filter(|p| is_approximate(p) && is_difference(index, terms, name, p))
+            .count()
+        {
+            0 => 0,
+            fuzzy => fuzzy + left,
+        }
+    };
+    let differences_factor =
+        COMPOUND_DIFFERENCE_FACTOR.powi(differences.saturating_sub(1).min(4) as i32);
+    NameScore {
+        score: (matched / denominator).clamp(0.0, 1.0) * factor * differences_factor,
+        evidence_factor: factor,
+        differences_factor,
+    }
 }
 
 fn unmatched_weight(class: TokenClass, weight: f32) -> f32 {
@@ -812,6 +957,9 @@ pub struct Explanation {
     pub name_score: f64,
     /// Multiplier below 1 when the matched words are few or common.
     pub evidence_factor: f64,
+    /// Multiplier below 1 when the names differ in more than one way (an
+    /// approximate word match and another, or words one side lacks).
+    pub differences_factor: f64,
     pub token_matches: Vec<TokenMatch>,
     pub unmatched_query_tokens: Vec<String>,
     pub unmatched_list_tokens: Vec<String>,
@@ -860,6 +1008,7 @@ pub fn explain(
     Explanation {
         name_score: round3(f64::from(alignment.score) * name_factor),
         evidence_factor: round3(f64::from(alignment.evidence_factor)),
+        differences_factor: round3(f64::from(alignment.differences_factor)),
         token_matches,
         unmatched_query_tokens: terms
             .iter()
@@ -914,6 +1063,116 @@ mod tests {
         );
         let other_day = PartialDate::parse("1957-03-02").unwrap();
         assert_eq!(compare_dates(full, other_day).0, Verdict::Contradicts);
+    }
+
+    #[test]
+    fn differences_compound_but_spellings_do_not() {
+        use crate::model::{NameKind, NameQuality};
+        use crate::normalize::tokenize;
+        let names = [
+            "TOWSENT, Anna",
+            "QADHAFI, Muammar",
+            "GARCIA CORRALES, Martin",
+            "KOZLOV Sergei Ivan",
+        ];
+        let entities: Vec<Entity> = names
+            .iter()
+            .map(|n| {
+                let mut e = Entity::new(*n, EntityType::Person);
+                e.add_name(n, NameKind::Primary, NameQuality::Strong);
+                e
+            })
+            .collect();
+        let index = Index::build(&entities);
+        let aligned = |query: &str, e: u32| {
+            let (terms, matches) = index.prepare(tokenize(query));
+            align(
+                &index,
+                &PreparedQuery::new(&terms, &matches),
+                &index.names_of(e)[0],
+                true,
+            )
+        };
+        // One typo is what a true match looks like.
+        assert_eq!(aligned("Anna Townsend", 0).differences_factor, 1.0);
+        // A nickname and a typo, or a typo and a listed word left over,
+        // compound.
+        let two = aligned("Hannah Townsend", 0);
+        assert!(two.differences_factor < 1.0, "{}", two.differences_factor);
+        assert!(two.score < aligned("Anna Townsend", 0).score * 0.9);
+        assert!(aligned("Marvin Garcia", 2).differences_factor < 1.0);
+        assert_eq!(aligned("Martin Garcia", 2).differences_factor, 1.0);
+        // Romanizations of one name differ in every word, and that is no
+        // difference.
+        assert_eq!(aligned("Moammar Gadhafi", 1).differences_factor, 1.0);
+        // Cyrillic maps onto Latin letter by letter: other consonants there
+        // are a difference too (Karlov / Kozlov).
+        assert!(aligned("Сергей Карлов", 3).differences_factor < 1.0);
+    }
+
+    #[test]
+    fn a_phrase_is_not_broken_up_by_a_word_of_it_paired_alone() {
+        use crate::model::{NameKind, NameQuality};
+        use crate::normalize::tokenize;
+        let names = ["ABDALLAH AL-UBAIDI", "AREFULLAH AREF GHAZI"];
+        let entities: Vec<Entity> = names
+            .iter()
+            .map(|n| {
+                let mut e = Entity::new(*n, EntityType::Person);
+                e.add_name(n, NameKind::Primary, NameQuality::Strong);
+                e
+            })
+            .collect();
+        let index = Index::build(&entities);
+        for (query, e) in [("عبد الله العبيدي", 0), ("عارف الله عارف غازی", 1)]
+        {
+            let (terms, matches) = index.prepare(tokenize(query));
+            let alignment = align(
+                &index,
+                &PreparedQuery::new(&terms, &matches),
+                &index.names_of(e)[0],
+                true,
+            );
+            // Every query word is aligned: "عبد الله" with ABDALLAH,
+            // "عارف الله" with AREFULLAH.
+            assert_eq!(alignment.q_used, (1 << terms.len()) - 1, "{query}");
+            assert!(alignment.score > 0.6, "{query}: {}", alignment.score);
+        }
+    }
+
+    #[test]
+    fn a_patronymic_omitted_costs_the_same_on_either_side() {
+        use crate::model::{NameKind, NameQuality};
+        use crate::normalize::tokenize;
+        let names = ["Ramzan Kadyrov", "Ramzan Akhmatovich Kadyrov", "Martin"];
+        let entities: Vec<Entity> = names
+            .iter()
+            .map(|n| {
+                let mut e = Entity::new(*n, EntityType::Person);
+                e.add_name(n, NameKind::Primary, NameQuality::Strong);
+                e
+            })
+            .collect();
+        let index = Index::build(&entities);
+        let score = |query: &str, e: u32| {
+            let (terms, matches) = index.prepare(tokenize(query));
+            align(
+                &index,
+                &PreparedQuery::new(&terms, &matches),
+                &index.names_of(e)[0],
+                true,
+            )
+            .score
+        };
+        let query_gives = score("Ramzan Akhmatovich Kadyrov", 0);
+        let list_gives = score("Ramzan Kadyrov", 1);
+        assert!(
+            (query_gives - list_gives).abs() < 0.02,
+            "{query_gives} {list_gives}"
+        );
+        // Beside a given name alone, "-vich" is a surname, which the list
+        // lacks.
+        assert!(score("Martin Isaievich", 2) < query_gives - 0.1);
     }
 
     #[test]

@@ -188,6 +188,32 @@ impl Screener {
             .into()
     }
 
+    /// `score_pair` with the explanation of the best-scoring alignment;
+    /// `None` when the query has no words.
+    pub fn explain_pair(&self, schema: &str, name1: &str, name2: &str) -> Option<Explanation> {
+        let entity_type = EntityType::parse(schema).unwrap_or(EntityType::Unknown);
+        let mut entity = Entity::new("pair", entity_type);
+        entity.add_name(name2, NameKind::Primary, NameQuality::Strong);
+        let mut single = Index::build(std::slice::from_ref(&entity));
+        single.reweigh(&self.index);
+        let (terms, matches) = single.prepare(checked_tokens(name1).ok()?);
+        let prepared = PreparedQuery::new(&terms, &matches);
+        let person = entity_type == EntityType::Person;
+        let (name, alignment) = single
+            .names_of(0)
+            .iter()
+            .map(|n| (n, score::align(&single, &prepared, n, person)))
+            .max_by(|a, b| a.1.score.total_cmp(&b.1.score))?;
+        Some(score::explain(
+            &single,
+            &terms,
+            name,
+            &alignment,
+            1.0,
+            Vec::new(),
+        ))
+    }
+
     fn allowed_lists(&self, ids: Option<&[String]>) -> Result<Option<Vec<u16>>, QueryError> {
         let Some(ids) = ids else {
             return Ok(None);

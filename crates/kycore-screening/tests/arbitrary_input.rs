@@ -47,6 +47,18 @@ proptest! {
     }
 
     #[test]
+    fn folding_is_idempotent(
+        name in any::<String>(),
+        name_like in "[\\p{L}\\p{M}\\p{N}'’. -]{0,30}",
+        latin in "[dzhjoa ]{0,24}",
+    ) {
+        for text in [name, name_like, latin] {
+            let once = normalize::fold(&text);
+            prop_assert_eq!(normalize::fold(&once), once, "{:?}", text);
+        }
+    }
+
+    #[test]
     fn name_like_strings_never_panic(name in "[\\p{L}\\p{N}\\p{P}\\p{S} ]{0,400}") {
         let screener = small_screener();
         let _ = screener.search(&Query { threshold: Some(0.0), ..Query::name(name) });
@@ -91,4 +103,18 @@ fn hostile_names_give_sane_results_fast() {
     let plain = screener.search(&loose("Vladimir Putin")).unwrap();
     assert_eq!(hidden, plain);
     assert_eq!(plain[0].entity_id, "0");
+}
+
+#[test]
+fn a_pair_is_explained_as_it_is_scored() {
+    let screener = small_screener();
+    let score = screener.score_pair("Person", "Hannah Townsend", "TOWSENT, Anna");
+    let explanation = screener
+        .explain_pair("Person", "Hannah Townsend", "TOWSENT, Anna")
+        .unwrap();
+    assert!((explanation.name_score - score).abs() < 0.001);
+    assert_eq!(explanation.token_matches.len(), 2);
+    // A nickname and a typo: two differences.
+    assert!(explanation.differences_factor < 1.0);
+    assert!(screener.explain_pair("Person", "..", "Anna").is_none());
 }
