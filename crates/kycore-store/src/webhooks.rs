@@ -72,14 +72,18 @@ pub async fn insert_endpoint<'e>(
 }
 
 /// Writes every changeable column of an endpoint of the scope; false when it is gone.
+/// Writes an endpoint read before, if no one changed it since (`read_updated_at`, its
+/// `updated_at` as read); false when it is gone or was changed meanwhile.
 pub async fn update_endpoint<'e>(
     db: impl Executor<'e, Database = Any>,
     e: &EndpointRecord,
+    read_updated_at: Millis,
 ) -> Result<bool, StoreError> {
     let done = sqlx::query(
         "UPDATE webhook_endpoints SET url = $1, description = $2, events = $3, enabled = $4, \
          format = $5, secrets_sealed = $6, failing_since = $7, disabled_reason = $8, \
-         updated_at = $9 WHERE id = $10 AND organization_id = $11 AND environment = $12",
+         updated_at = $9 WHERE id = $10 AND organization_id = $11 AND environment = $12 \
+         AND updated_at = $13",
     )
     .bind(&e.url)
     .bind(&e.description)
@@ -93,6 +97,7 @@ pub async fn update_endpoint<'e>(
     .bind(&e.id)
     .bind(&e.organization_id)
     .bind(&e.environment)
+    .bind(read_updated_at)
     .execute(db)
     .await?;
     Ok(done.rows_affected() == 1)
@@ -187,30 +192,37 @@ pub async fn mark_failing(
     endpoint_id: &str,
     now: Millis,
 ) -> Result<Option<Millis>, StoreError> {
-    Ok(sqlx::query_as::<_, (Option<Millis>,)>(
-        "UPDATE webhook_endpoints SET failing_since = COALESCE(failing_since, $1) \
-         WHERE id = $2 RETURNING failing_since",
+    // Written only when a streak begins: a row written at every failure would be locked by
+    // every batch that settles one, in whatever order the batches reach it.
+    sqlx::query(
+        "UPDATE webhook_endpoints SET failing_since = $1 WHERE id = $2 AND failing_since IS NULL",
     )
     .bind(now)
+    .bind(endpoint_id)
+    .execute(&mut *conn)
+    .await?;
+    Ok(sqlx::query_as::<_, (Option<Millis>,)>(
+        "SELECT failing_since FROM webhook_endpoints WHERE id = $1",
+    )
     .bind(endpoint_id)
     .fetch_optional(&mut *conn)
     .await?
     .and_then(|(since,)| since))
 }
 
-/// Ends an endpoint's failing streak.
+/// Ends an endpoint's failing streak; true when there was one.
 pub async fn mark_succeeding(
     conn: &mut sqlx::AnyConnection,
     endpoint_id: &str,
-) -> Result<(), StoreError> {
-    sqlx::query(
+) -> Result<bool, StoreError> {
+    let done = sqlx::query(
         "UPDATE webhook_endpoints SET failing_since = NULL \
          WHERE id = $1 AND failing_since IS NOT NULL",
     )
     .bind(endpoint_id)
     .execute(&mut *conn)
     .await?;
-    Ok(())
+    Ok(done.rows_affected() == 1)
 }
 
 /// Disables an enabled endpoint, saying why; false when it was not enabled.
@@ -258,9 +270,12 @@ pub async fn any_due<'e>(
     db: impl Executor<'e, Database = Any>,
     now: Millis,
 ) -> Result<bool, StoreError> {
+    // Asked endpoint by endpoint, so a disabled endpoint's backlog is never scanned.
     let found: Option<(i64,)> = sqlx::query_as(
-        "SELECT 1 FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_at <= $1 \
-         AND (locked_until IS NULL OR locked_until < $1) LIMIT 1",
+        "SELECT 1 FROM webhook_endpoints e WHERE e.enabled = 1 AND EXISTS (\
+           SELECT 1 FROM webhook_deliveries d WHERE d.endpoint_id = e.id \
+           AND d.status = 'pending' AND d.next_attempt_at <= $1 \
+           AND (d.locked_until IS NULL OR d.locked_until < $1)) LIMIT 1",
     )
     .bind(now)
     .fetch_optional(db)
@@ -338,7 +353,7 @@ pub async fn insert_deliveries(
 
 /// Makes the delivery of `row.event_id` to `row.endpoint_id` pending and due at once: a new
 /// row, or the existing one (keeping its id, the receiver's `webhook-id`) with its attempts
-/// counted afresh and any claim on it dropped.
+/// counted afresh. A claim still running keeps it: its attempt is the new one, and settles it.
 pub async fn requeue(
     conn: &mut sqlx::AnyConnection,
     row: &DeliveryRecord,
@@ -348,8 +363,11 @@ pub async fn requeue(
         delivery_columns!(),
         ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) \
          ON CONFLICT (endpoint_id, event_id) DO UPDATE SET status = 'pending', attempts = 0, \
-         next_attempt_at = excluded.next_attempt_at, locked_until = NULL, claim_token = NULL, \
-         finished_at = NULL"
+         next_attempt_at = excluded.next_attempt_at, finished_at = NULL, \
+         locked_until = CASE WHEN webhook_deliveries.locked_until >= excluded.next_attempt_at \
+           THEN webhook_deliveries.locked_until END, \
+         claim_token = CASE WHEN webhook_deliveries.locked_until >= excluded.next_attempt_at \
+           THEN webhook_deliveries.claim_token END"
     ));
     crate::rows::AppendRow::bind(row, query)
         .execute(&mut *conn)
@@ -365,13 +383,17 @@ pub struct DeliveryClaim<'a> {
     pub lease_until: Millis,
     /// The most deliveries of one endpoint held at once, by every claim together.
     pub per_endpoint: i64,
+    /// The same for an endpoint whose attempts are failing: a dead receiver holds few slots.
+    pub per_failing_endpoint: i64,
     pub limit: i64,
 }
 
 /// Leases up to `claim.limit` due deliveries of enabled endpoints to `claim.token`, at most
-/// `per_endpoint` held per endpoint; counts the attempt. Endpoints are served the one
-/// waiting longest first, each endpoint's deliveries oldest due first, then in commit
-/// order. A disabled endpoint's deliveries wait until it is enabled again.
+/// `per_endpoint` held per endpoint (`per_failing_endpoint` while its attempts fail); counts
+/// the attempt. Endpoints holding the fewest deliveries are served first (then the one
+/// waiting longest), so a backlogged or slow endpoint never keeps slots from the others;
+/// each endpoint's deliveries go oldest due first, then in commit order. A disabled
+/// endpoint's deliveries wait until it is enabled again.
 ///
 /// The work is per endpoint and bounded by what is claimed: the due deliveries behind an
 /// endpoint's held ones, or a disabled endpoint's backlog, are never scanned. On PostgreSQL
@@ -382,19 +404,22 @@ pub async fn claim(
     backend: Backend,
     claim: &DeliveryClaim<'_>,
 ) -> Result<Vec<DeliveryRecord>, StoreError> {
-    let ready: Vec<(String,)> = sqlx::query_as(
-        "SELECT e.id FROM webhook_endpoints e WHERE e.enabled = 1 AND EXISTS (\
+    let ready: Vec<(String, Option<Millis>, i64)> = sqlx::query_as(
+        "SELECT e.id, e.failing_since, (SELECT COUNT(*) FROM webhook_deliveries h \
+           WHERE h.endpoint_id = e.id AND h.status = 'pending' \
+           AND h.locked_until IS NOT NULL AND h.locked_until >= $1) AS held \
+         FROM webhook_endpoints e WHERE e.enabled = 1 AND EXISTS (\
            SELECT 1 FROM webhook_deliveries d WHERE d.endpoint_id = e.id \
            AND d.status = 'pending' AND d.next_attempt_at <= $1 \
            AND (d.locked_until IS NULL OR d.locked_until < $1)) \
-         ORDER BY (SELECT MIN(d.next_attempt_at) FROM webhook_deliveries d \
+         ORDER BY held, (SELECT MIN(d.next_attempt_at) FROM webhook_deliveries d \
            WHERE d.endpoint_id = e.id AND d.status = 'pending'), e.id",
     )
     .bind(claim.now)
     .fetch_all(&mut *conn)
     .await?;
     let mut claimed: Vec<DeliveryRecord> = Vec::new();
-    for (endpoint_id,) in ready {
+    for (endpoint_id, failing_since, _) in ready {
         let left = claim.limit - i64::try_from(claimed.len()).unwrap_or(i64::MAX);
         if left <= 0 {
             break;
@@ -402,7 +427,11 @@ pub async fn claim(
         if backend == Backend::Postgres && !lock_endpoint(conn, &endpoint_id).await? {
             continue; // another server is claiming from it
         }
-        let room = (claim.per_endpoint - held(conn, &endpoint_id, claim.now).await?).min(left);
+        let most = match failing_since {
+            Some(_) => claim.per_failing_endpoint.min(claim.per_endpoint),
+            None => claim.per_endpoint,
+        };
+        let room = (most - held(conn, &endpoint_id, claim.now).await?).min(left);
         if room > 0 {
             claimed.extend(claim_from(conn, backend, claim, &endpoint_id, room).await?);
         }
@@ -412,16 +441,19 @@ pub async fn claim(
     Ok(claimed)
 }
 
-/// Locks an endpoint's row until the transaction ends; false when another holds it.
+/// Locks an endpoint's row until the transaction ends; false when another claim holds it.
+/// `NO KEY UPDATE` leaves the row to the key-share locks that inserting its deliveries and
+/// attempts takes.
 async fn lock_endpoint(
     conn: &mut sqlx::AnyConnection,
     endpoint_id: &str,
 ) -> Result<bool, StoreError> {
-    let locked: Option<(String,)> =
-        sqlx::query_as("SELECT id FROM webhook_endpoints WHERE id = $1 FOR UPDATE SKIP LOCKED")
-            .bind(endpoint_id)
-            .fetch_optional(&mut *conn)
-            .await?;
+    let locked: Option<(String,)> = sqlx::query_as(
+        "SELECT id FROM webhook_endpoints WHERE id = $1 FOR NO KEY UPDATE SKIP LOCKED",
+    )
+    .bind(endpoint_id)
+    .fetch_optional(&mut *conn)
+    .await?;
     Ok(locked.is_some())
 }
 

@@ -545,17 +545,20 @@ async fn a_success_releases_the_endpoints_waiting_retries_at_once() {
 }
 
 #[tokio::test]
-async fn a_receiver_that_never_answers_does_not_delay_another_endpoint() {
+async fn receivers_that_never_answer_do_not_delay_another_endpoint() {
     let webhooks = WebhookSettings {
         timeout: Duration::from_secs(15),
         ..settings(Duration::from_millis(10))
     };
     for_each_database_with(webhooks, |app| async move {
         let key = app.sandbox.secret.clone();
-        let dead = Receiver::start().await;
-        dead.hang.store(true, Ordering::SeqCst);
+        // Three dead endpoints, created first: the oldest backlog is theirs.
+        for _ in 0..3 {
+            let dead = Receiver::start().await;
+            dead.hang.store(true, Ordering::SeqCst);
+            create_endpoint(&app, &key, json!({"url": dead.url})).await;
+        }
         let alive = Receiver::start().await;
-        create_endpoint(&app, &key, json!({"url": dead.url})).await;
         create_endpoint(&app, &key, json!({"url": alive.url})).await;
         let shutdown = tokio_util::sync::CancellationToken::new();
         let worker = {

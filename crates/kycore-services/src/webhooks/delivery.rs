@@ -55,6 +55,11 @@ type Subscriber = (EndpointRecord, Option<Vec<String>>);
 
 /// Events one fan-out unit reads.
 const FANOUT_BATCH: i64 = 500;
+/// Deliveries to an endpoint whose attempts are failing in flight at once: a dead receiver
+/// ties up this many of the worker's slots at most.
+const FAILING_ENDPOINT_CONCURRENCY: i64 = 2;
+/// How long a stopping worker waits for the attempts under way.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 /// How long the worker waits after an attempt finishes before claiming more.
 const REFILL_PAUSE: Duration = Duration::from_millis(2);
 /// The most of an answer's body kept in the log.
@@ -77,6 +82,9 @@ impl Runtime {
             .timeout(settings.timeout)
             .connect_timeout(settings.timeout)
             .redirect(reqwest::redirect::Policy::none())
+            // A proxy from the environment would be resolved instead of the target, and the
+            // SSRF guard would check the proxy's address.
+            .no_proxy()
             .dns_resolver(Arc::new(ssrf::GuardedResolver {
                 allow_private: settings.allow_private_targets,
             }))
@@ -122,8 +130,12 @@ impl Exchange {
         self.status_code == Some(410)
     }
 
+    /// A 2xx, or nothing to send (a format may make no request of an event).
     fn succeeded(&self) -> bool {
-        self.status_code.is_some_and(|c| (200..300).contains(&c))
+        match self.status_code {
+            Some(code) => (200..300).contains(&code),
+            None => self.error.is_none(),
+        }
     }
 }
 
@@ -192,7 +204,15 @@ impl Services {
                 }
             }
         }
-        running.abort_all();
+        // Attempts under way get a moment to finish and record themselves; any cut short is
+        // attempted again once its lease runs out.
+        let finishing = async { while running.join_next().await.is_some() {} };
+        if tokio::time::timeout(SHUTDOWN_GRACE, finishing)
+            .await
+            .is_err()
+        {
+            running.abort_all();
+        }
     }
 
     /// Fans out, then claims and runs one batch of due deliveries, all at once; returns how
@@ -297,6 +317,7 @@ impl Services {
                             now,
                             lease_until: now + lease,
                             per_endpoint,
+                            per_failing_endpoint: FAILING_ENDPOINT_CONCURRENCY,
                             limit,
                         };
                         Ok(stored::claim(tx.conn().await?, backend, &claim).await?)
@@ -390,14 +411,22 @@ impl Services {
         if let Some(ip) = ssrf::refused_literal(&parsed, allow_private) {
             return Exchange::failed(format!("refused: {ip} is not a public address"));
         }
-        let mut last = Exchange::default();
-        for request in requests {
-            last = self.send(parsed.clone(), request).await;
-            if !last.succeeded() {
-                break;
+        // All of a format's requests end within twice the timeout, well inside the lease, so
+        // no other claim can take the delivery while they run.
+        let deadline = self.webhook_settings().timeout * 2;
+        let sending = async {
+            let mut last = Exchange::default();
+            for request in requests {
+                last = self.send(parsed.clone(), request).await;
+                if !last.succeeded() {
+                    break;
+                }
             }
-        }
-        last
+            last
+        };
+        tokio::time::timeout(deadline, sending)
+            .await
+            .unwrap_or_else(|_| Exchange::failed("timeout: the requests took too long"))
     }
 
     async fn send(&self, url: url::Url, request: OutgoingRequest) -> Exchange {
@@ -514,20 +543,19 @@ impl Services {
                 move |tx: &mut Tx| -> BoxFuture<'_, Result<u64, ServiceError>> {
                     Box::pin(async move {
                         let conn = tx.conn().await?;
-                        if !stored::settle(conn, &delivery.id, &token, outcome, now).await? {
-                            // Another claim holds it now (our lease ran out): its attempt counts.
-                            return Ok(0);
-                        }
+                        // The exchange happened: it is logged even when another claim holds
+                        // the delivery now (a lease that ran out, a redelivery), and only the
+                        // holder settles it.
                         stored::insert_attempt(conn, &attempt).await?;
-                        // An endpoint that was not failing when the attempt began has no
-                        // streak to end and, but for attempts failing meanwhile, no retries
-                        // waiting; those are released by the next success after them.
-                        if succeeded && endpoint.failing_since.is_none() {
+                        if !stored::settle(conn, &delivery.id, &token, outcome, now).await? {
                             return Ok(0);
                         }
                         if succeeded {
-                            stored::mark_succeeding(conn, &endpoint.id).await?;
-                            return Ok(stored::release_endpoint(conn, &endpoint.id, now).await?);
+                            // Retries wait only behind a failing streak; ending one releases them.
+                            if stored::mark_succeeding(conn, &endpoint.id).await? {
+                                return Ok(stored::release_endpoint(conn, &endpoint.id, now).await?);
+                            }
+                            return Ok(0);
                         }
                         let since = stored::mark_failing(conn, &endpoint.id, now).await?;
                         if gone {

@@ -447,6 +447,7 @@ impl Services {
         changes: EndpointChanges,
     ) -> Result<WebhookEndpoint, ServiceError> {
         let mut record = self.endpoint_record(&ctx.scope, id).await?;
+        let read_updated_at = record.updated_at;
         let mut errors = Vec::new();
         if let Some(url) = changes.url {
             self.check_endpoint_url(&url, &mut errors).await;
@@ -479,16 +480,22 @@ impl Services {
         Self::validation(errors)?;
         record.updated_at = now_millis();
         let view = endpoint_view(&record)?;
-        self.save_endpoint(ctx, record, "webhook_endpoint.updated", view)
-            .await
+        self.save_endpoint(
+            ctx,
+            (record, read_updated_at),
+            "webhook_endpoint.updated",
+            view,
+        )
+        .await
     }
 
-    /// Writes an endpoint read before (the whole row: last write wins, as for a PATCH) and
-    /// answers with `view`.
+    /// Writes an endpoint read before when it is still as read (`read_updated_at`), else
+    /// fails with `concurrent_modification`, and answers with `view`. A PATCH beside a
+    /// rotation, or beside kycore disabling the endpoint, would otherwise undo it.
     async fn save_endpoint<T: Send + 'static>(
         &self,
         ctx: &RequestContext,
-        record: EndpointRecord,
+        (record, read_updated_at): (EndpointRecord, Millis),
         action: &'static str,
         view: T,
     ) -> Result<T, ServiceError> {
@@ -497,8 +504,14 @@ impl Services {
             ctx,
             move |tx: &mut Tx| -> BoxFuture<'_, Result<T, ServiceError>> {
                 Box::pin(async move {
-                    if !stored::update_endpoint(tx.conn().await?, &record).await? {
-                        return Err(ServiceError::not_found("webhook endpoint"));
+                    let conn = tx.conn().await?;
+                    if !stored::update_endpoint(&mut *conn, &record, read_updated_at).await? {
+                        return Err(
+                            match stored::endpoint_by_id(&mut *conn, &record.id).await? {
+                                Some(_) => ServiceError::concurrent_change("webhook endpoint"),
+                                None => ServiceError::not_found("webhook endpoint"),
+                            },
+                        );
                     }
                     let entry = AuditEntry {
                         action,
@@ -567,6 +580,7 @@ impl Services {
             }]));
         }
         let mut record = self.endpoint_record(&ctx.scope, id).await?;
+        let read_updated_at = record.updated_at;
         let key = self.organization_key(&ctx.scope).await?;
         let old = open_secrets(&key, &record)?;
         let now = now_millis();
@@ -581,8 +595,13 @@ impl Services {
             endpoint: endpoint_view(&record)?,
             secret,
         };
-        self.save_endpoint(ctx, record, "webhook_endpoint.secret_rotated", view)
-            .await
+        self.save_endpoint(
+            ctx,
+            (record, read_updated_at),
+            "webhook_endpoint.secret_rotated",
+            view,
+        )
+        .await
     }
 
     /// An endpoint's attempts, newest first.

@@ -13,6 +13,9 @@ use url::{Host, Url};
 /// The longest URL an endpoint may have.
 pub const MAX_URL_BYTES: usize = 2048;
 
+/// How long saving an endpoint waits for its host to resolve.
+const DNS_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
 fn refusal(code: &'static str, message: impl Into<String>) -> FieldError {
     FieldError {
         field: "url".to_owned(),
@@ -59,11 +62,20 @@ pub(crate) async fn check_url(raw: &str, allow_private: bool) -> Result<Url, Fie
     let addresses: Vec<IpAddr> = match url.host() {
         Some(Host::Ipv4(ip)) => vec![IpAddr::V4(ip)],
         Some(Host::Ipv6(ip)) => vec![IpAddr::V6(ip)],
-        Some(Host::Domain(name)) => tokio::net::lookup_host((name, port))
-            .await
-            .map_err(|_| refusal("unresolvable_host", "the URL's host does not resolve"))?
-            .map(|a| a.ip())
-            .collect(),
+        Some(Host::Domain(name)) => {
+            let lookup = tokio::time::timeout(DNS_TIMEOUT, tokio::net::lookup_host((name, port)));
+            lookup
+                .await
+                .map_err(|_| {
+                    refusal(
+                        "unresolvable_host",
+                        "the URL's host did not resolve in time",
+                    )
+                })?
+                .map_err(|_| refusal("unresolvable_host", "the URL's host does not resolve"))?
+                .map(|a| a.ip())
+                .collect()
+        }
         None => Vec::new(),
     };
     if addresses.is_empty() {
