@@ -601,31 +601,85 @@ macro_rules! attempt_columns {
     };
 }
 
-pub async fn insert_attempt(
-    conn: &mut sqlx::AnyConnection,
-    a: &AttemptRecord,
-) -> Result<(), StoreError> {
-    sqlx::query(concat!(
-        "INSERT INTO webhook_attempts (",
-        attempt_columns!(),
-        ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
-    ))
-    .bind(&a.id)
-    .bind(&a.organization_id)
-    .bind(&a.environment)
-    .bind(&a.endpoint_id)
-    .bind(&a.delivery_id)
-    .bind(&a.event_id)
-    .bind(&a.url)
-    .bind(a.status_code)
-    .bind(&a.error)
-    .bind(a.duration_ms)
-    .bind(&a.response_body)
-    .bind(a.attempted_at)
-    .execute(&mut *conn)
-    .await?;
-    Ok(())
+impl crate::rows::AppendRow for AttemptRecord {
+    const TABLE: &'static str = "webhook_attempts";
+    const COLUMNS: &'static str = attempt_columns!();
+
+    fn bind<'q>(&'q self, query: Query<'q, Any, AnyArguments>) -> Query<'q, Any, AnyArguments> {
+        query
+            .bind(&self.id)
+            .bind(&self.organization_id)
+            .bind(&self.environment)
+            .bind(&self.endpoint_id)
+            .bind(&self.delivery_id)
+            .bind(&self.event_id)
+            .bind(&self.url)
+            .bind(self.status_code)
+            .bind(&self.error)
+            .bind(self.duration_ms)
+            .bind(&self.response_body)
+            .bind(self.attempted_at)
+    }
 }
+
+/// Logs attempts, in a few multi-row statements.
+pub async fn insert_attempts(
+    conn: &mut sqlx::AnyConnection,
+    attempts: &[AttemptRecord],
+) -> Result<(), StoreError> {
+    crate::rows::insert_all(conn, attempts).await
+}
+
+/// How a delivery ended for good.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Final {
+    Delivered,
+    Failed,
+}
+
+/// Settles the deliveries of `ids` that `token` still holds as `outcome`, in one statement
+/// per 64 (a retry has a time of its own: [`settle`]); returns the ids it settled.
+pub async fn settle_held(
+    conn: &mut sqlx::AnyConnection,
+    token: &str,
+    ids: &[&str],
+    outcome: Final,
+    now: Millis,
+) -> Result<Vec<String>, StoreError> {
+    let status = match outcome {
+        Final::Delivered => "delivered",
+        Final::Failed => "failed",
+    };
+    let mut settled = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(SETTLE_CHUNK) {
+        let placeholders: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 4)).collect();
+        let sql = format!(
+            "UPDATE webhook_deliveries SET status = $1, next_attempt_at = NULL, finished_at = $2, \
+             locked_until = NULL, claim_token = NULL WHERE claim_token = $3 AND id IN ({}) \
+             RETURNING id",
+            placeholders.join(", ")
+        );
+        // Built only from numbered placeholders; every value is bound.
+        let mut query = sqlx::query_as::<_, (String,)>(sqlx::AssertSqlSafe(sql))
+            .bind(status)
+            .bind(now)
+            .bind(token);
+        for id in chunk {
+            query = query.bind(*id);
+        }
+        settled.extend(
+            query
+                .fetch_all(&mut *conn)
+                .await?
+                .into_iter()
+                .map(|(id,)| id),
+        );
+    }
+    Ok(settled)
+}
+
+/// Ids per [`settle_held`] statement: a claim takes at most this many of one endpoint.
+const SETTLE_CHUNK: usize = 64;
 
 /// An endpoint's attempts, newest first.
 pub async fn list_attempts<'e>(

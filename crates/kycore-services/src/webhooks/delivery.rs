@@ -29,7 +29,7 @@ use kycore_domain::event::EventType;
 use kycore_domain::ids::WebhookAttemptId;
 use kycore_store::events;
 use kycore_store::webhooks::{
-    self as stored, AttemptRecord, DeliveryClaim, DeliveryRecord, EndpointRecord, Settlement,
+    self as stored, AttemptRecord, DeliveryClaim, DeliveryRecord, EndpointRecord, Final, Settlement,
 };
 use kycore_store::{Millis, Tx};
 use rand::Rng;
@@ -171,8 +171,12 @@ impl Services {
         // This process's commits of new events wake the worker at once; the poll finds due
         // retries and other processes' events.
         let mut committed = self.store().watch_events();
+        let mut finished = Vec::new();
         loop {
-            while running.try_join_next().is_some() {}
+            while let Some(done) = running.try_join_next() {
+                finished.extend(done.ok().flatten());
+            }
+            self.settle_logged(std::mem::take(&mut finished)).await;
             if let Err(e) = self.fan_out_all().await {
                 tracing::warn!(error = %e, "fanning webhooks out failed");
             }
@@ -182,11 +186,10 @@ impl Services {
                 .saturating_sub(running.len());
             if free > 0 {
                 match self.claim_deliveries(free).await {
-                    Ok((claimed, token)) => {
-                        for delivery in claimed {
+                    Ok(claimed) => {
+                        for attempt in claimed {
                             let services = self.clone();
-                            let token = token.clone();
-                            running.spawn(async move { services.attempt(delivery, &token).await });
+                            running.spawn(async move { services.attempt(attempt).await });
                         }
                     }
                     Err(e) => tracing::warn!(error = %e, "claiming webhook deliveries failed"),
@@ -197,21 +200,38 @@ impl Services {
                 () = tokio::time::sleep(self.webhook_settings().poll_interval) => {}
                 () = self.webhook_runtime().wake.notified() => {}
                 Ok(()) = committed.changed() => {}
-                Some(_) = running.join_next(), if !running.is_empty() => {
-                    // Let a few more finish, so one claim refills several slots: claiming
-                    // for each finished attempt costs a unit of work per delivery.
+                Some(done) = running.join_next(), if !running.is_empty() => {
+                    finished.extend(done.ok().flatten());
+                    // Let a few more finish, so one claim refills several slots and one unit
+                    // settles several attempts.
                     tokio::time::sleep(REFILL_PAUSE).await;
                 }
             }
         }
         // Attempts under way get a moment to finish and record themselves; any cut short is
         // attempted again once its lease runs out.
-        let finishing = async { while running.join_next().await.is_some() {} };
+        let finishing = async {
+            while let Some(done) = running.join_next().await {
+                finished.extend(done.ok().flatten());
+            }
+        };
         if tokio::time::timeout(SHUTDOWN_GRACE, finishing)
             .await
             .is_err()
         {
             running.abort_all();
+        }
+        self.settle_logged(finished).await;
+    }
+
+    /// Settles finished attempts; a failure is logged, and those deliveries are attempted
+    /// again once their leases run out.
+    async fn settle_logged(&self, finished: Vec<Finished>) {
+        if finished.is_empty() {
+            return;
+        }
+        if let Err(e) = self.settle_attempts(finished).await {
+            tracing::warn!(error = %e, "recording webhook attempts failed; they run again after their lease");
         }
     }
 
@@ -219,12 +239,14 @@ impl Services {
     /// many attempts ran. Tests call this to drive delivery step by step.
     pub async fn deliver_due_webhooks(&self) -> Result<usize, ServiceError> {
         self.fan_out_all().await?;
-        let (claimed, token) = self
+        let claimed = self
             .claim_deliveries(self.webhook_settings().max_in_flight)
             .await?;
         let count = claimed.len();
-        let attempts = claimed.into_iter().map(|d| self.attempt(d, &token));
-        futures_util::future::join_all(attempts).await;
+        let attempts = claimed.into_iter().map(|a| self.attempt(a));
+        let finished = futures_util::future::join_all(attempts).await;
+        self.settle_attempts(finished.into_iter().flatten().collect())
+            .await?;
         Ok(count)
     }
 
@@ -292,13 +314,11 @@ impl Services {
             .await
     }
 
-    async fn claim_deliveries(
-        &self,
-        limit: usize,
-    ) -> Result<(Vec<DeliveryRecord>, String), ServiceError> {
+    /// Claims up to `limit` due deliveries, each with its endpoint (read once per claim).
+    async fn claim_deliveries(&self, limit: usize) -> Result<Vec<Claimed>, ServiceError> {
         let token = random_alphanumeric(24);
         if !stored::any_due(self.store().reader(), now_millis()).await? {
-            return Ok((Vec::new(), token));
+            return Ok(Vec::new());
         }
         let settings = self.webhook_settings();
         let backend = self.store().backend();
@@ -325,22 +345,40 @@ impl Services {
                 },
             )
             .await?;
-        Ok((claimed, token))
+        let mut endpoints: Vec<EndpointRecord> = Vec::new();
+        let mut attempts = Vec::with_capacity(claimed.len());
+        for delivery in claimed {
+            let known = endpoints.iter().find(|e| e.id == delivery.endpoint_id);
+            let endpoint = match known {
+                Some(endpoint) => endpoint.clone(),
+                None => {
+                    let reader = self.store().reader();
+                    // Deleted meanwhile: its deliveries went with it.
+                    let Some(endpoint) =
+                        stored::endpoint_by_id(reader, &delivery.endpoint_id).await?
+                    else {
+                        continue;
+                    };
+                    endpoints.push(endpoint.clone());
+                    endpoint
+                }
+            };
+            attempts.push(Claimed {
+                delivery,
+                endpoint,
+                token: token.clone(),
+            });
+        }
+        Ok(attempts)
     }
 
-    /// Runs one claimed attempt and records it.
-    async fn attempt(&self, delivery: DeliveryRecord, token: &str) {
-        let endpoint = match stored::endpoint_by_id(self.store().reader(), &delivery.endpoint_id)
-            .await
-        {
-            Ok(Some(endpoint)) => endpoint,
-            // Deleted meanwhile: its deliveries went with it.
-            Ok(None) => return,
-            Err(e) => {
-                tracing::warn!(error = %e, "reading a webhook endpoint failed; the attempt runs again after its lease");
-                return;
-            }
-        };
+    /// Runs one claimed attempt; what it gave is settled with others ([`Self::settle_attempts`]).
+    async fn attempt(&self, claimed: Claimed) -> Option<Finished> {
+        let Claimed {
+            delivery,
+            endpoint,
+            token,
+        } = claimed;
         let attempted_at = now_millis();
         let exchange = match self.render(&delivery, &endpoint, attempted_at).await {
             Ok(requests) => self.send_all(&endpoint.url, requests).await,
@@ -349,12 +387,7 @@ impl Services {
                 Exchange::failed(format!("kycore could not render the message: {e}"))
             }
         };
-        if let Err(e) = self
-            .settle_attempt(delivery, endpoint, token, exchange, attempted_at)
-            .await
-        {
-            tracing::warn!(error = %e, "recording a webhook attempt failed; it runs again after its lease");
-        }
+        Some(self.finish(delivery, endpoint, token, exchange, attempted_at))
     }
 
     /// The requests the endpoint's format makes of the delivery's event.
@@ -477,21 +510,21 @@ impl Services {
         exchange
     }
 
-    /// Logs the attempt and settles the delivery in one unit.
-    async fn settle_attempt(
+    /// What an attempt gave: its log row and how its delivery goes on.
+    fn finish(
         &self,
         delivery: DeliveryRecord,
         endpoint: EndpointRecord,
-        token: &str,
+        token: String,
         exchange: Exchange,
         attempted_at: Millis,
-    ) -> Result<(), ServiceError> {
+    ) -> Finished {
         let settings = self.webhook_settings();
         let now = now_millis();
-        let succeeded = exchange.succeeded();
-        let outcome = if succeeded {
+        let gone = exchange.gone();
+        let outcome = if exchange.succeeded() {
             Settlement::Delivered
-        } else if exchange.gone() {
+        } else if gone {
             Settlement::Failed
         } else {
             let waits = &settings.retry_schedule;
@@ -507,7 +540,6 @@ impl Services {
                 None => Settlement::Failed,
             }
         };
-        let gone = exchange.gone();
         let metrics = self.metrics();
         metrics
             .webhook_latency
@@ -535,35 +567,59 @@ impl Services {
             response_body: exchange.body,
             attempted_at,
         };
-        let disable_after = millis(settings.disable_after);
-        let token = token.to_owned();
+        Finished {
+            delivery_id: delivery.id,
+            endpoint,
+            token,
+            attempt,
+            outcome,
+            gone,
+        }
+    }
+
+    /// Logs finished attempts and settles their deliveries, all in one unit: the attempts in
+    /// multi-row inserts, the delivered (and the failed for good) in one statement per claim,
+    /// each retry with its own time. Every exchange is logged, even one whose delivery another
+    /// claim holds now (a lease that ran out, a redelivery); only the holder settles. A success
+    /// that ends an endpoint's failing streak releases its waiting retries; a failure extends
+    /// the streak, and a streak of `disable_after` or a 410 disables the endpoint.
+    async fn settle_attempts(&self, finished: Vec<Finished>) -> Result<(), ServiceError> {
+        if finished.is_empty() {
+            return Ok(());
+        }
+        let disable_after = millis(self.webhook_settings().disable_after);
         let released = self
             .store()
             .write(
                 move |tx: &mut Tx| -> BoxFuture<'_, Result<u64, ServiceError>> {
                     Box::pin(async move {
-                        let conn = tx.conn().await?;
-                        // The exchange happened: it is logged even when another claim holds
-                        // the delivery now (a lease that ran out, a redelivery), and only the
-                        // holder settles it.
-                        stored::insert_attempt(conn, &attempt).await?;
-                        if !stored::settle(conn, &delivery.id, &token, outcome, now).await? {
-                            return Ok(0);
-                        }
-                        if succeeded {
-                            // Retries wait only behind a failing streak; ending one releases them.
-                            if stored::mark_succeeding(conn, &endpoint.id).await? {
-                                return Ok(stored::release_endpoint(conn, &endpoint.id, now).await?);
+                        let now = now_millis();
+                        let attempts: Vec<AttemptRecord> =
+                            finished.iter().map(|f| f.attempt.clone()).collect();
+                        stored::insert_attempts(tx.conn().await?, &attempts).await?;
+                        let settled = settle_deliveries(tx, &finished, now).await?;
+                        let mut released = 0;
+                        for (endpoint, succeeded) in endpoints_settled(&finished, &settled) {
+                            let conn = tx.conn().await?;
+                            if succeeded {
+                                // Retries wait only behind a failing streak; ending it releases them.
+                                if stored::mark_succeeding(conn, &endpoint.id).await? {
+                                    released +=
+                                        stored::release_endpoint(conn, &endpoint.id, now).await?;
+                                }
+                                continue;
                             }
-                            return Ok(0);
+                            let since = stored::mark_failing(conn, &endpoint.id, now).await?;
+                            let gone = finished
+                                .iter()
+                                .any(|f| f.gone && f.endpoint.id == endpoint.id);
+                            if gone {
+                                disable_endpoint(tx, endpoint, GONE, now).await?;
+                            } else if since.is_some_and(|since| now - since >= disable_after) {
+                                disable_endpoint(tx, endpoint, FAILING_CONTINUOUSLY, now).await?;
+                            }
                         }
-                        let since = stored::mark_failing(conn, &endpoint.id, now).await?;
-                        if gone {
-                            disable_endpoint(tx, &endpoint, GONE, now).await?;
-                        } else if since.is_some_and(|since| now - since >= disable_after) {
-                            disable_endpoint(tx, &endpoint, FAILING_CONTINUOUSLY, now).await?;
-                        }
-                        Ok(0)
+                        Ok(released)
                     })
                 },
             )
@@ -573,6 +629,79 @@ impl Services {
         }
         Ok(())
     }
+}
+
+/// A claimed delivery with its endpoint and the claim's token.
+struct Claimed {
+    delivery: DeliveryRecord,
+    endpoint: EndpointRecord,
+    token: String,
+}
+
+/// An attempt that ran, waiting to be settled.
+struct Finished {
+    delivery_id: String,
+    endpoint: EndpointRecord,
+    token: String,
+    attempt: AttemptRecord,
+    outcome: Settlement,
+    gone: bool,
+}
+
+/// Settles what the claims still hold; returns the ids of the deliveries settled.
+async fn settle_deliveries(
+    tx: &mut Tx,
+    finished: &[Finished],
+    now: Millis,
+) -> Result<Vec<String>, ServiceError> {
+    let mut settled = Vec::new();
+    for outcome in [Final::Delivered, Final::Failed] {
+        let wanted = match outcome {
+            Final::Delivered => Settlement::Delivered,
+            Final::Failed => Settlement::Failed,
+        };
+        let mut tokens: Vec<&str> = finished
+            .iter()
+            .filter(|f| f.outcome == wanted)
+            .map(|f| f.token.as_str())
+            .collect();
+        tokens.sort_unstable();
+        tokens.dedup();
+        for token in tokens {
+            let ids: Vec<&str> = finished
+                .iter()
+                .filter(|f| f.outcome == wanted && f.token == token)
+                .map(|f| f.delivery_id.as_str())
+                .collect();
+            let conn = tx.conn().await?;
+            settled.extend(stored::settle_held(conn, token, &ids, outcome, now).await?);
+        }
+    }
+    for f in finished {
+        if let Settlement::RetryAt(_) = f.outcome
+            && stored::settle(tx.conn().await?, &f.delivery_id, &f.token, f.outcome, now).await?
+        {
+            settled.push(f.delivery_id.clone());
+        }
+    }
+    Ok(settled)
+}
+
+/// Each endpoint with a settled attempt, once, and whether any of its attempts succeeded: a
+/// streak is of attempts that all failed, so one success among failures ends it.
+fn endpoints_settled<'f>(
+    finished: &'f [Finished],
+    settled: &[String],
+) -> Vec<(&'f EndpointRecord, bool)> {
+    let mut endpoints: Vec<(&EndpointRecord, bool)> = Vec::new();
+    for f in finished.iter().filter(|f| settled.contains(&f.delivery_id)) {
+        let succeeded = f.outcome == Settlement::Delivered;
+        match endpoints.iter_mut().find(|(e, _)| e.id == f.endpoint.id) {
+            Some((_, any_succeeded)) => *any_succeeded |= succeeded,
+            None => endpoints.push((&f.endpoint, succeeded)),
+        }
+    }
+    endpoints
 }
 
 /// Disables an endpoint that kept failing or said it is gone, with its event and audit entry.
