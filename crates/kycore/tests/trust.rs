@@ -283,7 +283,9 @@ async fn run_logged_flow(base: &str, key: &str) -> String {
         json!({"decision": "approve", "note": "called Viktor Sandboxov on +46709998877"});
     let decide = format!("{base}/v1/cases/{id}/decision");
     send(client.post(&decide).bearer_auth(key).json(&decision), 200).await;
-    let wrong = format!("{}x", &key[..key.len() - 1]);
+    // The key with its last character changed (to one it is not).
+    let last = if key.ends_with('x') { 'y' } else { 'x' };
+    let wrong = format!("{}{last}", &key[..key.len() - 1]);
     send(
         client
             .get(format!("{base}/v1/cases/{id}"))
