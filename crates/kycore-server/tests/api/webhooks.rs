@@ -972,3 +972,46 @@ async fn receivers_that_redirect_stream_forever_or_stay_silent_are_bounded_and_l
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_message_kycore_cannot_render_does_not_count_against_the_endpoint() {
+    for_each_database_with(settings(Duration::from_millis(10)), |app| async move {
+        let key = app.sandbox.secret.clone();
+        let receiver = Receiver::start().await;
+        let endpoint = create_endpoint(&app, &key, json!({"url": receiver.url})).await;
+        let id = endpoint["id"].as_str().unwrap().to_owned();
+        // A format this server does not have (as after a downgrade): kycore's own failure.
+        let mut conn = sqlx::AnyConnection::connect(&app.database_url)
+            .await
+            .unwrap();
+        sqlx::query("UPDATE webhook_endpoints SET format = 'from_the_future' WHERE id = $1")
+            .bind(id.clone())
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        app.create_case(&key).await;
+        app.services.deliver_due_webhooks().await.unwrap();
+        let attempts = app
+            .list(&key, &format!("/v1/webhook_endpoints/{id}/attempts"))
+            .await;
+        assert!(!attempts.is_empty());
+        for attempt in &attempts {
+            assert!(
+                attempt["error"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with("kycore could not render"),
+                "{attempt}"
+            );
+        }
+        assert!(receiver.all().is_empty(), "nothing was sent");
+        let (failing_since,): (Option<i64>,) =
+            sqlx::query_as("SELECT failing_since FROM webhook_endpoints WHERE id = $1")
+                .bind(id.clone())
+                .fetch_one(&mut conn)
+                .await
+                .unwrap();
+        assert_eq!(failing_since, None, "the receiver is not to blame");
+    })
+    .await;
+}

@@ -116,6 +116,9 @@ struct Exchange {
     duration: Duration,
     /// The receiver's `Retry-After`, in seconds or as an HTTP date.
     retry_after: Option<Duration>,
+    /// Nothing was sent: kycore itself failed (the message could not be rendered), which
+    /// says nothing about the receiver.
+    not_sent: bool,
 }
 
 impl Exchange {
@@ -384,7 +387,10 @@ impl Services {
             Ok(requests) => self.send_all(&endpoint.url, requests).await,
             Err(e) => {
                 tracing::warn!(error = %e, delivery = %delivery.id, "rendering a webhook failed");
-                Exchange::failed(format!("kycore could not render the message: {e}"))
+                Exchange {
+                    not_sent: true,
+                    ..Exchange::failed(format!("kycore could not render the message: {e}"))
+                }
             }
         };
         Some(self.finish(delivery, endpoint, token, exchange, attempted_at))
@@ -500,8 +506,8 @@ impl Services {
                     status_code: Some(status),
                     error: error.filter(|_| !(200..300).contains(&status)),
                     body: Some(String::from_utf8_lossy(&body).into_owned()),
-                    duration: Duration::ZERO,
                     retry_after,
+                    ..Exchange::default()
                 }
             }
             Err(e) => Exchange::failed(describe(&e)),
@@ -522,6 +528,7 @@ impl Services {
         let settings = self.webhook_settings();
         let now = now_millis();
         let gone = exchange.gone();
+        let not_sent = exchange.not_sent;
         let outcome = if exchange.succeeded() {
             Settlement::Delivered
         } else if gone {
@@ -574,6 +581,7 @@ impl Services {
             attempt,
             outcome,
             gone,
+            not_sent,
         }
     }
 
@@ -646,6 +654,8 @@ struct Finished {
     attempt: AttemptRecord,
     outcome: Settlement,
     gone: bool,
+    /// kycore's own failure: it neither extends nor ends the endpoint's failing streak.
+    not_sent: bool,
 }
 
 /// Settles what the claims still hold; returns the ids of the deliveries settled.
@@ -687,14 +697,18 @@ async fn settle_deliveries(
     Ok(settled)
 }
 
-/// Each endpoint with a settled attempt, once, and whether any of its attempts succeeded: a
-/// streak is of attempts that all failed, so one success among failures ends it.
+/// Each endpoint with a settled attempt that reached it, once, and whether any of its
+/// attempts succeeded: a streak is of attempts that all failed, so one success among
+/// failures ends it.
 fn endpoints_settled<'f>(
     finished: &'f [Finished],
     settled: &[String],
 ) -> Vec<(&'f EndpointRecord, bool)> {
     let mut endpoints: Vec<(&EndpointRecord, bool)> = Vec::new();
-    for f in finished.iter().filter(|f| settled.contains(&f.delivery_id)) {
+    let counted = finished
+        .iter()
+        .filter(|f| !f.not_sent && settled.contains(&f.delivery_id));
+    for f in counted {
         let succeeded = f.outcome == Settlement::Delivered;
         match endpoints.iter_mut().find(|(e, _)| e.id == f.endpoint.id) {
             Some((_, any_succeeded)) => *any_succeeded |= succeeded,
