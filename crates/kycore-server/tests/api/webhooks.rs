@@ -149,6 +149,18 @@ async fn create_endpoint(app: &TestApp, key: &str, body: Value) -> Value {
         .await
 }
 
+/// A receiver answering `status`, an endpoint for it and a case whose events were attempted
+/// there; returns the receiver and the endpoint's id.
+async fn endpoint_answering(app: &TestApp, key: &str, status: u16) -> (Receiver, String) {
+    let receiver = Receiver::start().await;
+    receiver.status.store(status, Ordering::SeqCst);
+    let endpoint = create_endpoint(app, key, json!({"url": receiver.url})).await;
+    let id = endpoint["id"].as_str().unwrap().to_owned();
+    app.create_case(key).await;
+    deliver_until(app, || !receiver.all().is_empty()).await;
+    (receiver, id)
+}
+
 /// Delivers until `done` holds, at most 5 s.
 async fn deliver_until(app: &TestApp, mut done: impl FnMut() -> bool) {
     for _ in 0..250 {
@@ -749,12 +761,7 @@ async fn a_url_that_now_points_inside_is_refused_at_delivery() {
 async fn an_endpoint_failing_for_days_is_disabled_with_an_event() {
     for_each_database_with(settings(Duration::from_millis(10)), |app| async move {
         let key = app.sandbox.secret.clone();
-        let receiver = Receiver::start().await;
-        receiver.status.store(500, Ordering::SeqCst);
-        let endpoint = create_endpoint(&app, &key, json!({"url": receiver.url})).await;
-        let id = endpoint["id"].as_str().unwrap().to_owned();
-        app.create_case(&key).await;
-        deliver_until(&app, || !receiver.all().is_empty()).await;
+        let (receiver, id) = endpoint_answering(&app, &key, 500).await;
         // The streak began six days ago.
         let six_days_ago = kycore_services::time_format::now_millis() - 6 * 24 * 3_600_000;
         let mut conn = sqlx::AnyConnection::connect(&app.database_url)
@@ -803,12 +810,7 @@ async fn an_endpoint_failing_for_days_is_disabled_with_an_event() {
 async fn a_receiver_that_answers_gone_has_its_endpoint_disabled_at_once() {
     for_each_database_with(settings(Duration::from_millis(10)), |app| async move {
         let key = app.sandbox.secret.clone();
-        let receiver = Receiver::start().await;
-        receiver.status.store(410, Ordering::SeqCst);
-        let endpoint = create_endpoint(&app, &key, json!({"url": receiver.url})).await;
-        let id = endpoint["id"].as_str().unwrap().to_owned();
-        app.create_case(&key).await;
-        deliver_until(&app, || !receiver.all().is_empty()).await;
+        let (receiver, id) = endpoint_answering(&app, &key, 410).await;
         let got = app
             .get_json(&key, &format!("/v1/webhook_endpoints/{id}"))
             .await;
