@@ -1047,6 +1047,27 @@ pub fn round3(x: f64) -> f64 {
 mod tests {
     use super::*;
 
+    /// An index of one person per name, listed under it.
+    fn people(names: &[&str]) -> Index {
+        use crate::model::{NameKind, NameQuality};
+        let entities: Vec<Entity> = names
+            .iter()
+            .map(|n| {
+                let mut e = Entity::new(*n, EntityType::Person);
+                e.add_name(n, NameKind::Primary, NameQuality::Strong);
+                e
+            })
+            .collect();
+        Index::build(&entities)
+    }
+
+    /// `query` aligned with entity `e`'s first name.
+    fn align_query(index: &Index, query: &str, e: u32, person: bool) -> Alignment {
+        let (terms, matches) = index.prepare(crate::normalize::tokenize(query));
+        let prepared = PreparedQuery::new(&terms, &matches);
+        align(index, &prepared, &index.names_of(e)[0], person)
+    }
+
     #[test]
     fn dates_agree_contradict_or_are_close() {
         let full = PartialDate::parse("1957-11-08").unwrap();
@@ -1067,32 +1088,14 @@ mod tests {
 
     #[test]
     fn differences_compound_but_spellings_do_not() {
-        use crate::model::{NameKind, NameQuality};
-        use crate::normalize::tokenize;
         let names = [
             "TOWSENT, Anna",
             "QADHAFI, Muammar",
             "GARCIA CORRALES, Martin",
             "KOZLOV Sergei Ivan",
         ];
-        let entities: Vec<Entity> = names
-            .iter()
-            .map(|n| {
-                let mut e = Entity::new(*n, EntityType::Person);
-                e.add_name(n, NameKind::Primary, NameQuality::Strong);
-                e
-            })
-            .collect();
-        let index = Index::build(&entities);
-        let aligned = |query: &str, e: u32| {
-            let (terms, matches) = index.prepare(tokenize(query));
-            align(
-                &index,
-                &PreparedQuery::new(&terms, &matches),
-                &index.names_of(e)[0],
-                true,
-            )
-        };
+        let index = people(&names);
+        let aligned = |query: &str, e: u32| align_query(&index, query, e, true);
         // One typo is what a true match looks like.
         assert_eq!(aligned("Anna Townsend", 0).differences_factor, 1.0);
         // A nickname and a typo, or a typo and a listed word left over,
@@ -1112,18 +1115,9 @@ mod tests {
 
     #[test]
     fn a_phrase_is_not_broken_up_by_a_word_of_it_paired_alone() {
-        use crate::model::{NameKind, NameQuality};
         use crate::normalize::tokenize;
         let names = ["ABDALLAH AL-UBAIDI", "AREFULLAH AREF GHAZI"];
-        let entities: Vec<Entity> = names
-            .iter()
-            .map(|n| {
-                let mut e = Entity::new(*n, EntityType::Person);
-                e.add_name(n, NameKind::Primary, NameQuality::Strong);
-                e
-            })
-            .collect();
-        let index = Index::build(&entities);
+        let index = people(&names);
         for (query, e) in [("عبد الله العبيدي", 0), ("عارف الله عارف غازی", 1)]
         {
             let (terms, matches) = index.prepare(tokenize(query));
@@ -1142,28 +1136,9 @@ mod tests {
 
     #[test]
     fn a_patronymic_omitted_costs_the_same_on_either_side() {
-        use crate::model::{NameKind, NameQuality};
-        use crate::normalize::tokenize;
         let names = ["Ramzan Kadyrov", "Ramzan Akhmatovich Kadyrov", "Martin"];
-        let entities: Vec<Entity> = names
-            .iter()
-            .map(|n| {
-                let mut e = Entity::new(*n, EntityType::Person);
-                e.add_name(n, NameKind::Primary, NameQuality::Strong);
-                e
-            })
-            .collect();
-        let index = Index::build(&entities);
-        let score = |query: &str, e: u32| {
-            let (terms, matches) = index.prepare(tokenize(query));
-            align(
-                &index,
-                &PreparedQuery::new(&terms, &matches),
-                &index.names_of(e)[0],
-                true,
-            )
-            .score
-        };
+        let index = people(&names);
+        let score = |query: &str, e: u32| align_query(&index, query, e, true).score;
         let query_gives = score("Ramzan Akhmatovich Kadyrov", 0);
         let list_gives = score("Ramzan Kadyrov", 1);
         assert!(
@@ -1178,7 +1153,6 @@ mod tests {
     #[test]
     fn syllabic_names_miss_no_syllable_and_initials_confirm_little() {
         use crate::model::{NameKind, NameQuality};
-        use crate::normalize::tokenize;
         let mut a = Entity::new("a", EntityType::Person);
         a.add_name("Chang-Su Han", NameKind::Primary, NameQuality::Strong);
         let mut b = Entity::new("b", EntityType::Person);
@@ -1190,16 +1164,7 @@ mod tests {
         let mut c = Entity::new("c", EntityType::Person);
         c.add_name("Chang Han", NameKind::Primary, NameQuality::Strong);
         let index = Index::build(&[a, b, c]);
-        let score = |query: &str, e: u32| {
-            let (terms, matches) = index.prepare(tokenize(query));
-            align(
-                &index,
-                &PreparedQuery::new(&terms, &matches),
-                &index.names_of(e)[0],
-                true,
-            )
-            .score
-        };
+        let score = |query: &str, e: u32| align_query(&index, query, e, true).score;
         assert!(score("韩畅", 0) < score("韩畅", 2) * 0.8);
         assert!(score("Oluwole Adebisi Ogungbuyi", 1) < score("Oluwole A. Ogungbuyi", 1) * 0.9);
     }
@@ -1207,16 +1172,13 @@ mod tests {
     #[test]
     fn a_moved_word_boundary_is_one_joined_pair() {
         use crate::model::{NameKind, NameQuality};
-        use crate::normalize::tokenize;
         let mut a = Entity::new("a", EntityType::Organization);
         a.add_name("PROPERTY-VB OOD", NameKind::Primary, NameQuality::Strong);
         let mut b = Entity::new("b", EntityType::Person);
         b.add_name("Ali Brahim", NameKind::Primary, NameQuality::Strong);
         let index = Index::build(&[a, b]);
         let align_with = |query: &str, e: u32| {
-            let (terms, matches) = index.prepare(tokenize(query));
-            let prepared = PreparedQuery::new(&terms, &matches);
-            let alignment = align(&index, &prepared, &index.names_of(e)[0], e == 1);
+            let alignment = align_query(&index, query, e, e == 1);
             let kinds: Vec<MatchKind> = alignment.pairs.iter().map(|p| p.kind).collect();
             (alignment.score, kinds)
         };
