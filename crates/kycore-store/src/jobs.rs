@@ -88,15 +88,17 @@ pub async fn claim<'e>(
     backend: Backend,
     claim: &Claim<'_>,
 ) -> Result<Vec<JobRecord>, StoreError> {
+    // The pick is materialized: inlined into the UPDATE, PostgreSQL may run a LIMIT
+    // subquery once per row it scans and so take more than `limit` jobs.
     macro_rules! claim_sql {
         ($lock:literal) => {
             concat!(
-                "UPDATE jobs SET locked_until = $1, attempts = attempts + 1, claim_token = $2, \
-                 started_at = $3 WHERE id IN \
-                 (SELECT id FROM jobs WHERE run_at <= $3 AND finished_at IS NULL \
-                 AND (locked_until IS NULL OR locked_until < $3) ORDER BY run_at, id LIMIT $4 ",
+                "WITH picked AS MATERIALIZED (SELECT id FROM jobs WHERE run_at <= $3 \
+                 AND finished_at IS NULL AND (locked_until IS NULL OR locked_until < $3) \
+                 ORDER BY run_at, id LIMIT $4 ",
                 $lock,
-                ") RETURNING ",
+                ") UPDATE jobs SET locked_until = $1, attempts = attempts + 1, claim_token = $2, \
+                 started_at = $3 WHERE id IN (SELECT id FROM picked) RETURNING ",
                 columns!()
             )
         };

@@ -429,6 +429,11 @@ async fn without_system_jobs(store: &Store) {
 
 /// Claims due jobs at `now` under `token`, for a lease of 100 ms.
 async fn claim_as(store: &Store, token: &'static str, now: i64) -> Vec<String> {
+    claim_some(store, token, now, 10).await
+}
+
+/// Claims at most `limit` due jobs at `now` under `token`, for a lease of 100 ms.
+async fn claim_some(store: &Store, token: &'static str, now: i64, limit: i64) -> Vec<String> {
     let backend = store.backend();
     store
         .write(move |tx: &mut Tx| {
@@ -437,7 +442,7 @@ async fn claim_as(store: &Store, token: &'static str, now: i64) -> Vec<String> {
                     token,
                     now,
                     lease_until: now + 100,
-                    limit: 10,
+                    limit,
                 };
                 jobs::claim(tx.conn().await?, backend, &claim).await
             })
@@ -470,6 +475,20 @@ where
         + 'static,
 {
     store.write(change).await.unwrap()
+}
+
+#[tokio::test]
+async fn a_claim_takes_no_more_jobs_than_its_limit() {
+    // PostgreSQL may run an inlined `LIMIT … SKIP LOCKED` subquery once per row it scans.
+    each_backend!(|store, db| {
+        without_system_jobs(&store).await;
+        for n in 0..20 {
+            assert!(enqueue(&store, job(&format!("job_{n:02}"), None, 10)).await);
+        }
+        assert_eq!(claim_some(&store, "first", 10, 3).await.len(), 3);
+        assert_eq!(claim_some(&store, "second", 10, 5).await.len(), 5);
+        assert_eq!(claim_some(&store, "third", 10, 100).await.len(), 12);
+    });
 }
 
 #[tokio::test]
