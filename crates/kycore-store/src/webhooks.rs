@@ -266,20 +266,38 @@ pub async fn fanout_position<'e>(db: impl Executor<'e, Database = Any>) -> Resul
 }
 
 /// Whether any delivery is due and unclaimed at `now`: lets an idle worker skip the claim.
+/// Enabled endpoints (`e`) with a due, unclaimed delivery at `$1`. Asked endpoint by
+/// endpoint, so a disabled endpoint's backlog is never scanned.
+macro_rules! endpoints_with_due_work {
+    () => {
+        "FROM webhook_endpoints e WHERE e.enabled = 1 AND EXISTS (\
+           SELECT 1 FROM webhook_deliveries d WHERE d.endpoint_id = e.id \
+           AND d.status = 'pending' AND d.next_attempt_at <= $1 \
+           AND (d.locked_until IS NULL OR d.locked_until < $1))"
+    };
+}
+
+/// The deliveries of endpoint `$1` leased and not settled at `$2`.
+macro_rules! held_count {
+    ($endpoint:literal, $now:literal) => {
+        concat!(
+            "SELECT COUNT(*) FROM webhook_deliveries h WHERE h.endpoint_id = ",
+            $endpoint,
+            " AND h.status = 'pending' AND h.locked_until IS NOT NULL AND h.locked_until >= ",
+            $now
+        )
+    };
+}
+
 pub async fn any_due<'e>(
     db: impl Executor<'e, Database = Any>,
     now: Millis,
 ) -> Result<bool, StoreError> {
-    // Asked endpoint by endpoint, so a disabled endpoint's backlog is never scanned.
-    let found: Option<(i64,)> = sqlx::query_as(
-        "SELECT 1 FROM webhook_endpoints e WHERE e.enabled = 1 AND EXISTS (\
-           SELECT 1 FROM webhook_deliveries d WHERE d.endpoint_id = e.id \
-           AND d.status = 'pending' AND d.next_attempt_at <= $1 \
-           AND (d.locked_until IS NULL OR d.locked_until < $1)) LIMIT 1",
-    )
-    .bind(now)
-    .fetch_optional(db)
-    .await?;
+    let found: Option<(i64,)> =
+        sqlx::query_as(concat!("SELECT 1 ", endpoints_with_due_work!(), " LIMIT 1"))
+            .bind(now)
+            .fetch_optional(db)
+            .await?;
     Ok(found.is_some())
 }
 
@@ -404,34 +422,39 @@ pub async fn claim(
     backend: Backend,
     claim: &DeliveryClaim<'_>,
 ) -> Result<Vec<DeliveryRecord>, StoreError> {
-    let ready: Vec<(String, Option<Millis>, i64)> = sqlx::query_as(
-        "SELECT e.id, e.failing_since, (SELECT COUNT(*) FROM webhook_deliveries h \
-           WHERE h.endpoint_id = e.id AND h.status = 'pending' \
-           AND h.locked_until IS NOT NULL AND h.locked_until >= $1) AS held \
-         FROM webhook_endpoints e WHERE e.enabled = 1 AND EXISTS (\
-           SELECT 1 FROM webhook_deliveries d WHERE d.endpoint_id = e.id \
-           AND d.status = 'pending' AND d.next_attempt_at <= $1 \
-           AND (d.locked_until IS NULL OR d.locked_until < $1)) \
-         ORDER BY held, (SELECT MIN(d.next_attempt_at) FROM webhook_deliveries d \
-           WHERE d.endpoint_id = e.id AND d.status = 'pending'), e.id",
-    )
+    let ready: Vec<(String, Option<Millis>, i64)> = sqlx::query_as(concat!(
+        "SELECT e.id, e.failing_since, (",
+        held_count!("e.id", "$1"),
+        ") AS held ",
+        endpoints_with_due_work!(),
+        " ORDER BY held, (SELECT MIN(d.next_attempt_at) FROM webhook_deliveries d \
+           WHERE d.endpoint_id = e.id AND d.status = 'pending'), e.id"
+    ))
     .bind(claim.now)
     .fetch_all(&mut *conn)
     .await?;
     let mut claimed: Vec<DeliveryRecord> = Vec::new();
-    for (endpoint_id, failing_since, _) in ready {
+    for (endpoint_id, failing_since, held_when_listed) in ready {
         let left = claim.limit - i64::try_from(claimed.len()).unwrap_or(i64::MAX);
         if left <= 0 {
             break;
         }
-        if backend == Backend::Postgres && !lock_endpoint(conn, &endpoint_id).await? {
-            continue; // another server is claiming from it
-        }
+        // SQLite has one writer, so the count listed stands; on PostgreSQL another server may
+        // have claimed since, so it is counted again once the endpoint is locked.
+        let held = match backend {
+            Backend::Sqlite => held_when_listed,
+            Backend::Postgres => {
+                if !lock_endpoint(conn, &endpoint_id).await? {
+                    continue; // another server is claiming from it
+                }
+                held(conn, &endpoint_id, claim.now).await?
+            }
+        };
         let most = match failing_since {
             Some(_) => claim.per_failing_endpoint.min(claim.per_endpoint),
             None => claim.per_endpoint,
         };
-        let room = (most - held(conn, &endpoint_id, claim.now).await?).min(left);
+        let room = (most - held).min(left);
         if room > 0 {
             claimed.extend(claim_from(conn, backend, claim, &endpoint_id, room).await?);
         }
@@ -463,14 +486,11 @@ async fn held(
     endpoint_id: &str,
     now: Millis,
 ) -> Result<i64, StoreError> {
-    let (count,): (i64,) = sqlx::query_as(
-        "SELECT COUNT(*) FROM webhook_deliveries WHERE endpoint_id = $1 \
-         AND status = 'pending' AND locked_until IS NOT NULL AND locked_until >= $2",
-    )
-    .bind(endpoint_id)
-    .bind(now)
-    .fetch_one(&mut *conn)
-    .await?;
+    let (count,): (i64,) = sqlx::query_as(held_count!("$1", "$2"))
+        .bind(endpoint_id)
+        .bind(now)
+        .fetch_one(&mut *conn)
+        .await?;
     Ok(count)
 }
 

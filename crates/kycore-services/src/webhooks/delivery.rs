@@ -177,7 +177,7 @@ impl Services {
         let mut finished = Vec::new();
         loop {
             while let Some(done) = running.try_join_next() {
-                finished.extend(done.ok().flatten());
+                finished.extend(done.ok());
             }
             self.settle_logged(std::mem::take(&mut finished)).await;
             if let Err(e) = self.fan_out_all().await {
@@ -204,7 +204,7 @@ impl Services {
                 () = self.webhook_runtime().wake.notified() => {}
                 Ok(()) = committed.changed() => {}
                 Some(done) = running.join_next(), if !running.is_empty() => {
-                    finished.extend(done.ok().flatten());
+                    finished.extend(done.ok());
                     // Let a few more finish, so one claim refills several slots and one unit
                     // settles several attempts.
                     tokio::time::sleep(REFILL_PAUSE).await;
@@ -215,7 +215,7 @@ impl Services {
         // attempted again once its lease runs out.
         let finishing = async {
             while let Some(done) = running.join_next().await {
-                finished.extend(done.ok().flatten());
+                finished.extend(done.ok());
             }
         };
         if tokio::time::timeout(SHUTDOWN_GRACE, finishing)
@@ -248,8 +248,7 @@ impl Services {
         let count = claimed.len();
         let attempts = claimed.into_iter().map(|a| self.attempt(a));
         let finished = futures_util::future::join_all(attempts).await;
-        self.settle_attempts(finished.into_iter().flatten().collect())
-            .await?;
+        self.settle_attempts(finished).await?;
         Ok(count)
     }
 
@@ -376,7 +375,7 @@ impl Services {
     }
 
     /// Runs one claimed attempt; what it gave is settled with others ([`Self::settle_attempts`]).
-    async fn attempt(&self, claimed: Claimed) -> Option<Finished> {
+    async fn attempt(&self, claimed: Claimed) -> Finished {
         let Claimed {
             delivery,
             endpoint,
@@ -393,7 +392,7 @@ impl Services {
                 }
             }
         };
-        Some(self.finish(delivery, endpoint, token, exchange, attempted_at))
+        self.finish(delivery, endpoint, token, exchange, attempted_at)
     }
 
     /// The requests the endpoint's format makes of the delivery's event.
