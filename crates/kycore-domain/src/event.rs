@@ -19,6 +19,10 @@ pub enum EventType {
     CaseStatusChanged,
     #[serde(rename = "case.decided")]
     CaseDecided,
+    /// A business case's own checks wait for the KYC cases of its owners and directors; the
+    /// case stays `processing` until each of them is decided.
+    #[serde(rename = "case.awaiting_related_persons")]
+    CaseAwaitingRelatedPersons,
     /// The case's personal data and document files were erased; its status, decision and
     /// audit trail remain.
     #[serde(rename = "case.redacted")]
@@ -48,13 +52,14 @@ pub enum EventType {
 }
 
 impl EventType {
-    pub const ALL: [EventType; 15] = [
+    pub const ALL: [EventType; 16] = [
         EventType::ApplicantCreated,
         EventType::ApplicantUpdated,
         EventType::ApplicantRedacted,
         EventType::CaseCreated,
         EventType::CaseStatusChanged,
         EventType::CaseDecided,
+        EventType::CaseAwaitingRelatedPersons,
         EventType::CaseRedacted,
         EventType::CheckCompleted,
         EventType::DocumentUploaded,
@@ -74,6 +79,7 @@ impl EventType {
             EventType::CaseCreated => "case.created",
             EventType::CaseStatusChanged => "case.status_changed",
             EventType::CaseDecided => "case.decided",
+            EventType::CaseAwaitingRelatedPersons => "case.awaiting_related_persons",
             EventType::CaseRedacted => "case.redacted",
             EventType::CheckCompleted => "check.completed",
             EventType::DocumentUploaded => "document.uploaded",

@@ -132,12 +132,25 @@ fn rule(name: &str, when: &str, outcome: RuleOutcome, reason_code: &str) -> Rule
     }
 }
 
-/// The built-in policy, for both kinds of case: a possible sanctions match or a look-alike
-/// applicant goes to a person; what the applicant can fix is asked again; any other failed
-/// check rejects; any doubt goes to a person.
+/// The built-in policy, for both kinds of case: a business whose owner or director was
+/// rejected is rejected, and one whose owner or director never finished goes to a person; a
+/// possible sanctions match or a look-alike applicant goes to a person; what the applicant
+/// can fix is asked again; any other failed check rejects; any doubt goes to a person.
 pub fn default_rules() -> Vec<RuleDefinition> {
     use RuleOutcome::*;
     vec![
+        rule(
+            "related_person_rejected",
+            "related_persons.exists(p, p.case_status == \"rejected\")",
+            Reject,
+            "related_person_rejected",
+        ),
+        rule(
+            "related_person_not_verified",
+            "related_persons.exists(p, p.case_status in [\"expired\", \"canceled\"])",
+            Review,
+            "related_person_not_verified",
+        ),
         rule(
             "screening_hit",
             "screening.open_hits > 0",
@@ -243,18 +256,18 @@ mod tests {
         let rules = default_rules();
         assert_eq!(decide(&[], &[]).outcome, Outcome::Approved);
         let review = decide(
-            &[(fired(&rules[0]), &rules[0]), (fired(&rules[3]), &rules[3])],
+            &[(fired(&rules[2]), &rules[2]), (fired(&rules[5]), &rules[5])],
             &[],
         );
         assert_eq!(
             (review.outcome, review.reason_code.as_str()),
             (Outcome::InReview, "screening_hit")
         );
-        let redo = decide(&[(fired(&rules[2]), &rules[2])], &[Step::IdentityDocument]);
+        let redo = decide(&[(fired(&rules[4]), &rules[4])], &[Step::IdentityDocument]);
         assert_eq!(redo.outcome, Outcome::ResubmissionRequested);
         assert_eq!(redo.steps, [Step::IdentityDocument]);
         assert_eq!(
-            decide(&[(fired(&rules[2]), &rules[2])], &[]).outcome,
+            decide(&[(fired(&rules[4]), &rules[4])], &[]).outcome,
             Outcome::InReview
         );
     }

@@ -11,8 +11,8 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use kycore_checks::checks::CheckKind;
 use kycore_checks::rules::{self, CompiledRule};
-use kycore_domain::applicant::{ApplicantProfile, parse_date};
-use kycore_domain::case::CaseKind;
+use kycore_domain::applicant::{ApplicantProfile, RelatedPersonRole, parse_date};
+use kycore_domain::case::{CaseKind, CaseStatus};
 use kycore_domain::check::CheckStatus;
 use kycore_domain::flow::{FlowDefinition, Step};
 use kycore_domain::rules::{FiredRule, RuleDefinition, RuleOutcome, RuledDecision, decide};
@@ -36,6 +36,16 @@ pub(crate) struct ScreeningSummary {
     pub lists: Vec<String>,
 }
 
+/// A business's related person as the rules see it, with the status of their own KYC case
+/// (`None` when none was started).
+#[derive(Clone, Debug)]
+pub(crate) struct RelatedPersonFact {
+    pub id: Option<String>,
+    pub role: RelatedPersonRole,
+    pub case_id: Option<String>,
+    pub case_status: Option<CaseStatus>,
+}
+
 /// Everything a case's facts are built from.
 pub(crate) struct FactsInput<'a> {
     pub kind: CaseKind,
@@ -48,6 +58,7 @@ pub(crate) struct FactsInput<'a> {
     pub checks: &'a [CheckOutcome],
     pub screening: &'a ScreeningSummary,
     pub similar_applicants: &'a [String],
+    pub related_persons: &'a [RelatedPersonFact],
 }
 
 /// The facts object the rules read.
@@ -73,6 +84,10 @@ pub(crate) fn facts(input: &FactsInput<'_>) -> Value {
         },
         "duplicates": { "applicant_ids": input.similar_applicants },
         "resubmission": { "steps": fixable_steps(input.checks, input.flow_steps) },
+        "related_persons": input.related_persons.iter().map(|p| json!({
+            "id": p.id, "role": p.role, "case_id": p.case_id,
+            "case_status": p.case_status.map(CaseStatus::as_str),
+        })).collect::<Vec<_>>(),
     })
 }
 
@@ -209,6 +224,12 @@ fn sample_facts() -> Value {
             lists: vec!["us_ofac_sdn".into()],
         },
         similar_applicants: &["app_sample".to_owned()],
+        related_persons: &[RelatedPersonFact {
+            id: Some("rp_sample".into()),
+            role: RelatedPersonRole::Ubo,
+            case_id: Some("case_sample".into()),
+            case_status: Some(CaseStatus::Approved),
+        }],
     });
     // Typed like a real case's values, so a type error in a rule shows now.
     sample["applicant"] = json!({

@@ -10,22 +10,25 @@
 
 use futures_util::future::BoxFuture;
 use kycore_checks::document::DuplicateLookup;
+use kycore_domain::applicant::ApplicantProfile;
 use kycore_domain::case::{CaseAction, CaseKind, CaseStatus, Decision};
 use kycore_domain::check::CheckStatus;
+use kycore_domain::event::EventType;
 use kycore_domain::flow::FlowDefinition;
 use kycore_domain::tenancy::Scope;
-use kycore_store::cases::CaseRecord;
+use kycore_store::cases::{self, CaseRecord};
 use kycore_store::documents::{self, DocumentHash, DocumentRecord};
-use kycore_store::{Tx, checks};
+use kycore_store::{AnyPool, Tx, checks, related_person_cases};
+use serde_json::json;
 
 use crate::crypto::DataKey;
-use crate::decision::{self, FactsInput, RuleCache};
+use crate::decision::{self, FactsInput, RelatedPersonFact, RuleCache};
 use crate::kernel::{self, DocumentVerdict};
 use crate::providers::native::{NativeProvider, identity_document_type};
 use crate::providers::sandbox::SandboxProvider;
 use crate::providers::{CaseFacts, CheckOutcome, Provider, SubmittedDocument};
 use crate::screening::{CaseScreening, FoundHit};
-use crate::time_format::{datetime_of, now_millis};
+use crate::time_format::{datetime_of, now_millis, today};
 use crate::views::{self, Check};
 use crate::{RequestContext, ServiceError, Services, SystemComponent};
 
@@ -120,13 +123,15 @@ impl Services {
         let duplicate_document = self
             .duplicate_document(scope, &applicant.id, &records)
             .await?;
+        let profile = kernel::applicants::open_profile(Some(&key), &applicant)?;
+        let related_persons = related_person_facts(reader, scope, &case.id, &profile).await?;
         let facts = CaseFacts {
             kind: CaseKind::parse(&case.kind)
                 .ok_or_else(|| ServiceError::corrupt(format!("case kind `{}`", case.kind)))?,
             environment: scope.environment,
-            profile: kernel::applicants::open_profile(Some(&key), &applicant)?,
+            profile,
             documents,
-            today: datetime_of(now_millis()).date(),
+            today: today(),
             min_age: flow.min_age,
             max_attempts: flow.max_attempts,
             similar_applicants,
@@ -137,6 +142,7 @@ impl Services {
             facts,
             records,
             key,
+            related_persons,
         })
     }
 
@@ -180,7 +186,10 @@ impl Services {
         Ok(DuplicateLookup::NoneFound)
     }
 
-    /// Moves a submitted case to `processing`; returns the case if it is (now) processing.
+    /// Moves a submitted case to `processing`; returns the case if it is (now) processing
+    /// and waits for nothing. A business case whose related persons' cases are not all final
+    /// waits (`case.awaiting_related_persons`, once): the last of them to become final runs
+    /// this job again.
     async fn start_processing(
         &self,
         ctx: &RequestContext,
@@ -194,20 +203,20 @@ impl Services {
                     Box::pin(async move {
                         let now = now_millis();
                         let mut case = kernel::open(tx, &ctx.scope, &id).await?;
-                        match case.status()? {
-                            CaseStatus::Submitted => {
-                                case.apply(
-                                    tx,
-                                    &ctx.principal,
-                                    CaseAction::StartProcessing,
-                                    None,
-                                    now,
-                                )?;
-                                Ok(Some(case.save(tx, now).await?))
-                            }
-                            CaseStatus::Processing => Ok(Some(case.save(tx, now).await?)),
-                            _ => Ok(None),
+                        let status = case.status()?;
+                        if !matches!(status, CaseStatus::Submitted | CaseStatus::Processing) {
+                            return Ok(None);
                         }
+                        let pending = undecided_related_cases(tx, &ctx.scope, &id).await?;
+                        if status == CaseStatus::Submitted {
+                            case.apply(tx, &ctx.principal, CaseAction::StartProcessing, None, now)?;
+                            if !pending.is_empty() {
+                                let payload = json!({ "case_id": id, "case_ids": pending });
+                                case.emit(tx, EventType::CaseAwaitingRelatedPersons, payload, now);
+                            }
+                        }
+                        let case = case.save(tx, now).await?;
+                        Ok(pending.is_empty().then_some(case))
                     })
                 },
             )
@@ -257,6 +266,57 @@ impl Services {
     }
 }
 
+/// The cases of a business's related persons that are not final yet, read inside a unit.
+async fn undecided_related_cases(
+    tx: &mut Tx,
+    scope: &Scope,
+    case_id: &str,
+) -> Result<Vec<String>, ServiceError> {
+    let mut undecided = Vec::new();
+    for record in related_person_cases::for_parent(tx.conn().await?, scope, case_id).await? {
+        let child = cases::get(tx.conn().await?, scope, &record.case_id)
+            .await?
+            .ok_or_else(|| ServiceError::corrupt("a related person's case is missing"))?;
+        if !kernel::status_of(&child)?.is_final() {
+            undecided.push(record.case_id);
+        }
+    }
+    Ok(undecided)
+}
+
+/// Each related person of a business with the status of their own case, for the rules.
+async fn related_person_facts(
+    reader: &AnyPool,
+    scope: &Scope,
+    case_id: &str,
+    profile: &ApplicantProfile,
+) -> Result<Vec<RelatedPersonFact>, ServiceError> {
+    let started = related_person_cases::for_parent(reader, scope, case_id).await?;
+    let mut facts = Vec::new();
+    for person in &profile.related_persons {
+        let id = person.id.as_ref().map(ToString::to_string);
+        let child = started
+            .iter()
+            .find(|c| id.as_deref() == Some(c.related_person_id.as_str()));
+        let case_status = match child {
+            Some(child) => {
+                let record = cases::get(reader, scope, &child.case_id)
+                    .await?
+                    .ok_or_else(|| ServiceError::corrupt("a related person's case is missing"))?;
+                Some(kernel::status_of(&record)?)
+            }
+            None => None,
+        };
+        facts.push(RelatedPersonFact {
+            id,
+            role: person.role,
+            case_id: child.map(|c| c.case_id.clone()),
+            case_status,
+        });
+    }
+    Ok(facts)
+}
+
 /// Each document as the checks see it (its MRZ opened).
 fn submitted_documents(
     key: &DataKey,
@@ -292,6 +352,7 @@ struct Gathered {
     records: Vec<DocumentRecord>,
     /// The applicant's data key, which seals what the round finds.
     key: DataKey,
+    related_persons: Vec<RelatedPersonFact>,
 }
 
 /// Everything a round of processing writes.
@@ -329,6 +390,7 @@ fn decide_round(
         checks: &checks,
         screening: &summary,
         similar_applicants: &facts.similar_applicants,
+        related_persons: &gathered.related_persons,
     });
     let (ruled, fired) = rules.decide(&gathered.flow.rules(), &rule_facts);
     let decision = Decision {

@@ -18,6 +18,11 @@ pub fn datetime_of(millis: Millis) -> OffsetDateTime {
         .unwrap_or(OffsetDateTime::UNIX_EPOCH)
 }
 
+/// Today's date in UTC.
+pub fn today() -> time::Date {
+    datetime_of(now_millis()).date()
+}
+
 /// `2026-11-21T23:49:32.123Z`.
 pub fn rfc3339(millis: Millis) -> String {
     rfc3339_of(datetime_of(millis))

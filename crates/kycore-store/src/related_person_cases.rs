@@ -58,3 +58,20 @@ pub async fn insert<'e>(
     .await?;
     Ok(done.rows_affected() == 1)
 }
+
+/// The business case `case_id` verifies a related person for, if it is a child case.
+pub async fn parent_of<'e>(
+    db: impl Executor<'e, Database = Any>,
+    scope: &Scope,
+    case_id: &str,
+) -> Result<Option<String>, StoreError> {
+    Ok(sqlx::query_scalar(
+        "SELECT parent_case_id FROM related_person_cases \
+         WHERE case_id = $1 AND organization_id = $2 AND environment = $3",
+    )
+    .bind(case_id)
+    .bind(scope.organization_id.as_str())
+    .bind(scope.environment.as_str())
+    .fetch_optional(db)
+    .await?)
+}

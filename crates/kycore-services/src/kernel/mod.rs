@@ -23,7 +23,7 @@ use kycore_domain::ids::LinkTokenId;
 use kycore_domain::progress::Progress;
 use kycore_domain::tenancy::Scope;
 use kycore_store::cases::{self, CaseRecord};
-use kycore_store::{Millis, Tx, case_progress, jobs};
+use kycore_store::{Millis, Tx, case_progress, jobs, related_person_cases};
 use serde_json::{Value, json};
 
 pub(crate) use self::create::write_new_case;
@@ -51,6 +51,8 @@ pub(crate) struct OpenCase {
     /// Status changes applied: each counts as a revision of its own, so a reader sees the
     /// revision each `case.status_changed` names.
     transitions: i64,
+    /// Whether a status change reached a final status (decided, expired, canceled).
+    reached_final: bool,
 }
 
 /// Opens a case of the scope for change. Its row is locked until the unit's transaction
@@ -82,6 +84,7 @@ async fn open_any(tx: &mut Tx, scope: &Scope, id: &str) -> Result<OpenCase, Serv
         progress: None,
         changed: false,
         transitions: 0,
+        reached_final: false,
     })
 }
 
@@ -184,6 +187,7 @@ impl OpenCase {
         self.record.status = to.as_str().to_owned();
         if to.is_final() {
             self.record.closed_at = Some(now);
+            self.reached_final = true;
         }
         if action == CaseAction::OpenLink {
             self.record.link_opened_at.get_or_insert(now);
@@ -298,10 +302,21 @@ impl OpenCase {
     ) -> Result<(), ServiceError> {
         self.start_applicant_round(tx, principal, now).await?;
         self.apply(tx, principal, CaseAction::Submit, None, now)?;
+        self.enqueue_processing(tx, self.record.id.clone(), now)
+            .await
+    }
+
+    /// Queues the `process_case` job of `case_id`, a case of this case's scope.
+    async fn enqueue_processing(
+        &self,
+        tx: &mut Tx,
+        case_id: String,
+        now: Millis,
+    ) -> Result<(), ServiceError> {
         let job = Job::ProcessCase {
             organization_id: self.record.organization_id.clone(),
             environment: self.record.environment.clone(),
-            case_id: self.record.id.clone(),
+            case_id,
         };
         jobs::enqueue(tx.conn().await?, &job.record(now)?).await?;
         Ok(())
@@ -401,6 +416,21 @@ impl OpenCase {
         if !cases::update(tx.conn().await?, &self.record, self.opened_revision).await? {
             return Err(ServiceError::concurrent_change("case"));
         }
+        if self.reached_final {
+            self.resume_parent(tx, now).await?;
+        }
         Ok(self.record)
+    }
+
+    /// A related person's case that reached a final status may be the last one its business
+    /// case waits for: the business's processing runs again, and goes on only once every
+    /// one of its related persons' cases is final.
+    async fn resume_parent(&self, tx: &mut Tx, now: Millis) -> Result<(), ServiceError> {
+        let parent =
+            related_person_cases::parent_of(tx.conn().await?, &self.scope, &self.record.id).await?;
+        match parent {
+            Some(parent_case_id) => self.enqueue_processing(tx, parent_case_id, now).await,
+            None => Ok(()),
+        }
     }
 }
