@@ -273,13 +273,13 @@ pub async fn save(
         Step::PersonalDetails => {
             let stored = portal.applicant.individual.clone().unwrap_or_default();
             services
-                .portal_save_individual(session, individual_from(&fields, stored))
+                .portal_save_individual(&portal, individual_from(&fields, stored))
                 .await
         }
         Step::CompanyDetails => {
             let stored = portal.applicant.business.clone().unwrap_or_default();
             services
-                .portal_save_business(session, business_from(&fields, stored))
+                .portal_save_business(&portal, business_from(&fields, stored))
                 .await
         }
         Step::RelatedPersons => services.portal_finish_related_persons(session).await,

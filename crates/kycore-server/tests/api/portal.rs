@@ -786,7 +786,7 @@ async fn a_kyb_flow_verifies_its_owners_here_or_through_their_own_link() {
                 "company_details",
                 &[
                     ("business.legal_name", "Analytical Engines AB"),
-                    ("business.registration_number", "556000-1234"),
+                    ("business.registration_number", "556000-1231"),
                     ("business.country", "SE"),
                     ("business.address.line1", "Kungsgatan 2"),
                     ("business.address.city", "Stockholm"),
@@ -918,6 +918,263 @@ async fn a_kyb_flow_verifies_its_owners_here_or_through_their_own_link() {
         let children = app.list(&app.sandbox.secret, "/v1/cases?kind=kyc").await;
         assert_eq!(children.len(), 2);
         assert!(children.iter().all(|c| c["metadata"]["parent_case_id"] == case["id"]));
+    })
+    .await;
+}
+
+/// A business taken through its hosted flow to submission, with two owners each sent a link
+/// of their own; returns the business case and the owners' case ids.
+async fn business_submitted_with_two_owners(app: &TestApp) -> (Value, Vec<String>) {
+    let case = app
+        .create_case_with(
+            &app.sandbox.secret,
+            json!({"kind": "kyb", "applicant": {"type": "business", "business": {"legal_name": "Nordic Widgets AB"}}}),
+        )
+        .await;
+    let browser = Applicant::new(app);
+    browser.visit(&verification_path(&case)).await;
+    browser.complete("consent", &[("consent", "yes")]).await;
+    browser
+        .complete(
+            "company_details",
+            &[
+                ("business.legal_name", "Nordic Widgets AB"),
+                ("business.registration_number", "556000-1231"),
+                ("business.country", "SE"),
+                ("business.address.line1", "Kungsgatan 2"),
+                ("business.address.city", "Stockholm"),
+                ("business.address.country", "SE"),
+            ],
+        )
+        .await;
+    let (_, page) = browser.visit("/portal/company_documents").await;
+    browser
+        .upload(
+            "/portal/company_documents",
+            &page.csrf(),
+            &[
+                (
+                    "company_documents.certificate-of-incorporation.front",
+                    document_photo(),
+                ),
+                ("company_documents.register-extract.front", document_photo()),
+            ],
+            None,
+        )
+        .await;
+    for (first, last) in [("Lars", "Nilsson"), ("Karin", "Berg")] {
+        let (_, page) = browser.visit("/portal/related_persons").await;
+        let fields = [
+            ("csrf", page.csrf()),
+            ("role", "ubo".into()),
+            ("first_name", first.into()),
+            ("last_name", last.into()),
+            ("date_of_birth", "1980-01-01".into()),
+            ("nationality", "SE".into()),
+            ("ownership_percent", "50".into()),
+        ];
+        let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        browser.post("/portal/related_persons/add", &fields).await;
+    }
+    let (_, page) = browser.visit("/portal/related_persons").await;
+    for id in person_ids(&page) {
+        let (_, page) = browser.visit("/portal/related_persons").await;
+        let sent = browser
+            .post(
+                "/portal/related_persons/verify",
+                &[("csrf", &page.csrf()), ("person_id", &id), ("mode", "link")],
+            )
+            .await;
+        assert_eq!(sent.location.as_deref(), Some("/portal/related_persons"));
+    }
+    let (_, page) = browser.visit("/portal/related_persons").await;
+    browser
+        .post("/portal/related_persons", &[("csrf", &page.csrf())])
+        .await;
+    let (path, review) = browser.visit("/portal").await;
+    assert_eq!(path, "/portal/review");
+    browser
+        .post("/portal/submit", &[("csrf", &review.csrf())])
+        .await;
+    let owners = app
+        .list(&app.sandbox.secret, "/v1/cases?kind=kyc")
+        .await
+        .iter()
+        .filter(|c| c["metadata"]["parent_case_id"] == case["id"])
+        .map(|c| c["id"].as_str().unwrap().to_owned())
+        .collect::<Vec<_>>();
+    assert_eq!(owners.len(), 2);
+    (case, owners)
+}
+
+async fn run_jobs(app: &TestApp) {
+    while app.services.run_due_jobs().await.unwrap() > 0 {}
+}
+
+#[tokio::test]
+async fn a_business_decision_waits_for_its_owners_cases() {
+    for_each_database(|app| async move {
+        let key = &app.sandbox.secret;
+        // The first owner approved, the second rejected: the business is rejected, and only
+        // once the second is decided.
+        let (case, owners) = business_submitted_with_two_owners(&app).await;
+        run_jobs(&app).await;
+        assert_eq!(
+            app.get_case(key, case_id(&case)).await["status"],
+            "processing"
+        );
+        let events = app.case_events(key, case_id(&case)).await;
+        let waiting = events
+            .iter()
+            .find(|e| e["type"] == "case.awaiting_related_persons")
+            .expect("an event saying what the business waits for");
+        let mut waited_for: Vec<String> = waiting["data"]["case_ids"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|id| id.as_str().unwrap().to_owned())
+            .collect();
+        waited_for.sort();
+        let mut sorted_owners = owners.clone();
+        sorted_owners.sort();
+        assert_eq!(waited_for, sorted_owners);
+
+        app.complete_sandbox(key, &owners[0], "approved").await;
+        run_jobs(&app).await;
+        assert_eq!(
+            app.get_case(key, case_id(&case)).await["status"],
+            "processing"
+        );
+        app.complete_sandbox(key, &owners[1], "rejected").await;
+        run_jobs(&app).await;
+        let decided = app.get_case(key, case_id(&case)).await;
+        assert_eq!(decided["status"], "rejected", "{decided}");
+        assert_eq!(
+            decided["decision"]["reason_code"],
+            "related_person_rejected"
+        );
+        let fired = &decided["decision"]["rules"][0];
+        assert_eq!(fired["name"], "related_person_rejected");
+        let events = app.case_events(key, case_id(&case)).await;
+        assert_eq!(
+            events
+                .iter()
+                .filter(|e| e["type"] == "case.awaiting_related_persons")
+                .count(),
+            1,
+            "said once, however often the business was looked at again"
+        );
+
+        // Both owners approved: the business is decided by its own checks.
+        let (case, owners) = business_submitted_with_two_owners(&app).await;
+        run_jobs(&app).await;
+        for owner in &owners {
+            assert_eq!(
+                app.get_case(key, case_id(&case)).await["status"],
+                "processing"
+            );
+            app.complete_sandbox(key, owner, "approved").await;
+            run_jobs(&app).await;
+        }
+        let decided = app.get_case(key, case_id(&case)).await;
+        assert_ne!(decided["status"], "processing", "{decided}");
+        assert_ne!(
+            decided["decision"]["reason_code"],
+            "related_person_rejected"
+        );
+        assert_eq!(decided["decision"]["decided_by"], "rules");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn forms_refuse_what_the_checks_would_refuse_naming_each_field() {
+    for_each_database(|app| async move {
+        let case = app
+            .create_case_with(
+                &app.sandbox.secret,
+                json!({"kind": "kyb", "applicant": crate::helpers::business("SE")}),
+            )
+            .await;
+        let browser = Applicant::new(&app);
+        browser.visit(&verification_path(&case)).await;
+        browser.complete("consent", &[("consent", "yes")]).await;
+        let refused = browser
+            .complete(
+                "company_details",
+                &[
+                    ("business.legal_name", "Nordic Widgets AB"),
+                    ("business.registration_number", "556000-1234"),
+                    ("business.country", "SE"),
+                    ("business.lei", "5493001KJTIIGC8Y1R13"),
+                    ("business.website", "widgets.example"),
+                ],
+            )
+            .await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+        for (field, text) in [
+            (
+                "business.registration_number",
+                "A check digit does not match",
+            ),
+            ("business.lei", "A check digit does not match"),
+            ("business.website", "starting with https://"),
+            ("business.address.line1", "Enter this information."),
+        ] {
+            let id = field.replace('.', "-");
+            let error = refused
+                .body
+                .find(&format!("id=\"{id}-error\""))
+                .unwrap_or_else(|| panic!("an error beside {field}"));
+            let shown: String = refused.body[error..].chars().take(300).collect();
+            assert!(shown.contains(text), "{field}: {shown}");
+        }
+        let stored = app.get_case(&app.sandbox.secret, case_id(&case)).await;
+        assert_ne!(
+            stored["applicant"]["business"]["lei"], "5493001KJTIIGC8Y1R13",
+            "nothing refused is saved"
+        );
+
+        // Typed MRZ lines with one character wrong are refused at the upload, not after it.
+        let kyc = kyc_case(&app, None).await;
+        let person = Applicant::new(&app);
+        person.visit(&verification_path(&kyc)).await;
+        person.complete("consent", &[("consent", "yes")]).await;
+        person.complete("personal_details", &PERSONAL_DETAILS).await;
+        let (_, page) = person.visit("/portal/identity_document").await;
+        person
+            .post(
+                "/portal/identity_document/choice",
+                &[
+                    ("csrf", &page.csrf()),
+                    ("document_type", "passport"),
+                    ("country", "SE"),
+                ],
+            )
+            .await;
+        let (_, page) = person.visit("/portal/identity_document").await;
+        let mistyped = MRZ.replace("L898902C36", "L898902C37");
+        let upload = person
+            .upload(
+                "/portal/identity_document",
+                &page.csrf(),
+                &[("identity_document.passport.front", document_photo())],
+                Some(&mistyped),
+            )
+            .await;
+        assert_eq!(upload.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(
+            upload.body.contains("A check digit does not match"),
+            "{}",
+            upload.body
+        );
+        let documents = app
+            .get_json(
+                &app.sandbox.secret,
+                &format!("/v1/cases/{}/documents", case_id(&kyc)),
+            )
+            .await;
+        assert_eq!(documents.as_array().map(Vec::len), Some(0), "{documents}");
     })
     .await;
 }

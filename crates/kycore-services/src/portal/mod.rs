@@ -9,6 +9,7 @@
 //! replaced link or a submitted case stops an old tab from writing, and a change based on a
 //! stale read fails instead of overwriting another tab's.
 
+mod entry;
 mod session;
 
 use futures_util::future::BoxFuture;
@@ -33,7 +34,7 @@ use crate::kernel::applicants::{ApplicantChanges, NewApplicant, open_profile};
 use crate::kernel::details::CaseDetails;
 use crate::kernel::{self, CaseApplicant, NewCaseRequest, OpenCase};
 use crate::record::AuditEntry;
-use crate::time_format::{datetime_of, now_millis};
+use crate::time_format::{now_millis, today};
 use crate::tokens::{self, LinkClaims, TokenError};
 use crate::views::{Applicant, Case, Document};
 use crate::{Principal, RequestContext, ServiceError, Services};
@@ -244,12 +245,6 @@ fn file_errors_as(error: ServiceError, field: &str) -> ServiceError {
                 .collect(),
         ),
         other => other,
-    }
-}
-
-fn required(errors: &mut ValidationErrors, field: &str, value: Option<&String>) {
-    if value.is_none_or(|v| v.trim().is_empty()) {
-        errors.add(field, "required", "required");
     }
 }
 
@@ -484,66 +479,34 @@ impl Services {
         .await
     }
 
-    /// Saves the applicant's own details (the personal details step).
+    /// Saves the applicant's personal details (the personal details step).
     pub async fn portal_save_individual(
         &self,
-        session: &PortalSession,
+        portal: &PortalCase,
         individual: IndividualProfile,
     ) -> Result<(), ServiceError> {
-        let mut errors = ValidationErrors::default();
-        required(
-            &mut errors,
-            "individual.first_name",
-            individual.first_name.as_ref(),
-        );
-        required(
-            &mut errors,
-            "individual.last_name",
-            individual.last_name.as_ref(),
-        );
-        required(
-            &mut errors,
-            "individual.date_of_birth",
-            individual.date_of_birth.as_ref(),
-        );
-        required(
-            &mut errors,
-            "individual.nationality",
-            individual.nationality.as_ref(),
-        );
-        errors.into_result()?;
+        let address_required = portal.flow.steps().contains(&Step::ProofOfAddress);
+        entry::individual_problems(&individual, address_required, today()).into_result()?;
         let changes = ApplicantChanges {
             individual: Some(individual),
             ..ApplicantChanges::default()
         };
-        self.save_profile_step(session, Step::PersonalDetails, changes)
+        self.save_profile_step(&portal.session, Step::PersonalDetails, changes)
             .await
     }
 
     /// Saves the business's details (the company details step).
     pub async fn portal_save_business(
         &self,
-        session: &PortalSession,
+        portal: &PortalCase,
         business: BusinessProfile,
     ) -> Result<(), ServiceError> {
-        let mut errors = ValidationErrors::default();
-        required(
-            &mut errors,
-            "business.legal_name",
-            business.legal_name.as_ref(),
-        );
-        required(
-            &mut errors,
-            "business.registration_number",
-            business.registration_number.as_ref(),
-        );
-        required(&mut errors, "business.country", business.country.as_ref());
-        errors.into_result()?;
+        entry::business_problems(&business, today()).into_result()?;
         let changes = ApplicantChanges {
             business: Some(business),
             ..ApplicantChanges::default()
         };
-        self.save_profile_step(session, Step::CompanyDetails, changes)
+        self.save_profile_step(&portal.session, Step::CompanyDetails, changes)
             .await
     }
 
@@ -628,17 +591,7 @@ impl Services {
                     "required",
                     "type the lines at the bottom of the document",
                 ),
-                Some(text)
-                    if kycore_checks::mrz::parse(text, datetime_of(now_millis()).date())
-                        .is_err() =>
-                {
-                    errors.add(
-                        "mrz",
-                        "invalid_mrz",
-                        "these lines do not read as a machine-readable zone; check each character",
-                    )
-                }
-                Some(_) => {}
+                Some(text) => entry::mrz(&mut errors, "mrz", text, today()),
             }
         }
         errors.into_result()?;

@@ -210,7 +210,7 @@ async fn a_kyb_flow_whose_owners_verify_here_and_through_their_own_link() {
     consent(&browser).await;
     browser.step("company details").await;
     browser
-        .fill("business.registration_number", "556000-1234")
+        .fill("business.registration_number", "556000-1231")
         .await;
     browser.select("business.country", "SE").await;
     browser.fill("business.address.line1", "Kungsgatan 2").await;
