@@ -897,18 +897,30 @@ const PLACE_CONTRADICTS: f64 = -0.05;
 /// The qualifiers' effects with their explanations.
 pub fn qualify(facts: &QueryFacts<'_>, entity: &Entity) -> Vec<QualifierEffect> {
     let dob = facts.date_of_birth.and_then(|q| {
-        let (reading, date) = birth_date_reading(q, &entity.birth_dates)?;
+        let best = birth_date_reading(q, &entity.birth_dates)?;
         let others = entity.birth_dates.len() - 1;
         let listed = if others == 0 {
-            date.to_string()
+            best.listed.to_string()
         } else {
-            format!("{date} (the closest of {} listed dates)", others + 1)
+            format!(
+                "{} (the closest of {} listed dates)",
+                best.listed,
+                others + 1
+            )
+        };
+        let shared = if best.years > 1 && matches!(best.reading, DateReading::SameYear { .. }) {
+            format!(", one of {} years the list allows", best.years)
+        } else {
+            String::new()
         };
         Some(QualifierEffect {
             qualifier: Qualifier::DateOfBirth,
-            verdict: reading.verdict(),
-            delta: reading.delta(),
-            detail: format!("query {q} vs listed {listed}: {}", reading.describe()),
+            verdict: best.reading.verdict(),
+            delta: best.delta,
+            detail: format!(
+                "query {q} vs listed {listed}: {}{shared}",
+                best.reading.describe()
+            ),
         })
     });
     let country = country_reading(facts.countries, entity).map(|(verdict, delta)| {
@@ -951,7 +963,7 @@ pub fn qualifier_delta(facts: &QueryFacts<'_>, entity: &Entity) -> f64 {
     let dob = facts
         .date_of_birth
         .and_then(|q| birth_date_reading(q, &entity.birth_dates))
-        .map_or(0.0, |(reading, _)| reading.delta());
+        .map_or(0.0, |best| best.delta);
     let country = country_reading(facts.countries, entity).map_or(0.0, |(_, delta)| delta);
     let kind = facts
         .party_type()
@@ -1012,18 +1024,44 @@ impl DateReading {
     }
 }
 
+/// The listed date that agrees best with a query's.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct DateJudgement {
+    reading: DateReading,
+    listed: PartialDate,
+    /// How many distinct years the list allows.
+    years: usize,
+    delta: f64,
+}
+
 /// The listed date that agrees best with the query's, and how; `None` when
 /// the list gives no birth date (missing evidence is neutral). Several
-/// listed dates (alternatives, or a range the loaders spell out year by
-/// year) are each the person's possible date, so the best one counts.
-fn birth_date_reading(
-    query: PartialDate,
-    listed: &[PartialDate],
-) -> Option<(DateReading, PartialDate)> {
+/// listed dates (alternatives, or a range or estimate the loaders spell out
+/// year by year) are each the person's possible date, so the best one
+/// counts. Sharing only the year with a list that allows several years is
+/// that much likelier by chance, so the support for a shared year is
+/// divided among them; a full date shared keeps its weight.
+fn birth_date_reading(query: PartialDate, listed: &[PartialDate]) -> Option<DateJudgement> {
+    let mut years: Vec<u16> = listed.iter().map(|d| d.year).collect();
+    years.sort_unstable();
+    years.dedup();
+    let years = years.len();
     listed
         .iter()
-        .map(|d| (compare_dates(query, *d), *d))
-        .max_by(|a, b| a.0.delta().total_cmp(&b.0.delta()))
+        .map(|&d| {
+            let reading = compare_dates(query, d);
+            let delta = match reading {
+                DateReading::SameYear { .. } => DOB_SAME_YEAR / years.max(1) as f64,
+                _ => reading.delta(),
+            };
+            DateJudgement {
+                reading,
+                listed: d,
+                years,
+                delta,
+            }
+        })
+        .max_by(|a, b| a.delta.total_cmp(&b.delta))
 }
 
 fn compare_dates(q: PartialDate, l: PartialDate) -> DateReading {
@@ -1285,13 +1323,23 @@ mod tests {
         let query = date("1965-06-15");
         // A range the list gives (1960 to 1966) is spelt out year by year.
         let range: Vec<PartialDate> = (1960..=1966).map(PartialDate::year).collect();
-        let (reading, listed) = birth_date_reading(query, &range).unwrap();
-        assert_eq!(reading, DateReading::SameYear { placeholder: false });
-        assert_eq!(listed, PartialDate::year(1965));
+        let best = birth_date_reading(query, &range).unwrap();
+        assert_eq!(best.reading, DateReading::SameYear { placeholder: false });
+        assert_eq!(best.listed, PartialDate::year(1965));
+        // One year of seven shared is weaker support than a year stated.
+        assert!((best.delta - DOB_SAME_YEAR / 7.0).abs() < 1e-9);
+        let single = birth_date_reading(query, &[PartialDate::year(1965)]).unwrap();
+        assert_eq!(single.delta, DOB_SAME_YEAR);
         let alternatives = [date("1940-02-03"), date("1964-06-15")];
         assert_eq!(
-            birth_date_reading(query, &alternatives).map(|r| r.0),
+            birth_date_reading(query, &alternatives).map(|r| r.reading),
             Some(DateReading::YearMistyped)
+        );
+        // A full date shared keeps its weight among alternatives.
+        let alternatives = [date("1940-02-03"), date("1965-06-15")];
+        assert_eq!(
+            birth_date_reading(query, &alternatives).map(|r| r.delta),
+            Some(DOB_SAME_DATE)
         );
         assert_eq!(birth_date_reading(query, &[]), None);
     }
