@@ -55,6 +55,14 @@ fn main() -> ExitCode {
         for (query, matched, score) in &held.unlisted_hits {
             println!("held-out unlisted hit: {query}\t{matched}\t{score:.3}");
         }
+        for (half, r) in [("", &report), ("held-out ", &held)] {
+            for (query, born, matched, score) in &r.unlisted_dob.hits {
+                println!("{half}unlisted hit with DOB: {query}\t{born}\t{matched}\t{score:.3}");
+            }
+            for (query, born, matched, score) in &r.unlisted_as_person.hits {
+                println!("{half}unlisted hit as person: {query}\t{born}\t{matched}\t{score:.3}");
+            }
+        }
     }
     ExitCode::SUCCESS
 }

@@ -160,7 +160,8 @@ pub fn generate(lists: &[LoadedList], per_category: usize, seed: u64) -> Vec<Cas
             made += 1;
         }
     }
-    cases.extend((0..per_category * 2).map(|_| unlisted(&mut rng)));
+    let mut dob_rng = Rng(UNLISTED_DOB_SEED);
+    cases.extend((0..per_category * 2).map(|_| unlisted(&mut rng, &mut dob_rng)));
     cases
 }
 
@@ -223,7 +224,17 @@ fn variant(category: Category, entity: &Entity, given: &[String], rng: &mut Rng)
         Category::CommonWordsOnly => common_words_only(&primary)?,
         _ => return None,
     };
-    Some(Query::name(name))
+    // A real screening of a listed person carries their birth date; the
+    // first listed one is the one the list leads with. Hard negatives stay
+    // name-only: they test what the name alone can tell apart.
+    let date_of_birth = category
+        .is_positive()
+        .then(|| entity.birth_dates.first().copied())
+        .flatten();
+    Some(Query {
+        date_of_birth,
+        ..Query::name(name)
+    })
 }
 
 fn typo(words: &[&str], rng: &mut Rng) -> Option<String> {
@@ -405,14 +416,73 @@ const LAST_NAMES: [&str; 24] = [
     "Dubois",
 ];
 
-fn unlisted(rng: &mut Rng) -> Case {
+fn unlisted(rng: &mut Rng, dob_rng: &mut Rng) -> Case {
     let first = FIRST_NAMES[rng.below(FIRST_NAMES.len())];
     let last = LAST_NAMES[rng.below(LAST_NAMES.len())];
     Case {
         category: Category::Unlisted,
-        query: Query::name(format!("{first} {last}")),
+        query: Query {
+            date_of_birth: Some(adult_birth_date(dob_rng)),
+            ..Query::name(format!("{first} {last}"))
+        },
         target: None,
     }
+}
+
+/// Seed of the birth dates given to unlisted people. It is fixed and
+/// separate from the evaluation's seed so that the dates depend neither on
+/// the lists nor on which names were drawn: the i-th unlisted person always
+/// gets the i-th date.
+const UNLISTED_DOB_SEED: u64 = 0x00d0_b18e_a2c0_2026;
+
+/// The year screenings are taken to happen in, for ages.
+const SCREENING_YEAR: u16 = 2026;
+
+/// Ages of adult customers, by band `[from, to)` with the share of people in
+/// it: roughly the adult age structure of an ageing European or North
+/// American population (fewer people in each older band past 60). Written
+/// down for this evaluation, not taken from a census table.
+const ADULT_AGE_BANDS: [(u16, u16, u32); 7] = [
+    (18, 30, 20),
+    (30, 40, 18),
+    (40, 50, 17),
+    (50, 60, 17),
+    (60, 70, 14),
+    (70, 80, 10),
+    (80, 91, 4),
+];
+
+/// A full birth date of an adult drawn from `ADULT_AGE_BANDS`.
+fn adult_birth_date(rng: &mut Rng) -> PartialDate {
+    let total: u32 = ADULT_AGE_BANDS.iter().map(|b| b.2).sum();
+    let mut pick = rng.below(total as usize) as u32;
+    let (from, to) = ADULT_AGE_BANDS
+        .iter()
+        .find(|(_, _, share)| {
+            let inside = pick < *share;
+            pick = pick.saturating_sub(*share);
+            inside
+        })
+        .map_or((18, 91), |b| (b.0, b.1));
+    let age = from + rng.below(usize::from(to - from)) as u16;
+    let month = 1 + rng.below(12) as u8;
+    let days = match month {
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    };
+    PartialDate {
+        year: SCREENING_YEAR - age,
+        month: Some(month),
+        day: Some(1 + rng.below(days) as u8),
+    }
+}
+
+/// Birth dates for `count` unlisted people, the same for every list and
+/// seed (see `UNLISTED_DOB_SEED`).
+pub fn unlisted_birth_dates(count: usize) -> Vec<PartialDate> {
+    let mut rng = Rng(UNLISTED_DOB_SEED);
+    (0..count).map(|_| adult_birth_date(&mut rng)).collect()
 }
 
 /// Counts for one category.
@@ -421,6 +491,9 @@ pub struct Tally {
     pub cases: usize,
     /// Positives found / negatives (wrongly) matched / unlisted with any hit.
     pub flagged: usize,
+    /// The same, with the query's birth date left out (equal to `flagged`
+    /// for cases that have none).
+    pub flagged_name_only: usize,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -432,6 +505,10 @@ pub struct Report {
     pub true_negatives: usize,
     pub unlisted_queries: usize,
     pub unlisted_with_hits: usize,
+    /// Positives found and unlisted names with a hit when the queries'
+    /// birth dates are left out, to show what the date adds.
+    pub true_positives_name_only: usize,
+    pub unlisted_with_hits_name_only: usize,
     pub per_category: Vec<(Category, Tally)>,
     /// Per score decile of labelled pairs: (pairs, true pairs).
     pub calibration: [(usize, usize); 10],
@@ -465,6 +542,17 @@ impl Report {
     pub fn false_positive_rate(&self) -> f64 {
         ratio(self.unlisted_with_hits, self.unlisted_queries)
     }
+    /// Recall with the queries' birth dates left out.
+    pub fn recall_name_only(&self) -> f64 {
+        ratio(
+            self.true_positives_name_only,
+            self.true_positives + self.false_negatives,
+        )
+    }
+    /// `false_positive_rate` with the birth dates left out.
+    pub fn false_positive_rate_name_only(&self) -> f64 {
+        ratio(self.unlisted_with_hits_name_only, self.unlisted_queries)
+    }
 }
 
 fn ratio(a: usize, b: usize) -> f64 {
@@ -482,9 +570,56 @@ pub fn evaluate(screener: &Screener, cases: &[Case]) -> Report {
             Some(target) => record_pair(screener, case, target, &mut report),
             None => record_unlisted(screener, case, &mut report),
         };
-        tally(&mut report, case.category, flagged);
+        let flagged_name_only = if case.query.date_of_birth.is_some() {
+            let name_only = Case {
+                query: Query {
+                    date_of_birth: None,
+                    ..case.query.clone()
+                },
+                ..case.clone()
+            };
+            match &case.target {
+                Some(target) => target_score(screener, &name_only, target) >= DEFAULT_THRESHOLD,
+                None => best_hit_score(screener, &name_only).is_some(),
+            }
+        } else {
+            flagged
+        };
+        if case.category.is_positive() {
+            report.true_positives_name_only += usize::from(flagged_name_only);
+        } else if case.target.is_none() {
+            report.unlisted_with_hits_name_only += usize::from(flagged_name_only);
+        }
+        tally(&mut report, case.category, flagged, flagged_name_only);
     }
     report
+}
+
+/// The score of the paired entry for a case's query (0 when not found).
+fn target_score(screener: &Screener, case: &Case, target: &(String, String)) -> f64 {
+    let query = Query {
+        threshold: Some(0.0),
+        limit: Some(MAX_LIMIT),
+        lists: Some(vec![target.0.clone()]),
+        ..case.query.clone()
+    };
+    screener
+        .search(&query)
+        .ok()
+        .and_then(|hits| {
+            hits.into_iter()
+                .find(|h| h.entity_id == target.1)
+                .map(|h| h.score)
+        })
+        .unwrap_or(0.0)
+}
+
+/// The best hit's score at the default threshold, if any.
+fn best_hit_score(screener: &Screener, case: &Case) -> Option<f64> {
+    screener
+        .search(&case.query)
+        .ok()
+        .and_then(|hits| hits.first().map(|h| h.score))
 }
 
 fn record_pair(
@@ -493,21 +628,7 @@ fn record_pair(
     target: &(String, String),
     report: &mut Report,
 ) -> bool {
-    let query = Query {
-        threshold: Some(0.0),
-        limit: Some(MAX_LIMIT),
-        lists: Some(vec![target.0.clone()]),
-        ..case.query.clone()
-    };
-    let score = screener
-        .search(&query)
-        .ok()
-        .and_then(|hits| {
-            hits.into_iter()
-                .find(|h| h.entity_id == target.1)
-                .map(|h| h.score)
-        })
-        .unwrap_or(0.0);
+    let score = target_score(screener, case, target);
     let flagged = score >= DEFAULT_THRESHOLD;
     let positive = case.category.is_positive();
     if positive != flagged {
@@ -528,10 +649,7 @@ fn record_pair(
 }
 
 fn record_unlisted(screener: &Screener, case: &Case, report: &mut Report) -> bool {
-    let best = screener
-        .search(&case.query)
-        .ok()
-        .and_then(|hits| hits.first().map(|h| h.score));
+    let best = best_hit_score(screener, case);
     let flagged = best.is_some();
     if let Some(score) = best {
         report
@@ -543,7 +661,7 @@ fn record_unlisted(screener: &Screener, case: &Case, report: &mut Report) -> boo
     flagged
 }
 
-fn tally(report: &mut Report, category: Category, flagged: bool) {
+fn tally(report: &mut Report, category: Category, flagged: bool, flagged_name_only: bool) {
     let slot = match report.per_category.iter().position(|(c, _)| *c == category) {
         Some(i) => i,
         None => {
@@ -554,6 +672,7 @@ fn tally(report: &mut Report, category: Category, flagged: bool) {
     let entry = &mut report.per_category[slot].1;
     entry.cases += 1;
     entry.flagged += usize::from(flagged);
+    entry.flagged_name_only += usize::from(flagged_name_only);
 }
 
 impl fmt::Display for Report {
@@ -574,7 +693,18 @@ impl fmt::Display for Report {
             self.unlisted_with_hits,
             self.unlisted_queries
         )?;
-        writeln!(f, "per category (flagged / cases):")?;
+        writeln!(
+            f,
+            "without the queries' birth dates: recall {:.3}  unlisted-name FPR {:.3} ({} of {})",
+            self.recall_name_only(),
+            self.false_positive_rate_name_only(),
+            self.unlisted_with_hits_name_only,
+            self.unlisted_queries
+        )?;
+        writeln!(
+            f,
+            "per category (flagged / cases; without birth dates in brackets):"
+        )?;
         for (category, tally) in &self.per_category {
             let label = if category.is_positive() {
                 "found"
@@ -583,8 +713,8 @@ impl fmt::Display for Report {
             };
             writeln!(
                 f,
-                "  {category:?}: {label} {} / {}",
-                tally.flagged, tally.cases
+                "  {category:?}: {label} {} / {} ({})",
+                tally.flagged, tally.cases, tally.flagged_name_only
             )?;
         }
         writeln!(f, "calibration (score decile: true pairs / pairs):")?;
@@ -622,6 +752,34 @@ mod tests {
         let a: Vec<u64> = (0..3).map(|_| rng.next()).collect();
         let mut rng = Rng(7);
         assert_eq!(a, (0..3).map(|_| rng.next()).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn unlisted_people_are_adults_with_real_dates() {
+        let dates = unlisted_birth_dates(20_000);
+        assert_eq!(dates, unlisted_birth_dates(20_000), "not reproducible");
+        let ages: Vec<u16> = dates.iter().map(|d| SCREENING_YEAR - d.year).collect();
+        assert!(ages.iter().all(|a| (18..=90).contains(a)));
+        for d in &dates {
+            let (Some(month), Some(day)) = (d.month, d.day) else {
+                panic!("{d} is not a full date");
+            };
+            let formatted = format!("{:04}-{month:02}-{day:02}", d.year);
+            assert_eq!(PartialDate::parse(&formatted), Some(*d), "{formatted}");
+            assert!(!(month == 2 && day > 28), "{formatted}");
+        }
+        // The bands' shares hold: a fifth under 30, a seventh 70 or over.
+        let share = |pred: &dyn Fn(u16) -> bool| {
+            ages.iter().filter(|a| pred(**a)).count() as f64 / ages.len() as f64
+        };
+        assert!((share(&|a| a < 30) - 0.20).abs() < 0.02);
+        assert!((share(&|a| a >= 70) - 0.14).abs() < 0.02);
+        // Every birth year of adults turns up: the dates are spread, not a
+        // few repeated years.
+        let mut years: Vec<u16> = dates.iter().map(|d| d.year).collect();
+        years.sort_unstable();
+        years.dedup();
+        assert_eq!(years.len(), 73);
     }
 }
 
@@ -922,9 +1080,26 @@ pub struct PairReport {
     /// Pairs a category's reader may want to look at: (category, query, listed, score).
     pub errors: Vec<(String, String, String, f64)>,
     pub unlisted_queries: usize,
+    /// Unlisted people with a hit when screened by name alone.
     pub unlisted_with_hits: usize,
-    /// Unlisted people who got a hit: (query, best hit's matched name, score).
+    /// Unlisted people who got a hit by name alone: (query, best hit's
+    /// matched name, score).
     pub unlisted_hits: Vec<(String, String, f64)>,
+    /// The same people screened with a birth date each
+    /// (`unlisted_birth_dates`): real customers have one.
+    pub unlisted_dob: UnlistedHits,
+    /// The same people screened as kycore screens an individual: with the
+    /// birth date and as a person, so a company or vessel of the same name
+    /// counts against the hit.
+    pub unlisted_as_person: UnlistedHits,
+}
+
+/// Unlisted people with a hit under one way of screening them.
+#[derive(Debug, Clone, Default)]
+pub struct UnlistedHits {
+    pub with_hits: usize,
+    /// (query, birth date given, best hit's matched name, score).
+    pub hits: Vec<(String, String, String, f64)>,
 }
 
 impl PairReport {
@@ -948,6 +1123,10 @@ impl PairReport {
     }
     pub fn unlisted_rate(&self) -> f64 {
         ratio(self.unlisted_with_hits, self.unlisted_queries)
+    }
+    /// Share of unlisted people with a hit when screened with a birth date.
+    pub fn unlisted_rate_with_dob(&self) -> f64 {
+        ratio(self.unlisted_dob.with_hits, self.unlisted_queries)
     }
 }
 
@@ -994,17 +1173,39 @@ pub fn evaluate_pairs(
             ));
         }
     }
-    for name in unlisted {
+    let birth_dates = unlisted_birth_dates(unlisted.len());
+    for (name, dob) in unlisted.iter().zip(birth_dates) {
         report.unlisted_queries += 1;
-        let best = screener
-            .search(&Query::name(name.clone()))
-            .ok()
-            .and_then(|hits| hits.into_iter().next());
-        if let Some(hit) = best {
+        let best = |query: Query| {
+            screener
+                .search(&query)
+                .ok()
+                .and_then(|hits| hits.into_iter().next())
+        };
+        if let Some(hit) = best(Query::name(name.clone())) {
             report.unlisted_with_hits += 1;
             report
                 .unlisted_hits
                 .push((name.clone(), hit.matched_name, hit.score));
+        }
+        let with_dob = Query {
+            date_of_birth: Some(dob),
+            ..Query::name(name.clone())
+        };
+        let as_person = Query {
+            entity_type: Some(EntityType::Person),
+            ..with_dob.clone()
+        };
+        for (query, tally) in [
+            (with_dob, &mut report.unlisted_dob),
+            (as_person, &mut report.unlisted_as_person),
+        ] {
+            if let Some(hit) = best(query) {
+                tally.with_hits += 1;
+                tally
+                    .hits
+                    .push((name.clone(), dob.to_string(), hit.matched_name, hit.score));
+            }
         }
     }
     report
@@ -1042,12 +1243,17 @@ impl fmt::Display for PairReport {
                 cell(t.false_match_rate()),
             )?;
         }
+        let share = |hits: usize| 100.0 * ratio(hits, self.unlisted_queries);
         writeln!(
             f,
-            "unlisted people with a hit: {} of {} ({:.3} %)",
+            "unlisted people with a hit: {} of {} ({:.3} %) by name alone; {} ({:.3} %) with a birth date; {} ({:.3} %) with a birth date, as a person",
             self.unlisted_with_hits,
             self.unlisted_queries,
-            100.0 * self.unlisted_rate()
+            share(self.unlisted_with_hits),
+            self.unlisted_dob.with_hits,
+            share(self.unlisted_dob.with_hits),
+            self.unlisted_as_person.with_hits,
+            share(self.unlisted_as_person.with_hits),
         )
     }
 }

@@ -139,6 +139,20 @@ impl PartialDate {
     }
 }
 
+/// `YYYY`, `YYYY-MM` or `YYYY-MM-DD`, as much as is known.
+impl std::fmt::Display for PartialDate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:04}", self.year)?;
+        if let Some(month) = self.month {
+            write!(f, "-{month:02}")?;
+            if let Some(day) = self.day {
+                write!(f, "-{day:02}")?;
+            }
+        }
+        Ok(())
+    }
+}
+
 fn parse_bounded(raw: Option<&str>, max: u8) -> Option<u8> {
     let value: u8 = raw?.trim().parse().ok()?;
     (1..=max).contains(&value).then_some(value)
@@ -298,6 +312,8 @@ mod tests {
             Some(11)
         );
         assert_eq!(PartialDate::parse("circa"), None);
+        assert_eq!(full.map(|d| d.to_string()).as_deref(), Some("1957-11-08"));
+        assert_eq!(PartialDate::year(1957).to_string(), "1957");
         assert_eq!(PartialDate::parse("0000-00-00"), None);
     }
 

@@ -19,7 +19,7 @@ use crate::index::{
     acronym, class_weight, edit_budget, reads_as_acronym,
 };
 use crate::knowledge;
-use crate::model::{Entity, EntityType, PartialDate};
+use crate::model::{CountryRole, Entity, EntityType, PartialDate};
 use crate::normalize::{Script, TokenClass};
 
 const UNMATCHED_QUERY_PENALTY: f32 = 0.8;
@@ -844,94 +844,306 @@ pub struct QueryFacts<'a> {
     pub countries: &'a [String],
 }
 
+impl QueryFacts<'_> {
+    /// The queried party's type: as given, or a person when the query
+    /// carries a birth date (only people have one).
+    fn party_type(&self) -> Option<(EntityType, bool)> {
+        match (self.entity_type, self.date_of_birth) {
+            (Some(t), _) => Some((t, false)),
+            (None, Some(_)) => Some((EntityType::Person, true)),
+            (None, None) => None,
+        }
+    }
+}
+
+/// Both birth dates in full and the same (or with day and month swapped,
+/// as US and European forms write them): strong support, since few people
+/// share a full birth date.
+const DOB_SAME_DATE: f64 = 0.1;
+/// The same year (and month when both give one) where one side gives less:
+/// weak support, many people are born in any one year.
+const DOB_SAME_YEAR: f64 = 0.03;
+/// A year apart where one side gives only a year (lists' years are often
+/// estimates), or the same day and month a year apart (a mistyped year).
+const DOB_CLOSE: f64 = -0.05;
+/// The same year but another month or day in full dates: a slip in one
+/// field happens on forms and lists, so this is a contradiction, not a
+/// refutation.
+const DOB_OTHER_DAY: f64 = -0.15;
+/// Years apart beyond the tolerance, or another year and another day in
+/// full dates: another person. Enough to take an exact name (1.0) well
+/// below the threshold.
+const DOB_CONTRADICTS: f64 = -0.35;
+
+// Support grows with what the dates share, contradiction with what they
+// do not; a birth year contradicted takes an exact name with an agreeing
+// country below the threshold. Checked when compiling, so retuning a value
+// cannot silently break the order.
+const _: () = assert!(DOB_SAME_DATE > DOB_SAME_YEAR && DOB_SAME_YEAR > 0.0);
+const _: () = assert!(DOB_CONTRADICTS < DOB_OTHER_DAY && DOB_OTHER_DAY < DOB_CLOSE);
+const _: () = assert!(1.0 + DOB_CONTRADICTS + COUNTRY_AGREES < 0.7);
+
+/// A country of the party shared with the list.
+const COUNTRY_AGREES: f64 = 0.03;
+/// None of the query's countries among the listed nationalities,
+/// citizenships or jurisdictions: people hold several nationalities and
+/// move, so this weighs far less than a birth date.
+const COUNTRY_CONTRADICTS: f64 = -0.1;
+/// None of the query's countries among listed places only (addresses,
+/// residence, place of birth): weaker still, a nationality and a place of
+/// residence differ for many people.
+const PLACE_CONTRADICTS: f64 = -0.05;
+
+/// The qualifiers' effects with their explanations.
 pub fn qualify(facts: &QueryFacts<'_>, entity: &Entity) -> Vec<QualifierEffect> {
-    [
-        facts
-            .date_of_birth
-            .and_then(|dob| birth_date_effect(dob, &entity.birth_dates)),
-        country_effect(facts.countries, entity),
-        facts
-            .entity_type
-            .and_then(|t| type_effect(t, entity.entity_type)),
-    ]
-    .into_iter()
-    .flatten()
-    .collect()
-}
-
-fn birth_date_effect(query: PartialDate, listed: &[PartialDate]) -> Option<QualifierEffect> {
-    let (verdict, delta, date) = listed
-        .iter()
-        .map(|d| {
-            let (verdict, delta) = compare_dates(query, *d);
-            (verdict, delta, d)
+    let dob = facts.date_of_birth.and_then(|q| {
+        let best = birth_date_reading(q, &entity.birth_dates)?;
+        let others = entity.birth_dates.len() - 1;
+        let listed = if others == 0 {
+            best.listed.to_string()
+        } else {
+            format!(
+                "{} (the closest of {} listed dates)",
+                best.listed,
+                others + 1
+            )
+        };
+        let shared = if best.years > 1 && matches!(best.reading, DateReading::SameYear { .. }) {
+            format!(", one of {} years the list allows", best.years)
+        } else {
+            String::new()
+        };
+        Some(QualifierEffect {
+            qualifier: Qualifier::DateOfBirth,
+            verdict: best.reading.verdict(),
+            delta: best.delta,
+            detail: format!(
+                "query {q} vs listed {listed}: {}{shared}",
+                best.reading.describe()
+            ),
         })
-        .max_by(|a, b| a.1.total_cmp(&b.1))?;
-    Some(QualifierEffect {
-        qualifier: Qualifier::DateOfBirth,
-        verdict,
-        delta,
-        detail: format!(
-            "query {} vs listed {}",
-            format_date(query),
-            format_date(*date)
-        ),
-    })
+    });
+    let country = country_reading(facts.countries, entity).map(|(verdict, delta)| {
+        let listed: Vec<String> = entity
+            .countries
+            .iter()
+            .map(|c| format!("{} ({})", c.code, role_word(c.role)))
+            .collect();
+        QualifierEffect {
+            qualifier: Qualifier::Country,
+            verdict,
+            delta,
+            detail: format!(
+                "query {} vs listed {}",
+                facts.countries.join(","),
+                listed.join(", ")
+            ),
+        }
+    });
+    let kind = facts.party_type().and_then(|(party, inferred)| {
+        let delta = type_delta(party, entity.entity_type)?;
+        let why = if inferred {
+            " (it has a birth date)"
+        } else {
+            ""
+        };
+        Some(QualifierEffect {
+            qualifier: Qualifier::EntityType,
+            verdict: Verdict::Contradicts,
+            delta,
+            detail: format!("query {party:?}{why} vs listed {:?}", entity.entity_type),
+        })
+    });
+    [dob, country, kind].into_iter().flatten().collect()
 }
 
-fn compare_dates(q: PartialDate, l: PartialDate) -> (Verdict, f64) {
+/// The sum of the qualifiers' deltas, as `qualify` gives them, without
+/// building explanations: it runs for every candidate of a search.
+pub fn qualifier_delta(facts: &QueryFacts<'_>, entity: &Entity) -> f64 {
+    let dob = facts
+        .date_of_birth
+        .and_then(|q| birth_date_reading(q, &entity.birth_dates))
+        .map_or(0.0, |best| best.delta);
+    let country = country_reading(facts.countries, entity).map_or(0.0, |(_, delta)| delta);
+    let kind = facts
+        .party_type()
+        .and_then(|(party, _)| type_delta(party, entity.entity_type))
+        .unwrap_or(0.0);
+    dob + country + kind
+}
+
+/// How a query's birth date relates to one listed date.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum DateReading {
+    SameDate,
+    SwappedDayMonth,
+    /// `placeholder`: a full date of 1 January was read as its year only.
+    SameYear {
+        placeholder: bool,
+    },
+    YearApart,
+    YearMistyped,
+    OtherDay,
+    YearsApart(u16),
+}
+
+impl DateReading {
+    fn delta(self) -> f64 {
+        match self {
+            Self::SameDate | Self::SwappedDayMonth => DOB_SAME_DATE,
+            Self::SameYear { .. } => DOB_SAME_YEAR,
+            Self::YearApart | Self::YearMistyped => DOB_CLOSE,
+            Self::OtherDay => DOB_OTHER_DAY,
+            Self::YearsApart(_) => DOB_CONTRADICTS,
+        }
+    }
+
+    fn verdict(self) -> Verdict {
+        match self {
+            Self::SameDate | Self::SwappedDayMonth | Self::SameYear { .. } => Verdict::Agrees,
+            Self::YearApart | Self::YearMistyped => Verdict::Close,
+            Self::OtherDay | Self::YearsApart(_) => Verdict::Contradicts,
+        }
+    }
+
+    fn describe(self) -> String {
+        match self {
+            Self::SameDate => "the same date".to_owned(),
+            Self::SwappedDayMonth => "the same date with day and month swapped".to_owned(),
+            Self::SameYear { placeholder: false } => "the same year".to_owned(),
+            Self::SameYear { placeholder: true } => {
+                "the same year (1 January, often written for an unknown day, read as the year only)"
+                    .to_owned()
+            }
+            Self::YearApart => "one year apart (one side gives only the year)".to_owned(),
+            Self::YearMistyped => "the same day and month one year apart".to_owned(),
+            Self::OtherDay => "the same year, another month or day".to_owned(),
+            Self::YearsApart(1) => "another year and another day".to_owned(),
+            Self::YearsApart(n) => format!("{n} years apart"),
+        }
+    }
+}
+
+/// The listed date that agrees best with a query's.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct DateJudgement {
+    reading: DateReading,
+    listed: PartialDate,
+    /// How many distinct years the list allows.
+    years: usize,
+    delta: f64,
+}
+
+/// The listed date that agrees best with the query's, and how; `None` when
+/// the list gives no birth date (missing evidence is neutral). Several
+/// listed dates (alternatives, or a range or estimate the loaders spell out
+/// year by year) are each the person's possible date, so the best one
+/// counts. Sharing only the year with a list that allows several years is
+/// that much likelier by chance, so the support for a shared year is
+/// divided among them; a full date shared keeps its weight.
+fn birth_date_reading(query: PartialDate, listed: &[PartialDate]) -> Option<DateJudgement> {
+    let mut years: Vec<u16> = listed.iter().map(|d| d.year).collect();
+    years.sort_unstable();
+    years.dedup();
+    let years = years.len();
+    listed
+        .iter()
+        .map(|&d| {
+            let reading = compare_dates(query, d);
+            let delta = match reading {
+                DateReading::SameYear { .. } => DOB_SAME_YEAR / years.max(1) as f64,
+                _ => reading.delta(),
+            };
+            DateJudgement {
+                reading,
+                listed: d,
+                years,
+                delta,
+            }
+        })
+        .max_by(|a, b| a.delta.total_cmp(&b.delta))
+}
+
+fn compare_dates(q: PartialDate, l: PartialDate) -> DateReading {
     let years_apart = q.year.abs_diff(l.year);
-    if years_apart == 1 {
-        return (Verdict::Close, -0.05);
-    }
-    if years_apart > 1 {
-        return (Verdict::Contradicts, -0.3);
-    }
-    match (q.month.zip(q.day), l.month.zip(l.day)) {
-        (Some(a), Some(b)) if a == b || a == (b.1, b.0) => (Verdict::Agrees, 0.06),
-        (Some(_), Some(_)) => (Verdict::Contradicts, -0.15),
-        _ => (Verdict::Agrees, 0.03),
-    }
-}
-
-fn format_date(d: PartialDate) -> String {
-    match (d.month, d.day) {
-        (Some(m), Some(day)) => format!("{:04}-{m:02}-{day:02}", d.year),
-        (Some(m), None) => format!("{:04}-{m:02}", d.year),
-        _ => format!("{:04}", d.year),
+    let full = |d: PartialDate| d.month.zip(d.day);
+    match (full(q), full(l)) {
+        (Some(a), Some(b)) if a == b && years_apart == 0 => DateReading::SameDate,
+        (Some(a), Some(b)) if a == (b.1, b.0) && years_apart == 0 => DateReading::SwappedDayMonth,
+        (Some(a), Some(b)) if a == b && years_apart == 1 => DateReading::YearMistyped,
+        // 1 January stands for an unknown day in many registers and lists:
+        // it says no more than the year.
+        (Some(a), Some(b)) if a == (1, 1) || b == (1, 1) => {
+            partial_reading(years_apart, None, true)
+        }
+        (Some(_), Some(_)) if years_apart == 0 => DateReading::OtherDay,
+        (Some(_), Some(_)) => DateReading::YearsApart(years_apart),
+        _ => {
+            let months = q.month.zip(l.month).filter(|(a, b)| a != b);
+            partial_reading(years_apart, months, false)
+        }
     }
 }
 
-fn country_effect(query: &[String], entity: &Entity) -> Option<QualifierEffect> {
+/// Dates of which one gives less than a full date (or 1 January).
+/// `other_months`: both give a month and the months differ.
+fn partial_reading(
+    years_apart: u16,
+    other_months: Option<(u8, u8)>,
+    placeholder: bool,
+) -> DateReading {
+    match years_apart {
+        0 if other_months.is_some() => DateReading::OtherDay,
+        0 => DateReading::SameYear { placeholder },
+        1 => DateReading::YearApart,
+        n => DateReading::YearsApart(n),
+    }
+}
+
+fn role_word(role: CountryRole) -> &'static str {
+    match role {
+        CountryRole::Nationality => "nationality",
+        CountryRole::Citizenship => "citizenship",
+        CountryRole::Residence => "residence",
+        CountryRole::Address => "address",
+        CountryRole::BirthPlace => "place of birth",
+        CountryRole::Jurisdiction => "jurisdiction",
+    }
+}
+
+/// Whether the query's countries meet the listed ones: any shared country
+/// agrees; none shared contradicts, more weakly when the list gives only
+/// places (addresses, residence, birth place) and not whose national the
+/// party is. `None` when either side gives none.
+fn country_reading(query: &[String], entity: &Entity) -> Option<(Verdict, f64)> {
     if query.is_empty() || entity.countries.is_empty() {
         return None;
     }
-    let listed: Vec<&str> = entity.countries.iter().map(|c| c.code.as_str()).collect();
-    let shared = query.iter().find(|q| listed.contains(&q.as_str()));
-    let (verdict, delta) = match shared {
-        Some(_) => (Verdict::Agrees, 0.03),
-        None => (Verdict::Contradicts, -0.1),
+    if entity.countries.iter().any(|c| query.contains(&c.code)) {
+        return Some((Verdict::Agrees, COUNTRY_AGREES));
+    }
+    let national = entity.countries.iter().any(|c| {
+        matches!(
+            c.role,
+            CountryRole::Nationality | CountryRole::Citizenship | CountryRole::Jurisdiction
+        )
+    });
+    let delta = if national {
+        COUNTRY_CONTRADICTS
+    } else {
+        PLACE_CONTRADICTS
     };
-    Some(QualifierEffect {
-        qualifier: Qualifier::Country,
-        verdict,
-        delta,
-        detail: format!("query {} vs listed {}", query.join(","), listed.join(",")),
-    })
+    Some((Verdict::Contradicts, delta))
 }
 
-fn type_effect(query: EntityType, listed: EntityType) -> Option<QualifierEffect> {
+/// A person against an organization, vessel or aircraft, or two kinds of
+/// non-person: `None` when they agree or either is unknown.
+fn type_delta(query: EntityType, listed: EntityType) -> Option<f64> {
     if query == listed || query == EntityType::Unknown || listed == EntityType::Unknown {
         return None;
     }
     let person_involved = query == EntityType::Person || listed == EntityType::Person;
-    let delta = if person_involved { -0.25 } else { -0.15 };
-    Some(QualifierEffect {
-        qualifier: Qualifier::EntityType,
-        verdict: Verdict::Contradicts,
-        delta,
-        detail: format!("query {query:?} vs listed {listed:?}"),
-    })
+    Some(if person_involved { -0.25 } else { -0.15 })
 }
 
 /// One aligned token pair, for the explanation.
@@ -1068,22 +1280,122 @@ mod tests {
         align(index, &prepared, &index.names_of(e)[0], person)
     }
 
+    fn date(raw: &str) -> PartialDate {
+        PartialDate::parse(raw).unwrap()
+    }
+
     #[test]
     fn dates_agree_contradict_or_are_close() {
-        let full = PartialDate::parse("1957-11-08").unwrap();
-        assert_eq!(compare_dates(full, full).0, Verdict::Agrees);
-        let swapped = PartialDate::parse("1957-08-11").unwrap();
-        assert_eq!(compare_dates(full, swapped).0, Verdict::Agrees);
+        let full = date("1957-11-08");
+        let reading = |listed: &str| compare_dates(full, date(listed));
+        assert_eq!(reading("1957-11-08"), DateReading::SameDate);
+        assert_eq!(reading("1957-08-11"), DateReading::SwappedDayMonth);
         assert_eq!(
-            compare_dates(full, PartialDate::year(1958)).0,
-            Verdict::Close
+            reading("1957"),
+            DateReading::SameYear { placeholder: false }
         );
         assert_eq!(
-            compare_dates(full, PartialDate::year(1970)).0,
-            Verdict::Contradicts
+            reading("Nov 1957"),
+            DateReading::SameYear { placeholder: false }
         );
-        let other_day = PartialDate::parse("1957-03-02").unwrap();
-        assert_eq!(compare_dates(full, other_day).0, Verdict::Contradicts);
+        assert_eq!(reading("Mar 1957"), DateReading::OtherDay);
+        assert_eq!(reading("1957-03-02"), DateReading::OtherDay);
+        assert_eq!(reading("1958"), DateReading::YearApart);
+        assert_eq!(reading("1956-11-08"), DateReading::YearMistyped);
+        // Another year and another day in full dates is no mistyped year.
+        assert_eq!(reading("1958-03-02"), DateReading::YearsApart(1));
+        assert_eq!(reading("1959"), DateReading::YearsApart(2));
+        assert_eq!(reading("1970"), DateReading::YearsApart(13));
+        // 1 January is read as the year alone, on either side.
+        assert_eq!(
+            reading("1957-01-01"),
+            DateReading::SameYear { placeholder: true }
+        );
+        assert_eq!(
+            compare_dates(date("1957-01-01"), full),
+            DateReading::SameYear { placeholder: true }
+        );
+        assert_eq!(reading("1960-01-01"), DateReading::YearsApart(3));
+    }
+
+    #[test]
+    fn the_best_listed_date_counts_and_none_is_neutral() {
+        let query = date("1965-06-15");
+        // A range the list gives (1960 to 1966) is spelt out year by year.
+        let range: Vec<PartialDate> = (1960..=1966).map(PartialDate::year).collect();
+        let best = birth_date_reading(query, &range).unwrap();
+        assert_eq!(best.reading, DateReading::SameYear { placeholder: false });
+        assert_eq!(best.listed, PartialDate::year(1965));
+        // One year of seven shared is weaker support than a year stated.
+        assert!((best.delta - DOB_SAME_YEAR / 7.0).abs() < 1e-9);
+        let single = birth_date_reading(query, &[PartialDate::year(1965)]).unwrap();
+        assert_eq!(single.delta, DOB_SAME_YEAR);
+        let alternatives = [date("1940-02-03"), date("1964-06-15")];
+        assert_eq!(
+            birth_date_reading(query, &alternatives).map(|r| r.reading),
+            Some(DateReading::YearMistyped)
+        );
+        // A full date shared keeps its weight among alternatives.
+        let alternatives = [date("1940-02-03"), date("1965-06-15")];
+        assert_eq!(
+            birth_date_reading(query, &alternatives).map(|r| r.delta),
+            Some(DOB_SAME_DATE)
+        );
+        assert_eq!(birth_date_reading(query, &[]), None);
+    }
+
+    #[test]
+    fn qualifiers_explain_what_moved_the_score() {
+        use crate::model::CountryLink;
+        let mut person = Entity::new("p", EntityType::Person);
+        person.add_birth_date(date("1957-11-08"));
+        person.countries.push(CountryLink {
+            code: "RU".into(),
+            role: CountryRole::Nationality,
+        });
+        let company = Entity::new("c", EntityType::Organization);
+        let (ru, fr) = (&["RU".to_owned()][..], &["FR".to_owned()][..]);
+        fn facts<'a>(dob: &str, countries: &'a [String]) -> QueryFacts<'a> {
+            QueryFacts {
+                entity_type: None,
+                date_of_birth: PartialDate::parse(dob),
+                countries,
+            }
+        }
+        let total = |f: &QueryFacts<'_>, e: &Entity| {
+            let effects = qualify(f, e);
+            let sum: f64 = effects.iter().map(|q| q.delta).sum();
+            assert!((sum - qualifier_delta(f, e)).abs() < 1e-9, "{effects:?}");
+            (sum, effects)
+        };
+        let (agreeing, effects) = total(&facts("1957-11-08", ru), &person);
+        assert!((agreeing - (DOB_SAME_DATE + COUNTRY_AGREES)).abs() < 1e-9);
+        assert!(effects[0].detail.contains("the same date"), "{effects:?}");
+        let (against, effects) = total(&facts("1975-02-03", fr), &person);
+        assert!((against - (DOB_CONTRADICTS + COUNTRY_CONTRADICTS)).abs() < 1e-9);
+        assert!(effects[0].detail.contains("18 years apart"), "{effects:?}");
+        assert!(
+            effects[1].detail.contains("RU (nationality)"),
+            "{effects:?}"
+        );
+        // A birth date says the party is a person: a company of that name
+        // is another party, though it has no birth date to compare.
+        let (typed, effects) = total(&facts("1975-02-03", &[]), &company);
+        assert_eq!(typed, -0.25);
+        assert!(
+            effects[0].detail.contains("it has a birth date"),
+            "{effects:?}"
+        );
+        // Nothing to compare is no evidence either way.
+        assert_eq!(total(&facts("", &[]), &person).0, 0.0);
+        assert_eq!(
+            total(
+                &facts("1975-02-03", ru),
+                &Entity::new("x", EntityType::Person)
+            )
+            .0,
+            0.0
+        );
     }
 
     #[test]

@@ -265,7 +265,7 @@ impl Screener {
                 (i, raw * quality_factor(name.quality))
             })
             .max_by(|a, b| a.1.total_cmp(&b.1))?;
-        let delta: f64 = score::qualify(facts, entity).iter().map(|q| q.delta).sum();
+        let delta = score::qualifier_delta(facts, entity);
         let score = score::round3((name_score + delta).clamp(0.0, 1.0));
         Some(Scored {
             entity: e,

@@ -219,6 +219,17 @@ fn contradicting_birth_date_drops_below_threshold() {
         hit_for(&hits, "22790").is_none(),
         "different birth year must not match: {hits:?}"
     );
+    // Below the threshold by a margin, and the explanation says why.
+    let all = Query {
+        threshold: Some(0.0),
+        ..contradicting
+    };
+    let hits = screener.search(&all).unwrap();
+    let hit = hit_for(&hits, "22790").unwrap();
+    assert!(hit.score <= plain_score - 0.3, "{}", hit.score);
+    let dob = &hit.explanation.qualifiers[0];
+    assert_eq!(dob.verdict, Verdict::Contradicts);
+    assert!(dob.detail.contains("13 years apart"), "{}", dob.detail);
 
     let wrong_type = Query {
         entity_type: Some(EntityType::Organization),

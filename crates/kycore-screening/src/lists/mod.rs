@@ -16,6 +16,43 @@ use std::path::Path;
 
 use quick_xml::events::Event;
 
+use crate::model::PartialDate;
+
+/// Birth dates as OFAC writes them, in the CSV remarks and the Enhanced
+/// XML alike: `08 Nov 1957`, `1957`, `circa 1957`, `1957 to 1959`,
+/// `Nov 1957 to Dec 1959`. A range is spelt out year by year (up to ten),
+/// so any year inside it agrees with a query; `circa` adds the years
+/// either side (`approximate`).
+pub(crate) fn ofac_birth_dates(text: &str) -> Vec<PartialDate> {
+    let text = text.trim();
+    if let Some(rest) = text.strip_prefix("circa ") {
+        return PartialDate::parse(rest)
+            .map(|d| approximate(d).to_vec())
+            .unwrap_or_default();
+    }
+    let Some((from, to)) = text.split_once(" to ") else {
+        return PartialDate::parse(text).into_iter().collect();
+    };
+    let (Some(from), Some(to)) = (PartialDate::parse(from), PartialDate::parse(to)) else {
+        return Vec::new();
+    };
+    if to.year < from.year || to.year - from.year > 10 {
+        return vec![from, to];
+    }
+    (from.year..=to.year).map(PartialDate::year).collect()
+}
+
+/// A birth date the publisher calls approximate, followed by the years
+/// either side of it: an estimate of the year is no contradiction of the
+/// year next to it, and the scorer's tolerance then reaches one more.
+pub(crate) fn approximate(date: PartialDate) -> [PartialDate; 3] {
+    [
+        date,
+        PartialDate::year(date.year.saturating_sub(1)),
+        PartialDate::year(date.year.saturating_add(1)),
+    ]
+}
+
 /// Everything that can go wrong while loading a list.
 #[derive(Debug, thiserror::Error)]
 pub enum ListError {
@@ -256,4 +293,25 @@ pub(crate) fn ends_with(path: &[String], tail: &[&str]) -> bool {
             .iter()
             .zip(tail)
             .all(|(a, b)| a == b)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ofac_birth_dates_spell_out_ranges_and_estimates() {
+        let years =
+            |text: &str| -> Vec<u16> { ofac_birth_dates(text).iter().map(|d| d.year).collect() };
+        assert_eq!(years("1957 to 1959"), vec![1957, 1958, 1959]);
+        assert_eq!(years("01 Jan 1960 to 31 Dec 1962"), vec![1960, 1961, 1962]);
+        // An estimate keeps the year given first, then the years either side.
+        assert_eq!(years("circa 1960"), vec![1960, 1959, 1961]);
+        assert_eq!(ofac_birth_dates("circa 08 Nov 1957")[0].day, Some(8));
+        // A range too wide to spell out keeps its ends.
+        assert_eq!(years("1940 to 1970"), vec![1940, 1970]);
+        assert_eq!(ofac_birth_dates("08 Nov 1957")[0].month, Some(11));
+        assert!(ofac_birth_dates("nonsense").is_empty());
+        assert!(ofac_birth_dates("circa").is_empty());
+    }
 }

@@ -11,7 +11,6 @@ use std::path::{Path, PathBuf};
 use super::{ListError, clean, csv_reader, decode_text, read_file, split_multi};
 use crate::model::{
     CountryRole, Entity, EntityType, Identifier, ListSource, LoadedList, NameKind, NameQuality,
-    PartialDate,
 };
 
 /// Which of the two OFAC file families a directory holds.
@@ -264,7 +263,7 @@ fn apply_remarks(entity: &mut Entity, remarks: &str) {
 
 fn apply_segment(entity: &mut Entity, segment: &str) {
     if let Some(dob) = segment.strip_prefix("DOB ") {
-        birth_dates(dob)
+        super::ofac_birth_dates(dob)
             .into_iter()
             .for_each(|d| entity.add_birth_date(d));
     } else if let Some(country) = segment.strip_prefix("nationality ") {
@@ -293,22 +292,6 @@ fn identifier(label: &str, rest: &str) -> Identifier {
         value: value.trim().to_owned(),
         country,
     }
-}
-
-/// `08 Nov 1957`, `1957`, `circa 1957`, `1957 to 1959`, `Nov 1957 to Dec 1959`.
-/// Year ranges are expanded (bounded) so any year inside them agrees.
-fn birth_dates(text: &str) -> Vec<PartialDate> {
-    let text = text.trim().trim_start_matches("circa ").trim();
-    let Some((from, to)) = text.split_once(" to ") else {
-        return PartialDate::parse(text).into_iter().collect();
-    };
-    let (Some(from), Some(to)) = (PartialDate::parse(from), PartialDate::parse(to)) else {
-        return Vec::new();
-    };
-    if to.year < from.year || to.year - from.year > 10 {
-        return vec![from, to];
-    }
-    (from.year..=to.year).map(PartialDate::year).collect()
 }
 
 /// Finds `a.k.a. 'X'`, `f.k.a. 'X'`, `n.k.a. 'X'` in Remarks. The closing
@@ -369,12 +352,5 @@ mod tests {
         assert_eq!(doe.birth_dates[0].year, 1957);
         assert_eq!(doe.countries[0].code, "IR");
         assert_eq!(doe.identifiers[0].value, "A123");
-    }
-
-    #[test]
-    fn expands_bounded_year_ranges() {
-        assert_eq!(birth_dates("1957 to 1959").len(), 3);
-        assert_eq!(birth_dates("circa 1960")[0].year, 1960);
-        assert!(birth_dates("nonsense").is_empty());
     }
 }

@@ -9,7 +9,6 @@ use std::path::Path;
 use super::{ListError, XmlStep, attr, ends_with, read_all, read_file, walk_xml};
 use crate::model::{
     CountryRole, Entity, EntityType, Identifier, ListSource, LoadedList, NameKind, NameQuality,
-    PartialDate,
 };
 
 /// Loads a `.xml` file, or the first `.xml` member of a `.zip`.
@@ -181,14 +180,29 @@ impl NameState {
 
 fn apply_feature(entity: &mut Entity, feature: &str, value: &str) {
     match feature.trim() {
-        "Birthdate" => {
-            let first = value.split(" to ").next().unwrap_or(value);
-            let cleaned = first.trim_start_matches("circa ");
-            entity.birth_dates.extend(PartialDate::parse(cleaned));
-        }
+        // The same text as the CSV's remarks: a range or an estimate is
+        // every year it allows, not its first.
+        "Birthdate" => super::ofac_birth_dates(value)
+            .into_iter()
+            .for_each(|d| entity.add_birth_date(d)),
         "Nationality Country" => entity.add_country(value, CountryRole::Nationality),
         "Citizenship Country" => entity.add_country(value, CountryRole::Citizenship),
         "Nationality of Registration" => entity.add_country(value, CountryRole::Jurisdiction),
         _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_birthdate_range_is_every_year_of_it() {
+        let mut entity = Entity::new("1", EntityType::Person);
+        apply_feature(&mut entity, "Birthdate", "1957 to 1959");
+        apply_feature(&mut entity, "Birthdate", "circa 1959");
+        let years: Vec<u16> = entity.birth_dates.iter().map(|d| d.year).collect();
+        // 1959 given twice is kept once.
+        assert_eq!(years, vec![1957, 1958, 1959, 1960]);
     }
 }

@@ -45,6 +45,8 @@ struct Record {
     name_parts: Vec<String>,
     alias_quality: String,
     date: Option<PartialDate>,
+    /// The date's `TYPE_OF_DATE` is `APPROXIMATELY`.
+    approximate: bool,
     years: (Option<u16>, Option<u16>),
     doc_kind: String,
     doc_number: String,
@@ -131,6 +133,11 @@ impl Record {
             ("INDIVIDUAL_PLACE_OF_BIRTH", "COUNTRY") => {
                 entity.add_country(text, CountryRole::BirthPlace)
             }
+            ("INDIVIDUAL_DATE_OF_BIRTH", "TYPE_OF_DATE")
+                if text.trim().eq_ignore_ascii_case("APPROXIMATELY") =>
+            {
+                self.approximate = true
+            }
             ("INDIVIDUAL_DATE_OF_BIRTH", "DATE") => self.date = PartialDate::parse(text),
             ("INDIVIDUAL_DATE_OF_BIRTH", "YEAR") => self.date = PartialDate::parse(text),
             ("INDIVIDUAL_DATE_OF_BIRTH", "FROM_YEAR") => self.years.0 = text.parse().ok(),
@@ -148,8 +155,13 @@ impl Record {
         let Some(entity) = self.entity.as_mut() else {
             return;
         };
-        if let Some(date) = self.date.take() {
-            entity.add_birth_date(date);
+        let approximate = std::mem::take(&mut self.approximate);
+        match self.date.take() {
+            Some(date) if approximate => super::approximate(date)
+                .into_iter()
+                .for_each(|d| entity.add_birth_date(d)),
+            Some(date) => entity.add_birth_date(date),
+            None => {}
         }
         if let (Some(from), Some(to)) = std::mem::take(&mut self.years) {
             (from..=to.min(from.saturating_add(10)))
@@ -208,5 +220,19 @@ mod tests {
         assert_eq!(saddam.birth_dates[0].day, Some(28));
         assert_eq!(saddam.countries[0].code, "IQ");
         assert_eq!(entities[1].primary_name(), "AL & CO");
+    }
+
+    #[test]
+    fn approximate_years_and_ranges_allow_every_year_they_cover() {
+        let xml = r#"<CONSOLIDATED_LIST><INDIVIDUALS><INDIVIDUAL>
+            <DATAID>1</DATAID><FIRST_NAME>A</FIRST_NAME><SECOND_NAME>B</SECOND_NAME>
+            <INDIVIDUAL_DATE_OF_BIRTH><TYPE_OF_DATE>EXACT</TYPE_OF_DATE><DATE>1950-02-03</DATE></INDIVIDUAL_DATE_OF_BIRTH>
+            <INDIVIDUAL_DATE_OF_BIRTH><TYPE_OF_DATE>APPROXIMATELY</TYPE_OF_DATE><YEAR>1966</YEAR></INDIVIDUAL_DATE_OF_BIRTH>
+            <INDIVIDUAL_DATE_OF_BIRTH><TYPE_OF_DATE>BETWEEN</TYPE_OF_DATE><FROM_YEAR>1973</FROM_YEAR><TO_YEAR>1974</TO_YEAR></INDIVIDUAL_DATE_OF_BIRTH>
+            </INDIVIDUAL></INDIVIDUALS></CONSOLIDATED_LIST>"#;
+        let (entities, _) = parse(xml.as_bytes()).unwrap();
+        let years: Vec<u16> = entities[0].birth_dates.iter().map(|d| d.year).collect();
+        // The exact date stays exact: the estimate's neighbours are its own.
+        assert_eq!(years, vec![1950, 1966, 1965, 1967, 1973, 1974]);
     }
 }
