@@ -216,6 +216,7 @@ fn sample_facts() -> Value {
             side: "front".into(),
             attempt: 1,
             mrz: None,
+            details: None,
         }],
         checks: &checks,
         screening: &ScreeningSummary {

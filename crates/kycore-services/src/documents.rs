@@ -7,7 +7,7 @@ use kycore_domain::tenancy::Scope;
 use kycore_store::Tx;
 use kycore_store::documents;
 
-pub use crate::intake::{IDENTITY_DOCUMENT_TYPES, NewDocument, SINGLE_SIDED_TYPES};
+pub use crate::intake::{IDENTITY_DOCUMENT_TYPES, NewDocument, SINGLE_SIDED_TYPES, TypedDetails};
 use crate::kernel;
 use crate::time_format::now_millis;
 use crate::views::{self, Document};

@@ -5,6 +5,7 @@
 //! inside one. A failed unit leaves an unreferenced sealed blob behind, never a record without
 //! its file.
 
+use kycore_domain::applicant::parse_date;
 use kycore_domain::ids::DocumentId;
 use kycore_domain::validation::ValidationErrors;
 use kycore_store::documents::DocumentRecord;
@@ -44,7 +45,72 @@ pub struct NewDocument {
     pub side: Option<String>,
     /// The machine-readable zone, lines joined by `\n`, when the platform read it.
     pub mrz: Option<String>,
+    /// What was read off an identity document without an MRZ (a driving licence).
+    pub details: TypedDetails,
     pub file: Vec<u8>,
+}
+
+/// The data of an identity document without a machine-readable zone, as the applicant (or
+/// the platform) typed it: the checks take the expiry date and number from here. Stored
+/// sealed, as JSON.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct TypedDetails {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub document_number: Option<String>,
+    /// `YYYY-MM-DD`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expiry_date: Option<String>,
+}
+
+impl TypedDetails {
+    pub fn is_empty(&self) -> bool {
+        self.document_number.is_none() && self.expiry_date.is_none()
+    }
+
+    /// Checks each field, trimming it; `field_prefix` names them as the form does.
+    pub fn validate(&mut self, field_prefix: &str, errors: &mut ValidationErrors) {
+        for value in [&mut self.document_number, &mut self.expiry_date] {
+            *value = value
+                .take()
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty());
+        }
+        if let Some(number) = &self.document_number
+            && !is_document_number(number)
+        {
+            errors.add(
+                format!("{field_prefix}document_number"),
+                "invalid_format",
+                "1 to 40 letters, digits, spaces or dashes",
+            );
+        }
+        if let Some(date) = &self.expiry_date
+            && parse_date(date).is_none()
+        {
+            errors.add(
+                format!("{field_prefix}expiry_date"),
+                "invalid_date",
+                "a date as YYYY-MM-DD",
+            );
+        }
+    }
+
+    /// The number as printed, without spaces and dashes, for the duplicate lookup.
+    fn normalized_number(&self) -> Option<String> {
+        self.document_number.as_ref().map(|n| {
+            n.chars()
+                .filter(char::is_ascii_alphanumeric)
+                .collect::<String>()
+                .to_ascii_uppercase()
+        })
+    }
+}
+
+fn is_document_number(number: &str) -> bool {
+    (1..=40).contains(&number.chars().count())
+        && number
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == ' ' || c == '-')
 }
 
 impl NewDocument {
@@ -99,6 +165,14 @@ impl NewDocument {
                     "the MRZ lines joined by \\n, at most 300 characters",
                 );
             }
+        }
+        self.details.validate("", &mut errors);
+        if !self.details.is_empty() && !IDENTITY_DOCUMENT_TYPES.contains(&document_type) {
+            errors.add(
+                "document_number",
+                "field_not_allowed",
+                "only identity documents carry a number and an expiry date",
+            );
         }
         match self.file_type(max_file_bytes) {
             Ok(file_type) if errors.is_empty() => Ok(file_type),
@@ -157,15 +231,30 @@ impl Services {
             .max_attempts;
         let id = DocumentId::generate();
         let now = now_millis();
-        let document_number_hash = upload
+        // The number read from the MRZ is keyed by its issuing state; a typed one has no
+        // reliable state, so the two never match each other, only their own kind.
+        let number_key = upload
             .mrz
             .as_deref()
             .and_then(|mrz| kycore_checks::mrz::parse(mrz, datetime_of(now).date()).ok())
-            .map(|parsed| {
-                let key = format!("{}:{}", parsed.issuing_state.code, parsed.document_number);
-                self.keyring()
-                    .lookup_hash(&ctx.scope, "document_number", &key)
+            .map(|parsed| format!("{}:{}", parsed.issuing_state.code, parsed.document_number))
+            .or_else(|| {
+                upload
+                    .details
+                    .normalized_number()
+                    .map(|n| format!("typed:{n}"))
             });
+        let document_number_hash = number_key.map(|key| {
+            self.keyring()
+                .lookup_hash(&ctx.scope, "document_number", &key)
+        });
+        let details_sealed = if upload.details.is_empty() {
+            None
+        } else {
+            let json = serde_json::to_vec(&upload.details)
+                .map_err(|e| ServiceError::internal(format!("document details: {e}")))?;
+            Some(key.seal(&details_context(id.as_str()), &json)?)
+        };
         let blob_key = format!(
             "{}/{}/{case_id}/{id}",
             ctx.scope.organization_id, ctx.scope.environment
@@ -196,6 +285,7 @@ impl Services {
                 .mrz
                 .map(|mrz| key.seal(id.as_str(), mrz.as_bytes()))
                 .transpose()?,
+            details_sealed,
             document_number_hash,
             created_at: now,
             updated_at: now,
@@ -233,6 +323,12 @@ pub(crate) struct PreparedDocument {
     pub record: DocumentRecord,
     /// The flow's limit of uploads per type and side; 0 for unlimited.
     pub max_attempts: u32,
+}
+
+/// What a document's typed details are sealed to: not the MRZ's context, so neither can
+/// stand in for the other.
+pub(crate) fn details_context(document_id: &str) -> String {
+    format!("{document_id}:details")
 }
 
 fn hex(bytes: &[u8]) -> String {

@@ -23,6 +23,8 @@ use serde_json::json;
 
 use crate::crypto::DataKey;
 use crate::decision::{self, FactsInput, RelatedPersonFact, RuleCache};
+use crate::documents::TypedDetails;
+use crate::intake::details_context;
 use crate::kernel::{self, DocumentVerdict};
 use crate::providers::native::{NativeProvider, identity_document_type};
 use crate::providers::sandbox::SandboxProvider;
@@ -317,7 +319,7 @@ async fn related_person_facts(
     Ok(facts)
 }
 
-/// Each document as the checks see it (its MRZ opened).
+/// Each document as the checks see it (its MRZ and typed details opened).
 fn submitted_documents(
     key: &DataKey,
     records: &[DocumentRecord],
@@ -335,11 +337,22 @@ fn submitted_documents(
                         .map_err(|_| ServiceError::corrupt("a document's MRZ is not UTF-8"))
                 })
                 .transpose()?;
+            let details = d
+                .details_sealed
+                .as_ref()
+                .map(|sealed| key.open(&details_context(&d.id), sealed))
+                .transpose()?
+                .map(|bytes| {
+                    serde_json::from_slice::<TypedDetails>(&bytes)
+                        .map_err(|e| ServiceError::corrupt(format!("a document's details: {e}")))
+                })
+                .transpose()?;
             Ok(SubmittedDocument {
                 document_type: d.document_type.clone(),
                 side: d.side.clone(),
                 attempt: d.attempt,
                 mrz,
+                details,
             })
         })
         .collect()

@@ -90,6 +90,13 @@ pub struct UploadForm {
     side: Option<String>,
     /// The machine-readable zone, lines joined by `\n`.
     mrz: Option<String>,
+    /// An identity document without an MRZ (most driving licences): its number as printed
+    /// (1–40 letters, digits, spaces or dashes). Sealed; used for the duplicate lookup.
+    document_number: Option<String>,
+    /// An identity document without an MRZ: its expiry date (`YYYY-MM-DD`), which the
+    /// document rules check; without it such a document is rejected `expiry_date_missing`.
+    #[schema(format = Date)]
+    expiry_date: Option<String>,
     /// JPEG, PNG or PDF, at most 10 MiB unless the server is configured otherwise
     /// (`max_upload_bytes`); the type is read from the content, not the name. Images are
     /// decoded: unreadable (`unreadable_image`), smaller than 300 px on the shorter side
@@ -156,13 +163,15 @@ async fn read_form(
                 Some(bytes) => upload.file = bytes,
                 None => return Err(file_too_large(max_file_bytes)),
             },
-            "type" | "subtype" | "side" | "mrz" => {
+            "type" | "subtype" | "side" | "mrz" | "document_number" | "expiry_date" => {
                 let text = field.text().await.map_err(form_error)?;
                 match name.as_str() {
                     "type" => upload.document_type = text,
                     "subtype" => upload.subtype = Some(text),
                     "side" => upload.side = Some(text),
-                    _ => upload.mrz = Some(text),
+                    "mrz" => upload.mrz = Some(text),
+                    "document_number" => upload.details.document_number = Some(text),
+                    _ => upload.details.expiry_date = Some(text),
                 }
             }
             other => return Err(bad_form(format!("unknown form field `{other}`"))),
@@ -197,7 +206,8 @@ fn file_too_large(max_file_bytes: usize) -> ApiError {
     }])
 }
 
-/// Submit a document for a case (multipart: `type`, `subtype`, `side`, `mrz`, `file`).
+/// Submit a document for a case (multipart: `type`, `subtype`, `side`, `mrz` or
+/// `document_number` and `expiry_date`, `file`).
 #[utoipa::path(post, path = "/v1/cases/{id}/documents", tag = "cases", params(("id" = String, Path),
     ("Idempotency-Key" = Option<String>, Header, pattern = r"^[\x21-\x7e]{1,255}$",
         description = "Replays the stored response when retried")),

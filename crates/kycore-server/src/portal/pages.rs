@@ -351,6 +351,21 @@ fn identity_upload(
                 optional: front_uploaded,
                 input: Input::Mrz,
             }, None))
+        } @else {
+            (view.field(Field {
+                name: "document_number",
+                label: view.t("idoc-number"),
+                hint: Some(view.t("idoc-number-hint")),
+                optional: front_uploaded,
+                input: Input::Text { kind: "text", autocomplete: "off" },
+            }, None))
+            (view.field(Field {
+                name: "expiry_date",
+                label: view.t("idoc-expiry"),
+                hint: Some(view.t("idoc-expiry-hint")),
+                optional: front_uploaded,
+                input: Input::Text { kind: "date", autocomplete: "off" },
+            }, None))
         }
     };
     html! {

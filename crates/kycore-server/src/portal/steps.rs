@@ -15,6 +15,7 @@ use kycore_domain::flow::Step;
 use kycore_domain::progress::{IdentityDocumentChoice, IdentityDocumentType};
 use kycore_domain::validation::FieldError;
 use kycore_services::ServiceError;
+use kycore_services::documents::TypedDetails;
 use kycore_services::portal::{PortalCase, PortalSession, PortalUpload, VerifyMode};
 use serde::Deserialize;
 
@@ -289,6 +290,10 @@ pub async fn save(
                 step: upload_step,
                 files,
                 mrz: fields.get("mrz").cloned(),
+                details: TypedDetails {
+                    document_number: fields.get("document_number").cloned(),
+                    expiry_date: fields.get("expiry_date").cloned(),
+                },
             };
             services.portal_upload(&portal, upload).await.map(|_| ())
         }

@@ -433,3 +433,90 @@ async fn a_selfie_or_proof_of_address_is_not_the_identity_document() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_document_without_an_mrz_is_checked_on_its_typed_expiry_date() {
+    for_each_database(|app| async move {
+        let key = &app.sandbox.secret;
+        let licence = |side: &str, fields: &[(&str, &str)]| {
+            let mut form = form("driver-license", None, photo()).text("side", side.to_owned());
+            for (name, value) in fields {
+                form = form.text((*name).to_owned(), (*value).to_owned());
+            }
+            form
+        };
+        let case = erikssons_case(&app, key).await;
+        let case_id = case["id"].as_str().unwrap();
+        let refused = upload(
+            &app,
+            key,
+            case_id,
+            licence(
+                "front",
+                &[("expiry_date", "31.01.2031"), ("document_number", "12/34")],
+            ),
+        )
+        .await;
+        let problem = refused.problem(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+        let fields: Vec<(&str, &str)> = problem["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| (e["field"].as_str().unwrap(), e["code"].as_str().unwrap()))
+            .collect();
+        assert_eq!(
+            fields,
+            [
+                ("document_number", "invalid_format"),
+                ("expiry_date", "invalid_date")
+            ]
+        );
+        let not_identity = upload(
+            &app,
+            key,
+            case_id,
+            form("selfie", None, photo()).text("expiry_date", "2031-01-31"),
+        )
+        .await;
+        not_identity.problem(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+
+        // Expired on its face: rejected for that, not for a missing expiry date.
+        for (side, fields) in [
+            (
+                "front",
+                vec![
+                    ("document_number", "X1234567"),
+                    ("expiry_date", "2020-01-31"),
+                ],
+            ),
+            ("back", vec![]),
+        ] {
+            upload(&app, key, case_id, licence(side, &fields))
+                .await
+                .json(StatusCode::CREATED);
+        }
+        app.post_json(
+            key,
+            &format!("/v1/cases/{case_id}/submit"),
+            &json!({}),
+            StatusCode::OK,
+        )
+        .await;
+        while app.services.run_due_jobs().await.unwrap() > 0 {}
+        let listed = app
+            .get_json(key, &format!("/v1/cases/{case_id}/documents"))
+            .await;
+        let front = listed
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["side"] == "front")
+            .unwrap();
+        assert_eq!(front["status"], "rejected", "{listed}");
+        assert_eq!(
+            front["rejection_reasons"][0]["code"], "document_expired",
+            "{listed}"
+        );
+    })
+    .await;
+}

@@ -101,13 +101,25 @@ impl<'a> Applicant<'a> {
         files: &[(&str, Vec<u8>)],
         mrz: Option<&str>,
     ) -> Page {
+        let fields: Vec<(&str, &str)> = mrz.map(|mrz| ("mrz", mrz)).into_iter().collect();
+        self.upload_with(path, csrf, files, &fields).await
+    }
+
+    /// An upload form with text fields beside the files.
+    async fn upload_with(
+        &self,
+        path: &str,
+        csrf: &str,
+        files: &[(&str, Vec<u8>)],
+        fields: &[(&str, &str)],
+    ) -> Page {
         let mut form = reqwest::multipart::Form::new().text("csrf", csrf.to_owned());
         for (name, bytes) in files {
             let part = reqwest::multipart::Part::bytes(bytes.clone()).file_name("photo.jpg");
             form = form.part((*name).to_owned(), part);
         }
-        if let Some(mrz) = mrz {
-            form = form.text("mrz", mrz.to_owned());
+        for (name, value) in fields {
+            form = form.text((*name).to_owned(), (*value).to_owned());
         }
         Self::read(
             self.client
@@ -881,14 +893,14 @@ async fn a_kyb_flow_verifies_its_owners_here_or_through_their_own_link() {
         let (_, page) = browser.visit("/portal/identity_document").await;
         assert!(!page.body.contains("name=\"mrz\""), "a driving licence has no MRZ");
         browser
-            .upload(
+            .upload_with(
                 "/portal/identity_document",
                 &page.csrf(),
                 &[
                     ("identity_document.driver-license.front", document_photo()),
                     ("identity_document.driver-license.back", document_photo()),
                 ],
-                None,
+                &[("document_number", "LOVEL801010AA9ZZ"), ("expiry_date", "2031-01-01")],
             )
             .await;
         let (_, page) = browser.visit("/portal/selfie").await;
@@ -1175,6 +1187,99 @@ async fn forms_refuse_what_the_checks_would_refuse_naming_each_field() {
             )
             .await;
         assert_eq!(documents.as_array().map(Vec::len), Some(0), "{documents}");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_driving_licence_passes_on_its_typed_number_and_expiry_date() {
+    for_each_database(|app| async move {
+        let case = kyc_case(&app, None).await;
+        let browser = Applicant::new(&app);
+        browser.visit(&verification_path(&case)).await;
+        browser.complete("consent", &[("consent", "yes")]).await;
+        browser
+            .complete("personal_details", &PERSONAL_DETAILS)
+            .await;
+        let (_, page) = browser.visit("/portal/identity_document").await;
+        browser
+            .post(
+                "/portal/identity_document/choice",
+                &[
+                    ("csrf", &page.csrf()),
+                    ("document_type", "driver-license"),
+                    ("country", "SE"),
+                ],
+            )
+            .await;
+        let (_, page) = browser.visit("/portal/identity_document").await;
+        assert!(
+            page.body.contains("name=\"expiry_date\""),
+            "a licence asks for its expiry date"
+        );
+        let files = [
+            ("identity_document.driver-license.front", document_photo()),
+            ("identity_document.driver-license.back", document_photo()),
+        ];
+        let missing = browser
+            .upload_with("/portal/identity_document", &page.csrf(), &files, &[])
+            .await;
+        assert_eq!(missing.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(
+            missing.body.contains("id=\"document_number-error\""),
+            "{}",
+            missing.body
+        );
+        assert!(missing.body.contains("id=\"expiry_date-error\""));
+        let expired = browser
+            .upload_with(
+                "/portal/identity_document",
+                &page.csrf(),
+                &files,
+                &[
+                    ("document_number", "12345678"),
+                    ("expiry_date", "2020-01-31"),
+                ],
+            )
+            .await;
+        assert_eq!(expired.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(expired.body.contains("This document has expired"));
+        let sent = browser
+            .upload_with(
+                "/portal/identity_document",
+                &page.csrf(),
+                &files,
+                &[
+                    ("document_number", "1234 5678"),
+                    ("expiry_date", "2031-01-31"),
+                ],
+            )
+            .await;
+        assert_eq!(sent.location.as_deref(), Some("/portal"), "{}", sent.body);
+        let (_, page) = browser.visit("/portal/selfie").await;
+        browser
+            .upload(
+                "/portal/selfie",
+                &page.csrf(),
+                &[("selfie.selfie.front", document_photo())],
+                None,
+            )
+            .await;
+        let (_, review) = browser.visit("/portal/review").await;
+        browser
+            .post("/portal/submit", &[("csrf", &review.csrf())])
+            .await;
+        run_jobs(&app).await;
+
+        let decided = app.get_case(&app.sandbox.secret, case_id(&case)).await;
+        let rules = decided["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["kind"] == "document_rules")
+            .expect("the document rules ran");
+        assert_eq!(rules["status"], "passed", "{rules}");
+        assert_eq!(decided["status"], "approved", "{decided}");
     })
     .await;
 }

@@ -5,9 +5,11 @@
 
 use kycore_checks::codes::ErrorCode;
 use kycore_checks::{IdentifierKind, ValidationRequest, validate_on};
-use kycore_domain::applicant::{Address, BusinessProfile, IndividualProfile};
+use kycore_domain::applicant::{Address, BusinessProfile, IndividualProfile, parse_date};
 use kycore_domain::validation::ValidationErrors;
 use time::Date;
+
+use crate::intake::TypedDetails;
 
 /// A required answer: present and not blank.
 pub(super) fn required(errors: &mut ValidationErrors, field: &str, value: Option<&String>) {
@@ -46,12 +48,20 @@ pub(super) fn identifier(
     }
 }
 
-/// Typed MRZ lines: lines that do not read as an MRZ at all are `invalid_mrz`; lines that
-/// do are held to every check digit and field rule the MRZ checks apply later.
-pub(super) fn mrz(errors: &mut ValidationErrors, field: &str, text: &str, today: Date) {
+/// Typed MRZ lines, required: lines that do not read as an MRZ at all are `invalid_mrz`;
+/// lines that do are held to every check digit and field rule the MRZ checks apply later.
+pub(super) fn typed_mrz(errors: &mut ValidationErrors, text: Option<&str>, today: Date) {
+    let Some(text) = text else {
+        errors.add(
+            "mrz",
+            "required",
+            "type the lines at the bottom of the document",
+        );
+        return;
+    };
     if kycore_checks::mrz::parse(text, today).is_err() {
         errors.add(
-            field,
+            "mrz",
             "invalid_mrz",
             "these lines do not read as a machine-readable zone; check each character",
         );
@@ -59,12 +69,32 @@ pub(super) fn mrz(errors: &mut ValidationErrors, field: &str, text: &str, today:
     }
     identifier(
         errors,
-        field,
+        "mrz",
         IdentifierKind::Mrz,
         Some(&text.to_owned()),
         None,
         today,
     );
+}
+
+/// The number and expiry date of a document without an MRZ, both required; a document
+/// that has expired is refused now rather than after submission.
+pub(super) fn typed_details(
+    errors: &mut ValidationErrors,
+    details: &mut TypedDetails,
+    today: Date,
+) {
+    details.validate("", errors);
+    required(errors, "document_number", details.document_number.as_ref());
+    required(errors, "expiry_date", details.expiry_date.as_ref());
+    let expiry = details.expiry_date.as_deref().and_then(parse_date);
+    if expiry.is_some_and(|expiry| expiry < today) {
+        errors.add(
+            "expiry_date",
+            "document_expired",
+            "the document has expired",
+        );
+    }
 }
 
 /// A postal address with the parts a letter needs: street, town and country.

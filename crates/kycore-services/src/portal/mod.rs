@@ -29,7 +29,7 @@ use kycore_store::{Millis, Tx, applicants};
 use serde_json::{Map, Value, json};
 
 pub use self::session::PortalSession;
-use crate::intake::NewDocument;
+use crate::intake::{NewDocument, TypedDetails};
 use crate::kernel::applicants::{ApplicantChanges, NewApplicant, open_profile};
 use crate::kernel::details::CaseDetails;
 use crate::kernel::{self, CaseApplicant, NewCaseRequest, OpenCase};
@@ -188,13 +188,14 @@ impl PortalCase {
 }
 
 /// An upload from the portal: the files of one step, by slot, with the MRZ typed for an
-/// identity document.
+/// identity document that has one, or its number and expiry date for one that has none.
 #[derive(Debug)]
 pub struct PortalUpload {
     pub step: Step,
     /// `(document type, side, bytes)` of each file sent.
     pub files: Vec<(String, String, Vec<u8>)>,
     pub mrz: Option<String>,
+    pub details: TypedDetails,
 }
 
 fn principal_of(session: &PortalSession) -> Principal {
@@ -572,28 +573,34 @@ impl Services {
         let session = &portal.session;
         let ctx = RequestContext::new(session.scope.clone(), principal_of(session));
         let slots = portal.progress.slots(step, &portal.flow);
-        let mrz_side = portal
+        let identity = portal
             .progress
             .identity_document
             .as_ref()
-            .filter(|choice| step == Step::IdentityDocument && choice.document_type.has_mrz())
-            .map(|_| "front");
+            .filter(|_| step == Step::IdentityDocument);
         let front_sent = upload.files.iter().any(|(_, side, _)| side == "front");
         let mrz = upload.mrz.filter(|m| !m.trim().is_empty());
+        let mut details = upload.details;
         let mut errors = ValidationErrors::default();
         if upload.files.is_empty() {
             errors.add("file", "missing_file", "choose a file to upload");
         }
-        if mrz_side.is_some() && front_sent {
-            match mrz.as_deref() {
-                None => errors.add(
-                    "mrz",
-                    "required",
-                    "type the lines at the bottom of the document",
-                ),
-                Some(text) => entry::mrz(&mut errors, "mrz", text, today()),
+        // What is read off the document goes with its front.
+        let (mrz_side, details_side) = match identity {
+            Some(choice) if choice.document_type.has_mrz() => {
+                if front_sent {
+                    entry::typed_mrz(&mut errors, mrz.as_deref(), today());
+                }
+                (Some("front"), None)
             }
-        }
+            Some(_) => {
+                if front_sent {
+                    entry::typed_details(&mut errors, &mut details, today());
+                }
+                (None, Some("front"))
+            }
+            None => (None, None),
+        };
         errors.into_result()?;
         let mut prepared = Vec::new();
         for (document_type, side, file) in upload.files {
@@ -608,6 +615,11 @@ impl Services {
                 document_type,
                 side: Some(side),
                 mrz: (mrz_side == Some(slot.side)).then(|| mrz.clone()).flatten(),
+                details: if details_side == Some(slot.side) {
+                    details.clone()
+                } else {
+                    TypedDetails::default()
+                },
                 file,
                 ..NewDocument::default()
             };

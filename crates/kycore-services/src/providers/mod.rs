@@ -15,6 +15,8 @@ use kycore_domain::tenancy::Environment;
 use serde_json::Value;
 use time::Date;
 
+use crate::documents::TypedDetails;
+
 /// A document submitted for the case, its MRZ opened.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SubmittedDocument {
@@ -25,6 +27,8 @@ pub struct SubmittedDocument {
     /// The n-th upload of this type and side.
     pub attempt: i64,
     pub mrz: Option<String>,
+    /// What was typed from it when it has no MRZ.
+    pub details: Option<TypedDetails>,
 }
 
 /// What a provider may look at.

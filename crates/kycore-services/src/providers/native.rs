@@ -99,10 +99,26 @@ fn identity_document(facts: &CaseFacts) -> Option<DocumentSubmission> {
     })
 }
 
-/// What the applicant entered, in the shape the MRZ is compared with.
+/// What the applicant entered, in the shape the MRZ is compared with; for a document
+/// without an MRZ, its typed number and expiry date, which the document rules then use.
 fn entered_data(facts: &CaseFacts) -> EnteredData {
+    let typed = typed_details(facts);
+    let (document_number, date_of_expiry) = match typed {
+        Some(details) => (
+            details.document_number.clone(),
+            details
+                .expiry_date
+                .as_deref()
+                .and_then(kycore_domain::applicant::parse_date),
+        ),
+        None => (None, None),
+    };
     let Some(p) = &facts.profile.individual else {
-        return EnteredData::default();
+        return EnteredData {
+            document_number,
+            date_of_expiry,
+            ..EnteredData::default()
+        };
     };
     let given_names = match (&p.first_name, &p.middle_name) {
         (Some(first), Some(middle)) => Some(format!("{first} {middle}")),
@@ -116,8 +132,20 @@ fn entered_data(facts: &CaseFacts) -> EnteredData {
             .as_deref()
             .and_then(kycore_domain::applicant::parse_date),
         nationality: p.nationality.clone(),
-        ..EnteredData::default()
+        document_number,
+        date_of_expiry,
     }
+}
+
+/// The typed details of the latest upload of the checked identity document that has some.
+fn typed_details(facts: &CaseFacts) -> Option<&crate::documents::TypedDetails> {
+    let checked = identity_document_type(facts)?;
+    facts
+        .documents
+        .iter()
+        .filter(|d| d.document_type == checked)
+        .rev()
+        .find_map(|d| d.details.as_ref())
 }
 
 /// Every identifier the applicant's record holds, with the country its scheme needs.
