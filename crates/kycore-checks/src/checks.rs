@@ -374,8 +374,11 @@ fn compare_with(
     source: Option<&EnteredData>,
     discrepancies: &mut Vec<Discrepancy>,
 ) -> CheckResult {
-    let (Ok(parsed), Some(source)) = (parsed, source) else {
-        return CheckResult::not_applicable(kind, "No readable MRZ or no data to compare with.");
+    let Ok(parsed) = parsed else {
+        return CheckResult::not_applicable(kind, "The MRZ could not be read.");
+    };
+    let Some(source) = source else {
+        return CheckResult::not_applicable(kind, "There is no record to compare the MRZ with.");
     };
     let found = mrz::compare(parsed, source);
     let check = mrz_match(kind, &found);

@@ -94,3 +94,32 @@ fn problems_surface_in_the_right_check() {
         (CheckKind::DocumentRules, CheckStatus::Passed)
     );
 }
+
+#[test]
+fn a_comparison_that_cannot_run_says_why() {
+    let mut no_record = case();
+    no_record.record = None;
+    let results = run_case(&no_record);
+    let record = results
+        .iter()
+        .find(|r| r.kind == CheckKind::MrzMatchesRecord)
+        .unwrap();
+    assert_eq!(record.status, CheckStatus::NotApplicable);
+    assert!(
+        record.explanation.contains("no record"),
+        "a valid MRZ is not called unreadable: {}",
+        record.explanation
+    );
+    let mut unreadable = case();
+    unreadable.document.mrz_text = Some("not an mrz".into());
+    let results = run_case(&unreadable);
+    let entered = results
+        .iter()
+        .find(|r| r.kind == CheckKind::MrzMatchesEntered)
+        .unwrap();
+    assert!(
+        entered.explanation.contains("could not be read"),
+        "{}",
+        entered.explanation
+    );
+}

@@ -38,7 +38,7 @@ use crate::{RequestContext, ServiceError, Services, SystemComponent};
 const MAX_SIMILAR_APPLICANTS: i64 = 10;
 
 impl Services {
-    /// The checks of a case, oldest first.
+    /// The checks of a case, oldest first, by round.
     pub async fn case_checks(
         &self,
         scope: &Scope,
@@ -47,10 +47,7 @@ impl Services {
         let key = self.case_key(scope, case_id).await?;
         let reader = self.store().reader();
         let records = checks::for_case(reader, scope, case_id).await?;
-        records
-            .into_iter()
-            .map(|c| views::check(c, key.as_ref()))
-            .collect()
+        views::checks_by_round(records, key.as_ref())
     }
 
     /// The `process_case` job: gather what the checks need, run the providers and the

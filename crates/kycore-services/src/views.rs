@@ -140,6 +140,10 @@ pub struct Check {
     pub explanation: String,
     pub provider: String,
     pub created_at: OffsetDateTime,
+    /// The processing round that ran it, from 1: each submission's checks are one round.
+    pub round: u32,
+    /// A later round ran a check of the same kind, so this one no longer counts.
+    pub superseded: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -195,7 +199,48 @@ pub(crate) fn check(record: CheckRecord, key: Option<&DataKey>) -> Result<Check,
         explanation: sealed.explanation,
         provider: record.provider,
         created_at: datetime_of(record.created_at),
+        round: 1,
+        superseded: false,
     })
+}
+
+/// A case's checks, oldest first, numbered by round and marked when a later round ran the
+/// same kind again. A round's checks are written by one unit, at one instant, so a new
+/// instant is a new round.
+pub(crate) fn checks_by_round(
+    records: Vec<CheckRecord>,
+    key: Option<&DataKey>,
+) -> Result<Vec<Check>, ServiceError> {
+    let mut records = records;
+    records.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
+    let mut rounds = Vec::with_capacity(records.len());
+    let mut round = 0;
+    let mut last_instant = None;
+    for record in &records {
+        if last_instant != Some(record.created_at) {
+            round += 1;
+            last_instant = Some(record.created_at);
+        }
+        rounds.push(round);
+    }
+    let mut checks = records
+        .into_iter()
+        .zip(rounds)
+        .map(|(record, round)| {
+            Ok(Check {
+                round,
+                ..check(record, key)?
+            })
+        })
+        .collect::<Result<Vec<_>, ServiceError>>()?;
+    let latest: std::collections::HashMap<String, u32> =
+        checks.iter().map(|c| (c.kind.clone(), c.round)).collect();
+    for check in &mut checks {
+        check.superseded = latest
+            .get(&check.kind)
+            .is_some_and(|&last| last > check.round);
+    }
+    Ok(checks)
 }
 
 pub(crate) fn screening_hit(
@@ -354,12 +399,7 @@ impl Services {
         let key = key.as_ref();
         let mut view = self.case_view(record, key)?;
         let checks = checks::for_case(&mut *conn, &scope, &record.id).await?;
-        view.checks = Some(
-            checks
-                .into_iter()
-                .map(|c| check(c, key))
-                .collect::<Result<_, _>>()?,
-        );
+        view.checks = Some(checks_by_round(checks, key)?);
         let hits = screening_hits::list(&mut *conn, &scope, HitsOf::Case(&record.id)).await?;
         view.screening_hits = Some(
             hits.into_iter()

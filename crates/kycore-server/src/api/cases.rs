@@ -180,6 +180,10 @@ pub struct CheckBody {
     pub explanation: String,
     pub provider: String,
     pub created_at: String,
+    /// The processing round that ran it, from 1: a resubmission's checks are a new round.
+    pub round: u32,
+    /// A later round ran a check of the same kind; this one is kept for the record only.
+    pub superseded: bool,
 }
 
 impl From<&Check> for CheckBody {
@@ -193,6 +197,8 @@ impl From<&Check> for CheckBody {
             explanation: c.explanation.clone(),
             provider: c.provider.clone(),
             created_at: rfc3339(c.created_at),
+            round: c.round,
+            superseded: c.superseded,
         }
     }
 }

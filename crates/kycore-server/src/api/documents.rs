@@ -11,7 +11,7 @@ use kycore_services::views::{Document, Rejection};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::rfc3339;
+use super::{PageBody, rfc3339};
 use crate::AppState;
 use crate::error::ApiError;
 use crate::extract::{ApiMultipart, ApiPath, Caller, body_too_large, read_capped};
@@ -237,16 +237,21 @@ pub async fn upload_document(
     Ok((StatusCode::CREATED, Json(DocumentBody::from(&document))))
 }
 
-/// The documents of a case, oldest first.
+/// The documents of a case, oldest first. A case holds at most 50, so they are always one
+/// page (`has_more` false), in the envelope every list has.
 #[utoipa::path(get, path = "/v1/cases/{id}/documents", tag = "cases", params(("id" = String, Path)),
-    responses((status = 200, body = Vec<DocumentBody>)), security(("api_key" = [])))]
+    responses((status = 200, body = PageBody<DocumentBody>)), security(("api_key" = [])))]
 pub async fn list_documents(
     State(state): State<AppState>,
     caller: Caller,
     ApiPath(id): ApiPath<String>,
-) -> Result<Json<Vec<DocumentBody>>, ApiError> {
+) -> Result<Json<PageBody<DocumentBody>>, ApiError> {
     let documents = state.services.list_documents(caller.scope(), &id).await?;
-    Ok(Json(documents.iter().map(DocumentBody::from).collect()))
+    Ok(Json(PageBody {
+        data: documents.iter().map(DocumentBody::from).collect(),
+        has_more: false,
+        next_cursor: None,
+    }))
 }
 
 /// The original file of a document.

@@ -188,9 +188,31 @@ async fn a_rejected_document_reopens_its_step_until_the_attempts_run_out() {
         let decided = submit_and_decide(&app, key, &case_id).await;
         assert_eq!(decided["status"], "rejected", "{decided}");
         assert_eq!(decided["decision"]["reason_code"], "check_failed");
+        // Both rounds' checks are shown, the first round's marked as superseded.
+        let checks = decided["checks"].as_array().unwrap();
+        let rules: Vec<(u64, bool)> = checks
+            .iter()
+            .filter(|c| c["kind"] == "document_rules")
+            .map(|c| {
+                (
+                    c["round"].as_u64().unwrap(),
+                    c["superseded"].as_bool().unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(rules, [(1, true), (2, false)], "{checks:?}");
+        let first_round = checks.iter().filter(|c| c["round"] == 1).count();
+        assert!(first_round > 1, "a round holds every check it ran");
+        assert!(
+            checks
+                .iter()
+                .filter(|c| c["round"] == 1)
+                .all(|c| c["superseded"] == true)
+        );
         let documents = app
             .get_json(key, &format!("/v1/cases/{case_id}/documents"))
-            .await;
+            .await["data"]
+            .clone();
         assert_eq!(documents.as_array().unwrap().len(), 2);
         assert!(
             documents
@@ -289,7 +311,8 @@ async fn look_alike_applicants_and_reused_documents_go_to_a_person() {
         );
         let documents = app
             .get_json(key, &format!("/v1/cases/{second_case}/documents"))
-            .await;
+            .await["data"]
+            .clone();
         let reasons: Vec<&str> = documents[0]["rejection_reasons"]
             .as_array()
             .unwrap()

@@ -68,7 +68,8 @@ async fn a_passport_is_stored_sealed_and_checked_with_its_case() {
 
         let listed = app
             .get_json(key, &format!("/v1/cases/{case_id}/documents"))
-            .await;
+            .await["data"]
+            .clone();
         assert_eq!(listed[0]["id"], document["id"]);
         let file = send(app.request(
             Method::GET,
@@ -127,7 +128,8 @@ async fn a_passport_is_stored_sealed_and_checked_with_its_case() {
         );
         let listed = app
             .get_json(key, &format!("/v1/cases/{case_id}/documents"))
-            .await;
+            .await["data"]
+            .clone();
         assert_eq!(listed[0]["status"], "rejected");
         assert_eq!(
             listed[0]["rejection_reasons"][0]["code"],
@@ -214,7 +216,8 @@ async fn bad_uploads_are_refused_plainly() {
         .problem(StatusCode::NOT_FOUND, "not_found");
         assert_eq!(
             app.get_json(key, &format!("/v1/cases/{case_id}/documents"))
-                .await,
+                .await["data"]
+                .clone(),
             json!([])
         );
 
@@ -330,7 +333,8 @@ async fn files_are_decoded_and_refused_with_a_reason() {
         // Nothing refused was kept.
         assert_eq!(
             app.get_json(key, &format!("/v1/cases/{case_id}/documents"))
-                .await,
+                .await["data"]
+                .clone(),
             json!([])
         );
 
@@ -414,7 +418,8 @@ async fn a_selfie_or_proof_of_address_is_not_the_identity_document() {
         // identity document's rules.
         let listed = app
             .get_json(key, &format!("/v1/cases/{case_id}/documents"))
-            .await;
+            .await["data"]
+            .clone();
         let statuses: Vec<(&str, &str)> = listed
             .as_array()
             .unwrap()
@@ -505,7 +510,8 @@ async fn a_document_without_an_mrz_is_checked_on_its_typed_expiry_date() {
         while app.services.run_due_jobs().await.unwrap() > 0 {}
         let listed = app
             .get_json(key, &format!("/v1/cases/{case_id}/documents"))
-            .await;
+            .await["data"]
+            .clone();
         let front = listed
             .as_array()
             .unwrap()

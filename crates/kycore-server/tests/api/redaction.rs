@@ -46,7 +46,7 @@ async fn a_redacted_case_keeps_its_decision_and_loses_its_personal_data() {
         let case = run_case(&app).await;
         let id = case["id"].as_str().unwrap();
         let path = format!("/v1/cases/{id}");
-        let documents = app.get_json(key, &format!("{path}/documents")).await;
+        let documents = app.get_json(key, &format!("{path}/documents")).await["data"].clone();
         let document_id = documents[0]["id"].as_str().unwrap().to_owned();
         let blobs = app.data_dir.path().join("blobs");
         assert_eq!(stored_files(&blobs), 1, "the passport photo is stored");
