@@ -41,6 +41,7 @@ pub const PROBLEM_JSON: &str = "application/problem+json";
         (name = "sandbox", description = "Simulations for sandbox keys"),
         (name = "screenings", description = "Name screening against the deployment's watchlists"),
         (name = "webhooks", description = "Signed, retried, logged delivery of events to your endpoints"),
+        (name = "organization", description = "Your organization's own look on its hosted pages"),
     )
 )]
 pub struct ApiDoc;

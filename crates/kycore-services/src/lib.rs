@@ -17,6 +17,7 @@
 pub mod applicants;
 pub mod audit;
 mod blobs;
+pub mod branding;
 mod cache;
 pub mod cases;
 mod catalog;

@@ -13,6 +13,7 @@
 pub mod api_keys;
 pub mod applicants;
 pub mod audit;
+pub mod branding;
 pub mod case_progress;
 pub mod cases;
 pub mod checks;

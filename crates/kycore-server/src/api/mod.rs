@@ -11,6 +11,7 @@ mod checks;
 mod documents;
 mod events;
 mod flows;
+mod organization;
 mod sandbox;
 mod screenings;
 mod webhooks;
@@ -75,6 +76,10 @@ pub fn router(max_upload_bytes: usize) -> OpenApiRouter<AppState> {
         .routes(routes!(webhooks::list_attempts))
         .routes(routes!(webhooks::replay))
         .routes(routes!(webhooks::redeliver))
+        .routes(routes!(
+            organization::get_branding,
+            organization::update_branding
+        ))
 }
 
 /// Parses an optional query value with `parse`, naming the parameter when it fails.

@@ -28,6 +28,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use cookie::{Cookie, SameSite};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use kycore_services::branding::Branding;
 use kycore_services::portal::{LinkError, LinkExpectation, PortalCase, PortalSession};
 use maud::Markup;
 use serde::Deserialize;
@@ -75,6 +76,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/portal", get(steps::resume))
         .route("/portal/finished", get(steps::finished))
         .route("/portal/submit", post(steps::submit))
+        .route("/portal/logo", get(logo))
         .route(
             "/portal/identity_document/choice",
             post(steps::choose_identity_document),
@@ -156,14 +158,22 @@ impl FromRequestParts<AppState> for Visitor {
 }
 
 impl Visitor {
-    /// A full page.
-    fn page(&self, status: StatusCode, title: &str, body: Markup, script: bool) -> Response {
+    /// A full page; `brand` once a session says whose verification it is.
+    fn page(
+        &self,
+        status: StatusCode,
+        title: &str,
+        body: Markup,
+        script: bool,
+        brand: Option<&Branding>,
+    ) -> Response {
         let meta = PageMeta {
             texts: self.texts,
             nonce: &self.nonce,
             title,
             script,
             show_language_switch: true,
+            brand,
         };
         let mut response = respond(status, &self.nonce, page(&meta, body));
         if let Some(lang) = self.chosen {
@@ -179,7 +189,7 @@ impl Visitor {
 
     fn notice(&self, status: StatusCode, id: &str) -> Response {
         let (title, body) = pages::notice(self.texts, id);
-        self.page(status, &title, body, false)
+        self.page(status, &title, body, false, None)
     }
 
     pub(crate) fn link_error(&self, error: &LinkError) -> Response {
@@ -230,6 +240,38 @@ impl Visitor {
 fn set_cookie(response: &mut Response, cookie: &Cookie<'_>) {
     if let Ok(value) = HeaderValue::from_str(&cookie.encoded().to_string()) {
         response.headers_mut().append(header::SET_COOKIE, value);
+    }
+}
+
+/// The organization's logo, for the pages of a session (`img-src 'self'`).
+async fn logo(State(state): State<AppState>, visitor: Visitor) -> Response {
+    let session = match visitor.session(&state).await {
+        Ok(session) => session,
+        Err(page) => return page,
+    };
+    match state.services.branding_logo(&session.scope).await {
+        Ok(Some(logo)) => {
+            let mut response = logo.bytes.into_response();
+            let headers = response.headers_mut();
+            if let Ok(content_type) = HeaderValue::from_str(&logo.content_type) {
+                headers.insert(header::CONTENT_TYPE, content_type);
+            }
+            // The page's URL names the logo's version, so a new logo is a new URL.
+            headers.insert(
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("private, max-age=86400"),
+            );
+            headers.insert(
+                header::X_CONTENT_TYPE_OPTIONS,
+                HeaderValue::from_static("nosniff"),
+            );
+            response
+        }
+        Ok(None) => visitor.notice(StatusCode::NOT_FOUND, "step-missing"),
+        Err(error) => {
+            tracing::error!(%error, "the logo could not be read");
+            visitor.notice(StatusCode::SERVICE_UNAVAILABLE, "link-unavailable")
+        }
     }
 }
 

@@ -62,6 +62,7 @@ fn render(
         &title,
         pages::step(&view, step, change_document),
         uploads,
+        Some(&portal.branding),
     )
 }
 
@@ -209,7 +210,7 @@ pub async fn finished(State(state): State<AppState>, visitor: Visitor) -> Respon
         .as_deref()
         .and_then(|url| with_outcome(url, &portal.case_id, portal.status));
     let (title, body) = pages::finished(visitor.texts, portal.status, return_url.as_deref());
-    visitor.page(StatusCode::OK, &title, body, false)
+    visitor.page(StatusCode::OK, &title, body, false, Some(&portal.branding))
 }
 
 /// The platform's `redirect_url` with the case and its status appended, keeping its query.

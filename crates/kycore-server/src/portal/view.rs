@@ -9,6 +9,8 @@ use axum::response::{IntoResponse, Response};
 use kycore_domain::validation::FieldError;
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 
+use kycore_services::branding::Branding;
+
 use super::i18n::{Lang, Texts};
 
 /// Phone-first: one column, large touch targets, system fonts, AA contrast.
@@ -21,7 +23,7 @@ header nav a{margin-left:.5rem}\
 main{max-width:34rem;margin:0 auto;padding:1rem}\
 h1{font-size:1.5rem;line-height:1.25;margin:.25rem 0 1rem}\
 h2{font-size:1.15rem;margin:1.5rem 0 .5rem}\
-a{color:#0b4fbf}\
+a{color:var(--brand,#0b4fbf)}\
 a:focus,button:focus,input:focus,select:focus,textarea:focus{outline:3px solid #f5b400;outline-offset:2px}\
 .card{background:#fff;border:1px solid #c9ccd3;border-radius:8px;padding:1rem;margin:0 0 1rem}\
 .step{color:#4a4f5a;margin:0}\
@@ -34,8 +36,11 @@ input[type=file]{width:100%;font:inherit;padding:.5rem 0}\
 .check{display:flex;gap:.75rem;align-items:flex-start;margin:1rem 0}\
 .check input{width:1.5rem;height:1.5rem;margin:0;flex:none}\
 .check label{margin:0;font-weight:400}\
-button,.button{display:inline-block;font:inherit;font-weight:600;padding:.75rem 1.25rem;margin:1.25rem 0 0;border:0;border-radius:4px;background:#0b4fbf;color:#fff;cursor:pointer;text-decoration:none;min-height:44px}\
-.secondary{background:#fff;color:#0b4fbf;border:2px solid #0b4fbf}\
+button,.button{display:inline-block;font:inherit;font-weight:600;padding:.75rem 1.25rem;margin:1.25rem 0 0;border:0;border-radius:4px;background:var(--brand,#0b4fbf);color:#fff;cursor:pointer;text-decoration:none;min-height:44px}\
+.secondary{background:#fff;color:var(--brand,#0b4fbf);border:2px solid var(--brand,#0b4fbf)}\
+.brand{display:flex;align-items:center;gap:.75rem}.brand img{max-height:32px;width:auto}\
+.site{display:block;font-weight:400;font-size:.85rem;color:#4a4f5a}\
+footer{max-width:34rem;margin:0 auto;padding:1rem;font-size:.9rem;color:#4a4f5a}footer p{margin:.25rem 0}\
 .actions{display:flex;flex-wrap:wrap;gap:0 .75rem}\
 .error{color:#b00020;font-weight:600;margin:.25rem 0}\
 [aria-invalid=true]{border-color:#b00020!important}\
@@ -68,6 +73,8 @@ pub struct PageMeta<'a> {
     /// Whether the page needs the downscaling script.
     pub script: bool,
     pub show_language_switch: bool,
+    /// The organization whose verification this is, once a session says which.
+    pub brand: Option<&'a Branding>,
 }
 
 /// A full page.
@@ -80,11 +87,11 @@ pub fn page(meta: &PageMeta<'_>, body: Markup) -> Markup {
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width,initial-scale=1";
                 title { (meta.title) " – " (texts.get("site-title")) }
-                style nonce=(meta.nonce) { (PreEscaped(STYLE)) }
+                style nonce=(meta.nonce) { (PreEscaped(STYLE)) (brand_style(meta.brand)) }
             }
             body {
                 header {
-                    p { (texts.get("site-title")) }
+                    (brand_header(texts, meta.brand))
                     @if meta.show_language_switch {
                         nav aria-label=(texts.get("switch-language")) {
                             @for lang in Lang::ALL {
@@ -98,8 +105,64 @@ pub fn page(meta: &PageMeta<'_>, body: Markup) -> Markup {
                     }
                 }
                 main { (body) }
+                @if let Some(brand) = meta.brand { (brand_footer(texts, brand)) }
                 @if meta.script {
                     script nonce=(meta.nonce) { (PreEscaped(DOWNSCALE_SCRIPT)) }
+                }
+            }
+        }
+    }
+}
+
+/// The brand colour for buttons and links; the checked contrast keeps them readable.
+fn brand_style(brand: Option<&Branding>) -> String {
+    brand
+        .and_then(|b| b.brand_color.as_deref())
+        .map(|color| format!(":root{{--brand:{color}}}"))
+        .unwrap_or_default()
+}
+
+/// Whose verification this is: the organization's logo and name beside what the page is.
+fn brand_header(texts: Texts, brand: Option<&Branding>) -> Markup {
+    let Some(brand) = brand else {
+        return html! { p { (texts.get("site-title")) } };
+    };
+    let version = brand.updated_at.map_or(0, |t| t.unix_timestamp());
+    html! {
+        div.brand {
+            @if brand.has_logo {
+                // The name follows, so the logo adds nothing for a screen reader.
+                img src={ "/portal/logo?v=" (version) } alt="" height="32";
+            }
+            p { (brand.name()) span.site { (texts.get("site-title")) } }
+        }
+    }
+}
+
+/// Who controls the data, where the privacy notice is, and whom to ask for help.
+fn brand_footer(texts: Texts, brand: &Branding) -> Markup {
+    html! {
+        footer {
+            p {
+                (texts.with("brand-controller", &[("controller", brand
+                    .data_controller
+                    .clone()
+                    .unwrap_or_else(|| brand.name().to_owned())
+                    .into())]))
+            }
+            @if let Some(url) = &brand.privacy_notice_url {
+                p { a href=(url) rel="noopener" { (texts.get("brand-privacy")) } }
+            }
+            @if brand.support_email.is_some() || brand.support_url.is_some() {
+                p {
+                    (texts.get("brand-support")) " "
+                    @if let Some(email) = &brand.support_email {
+                        a href={ "mailto:" (email) } { (email) }
+                    }
+                    @if brand.support_email.is_some() && brand.support_url.is_some() { " · " }
+                    @if let Some(url) = &brand.support_url {
+                        a href=(url) rel="noopener" { (url) }
+                    }
                 }
             }
         }

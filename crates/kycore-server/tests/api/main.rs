@@ -13,6 +13,7 @@ mod applicants;
 mod audit;
 mod auth;
 mod blob_store;
+mod branding;
 mod browser;
 mod cases;
 mod concurrency;

@@ -10,7 +10,7 @@ use sha2::{Digest, Sha256};
 use crate::helpers::{MISSING_CASE, TestApp, for_each_database, send};
 
 /// Every `/v1` operation the router serves.
-const OPERATIONS: [(&str, &str); 36] = [
+const OPERATIONS: [(&str, &str); 38] = [
     ("get", "/v1/applicants"),
     ("post", "/v1/applicants"),
     ("get", "/v1/applicants/{id}"),
@@ -47,6 +47,8 @@ const OPERATIONS: [(&str, &str); 36] = [
     ("post", "/v1/webhook_endpoints/{id}/rotate_secret"),
     ("get", "/v1/webhook_endpoints/{id}/attempts"),
     ("post", "/v1/webhook_endpoints/{id}/replay"),
+    ("get", "/v1/organization/branding"),
+    ("patch", "/v1/organization/branding"),
 ];
 const SANDBOX_OPERATION: (&str, &str) = ("post", "/v1/sandbox/cases/{id}/complete");
 

@@ -29,6 +29,7 @@ use kycore_store::{Millis, Tx, applicants};
 use serde_json::{Map, Value, json};
 
 pub use self::session::PortalSession;
+use crate::branding::Branding;
 use crate::intake::{NewDocument, TypedDetails};
 use crate::kernel::applicants::{ApplicantChanges, NewApplicant, open_profile};
 use crate::kernel::details::CaseDetails;
@@ -148,6 +149,8 @@ pub struct PortalCase {
     pub to_do: Vec<Step>,
     pub documents: Vec<Document>,
     pub related_cases: Vec<RelatedCase>,
+    /// The organization's look, shown on every page.
+    pub branding: Branding,
 }
 
 impl PortalCase {
@@ -412,6 +415,7 @@ impl Services {
             to_do,
             flow,
             related_cases,
+            branding: self.branding(scope).await?,
             session,
         })
     }

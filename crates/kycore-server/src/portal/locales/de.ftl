@@ -201,3 +201,8 @@ error-case_not_awaiting_applicant = Diese Prüfung wurde bereits abgesendet.
 error-link_replaced = Für diese Prüfung wurde ein neuerer Link gesendet. Bitte verwenden Sie den neuesten.
 error-concurrent_modification = Dies wurde zur gleichen Zeit in einem anderen Fenster oder Tab geändert. Prüfen Sie die Seite und senden Sie sie erneut.
 error-generic = Prüfen Sie diese Angabe.
+
+# Branding
+brand-controller = Verantwortlich für Ihre Daten: { $controller }.
+brand-privacy = Wie Ihre Daten verwendet werden (Datenschutzhinweis)
+brand-support = Fragen?

@@ -201,3 +201,8 @@ error-case_not_awaiting_applicant = This verification has already been submitted
 error-link_replaced = A newer link was sent for this verification. Please use the most recent one.
 error-concurrent_modification = Someone changed this at the same time, in another window or tab. Check the page and send it again.
 error-generic = Check this answer.
+
+# Branding
+brand-controller = Your data is controlled by { $controller }.
+brand-privacy = How your data is used (privacy notice)
+brand-support = Questions?

@@ -1,0 +1,15 @@
+-- Keep in step with ../postgres/0019_organization_branding.sql.
+-- An organization's own look on the hosted pages: shown to applicants on every page, so a
+-- page asking for a passport says whose it is. One row per organization, written whole.
+CREATE TABLE organization_branding (
+    organization_id    TEXT PRIMARY KEY NOT NULL REFERENCES organizations (id),
+    display_name       TEXT,
+    brand_color        TEXT,
+    privacy_notice_url TEXT,
+    data_controller    TEXT,
+    support_email      TEXT,
+    support_url        TEXT,
+    logo               BLOB,
+    logo_content_type  TEXT,
+    updated_at         BIGINT NOT NULL
+);
