@@ -2,6 +2,7 @@
 //! end a visit (finished, link problems). Each form posts back to its own step; the handlers
 //! in `steps.rs` save and move on.
 
+use std::cell::RefCell;
 use std::sync::LazyLock;
 
 use kycore_domain::applicant::{Address, RelatedPerson, RelatedPersonRole};
@@ -37,6 +38,9 @@ pub struct StepView<'a> {
     pub portal: &'a PortalCase,
     pub form: &'a FormState,
     pub max_upload_mb: u64,
+    /// Each field's label as the page renders it, so the error summary above the form
+    /// can name the field every error is about.
+    pub labels: RefCell<Vec<(String, String)>>,
 }
 
 impl StepView<'_> {
@@ -45,6 +49,9 @@ impl StepView<'_> {
     }
 
     fn field(&self, f: Field<'_>, stored: Option<&str>) -> Markup {
+        self.labels
+            .borrow_mut()
+            .push((f.name.to_owned(), f.label.clone()));
         field(self.texts, self.form, &f, stored, self.max_upload_mb)
     }
 
@@ -95,7 +102,7 @@ impl StepView<'_> {
         html! {
             p.step { (self.texts.with("progress", &[("current", position.into()), ("total", total.into())])) }
             h1 { (self.t(&format!("step-{}", step.as_str()))) }
-            (error_summary(self.texts, self.form, self.max_upload_mb))
+            (error_summary(self.texts, self.form, self.max_upload_mb, &self.labels.borrow()))
         }
     }
 
@@ -111,6 +118,8 @@ impl StepView<'_> {
 }
 
 /// The page of `step`.
+/// The page of `step`. The body is rendered first: the heading's error summary names the
+/// fields the body labelled.
 pub fn step(view: &StepView<'_>, step: Step, change_document: bool) -> Markup {
     let body = match step {
         Step::Consent => consent(view),
@@ -131,7 +140,50 @@ pub fn step(view: &StepView<'_>, step: Step, change_document: bool) -> Markup {
         Step::RelatedPersons => related_persons(view),
         Step::Review => review(view),
     };
-    html! { (view.heading(step)) (body) }
+    html! { (view.heading(step)) (asked_again(view, step)) (body) }
+}
+
+/// Why a step the applicant already did is asked again: each reason in their language, and
+/// the note of the person who asked.
+fn asked_again(view: &StepView<'_>, step: Step) -> Markup {
+    let Some(resubmission) = view
+        .portal
+        .resubmission
+        .as_ref()
+        .filter(|r| r.steps.contains(&step))
+    else {
+        return html! {};
+    };
+    let reasons = resubmission.reasons_for(step);
+    html! {
+        div.card.notice role="status" {
+            h2 { (view.t("again-title")) }
+            @if reasons.is_empty() && resubmission.note.is_none() {
+                p { (view.t("again-generic")) }
+            }
+            @if !reasons.is_empty() {
+                ul {
+                    @for code in reasons {
+                        li { (reason_text(view, code)) }
+                    }
+                }
+            }
+            @if let Some(note) = &resubmission.note {
+                p { (view.texts.with("again-note", &[("organization", view.portal.branding.name().to_owned().into())])) }
+                blockquote { (note) }
+            }
+        }
+    }
+}
+
+/// A rejection reason as the applicant reads it; one without its own text gets a general one.
+fn reason_text(view: &StepView<'_>, code: &str) -> String {
+    let id = format!("reason-{code}");
+    if view.texts.has(&id) {
+        view.t(&id)
+    } else {
+        view.t("reason-other")
+    }
 }
 
 fn consent(view: &StepView<'_>) -> Markup {

@@ -54,6 +54,7 @@ fn render(
         portal,
         form,
         max_upload_mb: max_upload_mb(state),
+        labels: Default::default(),
     };
     let title = visitor.texts.get(&format!("step-{}", step.as_str()));
     let uploads = step.collects_files();

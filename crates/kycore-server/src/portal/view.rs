@@ -50,6 +50,8 @@ footer{max-width:34rem;margin:0 auto;padding:1rem;font-size:.9rem;color:#4a4f5a}
 dl{margin:0}dt{font-weight:600;margin-top:.5rem}dd{margin:0;overflow-wrap:anywhere}\
 .link{overflow-wrap:anywhere;font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.85rem;background:#f4f5f7;padding:.5rem;border-radius:4px}\
 .done{color:#1d6b2f;font-weight:600}\
+.notice{border-left:6px solid #b35c00}.notice h2{margin-top:0}\
+blockquote{margin:.5rem 0;padding:.5rem 1rem;background:#f4f5f7;border-radius:4px;white-space:pre-line}\
 .todo{color:#b00020;font-weight:600}\
 ";
 
@@ -234,7 +236,12 @@ pub fn field_id(field: &str) -> String {
 
 /// The text for an error, from its stable code.
 pub fn error_text(texts: Texts, error: &FieldError, max_upload_mb: u64) -> String {
-    let id = format!("error-{}", error.code);
+    // A selfie is a photo: the general list of file types (PDF included) would mislead.
+    let id = if error.code == "unsupported_file_type" && error.field.starts_with("selfie.") {
+        "error-unsupported_photo_type".to_owned()
+    } else {
+        format!("error-{}", error.code)
+    };
     if texts.has(&id) {
         texts.with(&id, &[("mb", max_upload_mb.into())])
     } else {
@@ -244,7 +251,18 @@ pub fn error_text(texts: Texts, error: &FieldError, max_upload_mb: u64) -> Strin
 
 /// The list of problems at the top of a form, each linking to its field. It takes focus
 /// semantics from `role=alert`, so screen readers announce it on load.
-pub fn error_summary(texts: Texts, form: &FormState, max_upload_mb: u64) -> Markup {
+pub fn error_summary(
+    texts: Texts,
+    form: &FormState,
+    max_upload_mb: u64,
+    labels: &[(String, String)],
+) -> Markup {
+    let label_of = |field: &str| {
+        labels
+            .iter()
+            .find(|(name, _)| name == field)
+            .map(|(_, label)| label.as_str())
+    };
     html! {
         @if !form.errors.is_empty() {
             div.summary role="alert" aria-labelledby="error-summary" {
@@ -252,10 +270,11 @@ pub fn error_summary(texts: Texts, form: &FormState, max_upload_mb: u64) -> Mark
                 ul {
                     @for error in &form.errors {
                         li {
-                            @if error.field.is_empty() {
-                                (error_text(texts, error, max_upload_mb))
-                            } @else {
-                                a href={ "#" (field_id(&error.field)) } { (error_text(texts, error, max_upload_mb)) }
+                            @match label_of(&error.field) {
+                                Some(label) => a href={ "#" (field_id(&error.field)) } {
+                                    (label) ": " (error_text(texts, error, max_upload_mb))
+                                },
+                                None => (error_text(texts, error, max_upload_mb)),
                             }
                         }
                     }

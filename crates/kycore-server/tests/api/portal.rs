@@ -470,6 +470,21 @@ async fn uploads_are_checked_and_rate_limited_per_case() {
             )
             .await;
         assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(
+            page.body
+                .contains("a JPEG or PNG file. A PDF cannot be used here")
+        );
+        // The summary names the field each error is about, and links to it.
+        let summary_start = page
+            .body
+            .find("class=\"summary\"")
+            .expect("an error summary");
+        let summary = &page.body[summary_start..];
+        assert!(
+            summary.contains("<a href=\"#selfie-selfie-front\">Your photo:"),
+            "{}",
+            &summary[..summary.len().min(600)]
+        );
         let mut limited = false;
         for _ in 0..12 {
             let page = browser
@@ -571,7 +586,9 @@ async fn an_upload_is_refused_before_its_files_are_read() {
             "{}",
             page.body
         );
-        assert!(page.body.contains("href=\"#selfie-selfie-front\""));
+        // The applicant never reached the selfie step, so the page shown is the step they
+        // are at: the error is said, with no link to a field that page does not have.
+        assert!(!page.body.contains("href=\"#selfie-selfie-front\""));
 
         // Neither stored anything, and the case did not start.
         let documents = app
@@ -644,7 +661,8 @@ async fn a_resubmission_reopens_exactly_the_requested_steps() {
         app.decide(
             &app.sandbox.secret,
             case_id(&case),
-            &json!({"decision": "request_resubmission", "steps": ["selfie"]}),
+            &json!({"decision": "request_resubmission", "steps": ["selfie"],
+                    "note": "Please take the selfie without sunglasses."}),
             StatusCode::OK,
         )
         .await;
@@ -652,6 +670,16 @@ async fn a_resubmission_reopens_exactly_the_requested_steps() {
         let (path, page) = browser.visit(&verification_path(&case)).await;
         assert_eq!(path, "/portal/selfie");
         assert!(page.body.contains("Step 1 of 2"));
+        // The step says why it is asked again, in the analyst's words.
+        assert!(
+            page.body.contains("We need this step again"),
+            "{}",
+            page.body
+        );
+        assert!(
+            page.body
+                .contains("Please take the selfie without sunglasses.")
+        );
         let (_, page) = browser.visit("/portal/personal_details").await;
         assert_eq!(
             page.status,
@@ -1281,6 +1309,137 @@ async fn a_driving_licence_passes_on_its_typed_number_and_expiry_date() {
             .expect("the document rules ran");
         assert_eq!(rules["status"], "passed", "{rules}");
         assert_eq!(decided["status"], "approved", "{decided}");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_step_reopened_by_the_checks_says_what_was_wrong() {
+    for_each_database(|app| async move {
+        let case = kyc_case(&app, None).await;
+        let browser = Applicant::new(&app);
+        browser.visit(&verification_path(&case)).await;
+        browser.complete("consent", &[("consent", "yes")]).await;
+        browser
+            .complete("personal_details", &PERSONAL_DETAILS)
+            .await;
+        let (_, page) = browser.visit("/portal/identity_document").await;
+        browser
+            .post(
+                "/portal/identity_document/choice",
+                &[
+                    ("csrf", &page.csrf()),
+                    ("document_type", "passport"),
+                    ("country", "SE"),
+                ],
+            )
+            .await;
+        let (_, page) = browser.visit("/portal/identity_document").await;
+        // The specimen passport's MRZ is valid but says it expired in 2012.
+        browser
+            .upload(
+                "/portal/identity_document",
+                &page.csrf(),
+                &[("identity_document.passport.front", document_photo())],
+                Some(MRZ),
+            )
+            .await;
+        let (_, page) = browser.visit("/portal/selfie").await;
+        browser
+            .upload(
+                "/portal/selfie",
+                &page.csrf(),
+                &[("selfie.selfie.front", document_photo())],
+                None,
+            )
+            .await;
+        let (_, review) = browser.visit("/portal/review").await;
+        browser
+            .post("/portal/submit", &[("csrf", &review.csrf())])
+            .await;
+        run_jobs(&app).await;
+        assert_eq!(
+            app.get_case(&app.sandbox.secret, case_id(&case)).await["status"],
+            "resubmission_requested"
+        );
+
+        // The nationality typed (SE) is not the specimen's (UTO): the details are asked again
+        // too, each step with its own reasons.
+        let (path, page) = browser.visit(&verification_path(&case)).await;
+        assert_eq!(path, "/portal/personal_details");
+        assert!(
+            page.body.contains("We need this step again"),
+            "{}",
+            page.body
+        );
+        assert!(page.body.contains("does not match the details you entered"));
+        assert!(!page.body.contains("The document had expired"));
+        let (_, page) = browser.visit("/portal/identity_document").await;
+        assert!(
+            page.body.contains("We need this step again"),
+            "{}",
+            page.body
+        );
+        assert!(
+            page.body
+                .contains("The document had expired. Use one that is still valid."),
+            "{}",
+            page.body
+        );
+        let (_, german) = browser.visit("/portal/identity_document?lang=de").await;
+        assert!(
+            german.body.contains("Das Dokument war abgelaufen."),
+            "{}",
+            german.body
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_refused_upload_names_every_problem_at_once() {
+    for_each_database(|app| async move {
+        let case = kyc_case(&app, None).await;
+        let browser = Applicant::new(&app);
+        browser.visit(&verification_path(&case)).await;
+        browser.complete("consent", &[("consent", "yes")]).await;
+        browser
+            .complete("personal_details", &PERSONAL_DETAILS)
+            .await;
+        let (_, page) = browser.visit("/portal/identity_document").await;
+        browser
+            .post(
+                "/portal/identity_document/choice",
+                &[
+                    ("csrf", &page.csrf()),
+                    ("document_type", "id-card"),
+                    ("country", "SE"),
+                ],
+            )
+            .await;
+        let (_, page) = browser.visit("/portal/identity_document").await;
+        let blank = image_of(800, 600, |_, _| 128);
+        let tiny = image_of(120, 90, |x, y| u8::try_from((x * y) % 251).unwrap());
+        let mistyped = MRZ.replace("L898902C36", "L898902C37");
+        let refused = browser
+            .upload(
+                "/portal/identity_document",
+                &page.csrf(),
+                &[
+                    ("identity_document.id-card.front", blank),
+                    ("identity_document.id-card.back", tiny),
+                ],
+                Some(&mistyped),
+            )
+            .await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+        for problem in [
+            "The photo looks blank",
+            "The photo is too small to read",
+            "A check digit does not match",
+        ] {
+            assert!(refused.body.contains(problem), "{problem} is said at once");
+        }
     })
     .await;
 }

@@ -17,7 +17,7 @@ use kycore_domain::applicant::{
     ApplicantType, BusinessProfile, IndividualProfile, RelatedPerson, RelatedPersonRole,
     normalize_country,
 };
-use kycore_domain::case::{CaseKind, CaseStatus};
+use kycore_domain::case::{CaseKind, CaseStatus, Outcome};
 use kycore_domain::flow::{FlowDefinition, Step};
 use kycore_domain::ids::CaseId;
 use kycore_domain::progress::{IdentityDocumentChoice, Progress, UploadSlot, steps_to_do};
@@ -151,6 +151,57 @@ pub struct PortalCase {
     pub related_cases: Vec<RelatedCase>,
     /// The organization's look, shown on every page.
     pub branding: Branding,
+    /// Why steps were reopened, when a resubmission asked for them.
+    pub resubmission: Option<Resubmission>,
+}
+
+/// Why a decision asked the applicant to redo steps: the rejection codes of the documents
+/// that failed, and the analyst's note when a person asked.
+#[derive(Clone, Debug, Default)]
+pub struct Resubmission {
+    pub steps: Vec<Step>,
+    /// Each rejected document's type and its reasons' codes, oldest first.
+    pub rejected: Vec<(String, Vec<String>)>,
+    pub note: Option<String>,
+}
+
+/// Rejection codes the applicant fixes by correcting what they typed, not the document.
+const DETAILS_REASONS: [&str; 4] = [
+    "document_mismatch",
+    "name_mismatch",
+    "date_of_birth_mismatch",
+    "name_and_date_of_birth_mismatch",
+];
+
+impl Resubmission {
+    /// The reasons behind reopening `step`, each once: the rejections of the step's own
+    /// documents, and for the personal details the identity document's mismatches.
+    pub fn reasons_for(&self, step: Step) -> Vec<&str> {
+        let mut reasons: Vec<&str> = Vec::new();
+        for (document_type, codes) in &self.rejected {
+            for code in codes {
+                let applies = match step {
+                    Step::PersonalDetails => DETAILS_REASONS.contains(&code.as_str()),
+                    _ => step_of_document(document_type) == Some(step),
+                };
+                if applies && !reasons.contains(&code.as_str()) {
+                    reasons.push(code);
+                }
+            }
+        }
+        reasons
+    }
+}
+
+/// The step that collects a document type.
+fn step_of_document(document_type: &str) -> Option<Step> {
+    match document_type {
+        t if crate::intake::IDENTITY_DOCUMENT_TYPES.contains(&t) => Some(Step::IdentityDocument),
+        "selfie" => Some(Step::Selfie),
+        "proof-of-address" => Some(Step::ProofOfAddress),
+        "other" => None,
+        _ => Some(Step::CompanyDocuments),
+    }
 }
 
 impl PortalCase {
@@ -231,25 +282,6 @@ async fn open_for_change(
     case.start_applicant_round(tx, &principal_of(session), now)
         .await?;
     Ok(case)
-}
-
-/// Names a file's validation errors after the slot it was sent for, so the page can show
-/// each error beside its own file input.
-fn file_errors_as(error: ServiceError, field: &str) -> ServiceError {
-    match error {
-        ServiceError::Validation(errors) => ServiceError::Validation(
-            errors
-                .into_iter()
-                .map(|mut e| {
-                    if e.field == "file" {
-                        e.field = field.to_owned();
-                    }
-                    e
-                })
-                .collect(),
-        ),
-        other => other,
-    }
 }
 
 fn is_verified_role(role: RelatedPersonRole) -> bool {
@@ -387,6 +419,22 @@ impl Services {
             progress.reopen(&decision.resubmission_steps);
         }
         let to_do = steps_to_do(&flow, decision.as_ref());
+        let documents = self.list_documents(scope, &case.id).await?;
+        let resubmission = decision
+            .as_ref()
+            .filter(|d| d.outcome == Outcome::ResubmissionRequested && status.awaits_applicant())
+            .map(|d| Resubmission {
+                steps: d.resubmission_steps.clone(),
+                rejected: documents
+                    .iter()
+                    .filter(|doc| doc.status == "rejected")
+                    .map(|doc| {
+                        let codes = doc.rejection_reasons.iter().map(|r| r.code.clone());
+                        (doc.document_type.clone(), codes.collect())
+                    })
+                    .collect(),
+                note: details.decision_note.as_ref().map(|n| n.note.clone()),
+            });
         let mut related_cases = Vec::new();
         for record in related_person_cases::for_parent(reader, scope, &case.id).await? {
             let child = cases::get(reader, scope, &record.case_id)
@@ -410,12 +458,13 @@ impl Services {
             redirect_url: details.redirect_url,
             verification_url: self.hosted_link(&case)?.url,
             applicant: self.applicant_view(&applicant, Some(&key))?,
-            documents: self.list_documents(scope, &case.id).await?,
+            documents,
             progress,
             to_do,
             flow,
             related_cases,
             branding: self.branding(scope).await?,
+            resubmission,
             session,
         })
     }
@@ -605,7 +654,8 @@ impl Services {
             }
             None => (None, None),
         };
-        errors.into_result()?;
+        // Every file is checked even when another, or the typed data, was refused: the
+        // applicant hears of every problem at once, not one per try.
         let mut prepared = Vec::new();
         for (document_type, side, file) in upload.files {
             let slot = slots
@@ -627,12 +677,22 @@ impl Services {
                 file,
                 ..NewDocument::default()
             };
-            let document = self
-                .prepare_document(&ctx, &session.case_id, new)
-                .await
-                .map_err(|e| file_errors_as(e, &slot.key()))?;
-            prepared.push((slot, document));
+            match self.prepare_document(&ctx, &session.case_id, new).await {
+                Ok(document) => prepared.push((slot, document)),
+                Err(ServiceError::Validation(refused)) => {
+                    for e in refused {
+                        let field = if e.field == "file" {
+                            slot.key()
+                        } else {
+                            e.field
+                        };
+                        errors.add(field, e.code, e.message);
+                    }
+                }
+                Err(other) => return Err(other),
+            }
         }
+        errors.into_result()?;
         let flow = portal.flow.clone();
         self.portal_change(session, move |tx, case, principal, now| {
             Box::pin(async move {
