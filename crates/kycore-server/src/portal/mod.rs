@@ -77,6 +77,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/portal/finished", get(steps::finished))
         .route("/portal/submit", post(steps::submit))
         .route("/portal/logo", get(logo))
+        .route("/portal/documents/{id}/preview", get(document_preview))
         .route(
             "/portal/identity_document/choice",
             post(steps::choose_identity_document),
@@ -270,6 +271,39 @@ async fn logo(State(state): State<AppState>, visitor: Visitor) -> Response {
         Ok(None) => visitor.notice(StatusCode::NOT_FOUND, "step-missing"),
         Err(error) => {
             tracing::error!(%error, "the logo could not be read");
+            visitor.notice(StatusCode::SERVICE_UNAVAILABLE, "link-unavailable")
+        }
+    }
+}
+
+/// A small JPEG of one of the session's own uploads (`img-src 'self'`).
+async fn document_preview(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path(id): Path<String>,
+) -> Response {
+    let portal = match visitor.portal(&state).await {
+        Ok(portal) => portal,
+        Err(page) => return page,
+    };
+    match state.services.portal_document_preview(&portal, &id).await {
+        Ok(Some(jpeg)) => {
+            let mut response = jpeg.into_response();
+            let headers = response.headers_mut();
+            headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("image/jpeg"));
+            // A picture of a person's document: never kept by the browser or a proxy.
+            headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            headers.insert(
+                header::X_CONTENT_TYPE_OPTIONS,
+                HeaderValue::from_static("nosniff"),
+            );
+            response
+        }
+        Ok(None) | Err(kycore_services::ServiceError::NotFound { .. }) => {
+            visitor.notice(StatusCode::NOT_FOUND, "step-missing")
+        }
+        Err(error) => {
+            tracing::error!(%error, "a preview could not be made");
             visitor.notice(StatusCode::SERVICE_UNAVAILABLE, "link-unavailable")
         }
     }

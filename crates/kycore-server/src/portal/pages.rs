@@ -10,6 +10,7 @@ use kycore_domain::case::{CaseKind, CaseStatus};
 use kycore_domain::flow::Step;
 use kycore_domain::progress::{IdentityDocumentType, UploadSlot};
 use kycore_services::portal::{PortalCase, VerifyMode};
+use kycore_services::views::Document;
 use maud::{Markup, html};
 
 use super::i18n::Texts;
@@ -89,26 +90,53 @@ impl StepView<'_> {
         )
     }
 
-    /// The step's position and title, and the form errors.
+    /// Where the step sits among the round's steps, each named, its title, and the form
+    /// errors.
     fn heading(&self, step: Step) -> Markup {
-        let position = self
-            .portal
-            .to_do
-            .iter()
-            .position(|s| *s == step)
-            .unwrap_or(0)
-            + 1;
-        let total = self.portal.to_do.len();
+        let to_do = &self.portal.to_do;
+        let position = to_do.iter().position(|s| *s == step).unwrap_or(0) + 1;
+        let completed = &self.portal.progress.completed;
         html! {
-            p.step { (self.texts.with("progress", &[("current", position.into()), ("total", total.into())])) }
+            nav.progress aria-label=(self.t("progress-label")) {
+                p.step { (self.texts.with("progress", &[("current", position.into()), ("total", to_do.len().into())])) }
+                ol {
+                    @for s in to_do {
+                        @let name = self.t(&format!("step-{}", s.as_str()));
+                        // On a phone only the current step's name shows; the others stay
+                        // named for screen readers.
+                        @if *s == step {
+                            li.current aria-current="step" { span.n { (name) } }
+                        } @else if completed.contains(s) {
+                            li.done { span.n { (name) } span.vh { " (" (self.t("progress-done")) ")" } }
+                        } @else {
+                            li { span.n { (name) } }
+                        }
+                    }
+                }
+            }
             h1 { (self.t(&format!("step-{}", step.as_str()))) }
             (error_summary(self.texts, self.form, self.max_upload_mb, &self.labels.borrow()))
         }
     }
 
-    fn form(&self, action: &str, multipart: bool, content: Markup, button: &str) -> Markup {
+    /// An upload step's form: its files, and once they are all in, a way on without
+    /// sending them again.
+    fn upload_form(&self, step: Step, content: Markup) -> Markup {
         html! {
-            form method="post" action=(action) enctype=[multipart.then_some("multipart/form-data")] novalidate {
+            form method="post" action={ "/portal/" (step.as_str()) } enctype="multipart/form-data" novalidate {
+                (csrf(&self.portal.csrf_token))
+                (content)
+                div.actions {
+                    button type="submit" { (self.t("button-upload")) }
+                    (keep_and_continue(self, step))
+                }
+            }
+        }
+    }
+
+    fn form(&self, action: &str, content: Markup, button: &str) -> Markup {
+        html! {
+            form method="post" action=(action) novalidate {
                 (csrf(&self.portal.csrf_token))
                 (content)
                 button type="submit" { (self.t(button)) }
@@ -125,16 +153,8 @@ pub fn step(view: &StepView<'_>, step: Step, change_document: bool) -> Markup {
         Step::Consent => consent(view),
         Step::PersonalDetails => personal_details(view),
         Step::IdentityDocument => identity_document(view, change_document),
-        Step::Selfie => single_upload(
-            view,
-            Step::Selfie,
-            "selfie-hint",
-            "selfie-file",
-            Some("user"),
-        ),
-        Step::ProofOfAddress => {
-            single_upload(view, Step::ProofOfAddress, "poa-hint", "poa-file", None)
-        }
+        Step::Selfie => single_upload(view, Step::Selfie, "selfie-hint", "selfie-file"),
+        Step::ProofOfAddress => single_upload(view, Step::ProofOfAddress, "poa-hint", "poa-file"),
         Step::CompanyDetails => company_details(view),
         Step::CompanyDocuments => company_documents(view),
         Step::RelatedPersons => related_persons(view),
@@ -186,6 +206,35 @@ fn reason_text(view: &StepView<'_>, code: &str) -> String {
     }
 }
 
+/// What the applicant should have at hand, from the steps of their flow.
+fn what_you_need(view: &StepView<'_>) -> Vec<String> {
+    view.portal
+        .to_do
+        .iter()
+        .filter_map(|step| match step {
+            Step::IdentityDocument => Some(view.t("need-identity_document")),
+            Step::Selfie => Some(view.t("need-selfie")),
+            Step::ProofOfAddress => Some(view.t("need-proof_of_address")),
+            Step::CompanyDetails => Some(view.t("need-company_details")),
+            Step::CompanyDocuments => {
+                let names: Vec<String> = view
+                    .portal
+                    .flow
+                    .company_documents()
+                    .iter()
+                    .map(|d| view.t(&format!("cdoc-{}", d.as_str())))
+                    .collect();
+                Some(view.texts.with(
+                    "need-company_documents",
+                    &[("documents", names.join(", ").into())],
+                ))
+            }
+            Step::RelatedPersons => Some(view.t("need-related_persons")),
+            Step::Consent | Step::PersonalDetails | Step::Review => None,
+        })
+        .collect()
+}
+
 fn consent(view: &StepView<'_>) -> Markup {
     let intro = match view.portal.kind {
         CaseKind::Kyc => "consent-intro",
@@ -197,6 +246,8 @@ fn consent(view: &StepView<'_>) -> Markup {
         div.card {
             p { (view.t(intro)) }
             p { (view.t("consent-what")) }
+            h2 { (view.t("need-title")) }
+            ul { @for item in what_you_need(view) { li { (item) } } }
             p { (view.t("consent-time")) }
         }
         @if let Some(error) = error {
@@ -208,7 +259,7 @@ fn consent(view: &StepView<'_>) -> Markup {
             label for="consent" { (view.t("consent-checkbox")) }
         }
     };
-    view.form("/portal/consent", false, content, "button-continue")
+    view.form("/portal/consent", content, "button-continue")
 }
 
 fn address_fields(
@@ -255,7 +306,7 @@ fn personal_details(view: &StepView<'_>) -> Markup {
         }, stored.phone.as_deref()))
         (address_fields(view, "individual", "legend-address", stored.address.as_ref()))
     };
-    view.form("/portal/personal_details", false, content, "button-save")
+    view.form("/portal/personal_details", content, "button-save")
 }
 
 fn company_details(view: &StepView<'_>) -> Markup {
@@ -277,7 +328,7 @@ fn company_details(view: &StepView<'_>) -> Markup {
         (view.text("business.website", "field-website", "url", "url", true, stored.website.as_deref()))
         (address_fields(view, "business", "legend-business-address", stored.address.as_ref()))
     };
-    view.form("/portal/company_details", false, content, "button-save")
+    view.form("/portal/company_details", content, "button-save")
 }
 
 fn document_name(texts: Texts, document_type: IdentityDocumentType) -> String {
@@ -323,43 +374,80 @@ fn identity_choice(view: &StepView<'_>, current: Option<(IdentityDocumentType, &
     };
     view.form(
         "/portal/identity_document/choice",
-        false,
         content,
         "button-use-document",
     )
 }
 
-fn file_field(
-    view: &StepView<'_>,
-    slot: &UploadSlot,
-    label: String,
-    accept: &str,
-    capture: Option<&str>,
-) -> Markup {
+fn file_field(view: &StepView<'_>, slot: &UploadSlot, label: String, accept: &str) -> Markup {
     let uploaded = view.portal.uploaded(slot);
     let key = slot.key();
     let hint = match (uploaded, view.portal.attempts_left(slot)) {
-        (Some(document), _) => Some(format!(
-            "{} {}",
-            view.texts.with(
-                "uploaded",
-                &[("name", document.content_type.clone().into())]
-            ),
-            view.t("uploaded-replace")
-        )),
+        (Some(_), _) => Some(view.t("uploaded-keep")),
         (None, Some(left)) => Some(view.texts.with("attempts-left", &[("count", left.into())])),
         (None, None) => None,
     };
-    view.field(
-        Field {
-            name: &key,
-            label,
-            hint,
-            optional: uploaded.is_some(),
-            input: Input::File { accept, capture },
+    html! {
+        @if let Some(document) = uploaded { (upload_preview(document, &label)) }
+        (view.field(
+            Field {
+                name: &key,
+                label,
+                hint,
+                optional: uploaded.is_some(),
+                input: Input::File { accept, capture: capture_for(slot) },
+            },
+            None,
+        ))
+    }
+}
+
+/// A selfie is taken now, with the front camera: a stored photo proves less. A document
+/// input names no camera, so phones offer the camera beside the photos already taken and,
+/// where a PDF is allowed, files.
+fn capture_for(slot: &UploadSlot) -> Option<&'static str> {
+    (slot.document_type == "selfie").then_some("user")
+}
+
+/// A small picture of an upload (or a mark saying it is a PDF), named for screen readers.
+fn upload_preview(document: &Document, label: &str) -> Markup {
+    html! {
+        @if document.content_type.starts_with("image/") {
+            img.preview src={ "/portal/documents/" (document.id) "/preview" } alt=(label) loading="lazy";
+        } @else {
+            p.preview-pdf { "PDF" }
+        }
+    }
+}
+
+/// The name of what goes into an upload slot, in words.
+fn slot_label(view: &StepView<'_>, slot: &UploadSlot) -> String {
+    match IdentityDocumentType::parse(slot.document_type) {
+        Some(document_type) => {
+            let side = match (slot.side, document_type) {
+                ("back", _) => view.t("idoc-back"),
+                (_, IdentityDocumentType::Passport) => view.t("idoc-front-passport"),
+                _ => view.t("idoc-front"),
+            };
+            format!("{}: {side}", document_name(view.texts, document_type))
+        }
+        None => match slot.document_type {
+            "selfie" => view.t("selfie-file"),
+            "proof-of-address" => view.t("poa-file"),
+            other => view.t(&format!("cdoc-{other}")),
         },
-        None,
-    )
+    }
+}
+
+/// A way on without uploading again, once every file of the step is in.
+fn keep_and_continue(view: &StepView<'_>, step: Step) -> Markup {
+    let slots = view.portal.progress.slots(step, &view.portal.flow);
+    let all_in = !slots.is_empty() && slots.iter().all(|s| view.portal.uploaded(s).is_some());
+    html! {
+        @if all_in {
+            a.button.secondary href="/portal" { (view.t("button-keep")) }
+        }
+    }
 }
 
 const ANY_DOCUMENT: &str = "image/jpeg,image/png,application/pdf";
@@ -393,7 +481,7 @@ fn identity_upload(
                 (_, IdentityDocumentType::Passport) => view.t("idoc-front-passport"),
                 _ => view.t("idoc-front"),
             };
-            (file_field(view, slot, label, ANY_DOCUMENT, Some("environment")))
+            (file_field(view, slot, label, ANY_DOCUMENT))
         }
         @if document_type.has_mrz() {
             (view.field(Field {
@@ -425,17 +513,11 @@ fn identity_upload(
             p { strong { (chosen) } }
             a.button.secondary href="/portal/identity_document?change=1" { (view.t("button-change")) }
         }
-        (view.form("/portal/identity_document", true, content, "button-upload"))
+        (view.upload_form(Step::IdentityDocument, content))
     }
 }
 
-fn single_upload(
-    view: &StepView<'_>,
-    step: Step,
-    hint: &str,
-    label: &str,
-    capture: Option<&str>,
-) -> Markup {
+fn single_upload(view: &StepView<'_>, step: Step, hint: &str, label: &str) -> Markup {
     let slots = view.portal.progress.slots(step, &view.portal.flow);
     let (accept, size_hint) = if step == Step::Selfie {
         (PHOTO, "upload-hint-photo")
@@ -446,15 +528,10 @@ fn single_upload(
         p { (view.t(hint)) }
         p.hint { (view.texts.with(size_hint, &[("mb", view.max_upload_mb.into())])) }
         @for slot in &slots {
-            (file_field(view, slot, view.t(label), accept, capture))
+            (file_field(view, slot, view.t(label), accept))
         }
     };
-    view.form(
-        &format!("/portal/{}", step.as_str()),
-        true,
-        content,
-        "button-upload",
-    )
+    view.upload_form(step, content)
 }
 
 fn company_documents(view: &StepView<'_>) -> Markup {
@@ -466,10 +543,10 @@ fn company_documents(view: &StepView<'_>) -> Markup {
         p { (view.t("cdoc-hint")) }
         p.hint { (view.texts.with("upload-hint", &[("mb", view.max_upload_mb.into())])) }
         @for slot in &slots {
-            (file_field(view, slot, view.t(&format!("cdoc-{}", slot.document_type)), ANY_DOCUMENT, None))
+            (file_field(view, slot, view.t(&format!("cdoc-{}", slot.document_type)), ANY_DOCUMENT))
         }
     };
-    view.form("/portal/company_documents", true, content, "button-upload")
+    view.upload_form(Step::CompanyDocuments, content)
 }
 
 fn role_name(texts: Texts, role: RelatedPersonRole) -> String {
@@ -593,7 +670,7 @@ fn related_persons(view: &StepView<'_>) -> Markup {
         }
         div.card {
             h2 { (view.t("rp-add-heading")) }
-            (view.form("/portal/related_persons/add", false, add, "button-add-person"))
+            (view.form("/portal/related_persons/add", add, "button-add-person"))
         }
     }
 }
@@ -614,13 +691,20 @@ fn review_row(view: &StepView<'_>, step: Step, content: Markup) -> Markup {
     }
 }
 
+/// Each file of an upload step: its picture, its name in words, and a way to replace it.
 fn uploads_summary(view: &StepView<'_>, step: Step) -> Markup {
     let slots = view.portal.progress.slots(step, &view.portal.flow);
     html! {
-        ul {
+        ul.uploads {
             @for slot in &slots {
-                @if view.portal.uploaded(slot).is_some() {
-                    li.done { (slot.document_type) " (" (slot.side) ")" }
+                @if let Some(document) = view.portal.uploaded(slot) {
+                    @let label = slot_label(view, slot);
+                    li {
+                        (upload_preview(document, &label))
+                        span { (label) }
+                        a href={ "/portal/" (step.as_str()) }
+                            aria-label={ (view.t("button-replace")) ": " (label) } { (view.t("button-replace")) }
+                    }
                 }
             }
         }
@@ -629,37 +713,26 @@ fn uploads_summary(view: &StepView<'_>, step: Step) -> Markup {
 
 fn review(view: &StepView<'_>) -> Markup {
     let portal = view.portal;
-    let individual = portal.applicant.individual.clone().unwrap_or_default();
-    let business = portal.applicant.business.clone().unwrap_or_default();
-    let rows = portal.to_do.iter().filter(|s| **s != Step::Review).map(|step| {
-        let content = match step {
-            Step::Consent => html! { p.done { (view.t("review-consent")) } },
-            Step::PersonalDetails => html! {
-                dl {
-                    dt { (view.t("field-first_name")) } dd { (individual.first_name.clone().unwrap_or_default()) }
-                    dt { (view.t("field-last_name")) } dd { (individual.last_name.clone().unwrap_or_default()) }
-                    dt { (view.t("field-date_of_birth")) } dd { (individual.date_of_birth.clone().unwrap_or_default()) }
-                    dt { (view.t("field-nationality")) } dd { (individual.nationality.as_deref().map(country_name).unwrap_or_default()) }
-                }
-            },
-            Step::CompanyDetails => html! {
-                dl {
-                    dt { (view.t("field-legal_name")) } dd { (business.legal_name.clone().unwrap_or_default()) }
-                    dt { (view.t("field-registration_number")) } dd { (business.registration_number.clone().unwrap_or_default()) }
-                    dt { (view.t("field-business-country")) } dd { (business.country.as_deref().map(country_name).unwrap_or_default()) }
-                }
-            },
-            Step::RelatedPersons => html! {
-                ul {
-                    @for person in &portal.applicant.related_persons {
-                        li { (person_name(person)) ", " (role_name(view.texts, person.role)) }
+    let rows = portal
+        .to_do
+        .iter()
+        .filter(|s| **s != Step::Review)
+        .map(|step| {
+            let content = match step {
+                Step::Consent => html! { p.done { (view.t("review-consent")) } },
+                Step::PersonalDetails => personal_details_summary(view),
+                Step::CompanyDetails => company_details_summary(view),
+                Step::RelatedPersons => html! {
+                    ul {
+                        @for person in &portal.applicant.related_persons {
+                            li { (person_name(person)) ", " (role_name(view.texts, person.role)) }
+                        }
                     }
-                }
-            },
-            other => uploads_summary(view, *other),
-        };
-        review_row(view, *step, content)
-    });
+                },
+                other => uploads_summary(view, *other),
+            };
+            review_row(view, *step, content)
+        });
     html! {
         p { (view.t("review-intro")) }
         @for row in rows { (row) }
@@ -669,6 +742,77 @@ fn review(view: &StepView<'_>) -> Markup {
             button type="submit" { (view.t("button-submit")) }
         }
     }
+}
+
+/// Label and answer pairs, the unanswered ones left out.
+fn answers(view: &StepView<'_>, rows: &[(&str, Option<String>)]) -> Markup {
+    html! {
+        dl {
+            @for (label, value) in rows {
+                @if let Some(value) = value.as_ref().filter(|v| !v.is_empty()) {
+                    dt { (view.t(label)) } dd { (value) }
+                }
+            }
+        }
+    }
+}
+
+/// An address on one line, its country named.
+fn address_in_words(address: Option<&Address>) -> Option<String> {
+    let a = address?;
+    let parts: Vec<String> = [
+        a.line1.clone(),
+        a.line2.clone(),
+        a.postal_code.clone(),
+        a.city.clone(),
+        a.country.as_deref().map(country_name),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    (!parts.is_empty()).then(|| parts.join(", "))
+}
+
+fn personal_details_summary(view: &StepView<'_>) -> Markup {
+    let p = view.portal.applicant.individual.clone().unwrap_or_default();
+    answers(
+        view,
+        &[
+            ("field-first_name", p.first_name),
+            ("field-middle_name", p.middle_name),
+            ("field-last_name", p.last_name),
+            ("field-date_of_birth", p.date_of_birth),
+            (
+                "field-nationality",
+                p.nationality.as_deref().map(country_name),
+            ),
+            ("field-email", p.email),
+            ("field-phone", p.phone),
+            ("legend-address", address_in_words(p.address.as_ref())),
+        ],
+    )
+}
+
+fn company_details_summary(view: &StepView<'_>) -> Markup {
+    let b = view.portal.applicant.business.clone().unwrap_or_default();
+    answers(
+        view,
+        &[
+            ("field-legal_name", b.legal_name),
+            ("field-registration_number", b.registration_number),
+            (
+                "field-business-country",
+                b.country.as_deref().map(country_name),
+            ),
+            ("field-lei", b.lei),
+            ("field-vat_number", b.vat_number),
+            ("field-website", b.website),
+            (
+                "legend-business-address",
+                address_in_words(b.address.as_ref()),
+            ),
+        ],
+    )
 }
 
 /// The page of a case the applicant can no longer change: its status, and the way back to

@@ -27,12 +27,21 @@ a{color:var(--brand,#0b4fbf)}\
 a:focus,button:focus,input:focus,select:focus,textarea:focus{outline:3px solid #f5b400;outline-offset:2px}\
 .card{background:#fff;border:1px solid #c9ccd3;border-radius:8px;padding:1rem;margin:0 0 1rem}\
 .step{color:#4a4f5a;margin:0}\
+.progress ol{display:flex;gap:4px;list-style:none;padding:0;margin:.25rem 0 0;font-size:.75rem;line-height:1.25}\
+.progress li{flex:1 1 0;min-width:0;border-top:4px solid #c9ccd3;padding-top:.25rem;color:#4a4f5a;overflow-wrap:break-word}\
+.progress li.done{border-color:#1d6b2f}.progress li.current{flex-grow:3;border-color:var(--brand,#0b4fbf);color:#1b1b1f;font-weight:600}\
+@media (max-width:40rem){.progress li:not(.current) .n{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}}\
+.vh{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}\
 label,legend{display:block;font-weight:600;margin:1rem 0 .25rem}\
 fieldset{border:0;padding:0;margin:0;min-width:0}\
 .hint{color:#4a4f5a;font-size:.9rem;margin:0 0 .25rem}\
 input[type=text],input[type=email],input[type=tel],input[type=date],input[type=number],input[type=url],select,textarea{width:100%;font:inherit;padding:.6rem;border:2px solid #5b616e;border-radius:4px;background:#fff;color:inherit}\
 textarea{font-family:ui-monospace,Menlo,Consolas,monospace;text-transform:uppercase}\
 input[type=file]{width:100%;font:inherit;padding:.5rem 0}\
+input[type=file]::file-selector-button{font:inherit;font-weight:600;padding:.75rem 1.25rem;margin-inline-end:.75rem;border:2px solid var(--brand,#0b4fbf);border-radius:4px;background:#fff;color:var(--brand,#0b4fbf);min-height:44px;cursor:pointer}\
+.preview{display:block;max-width:120px;max-height:120px;border:1px solid #c9ccd3;border-radius:4px;margin:.5rem 0}\
+.preview-pdf{display:inline-block;font-weight:600;border:1px solid #c9ccd3;border-radius:4px;padding:.5rem;margin:.5rem 0}\
+.uploads{list-style:none;padding:0}.uploads li{display:flex;flex-wrap:wrap;align-items:center;gap:.25rem .75rem;margin:.5rem 0}\
 .check{display:flex;gap:.75rem;align-items:flex-start;margin:1rem 0}\
 .check input{width:1.5rem;height:1.5rem;margin:0;flex:none}\
 .check label{margin:0;font-weight:400}\

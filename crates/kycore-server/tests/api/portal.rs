@@ -309,7 +309,10 @@ async fn a_kyc_flow_without_javascript_submits_and_returns_to_the_platform() {
 
         let (path, page) = browser.visit("/portal").await;
         assert_eq!(path, "/portal/selfie");
+        // The selfie is taken with the front camera; documents may come from any photo.
         assert!(page.body.contains("capture=\"user\""));
+        let (_, document_page) = browser.visit("/portal/identity_document").await;
+        assert!(!document_page.body.contains("capture="));
         browser
             .upload(
                 "/portal/selfie",
@@ -1440,6 +1443,148 @@ async fn a_refused_upload_names_every_problem_at_once() {
         ] {
             assert!(refused.body.contains(problem), "{problem} is said at once");
         }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_review_shows_answers_in_words_and_pictures_of_the_uploads() {
+    for_each_database(|app| async move {
+        let case = kyc_case(&app, None).await;
+        let browser = Applicant::new(&app);
+        browser.visit(&verification_path(&case)).await;
+        browser.complete("consent", &[("consent", "yes")]).await;
+        let mut details = PERSONAL_DETAILS.to_vec();
+        details.push(("individual.email", "anna@example.com"));
+        browser.complete("personal_details", &details).await;
+        let (_, page) = browser.visit("/portal/identity_document").await;
+        browser
+            .post(
+                "/portal/identity_document/choice",
+                &[
+                    ("csrf", &page.csrf()),
+                    ("document_type", "passport"),
+                    ("country", "SE"),
+                ],
+            )
+            .await;
+        let (_, page) = browser.visit("/portal/identity_document").await;
+        browser
+            .upload(
+                "/portal/identity_document",
+                &page.csrf(),
+                &[("identity_document.passport.front", document_photo())],
+                Some(MRZ),
+            )
+            .await;
+        // Back on the step: the file is shown, and can be kept without sending it again.
+        let (_, again) = browser.visit("/portal/identity_document").await;
+        assert!(again.body.contains("We have this file."), "{}", again.body);
+        assert!(
+            again.body.contains("href=\"/portal\""),
+            "a way on without uploading again"
+        );
+        let (_, page) = browser.visit("/portal/selfie").await;
+        browser
+            .upload(
+                "/portal/selfie",
+                &page.csrf(),
+                &[("selfie.selfie.front", document_photo())],
+                None,
+            )
+            .await;
+
+        let (_, review) = browser.visit("/portal/review").await;
+        for shown in [
+            "anna@example.com",
+            "Storgatan 1, Stockholm, Sweden",
+            "Passport: Photo of the page with your photo",
+            "Your photo",
+        ] {
+            assert!(review.body.contains(shown), "{shown} on the review page");
+        }
+        let start = review.body.find("/portal/documents/").expect("a preview");
+        let preview_path =
+            review.body[start..review.body[start..].find('"').unwrap() + start].to_owned();
+        let preview = browser.get(&preview_path).await;
+        assert_eq!(preview.status, StatusCode::OK);
+        let preview = browser
+            .client
+            .get(app.url(&preview_path))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(preview.headers()["content-type"], "image/jpeg");
+        assert_eq!(preview.headers()["cache-control"], "no-store");
+        let picture = image::load_from_memory(&preview.bytes().await.unwrap()).unwrap();
+        assert!(
+            picture.width().max(picture.height()) <= 240,
+            "a preview, not the document"
+        );
+
+        // Another applicant cannot see it, whatever the id.
+        let other_case = kyc_case(&app, None).await;
+        let other = Applicant::new(&app);
+        other.visit(&verification_path(&other_case)).await;
+        assert_eq!(other.get(&preview_path).await.status, StatusCode::NOT_FOUND);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_start_page_says_what_is_needed_and_the_progress_names_each_step() {
+    for_each_database(|app| async move {
+        let kyc = kyc_case(&app, None).await;
+        let browser = Applicant::new(&app);
+        let (_, consent) = browser.visit(&verification_path(&kyc)).await;
+        assert!(
+            consent.body.contains("What you&#39;ll need")
+                || consent.body.contains("What you'll need")
+        );
+        assert!(
+            consent
+                .body
+                .contains("An identity document that is still valid")
+        );
+        assert!(
+            consent
+                .body
+                .contains("aria-current=\"step\"><span class=\"n\">Before you start</span></li>"),
+            "{}",
+            consent.body
+        );
+        for name in [
+            "Your details",
+            "Identity document",
+            "Photo of your face",
+            "Check and submit",
+        ] {
+            assert!(
+                consent.body.contains(&format!("<li><span class=\"n\">{name}</span></li>")),
+                "{name} named in the progress"
+            );
+        }
+        browser.complete("consent", &[("consent", "yes")]).await;
+        let (_, details) = browser.visit("/portal/personal_details").await;
+        assert!(
+            details.body.contains("<li class=\"done\"><span class=\"n\">Before you start"),
+            "done steps are marked"
+        );
+
+        let kyb = app
+            .create_case_with(
+                &app.sandbox.secret,
+                json!({"kind": "kyb", "applicant": crate::helpers::business("SE")}),
+            )
+            .await;
+        let business = Applicant::new(&app);
+        let (_, consent) = business.visit(&verification_path(&kyb)).await;
+        assert!(
+            consent
+                .body
+                .contains("Certificate of incorporation, Extract from the company register")
+        );
+        assert!(consent.body.contains("owners and directors"));
     })
     .await;
 }

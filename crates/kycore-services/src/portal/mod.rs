@@ -10,6 +10,7 @@
 //! stale read fails instead of overwriting another tab's.
 
 mod entry;
+mod preview;
 mod session;
 
 use futures_util::future::BoxFuture;

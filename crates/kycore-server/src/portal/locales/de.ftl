@@ -33,6 +33,15 @@ step-review = Prüfen und absenden
 consent-intro = Das Unternehmen, das Ihnen diesen Link geschickt hat, muss Ihre Identität bestätigen, bevor es Ihnen seine Leistungen anbieten kann.
 consent-what = Wir fragen nach Ihren Angaben und nach Fotos Ihrer Dokumente. Sie werden verschlüsselt gespeichert und nur für diese Prüfung verwendet.
 consent-time = Es dauert etwa 5 Minuten. Sie können jederzeit unterbrechen und später mit demselben Link weitermachen, auch auf einem anderen Gerät.
+progress-label = Ihr Fortschritt
+progress-done = erledigt
+need-title = Was Sie brauchen
+need-identity_document = Ein gültiges Ausweisdokument: Reisepass, Personalausweis, Führerschein oder Aufenthaltstitel
+need-selfie = Ein Telefon oder Computer mit Kamera für ein Foto Ihres Gesichts
+need-proof_of_address = Ein aktuelles Dokument mit Ihrer Adresse, etwa eine Rechnung oder ein Kontoauszug
+need-company_details = Die Registernummer und die eingetragene Adresse des Unternehmens
+need-company_documents = Diese Unternehmensdokumente, als PDF oder Foto: { $documents }
+need-related_persons = Namen, Geburtsdaten und Staatsangehörigkeiten der Eigentümer und Geschäftsführer; jede dieser Personen bestätigt ihre eigene Identität
 consent-checkbox = Ich bin einverstanden, dass meine Angaben für diese Prüfung verwendet werden
 consent-intro-business = Das Unternehmen, das Ihnen diesen Link geschickt hat, muss Ihr Unternehmen, seine Dokumente und die Personen prüfen, denen es gehört oder die es leiten.
 
@@ -85,8 +94,9 @@ attempts-left = { $count ->
     [one] Sie können dies noch 1 Mal hochladen.
    *[other] Sie können dies noch { $count } Mal hochladen.
 }
-uploaded = Erhalten: { $name }.
-uploaded-replace = Wählen Sie nur dann eine neue Datei, wenn Sie sie ersetzen möchten.
+uploaded-keep = Diese Datei liegt uns vor. Behalten Sie sie, oder wählen Sie eine neue, um sie zu ersetzen.
+button-keep = Diese Dateien behalten und weiter
+button-replace = Ersetzen
 
 selfie-hint = Schauen Sie direkt in die Kamera, ohne Hut oder Sonnenbrille, bei gutem Licht.
 selfie-file = Ihr Foto

@@ -33,6 +33,15 @@ step-review = Check and submit
 consent-intro = The company that sent you this link needs to confirm who you are before it can offer you its services.
 consent-what = We will ask for your details and photos of your documents. They are stored encrypted and used only for this verification.
 consent-time = It takes about 5 minutes. You can stop at any time and continue later with the same link, on this or another device.
+progress-label = Your progress
+progress-done = done
+need-title = What you'll need
+need-identity_document = An identity document that is still valid: a passport, identity card, driving licence or residence permit
+need-selfie = A phone or computer with a camera, for a photo of your face
+need-proof_of_address = A recent document showing your address, such as a utility bill or bank statement
+need-company_details = The company's registration number and registered address
+need-company_documents = These company documents, as PDFs or photos: { $documents }
+need-related_persons = The names, dates of birth and nationalities of the owners and directors; each of them confirms their own identity
 consent-checkbox = I agree that my information is used for this verification
 consent-intro-business = The company that sent you this link needs to verify your business, its documents and the people who own or run it.
 
@@ -85,8 +94,9 @@ attempts-left = { $count ->
     [one] You can upload this 1 more time.
    *[other] You can upload this { $count } more times.
 }
-uploaded = Received: { $name }.
-uploaded-replace = Choose a new file only if you want to replace it.
+uploaded-keep = We have this file. Keep it, or choose a new one to replace it.
+button-keep = Keep these files and continue
+button-replace = Replace
 
 selfie-hint = Look straight at the camera, without a hat or sunglasses, in good light.
 selfie-file = Your photo
