@@ -18,6 +18,8 @@ mod pages;
 mod steps;
 mod view;
 
+use std::collections::HashMap;
+
 use std::num::NonZeroU32;
 
 use axum::Router;
@@ -208,14 +210,34 @@ impl Visitor {
     /// The visitor's session, checked against its case (one small read), or the page that
     /// says why there is none.
     async fn session(&self, state: &AppState) -> Result<PortalSession, Response> {
-        let Some(token) = &self.session_token else {
-            return Err(self.notice(StatusCode::UNAUTHORIZED, "session-missing"));
-        };
-        state
-            .services
-            .portal_session(token)
-            .await
-            .map_err(|e| self.link_error(&e))
+        self.checked_session(state).await.map_err(|e| match e {
+            None => self.notice(StatusCode::UNAUTHORIZED, "session-missing"),
+            Some(error) => self.link_error(&error),
+        })
+    }
+
+    /// The session of a form being sent. When the link expired while the page was open, the
+    /// answer says so and gives back what was typed on it, so nothing is lost silently.
+    async fn form_session(
+        &self,
+        state: &AppState,
+        typed: &HashMap<String, String>,
+    ) -> Result<PortalSession, Response> {
+        match self.checked_session(state).await {
+            Ok(session) => Ok(session),
+            Err(Some(LinkError::Expired)) => {
+                let (title, body) = pages::expired_mid_form(self.texts, typed);
+                Err(self.page(StatusCode::GONE, &title, body, false, None))
+            }
+            Err(None) => Err(self.notice(StatusCode::UNAUTHORIZED, "session-missing")),
+            Err(Some(error)) => Err(self.link_error(&error)),
+        }
+    }
+
+    /// The session behind the cookie; `None` when there is no cookie.
+    async fn checked_session(&self, state: &AppState) -> Result<PortalSession, Option<LinkError>> {
+        let token = self.session_token.as_ref().ok_or(None)?;
+        state.services.portal_session(token).await.map_err(Some)
     }
 
     /// What a page shows of the visitor's case.

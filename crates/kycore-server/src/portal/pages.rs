@@ -837,6 +837,47 @@ pub fn finished(texts: Texts, status: CaseStatus, return_url: Option<&str>) -> (
 }
 
 /// A page that explains why nothing can be shown (`id` names the `-heading` and text pair).
+/// A link that expired while its page was open: what was lost, what was kept, and what was
+/// typed on the page, given back to copy. Files are not shown: they were not kept.
+pub fn expired_mid_form(
+    texts: Texts,
+    typed: &std::collections::HashMap<String, String>,
+) -> (String, Markup) {
+    let heading = texts.get("expired-form-heading");
+    let mut answers: Vec<(String, &String)> = typed
+        .iter()
+        .filter(|(name, value)| name.as_str() != "csrf" && !value.trim().is_empty())
+        .map(|(name, value)| (typed_field_label(texts, name), value))
+        .collect();
+    answers.sort();
+    let body = html! {
+        h1 { (heading) }
+        p { (texts.get("expired-form")) }
+        @if !answers.is_empty() {
+            h2 { (texts.get("expired-form-typed")) }
+            dl {
+                @for (label, value) in &answers { dt { (label) } dd { (value) } }
+            }
+        }
+    };
+    (heading, body)
+}
+
+/// A form field's label from its name (`individual.address.city` → "Town or city"); the
+/// name itself when no label is known.
+fn typed_field_label(texts: Texts, name: &str) -> String {
+    let short = name
+        .strip_prefix("individual.")
+        .or_else(|| name.strip_prefix("business."))
+        .unwrap_or(name);
+    let id = format!("field-{}", short.replace('.', "-"));
+    if texts.has(&id) {
+        texts.get(&id)
+    } else {
+        name.to_owned()
+    }
+}
+
 pub fn notice(texts: Texts, id: &str) -> (String, Markup) {
     let heading = texts.get(&format!("{id}-heading"));
     let body = html! {
@@ -844,4 +885,40 @@ pub fn notice(texts: Texts, id: &str) -> (String, Markup) {
         p { (texts.get(id)) }
     };
     (heading, body)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+    use crate::portal::i18n::Lang;
+
+    #[test]
+    fn an_expired_form_gives_back_what_was_typed_by_label() {
+        let typed: HashMap<String, String> = [
+            ("csrf", "secret-token"),
+            ("individual.first_name", "Anna"),
+            ("individual.address.city", "Stockholm"),
+            ("individual.middle_name", " "),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+        let (title, body) = expired_mid_form(Texts { lang: Lang::En }, &typed);
+        let html = body.into_string();
+        assert_eq!(title, "Your link expired while this page was open");
+        assert!(html.contains("<dt>First name</dt><dd>Anna</dd>"), "{html}");
+        assert!(
+            html.contains("<dt>Town or city</dt><dd>Stockholm</dd>"),
+            "{html}"
+        );
+        assert!(
+            !html.contains("secret-token"),
+            "the CSRF token is not an answer"
+        );
+        assert!(!html.contains("Middle"), "blank answers are left out");
+        let (_, nothing_typed) = expired_mid_form(Texts { lang: Lang::En }, &HashMap::new());
+        assert!(!nothing_typed.into_string().contains("<dl>"));
+    }
 }

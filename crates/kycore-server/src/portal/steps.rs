@@ -231,17 +231,25 @@ pub async fn save(
     request: Request,
 ) -> Response {
     let headers = request.headers().clone();
-    let session = match visitor.session(&state).await {
-        Ok(session) => session,
-        Err(page) => return page,
-    };
     let uploads = Step::parse(&step).is_some_and(Step::collects_files);
-    let read = if uploads {
-        read_upload(&state, &session, &headers, request).await
+    // A plain form is small and read first, so a link that expired while it was filled in
+    // can give back what was typed; an upload is read only for a live session.
+    let (session, read) = if uploads {
+        let session = match visitor.form_session(&state, &Fields::new()).await {
+            Ok(session) => session,
+            Err(page) => return page,
+        };
+        let read = read_upload(&state, &session, &headers, request).await;
+        (session, read)
     } else {
-        match Form::<Vec<(String, String)>>::from_request(request, &state).await {
-            Ok(Form(pairs)) => Ok((pairs.into_iter().collect(), Vec::new())),
-            Err(rejection) => return rejection.into_response(),
+        let fields: Fields =
+            match Form::<Vec<(String, String)>>::from_request(request, &state).await {
+                Ok(Form(pairs)) => pairs.into_iter().collect(),
+                Err(rejection) => return rejection.into_response(),
+            };
+        match visitor.form_session(&state, &fields).await {
+            Ok(session) => (session, Ok((fields, Vec::new()))),
+            Err(page) => return page,
         }
     };
     let (fields, files) = match read {
@@ -470,7 +478,7 @@ where
     F: FnOnce(PortalCase, Fields) -> Fut,
     Fut: std::future::Future<Output = Result<String, ServiceError>>,
 {
-    let session = match visitor.session(state).await {
+    let session = match visitor.form_session(state, &fields).await {
         Ok(session) => session,
         Err(page) => return page,
     };

@@ -1560,14 +1560,18 @@ async fn the_start_page_says_what_is_needed_and_the_progress_names_each_step() {
             "Check and submit",
         ] {
             assert!(
-                consent.body.contains(&format!("<li><span class=\"n\">{name}</span></li>")),
+                consent
+                    .body
+                    .contains(&format!("<li><span class=\"n\">{name}</span></li>")),
                 "{name} named in the progress"
             );
         }
         browser.complete("consent", &[("consent", "yes")]).await;
         let (_, details) = browser.visit("/portal/personal_details").await;
         assert!(
-            details.body.contains("<li class=\"done\"><span class=\"n\">Before you start"),
+            details
+                .body
+                .contains("<li class=\"done\"><span class=\"n\">Before you start"),
             "done steps are marked"
         );
 
