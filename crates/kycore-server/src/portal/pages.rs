@@ -413,7 +413,7 @@ fn capture_for(slot: &UploadSlot) -> Option<&'static str> {
 fn upload_preview(document: &Document, label: &str) -> Markup {
     html! {
         @if document.content_type.starts_with("image/") {
-            img.preview src={ "/portal/documents/" (document.id) "/preview" } alt=(label) loading="lazy";
+            img.preview src={ "/portal/documents/" (document.id) "/preview" } alt=(label);
         } @else {
             p.preview-pdf { "PDF" }
         }

@@ -14,6 +14,7 @@
 
 mod branding;
 mod portal;
+mod second_pass;
 mod smoke;
 
 use std::cell::Cell;
