@@ -9,10 +9,11 @@ use kycore_domain::check::CheckStatus;
 use kycore_domain::tenancy::Environment;
 use kycore_store::AnyConnection;
 use kycore_store::applicants::ApplicantRecord;
-use kycore_store::cases::CaseRecord;
+use kycore_store::cases::{self, CaseRecord};
 use kycore_store::checks::{self, CheckRecord};
 use kycore_store::documents::DocumentRecord;
 use kycore_store::events::EventRecord;
+use kycore_store::related_person_cases;
 use kycore_store::screening_hits::{self, HitsOf, ScreeningHitRecord};
 use serde_json::{Map, Value};
 use time::OffsetDateTime;
@@ -55,6 +56,8 @@ pub struct Case {
     pub checks: Option<Vec<Check>>,
     /// Possible watchlist matches of the case's parties, when the read included them.
     pub screening_hits: Option<Vec<ScreeningHit>>,
+    /// A business case's related persons' own KYC cases, when the read included them.
+    pub related_cases: Option<Vec<RelatedCaseRef>>,
     /// When the case's personal data was erased, if it was.
     pub redacted_at: Option<OffsetDateTime>,
     pub created_at: OffsetDateTime,
@@ -128,6 +131,14 @@ pub struct Document {
     pub size_bytes: i64,
     pub has_mrz: bool,
     pub created_at: OffsetDateTime,
+}
+
+/// A related person's own case, as the business case lists it.
+#[derive(Clone, Debug)]
+pub struct RelatedCaseRef {
+    pub related_person_id: String,
+    pub case_id: String,
+    pub status: CaseStatus,
 }
 
 #[derive(Clone, Debug)]
@@ -378,6 +389,7 @@ impl Services {
             metadata: details.metadata,
             checks: None,
             screening_hits: None,
+            related_cases: None,
             redacted_at: record.redacted_at.map(datetime_of),
             created_at: datetime_of(record.created_at),
             updated_at: datetime_of(record.updated_at),
@@ -400,6 +412,18 @@ impl Services {
         let mut view = self.case_view(record, key)?;
         let checks = checks::for_case(&mut *conn, &scope, &record.id).await?;
         view.checks = Some(checks_by_round(checks, key)?);
+        let mut related = Vec::new();
+        for child in related_person_cases::for_parent(&mut *conn, &scope, &record.id).await? {
+            let child_case = cases::get(&mut *conn, &scope, &child.case_id)
+                .await?
+                .ok_or_else(|| ServiceError::corrupt("a related person's case is missing"))?;
+            related.push(RelatedCaseRef {
+                related_person_id: child.related_person_id,
+                case_id: child.case_id,
+                status: crate::kernel::status_of(&child_case)?,
+            });
+        }
+        view.related_cases = Some(related);
         let hits = screening_hits::list(&mut *conn, &scope, HitsOf::Case(&record.id)).await?;
         view.screening_hits = Some(
             hits.into_iter()

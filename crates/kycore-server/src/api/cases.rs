@@ -277,12 +277,24 @@ pub struct CaseBody {
     /// `POST /v1/cases/{id}/screening-hits/{hit_id}/review`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub screening_hits: Option<Vec<ScreeningHitBody>>,
+    /// A business case's owners' and directors' own KYC cases (as `checks`): its decision
+    /// waits until each is final.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub related_cases: Option<Vec<RelatedCaseBody>>,
     /// When the case's personal data was erased (`POST /v1/cases/{id}/redact` or the
     /// organization's retention policy); absent while it is kept.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub redacted_at: Option<String>,
     pub created_at: String,
     pub updated_at: String,
+}
+
+/// A related person's own case.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RelatedCaseBody {
+    pub related_person_id: String,
+    pub case_id: String,
+    pub status: CaseStatusBody,
 }
 
 impl From<&Case> for CaseBody {
@@ -311,6 +323,16 @@ impl From<&Case> for CaseBody {
                 .screening_hits
                 .as_ref()
                 .map(|hits| hits.iter().map(Into::into).collect()),
+            related_cases: c.related_cases.as_ref().map(|cases| {
+                cases
+                    .iter()
+                    .map(|r| RelatedCaseBody {
+                        related_person_id: r.related_person_id.clone(),
+                        case_id: r.case_id.clone(),
+                        status: r.status.into(),
+                    })
+                    .collect()
+            }),
             redacted_at: c.redacted_at.map(rfc3339),
             created_at: rfc3339(c.created_at),
             updated_at: rfc3339(c.updated_at),

@@ -1082,6 +1082,28 @@ async fn a_business_decision_waits_for_its_owners_cases() {
         sorted_owners.sort();
         assert_eq!(waited_for, sorted_owners);
 
+        // The business case lists its owners' cases and where each stands.
+        let listed = app.get_case(key, case_id(&case)).await["related_cases"].clone();
+        let mut listed_ids: Vec<&str> = listed
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["case_id"].as_str().unwrap())
+            .collect();
+        listed_ids.sort_unstable();
+        assert_eq!(
+            listed_ids,
+            sorted_owners.iter().map(String::as_str).collect::<Vec<_>>()
+        );
+        assert!(
+            listed
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|r| r["status"] == "created"),
+            "{listed}"
+        );
+
         app.complete_sandbox(key, &owners[0], "approved").await;
         run_jobs(&app).await;
         assert_eq!(
