@@ -13,6 +13,7 @@
 // is built once per request, so its size does not matter.
 #![allow(clippy::result_large_err)]
 
+mod countries;
 mod i18n;
 mod pages;
 mod steps;

@@ -2,8 +2,6 @@
 //! end a visit (finished, link problems). Each form posts back to its own step; the handlers
 //! in `steps.rs` save and move on.
 
-use std::sync::LazyLock;
-
 use kycore_domain::applicant::{Address, RelatedPerson, RelatedPersonRole};
 use kycore_domain::case::{CaseKind, CaseStatus};
 use kycore_domain::flow::Step;
@@ -11,25 +9,9 @@ use kycore_domain::progress::{IdentityDocumentType, UploadSlot};
 use kycore_services::portal::{PortalCase, VerifyMode};
 use maud::{Markup, html};
 
+use super::countries;
 use super::i18n::Texts;
 use super::view::{Field, FormState, Input, csrf, error_summary, field};
-
-/// Country choices, by English name (the ISO list's names; translating them is future work).
-static COUNTRIES: LazyLock<Vec<(String, String)>> = LazyLock::new(|| {
-    let mut countries: Vec<(String, String)> = celes::Country::get_countries()
-        .iter()
-        .map(|c| (c.alpha2.to_owned(), c.long_name.to_owned()))
-        .collect();
-    countries.sort_by(|a, b| a.1.cmp(&b.1));
-    countries
-});
-
-pub fn country_name(code: &str) -> String {
-    COUNTRIES
-        .iter()
-        .find(|(c, _)| c == code)
-        .map_or_else(|| code.to_owned(), |(_, name)| name.clone())
-}
 
 /// What a step page is drawn from.
 pub struct StepView<'a> {
@@ -42,6 +24,12 @@ pub struct StepView<'a> {
 impl StepView<'_> {
     fn t(&self, id: &str) -> String {
         self.texts.get(id)
+    }
+
+    /// The name of a stored country code in the visitor's language ("" when there is none).
+    fn country_name(&self, code: Option<&str>) -> String {
+        code.map(|c| countries::name(self.texts.lang, c))
+            .unwrap_or_default()
     }
 
     fn field(&self, f: Field<'_>, stored: Option<&str>) -> Markup {
@@ -76,7 +64,7 @@ impl StepView<'_> {
                 label: self.t(label),
                 hint: None,
                 optional,
-                input: Input::Select(&COUNTRIES),
+                input: Input::Select(countries::choices(self.texts.lang)),
             },
             stored,
         )
@@ -326,7 +314,7 @@ fn identity_upload(
         "idoc-chosen",
         &[
             ("document", document_name(view.texts, document_type).into()),
-            ("country", country_name(country).into()),
+            ("country", view.country_name(Some(country)).into()),
         ],
     );
     let front_uploaded = slots
@@ -587,14 +575,14 @@ fn review(view: &StepView<'_>) -> Markup {
                     dt { (view.t("field-first_name")) } dd { (individual.first_name.clone().unwrap_or_default()) }
                     dt { (view.t("field-last_name")) } dd { (individual.last_name.clone().unwrap_or_default()) }
                     dt { (view.t("field-date_of_birth")) } dd { (individual.date_of_birth.clone().unwrap_or_default()) }
-                    dt { (view.t("field-nationality")) } dd { (individual.nationality.as_deref().map(country_name).unwrap_or_default()) }
+                    dt { (view.t("field-nationality")) } dd { (view.country_name(individual.nationality.as_deref())) }
                 }
             },
             Step::CompanyDetails => html! {
                 dl {
                     dt { (view.t("field-legal_name")) } dd { (business.legal_name.clone().unwrap_or_default()) }
                     dt { (view.t("field-registration_number")) } dd { (business.registration_number.clone().unwrap_or_default()) }
-                    dt { (view.t("field-business-country")) } dd { (business.country.as_deref().map(country_name).unwrap_or_default()) }
+                    dt { (view.t("field-business-country")) } dd { (view.country_name(business.country.as_deref())) }
                 }
             },
             Step::RelatedPersons => html! {
