@@ -104,16 +104,8 @@ pub fn step(view: &StepView<'_>, step: Step, change_document: bool) -> Markup {
         Step::Consent => consent(view),
         Step::PersonalDetails => personal_details(view),
         Step::IdentityDocument => identity_document(view, change_document),
-        Step::Selfie => single_upload(
-            view,
-            Step::Selfie,
-            "selfie-hint",
-            "selfie-file",
-            Some("user"),
-        ),
-        Step::ProofOfAddress => {
-            single_upload(view, Step::ProofOfAddress, "poa-hint", "poa-file", None)
-        }
+        Step::Selfie => single_upload(view, Step::Selfie, "selfie-hint", Some("user")),
+        Step::ProofOfAddress => single_upload(view, Step::ProofOfAddress, "poa-hint", None),
         Step::CompanyDetails => company_details(view),
         Step::CompanyDocuments => company_documents(view),
         Step::RelatedPersons => related_persons(view),
@@ -220,6 +212,37 @@ fn document_name(texts: Texts, document_type: IdentityDocumentType) -> String {
     texts.get(&format!("doc-{}", document_type.as_str()))
 }
 
+/// The identity document chosen, in words: "Passport from Germany".
+fn identity_chosen(
+    view: &StepView<'_>,
+    document_type: IdentityDocumentType,
+    country: &str,
+) -> String {
+    view.texts.with(
+        "idoc-chosen",
+        &[
+            ("document", document_name(view.texts, document_type).into()),
+            ("country", view.country_name(Some(country)).into()),
+        ],
+    )
+}
+
+/// What a file is called, on its upload page and in the review.
+fn slot_label(texts: Texts, slot: &UploadSlot) -> String {
+    let passport = IdentityDocumentType::Passport.as_str();
+    let id = match (slot.step, slot.side) {
+        (Step::IdentityDocument, "back") => "idoc-back".to_owned(),
+        (Step::IdentityDocument, _) if slot.document_type == passport => {
+            "idoc-front-passport".to_owned()
+        }
+        (Step::IdentityDocument, _) => "idoc-front".to_owned(),
+        (Step::Selfie, _) => "selfie-file".to_owned(),
+        (Step::ProofOfAddress, _) => "poa-file".to_owned(),
+        _ => format!("cdoc-{}", slot.document_type),
+    };
+    texts.get(&id)
+}
+
 fn identity_document(view: &StepView<'_>, change: bool) -> Markup {
     match (&view.portal.progress.identity_document, change) {
         (Some(choice), false) => identity_upload(view, choice.document_type, &choice.country),
@@ -268,7 +291,6 @@ fn identity_choice(view: &StepView<'_>, current: Option<(IdentityDocumentType, &
 fn file_field(
     view: &StepView<'_>,
     slot: &UploadSlot,
-    label: String,
     accept: &str,
     capture: Option<&str>,
 ) -> Markup {
@@ -289,7 +311,7 @@ fn file_field(
     view.field(
         Field {
             name: &key,
-            label,
+            label: slot_label(view.texts, slot),
             hint,
             optional: uploaded.is_some(),
             input: Input::File { accept, capture },
@@ -310,13 +332,7 @@ fn identity_upload(
         .portal
         .progress
         .slots(Step::IdentityDocument, &view.portal.flow);
-    let chosen = view.texts.with(
-        "idoc-chosen",
-        &[
-            ("document", document_name(view.texts, document_type).into()),
-            ("country", view.country_name(Some(country)).into()),
-        ],
-    );
+    let chosen = identity_chosen(view, document_type, country);
     let front_uploaded = slots
         .first()
         .and_then(|s| view.portal.uploaded(s))
@@ -324,12 +340,7 @@ fn identity_upload(
     let content = html! {
         p.hint { (view.texts.with("upload-hint", &[("mb", view.max_upload_mb.into())])) }
         @for slot in &slots {
-            @let label = match (slot.side, document_type) {
-                ("back", _) => view.t("idoc-back"),
-                (_, IdentityDocumentType::Passport) => view.t("idoc-front-passport"),
-                _ => view.t("idoc-front"),
-            };
-            (file_field(view, slot, label, ANY_DOCUMENT, Some("environment")))
+            (file_field(view, slot, ANY_DOCUMENT, Some("environment")))
         }
         @if document_type.has_mrz() {
             (view.field(Field {
@@ -365,13 +376,7 @@ fn identity_upload(
     }
 }
 
-fn single_upload(
-    view: &StepView<'_>,
-    step: Step,
-    hint: &str,
-    label: &str,
-    capture: Option<&str>,
-) -> Markup {
+fn single_upload(view: &StepView<'_>, step: Step, hint: &str, capture: Option<&str>) -> Markup {
     let slots = view.portal.progress.slots(step, &view.portal.flow);
     let (accept, size_hint) = if step == Step::Selfie {
         (PHOTO, "upload-hint-photo")
@@ -382,7 +387,7 @@ fn single_upload(
         p { (view.t(hint)) }
         p.hint { (view.texts.with(size_hint, &[("mb", view.max_upload_mb.into())])) }
         @for slot in &slots {
-            (file_field(view, slot, view.t(label), accept, capture))
+            (file_field(view, slot, accept, capture))
         }
     };
     view.form(
@@ -402,7 +407,7 @@ fn company_documents(view: &StepView<'_>) -> Markup {
         p { (view.t("cdoc-hint")) }
         p.hint { (view.texts.with("upload-hint", &[("mb", view.max_upload_mb.into())])) }
         @for slot in &slots {
-            (file_field(view, slot, view.t(&format!("cdoc-{}", slot.document_type)), ANY_DOCUMENT, None))
+            (file_field(view, slot, ANY_DOCUMENT, None))
         }
     };
     view.form("/portal/company_documents", true, content, "button-upload")
@@ -550,13 +555,22 @@ fn review_row(view: &StepView<'_>, step: Step, content: Markup) -> Markup {
     }
 }
 
+/// A file step in the review: the identity document chosen, and each file received, by
+/// name.
 fn uploads_summary(view: &StepView<'_>, step: Step) -> Markup {
     let slots = view.portal.progress.slots(step, &view.portal.flow);
+    let identity = match (step, &view.portal.progress.identity_document) {
+        (Step::IdentityDocument, Some(choice)) => {
+            Some(identity_chosen(view, choice.document_type, &choice.country))
+        }
+        _ => None,
+    };
     html! {
+        @if let Some(identity) = identity { p { (identity) } }
         ul {
             @for slot in &slots {
                 @if view.portal.uploaded(slot).is_some() {
-                    li.done { (slot.document_type) " (" (slot.side) ")" }
+                    li.done { (slot_label(view.texts, slot)) }
                 }
             }
         }
@@ -574,7 +588,7 @@ fn review(view: &StepView<'_>) -> Markup {
                 dl {
                     dt { (view.t("field-first_name")) } dd { (individual.first_name.clone().unwrap_or_default()) }
                     dt { (view.t("field-last_name")) } dd { (individual.last_name.clone().unwrap_or_default()) }
-                    dt { (view.t("field-date_of_birth")) } dd { (individual.date_of_birth.clone().unwrap_or_default()) }
+                    dt { (view.t("field-date_of_birth")) } dd { (view.texts.date(individual.date_of_birth.as_deref().unwrap_or_default())) }
                     dt { (view.t("field-nationality")) } dd { (view.country_name(individual.nationality.as_deref())) }
                 }
             },
