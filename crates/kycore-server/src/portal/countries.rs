@@ -8,7 +8,8 @@ use icu_experimental::displaynames::DisplayNamesOptions;
 use icu_experimental::displaynames::multi::RegionDisplayNames;
 use icu_locale_core::Locale;
 use icu_locale_core::subtags::Region;
-use icu_normalizer::DecomposingNormalizerBorrowed;
+use unicode_normalization::UnicodeNormalization;
+use unicode_normalization::char::is_combining_mark;
 
 use super::i18n::Lang;
 
@@ -64,17 +65,10 @@ fn countries_in(lang: Lang) -> Choices {
 /// each language's collation for a list of country names ("Égypte" among the E's), without
 /// a collator and its data.
 fn sort_key(name: &str) -> String {
-    DecomposingNormalizerBorrowed::new_nfd()
-        .normalize(name)
-        .chars()
-        .filter(|c| !is_mark(*c))
+    name.nfd()
+        .filter(|c| !is_combining_mark(*c))
         .flat_map(char::to_lowercase)
         .collect()
-}
-
-/// Latin combining diacritics, and Arabic short vowels and hamza marks.
-fn is_mark(c: char) -> bool {
-    matches!(c, '\u{0300}'..='\u{036f}' | '\u{064b}'..='\u{065f}' | '\u{0670}')
 }
 
 #[cfg(test)]
