@@ -8,19 +8,29 @@ use icu_experimental::displaynames::DisplayNamesOptions;
 use icu_experimental::displaynames::multi::RegionDisplayNames;
 use icu_locale_core::Locale;
 use icu_locale_core::subtags::Region;
+use icu_provider_blob::BlobDataProvider;
 use unicode_normalization::UnicodeNormalization;
 use unicode_normalization::char::is_combining_mark;
 
 use super::i18n::Lang;
+
+/// CLDR's country names in the portal's languages only, as ICU4X's datagen writes them
+/// (`scripts/cldr-data` regenerates the file).
+const CLDR_NAMES: &[u8] = include_bytes!("locales/countries.postcard");
 
 /// Countries as (code, name), the form a `<select>`'s options take.
 type Choices = Vec<(String, String)>;
 
 /// The country choices of each language.
 static COUNTRIES: LazyLock<Vec<(Lang, Choices)>> = LazyLock::new(|| {
+    // A unit test reads the file, so it cannot ship unreadable; if it did, the ISO list's
+    // English names would still be shown.
+    let cldr = BlobDataProvider::try_new_from_static_blob(CLDR_NAMES)
+        .inspect_err(|error| tracing::error!(%error, "CLDR country names unreadable"))
+        .ok();
     Lang::ALL
         .into_iter()
-        .map(|lang| (lang, countries_in(lang)))
+        .map(|lang| (lang, countries_in(lang, cldr.as_ref())))
         .collect()
 });
 
@@ -40,9 +50,10 @@ pub fn name(lang: Lang, code: &str) -> String {
         .map_or_else(|| code.to_owned(), |(_, name)| name.clone())
 }
 
-fn countries_in(lang: Lang) -> Choices {
+fn countries_in(lang: Lang, cldr: Option<&BlobDataProvider>) -> Choices {
     let names = lang.code().parse::<Locale>().ok().and_then(|locale| {
-        RegionDisplayNames::try_new(locale.into(), DisplayNamesOptions::default()).ok()
+        let options = DisplayNamesOptions::default();
+        RegionDisplayNames::try_new_with_buffer_provider(cldr?, locale.into(), options).ok()
     });
     let cldr_name = |code: &str| {
         let region = Region::try_from_str(code).ok()?;
