@@ -21,7 +21,7 @@ button-remove = Retirer
 button-use-document = Utiliser ce document
 
 step-consent = Avant de commencer
-step-personal_details = Vos coordonnées
+step-personal_details = Vos informations personnelles
 step-identity_document = Pièce d'identité
 step-selfie = Photo de votre visage
 step-proof_of_address = Justificatif de domicile
