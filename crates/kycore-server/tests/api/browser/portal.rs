@@ -365,13 +365,24 @@ async fn every_kind_of_page_fits_a_320_px_screen() {
     browser.step("expired link").await;
 }
 
-/// The portal's languages, how each writes 12 August 1974, and what it calls Germany.
-const LANGUAGES: [(&str, &str, &str); 5] = [
-    ("en", "12 August 1974", "Germany"),
-    ("de", "12. August 1974", "Deutschland"),
-    ("fr", "12 août 1974", "Allemagne"),
-    ("es", "12 de agosto de 1974", "Alemania"),
-    ("ar", "12 أغسطس 1974", "ألمانيا"),
+/// The portal's languages, how each writes 12 August 1974, what it calls Germany, and a
+/// German passport.
+const LANGUAGES: [(&str, &str, &str, &str); 5] = [
+    ("en", "12 August 1974", "Germany", "Passport from Germany"),
+    (
+        "de",
+        "12. August 1974",
+        "Deutschland",
+        "Reisepass aus Deutschland",
+    ),
+    ("fr", "12 août 1974", "Allemagne", "Passeport – Allemagne"),
+    (
+        "es",
+        "12 de agosto de 1974",
+        "Alemania",
+        "Pasaporte de Alemania",
+    ),
+    ("ar", "12 أغسطس 1974", "ألمانيا", "جواز السفر من ألمانيا"),
 ];
 
 /// Where a form's first label's text and its submit button sit, against the form, in CSS
@@ -447,7 +458,7 @@ async fn every_step_in_every_language_with_arabic_mirrored() {
     browser.select("country", "DE").await;
     browser.submit().await;
 
-    for (lang, birth_date, germany) in LANGUAGES {
+    for (lang, birth_date, germany, passport) in LANGUAGES {
         let rtl = lang == "ar";
         for (case, steps) in [
             (
@@ -493,8 +504,14 @@ async fn every_step_in_every_language_with_arabic_mirrored() {
                 }
             }
         }
-        // The KYC case's review, last shown: its birth date as the language writes dates.
+        // The KYC case's pages in words: the document chosen, the birth date as the language
+        // writes dates, the countries by their names in it.
         browser.goto(&format!("{}?lang={lang}", url(&kyc))).await;
+        browser.goto(&app.url("/portal/identity_document")).await;
+        assert!(
+            browser.text().await.contains(passport),
+            "{lang}: {passport}"
+        );
         browser.goto(&app.url("/portal/review")).await;
         assert!(
             browser.text().await.contains(birth_date),
