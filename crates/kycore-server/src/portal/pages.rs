@@ -222,7 +222,7 @@ fn identity_chosen(
         "idoc-chosen",
         &[
             ("document", document_name(view.texts, document_type).into()),
-            ("country", view.country_name(Some(country)).into()),
+            ("country", countries::name(view.texts.lang, country).into()),
         ],
     )
 }
