@@ -1,6 +1,7 @@
 //! The portal's translation catalog: Fluent files compiled into the binary, one per
 //! language, and the choice of language for a request — an explicit `?lang=` (remembered in
-//! a cookie), else the browser's `Accept-Language`, else English.
+//! a cookie), else the browser's `Accept-Language`, else English. Dates are written with each
+//! language's `date-long` message, so a translator decides their order and month names.
 
 use std::sync::LazyLock;
 
@@ -14,15 +15,30 @@ use unic_langid::LanguageIdentifier;
 pub enum Lang {
     En,
     De,
+    Fr,
+    Es,
+    Ar,
 }
 
 impl Lang {
-    pub const ALL: [Lang; 2] = [Lang::En, Lang::De];
+    pub const ALL: [Lang; 5] = [Lang::En, Lang::De, Lang::Fr, Lang::Es, Lang::Ar];
 
     pub fn code(self) -> &'static str {
         match self {
             Lang::En => "en",
             Lang::De => "de",
+            Lang::Fr => "fr",
+            Lang::Es => "es",
+            Lang::Ar => "ar",
+        }
+    }
+
+    /// Which way the language's script runs, for `<html dir>`: the page's layout mirrors
+    /// with it.
+    pub fn dir(self) -> &'static str {
+        match self {
+            Lang::Ar => "rtl",
+            Lang::En | Lang::De | Lang::Fr | Lang::Es => "ltr",
         }
     }
 
@@ -34,6 +50,9 @@ impl Lang {
         match self {
             Lang::En => include_str!("locales/en.ftl"),
             Lang::De => include_str!("locales/de.ftl"),
+            Lang::Fr => include_str!("locales/fr.ftl"),
+            Lang::Es => include_str!("locales/es.ftl"),
+            Lang::Ar => include_str!("locales/ar.ftl"),
         }
     }
 
@@ -101,6 +120,22 @@ impl Texts {
         self.format(id, Some(&fluent_args))
     }
 
+    /// A calendar date (`YYYY-MM-DD`, as stored and as `<input type=date>` sends it) the way
+    /// this language writes it; anything else as it is.
+    pub fn date(&self, iso: &str) -> String {
+        match kycore_domain::applicant::parse_date(iso) {
+            Some(date) => self.with(
+                "date-long",
+                &[
+                    ("day", date.day().into()),
+                    ("month", u8::from(date.month()).into()),
+                    ("year", date.year().into()),
+                ],
+            ),
+            None => iso.to_owned(),
+        }
+    }
+
     /// Whether the catalog has `id` (error codes fall back to a generic text).
     pub fn has(&self, id: &str) -> bool {
         self.bundle().has_message(id)
@@ -131,36 +166,108 @@ impl Texts {
 
 #[cfg(test)]
 mod tests {
+    use std::collections::{BTreeMap, BTreeSet};
+
     use super::*;
     use fluent_bundle::FluentResource;
-    use fluent_syntax::ast::Entry;
+    use fluent_syntax::ast::{Entry, Expression, InlineExpression, Pattern, PatternElement};
 
-    fn ids(lang: Lang) -> Vec<String> {
+    /// Each message's id, with the variables its text uses.
+    fn messages(lang: Lang) -> BTreeMap<String, BTreeSet<String>> {
         let resource = FluentResource::try_new(lang.source().to_owned()).unwrap();
-        let mut ids: Vec<String> = resource
+        resource
             .entries()
             .filter_map(|e| match e {
-                Entry::Message(m) => Some(m.id.name.to_owned()),
+                Entry::Message(m) => {
+                    let mut variables = BTreeSet::new();
+                    if let Some(pattern) = &m.value {
+                        pattern_variables(pattern, &mut variables);
+                    }
+                    Some((m.id.name.to_owned(), variables))
+                }
                 _ => None,
             })
-            .collect();
-        ids.sort();
-        ids
+            .collect()
+    }
+
+    fn pattern_variables(pattern: &Pattern<&str>, into: &mut BTreeSet<String>) {
+        for element in &pattern.elements {
+            if let PatternElement::Placeable { expression } = element {
+                expression_variables(expression, into);
+            }
+        }
+    }
+
+    fn expression_variables(expression: &Expression<&str>, into: &mut BTreeSet<String>) {
+        match expression {
+            Expression::Inline(inline) => inline_variables(inline, into),
+            Expression::Select { selector, variants } => {
+                inline_variables(selector, into);
+                for variant in variants {
+                    pattern_variables(&variant.value, into);
+                }
+            }
+        }
+    }
+
+    fn inline_variables(inline: &InlineExpression<&str>, into: &mut BTreeSet<String>) {
+        match inline {
+            InlineExpression::VariableReference { id } => {
+                into.insert(id.name.to_owned());
+            }
+            InlineExpression::Placeable { expression } => expression_variables(expression, into),
+            InlineExpression::FunctionReference { arguments, .. } => {
+                for argument in &arguments.positional {
+                    inline_variables(argument, into);
+                }
+            }
+            _ => {}
+        }
     }
 
     #[test]
-    fn every_language_has_every_message() {
-        assert_eq!(ids(Lang::De), ids(Lang::En));
-        assert!(ids(Lang::En).len() > 100);
+    fn every_language_has_every_message_with_the_same_variables() {
+        let english = messages(Lang::En);
+        assert!(english.len() > 100);
+        for lang in Lang::ALL {
+            let translated = messages(lang);
+            let missing: Vec<_> = english
+                .keys()
+                .filter(|id| !translated.contains_key(*id))
+                .collect();
+            let extra: Vec<_> = translated
+                .keys()
+                .filter(|id| !english.contains_key(*id))
+                .collect();
+            let mismatched: Vec<_> = english
+                .iter()
+                .filter(|(id, variables)| translated.get(*id).is_some_and(|t| t != *variables))
+                .map(|(id, _)| id)
+                .collect();
+            assert!(
+                missing.is_empty() && extra.is_empty() && mismatched.is_empty(),
+                "{}: missing {missing:?}, not in en.ftl {extra:?}, other variables in {mismatched:?}",
+                lang.code()
+            );
+        }
     }
 
     #[test]
     fn accept_language_picks_the_best_supported_language() {
         assert_eq!(Lang::negotiate("de-CH, de;q=0.9, en;q=0.8"), Lang::De);
-        assert_eq!(Lang::negotiate("fr-FR, de;q=0.5"), Lang::De);
-        assert_eq!(Lang::negotiate("fr-FR"), Lang::En);
+        assert_eq!(Lang::negotiate("fr-FR, de;q=0.5"), Lang::Fr);
+        assert_eq!(Lang::negotiate("es-MX"), Lang::Es);
+        assert_eq!(Lang::negotiate("ar-EG, en;q=0.5"), Lang::Ar);
+        assert_eq!(Lang::negotiate("pt-BR, de;q=0.5"), Lang::De);
+        assert_eq!(Lang::negotiate("pt-BR"), Lang::En);
         assert_eq!(Lang::negotiate(""), Lang::En);
         assert_eq!(Lang::negotiate(";;;garbage=="), Lang::En);
+    }
+
+    #[test]
+    fn only_arabic_runs_right_to_left() {
+        let rtl: Vec<Lang> = Lang::ALL.into_iter().filter(|l| l.dir() == "rtl").collect();
+        assert_eq!(rtl, [Lang::Ar]);
     }
 
     #[test]
@@ -176,5 +283,44 @@ mod tests {
             "You can upload this 1 more time."
         );
         assert_eq!(en.get("no-such-message"), "no-such-message");
+        let ar = Texts { lang: Lang::Ar };
+        assert_eq!(
+            ar.with("attempts-left", &[("count", 2.into())]),
+            "يمكنك رفع هذا الملف مرتين أخريين."
+        );
+    }
+
+    #[test]
+    fn dates_are_written_the_way_each_language_writes_them() {
+        let dates: Vec<String> = Lang::ALL
+            .into_iter()
+            .map(|lang| Texts { lang }.date("1974-08-01"))
+            .collect();
+        assert_eq!(
+            dates,
+            [
+                "1 August 1974",
+                "1. August 1974",
+                "1 août 1974",
+                "1 de agosto de 1974",
+                "1 أغسطس 1974"
+            ]
+        );
+        assert_eq!(Texts { lang: Lang::Fr }.date("1974-13-01"), "1974-13-01");
+    }
+
+    /// A date field's hint and its error give their example as the review shows dates, not
+    /// as `YYYY-MM-DD`, which no browser's date control shows.
+    #[test]
+    fn date_hints_and_errors_write_dates_like_the_review() {
+        for lang in Lang::ALL {
+            let texts = Texts { lang };
+            let example = texts.date("1990-03-31");
+            for id in ["hint-date", "error-invalid_date"] {
+                let text = texts.get(id);
+                assert!(text.contains(&example), "{}: {id} = {text:?}", lang.code());
+                assert!(!text.contains("1990-03-31"), "{}: {id}", lang.code());
+            }
+        }
     }
 }

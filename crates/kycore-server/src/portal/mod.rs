@@ -13,6 +13,7 @@
 // is built once per request, so its size does not matter.
 #![allow(clippy::result_large_err)]
 
+mod countries;
 mod i18n;
 mod pages;
 mod steps;
@@ -179,15 +180,21 @@ impl Visitor {
             brand,
         };
         let mut response = respond(status, &self.nonce, page(&meta, body));
+        self.remember_language(&mut response);
+        response
+    }
+
+    /// Keeps a language chosen with `?lang=` for the next pages, whatever the browser asks
+    /// for: also when the choice came on the link, whose answer is only a redirect.
+    fn remember_language(&self, response: &mut Response) {
         if let Some(lang) = self.chosen {
             let cookie = Cookie::build((LANG_COOKIE, lang.code()))
                 .path("/")
                 .same_site(SameSite::Lax)
                 .secure(self.secure)
                 .max_age(cookie::time::Duration::days(365));
-            set_cookie(&mut response, &cookie.build());
+            set_cookie(response, &cookie.build());
         }
-        response
     }
 
     fn notice(&self, status: StatusCode, id: &str) -> Response {
@@ -362,6 +369,7 @@ pub(crate) async fn open(
         ));
     let mut response = Redirect::to("/portal").into_response();
     set_cookie(&mut response, &cookie.build());
+    visitor.remember_language(&mut response);
     response
         .headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));

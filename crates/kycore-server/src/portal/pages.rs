@@ -3,7 +3,6 @@
 //! in `steps.rs` save and move on.
 
 use std::cell::RefCell;
-use std::sync::LazyLock;
 
 use kycore_domain::applicant::{Address, RelatedPerson, RelatedPersonRole};
 use kycore_domain::case::{CaseKind, CaseStatus};
@@ -13,25 +12,9 @@ use kycore_services::portal::{PortalCase, VerifyMode};
 use kycore_services::views::Document;
 use maud::{Markup, html};
 
+use super::countries;
 use super::i18n::Texts;
 use super::view::{Field, FormState, Input, csrf, error_summary, field};
-
-/// Country choices, by English name (the ISO list's names; translating them is future work).
-static COUNTRIES: LazyLock<Vec<(String, String)>> = LazyLock::new(|| {
-    let mut countries: Vec<(String, String)> = celes::Country::get_countries()
-        .iter()
-        .map(|c| (c.alpha2.to_owned(), c.long_name.to_owned()))
-        .collect();
-    countries.sort_by(|a, b| a.1.cmp(&b.1));
-    countries
-});
-
-pub fn country_name(code: &str) -> String {
-    COUNTRIES
-        .iter()
-        .find(|(c, _)| c == code)
-        .map_or_else(|| code.to_owned(), |(_, name)| name.clone())
-}
 
 /// What a step page is drawn from.
 pub struct StepView<'a> {
@@ -47,6 +30,12 @@ pub struct StepView<'a> {
 impl StepView<'_> {
     fn t(&self, id: &str) -> String {
         self.texts.get(id)
+    }
+
+    /// The name of a stored country code in the visitor's language ("" when there is none).
+    fn country_name(&self, code: Option<&str>) -> String {
+        code.map(|c| countries::name(self.texts.lang, c))
+            .unwrap_or_default()
     }
 
     fn field(&self, f: Field<'_>, stored: Option<&str>) -> Markup {
@@ -84,7 +73,7 @@ impl StepView<'_> {
                 label: self.t(label),
                 hint: None,
                 optional,
-                input: Input::Select(&COUNTRIES),
+                input: Input::Select(countries::choices(self.texts.lang)),
             },
             stored,
         )
@@ -335,6 +324,21 @@ fn document_name(texts: Texts, document_type: IdentityDocumentType) -> String {
     texts.get(&format!("doc-{}", document_type.as_str()))
 }
 
+/// The identity document chosen, in words: "Passport from Germany".
+fn identity_chosen(
+    view: &StepView<'_>,
+    document_type: IdentityDocumentType,
+    country: &str,
+) -> String {
+    view.texts.with(
+        "idoc-chosen",
+        &[
+            ("document", document_name(view.texts, document_type).into()),
+            ("country", countries::name(view.texts.lang, country).into()),
+        ],
+    )
+}
+
 fn identity_document(view: &StepView<'_>, change: bool) -> Markup {
     match (&view.portal.progress.identity_document, change) {
         (Some(choice), false) => identity_upload(view, choice.document_type, &choice.country),
@@ -462,13 +466,7 @@ fn identity_upload(
         .portal
         .progress
         .slots(Step::IdentityDocument, &view.portal.flow);
-    let chosen = view.texts.with(
-        "idoc-chosen",
-        &[
-            ("document", document_name(view.texts, document_type).into()),
-            ("country", country_name(country).into()),
-        ],
-    );
+    let chosen = identity_chosen(view, document_type, country);
     let front_uploaded = slots
         .first()
         .and_then(|s| view.portal.uploaded(s))
@@ -694,7 +692,14 @@ fn review_row(view: &StepView<'_>, step: Step, content: Markup) -> Markup {
 /// Each file of an upload step: its picture, its name in words, and a way to replace it.
 fn uploads_summary(view: &StepView<'_>, step: Step) -> Markup {
     let slots = view.portal.progress.slots(step, &view.portal.flow);
+    let identity = match (step, &view.portal.progress.identity_document) {
+        (Step::IdentityDocument, Some(choice)) => {
+            Some(identity_chosen(view, choice.document_type, &choice.country))
+        }
+        _ => None,
+    };
     html! {
+        @if let Some(identity) = identity { p { (identity) } }
         ul.uploads {
             @for slot in &slots {
                 @if let Some(document) = view.portal.uploaded(slot) {
@@ -758,14 +763,14 @@ fn answers(view: &StepView<'_>, rows: &[(&str, Option<String>)]) -> Markup {
 }
 
 /// An address on one line, its country named.
-fn address_in_words(address: Option<&Address>) -> Option<String> {
+fn address_in_words(view: &StepView<'_>, address: Option<&Address>) -> Option<String> {
     let a = address?;
     let parts: Vec<String> = [
         a.line1.clone(),
         a.line2.clone(),
         a.postal_code.clone(),
         a.city.clone(),
-        a.country.as_deref().map(country_name),
+        a.country.as_deref().map(|c| view.country_name(Some(c))),
     ]
     .into_iter()
     .flatten()
@@ -781,14 +786,17 @@ fn personal_details_summary(view: &StepView<'_>) -> Markup {
             ("field-first_name", p.first_name),
             ("field-middle_name", p.middle_name),
             ("field-last_name", p.last_name),
-            ("field-date_of_birth", p.date_of_birth),
+            (
+                "field-date_of_birth",
+                p.date_of_birth.as_deref().map(|d| view.texts.date(d)),
+            ),
             (
                 "field-nationality",
-                p.nationality.as_deref().map(country_name),
+                Some(view.country_name(p.nationality.as_deref())),
             ),
             ("field-email", p.email),
             ("field-phone", p.phone),
-            ("legend-address", address_in_words(p.address.as_ref())),
+            ("legend-address", address_in_words(view, p.address.as_ref())),
         ],
     )
 }
@@ -802,14 +810,14 @@ fn company_details_summary(view: &StepView<'_>) -> Markup {
             ("field-registration_number", b.registration_number),
             (
                 "field-business-country",
-                b.country.as_deref().map(country_name),
+                Some(view.country_name(b.country.as_deref())),
             ),
             ("field-lei", b.lei),
             ("field-vat_number", b.vat_number),
             ("field-website", b.website),
             (
                 "legend-business-address",
-                address_in_words(b.address.as_ref()),
+                address_in_words(view, b.address.as_ref()),
             ),
         ],
     )

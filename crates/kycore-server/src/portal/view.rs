@@ -1,6 +1,8 @@
 //! The portal's page shell and form parts, as maud markup: one self-contained page per
 //! response (inline style, an optional small script, no external resources), phone first,
-//! with labels, hints and errors tied to their fields for assistive technology.
+//! with labels, hints and errors tied to their fields for assistive technology. The page
+//! carries its language's direction and the style speaks only of inline start and end, so
+//! a right-to-left page is the mirror image of a left-to-right one.
 
 use std::collections::HashMap;
 
@@ -13,13 +15,16 @@ use kycore_services::branding::Branding;
 
 use super::i18n::{Lang, Texts};
 
-/// Phone-first: one column, large touch targets, system fonts, AA contrast.
+/// Phone-first: one column, large touch targets, system fonts, AA contrast. No `left` or
+/// `right`: logical properties, so the layout mirrors in right-to-left languages; a link
+/// shown to copy (`.link`) reads left to right in every language.
 const STYLE: &str = "\
 *{box-sizing:border-box}\
 body{margin:0;font:1rem/1.5 system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;color:#1b1b1f;background:#f4f5f7}\
 header{background:#fff;border-bottom:1px solid #c9ccd3;padding:.5rem 1rem;display:flex;justify-content:space-between;align-items:center;gap:.5rem;flex-wrap:wrap}\
 header p{margin:0;font-weight:600}\
-header nav a{margin-left:.5rem}\
+header ul{display:flex;flex-wrap:wrap;gap:0 .75rem;list-style:none;margin:0;padding:0}\
+[aria-current]{font-weight:600;color:inherit}\
 main{max-width:34rem;margin:0 auto;padding:1rem}\
 h1{font-size:1.5rem;line-height:1.25;margin:.25rem 0 1rem}\
 h2{font-size:1.15rem;margin:1.5rem 0 .5rem}\
@@ -57,9 +62,9 @@ footer{max-width:34rem;margin:0 auto;padding:1rem;font-size:.9rem;color:#4a4f5a}
 .summary h2{margin-top:0}\
 .summary a{color:#b00020;font-weight:600}\
 dl{margin:0}dt{font-weight:600;margin-top:.5rem}dd{margin:0;overflow-wrap:anywhere}\
-.link{overflow-wrap:anywhere;font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.85rem;background:#f4f5f7;padding:.5rem;border-radius:4px}\
+.link{direction:ltr;overflow-wrap:anywhere;font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.85rem;background:#f4f5f7;padding:.5rem;border-radius:4px}\
 .done{color:#1d6b2f;font-weight:600}\
-.notice{border-left:6px solid #b35c00}.notice h2{margin-top:0}\
+.notice{border-inline-start:6px solid #b35c00}.notice h2{margin-top:0}\
 blockquote{margin:.5rem 0;padding:.5rem 1rem;background:#f4f5f7;border-radius:4px;white-space:pre-line}\
 .todo{color:#b00020;font-weight:600}\
 ";
@@ -93,7 +98,7 @@ pub fn page(meta: &PageMeta<'_>, body: Markup) -> Markup {
     let texts = meta.texts;
     html! {
         (DOCTYPE)
-        html lang=(texts.lang.code()) {
+        html lang=(texts.lang.code()) dir=(texts.lang.dir()) {
             head {
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width,initial-scale=1";
@@ -104,15 +109,7 @@ pub fn page(meta: &PageMeta<'_>, body: Markup) -> Markup {
                 header {
                     (brand_header(texts, meta.brand))
                     @if meta.show_language_switch {
-                        nav aria-label=(texts.get("switch-language")) {
-                            @for lang in Lang::ALL {
-                                @if lang != texts.lang {
-                                    a href={ "?lang=" (lang.code()) } hreflang=(lang.code()) lang=(lang.code()) {
-                                        (Texts { lang }.get("language-name"))
-                                    }
-                                }
-                            }
-                        }
+                        (language_switch(texts.lang))
                     }
                 }
                 main { (body) }
@@ -168,11 +165,30 @@ fn brand_footer(texts: Texts, brand: &Branding) -> Markup {
                 p {
                     (texts.get("brand-support")) " "
                     @if let Some(email) = &brand.support_email {
-                        a href={ "mailto:" (email) } { (email) }
+                        a href={ "mailto:" (email) } dir="ltr" { (email) }
                     }
                     @if brand.support_email.is_some() && brand.support_url.is_some() { " · " }
                     @if let Some(url) = &brand.support_url {
-                        a href=(url) rel="noopener" { (url) }
+                        a href=(url) rel="noopener" dir="ltr" { (url) }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Every language in its own name, the current one marked; plain links, so it works without
+/// JavaScript.
+fn language_switch(current: Lang) -> Markup {
+    html! {
+        nav aria-label=(Texts { lang: current }.get("switch-language")) {
+            ul {
+                @for lang in Lang::ALL {
+                    li {
+                        a href={ "?lang=" (lang.code()) } hreflang=(lang.code()) lang=(lang.code())
+                            aria-current=[(lang == current).then_some("true")] {
+                            (Texts { lang }.get("language-name"))
+                        }
                     }
                 }
             }
@@ -348,6 +364,7 @@ pub fn field(
         @match &f.input {
             Input::Text { kind, autocomplete } => {
                 input type=(kind) id=(id) name=(f.name) value=(value) autocomplete=(autocomplete)
+                    dir=[machine_text(kind).then_some("ltr")]
                     required[required] aria-describedby=[described.as_deref()] aria-invalid=[invalid];
             }
             Input::Select(options) => {
@@ -363,11 +380,18 @@ pub fn field(
                     data-downscale required[required] aria-describedby=[described.as_deref()] aria-invalid=[invalid];
             }
             Input::Mrz => {
-                textarea id=(id) name=(f.name) rows="3" spellcheck="false" autocapitalize="characters" autocomplete="off"
+                textarea id=(id) name=(f.name) rows="3" spellcheck="false" autocapitalize="characters" autocomplete="off" dir="ltr"
                     required[required] aria-describedby=[described.as_deref()] aria-invalid=[invalid] { (value) }
             }
         }
     }
+}
+
+/// Whether a field of this kind holds text that reads left to right in every language:
+/// in a right-to-left page, a phone number's digit groups would otherwise show in reverse
+/// order.
+fn machine_text(kind: &str) -> bool {
+    matches!(kind, "email" | "tel" | "url")
 }
 
 /// The hidden CSRF field every form carries.

@@ -759,37 +759,163 @@ async fn pages_speak_the_visitors_language_and_stay_small() {
             .unwrap();
         assert!(page.contains("Before you start"));
 
-        for step in [
-            "consent",
-            "company_details",
-            "company_documents",
-            "related_persons",
-            "review",
-        ] {
-            let (_, page) = browser.visit(&format!("/portal/{step}")).await;
-            assert_eq!(page.status, StatusCode::OK, "{step}");
-            assert!(
-                page.body.len() < MAX_PAGE_BYTES,
-                "{step}: {} bytes",
-                page.body.len()
-            );
-        }
+        // Every step page in every language, each opened through its link with `?lang=`:
+        // in that language and its direction, and under the weight budget.
         let kyc = kyc_case(&app, None).await;
-        let person = Applicant::new(&app);
-        person.visit(&verification_path(&kyc)).await;
-        for step in [
-            "consent",
-            "personal_details",
-            "identity_document",
-            "selfie",
-            "review",
+        for (lang, dir) in LANGUAGES {
+            for (case, steps) in [(&case, KYB_STEPS.as_slice()), (&kyc, KYC_STEPS.as_slice())] {
+                let visitor = Applicant::new(&app);
+                let opened = visitor
+                    .get(&format!("{}?lang={lang}", verification_path(case)))
+                    .await;
+                assert!(
+                    opened
+                        .set_cookies
+                        .iter()
+                        .any(|c| c.starts_with(&format!("kycore_lang={lang}"))),
+                    "{lang}: the link's ?lang= is remembered"
+                );
+                if steps.contains(&"identity_document") {
+                    choose_passport(&visitor, "DE").await;
+                }
+                for step in steps {
+                    let (_, page) = visitor.visit(&format!("/portal/{step}")).await;
+                    assert_eq!(page.status, StatusCode::OK, "{lang} {step}");
+                    let html = format!("<html lang=\"{lang}\" dir=\"{dir}\">");
+                    assert!(page.body.contains(&html), "{lang} {step}: {html}");
+                    assert!(
+                        page.body.len() < MAX_PAGE_BYTES,
+                        "{lang} {step}: {} bytes",
+                        page.body.len()
+                    );
+                }
+            }
+        }
+    })
+    .await;
+}
+
+/// The portal's languages and the direction each is written in.
+const LANGUAGES: [(&str, &str); 5] = [
+    ("en", "ltr"),
+    ("de", "ltr"),
+    ("fr", "ltr"),
+    ("es", "ltr"),
+    ("ar", "rtl"),
+];
+/// Every page of the default flows; `identity_document` shows the upload once a document
+/// is chosen, and its choice again with `?change=1`.
+const KYC_STEPS: [&str; 6] = [
+    "consent",
+    "personal_details",
+    "identity_document?change=1",
+    "identity_document",
+    "selfie",
+    "review",
+];
+const KYB_STEPS: [&str; 5] = [
+    "consent",
+    "company_details",
+    "company_documents",
+    "related_persons",
+    "review",
+];
+
+async fn choose_passport(applicant: &Applicant<'_>, country: &str) {
+    let (_, page) = applicant.visit("/portal/identity_document").await;
+    let chosen = applicant
+        .post(
+            "/portal/identity_document/choice",
+            &[
+                ("csrf", page.csrf().as_str()),
+                ("document_type", "passport"),
+                ("country", country),
+            ],
+        )
+        .await;
+    assert_eq!(chosen.status, StatusCode::SEE_OTHER, "{}", chosen.body);
+}
+
+#[tokio::test]
+async fn a_link_with_lang_gives_pages_countries_documents_and_dates_in_that_language() {
+    for_each_database(|app| async move {
+        for (lang, expected) in [
+            (
+                "fr",
+                [
+                    "Allemagne",
+                    "Passeport – Allemagne",
+                    "12 août 1974",
+                    "Suède",
+                ],
+            ),
+            (
+                "es",
+                [
+                    "Alemania",
+                    "Pasaporte de Alemania",
+                    "12 de agosto de 1974",
+                    "Suecia",
+                ],
+            ),
+            (
+                "ar",
+                [
+                    "ألمانيا",
+                    "جواز السفر من ألمانيا",
+                    "12 أغسطس 1974",
+                    "السويد",
+                ],
+            ),
         ] {
-            let (_, page) = person.visit(&format!("/portal/{step}")).await;
+            let [germany, passport, birth_date, sweden] = expected;
+            let case = kyc_case(&app, None).await;
+            let applicant = Applicant::new(&app);
+            // The first open of the link, with the browser asking for English.
+            let opened = applicant
+                .client
+                .get(app.url(&format!("{}?lang={lang}", verification_path(&case))))
+                .header(ACCEPT_LANGUAGE, "en")
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(opened.status(), StatusCode::SEE_OTHER);
+            let consent = applicant
+                .client
+                .get(app.url("/portal/consent"))
+                .header(ACCEPT_LANGUAGE, "en")
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap();
             assert!(
-                page.body.len() < MAX_PAGE_BYTES,
-                "{step}: {} bytes",
-                page.body.len()
+                consent.contains(&format!("<html lang=\"{lang}\"")),
+                "{lang}"
             );
+
+            applicant.complete("consent", &[("consent", "yes")]).await;
+            let (_, details) = applicant.visit("/portal/personal_details").await;
+            assert!(
+                details
+                    .body
+                    .contains(&format!("<option value=\"DE\">{germany}</option>")),
+                "{lang}: {germany}"
+            );
+            let saved = applicant
+                .complete("personal_details", &PERSONAL_DETAILS)
+                .await;
+            assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+            choose_passport(&applicant, "DE").await;
+            let (_, upload) = applicant.visit("/portal/identity_document").await;
+            assert!(upload.body.contains(passport), "{lang}: {passport}");
+
+            let (_, review) = applicant.visit("/portal/review").await;
+            for shown in [birth_date, sweden] {
+                assert!(review.body.contains(shown), "{lang} review: {shown}");
+            }
+            assert!(!review.body.contains("1974-08-12"), "{lang}");
         }
     })
     .await;

@@ -49,7 +49,21 @@ field-first_name = Vorname
 field-middle_name = Weitere Vornamen
 field-last_name = Nachname
 field-date_of_birth = Geburtsdatum
-hint-date = Zum Beispiel 1990-03-31
+hint-date = Zum Beispiel 31. März 1990
+date-long = { $day }. { $month ->
+    [1] Januar
+    [2] Februar
+    [3] März
+    [4] April
+    [5] Mai
+    [6] Juni
+    [7] Juli
+    [8] August
+    [9] September
+    [10] Oktober
+    [11] November
+   *[12] Dezember
+} { $year }
 field-nationality = Staatsangehörigkeit
 field-email = E-Mail
 field-phone = Telefonnummer
@@ -172,7 +186,7 @@ step-missing = Diese Prüfung hat keinen solchen Schritt.
 
 error-summary = Bitte korrigieren Sie Folgendes
 error-required = Bitte ausfüllen.
-error-invalid_date = Geben Sie ein gültiges Datum ein, zum Beispiel 1990-03-31.
+error-invalid_date = Geben Sie ein gültiges Datum ein, zum Beispiel 31. März 1990.
 error-invalid_country = Wählen Sie ein Land aus der Liste.
 error-invalid_email = Geben Sie eine E-Mail-Adresse wie name@example.com ein.
 error-invalid_phone = Geben Sie eine Telefonnummer mit Landesvorwahl ein, wie +49 151 2345 6789.

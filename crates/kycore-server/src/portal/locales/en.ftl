@@ -49,7 +49,21 @@ field-first_name = First name
 field-middle_name = Middle names
 field-last_name = Last name
 field-date_of_birth = Date of birth
-hint-date = For example 1990-03-31
+hint-date = For example 31 March 1990
+date-long = { $day } { $month ->
+    [1] January
+    [2] February
+    [3] March
+    [4] April
+    [5] May
+    [6] June
+    [7] July
+    [8] August
+    [9] September
+    [10] October
+    [11] November
+   *[12] December
+} { $year }
 field-nationality = Nationality
 field-email = Email
 field-phone = Phone number
@@ -172,7 +186,7 @@ step-missing = This verification has no such step.
 
 error-summary = There is a problem
 error-required = Enter this information.
-error-invalid_date = Enter a real date, for example 1990-03-31.
+error-invalid_date = Enter a real date, for example 31 March 1990.
 error-invalid_country = Choose a country from the list.
 error-invalid_email = Enter an email address like name@example.com.
 error-invalid_phone = Enter a phone number with its country code, like +46 70 123 45 67.

@@ -1,6 +1,7 @@
 //! The hosted portal in Chromium, on a phone-sized screen: a whole KYC flow with uploads,
 //! a KYB flow whose owners verify here and through their own link, resuming in a second
-//! browser, a 320 px screen, and axe-core on every page met along the way.
+//! browser, a 320 px screen, every step in every language with Arabic's mirrored layout, and
+//! axe-core on every page met along the way.
 
 use std::path::{Path, PathBuf};
 
@@ -362,4 +363,172 @@ async fn every_kind_of_page_fits_a_320_px_screen() {
     assert_eq!(browser.text_of("h1").await, "Dieser Link ist abgelaufen");
     assert_fits(&browser).await;
     browser.step("expired link").await;
+}
+
+/// The portal's languages, how each writes 12 August 1974, what it calls Germany, and a
+/// German passport.
+const LANGUAGES: [(&str, &str, &str, &str); 5] = [
+    ("en", "12 August 1974", "Germany", "Passport from Germany"),
+    (
+        "de",
+        "12. August 1974",
+        "Deutschland",
+        "Reisepass aus Deutschland",
+    ),
+    ("fr", "12 août 1974", "Allemagne", "Passeport – Allemagne"),
+    (
+        "es",
+        "12 de agosto de 1974",
+        "Alemania",
+        "Pasaporte de Alemania",
+    ),
+    ("ar", "12 أغسطس 1974", "ألمانيا", "جواز السفر من ألمانيا"),
+];
+
+/// Where a form's first label's text and its submit button sit, against the form, in CSS
+/// pixels from the form's left and right edges.
+#[derive(Debug)]
+struct Placement {
+    label_from_left: f64,
+    label_from_right: f64,
+    button_from_left: f64,
+    button_from_right: f64,
+}
+
+async fn placement(browser: &Browser) -> Placement {
+    let found = browser
+        .script(
+            "const form = document.querySelector('main form');
+             const label = form.querySelector('label');
+             const text = document.createRange();
+             text.selectNodeContents(label);
+             const [f, l, b] = [form.getBoundingClientRect(), text.getBoundingClientRect(),
+                 form.querySelector('button[type=submit]').getBoundingClientRect()];
+             return [l.left - f.left, f.right - l.right, b.left - f.left, f.right - b.right];",
+        )
+        .await;
+    let edge = |i: usize| found[i].as_f64().unwrap();
+    Placement {
+        label_from_left: edge(0),
+        label_from_right: edge(1),
+        button_from_left: edge(2),
+        button_from_right: edge(3),
+    }
+}
+
+/// Labels and the primary button sit at the inline start: the right in a right-to-left
+/// page, the left otherwise.
+async fn assert_mirrored(browser: &Browser, rtl: bool) {
+    let p = placement(browser).await;
+    // (distance from the inline start, distance from the inline end)
+    let inline = |from_left: f64, from_right: f64| {
+        if rtl {
+            (from_right, from_left)
+        } else {
+            (from_left, from_right)
+        }
+    };
+    let label = inline(p.label_from_left, p.label_from_right);
+    let button = inline(p.button_from_left, p.button_from_right);
+    assert!(
+        label.0 < 1.0 && label.1 > 20.0 && button.0 < 1.0 && button.1 > 20.0,
+        "rtl {rtl}: {p:?}"
+    );
+}
+
+#[tokio::test]
+async fn every_step_in_every_language_with_arabic_mirrored() {
+    let Some(browser) = Browser::launch(BrowserOptions::default()).await else {
+        return;
+    };
+    let (app, _db) = sqlite_app().await;
+    let key = &app.sandbox.secret;
+    let kyc = app.create_case(key).await;
+    let kyb = app
+        .create_case_with(
+            key,
+            json!({"kind": "kyb", "applicant": crate::helpers::business("DE")}),
+        )
+        .await;
+    // Details with a birth date for the review, and a document chosen for its upload page.
+    browser.goto(url(&kyc)).await;
+    consent(&browser).await;
+    personal_details(&browser, "Ada", "Lovelace").await;
+    browser.check("#document_type").await;
+    browser.select("country", "DE").await;
+    browser.submit().await;
+
+    for (lang, birth_date, germany, passport) in LANGUAGES {
+        let rtl = lang == "ar";
+        for (case, steps) in [
+            (
+                &kyc,
+                [
+                    "consent",
+                    "personal_details",
+                    "identity_document?change=1",
+                    "identity_document",
+                    "selfie",
+                    "review",
+                ]
+                .as_slice(),
+            ),
+            (
+                &kyb,
+                [
+                    "consent",
+                    "company_details",
+                    "company_documents",
+                    "related_persons",
+                    "review",
+                ]
+                .as_slice(),
+            ),
+        ] {
+            // The language comes with the link, whatever the browser asks for.
+            browser.goto(&format!("{}?lang={lang}", url(case))).await;
+            for step in steps {
+                browser.goto(&app.url(&format!("/portal/{step}"))).await;
+                let html = browser
+                    .script("return [document.documentElement.lang, document.documentElement.dir]")
+                    .await;
+                assert_eq!(
+                    html,
+                    json!([lang, if rtl { "rtl" } else { "ltr" }]),
+                    "{step}"
+                );
+                assert_fits(&browser).await;
+                browser.step(&format!("{lang} {step}")).await;
+                if matches!(*step, "personal_details" | "company_details") {
+                    assert_mirrored(&browser, rtl).await;
+                }
+            }
+        }
+        // The KYC case's pages in words: the document chosen, the birth date as the language
+        // writes dates, the countries by their names in it.
+        browser.goto(&format!("{}?lang={lang}", url(&kyc))).await;
+        browser.goto(&app.url("/portal/identity_document")).await;
+        assert!(
+            browser.text().await.contains(passport),
+            "{lang}: {passport}"
+        );
+        browser.goto(&app.url("/portal/review")).await;
+        assert!(
+            browser.text().await.contains(birth_date),
+            "{lang}: {birth_date}"
+        );
+        browser.goto(&app.url("/portal/personal_details")).await;
+        let option =
+            "return document.querySelector('#individual-nationality option[value=DE]').text";
+        assert_eq!(browser.script(option).await, json!(germany), "{lang}");
+    }
+
+    // A refused form in Arabic: the error summary and the errors beside the fields.
+    browser.goto(&format!("{}?lang=ar", url(&kyc))).await;
+    browser.goto(&app.url("/portal/personal_details")).await;
+    browser.fill("individual.first_name", "").await;
+    browser.fill("individual.date_of_birth", "").await;
+    browser.submit().await;
+    assert!(browser.text_of(".summary").await.contains("توجد مشكلة"));
+    browser.step("ar personal details with errors").await;
 }
