@@ -233,7 +233,7 @@ fn consent(view: &StepView<'_>) -> Markup {
     let error = view.form.error("consent");
     let content = html! {
         div.card {
-            p { (view.t(intro)) }
+            p { (view.texts.with(intro, &[("organization", view.portal.branding.name().to_owned().into())])) }
             p { (view.t("consent-what")) }
             h2 { (view.t("need-title")) }
             ul { @for item in what_you_need(view) { li { (item) } } }

@@ -113,6 +113,7 @@ async fn branding_is_checked_and_shown_on_the_organizations_pages_only() {
             "https://widgets.example/privacy",
             "Nordic Widgets AB, Kungsgatan 2, Stockholm",
             "/portal/logo?v=",
+            "Nordic Widgets needs to confirm who you are",
         ] {
             assert!(page.contains(shown), "{shown} in {page}");
         }

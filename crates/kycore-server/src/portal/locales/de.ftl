@@ -30,7 +30,7 @@ step-company_documents = Unternehmensdokumente
 step-related_persons = Eigentümer und Geschäftsführung
 step-review = Prüfen und absenden
 
-consent-intro = Das Unternehmen, das Ihnen diesen Link geschickt hat, muss Ihre Identität bestätigen, bevor es Ihnen seine Leistungen anbieten kann.
+consent-intro = { $organization } muss Ihre Identität bestätigen, bevor Ihnen Leistungen angeboten werden können.
 consent-what = Wir fragen nach Ihren Angaben und nach Fotos Ihrer Dokumente. Sie werden verschlüsselt gespeichert und nur für diese Prüfung verwendet.
 consent-time = Es dauert etwa 5 Minuten. Sie können jederzeit unterbrechen und später mit demselben Link weitermachen, auch auf einem anderen Gerät.
 progress-label = Ihr Fortschritt
@@ -43,7 +43,7 @@ need-company_details = Die Registernummer und die eingetragene Adresse des Unter
 need-company_documents = Diese Unternehmensdokumente, als PDF oder Foto: { $documents }
 need-related_persons = Namen, Geburtsdaten und Staatsangehörigkeiten der Eigentümer und Geschäftsführer; jede dieser Personen bestätigt ihre eigene Identität
 consent-checkbox = Ich bin einverstanden, dass meine Angaben für diese Prüfung verwendet werden
-consent-intro-business = Das Unternehmen, das Ihnen diesen Link geschickt hat, muss Ihr Unternehmen, seine Dokumente und die Personen prüfen, denen es gehört oder die es leiten.
+consent-intro-business = { $organization } muss Ihr Unternehmen, seine Dokumente und die Personen prüfen, denen es gehört oder die es leiten.
 
 field-first_name = Vorname
 field-middle_name = Weitere Vornamen

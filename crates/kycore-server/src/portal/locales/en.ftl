@@ -30,7 +30,7 @@ step-company_documents = Company documents
 step-related_persons = Owners and directors
 step-review = Check and submit
 
-consent-intro = The company that sent you this link needs to confirm who you are before it can offer you its services.
+consent-intro = { $organization } needs to confirm who you are before it can offer you its services.
 consent-what = We will ask for your details and photos of your documents. They are stored encrypted and used only for this verification.
 consent-time = It takes about 5 minutes. You can stop at any time and continue later with the same link, on this or another device.
 progress-label = Your progress
@@ -43,7 +43,7 @@ need-company_details = The company's registration number and registered address
 need-company_documents = These company documents, as PDFs or photos: { $documents }
 need-related_persons = The names, dates of birth and nationalities of the owners and directors; each of them confirms their own identity
 consent-checkbox = I agree that my information is used for this verification
-consent-intro-business = The company that sent you this link needs to verify your business, its documents and the people who own or run it.
+consent-intro-business = { $organization } needs to verify your business, its documents and the people who own or run it.
 
 field-first_name = First name
 field-middle_name = Middle names

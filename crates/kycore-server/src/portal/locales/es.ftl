@@ -30,11 +30,11 @@ step-company_documents = Documentos de la empresa
 step-related_persons = Propietarios y administradores
 step-review = Revisar y enviar
 
-consent-intro = La empresa que le ha enviado este enlace necesita confirmar su identidad antes de poder ofrecerle sus servicios.
+consent-intro = { $organization } necesita confirmar su identidad antes de poder ofrecerle sus servicios.
 consent-what = Le pediremos sus datos y fotos de sus documentos. Se guardan cifrados y solo se usan para esta verificación.
 consent-time = Se tarda unos 5 minutos. Puede detenerse en cualquier momento y continuar más tarde con el mismo enlace, en este u otro dispositivo.
 consent-checkbox = Acepto que mis datos se usen para esta verificación
-consent-intro-business = La empresa que le ha enviado este enlace necesita verificar su empresa, sus documentos y a las personas que la poseen o la dirigen.
+consent-intro-business = { $organization } necesita verificar su empresa, sus documentos y a las personas que la poseen o la dirigen.
 
 field-first_name = Nombre
 field-middle_name = Otros nombres

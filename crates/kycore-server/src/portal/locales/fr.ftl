@@ -30,11 +30,11 @@ step-company_documents = Documents de l'entreprise
 step-related_persons = Propriétaires et dirigeants
 step-review = Vérifier et envoyer
 
-consent-intro = L'entreprise qui vous a envoyé ce lien doit confirmer votre identité avant de pouvoir vous proposer ses services.
+consent-intro = { $organization } doit confirmer votre identité avant de pouvoir vous proposer ses services.
 consent-what = Nous allons vous demander vos coordonnées et des photos de vos documents. Elles sont conservées chiffrées et utilisées uniquement pour cette vérification.
 consent-time = Cela prend environ 5 minutes. Vous pouvez vous arrêter à tout moment et reprendre plus tard avec le même lien, sur cet appareil ou sur un autre.
 consent-checkbox = J'accepte que mes informations soient utilisées pour cette vérification
-consent-intro-business = L'entreprise qui vous a envoyé ce lien doit vérifier votre entreprise, ses documents et les personnes qui la détiennent ou la dirigent.
+consent-intro-business = { $organization } doit vérifier votre entreprise, ses documents et les personnes qui la détiennent ou la dirigent.
 
 field-first_name = Prénom
 field-middle_name = Autres prénoms
