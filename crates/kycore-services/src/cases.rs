@@ -88,6 +88,10 @@ fn sandbox_reason(outcome: Outcome) -> &'static str {
     }
 }
 
+/// How long a case the applicant started stays open after its link expired: a new link
+/// (`POST /v1/cases/{id}/link`) resumes it where they stopped; then it expires.
+pub const STARTED_CASE_GRACE: Millis = 7 * 24 * 60 * 60 * 1000;
+
 impl Services {
     pub async fn create_case(
         &self,
@@ -410,10 +414,13 @@ impl Services {
         .await
     }
 
-    /// Expires every case whose link lifetime passed before submission, up to `limit`;
-    /// returns how many were due.
+    /// Expires every case whose link lifetime passed before submission — a started one only
+    /// [`STARTED_CASE_GRACE`] later — up to `limit`; returns how many were due.
     pub(crate) async fn expire_due_cases(&self, limit: i64) -> Result<usize, ServiceError> {
-        let due = cases::due_for_expiry(self.store().reader(), now_millis(), limit).await?;
+        let now = now_millis();
+        let due =
+            cases::due_for_expiry(self.store().reader(), now, now - STARTED_CASE_GRACE, limit)
+                .await?;
         for case in &due {
             let scope = crate::scope::of_case(case)?;
             self.expire_case(scope, case.id.clone()).await?;
@@ -430,8 +437,13 @@ impl Services {
                         let now = now_millis();
                         let mut case = kernel::open(tx, &ctx.scope, &id).await?;
                         // Re-checked inside the unit: a new link or a submission may have come first.
-                        let expirable = transition(case.status()?, CaseAction::Expire).is_ok();
-                        if case.record().link_expires_at <= now && expirable {
+                        let status = case.status()?;
+                        let expirable = transition(status, CaseAction::Expire).is_ok();
+                        let grace = match status {
+                            CaseStatus::InProgress => STARTED_CASE_GRACE,
+                            _ => 0,
+                        };
+                        if case.record().link_expires_at + grace <= now && expirable {
                             case.apply(tx, &ctx.principal, CaseAction::Expire, None, now)?;
                         }
                         case.save(tx, now).await?;

@@ -198,20 +198,24 @@ pub async fn get_unscoped<'e>(
     )
 }
 
-/// Cases of every tenant whose link expired while still waiting for the applicant, oldest
-/// expiry first: the expiry sweeper's work list.
+/// Cases of every tenant due to expire, oldest expiry first: the expiry sweeper's work list.
+/// A case nobody started is due when its link expired (by `now`); one the applicant started
+/// only when its link expired by `started_before`, so a new link can still resume it.
 pub async fn due_for_expiry<'e>(
     db: impl Executor<'e, Database = Any>,
     now: Millis,
+    started_before: Millis,
     limit: i64,
 ) -> Result<Vec<CaseRecord>, StoreError> {
     Ok(sqlx::query_as(concat!(
         "SELECT ",
         columns!(),
-        " FROM cases WHERE status IN ('created', 'in_progress') AND link_expires_at <= $1 \
-         ORDER BY link_expires_at LIMIT $2"
+        " FROM cases WHERE (status = 'created' AND link_expires_at <= $1) \
+         OR (status = 'in_progress' AND link_expires_at <= $2) \
+         ORDER BY link_expires_at LIMIT $3"
     ))
     .bind(now)
+    .bind(started_before)
     .bind(limit)
     .fetch_all(db)
     .await?)

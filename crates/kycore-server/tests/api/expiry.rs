@@ -1,6 +1,6 @@
 //! Expiry by the worker: once a link's lifetime has passed, the background jobs expire a case
-//! still waiting for its applicant — and leave alone a case already submitted, and a case
-//! whose link is still valid.
+//! nobody started; a case the applicant started gets a week more, in which a new link resumes
+//! it; a case already submitted, and a case whose link is still valid, are left alone.
 
 use serde_json::{Value, json};
 
@@ -44,6 +44,14 @@ async fn the_worker_expires_cases_whose_link_ran_out() {
         run_jobs(&app).await;
 
         assert_eq!(status(&app, &waiting).await, (json!("expired"), json!(2)));
+        // Started: kept a week after its link expired, for a new link to resume it.
+        assert_eq!(
+            status(&app, &opened).await,
+            (json!("in_progress"), json!(2))
+        );
+        app.expire_link_long_ago(opened["id"].as_str().unwrap())
+            .await;
+        run_jobs(&app).await;
         assert_eq!(status(&app, &opened).await, (json!("expired"), json!(3)));
         assert_eq!(
             status(&app, &submitted).await,
@@ -74,6 +82,42 @@ async fn the_worker_expires_cases_whose_link_ran_out() {
         // Running again changes nothing more: expiry happens once.
         run_jobs(&app).await;
         assert_eq!(status(&app, &waiting).await, (json!("expired"), json!(2)));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_new_link_resumes_a_started_case_whose_link_expired() {
+    for_each_database(|app| async move {
+        let key = &app.sandbox.secret;
+        let case = app.create_case(key).await;
+        let id = case["id"].as_str().unwrap();
+        start_flow(&app, &verification_path(&case)).await;
+        app.expire_link_in_database(id).await;
+        run_jobs(&app).await;
+        assert_eq!(status(&app, &case).await.0, json!("in_progress"));
+
+        let renewed = app
+            .post_json(
+                key,
+                &format!("/v1/cases/{id}/link"),
+                &json!({}),
+                reqwest::StatusCode::OK,
+            )
+            .await;
+        assert_ne!(renewed["token"], case["token"]);
+        run_jobs(&app).await;
+        assert_eq!(
+            status(&app, &renewed).await.0,
+            json!("in_progress"),
+            "the new link keeps it open"
+        );
+        // The new link opens on the step after the one finished before.
+        let reply = crate::helpers::open_link(&app, &verification_path(&renewed)).await;
+        assert!(
+            reply.text().contains("Your details"),
+            "resumed after the consent step"
+        );
     })
     .await;
 }

@@ -313,6 +313,17 @@ impl TestApp {
         assert_eq!(updated, 1);
     }
 
+    /// Makes a case's link have expired eight days ago: past the grace a started case gets.
+    pub async fn expire_link_long_ago(&self, case_id: &str) {
+        let updated = self
+            .execute_sql(
+                "UPDATE cases SET link_expires_at = $1 - 691200000 WHERE id = $2",
+                Some(case_id),
+            )
+            .await;
+        assert_eq!(updated, 1);
+    }
+
     /// Moves a case's final decision 31 days into the past, as if a month had gone by since
     /// it closed.
     pub async fn age_closure_in_database(&self, case_id: &str) {
