@@ -33,6 +33,7 @@ pub mod jobs;
 mod kernel;
 pub mod key_rotation;
 pub mod keys;
+pub mod mail;
 pub mod metrics;
 pub mod organizations;
 pub mod pagination;
@@ -83,6 +84,9 @@ pub struct ServiceConfig {
     pub previous_master_key: Option<MasterKey>,
     /// Webhook delivery: the SSRF opt-out, timeout, retry schedule and limits.
     pub webhooks: webhooks::WebhookSettings,
+    /// The SMTP server related persons' links are e-mailed through; without it the portal
+    /// offers copy, share and a QR code only.
+    pub smtp: Option<mail::SmtpSettings>,
 }
 
 impl ServiceConfig {
@@ -96,6 +100,7 @@ impl ServiceConfig {
             blob_options: Vec::new(),
             previous_master_key: None,
             webhooks: webhooks::WebhookSettings::default(),
+            smtp: None,
         }
     }
 }
@@ -158,6 +163,8 @@ struct Inner {
     worker: Arc<WorkerHealth>,
     /// Webhook formats, the delivery HTTP client and the delivery worker's wake-up.
     webhooks: webhooks::delivery::Runtime,
+    /// The SMTP client, when `[smtp]` is configured.
+    mailer: Option<mail::Mailer>,
 }
 
 /// Whether this process can serve: each part and what is wrong with it.
@@ -202,6 +209,7 @@ impl Services {
         let worker = Arc::new(WorkerHealth::default());
         let metrics = metrics::Metrics::new(deployment.store.clone(), Arc::clone(&worker));
         let webhooks = webhooks::delivery::Runtime::new(&config.webhooks)?;
+        let mailer = config.smtp.as_ref().map(mail::Mailer::new).transpose()?;
         let services = Services {
             inner: Arc::new(Inner {
                 store: deployment.store,
@@ -217,6 +225,7 @@ impl Services {
                 decode_permits: tokio::sync::Semaphore::new(cpus),
                 worker,
                 webhooks,
+                mailer,
             }),
         };
         services.start_audit_chain().await?;
@@ -264,6 +273,10 @@ impl Services {
 
     pub fn config(&self) -> &ServiceConfig {
         &self.inner.config
+    }
+
+    pub(crate) fn mailer(&self) -> Option<&mail::Mailer> {
+        self.inner.mailer.as_ref()
     }
 
     pub(crate) fn decode_permits(&self) -> &tokio::sync::Semaphore {
