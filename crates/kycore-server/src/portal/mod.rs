@@ -15,6 +15,7 @@
 
 mod i18n;
 mod pages;
+mod qr;
 mod steps;
 mod view;
 
@@ -28,7 +29,9 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use cookie::{Cookie, SameSite};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
-use kycore_services::portal::{LinkError, LinkExpectation, PortalCase, PortalSession};
+use kycore_services::portal::{
+    LinkError, LinkExpectation, OpenedPortal, PortalCase, PortalSession,
+};
 use maud::Markup;
 use serde::Deserialize;
 
@@ -72,6 +75,8 @@ pub fn router(state: &AppState) -> Router<AppState> {
     let upload_body_limit = DefaultBodyLimit::max(max_upload * MAX_FILES_PER_REQUEST + 64 * 1024);
     Router::new()
         .route("/verify/{token}", get(open_link))
+        .route("/handoff/{token}", get(open_handoff))
+        .route("/portal/handoff", post(steps::handoff))
         .route("/portal", get(steps::resume))
         .route("/portal/finished", get(steps::finished))
         .route("/portal/submit", post(steps::submit))
@@ -91,6 +96,11 @@ pub fn router(state: &AppState) -> Router<AppState> {
             "/portal/related_persons/verify",
             post(steps::verify_related_person),
         )
+        .route(
+            "/portal/related_persons/email",
+            post(steps::email_related_link),
+        )
+        .route("/portal/related_persons/qr", get(steps::related_link_qr))
         .route(
             "/portal/{step}",
             get(steps::show).post(steps::save).layer(upload_body_limit),
@@ -157,7 +167,13 @@ impl FromRequestParts<AppState> for Visitor {
 
 impl Visitor {
     /// A full page.
-    fn page(&self, status: StatusCode, title: &str, body: Markup, script: bool) -> Response {
+    fn page(
+        &self,
+        status: StatusCode,
+        title: &str,
+        body: Markup,
+        script: Option<&'static str>,
+    ) -> Response {
         let meta = PageMeta {
             texts: self.texts,
             nonce: &self.nonce,
@@ -179,7 +195,7 @@ impl Visitor {
 
     fn notice(&self, status: StatusCode, id: &str) -> Response {
         let (title, body) = pages::notice(self.texts, id);
-        self.page(status, &title, body, false)
+        self.page(status, &title, body, None)
     }
 
     pub(crate) fn link_error(&self, error: &LinkError) -> Response {
@@ -249,10 +265,27 @@ pub(crate) async fn open(
     token: &str,
     expected: &LinkExpectation,
 ) -> Response {
-    let opened = match state.services.open_portal(token, expected).await {
-        Ok(opened) => opened,
-        Err(error) => return visitor.link_error(&error),
-    };
+    match state.services.open_portal(token, expected).await {
+        Ok(opened) => start_session(visitor, opened),
+        Err(error) => visitor.link_error(&error),
+    }
+}
+
+/// A phone hand-off, opened: a new session for the same case, like opening its link.
+async fn open_handoff(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path(token): Path<String>,
+) -> Response {
+    match state.services.open_handoff(&token).await {
+        Ok(opened) => start_session(&visitor, opened),
+        Err(error) => visitor.link_error(&error),
+    }
+}
+
+/// Hands the browser its session cookie and sends it to the portal, leaving the token out
+/// of the address bar, the history and any referrer.
+fn start_session(visitor: &Visitor, opened: OpenedPortal) -> Response {
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
     let cookie = Cookie::build((SESSION_COOKIE, opened.token))
         .path("/portal")
