@@ -12,6 +12,7 @@
 //! at once across the tests, and every browser command fails its test after
 //! [`STEP_TIMEOUT`] rather than hanging.
 
+mod own_links;
 mod portal;
 mod smoke;
 
