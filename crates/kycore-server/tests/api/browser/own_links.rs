@@ -3,6 +3,8 @@
 //! with copy (where the browser can) and a QR code; then the desktop continues on a phone
 //! through a hand-off QR code. axe-core checks every page met.
 
+use std::path::Path;
+
 use kycore_services::ServiceConfig;
 use kycore_store::testing::TestDatabase;
 use serde_json::json;
@@ -102,6 +104,8 @@ async fn an_owners_link_is_emailed_and_the_desktop_continues_on_a_phone() {
     desktop.click("a[href^='/portal/related_persons/qr']").await;
     desktop.find("svg.qr").await;
     desktop.step("QR code of the owner's link").await;
+    let shown = desktop.screenshot("owner's link code").await;
+    assert_eq!(qr_codes_in(&shown), [smtp_sink::link_in(&mail[0])]);
     desktop.click("a[href='/portal/related_persons']").await;
 
     // The desktop hands over to the phone, which goes on where the desktop stood.
@@ -110,6 +114,9 @@ async fn an_owners_link_is_emailed_and_the_desktop_continues_on_a_phone() {
     desktop.step("continue on your phone").await;
     let handoff = desktop.text_of("#handoff-url").await;
     assert!(handoff.starts_with(&app.url("/handoff/")));
+    // The code on the screen reads as that URL, as a phone's camera would read it.
+    let shown = desktop.screenshot("hand-off code").await;
+    assert_eq!(qr_codes_in(&shown), [handoff.clone()]);
     phone.goto(&handoff).await;
     assert_path(&phone, "/portal/related_persons").await;
     assert!(phone.text().await.contains("Lars Nilsson"));
@@ -119,4 +126,19 @@ async fn an_owners_link_is_emailed_and_the_desktop_continues_on_a_phone() {
     phone.goto(&smtp_sink::link_in(&mail[0])).await;
     assert_path(&phone, "/portal/consent").await;
     phone.step("the owner's own flow").await;
+}
+
+/// The contents of the QR codes in a screenshot.
+fn qr_codes_in(png: &Path) -> Vec<String> {
+    let image = image::open(png).unwrap().to_luma8();
+    let (width, height) = (image.width() as usize, image.height() as usize);
+    let mut prepared = rqrr::PreparedImage::prepare_from_greyscale(width, height, |x, y| {
+        image.get_pixel(x as u32, y as u32)[0]
+    });
+    prepared
+        .detect_grids()
+        .iter()
+        .filter_map(|grid| grid.decode().ok())
+        .map(|(_, content)| content)
+        .collect()
 }
