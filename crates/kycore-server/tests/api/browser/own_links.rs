@@ -116,7 +116,7 @@ async fn an_owners_link_is_emailed_and_the_desktop_continues_on_a_phone() {
     assert!(handoff.starts_with(&app.url("/handoff/")));
     // The code on the screen reads as that URL, as a phone's camera would read it.
     let shown = desktop.screenshot("hand-off code").await;
-    assert_eq!(qr_codes_in(&shown), [handoff.clone()]);
+    assert_eq!(qr_codes_in(&shown), std::slice::from_ref(&handoff));
     phone.goto(&handoff).await;
     assert_path(&phone, "/portal/related_persons").await;
     assert!(phone.text().await.contains("Lars Nilsson"));
