@@ -11,10 +11,9 @@ use kycore_store::portal_handoffs::{self, HandoffRecord};
 use kycore_store::{Millis, Tx, cases};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
-use time::OffsetDateTime;
 
 use super::{LinkError, OpenedPortal, PortalSession};
-use crate::time_format::{datetime_of, now_millis};
+use crate::time_format::now_millis;
 use crate::{ServiceError, Services};
 
 /// How long a hand-off may wait to be opened.
@@ -25,11 +24,10 @@ const KEEP_EXPIRED_MILLIS: Millis = 24 * 3600 * 1000;
 /// 32 random bytes, base64url without padding.
 const TOKEN_CHARS: usize = 43;
 
-/// A hand-off to show as a QR code.
+/// A hand-off to show as a QR code: the URL that opens it.
 #[derive(Clone, Debug)]
 pub struct Handoff {
     pub url: String,
-    pub expires_at: OffsetDateTime,
 }
 
 fn token_hash(token: &str) -> String {
@@ -63,7 +61,6 @@ impl Services {
             used_at: None,
             created_at: now,
         };
-        let expires_at = datetime_of(record.expires_at);
         self.store()
             .write(
                 move |tx: &mut Tx| -> BoxFuture<'_, Result<(), ServiceError>> {
@@ -75,7 +72,6 @@ impl Services {
             .await?;
         Ok(Handoff {
             url: format!("{}/handoff/{token}", self.config().public_url),
-            expires_at,
         })
     }
 
