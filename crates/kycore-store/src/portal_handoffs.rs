@@ -39,6 +39,22 @@ pub async fn insert<'e>(
     Ok(())
 }
 
+/// Hand-offs of `case_id` still waiting to be opened at `now`.
+pub async fn count_open<'e>(
+    db: impl Executor<'e, Database = Any>,
+    case_id: &str,
+    now: Millis,
+) -> Result<i64, StoreError> {
+    Ok(sqlx::query_scalar(
+        "SELECT COUNT(*) FROM portal_handoffs \
+         WHERE case_id = $1 AND used_at IS NULL AND expires_at > $2",
+    )
+    .bind(case_id)
+    .bind(now)
+    .fetch_one(db)
+    .await?)
+}
+
 /// Marks the hand-off used at `now` and returns it; `None` when there is no such hand-off
 /// or it was used before. One statement, so two devices racing for it cannot both win.
 /// Whether it has expired is the caller's to judge (an expired one is used up all the same).

@@ -761,6 +761,9 @@ pub async fn handoff(
             let (title, body) = pages::handoff(visitor.texts, &handoff);
             visitor.page(StatusCode::OK, &title, body, None)
         }
+        Err(ServiceError::Conflict { .. }) => {
+            visitor.notice(StatusCode::TOO_MANY_REQUESTS, "phone-limit")
+        }
         Err(error) => {
             tracing::error!(error = %error, "a phone hand-off could not be made");
             visitor.notice(StatusCode::SERVICE_UNAVAILABLE, "link-unavailable")

@@ -464,6 +464,16 @@ async fn a_phone_hand_off_opens_the_same_case_once_and_expires() {
         let late = Applicant::new(&app).get(url.trim_start_matches(&app.base_url)).await;
         assert_eq!(late.status, StatusCode::GONE);
 
+        // At most five codes wait at once: a session cannot fill the table.
+        for _ in 0..5 {
+            continue_on_phone(&desktop).await;
+        }
+        let (_, page) = desktop.visit("/portal").await;
+        let refused = desktop.post("/portal/handoff", &[("csrf", &page.csrf())]).await;
+        assert_eq!(refused.status, StatusCode::TOO_MANY_REQUESTS);
+        assert!(refused.body.contains("Use the code you already have"));
+        execute(&app, "UPDATE portal_handoffs SET expires_at = $1 WHERE used_at IS NULL", 1).await;
+
         // A link replaced after the hand-off was made refuses it, like the link itself.
         let url = continue_on_phone(&desktop).await;
         let case_id = case["id"].as_str().unwrap();

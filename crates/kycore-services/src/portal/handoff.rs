@@ -21,6 +21,9 @@ const HANDOFF_MILLIS: Millis = 10 * 60 * 1000;
 /// Expired hand-offs are kept this long (to say "expired" rather than "invalid"), then
 /// pruned.
 const KEEP_EXPIRED_MILLIS: Millis = 24 * 3600 * 1000;
+/// Hand-offs of one case that may wait to be opened at the same time, so a session cannot
+/// fill the table.
+const MAX_OPEN_HANDOFFS: i64 = 5;
 /// 32 random bytes, base64url without padding.
 const TOKEN_CHARS: usize = 43;
 
@@ -45,7 +48,8 @@ fn well_formed(token: &str) -> bool {
 }
 
 impl Services {
-    /// A new hand-off of the session's case to another device.
+    /// A new hand-off of the session's case to another device; refused while the case has
+    /// [`MAX_OPEN_HANDOFFS`] unopened ones.
     pub async fn portal_handoff(&self, session: &PortalSession) -> Result<Handoff, ServiceError> {
         let mut bytes = [0u8; 32];
         rand::rng().fill_bytes(&mut bytes);
@@ -65,6 +69,14 @@ impl Services {
             .write(
                 move |tx: &mut Tx| -> BoxFuture<'_, Result<(), ServiceError>> {
                     Box::pin(async move {
+                        let conn = tx.conn().await?;
+                        let open = portal_handoffs::count_open(conn, &record.case_id, now).await?;
+                        if open >= MAX_OPEN_HANDOFFS {
+                            return Err(ServiceError::conflict(
+                                "too_many_handoffs",
+                                "too many codes to continue on a phone are waiting to be used",
+                            ));
+                        }
                         Ok(portal_handoffs::insert(tx.conn().await?, &record).await?)
                     })
                 },

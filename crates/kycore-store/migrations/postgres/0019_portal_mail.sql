@@ -19,3 +19,4 @@ CREATE TABLE portal_handoffs (
     created_at       BIGINT NOT NULL
 );
 CREATE INDEX portal_handoffs_expiry ON portal_handoffs (expires_at);
+CREATE INDEX portal_handoffs_case ON portal_handoffs (case_id);
