@@ -9,9 +9,10 @@
 use futures_util::future::BoxFuture;
 use kycore_domain::applicant::IndividualProfile;
 use kycore_domain::tenancy::Scope;
+use kycore_store::cases::{self, CaseRecord};
 use kycore_store::jobs;
 use kycore_store::related_person_cases::{self, RelatedPersonCaseRecord};
-use kycore_store::{Millis, Tx, applicants, cases};
+use kycore_store::{Millis, Tx, applicants};
 use serde_json::json;
 use time::macros::format_description;
 
@@ -168,7 +169,10 @@ impl Services {
             );
             return Ok(());
         };
-        let business = self.business_name_of(scope, &record.parent_case_id).await?;
+        let parent = cases::get(reader, scope, &record.parent_case_id)
+            .await?
+            .ok_or_else(|| ServiceError::corrupt("a related person's business case is missing"))?;
+        let business = self.business_name_of(scope, &parent).await?;
         let link = self.hosted_link(&child)?;
         let expires = link
             .expires_at
@@ -197,16 +201,13 @@ impl Services {
         Ok(open_profile(Some(&key), &applicant)?.individual)
     }
 
-    /// The legal name of the business a case verifies, or a neutral stand-in.
+    /// The legal name of the business `case` verifies, or a neutral stand-in.
     pub(super) async fn business_name_of(
         &self,
         scope: &Scope,
-        case_id: &str,
+        case: &CaseRecord,
     ) -> Result<String, ServiceError> {
         let reader = self.store().reader();
-        let case = cases::get(reader, scope, case_id)
-            .await?
-            .ok_or_else(|| ServiceError::corrupt("a related person's business case is missing"))?;
         let applicant = applicants::get(reader, scope, &case.applicant_id)
             .await?
             .ok_or_else(|| ServiceError::corrupt("a case without its applicant"))?;

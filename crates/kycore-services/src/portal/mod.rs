@@ -1,7 +1,8 @@
 //! The hosted portal's use cases: a link opened into a session, where the applicant stands
 //! in the case's flow, each step saved together with the progress it makes (one unit of
 //! work, through the kernel), uploads, the KYC cases of a business's related persons, and
-//! submission. The pages themselves are the server crate's.
+//! submission; related persons' own links e-mailed by a job (`links.rs`) and hand-offs to a
+//! phone (`handoff.rs`). The pages themselves are the server crate's.
 //!
 //! Opening a link changes nothing (mail scanners open links too); the applicant's first step
 //! moves the case to `in_progress`. Every change re-opens the case inside its unit and
@@ -468,7 +469,7 @@ impl Services {
         let person = applicant.individual.clone().unwrap_or_default();
         Ok(Some(ActingFor {
             person_name: links::full_name(&person),
-            business_name: self.business_name_of(scope, &parent.id).await?,
+            business_name: self.business_name_of(scope, &parent).await?,
             back_url: self.hosted_link(&parent)?.url,
         }))
     }
