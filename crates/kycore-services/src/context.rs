@@ -43,6 +43,8 @@ pub enum SystemComponent {
     Operator,
     /// Webhook delivery (disabling an endpoint that kept failing).
     Webhooks,
+    /// E-mailing related persons their own links.
+    Mail,
 }
 
 impl SystemComponent {
@@ -55,6 +57,7 @@ impl SystemComponent {
             SystemComponent::Retention => "retention",
             SystemComponent::Operator => "operator",
             SystemComponent::Webhooks => "webhooks",
+            SystemComponent::Mail => "mail",
         }
     }
 }

@@ -36,6 +36,13 @@ pub(crate) enum Job {
     ApplyRetention,
     /// Delete redacted documents' files from the blob store (missing ones count as deleted).
     PurgeBlobs { keys: Vec<String> },
+    /// E-mail a related person's case its own hosted link. Names the case only: the address
+    /// (sealed) and the link are read and built when the job runs.
+    EmailRelatedLink {
+        organization_id: String,
+        environment: String,
+        case_id: String,
+    },
 }
 
 impl Job {
@@ -46,6 +53,7 @@ impl Job {
             Job::Rescreen { .. } => "rescreen",
             Job::ApplyRetention => "apply_retention",
             Job::PurgeBlobs { .. } => "purge_blobs",
+            Job::EmailRelatedLink { .. } => "email_related_link",
         }
     }
 

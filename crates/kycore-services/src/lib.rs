@@ -34,6 +34,7 @@ pub mod jobs;
 mod kernel;
 pub mod key_rotation;
 pub mod keys;
+pub mod mail;
 pub mod metrics;
 pub mod organizations;
 pub mod pagination;
@@ -84,6 +85,9 @@ pub struct ServiceConfig {
     pub previous_master_key: Option<MasterKey>,
     /// Webhook delivery: the SSRF opt-out, timeout, retry schedule and limits.
     pub webhooks: webhooks::WebhookSettings,
+    /// The SMTP server related persons' links are e-mailed through; without it the portal
+    /// offers copy, share and a QR code only.
+    pub smtp: Option<mail::SmtpSettings>,
 }
 
 impl ServiceConfig {
@@ -97,6 +101,7 @@ impl ServiceConfig {
             blob_options: Vec::new(),
             previous_master_key: None,
             webhooks: webhooks::WebhookSettings::default(),
+            smtp: None,
         }
     }
 }
@@ -159,6 +164,8 @@ struct Inner {
     worker: Arc<WorkerHealth>,
     /// Webhook formats, the delivery HTTP client and the delivery worker's wake-up.
     webhooks: webhooks::delivery::Runtime,
+    /// The SMTP client, when `[smtp]` is configured.
+    mailer: Option<mail::Mailer>,
 }
 
 /// Whether this process can serve: each part and what is wrong with it.
@@ -203,6 +210,7 @@ impl Services {
         let worker = Arc::new(WorkerHealth::default());
         let metrics = metrics::Metrics::new(deployment.store.clone(), Arc::clone(&worker));
         let webhooks = webhooks::delivery::Runtime::new(&config.webhooks)?;
+        let mailer = config.smtp.as_ref().map(mail::Mailer::new).transpose()?;
         let services = Services {
             inner: Arc::new(Inner {
                 store: deployment.store,
@@ -218,6 +226,7 @@ impl Services {
                 decode_permits: tokio::sync::Semaphore::new(cpus),
                 worker,
                 webhooks,
+                mailer,
             }),
         };
         services.start_audit_chain().await?;
@@ -265,6 +274,10 @@ impl Services {
 
     pub fn config(&self) -> &ServiceConfig {
         &self.inner.config
+    }
+
+    pub(crate) fn mailer(&self) -> Option<&mail::Mailer> {
+        self.inner.mailer.as_ref()
     }
 
     pub(crate) fn decode_permits(&self) -> &tokio::sync::Semaphore {

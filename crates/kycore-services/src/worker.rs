@@ -308,6 +308,18 @@ impl Services {
                 self.delete_blobs(&keys).await.map_err(|e| e.to_string())?;
                 Ok(Next::Done)
             }
+            Job::EmailRelatedLink {
+                organization_id,
+                environment,
+                case_id,
+            } => {
+                let scope = crate::scope::parse_stored(&organization_id, &environment)
+                    .map_err(|e| e.to_string())?;
+                self.email_related_link(&scope, &case_id)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                Ok(Next::Done)
+            }
         }
     }
 
@@ -367,6 +379,9 @@ impl Services {
             .await;
         if let Err(e) = pruned {
             tracing::warn!(error = %e, "pruning finished jobs failed");
+        }
+        if let Err(e) = self.prune_handoffs().await {
+            tracing::warn!(error = %e, "pruning phone hand-offs failed");
         }
     }
 }

@@ -27,6 +27,7 @@ pub mod jobs;
 mod list;
 pub mod monitoring;
 pub mod organizations;
+pub mod portal_handoffs;
 pub mod related_person_cases;
 mod rows;
 pub mod screening_hits;

@@ -16,6 +16,10 @@ pub struct RelatedPersonCaseRecord {
     /// `here` (verified in the same browser) or `link` (sent to the person).
     pub mode: String,
     pub created_at: Millis,
+    /// When e-mailing the person their link was last asked for; a job sends it.
+    pub email_requested_at: Option<Millis>,
+    /// When that e-mail last went out.
+    pub email_sent_at: Option<Millis>,
 }
 
 /// The child cases of `parent_case_id`.
@@ -26,7 +30,7 @@ pub async fn for_parent<'e>(
 ) -> Result<Vec<RelatedPersonCaseRecord>, StoreError> {
     Ok(sqlx::query_as(
         "SELECT parent_case_id, related_person_id, organization_id, environment, case_id, mode, \
-         created_at FROM related_person_cases \
+         created_at, email_requested_at, email_sent_at FROM related_person_cases \
          WHERE parent_case_id = $1 AND organization_id = $2 AND environment = $3 \
          ORDER BY created_at, related_person_id",
     )
@@ -44,7 +48,8 @@ pub async fn insert<'e>(
 ) -> Result<bool, StoreError> {
     let done = sqlx::query(
         "INSERT INTO related_person_cases (parent_case_id, related_person_id, organization_id, \
-         environment, case_id, mode, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) \
+         environment, case_id, mode, created_at, email_requested_at, email_sent_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
          ON CONFLICT (parent_case_id, related_person_id) DO NOTHING",
     )
     .bind(&record.parent_case_id)
@@ -54,6 +59,8 @@ pub async fn insert<'e>(
     .bind(&record.case_id)
     .bind(&record.mode)
     .bind(record.created_at)
+    .bind(record.email_requested_at)
+    .bind(record.email_sent_at)
     .execute(db)
     .await?;
     Ok(done.rows_affected() == 1)
@@ -74,4 +81,62 @@ pub async fn parent_of<'e>(
     .bind(scope.environment.as_str())
     .fetch_optional(db)
     .await?)
+}
+
+/// The record of the child case `case_id`, if it is one.
+pub async fn of_child<'e>(
+    db: impl Executor<'e, Database = Any>,
+    scope: &Scope,
+    case_id: &str,
+) -> Result<Option<RelatedPersonCaseRecord>, StoreError> {
+    Ok(sqlx::query_as(
+        "SELECT parent_case_id, related_person_id, organization_id, environment, case_id, mode, \
+         created_at, email_requested_at, email_sent_at FROM related_person_cases \
+         WHERE case_id = $1 AND organization_id = $2 AND environment = $3",
+    )
+    .bind(case_id)
+    .bind(scope.organization_id.as_str())
+    .bind(scope.environment.as_str())
+    .fetch_optional(db)
+    .await?)
+}
+
+/// Notes that e-mailing the child case's link was asked for at `at`.
+pub async fn set_email_requested<'e>(
+    db: impl Executor<'e, Database = Any>,
+    scope: &Scope,
+    case_id: &str,
+    at: Millis,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE related_person_cases SET email_requested_at = $1 \
+         WHERE case_id = $2 AND organization_id = $3 AND environment = $4",
+    )
+    .bind(at)
+    .bind(case_id)
+    .bind(scope.organization_id.as_str())
+    .bind(scope.environment.as_str())
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Notes that the child case's link went out by e-mail at `at`.
+pub async fn set_email_sent<'e>(
+    db: impl Executor<'e, Database = Any>,
+    scope: &Scope,
+    case_id: &str,
+    at: Millis,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE related_person_cases SET email_sent_at = $1 \
+         WHERE case_id = $2 AND organization_id = $3 AND environment = $4",
+    )
+    .bind(at)
+    .bind(case_id)
+    .bind(scope.organization_id.as_str())
+    .bind(scope.environment.as_str())
+    .execute(db)
+    .await?;
+    Ok(())
 }

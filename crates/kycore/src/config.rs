@@ -5,6 +5,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
+use kycore_services::mail::{SmtpSecurity, SmtpSettings};
 use serde::Deserialize;
 
 pub const DEFAULT_DATA_DIR: &str = "./kycore-data";
@@ -39,6 +40,21 @@ pub struct FileConfig {
     /// Let webhook endpoints point at loopback, private and other non-public addresses
     /// (default false: such URLs are refused, when saved and at every delivery).
     pub allow_private_webhook_targets: Option<bool>,
+    /// The SMTP server related persons' own links are e-mailed through.
+    pub smtp: Option<SmtpFile>,
+}
+
+/// The `[smtp]` section.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SmtpFile {
+    pub host: Option<String>,
+    pub port: Option<u16>,
+    /// `starttls` (default), `tls` or `none`.
+    pub security: Option<String>,
+    pub username: Option<String>,
+    pub password: Option<String>,
+    pub from: Option<String>,
 }
 
 impl FileConfig {
@@ -194,6 +210,63 @@ pub fn resolve_edge(
     ))
 }
 
+/// The SMTP server's settings from flags and the environment; each wins over `[smtp]`.
+#[derive(Debug, Default, clap::Args)]
+pub struct SmtpArgs {
+    /// The SMTP server related persons' own links are e-mailed through (without one, the
+    /// portal offers copy, share and a QR code only).
+    #[arg(long, env = "KYCORE_SMTP_HOST")]
+    pub smtp_host: Option<String>,
+    /// Its port (default 587 for starttls, 465 for tls, 25 for none).
+    #[arg(long, env = "KYCORE_SMTP_PORT")]
+    pub smtp_port: Option<u16>,
+    /// `starttls` (default), `tls` (SMTPS) or `none` (only for a relay on the same host).
+    #[arg(long, env = "KYCORE_SMTP_SECURITY")]
+    pub smtp_security: Option<String>,
+    #[arg(long, env = "KYCORE_SMTP_USERNAME")]
+    pub smtp_username: Option<String>,
+    /// The sender, e.g. `Example Ltd <verify@example.com>`.
+    #[arg(long, env = "KYCORE_SMTP_FROM")]
+    pub smtp_from: Option<String>,
+}
+
+/// The SMTP settings, if a host is configured. The password comes from
+/// `KYCORE_SMTP_PASSWORD` or the file, never a flag (flags show in the process list).
+pub fn resolve_smtp(
+    args: SmtpArgs,
+    password_env: Option<String>,
+    file: &FileConfig,
+) -> anyhow::Result<Option<SmtpSettings>> {
+    let section = file.smtp.as_ref();
+    let from_file = |pick: fn(&SmtpFile) -> Option<String>| section.and_then(pick);
+    let Some(host) = args.smtp_host.or_else(|| from_file(|s| s.host.clone())) else {
+        if args.smtp_from.is_some() || section.is_some() {
+            bail!("[smtp] needs a host (smtp_host, KYCORE_SMTP_HOST or host in [smtp])");
+        }
+        return Ok(None);
+    };
+    let raw_security = args
+        .smtp_security
+        .or_else(|| from_file(|s| s.security.clone()))
+        .unwrap_or_else(|| "starttls".to_owned());
+    let Some(security) = SmtpSecurity::parse(&raw_security) else {
+        bail!("[smtp] security must be starttls, tls or none (got `{raw_security}`)");
+    };
+    let Some(from) = args.smtp_from.or_else(|| from_file(|s| s.from.clone())) else {
+        bail!("[smtp] needs a sender address (KYCORE_SMTP_FROM or from in [smtp])");
+    };
+    Ok(Some(SmtpSettings {
+        host,
+        port: args.smtp_port.or(section.and_then(|s| s.port)),
+        security,
+        username: args
+            .smtp_username
+            .or_else(|| from_file(|s| s.username.clone())),
+        password: password_env.or_else(|| from_file(|s| s.password.clone())),
+        from,
+    }))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -227,5 +300,44 @@ mod tests {
             10 * 1024 * 1024
         );
         assert!(resolve_max_upload_bytes(Some(0), &file).is_err());
+    }
+
+    #[test]
+    fn smtp_comes_from_flags_then_the_environment_then_the_file() {
+        assert!(
+            resolve_smtp(SmtpArgs::default(), None, &FileConfig::default())
+                .unwrap()
+                .is_none()
+        );
+        let file: FileConfig = toml::from_str(
+            "[smtp]\nhost = \"mail.example\"\nfrom = \"KYC <kyc@example.com>\"\npassword = \"p\"",
+        )
+        .unwrap();
+        let smtp = resolve_smtp(SmtpArgs::default(), None, &file)
+            .unwrap()
+            .unwrap();
+        assert_eq!(smtp.host, "mail.example");
+        assert_eq!(smtp.security, SmtpSecurity::StartTls);
+        assert_eq!(smtp.password.as_deref(), Some("p"));
+        let args = SmtpArgs {
+            smtp_host: Some("127.0.0.1".into()),
+            smtp_port: Some(2525),
+            smtp_security: Some("none".into()),
+            ..SmtpArgs::default()
+        };
+        let smtp = resolve_smtp(args, Some("env".into()), &file)
+            .unwrap()
+            .unwrap();
+        assert_eq!((smtp.host.as_str(), smtp.port), ("127.0.0.1", Some(2525)));
+        assert_eq!(smtp.security, SmtpSecurity::None);
+        assert_eq!(smtp.password.as_deref(), Some("env"));
+        let no_from: FileConfig = toml::from_str("[smtp]\nhost = \"mail.example\"").unwrap();
+        assert!(resolve_smtp(SmtpArgs::default(), None, &no_from).is_err());
+        let bad = SmtpArgs {
+            smtp_security: Some("ssl".into()),
+            ..SmtpArgs::default()
+        };
+        assert!(resolve_smtp(bad, None, &file).is_err());
+        assert!(toml::from_str::<FileConfig>("[smtp]\nserver = \"x\"").is_err());
     }
 }

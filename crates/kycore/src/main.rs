@@ -74,6 +74,8 @@ enum Command {
         allow_private_webhook_targets: Option<bool>,
         #[command(flatten)]
         edge: config::EdgeArgs,
+        #[command(flatten)]
+        smtp: config::SmtpArgs,
     },
     /// Initialize the data directory and print the default organization's keys once.
     Init {
@@ -156,6 +158,7 @@ async fn main() -> anyhow::Result<()> {
             max_upload_bytes,
             allow_private_webhook_targets,
             edge,
+            smtp,
         } => {
             let settings = ServeSettings {
                 listen,
@@ -163,6 +166,7 @@ async fn main() -> anyhow::Result<()> {
                 max_upload_bytes,
                 allow_private_webhook_targets,
                 edge,
+                smtp,
             };
             serve(&file, storage.resolve(&file), settings).await
         }
@@ -233,6 +237,7 @@ fn service_config(
         blob_options: config::blob_options_from_env(),
         previous_master_key: data_dir::load_previous_master_key(&storage.data_dir)?,
         webhooks: kycore_services::webhooks::WebhookSettings::default(),
+        smtp: None,
     })
 }
 
@@ -295,6 +300,7 @@ struct ServeSettings {
     max_upload_bytes: Option<usize>,
     allow_private_webhook_targets: Option<bool>,
     edge: config::EdgeArgs,
+    smtp: config::SmtpArgs,
 }
 
 async fn serve(file: &FileConfig, storage: Storage, settings: ServeSettings) -> anyhow::Result<()> {
@@ -310,6 +316,8 @@ async fn serve(file: &FileConfig, storage: Storage, settings: ServeSettings) -> 
         .allow_private_webhook_targets
         .or(file.allow_private_webhook_targets)
         .unwrap_or(false);
+    let smtp_password = std::env::var("KYCORE_SMTP_PASSWORD").ok();
+    config.smtp = config::resolve_smtp(settings.smtp, smtp_password, file)?;
     let deployment = open_deployment(&storage).await?;
     let (services, initialized) = start(deployment, &storage, config).await?;
     if let Some(initialized) = initialized {

@@ -16,6 +16,7 @@
 mod countries;
 mod i18n;
 mod pages;
+mod qr;
 mod steps;
 mod view;
 
@@ -32,7 +33,9 @@ use axum::routing::{get, post};
 use cookie::{Cookie, SameSite};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use kycore_services::branding::Branding;
-use kycore_services::portal::{LinkError, LinkExpectation, PortalCase, PortalSession};
+use kycore_services::portal::{
+    LinkError, LinkExpectation, OpenedPortal, PortalCase, PortalSession,
+};
 use maud::Markup;
 use serde::Deserialize;
 
@@ -76,6 +79,8 @@ pub fn router(state: &AppState) -> Router<AppState> {
     let upload_body_limit = DefaultBodyLimit::max(max_upload * MAX_FILES_PER_REQUEST + 64 * 1024);
     Router::new()
         .route("/verify/{token}", get(open_link))
+        .route("/handoff/{token}", get(open_handoff))
+        .route("/portal/handoff", post(steps::handoff))
         .route("/portal", get(steps::resume))
         .route("/portal/finished", get(steps::finished))
         .route("/portal/submit", post(steps::submit))
@@ -97,6 +102,11 @@ pub fn router(state: &AppState) -> Router<AppState> {
             "/portal/related_persons/verify",
             post(steps::verify_related_person),
         )
+        .route(
+            "/portal/related_persons/email",
+            post(steps::email_related_link),
+        )
+        .route("/portal/related_persons/qr", get(steps::related_link_qr))
         .route(
             "/portal/{step}",
             get(steps::show).post(steps::save).layer(upload_body_limit),
@@ -168,7 +178,7 @@ impl Visitor {
         status: StatusCode,
         title: &str,
         body: Markup,
-        script: bool,
+        script: Option<&'static str>,
         brand: Option<&Branding>,
     ) -> Response {
         let meta = PageMeta {
@@ -199,7 +209,7 @@ impl Visitor {
 
     fn notice(&self, status: StatusCode, id: &str) -> Response {
         let (title, body) = pages::notice(self.texts, id);
-        self.page(status, &title, body, false, None)
+        self.page(status, &title, body, None, None)
     }
 
     pub(crate) fn link_error(&self, error: &LinkError) -> Response {
@@ -234,7 +244,7 @@ impl Visitor {
             Ok(session) => Ok(session),
             Err(Some(LinkError::Expired)) => {
                 let (title, body) = pages::expired_mid_form(self.texts, typed);
-                Err(self.page(StatusCode::GONE, &title, body, false, None))
+                Err(self.page(StatusCode::GONE, &title, body, None, None))
             }
             Err(None) => Err(self.notice(StatusCode::UNAUTHORIZED, "session-missing")),
             Err(Some(error)) => Err(self.link_error(&error)),
@@ -354,10 +364,27 @@ pub(crate) async fn open(
     token: &str,
     expected: &LinkExpectation,
 ) -> Response {
-    let opened = match state.services.open_portal(token, expected).await {
-        Ok(opened) => opened,
-        Err(error) => return visitor.link_error(&error),
-    };
+    match state.services.open_portal(token, expected).await {
+        Ok(opened) => start_session(visitor, opened),
+        Err(error) => visitor.link_error(&error),
+    }
+}
+
+/// A phone hand-off, opened: a new session for the same case, like opening its link.
+async fn open_handoff(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path(token): Path<String>,
+) -> Response {
+    match state.services.open_handoff(&token).await {
+        Ok(opened) => start_session(&visitor, opened),
+        Err(error) => visitor.link_error(&error),
+    }
+}
+
+/// Hands the browser its session cookie and sends it to the portal, leaving the token out
+/// of the address bar, the history and any referrer.
+fn start_session(visitor: &Visitor, opened: OpenedPortal) -> Response {
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
     let cookie = Cookie::build((SESSION_COOKIE, opened.token))
         .path("/portal")

@@ -8,9 +8,11 @@ use kycore_domain::applicant::{Address, RelatedPerson, RelatedPersonRole};
 use kycore_domain::case::{CaseKind, CaseStatus};
 use kycore_domain::flow::Step;
 use kycore_domain::progress::{IdentityDocumentType, UploadSlot};
-use kycore_services::portal::{PortalCase, VerifyMode};
+use kycore_services::portal::{Handoff, PortalCase, RelatedCase, VerifyMode};
 use kycore_services::views::Document;
 use maud::{Markup, html};
+use time::OffsetDateTime;
+use time::macros::format_description;
 
 use super::countries;
 use super::i18n::Texts;
@@ -80,14 +82,29 @@ impl StepView<'_> {
     }
 
     /// Where the step sits among the round's steps, each named, its title, and the form
-    /// errors.
+    /// errors. A related person verified in the business's browser is named with the
+    /// business, counts their own steps, and has the way back to the business's flow.
     fn heading(&self, step: Step) -> Markup {
         let to_do = &self.portal.to_do;
         let position = to_do.iter().position(|s| *s == step).unwrap_or(0) + 1;
+        let count = [("current", position.into()), ("total", to_do.len().into())];
         let completed = &self.portal.progress.completed;
+        let acting = self.portal.acting_for.as_ref();
+        let progress = if acting.is_some() {
+            "acting-progress"
+        } else {
+            "progress"
+        };
         html! {
+            @if let Some(acting) = acting {
+                p.acting {
+                    strong { (self.texts.with("acting-for", &[("person", acting.person_name.clone().into()), ("business", acting.business_name.clone().into())])) }
+                    br;
+                    a href=(acting.back_url) { (self.texts.with("acting-back", &[("business", acting.business_name.clone().into())])) }
+                }
+            }
             nav.progress aria-label=(self.t("progress-label")) {
-                p.step { (self.texts.with("progress", &[("current", position.into()), ("total", to_do.len().into())])) }
+                p.step { (self.texts.with(progress, &count)) }
                 ol {
                     @for s in to_do {
                         @let name = self.t(&format!("step-{}", s.as_str()));
@@ -149,7 +166,15 @@ pub fn step(view: &StepView<'_>, step: Step, change_document: bool) -> Markup {
         Step::RelatedPersons => related_persons(view),
         Step::Review => review(view),
     };
-    html! { (view.heading(step)) (asked_again(view, step)) (body) }
+    html! {
+        (view.heading(step))
+        (asked_again(view, step))
+        (body)
+        form.phone method="post" action="/portal/handoff" {
+            (csrf(&view.portal.csrf_token))
+            button.secondary type="submit" { (view.t("phone-button")) }
+        }
+    }
 }
 
 /// Why a step the applicant already did is asked again: each reason in their language, and
@@ -605,8 +630,7 @@ fn person_card(view: &StepView<'_>, person: &RelatedPerson) -> Markup {
                 Some(case) => {
                     p { (view.texts.with("rp-verification", &[("status", status_text(view.texts, case.status).into())])) }
                     @if case.mode == VerifyMode::Link && case.status.awaits_applicant() {
-                        p { (view.texts.with("rp-link-for", &[("name", name.clone().into())])) }
-                        p.link { (case.verification_url) }
+                        (own_link(view, person, &id, case))
                     }
                 }
                 None => {
@@ -630,6 +654,79 @@ fn person_card(view: &StepView<'_>, person: &RelatedPerson) -> Markup {
             }
         }
     }
+}
+
+/// A related person's own link: as text, with copy and share buttons where the browser can
+/// (hidden until the script shows them), its QR code a page away, and how it goes by e-mail.
+fn own_link(view: &StepView<'_>, person: &RelatedPerson, id: &str, case: &RelatedCase) -> Markup {
+    let name = person_name(person);
+    html! {
+        p { (view.texts.with("rp-link-for", &[("name", name.clone().into())])) }
+        p.link { (case.verification_url) }
+        div.actions {
+            button.secondary type="button" hidden data-copy=(case.verification_url) data-done=(view.t("link-copied")) { (view.t("button-copy-link")) }
+            button.secondary type="button" hidden data-share=(case.verification_url) data-title=(view.texts.with("rp-qr-heading", &[("name", name.clone().into())])) { (view.t("button-share-link")) }
+            a.button.secondary href={ "/portal/related_persons/qr?person=" (id) } aria-label={ (view.t("button-show-qr")) ": " (name) } { (view.t("button-show-qr")) }
+        }
+        (email_status(view, person, id, case))
+    }
+}
+
+/// Whether the link was e-mailed, and the button that sends it (again).
+fn email_status(
+    view: &StepView<'_>,
+    person: &RelatedPerson,
+    id: &str,
+    case: &RelatedCase,
+) -> Markup {
+    let name = person_name(person);
+    let email = person.email.as_deref().filter(|_| view.portal.mail_enabled);
+    let (text, button) = match (email, case.email_sent_at, case.email_requested_at) {
+        (None, _, _) if !view.portal.mail_enabled => (view.t("rp-email-off"), None),
+        (None, _, _) => (
+            view.texts
+                .with("rp-email-unknown", &[("name", name.clone().into())]),
+            None,
+        ),
+        (Some(email), Some(sent), _) => (
+            view.texts.with(
+                "rp-email-sent",
+                &[
+                    ("email", email.to_owned().into()),
+                    ("date", when(sent).into()),
+                ],
+            ),
+            Some("button-email-again"),
+        ),
+        (Some(email), None, Some(_)) => (
+            view.texts
+                .with("rp-email-queued", &[("email", email.to_owned().into())]),
+            Some("button-email-again"),
+        ),
+        (Some(email), None, None) => (
+            view.texts
+                .with("rp-email-ready", &[("email", email.to_owned().into())]),
+            Some("button-email"),
+        ),
+    };
+    html! {
+        p.hint { (text) }
+        @if let Some(button) = button {
+            form method="post" action="/portal/related_persons/email" {
+                (csrf(&view.portal.csrf_token))
+                input type="hidden" name="person_id" value=(id);
+                button.secondary type="submit" aria-label={ (view.t(button)) ": " (name) } { (view.t(button)) }
+            }
+        }
+    }
+}
+
+/// A moment as the page shows it: the same in every language, in UTC.
+fn when(at: OffsetDateTime) -> String {
+    at.format(format_description!(
+        "[year]-[month]-[day] [hour]:[minute] UTC"
+    ))
+    .unwrap_or_default()
 }
 
 fn related_persons(view: &StepView<'_>) -> Markup {
@@ -891,6 +988,35 @@ pub fn notice(texts: Texts, id: &str) -> (String, Markup) {
     let body = html! {
         h1 { (heading) }
         p { (texts.get(id)) }
+    };
+    (heading, body)
+}
+
+/// The QR code of a related person's own link, to scan from this screen.
+pub fn related_link_qr(texts: Texts, person: &RelatedPerson, url: &str) -> (String, Markup) {
+    let name = person_name(person);
+    let heading = texts.with("rp-qr-heading", &[("name", name.clone().into())]);
+    let label = texts.with("rp-qr-label", &[("name", name.clone().into())]);
+    let body = html! {
+        h1 { (heading) }
+        p { (texts.with("rp-qr-hint", &[("name", name.into())])) }
+        @if let Some(code) = super::qr::svg(url, &label) { (code) }
+        p.link { (url) }
+        p { a.button.secondary href="/portal/related_persons" { (texts.get("button-back-persons")) } }
+    };
+    (heading, body)
+}
+
+/// The QR code that continues this verification on a phone.
+pub fn handoff(texts: Texts, handoff: &Handoff) -> (String, Markup) {
+    let heading = texts.get("phone-heading");
+    let body = html! {
+        h1 { (heading) }
+        p { (texts.get("phone-hint")) }
+        @if let Some(code) = super::qr::svg(&handoff.url, &texts.get("phone-label")) { (code) }
+        p { (texts.get("phone-type")) }
+        p.link #handoff-url { (handoff.url) }
+        p { a.button.secondary href="/portal" { (texts.get("phone-back")) } }
     };
     (heading, body)
 }

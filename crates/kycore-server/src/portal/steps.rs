@@ -20,7 +20,7 @@ use kycore_services::portal::{PortalCase, PortalSession, PortalUpload, VerifyMod
 use serde::Deserialize;
 
 use super::pages::{self, ROLES, StepView};
-use super::view::FormState;
+use super::view::{DOWNSCALE_SCRIPT, FormState, SHARE_SCRIPT};
 use super::{MAX_FILES_PER_REQUEST, Visitor};
 use crate::AppState;
 use crate::extract::read_capped;
@@ -57,12 +57,18 @@ fn render(
         labels: Default::default(),
     };
     let title = visitor.texts.get(&format!("step-{}", step.as_str()));
-    let uploads = step.collects_files();
+    let script = if step.collects_files() {
+        Some(DOWNSCALE_SCRIPT)
+    } else if step == Step::RelatedPersons {
+        Some(SHARE_SCRIPT)
+    } else {
+        None
+    };
     visitor.page(
         status,
         &title,
         pages::step(&view, step, change_document),
-        uploads,
+        script,
         Some(&portal.branding),
     )
 }
@@ -211,7 +217,7 @@ pub async fn finished(State(state): State<AppState>, visitor: Visitor) -> Respon
         .as_deref()
         .and_then(|url| with_outcome(url, &portal.case_id, portal.status));
     let (title, body) = pages::finished(visitor.texts, portal.status, return_url.as_deref());
-    visitor.page(StatusCode::OK, &title, body, false, Some(&portal.branding))
+    visitor.page(StatusCode::OK, &title, body, None, Some(&portal.branding))
 }
 
 /// The platform's `redirect_url` with the case and its status appended, keeping its query.
@@ -685,6 +691,94 @@ pub async fn verify_related_person(
         },
     )
     .await
+}
+
+/// E-mails a related person their own link (again).
+pub async fn email_related_link(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    headers: HeaderMap,
+    Form(fields): Form<Fields>,
+) -> Response {
+    act(
+        &state,
+        &visitor,
+        &headers,
+        fields,
+        Step::RelatedPersons,
+        |portal, fields| {
+            let services = state.services.clone();
+            async move {
+                let person_id = fields.get("person_id").cloned().unwrap_or_default();
+                services
+                    .portal_email_related_link(&portal, &person_id)
+                    .await?;
+                Ok("/portal/related_persons".to_owned())
+            }
+        },
+    )
+    .await
+}
+
+#[derive(Deserialize)]
+pub struct PersonQuery {
+    person: String,
+}
+
+/// The QR code of a related person's own link, while it waits for them.
+pub async fn related_link_qr(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Query(query): Query<PersonQuery>,
+) -> Response {
+    let portal = match visitor.portal(&state).await {
+        Ok(portal) => portal,
+        Err(page) => return page,
+    };
+    let person = portal
+        .applicant
+        .related_persons
+        .iter()
+        .find(|p| p.id.as_ref().is_some_and(|id| id.as_str() == query.person));
+    let link = portal
+        .related_case(&query.person)
+        .filter(|c| c.mode == VerifyMode::Link && c.status.awaits_applicant());
+    let (Some(person), Some(link)) = (person, link) else {
+        return visitor.notice(StatusCode::NOT_FOUND, "step-missing");
+    };
+    let (title, body) = pages::related_link_qr(visitor.texts, person, &link.verification_url);
+    visitor.page(StatusCode::OK, &title, body, None, Some(&portal.branding))
+}
+
+/// "Continue on your phone": a new single-use hand-off, shown as a QR code. A POST (with
+/// the session's CSRF token), because each one is a new token.
+pub async fn handoff(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    headers: HeaderMap,
+    Form(fields): Form<Fields>,
+) -> Response {
+    let session = match visitor.session(&state).await {
+        Ok(session) => session,
+        Err(page) => return page,
+    };
+    let portal = match for_change(&state, &visitor, session, &headers, &fields).await {
+        Ok(portal) => portal,
+        Err(page) => return page,
+    };
+    match state.services.portal_handoff(&portal.session).await {
+        Ok(handoff) => {
+            let (title, body) = pages::handoff(visitor.texts, &handoff);
+            visitor.page(StatusCode::OK, &title, body, None, Some(&portal.branding))
+        }
+        Err(ServiceError::Conflict { .. }) => {
+            visitor.notice(StatusCode::TOO_MANY_REQUESTS, "phone-limit")
+        }
+        Err(error) => {
+            tracing::error!(error = %error, "a phone hand-off could not be made");
+            visitor.notice(StatusCode::SERVICE_UNAVAILABLE, "link-unavailable")
+        }
+    }
 }
 
 pub async fn submit(

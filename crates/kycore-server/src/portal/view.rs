@@ -67,11 +67,14 @@ dl{margin:0}dt{font-weight:600;margin-top:.5rem}dd{margin:0;overflow-wrap:anywhe
 .notice{border-inline-start:6px solid #b35c00}.notice h2{margin-top:0}\
 blockquote{margin:.5rem 0;padding:.5rem 1rem;background:#f4f5f7;border-radius:4px;white-space:pre-line}\
 .todo{color:#b00020;font-weight:600}\
+.qr{display:block;width:100%;max-width:16rem;height:auto;margin:1rem 0}\
+.acting{background:#fff;border-left:4px solid #0b4fbf;padding:.5rem .75rem;margin:0 0 .5rem}\
+.phone{margin-top:2rem}\
 ";
 
 /// Downscales large photos before upload when the browser can, so a 12-megapixel phone
 /// photo does not cost the applicant a slow upload. Without it, the original is sent.
-const DOWNSCALE_SCRIPT: &str = "\
+pub const DOWNSCALE_SCRIPT: &str = "\
 document.querySelectorAll('input[type=file][data-downscale]').forEach(function(i){\
 i.addEventListener('change',function(){var f=i.files[0];\
 if(!f||!/^image\\/(jpeg|png)$/.test(f.type)||f.size<1500000||!window.DataTransfer||!window.createImageBitmap)return;\
@@ -81,13 +84,22 @@ c.getContext('2d').drawImage(b,0,0,c.width,c.height);\
 c.toBlob(function(o){if(!o||o.size>=f.size)return;var d=new DataTransfer();\
 d.items.add(new File([o],f.name.replace(/\\.\\w+$/,'')+'.jpg',{type:'image/jpeg'}));i.files=d.files;},'image/jpeg',0.9);});});});";
 
+/// Shows the copy and share buttons of hosted links where the browser can do either (the
+/// link is always shown as text too): copying through the Clipboard API, sharing through
+/// the Web Share API.
+pub const SHARE_SCRIPT: &str = "\
+document.querySelectorAll('[data-copy]').forEach(function(b){if(!navigator.clipboard)return;b.hidden=false;\
+b.addEventListener('click',function(){navigator.clipboard.writeText(b.dataset.copy).then(function(){b.textContent=b.dataset.done;});});});\
+document.querySelectorAll('[data-share]').forEach(function(b){if(!navigator.share)return;b.hidden=false;\
+b.addEventListener('click',function(){navigator.share({title:b.dataset.title,url:b.dataset.share}).catch(function(){});});});";
+
 /// What every page knows: its language, the CSP nonce and where the language links point.
 pub struct PageMeta<'a> {
     pub texts: Texts,
     pub nonce: &'a str,
     pub title: &'a str,
-    /// Whether the page needs the downscaling script.
-    pub script: bool,
+    /// The page's script, if it has one ([`DOWNSCALE_SCRIPT`], [`SHARE_SCRIPT`]).
+    pub script: Option<&'static str>,
     pub show_language_switch: bool,
     /// The organization whose verification this is, once a session says which.
     pub brand: Option<&'a Branding>,
@@ -114,8 +126,8 @@ pub fn page(meta: &PageMeta<'_>, body: Markup) -> Markup {
                 }
                 main { (body) }
                 @if let Some(brand) = meta.brand { (brand_footer(texts, brand)) }
-                @if meta.script {
-                    script nonce=(meta.nonce) { (PreEscaped(DOWNSCALE_SCRIPT)) }
+                @if let Some(script) = meta.script {
+                    script nonce=(meta.nonce) { (PreEscaped(script)) }
                 }
             }
         }

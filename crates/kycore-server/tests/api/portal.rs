@@ -13,25 +13,25 @@ use crate::helpers::{TestApp, document_photo, for_each_database, verification_pa
 const MRZ: &str =
     "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<\nL898902C36UTO7408122F1204159ZE184226B<<<<<10";
 /// What a page may weigh (HTML, CSS and script; user images excluded).
-const MAX_PAGE_BYTES: usize = 60 * 1024;
+pub(crate) const MAX_PAGE_BYTES: usize = 60 * 1024;
 
 /// One browser: its own cookie jar, redirects seen one by one.
-struct Applicant<'a> {
+pub(crate) struct Applicant<'a> {
     app: &'a TestApp,
-    client: Client,
+    pub(crate) client: Client,
 }
 
 /// A response, read.
-struct Page {
-    status: StatusCode,
-    location: Option<String>,
-    set_cookies: Vec<String>,
-    body: String,
+pub(crate) struct Page {
+    pub(crate) status: StatusCode,
+    pub(crate) location: Option<String>,
+    pub(crate) set_cookies: Vec<String>,
+    pub(crate) body: String,
 }
 
 impl Page {
     /// The CSRF token of the page's first form.
-    fn csrf(&self) -> String {
+    pub(crate) fn csrf(&self) -> String {
         let start = self.body.find("name=\"csrf\" value=\"").expect("a form") + 19;
         let end = self.body[start..].find('"').unwrap() + start;
         self.body[start..end].to_owned()
@@ -39,7 +39,7 @@ impl Page {
 }
 
 impl<'a> Applicant<'a> {
-    fn new(app: &'a TestApp) -> Self {
+    pub(crate) fn new(app: &'a TestApp) -> Self {
         let client = Client::builder()
             .cookie_store(true)
             .redirect(Policy::none())
@@ -65,12 +65,12 @@ impl<'a> Applicant<'a> {
         }
     }
 
-    async fn get(&self, path: &str) -> Page {
+    pub(crate) async fn get(&self, path: &str) -> Page {
         Self::read(self.client.get(self.app.url(path)).send().await.unwrap()).await
     }
 
     /// GET, following local redirects; returns the last page and its path.
-    async fn visit(&self, path: &str) -> (String, Page) {
+    pub(crate) async fn visit(&self, path: &str) -> (String, Page) {
         let mut path = path.to_owned();
         for _ in 0..5 {
             let page = self.get(&path).await;
@@ -82,7 +82,7 @@ impl<'a> Applicant<'a> {
         panic!("redirect loop from {path}");
     }
 
-    async fn post(&self, path: &str, fields: &[(&str, &str)]) -> Page {
+    pub(crate) async fn post(&self, path: &str, fields: &[(&str, &str)]) -> Page {
         Self::read(
             self.client
                 .post(self.app.url(path))
@@ -94,7 +94,7 @@ impl<'a> Applicant<'a> {
         .await
     }
 
-    async fn upload(
+    pub(crate) async fn upload(
         &self,
         path: &str,
         csrf: &str,
@@ -134,7 +134,7 @@ impl<'a> Applicant<'a> {
 
     /// Posts the form of `step`'s page with `fields` (plus its CSRF token); returns where
     /// it leads.
-    async fn complete(&self, step: &str, fields: &[(&str, &str)]) -> Page {
+    pub(crate) async fn complete(&self, step: &str, fields: &[(&str, &str)]) -> Page {
         let (_, page) = self.visit(&format!("/portal/{step}")).await;
         let csrf = page.csrf();
         let mut all = vec![("csrf", csrf.as_str())];
@@ -922,7 +922,7 @@ async fn a_link_with_lang_gives_pages_countries_documents_and_dates_in_that_lang
 }
 
 /// The person ids shown on the related persons page, in order.
-fn person_ids(page: &Page) -> Vec<String> {
+pub(crate) fn person_ids(page: &Page) -> Vec<String> {
     page.body
         .match_indices("name=\"person_id\" value=\"")
         .map(|(i, m)| {

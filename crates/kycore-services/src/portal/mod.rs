@@ -1,7 +1,8 @@
 //! The hosted portal's use cases: a link opened into a session, where the applicant stands
 //! in the case's flow, each step saved together with the progress it makes (one unit of
 //! work, through the kernel), uploads, the KYC cases of a business's related persons, and
-//! submission. The pages themselves are the server crate's.
+//! submission; related persons' own links e-mailed by a job (`links.rs`) and hand-offs to a
+//! phone (`handoff.rs`). The pages themselves are the server crate's.
 //!
 //! Opening a link changes nothing (mail scanners open links too); the applicant's first step
 //! moves the case to `in_progress`. Every change re-opens the case inside its unit and
@@ -10,6 +11,8 @@
 //! stale read fails instead of overwriting another tab's.
 
 mod entry;
+mod handoff;
+mod links;
 mod preview;
 mod session;
 
@@ -28,7 +31,9 @@ use kycore_store::cases::{self, CaseRecord};
 use kycore_store::related_person_cases::{self, RelatedPersonCaseRecord};
 use kycore_store::{Millis, Tx, applicants};
 use serde_json::{Map, Value, json};
+use time::OffsetDateTime;
 
+pub use self::handoff::Handoff;
 pub use self::session::PortalSession;
 use crate::branding::Branding;
 use crate::intake::{NewDocument, TypedDetails};
@@ -128,6 +133,19 @@ pub struct RelatedCase {
     pub mode: VerifyMode,
     pub status: CaseStatus,
     pub verification_url: String,
+    /// When e-mailing the person their link was last asked for, and when it last went out.
+    pub email_requested_at: Option<OffsetDateTime>,
+    pub email_sent_at: Option<OffsetDateTime>,
+}
+
+/// Whom a related person's case verifies, and for which business, when it is done right
+/// now in the business's browser ("verify now, here").
+#[derive(Clone, Debug)]
+pub struct ActingFor {
+    pub person_name: String,
+    pub business_name: String,
+    /// The business's own hosted link: back to its flow.
+    pub back_url: String,
 }
 
 /// Everything a portal page shows about its case.
@@ -150,6 +168,10 @@ pub struct PortalCase {
     pub to_do: Vec<Step>,
     pub documents: Vec<Document>,
     pub related_cases: Vec<RelatedCase>,
+    /// Whether related persons' links can be e-mailed (`[smtp]` is configured).
+    pub mail_enabled: bool,
+    /// Set when this is a related person's case being verified in the business's browser.
+    pub acting_for: Option<ActingFor>,
     /// The organization's look, shown on every page.
     pub branding: Branding,
     /// Why steps were reopened, when a resubmission asked for them.
@@ -325,6 +347,11 @@ fn related_persons_problems(
     errors
 }
 
+fn verify_mode(record: &RelatedPersonCaseRecord) -> Result<VerifyMode, ServiceError> {
+    VerifyMode::parse(&record.mode)
+        .ok_or_else(|| ServiceError::corrupt(format!("verify mode `{}`", record.mode)))
+}
+
 /// A related person's id as a string, for comparisons.
 fn person_id(person: &RelatedPerson) -> Option<&str> {
     person.id.as_ref().map(|id| id.as_str())
@@ -441,16 +468,19 @@ impl Services {
             let child = cases::get(reader, scope, &record.case_id)
                 .await?
                 .ok_or_else(|| ServiceError::corrupt("a related person's case is missing"))?;
+            let (email_requested_at, email_sent_at) = links::email_times(&record);
             related_cases.push(RelatedCase {
+                mode: verify_mode(&record)?,
                 related_person_id: record.related_person_id,
                 case_id: record.case_id,
-                mode: VerifyMode::parse(&record.mode).ok_or_else(|| {
-                    ServiceError::corrupt(format!("verify mode `{}`", record.mode))
-                })?,
                 status: kernel::status_of(&child)?,
                 verification_url: self.hosted_link(&child)?.url,
+                email_requested_at,
+                email_sent_at,
             });
         }
+        let applicant = self.applicant_view(&applicant, Some(&key))?;
+        let acting_for = self.acting_for(scope, &case.id, &applicant).await?;
         Ok(PortalCase {
             csrf_token: session.csrf_token(self.keyring()),
             case_id: case.id.clone(),
@@ -458,7 +488,9 @@ impl Services {
             status,
             redirect_url: details.redirect_url,
             verification_url: self.hosted_link(&case)?.url,
-            applicant: self.applicant_view(&applicant, Some(&key))?,
+            applicant,
+            mail_enabled: self.mail_enabled(),
+            acting_for,
             documents,
             progress,
             to_do,
@@ -468,6 +500,32 @@ impl Services {
             resubmission,
             session,
         })
+    }
+
+    /// For a related person's case verified "here": whom, for which business, and the way
+    /// back to the business's flow.
+    async fn acting_for(
+        &self,
+        scope: &kycore_domain::tenancy::Scope,
+        case_id: &str,
+        applicant: &Applicant,
+    ) -> Result<Option<ActingFor>, ServiceError> {
+        let reader = self.store().reader();
+        let Some(record) = related_person_cases::of_child(reader, scope, case_id).await? else {
+            return Ok(None);
+        };
+        if verify_mode(&record)? != VerifyMode::Here {
+            return Ok(None);
+        }
+        let parent = cases::get(reader, scope, &record.parent_case_id)
+            .await?
+            .ok_or_else(|| ServiceError::corrupt("a related person's business case is missing"))?;
+        let person = applicant.individual.clone().unwrap_or_default();
+        Ok(Some(ActingFor {
+            person_name: links::full_name(&person),
+            business_name: self.business_name_of(scope, &parent).await?,
+            back_url: self.hosted_link(&parent)?.url,
+        }))
     }
 
     /// Whether a form's CSRF token belongs to the session.
@@ -837,6 +895,7 @@ impl Services {
         let ctx = RequestContext::new(session.scope.clone(), principal_of(session));
         let new_case = self.prepare_case(&ctx, request, now_millis()).await?;
         let child_url = self.hosted_link(&new_case.case)?.url;
+        let email = mode == VerifyMode::Link && self.mail_enabled() && person.email.is_some();
         let person_id = related_person_id.to_owned();
         self.portal_change(session, move |tx, case, principal, now| {
             Box::pin(async move {
@@ -850,12 +909,17 @@ impl Services {
                     case_id: child.id.clone(),
                     mode: mode.as_str().to_owned(),
                     created_at: now,
+                    email_requested_at: None,
+                    email_sent_at: None,
                 };
                 if !related_person_cases::insert(tx.conn().await?, &record).await? {
                     return Err(ServiceError::conflict(
                         "verification_started",
                         "this person's verification has already started",
                     ));
+                }
+                if email {
+                    links::request_link_email(tx, &scope, &child.id, now).await?;
                 }
                 case.progress(tx)
                     .await?
@@ -867,6 +931,8 @@ impl Services {
                     mode,
                     status: CaseStatus::Created,
                     verification_url: child_url,
+                    email_requested_at: email.then(|| crate::time_format::datetime_of(now)),
+                    email_sent_at: None,
                 })
             })
         })
@@ -968,6 +1034,8 @@ mod tests {
             case_id: "case_2".into(),
             mode: "link".into(),
             created_at: 0,
+            email_requested_at: None,
+            email_sent_at: None,
         }
     }
 

@@ -13,24 +13,24 @@ use crate::helpers::{TestApp, document_photo};
 const MRZ: &str =
     "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<\nL898902C36UTO7408122F1204159ZE184226B<<<<<10";
 
-fn url(case: &Value) -> &str {
+pub(super) fn url(case: &Value) -> &str {
     case["verification_url"].as_str().unwrap()
 }
 
 /// A document photo on disk, for the file inputs.
-struct Photo {
+pub(super) struct Photo {
     _dir: tempfile::TempDir,
-    path: PathBuf,
+    pub(super) path: PathBuf,
 }
 
-fn photo() -> Photo {
+pub(super) fn photo() -> Photo {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("document.jpg");
     std::fs::write(&path, document_photo()).unwrap();
     Photo { _dir: dir, path }
 }
 
-async fn assert_path(browser: &Browser, expected: &str) {
+pub(super) async fn assert_path(browser: &Browser, expected: &str) {
     let current = browser.current_url().await;
     let path = current.splitn(4, '/').nth(3).map(|p| format!("/{p}"));
     assert_eq!(path.as_deref(), Some(expected), "at {current}");
@@ -47,7 +47,7 @@ async fn assert_fits(browser: &Browser) {
     );
 }
 
-async fn consent(browser: &Browser) {
+pub(super) async fn consent(browser: &Browser) {
     browser.step("consent").await;
     browser.check("consent").await;
     browser.submit().await;
