@@ -114,9 +114,11 @@ impl Services {
                         new_case,
                         now,
                     );
+                    // A new case has none of what a full view lists: the same shape, empty.
                     let mut view = services.case_view(&case, Some(&key))?;
                     view.checks = Some(Vec::new());
                     view.screening_hits = Some(Vec::new());
+                    view.related_cases = Some(Vec::new());
                     Ok(view)
                 })
             },
