@@ -101,42 +101,39 @@ pub async fn of_child<'e>(
     .await?)
 }
 
-/// Notes that e-mailing the child case's link was asked for at `at`.
-pub async fn set_email_requested<'e>(
-    db: impl Executor<'e, Database = Any>,
-    scope: &Scope,
-    case_id: &str,
-    at: Millis,
-) -> Result<(), StoreError> {
-    sqlx::query(
-        "UPDATE related_person_cases SET email_requested_at = $1 \
-         WHERE case_id = $2 AND organization_id = $3 AND environment = $4",
-    )
-    .bind(at)
-    .bind(case_id)
-    .bind(scope.organization_id.as_str())
-    .bind(scope.environment.as_str())
-    .execute(db)
-    .await?;
-    Ok(())
+/// A moment in the life of a child case's e-mailed link.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EmailMoment {
+    /// Someone asked for the link to be e-mailed (a job then sends it).
+    Requested,
+    /// The link went out.
+    Sent,
 }
 
-/// Notes that the child case's link went out by e-mail at `at`.
-pub async fn set_email_sent<'e>(
+/// Notes when the child case's e-mailed link reached `moment`.
+pub async fn note_email<'e>(
     db: impl Executor<'e, Database = Any>,
     scope: &Scope,
     case_id: &str,
+    moment: EmailMoment,
     at: Millis,
 ) -> Result<(), StoreError> {
-    sqlx::query(
-        "UPDATE related_person_cases SET email_sent_at = $1 \
-         WHERE case_id = $2 AND organization_id = $3 AND environment = $4",
-    )
-    .bind(at)
-    .bind(case_id)
-    .bind(scope.organization_id.as_str())
-    .bind(scope.environment.as_str())
-    .execute(db)
-    .await?;
+    let sql = match moment {
+        EmailMoment::Requested => {
+            "UPDATE related_person_cases SET email_requested_at = $1 \
+             WHERE case_id = $2 AND organization_id = $3 AND environment = $4"
+        }
+        EmailMoment::Sent => {
+            "UPDATE related_person_cases SET email_sent_at = $1 \
+             WHERE case_id = $2 AND organization_id = $3 AND environment = $4"
+        }
+    };
+    sqlx::query(sql)
+        .bind(at)
+        .bind(case_id)
+        .bind(scope.organization_id.as_str())
+        .bind(scope.environment.as_str())
+        .execute(db)
+        .await?;
     Ok(())
 }

@@ -11,7 +11,7 @@ use kycore_domain::applicant::IndividualProfile;
 use kycore_domain::tenancy::Scope;
 use kycore_store::cases::{self, CaseRecord};
 use kycore_store::jobs;
-use kycore_store::related_person_cases::{self, RelatedPersonCaseRecord};
+use kycore_store::related_person_cases::{self, EmailMoment, RelatedPersonCaseRecord};
 use kycore_store::{Millis, Tx, applicants};
 use serde_json::json;
 use time::macros::format_description;
@@ -36,7 +36,14 @@ pub(super) async fn request_link_email(
     case_id: &str,
     now: Millis,
 ) -> Result<(), ServiceError> {
-    related_person_cases::set_email_requested(tx.conn().await?, scope, case_id, now).await?;
+    related_person_cases::note_email(
+        tx.conn().await?,
+        scope,
+        case_id,
+        EmailMoment::Requested,
+        now,
+    )
+    .await?;
     let job = Job::EmailRelatedLink {
         organization_id: scope.organization_id.to_string(),
         environment: scope.environment.as_str().to_owned(),
@@ -233,8 +240,14 @@ impl Services {
                     Box::pin(async move {
                         let now = now_millis();
                         let conn = tx.conn().await?;
-                        related_person_cases::set_email_sent(conn, &scope, &record.case_id, now)
-                            .await?;
+                        related_person_cases::note_email(
+                            conn,
+                            &scope,
+                            &record.case_id,
+                            EmailMoment::Sent,
+                            now,
+                        )
+                        .await?;
                         let entry = AuditEntry {
                             action: "portal.link_emailed",
                             target_type: "case",
