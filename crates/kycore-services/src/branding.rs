@@ -1,8 +1,9 @@
 //! An organization's own look on its hosted pages — the name applicants know it by, its
-//! logo, brand colour, privacy notice, data controller and support contact — and the
-//! rules each must meet: a colour that keeps the pages readable (WCAG AA against white),
-//! web addresses that are `http(s)`, an e-mail the checks accept, and a logo that is a
-//! real, small PNG or JPEG, re-encoded so nothing but pixels reaches an applicant.
+//! logo, brand colour, privacy notice, data controller and support contact — per
+//! environment, so a sandbox key never changes what live applicants see; and the rules each
+//! must meet: a colour that keeps the pages readable (WCAG AA against white), web addresses
+//! that are `http(s)`, an e-mail the checks accept, and a logo that is a real, small PNG or
+//! JPEG, re-encoded so nothing but pixels reaches an applicant.
 
 use std::io::Cursor;
 
@@ -78,13 +79,13 @@ impl Services {
     /// The branding of the scope's organization.
     pub async fn branding(&self, scope: &Scope) -> Result<Branding, ServiceError> {
         let organization_name = self.organization_name(scope).await?;
-        let record = branding::get(self.store().reader(), scope.organization_id.as_str()).await?;
+        let record = branding::get(self.store().reader(), scope).await?;
         Ok(view(organization_name, record.as_ref()))
     }
 
     /// The organization's logo, if it has one.
     pub async fn branding_logo(&self, scope: &Scope) -> Result<Option<Logo>, ServiceError> {
-        let record = branding::get(self.store().reader(), scope.organization_id.as_str()).await?;
+        let record = branding::get(self.store().reader(), scope).await?;
         Ok(record.and_then(|r| match (r.logo, r.logo_content_type) {
             (Some(bytes), Some(content_type)) => Some(Logo {
                 content_type,
@@ -100,11 +101,11 @@ impl Services {
         ctx: &RequestContext,
         changes: BrandingChanges,
     ) -> Result<Branding, ServiceError> {
-        let organization_id = ctx.scope.organization_id.to_string();
-        let read = branding::get(self.store().reader(), &organization_id).await?;
+        let read = branding::get(self.store().reader(), &ctx.scope).await?;
         let read_updated_at = read.as_ref().map(|r| r.updated_at);
         let mut record = read.unwrap_or_else(|| BrandingRecord {
-            organization_id,
+            organization_id: ctx.scope.organization_id.to_string(),
+            environment: ctx.scope.environment.as_str().to_owned(),
             ..BrandingRecord::default()
         });
         let logo = match changes.logo.clone() {

@@ -1,6 +1,7 @@
-//! An organization's branding of the hosted pages: one row per organization, read by every
+//! An organization's branding of the hosted pages, per environment: one row, read by every
 //! portal page and replaced whole when the organization changes it.
 
+use kycore_domain::tenancy::Scope;
 use sqlx::{Any, Executor, FromRow};
 
 use crate::{Millis, StoreError};
@@ -8,6 +9,7 @@ use crate::{Millis, StoreError};
 #[derive(Clone, Debug, Default, PartialEq, Eq, FromRow)]
 pub struct BrandingRecord {
     pub organization_id: String,
+    pub environment: String,
     pub display_name: Option<String>,
     /// `#rrggbb`.
     pub brand_color: Option<String>,
@@ -22,21 +24,22 @@ pub struct BrandingRecord {
 
 macro_rules! columns {
     () => {
-        "organization_id, display_name, brand_color, privacy_notice_url, data_controller, \
+        "organization_id, environment, display_name, brand_color, privacy_notice_url, data_controller, \
          support_email, support_url, logo, logo_content_type, updated_at"
     };
 }
 
 pub async fn get<'e>(
     db: impl Executor<'e, Database = Any>,
-    organization_id: &str,
+    scope: &Scope,
 ) -> Result<Option<BrandingRecord>, StoreError> {
     Ok(sqlx::query_as(concat!(
         "SELECT ",
         columns!(),
-        " FROM organization_branding WHERE organization_id = $1"
+        " FROM organization_branding WHERE organization_id = $1 AND environment = $2"
     ))
-    .bind(organization_id)
+    .bind(scope.organization_id.as_str())
+    .bind(scope.environment.as_str())
     .fetch_optional(db)
     .await?)
 }
@@ -51,15 +54,16 @@ pub async fn put<'e>(
     let done = sqlx::query(concat!(
         "INSERT INTO organization_branding (",
         columns!(),
-        ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
-         ON CONFLICT (organization_id) DO UPDATE SET display_name = excluded.display_name, \
+        ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
+         ON CONFLICT (organization_id, environment) DO UPDATE SET display_name = excluded.display_name, \
          brand_color = excluded.brand_color, privacy_notice_url = excluded.privacy_notice_url, \
          data_controller = excluded.data_controller, support_email = excluded.support_email, \
          support_url = excluded.support_url, logo = excluded.logo, \
          logo_content_type = excluded.logo_content_type, updated_at = excluded.updated_at \
-         WHERE organization_branding.updated_at = $11"
+         WHERE organization_branding.updated_at = $12"
     ))
     .bind(&record.organization_id)
+    .bind(&record.environment)
     .bind(&record.display_name)
     .bind(&record.brand_color)
     .bind(&record.privacy_notice_url)

@@ -1,4 +1,5 @@
-//! `/v1/organization/branding`: the organization's own look on its hosted pages.
+//! `/v1/organization/branding`: the organization's own look on its hosted pages, per
+//! environment.
 
 use axum::Json;
 use axum::extract::State;
@@ -102,7 +103,8 @@ pub async fn get_branding(
     Ok(Json(BrandingBody::from(&branding)))
 }
 
-/// Change the branding of the organization's hosted pages (both environments).
+/// Change the branding of the organization's hosted pages in the key's environment (a
+/// sandbox key brands sandbox cases only).
 #[utoipa::path(patch, path = "/v1/organization/branding", tag = "organization",
     request_body = UpdateBrandingBody,
     responses((status = 200, body = BrandingBody),

@@ -123,6 +123,11 @@ async fn branding_is_checked_and_shown_on_the_organizations_pages_only() {
         let served = logo.bytes().await.unwrap();
         assert!(image::load_from_memory(&served).is_ok(), "a real image is served");
 
+        // Live applicants never see what a sandbox key set.
+        let (_, live_page) = hosted_page(&app, &app.live.secret).await;
+        assert!(!live_page.contains("Nordic Widgets"));
+        assert_eq!(app.get_json(&app.live.secret, "/v1/organization/branding").await["display_name"], Value::Null);
+
         // Another organization's pages know nothing of it.
         let (other_browser, other_page) = hosted_page(&app, &app.other_sandbox.secret).await;
         assert!(!other_page.contains("Nordic Widgets"));
