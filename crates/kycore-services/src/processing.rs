@@ -16,9 +16,10 @@ use kycore_domain::check::CheckStatus;
 use kycore_domain::event::EventType;
 use kycore_domain::flow::FlowDefinition;
 use kycore_domain::tenancy::Scope;
-use kycore_store::cases::{self, CaseRecord};
+use kycore_store::cases::CaseRecord;
 use kycore_store::documents::{self, DocumentHash, DocumentRecord};
-use kycore_store::{AnyPool, Tx, checks, related_person_cases};
+use kycore_store::related_person_cases;
+use kycore_store::{AnyPool, Tx, checks};
 use serde_json::json;
 
 use crate::crypto::DataKey;
@@ -272,12 +273,10 @@ async fn undecided_related_cases(
     case_id: &str,
 ) -> Result<Vec<String>, ServiceError> {
     let mut undecided = Vec::new();
-    for record in related_person_cases::for_parent(tx.conn().await?, scope, case_id).await? {
-        let child = cases::get(tx.conn().await?, scope, &record.case_id)
-            .await?
-            .ok_or_else(|| ServiceError::corrupt("a related person's case is missing"))?;
-        if !kernel::status_of(&child)?.is_final() {
-            undecided.push(record.case_id);
+    for child in related_person_cases::statuses_for_parent(tx.conn().await?, scope, case_id).await?
+    {
+        if !kernel::stored_status(&child.status)?.is_final() {
+            undecided.push(child.case_id);
         }
     }
     Ok(undecided)
@@ -290,30 +289,25 @@ async fn related_person_facts(
     case_id: &str,
     profile: &ApplicantProfile,
 ) -> Result<Vec<RelatedPersonFact>, ServiceError> {
-    let started = related_person_cases::for_parent(reader, scope, case_id).await?;
-    let mut facts = Vec::new();
-    for person in &profile.related_persons {
-        let id = person.id.as_ref().map(ToString::to_string);
-        let child = started
-            .iter()
-            .find(|c| id.as_deref() == Some(c.related_person_id.as_str()));
-        let case_status = match child {
-            Some(child) => {
-                let record = cases::get(reader, scope, &child.case_id)
-                    .await?
-                    .ok_or_else(|| ServiceError::corrupt("a related person's case is missing"))?;
-                Some(kernel::status_of(&record)?)
-            }
-            None => None,
-        };
-        facts.push(RelatedPersonFact {
-            id,
-            role: person.role,
-            case_id: child.map(|c| c.case_id.clone()),
-            case_status,
-        });
-    }
-    Ok(facts)
+    let started = related_person_cases::statuses_for_parent(reader, scope, case_id).await?;
+    profile
+        .related_persons
+        .iter()
+        .map(|person| {
+            let id = person.id.as_ref().map(ToString::to_string);
+            let child = started
+                .iter()
+                .find(|c| id.as_deref() == Some(c.related_person_id.as_str()));
+            Ok(RelatedPersonFact {
+                id,
+                role: person.role,
+                case_id: child.map(|c| c.case_id.clone()),
+                case_status: child
+                    .map(|c| kernel::stored_status(&c.status))
+                    .transpose()?,
+            })
+        })
+        .collect()
 }
 
 /// Each document as the checks see it (its MRZ and typed details opened).

@@ -9,7 +9,7 @@ use kycore_domain::check::CheckStatus;
 use kycore_domain::tenancy::Environment;
 use kycore_store::AnyConnection;
 use kycore_store::applicants::ApplicantRecord;
-use kycore_store::cases::{self, CaseRecord};
+use kycore_store::cases::CaseRecord;
 use kycore_store::checks::{self, CheckRecord};
 use kycore_store::documents::DocumentRecord;
 use kycore_store::events::EventRecord;
@@ -412,17 +412,18 @@ impl Services {
         let mut view = self.case_view(record, key)?;
         let checks = checks::for_case(&mut *conn, &scope, &record.id).await?;
         view.checks = Some(checks_by_round(checks, key)?);
-        let mut related = Vec::new();
-        for child in related_person_cases::for_parent(&mut *conn, &scope, &record.id).await? {
-            let child_case = cases::get(&mut *conn, &scope, &child.case_id)
-                .await?
-                .ok_or_else(|| ServiceError::corrupt("a related person's case is missing"))?;
-            related.push(RelatedCaseRef {
-                related_person_id: child.related_person_id,
-                case_id: child.case_id,
-                status: crate::kernel::status_of(&child_case)?,
-            });
-        }
+        let children =
+            related_person_cases::statuses_for_parent(&mut *conn, &scope, &record.id).await?;
+        let related = children
+            .into_iter()
+            .map(|child| {
+                Ok(RelatedCaseRef {
+                    status: crate::kernel::stored_status(&child.status)?,
+                    related_person_id: child.related_person_id,
+                    case_id: child.case_id,
+                })
+            })
+            .collect::<Result<Vec<_>, ServiceError>>()?;
         view.related_cases = Some(related);
         let hits = screening_hits::list(&mut *conn, &scope, HitsOf::Case(&record.id)).await?;
         view.screening_hits = Some(

@@ -41,6 +41,33 @@ pub async fn for_parent<'e>(
     .await?)
 }
 
+/// The child cases of `parent_case_id` with each one's status, in one query.
+pub async fn statuses_for_parent<'e>(
+    db: impl Executor<'e, Database = Any>,
+    scope: &Scope,
+    parent_case_id: &str,
+) -> Result<Vec<ChildStatus>, StoreError> {
+    Ok(sqlx::query_as(
+        "SELECT r.related_person_id, r.case_id, c.status FROM related_person_cases r \
+         JOIN cases c ON c.id = r.case_id \
+         WHERE r.parent_case_id = $1 AND r.organization_id = $2 AND r.environment = $3 \
+         ORDER BY r.created_at, r.related_person_id",
+    )
+    .bind(parent_case_id)
+    .bind(scope.organization_id.as_str())
+    .bind(scope.environment.as_str())
+    .fetch_all(db)
+    .await?)
+}
+
+/// A child case and where it stands.
+#[derive(Clone, Debug, PartialEq, Eq, FromRow)]
+pub struct ChildStatus {
+    pub related_person_id: String,
+    pub case_id: String,
+    pub status: String,
+}
+
 /// Records a child case; false when the person already has one (the first one stays).
 pub async fn insert<'e>(
     db: impl Executor<'e, Database = Any>,
@@ -64,23 +91,6 @@ pub async fn insert<'e>(
     .execute(db)
     .await?;
     Ok(done.rows_affected() == 1)
-}
-
-/// The business case `case_id` verifies a related person for, if it is a child case.
-pub async fn parent_of<'e>(
-    db: impl Executor<'e, Database = Any>,
-    scope: &Scope,
-    case_id: &str,
-) -> Result<Option<String>, StoreError> {
-    Ok(sqlx::query_scalar(
-        "SELECT parent_case_id FROM related_person_cases \
-         WHERE case_id = $1 AND organization_id = $2 AND environment = $3",
-    )
-    .bind(case_id)
-    .bind(scope.organization_id.as_str())
-    .bind(scope.environment.as_str())
-    .fetch_optional(db)
-    .await?)
 }
 
 /// The record of the child case `case_id`, if it is one.

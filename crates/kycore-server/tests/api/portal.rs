@@ -1091,9 +1091,11 @@ async fn a_kyb_flow_verifies_its_owners_here_or_through_their_own_link() {
     .await;
 }
 
-/// A business taken through its hosted flow to submission, with two owners each sent a link
-/// of their own; returns the business case and the owners' case ids.
-async fn business_submitted_with_two_owners(app: &TestApp) -> (Value, Vec<String>) {
+/// A business taken through its flow up to the owners step, with Lars Nilsson (e-mail
+/// known) and Karin Berg (none) listed; returns the case and the persons' ids in that order.
+pub(crate) async fn business_with_owners<'a>(
+    app: &'a TestApp,
+) -> (Value, Applicant<'a>, Vec<String>) {
     let case = app
         .create_case_with(
             &app.sandbox.secret,
@@ -1131,20 +1133,44 @@ async fn business_submitted_with_two_owners(app: &TestApp) -> (Value, Vec<String
             None,
         )
         .await;
-    for (first, last) in [("Lars", "Nilsson"), ("Karin", "Berg")] {
+    for (first, last, email) in [
+        ("Lars", "Nilsson", "lars@example.com"),
+        ("Karin", "Berg", ""),
+    ] {
         let (_, page) = browser.visit("/portal/related_persons").await;
-        let fields = [
-            ("csrf", page.csrf()),
-            ("role", "ubo".into()),
-            ("first_name", first.into()),
-            ("last_name", last.into()),
-            ("date_of_birth", "1980-01-01".into()),
-            ("nationality", "SE".into()),
-            ("ownership_percent", "50".into()),
-        ];
-        let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        browser.post("/portal/related_persons/add", &fields).await;
+        let csrf = page.csrf();
+        let added = browser
+            .post(
+                "/portal/related_persons/add",
+                &[
+                    ("csrf", &csrf),
+                    ("role", "ubo"),
+                    ("first_name", first),
+                    ("last_name", last),
+                    ("date_of_birth", "1980-01-01"),
+                    ("nationality", "SE"),
+                    ("ownership_percent", "50"),
+                    ("email", email),
+                ],
+            )
+            .await;
+        assert_eq!(
+            added.location.as_deref(),
+            Some("/portal/related_persons"),
+            "{}",
+            added.body
+        );
     }
+    let (_, page) = browser.visit("/portal/related_persons").await;
+    let ids = person_ids(&page);
+    assert_eq!(ids.len(), 2);
+    (case, browser, ids)
+}
+
+/// A business taken through its hosted flow to submission, with two owners each sent a link
+/// of their own; returns the business case and the owners' case ids.
+async fn business_submitted_with_two_owners(app: &TestApp) -> (Value, Vec<String>) {
+    let (case, browser, _) = business_with_owners(app).await;
     let (_, page) = browser.visit("/portal/related_persons").await;
     for id in person_ids(&page) {
         let (_, page) = browser.visit("/portal/related_persons").await;

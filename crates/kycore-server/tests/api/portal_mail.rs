@@ -6,11 +6,11 @@
 use kycore_services::ServiceConfig;
 use kycore_store::testing::TestDatabase;
 use reqwest::StatusCode;
-use serde_json::{Value, json};
+use serde_json::json;
 use sqlx::Connection;
 
-use crate::helpers::{TestApp, document_photo, verification_path};
-use crate::portal::{Applicant, MAX_PAGE_BYTES, Page, person_ids};
+use crate::helpers::{TestApp, verification_path};
+use crate::portal::{Applicant, MAX_PAGE_BYTES, Page, business_with_owners};
 use crate::smtp_sink::{self, SmtpSink};
 
 /// Runs `test` on every configured database, against a server that e-mails through an SMTP
@@ -46,80 +46,6 @@ async fn execute(app: &TestApp, sql: &'static str, value: i64) -> u64 {
 
 async fn run_jobs(app: &TestApp) {
     while app.services.run_due_jobs().await.unwrap() > 0 {}
-}
-
-/// A business taken through its flow up to the owners step, with Lars Nilsson (e-mail
-/// known) and Karin Berg (none) listed; returns the case and the persons' ids in that order.
-async fn business_with_owners<'a>(app: &'a TestApp) -> (Value, Applicant<'a>, Vec<String>) {
-    let case = app
-        .create_case_with(
-            &app.sandbox.secret,
-            json!({"kind": "kyb", "applicant": {"type": "business", "business": {"legal_name": "Nordic Widgets AB"}}}),
-        )
-        .await;
-    let browser = Applicant::new(app);
-    browser.visit(&verification_path(&case)).await;
-    browser.complete("consent", &[("consent", "yes")]).await;
-    browser
-        .complete(
-            "company_details",
-            &[
-                ("business.legal_name", "Nordic Widgets AB"),
-                ("business.registration_number", "556000-1231"),
-                ("business.country", "SE"),
-                ("business.address.line1", "Kungsgatan 2"),
-                ("business.address.city", "Stockholm"),
-                ("business.address.country", "SE"),
-            ],
-        )
-        .await;
-    let (_, page) = browser.visit("/portal/company_documents").await;
-    browser
-        .upload(
-            "/portal/company_documents",
-            &page.csrf(),
-            &[
-                (
-                    "company_documents.certificate-of-incorporation.front",
-                    document_photo(),
-                ),
-                ("company_documents.register-extract.front", document_photo()),
-            ],
-            None,
-        )
-        .await;
-    for (first, last, email) in [
-        ("Lars", "Nilsson", "lars@example.com"),
-        ("Karin", "Berg", ""),
-    ] {
-        let (_, page) = browser.visit("/portal/related_persons").await;
-        let csrf = page.csrf();
-        let added = browser
-            .post(
-                "/portal/related_persons/add",
-                &[
-                    ("csrf", &csrf),
-                    ("role", "ubo"),
-                    ("first_name", first),
-                    ("last_name", last),
-                    ("date_of_birth", "1980-01-01"),
-                    ("nationality", "SE"),
-                    ("ownership_percent", "50"),
-                    ("email", email),
-                ],
-            )
-            .await;
-        assert_eq!(
-            added.location.as_deref(),
-            Some("/portal/related_persons"),
-            "{}",
-            added.body
-        );
-    }
-    let (_, page) = browser.visit("/portal/related_persons").await;
-    let ids = person_ids(&page);
-    assert_eq!(ids.len(), 2);
-    (case, browser, ids)
 }
 
 /// Chooses "send them their own link" for `person_id`; returns the page afterwards.

@@ -102,8 +102,12 @@ pub(crate) async fn open_awaiting_applicant(
 }
 
 pub(crate) fn status_of(record: &CaseRecord) -> Result<CaseStatus, ServiceError> {
-    CaseStatus::parse(&record.status)
-        .ok_or_else(|| ServiceError::corrupt(format!("case status `{}`", record.status)))
+    stored_status(&record.status)
+}
+
+/// A case status as stored; one that does not parse is corrupt data, never a default.
+pub(crate) fn stored_status(raw: &str) -> Result<CaseStatus, ServiceError> {
+    CaseStatus::parse(raw).ok_or_else(|| ServiceError::corrupt(format!("case status `{raw}`")))
 }
 
 pub(crate) fn decision_of(record: &CaseRecord) -> Result<Option<Decision>, ServiceError> {
@@ -427,9 +431,9 @@ impl OpenCase {
     /// one of its related persons' cases is final.
     async fn resume_parent(&self, tx: &mut Tx, now: Millis) -> Result<(), ServiceError> {
         let parent =
-            related_person_cases::parent_of(tx.conn().await?, &self.scope, &self.record.id).await?;
+            related_person_cases::of_child(tx.conn().await?, &self.scope, &self.record.id).await?;
         match parent {
-            Some(parent_case_id) => self.enqueue_processing(tx, parent_case_id, now).await,
+            Some(child) => self.enqueue_processing(tx, child.parent_case_id, now).await,
             None => Ok(()),
         }
     }
