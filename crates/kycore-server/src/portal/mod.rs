@@ -321,11 +321,11 @@ async fn document_preview(
     visitor: Visitor,
     Path(id): Path<String>,
 ) -> Response {
-    let portal = match visitor.portal(&state).await {
-        Ok(portal) => portal,
+    let session = match visitor.session(&state).await {
+        Ok(session) => session,
         Err(page) => return page,
     };
-    match state.services.portal_document_preview(&portal, &id).await {
+    match state.services.portal_document_preview(&session, &id).await {
         Ok(Some(jpeg)) => {
             let mut response = jpeg.into_response();
             let headers = response.headers_mut();

@@ -6,7 +6,7 @@ use std::io::Cursor;
 
 use image::ImageFormat;
 
-use super::PortalCase;
+use super::PortalSession;
 use crate::{ServiceError, Services, blocking};
 
 /// The longer side of a preview, in pixels: enough to recognise the document, too small to
@@ -14,25 +14,20 @@ use crate::{ServiceError, Services, blocking};
 const PREVIEW_SIDE: u32 = 240;
 
 impl Services {
-    /// A JPEG preview of `document_id`, a document of the portal's case; `None` for a PDF.
+    /// A JPEG preview of `document_id`, a document of the session's case; `None` for a PDF.
     pub async fn portal_document_preview(
         &self,
-        portal: &PortalCase,
+        session: &PortalSession,
         document_id: &str,
     ) -> Result<Option<Vec<u8>>, ServiceError> {
-        let document = portal
-            .documents
-            .iter()
-            .find(|d| d.id == document_id)
-            .ok_or(ServiceError::not_found("document"))?;
-        let format = match document.content_type.as_str() {
+        let (content_type, bytes) = self
+            .document_file(&session.scope, &session.case_id, document_id)
+            .await?;
+        let format = match content_type.as_str() {
             "image/jpeg" => ImageFormat::Jpeg,
             "image/png" => ImageFormat::Png,
             _ => return Ok(None),
         };
-        let (_, bytes) = self
-            .document_file(&portal.session.scope, &portal.case_id, document_id)
-            .await?;
         blocking(move || preview(&bytes, format)).await?.map(Some)
     }
 }
