@@ -168,7 +168,7 @@ fn default_min_age() -> u8 {
 /// Links live a day unless the flow says otherwise.
 pub const DEFAULT_LINK_LIFETIME_SECONDS: u32 = 24 * 60 * 60;
 /// Links may live between five minutes and ninety days.
-const LINK_LIFETIME_RANGE: std::ops::RangeInclusive<u32> = 300..=90 * 24 * 60 * 60;
+pub const LINK_LIFETIME_RANGE: std::ops::RangeInclusive<u32> = 300..=90 * 24 * 60 * 60;
 const MIN_AGE_RANGE: std::ops::RangeInclusive<u8> = 14..=25;
 const MAX_ATTEMPTS_LIMIT: u32 = 100;
 

@@ -16,7 +16,7 @@ use kycore_store::{Millis, Tx};
 
 use crate::kernel::applicants::ApplicantChanges;
 use crate::kernel::{self, NewCaseRequest, OpenCase};
-use crate::pagination::{Page, PageRequest};
+use crate::pagination::{Numbered, Page, PageRequest, Window};
 use crate::time_format::{datetime_of, now_millis};
 use crate::views::Case;
 use crate::{RequestContext, ServiceError, Services, SystemComponent};
@@ -39,12 +39,30 @@ pub struct DecisionRequest {
 /// Which cases a listing shows.
 #[derive(Clone, Debug, Default)]
 pub struct CaseQuery {
-    pub status: Option<CaseStatus>,
+    /// Any of these statuses; every status when empty.
+    pub statuses: Vec<CaseStatus>,
     pub kind: Option<CaseKind>,
     pub external_id: Option<String>,
     pub applicant_id: Option<String>,
     pub created_from: Option<Millis>,
     pub created_until: Option<Millis>,
+}
+
+fn case_filter(query: CaseQuery, limit: i64) -> CaseFilter {
+    CaseFilter {
+        statuses: query
+            .statuses
+            .iter()
+            .map(|s| s.as_str().to_owned())
+            .collect(),
+        kind: query.kind.map(|k| k.as_str().to_owned()),
+        external_id: query.external_id,
+        applicant_id: query.applicant_id,
+        created_from: query.created_from,
+        created_until: query.created_until,
+        before_id: None,
+        limit,
+    }
 }
 
 fn validate_decision(input: &mut DecisionRequest) -> Result<(), ServiceError> {
@@ -147,14 +165,8 @@ impl Services {
     ) -> Result<Page<Case>, ServiceError> {
         let limit = page.fetch_limit()?;
         let filter = CaseFilter {
-            status: query.status.map(|s| s.as_str().to_owned()),
-            kind: query.kind.map(|k| k.as_str().to_owned()),
-            external_id: query.external_id,
-            applicant_id: query.applicant_id,
-            created_from: query.created_from,
-            created_until: query.created_until,
             before_id: page.starting_after.clone(),
-            limit,
+            ..case_filter(query, limit)
         };
         let rows = cases::list(self.store().reader(), scope, &filter).await?;
         let keys = self
@@ -170,6 +182,37 @@ impl Services {
             |c| c.id.clone(),
             |c| self.case_view(&c, keys.of(&c.applicant_id)),
         )
+    }
+
+    /// Cases by position, newest first, with how many the query selects: for the vendors'
+    /// dialects, which number their pages.
+    pub async fn list_cases_numbered(
+        &self,
+        scope: &Scope,
+        query: CaseQuery,
+        window: Window,
+    ) -> Result<Numbered<Case>, ServiceError> {
+        let (limit, offset) = window.bounds()?;
+        let filter = case_filter(query, limit);
+        let reader = self.store().reader();
+        let total = cases::count(reader, scope, &filter).await?;
+        let rows = if limit == 0 {
+            Vec::new()
+        } else {
+            cases::list_window(reader, scope, &filter, offset).await?
+        };
+        let keys = self
+            .applicant_keys(reader, scope, rows.iter().map(|c| c.applicant_id.as_str()))
+            .await?;
+        let data = rows
+            .iter()
+            .map(|c| self.case_view(c, keys.of(&c.applicant_id)))
+            .collect::<Result<_, _>>()?;
+        Ok(Numbered {
+            data,
+            total: u64::try_from(total)
+                .map_err(|_| ServiceError::corrupt(format!("a count of {total} cases")))?,
+        })
     }
 
     pub async fn cancel_case(&self, ctx: &RequestContext, id: &str) -> Result<Case, ServiceError> {

@@ -1,4 +1,6 @@
-//! Cursor pagination: newest first, `starting_after` an id from the previous page.
+//! Pagination. The native API pages by cursor: newest first, `starting_after` an id from
+//! the previous page. The vendors' dialects number their pages, so a [`Window`] by position
+//! answers with the total as well.
 
 use crate::ServiceError;
 
@@ -57,4 +59,45 @@ impl<T> Page<T> {
             next_cursor,
         })
     }
+}
+
+/// A window of a list by position, newest first: `offset` rows skipped, at most `limit`
+/// returned (zero asks for the total only).
+#[derive(Clone, Copy, Debug)]
+pub struct Window {
+    pub offset: u64,
+    pub limit: u32,
+}
+
+/// The most rows one window may return; vendors' page sizes stay below it.
+pub const MAX_WINDOW_LIMIT: u32 = 1000;
+/// The furthest a window may start: deep offsets cost the database a scan of every row
+/// skipped, and no person pages that far.
+pub const MAX_WINDOW_OFFSET: u64 = 1_000_000;
+
+impl Window {
+    /// Checks the window's bounds and returns them as the store wants them.
+    pub(crate) fn bounds(&self) -> Result<(i64, i64), ServiceError> {
+        if self.limit > MAX_WINDOW_LIMIT {
+            return Err(ServiceError::invalid(
+                "invalid_limit",
+                format!("limit must be between 0 and {MAX_WINDOW_LIMIT}"),
+            ));
+        }
+        if self.offset > MAX_WINDOW_OFFSET {
+            return Err(ServiceError::invalid(
+                "invalid_offset",
+                format!("offset must be between 0 and {MAX_WINDOW_OFFSET}"),
+            ));
+        }
+        // Both bounds are far below i64::MAX.
+        Ok((i64::from(self.limit), self.offset as i64))
+    }
+}
+
+/// One window of a list and how many rows the whole list holds.
+#[derive(Clone, Debug)]
+pub struct Numbered<T> {
+    pub data: Vec<T>,
+    pub total: u64,
 }

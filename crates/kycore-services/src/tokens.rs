@@ -130,6 +130,7 @@ mod tests {
             decision: None,
             closed_at: None,
             redacted_at: None,
+            submitted_at: None,
             sealed: None,
             last_event_seq: 1,
             created_at: 0,

@@ -60,6 +60,8 @@ pub struct Case {
     pub related_cases: Option<Vec<RelatedCaseRef>>,
     /// When the case's personal data was erased, if it was.
     pub redacted_at: Option<OffsetDateTime>,
+    /// When it was last submitted for checks, if it was.
+    pub submitted_at: Option<OffsetDateTime>,
     pub created_at: OffsetDateTime,
     pub updated_at: OffsetDateTime,
 }
@@ -391,6 +393,7 @@ impl Services {
             screening_hits: None,
             related_cases: None,
             redacted_at: record.redacted_at.map(datetime_of),
+            submitted_at: record.submitted_at.map(datetime_of),
             created_at: datetime_of(record.created_at),
             updated_at: datetime_of(record.updated_at),
         })

@@ -32,6 +32,8 @@ pub struct CaseRecord {
     pub closed_at: Option<Millis>,
     /// When its personal data was erased.
     pub redacted_at: Option<Millis>,
+    /// When the applicant (or the platform) last submitted it for checks.
+    pub submitted_at: Option<Millis>,
     pub last_event_seq: i64,
     pub created_at: Millis,
     pub updated_at: Millis,
@@ -41,7 +43,7 @@ macro_rules! columns {
     () => {
         "id, organization_id, environment, applicant_id, kind, flow_id, flow_version, status, \
      revision, external_id, link_token_id, link_expires_at, link_opened_at, decision, sealed, \
-     closed_at, redacted_at, last_event_seq, created_at, updated_at"
+     closed_at, redacted_at, submitted_at, last_event_seq, created_at, updated_at"
     };
 }
 
@@ -68,6 +70,7 @@ impl crate::rows::AppendRow for CaseRecord {
             .bind(&self.sealed)
             .bind(self.closed_at)
             .bind(self.redacted_at)
+            .bind(self.submitted_at)
             .bind(self.last_event_seq)
             .bind(self.created_at)
             .bind(self.updated_at)
@@ -84,8 +87,8 @@ pub async fn update<'e>(
     let done = sqlx::query(
         "UPDATE cases SET status = $1, revision = $2, link_token_id = $3, link_expires_at = $4, \
          link_opened_at = $5, decision = $6, sealed = $7, closed_at = $8, redacted_at = $9, \
-         last_event_seq = $10, updated_at = $11 \
-         WHERE id = $12 AND organization_id = $13 AND environment = $14 AND revision = $15",
+         submitted_at = $10, last_event_seq = $11, updated_at = $12 \
+         WHERE id = $13 AND organization_id = $14 AND environment = $15 AND revision = $16",
     )
     .bind(&c.status)
     .bind(c.revision)
@@ -96,6 +99,7 @@ pub async fn update<'e>(
     .bind(&c.sealed)
     .bind(c.closed_at)
     .bind(c.redacted_at)
+    .bind(c.submitted_at)
     .bind(c.last_event_seq)
     .bind(c.updated_at)
     .bind(&c.id)
@@ -126,7 +130,8 @@ pub async fn get<'e>(
 
 #[derive(Clone, Debug, Default)]
 pub struct CaseFilter {
-    pub status: Option<String>,
+    /// Any of these statuses; every status when empty.
+    pub statuses: Vec<String>,
     pub kind: Option<String>,
     pub external_id: Option<String>,
     pub applicant_id: Option<String>,
@@ -142,15 +147,42 @@ pub async fn list<'e>(
     scope: &Scope,
     filter: &CaseFilter,
 ) -> Result<Vec<CaseRecord>, StoreError> {
-    ScopedList::new(concat!("SELECT ", columns!(), " FROM cases"), scope)
-        .text("status =", &filter.status)
+    filtered(concat!("SELECT ", columns!(), " FROM cases"), scope, filter)
+        .fetch(db, &filter.before_id, filter.limit)
+        .await
+}
+
+/// Newest first, the `offset`th on (the filter's cursor is not used).
+pub async fn list_window<'e>(
+    db: impl Executor<'e, Database = Any>,
+    scope: &Scope,
+    filter: &CaseFilter,
+    offset: i64,
+) -> Result<Vec<CaseRecord>, StoreError> {
+    filtered(concat!("SELECT ", columns!(), " FROM cases"), scope, filter)
+        .fetch_window(db, "id DESC", filter.limit, offset)
+        .await
+}
+
+/// How many cases the filter selects (its cursor and limit are not used).
+pub async fn count<'e>(
+    db: impl Executor<'e, Database = Any>,
+    scope: &Scope,
+    filter: &CaseFilter,
+) -> Result<i64, StoreError> {
+    filtered("SELECT COUNT(*) FROM cases", scope, filter)
+        .count(db)
+        .await
+}
+
+fn filtered(select_from: &'static str, scope: &Scope, filter: &CaseFilter) -> ScopedList {
+    ScopedList::new(select_from, scope)
+        .any_text("status", &filter.statuses)
         .text("kind =", &filter.kind)
         .text("external_id =", &filter.external_id)
         .text("applicant_id =", &filter.applicant_id)
         .int("created_at >=", filter.created_from)
         .int("created_at <", filter.created_until)
-        .fetch(db, &filter.before_id, filter.limit)
-        .await
 }
 
 /// A case of the scope, read to be changed: on PostgreSQL its row stays locked until the

@@ -57,6 +57,28 @@ impl ScopedList {
         self
     }
 
+    /// `column IN (…)` over `values`; no condition when there are none.
+    pub(crate) fn any_text(mut self, column: &'static str, values: &[String]) -> Self {
+        if values.is_empty() {
+            return self;
+        }
+        let joiner = if self.values.is_empty() {
+            " WHERE "
+        } else {
+            " AND "
+        };
+        let first = self.values.len() + 1;
+        self.values.extend(values.iter().cloned().map(Value::Text));
+        let placeholders: Vec<String> = (first..=self.values.len())
+            .map(|n| format!("${n}"))
+            .collect();
+        self.sql.push_str(&format!(
+            "{joiner}{column} IN ({})",
+            placeholders.join(", ")
+        ));
+        self
+    }
+
     pub(crate) fn int(mut self, condition: &'static str, value: Option<i64>) -> Self {
         if let Some(v) = value {
             self.push(condition, Value::Int(v));
@@ -81,10 +103,25 @@ impl ScopedList {
 
     /// Rows in `order_by` order, at most `limit`; the caller has added any cursor condition.
     pub(crate) async fn fetch_ordered<'e, R>(
+        self,
+        db: impl Executor<'e, Database = Any>,
+        order_by: &'static str,
+        limit: i64,
+    ) -> Result<Vec<R>, StoreError>
+    where
+        R: for<'r> FromRow<'r, AnyRow> + Send + Unpin,
+    {
+        self.fetch_window(db, order_by, limit, 0).await
+    }
+
+    /// Rows in `order_by` order from the `offset`th on, at most `limit`: pages by number,
+    /// for APIs that count them.
+    pub(crate) async fn fetch_window<'e, R>(
         mut self,
         db: impl Executor<'e, Database = Any>,
         order_by: &'static str,
         limit: i64,
+        offset: i64,
     ) -> Result<Vec<R>, StoreError>
     where
         R: for<'r> FromRow<'r, AnyRow> + Send + Unpin,
@@ -94,6 +131,11 @@ impl ScopedList {
             " ORDER BY {order_by} LIMIT ${}",
             self.values.len()
         ));
+        if offset > 0 {
+            self.values.push(Value::Int(offset));
+            self.sql
+                .push_str(&format!(" OFFSET ${}", self.values.len()));
+        }
         let mut query = sqlx::query_as::<_, R>(sqlx::AssertSqlSafe(self.sql));
         for value in self.values {
             query = match value {
@@ -102,6 +144,21 @@ impl ScopedList {
             };
         }
         Ok(query.fetch_all(db).await?)
+    }
+
+    /// The one number a `SELECT COUNT(*) FROM …` list selects.
+    pub(crate) async fn count<'e>(
+        self,
+        db: impl Executor<'e, Database = Any>,
+    ) -> Result<i64, StoreError> {
+        let mut query = sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(self.sql));
+        for value in self.values {
+            query = match value {
+                Value::Text(v) => query.bind(v),
+                Value::Int(v) => query.bind(v),
+            };
+        }
+        Ok(query.fetch_one(db).await?)
     }
 }
 
@@ -121,10 +178,12 @@ mod tests {
         let list = ScopedList::new("SELECT id FROM cases", &scope)
             .text("status =", &None)
             .text("external_id =", &Some("x".into()))
-            .int("created_at >=", Some(5));
+            .int("created_at >=", Some(5))
+            .any_text("status", &["a".into(), "b".into()])
+            .any_text("kind", &[]);
         assert_eq!(
             list.sql,
-            "SELECT id FROM cases WHERE organization_id = $1 AND environment = $2 AND external_id = $3 AND created_at >= $4"
+            "SELECT id FROM cases WHERE organization_id = $1 AND environment = $2 AND external_id = $3 AND created_at >= $4 AND status IN ($5, $6)"
         );
     }
 }

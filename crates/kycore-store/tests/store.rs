@@ -85,6 +85,7 @@ fn case(id: &str, applicant_id: &str, scope: &Scope, status: &str, created_at: i
         sealed: None,
         closed_at: None,
         redacted_at: None,
+        submitted_at: None,
         last_event_seq: 0,
         created_at,
         updated_at: created_at,
@@ -213,7 +214,7 @@ async fn case_lists_filter_and_page_newest_first() {
         );
 
         let created = CaseFilter {
-            status: Some("created".into()),
+            statuses: vec!["created".into()],
             created_from: Some(101),
             limit: 10,
             ..Default::default()
@@ -221,6 +222,41 @@ async fn case_lists_filter_and_page_newest_first() {
         assert_eq!(
             ids(cases::list(store.reader(), &s, &created).await.unwrap()),
             ["case_4", "case_2"]
+        );
+
+        // Numbered pages: a window by offset, and the total the filter selects.
+        let decided = CaseFilter {
+            statuses: vec!["approved".into(), "rejected".into(), "expired".into()],
+            limit: 1,
+            ..Default::default()
+        };
+        assert_eq!(cases::count(store.reader(), &s, &decided).await.unwrap(), 2);
+        assert_eq!(
+            ids(cases::list_window(store.reader(), &s, &decided, 1)
+                .await
+                .unwrap()),
+            ["case_1"]
+        );
+        let everything = CaseFilter {
+            limit: 10,
+            ..Default::default()
+        };
+        assert_eq!(
+            cases::count(store.reader(), &s, &everything).await.unwrap(),
+            5
+        );
+        let other = scope("org_a", Environment::Live);
+        assert_eq!(
+            cases::count(store.reader(), &other, &everything)
+                .await
+                .unwrap(),
+            0
+        );
+        assert!(
+            cases::list_window(store.reader(), &s, &everything, 5)
+                .await
+                .unwrap()
+                .is_empty()
         );
     });
 }

@@ -224,6 +224,7 @@ async fn approve_applicants(services: &Services, ctx: &RequestContext, count: us
                     external_id: None,
                     redirect_url: None,
                     metadata: serde_json::Map::new(),
+                    link_lifetime_seconds: None,
                 };
                 let case = services.create_case(&ctx, request).await.expect("create");
                 services

@@ -75,6 +75,7 @@ impl TryFrom<CreateCaseBody> for NewCaseRequest {
             external_id: body.external_id,
             redirect_url: body.redirect_url,
             metadata: body.metadata.unwrap_or_default(),
+            link_lifetime_seconds: None,
         })
     }
 }
@@ -285,6 +286,10 @@ pub struct CaseBody {
     /// organization's retention policy); absent while it is kept.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub redacted_at: Option<String>,
+    /// When the case was last submitted for checks (by the applicant's last step or
+    /// `POST /v1/cases/{id}/submit`); absent before.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub submitted_at: Option<String>,
     pub created_at: String,
     pub updated_at: String,
 }
@@ -334,6 +339,7 @@ impl From<&Case> for CaseBody {
                     .collect()
             }),
             redacted_at: c.redacted_at.map(rfc3339),
+            submitted_at: c.submitted_at.map(rfc3339),
             created_at: rfc3339(c.created_at),
             updated_at: rfc3339(c.updated_at),
         }
@@ -398,7 +404,9 @@ pub async fn list_cases(
     ApiQuery(query): ApiQuery<ListCases>,
 ) -> Result<Json<PageBody<CaseBody>>, ApiError> {
     let filter = CaseQuery {
-        status: parse_param(query.status, "status", CaseStatus::parse)?,
+        statuses: parse_param(query.status, "status", CaseStatus::parse)?
+            .into_iter()
+            .collect(),
         kind: parse_param(query.kind, "kind", CaseKind::parse)?,
         external_id: query.external_id,
         applicant_id: query.applicant_id,

@@ -5,6 +5,7 @@
 use kycore_domain::applicant::{ApplicantType, normalize_external_id};
 use kycore_domain::case::{CaseKind, CaseStatus};
 use kycore_domain::event::EventType;
+use kycore_domain::flow::LINK_LIFETIME_RANGE;
 use kycore_domain::ids::{CaseId, LinkTokenId};
 use kycore_domain::tenancy::Scope;
 use kycore_domain::validation::ValidationErrors;
@@ -43,6 +44,9 @@ pub struct NewCaseRequest {
     pub redirect_url: Option<String>,
     /// Up to 50 keys of the platform's own data, 8 KB in all.
     pub metadata: Map<String, Value>,
+    /// How long the hosted link stays valid, when not the flow's own lifetime (a vendor's
+    /// dialect promises its own, e.g. VOVE's 24 hours); within the flows' allowed range.
+    pub link_lifetime_seconds: Option<u32>,
 }
 
 /// A validated case (and its new applicant) ready to be written.
@@ -85,6 +89,20 @@ fn validate_metadata(metadata: &Map<String, Value>, errors: &mut ValidationError
     }
 }
 
+fn validate_link_lifetime(seconds: Option<u32>, errors: &mut ValidationErrors) {
+    if seconds.is_some_and(|s| !LINK_LIFETIME_RANGE.contains(&s)) {
+        errors.add(
+            "link_lifetime_seconds",
+            "out_of_range",
+            format!(
+                "between {} and {} seconds",
+                LINK_LIFETIME_RANGE.start(),
+                LINK_LIFETIME_RANGE.end()
+            ),
+        );
+    }
+}
+
 /// Names an inline applicant's fields after their place in the request.
 fn as_inline_applicant(error: ServiceError) -> ServiceError {
     match error {
@@ -115,6 +133,7 @@ impl Services {
         let mut redirect_url = request.redirect_url;
         validate_redirect_url(&mut redirect_url, &mut errors);
         validate_metadata(&request.metadata, &mut errors);
+        validate_link_lifetime(request.link_lifetime_seconds, &mut errors);
         errors.into_result()?;
 
         let expected_type = match request.kind {
@@ -151,11 +170,17 @@ impl Services {
             revision: 1,
             external_id,
             link_token_id: LinkTokenId::generate().to_string(),
-            link_expires_at: now + i64::from(flow.definition.link_lifetime_seconds) * 1000,
+            link_expires_at: now
+                + i64::from(
+                    request
+                        .link_lifetime_seconds
+                        .unwrap_or(flow.definition.link_lifetime_seconds),
+                ) * 1000,
             link_opened_at: None,
             decision: None,
             closed_at: None,
             redacted_at: None,
+            submitted_at: None,
             last_event_seq: 0,
             created_at: now,
             updated_at: now,

@@ -189,6 +189,9 @@ impl OpenCase {
         let from = self.status()?;
         let to = transition(from, action)?;
         self.record.status = to.as_str().to_owned();
+        if to == CaseStatus::Submitted {
+            self.record.submitted_at = Some(now);
+        }
         if to.is_final() {
             self.record.closed_at = Some(now);
             self.reached_final = true;

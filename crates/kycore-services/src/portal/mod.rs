@@ -891,6 +891,7 @@ impl Services {
             external_id: None,
             redirect_url: (mode == VerifyMode::Here).then(|| portal.verification_url.clone()),
             metadata,
+            link_lifetime_seconds: None,
         };
         let ctx = RequestContext::new(session.scope.clone(), principal_of(session));
         let new_case = self.prepare_case(&ctx, request, now_millis()).await?;
