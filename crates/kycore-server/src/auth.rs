@@ -1,9 +1,12 @@
-//! API authentication: `Authorization: Bearer <secret key>` or `x-api-key`. A valid key puts
+//! API authentication: `Authorization: Bearer <secret key>` or `x-api-key` natively, and the
+//! one check of a presented key every surface uses ([`authenticate`]). A valid key puts
 //! its tenant scope on the request; everything downstream reads the scope from there. The
 //! edge's limits apply here: an address that failed too often is refused before its key is
 //! looked at, and a valid key over its rate is refused before the request goes on.
 
-use axum::extract::{Request, State};
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -35,35 +38,70 @@ pub async fn require_api_key(
     mut request: Request,
     next: Next,
 ) -> Response {
-    let limits = &state.limits;
-    let address = limits.client_address(request.headers(), request.extensions().get());
-    if let Some(refused) = limits.check_address(address) {
-        state.services.count_refused_request(Refusal::AuthFailures);
-        return refused;
-    }
-    let Some(key) = presented_key(request.headers()) else {
-        limits.record_failure(address);
-        return ApiError::new(
+    let key = presented_key(request.headers()).map(str::to_owned);
+    let peer = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .cloned();
+    let missing = || {
+        ApiError::new(
             StatusCode::UNAUTHORIZED,
             "missing_api_key",
             "send your secret key as `Authorization: Bearer <key>`",
         )
-        .into_response();
+    };
+    match authenticate(
+        &state,
+        request.headers(),
+        peer.as_ref(),
+        key.as_deref(),
+        missing,
+    )
+    .await
+    {
+        Ok(auth) => {
+            request.extensions_mut().insert(auth);
+            next.run(request).await
+        }
+        Err(refused) => refused.into_response(),
+    }
+}
+
+/// Authenticates a presented secret key under the edge's limits: an address that failed too
+/// often is refused before its key is looked at, a failure counts against the address, and a
+/// valid key over its rate is refused. `missing` is the refusal when no key was presented.
+/// Every API surface — the native one and each vendor's dialect — authenticates here, so
+/// the limits hold whichever one a client speaks.
+pub(crate) async fn authenticate(
+    state: &AppState,
+    headers: &HeaderMap,
+    peer: Option<&ConnectInfo<SocketAddr>>,
+    key: Option<&str>,
+    missing: impl FnOnce() -> ApiError,
+) -> Result<Authenticated, ApiError> {
+    let limits = &state.limits;
+    let address = limits.client_address(headers, peer);
+    if let Some(refused) = limits.check_address(address) {
+        state.services.count_refused_request(Refusal::AuthFailures);
+        return Err(refused);
+    }
+    let Some(key) = key else {
+        limits.record_failure(address);
+        return Err(missing());
     };
     match state.services.authenticate(key).await {
         Ok(auth) => {
             if let Some(refused) = limits.check_key(&auth.principal.id()) {
                 state.services.count_refused_request(Refusal::KeyRateLimit);
-                return refused;
+                return Err(refused);
             }
-            request.extensions_mut().insert(Authenticated(auth));
-            next.run(request).await
+            Ok(Authenticated(auth))
         }
         Err(e) => {
             if matches!(e, ServiceError::Unauthenticated { .. }) {
                 limits.record_failure(address);
             }
-            ApiError::from(e).into_response()
+            Err(ApiError::from(e))
         }
     }
 }

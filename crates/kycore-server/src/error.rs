@@ -15,6 +15,8 @@ pub struct ApiError {
     pub code: &'static str,
     pub detail: String,
     pub errors: Vec<FieldError>,
+    /// Whole seconds to wait before retrying, sent as `Retry-After` (a refusal for rate).
+    pub retry_after: Option<u64>,
 }
 
 /// One invalid field of a request.
@@ -50,7 +52,17 @@ impl ApiError {
             code,
             detail: detail.into(),
             errors: Vec::new(),
+            retry_after: None,
         }
+    }
+
+    /// The `Retry-After` header this error asks for, if any: every error shape (native or a
+    /// vendor's) sends it.
+    pub fn retry_after_header(&self) -> Option<(header::HeaderName, HeaderValue)> {
+        let seconds = self.retry_after?;
+        HeaderValue::from_str(&seconds.to_string())
+            .ok()
+            .map(|value| (header::RETRY_AFTER, value))
     }
 
     pub fn with_errors(mut self, errors: Vec<FieldError>) -> Self {
@@ -110,6 +122,7 @@ impl From<ServiceError> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
+        let retry_after = self.retry_after_header();
         let problem = Problem {
             problem_type: format!("urn:kycore:problem:{}", self.code),
             title: self.status.canonical_reason().unwrap_or("Error").to_owned(),
@@ -133,6 +146,9 @@ impl IntoResponse for ApiError {
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/problem+json"),
         );
+        if let Some((name, value)) = retry_after {
+            response.headers_mut().insert(name, value);
+        }
         if self.status == StatusCode::UNAUTHORIZED {
             response
                 .headers_mut()

@@ -11,8 +11,7 @@ use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use axum::extract::ConnectInfo;
-use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::{HeaderMap, HeaderName, StatusCode};
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 
@@ -70,7 +69,7 @@ impl Limiter {
     }
 
     /// Refuses a key over its rate; `None` lets the request through.
-    pub(crate) fn check_key(&self, key_id: &str) -> Option<Response> {
+    pub(crate) fn check_key(&self, key_id: &str) -> Option<ApiError> {
         let limiter = self.per_key.as_ref()?;
         let refused = limiter
             .check_key(&key_id.to_owned())
@@ -89,7 +88,7 @@ impl Limiter {
     }
 
     /// Refuses an address that used up its failure budget; `None` lets it try.
-    pub(crate) fn check_address(&self, address: Option<IpAddr>) -> Option<Response> {
+    pub(crate) fn check_address(&self, address: Option<IpAddr>) -> Option<ApiError> {
         let address = address?;
         let blocked = self.blocked.lock().unwrap_or_else(PoisonError::into_inner);
         let until = *blocked.get(&address)?;
@@ -136,7 +135,7 @@ impl Limiter {
 }
 
 /// The answer to an address refused for its failures.
-pub(crate) fn too_many_failures(wait: Duration) -> Response {
+pub(crate) fn too_many_failures(wait: Duration) -> ApiError {
     too_many(
         "too_many_failed_authentications",
         "too many requests from this address failed authentication; retry after the pause given",
@@ -144,18 +143,19 @@ pub(crate) fn too_many_failures(wait: Duration) -> Response {
     )
 }
 
-fn too_many(code: &'static str, message: &'static str, wait: Duration) -> Response {
-    let mut response = ApiError::new(StatusCode::TOO_MANY_REQUESTS, code, message).into_response();
+fn too_many(code: &'static str, message: &'static str, wait: Duration) -> ApiError {
     // Whole seconds, rounded up: a client that waits as told is let through.
     let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
-    if let Ok(value) = HeaderValue::from_str(&seconds.max(1).to_string()) {
-        response.headers_mut().insert(header::RETRY_AFTER, value);
+    ApiError {
+        retry_after: Some(seconds.max(1)),
+        ..ApiError::new(StatusCode::TOO_MANY_REQUESTS, code, message)
     }
-    response
 }
 
 #[cfg(test)]
 mod tests {
+    use axum::http::HeaderValue;
+
     use super::*;
 
     fn address(last: u8) -> Option<IpAddr> {
@@ -178,12 +178,8 @@ mod tests {
         );
         limiter.record_failure(address(1));
         let refused = limiter.check_address(address(1)).unwrap();
-        assert_eq!(refused.status(), StatusCode::TOO_MANY_REQUESTS);
-        let wait: u64 = refused.headers()[header::RETRY_AFTER]
-            .to_str()
-            .unwrap()
-            .parse()
-            .unwrap();
+        assert_eq!(refused.status, StatusCode::TOO_MANY_REQUESTS);
+        let wait = refused.retry_after.unwrap();
         assert!((1..=60).contains(&wait), "{wait}");
         assert!(limiter.check_address(address(2)).is_none());
     }
