@@ -1,6 +1,6 @@
 //! Webhook formats: how an event looks on a receiver's wire. Each is one
 //! [`WebhookFormat`](kycore_services::webhooks::format::WebhookFormat) — the native Standard
-//! Webhooks one here, each vendor's with its dialect — installed into the services when the
+//! Webhooks one here, each vendor's with its dialect (`dialects/<name>/webhook.rs`) — installed into the services when the
 //! app is built. A format renders and signs; it never reads storage or sends anything
 //! (delivery, in the services, does both the same way for every format).
 
@@ -12,6 +12,9 @@ use kycore_services::webhooks::format::{Formats, WebhookFormat};
 
 /// Every format an endpoint may name.
 pub fn formats() -> Formats {
-    let formats: Vec<Arc<dyn WebhookFormat>> = vec![Arc::new(native::Native)];
+    let formats: Vec<Arc<dyn WebhookFormat>> = vec![
+        Arc::new(native::Native),
+        Arc::new(crate::dialects::vove::webhook::VoveFormat),
+    ];
     Formats::new(formats)
 }

@@ -25,19 +25,19 @@ use crate::helpers::{TestApp, send};
 
 /// One request a receiver got.
 #[derive(Clone, Debug)]
-struct Received {
-    headers: BTreeMap<String, String>,
-    body: String,
+pub(crate) struct Received {
+    pub(crate) headers: BTreeMap<String, String>,
+    pub(crate) body: String,
     /// The status the receiver answered with.
-    status: u16,
+    pub(crate) status: u16,
 }
 
 impl Received {
-    fn json(&self) -> Value {
+    pub(crate) fn json(&self) -> Value {
         serde_json::from_str(&self.body).unwrap()
     }
 
-    fn header(&self, name: &str) -> &str {
+    pub(crate) fn header(&self, name: &str) -> &str {
         self.headers.get(name).map_or("", String::as_str)
     }
 }
@@ -46,8 +46,8 @@ impl Received {
 /// first `fail_first` requests with 503, with a `Retry-After` header when one is set, and
 /// records every request.
 #[derive(Clone, Default)]
-struct Receiver {
-    url: String,
+pub(crate) struct Receiver {
+    pub(crate) url: String,
     received: Arc<Mutex<Vec<Received>>>,
     status: Arc<AtomicU16>,
     fail_first: Arc<AtomicUsize>,
@@ -88,7 +88,7 @@ async fn receive(
 }
 
 impl Receiver {
-    async fn start() -> Receiver {
+    pub(crate) async fn start() -> Receiver {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let mut receiver = Receiver {
             url: format!("http://{}/hook", listener.local_addr().unwrap()),
@@ -103,7 +103,7 @@ impl Receiver {
         receiver
     }
 
-    fn all(&self) -> Vec<Received> {
+    pub(crate) fn all(&self) -> Vec<Received> {
         self.received.lock().unwrap().clone()
     }
 
@@ -118,7 +118,7 @@ impl Receiver {
 }
 
 /// Settings for delivering to loopback receivers, with retries `wait` apart.
-fn settings(wait: Duration) -> WebhookSettings {
+pub(crate) fn settings(wait: Duration) -> WebhookSettings {
     WebhookSettings {
         allow_private_targets: true,
         retry_schedule: vec![wait; 7],
@@ -132,7 +132,7 @@ async fn spawn(db: &TestDatabase, webhooks: WebhookSettings) -> TestApp {
 }
 
 /// Runs the test once per configured database with the given delivery settings.
-async fn for_each_database_with<F, Fut>(webhooks: WebhookSettings, test: F)
+pub(crate) async fn for_each_database_with<F, Fut>(webhooks: WebhookSettings, test: F)
 where
     F: Fn(TestApp) -> Fut,
     Fut: std::future::Future<Output = ()>,
@@ -144,7 +144,7 @@ where
     }
 }
 
-async fn create_endpoint(app: &TestApp, key: &str, body: Value) -> Value {
+pub(crate) async fn create_endpoint(app: &TestApp, key: &str, body: Value) -> Value {
     app.post_json(key, "/v1/webhook_endpoints", &body, StatusCode::CREATED)
         .await
 }
@@ -162,7 +162,7 @@ async fn endpoint_answering(app: &TestApp, key: &str, status: u16) -> (Receiver,
 }
 
 /// Delivers until `done` holds, at most 5 s.
-async fn deliver_until(app: &TestApp, mut done: impl FnMut() -> bool) {
+pub(crate) async fn deliver_until(app: &TestApp, mut done: impl FnMut() -> bool) {
     for _ in 0..250 {
         app.services.deliver_due_webhooks().await.unwrap();
         if done() {

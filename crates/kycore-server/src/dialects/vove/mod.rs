@@ -1,21 +1,86 @@
-//! VOVE ID's dialect. So far: the hosted link a VOVE client builds,
-//! `/verify?authToken=<token>&publicKey=<publishable key>&environment=Sandbox|Production`,
-//! which opens kycore's portal once the publishable key and the environment are the token's
-//! own.
+//! VOVE ID's dialect: KYB cases and flows under `/kyb/…` and `/v2/kyb/…` with the secret key
+//! in `x-api-key`, NestJS-shaped errors (`error.rs`), VOVE's five statuses (`status.rs`),
+//! Svix-signed webhooks (`webhook.rs`), and the hosted link a VOVE client builds,
+//! `/kyb?authToken=<token>&publicKey=<publishable key>&environment=Sandbox|Production` (also
+//! at `/verify`), which opens kycore's portal once the publishable key and the environment
+//! are the token's own.
+
+mod cases;
+mod error;
+mod flows;
+mod status;
+pub mod webhook;
 
 use axum::Router;
-use axum::extract::{Query, State};
+use axum::extract::{Query as LinkQuery, State};
+use axum::http::HeaderMap;
 use axum::response::Response;
 use axum::routing::get;
 use kycore_domain::tenancy::Environment;
 use kycore_services::portal::{LinkError, LinkExpectation};
 use serde::Deserialize;
+use time::OffsetDateTime;
 
+use super::{Caller, Dialect, Failure, Json, Query};
 use crate::AppState;
+use crate::error::ApiError;
 use crate::portal::{self, Visitor};
 
+/// The marker of VOVE's dialect for the shared extractors.
+pub struct Vove;
+
+impl Dialect for Vove {
+    fn presented_key(headers: &HeaderMap) -> Option<&str> {
+        headers.get("x-api-key").and_then(|v| v.to_str().ok())
+    }
+
+    fn missing_key() -> ApiError {
+        ApiError::new(
+            axum::http::StatusCode::UNAUTHORIZED,
+            "missing_api_key",
+            "Invalid API key",
+        )
+    }
+
+    fn render(error: ApiError) -> Response {
+        error::render(error)
+    }
+}
+
+type VoveCaller = Caller<Vove>;
+type VoveJson<T> = Json<Vove, T>;
+type VoveQuery<T> = Query<Vove, T>;
+
+/// The KYB routes, served at the root and under `/v2` as VOVE's documents show both.
+fn kyb_routes() -> Router<AppState> {
+    Router::new()
+        .route("/kyb/case", get(cases::list).post(cases::create))
+        .route("/kyb/case/{id}", get(cases::get))
+        .route("/kyb/flows", get(flows::all))
+        .route("/kyb/flows/default", get(flows::defaults))
+}
+
 pub fn router() -> Router<AppState> {
-    Router::new().route("/verify", get(open_link))
+    Router::new()
+        .route("/verify", get(open_link))
+        .route("/kyb", get(open_link))
+        .merge(kyb_routes())
+        .nest("/v2", kyb_routes())
+}
+
+/// VOVE's time format: UTC with milliseconds, `2024-01-15T10:30:00.000Z`.
+fn timestamp(at: OffsetDateTime) -> String {
+    let at = at.to_offset(time::UtcOffset::UTC);
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
+        at.year(),
+        u8::from(at.month()),
+        at.day(),
+        at.hour(),
+        at.minute(),
+        at.second(),
+        at.millisecond()
+    )
 }
 
 /// VOVE's query parameters of the hosted link.
@@ -42,7 +107,7 @@ async fn open_link(
     visitor: Visitor,
     uri: axum::http::Uri,
 ) -> Response {
-    let Ok(Query(link)) = Query::<VoveLink>::try_from_uri(&uri) else {
+    let Ok(LinkQuery(link)) = LinkQuery::<VoveLink>::try_from_uri(&uri) else {
         return visitor.link_error(&LinkError::Invalid);
     };
     let Some(token) = link.auth_token else {
@@ -58,4 +123,15 @@ async fn open_link(
         publishable_key: link.public_key,
     };
     portal::open(&state, &visitor, &token, &expected).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_are_utc_with_milliseconds() {
+        let at = OffsetDateTime::from_unix_timestamp_nanos(1_705_314_600_123_456_789).unwrap();
+        assert_eq!(timestamp(at), "2024-01-15T10:30:00.123Z");
+    }
 }
