@@ -9,7 +9,7 @@ use kycore_store::applicants::{self, ApplicantFilter};
 
 use crate::kernel;
 pub use crate::kernel::applicants::{ApplicantChanges, NewApplicant};
-use crate::pagination::{Page, PageRequest};
+use crate::pagination::{Numbered, Page, PageRequest, Window};
 use crate::time_format::now_millis;
 use crate::views::Applicant;
 use crate::{RequestContext, ServiceError, Services};
@@ -86,6 +86,42 @@ impl Services {
             |r| r.id.clone(),
             |r| self.applicant_view(&r, keys.of(&r.id)),
         )
+    }
+
+    /// Applicants by position, newest first, with how many the query selects: for the
+    /// vendors' dialects, which number their pages.
+    pub async fn list_applicants_numbered(
+        &self,
+        scope: &Scope,
+        query: ApplicantQuery,
+        window: Window,
+    ) -> Result<Numbered<Applicant>, ServiceError> {
+        let (limit, offset) = window.bounds()?;
+        let filter = ApplicantFilter {
+            external_id: query.external_id,
+            applicant_type: query.applicant_type.map(|t| t.as_str().to_owned()),
+            before_id: None,
+            limit,
+        };
+        let reader = self.store().reader();
+        let total = applicants::count(reader, scope, &filter).await?;
+        let rows = if limit == 0 {
+            Vec::new()
+        } else {
+            applicants::list_window(reader, scope, &filter, offset).await?
+        };
+        let keys = self
+            .applicant_keys(reader, scope, rows.iter().map(|r| r.id.as_str()))
+            .await?;
+        let data = rows
+            .iter()
+            .map(|r| self.applicant_view(r, keys.of(&r.id)))
+            .collect::<Result<_, _>>()?;
+        Ok(Numbered {
+            data,
+            total: u64::try_from(total)
+                .map_err(|_| ServiceError::corrupt(format!("a count of {total} applicants")))?,
+        })
     }
 
     pub async fn update_applicant(

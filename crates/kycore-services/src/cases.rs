@@ -11,11 +11,12 @@ use kycore_domain::case::{
 use kycore_domain::flow::Step;
 use kycore_domain::tenancy::{Environment, Scope};
 use kycore_domain::validation::ValidationErrors;
+use kycore_store::applicants;
 use kycore_store::cases::{self, CaseFilter};
 use kycore_store::{Millis, Tx};
 
 use crate::kernel::applicants::ApplicantChanges;
-use crate::kernel::{self, NewCaseRequest, OpenCase};
+use crate::kernel::{self, CaseApplicant, NewCaseRequest, OpenCase};
 use crate::pagination::{Numbered, Page, PageRequest, Window};
 use crate::time_format::{datetime_of, now_millis};
 use crate::views::Case;
@@ -106,6 +107,13 @@ fn sandbox_reason(outcome: Outcome) -> &'static str {
     }
 }
 
+/// The statuses in which a case waits for its applicant.
+const AWAITING_APPLICANT: [CaseStatus; 3] = [
+    CaseStatus::Created,
+    CaseStatus::InProgress,
+    CaseStatus::ResubmissionRequested,
+];
+
 /// How long a case the applicant started stays open after its link expired: a new link
 /// (`POST /v1/cases/{id}/link`) resumes it where they stopped; then it expires.
 pub const STARTED_CASE_GRACE: Millis = 7 * 24 * 60 * 60 * 1000;
@@ -142,6 +150,55 @@ impl Services {
             },
         )
         .await
+    }
+
+    /// The applicant's newest case that still awaits them (created, in progress, or asked to
+    /// resubmit), else a new one from `request`: for APIs whose "start a verification" hands
+    /// back the open session instead of starting a second. The check and the creation are
+    /// one unit under a lock on the applicant, so concurrent calls share one case. The flag
+    /// says whether the case is new.
+    pub async fn awaiting_or_new_case(
+        &self,
+        ctx: &RequestContext,
+        request: NewCaseRequest,
+    ) -> Result<(Case, bool), ServiceError> {
+        let CaseApplicant::Existing(applicant_id) = request.applicant.clone() else {
+            return Err(ServiceError::internal(
+                "awaiting_or_new_case needs an existing applicant",
+            ));
+        };
+        let now = now_millis();
+        let new_case = self.prepare_case(ctx, request, now).await?;
+        let services = self.clone();
+        let ctx = ctx.clone();
+        self.store()
+            .write(
+                move |tx: &mut Tx| -> BoxFuture<'_, Result<(Case, bool), ServiceError>> {
+                    Box::pin(async move {
+                        let backend = tx.backend();
+                        applicants::lock(tx.conn().await?, backend, &ctx.scope, &applicant_id)
+                            .await?;
+                        let awaiting = CaseFilter {
+                            applicant_id: Some(applicant_id),
+                            statuses: AWAITING_APPLICANT
+                                .iter()
+                                .map(|s| s.as_str().to_owned())
+                                .collect(),
+                            limit: 1,
+                            ..CaseFilter::default()
+                        };
+                        let key = new_case.key.clone();
+                        let open = cases::list(tx.conn().await?, &ctx.scope, &awaiting).await?;
+                        if let Some(record) = open.into_iter().next() {
+                            return Ok((services.case_view(&record, Some(&key))?, false));
+                        }
+                        let case =
+                            kernel::write_new_case(tx, &ctx.principal, &ctx.scope, new_case, now);
+                        Ok((services.case_view(&case, Some(&key))?, true))
+                    })
+                },
+            )
+            .await
     }
 
     pub async fn get_case(&self, scope: &Scope, id: &str) -> Result<Case, ServiceError> {

@@ -6,7 +6,7 @@ use sqlx::query::Query;
 use sqlx::{Any, Executor, FromRow};
 
 use crate::list::ScopedList;
-use crate::{Millis, StoreError};
+use crate::{Backend, Millis, StoreError};
 
 #[derive(Clone, Debug, FromRow)]
 pub struct ApplicantRecord {
@@ -140,11 +140,72 @@ pub async fn list<'e>(
     scope: &Scope,
     filter: &ApplicantFilter,
 ) -> Result<Vec<ApplicantRecord>, StoreError> {
-    ScopedList::new(concat!("SELECT ", columns!(), " FROM applicants"), scope)
+    filtered(
+        concat!("SELECT ", columns!(), " FROM applicants"),
+        scope,
+        filter,
+    )
+    .fetch(db, &filter.before_id, filter.limit)
+    .await
+}
+
+/// Newest first, the `offset`th on (the filter's cursor is not used).
+pub async fn list_window<'e>(
+    db: impl Executor<'e, Database = Any>,
+    scope: &Scope,
+    filter: &ApplicantFilter,
+    offset: i64,
+) -> Result<Vec<ApplicantRecord>, StoreError> {
+    filtered(
+        concat!("SELECT ", columns!(), " FROM applicants"),
+        scope,
+        filter,
+    )
+    .fetch_window(db, "id DESC", filter.limit, offset)
+    .await
+}
+
+/// How many applicants the filter selects (its cursor and limit are not used).
+pub async fn count<'e>(
+    db: impl Executor<'e, Database = Any>,
+    scope: &Scope,
+    filter: &ApplicantFilter,
+) -> Result<i64, StoreError> {
+    filtered("SELECT COUNT(*) FROM applicants", scope, filter)
+        .count(db)
+        .await
+}
+
+fn filtered(select_from: &'static str, scope: &Scope, filter: &ApplicantFilter) -> ScopedList {
+    ScopedList::new(select_from, scope)
         .text("external_id =", &filter.external_id)
         .text("applicant_type =", &filter.applicant_type)
-        .fetch(db, &filter.before_id, filter.limit)
-        .await
+}
+
+/// Locks an applicant of the scope until the transaction ends (on PostgreSQL; SQLite's
+/// transaction already holds the only write lock), so units that decide from the applicant's
+/// cases whether to add one take turns. Whether it exists.
+pub async fn lock<'e>(
+    db: impl Executor<'e, Database = Any>,
+    backend: Backend,
+    scope: &Scope,
+    id: &str,
+) -> Result<bool, StoreError> {
+    let sql = match backend {
+        Backend::Postgres => {
+            "SELECT id FROM applicants WHERE organization_id = $1 AND environment = $2 AND id = $3 FOR UPDATE"
+        }
+        Backend::Sqlite => {
+            "SELECT id FROM applicants WHERE organization_id = $1 AND environment = $2 AND id = $3"
+        }
+    };
+    let found: Option<String> = sqlx::query_scalar(sql)
+        .bind(scope.organization_id.as_str())
+        .bind(scope.environment.as_str())
+        .bind(id)
+        .fetch_optional(db)
+        .await?;
+    Ok(found.is_some())
 }
 
 /// Other applicants of the scope with the same id number or the same name and date of birth

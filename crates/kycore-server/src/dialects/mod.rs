@@ -7,6 +7,7 @@
 //! [`PathParam`]) authenticate and parse the way the native API does — the same limits, the
 //! same strict JSON — answering every refusal in that vendor's shape ([`Failure`]).
 
+pub mod caliza;
 pub mod vove;
 
 use std::marker::PhantomData;
@@ -19,6 +20,7 @@ use axum::response::{IntoResponse, Response};
 use kycore_domain::tenancy::Scope;
 use kycore_services::{RequestContext, ServiceError};
 use serde::de::DeserializeOwned;
+use time::OffsetDateTime;
 
 use crate::AppState;
 use crate::auth::{self, Authenticated};
@@ -139,5 +141,32 @@ impl<D: Dialect, T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S>
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let ApiPath(value) = ApiPath::from_request_parts(parts, state).await?;
         Ok(PathParam(value, PhantomData))
+    }
+}
+
+/// UTC with milliseconds and a `Z`, `2024-01-15T10:30:00.000Z`: the time format of the
+/// vendors whose servers are JavaScript or Java (VOVE, Caliza).
+pub fn utc_millis(at: OffsetDateTime) -> String {
+    let at = at.to_offset(time::UtcOffset::UTC);
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
+        at.year(),
+        u8::from(at.month()),
+        at.day(),
+        at.hour(),
+        at.minute(),
+        at.second(),
+        at.millisecond()
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn utc_millis_has_three_digits_and_a_z() {
+        let at = OffsetDateTime::from_unix_timestamp_nanos(1_705_314_600_123_456_789).unwrap();
+        assert_eq!(utc_millis(at), "2024-01-15T10:30:00.123Z");
     }
 }

@@ -428,6 +428,7 @@ impl Services {
             })?;
         let message = Message {
             webhook_id: &delivery.id,
+            scope: &scope,
             event: &event,
             case: case.as_ref(),
             secrets: &secrets,

@@ -15,6 +15,7 @@ use std::sync::Arc;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use hmac::{Hmac, Mac};
+use kycore_domain::tenancy::Scope;
 use sha2::Sha256;
 use time::OffsetDateTime;
 
@@ -26,6 +27,8 @@ pub struct Message<'a> {
     /// The delivery's id (`msg_…`): the same across retries and redeliveries of this event
     /// to this endpoint, so receivers deduplicate on it.
     pub webhook_id: &'a str,
+    /// The tenant the event belongs to (some vendors name the account in the payload).
+    pub scope: &'a Scope,
     pub event: &'a Event,
     /// For an event about a case: the case as it is now, its personal data left out
     /// ([`Case::without_personal_data`]).
@@ -85,6 +88,17 @@ impl std::fmt::Debug for Formats {
     }
 }
 
+/// HMAC-SHA256 of the concatenated `parts` under `key`: the MAC every vendor's webhook
+/// signature is made of, whatever it signs and however it encodes the result.
+pub fn hmac_sha256(key: &[u8], parts: &[&[u8]]) -> Result<Vec<u8>, FormatError> {
+    let mut mac = Hmac::<Sha256>::new_from_slice(key)
+        .map_err(|e| FormatError(format!("a webhook secret is unusable: {e}")))?;
+    for part in parts {
+        mac.update(part);
+    }
+    Ok(mac.finalize().into_bytes().to_vec())
+}
+
 /// The Standard Webhooks `webhook-signature` value: `v1,<base64 HMAC-SHA256>` of
 /// `{id}.{timestamp}.{body}` under each secret (its base64 after `whsec_`), space-separated.
 pub fn standard_signature(
@@ -99,17 +113,12 @@ pub fn standard_signature(
             .strip_prefix(super::SECRET_PREFIX)
             .and_then(|encoded| STANDARD.decode(encoded).ok())
             .ok_or_else(|| FormatError("a webhook secret does not decode".to_owned()))?;
-        let mut mac = Hmac::<Sha256>::new_from_slice(&key)
-            .map_err(|e| FormatError(format!("a webhook secret is unusable: {e}")))?;
-        mac.update(id.as_bytes());
-        mac.update(b".");
-        mac.update(timestamp.to_string().as_bytes());
-        mac.update(b".");
-        mac.update(body);
-        signatures.push(format!(
-            "v1,{}",
-            STANDARD.encode(mac.finalize().into_bytes())
-        ));
+        let timestamp = timestamp.to_string();
+        let mac = hmac_sha256(
+            &key,
+            &[id.as_bytes(), b".", timestamp.as_bytes(), b".", body],
+        )?;
+        signatures.push(format!("v1,{}", STANDARD.encode(mac)));
     }
     Ok(signatures.join(" "))
 }

@@ -427,6 +427,18 @@ impl Services {
         endpoint_view(&self.endpoint_record(scope, id).await?)
     }
 
+    /// An endpoint's current signing secret, for APIs that let its owner read it again
+    /// (Svix's and Caliza's do; kycore's own shows it only at creation and rotation).
+    pub async fn webhook_endpoint_secret(
+        &self,
+        scope: &Scope,
+        id: &str,
+    ) -> Result<String, ServiceError> {
+        let record = self.endpoint_record(scope, id).await?;
+        let key = self.organization_key(scope).await?;
+        Ok(open_secrets(&key, &record)?.current)
+    }
+
     /// Newest first.
     pub async fn list_webhook_endpoints(
         &self,

@@ -19,9 +19,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
 use super::status::{VoveStatus, rejection_reason};
-use super::{Failure, Vove, VoveCaller, VoveJson, VoveQuery, timestamp};
+use super::{Failure, Vove, VoveCaller, VoveJson, VoveQuery};
 use crate::AppState;
-use crate::dialects::{Json, PathParam, Query};
+use crate::dialects::{Json, PathParam, Query, utc_millis};
 use crate::error::ApiError;
 
 /// VOVE's tokens open the hosted flow for 24 hours.
@@ -268,11 +268,11 @@ fn summary(case: &Case) -> Map<String, Value> {
         fields.insert("reason".into(), json!(reason));
     }
     fields.insert("flow".into(), json!(case.flow_id));
-    fields.insert("createdAt".into(), json!(timestamp(case.created_at)));
-    fields.insert("updatedAt".into(), json!(timestamp(case.updated_at)));
+    fields.insert("createdAt".into(), json!(utc_millis(case.created_at)));
+    fields.insert("updatedAt".into(), json!(utc_millis(case.updated_at)));
     fields.insert(
         "submittedAt".into(),
-        json!(case.submitted_at.map(timestamp)),
+        json!(case.submitted_at.map(utc_millis)),
     );
     fields
 }
@@ -292,7 +292,7 @@ fn document(document: &Document) -> Value {
         "id": document.id,
         "documentType": document.document_type.to_ascii_uppercase(),
         "fileName": Value::Null,
-        "uploadedAt": timestamp(document.created_at),
+        "uploadedAt": utc_millis(document.created_at),
         "analysis": {
             "extracted": {},
             "status": document.status.to_ascii_uppercase(),

@@ -19,7 +19,6 @@ use axum::routing::get;
 use kycore_domain::tenancy::Environment;
 use kycore_services::portal::{LinkError, LinkExpectation};
 use serde::Deserialize;
-use time::OffsetDateTime;
 
 use super::{Caller, Dialect, Failure, Json, Query};
 use crate::AppState;
@@ -68,21 +67,6 @@ pub fn router() -> Router<AppState> {
         .nest("/v2", kyb_routes())
 }
 
-/// VOVE's time format: UTC with milliseconds, `2024-01-15T10:30:00.000Z`.
-fn timestamp(at: OffsetDateTime) -> String {
-    let at = at.to_offset(time::UtcOffset::UTC);
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
-        at.year(),
-        u8::from(at.month()),
-        at.day(),
-        at.hour(),
-        at.minute(),
-        at.second(),
-        at.millisecond()
-    )
-}
-
 /// VOVE's query parameters of the hosted link.
 #[derive(Deserialize)]
 struct VoveLink {
@@ -123,15 +107,4 @@ async fn open_link(
         publishable_key: link.public_key,
     };
     portal::open(&state, &visitor, &token, &expected).await
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn times_are_utc_with_milliseconds() {
-        let at = OffsetDateTime::from_unix_timestamp_nanos(1_705_314_600_123_456_789).unwrap();
-        assert_eq!(timestamp(at), "2024-01-15T10:30:00.123Z");
-    }
 }

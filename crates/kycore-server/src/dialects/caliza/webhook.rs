@@ -1,0 +1,124 @@
+//! Caliza's webhooks: `BENEFICIARY_APPROVED` when a beneficiary's case is approved and
+//! `BENEFICIARY_FAILED` when it is rejected, in Caliza's one envelope — `operation`,
+//! `resourceId` and `beneficiaryId` (the beneficiary), `createdAt` (UTC without a zone, with
+//! microseconds, as Caliza writes it), `integratorId`, `message` (the rejection's reason),
+//! `success`, and `data`, the beneficiary without personal data. Signed with
+//! `X-Caliza-Webhook-Signature`: the base64 HMAC-SHA256 of the raw body, keyed with the
+//! secret exactly as `GET …/webhook-secret` shows it.
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use kycore_domain::case::{CaseKind, CaseStatus};
+use kycore_services::webhooks::format::{
+    FormatError, Message, OutgoingRequest, WebhookFormat, hmac_sha256,
+};
+use serde_json::{Map, Value, json};
+use time::OffsetDateTime;
+
+use super::status;
+
+pub struct CalizaFormat;
+
+/// The format's name, as endpoints give it.
+pub const NAME: &str = "caliza";
+
+/// Caliza's webhook time: UTC, no zone, microseconds (`2024-09-20T17:20:28.935890`).
+fn zoneless_micros(at: OffsetDateTime) -> String {
+    let at = at.to_offset(time::UtcOffset::UTC);
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}",
+        at.year(),
+        u8::from(at.month()),
+        at.day(),
+        at.hour(),
+        at.minute(),
+        at.second(),
+        at.microsecond()
+    )
+}
+
+/// The signature header's value under `secret`.
+pub fn signature(secret: &str, body: &[u8]) -> Result<String, FormatError> {
+    Ok(STANDARD.encode(hmac_sha256(secret.as_bytes(), &[body])?))
+}
+
+impl WebhookFormat for CalizaFormat {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    fn requests(&self, message: &Message<'_>) -> Result<Vec<OutgoingRequest>, FormatError> {
+        let event = message.event;
+        let Some(case) = message.case else {
+            return Ok(Vec::new());
+        };
+        if event.event_type != "case.status_changed" {
+            return Ok(Vec::new());
+        }
+        let to = event
+            .data
+            .get("status")
+            .and_then(Value::as_str)
+            .and_then(CaseStatus::parse)
+            .ok_or_else(|| FormatError("a status change without a valid status".into()))?;
+        let Some((operation, success)) = status::operation(to) else {
+            return Ok(Vec::new());
+        };
+        let kind = match case.kind {
+            CaseKind::Kyc => "INDIVIDUAL",
+            CaseKind::Kyb => "BUSINESS",
+        };
+        let integrator = message.scope.organization_id.as_str();
+        let beneficiary_status = status::beneficiary(Some(to));
+        let reason = (!success).then(|| {
+            case.decision
+                .as_ref()
+                .and_then(|d| d.reason_code.clone())
+                .unwrap_or_else(|| "rejected".to_owned())
+        });
+        let mut data = Map::new();
+        data.insert("id".into(), json!(case.applicant_id));
+        data.insert("integratorId".into(), json!(integrator));
+        if let Some(external) = &case.external_id {
+            data.insert("integratorBeneficiaryId".into(), json!(external));
+        }
+        data.insert("type".into(), json!(kind));
+        data.insert("active".into(), json!(true));
+        data.insert("kycVerified".into(), json!(success));
+        data.insert("status".into(), json!(beneficiary_status));
+        let payload = json!({
+            "operation": operation,
+            "resourceId": case.applicant_id,
+            "createdAt": zoneless_micros(event.created_at),
+            "integratorId": integrator,
+            "beneficiaryId": case.applicant_id,
+            "message": reason,
+            "success": success,
+            "data": data,
+        });
+        let body =
+            serde_json::to_vec(&payload).map_err(|e| FormatError(format!("the payload: {e}")))?;
+        let secret = message
+            .secrets
+            .first()
+            .ok_or_else(|| FormatError("an endpoint without a secret".into()))?;
+        Ok(vec![OutgoingRequest {
+            headers: vec![(
+                "x-caliza-webhook-signature".to_owned(),
+                signature(secret, &body)?,
+            )],
+            body,
+        }])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_have_no_zone_and_microseconds() {
+        let at = OffsetDateTime::from_unix_timestamp_nanos(1_726_852_828_935_890_123).unwrap();
+        assert_eq!(zoneless_micros(at), "2024-09-20T17:20:28.935890");
+    }
+}
