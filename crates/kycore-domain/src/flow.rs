@@ -168,7 +168,22 @@ fn default_min_age() -> u8 {
 /// Links live a day unless the flow says otherwise.
 pub const DEFAULT_LINK_LIFETIME_SECONDS: u32 = 24 * 60 * 60;
 /// Links may live between five minutes and ninety days.
-pub const LINK_LIFETIME_RANGE: std::ops::RangeInclusive<u32> = 300..=90 * 24 * 60 * 60;
+const LINK_LIFETIME_RANGE: std::ops::RangeInclusive<u32> = 300..=90 * 24 * 60 * 60;
+
+/// Refuses a link lifetime outside the allowed range, a flow's or one case's.
+pub fn check_link_lifetime(seconds: u32, errors: &mut ValidationErrors) {
+    if !LINK_LIFETIME_RANGE.contains(&seconds) {
+        errors.add(
+            "link_lifetime_seconds",
+            "out_of_range",
+            format!(
+                "between {} and {} seconds",
+                LINK_LIFETIME_RANGE.start(),
+                LINK_LIFETIME_RANGE.end()
+            ),
+        );
+    }
+}
 const MIN_AGE_RANGE: std::ops::RangeInclusive<u8> = 14..=25;
 const MAX_ATTEMPTS_LIMIT: u32 = 100;
 
@@ -226,17 +241,7 @@ impl FlowDefinition {
         }
         self.countries.sort();
         self.countries.dedup();
-        if !LINK_LIFETIME_RANGE.contains(&self.link_lifetime_seconds) {
-            errors.add(
-                "link_lifetime_seconds",
-                "out_of_range",
-                format!(
-                    "between {} and {} seconds",
-                    LINK_LIFETIME_RANGE.start(),
-                    LINK_LIFETIME_RANGE.end()
-                ),
-            );
-        }
+        check_link_lifetime(self.link_lifetime_seconds, &mut errors);
         if !(MIN_AGE_RANGE).contains(&self.min_age) {
             errors.add(
                 "min_age",

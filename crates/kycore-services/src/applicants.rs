@@ -117,11 +117,7 @@ impl Services {
             .iter()
             .map(|r| self.applicant_view(r, keys.of(&r.id)))
             .collect::<Result<_, _>>()?;
-        Ok(Numbered {
-            data,
-            total: u64::try_from(total)
-                .map_err(|_| ServiceError::corrupt(format!("a count of {total} applicants")))?,
-        })
+        Numbered::counted(data, total)
     }
 
     pub async fn update_applicant(

@@ -265,11 +265,7 @@ impl Services {
             .iter()
             .map(|c| self.case_view(c, keys.of(&c.applicant_id)))
             .collect::<Result<_, _>>()?;
-        Ok(Numbered {
-            data,
-            total: u64::try_from(total)
-                .map_err(|_| ServiceError::corrupt(format!("a count of {total} cases")))?,
-        })
+        Numbered::counted(data, total)
     }
 
     pub async fn cancel_case(&self, ctx: &RequestContext, id: &str) -> Result<Case, ServiceError> {

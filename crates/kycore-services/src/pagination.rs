@@ -101,3 +101,12 @@ pub struct Numbered<T> {
     pub data: Vec<T>,
     pub total: u64,
 }
+
+impl<T> Numbered<T> {
+    /// A window's rows and the store's count of the whole list.
+    pub(crate) fn counted(data: Vec<T>, total: i64) -> Result<Self, ServiceError> {
+        let total = u64::try_from(total)
+            .map_err(|_| ServiceError::corrupt(format!("a count of {total} rows")))?;
+        Ok(Numbered { data, total })
+    }
+}

@@ -136,14 +136,7 @@ impl ScopedList {
             self.sql
                 .push_str(&format!(" OFFSET ${}", self.values.len()));
         }
-        let mut query = sqlx::query_as::<_, R>(sqlx::AssertSqlSafe(self.sql));
-        for value in self.values {
-            query = match value {
-                Value::Text(v) => query.bind(v),
-                Value::Int(v) => query.bind(v),
-            };
-        }
-        Ok(query.fetch_all(db).await?)
+        Ok(self.into_query::<R>().fetch_all(db).await?)
     }
 
     /// The one number a `SELECT COUNT(*) FROM …` list selects.
@@ -151,14 +144,23 @@ impl ScopedList {
         self,
         db: impl Executor<'e, Database = Any>,
     ) -> Result<i64, StoreError> {
-        let mut query = sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(self.sql));
+        let (count,) = self.into_query::<(i64,)>().fetch_one(db).await?;
+        Ok(count)
+    }
+
+    /// The statement with its values bound in order.
+    fn into_query<'q, R>(self) -> sqlx::query::QueryAs<'q, Any, R, sqlx::any::AnyArguments>
+    where
+        R: for<'r> FromRow<'r, AnyRow>,
+    {
+        let mut query = sqlx::query_as::<_, R>(sqlx::AssertSqlSafe(self.sql));
         for value in self.values {
             query = match value {
                 Value::Text(v) => query.bind(v),
                 Value::Int(v) => query.bind(v),
             };
         }
-        Ok(query.fetch_one(db).await?)
+        query
     }
 }
 

@@ -17,7 +17,13 @@ use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
 use axum::http::HeaderMap;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
+use kycore_domain::case::CaseStatus;
+use kycore_domain::event::EventType;
 use kycore_domain::tenancy::Scope;
+use kycore_services::cases::CaseQuery;
+use kycore_services::pagination::Window;
+use kycore_services::views::{Case, Event};
+use kycore_services::webhooks::format::{FormatError, Message};
 use kycore_services::{RequestContext, ServiceError};
 use serde::de::DeserializeOwned;
 use time::OffsetDateTime;
@@ -144,20 +150,85 @@ impl<D: Dialect, T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S>
     }
 }
 
-/// UTC with milliseconds and a `Z`, `2024-01-15T10:30:00.000Z`: the time format of the
-/// vendors whose servers are JavaScript or Java (VOVE, Caliza).
-pub fn utc_millis(at: OffsetDateTime) -> String {
+/// `at` in UTC to the second, `2024-01-15T10:30:00`, and the rest of its second.
+fn utc_seconds(at: OffsetDateTime) -> (String, OffsetDateTime) {
     let at = at.to_offset(time::UtcOffset::UTC);
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
+    let seconds = format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
         at.year(),
         u8::from(at.month()),
         at.day(),
         at.hour(),
         at.minute(),
         at.second(),
-        at.millisecond()
-    )
+    );
+    (seconds, at)
+}
+
+/// UTC with milliseconds and a `Z`, `2024-01-15T10:30:00.000Z`: the time format of the
+/// vendors whose servers are JavaScript or Java (VOVE, Caliza).
+pub fn utc_millis(at: OffsetDateTime) -> String {
+    let (seconds, at) = utc_seconds(at);
+    format!("{seconds}.{:03}Z", at.millisecond())
+}
+
+/// UTC without a zone, with microseconds, `2024-09-20T17:20:28.935890` (Caliza's webhooks).
+pub fn zoneless_micros(at: OffsetDateTime) -> String {
+    let (seconds, at) = utc_seconds(at);
+    format!("{seconds}.{:06}", at.microsecond())
+}
+
+/// A case's move from one status to another, as a webhook message tells it.
+pub struct StatusChange<'a> {
+    /// The case as it is now, without personal data.
+    pub case: &'a Case,
+    pub from: CaseStatus,
+    pub to: CaseStatus,
+}
+
+/// The status change a message carries; `None` for any other event: the vendors' formats
+/// speak of status changes only.
+pub fn status_change<'a>(
+    message: &'a Message<'_>,
+) -> Result<Option<StatusChange<'a>>, FormatError> {
+    let event = message.event;
+    let Some(case) = message.case else {
+        return Ok(None);
+    };
+    if event.event_type != EventType::CaseStatusChanged.as_str() {
+        return Ok(None);
+    }
+    Ok(Some(StatusChange {
+        case,
+        from: changed_status(event, "previous_status")?,
+        to: changed_status(event, "status")?,
+    }))
+}
+
+fn changed_status(event: &Event, key: &str) -> Result<CaseStatus, FormatError> {
+    event
+        .data
+        .get(key)
+        .and_then(serde_json::Value::as_str)
+        .and_then(CaseStatus::parse)
+        .ok_or_else(|| FormatError(format!("a status change without a valid `{key}`")))
+}
+
+/// The newest case a query selects, if any.
+pub async fn newest_case(
+    state: &AppState,
+    scope: &Scope,
+    query: CaseQuery,
+) -> Result<Option<Case>, ServiceError> {
+    let newest = Window {
+        offset: 0,
+        limit: 1,
+    };
+    let found = state
+        .services
+        .list_cases_numbered(scope, query, newest)
+        .await?;
+    Ok(found.data.into_iter().next())
 }
 
 #[cfg(test)]
@@ -165,8 +236,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn utc_millis_has_three_digits_and_a_z() {
+    fn vendor_times_are_utc_with_their_own_precision() {
         let at = OffsetDateTime::from_unix_timestamp_nanos(1_705_314_600_123_456_789).unwrap();
         assert_eq!(utc_millis(at), "2024-01-15T10:30:00.123Z");
+        assert_eq!(zoneless_micros(at), "2024-01-15T10:30:00.123456");
     }
 }

@@ -245,25 +245,12 @@ print(json.dumps([
         .iter()
         .map(|r| json!({"body": r.body, "signature": r.header("x-caliza-webhook-signature")}))
         .collect();
-    let mut child = std::process::Command::new("python3")
-        .args(["-c", script])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    {
-        use std::io::Write;
-        let mut stdin = child.stdin.take().unwrap();
-        stdin
-            .write_all(
-                json!({"secret": secret, "items": items})
-                    .to_string()
-                    .as_bytes(),
-            )
-            .unwrap();
-    }
-    let output = child.wait_with_output().unwrap();
-    assert!(output.status.success());
+    let output = crate::helpers::run_python(script, &json!({"secret": secret, "items": items}));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     serde_json::from_slice(&output.stdout).unwrap()
 }
 

@@ -369,24 +369,11 @@ print(json.dumps(results))
             })
         })
         .collect();
-    let input = json!({"secret": secret, "items": items});
-    let mut child = std::process::Command::new("python3")
-        .args(["-c", script])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("python3 runs (with `pip install svix`, as .ci/run does)");
-    {
-        use std::io::Write;
-        let mut stdin = child.stdin.take().unwrap();
-        stdin.write_all(input.to_string().as_bytes()).unwrap();
-    }
-    let output = child.wait_with_output().unwrap();
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    let output = crate::helpers::run_python(script, &json!({"secret": secret, "items": items}));
     assert!(
         output.status.success(),
-        "Svix's library failed (pip install svix): {stderr}"
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
     );
     serde_json::from_slice(&output.stdout).unwrap()
 }

@@ -628,3 +628,30 @@ fn document_image() -> image::DynamicImage {
     });
     image::DynamicImage::ImageRgb8(image)
 }
+
+/// Runs a Python script with `input` as JSON on its stdin: the independent checkers of
+/// webhook signatures (the Standard Webhooks and Svix libraries, Python's own hmac) run this
+/// way. Fails the test when a module is missing (`.ci/run` installs them).
+pub fn run_python(script: &str, input: &Value) -> std::process::Output {
+    use std::io::Write;
+    let mut child = std::process::Command::new("python3")
+        .args(["-c", script])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("python3 runs");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.to_string().as_bytes())
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        !stderr.contains("ModuleNotFoundError"),
+        "a Python module is missing (pip install standardwebhooks svix): {stderr}"
+    );
+    output
+}

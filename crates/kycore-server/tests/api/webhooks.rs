@@ -199,28 +199,11 @@ Webhook(request["secret"]).verify(request["body"], request["headers"])
             "webhook-signature": received.header("webhook-signature"),
         },
     });
-    let mut child = std::process::Command::new("python3")
-        .args(["-c", script])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("python3 runs (with `pip install standardwebhooks`, as .ci/run does)");
-    {
-        use std::io::Write;
-        let mut stdin = child.stdin.take().unwrap();
-        stdin.write_all(input.to_string().as_bytes()).unwrap();
-    }
-    let output = child.wait_with_output().unwrap();
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        !stderr.contains("ModuleNotFoundError"),
-        "the reference library is missing: pip install standardwebhooks"
-    );
+    let output = crate::helpers::run_python(script, &input);
     if output.status.success() {
         Ok(())
     } else {
-        Err(stderr.into_owned())
+        Err(String::from_utf8_lossy(&output.stderr).into_owned())
     }
 }
 

@@ -5,7 +5,7 @@
 use kycore_domain::applicant::{ApplicantType, normalize_external_id};
 use kycore_domain::case::{CaseKind, CaseStatus};
 use kycore_domain::event::EventType;
-use kycore_domain::flow::LINK_LIFETIME_RANGE;
+use kycore_domain::flow::check_link_lifetime;
 use kycore_domain::ids::{CaseId, LinkTokenId};
 use kycore_domain::tenancy::Scope;
 use kycore_domain::validation::ValidationErrors;
@@ -89,20 +89,6 @@ fn validate_metadata(metadata: &Map<String, Value>, errors: &mut ValidationError
     }
 }
 
-fn validate_link_lifetime(seconds: Option<u32>, errors: &mut ValidationErrors) {
-    if seconds.is_some_and(|s| !LINK_LIFETIME_RANGE.contains(&s)) {
-        errors.add(
-            "link_lifetime_seconds",
-            "out_of_range",
-            format!(
-                "between {} and {} seconds",
-                LINK_LIFETIME_RANGE.start(),
-                LINK_LIFETIME_RANGE.end()
-            ),
-        );
-    }
-}
-
 /// Names an inline applicant's fields after their place in the request.
 fn as_inline_applicant(error: ServiceError) -> ServiceError {
     match error {
@@ -133,7 +119,9 @@ impl Services {
         let mut redirect_url = request.redirect_url;
         validate_redirect_url(&mut redirect_url, &mut errors);
         validate_metadata(&request.metadata, &mut errors);
-        validate_link_lifetime(request.link_lifetime_seconds, &mut errors);
+        if let Some(seconds) = request.link_lifetime_seconds {
+            check_link_lifetime(seconds, &mut errors);
+        }
         errors.into_result()?;
 
         let expected_type = match request.kind {

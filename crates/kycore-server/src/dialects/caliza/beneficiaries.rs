@@ -21,7 +21,7 @@ use serde_json::{Map, Value, json};
 use super::integrators::required_endpoint;
 use super::{Caliza, CalizaCaller, failure, status};
 use crate::AppState;
-use crate::dialects::{Failure, Json, PathParam, Query, utc_millis};
+use crate::dialects::{self, Failure, Json, PathParam, Query, utc_millis};
 use crate::error::ApiError;
 
 type Result<T> = std::result::Result<T, Failure<Caliza>>;
@@ -312,7 +312,7 @@ fn caliza_fields(error: ServiceError) -> Failure<Caliza> {
     Failure::new(error)
 }
 
-pub(super) fn beneficiary_missing(error: ServiceError) -> Failure<Caliza> {
+fn beneficiary_missing(error: ServiceError) -> Failure<Caliza> {
     match error {
         ServiceError::NotFound { .. } => failure(
             StatusCode::NOT_FOUND,
@@ -323,7 +323,7 @@ pub(super) fn beneficiary_missing(error: ServiceError) -> Failure<Caliza> {
     }
 }
 
-/// The applicant's newest case, if any.
+/// The beneficiary's newest case, if any.
 pub(super) async fn newest_case(
     state: &AppState,
     scope: &Scope,
@@ -333,15 +333,16 @@ pub(super) async fn newest_case(
         applicant_id: Some(applicant_id.to_owned()),
         ..CaseQuery::default()
     };
-    let newest = Window {
-        offset: 0,
-        limit: 1,
-    };
-    let found = state
+    Ok(dialects::newest_case(state, scope, query).await?)
+}
+
+/// A beneficiary of the caller's; another's or a missing one is Caliza's 404.
+pub(super) async fn beneficiary(state: &AppState, scope: &Scope, id: &str) -> Result<Applicant> {
+    state
         .services
-        .list_cases_numbered(scope, query, newest)
-        .await?;
-    Ok(found.data.into_iter().next())
+        .get_applicant(scope, id)
+        .await
+        .map_err(beneficiary_missing)
 }
 
 fn address_body(address: Option<&Address>) -> Value {
@@ -460,11 +461,7 @@ pub async fn get(
     PathParam(id, ..): PathParam<Caliza, String>,
 ) -> Result<Answer<Value>> {
     let scope = caller.scope();
-    let applicant = state
-        .services
-        .get_applicant(scope, &id)
-        .await
-        .map_err(beneficiary_missing)?;
+    let applicant = beneficiary(&state, scope, &id).await?;
     let newest = newest_case(&state, scope, &applicant.id).await?;
     Ok(Answer(beneficiary_body(
         scope,
@@ -527,11 +524,7 @@ pub async fn update(
     Json(body, ..): Json<Caliza, BeneficiaryBody>,
 ) -> Result<Answer<Value>> {
     let scope = caller.scope();
-    let applicant = state
-        .services
-        .get_applicant(scope, &id)
-        .await
-        .map_err(beneficiary_missing)?;
+    let applicant = beneficiary(&state, scope, &id).await?;
     let newest = newest_case(&state, scope, &applicant.id).await?;
     let pending = status::beneficiary(newest.as_ref().map(|c| c.status)) == "PENDING"
         && newest

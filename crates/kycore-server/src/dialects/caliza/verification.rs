@@ -15,7 +15,7 @@ use kycore_services::views::Case;
 use kycore_services::{CaseApplicant, NewCaseRequest};
 use serde_json::{Map, Value, json};
 
-use super::beneficiaries::{beneficiary_missing, newest_case, type_name};
+use super::beneficiaries::{beneficiary, newest_case, type_name};
 use super::{Caliza, CalizaCaller, failure, status};
 use crate::AppState;
 use crate::dialects::{Failure, PathParam, utc_millis};
@@ -66,11 +66,7 @@ pub async fn start(
     body: Bytes,
 ) -> Result<(StatusCode, Answer<Value>)> {
     check_body(&body)?;
-    let applicant = state
-        .services
-        .get_applicant(caller.scope(), &id)
-        .await
-        .map_err(beneficiary_missing)?;
+    let applicant = beneficiary(&state, caller.scope(), &id).await?;
     let kind = match applicant.applicant_type {
         ApplicantType::Individual => CaseKind::Kyc,
         ApplicantType::Business => CaseKind::Kyb,
@@ -114,11 +110,7 @@ pub async fn current(
     caller: CalizaCaller,
     PathParam(id, ..): PathParam<Caliza, String>,
 ) -> Result<Answer<Value>> {
-    let applicant = state
-        .services
-        .get_applicant(caller.scope(), &id)
-        .await
-        .map_err(beneficiary_missing)?;
+    let applicant = beneficiary(&state, caller.scope(), &id).await?;
     let case = newest_case(&state, caller.scope(), &applicant.id)
         .await?
         .ok_or_else(no_session)?;
@@ -137,11 +129,7 @@ pub async fn approve_in_sandbox(
             "Approving a verification is possible in the sandbox only",
         ));
     }
-    let applicant = state
-        .services
-        .get_applicant(caller.scope(), &id)
-        .await
-        .map_err(beneficiary_missing)?;
+    let applicant = beneficiary(&state, caller.scope(), &id).await?;
     let case = newest_case(&state, caller.scope(), &applicant.id)
         .await?
         .ok_or_else(no_session)?;

@@ -8,34 +8,19 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use kycore_domain::case::{CaseKind, CaseStatus};
+use kycore_domain::case::CaseKind;
 use kycore_services::webhooks::format::{
     FormatError, Message, OutgoingRequest, WebhookFormat, hmac_sha256,
 };
-use serde_json::{Map, Value, json};
-use time::OffsetDateTime;
+use serde_json::{Map, json};
 
 use super::status;
+use crate::dialects::{StatusChange, status_change, zoneless_micros};
 
 pub struct CalizaFormat;
 
 /// The format's name, as endpoints give it.
 pub const NAME: &str = "caliza";
-
-/// Caliza's webhook time: UTC, no zone, microseconds (`2024-09-20T17:20:28.935890`).
-fn zoneless_micros(at: OffsetDateTime) -> String {
-    let at = at.to_offset(time::UtcOffset::UTC);
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}",
-        at.year(),
-        u8::from(at.month()),
-        at.day(),
-        at.hour(),
-        at.minute(),
-        at.second(),
-        at.microsecond()
-    )
-}
 
 /// The signature header's value under `secret`.
 pub fn signature(secret: &str, body: &[u8]) -> Result<String, FormatError> {
@@ -48,19 +33,9 @@ impl WebhookFormat for CalizaFormat {
     }
 
     fn requests(&self, message: &Message<'_>) -> Result<Vec<OutgoingRequest>, FormatError> {
-        let event = message.event;
-        let Some(case) = message.case else {
+        let Some(StatusChange { case, to, .. }) = status_change(message)? else {
             return Ok(Vec::new());
         };
-        if event.event_type != "case.status_changed" {
-            return Ok(Vec::new());
-        }
-        let to = event
-            .data
-            .get("status")
-            .and_then(Value::as_str)
-            .and_then(CaseStatus::parse)
-            .ok_or_else(|| FormatError("a status change without a valid status".into()))?;
         let Some((operation, success)) = status::operation(to) else {
             return Ok(Vec::new());
         };
@@ -89,7 +64,7 @@ impl WebhookFormat for CalizaFormat {
         let payload = json!({
             "operation": operation,
             "resourceId": case.applicant_id,
-            "createdAt": zoneless_micros(event.created_at),
+            "createdAt": zoneless_micros(message.event.created_at),
             "integratorId": integrator,
             "beneficiaryId": case.applicant_id,
             "message": reason,
@@ -109,16 +84,5 @@ impl WebhookFormat for CalizaFormat {
             )],
             body,
         }])
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn times_have_no_zone_and_microseconds() {
-        let at = OffsetDateTime::from_unix_timestamp_nanos(1_726_852_828_935_890_123).unwrap();
-        assert_eq!(zoneless_micros(at), "2024-09-20T17:20:28.935890");
     }
 }

@@ -21,7 +21,7 @@ use serde_json::{Map, Value, json};
 use super::status::{VoveStatus, rejection_reason};
 use super::{Failure, Vove, VoveCaller, VoveJson, VoveQuery};
 use crate::AppState;
-use crate::dialects::{Json, PathParam, Query, utc_millis};
+use crate::dialects::{self, Json, PathParam, Query, utc_millis};
 use crate::error::ApiError;
 
 /// VOVE's tokens open the hosted flow for 24 hours.
@@ -208,15 +208,9 @@ async fn find(state: &AppState, scope: &Scope, id: &str) -> Result<Case> {
         external_id: Some(id.to_owned()),
         ..CaseQuery::default()
     };
-    let newest = Window {
-        offset: 0,
-        limit: 1,
-    };
-    let found = state
-        .services
-        .list_cases_numbered(scope, query, newest)
-        .await?;
-    let case = found.data.into_iter().next().ok_or_else(not_found)?;
+    let case = dialects::newest_case(state, scope, query)
+        .await?
+        .ok_or_else(not_found)?;
     Ok(state.services.get_case(scope, &case.id).await?)
 }
 
