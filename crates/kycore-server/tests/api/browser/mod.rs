@@ -13,6 +13,7 @@
 //! [`STEP_TIMEOUT`] rather than hanging.
 
 mod branding;
+mod dialects;
 mod own_links;
 mod portal;
 mod second_pass;

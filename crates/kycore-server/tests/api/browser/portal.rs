@@ -69,7 +69,7 @@ async fn personal_details(browser: &Browser, first: &str, last: &str) {
 }
 
 /// A passport: chosen, then photographed with its MRZ typed.
-async fn passport(browser: &Browser, photo: &Path) {
+async fn passport(browser: &Browser, photo: &Path, mrz: &str) {
     browser.step("identity document choice").await;
     browser.check("#document_type").await;
     browser.select("country", "SE").await;
@@ -78,7 +78,7 @@ async fn passport(browser: &Browser, photo: &Path) {
     browser
         .upload("identity_document.passport.front", photo)
         .await;
-    browser.fill("mrz", MRZ).await;
+    browser.fill("mrz", mrz).await;
     browser.submit().await;
 }
 
@@ -91,9 +91,20 @@ async fn selfie(browser: &Browser, photo: &Path) {
 
 /// A person's whole KYC flow from its consent page to the submitted review.
 async fn kyc_flow(browser: &Browser, first: &str, last: &str, photo: &Path) {
+    kyc_flow_with_mrz(browser, first, last, photo, MRZ).await;
+}
+
+/// [`kyc_flow`] with a passport of the given MRZ.
+pub(super) async fn kyc_flow_with_mrz(
+    browser: &Browser,
+    first: &str,
+    last: &str,
+    photo: &Path,
+    mrz: &str,
+) {
     consent(browser).await;
     personal_details(browser, first, last).await;
-    passport(browser, photo).await;
+    passport(browser, photo, mrz).await;
     selfie(browser, photo).await;
     assert_path(browser, "/portal/review").await;
     browser.step("review").await;
@@ -160,7 +171,7 @@ async fn a_kyc_flow_with_uploads_on_a_phone() {
     );
     browser.step("personal details with errors").await;
     personal_details(&browser, "Anna Maria", "Eriksson").await;
-    passport(&browser, &photo.path).await;
+    passport(&browser, &photo.path, MRZ).await;
     selfie(&browser, &photo.path).await;
 
     assert_path(&browser, "/portal/proof_of_address").await;

@@ -32,42 +32,6 @@ async fn a_new_link_opens_on_a_phone() {
     assert_eq!(case["status"], "created");
 }
 
-/// The link a VOVE client builds from `POST /kyb/case`'s token, its publishable key and its
-/// environment opens the hosted KYB flow.
-#[tokio::test]
-async fn a_vove_kyb_link_opens_the_hosted_flow() {
-    let Some(browser) = Browser::launch(BrowserOptions::default()).await else {
-        return;
-    };
-    let (app, _db) = sqlite_app().await;
-    let created: Value = app
-        .client
-        .post(app.url("/kyb/case"))
-        .header("x-api-key", &app.sandbox.secret)
-        .json(&json!({"refId": "acme-ltd", "country": "GB"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let token = created["token"].as_str().unwrap();
-    let link = app.url(&format!(
-        "/kyb?environment=Sandbox&authToken={token}&publicKey={}",
-        app.sandbox.publishable
-    ));
-    browser.goto(&link).await;
-    assert_eq!(browser.text_of("h1").await, "Before you start");
-    browser.step("vove kyb link opened").await;
-    browser.check("consent").await;
-    browser.submit().await;
-    assert_ne!(browser.text_of("h1").await, "Before you start");
-    browser.step("vove kyb flow started").await;
-    let id = created["kybCase"]["_id"].as_str().unwrap();
-    let case = app.get_case(&app.sandbox.secret, id).await;
-    assert_eq!(case["status"], "in_progress");
-}
-
 #[tokio::test]
 async fn broken_expired_and_replaced_links_say_what_to_do() {
     let Some(browser) = Browser::launch(BrowserOptions::default()).await else {
