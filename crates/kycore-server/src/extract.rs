@@ -53,7 +53,7 @@ pub fn is_multipart_form(headers: &HeaderMap) -> bool {
 }
 
 /// The `Content-Type` without its parameters.
-fn media_type(headers: &HeaderMap) -> Option<&str> {
+pub fn media_type(headers: &HeaderMap) -> Option<&str> {
     headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())

@@ -29,14 +29,24 @@ use serde::de::DeserializeOwned;
 use time::OffsetDateTime;
 
 use crate::AppState;
-use crate::auth::{self, Authenticated};
+use crate::auth::{self, Accepts, Authenticated};
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
 
 /// A vendor's API as the shared extractors need to know it.
 pub trait Dialect: Send + Sync + 'static {
-    /// The secret key the request presents, read from the vendor's header.
+    /// Whether the vendor's clients may present a token minted from a secret key (a bearer
+    /// JWT) as well as the key itself.
+    const ACCEPTS_TOKENS: bool = false;
+
+    /// The secret key (or token) the request presents, read from the vendor's header.
     fn presented_key(headers: &HeaderMap) -> Option<&str>;
+
+    /// Whether a minted token of `subject` may call the vendor's API (a refresh token, say,
+    /// may not).
+    fn accepts_subject(_subject: &str) -> bool {
+        true
+    }
 
     /// The refusal of a request that presents no key.
     fn missing_key() -> ApiError;
@@ -104,12 +114,40 @@ impl<D: Dialect> FromRequestParts<AppState> for Caller<D> {
     ) -> Result<Self, Self::Rejection> {
         let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>();
         let key = D::presented_key(&parts.headers).map(str::trim);
-        let auth = auth::authenticate(state, &parts.headers, peer, key, D::missing_key).await?;
+        let accepts = if D::ACCEPTS_TOKENS {
+            Accepts::SecretKeysAndTokens
+        } else {
+            Accepts::SecretKeys
+        };
+        let (auth, subject) =
+            auth::authenticate_as(state, &parts.headers, peer, key, accepts, D::missing_key)
+                .await?;
+        if subject.as_deref().is_some_and(|s| !D::accepts_subject(s)) {
+            return Err(Failure::new(ApiError::new(
+                axum::http::StatusCode::UNAUTHORIZED,
+                "invalid_token",
+                "this token cannot call the API",
+            )));
+        }
         Ok(Caller {
             auth,
             _dialect: PhantomData,
         })
     }
+}
+
+/// The credential of `Authorization: <scheme> <credential>` when the scheme is `scheme`,
+/// compared case-insensitively as RFC 9110 says (clients send `bearer` and `Bearer`).
+pub fn authorization<'h>(headers: &'h HeaderMap, scheme: &str) -> Option<&'h str> {
+    let value = headers
+        .get(axum::http::header::AUTHORIZATION)?
+        .to_str()
+        .ok()?;
+    let (given, credential) = value.trim_start().split_once(' ')?;
+    given
+        .eq_ignore_ascii_case(scheme)
+        .then_some(credential)
+        .filter(|c| !c.trim().is_empty())
 }
 
 /// A JSON body, parsed as strictly as the native API's.

@@ -57,6 +57,216 @@ fn person(first_name: &str) -> Value {
     })
 }
 
+const TOKEN_PATH: &str = "/auth/realms/caliza/protocol/openid-connect/token";
+
+/// Posts a form to the token endpoint.
+async fn token_request(app: &TestApp, form: &[(&str, &str)]) -> Reply {
+    send(app.client.post(app.url(TOKEN_PATH)).form(form)).await
+}
+
+/// An access token for the keys, by the client-credentials grant.
+async fn access_token(app: &TestApp, keys: &crate::helpers::Keys) -> String {
+    let reply = token_request(
+        app,
+        &[
+            ("grant_type", "client_credentials"),
+            ("client_id", &keys.publishable),
+            ("client_secret", &keys.secret),
+        ],
+    )
+    .await;
+    answer(&reply, StatusCode::OK)["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+fn oauth_error(reply: &Reply, status: StatusCode) -> String {
+    let body = answer(reply, status);
+    assert!(body["error_description"].is_string(), "{body}");
+    body["error"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn the_token_endpoint_grants_refreshes_and_refuses_as_keycloak_does() {
+    for_each_database(|app| async move {
+        let keys = app.sandbox.clone();
+        let granted = token_request(
+            &app,
+            &[
+                ("grant_type", "client_credentials"),
+                ("client_id", &keys.publishable),
+                ("client_secret", &keys.secret),
+            ],
+        )
+        .await;
+        let body = answer(&granted, StatusCode::OK);
+        let mut fields: Vec<&str> = body
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        fields.sort_unstable();
+        assert_eq!(
+            fields,
+            [
+                "access_token",
+                "expires_in",
+                "not-before-policy",
+                "refresh_expires_in",
+                "refresh_token",
+                "scope",
+                "session_state",
+                "token_type"
+            ]
+        );
+        assert_eq!(body["token_type"], "Bearer");
+        assert!(body["expires_in"].as_u64().unwrap() > 0);
+        let access = body["access_token"].as_str().unwrap();
+        let refresh = body["refresh_token"].as_str().unwrap();
+        let me = send(caliza(
+            &app,
+            Method::GET,
+            "/core-api/v1/integrators/me",
+            Some(access),
+        ))
+        .await;
+        assert_eq!(
+            answer(&me, StatusCode::OK)["integratorId"],
+            app.organization_id.to_string()
+        );
+
+        // HTTP Basic, the password grant and a refresh all give working tokens.
+        let basic = send(
+            app.client
+                .post(app.url(TOKEN_PATH))
+                .basic_auth(&keys.publishable, Some(&keys.secret))
+                .form(&[("grant_type", "client_credentials")]),
+        )
+        .await;
+        answer(&basic, StatusCode::OK);
+        let password = token_request(
+            &app,
+            &[
+                ("grant_type", "password"),
+                ("username", &keys.publishable),
+                ("password", &keys.secret),
+                ("scope", "openid"),
+            ],
+        )
+        .await;
+        answer(&password, StatusCode::OK);
+        let refreshed = token_request(
+            &app,
+            &[("grant_type", "refresh_token"), ("refresh_token", refresh)],
+        )
+        .await;
+        let renewed = answer(&refreshed, StatusCode::OK)["access_token"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let me = send(caliza(
+            &app,
+            Method::GET,
+            "/v1/integrators/me",
+            Some(&renewed),
+        ))
+        .await;
+        answer(&me, StatusCode::OK);
+
+        // Refusals in OAuth's shape.
+        for (form, status, error) in [
+            (
+                vec![
+                    ("grant_type", "client_credentials"),
+                    ("client_id", keys.publishable.as_str()),
+                    ("client_secret", "kc_test_wrong"),
+                ],
+                StatusCode::UNAUTHORIZED,
+                "invalid_client",
+            ),
+            (
+                vec![
+                    ("grant_type", "client_credentials"),
+                    ("client_id", app.other_sandbox.publishable.as_str()),
+                    ("client_secret", keys.secret.as_str()),
+                ],
+                StatusCode::UNAUTHORIZED,
+                "invalid_client",
+            ),
+            (
+                vec![
+                    ("grant_type", "client_credentials"),
+                    ("client_id", app.live.publishable.as_str()),
+                    ("client_secret", keys.secret.as_str()),
+                ],
+                StatusCode::UNAUTHORIZED,
+                "invalid_client",
+            ),
+            (
+                vec![
+                    ("grant_type", "password"),
+                    ("username", keys.publishable.as_str()),
+                    ("password", "nope"),
+                ],
+                StatusCode::UNAUTHORIZED,
+                "invalid_grant",
+            ),
+            (
+                vec![("grant_type", "password")],
+                StatusCode::BAD_REQUEST,
+                "invalid_request",
+            ),
+            (
+                vec![("grant_type", "refresh_token"), ("refresh_token", access)],
+                StatusCode::BAD_REQUEST,
+                "invalid_grant",
+            ),
+            (
+                vec![("grant_type", "authorization_code"), ("code", "x")],
+                StatusCode::BAD_REQUEST,
+                "unsupported_grant_type",
+            ),
+            (
+                vec![("client_id", keys.publishable.as_str())],
+                StatusCode::BAD_REQUEST,
+                "invalid_request",
+            ),
+        ] {
+            let reply = token_request(&app, &form).await;
+            assert_eq!(oauth_error(&reply, status), error, "{form:?}");
+        }
+        let json_body = send(
+            app.client
+                .post(app.url(TOKEN_PATH))
+                .json(&json!({"grant_type": "client_credentials"})),
+        )
+        .await;
+        assert_eq!(
+            oauth_error(&json_body, StatusCode::BAD_REQUEST),
+            "invalid_request"
+        );
+
+        // A refresh token, a forged token and an expired one do not call the API.
+        let mut forged = access.to_owned();
+        forged.pop();
+        forged.push(if access.ends_with('A') { 'B' } else { 'A' });
+        let minter = app.services.authenticate(&keys.secret).await.unwrap();
+        let expired = app
+            .services
+            .mint_expiring_key_token(&minter, "integrator:x", 0)
+            .unwrap()
+            .token;
+        tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+        for token in [refresh, forged.as_str(), expired.as_str()] {
+            let reply = send(caliza(&app, Method::GET, "/v1/integrators/me", Some(token))).await;
+            coded_error(&reply, StatusCode::UNAUTHORIZED);
+        }
+    })
+    .await;
+}
+
 async fn set_callback(app: &TestApp, token: &str, url: &str) {
     let path = format!("/core-api/v1/integrators/{}/webhooks", app.organization_id);
     let reply =
@@ -257,7 +467,8 @@ print(json.dumps([
 #[tokio::test]
 async fn the_seed_flow_ends_approved_with_a_signed_webhook() {
     for_each_database_with(settings(Duration::from_millis(50)), |app| async move {
-        let token = app.sandbox.secret.clone();
+        // The seed's flow starts with a token.
+        let token = access_token(&app, &app.sandbox).await;
         let receiver = Receiver::start().await;
         set_callback(&app, &token, &receiver.url).await;
         let org = app.organization_id.to_string();
@@ -373,9 +584,11 @@ async fn the_seed_flow_ends_approved_with_a_signed_webhook() {
             StatusCode::CREATED,
         );
         let case_id = session["id"].as_str().unwrap();
-        app.complete_sandbox(&token, case_id, "in_review").await;
+        // An analyst rejects it, through the native API.
+        let api_key = &app.sandbox.secret;
+        app.complete_sandbox(api_key, case_id, "in_review").await;
         app.decide(
-            &token,
+            api_key,
             case_id,
             &json!({"decision": "reject", "reason_code": "document_forged"}),
             StatusCode::OK,
@@ -419,7 +632,8 @@ async fn the_seed_flow_ends_approved_with_a_signed_webhook() {
         assert_eq!(failed_hook["data"]["kycVerified"], false);
 
         // Sandbox only.
-        let reply = send(caliza(&app, Method::POST, &approve, Some(&app.live.secret))).await;
+        let live = access_token(&app, &app.live).await;
+        let reply = send(caliza(&app, Method::POST, &approve, Some(&live))).await;
         assert_eq!(
             coded_error(&reply, StatusCode::PRECONDITION_FAILED),
             "operation.not_allowed_outside_sandbox"

@@ -3,21 +3,23 @@
 //! (`integrators.rs`), Caliza's statuses (`status.rs`), its two error shapes (`error.rs`)
 //! and its signed webhooks (`webhook.rs`). Every route is served under `/core-api/v1/…`
 //! (Caliza's base URL) and `/v1/…` (the paths its documents name), with
-//! `Authorization: Bearer <secret key>`.
+//! `Authorization: Bearer <access token>` from Caliza's (Keycloak's) token endpoint
+//! (`token.rs`) or the secret key itself.
 
 mod beneficiaries;
 mod error;
 mod integrators;
 mod status;
+mod token;
 mod verification;
 pub mod webhook;
 
 use axum::Router;
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::routing::{get, post};
 
-use super::{Caller, Dialect, Failure};
+use super::{Caller, Dialect, Failure, authorization};
 use crate::AppState;
 use crate::error::ApiError;
 
@@ -25,10 +27,14 @@ use crate::error::ApiError;
 pub struct Caliza;
 
 impl Dialect for Caliza {
+    const ACCEPTS_TOKENS: bool = true;
+
     fn presented_key(headers: &HeaderMap) -> Option<&str> {
-        let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
-        let (scheme, token) = value.split_once(' ')?;
-        scheme.eq_ignore_ascii_case("bearer").then_some(token)
+        authorization(headers, "bearer")
+    }
+
+    fn accepts_subject(subject: &str) -> bool {
+        !subject.starts_with(token::REFRESH_PREFIX)
     }
 
     fn missing_key() -> ApiError {
@@ -90,6 +96,10 @@ fn api_routes() -> Router<AppState> {
 
 pub fn router() -> Router<AppState> {
     Router::new()
+        .route(
+            "/auth/realms/caliza/protocol/openid-connect/token",
+            post(token::token),
+        )
         .nest("/v1", api_routes())
         .nest("/core-api/v1", api_routes())
 }
