@@ -107,6 +107,7 @@ pub fn app_with(services: Services, rate_limits: &RateLimits) -> Router {
         .route("/docs", get(docs_page))
         .merge(portal::router(&state))
         .merge(dialects::vove::router())
+        .merge(dialects::link::router())
         .merge(v1)
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)

@@ -89,7 +89,7 @@ fn validate_metadata(metadata: &Map<String, Value>, errors: &mut ValidationError
     }
 }
 
-fn validate_link_lifetime(seconds: Option<u32>, errors: &mut ValidationErrors) {
+pub(crate) fn validate_link_lifetime(seconds: Option<u32>, errors: &mut ValidationErrors) {
     if seconds.is_some_and(|s| !LINK_LIFETIME_RANGE.contains(&s)) {
         errors.add(
             "link_lifetime_seconds",

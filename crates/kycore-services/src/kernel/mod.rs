@@ -26,8 +26,8 @@ use kycore_store::cases::{self, CaseRecord};
 use kycore_store::{Millis, Tx, case_progress, jobs, related_person_cases};
 use serde_json::{Value, json};
 
-pub(crate) use self::create::write_new_case;
 pub use self::create::{CaseApplicant, NewCaseRequest};
+pub(crate) use self::create::{validate_link_lifetime, write_new_case};
 use self::details::{CaseDetails, DecisionNote};
 pub(crate) use self::findings::DocumentVerdict;
 pub use self::findings::{HitReview, HitVerdict};

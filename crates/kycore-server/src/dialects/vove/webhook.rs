@@ -6,13 +6,13 @@
 //! with other header names). VOVE's documents do not say where the event's name travels; it
 //! is sent as `svix-event-type`, leaving the documented body as it is.
 
-use kycore_domain::case::{CaseKind, CaseStatus};
 use kycore_services::webhooks::format::{
     FormatError, Message, OutgoingRequest, WebhookFormat, standard_signature,
 };
-use serde_json::{Map, Value, json};
+use serde_json::{Map, json};
 
 use super::status::{VoveStatus, rejection_reason};
+use crate::dialects::kyb_status_change;
 
 pub struct VoveFormat;
 
@@ -29,28 +29,16 @@ fn event_name(status: VoveStatus) -> Option<&'static str> {
     }
 }
 
-fn status_field(data: &Value, key: &str) -> Result<CaseStatus, FormatError> {
-    data.get(key)
-        .and_then(Value::as_str)
-        .and_then(CaseStatus::parse)
-        .ok_or_else(|| FormatError(format!("a status change without a valid `{key}`")))
-}
-
 impl WebhookFormat for VoveFormat {
     fn name(&self) -> &'static str {
         NAME
     }
 
     fn requests(&self, message: &Message<'_>) -> Result<Vec<OutgoingRequest>, FormatError> {
-        let event = message.event;
-        let Some(case) = message.case else {
+        let Some((case, previous, to)) = kyb_status_change(message)? else {
             return Ok(Vec::new());
         };
-        if event.event_type != "case.status_changed" || case.kind != CaseKind::Kyb {
-            return Ok(Vec::new());
-        }
-        let to = status_field(&event.data, "status")?;
-        let from = VoveStatus::from_canonical(status_field(&event.data, "previous_status")?);
+        let from = VoveStatus::from_canonical(previous);
         let status = VoveStatus::from_canonical(to);
         let Some(event_name) = event_name(status).filter(|_| status != from) else {
             return Ok(Vec::new());
