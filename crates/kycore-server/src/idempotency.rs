@@ -89,7 +89,7 @@ async fn handle(state: &AppState, request: Request, next: Next) -> Result<Respon
 /// What a stored response is keyed to: the method, the path and the body as its handler
 /// reads it — JSON in canonical form, a form as its fields in order — or, for a body that
 /// does not parse (the handler refuses it, so nothing is stored), its bytes.
-async fn request_hash(parts: &Parts, bytes: &Bytes, limit: usize) -> Vec<u8> {
+pub(crate) async fn request_hash(parts: &Parts, bytes: &Bytes, limit: usize) -> Vec<u8> {
     let mut hasher = Sha256::new();
     hasher.update(parts.method.as_str().as_bytes());
     hasher.update(b" ");
@@ -148,7 +148,7 @@ async fn form_fields(parts: &Parts, bytes: &Bytes, limit: usize) -> Option<Vec<u
     Some(fields)
 }
 
-fn replay(status: u16, body: Vec<u8>) -> Response {
+pub(crate) fn replay(status: u16, body: Vec<u8>) -> Response {
     let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
     let mut response = (status, body).into_response();
     let headers = response.headers_mut();

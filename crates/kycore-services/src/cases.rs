@@ -8,7 +8,7 @@ use kycore_domain::case::{
     CaseAction, CaseKind, CaseStatus, Decision, ManualDecision, Outcome, path_to_outcome,
     transition,
 };
-use kycore_domain::flow::Step;
+use kycore_domain::flow::{Step, check_link_lifetime};
 use kycore_domain::tenancy::{Environment, Scope};
 use kycore_domain::validation::ValidationErrors;
 use kycore_store::applicants;
@@ -47,6 +47,9 @@ pub struct CaseQuery {
     pub applicant_id: Option<String>,
     pub created_from: Option<Millis>,
     pub created_until: Option<Millis>,
+    /// Only each applicant's newest case of its kind (for listings of applicants by their
+    /// current case).
+    pub newest_per_applicant: bool,
 }
 
 fn case_filter(query: CaseQuery, limit: i64) -> CaseFilter {
@@ -61,6 +64,7 @@ fn case_filter(query: CaseQuery, limit: i64) -> CaseFilter {
         applicant_id: query.applicant_id,
         created_from: query.created_from,
         created_until: query.created_until,
+        newest_per_applicant: query.newest_per_applicant,
         before_id: None,
         limit,
     }
@@ -364,13 +368,34 @@ impl Services {
     /// Issues a new hosted link for a case still waiting for its applicant; the previous link
     /// stops working.
     pub async fn reissue_link(&self, ctx: &RequestContext, id: &str) -> Result<Case, ServiceError> {
+        self.reissue_link_lasting(ctx, id, None).await
+    }
+
+    /// [`Services::reissue_link`] with the new link's lifetime, when not the flow's own (a
+    /// vendor's dialect promises its own, as at creation); within the flows' allowed range.
+    pub async fn reissue_link_lasting(
+        &self,
+        ctx: &RequestContext,
+        id: &str,
+        lifetime_seconds: Option<u32>,
+    ) -> Result<Case, ServiceError> {
+        let mut errors = ValidationErrors::default();
+        if let Some(seconds) = lifetime_seconds {
+            check_link_lifetime(seconds, &mut errors);
+        }
+        errors.into_result()?;
         let current = cases::get(self.store().reader(), &ctx.scope, id)
             .await?
             .ok_or(ServiceError::not_found("case"))?;
-        let flow = self
-            .pinned_flow(&ctx.scope, &current.flow_id, current.flow_version)
-            .await?;
-        let lifetime = i64::from(flow.link_lifetime_seconds) * 1000;
+        let seconds = match lifetime_seconds {
+            Some(seconds) => seconds,
+            None => {
+                self.pinned_flow(&ctx.scope, &current.flow_id, current.flow_version)
+                    .await?
+                    .link_lifetime_seconds
+            }
+        };
+        let lifetime = i64::from(seconds) * 1000;
         self.case_unit(ctx, id, move |tx, ctx, case, now| {
             Box::pin(async move {
                 case.ensure_awaiting_applicant("has no use for a new link")?;

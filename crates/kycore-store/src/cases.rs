@@ -137,6 +137,9 @@ pub struct CaseFilter {
     pub applicant_id: Option<String>,
     pub created_from: Option<Millis>,
     pub created_until: Option<Millis>,
+    /// Only each applicant's newest case of its kind: the applicant's current one, for APIs
+    /// whose item is the applicant rather than each of its cases.
+    pub newest_per_applicant: bool,
     pub before_id: Option<String>,
     pub limit: i64,
 }
@@ -183,7 +186,16 @@ fn filtered(select_from: &'static str, scope: &Scope, filter: &CaseFilter) -> Sc
         .text("applicant_id =", &filter.applicant_id)
         .int("created_at >=", filter.created_from)
         .int("created_at <", filter.created_until)
+        .condition_if(filter.newest_per_applicant, NEWEST_PER_APPLICANT)
 }
+
+/// No newer case of the same applicant (and kind): ids sort by creation. Served by the
+/// `cases_applicant` index.
+const NEWEST_PER_APPLICANT: &str = "NOT EXISTS (SELECT 1 FROM cases AS newer \
+     WHERE newer.organization_id = cases.organization_id \
+     AND newer.environment = cases.environment \
+     AND newer.applicant_id = cases.applicant_id \
+     AND newer.kind = cases.kind AND newer.id > cases.id)";
 
 /// A case of the scope, read to be changed: on PostgreSQL its row stays locked until the
 /// transaction ends, so concurrent changes of one case queue up instead of both writing

@@ -79,6 +79,20 @@ impl ScopedList {
         self
     }
 
+    /// A condition without parameters, when `applies`.
+    pub(crate) fn condition_if(mut self, applies: bool, condition: &'static str) -> Self {
+        if applies {
+            let joiner = if self.values.is_empty() {
+                " WHERE "
+            } else {
+                " AND "
+            };
+            self.sql.push_str(joiner);
+            self.sql.push_str(condition);
+        }
+        self
+    }
+
     pub(crate) fn int(mut self, condition: &'static str, value: Option<i64>) -> Self {
         if let Some(v) = value {
             self.push(condition, Value::Int(v));

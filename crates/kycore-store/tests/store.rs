@@ -237,6 +237,19 @@ async fn case_lists_filter_and_page_newest_first() {
                 .unwrap()),
             ["case_1"]
         );
+        // One applicant's cases: only its newest is its current one.
+        let current = CaseFilter {
+            newest_per_applicant: true,
+            limit: 10,
+            ..Default::default()
+        };
+        assert_eq!(cases::count(store.reader(), &s, &current).await.unwrap(), 1);
+        assert_eq!(
+            ids(cases::list_window(store.reader(), &s, &current, 0)
+                .await
+                .unwrap()),
+            ["case_4"]
+        );
         let everything = CaseFilter {
             limit: 10,
             ..Default::default()

@@ -412,6 +412,7 @@ pub async fn list_cases(
         applicant_id: query.applicant_id,
         created_from: parse_param(query.created_after, "created_after", parse_rfc3339)?,
         created_until: parse_param(query.created_before, "created_before", parse_rfc3339)?,
+        newest_per_applicant: false,
     };
     let page = PageRequest {
         limit: query.limit,

@@ -5,9 +5,13 @@
 //! What every dialect shares is here: a [`Dialect`] says where its caller's key travels and
 //! how its errors look, and the extractors below ([`Caller`], [`Json`], [`Query`],
 //! [`PathParam`]) authenticate and parse the way the native API does — the same limits, the
-//! same strict JSON — answering every refusal in that vendor's shape ([`Failure`]).
+//! same strict JSON — answering every refusal in that vendor's shape ([`Failure`]). Idempotent
+//! POSTs go through [`idempotency`]; numbered pages are a [`PageNumber`]; webhook formats
+//! read a case's status change with [`status_change`]; vendors' time formats are here too.
 
 pub mod caliza;
+pub mod idempotency;
+pub mod link;
 pub mod vove;
 
 use std::marker::PhantomData;
@@ -15,6 +19,7 @@ use std::net::SocketAddr;
 
 use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
 use axum::http::HeaderMap;
+use axum::http::StatusCode;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use kycore_domain::case::CaseStatus;
@@ -62,6 +67,21 @@ pub struct Failure<D>(pub ApiError, PhantomData<fn() -> D>);
 impl<D> Failure<D> {
     pub fn new(error: ApiError) -> Self {
         Failure(error, PhantomData)
+    }
+
+    /// A request that does not fit, in one sentence.
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        Failure::new(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "validation_failed",
+            message,
+        ))
+    }
+}
+
+impl<D> std::fmt::Debug for Failure<D> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
     }
 }
 
@@ -210,6 +230,11 @@ pub fn utc_millis(at: OffsetDateTime) -> String {
     format!("{seconds}.{:03}Z", at.millisecond())
 }
 
+/// UTC to the second with a `Z`, `2024-11-04T14:00:00Z` (LINK's).
+pub fn utc_whole_seconds(at: OffsetDateTime) -> String {
+    format!("{}Z", utc_seconds(at).0)
+}
+
 /// UTC without a zone, with microseconds, `2024-09-20T17:20:28.935890` (Caliza's webhooks).
 pub fn zoneless_micros(at: OffsetDateTime) -> String {
     let (seconds, at) = utc_seconds(at);
@@ -269,6 +294,44 @@ pub async fn newest_case(
     Ok(found.data.into_iter().next())
 }
 
+/// A vendor's numbered page: `page` from 1, `limit` from 1 to a maximum.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PageNumber {
+    pub page: u32,
+    pub limit: u32,
+}
+
+impl PageNumber {
+    /// The page the query asks for: the first, of `default_limit`, unless it says otherwise.
+    pub fn parse<D>(
+        page: Option<&str>,
+        limit: Option<&str>,
+        default_limit: u32,
+        max_limit: u32,
+    ) -> Result<Self, Failure<D>> {
+        Ok(PageNumber {
+            page: bounded(page, "page", 1, u32::MAX)?,
+            limit: bounded(limit, "limit", default_limit, max_limit)?,
+        })
+    }
+
+    /// The rows the page covers.
+    pub fn window(self) -> Window {
+        Window {
+            offset: u64::from(self.page - 1) * u64::from(self.limit),
+            limit: self.limit,
+        }
+    }
+}
+
+fn bounded<D>(raw: Option<&str>, name: &str, default: u32, max: u32) -> Result<u32, Failure<D>> {
+    let Some(raw) = raw else { return Ok(default) };
+    raw.parse::<u32>()
+        .ok()
+        .filter(|n| (1..=max).contains(n))
+        .ok_or_else(|| Failure::bad_request(format!("{name} must be a number between 1 and {max}")))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -278,5 +341,21 @@ mod tests {
         let at = OffsetDateTime::from_unix_timestamp_nanos(1_705_314_600_123_456_789).unwrap();
         assert_eq!(utc_millis(at), "2024-01-15T10:30:00.123Z");
         assert_eq!(zoneless_micros(at), "2024-01-15T10:30:00.123456");
+        let elsewhere = at.to_offset(time::UtcOffset::from_hms(2, 0, 0).unwrap());
+        assert_eq!(utc_whole_seconds(elsewhere), "2024-01-15T10:30:00Z");
+    }
+
+    struct Any;
+
+    #[test]
+    fn pages_are_numbered_from_one_within_their_limit() {
+        let page = PageNumber::parse::<Any>(Some("3"), Some("10"), 20, 100).unwrap();
+        let window = page.window();
+        assert_eq!((window.offset, window.limit), (20, 10));
+        let first = PageNumber::parse::<Any>(None, None, 20, 100).unwrap();
+        assert_eq!((first.page, first.limit), (1, 20));
+        for (page, limit) in [("0", "1"), ("1", "101"), ("x", "1"), ("1", "-1")] {
+            assert!(PageNumber::parse::<Any>(Some(page), Some(limit), 20, 100).is_err());
+        }
     }
 }

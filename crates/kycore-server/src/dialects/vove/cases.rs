@@ -12,7 +12,7 @@ use kycore_domain::case::CaseKind;
 use kycore_domain::tenancy::Scope;
 use kycore_services::applicants::{ApplicantQuery, NewApplicant};
 use kycore_services::cases::CaseQuery;
-use kycore_services::pagination::{PageRequest, Window};
+use kycore_services::pagination::PageRequest;
 use kycore_services::views::{Applicant, Case, Document};
 use kycore_services::{CaseApplicant, NewCaseRequest, ServiceError};
 use serde::{Deserialize, Serialize};
@@ -21,7 +21,7 @@ use serde_json::{Map, Value, json};
 use super::status::{VoveStatus, rejection_reason};
 use super::{Failure, Vove, VoveCaller, VoveJson, VoveQuery};
 use crate::AppState;
-use crate::dialects::{self, Json, PathParam, Query, utc_millis};
+use crate::dialects::{self, Json, PageNumber, PathParam, Query, utc_millis};
 use crate::error::ApiError;
 
 /// VOVE's tokens open the hosted flow for 24 hours.
@@ -69,11 +69,7 @@ struct CreatedCase {
 }
 
 fn bad_request(message: impl Into<String>) -> Failure<Vove> {
-    Failure::new(ApiError::new(
-        StatusCode::BAD_REQUEST,
-        "validation_failed",
-        message,
-    ))
+    Failure::bad_request(message)
 }
 
 fn not_found() -> Failure<Vove> {
@@ -334,23 +330,14 @@ pub struct ListQuery {
     ref_id: Option<String>,
 }
 
-fn number(raw: Option<&str>, name: &str, default: u32, max: u32) -> Result<u32> {
-    let Some(raw) = raw else { return Ok(default) };
-    raw.parse::<u32>()
-        .ok()
-        .filter(|n| (1..=max).contains(n))
-        .ok_or_else(|| bad_request(format!("{name} must be a number between 1 and {max}")))
-}
-
 pub async fn list(
     State(state): State<AppState>,
     caller: VoveCaller,
     Query(query, ..): VoveQuery<ListQuery>,
 ) -> Result<Answer<Value>> {
-    let page = number(query.page.as_deref(), "page", 1, u32::MAX)?;
-    let limit = number(
+    let page = PageNumber::parse::<Vove>(
+        query.page.as_deref(),
         query.limit.as_deref(),
-        "limit",
         DEFAULT_PAGE_SIZE,
         MAX_PAGE_SIZE,
     )?;
@@ -366,13 +353,9 @@ pub async fn list(
         external_id: query.ref_id,
         ..CaseQuery::default()
     };
-    let window = Window {
-        offset: u64::from(page - 1) * u64::from(limit),
-        limit,
-    };
     let found = state
         .services
-        .list_cases_numbered(caller.scope(), filter, window)
+        .list_cases_numbered(caller.scope(), filter, page.window())
         .await?;
     let data: Vec<Value> = found
         .data
@@ -380,7 +363,7 @@ pub async fn list(
         .map(|c| Value::Object(summary(c)))
         .collect();
     Ok(Answer(json!({
-        "data": data, "total": found.total, "page": page, "limit": limit,
+        "data": data, "total": found.total, "page": page.page, "limit": page.limit,
     })))
 }
 
