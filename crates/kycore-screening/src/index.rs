@@ -852,13 +852,13 @@ impl Index {
             MatchHow::Edits(edits as u8)
         };
         let mut sim = edit_similarity(edits, text.len().max(word.len()));
-        // Two names of the tables: in no group together, or a woman's and
-        // a man's form of one.
+        // Two names of the tables in no group together, or a woman's and a
+        // man's form of one name, of which one is known (Aleksandra /
+        // Aleksandr).
         let distinct = edits > 0 && {
             let groups = self.name_groups(vocab);
-            !known.is_empty()
-                && !groups.is_empty()
-                && (gendered_forms(text, word) || distinct_groups(known, groups))
+            (!known.is_empty() || !groups.is_empty()) && gendered_forms(text, word)
+                || distinct_groups(known, groups)
         };
         if distinct {
             sim *= DISTINCT_NAMES_FACTOR;
@@ -1541,6 +1541,15 @@ mod tests {
         assert!(matches.iter().any(|m| index.word(m.vocab) == "madeline"));
         assert!(matches.iter().all(|m| index.word(m.vocab) != "lena"));
         assert!(reads_as_acronym("pla") && !reads_as_acronym("ali"));
+    }
+
+    #[test]
+    fn a_womans_form_of_a_known_name_is_another_name() {
+        let index = index_of(&["Aleksandr Timofeev"]);
+        let (_, matches) = index.prepare(normalize::tokenize("Aleksandra"));
+        let listed = index.vocab_ids.get("aleksandr").copied();
+        let found = matches.iter().find(|m| Some(m.vocab) == listed);
+        assert!(found.is_some_and(|m| m.differs && m.sim < edit_similarity(1, 10)));
     }
 
     #[test]

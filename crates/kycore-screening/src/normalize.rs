@@ -100,7 +100,7 @@ impl Script {
 
     /// The first code point of a Brahmic script of India, whose blocks share
     /// one layout.
-    fn indic_block(self) -> Option<u32> {
+    pub(crate) fn indic_block(self) -> Option<u32> {
         let base = match self {
             Self::Devanagari => 0x900,
             Self::Bengali => 0x980,

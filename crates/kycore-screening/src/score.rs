@@ -41,6 +41,12 @@ const EVIDENCE_SCALE: f32 = 5.0;
 /// score (an approximate word match, query words left over, listed words
 /// left over).
 const COMPOUND_DIFFERENCE_FACTOR: f32 = 0.9;
+/// What is left of the score when a syllabic name's syllables are met out
+/// of their order (`syllables_in_order`): another person's name.
+const REORDERED_SYLLABLES_FACTOR: f32 = 0.7;
+/// Longest word in which a typo is a difference however it sounds
+/// (`is_short_typo`).
+const SHORT_WORD_LEN: usize = 4;
 /// Weak (low-quality) aliases are trusted a little less.
 pub const WEAK_ALIAS_FACTOR: f64 = 0.95;
 
@@ -598,13 +604,32 @@ fn is_approximate(pair: &Pair) -> bool {
 /// Spellings of one name (Mubarak / Mobarak, Gaddafi / Qadhafi: the same
 /// consonant sounds) are how romanizations differ, and between Latin and
 /// Arabic, Hebrew or a syllabary approximate spellings are the rule;
-/// neither is a difference. Cyrillic and Greek map onto Latin letter by
-/// letter, so other consonants there are one.
+/// neither is a difference. Cyrillic, Greek and the scripts of India write
+/// their vowels and map onto Latin letter by letter, so other consonants
+/// there are one.
 fn is_difference(index: &Index, terms: &[QueryTerm], name: &IndexedName, pair: &Pair) -> bool {
     pair.differs
         && is_approximate(pair)
-        && cross_script(index, terms, name, pair)
-            .is_none_or(|s| matches!(s, Script::Cyrillic | Script::Greek))
+        && cross_script(index, terms, name, pair).is_none_or(|s| {
+            matches!(s, Script::Cyrillic | Script::Greek) || s.indic_block().is_some()
+        })
+}
+
+/// Whether a pair is a typo in a word of four letters or fewer ("Rita" /
+/// Rida, "Abdi" / Abd): a quarter of the word, a difference of its own
+/// even where the sounds stay, unlike a respelt long word.
+fn is_short_typo(index: &Index, terms: &[QueryTerm], name: &IndexedName, pair: &Pair) -> bool {
+    let short = |len: usize| len <= SHORT_WORD_LEN;
+    matches!(pair.kind, MatchKind::Typo { .. })
+        && pair.q_span == 1
+        && pair.c_span == 1
+        && terms
+            .get(usize::from(pair.q_first))
+            .is_some_and(|t| short(t.token.text.len()))
+        && name
+            .tokens
+            .get(usize::from(pair.c_first))
+            .is_some_and(|&v| short(index.word(v).len()))
 }
 
 fn name_score(
@@ -776,8 +801,11 @@ fn name_score(
     // a conflict, charged above.
     let left = usize::from(q_words_left > 0) + usize::from(c_words_left > 0);
     let differences = count_differences(index, terms, name, pairs, (left, q_used));
-    let differences_factor =
+    let mut differences_factor =
         COMPOUND_DIFFERENCE_FACTOR.powi(differences.saturating_sub(1).min(4) as i32);
+    if syllabic && !syllables_in_order(terms, pairs) {
+        differences_factor *= REORDERED_SYLLABLES_FACTOR;
+    }
     NameScore {
         score: (matched / denominator).clamp(0.0, 1.0) * factor * differences_factor,
         evidence_factor: factor,
@@ -787,8 +815,7 @@ fn name_score(
 
 /// How many differences between the two names compound (`name_score`):
 /// each approximate pair of words that differ by more than spelling
-/// (`is_difference`, or a transliteration between two names of the
-/// tables),
+/// (`is_difference`, `is_short_typo`),
 /// each side with own words left over, a name matched on one word only,
 /// and the respelling of the name as one difference however many of its
 /// words it touches: a name romanized another way differs in every word
@@ -805,17 +832,13 @@ fn count_differences(
     let (mut differing, mut respelt) = (0usize, false);
     for pair in pairs {
         if is_approximate(pair) {
-            if is_difference(index, terms, name, pair) {
+            if is_difference(index, terms, name, pair) || is_short_typo(index, terms, name, pair) {
                 differing += 1;
             } else {
                 respelt = true;
             }
         } else if pair.kind == MatchKind::Transliteration && pair.sim < 1.0 {
-            if pair.differs {
-                differing += 1;
-            } else {
-                respelt = true;
-            }
+            respelt = true;
         }
     }
     let thin = one_word_matched(terms, pairs, q_used);
@@ -867,6 +890,34 @@ fn is_name_word(class: TokenClass) -> bool {
         class,
         TokenClass::Word | TokenClass::Syllable | TokenClass::Number
     )
+}
+
+/// Whether the query's syllables meet the listed ones in their order, the
+/// family name allowed at either end (정영수 / JONG Yong Su / Yong Su
+/// JONG). A Chinese, Japanese or Korean given name is its syllables in
+/// their order: 최민석 is not CH'OE So'k-min (최석민), nor 정서영 JONG Yong
+/// Su. Two syllables may stand in any order.
+fn syllables_in_order(terms: &[QueryTerm], pairs: &[Pair]) -> bool {
+    let mut met: Vec<(u8, u8)> = pairs
+        .iter()
+        .filter(|p| p.q_span == 1 && p.c_span == 1)
+        .filter(|p| {
+            terms
+                .get(usize::from(p.q_first))
+                .is_some_and(|t| t.token.class == TokenClass::Syllable)
+        })
+        .map(|p| (p.q_first, p.c_first))
+        .collect();
+    if met.len() < 3 {
+        return true;
+    }
+    met.sort_unstable();
+    let listed: Vec<u8> = met.iter().map(|&(_, c)| c).collect();
+    (0..listed.len()).any(|turn| {
+        let mut turned = listed.clone();
+        turned.rotate_left(turn);
+        turned.windows(2).all(|w| w[0] < w[1])
+    })
 }
 
 fn unmatched_weight(class: TokenClass, weight: f32) -> f32 {
@@ -1538,6 +1589,26 @@ mod tests {
         // over it is one more.
         assert_eq!(aligned("Сергей Иван Козлав", 3).differences_factor, 1.0);
         assert!(aligned("Сергей Козлав Петр", 3).differences_factor < 1.0);
+    }
+
+    #[test]
+    fn syllables_met_out_of_order_are_another_name() {
+        let index = people(&["JONG, Yong Su"]);
+        let factor = |query: &str| align_query(&index, query, 0, true).differences_factor;
+        assert_eq!(factor("정영수"), 1.0);
+        assert_eq!(factor("Yong Su Jong"), 1.0);
+        assert!(factor("정수영") < 0.75);
+    }
+
+    #[test]
+    fn short_typos_and_consonants_from_indic_scripts_are_differences() {
+        let index = people(&["GULL, Rida", "SAHAB, Haji"]);
+        let factor = |query: &str, e: u32| align_query(&index, query, e, true).differences_factor;
+        // A typo in each of two four-letter words.
+        assert!(factor("Rita Gual", 0) < 1.0);
+        assert_eq!(factor("Rida Gull", 0), 1.0);
+        // Devanagari writes its vowels: Hari is not Haji, nor Saha Sahab.
+        assert!(factor("हरि साहा", 1) < 1.0);
     }
 
     #[test]
