@@ -733,7 +733,7 @@ fn name_score(
             c_patronymic += w;
         } else if matches!(class, TokenClass::Word | TokenClass::Syllable) {
             c_own += w.max(floor);
-            c_words_left += 1;
+            c_words_left += usize::from(!is_own_acronym(index, name, j));
         } else {
             c_own += w;
         }
@@ -890,6 +890,30 @@ fn is_name_word(class: TokenClass) -> bool {
         class,
         TokenClass::Word | TokenClass::Syllable | TokenClass::Number
     )
+}
+
+/// Whether the `j`th listed word is the acronym of the name's other words
+/// ("TARIQ GIDAR GROUP (TGG)", with or without its weak words): the name
+/// written short beside itself, no word of its own a query leaves out.
+fn is_own_acronym(index: &Index, name: &IndexedName, j: usize) -> bool {
+    let Some(&word) = name.tokens.get(j) else {
+        return false;
+    };
+    let word = index.word(word);
+    let initials = |weak_too: bool| -> String {
+        name.tokens
+            .iter()
+            .enumerate()
+            .filter(|&(o, _)| o != j)
+            .filter(|&(o, _)| match name.class(o) {
+                TokenClass::Word | TokenClass::Number => true,
+                TokenClass::Weak => weak_too,
+                _ => false,
+            })
+            .filter_map(|(_, &v)| index.word(v).chars().next())
+            .collect()
+    };
+    word.len() >= 2 && (initials(true) == word || initials(false) == word)
 }
 
 /// Whether the query's syllables meet the listed ones in their order, the
@@ -1567,6 +1591,7 @@ mod tests {
             "GARCIA CORRALES, Martin",
             "KOZLOV Sergei Ivan",
             "GARCIA LOPEZ, Gustavo",
+            "HASSAN DAHIR AWEYS (HDA)",
         ];
         let index = people(&names);
         let aligned = |query: &str, e: u32| align_query(&index, query, e, true);
@@ -1585,6 +1610,8 @@ mod tests {
         // Beside another difference, the respelling is a second one.
         assert!(aligned("Gustavo Lopes", 4).differences_factor < 1.0);
         assert_eq!(aligned("Gustavo Lopez", 4).differences_factor, 1.0);
+        // A listed acronym of the name is no word left over.
+        assert_eq!(aligned("Hasan Dahir Aweys", 5).differences_factor, 1.0);
         // So from Cyrillic: a respelling alone is none, beside words left
         // over it is one more.
         assert_eq!(aligned("Сергей Иван Козлав", 3).differences_factor, 1.0);
