@@ -21,6 +21,9 @@ use crate::translit;
 pub const MAX_TOKENS: usize = 24;
 /// Tokens are capped so a pathological word cannot blow up delete generation.
 const MAX_TOKEN_LEN: usize = 40;
+/// Shortest word in which two edits that change its consonants may still
+/// be a typo (`Index::verify`).
+const TWO_EDITS_MIN_LEN: usize = 9;
 /// Words up to this length get two-edit deletion variants.
 const MAX_D2_LEN: usize = 16;
 /// Weak words weigh this fraction of their IDF.
@@ -187,12 +190,20 @@ impl HashedPostings {
 pub struct IndexedName {
     pub tokens: Box<[u32]>,
     pub classes: Box<[TokenClass]>,
+    /// Bit `j`: the `j`th token is joined to the one before by a mark
+    /// (`Token::attached`).
+    pub attached: u32,
 }
 
 impl IndexedName {
     /// The class of the `j`th token.
     pub fn class(&self, j: usize) -> TokenClass {
         self.classes.get(j).copied().unwrap_or(TokenClass::Word)
+    }
+
+    /// Whether the `j`th token is joined to the one before by a mark.
+    pub fn attached(&self, j: usize) -> bool {
+        j < 32 && self.attached & (1 << j) != 0
     }
 }
 
@@ -825,19 +836,29 @@ impl Index {
         if edits > budget || edits > 0 && !first_sound_kept(text, word, edits) {
             return None;
         }
+        // Two edits that change the consonants of a word of under nine
+        // letters make another name (Subbotin / Subotic, Hartati / Haitani,
+        // Zhukov / Zdunov); two that only move vowels are a spelling
+        // (Prigozhin / Prigojin, Yevgeny / Evgeniy).
+        // (From Cyrillic or Greek one letter more: one letter there may be
+        // two here, Ч / ch.)
+        let other_sounds = !normalize::same_sounds(text, word);
+        if edits >= 2 && shorter + usize::from(across) < TWO_EDITS_MIN_LEN && other_sounds {
+            return None;
+        }
         let how = if edits == 0 {
             MatchHow::Exact
         } else {
             MatchHow::Edits(edits as u8)
         };
         let mut sim = edit_similarity(edits, text.len().max(word.len()));
-        // Two names of the tables: in no group together, or a woman's and
-        // a man's form of one.
+        // Two names of the tables in no group together, or a woman's and a
+        // man's form of one name, of which one is known (Aleksandra /
+        // Aleksandr).
         let distinct = edits > 0 && {
             let groups = self.name_groups(vocab);
-            !known.is_empty()
-                && !groups.is_empty()
-                && (gendered_forms(text, word) || distinct_groups(known, groups))
+            (!known.is_empty() || !groups.is_empty()) && gendered_forms(text, word)
+                || distinct_groups(known, groups)
         };
         if distinct {
             sim *= DISTINCT_NAMES_FACTOR;
@@ -975,8 +996,15 @@ fn first_sound_kept(text: &str, word: &str, edits: usize) -> bool {
     } else {
         (word, text)
     };
+    // The "h" of a first digraph lost or added ("Kadr" / Khadr, "Sarif" /
+    // Sharif) leaves the letter it was written with.
+    let digraph_h = long.len() == short.len() + 1
+        && long.get(..1) == short.get(..1)
+        && long.get(1..2) == Some("h")
+        && long.get(2..) == short.get(1..);
     normalize::first_sound(text) == normalize::first_sound(word)
-        || edits == 1 && (short.len() >= 8 || short.len() >= 4 && long.get(1..) == Some(short))
+        || edits == 1
+            && (short.len() >= 8 || short.len() >= 4 && (long.get(1..) == Some(short) || digraph_h))
 }
 
 /// Scripts that leave short vowels unwritten.
@@ -1239,9 +1267,16 @@ impl Builder {
         if let Some(initials) = acronym(tokens.iter().map(|t| (t.text.as_str(), t.class))) {
             self.acronyms.push((hash_str(&initials), entity));
         }
+        let attached = tokens
+            .iter()
+            .enumerate()
+            .take(32)
+            .filter(|(_, t)| t.attached)
+            .fold(0u32, |mask, (j, _)| mask | 1 << j);
         self.names.push(IndexedName {
             tokens: ids.into_boxed_slice(),
             classes: tokens.iter().map(|t| t.class).collect(),
+            attached,
         });
     }
 
@@ -1509,6 +1544,15 @@ mod tests {
     }
 
     #[test]
+    fn a_womans_form_of_a_known_name_is_another_name() {
+        let index = index_of(&["Aleksandr Timofeev"]);
+        let (_, matches) = index.prepare(normalize::tokenize("Aleksandra"));
+        let listed = index.vocab_ids.get("aleksandr").copied();
+        let found = matches.iter().find(|m| Some(m.vocab) == listed);
+        assert!(found.is_some_and(|m| m.differs && m.sim < edit_similarity(1, 10)));
+    }
+
+    #[test]
     fn two_names_of_the_tables_are_no_typo_of_each_other() {
         assert!(distinct_names("dennis", "denise"));
         assert!(!distinct_names("mohammed", "muhammad"));
@@ -1542,16 +1586,19 @@ mod tests {
 
     #[test]
     fn the_cross_script_budget_is_for_words_never_listed_in_that_script() {
-        let reaches = |names: &[&str]| {
+        let typo_of = |names: &[&str]| {
             let index = index_of(names);
             let (_, matches) = index.prepare(normalize::tokenize("Козлов"));
-            let karlov = index.vocab_ids.get("karlov").copied();
-            matches.iter().any(|m| Some(m.vocab) == karlov)
+            let kozloff = index.vocab_ids.get("kozloff").copied();
+            matches
+                .iter()
+                .any(|m| Some(m.vocab) == kozloff && matches!(m.how, MatchHow::Edits(_)))
         };
-        // Kozlov / Karlov: two edits, one more than six letters allow,
-        // granted only for a Latin spelling of the Cyrillic.
-        assert!(reaches(&["KARLOV Ivan"]));
-        assert!(!reaches(&["KARLOV Ivan", "Карлов Георгий"]));
+        // Kozlov / Kozloff: two edits, one more than six letters allow,
+        // granted only for a Latin spelling of the Cyrillic (otherwise the
+        // two meet as one skeleton at most).
+        assert!(typo_of(&["KOZLOFF Ivan"]));
+        assert!(!typo_of(&["KOZLOFF Ivan", "Козлофф Георгий"]));
     }
 
     #[test]

@@ -100,7 +100,7 @@ impl Script {
 
     /// The first code point of a Brahmic script of India, whose blocks share
     /// one layout.
-    fn indic_block(self) -> Option<u32> {
+    pub(crate) fn indic_block(self) -> Option<u32> {
         let base = match self {
             Self::Devanagari => 0x900,
             Self::Bengali => 0x980,
@@ -129,6 +129,9 @@ pub struct Token {
     /// The folded words this token stands for, when a phrase was reduced
     /// ("open joint stock company" → `ojsc`, "forty four" → `44`).
     pub surface: Option<String>,
+    /// Written joined to the previous token by a hyphen or another mark,
+    /// with no space between ("AL-AQSA"): a typo may move that mark.
+    pub attached: bool,
 }
 
 /// One word out of the folding stage.
@@ -140,6 +143,8 @@ struct Word {
     /// The word as written when letters repeated three times were collapsed
     /// ("raaaq"): a typo can look like a repeat, so both are tried.
     repeated: Option<String>,
+    /// Joined to the previous word by a mark, not a space (`Token::attached`).
+    attached: bool,
 }
 
 /// Reduces text to lower-case ASCII words separated by single spaces
@@ -163,13 +168,15 @@ struct WordBuilder {
     words: Vec<Word>,
     current: String,
     script: Option<Script>,
+    /// A space came since the last word.
+    spaced: bool,
 }
 
 impl WordBuilder {
     fn push_str(&mut self, latin: &str, script: Script) {
         for c in latin.chars() {
             if c == ' ' {
-                self.flush();
+                self.space();
             } else if c.is_ascii_alphanumeric() {
                 self.current.push(c.to_ascii_lowercase());
                 if self.script.is_none_or(|s| s == Script::Latin) {
@@ -183,17 +190,26 @@ impl WordBuilder {
         self.current.is_empty()
     }
 
+    /// Ends the word at a space.
+    fn space(&mut self) {
+        self.flush();
+        self.spaced = true;
+    }
+
     fn flush(&mut self) {
         if !self.current.is_empty() {
             let raw = std::mem::take(&mut self.current);
             let text = tidy(&raw);
             let repeated = (collapse_repeats(&raw).len() < raw.len()).then(|| spell_j(&raw));
+            let attached = !self.spaced && !self.words.is_empty();
             self.words.push(Word {
                 text,
                 script: self.script.take().unwrap_or(Script::Latin),
                 syllable: None,
                 repeated,
+                attached,
             });
+            self.spaced = false;
         }
         self.script = None;
     }
@@ -205,7 +221,9 @@ impl WordBuilder {
             script,
             syllable: Some(c),
             repeated: None,
+            attached: false,
         });
+        self.spaced = false;
     }
 }
 
@@ -318,6 +336,8 @@ fn push_generic(chars: &[char], i: usize, b: &mut WordBuilder) {
             b.push_str(d.encode_utf8(&mut [0; 4]), script);
         } else if d.is_alphanumeric() {
             b.push_str(&any_ascii::any_ascii_char(d).to_ascii_lowercase(), script);
+        } else if d.is_whitespace() {
+            b.space();
         } else {
             b.flush();
         }
@@ -714,6 +734,7 @@ fn phrase_at(
                 script: span[0].script,
                 readings: Vec::new(),
                 surface,
+                attached: span[0].attached,
             },
             n,
         ));
@@ -779,6 +800,7 @@ fn gather_legal_form(tokens: &mut Vec<Token>, k: &knowledge::Knowledge) {
         script: tokens[chosen[0]].script,
         readings: Vec::new(),
         surface: Some(surface.join(" ")),
+        attached: false,
     };
     let mut position = 0;
     tokens.retain(|_| {
@@ -818,6 +840,7 @@ fn classify(word: &Word) -> Token {
             script: word.script,
             readings: syllable_readings(c, word.script, true),
             surface: None,
+            attached: false,
         };
     }
     let (text, surface) = match (ordinal_digits(&word.text), k.misspelt_long_form(&word.text)) {
@@ -831,6 +854,7 @@ fn classify(word: &Word) -> Token {
         script: word.script,
         readings: Vec::new(),
         surface,
+        attached: word.attached,
     }
 }
 
