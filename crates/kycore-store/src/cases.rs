@@ -135,6 +135,7 @@ pub async fn get_many<'e>(
         qualifier: "",
         column: "id",
         order_by: "",
+        key: true,
     };
     READ.fetch(db, scope, ids).await
 }

@@ -69,6 +69,7 @@ pub async fn for_cases<'e>(
         qualifier: "",
         column: "case_id",
         order_by: "id",
+        key: false,
     };
     READ.fetch(db, scope, case_ids).await
 }

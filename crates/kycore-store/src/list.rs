@@ -117,6 +117,12 @@ pub(crate) struct ScopedIn {
     pub column: &'static str,
     /// `ORDER BY` (its columns qualified as needed), or `""` for none.
     pub order_by: &'static str,
+    /// Whether `column` is the table's primary key: then the ids are looked up on their own
+    /// and the scope checked on the rows found. Given the scope and the ids together,
+    /// PostgreSQL may take another index starting with the scope instead, for a table it
+    /// has not analysed yet, and scan the tenant's whole table (seen: 30 ms per read of a
+    /// webhook claim's events, 20,000 rows just written).
+    pub key: bool,
 }
 
 impl ScopedIn {
@@ -154,13 +160,18 @@ impl ScopedIn {
     /// placeholders; every value is bound.
     fn sql(&self, count: usize) -> String {
         let placeholders: Vec<String> = (0..count).map(|i| format!("${}", i + 3)).collect();
-        let q = self.qualifier;
-        let mut sql = format!(
-            "{} WHERE {q}organization_id = $1 AND {q}environment = $2 AND {q}{} IN ({})",
-            self.select_from,
-            self.column,
-            placeholders.join(", ")
-        );
+        let placeholders = placeholders.join(", ");
+        let (select_from, column, q) = (self.select_from, self.column, self.qualifier);
+        let scoped = format!("{q}organization_id = $1 AND {q}environment = $2");
+        let mut sql = if self.key {
+            // Materialized, the lookup cannot be merged with the scope's conditions.
+            format!(
+                "WITH found AS MATERIALIZED ({select_from} WHERE {q}{column} IN ({placeholders})) \
+                 SELECT * FROM found WHERE {scoped}"
+            )
+        } else {
+            format!("{select_from} WHERE {scoped} AND {q}{column} IN ({placeholders})")
+        };
         if !self.order_by.is_empty() {
             sql.push_str(" ORDER BY ");
             sql.push_str(self.order_by);
@@ -199,12 +210,25 @@ mod tests {
             qualifier: "r.",
             column: "parent_id",
             order_by: "r.id",
+            key: false,
         };
         assert_eq!(
             read.sql(2),
             "SELECT r.id, c.status FROM children r JOIN cases c ON c.id = r.case_id \
              WHERE r.organization_id = $1 AND r.environment = $2 AND r.parent_id IN ($3, $4) \
              ORDER BY r.id"
+        );
+        let by_key = ScopedIn {
+            select_from: "SELECT id, organization_id FROM events",
+            qualifier: "",
+            column: "id",
+            order_by: "",
+            key: true,
+        };
+        assert_eq!(
+            by_key.sql(1),
+            "WITH found AS MATERIALIZED (SELECT id, organization_id FROM events WHERE id IN ($3)) \
+             SELECT * FROM found WHERE organization_id = $1 AND environment = $2"
         );
     }
 }

@@ -64,6 +64,7 @@ pub async fn statuses_for_parents<'e>(
         qualifier: "r.",
         column: "parent_case_id",
         order_by: "r.created_at, r.related_person_id",
+        key: false,
     };
     READ.fetch(db, scope, parent_case_ids).await
 }

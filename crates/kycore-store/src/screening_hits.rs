@@ -96,6 +96,7 @@ pub async fn list<'e>(
                 qualifier: "",
                 column: "applicant_id",
                 order_by: "id",
+                key: false,
             };
             READ.fetch(db, scope, &[id]).await
         }
@@ -113,6 +114,7 @@ pub async fn for_cases<'e>(
         qualifier: "",
         column: "case_id",
         order_by: "id",
+        key: false,
     };
     READ.fetch(db, scope, case_ids).await
 }
