@@ -3,18 +3,20 @@
 //! them is an API schema. A stored value that does not read back is an error here, never a
 //! default.
 
+use std::collections::HashMap;
+
 use kycore_domain::applicant::{ApplicantType, BusinessProfile, IndividualProfile, RelatedPerson};
 use kycore_domain::case::{CaseKind, CaseStatus, Decision};
 use kycore_domain::check::CheckStatus;
-use kycore_domain::tenancy::Environment;
+use kycore_domain::tenancy::{Environment, Scope};
 use kycore_store::AnyConnection;
 use kycore_store::applicants::ApplicantRecord;
 use kycore_store::cases::CaseRecord;
 use kycore_store::checks::{self, CheckRecord};
 use kycore_store::documents::DocumentRecord;
 use kycore_store::events::EventRecord;
-use kycore_store::related_person_cases;
-use kycore_store::screening_hits::{self, HitsOf, ScreeningHitRecord};
+use kycore_store::related_person_cases::{self, ChildStatus};
+use kycore_store::screening_hits::{self, ScreeningHitRecord};
 use serde_json::{Map, Value};
 use time::OffsetDateTime;
 
@@ -408,32 +410,71 @@ impl Services {
         record: &CaseRecord,
     ) -> Result<Case, ServiceError> {
         let scope = crate::scope::of_case(record)?;
-        let key = self
-            .applicant_key(&mut *conn, &scope, &record.applicant_id)
+        let mut views = self
+            .full_case_views(conn, &scope, std::slice::from_ref(record))
             .await?;
-        let key = key.as_ref();
-        let mut view = self.case_view(record, key)?;
-        let checks = checks::for_case(&mut *conn, &scope, &record.id).await?;
-        view.checks = Some(checks_by_round(checks, key)?);
-        let children =
-            related_person_cases::statuses_for_parent(&mut *conn, &scope, &record.id).await?;
-        let related = children
-            .into_iter()
-            .map(|child| {
-                Ok(RelatedCaseRef {
-                    status: crate::kernel::stored_status(&child.status)?,
-                    related_person_id: child.related_person_id,
-                    case_id: child.case_id,
-                })
-            })
-            .collect::<Result<Vec<_>, ServiceError>>()?;
-        view.related_cases = Some(related);
-        let hits = screening_hits::list(&mut *conn, &scope, HitsOf::Case(&record.id)).await?;
-        view.screening_hits = Some(
-            hits.into_iter()
-                .map(|h| screening_hit(h, key))
-                .collect::<Result<_, _>>()?,
-        );
-        Ok(view)
+        views
+            .pop()
+            .ok_or_else(|| ServiceError::internal("a case's view went missing"))
     }
+
+    /// The full views of distinct cases of one scope, in their order: each table is read once
+    /// for them all (one query for the checks of every case, one for the hits, …), so a batch
+    /// costs the round trips of a single case.
+    pub(crate) async fn full_case_views(
+        &self,
+        conn: &mut AnyConnection,
+        scope: &Scope,
+        records: &[CaseRecord],
+    ) -> Result<Vec<Case>, ServiceError> {
+        let ids: Vec<&str> = records.iter().map(|r| r.id.as_str()).collect();
+        let applicants = records.iter().map(|r| r.applicant_id.as_str());
+        let keys = self.applicant_keys(&mut *conn, scope, applicants).await?;
+        let checks = checks::for_cases(&mut *conn, scope, &ids).await?;
+        let mut checks = grouped(checks, |c| &c.case_id);
+        let children = related_person_cases::statuses_for_parents(&mut *conn, scope, &ids).await?;
+        let mut children = grouped(children, |c| &c.parent_case_id);
+        let hits = screening_hits::for_cases(&mut *conn, scope, &ids).await?;
+        let mut hits = grouped(hits, |h| &h.case_id);
+        records
+            .iter()
+            .map(|record| {
+                let key = keys.of(&record.applicant_id);
+                let mut view = self.case_view(record, key)?;
+                let checks = checks.remove(&record.id).unwrap_or_default();
+                view.checks = Some(checks_by_round(checks, key)?);
+                let children = children.remove(&record.id).unwrap_or_default();
+                view.related_cases = Some(related_cases(children)?);
+                let hits = hits.remove(&record.id).unwrap_or_default();
+                view.screening_hits = Some(
+                    hits.into_iter()
+                        .map(|h| screening_hit(h, key))
+                        .collect::<Result<_, _>>()?,
+                );
+                Ok(view)
+            })
+            .collect()
+    }
+}
+
+/// Rows by the case they belong to, each case's in the order read.
+fn grouped<R>(rows: Vec<R>, case_of: impl Fn(&R) -> &String) -> HashMap<String, Vec<R>> {
+    let mut groups: HashMap<String, Vec<R>> = HashMap::new();
+    for row in rows {
+        groups.entry(case_of(&row).clone()).or_default().push(row);
+    }
+    groups
+}
+
+fn related_cases(children: Vec<ChildStatus>) -> Result<Vec<RelatedCaseRef>, ServiceError> {
+    children
+        .into_iter()
+        .map(|child| {
+            Ok(RelatedCaseRef {
+                status: crate::kernel::stored_status(&child.status)?,
+                related_person_id: child.related_person_id,
+                case_id: child.case_id,
+            })
+        })
+        .collect()
 }

@@ -5,7 +5,7 @@ use sqlx::any::AnyArguments;
 use sqlx::query::Query;
 use sqlx::{Any, Executor, FromRow};
 
-use crate::list::ScopedList;
+use crate::list::{ScopedIn, ScopedList};
 use crate::{Backend, Millis, StoreError};
 
 #[derive(Clone, Debug, FromRow)]
@@ -106,23 +106,14 @@ pub async fn get_many<'e>(
     scope: &Scope,
     ids: &[String],
 ) -> Result<Vec<ApplicantRecord>, StoreError> {
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    // Only placeholders are formatted into the statement; every value is bound.
-    let placeholders: Vec<String> = (0..ids.len()).map(|i| format!("${}", i + 3)).collect();
-    let sql = format!(
-        "SELECT {} FROM applicants WHERE organization_id = $1 AND environment = $2 AND id IN ({})",
-        columns!(),
-        placeholders.join(", ")
-    );
-    let mut query = sqlx::query_as::<_, ApplicantRecord>(sqlx::AssertSqlSafe(sql))
-        .bind(scope.organization_id.as_str())
-        .bind(scope.environment.as_str());
-    for id in ids {
-        query = query.bind(id);
-    }
-    Ok(query.fetch_all(db).await?)
+    const READ: ScopedIn = ScopedIn {
+        select_from: concat!("SELECT ", columns!(), " FROM applicants"),
+        qualifier: "",
+        column: "id",
+        order_by: "",
+        key: true,
+    };
+    READ.fetch(db, scope, ids).await
 }
 
 #[derive(Clone, Debug, Default)]

@@ -5,6 +5,7 @@ use sqlx::any::AnyArguments;
 use sqlx::query::Query;
 use sqlx::{Any, Executor, FromRow};
 
+use crate::list::ScopedIn;
 use crate::{Millis, StoreError};
 
 #[derive(Clone, Debug, FromRow)]
@@ -54,16 +55,23 @@ pub async fn for_case<'e>(
     scope: &Scope,
     case_id: &str,
 ) -> Result<Vec<CheckRecord>, StoreError> {
-    Ok(sqlx::query_as(concat!(
-        "SELECT ",
-        columns!(),
-        " FROM checks WHERE organization_id = $1 AND environment = $2 AND case_id = $3 ORDER BY id"
-    ))
-    .bind(scope.organization_id.as_str())
-    .bind(scope.environment.as_str())
-    .bind(case_id)
-    .fetch_all(db)
-    .await?)
+    for_cases(db, scope, &[case_id]).await
+}
+
+/// The checks of several cases, in the order they were recorded.
+pub async fn for_cases<'e>(
+    db: impl Executor<'e, Database = Any>,
+    scope: &Scope,
+    case_ids: &[&str],
+) -> Result<Vec<CheckRecord>, StoreError> {
+    const READ: ScopedIn = ScopedIn {
+        select_from: concat!("SELECT ", columns!(), " FROM checks"),
+        qualifier: "",
+        column: "case_id",
+        order_by: "id",
+        key: false,
+    };
+    READ.fetch(db, scope, case_ids).await
 }
 
 /// Erases what a case's checks say about the applicant; their kinds, statuses and scores stay.

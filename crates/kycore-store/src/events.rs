@@ -11,7 +11,7 @@ use sqlx::any::AnyArguments;
 use sqlx::query::Query;
 use sqlx::{Any, Executor, FromRow};
 
-use crate::list::ScopedList;
+use crate::list::{ScopedIn, ScopedList};
 use crate::{Millis, StoreError};
 
 #[derive(Clone, Debug, FromRow)]
@@ -98,6 +98,22 @@ pub async fn get<'e>(
     .bind(id)
     .fetch_optional(db)
     .await?)
+}
+
+/// The scope's events among `ids` (in no particular order; missing ids are left out).
+pub async fn get_many<'e>(
+    db: impl Executor<'e, Database = Any>,
+    scope: &Scope,
+    ids: &[&str],
+) -> Result<Vec<EventRecord>, StoreError> {
+    const READ: ScopedIn = ScopedIn {
+        select_from: concat!("SELECT ", columns!(), " FROM events"),
+        qualifier: "",
+        column: "id",
+        order_by: "",
+        key: true,
+    };
+    READ.fetch(db, scope, ids).await
 }
 
 #[derive(Clone, Debug, Default)]

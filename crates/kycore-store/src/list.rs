@@ -1,4 +1,5 @@
-//! Tenant-scoped list queries built from only the filters given, newest first.
+//! Tenant-scoped list queries built from only the filters given, newest first, and reads of
+//! the rows matching several ids at once ([`ScopedIn`]).
 //!
 //! A static `($n IS NULL OR col = $n)` clause would keep both databases from using the
 //! index on `col`; naming only the present filters lets each list use its index (e.g.
@@ -178,6 +179,80 @@ impl ScopedList {
     }
 }
 
+/// A read of a tenant's rows whose `column` is any of several ids, in one statement: how a
+/// batch (a webhook claim, a page) reads what its items refer to without a round trip each.
+pub(crate) struct ScopedIn {
+    /// `SELECT <columns> FROM <table>` (joins included).
+    pub select_from: &'static str,
+    /// What names the scoped table's columns in `select_from`: `""`, or an alias and a dot.
+    pub qualifier: &'static str,
+    /// The column the ids are compared with.
+    pub column: &'static str,
+    /// `ORDER BY` (its columns qualified as needed), or `""` for none.
+    pub order_by: &'static str,
+    /// Whether `column` is the table's primary key: then the ids are looked up on their own
+    /// and the scope checked on the rows found. Given the scope and the ids together,
+    /// PostgreSQL may take another index starting with the scope instead, for a table it
+    /// has not analysed yet, and scan the tenant's whole table (seen: 30 ms per read of a
+    /// webhook claim's events, 20,000 rows just written).
+    pub key: bool,
+}
+
+impl ScopedIn {
+    /// The rows of the scope whose column is among `ids` (each row once, however often its
+    /// id is given).
+    pub(crate) async fn fetch<'e, R, S>(
+        &self,
+        db: impl Executor<'e, Database = Any>,
+        scope: &Scope,
+        ids: &[S],
+    ) -> Result<Vec<R>, StoreError>
+    where
+        R: for<'r> FromRow<'r, AnyRow> + Send + Unpin,
+        S: AsRef<str>,
+    {
+        let Some(last) = ids.last() else {
+            return Ok(Vec::new());
+        };
+        // Padded to a power of two with the last id again, so a handful of statements serve
+        // every batch size and each stays in the driver's prepared-statement cache.
+        let count = ids.len().next_power_of_two();
+        let mut query = sqlx::query_as::<_, R>(sqlx::AssertSqlSafe(self.sql(count)))
+            .bind(scope.organization_id.as_str())
+            .bind(scope.environment.as_str());
+        for id in ids
+            .iter()
+            .chain(std::iter::repeat_n(last, count - ids.len()))
+        {
+            query = query.bind(id.as_ref());
+        }
+        Ok(query.fetch_all(db).await?)
+    }
+
+    /// The statement for `count` ids: built only from our constants and numbered
+    /// placeholders; every value is bound.
+    fn sql(&self, count: usize) -> String {
+        let placeholders: Vec<String> = (0..count).map(|i| format!("${}", i + 3)).collect();
+        let placeholders = placeholders.join(", ");
+        let (select_from, column, q) = (self.select_from, self.column, self.qualifier);
+        let scoped = format!("{q}organization_id = $1 AND {q}environment = $2");
+        let mut sql = if self.key {
+            // Materialized, the lookup cannot be merged with the scope's conditions.
+            format!(
+                "WITH found AS MATERIALIZED ({select_from} WHERE {q}{column} IN ({placeholders})) \
+                 SELECT * FROM found WHERE {scoped}"
+            )
+        } else {
+            format!("{select_from} WHERE {scoped} AND {q}{column} IN ({placeholders})")
+        };
+        if !self.order_by.is_empty() {
+            sql.push_str(" ORDER BY ");
+            sql.push_str(self.order_by);
+        }
+        sql
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use kycore_domain::ids::OrganizationId;
@@ -200,6 +275,35 @@ mod tests {
         assert_eq!(
             list.sql,
             "SELECT id FROM cases WHERE organization_id = $1 AND environment = $2 AND external_id = $3 AND created_at >= $4 AND status IN ($5, $6)"
+        );
+    }
+
+    #[test]
+    fn an_in_list_is_scoped_qualified_and_ordered() {
+        let read = ScopedIn {
+            select_from: "SELECT r.id, c.status FROM children r JOIN cases c ON c.id = r.case_id",
+            qualifier: "r.",
+            column: "parent_id",
+            order_by: "r.id",
+            key: false,
+        };
+        assert_eq!(
+            read.sql(2),
+            "SELECT r.id, c.status FROM children r JOIN cases c ON c.id = r.case_id \
+             WHERE r.organization_id = $1 AND r.environment = $2 AND r.parent_id IN ($3, $4) \
+             ORDER BY r.id"
+        );
+        let by_key = ScopedIn {
+            select_from: "SELECT id, organization_id FROM events",
+            qualifier: "",
+            column: "id",
+            order_by: "",
+            key: true,
+        };
+        assert_eq!(
+            by_key.sql(1),
+            "WITH found AS MATERIALIZED (SELECT id, organization_id FROM events WHERE id IN ($3)) \
+             SELECT * FROM found WHERE organization_id = $1 AND environment = $2"
         );
     }
 }

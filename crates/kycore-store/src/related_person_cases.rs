@@ -4,6 +4,7 @@
 use kycore_domain::tenancy::Scope;
 use sqlx::{Any, Executor, FromRow};
 
+use crate::list::ScopedIn;
 use crate::{Millis, StoreError};
 
 #[derive(Clone, Debug, PartialEq, Eq, FromRow)]
@@ -47,22 +48,31 @@ pub async fn statuses_for_parent<'e>(
     scope: &Scope,
     parent_case_id: &str,
 ) -> Result<Vec<ChildStatus>, StoreError> {
-    Ok(sqlx::query_as(
-        "SELECT r.related_person_id, r.case_id, c.status FROM related_person_cases r \
-         JOIN cases c ON c.id = r.case_id \
-         WHERE r.parent_case_id = $1 AND r.organization_id = $2 AND r.environment = $3 \
-         ORDER BY r.created_at, r.related_person_id",
-    )
-    .bind(parent_case_id)
-    .bind(scope.organization_id.as_str())
-    .bind(scope.environment.as_str())
-    .fetch_all(db)
-    .await?)
+    statuses_for_parents(db, scope, &[parent_case_id]).await
+}
+
+/// The child cases of several parents with each one's status, in one query, each parent's
+/// in the order they were started.
+pub async fn statuses_for_parents<'e>(
+    db: impl Executor<'e, Database = Any>,
+    scope: &Scope,
+    parent_case_ids: &[&str],
+) -> Result<Vec<ChildStatus>, StoreError> {
+    const READ: ScopedIn = ScopedIn {
+        select_from: "SELECT r.parent_case_id, r.related_person_id, r.case_id, c.status \
+                      FROM related_person_cases r JOIN cases c ON c.id = r.case_id",
+        qualifier: "r.",
+        column: "parent_case_id",
+        order_by: "r.created_at, r.related_person_id",
+        key: false,
+    };
+    READ.fetch(db, scope, parent_case_ids).await
 }
 
 /// A child case and where it stands.
 #[derive(Clone, Debug, PartialEq, Eq, FromRow)]
 pub struct ChildStatus {
+    pub parent_case_id: String,
     pub related_person_id: String,
     pub case_id: String,
     pub status: String,

@@ -3,6 +3,7 @@
 use kycore_domain::tenancy::Scope;
 use sqlx::{Any, Executor, FromRow};
 
+use crate::list::ScopedIn;
 use crate::{Millis, StoreError};
 
 #[derive(Clone, Debug, FromRow)]
@@ -87,30 +88,35 @@ pub async fn list<'e>(
     scope: &Scope,
     of: HitsOf<'_>,
 ) -> Result<Vec<ScreeningHitRecord>, StoreError> {
-    let (sql, id) = match of {
-        HitsOf::Case(id) => (
-            concat!(
-                "SELECT ",
-                columns!(),
-                " FROM screening_hits WHERE organization_id = $1 AND environment = $2 AND case_id = $3 ORDER BY id"
-            ),
-            id,
-        ),
-        HitsOf::Applicant(id) => (
-            concat!(
-                "SELECT ",
-                columns!(),
-                " FROM screening_hits WHERE organization_id = $1 AND environment = $2 AND applicant_id = $3 ORDER BY id"
-            ),
-            id,
-        ),
+    match of {
+        HitsOf::Case(id) => for_cases(db, scope, &[id]).await,
+        HitsOf::Applicant(id) => {
+            const READ: ScopedIn = ScopedIn {
+                select_from: concat!("SELECT ", columns!(), " FROM screening_hits"),
+                qualifier: "",
+                column: "applicant_id",
+                order_by: "id",
+                key: false,
+            };
+            READ.fetch(db, scope, &[id]).await
+        }
+    }
+}
+
+/// The hits of several cases, oldest first.
+pub async fn for_cases<'e>(
+    db: impl Executor<'e, Database = Any>,
+    scope: &Scope,
+    case_ids: &[&str],
+) -> Result<Vec<ScreeningHitRecord>, StoreError> {
+    const READ: ScopedIn = ScopedIn {
+        select_from: concat!("SELECT ", columns!(), " FROM screening_hits"),
+        qualifier: "",
+        column: "case_id",
+        order_by: "id",
+        key: false,
     };
-    Ok(sqlx::query_as(sql)
-        .bind(scope.organization_id.as_str())
-        .bind(scope.environment.as_str())
-        .bind(id)
-        .fetch_all(db)
-        .await?)
+    READ.fetch(db, scope, case_ids).await
 }
 
 pub async fn get<'e>(

@@ -11,8 +11,9 @@ use kycore_store::cases::{self, CaseFilter, CaseRecord};
 use kycore_store::events::{self, EventRecord};
 use kycore_store::jobs::{self, JobRecord};
 use kycore_store::organizations::{self, OrganizationRecord};
+use kycore_store::related_person_cases::{self, RelatedPersonCaseRecord};
 use kycore_store::testing::TestDatabase;
-use kycore_store::{Store, StoreError, Tx, applicants, idempotency};
+use kycore_store::{Store, StoreError, Tx, applicants, checks, idempotency, screening_hits};
 use sqlx::Connection;
 
 /// Runs `test` once per configured backend, each on a fresh database.
@@ -958,5 +959,168 @@ async fn a_reader_polling_after_a_position_never_misses_an_event() {
             .unwrap();
         let unique: BTreeSet<_> = seen.iter().collect();
         assert_eq!((seen.len(), unique.len()), (1200, 1200));
+    });
+}
+
+fn check(id: &str, case_id: &str, scope: &Scope) -> checks::CheckRecord {
+    checks::CheckRecord {
+        id: id.into(),
+        organization_id: scope.organization_id.to_string(),
+        environment: scope.environment.as_str().into(),
+        case_id: case_id.into(),
+        kind: "document".into(),
+        status: "passed".into(),
+        score: Some(0.5),
+        provider: "native".into(),
+        sealed: None,
+        created_at: 1,
+    }
+}
+
+fn hit(id: &str, case: &CaseRecord) -> screening_hits::ScreeningHitRecord {
+    screening_hits::ScreeningHitRecord {
+        id: id.into(),
+        organization_id: case.organization_id.clone(),
+        environment: case.environment.clone(),
+        case_id: case.id.clone(),
+        applicant_id: case.applicant_id.clone(),
+        subject: "applicant".into(),
+        list_id: "ofac_sdn".into(),
+        list_version: "1".into(),
+        entity_id: "e1".into(),
+        entity_fingerprint: "f1".into(),
+        score: 0.9,
+        detail_sealed: None,
+        source: "check".into(),
+        status: "pending".into(),
+        review_note_sealed: None,
+        reviewed_by: None,
+        reviewed_at: None,
+        created_at: 1,
+        updated_at: 1,
+    }
+}
+
+fn child(parent: &CaseRecord, person: &str, child: &CaseRecord) -> RelatedPersonCaseRecord {
+    RelatedPersonCaseRecord {
+        parent_case_id: parent.id.clone(),
+        related_person_id: person.into(),
+        organization_id: parent.organization_id.clone(),
+        environment: parent.environment.clone(),
+        case_id: child.id.clone(),
+        mode: "link".into(),
+        created_at: 1,
+        email_requested_at: None,
+        email_sent_at: None,
+    }
+}
+
+/// A tenant's cases `{prefix}case_1` (checks 1 and 3, a hit, child `{prefix}case_2`) and
+/// `{prefix}case_2` (check 2), each with an event `evt_{case id}`.
+async fn seed_case_rows(store: &Store, scope: &Scope, prefix: &str) {
+    let scope = scope.clone();
+    let prefix = prefix.to_owned();
+    store
+        .write(move |tx: &mut Tx| {
+            Box::pin(async move {
+                let applicant_id = format!("{prefix}app");
+                tx.append_applicant(applicant(&applicant_id, &scope));
+                let [first, second] = ["case_1", "case_2"].map(|id| {
+                    case(
+                        &format!("{prefix}{id}"),
+                        &applicant_id,
+                        &scope,
+                        "created",
+                        1,
+                    )
+                });
+                for (n, of) in [(1, &first), (2, &second), (3, &first)] {
+                    tx.append_check(check(&format!("{prefix}chk_{n}"), &of.id, &scope));
+                }
+                for c in [&first, &second] {
+                    tx.append_case(c.clone());
+                    tx.append_event(event(
+                        &format!("evt_{}", c.id),
+                        &scope,
+                        Some(&c.id),
+                        Some(1),
+                    ));
+                }
+                let conn = tx.conn().await?;
+                screening_hits::insert(&mut *conn, &hit(&format!("{prefix}hit_1"), &first)).await?;
+                related_person_cases::insert(&mut *conn, &child(&first, "rp_1", &second)).await?;
+                Ok::<_, StoreError>(())
+            })
+        })
+        .await
+        .unwrap();
+}
+
+/// Rows as comparable text, in id order.
+fn sorted<R: std::fmt::Debug>(rows: Vec<R>) -> Vec<String> {
+    let mut rows: Vec<String> = rows.iter().map(|r| format!("{r:?}")).collect();
+    rows.sort();
+    rows
+}
+
+#[tokio::test]
+async fn batched_reads_give_what_reads_by_id_give_and_only_the_tenants_rows() {
+    each_backend!(|store, db| {
+        add_org(&store, "org_a").await;
+        add_org(&store, "org_b").await;
+        let mine = scope("org_a", Environment::Sandbox);
+        seed_case_rows(&store, &mine, "").await;
+        // Another tenant with rows of its own.
+        let theirs = scope("org_b", Environment::Sandbox);
+        seed_case_rows(&store, &theirs, "b_").await;
+        let db_reader = store.reader();
+        // Repeated and unknown ids, and another tenant's, in a batch padded past its size.
+        let ids = ["case_1", "case_2", "b_case_1", "case_missing", "case_1"];
+        let batch = cases::get_many(db_reader, &mine, &ids).await.unwrap();
+        let mut one_by_one = Vec::new();
+        for id in ["case_1", "case_2"] {
+            one_by_one.push(cases::get(db_reader, &mine, id).await.unwrap().unwrap());
+        }
+        assert_eq!(sorted(batch), sorted(one_by_one));
+
+        let event_ids = ["evt_case_1", "evt_case_2", "evt_b_case_1", "evt_case_1"];
+        let batch = events::get_many(db_reader, &mine, &event_ids)
+            .await
+            .unwrap();
+        let mut one_by_one = Vec::new();
+        for id in ["evt_case_1", "evt_case_2"] {
+            one_by_one.push(events::get(db_reader, &mine, id).await.unwrap().unwrap());
+        }
+        assert_eq!(sorted(batch), sorted(one_by_one));
+
+        let case_ids = ["case_1", "case_2", "b_case_1"];
+        let batch = checks::for_cases(db_reader, &mine, &case_ids)
+            .await
+            .unwrap();
+        let ids: Vec<&str> = batch.iter().map(|c| c.id.as_str()).collect();
+        assert_eq!(ids, ["chk_1", "chk_2", "chk_3"], "in the order recorded");
+        let hits = screening_hits::for_cases(db_reader, &mine, &case_ids)
+            .await
+            .unwrap();
+        let ids: Vec<&str> = hits.iter().map(|h| h.id.as_str()).collect();
+        assert_eq!(ids, ["hit_1"]);
+        let children = related_person_cases::statuses_for_parents(db_reader, &mine, &case_ids)
+            .await
+            .unwrap();
+        let single = related_person_cases::statuses_for_parent(db_reader, &mine, "case_1")
+            .await
+            .unwrap();
+        assert_eq!(children, single);
+        assert_eq!(children.len(), 1);
+        assert_eq!(children[0].parent_case_id, "case_1");
+        assert_eq!(children[0].case_id, "case_2");
+
+        let none: [&str; 0] = [];
+        assert!(
+            cases::get_many(db_reader, &mine, &none)
+                .await
+                .unwrap()
+                .is_empty()
+        );
     });
 }

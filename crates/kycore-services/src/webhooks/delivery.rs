@@ -5,7 +5,9 @@
 //!    fan-out cursor (commit order, a page at a time), adds a delivery per (event,
 //!    subscribing endpoint) and moves the cursor — never a scan of the outbox.
 //! 2. **Claim**: one unit leases due deliveries, at most `per_endpoint_concurrency` per
-//!    endpoint across every process, so a slow or dead endpoint holds its own slots only.
+//!    endpoint across every process, so a slow or dead endpoint holds its own slots only;
+//!    then what the claimed messages say (events, cases) is read for them all at once
+//!    (`content.rs`).
 //! 3. **Attempt**, outside any transaction: render with the endpoint's format, POST with a
 //!    timeout and no redirects through the SSRF-guarding resolver, keep the first 1 KB of
 //!    the answer; then one unit logs the attempt and settles the delivery (delivered, retry
@@ -38,6 +40,7 @@ use tokio::sync::Notify;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
+use super::content::{Content, Loaded};
 use super::format::{Formats, Message, OutgoingRequest};
 use super::{WebhookSettings, delivery_for, open_secrets, patterns_of, ssrf, subscribes};
 use crate::context::{Principal, SystemComponent};
@@ -46,7 +49,7 @@ use crate::metrics::DeliveryResultLabel;
 use crate::record::{AuditEntry, audit, event as event_row};
 use crate::scope::parse_stored;
 use crate::time_format::{datetime_of, now_millis};
-use crate::{ServiceError, Services, views};
+use crate::{ServiceError, Services};
 
 /// A tenant scope as stored: (organization id, environment).
 type Scope = (String, String);
@@ -316,7 +319,8 @@ impl Services {
             .await
     }
 
-    /// Claims up to `limit` due deliveries, each with its endpoint (read once per claim).
+    /// Claims up to `limit` due deliveries, each with its endpoint (read once per claim) and
+    /// its message's content (read for the whole claim at once, `content.rs`).
     async fn claim_deliveries(&self, limit: usize) -> Result<Vec<Claimed>, ServiceError> {
         let token = random_alphanumeric(24);
         if !stored::any_due(self.store().reader(), now_millis()).await? {
@@ -347,9 +351,10 @@ impl Services {
                 },
             )
             .await?;
+        let contents = self.load_contents(&claimed).await;
         let mut endpoints: Vec<EndpointRecord> = Vec::new();
         let mut attempts = Vec::with_capacity(claimed.len());
-        for delivery in claimed {
+        for (delivery, content) in claimed.into_iter().zip(contents) {
             let known = endpoints.iter().find(|e| e.id == delivery.endpoint_id);
             let endpoint = match known {
                 Some(endpoint) => endpoint.clone(),
@@ -368,6 +373,7 @@ impl Services {
             attempts.push(Claimed {
                 delivery,
                 endpoint,
+                content,
                 token: token.clone(),
             });
         }
@@ -379,10 +385,18 @@ impl Services {
         let Claimed {
             delivery,
             endpoint,
+            content,
             token,
         } = claimed;
         let attempted_at = now_millis();
-        let exchange = match self.render(&delivery, &endpoint, attempted_at).await {
+        let rendered = match content {
+            Ok(content) => (self
+                .render(&delivery, &endpoint, &content, attempted_at)
+                .await)
+                .map_err(Arc::new),
+            Err(unread) => Err(unread),
+        };
+        let exchange = match rendered {
             Ok(requests) => self.send_all(&endpoint.url, requests).await,
             Err(e) => {
                 tracing::warn!(error = %e, delivery = %delivery.id, "rendering a webhook failed");
@@ -395,26 +409,15 @@ impl Services {
         self.finish(delivery, endpoint, token, exchange, attempted_at)
     }
 
-    /// The requests the endpoint's format makes of the delivery's event.
+    /// The requests the endpoint's format makes of the delivery's content.
     async fn render(
         &self,
         delivery: &DeliveryRecord,
         endpoint: &EndpointRecord,
+        content: &Content,
         attempted_at: Millis,
     ) -> Result<Vec<OutgoingRequest>, ServiceError> {
         let scope = parse_stored(&delivery.organization_id, &delivery.environment)?;
-        let record = events::get(self.store().reader(), &scope, &delivery.event_id)
-            .await?
-            .ok_or_else(|| ServiceError::corrupt("a webhook delivery's event is missing"))?;
-        let event = views::event(record)?;
-        let case = match &event.case_id {
-            Some(case_id) => Some(
-                self.get_case(&scope, case_id)
-                    .await?
-                    .without_personal_data(),
-            ),
-            None => None,
-        };
         let key = self.organization_key(&scope).await?;
         let secrets = open_secrets(&key, endpoint)?.signing(attempted_at);
         let format = self
@@ -429,8 +432,8 @@ impl Services {
         let message = Message {
             webhook_id: &delivery.id,
             scope: &scope,
-            event: &event,
-            case: case.as_ref(),
+            event: &content.event,
+            case: content.case.as_deref(),
             secrets: &secrets,
             attempted_at: datetime_of(attempted_at),
         };
@@ -639,10 +642,11 @@ impl Services {
     }
 }
 
-/// A claimed delivery with its endpoint and the claim's token.
+/// A claimed delivery with its endpoint, its message's content and the claim's token.
 struct Claimed {
     delivery: DeliveryRecord,
     endpoint: EndpointRecord,
+    content: Loaded,
     token: String,
 }
 

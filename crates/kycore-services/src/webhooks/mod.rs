@@ -6,6 +6,7 @@
 //! Secrets are sealed under the organization's key (the endpoint's id as associated data)
 //! and shown in full only when created or rotated.
 
+mod content;
 pub mod delivery;
 pub mod format;
 pub mod ssrf;
