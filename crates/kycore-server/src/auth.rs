@@ -11,8 +11,8 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-use kycore_services::ServiceError;
 use kycore_services::metrics::Refusal;
+use kycore_services::{Principal, ServiceError};
 
 use crate::AppState;
 use crate::error::ApiError;
@@ -67,6 +67,14 @@ pub async fn require_api_key(
     }
 }
 
+/// What an API surface takes as a credential.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Accepts {
+    SecretKeys,
+    /// Secret keys, and tokens minted from them (a dialect's bearer JWTs).
+    SecretKeysAndTokens,
+}
+
 /// Authenticates a presented secret key under the edge's limits: an address that failed too
 /// often is refused before its key is looked at, a failure counts against the address, and a
 /// valid key over its rate is refused. `missing` is the refusal when no key was presented.
@@ -79,6 +87,20 @@ pub(crate) async fn authenticate(
     key: Option<&str>,
     missing: impl FnOnce() -> ApiError,
 ) -> Result<Authenticated, ApiError> {
+    let (auth, _) =
+        authenticate_as(state, headers, peer, key, Accepts::SecretKeys, missing).await?;
+    Ok(auth)
+}
+
+/// [`authenticate`], taking what `accepts` allows; a token's subject comes back with it.
+pub(crate) async fn authenticate_as(
+    state: &AppState,
+    headers: &HeaderMap,
+    peer: Option<&ConnectInfo<SocketAddr>>,
+    key: Option<&str>,
+    accepts: Accepts,
+    missing: impl FnOnce() -> ApiError,
+) -> Result<(Authenticated, Option<String>), ApiError> {
     let limits = &state.limits;
     let address = limits.client_address(headers, peer);
     if let Some(refused) = limits.check_address(address) {
@@ -89,13 +111,32 @@ pub(crate) async fn authenticate(
         limits.record_failure(address);
         return Err(missing());
     };
-    match state.services.authenticate(key).await {
-        Ok(auth) => {
-            if let Some(refused) = limits.check_key(&auth.principal.id()) {
+    // A JWT has two dots; a kycore key has none.
+    let checked = if accepts == Accepts::SecretKeysAndTokens && key.contains('.') {
+        state
+            .services
+            .authenticate_key_token(key)
+            .await
+            .map(|holder| (holder.authenticated, Some(holder.subject)))
+    } else {
+        state
+            .services
+            .authenticate(key)
+            .await
+            .map(|auth| (auth, None))
+    };
+    match checked {
+        Ok((auth, subject)) => {
+            // Tokens count against the key they were minted from: minting more buys no rate.
+            let rated = match &auth.principal {
+                Principal::KeyToken { key_id, .. } => key_id.to_string(),
+                principal => principal.id(),
+            };
+            if let Some(refused) = limits.check_key(&rated) {
                 state.services.count_refused_request(Refusal::KeyRateLimit);
                 return Err(refused);
             }
-            Ok(Authenticated(auth))
+            Ok((Authenticated(auth), subject))
         }
         Err(e) => {
             if matches!(e, ServiceError::Unauthenticated { .. }) {

@@ -33,6 +33,7 @@ mod intake;
 pub mod jobs;
 mod kernel;
 pub mod key_rotation;
+pub mod key_tokens;
 pub mod keys;
 pub mod mail;
 pub mod metrics;

@@ -62,6 +62,21 @@ pub async fn find_by_hash<'e>(
     .await?)
 }
 
+/// The key with this id, revoked or not.
+pub async fn find<'e>(
+    db: impl Executor<'e, Database = Any>,
+    id: &str,
+) -> Result<Option<ApiKeyRecord>, StoreError> {
+    Ok(sqlx::query_as(concat!(
+        "SELECT ",
+        columns!(),
+        " FROM api_keys WHERE id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(db)
+    .await?)
+}
+
 pub async fn list<'e>(
     db: impl Executor<'e, Database = Any>,
     organization_id: &str,

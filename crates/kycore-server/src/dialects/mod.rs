@@ -7,6 +7,7 @@
 //! [`PathParam`]) authenticate and parse the way the native API does — the same limits, the
 //! same strict JSON — answering every refusal in that vendor's shape ([`Failure`]).
 
+pub mod provide;
 pub mod vove;
 
 use std::marker::PhantomData;
@@ -21,13 +22,17 @@ use kycore_services::{RequestContext, ServiceError};
 use serde::de::DeserializeOwned;
 
 use crate::AppState;
-use crate::auth::{self, Authenticated};
+use crate::auth::{self, Accepts, Authenticated};
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
 
 /// A vendor's API as the shared extractors need to know it.
 pub trait Dialect: Send + Sync + 'static {
-    /// The secret key the request presents, read from the vendor's header.
+    /// Whether the vendor's clients may present a token minted from a secret key (a bearer
+    /// JWT) as well as the key itself.
+    const ACCEPTS_TOKENS: bool = false;
+
+    /// The secret key (or token) the request presents, read from the vendor's header.
     fn presented_key(headers: &HeaderMap) -> Option<&str>;
 
     /// The refusal of a request that presents no key.
@@ -73,12 +78,24 @@ impl<D: Dialect> IntoResponse for Failure<D> {
 /// The authenticated caller of a dialect's route.
 pub struct Caller<D> {
     auth: Authenticated,
+    /// A minted token's subject; `None` for a secret key.
+    subject: Option<String>,
     _dialect: PhantomData<fn() -> D>,
 }
 
 impl<D> Caller<D> {
     pub fn scope(&self) -> &Scope {
         &self.auth.0.scope
+    }
+
+    /// The subject the caller's token was minted for; `None` when it presented a key.
+    pub fn subject(&self) -> Option<&str> {
+        self.subject.as_deref()
+    }
+
+    /// How the caller authenticated, as the services know it.
+    pub fn authenticated(&self) -> &kycore_services::keys::Authenticated {
+        &self.auth.0
     }
 
     /// The context for a use case acting on the caller's behalf.
@@ -96,12 +113,34 @@ impl<D: Dialect> FromRequestParts<AppState> for Caller<D> {
     ) -> Result<Self, Self::Rejection> {
         let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>();
         let key = D::presented_key(&parts.headers).map(str::trim);
-        let auth = auth::authenticate(state, &parts.headers, peer, key, D::missing_key).await?;
+        let accepts = if D::ACCEPTS_TOKENS {
+            Accepts::SecretKeysAndTokens
+        } else {
+            Accepts::SecretKeys
+        };
+        let (auth, subject) =
+            auth::authenticate_as(state, &parts.headers, peer, key, accepts, D::missing_key)
+                .await?;
         Ok(Caller {
             auth,
+            subject,
             _dialect: PhantomData,
         })
     }
+}
+
+/// The credential of `Authorization: <scheme> <credential>` when the scheme is `scheme`,
+/// compared case-insensitively as RFC 9110 says (clients send `bearer` and `Bearer`).
+pub fn authorization<'h>(headers: &'h HeaderMap, scheme: &str) -> Option<&'h str> {
+    let value = headers
+        .get(axum::http::header::AUTHORIZATION)?
+        .to_str()
+        .ok()?;
+    let (given, credential) = value.trim_start().split_once(' ')?;
+    given
+        .eq_ignore_ascii_case(scheme)
+        .then_some(credential)
+        .filter(|c| !c.trim().is_empty())
 }
 
 /// A JSON body, parsed as strictly as the native API's.

@@ -15,6 +15,7 @@ pub fn formats() -> Formats {
     let formats: Vec<Arc<dyn WebhookFormat>> = vec![
         Arc::new(native::Native),
         Arc::new(crate::dialects::vove::webhook::VoveFormat),
+        Arc::new(crate::dialects::provide::webhook::ProvideFormat),
     ];
     Formats::new(formats)
 }

@@ -19,6 +19,7 @@ mod cases;
 mod concurrency;
 mod decisions;
 mod deployment;
+mod dialect_provide;
 mod dialect_vove;
 mod documents;
 mod encryption;
