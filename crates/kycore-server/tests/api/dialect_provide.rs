@@ -745,3 +745,53 @@ async fn status_changes_reach_provide_endpoints_signed_afresh_on_every_attempt()
 fn successes(receiver: &Receiver) -> usize {
     receiver.all().iter().filter(|r| r.status == 200).count()
 }
+
+#[tokio::test]
+async fn look_alike_applicants_need_remediation_and_the_application_sees_them() {
+    for_each_database(|app| async move {
+        let key = app.sandbox.secret.clone();
+        let user_token = mint(&app, &key, &json!({"user_id": USER})).await;
+        let (first, _) = create(&app, &key, &seed_body(USER)).await;
+        let other_user = "47069619-2035-4193-bdd0-af4d5096b649";
+        let (second, _) = create(&app, &key, &seed_body(other_user)).await;
+        let first_case = case_id_of(&app, &key, USER).await;
+        let second_case = case_id_of(&app, &key, other_user).await;
+        // The second John Smith born the same day, submitted and checked.
+        app.post_json(
+            &key,
+            &format!("/v1/cases/{second_case}/submit"),
+            &json!({}),
+            StatusCode::OK,
+        )
+        .await;
+        while app.services.run_due_jobs().await.unwrap() > 0 {}
+        let checked = app.get_case(&key, &second_case).await;
+        assert_eq!(checked["status"], "in_review", "{checked}");
+
+        let id = second["id"].as_str().unwrap();
+        let detail = get(&app, &key, id).await;
+        assert_eq!(detail["status"], "remediate");
+        let similar = detail["similar_kyc_applications"].as_array().unwrap();
+        assert_eq!(similar.len(), 1, "{detail}");
+        assert_eq!(similar[0]["id"], first["id"]);
+        assert_eq!(similar[0]["user_id"], USER);
+        let reply = send(provide(
+            &app,
+            Method::GET,
+            "/api/v1/kyc_applications?status=remediate",
+            Some(&key),
+        ))
+        .await;
+        assert_eq!(answer(&reply, StatusCode::OK)[0]["id"], id);
+
+        // A user never sees the look-alikes, even on their own application.
+        let first_case_detail = get(&app, &user_token, first["id"].as_str().unwrap()).await;
+        assert!(first_case_detail.get("similar_kyc_applications").is_none());
+        assert_eq!(app.get_case(&key, &first_case).await["status"], "created");
+
+        // Remediated by hand: accepted.
+        let reply = put_status(&app, &key, id, "accepted").await;
+        assert_eq!(answer(&reply, StatusCode::ACCEPTED)["status"], "accepted");
+    })
+    .await;
+}
