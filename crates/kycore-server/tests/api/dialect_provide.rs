@@ -795,3 +795,120 @@ async fn look_alike_applicants_need_remediation_and_the_application_sees_them() 
     })
     .await;
 }
+
+/// An object's keys, sorted, at `pointer`.
+fn keys_at(value: &Value, pointer: &str) -> Vec<String> {
+    keys_of(
+        value
+            .pointer(pointer)
+            .unwrap_or_else(|| panic!("{pointer} in {value}")),
+    )
+}
+
+#[tokio::test]
+async fn retrieve_carries_each_providers_representation_once_submitted() {
+    for_each_database(|app| async move {
+        let key = app.sandbox.secret.clone();
+        let vouched_user = "e494ee10-bbf5-45bb-81aa-7e3561d8c729";
+        let identitymind_user = "1bd7e730-67e5-4418-b624-c0c47b072f8b";
+        let (vouched, _) = create(&app, &key, &seed_body(vouched_user)).await;
+        let mut body = seed_body(identitymind_user);
+        body["provider"] = json!("identitymind");
+        body["params"]["first_name"] = json!("Joe");
+        body["params"]["last_name"] = json!("Lubin");
+        let (identitymind, _) = create(&app, &key, &body).await;
+
+        // Before submission there is nothing to represent.
+        let pending = get(&app, &key, vouched["id"].as_str().unwrap()).await;
+        assert!(
+            pending.get("provider_representation").is_none(),
+            "{pending}"
+        );
+
+        app.complete_sandbox(
+            &key,
+            &case_id_of(&app, &key, vouched_user).await,
+            "rejected",
+        )
+        .await;
+        app.complete_sandbox(
+            &key,
+            &case_id_of(&app, &key, identitymind_user).await,
+            "approved",
+        )
+        .await;
+
+        // The seed's Vouched example: its keys, less `request` (Provide strips it).
+        let detail = get(&app, &key, vouched["id"].as_str().unwrap()).await;
+        assert_eq!(detail["status"], "rejected");
+        let representation = &detail["provider_representation"];
+        assert_eq!(
+            keys_at(representation, ""),
+            ["errors", "id", "result", "status", "submitted"]
+        );
+        assert_eq!(
+            keys_at(representation, "/result"),
+            [
+                "confidences",
+                "country",
+                "dob",
+                "errors",
+                "firstName",
+                "id",
+                "lastName",
+                "state",
+                "success",
+                "type"
+            ]
+        );
+        assert_eq!(
+            keys_at(representation, "/result/confidences"),
+            ["backId", "faceMatch", "id", "idMatch", "selfie"]
+        );
+        assert_eq!(representation["id"], detail["identifier"]);
+        assert_eq!(representation["status"], "completed");
+        assert_eq!(representation["result"]["success"], false);
+        for error in representation["errors"].as_array().unwrap() {
+            assert_eq!(keys_of(error), ["message", "suggestion", "type"]);
+        }
+
+        // The seed's IdentityMind example.
+        let detail = get(&app, &key, identitymind["id"].as_str().unwrap()).await;
+        assert_eq!(detail["status"], "accepted");
+        assert_eq!(detail["name"], "Joe Lubin");
+        let representation = &detail["provider_representation"];
+        assert_eq!(
+            keys_at(representation, ""),
+            ["ednaScoreCard", "mtid", "rcd", "state", "tid"]
+        );
+        assert_eq!(
+            keys_at(representation, "/ednaScoreCard"),
+            ["er", "etr", "sc"]
+        );
+        assert_eq!(
+            keys_at(representation, "/ednaScoreCard/er"),
+            ["profile", "reportedRule"]
+        );
+        assert_eq!(
+            keys_at(representation, "/ednaScoreCard/er/reportedRule"),
+            [
+                "description",
+                "details",
+                "name",
+                "resultCode",
+                "ruleId",
+                "testResults"
+            ]
+        );
+        assert_eq!(representation["state"], "A");
+        assert_eq!(representation["mtid"], detail["identifier"]);
+        assert_eq!(
+            representation["ednaScoreCard"]["er"]["reportedRule"]["resultCode"],
+            "ACCEPT"
+        );
+        for test in representation["ednaScoreCard"]["etr"].as_array().unwrap() {
+            assert_eq!(keys_of(test), ["details", "test"]);
+        }
+    })
+    .await;
+}

@@ -24,6 +24,7 @@ use serde_json::{Map, Value, json};
 use time::format_description::well_known::Rfc3339;
 
 use super::error::INVALID_TRANSITION;
+use super::representation;
 use super::status::{ProvideStatus, put_allowed, put_change, remediation};
 use super::{
     Bearer, Provide, ProvideCaller, Result, answer, application_id_of_case, application_uuid,
@@ -568,6 +569,11 @@ pub async fn get(
     let case = find(&state, &caller, &bearer, &id).await?;
     let mut application = summary(&state, scope, &case).await?;
     application.params = stored(&case).get("params").cloned();
+    let checks = match &case.checks {
+        Some(checks) => checks.clone(),
+        None => state.services.case_checks(scope, &case.id).await?,
+    };
+    application.provider_representation = representation::of(&application.provider, &case, &checks);
     if application.name.is_none() {
         application.name = applicant_name(&state, scope, &case).await?;
     }

@@ -13,6 +13,7 @@
 
 mod applications;
 mod error;
+mod representation;
 mod status;
 mod tokens;
 
