@@ -912,3 +912,61 @@ async fn retrieve_carries_each_providers_representation_once_submitted() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn images_in_params_become_documents_and_the_application_is_submitted() {
+    for_each_database(|app| async move {
+        use base64::Engine;
+        let key = app.sandbox.secret.clone();
+        let photo =
+            base64::engine::general_purpose::STANDARD.encode(crate::helpers::document_photo());
+        let before = app.snapshot(&key).await;
+        for (image, reason) in [
+            (
+                "not base64!".to_owned(),
+                "params.id_photo is not base64 image data",
+            ),
+            ("aGVsbG8gd29ybGQ=".to_owned(), "params.id_photo: "),
+        ] {
+            let mut body = seed_body(USER);
+            body["params"]["id_photo"] = json!(image);
+            let reply = send(
+                provide(&app, Method::POST, "/api/v1/kyc_applications", Some(&key)).json(&body),
+            )
+            .await;
+            let message = message(&reply, StatusCode::UNPROCESSABLE_ENTITY);
+            assert!(
+                message.starts_with(&format!("Failed to create KYC application; {reason}")),
+                "{message}"
+            );
+        }
+        assert_eq!(app.snapshot(&key).await, before, "nothing was written");
+
+        let mut body = seed_body(USER);
+        body["params"]["id_photo"] = json!(photo);
+        body["params"]["selfie"] = json!(format!("data:image/jpeg;base64,{photo}"));
+        let (created, _) = create(&app, &key, &body).await;
+        assert_eq!(created["status"], "submitted", "{created}");
+        assert!(created["identifier"].is_string());
+        // The images are documents, not params.
+        assert!(created["params"].get("id_photo").is_none());
+        assert_eq!(created["params"]["id_photo_back"], "");
+        let case_id = case_id_of(&app, &key, USER).await;
+        let documents = app
+            .get_json(&key, &format!("/v1/cases/{case_id}/documents"))
+            .await;
+        let types: Vec<&str> = documents["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["type"].as_str().unwrap())
+            .collect();
+        assert_eq!(types, ["id-card", "selfie"]);
+
+        while app.services.run_due_jobs().await.unwrap() > 0 {}
+        let detail = get(&app, &key, created["id"].as_str().unwrap()).await;
+        assert_ne!(detail["status"], "submitted", "{detail}");
+        assert!(detail["provider_representation"]["result"].is_object());
+    })
+    .await;
+}

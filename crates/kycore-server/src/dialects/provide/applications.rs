@@ -16,6 +16,7 @@ use kycore_domain::ids::{ApplicantId, id_as_uuid};
 use kycore_domain::tenancy::Scope;
 use kycore_services::applicants::{ApplicantChanges, ApplicantQuery, NewApplicant};
 use kycore_services::cases::{CaseQuery, DecisionRequest};
+use kycore_services::documents::{NewDocument, TypedDetails};
 use kycore_services::pagination::{MAX_WINDOW_LIMIT, PageRequest, Window};
 use kycore_services::views::{Case, Check};
 use kycore_services::{CaseApplicant, NewCaseRequest, ServiceError};
@@ -476,6 +477,68 @@ async fn applicant_for(
     Ok((CaseApplicant::Existing(applicant.id), name))
 }
 
+/// The params holding images, and the document each becomes.
+const DOCUMENT_PARAMS: [(&str, &str, &str); 3] = [
+    ("id_photo", "id-card", "front"),
+    ("id_photo_back", "id-card", "back"),
+    ("selfie", "selfie", "front"),
+];
+
+/// Base64 image data, as Provide's clients send it (optionally as a `data:` URL).
+fn image_bytes(key: &str, raw: &str) -> Result<Vec<u8>> {
+    use base64::Engine;
+    let encoded = match raw.split_once(";base64,") {
+        Some((prefix, data)) if prefix.starts_with("data:") => data,
+        _ => raw,
+    };
+    let compact: String = encoded
+        .chars()
+        .filter(|c| !c.is_ascii_whitespace())
+        .collect();
+    base64::engine::general_purpose::STANDARD
+        .decode(compact.trim_end_matches('='))
+        .or_else(|_| {
+            base64::engine::general_purpose::STANDARD_NO_PAD.decode(compact.trim_end_matches('='))
+        })
+        .map_err(|_| cannot_create(format!("params.{key} is not base64 image data")))
+}
+
+/// The images among the params, decoded and checked as kycore checks any upload, before
+/// anything is written: the documents the application's checks run on.
+async fn documents_of(state: &AppState, params: &Map<String, Value>) -> Result<Vec<NewDocument>> {
+    let mut documents = Vec::new();
+    for (key, document_type, side) in DOCUMENT_PARAMS {
+        let Some(raw) = text(params, key) else {
+            continue;
+        };
+        let upload = NewDocument {
+            document_type: document_type.to_owned(),
+            subtype: None,
+            side: Some(side.to_owned()),
+            mrz: None,
+            details: TypedDetails::default(),
+            file: image_bytes(key, &raw)?,
+        };
+        let checked = state
+            .services
+            .check_document(upload)
+            .await
+            .map_err(|e| match e {
+                ServiceError::Validation(errors) => cannot_create(format!(
+                    "params.{key}: {}",
+                    errors
+                        .iter()
+                        .map(|f| f.message.clone())
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                )),
+                other => other.into(),
+            })?;
+        documents.push(checked);
+    }
+    Ok(documents)
+}
+
 /// The user an application is for: the bearer's own, else the body's `user_id`.
 fn user_of(bearer: &Bearer, user_id: Option<&Value>) -> Result<String> {
     if let Bearer::User(user) = bearer {
@@ -514,6 +577,7 @@ pub async fn create(
     };
     let user = user_of(&bearer, body.user_id.as_ref())?;
     let params = checked_params(body.params)?;
+    let documents = documents_of(&state, &params).await?;
     let (applicant, applicant_name) = applicant_for(&state, &caller, &user, kind, &params).await?;
     let name = given_name(&params).or(applicant_name);
     let kept = kept_params(&params);
@@ -551,9 +615,32 @@ pub async fn create(
             }
             other => other.into(),
         })?;
+    let case = submit_with(&state, &caller, case, documents).await?;
     let mut application = summary(&state, caller.scope(), &case).await?;
     application.params = Some(Value::Object(kept));
     Ok(answer(StatusCode::CREATED, &application))
+}
+
+/// Provide submits an application to its provider as soon as it is created: with images
+/// given, they become the case's documents and the case is submitted for kycore's checks.
+/// Without, the application waits (pending) for its applicant, through the hosted link.
+async fn submit_with(
+    state: &AppState,
+    caller: &ProvideCaller,
+    case: Case,
+    documents: Vec<NewDocument>,
+) -> Result<Case> {
+    if documents.is_empty() {
+        return Ok(case);
+    }
+    let context = caller.context();
+    for document in documents {
+        state
+            .services
+            .add_document(&context, &case.id, document)
+            .await?;
+    }
+    Ok(state.services.submit_case(&context, &case.id).await?)
 }
 
 // ---------------------------------------------------------------------------------------
