@@ -129,6 +129,16 @@ impl<D: Dialect> FromRequestParts<AppState> for Caller<D> {
     }
 }
 
+/// A page number or size from a query string: `default` when absent, `None` when it is not
+/// a whole number from 1 to `max`. Vendors differ only in what they call it and how they
+/// refuse it.
+pub fn bounded_number(raw: Option<&str>, default: u32, max: u32) -> Option<u32> {
+    let Some(raw) = raw else {
+        return Some(default);
+    };
+    raw.parse::<u32>().ok().filter(|n| (1..=max).contains(n))
+}
+
 /// The credential of `Authorization: <scheme> <credential>` when the scheme is `scheme`,
 /// compared case-insensitively as RFC 9110 says (clients send `bearer` and `Bearer`).
 pub fn authorization<'h>(headers: &'h HeaderMap, scheme: &str) -> Option<&'h str> {

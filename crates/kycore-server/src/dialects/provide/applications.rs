@@ -18,13 +18,13 @@ use kycore_services::applicants::{ApplicantChanges, ApplicantQuery, NewApplicant
 use kycore_services::cases::{CaseQuery, DecisionRequest};
 use kycore_services::documents::{NewDocument, TypedDetails};
 use kycore_services::pagination::{MAX_WINDOW_LIMIT, PageRequest, Window};
-use kycore_services::views::{Case, Check};
+use kycore_services::views::{Applicant, Case, Check};
 use kycore_services::{CaseApplicant, NewCaseRequest, ServiceError};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 use time::format_description::well_known::Rfc3339;
 
-use super::error::INVALID_TRANSITION;
+use super::error::{INVALID_TRANSITION, reasons};
 use super::representation;
 use super::status::{ProvideStatus, put_allowed, put_change, remediation};
 use super::{
@@ -32,7 +32,7 @@ use super::{
     case_id_of, not_found, refusal, uuid,
 };
 use crate::AppState;
-use crate::dialects::{Failure, Json, PathParam, Query};
+use crate::dialects::{Failure, Json, PathParam, Query, bounded_number};
 use crate::error::ApiError;
 
 const DEFAULT_RPP: u32 = 25;
@@ -201,16 +201,12 @@ pub struct ListQuery {
 }
 
 fn number(raw: Option<&str>, name: &str, default: u32, max: u32) -> Result<u32> {
-    let Some(raw) = raw else { return Ok(default) };
-    raw.parse::<u32>()
-        .ok()
-        .filter(|n| (1..=max).contains(n))
-        .ok_or_else(|| {
-            refusal(
-                StatusCode::BAD_REQUEST,
-                format!("{name} must be a number between 1 and {max}"),
-            )
-        })
+    bounded_number(raw, default, max).ok_or_else(|| {
+        refusal(
+            StatusCode::BAD_REQUEST,
+            format!("{name} must be a number between 1 and {max}"),
+        )
+    })
 }
 
 async fn list_for(
@@ -353,16 +349,29 @@ fn individual(params: &Map<String, Value>) -> IndividualProfile {
     }
 }
 
+/// `first last`, or whichever of them there is.
+fn full_name(first: Option<String>, last: Option<String>) -> Option<String> {
+    let full = [first, last]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" ");
+    (!full.is_empty()).then_some(full)
+}
+
 /// `params.name`, else `first_name last_name`.
 fn given_name(params: &Map<String, Value>) -> Option<String> {
-    text(params, "name").or_else(|| {
-        let full = [text(params, "first_name"), text(params, "last_name")]
-            .into_iter()
-            .flatten()
-            .collect::<Vec<_>>()
-            .join(" ");
-        (!full.is_empty()).then_some(full)
-    })
+    text(params, "name")
+        .or_else(|| full_name(text(params, "first_name"), text(params, "last_name")))
+}
+
+/// An applicant's name: a person's full name, a business's legal name.
+fn name_of(applicant: &Applicant) -> Option<String> {
+    match (&applicant.individual, &applicant.business) {
+        (Some(person), _) => full_name(person.first_name.clone(), person.last_name.clone()),
+        (None, Some(business)) => business.legal_name.clone(),
+        (None, None) => None,
+    }
 }
 
 /// The stored params: what was sent, less any image (those are documents).
@@ -460,20 +469,7 @@ async fn applicant_for(
         }
         None => applicant,
     };
-    let name = match &applicant.individual {
-        Some(person) => {
-            let full = [person.first_name.clone(), person.last_name.clone()]
-                .into_iter()
-                .flatten()
-                .collect::<Vec<_>>()
-                .join(" ");
-            (!full.is_empty()).then_some(full)
-        }
-        None => applicant
-            .business
-            .as_ref()
-            .and_then(|b| b.legal_name.clone()),
-    };
+    let name = name_of(&applicant);
     Ok((CaseApplicant::Existing(applicant.id), name))
 }
 
@@ -600,18 +596,7 @@ pub async fn create(
         .await
         .map_err(|e| match e {
             ServiceError::Validation(_) | ServiceError::InvalidRequest { .. } => {
-                let error = ApiError::from(e);
-                let reasons: Vec<String> = error
-                    .errors
-                    .iter()
-                    .map(|f| format!("{} {}", f.field, f.message))
-                    .collect();
-                let reason = if reasons.is_empty() {
-                    error.detail
-                } else {
-                    reasons.join("; ")
-                };
-                cannot_create(reason)
+                cannot_create(reasons(&ApiError::from(e)))
             }
             other => other.into(),
         })?;
@@ -678,18 +663,7 @@ async fn applicant_name(state: &AppState, scope: &Scope, case: &Case) -> Result<
         .services
         .get_applicant(scope, &case.applicant_id)
         .await?;
-    Ok(match (applicant.individual, applicant.business) {
-        (Some(person), _) => {
-            let full = [person.first_name, person.last_name]
-                .into_iter()
-                .flatten()
-                .collect::<Vec<_>>()
-                .join(" ");
-            (!full.is_empty()).then_some(full)
-        }
-        (None, Some(business)) => business.legal_name,
-        (None, None) => None,
-    })
+    Ok(name_of(&applicant))
 }
 
 /// The newest application of each look-alike applicant.

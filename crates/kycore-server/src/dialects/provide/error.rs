@@ -22,16 +22,22 @@ pub fn render(error: ApiError) -> Response {
         }
         _ if error.errors.is_empty() => json!({ "message": error.detail }),
         // A services validation names kycore's fields; Provide's clients read one sentence.
-        _ => {
-            let reasons: Vec<String> = error
-                .errors
-                .iter()
-                .map(|e| format!("{} {}", e.field, e.message))
-                .collect();
-            json!({ "message": format!("{}; {}", error.detail, reasons.join("; ")) })
-        }
+        _ => json!({ "message": format!("{}; {}", error.detail, reasons(&error)) }),
     };
     answer(error.status, &body)
+}
+
+/// What a refusal says in one sentence: each invalid field and why, else its detail.
+pub fn reasons(error: &ApiError) -> String {
+    if error.errors.is_empty() {
+        return error.detail.clone();
+    }
+    error
+        .errors
+        .iter()
+        .map(|e| format!("{} {}", e.field, e.message))
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 #[cfg(test)]

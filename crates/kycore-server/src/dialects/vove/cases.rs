@@ -21,7 +21,7 @@ use serde_json::{Map, Value, json};
 use super::status::{VoveStatus, rejection_reason};
 use super::{Failure, Vove, VoveCaller, VoveJson, VoveQuery, timestamp};
 use crate::AppState;
-use crate::dialects::{Json, PathParam, Query};
+use crate::dialects::{Json, PathParam, Query, bounded_number};
 use crate::error::ApiError;
 
 /// VOVE's tokens open the hosted flow for 24 hours.
@@ -341,10 +341,7 @@ pub struct ListQuery {
 }
 
 fn number(raw: Option<&str>, name: &str, default: u32, max: u32) -> Result<u32> {
-    let Some(raw) = raw else { return Ok(default) };
-    raw.parse::<u32>()
-        .ok()
-        .filter(|n| (1..=max).contains(n))
+    bounded_number(raw, default, max)
         .ok_or_else(|| bad_request(format!("{name} must be a number between 1 and {max}")))
 }
 
