@@ -162,9 +162,71 @@ prefixed_id!(
     "whatt_"
 );
 
+/// A generated id as a UUID string (`case_01j…` → `0190…-…`), for APIs whose clients parse
+/// ids as UUIDs. A ULID is 128 bits like a UUID, so the conversion is lossless and needs no
+/// storage; [`id_from_uuid`] turns it back. `None` for an id whose suffix is not a ULID
+/// (built-in names such as `flow_kyc_default`).
+pub fn id_as_uuid(id: &str, prefix: &str) -> Option<String> {
+    let suffix = id.strip_prefix(prefix)?;
+    let bits = ulid::Ulid::from_string(&suffix.to_ascii_uppercase())
+        .ok()?
+        .0;
+    let hex = format!("{bits:032x}");
+    Some(format!(
+        "{}-{}-{}-{}-{}",
+        &hex[..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..]
+    ))
+}
+
+/// The id with `prefix` a UUID string stands for: the inverse of [`id_as_uuid`]. `None` for
+/// anything but a UUID (hyphenated, any case).
+pub fn id_from_uuid(uuid: &str, prefix: &str) -> Option<String> {
+    let groups: Vec<&str> = uuid.split('-').collect();
+    let shaped = groups.iter().map(|g| g.len()).eq([8, 4, 4, 4, 12])
+        && groups
+            .iter()
+            .all(|g| g.bytes().all(|b| b.is_ascii_hexdigit()));
+    if !shaped {
+        return None;
+    }
+    let bits = u128::from_str_radix(&groups.concat(), 16).ok()?;
+    let ulid = ulid::Ulid(bits).to_string().to_ascii_lowercase();
+    Some(format!("{prefix}{ulid}"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ids_round_trip_through_uuids() {
+        let id = CaseId::generate();
+        let uuid = id_as_uuid(id.as_str(), CaseId::PREFIX).unwrap();
+        assert_eq!(uuid.len(), 36);
+        assert_eq!(id_from_uuid(&uuid, CaseId::PREFIX).unwrap(), id.as_str());
+        assert_eq!(
+            id_from_uuid(&uuid.to_ascii_uppercase(), CaseId::PREFIX).unwrap(),
+            id.as_str()
+        );
+        assert_eq!(
+            id_as_uuid("case_00000000000000000000000001", "case_").unwrap(),
+            "00000000-0000-0000-0000-000000000001"
+        );
+        assert_eq!(id_as_uuid("flow_kyc_default", "flow_"), None);
+        assert_eq!(id_as_uuid(id.as_str(), "app_"), None);
+        for bad in [
+            "",
+            "not-a-uuid",
+            "0000000-0000-0000-0000-0000000000001",
+            "g0000000-0000-0000-0000-000000000001",
+        ] {
+            assert_eq!(id_from_uuid(bad, "case_"), None, "{bad}");
+        }
+    }
 
     #[test]
     fn generated_ids_carry_their_prefix_and_parse_back() {

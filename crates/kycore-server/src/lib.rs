@@ -17,6 +17,7 @@ mod request_id;
 mod serve;
 mod webhooks;
 
+pub use dialects::provide::{SubjectError, token_subject as provide_token_subject};
 pub use limits::RateLimits;
 pub use serve::{ServeLimits, serve};
 
@@ -109,6 +110,7 @@ pub fn app_with(services: Services, rate_limits: &RateLimits) -> Router {
         .merge(dialects::vove::router())
         .merge(dialects::caliza::router())
         .merge(dialects::link::router())
+        .merge(dialects::provide::router())
         .merge(v1)
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)

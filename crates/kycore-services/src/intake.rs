@@ -209,6 +209,18 @@ impl NewDocument {
 impl Services {
     /// Validates an upload and seals its file into the blob store; the kernel records it in
     /// a unit of work.
+    /// Checks an upload as [`Services::add_document`] would — its fields, its type by its
+    /// first bytes, its content — with no case and nothing written, so an edge that creates
+    /// a case and its documents in one request refuses a bad file before creating anything.
+    pub async fn check_document(
+        &self,
+        mut upload: NewDocument,
+    ) -> Result<NewDocument, ServiceError> {
+        let file_type = upload.validate(self.config().max_upload_bytes)?;
+        upload.file = self.inspect_upload(upload.file, file_type).await?;
+        Ok(upload)
+    }
+
     pub(crate) async fn prepare_document(
         &self,
         ctx: &RequestContext,

@@ -174,6 +174,36 @@ mod tests {
         assert_eq!(scope.environment, Environment::Sandbox);
     }
 
+    /// Tokens that last (API tokens) and link or session tokens never pass as each other.
+    #[test]
+    fn audiences_keep_token_kinds_apart() {
+        #[derive(Debug, Serialize, Deserialize)]
+        struct Lasting {
+            sub: String,
+            aud: String,
+            org: String,
+            env: String,
+        }
+        let keyring = Keyring::for_tests();
+        let c = case(now_millis() + 60_000);
+        let scope = crate::scope::of_case(&c).unwrap();
+        let link = link_token(&keyring, &c).unwrap();
+        assert_eq!(
+            verify_lasting::<Lasting>(&keyring, &link, "kycore:api").unwrap_err(),
+            TokenError::Invalid
+        );
+        let lasting = Lasting {
+            sub: "user:1".into(),
+            aud: "kycore:api".into(),
+            org: c.organization_id.clone(),
+            env: c.environment.clone(),
+        };
+        let token = sign(&keyring, &scope, &lasting).unwrap();
+        assert!(verify_lasting::<Lasting>(&keyring, &token, "kycore:api").is_ok());
+        assert!(verify_lasting::<Lasting>(&keyring, &token, "session").is_err());
+        assert!(verify_link(&keyring, &token).is_err());
+    }
+
     #[test]
     fn a_case_of_an_unknown_environment_gets_no_token() {
         let keyring = Keyring::for_tests();

@@ -99,6 +99,13 @@ enum Command {
         #[command(subcommand)]
         command: operators::KeysCommand,
     },
+    /// Mint bearer tokens from a secret key (Provide's dialect).
+    Tokens {
+        #[command(flatten)]
+        storage: StorageArgs,
+        #[command(subcommand)]
+        command: operators::TokensCommand,
+    },
     /// Rotate the master key without downtime, and see which keys it wraps.
     MasterKey {
         #[command(flatten)]
@@ -180,6 +187,13 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Keys { storage, command } => {
             operators::keys(
+                &open_services(&storage.resolve(&file), String::new()).await?,
+                command,
+            )
+            .await
+        }
+        Command::Tokens { storage, command } => {
+            operators::tokens(
                 &open_services(&storage.resolve(&file), String::new()).await?,
                 command,
             )

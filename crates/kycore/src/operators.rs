@@ -73,6 +73,26 @@ pub enum KeysCommand {
 }
 
 #[derive(Subcommand)]
+pub enum TokensCommand {
+    /// Mint a bearer token from a secret key, as Provide's dialect takes it
+    /// (`Authorization: bearer <token>`): for the key's Application, or for one of its users.
+    /// The token works until the key is revoked.
+    Mint {
+        /// The secret key to mint with.
+        #[arg(long, env = "KYCORE_SECRET_KEY")]
+        key: String,
+        /// A token for the key's Application; its UUID (the organization's) may be given.
+        #[arg(long, num_args = 0..=1, value_name = "UUID", conflicts_with = "user", required_unless_present = "user")]
+        application: Option<Option<String>>,
+        /// A token for this user (a UUID) of the Application: it sees its own applications only.
+        #[arg(long, value_name = "UUID")]
+        user: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
 pub enum JobsCommand {
     /// The newest jobs, with their state, attempts and last error.
     List {
@@ -251,6 +271,38 @@ pub async fn keys(services: &Services, command: KeysCommand) -> anyhow::Result<(
                 .with_context(|| format!("cannot revoke {id}"))?;
             println!("revoked {id}");
         }
+    }
+    Ok(())
+}
+
+pub async fn tokens(services: &Services, command: TokensCommand) -> anyhow::Result<()> {
+    let TokensCommand::Mint {
+        key,
+        application,
+        user,
+        json,
+    } = command;
+    let minter = services
+        .authenticate(key.trim())
+        .await
+        .context("the key is not a live secret key")?;
+    let subject = kycore_server::provide_token_subject(
+        &minter.scope,
+        application.flatten().as_deref(),
+        user.as_deref(),
+    )
+    .map_err(|e| match e {
+        kycore_server::SubjectError::Invalid(message) => anyhow::anyhow!(message),
+        kycore_server::SubjectError::Foreign => {
+            anyhow::anyhow!("that is not the key's own application")
+        }
+    })?;
+    let minted = services.mint_key_token(&minter, &subject)?;
+    if json {
+        println!("{}", serde_json::to_string(&minted)?);
+    } else {
+        println!("{}", minted.token);
+        println!("subject: {}", minted.subject);
     }
     Ok(())
 }

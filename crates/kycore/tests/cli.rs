@@ -88,6 +88,68 @@ fn keys_can_be_created_listed_and_revoked() {
 }
 
 #[test]
+fn tokens_are_minted_from_a_secret_key_for_the_application_or_a_user() {
+    let dir = tempfile::tempdir().unwrap();
+    let init = stdout_json(&kycore(dir.path(), &["init", "--json"]));
+    let key = init["sandbox"]["secret_key"].as_str().unwrap();
+    let application = stdout_json(&kycore(
+        dir.path(),
+        &["tokens", "mint", "--key", key, "--application", "--json"],
+    ));
+    let subject = application["subject"].as_str().unwrap();
+    let uuid = subject.strip_prefix("application:").unwrap();
+    assert_eq!(uuid.len(), 36);
+    assert_eq!(application["token"].as_str().unwrap().split('.').count(), 3);
+    // Naming the Application's own id is the same; another's is refused.
+    let again = stdout_json(&kycore(
+        dir.path(),
+        &[
+            "tokens",
+            "mint",
+            "--key",
+            key,
+            "--application",
+            uuid,
+            "--json",
+        ],
+    ));
+    assert_eq!(again["subject"], subject);
+    let foreign = "cb2037f7-79fc-40f4-9720-ada636da4183";
+    assert!(
+        !kycore(
+            dir.path(),
+            &["tokens", "mint", "--key", key, "--application", foreign]
+        )
+        .status
+        .success()
+    );
+
+    let user = stdout_json(&kycore(
+        dir.path(),
+        &[
+            "tokens",
+            "mint",
+            "--key",
+            key,
+            "--user",
+            "00D4ADC9-B0CA-4C94-9D90-3C61F696B8BD",
+            "--json",
+        ],
+    ));
+    assert_eq!(user["subject"], "user:00d4adc9-b0ca-4c94-9d90-3c61f696b8bd");
+    for refused in [
+        vec!["tokens", "mint", "--key", key, "--user", "someone"],
+        vec!["tokens", "mint", "--key", "kc_test_nope", "--application"],
+        vec!["tokens", "mint", "--key", key],
+    ] {
+        assert!(
+            !kycore(dir.path(), &refused).status.success(),
+            "{refused:?}"
+        );
+    }
+}
+
+#[test]
 fn keys_need_an_initialized_data_dir_and_its_master_key() {
     let dir = tempfile::tempdir().unwrap();
     let output = kycore(dir.path(), &["keys", "list"]);

@@ -12,6 +12,7 @@
 pub mod caliza;
 pub mod idempotency;
 pub mod link;
+pub mod provide;
 pub mod vove;
 
 use std::marker::PhantomData;
@@ -111,12 +112,24 @@ impl<D: Dialect> IntoResponse for Failure<D> {
 /// The authenticated caller of a dialect's route.
 pub struct Caller<D> {
     auth: Authenticated,
+    /// A minted token's subject; `None` for a secret key.
+    subject: Option<String>,
     _dialect: PhantomData<fn() -> D>,
 }
 
 impl<D> Caller<D> {
     pub fn scope(&self) -> &Scope {
         &self.auth.0.scope
+    }
+
+    /// The subject the caller's token was minted for; `None` when it presented a key.
+    pub fn subject(&self) -> Option<&str> {
+        self.subject.as_deref()
+    }
+
+    /// How the caller authenticated, as the services know it.
+    pub fn authenticated(&self) -> &kycore_services::keys::Authenticated {
+        &self.auth.0
     }
 
     /// The context for a use case acting on the caller's behalf.
@@ -151,9 +164,20 @@ impl<D: Dialect> FromRequestParts<AppState> for Caller<D> {
         }
         Ok(Caller {
             auth,
+            subject,
             _dialect: PhantomData,
         })
     }
+}
+
+/// A page number or size from a query string: `default` when absent, `None` when it is not
+/// a whole number from 1 to `max`. Vendors differ only in what they call it and how they
+/// refuse it.
+pub fn bounded_number(raw: Option<&str>, default: u32, max: u32) -> Option<u32> {
+    let Some(raw) = raw else {
+        return Some(default);
+    };
+    raw.parse::<u32>().ok().filter(|n| (1..=max).contains(n))
 }
 
 /// The credential of `Authorization: <scheme> <credential>` when the scheme is `scheme`,
@@ -325,10 +349,7 @@ impl PageNumber {
 }
 
 fn bounded<D>(raw: Option<&str>, name: &str, default: u32, max: u32) -> Result<u32, Failure<D>> {
-    let Some(raw) = raw else { return Ok(default) };
-    raw.parse::<u32>()
-        .ok()
-        .filter(|n| (1..=max).contains(n))
+    bounded_number(raw, default, max)
         .ok_or_else(|| Failure::bad_request(format!("{name} must be a number between 1 and {max}")))
 }
 

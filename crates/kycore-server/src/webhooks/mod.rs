@@ -17,6 +17,7 @@ pub fn formats() -> Formats {
         Arc::new(crate::dialects::vove::webhook::VoveFormat),
         Arc::new(crate::dialects::caliza::webhook::CalizaFormat),
         Arc::new(crate::dialects::link::webhook::LinkFormat),
+        Arc::new(crate::dialects::provide::webhook::ProvideFormat),
     ];
     Formats::new(formats)
 }

@@ -21,6 +21,7 @@ mod decisions;
 mod deployment;
 mod dialect_caliza;
 mod dialect_link;
+mod dialect_provide;
 mod dialect_vove;
 mod documents;
 mod encryption;

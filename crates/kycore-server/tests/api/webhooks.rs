@@ -103,6 +103,11 @@ impl Receiver {
         receiver
     }
 
+    /// Fails the next `n` requests with 503.
+    pub(crate) fn fail_next(&self, n: usize) {
+        self.fail_first.store(n, Ordering::SeqCst);
+    }
+
     pub(crate) fn all(&self) -> Vec<Received> {
         self.received.lock().unwrap().clone()
     }
