@@ -108,6 +108,7 @@ pub fn app_with(services: Services, rate_limits: &RateLimits) -> Router {
         .merge(portal::router(&state))
         .merge(dialects::vove::router())
         .merge(dialects::caliza::router())
+        .merge(dialects::rebilly::router())
         .merge(v1)
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)

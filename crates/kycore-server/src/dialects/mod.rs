@@ -8,6 +8,7 @@
 //! same strict JSON — answering every refusal in that vendor's shape ([`Failure`]).
 
 pub mod caliza;
+pub mod rebilly;
 pub mod vove;
 
 use std::marker::PhantomData;

@@ -16,6 +16,7 @@ pub fn formats() -> Formats {
         Arc::new(native::Native),
         Arc::new(crate::dialects::vove::webhook::VoveFormat),
         Arc::new(crate::dialects::caliza::webhook::CalizaFormat),
+        Arc::new(crate::dialects::rebilly::webhook::RebillyFormat),
     ];
     Formats::new(formats)
 }

@@ -628,3 +628,24 @@ fn document_image() -> image::DynamicImage {
     });
     image::DynamicImage::ImageRgb8(image)
 }
+
+/// Runs a Python `script` with `input` as JSON on its stdin and reads its stdout as JSON: a
+/// vendor's receiver written in another language than kycore, to check what it verifies.
+pub fn python_json(script: &str, input: &Value) -> Value {
+    use std::io::Write;
+    let mut child = std::process::Command::new("python3")
+        .args(["-c", script])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.to_string().as_bytes())
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.success());
+    serde_json::from_slice(&output.stdout).unwrap()
+}

@@ -20,6 +20,7 @@ mod concurrency;
 mod decisions;
 mod deployment;
 mod dialect_caliza;
+mod dialect_rebilly;
 mod dialect_vove;
 mod documents;
 mod encryption;
