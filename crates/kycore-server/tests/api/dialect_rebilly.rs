@@ -616,3 +616,58 @@ async fn kyc_request_webhooks_reach_rebilly_endpoints_signed() {
     })
     .await;
 }
+
+/// Where Rebilly's JS SDK is installed for the tests (`scripts/test` runs `npm ci` there).
+const SDK_SUPPORT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/rebilly-sdk");
+
+#[tokio::test]
+async fn rebillys_js_sdk_works_unchanged() {
+    let installed = std::path::Path::new(SDK_SUPPORT).join("node_modules/rebilly-js-sdk");
+    if !installed.exists() {
+        assert!(
+            std::env::var_os("KYCORE_REQUIRE_NODE").is_none(),
+            "KYCORE_REQUIRE_NODE is set but {} is missing: run `npm ci --prefix {SDK_SUPPORT}`",
+            installed.display()
+        );
+        eprintln!("skipped: Rebilly's JS SDK is not installed (npm ci --prefix {SDK_SUPPORT})");
+        return;
+    }
+    for_each_database(|app| async move {
+        let mut node = std::process::Command::new("node");
+        node.arg("kyc-requests.mjs")
+            .current_dir(SDK_SUPPORT)
+            .env("KYCORE_URL", &app.base_url)
+            .env("KYCORE_KEY", &app.sandbox.secret)
+            .env("KYCORE_ORGANIZATION", app.organization_id.to_string());
+        // Off the test's runtime, which serves the SDK's requests meanwhile.
+        let output = tokio::task::spawn_blocking(move || node.output())
+            .await
+            .unwrap()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(output.status.success(), "{stderr}");
+        let seen: Value = serde_json::from_slice(&output.stdout).unwrap();
+        let id = seen["created"]["fields"]["id"].as_str().unwrap();
+        assert_eq!(seen["created"]["status"], 201);
+        assert_eq!(seen["created"]["fields"]["status"], "gathering");
+        assert_eq!(seen["got"]["id"], id);
+        assert_eq!(seen["got"]["customerId"], "cus_SDK");
+        assert_eq!(seen["all"]["total"], 1);
+        assert_eq!(seen["all"]["limit"], 10);
+        assert_eq!(seen["all"]["offset"], 0);
+        assert_eq!(seen["all"]["ids"], json!([id]));
+        assert_eq!(seen["updated"]["reason"], "spend limit");
+        assert_eq!(seen["refused"]["name"], "RebillyValidationError");
+        assert_eq!(seen["refused"]["status"], 422);
+        assert_eq!(
+            seen["refused"]["invalidFields"][0]["field"],
+            "documents.0.type"
+        );
+        assert_eq!(seen["deleted"], 204);
+        assert_eq!(
+            seen["missing"],
+            json!({"name": "RebillyNotFoundError", "status": 404})
+        );
+    })
+    .await;
+}
