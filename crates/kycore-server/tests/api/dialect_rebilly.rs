@@ -671,3 +671,89 @@ async fn rebillys_js_sdk_works_unchanged() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn uploads_are_kyc_documents_of_their_request() {
+    for_each_database(|app| async move {
+        let key = app.sandbox.secret.clone();
+        let (_, created) = create(&app, &key, &seed_request("cus_DOCS")).await;
+        let id = created["id"].as_str().unwrap().to_owned();
+        let form = reqwest::multipart::Form::new()
+            .text("type", "passport")
+            .part(
+                "file",
+                reqwest::multipart::Part::bytes(crate::helpers::document_photo())
+                    .file_name("scan.jpg"),
+            );
+        let upload = send(
+            app.request(Method::POST, &format!("/v1/cases/{id}/documents"), &key)
+                .multipart(form),
+        )
+        .await;
+        let uploaded = upload.json(StatusCode::CREATED);
+        let document_id = uploaded["id"].as_str().unwrap();
+
+        // The request was attempted (an upload, not yet submitted) and links its documents.
+        let reply = send(rebilly(
+            &app,
+            Method::GET,
+            &format!("/kyc-requests/{id}?expand=documents"),
+            Some(&key),
+        ))
+        .await;
+        let request = answer(&reply, StatusCode::OK);
+        assert_eq!(request["status"], "attempted");
+        assert_eq!(
+            rels(&request),
+            [
+                "self",
+                "kycGatherer",
+                "gatherer",
+                "kycDocuments",
+                "documents"
+            ]
+        );
+        let embedded = &request["_embedded"]["documents"];
+        assert_eq!(embedded.as_array().unwrap().len(), 1);
+        assert_eq!(embedded[0]["id"], document_id);
+        assert_eq!(embedded[0]["documentType"], "identity-proof");
+        assert_eq!(embedded[0]["documentSubtype"], "passport");
+        assert_eq!(embedded[0]["requestId"], id.as_str());
+        assert_eq!(embedded[0]["customerId"], "cus_DOCS");
+        assert_eq!(embedded[0]["status"], "pending");
+
+        // The documents link lists them with Rebilly's headers; each reads on its own.
+        let href = request["_links"][3]["href"].as_str().unwrap();
+        let path = &href[href.find("/organizations/").unwrap()..];
+        let reply = send(rebilly(&app, Method::GET, path, Some(&key))).await;
+        assert_eq!(answer(&reply, StatusCode::OK), *embedded);
+        assert_eq!(reply.header("pagination-total"), Some("1"));
+        let reply = send(rebilly(
+            &app,
+            Method::GET,
+            &format!("/kyc-documents/{document_id}"),
+            Some(&key),
+        ))
+        .await;
+        assert_eq!(answer(&reply, StatusCode::OK), embedded[0]);
+
+        // Another organization sees neither; a listing needs its request.
+        let other = app.other_sandbox.secret.clone();
+        let reply = send(rebilly(
+            &app,
+            Method::GET,
+            &format!("/kyc-documents/{document_id}"),
+            Some(&other),
+        ))
+        .await;
+        problem(&reply, StatusCode::NOT_FOUND, "Not Found");
+        let foreign_list = format!("/kyc-documents?filter=requestId:{id}");
+        let reply = send(rebilly(&app, Method::GET, &foreign_list, Some(&other))).await;
+        assert_eq!(answer(&reply, StatusCode::OK), json!([]));
+        assert_eq!(reply.header("pagination-total"), Some("0"));
+        let reply = send(rebilly(&app, Method::GET, "/kyc-documents", Some(&key))).await;
+        let body = problem(&reply, StatusCode::UNPROCESSABLE_ENTITY, "Validation error");
+        assert_eq!(invalid_fields(&body), ["filter"]);
+    })
+    .await;
+}

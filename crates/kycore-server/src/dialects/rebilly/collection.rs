@@ -8,11 +8,15 @@
 //! status filter asks the services for the case statuses it can occur in and keeps the
 //! matching requests among the newest [`MAX_WINDOW_LIMIT`] of those.
 
+use axum::Json as Answer;
+use axum::http::{HeaderMap, HeaderValue};
+use axum::response::{IntoResponse, Response};
 use kycore_domain::case::{CaseKind, CaseStatus};
 use kycore_domain::tenancy::Scope;
 use kycore_services::cases::CaseQuery;
 use kycore_services::pagination::{MAX_WINDOW_LIMIT, Window};
 use kycore_services::views::{Case, Document};
+use serde_json::Value;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
@@ -22,7 +26,7 @@ use super::settings::Problems;
 use super::status::RequestStatus;
 use crate::AppState;
 
-const DEFAULT_LIMIT: u32 = 100;
+pub const DEFAULT_LIMIT: u32 = 100;
 const MAX_OFFSET: u64 = 1000;
 
 /// A listing's parameters, validated.
@@ -37,7 +41,8 @@ pub struct ListParams {
     pub ascending: bool,
 }
 
-fn number(raw: Option<&str>, name: &str, default: u64, problems: &mut Problems) -> u64 {
+/// `limit` or `offset`: 0–1000.
+pub fn number(raw: Option<&str>, name: &str, default: u64, problems: &mut Problems) -> u64 {
     let Some(raw) = raw else { return default };
     match raw.parse::<u64>() {
         Ok(n) if n <= MAX_OFFSET => n,
@@ -245,6 +250,20 @@ async fn list_by_status(state: &AppState, scope: &Scope, params: &ListParams) ->
         .take(params.limit as usize)
         .collect();
     Ok(Listed { items, total })
+}
+
+/// A page of a collection as Rebilly answers it: a bare array, with how many there are and
+/// the limit and offset used in `Pagination-*` headers.
+pub fn page(items: Vec<Value>, total: u64, limit: u32, offset: u64) -> Response {
+    let mut headers = HeaderMap::new();
+    for (name, value) in [
+        ("pagination-total", total),
+        ("pagination-limit", u64::from(limit)),
+        ("pagination-offset", offset),
+    ] {
+        headers.insert(name, HeaderValue::from(value));
+    }
+    (headers, Answer(Value::Array(items))).into_response()
 }
 
 #[cfg(test)]

@@ -10,6 +10,7 @@
 //! travels in `REB-APIKEY` or as `Authorization: Bearer`.
 
 mod collection;
+mod documents;
 mod error;
 mod requests;
 mod settings;
@@ -25,6 +26,7 @@ use axum::routing::get;
 use kycore_domain::tenancy::Scope;
 use kycore_services::RequestContext;
 
+use self::settings::Problems;
 use super::{Caller, Dialect, Failure};
 use crate::AppState;
 use crate::error::ApiError;
@@ -68,6 +70,18 @@ fn not_found(what: &str) -> Failure<Rebilly> {
         "not_found",
         format!("{what} not found"),
     ))
+}
+
+/// A body or query that breaks Rebilly's rules: 422 naming every field.
+pub(crate) fn invalid(problems: Problems) -> Failure<Rebilly> {
+    Failure::new(
+        ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+            "The request is invalid",
+        )
+        .with_errors(problems.0),
+    )
 }
 
 /// The authenticated caller, also checked against the organization the path names, if it
@@ -114,6 +128,8 @@ impl FromRequestParts<AppState> for RebillyCaller {
 fn api_routes() -> Router<AppState> {
     Router::new()
         .route("/kyc-requests", get(requests::list).post(requests::create))
+        .route("/kyc-documents", get(documents::list))
+        .route("/kyc-documents/{id}", get(documents::get))
         .route(
             "/kyc-requests/{id}",
             get(requests::get)

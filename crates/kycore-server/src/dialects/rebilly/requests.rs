@@ -26,10 +26,9 @@ use time::format_description::well_known::Rfc3339;
 use super::collection::{self, ListParams};
 use super::settings::{self, Problems, RequestedDocument, Settings};
 use super::status::{self, RequestStatus};
-use super::{Rebilly, RebillyCaller, Result, not_found};
+use super::{Rebilly, RebillyCaller, Result, invalid, not_found};
 use crate::AppState;
-use crate::dialects::{Failure, Json, PathParam, Query, utc_millis};
-use crate::error::ApiError;
+use crate::dialects::{Json, PathParam, Query, utc_millis};
 
 /// Rebilly's gatherer links expire an hour after the request unless it says otherwise.
 const DEFAULT_LIFETIME_SECONDS: i64 = 60 * 60;
@@ -41,23 +40,12 @@ type Body = Json<Rebilly, Map<String, Value>>;
 /// The request's id in a route's path (the organization's, when given, is the caller's).
 #[derive(Deserialize)]
 pub struct RequestPath {
-    id: String,
+    pub id: String,
 }
 
 #[derive(Deserialize, Default)]
 pub struct ExpandQuery {
     expand: Option<String>,
-}
-
-fn invalid(problems: Problems) -> Failure<Rebilly> {
-    Failure::new(
-        ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "validation_failed",
-            "The request is invalid",
-        )
-        .with_errors(problems.0),
-    )
 }
 
 /// Whether `expand` asks for the request's documents.
@@ -249,7 +237,7 @@ pub async fn create(
 }
 
 /// A request of the caller's: a KYC case not deleted (canceled).
-async fn find(state: &AppState, scope: &Scope, id: &str) -> Result<Case> {
+pub async fn find(state: &AppState, scope: &Scope, id: &str) -> Result<Case> {
     let case = match state.services.get_case(scope, id).await {
         Ok(case) => case,
         Err(kycore_services::ServiceError::NotFound { .. }) => {
@@ -397,15 +385,12 @@ pub async fn list(
         .iter()
         .map(|(case, documents)| representation(&base, case, documents, expand))
         .collect();
-    let mut headers = HeaderMap::new();
-    for (name, value) in [
-        ("pagination-total", listed.total),
-        ("pagination-limit", u64::from(params.limit)),
-        ("pagination-offset", params.offset),
-    ] {
-        headers.insert(name, HeaderValue::from(value));
-    }
-    Ok((headers, Answer(Value::Array(items))).into_response())
+    Ok(collection::page(
+        items,
+        listed.total,
+        params.limit,
+        params.offset,
+    ))
 }
 
 /// The request's settings; for a case made through another API, an identity proof.
@@ -479,7 +464,7 @@ pub fn utc_seconds(at: OffsetDateTime) -> String {
 }
 
 /// One uploaded file as a Rebilly KYC document.
-fn kyc_document(case: &Case, document: &Document) -> Value {
+pub fn kyc_document(case: &Case, document: &Document) -> Value {
     let kind = status::kind_of(&document.document_type).map(|k| k.as_str());
     let subtype = match document.document_type.as_str() {
         "passport" | "id-card" | "driver-license" => Some(document.document_type.as_str()),
