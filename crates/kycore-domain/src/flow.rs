@@ -168,7 +168,7 @@ fn default_min_age() -> u8 {
 /// Links live a day unless the flow says otherwise.
 pub const DEFAULT_LINK_LIFETIME_SECONDS: u32 = 24 * 60 * 60;
 /// Links may live between five minutes and ninety days.
-const LINK_LIFETIME_RANGE: std::ops::RangeInclusive<u32> = 300..=90 * 24 * 60 * 60;
+pub const LINK_LIFETIME_RANGE: std::ops::RangeInclusive<u32> = 300..=90 * 24 * 60 * 60;
 
 /// Refuses a link lifetime outside the allowed range, a flow's or one case's.
 pub fn check_link_lifetime(seconds: u32, errors: &mut ValidationErrors) {

@@ -111,6 +111,7 @@ pub fn app_with(services: Services, rate_limits: &RateLimits) -> Router {
         .merge(dialects::caliza::router())
         .merge(dialects::link::router())
         .merge(dialects::provide::router())
+        .merge(dialects::rebilly::router())
         .merge(v1)
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)

@@ -14,10 +14,12 @@ use kycore_domain::validation::ValidationErrors;
 use kycore_store::applicants;
 use kycore_store::cases::{self, CaseFilter};
 use kycore_store::{Millis, Tx};
+use serde_json::json;
 
 use crate::kernel::applicants::ApplicantChanges;
-use crate::kernel::{self, CaseApplicant, NewCaseRequest, OpenCase};
+use crate::kernel::{self, CaseApplicant, CaseAttachments, NewCaseRequest, OpenCase};
 use crate::pagination::{Numbered, Page, PageRequest, Window};
+use crate::record::{self, AuditEntry};
 use crate::time_format::{datetime_of, now_millis};
 use crate::views::Case;
 use crate::{RequestContext, ServiceError, Services, SystemComponent};
@@ -400,6 +402,35 @@ impl Services {
             Box::pin(async move {
                 case.ensure_awaiting_applicant("has no use for a new link")?;
                 case.reissue_link(tx, &ctx.principal, lifetime, now);
+                Ok(())
+            })
+        })
+        .await
+    }
+
+    /// Replaces what the platform attached to a case — its redirect URL, its metadata — at
+    /// any status, so a platform keeps its own bookkeeping on a case; validated as at
+    /// creation. The case's revision moves, as on every change.
+    pub async fn update_case_attachments(
+        &self,
+        ctx: &RequestContext,
+        id: &str,
+        mut attachments: CaseAttachments,
+    ) -> Result<Case, ServiceError> {
+        attachments.validate()?;
+        let services = self.clone();
+        self.case_unit(ctx, id, move |tx, ctx, case, now| {
+            Box::pin(async move {
+                let key = case.applicant_key(tx, &services).await?;
+                case.set_attachments(&key, attachments)?;
+                let entry = AuditEntry {
+                    action: "case.attachments_updated",
+                    target_type: "case",
+                    target_id: case.id(),
+                    case_id: Some(case.id()),
+                    detail: json!({}),
+                };
+                record::audit(tx, case.scope(), &ctx.principal, entry, now);
                 Ok(())
             })
         })

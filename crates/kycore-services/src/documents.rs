@@ -62,6 +62,16 @@ impl Services {
             .collect()
     }
 
+    /// One document of the scope by its id, whatever its case; 404 for one the scope does
+    /// not have.
+    pub async fn get_document(&self, scope: &Scope, id: &str) -> Result<Document, ServiceError> {
+        let record = documents::get(self.store().reader(), scope, id)
+            .await?
+            .ok_or(ServiceError::not_found("document"))?;
+        let key = self.case_key(scope, &record.case_id).await?;
+        views::document(&record, key.as_ref())
+    }
+
     /// The original file of a document, decrypted, with its content type.
     pub async fn document_file(
         &self,

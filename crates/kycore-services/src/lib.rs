@@ -60,7 +60,7 @@ use std::sync::Arc;
 
 pub use context::{IdempotencyClaim, Principal, Renderer, RequestContext, SystemComponent};
 pub use error::ServiceError;
-pub use kernel::{CaseApplicant, HitVerdict, NewCaseRequest};
+pub use kernel::{CaseApplicant, CaseAttachments, HitVerdict, NewCaseRequest};
 pub use kycore_store::{Backend, WriterStatus, redact_url};
 use kycore_store::{Store, organizations as stored_organizations};
 

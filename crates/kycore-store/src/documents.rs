@@ -90,6 +90,24 @@ pub async fn for_case<'e>(
     .await?)
 }
 
+/// One document of the scope by its id.
+pub async fn get<'e>(
+    db: impl Executor<'e, Database = Any>,
+    scope: &Scope,
+    id: &str,
+) -> Result<Option<DocumentRecord>, StoreError> {
+    Ok(sqlx::query_as(concat!(
+        "SELECT ",
+        columns!(),
+        " FROM documents WHERE organization_id = $1 AND environment = $2 AND id = $3"
+    ))
+    .bind(scope.organization_id.as_str())
+    .bind(scope.environment.as_str())
+    .bind(id)
+    .fetch_optional(db)
+    .await?)
+}
+
 /// How many documents of this type the case already has (the next upload's attempt - 1).
 pub async fn count_of_type<'e>(
     db: impl Executor<'e, Database = Any>,

@@ -13,6 +13,7 @@ pub mod caliza;
 pub mod idempotency;
 pub mod link;
 pub mod provide;
+pub mod rebilly;
 pub mod vove;
 
 use std::marker::PhantomData;

@@ -18,6 +18,7 @@ pub fn formats() -> Formats {
         Arc::new(crate::dialects::caliza::webhook::CalizaFormat),
         Arc::new(crate::dialects::link::webhook::LinkFormat),
         Arc::new(crate::dialects::provide::webhook::ProvideFormat),
+        Arc::new(crate::dialects::rebilly::webhook::RebillyFormat),
     ];
     Formats::new(formats)
 }

@@ -455,13 +455,8 @@ print(json.dumps([
         .iter()
         .map(|r| json!({"body": r.body, "signature": r.header("x-caliza-webhook-signature")}))
         .collect();
-    let output = crate::helpers::run_python(script, &json!({"secret": secret, "items": items}));
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    serde_json::from_slice(&output.stdout).unwrap()
+    let answer = crate::helpers::python_json(script, &json!({"secret": secret, "items": items}));
+    serde_json::from_value(answer).unwrap()
 }
 
 #[tokio::test]

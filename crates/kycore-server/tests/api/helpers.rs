@@ -655,3 +655,14 @@ pub fn run_python(script: &str, input: &Value) -> std::process::Output {
     );
     output
 }
+
+/// [`run_python`] for a script that prints JSON: its answer, the script having succeeded.
+pub fn python_json(script: &str, input: &Value) -> Value {
+    let output = run_python(script, input);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).unwrap()
+}

@@ -22,6 +22,7 @@ mod deployment;
 mod dialect_caliza;
 mod dialect_link;
 mod dialect_provide;
+mod dialect_rebilly;
 mod dialect_vove;
 mod documents;
 mod encryption;

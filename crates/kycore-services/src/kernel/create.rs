@@ -49,6 +49,29 @@ pub struct NewCaseRequest {
     pub link_lifetime_seconds: Option<u32>,
 }
 
+/// What a platform attached to a case, to replace: each field given replaces the stored one.
+#[derive(Clone, Debug, Default)]
+pub struct CaseAttachments {
+    /// Where the applicant is sent after finishing; `Some(None)` removes it.
+    pub redirect_url: Option<Option<String>>,
+    /// The whole metadata, within the limits of a new case's.
+    pub metadata: Option<Map<String, Value>>,
+}
+
+impl CaseAttachments {
+    /// Normalizes and checks the attachments as a new case's are.
+    pub(crate) fn validate(&mut self) -> Result<(), ServiceError> {
+        let mut errors = ValidationErrors::default();
+        if let Some(redirect_url) = self.redirect_url.as_mut() {
+            validate_redirect_url(redirect_url, &mut errors);
+        }
+        if let Some(metadata) = &self.metadata {
+            validate_metadata(metadata, &mut errors);
+        }
+        Ok(errors.into_result()?)
+    }
+}
+
 /// A validated case (and its new applicant) ready to be written.
 pub(crate) struct NewCase {
     pub case: CaseRecord,

@@ -27,7 +27,7 @@ use kycore_store::{Millis, Tx, case_progress, jobs, related_person_cases};
 use serde_json::{Value, json};
 
 pub(crate) use self::create::write_new_case;
-pub use self::create::{CaseApplicant, NewCaseRequest};
+pub use self::create::{CaseApplicant, CaseAttachments, NewCaseRequest};
 use self::details::{CaseDetails, DecisionNote};
 pub(crate) use self::findings::DocumentVerdict;
 pub use self::findings::{HitReview, HitVerdict};
@@ -349,6 +349,25 @@ impl OpenCase {
     ) -> Result<(), ServiceError> {
         let mut details = CaseDetails::open(Some(key), &self.record)?;
         details.decision_note = Some(DecisionNote { decided_at, note });
+        self.record.sealed = Some(details.seal(key, &self.record.id)?);
+        self.changed = true;
+        Ok(())
+    }
+
+    /// Replaces what the platform attached to the case (its redirect URL, its metadata),
+    /// where `attachments` gives them, sealed like the rest of its details.
+    pub(crate) fn set_attachments(
+        &mut self,
+        key: &DataKey,
+        attachments: CaseAttachments,
+    ) -> Result<(), ServiceError> {
+        let mut details = CaseDetails::open(Some(key), &self.record)?;
+        if let Some(redirect_url) = attachments.redirect_url {
+            details.redirect_url = redirect_url;
+        }
+        if let Some(metadata) = attachments.metadata {
+            details.metadata = metadata;
+        }
         self.record.sealed = Some(details.seal(key, &self.record.id)?);
         self.changed = true;
         Ok(())

@@ -1,0 +1,490 @@
+//! Rebilly's KYC requests: `POST`, `GET`, `PATCH`/`PUT` and `DELETE /kyc-requests/{id}` and
+//! `GET /kyc-requests`. A KYC request is a kycore KYC case: `customerId` is its `external_id`
+//! and its applicant's (an unknown customer becomes a new applicant, as a Rebilly customer
+//! would already exist), the gatherer is its hosted link, `expirationTime` the link's expiry,
+//! and its hosted flow is one asking exactly the requested documents (`settings.rs`). A
+//! deleted request is a canceled case, which this dialect no longer shows.
+
+use axum::Json as Answer;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use kycore_domain::applicant::ApplicantType;
+use kycore_domain::case::{CaseKind, CaseStatus};
+use kycore_domain::flow::LINK_LIFETIME_RANGE;
+use kycore_domain::tenancy::Scope;
+use kycore_services::applicants::{ApplicantQuery, NewApplicant};
+use kycore_services::flows::NewFlow;
+use kycore_services::pagination::PageRequest;
+use kycore_services::views::{Case, Document};
+use kycore_services::{CaseApplicant, CaseAttachments, NewCaseRequest, RequestContext};
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use super::collection::{self, ListParams};
+use super::settings::{self, Problems, RequestedDocument, Settings};
+use super::status::{self, RequestStatus};
+use super::{Rebilly, RebillyCaller, Result, invalid, not_found};
+use crate::AppState;
+use crate::dialects::{Json, PathParam, Query, utc_millis};
+
+/// Rebilly's gatherer links expire an hour after the request unless it says otherwise.
+const DEFAULT_LIFETIME_SECONDS: i64 = 60 * 60;
+const MAX_CUSTOMER_ID_LEN: usize = 50;
+const MAX_REDIRECT_URL_LEN: usize = 2048;
+
+type Body = Json<Rebilly, Map<String, Value>>;
+
+/// The request's id in a route's path (the organization's, when given, is the caller's).
+#[derive(Deserialize)]
+pub struct RequestPath {
+    pub id: String,
+}
+
+#[derive(Deserialize, Default)]
+pub struct ExpandQuery {
+    expand: Option<String>,
+}
+
+/// Whether `expand` asks for the request's documents.
+fn expands_documents(expand: Option<&str>) -> bool {
+    expand.is_some_and(|e| e.split(',').any(|part| part.trim() == "documents"))
+}
+
+/// The base every Rebilly URL of the caller's organization starts with.
+fn base_url(state: &AppState, scope: &Scope) -> String {
+    format!(
+        "{}/organizations/{}",
+        state.services.config().public_url,
+        scope.organization_id
+    )
+}
+
+/// A request's `customerId`: required, Rebilly's id length.
+fn customer_id(body: &Map<String, Value>, problems: &mut Problems) -> Option<String> {
+    match body.get("customerId") {
+        Some(Value::String(id)) if !id.trim().is_empty() && id.len() <= MAX_CUSTOMER_ID_LEN => {
+            Some(id.trim().to_owned())
+        }
+        _ => {
+            problems.add(
+                "customerId",
+                format!("is required: a string of 1 to {MAX_CUSTOMER_ID_LEN} characters"),
+            );
+            None
+        }
+    }
+}
+
+/// `expirationTime` as the hosted link's lifetime in seconds from now; an hour when not
+/// given. Whether it is in kycore's allowed range the services decide.
+fn lifetime(body: &Map<String, Value>, problems: &mut Problems) -> Option<u32> {
+    let seconds = match body.get("expirationTime") {
+        None | Some(Value::Null) => DEFAULT_LIFETIME_SECONDS,
+        Some(Value::String(raw)) => match OffsetDateTime::parse(raw, &Rfc3339) {
+            Ok(at) => (at - OffsetDateTime::now_utc()).whole_seconds(),
+            Err(_) => {
+                problems.add("expirationTime", "must be a date-time (RFC 3339)");
+                return None;
+            }
+        },
+        Some(_) => {
+            problems.add("expirationTime", "must be a date-time (RFC 3339)");
+            return None;
+        }
+    };
+    // Checked here too, not only by the services: a refused request must not leave behind
+    // the flow created for it.
+    match u32::try_from(seconds) {
+        Ok(seconds) if LINK_LIFETIME_RANGE.contains(&seconds) => Some(seconds),
+        _ => {
+            problems.add(
+                "expirationTime",
+                "must be between five minutes and ninety days ahead",
+            );
+            None
+        }
+    }
+}
+
+/// `redirectUrl`: an absolute http(s) URL. The services check it fully; the obvious refusal
+/// comes before the request's flow is created.
+fn redirect_url(body: &Map<String, Value>, problems: &mut Problems) -> Option<String> {
+    let url = settings::text(body, "redirectUrl", MAX_REDIRECT_URL_LEN, problems)?;
+    let web = url.starts_with("https://") || url.starts_with("http://");
+    if !web || url.chars().any(char::is_whitespace) {
+        problems.add("redirectUrl", "must be an absolute http(s) URL");
+        return None;
+    }
+    Some(url)
+}
+
+/// What a create (or a replacement) asks for, every problem named at once.
+struct Creation {
+    customer_id: String,
+    settings: Settings,
+    redirect_url: Option<String>,
+    lifetime_seconds: u32,
+}
+
+fn creation(body: &Map<String, Value>) -> Result<Creation> {
+    let mut problems = Problems::default();
+    let customer_id = customer_id(body, &mut problems);
+    let documents = settings::documents(body.get("documents"), &mut problems);
+    let match_level = settings::match_level(body.get("matchLevel"), &mut problems);
+    let reason = settings::reason(body, &mut problems);
+    let redirect_url = redirect_url(body, &mut problems);
+    let lifetime_seconds = lifetime(body, &mut problems);
+    match (customer_id, lifetime_seconds) {
+        (Some(customer_id), Some(lifetime_seconds)) if problems.0.is_empty() => Ok(Creation {
+            customer_id,
+            settings: Settings {
+                documents,
+                match_level,
+                reason,
+            },
+            redirect_url,
+            lifetime_seconds,
+        }),
+        _ => Err(invalid(problems)),
+    }
+}
+
+/// The individual applicant a `customerId` names, else a new one.
+async fn applicant_for(
+    state: &AppState,
+    scope: &Scope,
+    customer_id: &str,
+) -> Result<CaseApplicant> {
+    let query = ApplicantQuery {
+        applicant_type: Some(ApplicantType::Individual),
+        external_id: Some(customer_id.to_owned()),
+    };
+    let page = PageRequest {
+        limit: Some(1),
+        starting_after: None,
+    };
+    let known = state.services.list_applicants(scope, query, &page).await?;
+    if let Some(applicant) = known.data.into_iter().next() {
+        return Ok(CaseApplicant::Existing(applicant.id));
+    }
+    Ok(CaseApplicant::New(Box::new(NewApplicant {
+        applicant_type: ApplicantType::Individual,
+        external_id: Some(customer_id.to_owned()),
+        individual: None,
+        business: None,
+        related_persons: Vec::new(),
+    })))
+}
+
+/// The organization's flow gathering exactly these settings' documents: found by its name,
+/// else created once (a flow is immutable, so one per distinct set of steps serves every
+/// request asking for it).
+async fn flow_for(state: &AppState, ctx: &RequestContext, settings: &Settings) -> Result<String> {
+    let name = settings.flow_name();
+    let flows = state.services.list_flows(&ctx.scope).await?;
+    if let Some(flow) = flows
+        .iter()
+        .find(|f| !f.builtin && f.kind == CaseKind::Kyc && f.name == name)
+    {
+        return Ok(flow.id.clone());
+    }
+    let flow = NewFlow {
+        name,
+        kind: CaseKind::Kyc,
+        countries: Vec::new(),
+        is_default: false,
+        link_lifetime_seconds: None,
+        steps: Some(settings.steps()),
+        min_age: None,
+        max_attempts: Some(settings.flow_max_attempts()),
+        screening: None,
+        rules: None,
+        company_documents: None,
+    };
+    Ok(state.services.create_flow(ctx, flow).await?.id)
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    caller: RebillyCaller,
+    Json(body, ..): Body,
+) -> Result<Response> {
+    let wanted = creation(&body)?;
+    let ctx = caller.context();
+    let applicant = applicant_for(&state, caller.scope(), &wanted.customer_id).await?;
+    let flow_id = flow_for(&state, &ctx, &wanted.settings).await?;
+    let request = NewCaseRequest {
+        applicant,
+        kind: CaseKind::Kyc,
+        flow_id: Some(flow_id),
+        external_id: Some(wanted.customer_id),
+        redirect_url: wanted.redirect_url,
+        metadata: wanted.settings.to_metadata(),
+        link_lifetime_seconds: Some(wanted.lifetime_seconds),
+    };
+    let case = state.services.create_case(&ctx, request).await?;
+    let base = base_url(&state, caller.scope());
+    let body = representation(&base, &case, &[], false);
+    let location = format!("{base}/kyc-requests/{}", case.id);
+    let mut headers = HeaderMap::new();
+    if let Ok(value) = HeaderValue::from_str(&location) {
+        headers.insert(header::LOCATION, value);
+    }
+    Ok((StatusCode::CREATED, headers, Answer(body)).into_response())
+}
+
+/// A request of the caller's: a KYC case not deleted (canceled).
+pub async fn find(state: &AppState, scope: &Scope, id: &str) -> Result<Case> {
+    let case = match state.services.get_case(scope, id).await {
+        Ok(case) => case,
+        Err(kycore_services::ServiceError::NotFound { .. }) => {
+            return Err(not_found("KYC request"));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    if case.kind != CaseKind::Kyc || case.status == CaseStatus::Canceled {
+        return Err(not_found("KYC request"));
+    }
+    Ok(case)
+}
+
+pub async fn get(
+    State(state): State<AppState>,
+    caller: RebillyCaller,
+    PathParam(path, ..): PathParam<Rebilly, RequestPath>,
+    Query(query, ..): Query<Rebilly, ExpandQuery>,
+) -> Result<Answer<Value>> {
+    let scope = caller.scope();
+    let case = find(&state, scope, &path.id).await?;
+    let documents = state.services.list_documents(scope, &case.id).await?;
+    let expand = expands_documents(query.expand.as_deref());
+    Ok(Answer(representation(
+        &base_url(&state, scope),
+        &case,
+        &documents,
+        expand,
+    )))
+}
+
+pub async fn delete(
+    State(state): State<AppState>,
+    caller: RebillyCaller,
+    PathParam(path, ..): PathParam<Rebilly, RequestPath>,
+) -> Result<StatusCode> {
+    let case = find(&state, caller.scope(), &path.id).await?;
+    state
+        .services
+        .cancel_case(&caller.context(), &case.id)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The members of a request only kycore sets.
+const READ_ONLY: &[&str] = &[
+    "id",
+    "customerId",
+    "status",
+    "revision",
+    "createdTime",
+    "updatedTime",
+];
+
+/// What an update asks to change, checked against the request as it stands: read-only
+/// members that differ are refused, as are `documents` and `expirationTime` (the hosted flow
+/// and link are fixed once the request is made); `matchLevel`, `reason` and `redirectUrl`
+/// change. Members it does not know are ignored, as on creation.
+fn changes(case: &Case, current: &Value, body: &Map<String, Value>) -> Result<CaseAttachments> {
+    let mut problems = Problems::default();
+    let before = settings_of(case);
+    let mut settings = before.clone();
+    let mut attachments = CaseAttachments::default();
+    for (key, value) in body {
+        let unchanged = current.get(key) == Some(value);
+        match key.as_str() {
+            key if READ_ONLY.contains(&key) && !unchanged => problems.add(key, "is read-only"),
+            "documents" if settings::documents(Some(value), &mut problems) != before.documents => {
+                problems.add("documents", "cannot be changed once requested");
+            }
+            "expirationTime" if !unchanged => {
+                problems.add("expirationTime", "cannot be changed once requested");
+            }
+            "matchLevel" => {
+                settings.match_level = settings::match_level(Some(value), &mut problems)
+            }
+            "reason" => settings.reason = settings::reason(body, &mut problems),
+            "redirectUrl" if !unchanged => {
+                attachments.redirect_url = Some(redirect_url(body, &mut problems));
+            }
+            _ => {}
+        }
+    }
+    if !problems.0.is_empty() {
+        return Err(invalid(problems));
+    }
+    if settings != before {
+        let mut metadata = case.metadata.clone();
+        metadata.extend(settings.to_metadata());
+        attachments.metadata = Some(metadata);
+    }
+    Ok(attachments)
+}
+
+/// `PATCH` and `PUT` (Rebilly's older API replaced with `PUT`; both change what is given).
+pub async fn update(
+    State(state): State<AppState>,
+    caller: RebillyCaller,
+    PathParam(path, ..): PathParam<Rebilly, RequestPath>,
+    Json(body, ..): Body,
+) -> Result<Answer<Value>> {
+    let scope = caller.scope();
+    let mut case = find(&state, scope, &path.id).await?;
+    let documents = state.services.list_documents(scope, &case.id).await?;
+    let base = base_url(&state, scope);
+    let current = representation(&base, &case, &documents, false);
+    let attachments = changes(&case, &current, &body)?;
+    if attachments.redirect_url.is_none() && attachments.metadata.is_none() {
+        return Ok(Answer(current));
+    }
+    case = state
+        .services
+        .update_case_attachments(&caller.context(), &case.id, attachments)
+        .await?;
+    Ok(Answer(representation(&base, &case, &documents, false)))
+}
+
+#[derive(Deserialize)]
+pub struct ListQuery {
+    limit: Option<String>,
+    offset: Option<String>,
+    filter: Option<String>,
+    sort: Option<String>,
+    expand: Option<String>,
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    caller: RebillyCaller,
+    Query(query, ..): Query<Rebilly, ListQuery>,
+) -> Result<Response> {
+    let params = ListParams::parse(
+        query.limit.as_deref(),
+        query.offset.as_deref(),
+        query.filter.as_deref(),
+        query.sort.as_deref(),
+    )
+    .map_err(invalid)?;
+    let scope = caller.scope();
+    let listed = collection::list(&state, scope, &params).await?;
+    let base = base_url(&state, scope);
+    let expand = expands_documents(query.expand.as_deref());
+    let items: Vec<Value> = listed
+        .items
+        .iter()
+        .map(|(case, documents)| representation(&base, case, documents, expand))
+        .collect();
+    Ok(collection::page(
+        items,
+        listed.total,
+        params.limit,
+        params.offset,
+    ))
+}
+
+/// The request's settings; for a case made through another API, an identity proof.
+fn settings_of(case: &Case) -> Settings {
+    Settings::of(&case.metadata).unwrap_or_else(|| Settings {
+        documents: vec![RequestedDocument {
+            kind: settings::DocumentType::Identity,
+            subtypes: None,
+            max_attempts: 0,
+            face_proof_required: false,
+            face_liveness_required: false,
+        }],
+        match_level: 2,
+        reason: None,
+    })
+}
+
+/// The request's status, derived from its case and documents.
+pub fn request_status(case: &Case, documents: &[Document]) -> RequestStatus {
+    let requested = settings_of(case).documents;
+    status::derive(case.status, &requested, &status::uploads(documents))
+}
+
+/// A KYC request as Rebilly shows it.
+fn representation(base: &str, case: &Case, documents: &[Document], expand: bool) -> Value {
+    let settings = settings_of(case);
+    let status = request_status(case, documents);
+    let self_href = format!("{base}/kyc-requests/{}", case.id);
+    let mut links = vec![json!({"rel": "self", "href": self_href})];
+    if case.status.awaits_applicant() {
+        for rel in ["kycGatherer", "gatherer"] {
+            links.push(json!({"rel": rel, "href": case.link.url}));
+        }
+    }
+    let provided: Vec<&Document> = documents
+        .iter()
+        .filter(|d| status::kind_of(&d.document_type).is_some())
+        .collect();
+    if !provided.is_empty() {
+        let href = format!("{base}/kyc-documents?filter=requestId:{}", case.id);
+        for rel in ["kycDocuments", "documents"] {
+            links.push(json!({"rel": rel, "href": href}));
+        }
+    }
+    let mut body = json!({
+        "id": case.id,
+        "customerId": case.external_id.as_deref().unwrap_or(&case.applicant_id),
+        "documents": settings.documents,
+        "status": status.as_str(),
+        "redirectUrl": case.redirect_url,
+        "reason": settings.reason,
+        "matchLevel": settings.match_level,
+        "revision": case.revision,
+        "expirationTime": utc_seconds(case.link.expires_at),
+        "createdTime": utc_seconds(case.created_at),
+        "updatedTime": utc_seconds(case.updated_at),
+        "_links": links,
+    });
+    if expand {
+        let embedded: Vec<Value> = provided.iter().map(|d| kyc_document(case, d)).collect();
+        body["_embedded"] = json!({ "documents": embedded });
+    }
+    body
+}
+
+/// Rebilly's time format: UTC in whole seconds, `2024-01-15T10:30:00Z`.
+pub fn utc_seconds(at: OffsetDateTime) -> String {
+    let millis = utc_millis(at);
+    // `2024-01-15T10:30:00.123Z` → `2024-01-15T10:30:00Z`.
+    format!("{}Z", millis.get(..19).unwrap_or(&millis))
+}
+
+/// One uploaded file as a Rebilly KYC document.
+pub fn kyc_document(case: &Case, document: &Document) -> Value {
+    let kind = status::kind_of(&document.document_type).map(|k| k.as_str());
+    let subtype = match document.document_type.as_str() {
+        "passport" | "id-card" | "driver-license" => Some(document.document_type.as_str()),
+        "residence-permit" => Some("other"),
+        _ => None,
+    };
+    let rejection = document
+        .rejection_reasons
+        .first()
+        .map(|r| json!({"type": "other", "message": format!("{}: {}", r.code, r.message)}));
+    json!({
+        "id": document.id,
+        "customerId": case.external_id.as_deref().unwrap_or(&case.applicant_id),
+        "requestId": case.id,
+        "documentType": kind,
+        "documentSubtype": subtype,
+        "status": document.status,
+        "rejectionReason": rejection,
+        "fileIds": [document.id],
+        "createdTime": utc_seconds(document.created_at),
+        "updatedTime": utc_seconds(document.created_at),
+    })
+}

@@ -1,0 +1,759 @@
+//! Rebilly's dialect, replayed from Rebilly's definitions and the seed's request fields:
+//! KYC requests created, read, listed (with Rebilly's pagination headers, filter and sort),
+//! updated and deleted under both base URLs and both ways of presenting the key; its
+//! problem-details errors with `invalidFields`; nothing written for a refused request; and
+//! another organization's ids answering exactly like missing ones; statuses following the
+//! case's decision; and `rebilly` webhooks, their `REB-Signature` checked by Python's hmac.
+
+use std::time::Duration;
+
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::helpers::{Reply, TestApp, for_each_database, python_json, send};
+use crate::webhooks::{
+    Received, Receiver, create_endpoint, deliver_until, for_each_database_with, settings,
+};
+
+/// A request to Rebilly's API with the key in `REB-APIKEY`, under the organization's base
+/// URL when `organization` is given.
+fn rebilly(
+    app: &TestApp,
+    method: Method,
+    path: &str,
+    key: Option<&str>,
+) -> reqwest::RequestBuilder {
+    let request = app
+        .client
+        .request(method, app.url(path))
+        .header("content-type", "application/json");
+    match key {
+        Some(key) => request.header("REB-APIKEY", key),
+        None => request,
+    }
+}
+
+fn org_path(app: &TestApp, path: &str) -> String {
+    format!("/organizations/{}{path}", app.organization_id)
+}
+
+fn answer(reply: &Reply, status: StatusCode) -> Value {
+    assert_eq!(reply.status, status, "{}", reply.text());
+    serde_json::from_slice(&reply.body).unwrap()
+}
+
+/// A problem document of `status`, with Rebilly's members only.
+fn problem(reply: &Reply, status: StatusCode, title: &str) -> Value {
+    let body = answer(reply, status);
+    assert_eq!(reply.content_type(), "application/problem+json");
+    assert_eq!(body["status"], status.as_u16(), "{body}");
+    assert_eq!(body["title"], title, "{body}");
+    assert!(
+        body["type"].is_string() && body["detail"].is_string(),
+        "{body}"
+    );
+    let allowed = [
+        "type",
+        "title",
+        "status",
+        "detail",
+        "instance",
+        "invalidFields",
+    ];
+    for key in body.as_object().unwrap().keys() {
+        assert!(
+            allowed.contains(&key.as_str()),
+            "unexpected member {key}: {body}"
+        );
+    }
+    body
+}
+
+fn invalid_fields(body: &Value) -> Vec<String> {
+    body["invalidFields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["field"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// The seed's request fields, read-only ones included as a client echoing a representation
+/// would send them.
+fn seed_request(customer: &str) -> Value {
+    json!({
+        "customerId": customer,
+        "documents": [
+            {"type": "identity-proof", "subtypes": ["passport", "id-card"], "maxAttempts": 3,
+             "faceProofRequired": true, "faceLivenessRequired": false},
+            {"type": "address-proof", "subtypes": ["utility-bill", "bank-statement"], "maxAttempts": 2}
+        ],
+        "matchLevel": 1,
+        "redirectUrl": "https://example.com/kyc/done?ref=42",
+        "reason": "registration",
+        "status": "gathering",
+        "_links": [],
+    })
+}
+
+async fn create(app: &TestApp, key: &str, body: &Value) -> (Reply, Value) {
+    let reply = send(
+        rebilly(
+            app,
+            Method::POST,
+            &org_path(app, "/kyc-requests"),
+            Some(key),
+        )
+        .json(body),
+    )
+    .await;
+    let created = answer(&reply, StatusCode::CREATED);
+    (reply, created)
+}
+
+fn rels(request: &Value) -> Vec<String> {
+    request["_links"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["rel"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn kyc_requests_replay_the_seed_and_rebillys_shapes() {
+    for_each_database(|app| async move {
+        let key = app.sandbox.secret.clone();
+        let (reply, created) = create(&app, &key, &seed_request("cus_01SEED")).await;
+        let id = created["id"].as_str().unwrap().to_owned();
+        assert_eq!(
+            reply.header("location").unwrap(),
+            app.url(&org_path(&app, &format!("/kyc-requests/{id}")))
+        );
+        let mut keys: Vec<&str> = created
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        keys.sort_unstable();
+        assert_eq!(
+            keys,
+            [
+                "_links",
+                "createdTime",
+                "customerId",
+                "documents",
+                "expirationTime",
+                "id",
+                "matchLevel",
+                "reason",
+                "redirectUrl",
+                "revision",
+                "status",
+                "updatedTime"
+            ]
+        );
+        assert_eq!(created["customerId"], "cus_01SEED");
+        assert_eq!(created["status"], "gathering");
+        assert_eq!(created["matchLevel"], 1);
+        assert_eq!(created["reason"], "registration");
+        assert_eq!(
+            created["redirectUrl"],
+            "https://example.com/kyc/done?ref=42"
+        );
+        assert!(created["revision"].is_i64());
+        assert_eq!(
+            created["documents"],
+            json!([
+                {"type": "identity-proof", "subtypes": ["passport", "id-card"], "maxAttempts": 3,
+                 "faceProofRequired": true, "faceLivenessRequired": false},
+                {"type": "address-proof", "subtypes": ["utility-bill", "bank-statement"],
+                 "maxAttempts": 2, "faceProofRequired": false, "faceLivenessRequired": false}
+            ])
+        );
+        // Rebilly's old and new rel names, the gatherer being kycore's hosted link.
+        assert_eq!(rels(&created), ["self", "kycGatherer", "gatherer"]);
+        let gatherer = created["_links"][1]["href"].as_str().unwrap();
+        assert!(gatherer.starts_with(&app.url("/verify/")), "{gatherer}");
+        assert_eq!(created["_links"][2]["href"], gatherer);
+        // Times are UTC in whole seconds; the link expires an hour after creation.
+        let created_at = time::OffsetDateTime::parse(
+            created["createdTime"].as_str().unwrap(),
+            &time::format_description::well_known::Rfc3339,
+        )
+        .unwrap();
+        let expires_at = time::OffsetDateTime::parse(
+            created["expirationTime"].as_str().unwrap(),
+            &time::format_description::well_known::Rfc3339,
+        )
+        .unwrap();
+        let lifetime = (expires_at - created_at).whole_seconds();
+        assert!((3590..=3610).contains(&lifetime), "{lifetime}");
+
+        // The same request at both base URLs, with either way of presenting the key.
+        let at_root = send(rebilly(
+            &app,
+            Method::GET,
+            &format!("/kyc-requests/{id}"),
+            Some(&key),
+        ))
+        .await;
+        assert_eq!(answer(&at_root, StatusCode::OK), created);
+        let bearer = send(
+            app.client
+                .get(app.url(&org_path(
+                    &app,
+                    &format!("/kyc-requests/{id}?expand=documents"),
+                )))
+                .bearer_auth(&key),
+        )
+        .await;
+        let expanded = answer(&bearer, StatusCode::OK);
+        assert_eq!(expanded["_embedded"], json!({"documents": []}));
+
+        // One case: the native API sees it, with the customer as its external id, and the
+        // hosted flow asks for what was requested.
+        let case = app.get_case(&key, &id).await;
+        assert_eq!(case["external_id"], "cus_01SEED");
+        let flow = app
+            .get_json(
+                &key,
+                &format!("/v1/flows/{}", case["flow_id"].as_str().unwrap()),
+            )
+            .await;
+        assert_eq!(
+            flow["steps"],
+            json!([
+                "consent",
+                "personal_details",
+                "identity_document",
+                "selfie",
+                "proof_of_address",
+                "review"
+            ])
+        );
+
+        // A second request for the customer is for the same applicant and reuses the flow.
+        let (_, second) = create(&app, &key, &seed_request("cus_01SEED")).await;
+        let second_case = app.get_case(&key, second["id"].as_str().unwrap()).await;
+        assert_eq!(second_case["applicant_id"], case["applicant_id"]);
+        assert_eq!(second_case["flow_id"], case["flow_id"]);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn an_explicit_expiration_time_and_defaults() {
+    for_each_database(|app| async move {
+        let key = app.sandbox.secret.clone();
+        let expires = time::OffsetDateTime::now_utc() + time::Duration::days(2);
+        let body = json!({
+            "customerId": "cus_EXP",
+            "documents": [{"type": "identity-proof"}],
+            "expirationTime": expires.format(&time::format_description::well_known::Rfc3339).unwrap(),
+        });
+        let (_, created) = create(&app, &key, &body).await;
+        assert_eq!(created["matchLevel"], 2);
+        assert_eq!(created["reason"], Value::Null);
+        assert_eq!(created["redirectUrl"], Value::Null);
+        assert_eq!(created["documents"][0]["maxAttempts"], 3);
+        let at = time::OffsetDateTime::parse(
+            created["expirationTime"].as_str().unwrap(),
+            &time::format_description::well_known::Rfc3339,
+        )
+        .unwrap();
+        assert!((at - expires).whole_seconds().abs() <= 5, "{at} vs {expires}");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn bad_input_is_a_validation_error_naming_fields_and_writes_nothing() {
+    for_each_database(|app| async move {
+        let key = app.sandbox.secret.clone();
+        let before = app.snapshot(&key).await;
+        let path = org_path(&app, "/kyc-requests");
+        let bad = json!({
+            "documents": [
+                {"type": "selfie", "maxAttempts": 101},
+                {"type": "address-proof", "subtypes": ["utility-bill", "spaceship"]}
+            ],
+            "matchLevel": 4,
+            "expirationTime": "tomorrow",
+        });
+        let reply = send(rebilly(&app, Method::POST, &path, Some(&key)).json(&bad)).await;
+        let body = problem(&reply, StatusCode::UNPROCESSABLE_ENTITY, "Validation error");
+        assert_eq!(
+            invalid_fields(&body),
+            [
+                "customerId",
+                "documents.0.type",
+                "documents.0.maxAttempts",
+                "documents.1.subtypes.1",
+                "matchLevel",
+                "expirationTime"
+            ]
+        );
+        assert_eq!(body["instance"], path);
+
+        for (body, field) in [
+            (json!({"customerId": "cus_1"}), "documents"),
+            (json!({"customerId": "cus_1", "documents": []}), "documents"),
+            (
+                json!({"customerId": "cus_1", "documents": [{"type": "identity-proof"}],
+                    "redirectUrl": "ftp://example.com"}),
+                "redirectUrl",
+            ),
+            (
+                json!({"customerId": "cus_1", "documents": [{"type": "identity-proof"}],
+                    "expirationTime": "2001-01-01T00:00:00Z"}),
+                "expirationTime",
+            ),
+        ] {
+            let reply = send(rebilly(&app, Method::POST, &path, Some(&key)).json(&body)).await;
+            let problem = problem(&reply, StatusCode::UNPROCESSABLE_ENTITY, "Validation error");
+            assert_eq!(invalid_fields(&problem), [field], "{body}");
+        }
+        assert_eq!(app.snapshot(&key).await, before);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn credentials_and_other_organizations_answer_like_rebilly() {
+    for_each_database(|app| async move {
+        let key = app.sandbox.secret.clone();
+        let (_, created) = create(&app, &key, &seed_request("cus_TEN")).await;
+        let id = created["id"].as_str().unwrap();
+
+        let reply = send(rebilly(&app, Method::GET, "/kyc-requests", None)).await;
+        problem(&reply, StatusCode::UNAUTHORIZED, "Unauthorized");
+        let reply = send(rebilly(&app, Method::GET, "/kyc-requests", Some("kc_test_nope"))).await;
+        problem(&reply, StatusCode::UNAUTHORIZED, "Unauthorized");
+
+        // Another organization's request, a missing one, and the request under another
+        // organization's base URL all answer the same 404.
+        let other = app.other_sandbox.secret.clone();
+        let shape = |body: Value| json!({"type": body["type"], "title": body["title"], "status": body["status"], "detail": body["detail"]});
+        let foreign = send(rebilly(&app, Method::GET, &format!("/kyc-requests/{id}"), Some(&other))).await;
+        let foreign = shape(problem(&foreign, StatusCode::NOT_FOUND, "Not Found"));
+        let missing = send(rebilly(&app, Method::GET, "/kyc-requests/case_01ZZZZZZZZZZZZZZZZZZZZZZZZ", Some(&key))).await;
+        assert_eq!(shape(problem(&missing, StatusCode::NOT_FOUND, "Not Found")), foreign);
+        for method in [Method::PATCH, Method::DELETE] {
+            let reply = send(rebilly(&app, method, &format!("/kyc-requests/{id}"), Some(&other)).json(&json!({}))).await;
+            assert_eq!(shape(problem(&reply, StatusCode::NOT_FOUND, "Not Found")), foreign);
+        }
+        let elsewhere = format!("/organizations/{}/kyc-requests/{id}", app.other_organization_id);
+        let reply = send(rebilly(&app, Method::GET, &elsewhere, Some(&key))).await;
+        problem(&reply, StatusCode::NOT_FOUND, "Not Found");
+        // The other organization's list does not hold it; the request is untouched.
+        let listed = send(rebilly(&app, Method::GET, "/kyc-requests", Some(&other))).await;
+        assert_eq!(answer(&listed, StatusCode::OK), json!([]));
+        let still = send(rebilly(&app, Method::GET, &format!("/kyc-requests/{id}"), Some(&key))).await;
+        assert_eq!(answer(&still, StatusCode::OK)["status"], "gathering");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn lists_page_filter_and_sort_with_rebillys_headers() {
+    for_each_database(|app| async move {
+        let key = app.sandbox.secret.clone();
+        let mut ids = Vec::new();
+        for customer in ["cus_A", "cus_B", "cus_A"] {
+            let (_, created) = create(&app, &key, &seed_request(customer)).await;
+            ids.push(created["id"].as_str().unwrap().to_owned());
+        }
+        let list = |query: &str| {
+            let path = org_path(&app, &format!("/kyc-requests{query}"));
+            let request = rebilly(&app, Method::GET, &path, Some(&key));
+            async move { send(request).await }
+        };
+        let item_ids = |body: &Value| -> Vec<String> {
+            body.as_array()
+                .unwrap()
+                .iter()
+                .map(|r| r["id"].as_str().unwrap().to_owned())
+                .collect()
+        };
+
+        let reply = list("").await;
+        let body = answer(&reply, StatusCode::OK);
+        assert_eq!(
+            item_ids(&body),
+            [ids[2].clone(), ids[1].clone(), ids[0].clone()]
+        );
+        assert_eq!(reply.header("pagination-total"), Some("3"));
+        assert_eq!(reply.header("pagination-limit"), Some("100"));
+        assert_eq!(reply.header("pagination-offset"), Some("0"));
+
+        let reply = list("?limit=1&offset=1").await;
+        assert_eq!(item_ids(&answer(&reply, StatusCode::OK)), [ids[1].clone()]);
+        assert_eq!(reply.header("pagination-total"), Some("3"));
+        assert_eq!(reply.header("pagination-limit"), Some("1"));
+        assert_eq!(reply.header("pagination-offset"), Some("1"));
+
+        let reply = list("?sort=createdTime&limit=2").await;
+        assert_eq!(
+            item_ids(&answer(&reply, StatusCode::OK)),
+            [ids[0].clone(), ids[1].clone()]
+        );
+        let reply = list("?sort=createdTime&offset=2").await;
+        assert_eq!(item_ids(&answer(&reply, StatusCode::OK)), [ids[2].clone()]);
+
+        let reply = list("?filter=customerId:cus_A").await;
+        assert_eq!(
+            item_ids(&answer(&reply, StatusCode::OK)),
+            [ids[2].clone(), ids[0].clone()]
+        );
+        let reply = list("?filter=status:gathering&limit=1").await;
+        assert_eq!(item_ids(&answer(&reply, StatusCode::OK)), [ids[2].clone()]);
+        assert_eq!(reply.header("pagination-total"), Some("3"));
+        let reply = list("?filter=status:fulfilled,partial").await;
+        assert_eq!(answer(&reply, StatusCode::OK), json!([]));
+        assert_eq!(reply.header("pagination-total"), Some("0"));
+
+        let reply = list("?limit=1001&filter=color:red").await;
+        let body = problem(&reply, StatusCode::UNPROCESSABLE_ENTITY, "Validation error");
+        assert_eq!(invalid_fields(&body), ["limit", "filter"]);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn updates_respect_read_only_fields_and_delete_cancels() {
+    for_each_database(|app| async move {
+        let key = app.sandbox.secret.clone();
+        let (_, created) = create(&app, &key, &seed_request("cus_UPD")).await;
+        let id = created["id"].as_str().unwrap().to_owned();
+        let path = org_path(&app, &format!("/kyc-requests/{id}"));
+
+        let reply = send(
+            rebilly(&app, Method::PATCH, &path, Some(&key))
+                .json(&json!({"customerId": "cus_OTHER"})),
+        )
+        .await;
+        let body = problem(&reply, StatusCode::UNPROCESSABLE_ENTITY, "Validation error");
+        assert_eq!(invalid_fields(&body), ["customerId"]);
+        let reply = send(
+            rebilly(&app, Method::PATCH, &path, Some(&key)).json(&json!({
+                "documents": [{"type": "funds-proof"}],
+                "expirationTime": "2030-01-01T00:00:00Z",
+                "matchLevel": 7,
+                "redirectUrl": "mailto:me@example.com",
+            })),
+        )
+        .await;
+        let body = problem(&reply, StatusCode::UNPROCESSABLE_ENTITY, "Validation error");
+        let mut fields = invalid_fields(&body);
+        fields.sort();
+        assert_eq!(
+            fields,
+            ["documents", "expirationTime", "matchLevel", "redirectUrl"]
+        );
+        // Sending back what was read changes nothing, not even the revision.
+        let reply = send(rebilly(&app, Method::PUT, &path, Some(&key)).json(&created)).await;
+        assert_eq!(answer(&reply, StatusCode::OK), created);
+
+        // What may change does, once, and the revision moves; the rest is kept.
+        let change = json!({"reason": "spend limit", "matchLevel": 3, "redirectUrl": null});
+        let reply = send(rebilly(&app, Method::PATCH, &path, Some(&key)).json(&change)).await;
+        let updated = answer(&reply, StatusCode::OK);
+        assert_eq!(updated["reason"], "spend limit");
+        assert_eq!(updated["matchLevel"], 3);
+        assert_eq!(updated["redirectUrl"], Value::Null);
+        assert_eq!(updated["documents"], created["documents"]);
+        assert_eq!(updated["_links"], created["_links"]);
+        assert!(updated["revision"].as_i64() > created["revision"].as_i64());
+        let read = send(rebilly(&app, Method::GET, &path, Some(&key))).await;
+        assert_eq!(answer(&read, StatusCode::OK), updated);
+        let reply = send(
+            rebilly(&app, Method::PUT, &path, Some(&key))
+                .json(&json!({"redirectUrl": "https://example.com/back"})),
+        )
+        .await;
+        assert_eq!(
+            answer(&reply, StatusCode::OK)["redirectUrl"],
+            "https://example.com/back"
+        );
+
+        let reply = send(rebilly(&app, Method::DELETE, &path, Some(&key))).await;
+        assert_eq!(reply.status, StatusCode::NO_CONTENT, "{}", reply.text());
+        assert!(reply.body.is_empty());
+        let reply = send(rebilly(&app, Method::GET, &path, Some(&key))).await;
+        problem(&reply, StatusCode::NOT_FOUND, "Not Found");
+        let reply = send(rebilly(&app, Method::DELETE, &path, Some(&key))).await;
+        problem(&reply, StatusCode::NOT_FOUND, "Not Found");
+        assert_eq!(app.get_case(&key, &id).await["status"], "canceled");
+        let listed = send(rebilly(&app, Method::GET, "/kyc-requests", Some(&key))).await;
+        assert_eq!(answer(&listed, StatusCode::OK), json!([]));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_decided_case_is_fulfilled_or_failed() {
+    for_each_database(|app| async move {
+        let key = app.sandbox.secret.clone();
+        let path = |id: &str| format!("/kyc-requests/{id}");
+        let (_, approved) = create(&app, &key, &seed_request("cus_OK")).await;
+        let approved_id = approved["id"].as_str().unwrap();
+        app.complete_sandbox(&key, approved_id, "approved").await;
+        let reply = send(rebilly(&app, Method::GET, &path(approved_id), Some(&key))).await;
+        let fulfilled = answer(&reply, StatusCode::OK);
+        assert_eq!(fulfilled["status"], "fulfilled");
+        assert!(fulfilled["revision"].as_i64() > approved["revision"].as_i64());
+        // The gatherer link is gone once the request no longer gathers.
+        assert_eq!(rels(&fulfilled), ["self"]);
+
+        let (_, rejected) = create(&app, &key, &seed_request("cus_NO")).await;
+        let rejected_id = rejected["id"].as_str().unwrap();
+        app.complete_sandbox(&key, rejected_id, "rejected").await;
+        let reply = send(rebilly(&app, Method::GET, &path(rejected_id), Some(&key))).await;
+        assert_eq!(answer(&reply, StatusCode::OK)["status"], "failed");
+
+        let reply = send(rebilly(
+            &app,
+            Method::GET,
+            "/kyc-requests?filter=status:fulfilled",
+            Some(&key),
+        ))
+        .await;
+        let listed = answer(&reply, StatusCode::OK);
+        assert_eq!(listed.as_array().unwrap().len(), 1);
+        assert_eq!(listed[0]["id"], approved_id);
+    })
+    .await;
+}
+
+/// Whether each delivery's `REB-Signature` verifies under `secret`, as a receiver in Python
+/// would check it: `v1` is the hex HMAC-SHA256 of `{t}.{body}`.
+fn verify_signatures(secret: &str, received: &[Received]) -> Vec<bool> {
+    let script = r#"
+import hashlib, hmac, json, sys
+request = json.load(sys.stdin)
+key = request["secret"].encode()
+def verify(item):
+    parts = dict(p.split("=", 1) for p in item["signature"].split(",") if not p.startswith("v1="))
+    macs = [p[3:] for p in item["signature"].split(",") if p.startswith("v1=")]
+    expected = hmac.new(key, (parts["t"] + "." + item["body"]).encode(), hashlib.sha256).hexdigest()
+    return any(hmac.compare_digest(expected, mac) for mac in macs)
+print(json.dumps([verify(item) for item in request["items"]]))
+"#;
+    let items: Vec<Value> = received
+        .iter()
+        .map(|r| json!({"body": r.body, "signature": r.header("reb-signature")}))
+        .collect();
+    let verified = python_json(script, &json!({"secret": secret, "items": items}));
+    serde_json::from_value(verified).unwrap()
+}
+
+#[tokio::test]
+async fn kyc_request_webhooks_reach_rebilly_endpoints_signed() {
+    for_each_database_with(settings(Duration::from_millis(50)), |app| async move {
+        let key = app.sandbox.secret.clone();
+        let receiver = Receiver::start().await;
+        let endpoint = create_endpoint(&app, &key, json!({"url": receiver.url, "format": "rebilly"})).await;
+        assert_eq!(endpoint["format"], "rebilly");
+        let secret = endpoint["secret"].as_str().unwrap().to_owned();
+
+        let (_, approved) = create(&app, &key, &seed_request("cus_HOOK_OK")).await;
+        let approved_id = approved["id"].as_str().unwrap().to_owned();
+        app.complete_sandbox(&key, &approved_id, "approved").await;
+        let (_, rejected) = create(&app, &key, &seed_request("cus_HOOK_NO")).await;
+        let rejected_id = rejected["id"].as_str().unwrap().to_owned();
+        app.complete_sandbox(&key, &rejected_id, "rejected").await;
+
+        // Per request: attempted on submission, then fulfilled or failed; nothing for
+        // creation or the applicant's progress.
+        deliver_until(&app, || receiver.all().len() >= 4).await;
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        app.services.deliver_due_webhooks().await.unwrap();
+        let received = receiver.all();
+        assert_eq!(received.len(), 4, "{received:#?}");
+        assert_eq!(verify_signatures(&secret, &received), vec![true; 4]);
+        assert_eq!(verify_signatures("whsec_another", &received), vec![false; 4]);
+        let mut seen: Vec<(String, String)> = received
+            .iter()
+            .map(|r| {
+                let body = r.json();
+                (body["kycRequestId"].as_str().unwrap().to_owned(), body["eventType"].as_str().unwrap().to_owned())
+            })
+            .collect();
+        seen.sort();
+        let mut expected = vec![
+            (approved_id.clone(), "kyc-request-attempted".to_owned()),
+            (approved_id.clone(), "kyc-request-fulfilled".to_owned()),
+            (rejected_id.clone(), "kyc-request-attempted".to_owned()),
+            (rejected_id.clone(), "kyc-request-failed".to_owned()),
+        ];
+        expected.sort();
+        assert_eq!(seen, expected);
+
+        let fulfilled = received
+            .iter()
+            .map(Received::json)
+            .find(|b| b["eventType"] == "kyc-request-fulfilled")
+            .unwrap();
+        let org = app.organization_id.to_string();
+        assert_eq!(fulfilled["customerId"], "cus_HOOK_OK");
+        assert_eq!(fulfilled["_embedded"]["customer"], json!({"id": "cus_HOOK_OK"}));
+        let request = &fulfilled["_embedded"]["kycRequest"];
+        assert_eq!(request["id"], approved_id.as_str());
+        assert_eq!(request["status"], "fulfilled");
+        assert!(request["revision"].is_i64());
+        assert_eq!(
+            fulfilled["_links"],
+            json!([
+                {"rel": "customer", "href": format!("/organizations/{org}/customers/cus_HOOK_OK")},
+                {"rel": "kycRequest", "href": format!("/organizations/{org}/kyc-requests/{approved_id}")}
+            ])
+        );
+        // Ids and statuses only: nothing of the request's settings or the customer's data.
+        let text = received.iter().map(|r| r.body.clone()).collect::<String>();
+        assert!(!text.contains("example.com") && !text.contains("registration"), "{text}");
+    })
+    .await;
+}
+
+/// Where Rebilly's JS SDK is installed for the tests (`scripts/test` runs `npm ci` there).
+const SDK_SUPPORT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/rebilly-sdk");
+
+#[tokio::test]
+async fn rebillys_js_sdk_works_unchanged() {
+    let installed = std::path::Path::new(SDK_SUPPORT).join("node_modules/rebilly-js-sdk");
+    if !installed.exists() {
+        assert!(
+            std::env::var_os("KYCORE_REQUIRE_NODE").is_none(),
+            "KYCORE_REQUIRE_NODE is set but {} is missing: run `npm ci --prefix {SDK_SUPPORT}`",
+            installed.display()
+        );
+        eprintln!("skipped: Rebilly's JS SDK is not installed (npm ci --prefix {SDK_SUPPORT})");
+        return;
+    }
+    for_each_database(|app| async move {
+        let mut node = std::process::Command::new("node");
+        node.arg("kyc-requests.mjs")
+            .current_dir(SDK_SUPPORT)
+            .env("KYCORE_URL", &app.base_url)
+            .env("KYCORE_KEY", &app.sandbox.secret)
+            .env("KYCORE_ORGANIZATION", app.organization_id.to_string());
+        // Off the test's runtime, which serves the SDK's requests meanwhile.
+        let output = tokio::task::spawn_blocking(move || node.output())
+            .await
+            .unwrap()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(output.status.success(), "{stderr}");
+        let seen: Value = serde_json::from_slice(&output.stdout).unwrap();
+        let id = seen["created"]["fields"]["id"].as_str().unwrap();
+        assert_eq!(seen["created"]["status"], 201);
+        assert_eq!(seen["created"]["fields"]["status"], "gathering");
+        assert_eq!(seen["got"]["id"], id);
+        assert_eq!(seen["got"]["customerId"], "cus_SDK");
+        assert_eq!(seen["all"]["total"], 1);
+        assert_eq!(seen["all"]["limit"], 10);
+        assert_eq!(seen["all"]["offset"], 0);
+        assert_eq!(seen["all"]["ids"], json!([id]));
+        assert_eq!(seen["updated"]["reason"], "spend limit");
+        assert_eq!(seen["refused"]["name"], "RebillyValidationError");
+        assert_eq!(seen["refused"]["status"], 422);
+        assert_eq!(
+            seen["refused"]["invalidFields"][0]["field"],
+            "documents.0.type"
+        );
+        assert_eq!(seen["deleted"], 204);
+        assert_eq!(
+            seen["missing"],
+            json!({"name": "RebillyNotFoundError", "status": 404})
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn uploads_are_kyc_documents_of_their_request() {
+    for_each_database(|app| async move {
+        let key = app.sandbox.secret.clone();
+        let (_, created) = create(&app, &key, &seed_request("cus_DOCS")).await;
+        let id = created["id"].as_str().unwrap().to_owned();
+        let form = reqwest::multipart::Form::new()
+            .text("type", "passport")
+            .part(
+                "file",
+                reqwest::multipart::Part::bytes(crate::helpers::document_photo())
+                    .file_name("scan.jpg"),
+            );
+        let upload = send(
+            app.request(Method::POST, &format!("/v1/cases/{id}/documents"), &key)
+                .multipart(form),
+        )
+        .await;
+        let uploaded = upload.json(StatusCode::CREATED);
+        let document_id = uploaded["id"].as_str().unwrap();
+
+        // The request was attempted (an upload, not yet submitted) and links its documents.
+        let reply = send(rebilly(
+            &app,
+            Method::GET,
+            &format!("/kyc-requests/{id}?expand=documents"),
+            Some(&key),
+        ))
+        .await;
+        let request = answer(&reply, StatusCode::OK);
+        assert_eq!(request["status"], "attempted");
+        assert_eq!(
+            rels(&request),
+            [
+                "self",
+                "kycGatherer",
+                "gatherer",
+                "kycDocuments",
+                "documents"
+            ]
+        );
+        let embedded = &request["_embedded"]["documents"];
+        assert_eq!(embedded.as_array().unwrap().len(), 1);
+        assert_eq!(embedded[0]["id"], document_id);
+        assert_eq!(embedded[0]["documentType"], "identity-proof");
+        assert_eq!(embedded[0]["documentSubtype"], "passport");
+        assert_eq!(embedded[0]["requestId"], id.as_str());
+        assert_eq!(embedded[0]["customerId"], "cus_DOCS");
+        assert_eq!(embedded[0]["status"], "pending");
+
+        // The documents link lists them with Rebilly's headers; each reads on its own.
+        let href = request["_links"][3]["href"].as_str().unwrap();
+        let path = &href[href.find("/organizations/").unwrap()..];
+        let reply = send(rebilly(&app, Method::GET, path, Some(&key))).await;
+        assert_eq!(answer(&reply, StatusCode::OK), *embedded);
+        assert_eq!(reply.header("pagination-total"), Some("1"));
+        let reply = send(rebilly(
+            &app,
+            Method::GET,
+            &format!("/kyc-documents/{document_id}"),
+            Some(&key),
+        ))
+        .await;
+        assert_eq!(answer(&reply, StatusCode::OK), embedded[0]);
+
+        // Another organization sees neither; a listing needs its request.
+        let other = app.other_sandbox.secret.clone();
+        let reply = send(rebilly(
+            &app,
+            Method::GET,
+            &format!("/kyc-documents/{document_id}"),
+            Some(&other),
+        ))
+        .await;
+        problem(&reply, StatusCode::NOT_FOUND, "Not Found");
+        let foreign_list = format!("/kyc-documents?filter=requestId:{id}");
+        let reply = send(rebilly(&app, Method::GET, &foreign_list, Some(&other))).await;
+        assert_eq!(answer(&reply, StatusCode::OK), json!([]));
+        assert_eq!(reply.header("pagination-total"), Some("0"));
+        let reply = send(rebilly(&app, Method::GET, "/kyc-documents", Some(&key))).await;
+        let body = problem(&reply, StatusCode::UNPROCESSABLE_ENTITY, "Validation error");
+        assert_eq!(invalid_fields(&body), ["filter"]);
+    })
+    .await;
+}
