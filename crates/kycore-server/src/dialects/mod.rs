@@ -24,12 +24,14 @@ use axum::http::HeaderMap;
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
+use kycore_domain::applicant::ApplicantType;
 use kycore_domain::case::CaseStatus;
 use kycore_domain::event::EventType;
 use kycore_domain::tenancy::Scope;
+use kycore_services::applicants::ApplicantQuery;
 use kycore_services::cases::CaseQuery;
 use kycore_services::pagination::Window;
-use kycore_services::views::{Case, Event};
+use kycore_services::views::{Applicant, Case, Event};
 use kycore_services::webhooks::format::{FormatError, Message};
 use kycore_services::{RequestContext, ServiceError};
 use serde::de::DeserializeOwned;
@@ -302,6 +304,29 @@ fn changed_status(event: &Event, key: &str) -> Result<CaseStatus, FormatError> {
         .ok_or_else(|| FormatError(format!("a status change without a valid `{key}`")))
 }
 
+/// The newest applicant of a type with this external id: a vendor's customer, user or
+/// business named by the caller's own id, which a second case for it must reuse.
+pub async fn known_applicant(
+    state: &AppState,
+    scope: &Scope,
+    applicant_type: ApplicantType,
+    external_id: &str,
+) -> Result<Option<Applicant>, ServiceError> {
+    let query = ApplicantQuery {
+        applicant_type: Some(applicant_type),
+        external_id: Some(external_id.to_owned()),
+    };
+    let newest = Window {
+        offset: 0,
+        limit: 1,
+    };
+    let found = state
+        .services
+        .list_applicants_numbered(scope, query, newest)
+        .await?;
+    Ok(found.data.into_iter().next())
+}
+
 /// The newest case a query selects, if any.
 pub async fn newest_case(
     state: &AppState,
@@ -352,6 +377,23 @@ impl PageNumber {
 fn bounded<D>(raw: Option<&str>, name: &str, default: u32, max: u32) -> Result<u32, Failure<D>> {
     bounded_number(raw, default, max)
         .ok_or_else(|| Failure::bad_request(format!("{name} must be a number between 1 and {max}")))
+}
+
+/// What the dialects' unit tests share.
+#[cfg(test)]
+pub(crate) mod testing {
+    use axum::http::StatusCode;
+    use axum::response::Response;
+    use serde_json::Value;
+
+    /// An answer's status and JSON body.
+    pub(crate) async fn body(response: Response) -> (StatusCode, Value) {
+        let status = response.status();
+        let bytes = axum::body::to_bytes(response.into_body(), 1 << 16)
+            .await
+            .unwrap();
+        (status, serde_json::from_slice(&bytes).unwrap())
+    }
 }
 
 #[cfg(test)]

@@ -72,17 +72,10 @@ pub fn render(error: ApiError) -> Response {
 #[cfg(test)]
 mod tests {
     use kycore_domain::FieldError;
-    use serde_json::Value;
 
     use super::*;
 
-    async fn body(response: Response) -> (StatusCode, Value) {
-        let status = response.status();
-        let bytes = axum::body::to_bytes(response.into_body(), 1 << 16)
-            .await
-            .unwrap();
-        (status, serde_json::from_slice(&bytes).unwrap())
-    }
+    use crate::dialects::testing::body;
 
     fn field(field: &str, message: &str) -> FieldError {
         FieldError {

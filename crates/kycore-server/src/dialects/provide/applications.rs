@@ -14,10 +14,10 @@ use kycore_domain::applicant::{ApplicantType, BusinessProfile, IndividualProfile
 use kycore_domain::case::{CaseKind, CaseStatus, ManualDecision};
 use kycore_domain::ids::{ApplicantId, id_as_uuid};
 use kycore_domain::tenancy::Scope;
-use kycore_services::applicants::{ApplicantChanges, ApplicantQuery, NewApplicant};
+use kycore_services::applicants::{ApplicantChanges, NewApplicant};
 use kycore_services::cases::{CaseQuery, DecisionRequest};
 use kycore_services::documents::{NewDocument, TypedDetails};
-use kycore_services::pagination::{MAX_WINDOW_LIMIT, PageRequest, Window};
+use kycore_services::pagination::{MAX_WINDOW_LIMIT, Window};
 use kycore_services::views::{Applicant, Case, Check};
 use kycore_services::{CaseApplicant, NewCaseRequest, ServiceError};
 use serde::{Deserialize, Serialize};
@@ -412,21 +412,8 @@ async fn applicant_for(
         CaseKind::Kyc => ApplicantType::Individual,
         CaseKind::Kyb => ApplicantType::Business,
     };
-    let query = ApplicantQuery {
-        applicant_type: Some(applicant_type),
-        external_id: Some(user.to_owned()),
-    };
-    let first = PageRequest {
-        limit: Some(1),
-        starting_after: None,
-    };
-    let known = state
-        .services
-        .list_applicants(caller.scope(), query, &first)
-        .await?
-        .data
-        .into_iter()
-        .next();
+    let known =
+        crate::dialects::known_applicant(state, caller.scope(), applicant_type, user).await?;
     let given = individual(params);
     let business = || BusinessProfile {
         legal_name: given_name(params),

@@ -42,17 +42,10 @@ pub fn reasons(error: &ApiError) -> String {
 
 #[cfg(test)]
 mod tests {
-    use serde_json::Value;
 
     use super::*;
 
-    async fn body(response: Response) -> (StatusCode, Value) {
-        let status = response.status();
-        let bytes = axum::body::to_bytes(response.into_body(), 1 << 16)
-            .await
-            .unwrap();
-        (status, serde_json::from_slice(&bytes).unwrap())
-    }
+    use crate::dialects::testing::body;
 
     #[tokio::test]
     async fn each_refusal_has_provides_shape() {

@@ -13,9 +13,8 @@ use kycore_domain::applicant::ApplicantType;
 use kycore_domain::case::{CaseKind, CaseStatus};
 use kycore_domain::flow::LINK_LIFETIME_RANGE;
 use kycore_domain::tenancy::Scope;
-use kycore_services::applicants::{ApplicantQuery, NewApplicant};
+use kycore_services::applicants::NewApplicant;
 use kycore_services::flows::NewFlow;
-use kycore_services::pagination::PageRequest;
 use kycore_services::views::{Case, Document};
 use kycore_services::{CaseApplicant, CaseAttachments, NewCaseRequest, RequestContext};
 use serde::Deserialize;
@@ -158,16 +157,10 @@ async fn applicant_for(
     scope: &Scope,
     customer_id: &str,
 ) -> Result<CaseApplicant> {
-    let query = ApplicantQuery {
-        applicant_type: Some(ApplicantType::Individual),
-        external_id: Some(customer_id.to_owned()),
-    };
-    let page = PageRequest {
-        limit: Some(1),
-        starting_after: None,
-    };
-    let known = state.services.list_applicants(scope, query, &page).await?;
-    if let Some(applicant) = known.data.into_iter().next() {
+    let known =
+        crate::dialects::known_applicant(state, scope, ApplicantType::Individual, customer_id)
+            .await?;
+    if let Some(applicant) = known {
         return Ok(CaseApplicant::Existing(applicant.id));
     }
     Ok(CaseApplicant::New(Box::new(NewApplicant {

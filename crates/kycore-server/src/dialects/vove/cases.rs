@@ -10,9 +10,8 @@ use kycore_domain::applicant::{
 };
 use kycore_domain::case::CaseKind;
 use kycore_domain::tenancy::Scope;
-use kycore_services::applicants::{ApplicantQuery, NewApplicant};
+use kycore_services::applicants::NewApplicant;
 use kycore_services::cases::CaseQuery;
-use kycore_services::pagination::PageRequest;
 use kycore_services::views::{Applicant, Case, Document};
 use kycore_services::{CaseApplicant, NewCaseRequest, ServiceError};
 use serde::{Deserialize, Serialize};
@@ -120,16 +119,8 @@ async fn applicant_for(
     ref_id: &str,
     body: &CreateKybCase,
 ) -> Result<CaseApplicant> {
-    let query = ApplicantQuery {
-        applicant_type: Some(ApplicantType::Business),
-        external_id: Some(ref_id.to_owned()),
-    };
-    let page = PageRequest {
-        limit: Some(1),
-        starting_after: None,
-    };
-    let known = state.services.list_applicants(scope, query, &page).await?;
-    if let Some(applicant) = known.data.into_iter().next() {
+    let known = dialects::known_applicant(state, scope, ApplicantType::Business, ref_id).await?;
+    if let Some(applicant) = known {
         return Ok(CaseApplicant::Existing(applicant.id));
     }
     Ok(CaseApplicant::New(Box::new(NewApplicant {

@@ -69,13 +69,7 @@ mod tests {
 
     use super::*;
 
-    async fn body(response: Response) -> (StatusCode, Value) {
-        let status = response.status();
-        let bytes = axum::body::to_bytes(response.into_body(), 1 << 16)
-            .await
-            .unwrap();
-        (status, serde_json::from_slice(&bytes).unwrap())
-    }
+    use crate::dialects::testing::body;
 
     #[tokio::test]
     async fn validation_is_a_400_listing_each_field_by_the_callers_name() {
