@@ -14,7 +14,6 @@ use kycore_domain::case::{CaseKind, CaseStatus};
 use kycore_domain::tenancy::Scope;
 use kycore_services::applicants::NewApplicant;
 use kycore_services::cases::CaseQuery;
-use kycore_services::pagination::Window;
 use kycore_services::views::{Applicant, Case};
 use kycore_services::{CaseApplicant, IdempotencyClaim, NewCaseRequest, ServiceError};
 use serde::{Deserialize, Serialize};
@@ -255,15 +254,7 @@ async fn current_case(
         applicant_id: Some(applicant_id.to_owned()),
         ..CaseQuery::default()
     };
-    let newest = Window {
-        offset: 0,
-        limit: 1,
-    };
-    let found = state
-        .services
-        .list_cases_numbered(scope, query, newest)
-        .await?;
-    Ok(found.data.into_iter().next())
+    crate::dialects::newest_case(state, scope, query).await
 }
 
 /// Whether the customer could still finish but its link no longer opens: a new one is due.
