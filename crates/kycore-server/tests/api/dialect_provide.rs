@@ -9,7 +9,7 @@ use std::time::Duration;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::helpers::{Reply, TestApp, for_each_database, send};
+use crate::helpers::{Reply, TestApp, for_each_database, run_python, send};
 use crate::webhooks::{Receiver, create_endpoint, deliver_until, for_each_database_with, settings};
 
 /// The keys of an application, in Provide's order (research §2.4).
@@ -583,6 +583,13 @@ async fn bad_requests_and_foreign_ids_get_provides_errors() {
             &post(json!({"user_id": USER, "params": {"params": "x"}})).await,
             StatusCode::BAD_REQUEST,
         );
+        let reply =
+            post(json!({"user_id": USER, "params": {"webhook_url": "ftp://url.to.my/webhook"}}))
+                .await;
+        assert!(
+            message(&reply, StatusCode::UNPROCESSABLE_ENTITY)
+                .starts_with("Failed to create KYC application; webhook_url ")
+        );
         let reply = post(json!({"user_id": USER, "params": {"date_of_birth": "yesterday"}})).await;
         assert!(
             message(&reply, StatusCode::UNPROCESSABLE_ENTITY)
@@ -669,48 +676,50 @@ sys.exit(0 if hmac.compare_digest(expected, parts["s"]) else 1)
         "body": received.body,
         "signature": received.header("x-request-signature"),
     });
-    let mut child = std::process::Command::new("python3")
-        .args(["-c", script])
-        .stdin(std::process::Stdio::piped())
-        .spawn()
-        .expect("python3 runs");
-    {
-        use std::io::Write;
-        let mut stdin = child.stdin.take().unwrap();
-        stdin.write_all(input.to_string().as_bytes()).unwrap();
-    }
-    child.wait().unwrap().success()
+    run_python(script, &input).status.success()
+}
+
+/// The seed's create body, its webhooks going to `receiver`.
+fn reporting_to(user: &str, receiver: &Receiver) -> Value {
+    let mut body = seed_body(user);
+    body["params"]["webhook_url"] = json!(receiver.url);
+    body
 }
 
 #[tokio::test]
-async fn status_changes_reach_provide_endpoints_signed_afresh_on_every_attempt() {
+async fn status_changes_reach_the_applications_webhook_url_signed_afresh_on_every_attempt() {
     for_each_database_with(settings(Duration::from_millis(1100)), |app| async move {
         let key = app.sandbox.secret.clone();
-        let receiver = Receiver::start().await;
+        // The Application's webhook secret: its `provide` endpoint. Its own URL receives
+        // only the cases that name no receiver.
+        let configured = Receiver::start().await;
         let endpoint = create_endpoint(
             &app,
             &key,
-            json!({"url": receiver.url, "format": "provide"}),
+            json!({"url": configured.url, "format": "provide"}),
         )
         .await;
         assert_eq!(endpoint["format"], "provide");
         let secret = endpoint["secret"].as_str().unwrap().to_owned();
+        let own = Receiver::start().await;
 
-        let (created, _) = create(&app, &key, &seed_body(USER)).await;
+        let (created, _) = create(&app, &key, &reporting_to(USER, &own)).await;
         let id = created["id"].as_str().unwrap().to_owned();
+        assert_eq!(created["params"]["webhook_url"], own.url.as_str());
         let case_id = case_id_of(&app, &key, USER).await;
         // Both first attempts fail: each is retried no sooner than 1.1 s later.
-        receiver.fail_next(2);
+        own.fail_next(2);
         app.complete_sandbox(&key, &case_id, "in_review").await;
         // pending → submitted → review: two changes Provide shows (processing is submitted
         // too, and creation is not a change).
-        deliver_until(&app, || successes(&receiver) >= 2).await;
+        deliver_until(&app, || successes(&own) >= 2).await;
         put_status(&app, &key, &id, "rejected").await;
-        deliver_until(&app, || successes(&receiver) >= 3).await;
+        deliver_until(&app, || successes(&own) >= 3).await;
         tokio::time::sleep(Duration::from_millis(200)).await;
         app.services.deliver_due_webhooks().await.unwrap();
-        let received = receiver.all();
+        let received = own.all();
         assert_eq!(received.len(), 5, "{received:#?}");
+        assert!(configured.all().is_empty(), "{:#?}", configured.all());
         let mut statuses = Vec::new();
         for delivery in &received {
             assert!(verify_with_python(&secret, delivery), "{delivery:#?}");
@@ -721,6 +730,7 @@ async fn status_changes_reach_provide_endpoints_signed_afresh_on_every_attempt()
                 format!("{{\"kyc_application_id\":\"{id}\",\"status\":\"{status}\"}}")
             );
             assert_eq!(delivery.header("content-type"), "application/json");
+            assert_eq!(delivery.header("accept"), "application/json");
             if delivery.status == 200 {
                 statuses.push(status);
             }
@@ -738,6 +748,66 @@ async fn status_changes_reach_provide_endpoints_signed_afresh_on_every_attempt()
             first.header("x-request-signature"),
             retry.header("x-request-signature")
         );
+        // The endpoint's log names where each request went (the other events sent nothing).
+        let endpoint_id = endpoint["id"].as_str().unwrap();
+        let attempts = app
+            .list(
+                &key,
+                &format!("/v1/webhook_endpoints/{endpoint_id}/attempts"),
+            )
+            .await;
+        let sent: Vec<&Value> = attempts
+            .iter()
+            .filter(|a| !a["status_code"].is_null())
+            .collect();
+        assert_eq!(sent.len(), 5, "{attempts:#?}");
+        assert!(
+            sent.iter().all(|a| a["url"] == own.url.as_str()),
+            "{attempts:#?}"
+        );
+
+        // A case that names no receiver (made natively) goes to the endpoint's URL.
+        let native = app.create_case(&key).await;
+        app.complete_sandbox(&key, native["id"].as_str().unwrap(), "approved")
+            .await;
+        deliver_until(&app, || successes(&configured) >= 2).await;
+        for delivery in configured.all() {
+            assert!(verify_with_python(&secret, &delivery), "{delivery:#?}");
+        }
+        assert_eq!(own.all().len(), 5);
+    })
+    .await;
+}
+
+/// An application's receiver that answers 410 Gone ends that delivery, and only that: the
+/// Application's endpoint stays enabled for the others.
+#[tokio::test]
+async fn a_gone_application_receiver_does_not_disable_the_endpoint() {
+    for_each_database_with(settings(Duration::from_millis(50)), |app| async move {
+        let key = app.sandbox.secret.clone();
+        let configured = Receiver::start().await;
+        let endpoint = create_endpoint(
+            &app,
+            &key,
+            json!({"url": configured.url, "format": "provide"}),
+        )
+        .await;
+        let gone = Receiver::start().await;
+        gone.answer(410);
+        create(&app, &key, &reporting_to(USER, &gone)).await;
+        let case_id = case_id_of(&app, &key, USER).await;
+        app.complete_sandbox(&key, &case_id, "approved").await;
+        deliver_until(&app, || !gone.all().is_empty()).await;
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        app.services.deliver_due_webhooks().await.unwrap();
+        let path = format!("/v1/webhook_endpoints/{}", endpoint["id"].as_str().unwrap());
+        let after = app.get_json(&key, &path).await;
+        assert_eq!(after["enabled"], true, "{after}");
+        // Not retried: each change was tried once.
+        let tried = gone.all();
+        let bodies: std::collections::BTreeSet<&str> =
+            tried.iter().map(|r| r.body.as_str()).collect();
+        assert_eq!(bodies.len(), tried.len(), "{tried:#?}");
     })
     .await;
 }

@@ -338,6 +338,29 @@ impl Services {
         }
     }
 
+    /// Checks a case's own webhook receiver (`webhook_url`) when the case is created: its
+    /// form, and a literal address. Its host is not resolved then — a per-request URL must not
+    /// fail the request it comes with because DNS is slow — but at every delivery, inside the
+    /// HTTP client's resolver, as an endpoint's is.
+    pub(crate) fn check_case_webhook_url(
+        &self,
+        url: &str,
+        errors: &mut kycore_domain::validation::ValidationErrors,
+    ) {
+        let allow = self.config().webhooks.allow_private_targets;
+        let refusal = match ssrf::parse_url(url) {
+            Ok(parsed) => ssrf::refused_literal(&parsed, allow).map(|ip| FieldError {
+                field: String::new(),
+                code: "non_public_address",
+                message: format!("{ip} is not a public address"),
+            }),
+            Err(refusal) => Some(refusal),
+        };
+        if let Some(refusal) = refusal {
+            errors.add("webhook_url", refusal.code, refusal.message);
+        }
+    }
+
     async fn check_endpoint_url(&self, url: &str, errors: &mut Vec<FieldError>) {
         let allow = self.config().webhooks.allow_private_targets;
         if let Err(refusal) = ssrf::check_url(url, allow).await {

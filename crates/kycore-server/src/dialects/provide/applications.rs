@@ -577,9 +577,10 @@ pub async fn create(
         metadata: Map::from_iter([(METADATA_KEY.to_owned(), Value::Object(provide))]),
         link_lifetime_seconds: None,
     };
+    // Provide sends an application's webhooks to its own `params.webhook_url`.
     let case = state
         .services
-        .create_case(&caller.context(), request)
+        .create_case_reporting_to(&caller.context(), request, text(&params, "webhook_url"))
         .await
         .map_err(|e| match e {
             ServiceError::Validation(_) | ServiceError::InvalidRequest { .. } => {
