@@ -1041,3 +1041,250 @@ async fn images_in_params_become_documents_and_the_application_is_submitted() {
     })
     .await;
 }
+
+/// One request a fake provider got.
+#[derive(Clone, Debug)]
+struct ProviderCall {
+    path: String,
+    headers: axum::http::HeaderMap,
+    body: Value,
+}
+
+/// A provider's API on loopback, following the request contract Provide's clients use (a
+/// JSON POST): records each call and answers `status` with `answer`.
+#[derive(Clone)]
+struct FakeProvider {
+    url: String,
+    calls: std::sync::Arc<std::sync::Mutex<Vec<ProviderCall>>>,
+}
+
+impl FakeProvider {
+    async fn start(status: u16, answer: Value) -> FakeProvider {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let provider = FakeProvider {
+            url: format!("http://{}", listener.local_addr().unwrap()),
+            calls: Default::default(),
+        };
+        let calls = provider.calls.clone();
+        let app = axum::Router::new().fallback(
+            move |uri: axum::http::Uri, headers: axum::http::HeaderMap, body: axum::body::Bytes| {
+                let calls = calls.clone();
+                let answer = answer.clone();
+                async move {
+                    calls.lock().unwrap().push(ProviderCall {
+                        path: uri.to_string(),
+                        headers,
+                        body: serde_json::from_slice(&body).unwrap_or(Value::Null),
+                    });
+                    (
+                        axum::http::StatusCode::from_u16(status).unwrap(),
+                        axum::Json(answer),
+                    )
+                }
+            },
+        );
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        provider
+    }
+
+    fn calls(&self) -> Vec<ProviderCall> {
+        self.calls.lock().unwrap().clone()
+    }
+
+    fn account(&self, user: Option<&str>) -> kycore_server::ProviderAccount {
+        kycore_server::ProviderAccount {
+            url: self.url.clone(),
+            user: user.map(str::to_owned),
+            api_key: "provider-key".to_owned(),
+        }
+    }
+}
+
+/// Runs the test once per database, Provide's applications dispatched to `providers`.
+async fn with_providers<F, Fut>(providers: kycore_server::ProviderAccounts, test: F)
+where
+    F: Fn(TestApp) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    for db in kycore_store::testing::TestDatabase::all().await {
+        let edge = crate::helpers::Edge {
+            provide_providers: providers.clone(),
+            ..crate::helpers::Edge::unlimited()
+        };
+        let app = TestApp::spawn_edge(&db, |config| config, edge).await;
+        test(app).await;
+        db.cleanup().await;
+    }
+}
+
+/// With Vouched configured, an application's params reach Vouched's job API renamed as
+/// Provide's code renames them, with the key in `X-Api-Key`; Vouched's job id becomes the
+/// `identifier`, and kycore's own checks still run on the images.
+#[tokio::test]
+async fn a_configured_vouched_receives_the_mapped_job_and_names_the_identifier() {
+    use base64::Engine;
+    let vouched = FakeProvider::start(
+        200,
+        json!({"data": {"job": {"id": "OsccQPWf", "status": "active"}}, "errors": []}),
+    )
+    .await;
+    let providers = kycore_server::ProviderAccounts {
+        vouched: Some(vouched.account(None)),
+        identitymind: None,
+    };
+    with_providers(providers, |app| {
+        let vouched = vouched.clone();
+        async move {
+            let key = app.sandbox.secret.clone();
+            let before = vouched.calls().len();
+            let photo =
+                base64::engine::general_purpose::STANDARD.encode(crate::helpers::document_photo());
+            let mut body = seed_body(USER);
+            body["params"]["id_photo"] = json!(photo);
+            body["params"]["params"] = json!({"properties": [{"name": "ref", "value": "7"}]});
+            let (created, _) = create(&app, &key, &body).await;
+            assert_eq!(created["identifier"], "OsccQPWf", "{created}");
+            assert_eq!(created["status"], "submitted");
+            assert_eq!(created["description"], Value::Null);
+
+            let calls = vouched.calls();
+            assert_eq!(calls.len(), before + 1);
+            let call = &calls[before];
+            assert_eq!(call.path, "/api/jobs");
+            assert_eq!(call.headers["x-api-key"], "provider-key");
+            assert_eq!(
+                call.body,
+                json!({
+                    "type": "id-verification",
+                    "callbackURL": "https://url.to.my/webhook",
+                    "params": {
+                        "dob": "1988-10-01",
+                        "firstName": "John",
+                        "lastName": "Smith",
+                        "idPhoto": photo,
+                        "idPhotoBack": "",
+                        "userPhoto": "",
+                        "properties": [{"name": "ref", "value": "7"}]
+                    }
+                })
+            );
+
+            // kycore's checks ran on the image all the same.
+            while app.services.run_due_jobs().await.unwrap() > 0 {}
+            let detail = get(&app, &key, created["id"].as_str().unwrap()).await;
+            assert_ne!(detail["status"], "submitted", "{detail}");
+            assert_eq!(detail["identifier"], "OsccQPWf");
+            assert!(detail["provider_representation"]["result"].is_object());
+        }
+    })
+    .await;
+}
+
+/// IdentityMind configured: a refusal fails the application with IdentityMind's own
+/// message, as Provide does; an accepted one takes the transaction's `mtid`.
+#[tokio::test]
+async fn identitymind_refusals_fail_the_application_with_its_message() {
+    let refusing = FakeProvider::start(
+        400,
+        json!({"error_message": "No national id country specified, and invalid format for US Social Security Number"}),
+    )
+    .await;
+    let providers = kycore_server::ProviderAccounts {
+        vouched: None,
+        identitymind: Some(refusing.account(Some("im-user"))),
+    };
+    with_providers(providers, |app| {
+        let refusing = refusing.clone();
+        async move {
+            let key = app.sandbox.secret.clone();
+            let before = refusing.calls().len();
+            let body = json!({
+                "user_id": "47069619-2035-4193-bdd0-af4d5096b649",
+                "provider": "identitymind",
+                "params": {"first_name": "Tim", "last_name": "Evans",
+                           "date_of_birth": "1980-02-03", "city": "Springfield"}
+            });
+            let (created, _) = create(&app, &key, &body).await;
+            assert_eq!(created["status"], "failed", "{created}");
+            assert_eq!(
+                created["description"],
+                "No national id country specified, and invalid format for US Social Security Number"
+            );
+            assert_eq!(created["identifier"], Value::Null);
+            let call = &refusing.calls()[before];
+            assert_eq!(call.path, "/im/account/consumer?graphScoreResponse=false");
+            use base64::Engine;
+            let basic = base64::engine::general_purpose::STANDARD.encode("im-user:provider-key");
+            assert_eq!(
+                call.headers["authorization"],
+                format!("Basic {basic}").as_str()
+            );
+            assert_eq!(
+                call.body,
+                json!({"man": "Tim Evans", "dob": "1980-02-03", "bc": "Springfield"})
+            );
+            let detail = get(&app, &key, created["id"].as_str().unwrap()).await;
+            assert_eq!(detail["status"], "failed");
+            assert_eq!(detail["description"], created["description"]);
+            // The same application seen natively: one case, canceled.
+            let case_id = case_id_of(&app, &key, "47069619-2035-4193-bdd0-af4d5096b649").await;
+            assert_eq!(app.get_case(&key, &case_id).await["status"], "canceled");
+            // Vouched is not configured: its applications are kycore's alone.
+            let (vouched, _) = create(&app, &key, &seed_body(USER)).await;
+            assert_eq!(vouched["status"], "pending");
+            assert_eq!(refusing.calls().len(), before + 1);
+        }
+    })
+    .await;
+
+    let accepting = FakeProvider::start(
+        200,
+        json!({"mtid": "95ed799287ee48ccadf4cf1f654e064c", "state": "R"}),
+    )
+    .await;
+    let providers = kycore_server::ProviderAccounts {
+        vouched: None,
+        identitymind: Some(accepting.account(Some("im-user"))),
+    };
+    with_providers(providers, |app| async move {
+        let key = app.sandbox.secret.clone();
+        let body =
+            json!({"user_id": USER, "provider": "identitymind", "params": {"name": "Tim Evans"}});
+        let (created, _) = create(&app, &key, &body).await;
+        assert_eq!(
+            created["identifier"], "95ed799287ee48ccadf4cf1f654e064c",
+            "{created}"
+        );
+        assert_eq!(created["status"], "pending");
+    })
+    .await;
+}
+
+/// A provider that cannot be reached fails the application, saying so.
+#[tokio::test]
+async fn an_unreachable_provider_fails_the_application() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let closed = format!("http://{}", listener.local_addr().unwrap());
+    drop(listener);
+    let providers = kycore_server::ProviderAccounts {
+        vouched: Some(kycore_server::ProviderAccount {
+            url: closed,
+            user: None,
+            api_key: "k".to_owned(),
+        }),
+        identitymind: None,
+    };
+    with_providers(providers, |app| async move {
+        let key = app.sandbox.secret.clone();
+        let (created, _) = create(&app, &key, &seed_body(USER)).await;
+        assert_eq!(created["status"], "failed", "{created}");
+        assert!(
+            created["description"]
+                .as_str()
+                .unwrap()
+                .starts_with("vouched could not be reached"),
+            "{created}"
+        );
+    })
+    .await;
+}

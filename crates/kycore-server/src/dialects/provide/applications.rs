@@ -19,17 +19,18 @@ use kycore_services::cases::{CaseQuery, DecisionRequest};
 use kycore_services::documents::{NewDocument, TypedDetails};
 use kycore_services::pagination::{MAX_WINDOW_LIMIT, Window};
 use kycore_services::views::{Applicant, Case, Check};
-use kycore_services::{CaseApplicant, NewCaseRequest, ServiceError};
+use kycore_services::{CaseApplicant, CaseAttachments, NewCaseRequest, ServiceError};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 use time::format_description::well_known::Rfc3339;
 
 use super::error::{INVALID_TRANSITION, reasons};
+use super::providers::{self, KycProvider, Submission};
 use super::representation;
 use super::status::{ProvideStatus, put_allowed, put_change, remediation};
 use super::{
     Bearer, Provide, ProvideCaller, Result, answer, application_id_of_case, application_uuid,
-    case_id_of, not_found, refusal, uuid,
+    case_id_of, full_name, not_found, refusal, uuid,
 };
 use crate::AppState;
 use crate::dialects::{Failure, Json, PathParam, Query, bounded_number};
@@ -38,8 +39,6 @@ use crate::error::ApiError;
 const DEFAULT_RPP: u32 = 25;
 /// Where the Provide-specific parts of an application live in the case's metadata.
 const METADATA_KEY: &str = "provide";
-const PROVIDERS: [&str; 2] = ["vouched", "identitymind"];
-const DEFAULT_PROVIDER: &str = "vouched";
 /// Params holding images: they become documents, never metadata.
 const IMAGE_PARAMS: [&str; 4] = ["id_photo", "id_photo_back", "selfie", "selfie_video"];
 /// The normalized params that are text.
@@ -160,17 +159,20 @@ async fn summary(state: &AppState, scope: &Scope, case: &Case) -> Result<Applica
         created_at: case.created_at.format(&Rfc3339).unwrap_or_default(),
         application_id: application_uuid(scope),
         user_id: user_id_of(case),
-        provider: stored_text(case, "provider").unwrap_or_else(|| DEFAULT_PROVIDER.to_owned()),
-        // Provide's provider job id, null until submitted: kycore's own case id.
-        identifier: (status != ProvideStatus::Pending && case.submitted_at.is_some())
-            .then(|| case.id.clone()),
+        provider: stored_text(case, "provider").unwrap_or_else(|| providers::DEFAULT.to_owned()),
+        // Provide's provider job id, null until submitted: the provider's, when one took
+        // it, else kycore's own case id.
+        identifier: stored_text(case, "identifier").or_else(|| {
+            (status != ProvideStatus::Pending && case.submitted_at.is_some())
+                .then(|| case.id.clone())
+        }),
         kind: match case.kind {
             CaseKind::Kyc => "kyc",
             CaseKind::Kyb => "kyb",
         },
         status: status.as_str(),
         name: stored_text(case, "name"),
-        description: description(case),
+        description: stored_text(case, "description").or_else(|| description(case)),
         params: None,
         provider_representation: None,
         similar_kyc_applications: None,
@@ -347,16 +349,6 @@ fn individual(params: &Map<String, Value>) -> IndividualProfile {
         id_number: text(params, "id_number").or_else(|| text(params, "ssn")),
         ..IndividualProfile::default()
     }
-}
-
-/// `first last`, or whichever of them there is.
-fn full_name(first: Option<String>, last: Option<String>) -> Option<String> {
-    let full = [first, last]
-        .into_iter()
-        .flatten()
-        .collect::<Vec<_>>()
-        .join(" ");
-    (!full.is_empty()).then_some(full)
 }
 
 /// `params.name`, else `first_name last_name`.
@@ -542,13 +534,12 @@ pub async fn create(
     Json(body, ..): Json<Provide, CreateApplication>,
 ) -> Result<Response> {
     let bearer = Bearer::of(&caller)?;
-    let provider = body
+    let named = body
         .provider
         .as_deref()
-        .map_or(DEFAULT_PROVIDER.to_owned(), str::to_ascii_lowercase);
-    if !PROVIDERS.contains(&provider.as_str()) {
-        return Err(cannot_create(format!("unsupported provider {provider}")));
-    }
+        .map_or(providers::DEFAULT.to_owned(), str::to_ascii_lowercase);
+    let provider = providers::named(&named)
+        .ok_or_else(|| cannot_create(format!("unsupported provider {named}")))?;
     let kind = match body.kind.as_deref().map(str::to_ascii_lowercase).as_deref() {
         None | Some("kyc") => CaseKind::Kyc,
         Some("kyb") => CaseKind::Kyb,
@@ -565,7 +556,7 @@ pub async fn create(
     let name = given_name(&params).or(applicant_name);
     let kept = kept_params(&params);
     let mut provide = Map::new();
-    provide.insert("provider".into(), json!(provider));
+    provide.insert("provider".into(), json!(provider.name()));
     provide.insert("name".into(), json!(name));
     provide.insert("params".into(), Value::Object(kept.clone()));
     let request = NewCaseRequest {
@@ -588,15 +579,59 @@ pub async fn create(
             }
             other => other.into(),
         })?;
-    let case = submit_with(&state, &caller, case, documents).await?;
+    let case = dispatch(&state, &caller, case, provider, &params, documents).await?;
     let mut application = summary(&state, caller.scope(), &case).await?;
     application.params = Some(Value::Object(kept));
     Ok(answer(StatusCode::CREATED, &application))
 }
 
-/// Provide submits an application to its provider as soon as it is created: with images
-/// given, they become the case's documents and the case is submitted for kycore's checks.
-/// Without, the application waits (pending) for its applicant, through the hosted link.
+/// Provide submits an application to its provider as soon as it is created. When the
+/// deployment configured the provider (and the application is a person's: Provide's KYB
+/// submissions go elsewhere), the params go to it and what it said is kept: its id as the
+/// `identifier`, then kycore's own checks as below; or why it failed, as the `description`
+/// of an application that is `failed` — a canceled case, as Provide marks one. Otherwise
+/// kycore's checks alone.
+async fn dispatch(
+    state: &AppState,
+    caller: &ProvideCaller,
+    case: Case,
+    provider: &dyn KycProvider,
+    params: &Map<String, Value>,
+    documents: Vec<NewDocument>,
+) -> Result<Case> {
+    let submission = match case.kind {
+        CaseKind::Kyc => state.provide.submit(provider, params).await,
+        CaseKind::Kyb => None,
+    };
+    let Some(submission) = submission else {
+        return submit_with(state, caller, case, documents).await;
+    };
+    let (key, value, failed) = match submission {
+        Submission::Accepted { identifier } => ("identifier", identifier, false),
+        Submission::Failed { description } => ("description", description, true),
+    };
+    let mut metadata = case.metadata.clone();
+    if let Some(Value::Object(provide)) = metadata.get_mut(METADATA_KEY) {
+        provide.insert(key.to_owned(), Value::String(value));
+    }
+    let attachments = CaseAttachments {
+        metadata: Some(metadata),
+        ..CaseAttachments::default()
+    };
+    let context = caller.context();
+    let case = state
+        .services
+        .update_case_attachments(&context, &case.id, attachments)
+        .await?;
+    if failed {
+        return Ok(state.services.cancel_case(&context, &case.id).await?);
+    }
+    submit_with(state, caller, case, documents).await
+}
+
+/// kycore's own checks on the application: with images given, they become the case's
+/// documents and the case is submitted for kycore's checks. Without, the application waits
+/// (pending) for its applicant, through the hosted link.
 async fn submit_with(
     state: &AppState,
     caller: &ProvideCaller,

@@ -4,7 +4,9 @@
 //! Application (`application:<uuid>`) or one of its users (`user:<uuid>`). Provide's seven
 //! statuses (`status.rs`), its `{"message"}` errors (`error.rs`), its render details (4-space
 //! pretty JSON, `application/json; charset=UTF-8`, CORS on every answer, `OPTIONS` → 204) and
-//! its signed webhooks (`webhook.rs`).
+//! its signed webhooks (`webhook.rs`, to each application's own `params.webhook_url`). Each
+//! application is dispatched to the provider it names (`providers/`): its params mapped
+//! into that provider's payload and, when the deployment configured the provider, sent.
 //!
 //! Provide's clients parse `id`, `user_id` and `application_id` as UUIDs. A kycore id is a
 //! prefix and a ULID, and a ULID is 128 bits like a UUID, so a case id travels as the UUID of
@@ -13,6 +15,7 @@
 
 mod applications;
 mod error;
+pub mod providers;
 mod representation;
 mod status;
 mod tokens;
@@ -144,6 +147,17 @@ fn not_found() -> Failure<Provide> {
 pub enum Bearer {
     Application,
     User(String),
+}
+
+/// `first last`, or whichever of them there is: Provide's derived `name`, and IdentityMind's
+/// `man`.
+fn full_name(first: Option<String>, last: Option<String>) -> Option<String> {
+    let full = [first, last]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" ");
+    (!full.is_empty()).then_some(full)
 }
 
 /// A UUID in its canonical lowercase spelling, if `raw` is one.
