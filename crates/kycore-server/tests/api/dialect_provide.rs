@@ -1288,3 +1288,111 @@ async fn an_unreachable_provider_fails_the_application() {
     })
     .await;
 }
+
+/// An application's documents ([PROPOSED] shapes): an image uploaded as create takes its
+/// params, listed, and its file read back; refusals in Provide's shape; only the caller's.
+#[tokio::test]
+async fn documents_are_uploaded_listed_and_read_back() {
+    for_each_database(|app| async move {
+        use base64::Engine;
+        let key = app.sandbox.secret.clone();
+        let photo =
+            base64::engine::general_purpose::STANDARD.encode(crate::helpers::document_photo());
+        let (created, _) = create(&app, &key, &seed_body(USER)).await;
+        let id = created["id"].as_str().unwrap().to_owned();
+        let path = format!("/api/v1/kyc_applications/{id}/documents");
+        let upload = |body: Value| {
+            let (app, key, path) = (&app, key.clone(), path.clone());
+            async move { send(provide(app, Method::POST, &path, Some(&key)).json(&body)).await }
+        };
+
+        let before = app.snapshot(&key).await;
+        message(
+            &upload(json!({"type": "id_photo"})).await,
+            StatusCode::BAD_REQUEST,
+        );
+        for (body, reason) in [
+            (
+                json!({"type": "passport", "data": photo}),
+                "passport is not one of",
+            ),
+            (
+                json!({"type": "id_photo", "data": "not base64!"}),
+                "params.id_photo is not base64",
+            ),
+            (
+                json!({"type": "selfie", "data": "aGVsbG8="}),
+                "params.selfie: ",
+            ),
+        ] {
+            let said = message(&upload(body).await, StatusCode::UNPROCESSABLE_ENTITY);
+            assert!(
+                said.starts_with(&format!(
+                    "Failed to upload KYC application document; {reason}"
+                )),
+                "{said}"
+            );
+        }
+        assert_eq!(app.snapshot(&key).await, before, "nothing was written");
+
+        let reply = upload(json!({"type": "id_photo", "data": photo})).await;
+        let document = answer(&reply, StatusCode::CREATED);
+        let mut keys = [
+            "id",
+            "created_at",
+            "kyc_application_id",
+            "type",
+            "side",
+            "status",
+            "content_type",
+            "size_bytes",
+        ];
+        keys.sort_unstable();
+        assert_eq!(keys_of(&document), keys, "{document}");
+        assert!(is_uuid(&document["id"]));
+        assert_eq!(document["kyc_application_id"], id.as_str());
+        assert_eq!(
+            (document["type"].as_str(), document["side"].as_str()),
+            (Some("id-card"), Some("front"))
+        );
+        assert_eq!(document["status"], "pending");
+
+        let listed = answer(
+            &send(provide(&app, Method::GET, &path, Some(&key))).await,
+            StatusCode::OK,
+        );
+        assert_eq!(listed, json!([document.clone()]));
+        let file_path = format!("{path}/{}", document["id"].as_str().unwrap());
+        let file = send(provide(&app, Method::GET, &file_path, Some(&key))).await;
+        assert_eq!(file.status, StatusCode::OK);
+        assert_eq!(
+            file.content_type(),
+            document["content_type"].as_str().unwrap()
+        );
+        assert_cors(&file);
+
+        // Another user's token, another organization's key, an unknown document: missing.
+        let other = mint(
+            &app,
+            &key,
+            &json!({"user_id": "9a253758-197a-4308-8d2d-61cfe9317644"}),
+        )
+        .await;
+        for (bearer, path) in [
+            (other.as_str(), path.as_str()),
+            (app.other_sandbox.secret.as_str(), path.as_str()),
+            (
+                key.as_str(),
+                &format!("{path}/72258a99-1518-4526-a5fa-043081eee7f0"),
+            ),
+            (key.as_str(), &format!("{path}/not-a-uuid")),
+        ] {
+            let reply = send(provide(&app, Method::GET, path, Some(bearer))).await;
+            assert_eq!(
+                message(&reply, StatusCode::NOT_FOUND),
+                "kyc application not found"
+            );
+        }
+    })
+    .await;
+}

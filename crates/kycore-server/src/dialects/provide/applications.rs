@@ -180,7 +180,12 @@ async fn summary(state: &AppState, scope: &Scope, case: &Case) -> Result<Applica
 }
 
 /// The caller's case by Provide id: a user sees only their own; anything else is missing.
-async fn find(state: &AppState, caller: &ProvideCaller, bearer: &Bearer, id: &str) -> Result<Case> {
+pub(super) async fn find(
+    state: &AppState,
+    caller: &ProvideCaller,
+    bearer: &Bearer,
+    id: &str,
+) -> Result<Case> {
     let case_id = case_id_of(id).ok_or_else(not_found)?;
     let case = match state.services.get_case(caller.scope(), &case_id).await {
         Err(ServiceError::NotFound { .. }) => return Err(not_found()),
@@ -452,15 +457,16 @@ async fn applicant_for(
     Ok((CaseApplicant::Existing(applicant.id), name))
 }
 
-/// The params holding images, and the document each becomes.
-const DOCUMENT_PARAMS: [(&str, &str, &str); 3] = [
+/// The params holding images, and the document each becomes: create's params and the
+/// `type` of an upload to an application's documents alike.
+pub(super) const DOCUMENT_PARAMS: [(&str, &str, &str); 3] = [
     ("id_photo", "id-card", "front"),
     ("id_photo_back", "id-card", "back"),
     ("selfie", "selfie", "front"),
 ];
 
 /// Base64 image data, as Provide's clients send it (optionally as a `data:` URL).
-fn image_bytes(key: &str, raw: &str) -> Result<Vec<u8>> {
+fn image_bytes(raw: &str) -> Option<Vec<u8>> {
     use base64::Engine;
     let encoded = match raw.split_once(";base64,") {
         Some((prefix, data)) if prefix.starts_with("data:") => data,
@@ -475,41 +481,58 @@ fn image_bytes(key: &str, raw: &str) -> Result<Vec<u8>> {
         .or_else(|_| {
             base64::engine::general_purpose::STANDARD_NO_PAD.decode(compact.trim_end_matches('='))
         })
-        .map_err(|_| cannot_create(format!("params.{key} is not base64 image data")))
+        .ok()
 }
 
-/// The images among the params, decoded and checked as kycore checks any upload, before
-/// anything is written: the documents the application's checks run on.
+/// The image param `key` (one of [`DOCUMENT_PARAMS`]) decoded and checked as kycore checks
+/// any upload, before anything is written: the document it becomes. `refuse` words a
+/// refusal as the route it came to does.
+pub(super) async fn image_document(
+    state: &AppState,
+    key: &str,
+    raw: &str,
+    refuse: &(dyn Fn(String) -> Failure<Provide> + Sync),
+) -> Result<NewDocument> {
+    let Some((_, document_type, side)) = DOCUMENT_PARAMS.iter().find(|(k, ..)| *k == key) else {
+        return Err(refuse(format!(
+            "{key} is not one of id_photo, id_photo_back, selfie"
+        )));
+    };
+    let file =
+        image_bytes(raw).ok_or_else(|| refuse(format!("params.{key} is not base64 image data")))?;
+    let upload = NewDocument {
+        document_type: (*document_type).to_owned(),
+        subtype: None,
+        side: Some((*side).to_owned()),
+        mrz: None,
+        details: TypedDetails::default(),
+        file,
+    };
+    state
+        .services
+        .check_document(upload)
+        .await
+        .map_err(|e| match e {
+            ServiceError::Validation(errors) => refuse(format!(
+                "params.{key}: {}",
+                errors
+                    .iter()
+                    .map(|f| f.message.clone())
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            )),
+            other => other.into(),
+        })
+}
+
+/// The images among the params: the documents the application's checks run on.
 async fn documents_of(state: &AppState, params: &Map<String, Value>) -> Result<Vec<NewDocument>> {
     let mut documents = Vec::new();
-    for (key, document_type, side) in DOCUMENT_PARAMS {
-        let Some(raw) = text(params, key) else {
-            continue;
-        };
-        let upload = NewDocument {
-            document_type: document_type.to_owned(),
-            subtype: None,
-            side: Some(side.to_owned()),
-            mrz: None,
-            details: TypedDetails::default(),
-            file: image_bytes(key, &raw)?,
-        };
-        let checked = state
-            .services
-            .check_document(upload)
-            .await
-            .map_err(|e| match e {
-                ServiceError::Validation(errors) => cannot_create(format!(
-                    "params.{key}: {}",
-                    errors
-                        .iter()
-                        .map(|f| f.message.clone())
-                        .collect::<Vec<_>>()
-                        .join("; ")
-                )),
-                other => other.into(),
-            })?;
-        documents.push(checked);
+    for (key, ..) in DOCUMENT_PARAMS {
+        if let Some(raw) = text(params, key) {
+            documents
+                .push(image_document(state, key, &raw, &|reason| cannot_create(reason)).await?);
+        }
     }
     Ok(documents)
 }
