@@ -349,15 +349,16 @@ impl Services {
     ) {
         let allow = self.config().webhooks.allow_private_targets;
         let refusal = match ssrf::parse_url(url) {
-            Ok(parsed) => ssrf::refused_literal(&parsed, allow).map(|ip| FieldError {
-                field: String::new(),
-                code: "non_public_address",
-                message: format!("{ip} is not a public address"),
+            Err(refusal) => Some((refusal.code, refusal.message)),
+            Ok(parsed) => ssrf::refused_literal(&parsed, allow).map(|ip| {
+                (
+                    "non_public_address",
+                    format!("{ip} is not a public address"),
+                )
             }),
-            Err(refusal) => Some(refusal),
         };
-        if let Some(refusal) = refusal {
-            errors.add("webhook_url", refusal.code, refusal.message);
+        if let Some((code, message)) = refusal {
+            errors.add("webhook_url", code, message);
         }
     }
 
