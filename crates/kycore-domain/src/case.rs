@@ -232,6 +232,13 @@ pub fn transition(from: CaseStatus, action: CaseAction) -> Result<CaseStatus, Tr
         (S::Submitted | S::Processing | S::InReview, CaseAction::Decide(decision)) => {
             decision.status()
         }
+        // A person may close a case that waits for the applicant's new documents without
+        // them: reject it (they never came), or approve it (verified otherwise). Asking again
+        // is not a change.
+        (
+            S::ResubmissionRequested,
+            CaseAction::Decide(decision @ (ManualDecision::Approve | ManualDecision::Reject)),
+        ) => decision.status(),
         // Re-deciding a final decision is allowed only between approval and rejection.
         (S::Approved, CaseAction::Decide(ManualDecision::Reject)) => S::Rejected,
         (S::Rejected, CaseAction::Decide(ManualDecision::Approve)) => S::Approved,
@@ -336,6 +343,7 @@ mod tests {
                 };
                 match from {
                     S::Submitted | S::Processing | S::InReview => Some(target),
+                    S::ResubmissionRequested if d != D::RequestResubmission => Some(target),
                     S::Approved if d == D::Reject => Some(S::Rejected),
                     S::Rejected if d == D::Approve => Some(S::Approved),
                     _ => None,
@@ -372,6 +380,21 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn a_person_may_close_a_case_waiting_for_resubmission() {
+        use ManualDecision as D;
+        let from = S::ResubmissionRequested;
+        assert_eq!(
+            transition(from, CaseAction::Decide(D::Approve)),
+            Ok(S::Approved)
+        );
+        assert_eq!(
+            transition(from, CaseAction::Decide(D::Reject)),
+            Ok(S::Rejected)
+        );
+        assert!(transition(from, CaseAction::Decide(D::RequestResubmission)).is_err());
     }
 
     #[test]

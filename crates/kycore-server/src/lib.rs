@@ -17,6 +17,7 @@ mod request_id;
 mod serve;
 mod webhooks;
 
+pub use dialects::provide::providers::{ProviderAccount, ProviderAccounts};
 pub use dialects::provide::{SubjectError, token_subject as provide_token_subject};
 pub use limits::RateLimits;
 pub use serve::{ServeLimits, serve};
@@ -51,6 +52,8 @@ pub struct AppState {
     uploads: Arc<portal::UploadLimiter>,
     /// The API's rate and failed-authentication limits.
     limits: Arc<limits::Limiter>,
+    /// The third-party providers Provide's dialect sends applications to.
+    provide: Arc<dialects::provide::providers::Outbound>,
 }
 
 struct Docs {
@@ -66,6 +69,16 @@ pub fn app(services: Services) -> Router {
 
 /// The whole HTTP application, with the API's abuse limits given.
 pub fn app_with(services: Services, rate_limits: &RateLimits) -> Router {
+    app_configured(services, rate_limits, ProviderAccounts::default())
+}
+
+/// The whole HTTP application, with the API's abuse limits and the third-party providers
+/// Provide's dialect dispatches applications to (none by default).
+pub fn app_configured(
+    services: Services,
+    rate_limits: &RateLimits,
+    provide_providers: ProviderAccounts,
+) -> Router {
     services.install_webhook_formats(webhooks::formats());
     let (v1, mut openapi) = OpenApiRouter::with_openapi(openapi::base())
         .merge(api::router(services.config().max_upload_bytes))
@@ -82,6 +95,9 @@ pub fn app_with(services: Services, rate_limits: &RateLimits) -> Router {
         docs: Arc::new(docs),
         uploads: Arc::new(portal::UploadLimiter::new()),
         limits: Arc::new(limits::Limiter::new(rate_limits)),
+        provide: Arc::new(dialects::provide::providers::Outbound::new(
+            provide_providers,
+        )),
     };
 
     let v1 = v1

@@ -130,8 +130,21 @@ impl Services {
         ctx: &RequestContext,
         request: NewCaseRequest,
     ) -> Result<Case, ServiceError> {
+        self.create_case_reporting_to(ctx, request, None).await
+    }
+
+    /// A new case whose webhooks go to `webhook_url` — for the endpoints whose format
+    /// addresses a case's own receiver (a vendor's API that names one per request, as
+    /// Provide's `params.webhook_url` does) — instead of the endpoint's URL. The URL's form
+    /// is checked now, its addresses at every delivery, like an endpoint's.
+    pub async fn create_case_reporting_to(
+        &self,
+        ctx: &RequestContext,
+        request: NewCaseRequest,
+        webhook_url: Option<String>,
+    ) -> Result<Case, ServiceError> {
         let now = now_millis();
-        let new_case = self.prepare_case(ctx, request, now).await?;
+        let new_case = self.prepare_case(ctx, request, webhook_url, now).await?;
         let services = self.clone();
         let unit_ctx = ctx.clone();
         self.write_idempotent(
@@ -174,7 +187,7 @@ impl Services {
             ));
         };
         let now = now_millis();
-        let new_case = self.prepare_case(ctx, request, now).await?;
+        let new_case = self.prepare_case(ctx, request, None, now).await?;
         let services = self.clone();
         let ctx = ctx.clone();
         self.store()

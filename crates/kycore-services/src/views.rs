@@ -51,6 +51,9 @@ pub struct Case {
     pub revision: i64,
     pub external_id: Option<String>,
     pub redirect_url: Option<String>,
+    /// Where the case's own webhooks go, when the platform named a receiver for it
+    /// ([`Services::create_case_reporting_to`](crate::Services::create_case_reporting_to)).
+    pub webhook_url: Option<String>,
     pub metadata: Map<String, Value>,
     pub link: HostedLink,
     pub decision: Option<Decision>,
@@ -72,7 +75,8 @@ impl Case {
     /// The case with everything that could identify a person left out, for copies that
     /// leave kycore unsealed (webhooks): its metadata, redirect URL and hosted link, the
     /// decision's note and rules' inputs, checks' results and explanations, hits' details
-    /// and review notes. Ids, statuses, outcomes, scores and reason codes stay.
+    /// and review notes. Ids, statuses, outcomes, scores and reason codes stay, and so does
+    /// the case's own webhook receiver: the platform's server, where such a copy goes.
     pub fn without_personal_data(mut self) -> Case {
         self.metadata.clear();
         self.redirect_url = None;
@@ -390,6 +394,7 @@ impl Services {
             link: self.hosted_link(record)?,
             decision: decision_of(record)?.map(|d| details.with_note(d)),
             redirect_url: details.redirect_url,
+            webhook_url: details.webhook_url,
             metadata: details.metadata,
             checks: None,
             screening_hits: None,

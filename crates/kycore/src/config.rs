@@ -267,9 +267,110 @@ pub fn resolve_smtp(
     }))
 }
 
+/// The third-party providers Provide's dialect sends applications to: off unless a URL is
+/// given. The API keys come from the environment only (`KYCORE_PROVIDE_VOUCHED_API_KEY`,
+/// `KYCORE_PROVIDE_IDENTITYMIND_API_KEY`), never a flag: flags show in the process list.
+#[derive(Debug, Default, clap::Args)]
+pub struct ProvideArgs {
+    /// Vouched's API base URL (e.g. https://verify.vouched.id): Provide applications with
+    /// `provider: vouched` are also sent there.
+    #[arg(long, env = "KYCORE_PROVIDE_VOUCHED_URL")]
+    pub provide_vouched_url: Option<String>,
+    /// IdentityMind's API base URL: Provide applications with `provider: identitymind` are
+    /// also sent there.
+    #[arg(long, env = "KYCORE_PROVIDE_IDENTITYMIND_URL")]
+    pub provide_identitymind_url: Option<String>,
+    /// IdentityMind's API user (HTTP Basic, with the key as password).
+    #[arg(long, env = "KYCORE_PROVIDE_IDENTITYMIND_USER")]
+    pub provide_identitymind_user: Option<String>,
+}
+
+/// The providers' API keys, read from the environment by the caller.
+pub struct ProvideKeys {
+    pub vouched: Option<String>,
+    pub identitymind: Option<String>,
+}
+
+/// The configured providers: each needs its URL and key together (IdentityMind its user too).
+pub fn resolve_provide(
+    args: ProvideArgs,
+    keys: ProvideKeys,
+) -> anyhow::Result<kycore_server::ProviderAccounts> {
+    let account = |name: &str,
+                   url: Option<String>,
+                   user: Option<String>,
+                   key: Option<String>|
+     -> anyhow::Result<Option<kycore_server::ProviderAccount>> {
+        let upper = name.to_ascii_uppercase();
+        match (url, key) {
+            (None, None) => Ok(None),
+            (Some(url), Some(api_key)) => {
+                if !(url.starts_with("https://") || url.starts_with("http://")) {
+                    bail!("KYCORE_PROVIDE_{upper}_URL must be an http(s) URL (got `{url}`)");
+                }
+                Ok(Some(kycore_server::ProviderAccount { url, user, api_key }))
+            }
+            (Some(_), None) => bail!("{name} needs its key in KYCORE_PROVIDE_{upper}_API_KEY"),
+            (None, Some(_)) => bail!("{name} needs its URL in KYCORE_PROVIDE_{upper}_URL"),
+        }
+    };
+    let identitymind = account(
+        "identitymind",
+        args.provide_identitymind_url,
+        args.provide_identitymind_user,
+        keys.identitymind,
+    )?;
+    if identitymind.as_ref().is_some_and(|a| a.user.is_none()) {
+        bail!("identitymind needs its API user in KYCORE_PROVIDE_IDENTITYMIND_USER");
+    }
+    Ok(kycore_server::ProviderAccounts {
+        vouched: account("vouched", args.provide_vouched_url, None, keys.vouched)?,
+        identitymind,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn providers_are_off_unless_configured_whole() {
+        let none = || ProvideKeys {
+            vouched: None,
+            identitymind: None,
+        };
+        let off = resolve_provide(ProvideArgs::default(), none()).unwrap();
+        assert!(off.vouched.is_none() && off.identitymind.is_none());
+        let vouched = ProvideArgs {
+            provide_vouched_url: Some("https://verify.vouched.id".into()),
+            ..ProvideArgs::default()
+        };
+        assert!(resolve_provide(vouched, none()).is_err());
+        let identitymind_key = ProvideKeys {
+            vouched: None,
+            identitymind: Some("im-key".into()),
+        };
+        let identitymind = ProvideArgs {
+            provide_identitymind_url: Some("https://edna.identitymind.com".into()),
+            ..ProvideArgs::default()
+        };
+        assert!(
+            resolve_provide(identitymind, identitymind_key).is_err(),
+            "no user"
+        );
+        let both = ProvideArgs {
+            provide_vouched_url: Some("https://verify.vouched.id".into()),
+            provide_identitymind_url: Some("https://edna.identitymind.com".into()),
+            provide_identitymind_user: Some("user".into()),
+        };
+        let keys = ProvideKeys {
+            vouched: Some("key".into()),
+            identitymind: Some("im-key".into()),
+        };
+        let on = resolve_provide(both, keys).unwrap();
+        assert_eq!(on.vouched.unwrap().api_key, "key");
+        assert_eq!(on.identitymind.unwrap().user.as_deref(), Some("user"));
+    }
 
     #[test]
     fn flags_win_over_the_file_which_wins_over_defaults() {

@@ -53,6 +53,8 @@ impl StorageArgs {
     }
 }
 
+// Parsed once at start: `serve`'s flags being the bulk of its size costs nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Subcommand)]
 enum Command {
     /// Run the API, the hosted pages and the background worker.
@@ -76,6 +78,8 @@ enum Command {
         edge: config::EdgeArgs,
         #[command(flatten)]
         smtp: config::SmtpArgs,
+        #[command(flatten)]
+        provide: config::ProvideArgs,
     },
     /// Initialize the data directory and print the default organization's keys once.
     Init {
@@ -166,6 +170,7 @@ async fn main() -> anyhow::Result<()> {
             allow_private_webhook_targets,
             edge,
             smtp,
+            provide,
         } => {
             let settings = ServeSettings {
                 listen,
@@ -174,6 +179,7 @@ async fn main() -> anyhow::Result<()> {
                 allow_private_webhook_targets,
                 edge,
                 smtp,
+                provide,
             };
             serve(&file, storage.resolve(&file), settings).await
         }
@@ -315,6 +321,7 @@ struct ServeSettings {
     allow_private_webhook_targets: Option<bool>,
     edge: config::EdgeArgs,
     smtp: config::SmtpArgs,
+    provide: config::ProvideArgs,
 }
 
 async fn serve(file: &FileConfig, storage: Storage, settings: ServeSettings) -> anyhow::Result<()> {
@@ -332,6 +339,11 @@ async fn serve(file: &FileConfig, storage: Storage, settings: ServeSettings) -> 
         .unwrap_or(false);
     let smtp_password = std::env::var("KYCORE_SMTP_PASSWORD").ok();
     config.smtp = config::resolve_smtp(settings.smtp, smtp_password, file)?;
+    let provide_keys = config::ProvideKeys {
+        vouched: std::env::var("KYCORE_PROVIDE_VOUCHED_API_KEY").ok(),
+        identitymind: std::env::var("KYCORE_PROVIDE_IDENTITYMIND_API_KEY").ok(),
+    };
+    let provide_providers = config::resolve_provide(settings.provide, provide_keys)?;
     let deployment = open_deployment(&storage).await?;
     let (services, initialized) = start(deployment, &storage, config).await?;
     if let Some(initialized) = initialized {
@@ -364,7 +376,7 @@ async fn serve(file: &FileConfig, storage: Storage, settings: ServeSettings) -> 
     watchlists::start_background(&services, &storage.data_dir, file, shutdown.clone())?;
     tracing::info!(%listen, %public_url, "kycore is serving");
     println!("kycore listening on http://{listen} (public URL {public_url})");
-    let app = kycore_server::app_with(services, &rate_limits);
+    let app = kycore_server::app_configured(services, &rate_limits, provide_providers);
     let signal = shutdown.clone();
     kycore_server::serve(listener, app, serve_limits, async move {
         wait_for_signal().await;

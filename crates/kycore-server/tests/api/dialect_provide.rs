@@ -9,7 +9,7 @@ use std::time::Duration;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::helpers::{Reply, TestApp, for_each_database, send};
+use crate::helpers::{Reply, TestApp, for_each_database, run_python, send};
 use crate::webhooks::{Receiver, create_endpoint, deliver_until, for_each_database_with, settings};
 
 /// The keys of an application, in Provide's order (research §2.4).
@@ -474,14 +474,15 @@ async fn case_in(app: &TestApp, key: &str, state: &str) -> String {
 }
 
 /// What a `PUT` from `from` to `to` answers: Provide's matrix (research §2.6) where kycore's
-/// machine follows it. kycore cannot take a decided case back to review, nor decide one
-/// waiting for the applicant's new documents (`remediate` from a resubmission request).
+/// machine follows it. kycore cannot take a decided case back to review, nor one waiting
+/// for the applicant's new documents (`remediate` from a resubmission request).
 fn expected_put(from: &str, to: &str) -> StatusCode {
     let allowed = match from {
-        "submitted" => ["accepted", "rejected"].contains(&to),
+        "submitted" | "remediate" | "accepted" | "rejected" => {
+            ["accepted", "rejected"].contains(&to)
+        }
         "review" => ["accepted", "rejected", "review"].contains(&to),
-        "accepted" | "rejected" => ["accepted", "rejected"].contains(&to),
-        "pending" | "remediate" | "failed" => false,
+        "pending" | "failed" => false,
         other => panic!("no state {other}"),
     };
     if allowed {
@@ -583,6 +584,13 @@ async fn bad_requests_and_foreign_ids_get_provides_errors() {
             &post(json!({"user_id": USER, "params": {"params": "x"}})).await,
             StatusCode::BAD_REQUEST,
         );
+        let reply =
+            post(json!({"user_id": USER, "params": {"webhook_url": "ftp://url.to.my/webhook"}}))
+                .await;
+        assert!(
+            message(&reply, StatusCode::UNPROCESSABLE_ENTITY)
+                .starts_with("Failed to create KYC application; webhook_url ")
+        );
         let reply = post(json!({"user_id": USER, "params": {"date_of_birth": "yesterday"}})).await;
         assert!(
             message(&reply, StatusCode::UNPROCESSABLE_ENTITY)
@@ -669,48 +677,50 @@ sys.exit(0 if hmac.compare_digest(expected, parts["s"]) else 1)
         "body": received.body,
         "signature": received.header("x-request-signature"),
     });
-    let mut child = std::process::Command::new("python3")
-        .args(["-c", script])
-        .stdin(std::process::Stdio::piped())
-        .spawn()
-        .expect("python3 runs");
-    {
-        use std::io::Write;
-        let mut stdin = child.stdin.take().unwrap();
-        stdin.write_all(input.to_string().as_bytes()).unwrap();
-    }
-    child.wait().unwrap().success()
+    run_python(script, &input).status.success()
+}
+
+/// The seed's create body, its webhooks going to `receiver`.
+fn reporting_to(user: &str, receiver: &Receiver) -> Value {
+    let mut body = seed_body(user);
+    body["params"]["webhook_url"] = json!(receiver.url);
+    body
 }
 
 #[tokio::test]
-async fn status_changes_reach_provide_endpoints_signed_afresh_on_every_attempt() {
+async fn status_changes_reach_the_applications_webhook_url_signed_afresh_on_every_attempt() {
     for_each_database_with(settings(Duration::from_millis(1100)), |app| async move {
         let key = app.sandbox.secret.clone();
-        let receiver = Receiver::start().await;
+        // The Application's webhook secret: its `provide` endpoint. Its own URL receives
+        // only the cases that name no receiver.
+        let configured = Receiver::start().await;
         let endpoint = create_endpoint(
             &app,
             &key,
-            json!({"url": receiver.url, "format": "provide"}),
+            json!({"url": configured.url, "format": "provide"}),
         )
         .await;
         assert_eq!(endpoint["format"], "provide");
         let secret = endpoint["secret"].as_str().unwrap().to_owned();
+        let own = Receiver::start().await;
 
-        let (created, _) = create(&app, &key, &seed_body(USER)).await;
+        let (created, _) = create(&app, &key, &reporting_to(USER, &own)).await;
         let id = created["id"].as_str().unwrap().to_owned();
+        assert_eq!(created["params"]["webhook_url"], own.url.as_str());
         let case_id = case_id_of(&app, &key, USER).await;
         // Both first attempts fail: each is retried no sooner than 1.1 s later.
-        receiver.fail_next(2);
+        own.fail_next(2);
         app.complete_sandbox(&key, &case_id, "in_review").await;
         // pending → submitted → review: two changes Provide shows (processing is submitted
         // too, and creation is not a change).
-        deliver_until(&app, || successes(&receiver) >= 2).await;
+        deliver_until(&app, || successes(&own) >= 2).await;
         put_status(&app, &key, &id, "rejected").await;
-        deliver_until(&app, || successes(&receiver) >= 3).await;
+        deliver_until(&app, || successes(&own) >= 3).await;
         tokio::time::sleep(Duration::from_millis(200)).await;
         app.services.deliver_due_webhooks().await.unwrap();
-        let received = receiver.all();
+        let received = own.all();
         assert_eq!(received.len(), 5, "{received:#?}");
+        assert!(configured.all().is_empty(), "{:#?}", configured.all());
         let mut statuses = Vec::new();
         for delivery in &received {
             assert!(verify_with_python(&secret, delivery), "{delivery:#?}");
@@ -721,6 +731,7 @@ async fn status_changes_reach_provide_endpoints_signed_afresh_on_every_attempt()
                 format!("{{\"kyc_application_id\":\"{id}\",\"status\":\"{status}\"}}")
             );
             assert_eq!(delivery.header("content-type"), "application/json");
+            assert_eq!(delivery.header("accept"), "application/json");
             if delivery.status == 200 {
                 statuses.push(status);
             }
@@ -738,6 +749,66 @@ async fn status_changes_reach_provide_endpoints_signed_afresh_on_every_attempt()
             first.header("x-request-signature"),
             retry.header("x-request-signature")
         );
+        // The endpoint's log names where each request went (the other events sent nothing).
+        let endpoint_id = endpoint["id"].as_str().unwrap();
+        let attempts = app
+            .list(
+                &key,
+                &format!("/v1/webhook_endpoints/{endpoint_id}/attempts"),
+            )
+            .await;
+        let sent: Vec<&Value> = attempts
+            .iter()
+            .filter(|a| !a["status_code"].is_null())
+            .collect();
+        assert_eq!(sent.len(), 5, "{attempts:#?}");
+        assert!(
+            sent.iter().all(|a| a["url"] == own.url.as_str()),
+            "{attempts:#?}"
+        );
+
+        // A case that names no receiver (made natively) goes to the endpoint's URL.
+        let native = app.create_case(&key).await;
+        app.complete_sandbox(&key, native["id"].as_str().unwrap(), "approved")
+            .await;
+        deliver_until(&app, || successes(&configured) >= 2).await;
+        for delivery in configured.all() {
+            assert!(verify_with_python(&secret, &delivery), "{delivery:#?}");
+        }
+        assert_eq!(own.all().len(), 5);
+    })
+    .await;
+}
+
+/// An application's receiver that answers 410 Gone ends that delivery, and only that: the
+/// Application's endpoint stays enabled for the others.
+#[tokio::test]
+async fn a_gone_application_receiver_does_not_disable_the_endpoint() {
+    for_each_database_with(settings(Duration::from_millis(50)), |app| async move {
+        let key = app.sandbox.secret.clone();
+        let configured = Receiver::start().await;
+        let endpoint = create_endpoint(
+            &app,
+            &key,
+            json!({"url": configured.url, "format": "provide"}),
+        )
+        .await;
+        let gone = Receiver::start().await;
+        gone.answer(410);
+        create(&app, &key, &reporting_to(USER, &gone)).await;
+        let case_id = case_id_of(&app, &key, USER).await;
+        app.complete_sandbox(&key, &case_id, "approved").await;
+        deliver_until(&app, || !gone.all().is_empty()).await;
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        app.services.deliver_due_webhooks().await.unwrap();
+        let path = format!("/v1/webhook_endpoints/{}", endpoint["id"].as_str().unwrap());
+        let after = app.get_json(&key, &path).await;
+        assert_eq!(after["enabled"], true, "{after}");
+        // Not retried: each change was tried once.
+        let tried = gone.all();
+        let bodies: std::collections::BTreeSet<&str> =
+            tried.iter().map(|r| r.body.as_str()).collect();
+        assert_eq!(bodies.len(), tried.len(), "{tried:#?}");
     })
     .await;
 }
@@ -967,6 +1038,361 @@ async fn images_in_params_become_documents_and_the_application_is_submitted() {
         let detail = get(&app, &key, created["id"].as_str().unwrap()).await;
         assert_ne!(detail["status"], "submitted", "{detail}");
         assert!(detail["provider_representation"]["result"].is_object());
+    })
+    .await;
+}
+
+/// One request a fake provider got.
+#[derive(Clone, Debug)]
+struct ProviderCall {
+    path: String,
+    headers: axum::http::HeaderMap,
+    body: Value,
+}
+
+/// A provider's API on loopback, following the request contract Provide's clients use (a
+/// JSON POST): records each call and answers `status` with `answer`.
+#[derive(Clone)]
+struct FakeProvider {
+    url: String,
+    calls: std::sync::Arc<std::sync::Mutex<Vec<ProviderCall>>>,
+}
+
+impl FakeProvider {
+    async fn start(status: u16, answer: Value) -> FakeProvider {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let provider = FakeProvider {
+            url: format!("http://{}", listener.local_addr().unwrap()),
+            calls: Default::default(),
+        };
+        let calls = provider.calls.clone();
+        let app = axum::Router::new().fallback(
+            move |uri: axum::http::Uri, headers: axum::http::HeaderMap, body: axum::body::Bytes| {
+                let calls = calls.clone();
+                let answer = answer.clone();
+                async move {
+                    calls.lock().unwrap().push(ProviderCall {
+                        path: uri.to_string(),
+                        headers,
+                        body: serde_json::from_slice(&body).unwrap_or(Value::Null),
+                    });
+                    (
+                        axum::http::StatusCode::from_u16(status).unwrap(),
+                        axum::Json(answer),
+                    )
+                }
+            },
+        );
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        provider
+    }
+
+    fn calls(&self) -> Vec<ProviderCall> {
+        self.calls.lock().unwrap().clone()
+    }
+
+    fn account(&self, user: Option<&str>) -> kycore_server::ProviderAccount {
+        kycore_server::ProviderAccount {
+            url: self.url.clone(),
+            user: user.map(str::to_owned),
+            api_key: "provider-key".to_owned(),
+        }
+    }
+}
+
+/// Runs the test once per database, Provide's applications dispatched to `providers`.
+async fn with_providers<F, Fut>(providers: kycore_server::ProviderAccounts, test: F)
+where
+    F: Fn(TestApp) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    for db in kycore_store::testing::TestDatabase::all().await {
+        let edge = crate::helpers::Edge {
+            provide_providers: providers.clone(),
+            ..crate::helpers::Edge::unlimited()
+        };
+        let app = TestApp::spawn_edge(&db, |config| config, edge).await;
+        test(app).await;
+        db.cleanup().await;
+    }
+}
+
+/// With Vouched configured, an application's params reach Vouched's job API renamed as
+/// Provide's code renames them, with the key in `X-Api-Key`; Vouched's job id becomes the
+/// `identifier`, and kycore's own checks still run on the images.
+#[tokio::test]
+async fn a_configured_vouched_receives_the_mapped_job_and_names_the_identifier() {
+    use base64::Engine;
+    let vouched = FakeProvider::start(
+        200,
+        json!({"data": {"job": {"id": "OsccQPWf", "status": "active"}}, "errors": []}),
+    )
+    .await;
+    let providers = kycore_server::ProviderAccounts {
+        vouched: Some(vouched.account(None)),
+        identitymind: None,
+    };
+    with_providers(providers, |app| {
+        let vouched = vouched.clone();
+        async move {
+            let key = app.sandbox.secret.clone();
+            let before = vouched.calls().len();
+            let photo =
+                base64::engine::general_purpose::STANDARD.encode(crate::helpers::document_photo());
+            let mut body = seed_body(USER);
+            body["params"]["id_photo"] = json!(photo);
+            body["params"]["params"] = json!({"properties": [{"name": "ref", "value": "7"}]});
+            let (created, _) = create(&app, &key, &body).await;
+            assert_eq!(created["identifier"], "OsccQPWf", "{created}");
+            assert_eq!(created["status"], "submitted");
+            assert_eq!(created["description"], Value::Null);
+
+            let calls = vouched.calls();
+            assert_eq!(calls.len(), before + 1);
+            let call = &calls[before];
+            assert_eq!(call.path, "/api/jobs");
+            assert_eq!(call.headers["x-api-key"], "provider-key");
+            assert_eq!(
+                call.body,
+                json!({
+                    "type": "id-verification",
+                    "callbackURL": "https://url.to.my/webhook",
+                    "params": {
+                        "dob": "1988-10-01",
+                        "firstName": "John",
+                        "lastName": "Smith",
+                        "idPhoto": photo,
+                        "idPhotoBack": "",
+                        "userPhoto": "",
+                        "properties": [{"name": "ref", "value": "7"}]
+                    }
+                })
+            );
+
+            // kycore's checks ran on the image all the same.
+            while app.services.run_due_jobs().await.unwrap() > 0 {}
+            let detail = get(&app, &key, created["id"].as_str().unwrap()).await;
+            assert_ne!(detail["status"], "submitted", "{detail}");
+            assert_eq!(detail["identifier"], "OsccQPWf");
+            assert!(detail["provider_representation"]["result"].is_object());
+        }
+    })
+    .await;
+}
+
+/// IdentityMind configured: a refusal fails the application with IdentityMind's own
+/// message, as Provide does; an accepted one takes the transaction's `mtid`.
+#[tokio::test]
+async fn identitymind_refusals_fail_the_application_with_its_message() {
+    let refusing = FakeProvider::start(
+        400,
+        json!({"error_message": "No national id country specified, and invalid format for US Social Security Number"}),
+    )
+    .await;
+    let providers = kycore_server::ProviderAccounts {
+        vouched: None,
+        identitymind: Some(refusing.account(Some("im-user"))),
+    };
+    with_providers(providers, |app| {
+        let refusing = refusing.clone();
+        async move {
+            let key = app.sandbox.secret.clone();
+            let before = refusing.calls().len();
+            let body = json!({
+                "user_id": "47069619-2035-4193-bdd0-af4d5096b649",
+                "provider": "identitymind",
+                "params": {"first_name": "Tim", "last_name": "Evans",
+                           "date_of_birth": "1980-02-03", "city": "Springfield"}
+            });
+            let (created, _) = create(&app, &key, &body).await;
+            assert_eq!(created["status"], "failed", "{created}");
+            assert_eq!(
+                created["description"],
+                "No national id country specified, and invalid format for US Social Security Number"
+            );
+            assert_eq!(created["identifier"], Value::Null);
+            let call = &refusing.calls()[before];
+            assert_eq!(call.path, "/im/account/consumer?graphScoreResponse=false");
+            use base64::Engine;
+            let basic = base64::engine::general_purpose::STANDARD.encode("im-user:provider-key");
+            assert_eq!(
+                call.headers["authorization"],
+                format!("Basic {basic}").as_str()
+            );
+            assert_eq!(
+                call.body,
+                json!({"man": "Tim Evans", "dob": "1980-02-03", "bc": "Springfield"})
+            );
+            let detail = get(&app, &key, created["id"].as_str().unwrap()).await;
+            assert_eq!(detail["status"], "failed");
+            assert_eq!(detail["description"], created["description"]);
+            // The same application seen natively: one case, canceled.
+            let case_id = case_id_of(&app, &key, "47069619-2035-4193-bdd0-af4d5096b649").await;
+            assert_eq!(app.get_case(&key, &case_id).await["status"], "canceled");
+            // Vouched is not configured: its applications are kycore's alone.
+            let (vouched, _) = create(&app, &key, &seed_body(USER)).await;
+            assert_eq!(vouched["status"], "pending");
+            assert_eq!(refusing.calls().len(), before + 1);
+        }
+    })
+    .await;
+
+    let accepting = FakeProvider::start(
+        200,
+        json!({"mtid": "95ed799287ee48ccadf4cf1f654e064c", "state": "R"}),
+    )
+    .await;
+    let providers = kycore_server::ProviderAccounts {
+        vouched: None,
+        identitymind: Some(accepting.account(Some("im-user"))),
+    };
+    with_providers(providers, |app| async move {
+        let key = app.sandbox.secret.clone();
+        let body =
+            json!({"user_id": USER, "provider": "identitymind", "params": {"name": "Tim Evans"}});
+        let (created, _) = create(&app, &key, &body).await;
+        assert_eq!(
+            created["identifier"], "95ed799287ee48ccadf4cf1f654e064c",
+            "{created}"
+        );
+        assert_eq!(created["status"], "pending");
+    })
+    .await;
+}
+
+/// A provider that cannot be reached fails the application, saying so.
+#[tokio::test]
+async fn an_unreachable_provider_fails_the_application() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let closed = format!("http://{}", listener.local_addr().unwrap());
+    drop(listener);
+    let providers = kycore_server::ProviderAccounts {
+        vouched: Some(kycore_server::ProviderAccount {
+            url: closed,
+            user: None,
+            api_key: "k".to_owned(),
+        }),
+        identitymind: None,
+    };
+    with_providers(providers, |app| async move {
+        let key = app.sandbox.secret.clone();
+        let (created, _) = create(&app, &key, &seed_body(USER)).await;
+        assert_eq!(created["status"], "failed", "{created}");
+        assert!(
+            created["description"]
+                .as_str()
+                .unwrap()
+                .starts_with("vouched could not be reached"),
+            "{created}"
+        );
+    })
+    .await;
+}
+
+/// An application's documents ([PROPOSED] shapes): an image uploaded as create takes its
+/// params, listed, and its file read back; refusals in Provide's shape; only the caller's.
+#[tokio::test]
+async fn documents_are_uploaded_listed_and_read_back() {
+    for_each_database(|app| async move {
+        use base64::Engine;
+        let key = app.sandbox.secret.clone();
+        let photo =
+            base64::engine::general_purpose::STANDARD.encode(crate::helpers::document_photo());
+        let (created, _) = create(&app, &key, &seed_body(USER)).await;
+        let id = created["id"].as_str().unwrap().to_owned();
+        let path = format!("/api/v1/kyc_applications/{id}/documents");
+        let upload = |body: Value| {
+            let (app, key, path) = (&app, key.clone(), path.clone());
+            async move { send(provide(app, Method::POST, &path, Some(&key)).json(&body)).await }
+        };
+
+        let before = app.snapshot(&key).await;
+        message(
+            &upload(json!({"type": "id_photo"})).await,
+            StatusCode::BAD_REQUEST,
+        );
+        for (body, reason) in [
+            (
+                json!({"type": "passport", "data": photo}),
+                "passport is not one of",
+            ),
+            (
+                json!({"type": "id_photo", "data": "not base64!"}),
+                "params.id_photo is not base64",
+            ),
+            (
+                json!({"type": "selfie", "data": "aGVsbG8="}),
+                "params.selfie: ",
+            ),
+        ] {
+            let said = message(&upload(body).await, StatusCode::UNPROCESSABLE_ENTITY);
+            assert!(
+                said.starts_with(&format!(
+                    "Failed to upload KYC application document; {reason}"
+                )),
+                "{said}"
+            );
+        }
+        assert_eq!(app.snapshot(&key).await, before, "nothing was written");
+
+        let reply = upload(json!({"type": "id_photo", "data": photo})).await;
+        let document = answer(&reply, StatusCode::CREATED);
+        let mut keys = [
+            "id",
+            "created_at",
+            "kyc_application_id",
+            "type",
+            "side",
+            "status",
+            "content_type",
+            "size_bytes",
+        ];
+        keys.sort_unstable();
+        assert_eq!(keys_of(&document), keys, "{document}");
+        assert!(is_uuid(&document["id"]));
+        assert_eq!(document["kyc_application_id"], id.as_str());
+        assert_eq!(
+            (document["type"].as_str(), document["side"].as_str()),
+            (Some("id-card"), Some("front"))
+        );
+        assert_eq!(document["status"], "pending");
+
+        let listed = answer(
+            &send(provide(&app, Method::GET, &path, Some(&key))).await,
+            StatusCode::OK,
+        );
+        assert_eq!(listed, json!([document.clone()]));
+        let file_path = format!("{path}/{}", document["id"].as_str().unwrap());
+        let file = send(provide(&app, Method::GET, &file_path, Some(&key))).await;
+        assert_eq!(file.status, StatusCode::OK);
+        assert_eq!(
+            file.content_type(),
+            document["content_type"].as_str().unwrap()
+        );
+        assert_cors(&file);
+
+        // Another user's token, another organization's key, an unknown document: missing.
+        let other = mint(
+            &app,
+            &key,
+            &json!({"user_id": "9a253758-197a-4308-8d2d-61cfe9317644"}),
+        )
+        .await;
+        for (bearer, path) in [
+            (other.as_str(), path.as_str()),
+            (app.other_sandbox.secret.as_str(), path.as_str()),
+            (
+                key.as_str(),
+                &format!("{path}/72258a99-1518-4526-a5fa-043081eee7f0"),
+            ),
+            (key.as_str(), &format!("{path}/not-a-uuid")),
+        ] {
+            let reply = send(provide(&app, Method::GET, path, Some(bearer))).await;
+            assert_eq!(
+                message(&reply, StatusCode::NOT_FOUND),
+                "kyc application not found"
+            );
+        }
     })
     .await;
 }

@@ -58,6 +58,8 @@ impl Drop for TestApp {
 pub struct Edge {
     pub rate_limits: kycore_server::RateLimits,
     pub serve_limits: kycore_server::ServeLimits,
+    /// The providers Provide's dialect sends applications to (none unless a test sets one).
+    pub provide_providers: kycore_server::ProviderAccounts,
 }
 
 impl Edge {
@@ -69,6 +71,7 @@ impl Edge {
                 client_ip_header: None,
             },
             serve_limits: kycore_server::ServeLimits::default(),
+            provide_providers: kycore_server::ProviderAccounts::default(),
         }
     }
 }
@@ -124,7 +127,11 @@ impl TestApp {
         let other_organization_id = OrganizationId::from_trusted(other.organization_id.clone());
         let (other_sandbox, other_live) = keys_of(&other);
 
-        let router = kycore_server::app_with(services.clone(), &edge.rate_limits);
+        let router = kycore_server::app_configured(
+            services.clone(),
+            &edge.rate_limits,
+            edge.provide_providers,
+        );
         let server = tokio::spawn(kycore_server::serve(
             listener,
             router,

@@ -103,6 +103,11 @@ impl Receiver {
         receiver
     }
 
+    /// Answers `status` from now on.
+    pub(crate) fn answer(&self, status: u16) {
+        self.status.store(status, Ordering::SeqCst);
+    }
+
     /// Fails the next `n` requests with 503.
     pub(crate) fn fail_next(&self, n: usize) {
         self.fail_first.store(n, Ordering::SeqCst);

@@ -130,10 +130,12 @@ fn as_inline_applicant(error: ServiceError) -> ServiceError {
 
 impl Services {
     /// Validates a new case and resolves its applicant and flow; nothing is written yet.
+    /// `webhook_url` is the case's own webhook receiver, if the platform names one.
     pub(crate) async fn prepare_case(
         &self,
         ctx: &RequestContext,
         request: NewCaseRequest,
+        webhook_url: Option<String>,
         now: Millis,
     ) -> Result<NewCase, ServiceError> {
         let mut errors = ValidationErrors::default();
@@ -141,6 +143,10 @@ impl Services {
         normalize_external_id(&mut external_id, &mut errors, "external_id");
         let mut redirect_url = request.redirect_url;
         validate_redirect_url(&mut redirect_url, &mut errors);
+        let webhook_url = webhook_url.map(|url| url.trim().to_owned());
+        if let Some(url) = &webhook_url {
+            self.check_case_webhook_url(url, &mut errors);
+        }
         validate_metadata(&request.metadata, &mut errors);
         if let Some(seconds) = request.link_lifetime_seconds {
             check_link_lifetime(seconds, &mut errors);
@@ -166,6 +172,7 @@ impl Services {
         let details = CaseDetails {
             metadata: request.metadata,
             redirect_url,
+            webhook_url,
             decision_note: None,
         };
         let case = CaseRecord {

@@ -1,6 +1,7 @@
-//! A case's sealed details: what the platform attached to it (metadata, the redirect URL)
-//! and an analyst's decision note. They may identify the applicant, so they are sealed under
-//! the applicant's data key, and read back empty once the case is redacted.
+//! A case's sealed details: what the platform attached to it (metadata, the redirect URL, its
+//! own webhook receiver) and an analyst's decision note. They may identify the applicant, so
+//! they are sealed under the applicant's data key, and read back empty once the case is
+//! redacted.
 
 use kycore_domain::case::Decision;
 use kycore_store::cases::CaseRecord;
@@ -18,6 +19,10 @@ pub(crate) struct CaseDetails {
     pub metadata: Map<String, Value>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub redirect_url: Option<String>,
+    /// Where the case's own webhooks go, when the platform named a receiver for this case
+    /// (a vendor's API that takes one per request: Provide's `params.webhook_url`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub webhook_url: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub decision_note: Option<DecisionNote>,
 }

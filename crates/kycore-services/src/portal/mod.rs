@@ -894,7 +894,7 @@ impl Services {
             link_lifetime_seconds: None,
         };
         let ctx = RequestContext::new(session.scope.clone(), principal_of(session));
-        let new_case = self.prepare_case(&ctx, request, now_millis()).await?;
+        let new_case = self.prepare_case(&ctx, request, None, now_millis()).await?;
         let child_url = self.hosted_link(&new_case.case)?.url;
         let email = mode == VerifyMode::Link && self.mail_enabled() && person.email.is_some();
         let person_id = related_person_id.to_owned();

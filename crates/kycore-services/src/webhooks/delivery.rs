@@ -8,7 +8,8 @@
 //!    endpoint across every process, so a slow or dead endpoint holds its own slots only;
 //!    then what the claimed messages say (events, cases) is read for them all at once
 //!    (`content.rs`).
-//! 3. **Attempt**, outside any transaction: render with the endpoint's format, POST with a
+//! 3. **Attempt**, outside any transaction: render with the endpoint's format, POST (to the
+//!    endpoint's URL, or the case's own receiver when the format names it) with a
 //!    timeout and no redirects through the SSRF-guarding resolver, keep the first 1 KB of
 //!    the answer; then one unit logs the attempt and settles the delivery (delivered, retry
 //!    after the schedule's wait with jitter, or failed). A success also makes the endpoint's
@@ -122,6 +123,15 @@ struct Exchange {
     /// Nothing was sent: kycore itself failed (the message could not be rendered), which
     /// says nothing about the receiver.
     not_sent: bool,
+    /// The case's own receiver, when the format sent there instead of the endpoint's URL.
+    case_receiver: Option<String>,
+}
+
+/// What a format made of a message: its requests, and the URL they go to when it is not the
+/// endpoint's.
+struct Rendered {
+    requests: Vec<OutgoingRequest>,
+    destination: Option<String>,
 }
 
 impl Exchange {
@@ -134,6 +144,12 @@ impl Exchange {
 
     fn gone(&self) -> bool {
         self.status_code == Some(410)
+    }
+
+    /// A 410 from the endpoint's own URL: the endpoint no longer exists. One case's
+    /// receiver saying so ends that delivery, never the endpoint.
+    fn endpoint_gone(&self) -> bool {
+        self.gone() && self.case_receiver.is_none()
     }
 
     /// A 2xx, or nothing to send (a format may make no request of an event).
@@ -397,7 +413,17 @@ impl Services {
             Err(unread) => Err(unread),
         };
         let exchange = match rendered {
-            Ok(requests) => self.send_all(&endpoint.url, requests).await,
+            Ok(Rendered {
+                requests,
+                destination: None,
+            }) => self.send_all(&endpoint.url, requests).await,
+            Ok(Rendered {
+                requests,
+                destination: Some(url),
+            }) => Exchange {
+                case_receiver: Some(url.clone()),
+                ..self.send_all(&url, requests).await
+            },
             Err(e) => {
                 tracing::warn!(error = %e, delivery = %delivery.id, "rendering a webhook failed");
                 Exchange {
@@ -409,14 +435,14 @@ impl Services {
         self.finish(delivery, endpoint, token, exchange, attempted_at)
     }
 
-    /// The requests the endpoint's format makes of the delivery's content.
+    /// The requests the endpoint's format makes of the delivery's content, and where.
     async fn render(
         &self,
         delivery: &DeliveryRecord,
         endpoint: &EndpointRecord,
         content: &Content,
         attempted_at: Millis,
-    ) -> Result<Vec<OutgoingRequest>, ServiceError> {
+    ) -> Result<Rendered, ServiceError> {
         let scope = parse_stored(&delivery.organization_id, &delivery.environment)?;
         let key = self.organization_key(&scope).await?;
         let secrets = open_secrets(&key, endpoint)?.signing(attempted_at);
@@ -437,9 +463,13 @@ impl Services {
             secrets: &secrets,
             attempted_at: datetime_of(attempted_at),
         };
-        format
+        let requests = format
             .requests(&message)
-            .map_err(|e| ServiceError::internal(e.to_string()))
+            .map_err(|e| ServiceError::internal(e.to_string()))?;
+        Ok(Rendered {
+            requests,
+            destination: format.destination(&message),
+        })
     }
 
     /// Sends the requests in order, stopping at the first that fails; the last exchange
@@ -530,11 +560,11 @@ impl Services {
     ) -> Finished {
         let settings = self.webhook_settings();
         let now = now_millis();
-        let gone = exchange.gone();
+        let gone = exchange.endpoint_gone();
         let not_sent = exchange.not_sent;
         let outcome = if exchange.succeeded() {
             Settlement::Delivered
-        } else if gone {
+        } else if exchange.gone() {
             Settlement::Failed
         } else {
             let waits = &settings.retry_schedule;
@@ -570,7 +600,10 @@ impl Services {
             endpoint_id: endpoint.id.clone(),
             delivery_id: delivery.id.clone(),
             event_id: delivery.event_id.clone(),
-            url: endpoint.url.clone(),
+            url: exchange
+                .case_receiver
+                .clone()
+                .unwrap_or_else(|| endpoint.url.clone()),
             status_code: exchange.status_code.map(i64::from),
             error: exchange.error,
             duration_ms: i64::try_from(exchange.duration.as_millis()).unwrap_or(i64::MAX),
@@ -657,6 +690,7 @@ struct Finished {
     token: String,
     attempt: AttemptRecord,
     outcome: Settlement,
+    /// The endpoint's URL answered 410: the endpoint is disabled.
     gone: bool,
     /// kycore's own failure: it neither extends nor ends the endpoint's failing streak.
     not_sent: bool,

@@ -2,8 +2,9 @@
 //! native Standard Webhooks one, later each vendor's dialect) is one [`WebhookFormat`]: it
 //! gets a [`Message`] — the event, the case without personal data, the endpoint's secrets,
 //! the delivery's stable id and this attempt's time — and returns zero or more
-//! [`OutgoingRequest`]s with body and headers, signed. It never reaches storage or the
-//! network; delivery does both, the same way for every format.
+//! [`OutgoingRequest`]s with body and headers, signed, to the endpoint's URL or the case's
+//! own receiver ([`WebhookFormat::destination`]). It never reaches storage or the network;
+//! delivery does both, the same way for every format.
 //!
 //! Formats are wire shapes, so they live with the HTTP edge (`kycore-server`), which installs
 //! them once ([`crate::Services::install_webhook_formats`]). The Standard Webhooks signature
@@ -62,6 +63,14 @@ pub trait WebhookFormat: Send + Sync {
     /// The requests the endpoint receives for `message`; none when the format has nothing
     /// to say about this event (the delivery then counts as done).
     fn requests(&self, message: &Message<'_>) -> Result<Vec<OutgoingRequest>, FormatError>;
+
+    /// Where the requests go instead of the endpoint's URL: for a vendor whose API names a
+    /// receiver per case (Provide's `params.webhook_url`), the case's own
+    /// ([`Case::webhook_url`]). The endpoint's URL unless a format says otherwise; the
+    /// endpoint's secrets sign either way, and delivery checks the address the same way.
+    fn destination(&self, _message: &Message<'_>) -> Option<String> {
+        None
+    }
 }
 
 /// The installed formats by name.

@@ -338,6 +338,30 @@ impl Services {
         }
     }
 
+    /// Checks a case's own webhook receiver (`webhook_url`) when the case is created: its
+    /// form, and a literal address. Its host is not resolved then — a per-request URL must not
+    /// fail the request it comes with because DNS is slow — but at every delivery, inside the
+    /// HTTP client's resolver, as an endpoint's is.
+    pub(crate) fn check_case_webhook_url(
+        &self,
+        url: &str,
+        errors: &mut kycore_domain::validation::ValidationErrors,
+    ) {
+        let allow = self.config().webhooks.allow_private_targets;
+        let refusal = match ssrf::parse_url(url) {
+            Err(refusal) => Some((refusal.code, refusal.message)),
+            Ok(parsed) => ssrf::refused_literal(&parsed, allow).map(|ip| {
+                (
+                    "non_public_address",
+                    format!("{ip} is not a public address"),
+                )
+            }),
+        };
+        if let Some((code, message)) = refusal {
+            errors.add("webhook_url", code, message);
+        }
+    }
+
     async fn check_endpoint_url(&self, url: &str, errors: &mut Vec<FieldError>) {
         let allow = self.config().webhooks.allow_private_targets;
         if let Err(refusal) = ssrf::check_url(url, allow).await {

@@ -19,17 +19,18 @@ use kycore_services::cases::{CaseQuery, DecisionRequest};
 use kycore_services::documents::{NewDocument, TypedDetails};
 use kycore_services::pagination::{MAX_WINDOW_LIMIT, Window};
 use kycore_services::views::{Applicant, Case, Check};
-use kycore_services::{CaseApplicant, NewCaseRequest, ServiceError};
+use kycore_services::{CaseApplicant, CaseAttachments, NewCaseRequest, ServiceError};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 use time::format_description::well_known::Rfc3339;
 
 use super::error::{INVALID_TRANSITION, reasons};
+use super::providers::{self, KycProvider, Submission};
 use super::representation;
 use super::status::{ProvideStatus, put_allowed, put_change, remediation};
 use super::{
     Bearer, Provide, ProvideCaller, Result, answer, application_id_of_case, application_uuid,
-    case_id_of, not_found, refusal, uuid,
+    case_id_of, full_name, not_found, refusal, uuid,
 };
 use crate::AppState;
 use crate::dialects::{Failure, Json, PathParam, Query, bounded_number};
@@ -38,8 +39,6 @@ use crate::error::ApiError;
 const DEFAULT_RPP: u32 = 25;
 /// Where the Provide-specific parts of an application live in the case's metadata.
 const METADATA_KEY: &str = "provide";
-const PROVIDERS: [&str; 2] = ["vouched", "identitymind"];
-const DEFAULT_PROVIDER: &str = "vouched";
 /// Params holding images: they become documents, never metadata.
 const IMAGE_PARAMS: [&str; 4] = ["id_photo", "id_photo_back", "selfie", "selfie_video"];
 /// The normalized params that are text.
@@ -160,17 +159,20 @@ async fn summary(state: &AppState, scope: &Scope, case: &Case) -> Result<Applica
         created_at: case.created_at.format(&Rfc3339).unwrap_or_default(),
         application_id: application_uuid(scope),
         user_id: user_id_of(case),
-        provider: stored_text(case, "provider").unwrap_or_else(|| DEFAULT_PROVIDER.to_owned()),
-        // Provide's provider job id, null until submitted: kycore's own case id.
-        identifier: (status != ProvideStatus::Pending && case.submitted_at.is_some())
-            .then(|| case.id.clone()),
+        provider: stored_text(case, "provider").unwrap_or_else(|| providers::DEFAULT.to_owned()),
+        // Provide's provider job id, null until submitted: the provider's, when one took
+        // it, else kycore's own case id.
+        identifier: stored_text(case, "identifier").or_else(|| {
+            (status != ProvideStatus::Pending && case.submitted_at.is_some())
+                .then(|| case.id.clone())
+        }),
         kind: match case.kind {
             CaseKind::Kyc => "kyc",
             CaseKind::Kyb => "kyb",
         },
         status: status.as_str(),
         name: stored_text(case, "name"),
-        description: description(case),
+        description: stored_text(case, "description").or_else(|| description(case)),
         params: None,
         provider_representation: None,
         similar_kyc_applications: None,
@@ -178,7 +180,12 @@ async fn summary(state: &AppState, scope: &Scope, case: &Case) -> Result<Applica
 }
 
 /// The caller's case by Provide id: a user sees only their own; anything else is missing.
-async fn find(state: &AppState, caller: &ProvideCaller, bearer: &Bearer, id: &str) -> Result<Case> {
+pub(super) async fn find(
+    state: &AppState,
+    caller: &ProvideCaller,
+    bearer: &Bearer,
+    id: &str,
+) -> Result<Case> {
     let case_id = case_id_of(id).ok_or_else(not_found)?;
     let case = match state.services.get_case(caller.scope(), &case_id).await {
         Err(ServiceError::NotFound { .. }) => return Err(not_found()),
@@ -349,16 +356,6 @@ fn individual(params: &Map<String, Value>) -> IndividualProfile {
     }
 }
 
-/// `first last`, or whichever of them there is.
-fn full_name(first: Option<String>, last: Option<String>) -> Option<String> {
-    let full = [first, last]
-        .into_iter()
-        .flatten()
-        .collect::<Vec<_>>()
-        .join(" ");
-    (!full.is_empty()).then_some(full)
-}
-
 /// `params.name`, else `first_name last_name`.
 fn given_name(params: &Map<String, Value>) -> Option<String> {
     text(params, "name")
@@ -460,15 +457,16 @@ async fn applicant_for(
     Ok((CaseApplicant::Existing(applicant.id), name))
 }
 
-/// The params holding images, and the document each becomes.
-const DOCUMENT_PARAMS: [(&str, &str, &str); 3] = [
+/// The params holding images, and the document each becomes: create's params and the
+/// `type` of an upload to an application's documents alike.
+pub(super) const DOCUMENT_PARAMS: [(&str, &str, &str); 3] = [
     ("id_photo", "id-card", "front"),
     ("id_photo_back", "id-card", "back"),
     ("selfie", "selfie", "front"),
 ];
 
 /// Base64 image data, as Provide's clients send it (optionally as a `data:` URL).
-fn image_bytes(key: &str, raw: &str) -> Result<Vec<u8>> {
+fn image_bytes(raw: &str) -> Option<Vec<u8>> {
     use base64::Engine;
     let encoded = match raw.split_once(";base64,") {
         Some((prefix, data)) if prefix.starts_with("data:") => data,
@@ -483,41 +481,58 @@ fn image_bytes(key: &str, raw: &str) -> Result<Vec<u8>> {
         .or_else(|_| {
             base64::engine::general_purpose::STANDARD_NO_PAD.decode(compact.trim_end_matches('='))
         })
-        .map_err(|_| cannot_create(format!("params.{key} is not base64 image data")))
+        .ok()
 }
 
-/// The images among the params, decoded and checked as kycore checks any upload, before
-/// anything is written: the documents the application's checks run on.
+/// The image param `key` (one of [`DOCUMENT_PARAMS`]) decoded and checked as kycore checks
+/// any upload, before anything is written: the document it becomes. `refuse` words a
+/// refusal as the route it came to does.
+pub(super) async fn image_document(
+    state: &AppState,
+    key: &str,
+    raw: &str,
+    refuse: &(dyn Fn(String) -> Failure<Provide> + Sync),
+) -> Result<NewDocument> {
+    let Some((_, document_type, side)) = DOCUMENT_PARAMS.iter().find(|(k, ..)| *k == key) else {
+        return Err(refuse(format!(
+            "{key} is not one of id_photo, id_photo_back, selfie"
+        )));
+    };
+    let file =
+        image_bytes(raw).ok_or_else(|| refuse(format!("params.{key} is not base64 image data")))?;
+    let upload = NewDocument {
+        document_type: (*document_type).to_owned(),
+        subtype: None,
+        side: Some((*side).to_owned()),
+        mrz: None,
+        details: TypedDetails::default(),
+        file,
+    };
+    state
+        .services
+        .check_document(upload)
+        .await
+        .map_err(|e| match e {
+            ServiceError::Validation(errors) => refuse(format!(
+                "params.{key}: {}",
+                errors
+                    .iter()
+                    .map(|f| f.message.clone())
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            )),
+            other => other.into(),
+        })
+}
+
+/// The images among the params: the documents the application's checks run on.
 async fn documents_of(state: &AppState, params: &Map<String, Value>) -> Result<Vec<NewDocument>> {
     let mut documents = Vec::new();
-    for (key, document_type, side) in DOCUMENT_PARAMS {
-        let Some(raw) = text(params, key) else {
-            continue;
-        };
-        let upload = NewDocument {
-            document_type: document_type.to_owned(),
-            subtype: None,
-            side: Some(side.to_owned()),
-            mrz: None,
-            details: TypedDetails::default(),
-            file: image_bytes(key, &raw)?,
-        };
-        let checked = state
-            .services
-            .check_document(upload)
-            .await
-            .map_err(|e| match e {
-                ServiceError::Validation(errors) => cannot_create(format!(
-                    "params.{key}: {}",
-                    errors
-                        .iter()
-                        .map(|f| f.message.clone())
-                        .collect::<Vec<_>>()
-                        .join("; ")
-                )),
-                other => other.into(),
-            })?;
-        documents.push(checked);
+    for (key, ..) in DOCUMENT_PARAMS {
+        if let Some(raw) = text(params, key) {
+            documents
+                .push(image_document(state, key, &raw, &|reason| cannot_create(reason)).await?);
+        }
     }
     Ok(documents)
 }
@@ -542,13 +557,12 @@ pub async fn create(
     Json(body, ..): Json<Provide, CreateApplication>,
 ) -> Result<Response> {
     let bearer = Bearer::of(&caller)?;
-    let provider = body
+    let named = body
         .provider
         .as_deref()
-        .map_or(DEFAULT_PROVIDER.to_owned(), str::to_ascii_lowercase);
-    if !PROVIDERS.contains(&provider.as_str()) {
-        return Err(cannot_create(format!("unsupported provider {provider}")));
-    }
+        .map_or(providers::DEFAULT.to_owned(), str::to_ascii_lowercase);
+    let provider = providers::named(&named)
+        .ok_or_else(|| cannot_create(format!("unsupported provider {named}")))?;
     let kind = match body.kind.as_deref().map(str::to_ascii_lowercase).as_deref() {
         None | Some("kyc") => CaseKind::Kyc,
         Some("kyb") => CaseKind::Kyb,
@@ -565,7 +579,7 @@ pub async fn create(
     let name = given_name(&params).or(applicant_name);
     let kept = kept_params(&params);
     let mut provide = Map::new();
-    provide.insert("provider".into(), json!(provider));
+    provide.insert("provider".into(), json!(provider.name()));
     provide.insert("name".into(), json!(name));
     provide.insert("params".into(), Value::Object(kept.clone()));
     let request = NewCaseRequest {
@@ -577,9 +591,10 @@ pub async fn create(
         metadata: Map::from_iter([(METADATA_KEY.to_owned(), Value::Object(provide))]),
         link_lifetime_seconds: None,
     };
+    // Provide sends an application's webhooks to its own `params.webhook_url`.
     let case = state
         .services
-        .create_case(&caller.context(), request)
+        .create_case_reporting_to(&caller.context(), request, text(&params, "webhook_url"))
         .await
         .map_err(|e| match e {
             ServiceError::Validation(_) | ServiceError::InvalidRequest { .. } => {
@@ -587,15 +602,59 @@ pub async fn create(
             }
             other => other.into(),
         })?;
-    let case = submit_with(&state, &caller, case, documents).await?;
+    let case = dispatch(&state, &caller, case, provider, &params, documents).await?;
     let mut application = summary(&state, caller.scope(), &case).await?;
     application.params = Some(Value::Object(kept));
     Ok(answer(StatusCode::CREATED, &application))
 }
 
-/// Provide submits an application to its provider as soon as it is created: with images
-/// given, they become the case's documents and the case is submitted for kycore's checks.
-/// Without, the application waits (pending) for its applicant, through the hosted link.
+/// Provide submits an application to its provider as soon as it is created. When the
+/// deployment configured the provider (and the application is a person's: Provide's KYB
+/// submissions go elsewhere), the params go to it and what it said is kept: its id as the
+/// `identifier`, then kycore's own checks as below; or why it failed, as the `description`
+/// of an application that is `failed` — a canceled case, as Provide marks one. Otherwise
+/// kycore's checks alone.
+async fn dispatch(
+    state: &AppState,
+    caller: &ProvideCaller,
+    case: Case,
+    provider: &dyn KycProvider,
+    params: &Map<String, Value>,
+    documents: Vec<NewDocument>,
+) -> Result<Case> {
+    let submission = match case.kind {
+        CaseKind::Kyc => state.provide.submit(provider, params).await,
+        CaseKind::Kyb => None,
+    };
+    let Some(submission) = submission else {
+        return submit_with(state, caller, case, documents).await;
+    };
+    let (key, value, failed) = match submission {
+        Submission::Accepted { identifier } => ("identifier", identifier, false),
+        Submission::Failed { description } => ("description", description, true),
+    };
+    let mut metadata = case.metadata.clone();
+    if let Some(Value::Object(provide)) = metadata.get_mut(METADATA_KEY) {
+        provide.insert(key.to_owned(), Value::String(value));
+    }
+    let attachments = CaseAttachments {
+        metadata: Some(metadata),
+        ..CaseAttachments::default()
+    };
+    let context = caller.context();
+    let case = state
+        .services
+        .update_case_attachments(&context, &case.id, attachments)
+        .await?;
+    if failed {
+        return Ok(state.services.cancel_case(&context, &case.id).await?);
+    }
+    submit_with(state, caller, case, documents).await
+}
+
+/// kycore's own checks on the application: with images given, they become the case's
+/// documents and the case is submitted for kycore's checks. Without, the application waits
+/// (pending) for its applicant, through the hosted link.
 async fn submit_with(
     state: &AppState,
     caller: &ProvideCaller,

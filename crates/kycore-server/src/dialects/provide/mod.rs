@@ -3,8 +3,11 @@
 //! key, or a JWT kycore minted from one (`POST /api/v1/tokens`, `kycore tokens mint`) for an
 //! Application (`application:<uuid>`) or one of its users (`user:<uuid>`). Provide's seven
 //! statuses (`status.rs`), its `{"message"}` errors (`error.rs`), its render details (4-space
-//! pretty JSON, `application/json; charset=UTF-8`, CORS on every answer, `OPTIONS` → 204) and
-//! its signed webhooks (`webhook.rs`).
+//! pretty JSON, `application/json; charset=UTF-8`, CORS on every answer, `OPTIONS` → 204),
+//! an application's documents (`documents.rs`) and its signed webhooks (`webhook.rs`, to
+//! each application's own `params.webhook_url`). Each application is dispatched to the
+//! provider it names (`providers/`): its params mapped into that provider's payload and,
+//! when the deployment configured the provider, sent.
 //!
 //! Provide's clients parse `id`, `user_id` and `application_id` as UUIDs. A kycore id is a
 //! prefix and a ULID, and a ULID is 128 bits like a UUID, so a case id travels as the UUID of
@@ -12,7 +15,9 @@
 //! stored.
 
 mod applications;
+mod documents;
 mod error;
+pub mod providers;
 mod representation;
 mod status;
 mod tokens;
@@ -68,6 +73,16 @@ pub fn router() -> Router<AppState> {
             get(applications::get)
                 .put(applications::update)
                 .options(preflight),
+        )
+        .route(
+            "/api/v1/kyc_applications/{id}/documents",
+            get(documents::list)
+                .post(documents::upload)
+                .options(preflight),
+        )
+        .route(
+            "/api/v1/kyc_applications/{id}/documents/{document_id}",
+            get(documents::download).options(preflight),
         )
         .route(
             "/api/v1/users/{id}/kyc_applications",
@@ -144,6 +159,17 @@ fn not_found() -> Failure<Provide> {
 pub enum Bearer {
     Application,
     User(String),
+}
+
+/// `first last`, or whichever of them there is: Provide's derived `name`, and IdentityMind's
+/// `man`.
+fn full_name(first: Option<String>, last: Option<String>) -> Option<String> {
+    let full = [first, last]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" ");
+    (!full.is_empty()).then_some(full)
 }
 
 /// A UUID in its canonical lowercase spelling, if `raw` is one.

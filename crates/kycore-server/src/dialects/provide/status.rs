@@ -2,7 +2,7 @@
 //! `PUT {"status"}` may change. The mapping is the same for answers, list filters and
 //! webhooks.
 
-use kycore_domain::case::{CaseStatus, ManualDecision};
+use kycore_domain::case::{CaseAction, CaseStatus, ManualDecision, transition};
 
 /// A KYC application's status as Provide names it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -85,9 +85,10 @@ pub fn put_allowed(from: ProvideStatus, to: ProvideStatus) -> bool {
 }
 
 /// What an allowed `PUT` does to a case in `status`: nothing (it already is there), or a
-/// person's decision. `None` when kycore's own machine cannot follow: it has no way back to
-/// review from a decision, and a case waiting for the applicant's new documents cannot be
-/// decided until they come.
+/// person's decision, which kycore's machine (`case::transition`) accepts or refuses. `None`
+/// for a move back to review from anything but review: kycore's machine has no way back
+/// from a decision (approved and rejected are final), nor from waiting for the applicant's
+/// new documents into review without them.
 pub fn put_change(status: CaseStatus, to: ProvideStatus) -> Option<Option<ManualDecision>> {
     use CaseStatus as S;
     let decision = match to {
@@ -98,11 +99,9 @@ pub fn put_change(status: CaseStatus, to: ProvideStatus) -> Option<Option<Manual
         ProvideStatus::Rejected => ManualDecision::Reject,
         _ => return None,
     };
-    let decidable = match decision {
-        ManualDecision::Approve => status == S::Rejected,
-        _ => status == S::Approved,
-    } || matches!(status, S::Submitted | S::Processing | S::InReview);
-    decidable.then_some(Some(decision))
+    transition(status, CaseAction::Decide(decision))
+        .is_ok()
+        .then_some(Some(decision))
 }
 
 /// kycore's signal for Provide's `remediate`.
@@ -124,8 +123,6 @@ pub mod remediation {
 
 #[cfg(test)]
 mod tests {
-    use kycore_domain::case::{CaseAction, transition};
-
     use super::*;
 
     #[test]
@@ -194,6 +191,10 @@ mod tests {
         );
         assert_eq!(
             put_change(CaseStatus::ResubmissionRequested, ProvideStatus::Accepted),
+            Some(Some(ManualDecision::Approve))
+        );
+        assert_eq!(
+            put_change(CaseStatus::ResubmissionRequested, ProvideStatus::Review),
             None
         );
         assert_eq!(

@@ -1,47 +1,36 @@
 //! Provide's webhooks: when an application's Provide status changes, `POST` its
 //! `{"kyc_application_id", "status"}` (keys sorted, as Provide's Go map renders them) with
 //! `X-Request-Signature: t=<unix seconds>,s=<hex HMAC-SHA256 of "<t>.<body>">` keyed with the
-//! webhook secret, computed afresh on every attempt. Provide keeps one secret per
-//! Application and sends to each application's `params.webhook_url`; in kycore the
-//! organization's endpoint with `"format": "provide"` is that configuration — its secret (the
-//! whole `whsec_…` string is the HMAC key) and its URL, checked when saved and at every
-//! delivery like every endpoint's. During a secret rotation's overlap the header carries a
-//! second `s=` by the previous secret, after the current one.
+//! webhook secret, computed afresh on every attempt (delivery renders each attempt anew).
+//!
+//! Provide keeps one webhook secret per Application and sends to each application's own
+//! `params.webhook_url`, only when both exist. In kycore the organization's endpoint with
+//! `"format": "provide"` is that secret (the whole `whsec_…` string is the HMAC key): an
+//! application created with a `webhook_url` is a case with its own receiver
+//! (`Services::create_case_reporting_to`), and this format addresses its requests there
+//! ([`WebhookFormat::destination`]); a case without one (made natively, or through another
+//! dialect) goes to the endpoint's own URL. Delivery — retries, the SSRF guard, the log —
+//! is the webhook worker's, as for every format. During a secret rotation's overlap the
+//! header carries a second `s=` by the previous secret, after the current one.
 
-use hmac::{Hmac, Mac};
-use kycore_domain::case::CaseStatus;
-use kycore_services::webhooks::format::{FormatError, Message, OutgoingRequest, WebhookFormat};
+use kycore_services::webhooks::format::{
+    FormatError, Message, OutgoingRequest, WebhookFormat, hmac_sha256,
+};
 use serde_json::{Map, Value, json};
-use sha2::Sha256;
 
 use super::application_id_of_case;
 use super::status::{ProvideStatus, remediation};
+use crate::dialects::{StatusChange, status_change};
 
 pub struct ProvideFormat;
 
 /// The format's name, as endpoints give it.
 pub const NAME: &str = "provide";
 
-fn status_field(data: &Value, key: &str) -> Result<CaseStatus, FormatError> {
-    data.get(key)
-        .and_then(Value::as_str)
-        .and_then(CaseStatus::parse)
-        .ok_or_else(|| FormatError(format!("a status change without a valid `{key}`")))
-}
-
 /// `s=<hex HMAC-SHA256(secret, "<t>.<body>")>`.
-fn signature(secret: &str, timestamp: i64, body: &[u8]) -> Result<String, FormatError> {
-    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes())
-        .map_err(|e| FormatError(format!("a webhook secret is unusable: {e}")))?;
-    mac.update(timestamp.to_string().as_bytes());
-    mac.update(b".");
-    mac.update(body);
-    let hex: String = mac
-        .finalize()
-        .into_bytes()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
+fn signature(secret: &str, timestamp: &str, body: &[u8]) -> Result<String, FormatError> {
+    let mac = hmac_sha256(secret.as_bytes(), &[timestamp.as_bytes(), b".", body])?;
+    let hex: String = mac.iter().map(|b| format!("{b:02x}")).collect();
     Ok(format!("s={hex}"))
 }
 
@@ -51,9 +40,10 @@ pub fn request_signature(
     timestamp: i64,
     body: &[u8],
 ) -> Result<String, FormatError> {
+    let timestamp = timestamp.to_string();
     let mut parts = vec![format!("t={timestamp}")];
     for secret in secrets {
-        parts.push(signature(secret, timestamp, body)?);
+        parts.push(signature(secret, &timestamp, body)?);
     }
     Ok(parts.join(","))
 }
@@ -64,18 +54,14 @@ impl WebhookFormat for ProvideFormat {
     }
 
     fn requests(&self, message: &Message<'_>) -> Result<Vec<OutgoingRequest>, FormatError> {
-        let event = message.event;
-        let Some(case) = message.case else {
+        let Some(StatusChange { case, from, to }) = status_change(message)? else {
             return Ok(Vec::new());
         };
-        if event.event_type != "case.status_changed" {
-            return Ok(Vec::new());
-        }
+        // Remediation is read from the case's checks as they are now, so only the change
+        // that led to the case's current status can show it.
         let similar = case.checks.iter().flatten().any(remediation::flags);
-        let to = status_field(&event.data, "status")?;
-        let from = ProvideStatus::of(status_field(&event.data, "previous_status")?, false);
         let status = ProvideStatus::of(to, similar && to == case.status);
-        if status == from {
+        if status == ProvideStatus::of(from, false) {
             return Ok(Vec::new());
         }
         let Some(id) = application_id_of_case(&case.id) else {
@@ -94,10 +80,16 @@ impl WebhookFormat for ProvideFormat {
             body,
             headers: vec![
                 ("accept".to_owned(), "application/json".to_owned()),
+                ("accept-encoding".to_owned(), "gzip, deflate".to_owned()),
                 ("accept-language".to_owned(), "en-us".to_owned()),
                 ("x-request-signature".to_owned(), signature),
             ],
         }])
+    }
+
+    /// The application's own `params.webhook_url`, when it was given one.
+    fn destination(&self, message: &Message<'_>) -> Option<String> {
+        message.case?.webhook_url.clone()
     }
 }
 
