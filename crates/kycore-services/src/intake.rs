@@ -299,6 +299,8 @@ impl Services {
                 .transpose()?,
             details_sealed,
             document_number_hash,
+            reviewed_by: None,
+            reviewed_at: None,
             created_at: now,
             updated_at: now,
         };
