@@ -757,3 +757,347 @@ async fn uploads_are_kyc_documents_of_their_request() {
     })
     .await;
 }
+
+/// Uploads a document of `document_type` to the request's case through the native API.
+async fn upload(app: &TestApp, key: &str, request_id: &str, document_type: &str) -> String {
+    let form = reqwest::multipart::Form::new()
+        .text("type", document_type.to_owned())
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(crate::helpers::document_photo()).file_name("scan.jpg"),
+        );
+    let reply = send(
+        app.request(
+            Method::POST,
+            &format!("/v1/cases/{request_id}/documents"),
+            key,
+        )
+        .multipart(form),
+    )
+    .await;
+    reply.json(StatusCode::CREATED)["id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+/// `POST /kyc-documents/{id}/{action}` (acceptance or rejection).
+async fn review(app: &TestApp, key: &str, document_id: &str, action: &str, body: Value) -> Reply {
+    send(
+        rebilly(
+            app,
+            Method::POST,
+            &org_path(app, &format!("/kyc-documents/{document_id}/{action}")),
+            Some(key),
+        )
+        .json(&body),
+    )
+    .await
+}
+
+async fn request_of(app: &TestApp, key: &str, id: &str) -> Value {
+    let path = format!("/kyc-requests/{id}?expand=documents");
+    answer(
+        &send(rebilly(app, Method::GET, &path, Some(key))).await,
+        StatusCode::OK,
+    )
+}
+
+#[tokio::test]
+async fn reviews_accept_and_reject_documents_and_move_the_request() {
+    for_each_database(|app| async move {
+        let key = app.sandbox.secret.clone();
+        let (_, created) = create(&app, &key, &seed_request("cus_REVIEW")).await;
+        let id = created["id"].as_str().unwrap().to_owned();
+        let passport = upload(&app, &key, &id, "passport").await;
+        let bill = upload(&app, &key, &id, "proof-of-address").await;
+        // The checks route the case to a person, who reviews the documents through Rebilly.
+        app.complete_sandbox(&key, &id, "in_review").await;
+        assert_eq!(
+            request_of(&app, &key, &id).await["status"],
+            "pending-review"
+        );
+
+        let reply = review(&app, &key, &passport, "acceptance", json!({})).await;
+        let accepted = answer(&reply, StatusCode::CREATED);
+        assert_eq!(accepted["status"], "accepted");
+        assert_eq!(
+            accepted["reviewerId"]
+                .as_str()
+                .map(|r| r.starts_with("key_")),
+            Some(true)
+        );
+        assert!(accepted["reviewTime"].is_string());
+        assert_eq!(accepted["rejectionReason"], Value::Null);
+        // One type of two accepted: partial, still waiting for the person.
+        assert_eq!(request_of(&app, &key, &id).await["status"], "partial");
+
+        // A rejection with attempts left sends the customer back to the gatherer for it.
+        let body = json!({"type": "old-address-on-id", "message": "The bill is from 2019."});
+        let reply = review(&app, &key, &bill, "rejection", body).await;
+        let rejected = answer(&reply, StatusCode::CREATED);
+        assert_eq!(rejected["status"], "rejected");
+        assert_eq!(
+            rejected["rejectionReason"],
+            json!({"type": "old-address-on-id", "message": "The bill is from 2019."})
+        );
+        let request = request_of(&app, &key, &id).await;
+        assert_eq!(request["status"], "partial");
+        assert!(
+            rels(&request).contains(&"kycGatherer".to_owned()),
+            "{request}"
+        );
+        let case = app.get_json(&key, &format!("/v1/cases/{id}")).await;
+        assert_eq!(case["status"], "resubmission_requested");
+        assert_eq!(
+            case["decision"]["resubmission_steps"],
+            json!(["proof_of_address"])
+        );
+
+        // The second bill, accepted, fulfils the request: every requested type is accepted.
+        let second = upload(&app, &key, &id, "proof-of-address").await;
+        app.complete_sandbox(&key, &id, "in_review").await;
+        let reply = review(&app, &key, &second, "acceptance", json!({})).await;
+        answer(&reply, StatusCode::CREATED);
+        let request = request_of(&app, &key, &id).await;
+        assert_eq!(request["status"], "fulfilled", "{request}");
+        let statuses: Vec<&str> = request["_embedded"]["documents"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["status"].as_str().unwrap())
+            .collect();
+        assert_eq!(statuses, ["accepted", "rejected", "accepted"]);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_last_attempt_rejected_fails_the_request_and_bad_reviews_are_refused() {
+    for_each_database(|app| async move {
+        let key = app.sandbox.secret.clone();
+        let body = json!({"customerId": "cus_LAST",
+            "documents": [{"type": "address-proof", "maxAttempts": 1}]});
+        let (_, created) = create(&app, &key, &body).await;
+        let id = created["id"].as_str().unwrap().to_owned();
+        let bill = upload(&app, &key, &id, "proof-of-address").await;
+        app.complete_sandbox(&key, &id, "in_review").await;
+
+        // Refused: an unknown type, a message too long, another organization's document.
+        let reply = review(&app, &key, &bill, "rejection", json!({"type": "blurry"})).await;
+        let problem_body = problem(&reply, StatusCode::UNPROCESSABLE_ENTITY, "Validation error");
+        assert_eq!(invalid_fields(&problem_body), ["type"]);
+        let long = json!({"type": "other", "message": "x".repeat(256)});
+        let reply = review(&app, &key, &bill, "rejection", long).await;
+        let problem_body = problem(&reply, StatusCode::UNPROCESSABLE_ENTITY, "Validation error");
+        assert_eq!(invalid_fields(&problem_body), ["message"]);
+        let other = app.other_sandbox.secret.clone();
+        let reply = send(
+            rebilly(
+                &app,
+                Method::POST,
+                &format!("/kyc-documents/{bill}/acceptance"),
+                Some(&other),
+            )
+            .json(&json!({})),
+        )
+        .await;
+        problem(&reply, StatusCode::NOT_FOUND, "Not Found");
+        let reply = review(&app, &key, "kyc_doc_missing", "acceptance", json!({})).await;
+        problem(&reply, StatusCode::NOT_FOUND, "Not Found");
+        // Nothing of that changed the document.
+        let request = request_of(&app, &key, &id).await;
+        assert_eq!(request["_embedded"]["documents"][0]["status"], "pending");
+
+        let reply = review(
+            &app,
+            &key,
+            &bill,
+            "rejection",
+            json!({"type": "document-unreadable"}),
+        )
+        .await;
+        let rejected = answer(&reply, StatusCode::CREATED);
+        assert_eq!(rejected["rejectionReason"]["type"], "document-unreadable");
+        assert!(rejected["rejectionReason"]["message"].is_string());
+        let request = request_of(&app, &key, &id).await;
+        assert_eq!(request["status"], "failed");
+        let case = app.get_json(&key, &format!("/v1/cases/{id}")).await;
+        assert_eq!(case["status"], "rejected");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_pending_upload_of_an_accepted_type_is_archived() {
+    for_each_database(|app| async move {
+        let key = app.sandbox.secret.clone();
+        let (_, created) = create(&app, &key, &seed_request("cus_ARCHIVE")).await;
+        let id = created["id"].as_str().unwrap().to_owned();
+        let first = upload(&app, &key, &id, "proof-of-address").await;
+        let second = upload(&app, &key, &id, "proof-of-address").await;
+        // Accepting the second while the first waits archives the first.
+        let reply = review(&app, &key, &second, "acceptance", json!({})).await;
+        answer(&reply, StatusCode::CREATED);
+        let path = format!("/kyc-documents/{first}");
+        let first_now = answer(
+            &send(rebilly(&app, Method::GET, &path, Some(&key))).await,
+            StatusCode::OK,
+        );
+        assert_eq!(first_now["status"], "archived");
+        // Not in review: only the document changed, the customer is still gathering.
+        let request = request_of(&app, &key, &id).await;
+        assert_eq!(request["status"], "partial");
+        let case = app.get_json(&key, &format!("/v1/cases/{id}")).await;
+        assert_eq!(case["status"], "created");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn document_webhooks_announce_uploads_verdicts_and_reviews() {
+    for_each_database_with(settings(Duration::from_millis(50)), |app| async move {
+        let key = app.sandbox.secret.clone();
+        let receiver = Receiver::start().await;
+        let endpoint = create_endpoint(&app, &key, json!({"url": receiver.url, "format": "rebilly"})).await;
+        let secret = endpoint["secret"].as_str().unwrap().to_owned();
+        let body = json!({"customerId": "cus_DOCHOOK", "documents": [{"type": "address-proof"}]});
+        let (_, created) = create(&app, &key, &body).await;
+        let id = created["id"].as_str().unwrap().to_owned();
+        let bill = upload(&app, &key, &id, "proof-of-address").await;
+        let reply = review(&app, &key, &bill, "rejection", json!({"type": "document-expired"})).await;
+        answer(&reply, StatusCode::CREATED);
+
+        deliver_until(&app, || receiver.all().len() >= 3).await;
+        let received = receiver.all();
+        assert_eq!(verify_signatures(&secret, &received), vec![true; received.len()]);
+        let events: Vec<String> = received
+            .iter()
+            .map(|r| r.json()["eventType"].as_str().unwrap().to_owned())
+            .collect();
+        assert_eq!(
+            events,
+            ["kyc-document-created", "kyc-document-rejected", "kyc-document-reviewed"]
+        );
+        let rejected = received[1].json();
+        let org = app.organization_id.to_string();
+        assert_eq!(rejected["customerId"], "cus_DOCHOOK");
+        assert_eq!(rejected["kycDocumentId"], bill.as_str());
+        let document = &rejected["_embedded"]["kycDocument"];
+        assert_eq!(document["requestId"], id.as_str());
+        assert_eq!(document["documentType"], "address-proof");
+        assert_eq!(document["status"], "rejected");
+        assert_eq!(document["rejectionReason"]["type"], "document-expired");
+        assert_eq!(
+            rejected["_links"][2],
+            json!({"rel": "kycDocument", "href": format!("/organizations/{org}/kyc-documents/{bill}")})
+        );
+    })
+    .await;
+}
+
+/// The ICAO Doc 9303 specimen passport (Utopia), valid check digits, expired in 2012.
+const EXPIRED_PASSPORT: &str =
+    "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<\nL898902C36UTO7408122F1204159ZE184226B<<<<<10";
+
+#[tokio::test]
+async fn an_analyzed_identity_document_carries_its_matches_and_parsed_data() {
+    for_each_database(|app| async move {
+        let key = app.sandbox.secret.clone();
+        // The customer exists in kycore with their data, as a Rebilly customer would.
+        app.create_applicant(
+            &key,
+            json!({"type": "individual", "external_id": "cus_ANNA",
+            "individual": {"first_name": "Anna Maria", "last_name": "Eriksson",
+                "date_of_birth": "1974-08-12"}}),
+        )
+        .await;
+        let body = json!({"customerId": "cus_ANNA", "documents": [{"type": "identity-proof"}]});
+        let (_, created) = create(&app, &key, &body).await;
+        let id = created["id"].as_str().unwrap().to_owned();
+        let form = reqwest::multipart::Form::new()
+            .text("type", "passport")
+            .text("mrz", EXPIRED_PASSPORT)
+            .part(
+                "file",
+                reqwest::multipart::Part::bytes(crate::helpers::document_photo())
+                    .file_name("scan.jpg"),
+            );
+        let reply = send(
+            app.request(Method::POST, &format!("/v1/cases/{id}/documents"), &key)
+                .multipart(form),
+        )
+        .await;
+        let passport = reply.json(StatusCode::CREATED)["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let request = request_of(&app, &key, &id).await;
+        let pending = &request["_embedded"]["documents"][0];
+        assert_eq!(pending["documentMatches"], Value::Null, "not analyzed yet");
+        app.post_json(
+            &key,
+            &format!("/v1/cases/{id}/submit"),
+            &json!({}),
+            StatusCode::OK,
+        )
+        .await;
+        while app.services.run_due_jobs().await.unwrap() > 0 {}
+
+        let path = format!("/kyc-documents/{passport}");
+        let document = answer(
+            &send(rebilly(&app, Method::GET, &path, Some(&key))).await,
+            StatusCode::OK,
+        );
+        assert_eq!(document["status"], "rejected", "{document}");
+        assert_eq!(document["rejectionReason"]["type"], "document-expired");
+        assert!(document["processedTime"].is_string());
+        assert_eq!(
+            document["reviewerId"],
+            Value::Null,
+            "the checks judged it, not a person"
+        );
+
+        let parsed = &document["parsedData"];
+        assert_eq!(parsed["version"], "2.0");
+        assert_eq!(parsed["data"]["firstName"], "ANNA MARIA");
+        assert_eq!(parsed["data"]["lastName"], "ERIKSSON");
+        assert_eq!(parsed["data"]["dateOfBirth"], "1974-08-12");
+        assert_eq!(parsed["data"]["expirationDate"], "2012-04-15");
+        assert_eq!(parsed["data"]["documentNumber"], "L898902C3");
+        assert_eq!(parsed["data"]["sex"], "F");
+        assert_eq!(parsed["data"]["mrzChecksumValid"], true);
+        assert_eq!(
+            parsed["checkList"],
+            json!([
+                {"name": "mrzChecksum", "failed": false, "score": 100, "reason": null}
+            ])
+        );
+
+        let matches = &document["documentMatches"];
+        let failed: Vec<(&str, bool)> = matches["checkList"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| (c["name"].as_str().unwrap(), c["failed"].as_bool().unwrap()))
+            .collect();
+        assert_eq!(
+            failed,
+            [
+                ("isIdentityDocument", false),
+                ("firstName", false),
+                ("lastName", false),
+                ("dateOfBirth", false),
+                ("expirationDate", true),
+                ("hasMinimalAge", false),
+                ("isTampered", false),
+                ("decision", true),
+            ]
+        );
+        assert_eq!(matches["score"], 75);
+        assert_eq!(matches["data"]["hasMinimalAge"], true);
+        // The request gathers again: the identity proof was rejected with attempts left.
+        assert_eq!(request_of(&app, &key, &id).await["status"], "attempted");
+    })
+    .await;
+}
