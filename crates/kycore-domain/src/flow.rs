@@ -214,6 +214,30 @@ pub struct FlowDefinition {
     /// when not given.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub company_documents: Option<Vec<CompanyDocument>>,
+    /// What the hosted flow appends to the platform's `redirect_url` when it sends the
+    /// applicant back.
+    #[serde(default, skip_serializing_if = "ReturnParameters::is_default")]
+    pub return_parameters: ReturnParameters,
+}
+
+/// What the hosted flow tells the platform in the query of its `redirect_url`, the rest of
+/// whose query is kept.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReturnParameters {
+    /// `case_id` and `outcome` (the case's status), right after submission.
+    #[default]
+    CaseOutcome,
+    /// `info`, once the checks have run: `success` (approved), `manual` (a person decides,
+    /// or the applicant must redo something) — the vocabulary of gatherers such as
+    /// Rebilly's.
+    Info,
+}
+
+impl ReturnParameters {
+    fn is_default(&self) -> bool {
+        *self == Self::default()
+    }
 }
 
 impl FlowDefinition {
@@ -386,6 +410,7 @@ fn default_max_attempts() -> u32 {
 
 fn builtin(kind: CaseKind, name: &str) -> FlowDefinition {
     FlowDefinition {
+        return_parameters: ReturnParameters::CaseOutcome,
         name: name.to_owned(),
         kind,
         countries: Vec::new(),
@@ -436,6 +461,7 @@ mod tests {
     #[test]
     fn validation_normalizes_countries_and_bounds_the_lifetime() {
         let mut def = FlowDefinition {
+            return_parameters: ReturnParameters::CaseOutcome,
             name: " Sweden ".into(),
             kind: CaseKind::Kyc,
             countries: vec!["se".into(), "SE".into()],

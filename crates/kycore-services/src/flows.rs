@@ -6,7 +6,7 @@ use futures_util::future::BoxFuture;
 use kycore_domain::case::CaseKind;
 use kycore_domain::flow::{
     BUILTIN_FLOWS, CompanyDocument, DEFAULT_LINK_LIFETIME_SECONDS, DEFAULT_MAX_ATTEMPTS,
-    DEFAULT_MIN_AGE, FlowDefinition, ScreeningSettings, Step, builtin_flow,
+    DEFAULT_MIN_AGE, FlowDefinition, ReturnParameters, ScreeningSettings, Step, builtin_flow,
 };
 use kycore_domain::ids::FlowId;
 use kycore_domain::rules::RuleDefinition;
@@ -44,6 +44,9 @@ pub struct NewFlow {
     pub rules: Option<Vec<RuleDefinition>>,
     /// KYB only: the documents the `company_documents` step asks for.
     pub company_documents: Option<Vec<CompanyDocument>>,
+    /// What the hosted flow appends to a case's `redirect_url`; `case_id` and `outcome` by
+    /// default.
+    pub return_parameters: ReturnParameters,
 }
 
 /// A flow as it stands.
@@ -121,6 +124,7 @@ impl Services {
         input: NewFlow,
     ) -> Result<Flow, ServiceError> {
         let mut definition = FlowDefinition {
+            return_parameters: input.return_parameters,
             name: input.name,
             kind: input.kind,
             countries: input.countries,

@@ -7,11 +7,11 @@ use std::collections::HashMap;
 
 use axum::Form;
 use axum::extract::{FromRequest, Multipart, Path, Query, Request, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use kycore_domain::applicant::{Address, BusinessProfile, IndividualProfile, RelatedPerson};
 use kycore_domain::case::CaseStatus;
-use kycore_domain::flow::Step;
+use kycore_domain::flow::{ReturnParameters, Step};
 use kycore_domain::progress::{IdentityDocumentChoice, IdentityDocumentType};
 use kycore_domain::validation::FieldError;
 use kycore_services::ServiceError;
@@ -212,21 +212,54 @@ pub async fn finished(State(state): State<AppState>, visitor: Visitor) -> Respon
     if portal.is_open() {
         return Redirect::to("/portal").into_response();
     }
-    let return_url = portal
-        .redirect_url
-        .as_deref()
-        .and_then(|url| with_outcome(url, &portal.case_id, portal.status));
+    let return_url = return_url(&portal, &portal.case_id, portal.status);
+    let reports_info = portal.flow.return_parameters == ReturnParameters::Info;
+    if let (true, Some(url)) = (reports_info, &return_url) {
+        return Redirect::to(url).into_response();
+    }
     let (title, body) = pages::finished(visitor.texts, portal.status, return_url.as_deref());
-    visitor.page(StatusCode::OK, &title, body, None, Some(&portal.branding))
+    let mut page = visitor.page(StatusCode::OK, &title, body, None, Some(&portal.branding));
+    if reports_info && portal.redirect_url.is_some() {
+        // The platform learns the checks' outcome: this page looks again until they ran.
+        page.headers_mut()
+            .insert("refresh", HeaderValue::from_static(CHECKS_REFRESH_SECONDS));
+    }
+    page
 }
 
-/// The platform's `redirect_url` with the case and its status appended, keeping its query.
-fn with_outcome(redirect_url: &str, case_id: &str, status: CaseStatus) -> Option<String> {
+/// How often a finished page waiting for the checks looks again.
+const CHECKS_REFRESH_SECONDS: &str = "2";
+
+/// Where the applicant goes back to, with what the flow tells the platform in the query (the
+/// rest of which is kept): `case_id` and `outcome`, or `info` once the checks have run.
+/// `None` without a `redirect_url`, or while `info` waits for the checks.
+fn return_url(portal: &PortalCase, case_id: &str, status: CaseStatus) -> Option<String> {
+    let redirect_url = portal.redirect_url.as_deref()?;
     let mut url = url::Url::parse(redirect_url).ok()?;
-    url.query_pairs_mut()
-        .append_pair("case_id", case_id)
-        .append_pair("outcome", status.as_str());
+    match portal.flow.return_parameters {
+        ReturnParameters::CaseOutcome => {
+            url.query_pairs_mut()
+                .append_pair("case_id", case_id)
+                .append_pair("outcome", status.as_str());
+        }
+        ReturnParameters::Info => {
+            url.query_pairs_mut()
+                .append_pair("info", gatherer_info(status)?);
+        }
+    }
     Some(url.into())
+}
+
+/// A gatherer's `info` for a case's status: `success` once approved, `manual` when a person
+/// decides or the checks turned something down; nothing before the checks ran.
+fn gatherer_info(status: CaseStatus) -> Option<&'static str> {
+    match status {
+        CaseStatus::Approved => Some("success"),
+        CaseStatus::InReview | CaseStatus::Rejected | CaseStatus::ResubmissionRequested => {
+            Some("manual")
+        }
+        _ => None,
+    }
 }
 
 /// Saves a step from its form and moves on; uploads come as multipart.
@@ -797,10 +830,7 @@ pub async fn submit(
             let services = state.services.clone();
             async move {
                 let submitted = services.portal_submit(&portal).await?;
-                Ok(portal
-                    .redirect_url
-                    .as_deref()
-                    .and_then(|url| with_outcome(url, &submitted.id, submitted.status))
+                Ok(return_url(&portal, &submitted.id, submitted.status)
                     .unwrap_or_else(|| "/portal/finished".to_owned()))
             }
         },

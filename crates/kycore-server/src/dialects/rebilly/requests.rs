@@ -11,7 +11,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use kycore_domain::applicant::ApplicantType;
 use kycore_domain::case::{CaseKind, CaseStatus};
-use kycore_domain::flow::LINK_LIFETIME_RANGE;
+use kycore_domain::flow::{LINK_LIFETIME_RANGE, ReturnParameters};
 use kycore_domain::tenancy::Scope;
 use kycore_services::applicants::NewApplicant;
 use kycore_services::flows::NewFlow;
@@ -197,6 +197,7 @@ async fn flow_for(state: &AppState, ctx: &RequestContext, settings: &Settings) -
         screening: None,
         rules: None,
         company_documents: None,
+        return_parameters: ReturnParameters::Info,
     };
     Ok(state.services.create_flow(ctx, flow).await?.id)
 }
