@@ -620,8 +620,9 @@ async fn kyc_request_webhooks_reach_rebilly_endpoints_signed() {
 /// Where Rebilly's JS SDK is installed for the tests (`scripts/test` runs `npm ci` there).
 const SDK_SUPPORT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/rebilly-sdk");
 
-#[tokio::test]
-async fn rebillys_js_sdk_works_unchanged() {
+/// Runs one of the SDK scripts against `app` with `env`; `None` when the SDK is not
+/// installed (and `KYCORE_REQUIRE_NODE` does not ask for it).
+async fn run_sdk(app: &TestApp, script: &str, env: &[(&str, &str)]) -> Option<Value> {
     let installed = std::path::Path::new(SDK_SUPPORT).join("node_modules/rebilly-js-sdk");
     if !installed.exists() {
         assert!(
@@ -630,23 +631,31 @@ async fn rebillys_js_sdk_works_unchanged() {
             installed.display()
         );
         eprintln!("skipped: Rebilly's JS SDK is not installed (npm ci --prefix {SDK_SUPPORT})");
-        return;
+        return None;
     }
+    let mut node = std::process::Command::new("node");
+    node.arg(script)
+        .current_dir(SDK_SUPPORT)
+        .env("KYCORE_URL", &app.base_url)
+        .env("KYCORE_KEY", &app.sandbox.secret)
+        .env("KYCORE_ORGANIZATION", app.organization_id.to_string())
+        .envs(env.iter().copied());
+    // Off the test's runtime, which serves the SDK's requests meanwhile.
+    let output = tokio::task::spawn_blocking(move || node.output())
+        .await
+        .unwrap()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    Some(serde_json::from_slice(&output.stdout).unwrap())
+}
+
+#[tokio::test]
+async fn rebillys_js_sdk_works_unchanged() {
     for_each_database(|app| async move {
-        let mut node = std::process::Command::new("node");
-        node.arg("kyc-requests.mjs")
-            .current_dir(SDK_SUPPORT)
-            .env("KYCORE_URL", &app.base_url)
-            .env("KYCORE_KEY", &app.sandbox.secret)
-            .env("KYCORE_ORGANIZATION", app.organization_id.to_string());
-        // Off the test's runtime, which serves the SDK's requests meanwhile.
-        let output = tokio::task::spawn_blocking(move || node.output())
-            .await
-            .unwrap()
-            .unwrap();
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        assert!(output.status.success(), "{stderr}");
-        let seen: Value = serde_json::from_slice(&output.stdout).unwrap();
+        let Some(seen) = run_sdk(&app, "kyc-requests.mjs", &[]).await else {
+            return;
+        };
         let id = seen["created"]["fields"]["id"].as_str().unwrap();
         assert_eq!(seen["created"]["status"], 201);
         assert_eq!(seen["created"]["fields"]["status"], "gathering");
@@ -667,6 +676,36 @@ async fn rebillys_js_sdk_works_unchanged() {
         assert_eq!(
             seen["missing"],
             json!({"name": "RebillyNotFoundError", "status": 404})
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn rebillys_js_sdk_reads_and_reviews_kyc_documents() {
+    for_each_database(|app| async move {
+        let key = app.sandbox.secret.clone();
+        let (_, created) = create(&app, &key, &seed_request("cus_SDKDOCS")).await;
+        let id = created["id"].as_str().unwrap().to_owned();
+        let passport = upload(&app, &key, &id, "passport").await;
+        let bill = upload(&app, &key, &id, "proof-of-address").await;
+        let env = [
+            ("KYCORE_REQUEST", id.as_str()),
+            ("KYCORE_ACCEPT", passport.as_str()),
+            ("KYCORE_REJECT", bill.as_str()),
+        ];
+        let Some(seen) = run_sdk(&app, "kyc-documents.mjs", &env).await else {
+            return;
+        };
+        assert_eq!(seen["all"], json!({"total": 2, "ids": [passport, bill]}));
+        assert_eq!(seen["got"]["documentType"], "identity-proof");
+        assert_eq!(seen["got"]["status"], "pending");
+        assert_eq!(seen["accepted"]["status"], 201);
+        assert_eq!(seen["accepted"]["fields"]["status"], "accepted");
+        assert_eq!(seen["rejected"]["status"], 201);
+        assert_eq!(
+            seen["rejected"]["fields"]["rejectionReason"],
+            json!({"type": "document-expired", "message": "The bill has expired."})
         );
     })
     .await;
@@ -1098,6 +1137,54 @@ async fn an_analyzed_identity_document_carries_its_matches_and_parsed_data() {
         assert_eq!(matches["data"]["hasMinimalAge"], true);
         // The request gathers again: the identity proof was rejected with attempts left.
         assert_eq!(request_of(&app, &key, &id).await["status"], "attempted");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_sandbox_test_bureau_fulfils_a_credit_file_request_at_once() {
+    for_each_database(|app| async move {
+        let key = app.sandbox.secret.clone();
+        app.create_applicant(
+            &key,
+            json!({"type": "individual", "external_id": "cus_CREDIT",
+            "individual": {"first_name": "Anna", "last_name": "Eriksson"}}),
+        )
+        .await;
+        let credit = |accept: &str| {
+            json!({"customerId": "cus_CREDIT", "documents": [
+                {"type": "credit-file-proof", "accept": accept},
+                {"type": "identity-proof"}, {"type": "address-proof"}]})
+        };
+        // The customer's first name: a single-source file, the request fulfilled at once.
+        let (_, fulfilled) = create(&app, &key, &credit("anna")).await;
+        assert_eq!(fulfilled["status"], "fulfilled", "{fulfilled}");
+        assert_eq!(rels(&fulfilled), ["self"], "nothing left to gather");
+
+        // Another name: the file is not usable, the customer gathers the other documents.
+        let (_, gathering) = create(&app, &key, &credit("Maria")).await;
+        assert_eq!(gathering["status"], "gathering");
+        assert!(rels(&gathering).contains(&"kycGatherer".to_owned()));
+
+        // A credit file alone, refused: the request fails.
+        let only = json!({"customerId": "cus_CREDIT",
+            "documents": [{"type": "credit-file-proof", "accept": "Maria"}]});
+        let (_, failed) = create(&app, &key, &only).await;
+        assert_eq!(failed["status"], "failed");
+        // An unknown customer has no first name to match.
+        let unknown = json!({"customerId": "cus_NOBODY",
+            "documents": [{"type": "credit-file-proof", "accept": "Anna"}]});
+        assert_eq!(create(&app, &key, &unknown).await.1["status"], "failed");
+
+        // In live no bureau is configured: refused as unavailable, nothing written.
+        let live = app.live.secret.clone();
+        let before = app.snapshot(&live).await;
+        let reply =
+            send(rebilly(&app, Method::POST, "/kyc-requests", Some(&live)).json(&credit("anna")))
+                .await;
+        let body = problem(&reply, StatusCode::UNPROCESSABLE_ENTITY, "Validation error");
+        assert_eq!(invalid_fields(&body), ["documents.0.type"]);
+        assert_eq!(app.snapshot(&live).await, before);
     })
     .await;
 }

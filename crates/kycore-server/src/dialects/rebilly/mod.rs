@@ -11,6 +11,7 @@
 //! travels in `REB-APIKEY` or as `Authorization: Bearer`.
 
 mod collection;
+mod credit_file;
 mod documents;
 mod error;
 mod matches;

@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Response};
 use kycore_domain::applicant::ApplicantType;
 use kycore_domain::case::{CaseKind, CaseStatus};
 use kycore_domain::flow::{LINK_LIFETIME_RANGE, ReturnParameters};
-use kycore_domain::tenancy::Scope;
+use kycore_domain::tenancy::{Environment, Scope};
 use kycore_services::applicants::NewApplicant;
 use kycore_services::flows::NewFlow;
 use kycore_services::views::{Case, Document};
@@ -23,6 +23,7 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use super::collection::{self, ListParams};
+use super::credit_file;
 use super::documents::{Gathered, Uploads};
 use super::settings::{self, Problems, RequestedDocument, Settings};
 use super::status::{self, RequestStatus};
@@ -127,12 +128,15 @@ struct Creation {
     settings: Settings,
     redirect_url: Option<String>,
     lifetime_seconds: u32,
+    /// The credit-file-proof entry's `accept`, for the sandbox's test bureau.
+    credit_file_accept: Option<String>,
 }
 
-fn creation(body: &Map<String, Value>) -> Result<Creation> {
+fn creation(body: &Map<String, Value>, environment: Environment) -> Result<Creation> {
     let mut problems = Problems::default();
     let customer_id = customer_id(body, &mut problems);
     let documents = settings::documents(body.get("documents"), &mut problems);
+    let credit_file_accept = credit_file::accept_value(body, environment, &mut problems);
     let match_level = settings::match_level(body.get("matchLevel"), &mut problems);
     let reason = settings::reason(body, &mut problems);
     let redirect_url = redirect_url(body, &mut problems);
@@ -147,30 +151,34 @@ fn creation(body: &Map<String, Value>) -> Result<Creation> {
             },
             redirect_url,
             lifetime_seconds,
+            credit_file_accept,
         }),
         _ => Err(invalid(problems)),
     }
 }
 
-/// The individual applicant a `customerId` names, else a new one.
+/// The individual applicant a `customerId` names, with their first name when known, else a
+/// new one.
 async fn applicant_for(
     state: &AppState,
     scope: &Scope,
     customer_id: &str,
-) -> Result<CaseApplicant> {
+) -> Result<(CaseApplicant, Option<String>)> {
     let known =
         crate::dialects::known_applicant(state, scope, ApplicantType::Individual, customer_id)
             .await?;
     if let Some(applicant) = known {
-        return Ok(CaseApplicant::Existing(applicant.id));
+        let first_name = applicant.individual.and_then(|i| i.first_name);
+        return Ok((CaseApplicant::Existing(applicant.id), first_name));
     }
-    Ok(CaseApplicant::New(Box::new(NewApplicant {
+    let new = CaseApplicant::New(Box::new(NewApplicant {
         applicant_type: ApplicantType::Individual,
         external_id: Some(customer_id.to_owned()),
         individual: None,
         business: None,
         related_persons: Vec::new(),
-    })))
+    }));
+    Ok((new, None))
 }
 
 /// The organization's flow gathering exactly these settings' documents: found by its name,
@@ -207,9 +215,10 @@ pub async fn create(
     caller: RebillyCaller,
     Json(body, ..): Body,
 ) -> Result<Response> {
-    let wanted = creation(&body)?;
+    let wanted = creation(&body, caller.scope().environment)?;
     let ctx = caller.context();
-    let applicant = applicant_for(&state, caller.scope(), &wanted.customer_id).await?;
+    let (applicant, first_name) =
+        applicant_for(&state, caller.scope(), &wanted.customer_id).await?;
     let flow_id = flow_for(&state, &ctx, &wanted.settings).await?;
     let request = NewCaseRequest {
         applicant,
@@ -221,6 +230,15 @@ pub async fn create(
         link_lifetime_seconds: Some(wanted.lifetime_seconds),
     };
     let case = state.services.create_case(&ctx, request).await?;
+    let case = credit_file::consult(
+        &state,
+        &ctx,
+        case,
+        &wanted.settings.documents,
+        wanted.credit_file_accept.as_deref(),
+        first_name.as_deref(),
+    )
+    .await?;
     let base = base_url(&state, caller.scope());
     let body = representation(&base, &case, &[], None);
     let location = format!("{base}/kyc-requests/{}", case.id);
