@@ -5,6 +5,8 @@
 //! rules left out mean the kind's defaults, so a flow created without rules follows the
 //! built-in policy of the kycore version that runs it.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 use crate::applicant::normalize_country;
@@ -186,6 +188,13 @@ pub fn check_link_lifetime(seconds: u32, errors: &mut ValidationErrors) {
 }
 const MIN_AGE_RANGE: std::ops::RangeInclusive<u8> = 14..=25;
 const MAX_ATTEMPTS_LIMIT: u32 = 100;
+/// The steps that collect files, which may limit their uploads.
+const UPLOAD_STEPS: [Step; 4] = [
+    Step::IdentityDocument,
+    Step::Selfie,
+    Step::ProofOfAddress,
+    Step::CompanyDocuments,
+];
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct FlowDefinition {
@@ -205,6 +214,10 @@ pub struct FlowDefinition {
     /// still holds at most 50 documents).
     #[serde(default = "default_max_attempts")]
     pub max_attempts: u32,
+    /// Uploads allowed at an upload step (`identity_document`, `selfie`,
+    /// `proof_of_address`, `company_documents`), overriding `max_attempts` there.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub step_max_attempts: BTreeMap<Step, u32>,
     #[serde(default)]
     pub screening: ScreeningSettings,
     /// Decision rules, first firing rule decides; the kind's defaults when not given.
@@ -284,6 +297,22 @@ impl FlowDefinition {
                 format!("0 (unlimited) to {MAX_ATTEMPTS_LIMIT}"),
             );
         }
+        for (step, limit) in &self.step_max_attempts {
+            let field = format!("step_max_attempts.{}", step.as_str());
+            if !UPLOAD_STEPS.contains(step) {
+                errors.add(
+                    field,
+                    "invalid_step",
+                    "only an upload step has a limit of its own",
+                );
+            } else if *limit > MAX_ATTEMPTS_LIMIT {
+                errors.add(
+                    field,
+                    "out_of_range",
+                    format!("0 (unlimited) to {MAX_ATTEMPTS_LIMIT}"),
+                );
+            }
+        }
         self.validate_steps(&mut errors);
         self.validate_company_documents(&mut errors);
         let steps = self.steps();
@@ -353,6 +382,13 @@ impl FlowDefinition {
     }
 
     /// The steps the applicant goes through.
+    /// Uploads allowed of a document collected at `step` (per type and side; 0 for no limit
+    /// of its own): the step's own limit, else the flow's.
+    pub fn max_attempts_at(&self, step: Option<Step>) -> u32 {
+        step.and_then(|s| self.step_max_attempts.get(&s).copied())
+            .unwrap_or(self.max_attempts)
+    }
+
     pub fn steps(&self) -> Vec<Step> {
         self.steps
             .clone()
@@ -419,6 +455,7 @@ fn builtin(kind: CaseKind, name: &str) -> FlowDefinition {
         steps: None,
         min_age: DEFAULT_MIN_AGE,
         max_attempts: DEFAULT_MAX_ATTEMPTS,
+        step_max_attempts: BTreeMap::new(),
         screening: ScreeningSettings::default(),
         rules: None,
         company_documents: None,
@@ -470,6 +507,7 @@ mod tests {
             steps: None,
             min_age: DEFAULT_MIN_AGE,
             max_attempts: 0,
+            step_max_attempts: BTreeMap::new(),
             screening: ScreeningSettings::default(),
             rules: None,
             company_documents: None,

@@ -2,6 +2,8 @@
 //! every organization has. A created flow is immutable (version 1 now; edits will add
 //! versions), so a case can pin the exact version it was created with (`catalog.rs`).
 
+use std::collections::BTreeMap;
+
 use futures_util::future::BoxFuture;
 use kycore_domain::case::CaseKind;
 use kycore_domain::flow::{
@@ -37,6 +39,8 @@ pub struct NewFlow {
     pub min_age: Option<u8>,
     /// Uploads allowed per document type and side, 0 (the default) for unlimited.
     pub max_attempts: Option<u32>,
+    /// Uploads allowed at an upload step, overriding `max_attempts` there.
+    pub step_max_attempts: BTreeMap<Step, u32>,
     /// Screening and ongoing monitoring, both on when not given.
     pub screening: Option<ScreeningSettings>,
     /// Decision rules, tried in order, the first that fires deciding; the built-in rules
@@ -135,6 +139,7 @@ impl Services {
             steps: input.steps,
             min_age: input.min_age.unwrap_or(DEFAULT_MIN_AGE),
             max_attempts: input.max_attempts.unwrap_or(DEFAULT_MAX_ATTEMPTS),
+            step_max_attempts: input.step_max_attempts,
             screening: input.screening.unwrap_or_default(),
             rules: input.rules,
             company_documents: input.company_documents,

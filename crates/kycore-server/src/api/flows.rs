@@ -152,6 +152,7 @@ impl From<CreateFlowBody> for NewFlow {
     fn from(body: CreateFlowBody) -> Self {
         NewFlow {
             return_parameters: ReturnParameters::CaseOutcome,
+            step_max_attempts: Default::default(),
             name: body.name,
             kind: body.kind.into(),
             countries: body.countries,

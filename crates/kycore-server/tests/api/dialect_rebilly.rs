@@ -1188,3 +1188,27 @@ async fn the_sandbox_test_bureau_fulfils_a_credit_file_request_at_once() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn each_requested_type_keeps_its_own_max_attempts() {
+    for_each_database(|app| async move {
+        let key = app.sandbox.secret.clone();
+        let body = json!({"customerId": "cus_LIMITS", "documents": [
+            {"type": "identity-proof", "maxAttempts": 2}, {"type": "address-proof", "maxAttempts": 1}]});
+        let (_, created) = create(&app, &key, &body).await;
+        let id = created["id"].as_str().unwrap().to_owned();
+        let attempt = |document_type: &'static str| {
+            let form = reqwest::multipart::Form::new().text("type", document_type).part(
+                "file",
+                reqwest::multipart::Part::bytes(crate::helpers::document_photo()).file_name("scan.jpg"),
+            );
+            send(app.request(Method::POST, &format!("/v1/cases/{id}/documents"), &key).multipart(form))
+        };
+        assert_eq!(attempt("proof-of-address").await.status, StatusCode::CREATED);
+        attempt("proof-of-address").await.problem(StatusCode::CONFLICT, "attempts_exhausted");
+        assert_eq!(attempt("passport").await.status, StatusCode::CREATED);
+        assert_eq!(attempt("passport").await.status, StatusCode::CREATED);
+        attempt("passport").await.problem(StatusCode::CONFLICT, "attempts_exhausted");
+    })
+    .await;
+}

@@ -245,7 +245,9 @@ impl PortalCase {
 
     /// Uploads left for the slot's type and side; `None` when the flow sets no limit.
     pub fn attempts_left(&self, slot: &UploadSlot) -> Option<u32> {
-        let limit = self.flow.max_attempts;
+        let limit = self
+            .flow
+            .max_attempts_at(crate::intake::collecting_step(slot.document_type));
         if limit == 0 {
             return None;
         }
