@@ -998,8 +998,21 @@ async fn document_webhooks_announce_uploads_verdicts_and_reviews() {
     for_each_database_with(settings(Duration::from_millis(50)), |app| async move {
         let key = app.sandbox.secret.clone();
         let receiver = Receiver::start().await;
-        let endpoint = create_endpoint(&app, &key, json!({"url": receiver.url, "format": "rebilly"})).await;
+        // Rebilly's receivers authenticate deliveries by headers and basic credentials.
+        let refused = app
+            .post_problem(&key, "/v1/webhook_endpoints", &json!({"url": receiver.url,
+                "format": "rebilly", "headers": {"Content-Type": "text/plain"}}),
+                StatusCode::UNPROCESSABLE_ENTITY, "validation_failed")
+            .await;
+        assert_eq!(refused["errors"][0]["field"], "headers.Content-Type");
+        let endpoint = create_endpoint(&app, &key, json!({"url": receiver.url, "format": "rebilly",
+            "headers": {"X-Receiver-Key": "k-123"},
+            "basic_auth": {"username": "rebilly", "password": "s3cret"}})).await;
         let secret = endpoint["secret"].as_str().unwrap().to_owned();
+        let shown = app
+            .get_json(&key, &format!("/v1/webhook_endpoints/{}", endpoint["id"].as_str().unwrap()))
+            .await;
+        assert!(!shown.to_string().contains("k-123"), "{shown}");
         let body = json!({"customerId": "cus_DOCHOOK", "documents": [{"type": "address-proof"}]});
         let (_, created) = create(&app, &key, &body).await;
         let id = created["id"].as_str().unwrap().to_owned();
@@ -1018,6 +1031,11 @@ async fn document_webhooks_announce_uploads_verdicts_and_reviews() {
             events,
             ["kyc-document-created", "kyc-document-rejected", "kyc-document-reviewed"]
         );
+        for delivery in &received {
+            assert_eq!(delivery.header("x-receiver-key"), "k-123");
+            // "rebilly:s3cret", base64.
+            assert_eq!(delivery.header("authorization"), "Basic cmViaWxseTpzM2NyZXQ=");
+        }
         let rejected = received[1].json();
         let org = app.organization_id.to_string();
         assert_eq!(rejected["customerId"], "cus_DOCHOOK");

@@ -42,7 +42,10 @@ use tokio_util::sync::CancellationToken;
 
 use super::content::{Content, Loaded};
 use super::format::{Formats, Message, OutgoingRequest};
-use super::{WebhookSettings, delivery_for, open_secrets, patterns_of, ssrf, subscribes};
+use super::{
+    WebhookSettings, delivery_for, open_secrets, patterns_of, ssrf, subscribes,
+    with_endpoint_headers,
+};
 use crate::context::{Principal, SystemComponent};
 use crate::crypto::random_alphanumeric;
 use crate::metrics::DeliveryResultLabel;
@@ -419,7 +422,8 @@ impl Services {
     ) -> Result<Vec<OutgoingRequest>, ServiceError> {
         let scope = parse_stored(&delivery.organization_id, &delivery.environment)?;
         let key = self.organization_key(&scope).await?;
-        let secrets = open_secrets(&key, endpoint)?.signing(attempted_at);
+        let sealed = open_secrets(&key, endpoint)?;
+        let secrets = sealed.signing(attempted_at);
         let format = self
             .webhook_formats()
             .get(&endpoint.format)
@@ -437,9 +441,10 @@ impl Services {
             secrets: &secrets,
             attempted_at: datetime_of(attempted_at),
         };
-        format
+        let requests = format
             .requests(&message)
-            .map_err(|e| ServiceError::internal(e.to_string()))
+            .map_err(|e| ServiceError::internal(e.to_string()))?;
+        Ok(with_endpoint_headers(requests, &sealed.headers))
     }
 
     /// Sends the requests in order, stopping at the first that fails; the last exchange
