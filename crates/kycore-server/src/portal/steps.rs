@@ -10,7 +10,6 @@ use axum::extract::{FromRequest, Multipart, Path, Query, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use kycore_domain::applicant::{Address, BusinessProfile, IndividualProfile, RelatedPerson};
-use kycore_domain::case::CaseStatus;
 use kycore_domain::flow::{ReturnParameters, Step};
 use kycore_domain::progress::{IdentityDocumentChoice, IdentityDocumentType};
 use kycore_domain::validation::FieldError;
@@ -20,6 +19,7 @@ use kycore_services::portal::{PortalCase, PortalSession, PortalUpload, VerifyMod
 use serde::Deserialize;
 
 use super::pages::{self, ROLES, StepView};
+use super::returning::return_url;
 use super::view::{DOWNSCALE_SCRIPT, FormState, SHARE_SCRIPT};
 use super::{MAX_FILES_PER_REQUEST, Visitor};
 use crate::AppState;
@@ -229,38 +229,6 @@ pub async fn finished(State(state): State<AppState>, visitor: Visitor) -> Respon
 
 /// How often a finished page waiting for the checks looks again.
 const CHECKS_REFRESH_SECONDS: &str = "2";
-
-/// Where the applicant goes back to, with what the flow tells the platform in the query (the
-/// rest of which is kept): `case_id` and `outcome`, or `info` once the checks have run.
-/// `None` without a `redirect_url`, or while `info` waits for the checks.
-fn return_url(portal: &PortalCase, case_id: &str, status: CaseStatus) -> Option<String> {
-    let redirect_url = portal.redirect_url.as_deref()?;
-    let mut url = url::Url::parse(redirect_url).ok()?;
-    match portal.flow.return_parameters {
-        ReturnParameters::CaseOutcome => {
-            url.query_pairs_mut()
-                .append_pair("case_id", case_id)
-                .append_pair("outcome", status.as_str());
-        }
-        ReturnParameters::Info => {
-            url.query_pairs_mut()
-                .append_pair("info", gatherer_info(status)?);
-        }
-    }
-    Some(url.into())
-}
-
-/// A gatherer's `info` for a case's status: `success` once approved, `manual` when a person
-/// decides or the checks turned something down; nothing before the checks ran.
-fn gatherer_info(status: CaseStatus) -> Option<&'static str> {
-    match status {
-        CaseStatus::Approved => Some("success"),
-        CaseStatus::InReview | CaseStatus::Rejected | CaseStatus::ResubmissionRequested => {
-            Some("manual")
-        }
-        _ => None,
-    }
-}
 
 /// Saves a step from its form and moves on; uploads come as multipart.
 pub async fn save(

@@ -1230,3 +1230,35 @@ async fn each_requested_type_keeps_its_own_max_attempts() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn an_expired_gatherer_link_sends_the_customer_back_with_token_expired() {
+    for_each_database(|app| async move {
+        let key = app.sandbox.secret.clone();
+        let (_, created) = create(&app, &key, &seed_request("cus_LATE")).await;
+        let id = created["id"].as_str().unwrap().to_owned();
+        app.expire_link_in_database(&id).await;
+        // The link as it now stands (its expiry is part of it).
+        let case = app.get_case(&key, &id).await;
+        let no_follow = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        let path = crate::helpers::verification_path(&case);
+        let reply = send(no_follow.get(app.url(&path))).await;
+        assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.text());
+        assert_eq!(
+            reply.header("location"),
+            Some("https://example.com/kyc/done?ref=42&info=token_expired")
+        );
+        // A case of a flow that reports its outcome natively keeps the expired-link page.
+        let native = app.create_case(&key).await;
+        let native_id = native["id"].as_str().unwrap();
+        app.expire_link_in_database(native_id).await;
+        let native = app.get_case(&key, native_id).await;
+        let path = crate::helpers::verification_path(&native);
+        let reply = send(no_follow.get(app.url(&path))).await;
+        assert_eq!(reply.status, StatusCode::GONE);
+    })
+    .await;
+}

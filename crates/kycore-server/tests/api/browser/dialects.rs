@@ -189,6 +189,11 @@ async fn a_rebilly_gatherer_completed_in_chromium_fulfils_the_request() {
 
     let photo = photo();
     browser.goto(&gatherer).await;
+    // Every step offers a way back to the platform before the end, saying so.
+    let leave = browser
+        .script("return document.querySelector('p.leave a').getAttribute('href')")
+        .await;
+    assert_eq!(leave, json!(format!("{back}&info=back")));
     kyc_flow_with_mrz(
         &browser,
         "Anna Maria",
