@@ -5,6 +5,8 @@
 //! rules left out mean the kind's defaults, so a flow created without rules follows the
 //! built-in policy of the kycore version that runs it.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 use crate::applicant::normalize_country;
@@ -186,6 +188,13 @@ pub fn check_link_lifetime(seconds: u32, errors: &mut ValidationErrors) {
 }
 const MIN_AGE_RANGE: std::ops::RangeInclusive<u8> = 14..=25;
 const MAX_ATTEMPTS_LIMIT: u32 = 100;
+/// The steps that collect files, which may limit their uploads.
+const UPLOAD_STEPS: [Step; 4] = [
+    Step::IdentityDocument,
+    Step::Selfie,
+    Step::ProofOfAddress,
+    Step::CompanyDocuments,
+];
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct FlowDefinition {
@@ -205,6 +214,10 @@ pub struct FlowDefinition {
     /// still holds at most 50 documents).
     #[serde(default = "default_max_attempts")]
     pub max_attempts: u32,
+    /// Uploads allowed at an upload step (`identity_document`, `selfie`,
+    /// `proof_of_address`, `company_documents`), overriding `max_attempts` there.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub step_max_attempts: BTreeMap<Step, u32>,
     #[serde(default)]
     pub screening: ScreeningSettings,
     /// Decision rules, first firing rule decides; the kind's defaults when not given.
@@ -214,6 +227,30 @@ pub struct FlowDefinition {
     /// when not given.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub company_documents: Option<Vec<CompanyDocument>>,
+    /// What the hosted flow appends to the platform's `redirect_url` when it sends the
+    /// applicant back.
+    #[serde(default, skip_serializing_if = "ReturnParameters::is_default")]
+    pub return_parameters: ReturnParameters,
+}
+
+/// What the hosted flow tells the platform in the query of its `redirect_url`, the rest of
+/// whose query is kept.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReturnParameters {
+    /// `case_id` and `outcome` (the case's status), right after submission.
+    #[default]
+    CaseOutcome,
+    /// `info`, once the checks have run: `success` (approved), `manual` (a person decides,
+    /// or the applicant must redo something) — the vocabulary of gatherers such as
+    /// Rebilly's.
+    Info,
+}
+
+impl ReturnParameters {
+    fn is_default(&self) -> bool {
+        *self == Self::default()
+    }
 }
 
 impl FlowDefinition {
@@ -259,6 +296,22 @@ impl FlowDefinition {
                 "out_of_range",
                 format!("0 (unlimited) to {MAX_ATTEMPTS_LIMIT}"),
             );
+        }
+        for (step, limit) in &self.step_max_attempts {
+            let field = format!("step_max_attempts.{}", step.as_str());
+            if !UPLOAD_STEPS.contains(step) {
+                errors.add(
+                    field,
+                    "invalid_step",
+                    "only an upload step has a limit of its own",
+                );
+            } else if *limit > MAX_ATTEMPTS_LIMIT {
+                errors.add(
+                    field,
+                    "out_of_range",
+                    format!("0 (unlimited) to {MAX_ATTEMPTS_LIMIT}"),
+                );
+            }
         }
         self.validate_steps(&mut errors);
         self.validate_company_documents(&mut errors);
@@ -329,6 +382,13 @@ impl FlowDefinition {
     }
 
     /// The steps the applicant goes through.
+    /// Uploads allowed of a document collected at `step` (per type and side; 0 for no limit
+    /// of its own): the step's own limit, else the flow's.
+    pub fn max_attempts_at(&self, step: Option<Step>) -> u32 {
+        step.and_then(|s| self.step_max_attempts.get(&s).copied())
+            .unwrap_or(self.max_attempts)
+    }
+
     pub fn steps(&self) -> Vec<Step> {
         self.steps
             .clone()
@@ -386,6 +446,7 @@ fn default_max_attempts() -> u32 {
 
 fn builtin(kind: CaseKind, name: &str) -> FlowDefinition {
     FlowDefinition {
+        return_parameters: ReturnParameters::CaseOutcome,
         name: name.to_owned(),
         kind,
         countries: Vec::new(),
@@ -394,6 +455,7 @@ fn builtin(kind: CaseKind, name: &str) -> FlowDefinition {
         steps: None,
         min_age: DEFAULT_MIN_AGE,
         max_attempts: DEFAULT_MAX_ATTEMPTS,
+        step_max_attempts: BTreeMap::new(),
         screening: ScreeningSettings::default(),
         rules: None,
         company_documents: None,
@@ -436,6 +498,7 @@ mod tests {
     #[test]
     fn validation_normalizes_countries_and_bounds_the_lifetime() {
         let mut def = FlowDefinition {
+            return_parameters: ReturnParameters::CaseOutcome,
             name: " Sweden ".into(),
             kind: CaseKind::Kyc,
             countries: vec!["se".into(), "SE".into()],
@@ -444,6 +507,7 @@ mod tests {
             steps: None,
             min_age: DEFAULT_MIN_AGE,
             max_attempts: 0,
+            step_max_attempts: BTreeMap::new(),
             screening: ScreeningSettings::default(),
             rules: None,
             company_documents: None,

@@ -1,6 +1,6 @@
 //! Documents, as a platform handles them through the API: an upload (checked and sealed by
-//! `intake.rs`, recorded on its case by the kernel), the case's documents, and a document's
-//! original file.
+//! `intake.rs`, recorded on its case by the kernel), a person's review of one, the case's
+//! documents, and a document's original file.
 
 use futures_util::future::BoxFuture;
 use kycore_domain::tenancy::Scope;
@@ -9,9 +9,13 @@ use kycore_store::documents;
 
 pub use crate::intake::{IDENTITY_DOCUMENT_TYPES, NewDocument, SINGLE_SIDED_TYPES, TypedDetails};
 use crate::kernel;
+pub use crate::kernel::DocumentReview;
 use crate::time_format::now_millis;
 use crate::views::{self, Document};
 use crate::{RequestContext, ServiceError, Services};
+
+/// The longest message a person gives with a document's rejection.
+pub const MAX_REVIEW_MESSAGE_CHARS: usize = 1000;
 
 impl Services {
     pub async fn add_document(
@@ -41,6 +45,47 @@ impl Services {
                     case.save(tx, now).await?;
                     // A new upload has no rejection reasons: nothing sealed to open.
                     views::document(&record, None)
+                })
+            },
+        )
+        .await
+    }
+
+    /// A person accepts or rejects one of the case's documents; the rejection's message is
+    /// at most [`MAX_REVIEW_MESSAGE_CHARS`] characters. The case's status does not move: a
+    /// decision on the case is its own call.
+    pub async fn review_document(
+        &self,
+        ctx: &RequestContext,
+        case_id: &str,
+        document_id: &str,
+        mut review: DocumentReview,
+    ) -> Result<Document, ServiceError> {
+        if let DocumentReview::Reject { message, .. } = &mut review {
+            let too_long = message.chars().count() > MAX_REVIEW_MESSAGE_CHARS;
+            *message = message.trim().to_owned();
+            if too_long {
+                return Err(ServiceError::invalid(
+                    "message_too_long",
+                    format!("at most {MAX_REVIEW_MESSAGE_CHARS} characters"),
+                ));
+            }
+        }
+        let unit_ctx = ctx.clone();
+        let services = self.clone();
+        let (case_id, document_id) = (case_id.to_owned(), document_id.to_owned());
+        self.write_idempotent(
+            ctx,
+            move |tx: &mut Tx| -> BoxFuture<'_, Result<Document, ServiceError>> {
+                Box::pin(async move {
+                    let now = now_millis();
+                    let mut case = kernel::open(tx, &unit_ctx.scope, &case_id).await?;
+                    let key = case.applicant_key(tx, &services).await?;
+                    let record = case
+                        .review_document(tx, &key, &unit_ctx.principal, &document_id, review, now)
+                        .await?;
+                    case.save(tx, now).await?;
+                    views::document(&record, Some(&key))
                 })
             },
         )

@@ -2,11 +2,13 @@
 //! every organization has. A created flow is immutable (version 1 now; edits will add
 //! versions), so a case can pin the exact version it was created with (`catalog.rs`).
 
+use std::collections::BTreeMap;
+
 use futures_util::future::BoxFuture;
 use kycore_domain::case::CaseKind;
 use kycore_domain::flow::{
     BUILTIN_FLOWS, CompanyDocument, DEFAULT_LINK_LIFETIME_SECONDS, DEFAULT_MAX_ATTEMPTS,
-    DEFAULT_MIN_AGE, FlowDefinition, ScreeningSettings, Step, builtin_flow,
+    DEFAULT_MIN_AGE, FlowDefinition, ReturnParameters, ScreeningSettings, Step, builtin_flow,
 };
 use kycore_domain::ids::FlowId;
 use kycore_domain::rules::RuleDefinition;
@@ -37,6 +39,8 @@ pub struct NewFlow {
     pub min_age: Option<u8>,
     /// Uploads allowed per document type and side, 0 (the default) for unlimited.
     pub max_attempts: Option<u32>,
+    /// Uploads allowed at an upload step, overriding `max_attempts` there.
+    pub step_max_attempts: BTreeMap<Step, u32>,
     /// Screening and ongoing monitoring, both on when not given.
     pub screening: Option<ScreeningSettings>,
     /// Decision rules, tried in order, the first that fires deciding; the built-in rules
@@ -44,6 +48,9 @@ pub struct NewFlow {
     pub rules: Option<Vec<RuleDefinition>>,
     /// KYB only: the documents the `company_documents` step asks for.
     pub company_documents: Option<Vec<CompanyDocument>>,
+    /// What the hosted flow appends to a case's `redirect_url`; `case_id` and `outcome` by
+    /// default.
+    pub return_parameters: ReturnParameters,
 }
 
 /// A flow as it stands.
@@ -121,6 +128,7 @@ impl Services {
         input: NewFlow,
     ) -> Result<Flow, ServiceError> {
         let mut definition = FlowDefinition {
+            return_parameters: input.return_parameters,
             name: input.name,
             kind: input.kind,
             countries: input.countries,
@@ -131,6 +139,7 @@ impl Services {
             steps: input.steps,
             min_age: input.min_age.unwrap_or(DEFAULT_MIN_AGE),
             max_attempts: input.max_attempts.unwrap_or(DEFAULT_MAX_ATTEMPTS),
+            step_max_attempts: input.step_max_attempts,
             screening: input.screening.unwrap_or_default(),
             rules: input.rules,
             company_documents: input.company_documents,

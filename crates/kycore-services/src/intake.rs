@@ -6,6 +6,7 @@
 //! its file.
 
 use kycore_domain::applicant::parse_date;
+use kycore_domain::flow::Step;
 use kycore_domain::ids::DocumentId;
 use kycore_domain::validation::ValidationErrors;
 use kycore_store::documents::DocumentRecord;
@@ -36,6 +37,17 @@ pub const SINGLE_SIDED_TYPES: [&str; 8] = [
     "other",
 ];
 const SIDES: [&str; 2] = ["front", "back"];
+
+/// The hosted flow's step that collects documents of `document_type`.
+pub fn collecting_step(document_type: &str) -> Option<Step> {
+    match document_type {
+        "selfie" => Some(Step::Selfie),
+        "proof-of-address" => Some(Step::ProofOfAddress),
+        t if IDENTITY_DOCUMENT_TYPES.contains(&t) => Some(Step::IdentityDocument),
+        t if SINGLE_SIDED_TYPES.contains(&t) => Some(Step::CompanyDocuments),
+        _ => None,
+    }
+}
 
 /// An upload as received.
 #[derive(Debug, Default)]
@@ -240,7 +252,7 @@ impl Services {
         let max_attempts = self
             .pinned_flow(&ctx.scope, &case.flow_id, case.flow_version)
             .await?
-            .max_attempts;
+            .max_attempts_at(collecting_step(&upload.document_type));
         let id = DocumentId::generate();
         let now = now_millis();
         // The number read from the MRZ is keyed by its issuing state; a typed one has no
@@ -299,6 +311,8 @@ impl Services {
                 .transpose()?,
             details_sealed,
             document_number_hash,
+            reviewed_by: None,
+            reviewed_at: None,
             created_at: now,
             updated_at: now,
         };

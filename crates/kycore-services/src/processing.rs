@@ -450,6 +450,7 @@ fn document_verdicts(
             } else {
                 reasons.clone()
             },
+            reviewed_by: None,
         })
         .collect()
 }

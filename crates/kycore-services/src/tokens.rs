@@ -100,6 +100,18 @@ pub(crate) fn verify<C: DeserializeOwned>(
     verify_with(keyring, token, validation)
 }
 
+/// Verifies a hosted link's signature whatever its expiry: what an expired link was for
+/// (where its visitor goes back to), never a way in.
+pub(crate) fn verify_ignoring_expiry<C: DeserializeOwned>(
+    keyring: &Keyring,
+    token: &str,
+) -> Result<(C, Scope), TokenError> {
+    let mut validation = Validation::new(Algorithm::HS256);
+    validation.validate_exp = false;
+    validation.set_required_spec_claims(&["exp", "sub"]);
+    verify_with(keyring, token, validation)
+}
+
 /// Verifies a token of `audience` that need not expire (an API token lives as long as the
 /// key it was minted from; the caller checks that key).
 pub(crate) fn verify_lasting<C: DeserializeOwned>(
@@ -210,6 +222,19 @@ mod tests {
         let mut c = case(now_millis() + 60_000);
         c.environment = "staging".into();
         assert!(link_token(&keyring, &c).is_err());
+    }
+
+    #[test]
+    fn an_expired_link_still_says_its_case_but_a_forged_one_does_not() {
+        let keyring = Keyring::for_tests();
+        let expired = link_token(&keyring, &case(now_millis() - 60_000)).unwrap();
+        let (claims, _) = verify_ignoring_expiry::<LinkClaims>(&keyring, &expired).unwrap();
+        assert_eq!(claims.sub, "case_1");
+        let other_keyring = Keyring::for_tests();
+        assert_eq!(
+            verify_ignoring_expiry::<LinkClaims>(&other_keyring, &expired).unwrap_err(),
+            TokenError::Invalid
+        );
     }
 
     #[test]

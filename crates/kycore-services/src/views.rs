@@ -130,7 +130,8 @@ pub struct Document {
     pub document_type: String,
     pub subtype: Option<String>,
     pub side: String,
-    /// `pending` until the case's checks have run, then `accepted` or `rejected`.
+    /// `pending` until the case's checks (or a person) judged it, then `accepted` or
+    /// `rejected`.
     pub status: String,
     pub rejection_reasons: Vec<Rejection>,
     /// The n-th upload of this type and side for the case.
@@ -138,7 +139,11 @@ pub struct Document {
     pub content_type: String,
     pub size_bytes: i64,
     pub has_mrz: bool,
+    /// The person who gave the verdict (a principal id), when a person did, and when.
+    pub reviewed_by: Option<String>,
+    pub reviewed_at: Option<OffsetDateTime>,
     pub created_at: OffsetDateTime,
+    pub updated_at: OffsetDateTime,
 }
 
 /// A related person's own case, as the business case lists it.
@@ -319,7 +324,10 @@ pub(crate) fn document(
         content_type: record.content_type.clone(),
         size_bytes: record.size_bytes,
         has_mrz: record.mrz_sealed.is_some(),
+        reviewed_by: record.reviewed_by.clone(),
+        reviewed_at: record.reviewed_at.map(datetime_of),
         created_at: datetime_of(record.created_at),
+        updated_at: datetime_of(record.updated_at),
     })
 }
 

@@ -27,6 +27,9 @@ pub struct DocumentRecord {
     pub details_sealed: Option<Vec<u8>>,
     /// Keyed hash of the document number read from the MRZ.
     pub document_number_hash: Option<Vec<u8>>,
+    /// The person who gave the verdict, when a person did (not the checks), and when.
+    pub reviewed_by: Option<String>,
+    pub reviewed_at: Option<Millis>,
     pub created_at: Millis,
     pub updated_at: Millis,
 }
@@ -35,7 +38,7 @@ macro_rules! columns {
     () => {
         "id, organization_id, environment, case_id, document_type, subtype, side, status, attempt, \
          rejection_sealed, blob_key, content_type, size_bytes, file_hash, mrz_sealed, details_sealed, \
-         document_number_hash, created_at, updated_at"
+         document_number_hash, reviewed_by, reviewed_at, created_at, updated_at"
     };
 }
 
@@ -46,7 +49,7 @@ pub async fn insert<'e>(
     sqlx::query(concat!(
         "INSERT INTO documents (",
         columns!(),
-        ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)"
+        ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)"
     ))
     .bind(&d.id)
     .bind(&d.organization_id)
@@ -65,6 +68,8 @@ pub async fn insert<'e>(
     .bind(&d.mrz_sealed)
     .bind(&d.details_sealed)
     .bind(&d.document_number_hash)
+    .bind(&d.reviewed_by)
+    .bind(d.reviewed_at)
     .bind(d.created_at)
     .bind(d.updated_at)
     .execute(db)
@@ -147,22 +152,26 @@ pub async fn count_for_case<'e>(
     Ok(count.0)
 }
 
-/// Records the checks' verdict on a document: `accepted`, or `rejected` with the reasons
-/// (sealed JSON).
+/// Records a verdict on a document, the checks' or a person's (`reviewed_by`): `accepted`,
+/// or `rejected` with the reasons (sealed JSON).
 pub async fn set_verdict<'e>(
     db: impl Executor<'e, Database = Any>,
     scope: &Scope,
     id: &str,
     status: &str,
     rejection_sealed: Option<&[u8]>,
+    reviewed_by: Option<&str>,
     now: Millis,
 ) -> Result<(), StoreError> {
     sqlx::query(
-        "UPDATE documents SET status = $1, rejection_sealed = $2, updated_at = $3 \
-         WHERE organization_id = $4 AND environment = $5 AND id = $6",
+        "UPDATE documents SET status = $1, rejection_sealed = $2, reviewed_by = $3, \
+         reviewed_at = $4, updated_at = $5 \
+         WHERE organization_id = $6 AND environment = $7 AND id = $8",
     )
     .bind(status)
     .bind(rejection_sealed)
+    .bind(reviewed_by)
+    .bind(reviewed_by.map(|_| now))
     .bind(now)
     .bind(scope.organization_id.as_str())
     .bind(scope.environment.as_str())

@@ -1,20 +1,22 @@
-//! `/v1/cases/{id}/documents`: documents submitted through the API (multipart).
+//! `/v1/cases/{id}/documents`: documents submitted through the API (multipart), and a
+//! person's review of one.
 
 use axum::Json;
 use axum::extract::multipart::MultipartError;
 use axum::extract::{Multipart, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use kycore_checks::document::RejectionCode;
 use kycore_domain::FieldError;
-use kycore_services::documents::NewDocument;
+use kycore_services::documents::{DocumentReview, NewDocument};
 use kycore_services::views::{Document, Rejection};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::{PageBody, rfc3339};
 use crate::AppState;
 use crate::error::ApiError;
-use crate::extract::{ApiMultipart, ApiPath, Caller, body_too_large, read_capped};
+use crate::extract::{ApiJson, ApiMultipart, ApiPath, Caller, body_too_large, read_capped};
 
 /// Why the checks rejected a document.
 #[derive(Debug, Serialize, ToSchema)]
@@ -41,15 +43,19 @@ pub struct DocumentBody {
     pub document_type: String,
     pub subtype: Option<String>,
     pub side: String,
-    /// `pending` until the case's checks have run, then `accepted` or `rejected`.
+    /// `pending` until the case's checks (or a person) judged it, then `accepted` or
+    /// `rejected`.
     pub status: String,
-    /// Why the checks rejected it; empty unless rejected.
+    /// Why the checks (or a person) rejected it; empty unless rejected.
     pub rejection_reasons: Vec<RejectionBody>,
     /// The n-th upload of this type and side for the case.
     pub attempt: i64,
     pub content_type: String,
     pub size_bytes: i64,
     pub has_mrz: bool,
+    /// Who gave the verdict, when a person did (`key_…`, `user_…`), and when.
+    pub reviewed_by: Option<String>,
+    pub reviewed_at: Option<String>,
     pub created_at: String,
 }
 
@@ -67,6 +73,8 @@ impl From<&Document> for DocumentBody {
             content_type: d.content_type.clone(),
             size_bytes: d.size_bytes,
             has_mrz: d.has_mrz,
+            reviewed_by: d.reviewed_by.clone(),
+            reviewed_at: d.reviewed_at.map(rfc3339),
             created_at: rfc3339(d.created_at),
         }
     }
@@ -283,4 +291,110 @@ pub async fn document_file(
         HeaderValue::from_static("nosniff"),
     );
     Ok(response)
+}
+
+/// A person's verdict on a document.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ReviewVerdict {
+    Accepted,
+    Rejected,
+}
+
+/// Why a person rejects a document.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReviewReasonBody {
+    /// One of the reason codes the checks use: `document_unreadable`, `document_expired`,
+    /// `document_expired_after_submission`, `document_mismatch`, `document_duplicate`,
+    /// `document_invalid`, `document_not_open`, `underage`, `third_party_document`,
+    /// `expiry_date_missing`, `issue_date_missing`, `subtype_missing`,
+    /// `date_of_birth_mismatch`, `name_mismatch`, `name_and_date_of_birth_mismatch`,
+    /// `information_missing`, `outdated_address`, `document_tampered`, `other`.
+    pub code: String,
+    /// A sentence the applicant may be shown.
+    #[schema(max_length = 1000)]
+    pub message: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReviewDocumentBody {
+    pub status: ReviewVerdict,
+    /// Required when rejecting, refused when accepting.
+    #[serde(default)]
+    pub reason: Option<ReviewReasonBody>,
+}
+
+fn review_field_error(field: &str, message: impl Into<String>) -> ApiError {
+    ApiError::new(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+        "the request has invalid fields",
+    )
+    .with_errors(vec![FieldError {
+        field: field.to_owned(),
+        code: "invalid",
+        message: message.into(),
+    }])
+}
+
+impl TryFrom<ReviewDocumentBody> for DocumentReview {
+    type Error = ApiError;
+
+    fn try_from(body: ReviewDocumentBody) -> Result<Self, ApiError> {
+        match (body.status, body.reason) {
+            (ReviewVerdict::Accepted, None) => Ok(DocumentReview::Accept),
+            (ReviewVerdict::Accepted, Some(_)) => Err(review_field_error(
+                "reason",
+                "an accepted document has no rejection reason",
+            )),
+            (ReviewVerdict::Rejected, None) => Err(review_field_error(
+                "reason",
+                "is required to reject a document",
+            )),
+            (ReviewVerdict::Rejected, Some(reason)) => {
+                let code = serde_json::from_value::<RejectionCode>(serde_json::json!(reason.code))
+                    .map_err(|_| {
+                        review_field_error(
+                            "reason.code",
+                            format!("`{}` is not a document rejection code", reason.code),
+                        )
+                    })?;
+                Ok(DocumentReview::Reject {
+                    code,
+                    message: reason.message,
+                })
+            }
+        }
+    }
+}
+
+/// A person accepts or rejects a document: a proof of address, which no check judges, or a
+/// document whose checks a person overrules. The document's status and `document.accepted`
+/// or `document.rejected` (with `reviewed_by`) follow; the case's status does not move, its
+/// decision is its own call.
+#[utoipa::path(post, path = "/v1/cases/{id}/documents/{document_id}/review", tag = "cases",
+    params(("id" = String, Path), ("document_id" = String, Path),
+        ("Idempotency-Key" = Option<String>, Header, pattern = r"^[\x21-\x7e]{1,255}$",
+        description = "Replays the stored response when retried")),
+    request_body = ReviewDocumentBody,
+    responses((status = 200, body = DocumentBody),
+        (status = 409, description = "`case_closed`: the case was canceled or expired; \
+            `concurrent_modification`: the case changed meanwhile, read it again"),
+        (status = 422, description = "`validation_failed`: a missing or unknown reason code, a message too long")),
+    security(("api_key" = [])))]
+pub async fn review_document(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath((id, document_id)): ApiPath<(String, String)>,
+    ApiJson(body): ApiJson<ReviewDocumentBody>,
+) -> Result<Json<DocumentBody>, ApiError> {
+    let review = DocumentReview::try_from(body)?;
+    let ctx = caller.context::<Document, DocumentBody>(StatusCode::OK);
+    let document = state
+        .services
+        .review_document(&ctx, &id, &document_id, review)
+        .await?;
+    Ok(Json(DocumentBody::from(&document)))
 }

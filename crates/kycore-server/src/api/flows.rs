@@ -3,6 +3,7 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
+use kycore_domain::flow::ReturnParameters;
 use kycore_domain::flow::{CompanyDocument, ScreeningSettings};
 use kycore_domain::rules::{RuleDefinition, RuleOutcome};
 use kycore_services::flows::{Flow, NewFlow};
@@ -150,6 +151,8 @@ pub struct CreateFlowBody {
 impl From<CreateFlowBody> for NewFlow {
     fn from(body: CreateFlowBody) -> Self {
         NewFlow {
+            return_parameters: ReturnParameters::CaseOutcome,
+            step_max_attempts: Default::default(),
             name: body.name,
             kind: body.kind.into(),
             countries: body.countries,

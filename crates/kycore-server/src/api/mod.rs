@@ -59,6 +59,7 @@ pub fn router(max_upload_bytes: usize) -> OpenApiRouter<AppState> {
         .routes(routes!(cases::update_details))
         .routes(routes!(checks::validate))
         .routes(routes!(documents::document_file))
+        .routes(routes!(documents::review_document))
         .routes(routes!(events::list_events))
         .routes(routes!(events::get_event))
         .routes(routes!(audit::list_audit))

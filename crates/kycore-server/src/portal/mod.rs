@@ -17,6 +17,7 @@ mod countries;
 mod i18n;
 mod pages;
 mod qr;
+mod returning;
 mod steps;
 mod view;
 
@@ -366,6 +367,14 @@ pub(crate) async fn open(
 ) -> Response {
     match state.services.open_portal(token, expected).await {
         Ok(opened) => start_session(visitor, opened),
+        Err(LinkError::Expired) => match state.services.expired_link_redirect(token).await {
+            // A gatherer's platform hears that its link expired, and the visitor goes back.
+            Some(url) => match returning::expired_url(&url) {
+                Some(back) => Redirect::to(&back).into_response(),
+                None => visitor.link_error(&LinkError::Expired),
+            },
+            None => visitor.link_error(&LinkError::Expired),
+        },
         Err(error) => visitor.link_error(&error),
     }
 }

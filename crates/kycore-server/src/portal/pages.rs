@@ -174,6 +174,9 @@ pub fn step(view: &StepView<'_>, step: Step, change_document: bool) -> Markup {
             (csrf(&view.portal.csrf_token))
             button.secondary type="submit" { (view.t("phone-button")) }
         }
+        @if let Some(url) = super::returning::leave_url(view.portal) {
+            p.leave { a href=(url) { (view.t("finished-return")) } }
+        }
     }
 }
 

@@ -7,11 +7,10 @@ use std::collections::HashMap;
 
 use axum::Form;
 use axum::extract::{FromRequest, Multipart, Path, Query, Request, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use kycore_domain::applicant::{Address, BusinessProfile, IndividualProfile, RelatedPerson};
-use kycore_domain::case::CaseStatus;
-use kycore_domain::flow::Step;
+use kycore_domain::flow::{ReturnParameters, Step};
 use kycore_domain::progress::{IdentityDocumentChoice, IdentityDocumentType};
 use kycore_domain::validation::FieldError;
 use kycore_services::ServiceError;
@@ -20,6 +19,7 @@ use kycore_services::portal::{PortalCase, PortalSession, PortalUpload, VerifyMod
 use serde::Deserialize;
 
 use super::pages::{self, ROLES, StepView};
+use super::returning::return_url;
 use super::view::{DOWNSCALE_SCRIPT, FormState, SHARE_SCRIPT};
 use super::{MAX_FILES_PER_REQUEST, Visitor};
 use crate::AppState;
@@ -212,22 +212,23 @@ pub async fn finished(State(state): State<AppState>, visitor: Visitor) -> Respon
     if portal.is_open() {
         return Redirect::to("/portal").into_response();
     }
-    let return_url = portal
-        .redirect_url
-        .as_deref()
-        .and_then(|url| with_outcome(url, &portal.case_id, portal.status));
+    let return_url = return_url(&portal, &portal.case_id, portal.status);
+    let reports_info = portal.flow.return_parameters == ReturnParameters::Info;
+    if let (true, Some(url)) = (reports_info, &return_url) {
+        return Redirect::to(url).into_response();
+    }
     let (title, body) = pages::finished(visitor.texts, portal.status, return_url.as_deref());
-    visitor.page(StatusCode::OK, &title, body, None, Some(&portal.branding))
+    let mut page = visitor.page(StatusCode::OK, &title, body, None, Some(&portal.branding));
+    if reports_info && portal.redirect_url.is_some() {
+        // The platform learns the checks' outcome: this page looks again until they ran.
+        page.headers_mut()
+            .insert("refresh", HeaderValue::from_static(CHECKS_REFRESH_SECONDS));
+    }
+    page
 }
 
-/// The platform's `redirect_url` with the case and its status appended, keeping its query.
-fn with_outcome(redirect_url: &str, case_id: &str, status: CaseStatus) -> Option<String> {
-    let mut url = url::Url::parse(redirect_url).ok()?;
-    url.query_pairs_mut()
-        .append_pair("case_id", case_id)
-        .append_pair("outcome", status.as_str());
-    Some(url.into())
-}
+/// How often a finished page waiting for the checks looks again.
+const CHECKS_REFRESH_SECONDS: &str = "2";
 
 /// Saves a step from its form and moves on; uploads come as multipart.
 pub async fn save(
@@ -797,10 +798,7 @@ pub async fn submit(
             let services = state.services.clone();
             async move {
                 let submitted = services.portal_submit(&portal).await?;
-                Ok(portal
-                    .redirect_url
-                    .as_deref()
-                    .and_then(|url| with_outcome(url, &submitted.id, submitted.status))
+                Ok(return_url(&portal, &submitted.id, submitted.status)
                     .unwrap_or_else(|| "/portal/finished".to_owned()))
             }
         },

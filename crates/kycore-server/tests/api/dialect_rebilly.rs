@@ -620,8 +620,9 @@ async fn kyc_request_webhooks_reach_rebilly_endpoints_signed() {
 /// Where Rebilly's JS SDK is installed for the tests (`scripts/test` runs `npm ci` there).
 const SDK_SUPPORT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/rebilly-sdk");
 
-#[tokio::test]
-async fn rebillys_js_sdk_works_unchanged() {
+/// Runs one of the SDK scripts against `app` with `env`; `None` when the SDK is not
+/// installed (and `KYCORE_REQUIRE_NODE` does not ask for it).
+async fn run_sdk(app: &TestApp, script: &str, env: &[(&str, &str)]) -> Option<Value> {
     let installed = std::path::Path::new(SDK_SUPPORT).join("node_modules/rebilly-js-sdk");
     if !installed.exists() {
         assert!(
@@ -630,23 +631,31 @@ async fn rebillys_js_sdk_works_unchanged() {
             installed.display()
         );
         eprintln!("skipped: Rebilly's JS SDK is not installed (npm ci --prefix {SDK_SUPPORT})");
-        return;
+        return None;
     }
+    let mut node = std::process::Command::new("node");
+    node.arg(script)
+        .current_dir(SDK_SUPPORT)
+        .env("KYCORE_URL", &app.base_url)
+        .env("KYCORE_KEY", &app.sandbox.secret)
+        .env("KYCORE_ORGANIZATION", app.organization_id.to_string())
+        .envs(env.iter().copied());
+    // Off the test's runtime, which serves the SDK's requests meanwhile.
+    let output = tokio::task::spawn_blocking(move || node.output())
+        .await
+        .unwrap()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    Some(serde_json::from_slice(&output.stdout).unwrap())
+}
+
+#[tokio::test]
+async fn rebillys_js_sdk_works_unchanged() {
     for_each_database(|app| async move {
-        let mut node = std::process::Command::new("node");
-        node.arg("kyc-requests.mjs")
-            .current_dir(SDK_SUPPORT)
-            .env("KYCORE_URL", &app.base_url)
-            .env("KYCORE_KEY", &app.sandbox.secret)
-            .env("KYCORE_ORGANIZATION", app.organization_id.to_string());
-        // Off the test's runtime, which serves the SDK's requests meanwhile.
-        let output = tokio::task::spawn_blocking(move || node.output())
-            .await
-            .unwrap()
-            .unwrap();
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        assert!(output.status.success(), "{stderr}");
-        let seen: Value = serde_json::from_slice(&output.stdout).unwrap();
+        let Some(seen) = run_sdk(&app, "kyc-requests.mjs", &[]).await else {
+            return;
+        };
         let id = seen["created"]["fields"]["id"].as_str().unwrap();
         assert_eq!(seen["created"]["status"], 201);
         assert_eq!(seen["created"]["fields"]["status"], "gathering");
@@ -667,6 +676,36 @@ async fn rebillys_js_sdk_works_unchanged() {
         assert_eq!(
             seen["missing"],
             json!({"name": "RebillyNotFoundError", "status": 404})
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn rebillys_js_sdk_reads_and_reviews_kyc_documents() {
+    for_each_database(|app| async move {
+        let key = app.sandbox.secret.clone();
+        let (_, created) = create(&app, &key, &seed_request("cus_SDKDOCS")).await;
+        let id = created["id"].as_str().unwrap().to_owned();
+        let passport = upload(&app, &key, &id, "passport").await;
+        let bill = upload(&app, &key, &id, "proof-of-address").await;
+        let env = [
+            ("KYCORE_REQUEST", id.as_str()),
+            ("KYCORE_ACCEPT", passport.as_str()),
+            ("KYCORE_REJECT", bill.as_str()),
+        ];
+        let Some(seen) = run_sdk(&app, "kyc-documents.mjs", &env).await else {
+            return;
+        };
+        assert_eq!(seen["all"], json!({"total": 2, "ids": [passport, bill]}));
+        assert_eq!(seen["got"]["documentType"], "identity-proof");
+        assert_eq!(seen["got"]["status"], "pending");
+        assert_eq!(seen["accepted"]["status"], 201);
+        assert_eq!(seen["accepted"]["fields"]["status"], "accepted");
+        assert_eq!(seen["rejected"]["status"], 201);
+        assert_eq!(
+            seen["rejected"]["fields"]["rejectionReason"],
+            json!({"type": "document-expired", "message": "The bill has expired."})
         );
     })
     .await;
@@ -754,6 +793,472 @@ async fn uploads_are_kyc_documents_of_their_request() {
         let reply = send(rebilly(&app, Method::GET, "/kyc-documents", Some(&key))).await;
         let body = problem(&reply, StatusCode::UNPROCESSABLE_ENTITY, "Validation error");
         assert_eq!(invalid_fields(&body), ["filter"]);
+    })
+    .await;
+}
+
+/// Uploads a document of `document_type` to the request's case through the native API.
+async fn upload(app: &TestApp, key: &str, request_id: &str, document_type: &str) -> String {
+    let form = reqwest::multipart::Form::new()
+        .text("type", document_type.to_owned())
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(crate::helpers::document_photo()).file_name("scan.jpg"),
+        );
+    let reply = send(
+        app.request(
+            Method::POST,
+            &format!("/v1/cases/{request_id}/documents"),
+            key,
+        )
+        .multipart(form),
+    )
+    .await;
+    reply.json(StatusCode::CREATED)["id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+/// `POST /kyc-documents/{id}/{action}` (acceptance or rejection).
+async fn review(app: &TestApp, key: &str, document_id: &str, action: &str, body: Value) -> Reply {
+    send(
+        rebilly(
+            app,
+            Method::POST,
+            &org_path(app, &format!("/kyc-documents/{document_id}/{action}")),
+            Some(key),
+        )
+        .json(&body),
+    )
+    .await
+}
+
+async fn request_of(app: &TestApp, key: &str, id: &str) -> Value {
+    let path = format!("/kyc-requests/{id}?expand=documents");
+    answer(
+        &send(rebilly(app, Method::GET, &path, Some(key))).await,
+        StatusCode::OK,
+    )
+}
+
+#[tokio::test]
+async fn reviews_accept_and_reject_documents_and_move_the_request() {
+    for_each_database(|app| async move {
+        let key = app.sandbox.secret.clone();
+        let (_, created) = create(&app, &key, &seed_request("cus_REVIEW")).await;
+        let id = created["id"].as_str().unwrap().to_owned();
+        let passport = upload(&app, &key, &id, "passport").await;
+        let bill = upload(&app, &key, &id, "proof-of-address").await;
+        // The checks route the case to a person, who reviews the documents through Rebilly.
+        app.complete_sandbox(&key, &id, "in_review").await;
+        assert_eq!(
+            request_of(&app, &key, &id).await["status"],
+            "pending-review"
+        );
+
+        let reply = review(&app, &key, &passport, "acceptance", json!({})).await;
+        let accepted = answer(&reply, StatusCode::CREATED);
+        assert_eq!(accepted["status"], "accepted");
+        assert_eq!(
+            accepted["reviewerId"]
+                .as_str()
+                .map(|r| r.starts_with("key_")),
+            Some(true)
+        );
+        assert!(accepted["reviewTime"].is_string());
+        assert_eq!(accepted["rejectionReason"], Value::Null);
+        // One type of two accepted: partial, still waiting for the person.
+        assert_eq!(request_of(&app, &key, &id).await["status"], "partial");
+
+        // A rejection with attempts left sends the customer back to the gatherer for it.
+        let body = json!({"type": "old-address-on-id", "message": "The bill is from 2019."});
+        let reply = review(&app, &key, &bill, "rejection", body).await;
+        let rejected = answer(&reply, StatusCode::CREATED);
+        assert_eq!(rejected["status"], "rejected");
+        assert_eq!(
+            rejected["rejectionReason"],
+            json!({"type": "old-address-on-id", "message": "The bill is from 2019."})
+        );
+        let request = request_of(&app, &key, &id).await;
+        assert_eq!(request["status"], "partial");
+        assert!(
+            rels(&request).contains(&"kycGatherer".to_owned()),
+            "{request}"
+        );
+        let case = app.get_json(&key, &format!("/v1/cases/{id}")).await;
+        assert_eq!(case["status"], "resubmission_requested");
+        assert_eq!(
+            case["decision"]["resubmission_steps"],
+            json!(["proof_of_address"])
+        );
+
+        // The second bill, accepted, fulfils the request: every requested type is accepted.
+        let second = upload(&app, &key, &id, "proof-of-address").await;
+        app.complete_sandbox(&key, &id, "in_review").await;
+        let reply = review(&app, &key, &second, "acceptance", json!({})).await;
+        answer(&reply, StatusCode::CREATED);
+        let request = request_of(&app, &key, &id).await;
+        assert_eq!(request["status"], "fulfilled", "{request}");
+        let statuses: Vec<&str> = request["_embedded"]["documents"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["status"].as_str().unwrap())
+            .collect();
+        assert_eq!(statuses, ["accepted", "rejected", "accepted"]);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_last_attempt_rejected_fails_the_request_and_bad_reviews_are_refused() {
+    for_each_database(|app| async move {
+        let key = app.sandbox.secret.clone();
+        let body = json!({"customerId": "cus_LAST",
+            "documents": [{"type": "address-proof", "maxAttempts": 1}]});
+        let (_, created) = create(&app, &key, &body).await;
+        let id = created["id"].as_str().unwrap().to_owned();
+        let bill = upload(&app, &key, &id, "proof-of-address").await;
+        app.complete_sandbox(&key, &id, "in_review").await;
+
+        // Refused: an unknown type, a message too long, another organization's document.
+        let reply = review(&app, &key, &bill, "rejection", json!({"type": "blurry"})).await;
+        let problem_body = problem(&reply, StatusCode::UNPROCESSABLE_ENTITY, "Validation error");
+        assert_eq!(invalid_fields(&problem_body), ["type"]);
+        let long = json!({"type": "other", "message": "x".repeat(256)});
+        let reply = review(&app, &key, &bill, "rejection", long).await;
+        let problem_body = problem(&reply, StatusCode::UNPROCESSABLE_ENTITY, "Validation error");
+        assert_eq!(invalid_fields(&problem_body), ["message"]);
+        let other = app.other_sandbox.secret.clone();
+        let reply = send(
+            rebilly(
+                &app,
+                Method::POST,
+                &format!("/kyc-documents/{bill}/acceptance"),
+                Some(&other),
+            )
+            .json(&json!({})),
+        )
+        .await;
+        problem(&reply, StatusCode::NOT_FOUND, "Not Found");
+        let reply = review(&app, &key, "kyc_doc_missing", "acceptance", json!({})).await;
+        problem(&reply, StatusCode::NOT_FOUND, "Not Found");
+        // Nothing of that changed the document.
+        let request = request_of(&app, &key, &id).await;
+        assert_eq!(request["_embedded"]["documents"][0]["status"], "pending");
+
+        let reply = review(
+            &app,
+            &key,
+            &bill,
+            "rejection",
+            json!({"type": "document-unreadable"}),
+        )
+        .await;
+        let rejected = answer(&reply, StatusCode::CREATED);
+        assert_eq!(rejected["rejectionReason"]["type"], "document-unreadable");
+        assert!(rejected["rejectionReason"]["message"].is_string());
+        let request = request_of(&app, &key, &id).await;
+        assert_eq!(request["status"], "failed");
+        let case = app.get_json(&key, &format!("/v1/cases/{id}")).await;
+        assert_eq!(case["status"], "rejected");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_pending_upload_of_an_accepted_type_is_archived() {
+    for_each_database(|app| async move {
+        let key = app.sandbox.secret.clone();
+        let (_, created) = create(&app, &key, &seed_request("cus_ARCHIVE")).await;
+        let id = created["id"].as_str().unwrap().to_owned();
+        let first = upload(&app, &key, &id, "proof-of-address").await;
+        let second = upload(&app, &key, &id, "proof-of-address").await;
+        // Accepting the second while the first waits archives the first.
+        let reply = review(&app, &key, &second, "acceptance", json!({})).await;
+        answer(&reply, StatusCode::CREATED);
+        let path = format!("/kyc-documents/{first}");
+        let first_now = answer(
+            &send(rebilly(&app, Method::GET, &path, Some(&key))).await,
+            StatusCode::OK,
+        );
+        assert_eq!(first_now["status"], "archived");
+        // Not in review: only the document changed, the customer is still gathering.
+        let request = request_of(&app, &key, &id).await;
+        assert_eq!(request["status"], "partial");
+        let case = app.get_json(&key, &format!("/v1/cases/{id}")).await;
+        assert_eq!(case["status"], "created");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn document_webhooks_announce_uploads_verdicts_and_reviews() {
+    for_each_database_with(settings(Duration::from_millis(50)), |app| async move {
+        let key = app.sandbox.secret.clone();
+        let receiver = Receiver::start().await;
+        // Rebilly's receivers authenticate deliveries by headers and basic credentials.
+        let refused = app
+            .post_problem(&key, "/v1/webhook_endpoints", &json!({"url": receiver.url,
+                "format": "rebilly", "headers": {"Content-Type": "text/plain"}}),
+                StatusCode::UNPROCESSABLE_ENTITY, "validation_failed")
+            .await;
+        assert_eq!(refused["errors"][0]["field"], "headers.Content-Type");
+        let endpoint = create_endpoint(&app, &key, json!({"url": receiver.url, "format": "rebilly",
+            "headers": {"X-Receiver-Key": "k-123"},
+            "basic_auth": {"username": "rebilly", "password": "s3cret"}})).await;
+        let secret = endpoint["secret"].as_str().unwrap().to_owned();
+        let shown = app
+            .get_json(&key, &format!("/v1/webhook_endpoints/{}", endpoint["id"].as_str().unwrap()))
+            .await;
+        assert!(!shown.to_string().contains("k-123"), "{shown}");
+        let body = json!({"customerId": "cus_DOCHOOK", "documents": [{"type": "address-proof"}]});
+        let (_, created) = create(&app, &key, &body).await;
+        let id = created["id"].as_str().unwrap().to_owned();
+        let bill = upload(&app, &key, &id, "proof-of-address").await;
+        let reply = review(&app, &key, &bill, "rejection", json!({"type": "document-expired"})).await;
+        answer(&reply, StatusCode::CREATED);
+
+        deliver_until(&app, || receiver.all().len() >= 3).await;
+        let received = receiver.all();
+        assert_eq!(verify_signatures(&secret, &received), vec![true; received.len()]);
+        let events: Vec<String> = received
+            .iter()
+            .map(|r| r.json()["eventType"].as_str().unwrap().to_owned())
+            .collect();
+        assert_eq!(
+            events,
+            ["kyc-document-created", "kyc-document-rejected", "kyc-document-reviewed"]
+        );
+        for delivery in &received {
+            assert_eq!(delivery.header("x-receiver-key"), "k-123");
+            // "rebilly:s3cret", base64.
+            assert_eq!(delivery.header("authorization"), "Basic cmViaWxseTpzM2NyZXQ=");
+        }
+        let rejected = received[1].json();
+        let org = app.organization_id.to_string();
+        assert_eq!(rejected["customerId"], "cus_DOCHOOK");
+        assert_eq!(rejected["kycDocumentId"], bill.as_str());
+        let document = &rejected["_embedded"]["kycDocument"];
+        assert_eq!(document["requestId"], id.as_str());
+        assert_eq!(document["documentType"], "address-proof");
+        assert_eq!(document["status"], "rejected");
+        assert_eq!(document["rejectionReason"]["type"], "document-expired");
+        assert_eq!(
+            rejected["_links"][2],
+            json!({"rel": "kycDocument", "href": format!("/organizations/{org}/kyc-documents/{bill}")})
+        );
+    })
+    .await;
+}
+
+/// The ICAO Doc 9303 specimen passport (Utopia), valid check digits, expired in 2012.
+const EXPIRED_PASSPORT: &str =
+    "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<\nL898902C36UTO7408122F1204159ZE184226B<<<<<10";
+
+#[tokio::test]
+async fn an_analyzed_identity_document_carries_its_matches_and_parsed_data() {
+    for_each_database(|app| async move {
+        let key = app.sandbox.secret.clone();
+        // The customer exists in kycore with their data, as a Rebilly customer would.
+        app.create_applicant(
+            &key,
+            json!({"type": "individual", "external_id": "cus_ANNA",
+            "individual": {"first_name": "Anna Maria", "last_name": "Eriksson",
+                "date_of_birth": "1974-08-12"}}),
+        )
+        .await;
+        let body = json!({"customerId": "cus_ANNA", "documents": [{"type": "identity-proof"}]});
+        let (_, created) = create(&app, &key, &body).await;
+        let id = created["id"].as_str().unwrap().to_owned();
+        let form = reqwest::multipart::Form::new()
+            .text("type", "passport")
+            .text("mrz", EXPIRED_PASSPORT)
+            .part(
+                "file",
+                reqwest::multipart::Part::bytes(crate::helpers::document_photo())
+                    .file_name("scan.jpg"),
+            );
+        let reply = send(
+            app.request(Method::POST, &format!("/v1/cases/{id}/documents"), &key)
+                .multipart(form),
+        )
+        .await;
+        let passport = reply.json(StatusCode::CREATED)["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let request = request_of(&app, &key, &id).await;
+        let pending = &request["_embedded"]["documents"][0];
+        assert_eq!(pending["documentMatches"], Value::Null, "not analyzed yet");
+        app.post_json(
+            &key,
+            &format!("/v1/cases/{id}/submit"),
+            &json!({}),
+            StatusCode::OK,
+        )
+        .await;
+        while app.services.run_due_jobs().await.unwrap() > 0 {}
+
+        let path = format!("/kyc-documents/{passport}");
+        let document = answer(
+            &send(rebilly(&app, Method::GET, &path, Some(&key))).await,
+            StatusCode::OK,
+        );
+        assert_eq!(document["status"], "rejected", "{document}");
+        assert_eq!(document["rejectionReason"]["type"], "document-expired");
+        assert!(document["processedTime"].is_string());
+        assert_eq!(
+            document["reviewerId"],
+            Value::Null,
+            "the checks judged it, not a person"
+        );
+
+        let parsed = &document["parsedData"];
+        assert_eq!(parsed["version"], "2.0");
+        assert_eq!(parsed["data"]["firstName"], "ANNA MARIA");
+        assert_eq!(parsed["data"]["lastName"], "ERIKSSON");
+        assert_eq!(parsed["data"]["dateOfBirth"], "1974-08-12");
+        assert_eq!(parsed["data"]["expirationDate"], "2012-04-15");
+        assert_eq!(parsed["data"]["documentNumber"], "L898902C3");
+        assert_eq!(parsed["data"]["sex"], "F");
+        assert_eq!(parsed["data"]["mrzChecksumValid"], true);
+        assert_eq!(
+            parsed["checkList"],
+            json!([
+                {"name": "mrzChecksum", "failed": false, "score": 100, "reason": null}
+            ])
+        );
+
+        let matches = &document["documentMatches"];
+        let failed: Vec<(&str, bool)> = matches["checkList"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| (c["name"].as_str().unwrap(), c["failed"].as_bool().unwrap()))
+            .collect();
+        assert_eq!(
+            failed,
+            [
+                ("isIdentityDocument", false),
+                ("firstName", false),
+                ("lastName", false),
+                ("dateOfBirth", false),
+                ("expirationDate", true),
+                ("hasMinimalAge", false),
+                ("isTampered", false),
+                ("decision", true),
+            ]
+        );
+        assert_eq!(matches["score"], 75);
+        assert_eq!(matches["data"]["hasMinimalAge"], true);
+        // The request gathers again: the identity proof was rejected with attempts left.
+        assert_eq!(request_of(&app, &key, &id).await["status"], "attempted");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_sandbox_test_bureau_fulfils_a_credit_file_request_at_once() {
+    for_each_database(|app| async move {
+        let key = app.sandbox.secret.clone();
+        app.create_applicant(
+            &key,
+            json!({"type": "individual", "external_id": "cus_CREDIT",
+            "individual": {"first_name": "Anna", "last_name": "Eriksson"}}),
+        )
+        .await;
+        let credit = |accept: &str| {
+            json!({"customerId": "cus_CREDIT", "documents": [
+                {"type": "credit-file-proof", "accept": accept},
+                {"type": "identity-proof"}, {"type": "address-proof"}]})
+        };
+        // The customer's first name: a single-source file, the request fulfilled at once.
+        let (_, fulfilled) = create(&app, &key, &credit("anna")).await;
+        assert_eq!(fulfilled["status"], "fulfilled", "{fulfilled}");
+        assert_eq!(rels(&fulfilled), ["self"], "nothing left to gather");
+
+        // Another name: the file is not usable, the customer gathers the other documents.
+        let (_, gathering) = create(&app, &key, &credit("Maria")).await;
+        assert_eq!(gathering["status"], "gathering");
+        assert!(rels(&gathering).contains(&"kycGatherer".to_owned()));
+
+        // A credit file alone, refused: the request fails.
+        let only = json!({"customerId": "cus_CREDIT",
+            "documents": [{"type": "credit-file-proof", "accept": "Maria"}]});
+        let (_, failed) = create(&app, &key, &only).await;
+        assert_eq!(failed["status"], "failed");
+        // An unknown customer has no first name to match.
+        let unknown = json!({"customerId": "cus_NOBODY",
+            "documents": [{"type": "credit-file-proof", "accept": "Anna"}]});
+        assert_eq!(create(&app, &key, &unknown).await.1["status"], "failed");
+
+        // In live no bureau is configured: refused as unavailable, nothing written.
+        let live = app.live.secret.clone();
+        let before = app.snapshot(&live).await;
+        let reply =
+            send(rebilly(&app, Method::POST, "/kyc-requests", Some(&live)).json(&credit("anna")))
+                .await;
+        let body = problem(&reply, StatusCode::UNPROCESSABLE_ENTITY, "Validation error");
+        assert_eq!(invalid_fields(&body), ["documents.0.type"]);
+        assert_eq!(app.snapshot(&live).await, before);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn each_requested_type_keeps_its_own_max_attempts() {
+    for_each_database(|app| async move {
+        let key = app.sandbox.secret.clone();
+        let body = json!({"customerId": "cus_LIMITS", "documents": [
+            {"type": "identity-proof", "maxAttempts": 2}, {"type": "address-proof", "maxAttempts": 1}]});
+        let (_, created) = create(&app, &key, &body).await;
+        let id = created["id"].as_str().unwrap().to_owned();
+        let attempt = |document_type: &'static str| {
+            let form = reqwest::multipart::Form::new().text("type", document_type).part(
+                "file",
+                reqwest::multipart::Part::bytes(crate::helpers::document_photo()).file_name("scan.jpg"),
+            );
+            send(app.request(Method::POST, &format!("/v1/cases/{id}/documents"), &key).multipart(form))
+        };
+        assert_eq!(attempt("proof-of-address").await.status, StatusCode::CREATED);
+        attempt("proof-of-address").await.problem(StatusCode::CONFLICT, "attempts_exhausted");
+        assert_eq!(attempt("passport").await.status, StatusCode::CREATED);
+        assert_eq!(attempt("passport").await.status, StatusCode::CREATED);
+        attempt("passport").await.problem(StatusCode::CONFLICT, "attempts_exhausted");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn an_expired_gatherer_link_sends_the_customer_back_with_token_expired() {
+    for_each_database(|app| async move {
+        let key = app.sandbox.secret.clone();
+        let (_, created) = create(&app, &key, &seed_request("cus_LATE")).await;
+        let id = created["id"].as_str().unwrap().to_owned();
+        app.expire_link_in_database(&id).await;
+        // The link as it now stands (its expiry is part of it).
+        let case = app.get_case(&key, &id).await;
+        let no_follow = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        let path = crate::helpers::verification_path(&case);
+        let reply = send(no_follow.get(app.url(&path))).await;
+        assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.text());
+        assert_eq!(
+            reply.header("location"),
+            Some("https://example.com/kyc/done?ref=42&info=token_expired")
+        );
+        // A case of a flow that reports its outcome natively keeps the expired-link page.
+        let native = app.create_case(&key).await;
+        let native_id = native["id"].as_str().unwrap();
+        app.expire_link_in_database(native_id).await;
+        let native = app.get_case(&key, native_id).await;
+        let path = crate::helpers::verification_path(&native);
+        let reply = send(no_follow.get(app.url(&path))).await;
+        assert_eq!(reply.status, StatusCode::GONE);
     })
     .await;
 }

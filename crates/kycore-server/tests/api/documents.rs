@@ -526,3 +526,82 @@ async fn a_document_without_an_mrz_is_checked_on_its_typed_expiry_date() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_person_reviews_a_document_which_the_events_and_audit_record() {
+    for_each_database(|app| async move {
+        let key = &app.sandbox.secret;
+        let case = erikssons_case(&app, key).await;
+        let case_id = case["id"].as_str().unwrap();
+        let bill = upload(&app, key, case_id, form("proof-of-address", None, photo()))
+            .await
+            .json(StatusCode::CREATED);
+        let bill_id = bill["id"].as_str().unwrap();
+        assert_eq!(bill["reviewed_by"], Value::Null);
+        let path = format!("/v1/cases/{case_id}/documents/{bill_id}/review");
+
+        // Refused, and nothing written: a reason to accept, none to reject, an unknown code.
+        for (body, field) in [
+            (json!({"status": "accepted", "reason": {"code": "other", "message": "x"}}), "reason"),
+            (json!({"status": "rejected"}), "reason"),
+            (json!({"status": "rejected", "reason": {"code": "blurry", "message": "x"}}), "reason.code"),
+        ] {
+            let problem = app
+                .post_problem(key, &path, &body, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed")
+                .await;
+            assert_eq!(problem["errors"][0]["field"], field, "{problem}");
+        }
+        let long = json!({"status": "rejected", "reason": {"code": "other", "message": "x".repeat(1001)}});
+        app.post_problem(key, &path, &long, StatusCode::UNPROCESSABLE_ENTITY, "message_too_long")
+            .await;
+        // Another organization's key finds neither the case nor the document.
+        app.post_problem(&app.other_sandbox.secret, &path, &json!({"status": "accepted"}),
+            StatusCode::NOT_FOUND, "not_found")
+            .await;
+        let events_before = app.case_events(key, case_id).await.len();
+
+        let body = json!({"status": "rejected",
+            "reason": {"code": "outdated_address", "message": "The bill is older than three months."}});
+        let rejected = app.post_json(key, &path, &body, StatusCode::OK).await;
+        assert_eq!(rejected["status"], "rejected");
+        assert_eq!(
+            rejected["rejection_reasons"],
+            json!([{"code": "outdated_address", "message": "The bill is older than three months."}])
+        );
+        let reviewer = rejected["reviewed_by"].as_str().unwrap().to_owned();
+        assert!(reviewer.starts_with("key_"), "{rejected}");
+        assert!(rejected["reviewed_at"].is_string());
+        // A person may change their mind.
+        let accepted = app.post_json(key, &path, &json!({"status": "accepted"}), StatusCode::OK).await;
+        assert_eq!(accepted["status"], "accepted");
+        assert_eq!(accepted["rejection_reasons"], json!([]));
+
+        let events = app.case_events(key, case_id).await;
+        let reviewed: Vec<(&str, &str)> = events[events_before..]
+            .iter()
+            .map(|e| (e["type"].as_str().unwrap(), e["data"]["reviewed_by"].as_str().unwrap()))
+            .collect();
+        assert_eq!(
+            reviewed,
+            [("document.rejected", reviewer.as_str()), ("document.accepted", reviewer.as_str())]
+        );
+        let audit = app.get_json(key, &format!("/v1/audit?case_id={case_id}")).await;
+        let actions: Vec<&str> = audit["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|a| a["action"].as_str())
+            .filter(|a| *a == "document.reviewed")
+            .collect();
+        assert_eq!(actions.len(), 2, "{audit}");
+        // The case did not move: its decision is its own call.
+        assert_eq!(app.get_case(key, case_id).await["status"], "created");
+
+        // A canceled case's documents are no longer reviewed.
+        app.post_json(key, &format!("/v1/cases/{case_id}/cancel"), &json!({}), StatusCode::OK)
+            .await;
+        app.post_problem(key, &path, &json!({"status": "accepted"}), StatusCode::CONFLICT, "case_closed")
+            .await;
+    })
+    .await;
+}

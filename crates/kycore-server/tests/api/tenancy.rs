@@ -250,6 +250,12 @@ fn id_routes(ids: &Ids) -> Vec<(Method, &'static str, String, Body)> {
             Body::None,
         ),
         (
+            Method::POST,
+            "/v1/cases/{id}/documents/{document_id}/review",
+            format!("/v1/cases/{case}/documents/{document}/review"),
+            Body::Json(json!({"status": "accepted"})),
+        ),
+        (
             Method::GET,
             "/v1/cases/{id}/screening-hits",
             format!("/v1/cases/{screened_case}/screening-hits"),

@@ -1,13 +1,16 @@
 //! What a round of checks finds, recorded on the case: check results (`check.completed`),
 //! screening hits (`screening.match_found`), each identity document's verdict
-//! (`document.accepted` / `document.rejected`), and an analyst's review of a hit
-//! (`screening.hit_reviewed`). What they say about the applicant (results, explanations,
+//! (`document.accepted` / `document.rejected`), and a person's review of a hit
+//! (`screening.hit_reviewed`) or of a document (the same document events, naming who). What they say about the applicant (results, explanations,
 //! the screened names, rejection reasons, review notes) is sealed under the applicant's data
 //! key; statuses, scores and codes stay readable.
 
+use kycore_checks::document::RejectionCode;
+use kycore_domain::case::CaseStatus;
 use kycore_domain::event::EventType;
 use kycore_domain::ids::{CheckId, ScreeningHitId};
 use kycore_store::checks::CheckRecord;
+use kycore_store::documents::DocumentRecord;
 use kycore_store::screening_hits::{self, ScreeningHitRecord};
 use kycore_store::{Millis, Tx, documents};
 use serde::{Deserialize, Serialize};
@@ -39,6 +42,20 @@ pub(crate) struct DocumentVerdict {
     pub accepted: bool,
     /// `[{code, message}]`: why it was rejected; empty when accepted.
     pub reasons: Vec<Value>,
+    /// The person who gave the verdict; `None` for the checks'.
+    pub reviewed_by: Option<String>,
+}
+
+/// A person's verdict on a document: the checks judge identity documents only, so a proof of
+/// address waits for one, and a person may overrule the checks.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DocumentReview {
+    Accept,
+    Reject {
+        code: RejectionCode,
+        /// A sentence for the applicant and the record, sealed like the checks' reasons.
+        message: String,
+    },
 }
 
 /// An analyst's review of a hit.
@@ -172,6 +189,7 @@ impl OpenCase {
             &verdict.document_id,
             status,
             reasons.as_deref(),
+            verdict.reviewed_by.as_deref(),
             now,
         )
         .await?;
@@ -180,13 +198,76 @@ impl OpenCase {
             .iter()
             .filter_map(|r| r.get("code"))
             .collect();
-        let payload = json!({
+        let mut payload = json!({
             "case_id": self.record.id, "document_id": verdict.document_id,
             "type": verdict.document_type, "side": verdict.side, "status": status,
             "rejection_reasons": codes,
         });
+        if let Some(person) = &verdict.reviewed_by {
+            payload["reviewed_by"] = json!(person);
+        }
         self.emit(tx, event, payload, now);
         Ok(())
+    }
+
+    /// A person accepts or rejects one of the case's documents (again, if they change their
+    /// mind): the same status and event as the checks' verdict, naming the reviewer, and an
+    /// audit entry. Returns the document as reviewed.
+    pub(crate) async fn review_document(
+        &mut self,
+        tx: &mut Tx,
+        key: &DataKey,
+        principal: &Principal,
+        document_id: &str,
+        review: DocumentReview,
+        now: Millis,
+    ) -> Result<DocumentRecord, ServiceError> {
+        let status = self.status()?;
+        if matches!(status, CaseStatus::Canceled | CaseStatus::Expired) {
+            return Err(ServiceError::conflict(
+                "case_closed",
+                format!("the documents of a case that is {status} are not reviewed"),
+            ));
+        }
+        let document = documents::get(tx.conn().await?, &self.scope, document_id)
+            .await?
+            .filter(|d| d.case_id == self.record.id)
+            .ok_or(ServiceError::not_found("document"))?;
+        let reasons = match &review {
+            DocumentReview::Accept => Vec::new(),
+            DocumentReview::Reject { code, message } => {
+                vec![json!({ "code": code, "message": message })]
+            }
+        };
+        let verdict = DocumentVerdict {
+            document_id: document.id.clone(),
+            document_type: document.document_type.clone(),
+            side: document.side.clone(),
+            accepted: review == DocumentReview::Accept,
+            reasons,
+            reviewed_by: Some(principal.id()),
+        };
+        self.record_verdict(tx, key, &verdict, now).await?;
+        let to = if verdict.accepted {
+            "accepted"
+        } else {
+            "rejected"
+        };
+        self.audit(
+            tx,
+            principal,
+            AuditEntry {
+                action: "document.reviewed",
+                target_type: "document",
+                target_id: &document.id,
+                case_id: Some(&self.record.id),
+                detail: json!({ "case_id": self.record.id, "from": document.status, "to": to }),
+            },
+            now,
+        );
+        documents::get(tx.conn().await?, &self.scope, document_id)
+            .await?
+            .ok_or(ServiceError::not_found("document"))
     }
 
     /// An analyst marks one of the case's hits a true or a false match (again, if they change

@@ -22,7 +22,7 @@ use kycore_domain::applicant::{
     normalize_country,
 };
 use kycore_domain::case::{CaseKind, CaseStatus, Outcome};
-use kycore_domain::flow::{FlowDefinition, Step};
+use kycore_domain::flow::{FlowDefinition, ReturnParameters, Step};
 use kycore_domain::ids::CaseId;
 use kycore_domain::progress::{IdentityDocumentChoice, Progress, UploadSlot, steps_to_do};
 use kycore_domain::tenancy::Environment;
@@ -245,7 +245,9 @@ impl PortalCase {
 
     /// Uploads left for the slot's type and side; `None` when the flow sets no limit.
     pub fn attempts_left(&self, slot: &UploadSlot) -> Option<u32> {
-        let limit = self.flow.max_attempts;
+        let limit = self
+            .flow
+            .max_attempts_at(crate::intake::collecting_step(slot.document_type));
         if limit == 0 {
             return None;
         }
@@ -389,6 +391,32 @@ impl Services {
             token: session.token(self.keyring())?,
             session,
         })
+    }
+
+    /// The `redirect_url` of the case an expired link was for, when the case's flow sends
+    /// its visitor back with a gatherer's `info` (then also when the link expired). Nothing
+    /// for a link that is not genuine or no longer the case's.
+    pub async fn expired_link_redirect(&self, token: &str) -> Option<String> {
+        let (claims, scope) =
+            tokens::verify_ignoring_expiry::<LinkClaims>(self.keyring(), token).ok()?;
+        let case_id = CaseId::parse(&claims.sub)?;
+        let reader = self.store().reader();
+        let case = cases::get(reader, &scope, case_id.as_str()).await.ok()??;
+        if case.link_token_id != claims.jti {
+            return None;
+        }
+        let flow = self
+            .pinned_flow(&scope, &case.flow_id, case.flow_version)
+            .await
+            .ok()?;
+        if flow.return_parameters != ReturnParameters::Info {
+            return None;
+        }
+        let key = self
+            .required_applicant_key(reader, &scope, &case.applicant_id)
+            .await
+            .ok()?;
+        CaseDetails::open(Some(&key), &case).ok()?.redirect_url
     }
 
     /// The session behind a cookie, checked against its case: a session whose link was

@@ -43,7 +43,10 @@ use tokio_util::sync::CancellationToken;
 
 use super::content::{Content, Loaded};
 use super::format::{Formats, Message, OutgoingRequest};
-use super::{WebhookSettings, delivery_for, open_secrets, patterns_of, ssrf, subscribes};
+use super::{
+    WebhookSettings, delivery_for, open_secrets, patterns_of, ssrf, subscribes,
+    with_endpoint_headers,
+};
 use crate::context::{Principal, SystemComponent};
 use crate::crypto::random_alphanumeric;
 use crate::metrics::DeliveryResultLabel;
@@ -445,7 +448,8 @@ impl Services {
     ) -> Result<Rendered, ServiceError> {
         let scope = parse_stored(&delivery.organization_id, &delivery.environment)?;
         let key = self.organization_key(&scope).await?;
-        let secrets = open_secrets(&key, endpoint)?.signing(attempted_at);
+        let sealed = open_secrets(&key, endpoint)?;
+        let secrets = sealed.signing(attempted_at);
         let format = self
             .webhook_formats()
             .get(&endpoint.format)
@@ -467,7 +471,7 @@ impl Services {
             .requests(&message)
             .map_err(|e| ServiceError::internal(e.to_string()))?;
         Ok(Rendered {
-            requests,
+            requests: with_endpoint_headers(requests, &sealed.headers),
             destination: format.destination(&message),
         })
     }

@@ -27,6 +27,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use time::OffsetDateTime;
 
+use self::format::OutgoingRequest;
 use crate::crypto::DataKey;
 use crate::pagination::{Page, PageRequest};
 use crate::record::{AuditEntry, audit};
@@ -108,6 +109,9 @@ pub struct NewEndpoint {
     pub enabled: Option<bool>,
     /// `native` when not given.
     pub format: Option<String>,
+    /// Headers sent with every delivery (a receiver's own credentials: an API key, HTTP
+    /// basic authentication); kept sealed and never shown again.
+    pub headers: Option<Vec<(String, String)>>,
 }
 
 /// Changes to an endpoint; what is `None` stays.
@@ -121,6 +125,8 @@ pub struct EndpointChanges {
     /// Enabling an endpoint kycore disabled also clears why.
     pub enabled: Option<bool>,
     pub format: Option<String>,
+    /// Replaces the headers sent with every delivery; empty removes them.
+    pub headers: Option<Vec<(String, String)>>,
 }
 
 /// An endpoint as the API shows it (never with its secret).
@@ -169,6 +175,10 @@ pub(crate) struct Secrets {
     /// The rotated-out secret and when it stops signing.
     #[serde(default)]
     pub previous: Option<(String, Millis)>,
+    /// The endpoint's own headers, sent with every delivery: sealed with the secrets, since
+    /// they usually carry the receiver's credentials.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub headers: Vec<(String, String)>,
 }
 
 impl Secrets {
@@ -201,6 +211,93 @@ pub(crate) fn open_secrets(
         "webhook secrets",
     )?
     .ok_or_else(|| ServiceError::corrupt("webhook secrets"))
+}
+
+/// The most headers an endpoint sends of its own.
+const MAX_ENDPOINT_HEADERS: usize = 10;
+const MAX_HEADER_VALUE_LEN: usize = 1024;
+/// Headers kycore sets itself (the formats' signatures besides): an endpoint cannot send
+/// its own.
+const RESERVED_HEADERS: [&str; 8] = [
+    "content-type",
+    "content-length",
+    "host",
+    "transfer-encoding",
+    "connection",
+    "webhook-id",
+    "webhook-timestamp",
+    "webhook-signature",
+];
+
+/// An endpoint's own headers: at most ten, names that are HTTP tokens and not kycore's,
+/// each once, values of visible characters.
+fn validate_headers(headers: &[(String, String)], errors: &mut Vec<FieldError>) {
+    let mut refuse = |field: String, code: &'static str, message: String| {
+        errors.push(FieldError {
+            field,
+            code,
+            message,
+        });
+    };
+    if headers.len() > MAX_ENDPOINT_HEADERS {
+        refuse(
+            "headers".into(),
+            "too_many_headers",
+            format!("at most {MAX_ENDPOINT_HEADERS} headers"),
+        );
+    }
+    let mut seen = std::collections::HashSet::new();
+    for (name, value) in headers {
+        let field = format!("headers.{name}");
+        let lower = name.to_ascii_lowercase();
+        let token = !name.is_empty()
+            && name.len() <= 64
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b));
+        if !token {
+            refuse(
+                field,
+                "invalid_header_name",
+                "not an HTTP header name".into(),
+            );
+        } else if RESERVED_HEADERS.contains(&lower.as_str()) {
+            refuse(
+                field,
+                "reserved_header",
+                format!("kycore sets `{name}` itself"),
+            );
+        } else if !seen.insert(lower) {
+            refuse(field, "duplicate_header", "sent once at most".into());
+        } else if value.len() > MAX_HEADER_VALUE_LEN
+            || !value
+                .bytes()
+                .all(|b| b == b' ' || b == b'\t' || (0x21..0x7f).contains(&b))
+        {
+            refuse(
+                field,
+                "invalid_header_value",
+                format!("at most {MAX_HEADER_VALUE_LEN} visible ASCII characters"),
+            );
+        }
+    }
+}
+
+/// Adds the endpoint's own headers to each of a format's requests, except those the format
+/// sets itself (its signature wins).
+pub(crate) fn with_endpoint_headers(
+    mut requests: Vec<OutgoingRequest>,
+    headers: &[(String, String)],
+) -> Vec<OutgoingRequest> {
+    for request in &mut requests {
+        for (name, value) in headers {
+            let lower = name.to_ascii_lowercase();
+            if !request.headers.iter().any(|(set, _)| *set == lower) {
+                request.headers.push((lower, value.clone()));
+            }
+        }
+    }
+    requests
 }
 
 /// Whether an event type matches an endpoint's patterns (`None`: everything).
@@ -382,6 +479,9 @@ impl Services {
         }
         let format = input.format.unwrap_or_else(|| NATIVE_FORMAT.to_owned());
         self.check_format(&format, &mut errors);
+        if let Some(headers) = &input.headers {
+            validate_headers(headers, &mut errors);
+        }
         Self::validation(errors)?;
 
         let key = self.organization_key(&ctx.scope).await?;
@@ -391,6 +491,7 @@ impl Services {
         let secrets = Secrets {
             current: secret.clone(),
             previous: None,
+            headers: input.headers.unwrap_or_default(),
         };
         let record = EndpointRecord {
             secrets_sealed: seal_json(&key, &id, &secrets)?,
@@ -514,7 +615,18 @@ impl Services {
                 record.failing_since = None;
             }
         }
+        if let Some(headers) = &changes.headers {
+            validate_headers(headers, &mut errors);
+        }
         Self::validation(errors)?;
+        if let Some(headers) = changes.headers {
+            let key = self.organization_key(&ctx.scope).await?;
+            let secrets = Secrets {
+                headers,
+                ..open_secrets(&key, &record)?
+            };
+            record.secrets_sealed = seal_json(&key, &record.id, &secrets)?;
+        }
         record.updated_at = now_millis();
         let view = endpoint_view(&record)?;
         self.save_endpoint(
@@ -625,6 +737,7 @@ impl Services {
         let secrets = Secrets {
             current: secret.clone(),
             previous: (overlap > 0).then(|| (old.current, now + i64::from(overlap) * 1000)),
+            headers: old.headers,
         };
         record.secrets_sealed = seal_json(&key, &record.id, &secrets)?;
         record.updated_at = now;
@@ -835,6 +948,50 @@ mod tests {
     }
 
     #[test]
+    fn endpoint_headers_are_checked_and_never_replace_a_formats_own() {
+        let header = |name: &str, value: &str| (name.to_owned(), value.to_owned());
+        let mut errors = Vec::new();
+        validate_headers(
+            &[
+                header("X-Api-Key", "k1"),
+                header("Bad Name", "v"),
+                header("Webhook-Signature", "v"),
+                header("x-api-key", "again"),
+                header("X-Split", "a\r\nInjected: yes"),
+            ],
+            &mut errors,
+        );
+        let codes: Vec<&str> = errors.iter().map(|e| e.code).collect();
+        assert_eq!(
+            codes,
+            [
+                "invalid_header_name",
+                "reserved_header",
+                "duplicate_header",
+                "invalid_header_value"
+            ]
+        );
+        let request = OutgoingRequest {
+            body: Vec::new(),
+            headers: vec![("reb-signature".into(), "t=1,v1=aa".into())],
+        };
+        let sent = with_endpoint_headers(
+            vec![request],
+            &[
+                header("REB-Signature", "forged"),
+                header("Authorization", "Basic eA=="),
+            ],
+        );
+        assert_eq!(
+            sent[0].headers,
+            [
+                ("reb-signature".to_owned(), "t=1,v1=aa".to_owned()),
+                ("authorization".to_owned(), "Basic eA==".to_owned())
+            ]
+        );
+    }
+
+    #[test]
     fn secrets_are_standard_and_the_previous_one_signs_until_its_end() {
         let secret = new_secret();
         let decoded = STANDARD
@@ -844,6 +1001,7 @@ mod tests {
         let secrets = Secrets {
             current: "a".into(),
             previous: Some(("b".into(), 100)),
+            headers: Vec::new(),
         };
         assert_eq!(secrets.signing(99), ["a", "b"]);
         assert_eq!(secrets.signing(100), ["a"]);

@@ -1,22 +1,193 @@
-//! Rebilly's KYC documents, read-only for now: `GET /kyc-documents` for one request
-//! (`filter=requestId:<id>`, Rebilly's `limit`/`offset` and `Pagination-*` headers) and
-//! `GET /kyc-documents/{id}`. Each upload of an identity document or proof of address to a
-//! request's case is one KYC document; selfies belong to the identity document they prove.
+//! Rebilly's KYC documents: `GET /kyc-documents` for one request (`filter=requestId:<id>`,
+//! Rebilly's `limit`/`offset` and `Pagination-*` headers), `GET /kyc-documents/{id}`, and a
+//! person's review, `POST /kyc-documents/{id}/acceptance` and `/rejection` (research §4.7).
+//!
+//! Each upload of an identity document or proof of address to a request's case is one KYC
+//! document; a card's back side and the selfie belong to it. A review is kycore's document
+//! review; what it means for the request is Rebilly's rule: once every requested type is
+//! accepted the request is fulfilled, and a rejection sends the customer back to the
+//! gatherer while the type has attempts left, else fails the request. A case waiting for a
+//! person (`in_review`) is decided accordingly; at any other status only the document
+//! changes. A pending upload of a type already accepted is `archived`, as Rebilly archives
+//! superseded documents.
 
 use axum::Json as Answer;
 use axum::extract::State;
-use axum::response::Response;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use kycore_checks::document::RejectionCode;
+use kycore_domain::case::{CaseStatus, ManualDecision};
+use kycore_domain::flow::Step;
 use kycore_services::ServiceError;
+use kycore_services::cases::DecisionRequest;
+use kycore_services::documents::DocumentReview;
+use kycore_services::views::{Case, Check, Document};
 use serde::Deserialize;
-use serde_json::Value;
+use serde_json::{Map, Value, json};
 
 use super::collection::{self, DEFAULT_LIMIT};
-use super::requests::{RequestPath, find, kyc_document};
-use super::settings::Problems;
-use super::status::kind_of;
-use super::{Rebilly, RebillyCaller, Result, invalid, not_found};
+use super::requests::{RequestPath, find, settings_of, utc_seconds};
+use super::settings::{DocumentType, Problems};
+use super::status::{self, RequestStatus, kind_of};
+use super::{Rebilly, RebillyCaller, Result, invalid, matches, not_found};
 use crate::AppState;
-use crate::dialects::{PathParam, Query};
+use crate::dialects::{Json, PathParam, Query};
+
+/// kycore's document rejection codes and Rebilly's `rejectionReason.type`, one to one.
+const REJECTION_TYPES: [(RejectionCode, &str); 19] = [
+    (RejectionCode::DocumentUnreadable, "document-unreadable"),
+    (RejectionCode::DocumentExpired, "document-expired"),
+    (
+        RejectionCode::DocumentExpiredAfterSubmission,
+        "document-was-valid-but-expired",
+    ),
+    (RejectionCode::DocumentMismatch, "document-not-matching"),
+    (RejectionCode::DocumentDuplicate, "document-duplicate"),
+    (RejectionCode::DocumentInvalid, "document-invalid"),
+    (RejectionCode::DocumentNotOpen, "document-not-open"),
+    (RejectionCode::Underage, "underage-person"),
+    (RejectionCode::ThirdPartyDocument, "third-party-or-mismatch"),
+    (RejectionCode::ExpiryDateMissing, "expiration-date-missing"),
+    (RejectionCode::IssueDateMissing, "issue-date-missing"),
+    (RejectionCode::SubtypeMissing, "subtype-missing"),
+    (RejectionCode::DateOfBirthMismatch, "dob-mismatch"),
+    (RejectionCode::NameMismatch, "name-mismatch"),
+    (
+        RejectionCode::NameAndDateOfBirthMismatch,
+        "name-and-dob-mismatch",
+    ),
+    (RejectionCode::InformationMissing, "critical-info-missing"),
+    (RejectionCode::OutdatedAddress, "old-address-on-id"),
+    (RejectionCode::DocumentTampered, "tampered-document"),
+    (RejectionCode::Other, "other"),
+];
+
+/// The longest rejection message Rebilly takes.
+const MAX_MESSAGE_LEN: usize = 255;
+
+/// Rebilly's name of a kycore rejection code (as the documents' views give it).
+pub fn rejection_type(code: &str) -> &'static str {
+    let parsed = serde_json::from_value::<RejectionCode>(json!(code)).ok();
+    REJECTION_TYPES
+        .iter()
+        .find(|(known, _)| Some(*known) == parsed)
+        .map_or("other", |(_, name)| name)
+}
+
+/// The kycore rejection code of a Rebilly `rejectionReason.type`.
+fn rejection_code(name: &str) -> Option<RejectionCode> {
+    REJECTION_TYPES
+        .iter()
+        .find(|(_, known)| *known == name)
+        .map(|(code, _)| *code)
+}
+
+/// The upload's status as Rebilly names it.
+fn document_status(case: &Case, document: &Document, all: &[Document]) -> &'static str {
+    let kind = kind_of(&document.document_type);
+    let superseded = || {
+        all.iter().any(|other| {
+            other.id != document.id
+                && other.side == "front"
+                && other.status == "accepted"
+                && kind_of(&other.document_type) == kind
+        })
+    };
+    match document.status.as_str() {
+        "accepted" => "accepted",
+        "rejected" => "rejected",
+        _ if superseded() => "archived",
+        _ if matches!(case.status, CaseStatus::Submitted | CaseStatus::Processing) => "in-progress",
+        _ => "pending",
+    }
+}
+
+/// The files of an upload: its front, the back side of the same attempt, and the selfie
+/// proving an identity document.
+fn file_ids(document: &Document, all: &[Document]) -> Vec<String> {
+    let identity = kind_of(&document.document_type) == Some(DocumentType::Identity);
+    let belongs = |other: &&Document| {
+        let back = other.side == "back"
+            && other.document_type == document.document_type
+            && other.attempt == document.attempt;
+        back || (identity && other.document_type == "selfie" && other.attempt == document.attempt)
+    };
+    std::iter::once(document.id.clone())
+        .chain(all.iter().filter(belongs).map(|d| d.id.clone()))
+        .collect()
+}
+
+/// A document's modifications: its upload, its verdict, a person's review of it.
+fn revision(document: &Document) -> u32 {
+    1 + u32::from(document.status != "pending") + u32::from(document.reviewed_by.is_some())
+}
+
+/// What a request knows of its uploads: everything one document's representation needs.
+pub struct Uploads<'a> {
+    pub case: &'a Case,
+    pub documents: &'a [Document],
+    pub checks: &'a [Check],
+}
+
+impl Uploads<'_> {
+    /// The request's KYC documents: its uploads of a Rebilly type, front sides only.
+    pub fn kyc_documents(&self) -> Vec<Value> {
+        self.documents
+            .iter()
+            .filter(|d| d.side == "front" && kind_of(&d.document_type).is_some())
+            .map(|d| self.kyc_document(d))
+            .collect()
+    }
+
+    /// One upload as a Rebilly KYC document.
+    pub fn kyc_document(&self, document: &Document) -> Value {
+        let case = self.case;
+        let kind = kind_of(&document.document_type).map(DocumentType::as_str);
+        let subtype = match document.document_type.as_str() {
+            "passport" | "id-card" | "driver-license" => Some(document.document_type.as_str()),
+            "residence-permit" => Some("other"),
+            _ => None,
+        };
+        let rejection = document
+            .rejection_reasons
+            .first()
+            .map(|r| json!({"type": rejection_type(&r.code), "message": r.message}));
+        let analyzed =
+            kind == Some(DocumentType::Identity.as_str()) && document.status != "pending";
+        let (matches, parsed) = analyzed
+            .then(|| matches::of(document, self.checks))
+            .flatten()
+            .unzip();
+        let settings = settings_of(case);
+        let customer = case.external_id.as_deref().unwrap_or(&case.applicant_id);
+        json!({
+            "id": document.id,
+            "fileIds": file_ids(document, self.documents),
+            "documentType": kind,
+            "documentSubtype": subtype,
+            "status": document_status(case, document, self.documents),
+            "rejectionReason": rejection,
+            "requestId": case.id,
+            "customerId": customer,
+            "reviewerId": document.reviewed_by,
+            "reviewerName": Value::Null,
+            "reviewStartTime": Value::Null,
+            "reviewTime": document.reviewed_at.map(utc_seconds),
+            "processedTime": (document.status != "pending").then(|| utc_seconds(document.updated_at)),
+            "notes": Value::Null,
+            "tags": [],
+            "reason": settings.reason,
+            "matchLevel": settings.match_level,
+            "revision": revision(document),
+            "settings": Value::Null,
+            "documentMatches": matches,
+            "parsedData": parsed,
+            "createdTime": utc_seconds(document.created_at),
+            "updatedTime": utc_seconds(document.updated_at),
+            "_links": [{"rel": "self", "href": format!("/kyc-documents/{}", document.id)}],
+        })
+    }
+}
 
 #[derive(Deserialize)]
 pub struct ListQuery {
@@ -46,6 +217,45 @@ fn request_filter(filter: Option<&str>, problems: &mut Problems) -> Option<Strin
     request
 }
 
+/// A request's case with its documents and checks.
+pub struct Gathered {
+    pub case: Case,
+    pub documents: Vec<Document>,
+    pub checks: Vec<Check>,
+}
+
+impl Gathered {
+    pub async fn read(state: &AppState, caller: &RebillyCaller, request_id: &str) -> Result<Self> {
+        let scope = caller.scope();
+        let case = find(state, scope, request_id).await?;
+        let documents = state.services.list_documents(scope, &case.id).await?;
+        let checks = state.services.case_checks(scope, &case.id).await?;
+        Ok(Gathered {
+            case,
+            documents,
+            checks,
+        })
+    }
+
+    pub fn uploads(&self) -> Uploads<'_> {
+        Uploads {
+            case: &self.case,
+            documents: &self.documents,
+            checks: &self.checks,
+        }
+    }
+
+    /// The document `id` of this request, as Rebilly shows it.
+    fn kyc_document(&self, id: &str) -> Result<Value> {
+        let document = self
+            .documents
+            .iter()
+            .find(|d| d.id == id)
+            .ok_or_else(|| not_found("KYC document"))?;
+        Ok(self.uploads().kyc_document(document))
+    }
+}
+
 pub async fn list(
     State(state): State<AppState>,
     caller: RebillyCaller,
@@ -64,18 +274,11 @@ pub async fn list(
         return Err(invalid(problems));
     };
     let limit = u32::try_from(limit).unwrap_or(DEFAULT_LIMIT);
-    let scope = caller.scope();
     // A request the caller does not have has no documents, as a filter matching nothing.
-    let case = match find(&state, scope, &request_id).await {
-        Ok(case) => case,
-        Err(_) => return Ok(collection::page(Vec::new(), 0, limit, offset)),
+    let Ok(gathered) = Gathered::read(&state, &caller, &request_id).await else {
+        return Ok(collection::page(Vec::new(), 0, limit, offset));
     };
-    let documents = state.services.list_documents(scope, &case.id).await?;
-    let all: Vec<Value> = documents
-        .iter()
-        .filter(|d| kind_of(&d.document_type).is_some())
-        .map(|d| kyc_document(&case, d))
-        .collect();
+    let all = gathered.uploads().kyc_documents();
     let total = all.len() as u64;
     let items = all
         .into_iter()
@@ -85,19 +288,171 @@ pub async fn list(
     Ok(collection::page(items, total, limit, offset))
 }
 
+/// The request of a KYC document of the caller's: the same answer for a foreign id, a
+/// missing one, and an upload that is no KYC document (a selfie, a back side).
+async fn request_of(state: &AppState, caller: &RebillyCaller, id: &str) -> Result<Gathered> {
+    let document = match state.services.get_document(caller.scope(), id).await {
+        Ok(d) if d.side == "front" && kind_of(&d.document_type).is_some() => d,
+        Ok(_) | Err(ServiceError::NotFound { .. }) => return Err(not_found("KYC document")),
+        Err(e) => return Err(e.into()),
+    };
+    Gathered::read(state, caller, &document.case_id)
+        .await
+        .map_err(|_| not_found("KYC document"))
+}
+
 pub async fn get(
     State(state): State<AppState>,
     caller: RebillyCaller,
     PathParam(path, ..): PathParam<Rebilly, RequestPath>,
 ) -> Result<Answer<Value>> {
-    let scope = caller.scope();
-    let document = match state.services.get_document(scope, &path.id).await {
-        Ok(document) if kind_of(&document.document_type).is_some() => document,
-        Ok(_) | Err(ServiceError::NotFound { .. }) => return Err(not_found("KYC document")),
-        Err(e) => return Err(e.into()),
+    let gathered = request_of(&state, &caller, &path.id).await?;
+    Ok(Answer(gathered.kyc_document(&path.id)?))
+}
+
+/// `POST /kyc-documents/{id}/acceptance`: 201 with the document accepted.
+pub async fn accept(
+    State(state): State<AppState>,
+    caller: RebillyCaller,
+    PathParam(path, ..): PathParam<Rebilly, RequestPath>,
+) -> Result<Response> {
+    review(&state, &caller, &path.id, DocumentReview::Accept).await
+}
+
+/// `POST /kyc-documents/{id}/rejection` with `{"type", "message"?}`: 201 with the document
+/// rejected.
+pub async fn reject(
+    State(state): State<AppState>,
+    caller: RebillyCaller,
+    PathParam(path, ..): PathParam<Rebilly, RequestPath>,
+    Json(body, ..): Json<Rebilly, Map<String, Value>>,
+) -> Result<Response> {
+    let rejection = rejection_of(&body)?;
+    review(&state, &caller, &path.id, rejection).await
+}
+
+/// A rejection's body: a documented `type`, an optional message of at most 255 characters.
+fn rejection_of(body: &Map<String, Value>) -> Result<DocumentReview> {
+    let mut problems = Problems::default();
+    let code = match body.get("type") {
+        Some(Value::String(name)) => rejection_code(name),
+        _ => None,
     };
-    let case = find(&state, scope, &document.case_id)
-        .await
-        .map_err(|_| not_found("KYC document"))?;
-    Ok(Answer(kyc_document(&case, &document)))
+    if code.is_none() {
+        let names: Vec<&str> = REJECTION_TYPES.iter().map(|(_, name)| *name).collect();
+        problems.add("type", format!("is required, one of: {}", names.join(", ")));
+    }
+    let message = super::settings::text(body, "message", MAX_MESSAGE_LEN, &mut problems);
+    match code {
+        Some(code) if problems.0.is_empty() => Ok(DocumentReview::Reject {
+            code,
+            message: message.unwrap_or_else(|| rejection_type_message(code)),
+        }),
+        _ => Err(invalid(problems)),
+    }
+}
+
+/// The message of a rejection sent without one: its type in words.
+fn rejection_type_message(code: RejectionCode) -> String {
+    let name = REJECTION_TYPES
+        .iter()
+        .find(|(known, _)| *known == code)
+        .map_or("other", |(_, name)| name);
+    format!("Rejected: {}", name.replace('-', " "))
+}
+
+async fn review(
+    state: &AppState,
+    caller: &RebillyCaller,
+    id: &str,
+    review: DocumentReview,
+) -> Result<Response> {
+    let gathered = request_of(state, caller, id).await?;
+    let ctx = caller.context();
+    let rejected_type = matches!(review, DocumentReview::Reject { .. })
+        .then(|| gathered.documents.iter().find(|d| d.id == id))
+        .flatten()
+        .and_then(|d| kind_of(&d.document_type));
+    state
+        .services
+        .review_document(&ctx, &gathered.case.id, id, review)
+        .await?;
+    let mut reviewed = Gathered::read(state, caller, &gathered.case.id).await?;
+    if let Some(decision) = follow_up(&reviewed, rejected_type) {
+        reviewed.case = state
+            .services
+            .decide_case(&ctx, &reviewed.case.id, decision)
+            .await?;
+    }
+    let body = reviewed.kyc_document(id)?;
+    Ok((StatusCode::CREATED, Answer(body)).into_response())
+}
+
+/// What a review means for a request whose case waits for a person: fulfilled once every
+/// requested type is accepted; after a rejection, back to the gatherer for that type while
+/// it has attempts left, else failed. Nothing for a case at any other status.
+fn follow_up(gathered: &Gathered, rejected: Option<DocumentType>) -> Option<DecisionRequest> {
+    if gathered.case.status != CaseStatus::InReview {
+        return None;
+    }
+    let requested = settings_of(&gathered.case).documents;
+    let uploads = status::uploads(&gathered.documents);
+    let derived = status::derive(CaseStatus::InProgress, &requested, &uploads);
+    let decision = |decision, reason: Option<&str>, steps| DecisionRequest {
+        decision,
+        reason_code: reason.map(str::to_owned),
+        note: None,
+        steps,
+    };
+    let accepted_all = requested.iter().all(|r| {
+        uploads
+            .iter()
+            .any(|u| u.kind == r.kind && u.review == status::Review::Accepted)
+    });
+    match (rejected, derived) {
+        (None, _) if accepted_all => Some(decision(ManualDecision::Approve, None, None)),
+        (Some(_), RequestStatus::Failed) => Some(decision(
+            ManualDecision::Reject,
+            Some("max_attempts_exhausted"),
+            None,
+        )),
+        (Some(kind), _) => Some(decision(
+            ManualDecision::RequestResubmission,
+            Some("document_rejected"),
+            Some(redo_steps(&gathered.case, kind)),
+        )),
+        (None, _) => None,
+    }
+}
+
+/// The hosted flow's steps that gather `kind` again.
+fn redo_steps(case: &Case, kind: DocumentType) -> Vec<Step> {
+    let wanted = settings_of(case);
+    let requested = wanted.documents.iter().find(|d| d.kind == kind);
+    match kind {
+        DocumentType::Identity => {
+            let mut steps = vec![Step::IdentityDocument];
+            if requested.is_some_and(|d| d.face_proof_required || d.face_liveness_required) {
+                steps.push(Step::Selfie);
+            }
+            steps
+        }
+        _ => vec![Step::ProofOfAddress],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_rejection_type_maps_both_ways() {
+        for (code, name) in REJECTION_TYPES {
+            let wire = serde_json::to_value(code).unwrap();
+            assert_eq!(rejection_type(wire.as_str().unwrap()), name);
+            assert_eq!(rejection_code(name), Some(code));
+        }
+        assert_eq!(rejection_type("something_new"), "other");
+        assert_eq!(rejection_code("nope"), None);
+    }
 }

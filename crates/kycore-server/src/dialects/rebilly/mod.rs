@@ -1,6 +1,7 @@
 //! Rebilly's dialect: KYC requests (`requests.rs`) — a kycore KYC case whose hosted flow asks
-//! for the requested documents — with the status Rebilly derives from a request's documents
-//! (`status.rs`), the request's own settings (`settings.rs`), Rebilly's list parameters
+//! for the requested documents — and their KYC documents with a person's review
+//! (`documents.rs`, their analysis in `matches.rs`), with the status Rebilly derives from a
+//! request's documents (`status.rs`), the request's own settings (`settings.rs`), Rebilly's list parameters
 //! (`collection.rs`), its problem-details errors (`error.rs`) and its webhooks
 //! (`webhook.rs`).
 //!
@@ -10,8 +11,10 @@
 //! travels in `REB-APIKEY` or as `Authorization: Bearer`.
 
 mod collection;
+mod credit_file;
 mod documents;
 mod error;
+mod matches;
 mod requests;
 mod settings;
 mod status;
@@ -22,7 +25,7 @@ use axum::extract::{FromRequestParts, OriginalUri};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::Response;
-use axum::routing::get;
+use axum::routing::{get, post};
 use kycore_domain::tenancy::Scope;
 use kycore_services::RequestContext;
 
@@ -130,6 +133,8 @@ fn api_routes() -> Router<AppState> {
         .route("/kyc-requests", get(requests::list).post(requests::create))
         .route("/kyc-documents", get(documents::list))
         .route("/kyc-documents/{id}", get(documents::get))
+        .route("/kyc-documents/{id}/acceptance", post(documents::accept))
+        .route("/kyc-documents/{id}/rejection", post(documents::reject))
         .route(
             "/kyc-requests/{id}",
             get(requests::get)

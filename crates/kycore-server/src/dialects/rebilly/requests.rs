@@ -11,8 +11,8 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use kycore_domain::applicant::ApplicantType;
 use kycore_domain::case::{CaseKind, CaseStatus};
-use kycore_domain::flow::LINK_LIFETIME_RANGE;
-use kycore_domain::tenancy::Scope;
+use kycore_domain::flow::{LINK_LIFETIME_RANGE, ReturnParameters};
+use kycore_domain::tenancy::{Environment, Scope};
 use kycore_services::applicants::NewApplicant;
 use kycore_services::flows::NewFlow;
 use kycore_services::views::{Case, Document};
@@ -23,6 +23,8 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use super::collection::{self, ListParams};
+use super::credit_file;
+use super::documents::{Gathered, Uploads};
 use super::settings::{self, Problems, RequestedDocument, Settings};
 use super::status::{self, RequestStatus};
 use super::{Rebilly, RebillyCaller, Result, invalid, not_found};
@@ -126,12 +128,15 @@ struct Creation {
     settings: Settings,
     redirect_url: Option<String>,
     lifetime_seconds: u32,
+    /// The credit-file-proof entry's `accept`, for the sandbox's test bureau.
+    credit_file_accept: Option<String>,
 }
 
-fn creation(body: &Map<String, Value>) -> Result<Creation> {
+fn creation(body: &Map<String, Value>, environment: Environment) -> Result<Creation> {
     let mut problems = Problems::default();
     let customer_id = customer_id(body, &mut problems);
     let documents = settings::documents(body.get("documents"), &mut problems);
+    let credit_file_accept = credit_file::accept_value(body, environment, &mut problems);
     let match_level = settings::match_level(body.get("matchLevel"), &mut problems);
     let reason = settings::reason(body, &mut problems);
     let redirect_url = redirect_url(body, &mut problems);
@@ -146,30 +151,34 @@ fn creation(body: &Map<String, Value>) -> Result<Creation> {
             },
             redirect_url,
             lifetime_seconds,
+            credit_file_accept,
         }),
         _ => Err(invalid(problems)),
     }
 }
 
-/// The individual applicant a `customerId` names, else a new one.
+/// The individual applicant a `customerId` names, with their first name when known, else a
+/// new one.
 async fn applicant_for(
     state: &AppState,
     scope: &Scope,
     customer_id: &str,
-) -> Result<CaseApplicant> {
+) -> Result<(CaseApplicant, Option<String>)> {
     let known =
         crate::dialects::known_applicant(state, scope, ApplicantType::Individual, customer_id)
             .await?;
     if let Some(applicant) = known {
-        return Ok(CaseApplicant::Existing(applicant.id));
+        let first_name = applicant.individual.and_then(|i| i.first_name);
+        return Ok((CaseApplicant::Existing(applicant.id), first_name));
     }
-    Ok(CaseApplicant::New(Box::new(NewApplicant {
+    let new = CaseApplicant::New(Box::new(NewApplicant {
         applicant_type: ApplicantType::Individual,
         external_id: Some(customer_id.to_owned()),
         individual: None,
         business: None,
         related_persons: Vec::new(),
-    })))
+    }));
+    Ok((new, None))
 }
 
 /// The organization's flow gathering exactly these settings' documents: found by its name,
@@ -192,10 +201,12 @@ async fn flow_for(state: &AppState, ctx: &RequestContext, settings: &Settings) -
         link_lifetime_seconds: None,
         steps: Some(settings.steps()),
         min_age: None,
-        max_attempts: Some(settings.flow_max_attempts()),
+        max_attempts: None,
+        step_max_attempts: settings.step_max_attempts(),
         screening: None,
         rules: None,
         company_documents: None,
+        return_parameters: ReturnParameters::Info,
     };
     Ok(state.services.create_flow(ctx, flow).await?.id)
 }
@@ -205,9 +216,10 @@ pub async fn create(
     caller: RebillyCaller,
     Json(body, ..): Body,
 ) -> Result<Response> {
-    let wanted = creation(&body)?;
+    let wanted = creation(&body, caller.scope().environment)?;
     let ctx = caller.context();
-    let applicant = applicant_for(&state, caller.scope(), &wanted.customer_id).await?;
+    let (applicant, first_name) =
+        applicant_for(&state, caller.scope(), &wanted.customer_id).await?;
     let flow_id = flow_for(&state, &ctx, &wanted.settings).await?;
     let request = NewCaseRequest {
         applicant,
@@ -219,8 +231,17 @@ pub async fn create(
         link_lifetime_seconds: Some(wanted.lifetime_seconds),
     };
     let case = state.services.create_case(&ctx, request).await?;
+    let case = credit_file::consult(
+        &state,
+        &ctx,
+        case,
+        &wanted.settings.documents,
+        wanted.credit_file_accept.as_deref(),
+        first_name.as_deref(),
+    )
+    .await?;
     let base = base_url(&state, caller.scope());
-    let body = representation(&base, &case, &[], false);
+    let body = representation(&base, &case, &[], None);
     let location = format!("{base}/kyc-requests/{}", case.id);
     let mut headers = HeaderMap::new();
     if let Ok(value) = HeaderValue::from_str(&location) {
@@ -250,15 +271,14 @@ pub async fn get(
     PathParam(path, ..): PathParam<Rebilly, RequestPath>,
     Query(query, ..): Query<Rebilly, ExpandQuery>,
 ) -> Result<Answer<Value>> {
-    let scope = caller.scope();
-    let case = find(&state, scope, &path.id).await?;
-    let documents = state.services.list_documents(scope, &case.id).await?;
-    let expand = expands_documents(query.expand.as_deref());
+    let gathered = Gathered::read(&state, &caller, &path.id).await?;
+    let embedded =
+        expands_documents(query.expand.as_deref()).then(|| gathered.uploads().kyc_documents());
     Ok(Answer(representation(
-        &base_url(&state, scope),
-        &case,
-        &documents,
-        expand,
+        &base_url(&state, caller.scope()),
+        &gathered.case,
+        &gathered.documents,
+        embedded,
     )))
 }
 
@@ -336,7 +356,7 @@ pub async fn update(
     let mut case = find(&state, scope, &path.id).await?;
     let documents = state.services.list_documents(scope, &case.id).await?;
     let base = base_url(&state, scope);
-    let current = representation(&base, &case, &documents, false);
+    let current = representation(&base, &case, &documents, None);
     let attachments = changes(&case, &current, &body)?;
     if attachments.redirect_url.is_none() && attachments.metadata.is_none() {
         return Ok(Answer(current));
@@ -345,7 +365,7 @@ pub async fn update(
         .services
         .update_case_attachments(&caller.context(), &case.id, attachments)
         .await?;
-    Ok(Answer(representation(&base, &case, &documents, false)))
+    Ok(Answer(representation(&base, &case, &documents, None)))
 }
 
 #[derive(Deserialize)]
@@ -373,11 +393,21 @@ pub async fn list(
     let listed = collection::list(&state, scope, &params).await?;
     let base = base_url(&state, scope);
     let expand = expands_documents(query.expand.as_deref());
-    let items: Vec<Value> = listed
-        .items
-        .iter()
-        .map(|(case, documents)| representation(&base, case, documents, expand))
-        .collect();
+    let mut items = Vec::with_capacity(listed.items.len());
+    for (case, documents) in &listed.items {
+        let embedded = if expand {
+            let checks = state.services.case_checks(scope, &case.id).await?;
+            let uploads = Uploads {
+                case,
+                documents,
+                checks: &checks,
+            };
+            Some(uploads.kyc_documents())
+        } else {
+            None
+        };
+        items.push(representation(&base, case, documents, embedded));
+    }
     Ok(collection::page(
         items,
         listed.total,
@@ -387,7 +417,7 @@ pub async fn list(
 }
 
 /// The request's settings; for a case made through another API, an identity proof.
-fn settings_of(case: &Case) -> Settings {
+pub fn settings_of(case: &Case) -> Settings {
     Settings::of(&case.metadata).unwrap_or_else(|| Settings {
         documents: vec![RequestedDocument {
             kind: settings::DocumentType::Identity,
@@ -407,8 +437,13 @@ pub fn request_status(case: &Case, documents: &[Document]) -> RequestStatus {
     status::derive(case.status, &requested, &status::uploads(documents))
 }
 
-/// A KYC request as Rebilly shows it.
-fn representation(base: &str, case: &Case, documents: &[Document], expand: bool) -> Value {
+/// A KYC request as Rebilly shows it, with its KYC documents embedded when they are given.
+fn representation(
+    base: &str,
+    case: &Case,
+    documents: &[Document],
+    embedded: Option<Vec<Value>>,
+) -> Value {
     let settings = settings_of(case);
     let status = request_status(case, documents);
     let self_href = format!("{base}/kyc-requests/{}", case.id);
@@ -418,11 +453,10 @@ fn representation(base: &str, case: &Case, documents: &[Document], expand: bool)
             links.push(json!({"rel": rel, "href": case.link.url}));
         }
     }
-    let provided: Vec<&Document> = documents
+    if documents
         .iter()
-        .filter(|d| status::kind_of(&d.document_type).is_some())
-        .collect();
-    if !provided.is_empty() {
+        .any(|d| status::kind_of(&d.document_type).is_some())
+    {
         let href = format!("{base}/kyc-documents?filter=requestId:{}", case.id);
         for rel in ["kycDocuments", "documents"] {
             links.push(json!({"rel": rel, "href": href}));
@@ -442,8 +476,7 @@ fn representation(base: &str, case: &Case, documents: &[Document], expand: bool)
         "updatedTime": utc_seconds(case.updated_at),
         "_links": links,
     });
-    if expand {
-        let embedded: Vec<Value> = provided.iter().map(|d| kyc_document(case, d)).collect();
+    if let Some(embedded) = embedded {
         body["_embedded"] = json!({ "documents": embedded });
     }
     body
@@ -454,30 +487,4 @@ pub fn utc_seconds(at: OffsetDateTime) -> String {
     let millis = utc_millis(at);
     // `2024-01-15T10:30:00.123Z` → `2024-01-15T10:30:00Z`.
     format!("{}Z", millis.get(..19).unwrap_or(&millis))
-}
-
-/// One uploaded file as a Rebilly KYC document.
-pub fn kyc_document(case: &Case, document: &Document) -> Value {
-    let kind = status::kind_of(&document.document_type).map(|k| k.as_str());
-    let subtype = match document.document_type.as_str() {
-        "passport" | "id-card" | "driver-license" => Some(document.document_type.as_str()),
-        "residence-permit" => Some("other"),
-        _ => None,
-    };
-    let rejection = document
-        .rejection_reasons
-        .first()
-        .map(|r| json!({"type": "other", "message": format!("{}: {}", r.code, r.message)}));
-    json!({
-        "id": document.id,
-        "customerId": case.external_id.as_deref().unwrap_or(&case.applicant_id),
-        "requestId": case.id,
-        "documentType": kind,
-        "documentSubtype": subtype,
-        "status": document.status,
-        "rejectionReason": rejection,
-        "fileIds": [document.id],
-        "createdTime": utc_seconds(document.created_at),
-        "updatedTime": utc_seconds(document.created_at),
-    })
 }

@@ -4,6 +4,8 @@
 //! [`METADATA_KEY`] (kycore has no field of its own for them), and turned into the steps of
 //! the hosted flow that gathers them.
 
+use std::collections::BTreeMap;
+
 use kycore_domain::FieldError;
 use kycore_domain::flow::Step;
 use serde::{Deserialize, Serialize};
@@ -309,25 +311,36 @@ impl Settings {
         steps
     }
 
-    /// The uploads a flow allows per document: kycore's flows have one limit, so the most
-    /// generous requested (0, unlimited, wins); the status applies each type's own.
-    pub fn flow_max_attempts(&self) -> u32 {
-        let limits = self.documents.iter().map(|d| d.max_attempts);
-        if limits.clone().any(|n| n == 0) {
-            0
-        } else {
-            limits.max().unwrap_or(DEFAULT_MAX_ATTEMPTS)
+    /// Each requested type's `maxAttempts` at the hosted flow's steps that gather it (an
+    /// identity proof's selfie shares its limit); 0 is unlimited, as at Rebilly.
+    pub fn step_max_attempts(&self) -> BTreeMap<Step, u32> {
+        let mut limits = BTreeMap::new();
+        for document in &self.documents {
+            let steps: &[Step] = match document.kind {
+                DocumentType::Identity => &[Step::IdentityDocument, Step::Selfie],
+                DocumentType::Address => &[Step::ProofOfAddress],
+                _ => &[],
+            };
+            for step in steps {
+                limits.insert(*step, document.max_attempts);
+            }
         }
+        limits
     }
 
     /// The name of the flow gathering these settings' documents: the same settings find the
     /// same flow again.
     pub fn flow_name(&self) -> String {
         let steps: Vec<&str> = self.steps().iter().map(|s| s.as_str()).collect();
+        let limits: Vec<String> = self
+            .step_max_attempts()
+            .iter()
+            .map(|(step, limit)| format!("{} {limit}", step.as_str()))
+            .collect();
         format!(
-            "Rebilly KYC request: {} (max attempts {})",
+            "Rebilly KYC request: {} (max attempts: {})",
             steps.join(", "),
-            self.flow_max_attempts()
+            limits.join(", ")
         )
     }
 }
@@ -393,7 +406,14 @@ mod tests {
                 Step::Review
             ]
         );
-        assert_eq!(settings.flow_max_attempts(), 5);
+        assert_eq!(
+            settings.step_max_attempts(),
+            BTreeMap::from([
+                (Step::IdentityDocument, 2),
+                (Step::Selfie, 2),
+                (Step::ProofOfAddress, 5)
+            ])
+        );
         assert_eq!(Settings::of(&settings.to_metadata()), Some(settings));
     }
 }

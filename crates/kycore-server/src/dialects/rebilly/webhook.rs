@@ -1,10 +1,17 @@
-//! Rebilly's KYC request webhooks: `kyc-request-attempted` when a request's documents were
-//! submitted, `kyc-request-fulfilled` when its case is approved and `kyc-request-failed` when
-//! it is rejected, in Rebilly's `KycRequestWebhook` envelope — `customerId`, `kycRequestId`,
-//! `eventType`, `_embedded` `{customer, kycRequest}` and `_links` (`customer`,
-//! `kycRequest`). A format sees the case without its documents or metadata, so the request
-//! in `_embedded` carries ids, status, revision and times only, and its status is what the
-//! case's decision makes it; the links are relative to kycore's base URL.
+//! Rebilly's KYC webhooks. For requests: `kyc-request-attempted` when a request's documents
+//! were submitted, `kyc-request-fulfilled` when its case is approved and `kyc-request-failed`
+//! when it is rejected, in Rebilly's `KycRequestWebhook` envelope — `customerId`,
+//! `kycRequestId`, `eventType`, `_embedded` `{customer, kycRequest}` and `_links`
+//! (`customer`, `kycRequest`). For documents: `kyc-document-created` on an upload,
+//! `kyc-document-accepted` and `kyc-document-rejected` on a verdict, followed by
+//! `kyc-document-reviewed` when a person gave it, in the `KycDocumentWebhook` envelope —
+//! `customerId`, `kycDocumentId`, `fileId`, `eventType`, `_embedded` `{customer,
+//! kycDocument}` and `_links` (`customer`, `file`, `kycDocument`).
+//!
+//! A format sees the case without its documents or metadata, so the request in `_embedded`
+//! carries ids, status, revision and times only, and its status is what the case's decision
+//! makes it; the document carries what its event says (type, status, the rejection's type,
+//! the reviewer). Links are relative to kycore's base URL.
 //!
 //! Rebilly documents no signature: its webhooks authenticate with headers and credentials
 //! the receiver configures. kycore sends `REB-Signature: t=<unix seconds>,v1=<hex
@@ -18,8 +25,9 @@ use kycore_services::webhooks::format::{
 };
 use serde_json::{Value, json};
 
+use super::documents::rejection_type;
 use super::requests::utc_seconds;
-use super::status::RequestStatus;
+use super::status::{RequestStatus, kind_of};
 
 pub struct RebillyFormat;
 
@@ -54,9 +62,18 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// The organization's base path, which every link starts with.
+fn base_path(message: &Message<'_>) -> String {
+    format!("/organizations/{}", message.scope.organization_id)
+}
+
+fn customer_of(case: &Case) -> &str {
+    case.external_id.as_deref().unwrap_or(&case.applicant_id)
+}
+
 fn payload(message: &Message<'_>, case: &Case, event: &str, status: RequestStatus) -> Value {
-    let base = format!("/organizations/{}", message.scope.organization_id);
-    let customer = case.external_id.as_deref().unwrap_or(&case.applicant_id);
+    let base = base_path(message);
+    let customer = customer_of(case);
     json!({
         "customerId": customer,
         "kycRequestId": case.id,
@@ -79,6 +96,86 @@ fn payload(message: &Message<'_>, case: &Case, event: &str, status: RequestStatu
     })
 }
 
+/// The document events an event about a document sends: none for a file that is no KYC
+/// document of its own (a selfie, a back side).
+fn document_events(data: &Value) -> Vec<&'static str> {
+    let front = data.get("side").and_then(Value::as_str) == Some("front");
+    let typed = data
+        .get("type")
+        .and_then(Value::as_str)
+        .and_then(kind_of)
+        .is_some();
+    if !front || !typed {
+        return Vec::new();
+    }
+    let mut events = match data.get("status").and_then(Value::as_str) {
+        None => vec!["kyc-document-created"],
+        Some("accepted") => vec!["kyc-document-accepted"],
+        Some(_) => vec!["kyc-document-rejected"],
+    };
+    if data.get("reviewed_by").is_some() {
+        events.push("kyc-document-reviewed");
+    }
+    events
+}
+
+/// A `KycDocumentWebhook` body.
+fn document_payload(message: &Message<'_>, case: &Case, event: &str) -> Value {
+    let data = &message.event.data;
+    let base = base_path(message);
+    let customer = customer_of(case);
+    let document_id = data.get("document_id").cloned().unwrap_or(Value::Null);
+    let id = document_id.as_str().unwrap_or_default();
+    let status = data
+        .get("status")
+        .and_then(Value::as_str)
+        .unwrap_or("pending");
+    let rejection = data
+        .get("rejection_reasons")
+        .and_then(Value::as_array)
+        .and_then(|codes| codes.first())
+        .and_then(Value::as_str)
+        .map(|code| json!({"type": rejection_type(code), "message": Value::Null}));
+    let document_type = data.get("type").and_then(Value::as_str).and_then(kind_of);
+    json!({
+        "customerId": customer,
+        "kycDocumentId": document_id,
+        "fileId": document_id,
+        "eventType": event,
+        "_embedded": {
+            "customer": {"id": customer},
+            "kycDocument": {
+                "id": document_id,
+                "customerId": customer,
+                "requestId": case.id,
+                "documentType": document_type.map(|t| t.as_str()),
+                "status": status,
+                "rejectionReason": rejection,
+                "reviewerId": data.get("reviewed_by"),
+                "updatedTime": utc_seconds(message.event.created_at),
+            },
+        },
+        "_links": [
+            {"rel": "customer", "href": format!("{base}/customers/{customer}")},
+            {"rel": "file", "href": format!("{base}/files/{id}")},
+            {"rel": "kycDocument", "href": format!("{base}/kyc-documents/{id}")},
+        ],
+    })
+}
+
+/// One signed request carrying `payload`.
+fn signed(message: &Message<'_>, payload: &Value) -> Result<OutgoingRequest, FormatError> {
+    let body = serde_json::to_vec(payload).map_err(|e| FormatError(format!("the payload: {e}")))?;
+    let timestamp = message.attempted_at.unix_timestamp();
+    Ok(OutgoingRequest {
+        headers: vec![(
+            SIGNATURE_HEADER.to_owned(),
+            signature(message.secrets, timestamp, &body)?,
+        )],
+        body,
+    })
+}
+
 impl WebhookFormat for RebillyFormat {
     fn name(&self) -> &'static str {
         NAME
@@ -89,7 +186,16 @@ impl WebhookFormat for RebillyFormat {
         let Some(case) = message.case else {
             return Ok(Vec::new());
         };
-        if event.event_type != "case.status_changed" || case.kind != CaseKind::Kyc {
+        if case.kind != CaseKind::Kyc {
+            return Ok(Vec::new());
+        }
+        if event.event_type.starts_with("document.") {
+            return document_events(&event.data)
+                .into_iter()
+                .map(|name| signed(message, &document_payload(message, case, name)))
+                .collect();
+        }
+        if event.event_type != "case.status_changed" {
             return Ok(Vec::new());
         }
         let to = event
@@ -101,16 +207,10 @@ impl WebhookFormat for RebillyFormat {
         let Some((name, status)) = event_for(to) else {
             return Ok(Vec::new());
         };
-        let body = serde_json::to_vec(&payload(message, case, name, status))
-            .map_err(|e| FormatError(format!("the payload: {e}")))?;
-        let timestamp = message.attempted_at.unix_timestamp();
-        Ok(vec![OutgoingRequest {
-            headers: vec![(
-                SIGNATURE_HEADER.to_owned(),
-                signature(message.secrets, timestamp, &body)?,
-            )],
-            body,
-        }])
+        Ok(vec![signed(
+            message,
+            &payload(message, case, name, status),
+        )?])
     }
 }
 
@@ -127,6 +227,24 @@ mod tests {
         assert_eq!(parts.len(), 3);
         assert!(parts[1].starts_with("v1=") && parts[1].len() == 3 + 64);
         assert_ne!(parts[1], parts[2]);
+    }
+
+    #[test]
+    fn document_events_name_uploads_verdicts_and_reviews() {
+        let upload = json!({"type": "passport", "side": "front", "attempt": 1});
+        assert_eq!(document_events(&upload), ["kyc-document-created"]);
+        let checked = json!({"type": "passport", "side": "front", "status": "accepted"});
+        assert_eq!(document_events(&checked), ["kyc-document-accepted"]);
+        let reviewed = json!({"type": "proof-of-address", "side": "front",
+            "status": "rejected", "reviewed_by": "key_1"});
+        assert_eq!(
+            document_events(&reviewed),
+            ["kyc-document-rejected", "kyc-document-reviewed"]
+        );
+        let selfie = json!({"type": "selfie", "side": "front"});
+        assert!(document_events(&selfie).is_empty());
+        let back = json!({"type": "id-card", "side": "back"});
+        assert!(document_events(&back).is_empty());
     }
 
     #[test]

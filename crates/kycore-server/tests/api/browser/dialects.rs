@@ -1,6 +1,7 @@
 //! The vendors' hosted links in a real browser: the link a VOVE client builds opens the
-//! KYB flow, and a Caliza verification URL completed by the applicant ends SUCCEEDED with a
-//! signed BENEFICIARY_APPROVED webhook.
+//! KYB flow, a Caliza verification URL completed by the applicant ends SUCCEEDED with a
+//! signed BENEFICIARY_APPROVED webhook, and a Rebilly gatherer completed by the customer
+//! fulfils its request and sends them back with `info=success`.
 
 use std::time::Duration;
 
@@ -8,7 +9,7 @@ use kycore_services::ServiceConfig;
 use kycore_store::testing::TestDatabase;
 use serde_json::{Value, json};
 
-use super::portal::{kyc_flow_with_mrz, photo};
+use super::portal::{assert_path, kyc_flow_with_mrz, photo};
 use super::{Browser, BrowserOptions, sqlite_app};
 use crate::helpers::TestApp;
 use crate::webhooks::{Receiver, deliver_until, settings};
@@ -151,4 +152,75 @@ async fn a_caliza_verification_completed_in_chromium_ends_succeeded() {
     assert_eq!(approved.json()["beneficiaryId"], id);
     drop(app);
     db.cleanup().await;
+}
+
+/// A Rebilly gatherer link completed in Chromium: the request asks for a passport with a
+/// face proof; once the checks approve, the request is fulfilled and the waiting page sends
+/// the customer to `redirectUrl` with `info=success`, its own query kept.
+#[tokio::test]
+async fn a_rebilly_gatherer_completed_in_chromium_fulfils_the_request() {
+    let Some(browser) = Browser::launch(BrowserOptions::default()).await else {
+        return;
+    };
+    let (app, _db) = sqlite_app().await;
+    let rebilly = |method: reqwest::Method, path: &str| {
+        app.client
+            .request(method, app.url(path))
+            .header("REB-APIKEY", &app.sandbox.secret)
+    };
+    let back = app.url("/healthz?from=rebilly");
+    let created: Value = rebilly(reqwest::Method::POST, "/kyc-requests")
+        .json(&json!({"customerId": "cus_GATHER", "redirectUrl": back,
+            "documents": [{"type": "identity-proof", "faceProofRequired": true}]}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let gatherer = created["_links"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["rel"] == "kycGatherer")
+        .and_then(|l| l["href"].as_str())
+        .unwrap()
+        .to_owned();
+
+    let photo = photo();
+    browser.goto(&gatherer).await;
+    // Every step offers a way back to the platform before the end, saying so.
+    let leave = browser
+        .script("return document.querySelector('p.leave a').getAttribute('href')")
+        .await;
+    assert_eq!(leave, json!(format!("{back}&info=back")));
+    kyc_flow_with_mrz(
+        &browser,
+        "Anna Maria",
+        "Eriksson",
+        &photo.path,
+        VALID_PASSPORT,
+    )
+    .await;
+    // The checks have not run yet: the customer waits on a page that looks again.
+    assert_path(&browser, "/portal/finished").await;
+    browser
+        .step("rebilly gatherer waiting for the checks")
+        .await;
+    while app.services.run_due_jobs().await.unwrap() > 0 {}
+    let deadline = std::time::Instant::now() + Duration::from_secs(15);
+    while !browser.current_url().await.contains("info=") && std::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert_eq!(browser.current_url().await, format!("{back}&info=success"));
+
+    let id = created["id"].as_str().unwrap();
+    let request: Value = rebilly(reqwest::Method::GET, &format!("/kyc-requests/{id}"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(request["status"], "fulfilled", "{request}");
 }
