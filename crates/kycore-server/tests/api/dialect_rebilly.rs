@@ -1053,9 +1053,6 @@ async fn document_webhooks_announce_uploads_verdicts_and_reviews() {
     .await;
 }
 
-/// The ICAO Doc 9303 specimen passport (Utopia), valid check digits, expired in 2012.
-const EXPIRED_PASSPORT: &str =
-    "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<\nL898902C36UTO7408122F1204159ZE184226B<<<<<10";
 
 #[tokio::test]
 async fn an_analyzed_identity_document_carries_its_matches_and_parsed_data() {
@@ -1074,7 +1071,7 @@ async fn an_analyzed_identity_document_carries_its_matches_and_parsed_data() {
         let id = created["id"].as_str().unwrap().to_owned();
         let form = reqwest::multipart::Form::new()
             .text("type", "passport")
-            .text("mrz", EXPIRED_PASSPORT)
+            .text("mrz", crate::documents::UTOPIA_TD3)
             .part(
                 "file",
                 reqwest::multipart::Part::bytes(crate::helpers::document_photo())

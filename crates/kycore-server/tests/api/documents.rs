@@ -18,7 +18,7 @@ fn photo() -> Vec<u8> {
 }
 
 /// The ICAO Doc 9303 specimen passport (Utopia), valid check digits, expired in 2012.
-const UTOPIA_TD3: &str =
+pub(crate) const UTOPIA_TD3: &str =
     "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<\nL898902C36UTO7408122F1204159ZE184226B<<<<<10";
 
 fn form(document_type: &str, mrz: Option<&str>, file: Vec<u8>) -> Form {

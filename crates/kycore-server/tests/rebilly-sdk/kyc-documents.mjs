@@ -3,15 +3,7 @@
 // SDK returned as one JSON document for the Rust test to check.
 // Usage: KYCORE_URL=… KYCORE_KEY=… KYCORE_ORGANIZATION=… KYCORE_REQUEST=…
 //        KYCORE_ACCEPT=<document id> KYCORE_REJECT=<document id> node kyc-documents.mjs
-import { RebillyAPI } from 'rebilly-js-sdk';
-
-const url = process.env.KYCORE_URL;
-const api = RebillyAPI({
-    apiKey: process.env.KYCORE_KEY,
-    organizationId: process.env.KYCORE_ORGANIZATION,
-    sandbox: true,
-    urls: { live: url, sandbox: url },
-});
+import { api } from './api.mjs';
 
 const all = await api.kycDocuments.getAll({ filter: `requestId:${process.env.KYCORE_REQUEST}`, limit: 10 });
 const got = await api.kycDocuments.get({ id: process.env.KYCORE_ACCEPT });

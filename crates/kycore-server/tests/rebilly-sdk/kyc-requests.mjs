@@ -2,15 +2,7 @@
 // and the organization id: create, get, getAll, update and delete a KYC request, and a
 // refused create. Prints what the SDK returned as one JSON document for the Rust test to
 // check. Usage: KYCORE_URL=… KYCORE_KEY=… KYCORE_ORGANIZATION=… node kyc-requests.mjs
-import { RebillyAPI } from 'rebilly-js-sdk';
-
-const url = process.env.KYCORE_URL;
-const api = RebillyAPI({
-    apiKey: process.env.KYCORE_KEY,
-    organizationId: process.env.KYCORE_ORGANIZATION,
-    sandbox: true,
-    urls: { live: url, sandbox: url },
-});
+import { api } from './api.mjs';
 
 const data = {
     customerId: 'cus_SDK',

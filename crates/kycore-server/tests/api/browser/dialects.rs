@@ -54,6 +54,13 @@ async fn a_vove_kyb_link_opens_the_hosted_flow() {
 const VALID_PASSPORT: &str =
     "P<SWEERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<\nL898902C36SWE7408122F3504152<<<<<<<<<<<<<<04";
 
+/// Anna Maria Eriksson's whole KYC flow in the open hosted flow, with her valid passport and
+/// a selfie, submitted.
+async fn complete_as_anna(browser: &Browser) {
+    let photo = photo();
+    kyc_flow_with_mrz(browser, "Anna Maria", "Eriksson", &photo.path, VALID_PASSPORT).await;
+}
+
 /// A Caliza integrator's whole flow: callback URL, beneficiary, verification session, the
 /// applicant in Chromium, the decision, the poll and the webhook.
 #[tokio::test]
@@ -106,18 +113,10 @@ async fn a_caliza_verification_completed_in_chromium_ends_succeeded() {
         .unwrap();
     assert_eq!(session["status"], "PENDING");
 
-    let photo = photo();
     browser
         .goto(session["verificationUrl"].as_str().unwrap())
         .await;
-    kyc_flow_with_mrz(
-        &browser,
-        "Anna Maria",
-        "Eriksson",
-        &photo.path,
-        VALID_PASSPORT,
-    )
-    .await;
+    complete_as_anna(&browser).await;
     browser.step("caliza verification submitted").await;
     let polled: Value = caliza(reqwest::Method::GET, &verification)
         .send()
@@ -187,21 +186,13 @@ async fn a_rebilly_gatherer_completed_in_chromium_fulfils_the_request() {
         .unwrap()
         .to_owned();
 
-    let photo = photo();
     browser.goto(&gatherer).await;
     // Every step offers a way back to the platform before the end, saying so.
     let leave = browser
         .script("return document.querySelector('p.leave a').getAttribute('href')")
         .await;
     assert_eq!(leave, json!(format!("{back}&info=back")));
-    kyc_flow_with_mrz(
-        &browser,
-        "Anna Maria",
-        "Eriksson",
-        &photo.path,
-        VALID_PASSPORT,
-    )
-    .await;
+    complete_as_anna(&browser).await;
     // The checks have not run yet: the customer waits on a page that looks again.
     assert_path(&browser, "/portal/finished").await;
     browser
