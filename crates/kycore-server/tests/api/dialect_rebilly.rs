@@ -1053,7 +1053,6 @@ async fn document_webhooks_announce_uploads_verdicts_and_reviews() {
     .await;
 }
 
-
 #[tokio::test]
 async fn an_analyzed_identity_document_carries_its_matches_and_parsed_data() {
     for_each_database(|app| async move {
@@ -1256,6 +1255,29 @@ async fn an_expired_gatherer_link_sends_the_customer_back_with_token_expired() {
         let path = crate::helpers::verification_path(&native);
         let reply = send(no_follow.get(app.url(&path))).await;
         assert_eq!(reply.status, StatusCode::GONE);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn rejecting_what_the_cases_flow_cannot_gather_leaves_the_case_with_its_person() {
+    for_each_database(|app| async move {
+        let key = app.sandbox.secret.clone();
+        // A case made through the native API, whose default flow has no proof of address.
+        let case = app.create_case(&key).await;
+        let id = case["id"].as_str().unwrap().to_owned();
+        let bill = upload(&app, &key, &id, "proof-of-address").await;
+        app.complete_sandbox(&key, &id, "in_review").await;
+        let reply = review(
+            &app,
+            &key,
+            &bill,
+            "rejection",
+            json!({"type": "old-address-on-id"}),
+        )
+        .await;
+        assert_eq!(answer(&reply, StatusCode::CREATED)["status"], "rejected");
+        assert_eq!(app.get_case(&key, &id).await["status"], "in_review");
     })
     .await;
 }

@@ -18,6 +18,7 @@ use axum::response::{IntoResponse, Response};
 use kycore_checks::document::RejectionCode;
 use kycore_domain::case::{CaseStatus, ManualDecision};
 use kycore_domain::flow::Step;
+use kycore_domain::tenancy::Scope;
 use kycore_services::ServiceError;
 use kycore_services::cases::DecisionRequest;
 use kycore_services::documents::DocumentReview;
@@ -378,7 +379,11 @@ async fn review(
         .review_document(&ctx, &gathered.case.id, id, review)
         .await?;
     let mut reviewed = Gathered::read(state, caller, &gathered.case.id).await?;
-    if let Some(decision) = follow_up(&reviewed, rejected_type) {
+    let decision = match follow_up(&reviewed, rejected_type) {
+        Some(decision) => within_flow(state, caller.scope(), &reviewed.case, decision).await?,
+        None => None,
+    };
+    if let Some(decision) = decision {
         reviewed.case = state
             .services
             .decide_case(&ctx, &reviewed.case.id, decision)
@@ -423,6 +428,22 @@ fn follow_up(gathered: &Gathered, rejected: Option<DocumentType>) -> Option<Deci
         )),
         (None, _) => None,
     }
+}
+
+/// A resubmission asks only for steps the case's flow has (a case made through another API
+/// may not gather a proof of address): with none left, the case stays with its person.
+async fn within_flow(
+    state: &AppState,
+    scope: &Scope,
+    case: &Case,
+    mut decision: DecisionRequest,
+) -> Result<Option<DecisionRequest>> {
+    let Some(steps) = decision.steps.as_mut() else {
+        return Ok(Some(decision));
+    };
+    let flow = state.services.get_flow(scope, &case.flow_id).await?;
+    steps.retain(|step| flow.steps.contains(step));
+    Ok((!steps.is_empty()).then_some(decision))
 }
 
 /// The hosted flow's steps that gather `kind` again.

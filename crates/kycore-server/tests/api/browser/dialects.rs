@@ -58,7 +58,14 @@ const VALID_PASSPORT: &str =
 /// a selfie, submitted.
 async fn complete_as_anna(browser: &Browser) {
     let photo = photo();
-    kyc_flow_with_mrz(browser, "Anna Maria", "Eriksson", &photo.path, VALID_PASSPORT).await;
+    kyc_flow_with_mrz(
+        browser,
+        "Anna Maria",
+        "Eriksson",
+        &photo.path,
+        VALID_PASSPORT,
+    )
+    .await;
 }
 
 /// A Caliza integrator's whole flow: callback URL, beneficiary, verification session, the
