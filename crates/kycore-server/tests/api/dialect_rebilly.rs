@@ -478,6 +478,30 @@ async fn updates_respect_read_only_fields_and_delete_cancels() {
             "https://example.com/back"
         );
 
+        // A later expirationTime gives the customer a new gatherer link lasting until then.
+        let later = time::OffsetDateTime::now_utc() + time::Duration::days(2);
+        let later = later.replace_nanosecond(0).unwrap();
+        let stamp = later
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap();
+        let reply = send(
+            rebilly(&app, Method::PATCH, &path, Some(&key)).json(&json!({"expirationTime": stamp})),
+        )
+        .await;
+        let extended = answer(&reply, StatusCode::OK);
+        let expires = time::OffsetDateTime::parse(
+            extended["expirationTime"].as_str().unwrap(),
+            &time::format_description::well_known::Rfc3339,
+        )
+        .unwrap();
+        assert!(
+            (expires - later).abs() <= time::Duration::seconds(2),
+            "{extended}"
+        );
+        let gatherer = |request: &Value| request["_links"][1]["href"].clone();
+        assert_eq!(extended["_links"][1]["rel"], "kycGatherer");
+        assert_ne!(gatherer(&extended), gatherer(&created));
+
         let reply = send(rebilly(&app, Method::DELETE, &path, Some(&key))).await;
         assert_eq!(reply.status, StatusCode::NO_CONTENT, "{}", reply.text());
         assert!(reply.body.is_empty());

@@ -305,15 +305,32 @@ const READ_ONLY: &[&str] = &[
     "updatedTime",
 ];
 
+/// What an update changes: the case's attachments, and a new gatherer link's lifetime.
+#[derive(Default)]
+struct Changes {
+    attachments: CaseAttachments,
+    lifetime_seconds: Option<u32>,
+}
+
+impl Changes {
+    fn is_empty(&self) -> bool {
+        self.attachments.redirect_url.is_none()
+            && self.attachments.metadata.is_none()
+            && self.lifetime_seconds.is_none()
+    }
+}
+
 /// What an update asks to change, checked against the request as it stands: read-only
-/// members that differ are refused, as are `documents` and `expirationTime` (the hosted flow
-/// and link are fixed once the request is made); `matchLevel`, `reason` and `redirectUrl`
-/// change. Members it does not know are ignored, as on creation.
-fn changes(case: &Case, current: &Value, body: &Map<String, Value>) -> Result<CaseAttachments> {
+/// members that differ are refused, as are `documents` (the hosted flow is fixed once the
+/// request is made); `matchLevel`, `reason`, `redirectUrl` and `expirationTime` (a new
+/// gatherer link lasting until then) change. Members it does not know are ignored, as on
+/// creation.
+fn changes(case: &Case, current: &Value, body: &Map<String, Value>) -> Result<Changes> {
     let mut problems = Problems::default();
     let before = settings_of(case);
     let mut settings = before.clone();
-    let mut attachments = CaseAttachments::default();
+    let mut changes = Changes::default();
+    let attachments = &mut changes.attachments;
     for (key, value) in body {
         let unchanged = current.get(key) == Some(value);
         match key.as_str() {
@@ -321,8 +338,14 @@ fn changes(case: &Case, current: &Value, body: &Map<String, Value>) -> Result<Ca
             "documents" if settings::documents(Some(value), &mut problems) != before.documents => {
                 problems.add("documents", "cannot be changed once requested");
             }
+            "expirationTime" if !unchanged && !case.status.awaits_applicant() => {
+                problems.add(
+                    "expirationTime",
+                    "cannot change once the request stopped gathering",
+                );
+            }
             "expirationTime" if !unchanged => {
-                problems.add("expirationTime", "cannot be changed once requested");
+                changes.lifetime_seconds = lifetime(body, &mut problems)
             }
             "matchLevel" => {
                 settings.match_level = settings::match_level(Some(value), &mut problems)
@@ -340,9 +363,9 @@ fn changes(case: &Case, current: &Value, body: &Map<String, Value>) -> Result<Ca
     if settings != before {
         let mut metadata = case.metadata.clone();
         metadata.extend(settings.to_metadata());
-        attachments.metadata = Some(metadata);
+        changes.attachments.metadata = Some(metadata);
     }
-    Ok(attachments)
+    Ok(changes)
 }
 
 /// `PATCH` and `PUT` (Rebilly's older API replaced with `PUT`; both change what is given).
@@ -357,14 +380,27 @@ pub async fn update(
     let documents = state.services.list_documents(scope, &case.id).await?;
     let base = base_url(&state, scope);
     let current = representation(&base, &case, &documents, None);
-    let attachments = changes(&case, &current, &body)?;
-    if attachments.redirect_url.is_none() && attachments.metadata.is_none() {
+    let changes = changes(&case, &current, &body)?;
+    if changes.is_empty() {
         return Ok(Answer(current));
     }
-    case = state
-        .services
-        .update_case_attachments(&caller.context(), &case.id, attachments)
-        .await?;
+    let ctx = caller.context();
+    let Changes {
+        attachments,
+        lifetime_seconds,
+    } = changes;
+    if attachments.redirect_url.is_some() || attachments.metadata.is_some() {
+        case = state
+            .services
+            .update_case_attachments(&ctx, &case.id, attachments)
+            .await?;
+    }
+    if let Some(seconds) = lifetime_seconds {
+        case = state
+            .services
+            .reissue_link_lasting(&ctx, &case.id, Some(seconds))
+            .await?;
+    }
     Ok(Answer(representation(&base, &case, &documents, None)))
 }
 
