@@ -7,6 +7,7 @@ use kycore_domain::tenancy::Scope;
 use kycore_store::Tx;
 use kycore_store::documents;
 
+use crate::error::trim_within;
 pub use crate::intake::{IDENTITY_DOCUMENT_TYPES, NewDocument, SINGLE_SIDED_TYPES, TypedDetails};
 use crate::kernel;
 pub use crate::kernel::DocumentReview;
@@ -62,14 +63,7 @@ impl Services {
         mut review: DocumentReview,
     ) -> Result<Document, ServiceError> {
         if let DocumentReview::Reject { message, .. } = &mut review {
-            let too_long = message.chars().count() > MAX_REVIEW_MESSAGE_CHARS;
-            *message = message.trim().to_owned();
-            if too_long {
-                return Err(ServiceError::invalid(
-                    "message_too_long",
-                    format!("at most {MAX_REVIEW_MESSAGE_CHARS} characters"),
-                ));
-            }
+            trim_within(message, MAX_REVIEW_MESSAGE_CHARS, "message_too_long")?;
         }
         let unit_ctx = ctx.clone();
         let services = self.clone();

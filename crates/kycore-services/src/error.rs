@@ -140,3 +140,21 @@ impl From<crate::crypto::CryptoError> for ServiceError {
         }
     }
 }
+
+/// Trims a person's free text (a note, a message) in place, refusing it with `code` when it
+/// was longer than `max` characters as sent — the limit the API's schema states.
+pub(crate) fn trim_within(
+    text: &mut String,
+    max: usize,
+    code: &'static str,
+) -> Result<(), ServiceError> {
+    let too_long = text.chars().count() > max;
+    *text = text.trim().to_owned();
+    if too_long {
+        return Err(ServiceError::invalid(
+            code,
+            format!("at most {max} characters"),
+        ));
+    }
+    Ok(())
+}

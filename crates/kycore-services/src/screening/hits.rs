@@ -15,6 +15,7 @@ use serde_json::{Value, json};
 
 use super::subjects::{FoundHit, subjects_of};
 use crate::decision::ScreeningSummary;
+use crate::error::trim_within;
 use crate::kernel::{self, HitReview, HitVerdict};
 use crate::providers::{CaseFacts, CheckOutcome};
 use crate::time_format::now_millis;
@@ -139,15 +140,7 @@ impl Services {
         mut review: HitReview,
     ) -> Result<ScreeningHit, ServiceError> {
         if let Some(note) = review.note.as_mut() {
-            // The limit counts the note as sent, as the API's schema states it.
-            let too_long = note.chars().count() > MAX_NOTE_CHARS;
-            *note = note.trim().to_owned();
-            if too_long {
-                return Err(ServiceError::invalid(
-                    "note_too_long",
-                    format!("at most {MAX_NOTE_CHARS} characters"),
-                ));
-            }
+            trim_within(note, MAX_NOTE_CHARS, "note_too_long")?;
         }
         let unit_ctx = ctx.clone();
         let services = self.clone();
