@@ -897,7 +897,16 @@ impl Index {
         // Hung, Rudik / Radic are other names (from Cyrillic, Kesik is Cesic).
         let distance = strsim::osa_distance(text, word);
         let same_script = script == self.script(vocab);
-        let too_far = distance * 20 > long * 9 || same_script && short <= 5 && distance > 1;
+        // Within one script (or against a word also listed in the query's
+        // script) no romanization stands between the two spellings: vowels
+        // changed or moved beyond what a typo would do make another name
+        // (Krylov / Karlov, Busoni / Bazzoni, Caroline / Karlin, Danko /
+        // Didenko). Spellings of one name the tables know (Yusuf / Yousef,
+        // Husain / Hussein) meet through their groups instead.
+        let romanized_apart = !same_script && !self.seen_in(vocab, script);
+        let too_far = distance * 20 > long * 9
+            || same_script && short <= 5 && distance > 1
+            || !romanized_apart && distance > edit_budget(short).max(1);
         if normalize::first_sound(text) != normalize::first_sound(word) || too_far {
             return None;
         }
