@@ -854,13 +854,14 @@ impl Index {
         let mut sim = edit_similarity(edits, text.len().max(word.len()));
         // Two names of the tables in no group together, or a woman's and a
         // man's form of one name, of which one is known (Aleksandra /
-        // Aleksandr).
-        let distinct = edits > 0 && {
-            let groups = self.name_groups(vocab);
-            (!known.is_empty() || !groups.is_empty()) && gendered_forms(text, word)
-                || distinct_groups(known, groups)
-        };
-        if distinct {
+        // Aleksandr): the second is two people, not one name misspelt.
+        let groups = self.name_groups(vocab);
+        let gendered =
+            edits > 0 && (!known.is_empty() || !groups.is_empty()) && gendered_forms(text, word);
+        let distinct = gendered || edits > 0 && distinct_groups(known, groups);
+        if gendered {
+            sim *= GENDERED_FORMS_FACTOR;
+        } else if distinct {
             sim *= DISTINCT_NAMES_FACTOR;
         }
         let differs = distinct || edits > 0 && !normalize::same_sounds(text, word);
@@ -911,9 +912,13 @@ impl Index {
             return None;
         }
         // One skeleton: the same consonant sounds, a difference only
-        // between two names of the tables.
-        let distinct = distinct_groups(known, self.name_groups(vocab));
-        let sim = if distinct {
+        // between two names of the tables, or between a woman's and a man's
+        // form spelt apart (Aleksandra / Alexander).
+        let gendered = gendered_spellings(text, word);
+        let distinct = gendered || distinct_groups(known, self.name_groups(vocab));
+        let sim = if gendered {
+            PHONETIC_SIM * GENDERED_FORMS_FACTOR
+        } else if distinct {
             PHONETIC_SIM * DISTINCT_NAMES_FACTOR
         } else {
             PHONETIC_SIM
@@ -1081,6 +1086,12 @@ pub fn edit_similarity(edits: usize, longer_len: usize) -> f32 {
 /// Martina, Caroline / Carolina are two names, not one misspelt.
 pub const DISTINCT_NAMES_FACTOR: f32 = 0.8;
 
+/// Share of a typo's or a shared skeleton's similarity left for a woman's
+/// and a man's form of one name (Aleksandra / Aleksandr, Tatyana Ivanov /
+/// IVANOVA Tatyana): two people, a relative at most, which no generated
+/// typo makes (a typo there would change the last letter).
+pub const GENDERED_FORMS_FACTOR: f32 = 0.5;
+
 /// Whether two different words are both known names (given names and their
 /// forms across scripts, nicknames, Chinese syllable spellings) that no
 /// table groups together.
@@ -1108,6 +1119,21 @@ fn gendered_forms(a: &str, b: &str) -> bool {
         && vowel_end(short)
         && vowel_end(long)
         && short.get(..short.len() - 1) == long.get(..long.len() - 1)
+}
+
+/// Whether two spellings of one consonant skeleton are a woman's and a
+/// man's form: one ends in "a" after its last consonant, the other in that
+/// consonant (Aleksandra / Alexander, Karima / Kareem). An "h" is no
+/// consonant there (Abdulla / Abdullah).
+fn gendered_spellings(a: &str, b: &str) -> bool {
+    let vowel = |c: u8| matches!(c, b'a' | b'e' | b'i' | b'o' | b'u' | b'y');
+    let ends_in_a = |w: &str| match w.as_bytes() {
+        [.., before, b'a'] => w.len() >= 4 && !vowel(*before),
+        _ => false,
+    };
+    let ends_in_consonant =
+        |w: &str| w.len() >= 3 && w.as_bytes().last().is_some_and(|&c| !vowel(c) && c != b'h');
+    ends_in_a(a) && ends_in_consonant(b) || ends_in_a(b) && ends_in_consonant(a)
 }
 
 /// One bit per script, for `Index::seen_in`.
