@@ -499,7 +499,18 @@ impl Index {
                     }
                 }
             }
-            if let Some(next) = terms.get(i + 1) {
+            // A Chinese or Korean name of two syllables, family name and
+            // given name, is never written as one Latin word: 屠利 is "Tu
+            // Li", not the listed TULI (nor 何波 AL-HEBO).
+            let syllables = terms
+                .iter()
+                .filter(|t| t.token.class == TokenClass::Syllable)
+                .count();
+            if let Some(next) = terms.get(i + 1).filter(|next| {
+                syllables != 2
+                    || token.class != TokenClass::Syllable
+                    || next.token.class != TokenClass::Syllable
+            }) {
                 self.push_joined(term, next, at, &mut out);
             }
             self.push_across_scripts(terms, i, &mut out);
@@ -888,7 +899,17 @@ impl Index {
         // Arabic or Hebrew against Latin is compared letter by letter
         // (`push_across_scripts`).
         let across = is_unvowelled(script) != is_unvowelled(self.script(vocab));
-        if across || !same_key || short < 4 || short * 3 < long * 2 {
+        // Both in Arabic or Hebrew letters, the "vowels" a skeleton drops are
+        // letters written (ي, و, ا): ظفری is not الظفير. Only a letter
+        // added or doubled there is a spelling.
+        let unvowelled = is_unvowelled(script) && is_unvowelled(self.script(vocab));
+        let (shorter, longer) = if text.len() <= word.len() {
+            (text, word)
+        } else {
+            (word, text)
+        };
+        let rewritten = unvowelled && !is_subsequence(shorter, longer);
+        if across || rewritten || !same_key || short < 4 || short * 3 < long * 2 {
             return None;
         }
         // Spellings of one name start with the same kind of sound and stay
@@ -1134,6 +1155,12 @@ fn gendered_spellings(a: &str, b: &str) -> bool {
     let ends_in_consonant =
         |w: &str| w.len() >= 3 && w.as_bytes().last().is_some_and(|&c| !vowel(c) && c != b'h');
     ends_in_a(a) && ends_in_consonant(b) || ends_in_a(b) && ends_in_consonant(a)
+}
+
+/// Whether `short` is `long` with letters left out.
+fn is_subsequence(short: &str, long: &str) -> bool {
+    let mut rest = long.bytes();
+    short.bytes().all(|b| rest.any(|c| c == b))
 }
 
 /// One bit per script, for `Index::seen_in`.
