@@ -869,8 +869,16 @@ impl Index {
         let groups = self.name_groups(vocab);
         let gendered =
             edits > 0 && (!known.is_empty() || !groups.is_empty()) && gendered_forms(text, word);
-        let distinct = gendered || edits > 0 && distinct_groups(known, groups);
-        if gendered {
+        // A family name and its nisba (Hosseini / Hussein) are two names too,
+        // and so are two short names that end in other consonants (Jaman /
+        // Jamal, Karin / Karim), unless the tables give them as one name
+        // (Anatoli / Anatol).
+        let one_name = known.iter().any(|g| groups.contains(g));
+        let nisba = edits > 0 && !one_name && nisba_forms(text, word, edits);
+        let other_ending = edits == 1 && !one_name && other_last_consonant(text, word);
+        let distinct =
+            gendered || nisba || other_ending || edits > 0 && distinct_groups(known, groups);
+        if gendered || nisba {
             sim *= GENDERED_FORMS_FACTOR;
         } else if distinct {
             sim *= DISTINCT_NAMES_FACTOR;
@@ -1140,6 +1148,36 @@ fn gendered_forms(a: &str, b: &str) -> bool {
         && vowel_end(short)
         && vowel_end(long)
         && short.get(..short.len() - 1) == long.get(..long.len() - 1)
+}
+
+/// Whether one word is the other with the Persian and Arabic nisba "-i"
+/// added, among the `edits` between them (Hosseini / Hussein, Mohammadi /
+/// Mohamad, Karimi / Karim): a family name made from a name, another name.
+/// Not after "h" (Abdullahi is Abdullah as Hausa writes it).
+fn nisba_forms(a: &str, b: &str, edits: usize) -> bool {
+    let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+    let Some(stem) = long.strip_suffix('i') else {
+        return false;
+    };
+    let consonant_end = short
+        .as_bytes()
+        .last()
+        .is_some_and(|&c| !matches!(c, b'a' | b'e' | b'i' | b'o' | b'u' | b'y' | b'h'));
+    short.len() >= 4 && consonant_end && strsim::osa_distance(short, stem) + 1 == edits
+}
+
+/// Whether two words of five letters or fewer differ only in their last
+/// letter, both consonants (Jaman / Jamal): in a short name the last sound
+/// makes another name, as the first does (`first_sound_kept`).
+fn other_last_consonant(a: &str, b: &str) -> bool {
+    let consonant =
+        |c: u8| c.is_ascii_lowercase() && !matches!(c, b'a' | b'e' | b'i' | b'o' | b'u' | b'y');
+    match (a.as_bytes(), b.as_bytes()) {
+        ([x @ .., p], [y @ .., q]) => {
+            a.len() == b.len() && a.len() <= 5 && x == y && p != q && consonant(*p) && consonant(*q)
+        }
+        _ => false,
+    }
 }
 
 /// Whether two spellings of one consonant skeleton are a woman's and a
