@@ -500,6 +500,25 @@ mod tests {
         assert!(sim(&["th"], "taha").is_some());
         assert!(sim(&["th"], "ada").is_none());
         assert!(sim(&["sir"], "yaser").is_none());
+        // A final vowel Arabic does not write is another name; a final
+        // "e" is French spelling; a final ه may be read "a".
+        let (maruf, maroufi) = (sim(&["mruf"], "marouf"), sim(&["mruf"], "maroufi"));
+        assert!(maroufi.is_none_or(|s| s < maruf.unwrap() - 0.2));
+        assert!(sim(&["nur", "al", "din"], "noureddine").is_some_and(|s| s > 0.8));
+        assert!(sim(&["th"], "taha").is_some_and(|s| s > 0.75));
+    }
+
+    #[test]
+    fn hebrew_final_he_is_a_vowel_and_a_medial_one_a_consonant() {
+        let r = romanization();
+        let sim = |romanized: &str, latin: &str| {
+            r.hebrew_latin
+                .spell(&[romanized])
+                .similarity(latin, &mut Vec::new())
+        };
+        assert!(sim("dnh", "dana").is_some_and(|s| s > 0.85));
+        assert!(sim("khn", "cohen").is_some_and(|s| s > 0.8));
+        assert!(sim("khn", "kani").is_none_or(|s| s < 0.7));
     }
 
     #[test]
