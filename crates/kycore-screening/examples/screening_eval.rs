@@ -46,8 +46,10 @@ fn main() -> ExitCode {
         for (category, query, score) in &generated.errors {
             println!("wrong generated: {category:?}\t{query}\t{score:.3}");
         }
-        for (category, query, listed, score) in report.errors.iter().chain(&held.errors) {
-            println!("wrong: {category}\t{query}\t{listed}\t{score:.3}");
+        for (half, r) in [("", &report), ("held-out ", &held)] {
+            for (category, query, listed, score) in &r.errors {
+                println!("{half}wrong: {category}\t{query}\t{listed}\t{score:.3}");
+            }
         }
         for (query, matched, score) in &report.unlisted_hits {
             println!("unlisted hit: {query}\t{matched}\t{score:.3}");
