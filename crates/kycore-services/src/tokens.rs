@@ -100,15 +100,22 @@ pub(crate) fn verify<C: DeserializeOwned>(
     verify_with(keyring, token, validation)
 }
 
-/// Verifies a hosted link's signature whatever its expiry: what an expired link was for
-/// (where its visitor goes back to), never a way in.
+/// Verifies a hosted link's (or, with its `audience`, a session's) signature whatever its
+/// expiry: what an expired token was for (where its visitor goes back to), never a way in.
 pub(crate) fn verify_ignoring_expiry<C: DeserializeOwned>(
     keyring: &Keyring,
     token: &str,
+    audience: Option<&str>,
 ) -> Result<(C, Scope), TokenError> {
     let mut validation = Validation::new(Algorithm::HS256);
     validation.validate_exp = false;
-    validation.set_required_spec_claims(&["exp", "sub"]);
+    match audience {
+        Some(audience) => {
+            validation.set_audience(&[audience]);
+            validation.set_required_spec_claims(&["exp", "sub", "aud"]);
+        }
+        None => validation.set_required_spec_claims(&["exp", "sub"]),
+    }
     verify_with(keyring, token, validation)
 }
 
@@ -228,11 +235,11 @@ mod tests {
     fn an_expired_link_still_says_its_case_but_a_forged_one_does_not() {
         let keyring = Keyring::for_tests();
         let expired = link_token(&keyring, &case(now_millis() - 60_000)).unwrap();
-        let (claims, _) = verify_ignoring_expiry::<LinkClaims>(&keyring, &expired).unwrap();
+        let (claims, _) = verify_ignoring_expiry::<LinkClaims>(&keyring, &expired, None).unwrap();
         assert_eq!(claims.sub, "case_1");
         let other_keyring = Keyring::for_tests();
         assert_eq!(
-            verify_ignoring_expiry::<LinkClaims>(&other_keyring, &expired).unwrap_err(),
+            verify_ignoring_expiry::<LinkClaims>(&other_keyring, &expired, None).unwrap_err(),
             TokenError::Invalid
         );
     }

@@ -228,10 +228,24 @@ impl Visitor {
     /// The visitor's session, checked against its case (one small read), or the page that
     /// says why there is none.
     async fn session(&self, state: &AppState) -> Result<PortalSession, Response> {
-        self.checked_session(state).await.map_err(|e| match e {
-            None => self.notice(StatusCode::UNAUTHORIZED, "session-missing"),
-            Some(error) => self.link_error(&error),
-        })
+        match self.checked_session(state).await {
+            Ok(session) => Ok(session),
+            Err(None) => Err(self.notice(StatusCode::UNAUTHORIZED, "session-missing")),
+            Err(Some(LinkError::Expired)) => match self.expired_return(state).await {
+                // A gatherer's platform hears that the link ran out; the visitor goes back.
+                Some(back) => Err(Redirect::to(&back).into_response()),
+                None => Err(self.link_error(&LinkError::Expired)),
+            },
+            Err(Some(error)) => Err(self.link_error(&error)),
+        }
+    }
+
+    /// Where a visitor whose session ran out goes back to, when the case's flow reports a
+    /// gatherer's `info`: its `redirect_url` with `info=token_expired`.
+    async fn expired_return(&self, state: &AppState) -> Option<String> {
+        let token = self.session_token.as_ref()?;
+        let url = state.services.expired_session_redirect(token).await?;
+        returning::expired_url(&url)
     }
 
     /// The session of a form being sent. When the link expired while the page was open, the
@@ -244,7 +258,8 @@ impl Visitor {
         match self.checked_session(state).await {
             Ok(session) => Ok(session),
             Err(Some(LinkError::Expired)) => {
-                let (title, body) = pages::expired_mid_form(self.texts, typed);
+                let back = self.expired_return(state).await;
+                let (title, body) = pages::expired_mid_form(self.texts, typed, back.as_deref());
                 Err(self.page(StatusCode::GONE, &title, body, None, None))
             }
             Err(None) => Err(self.notice(StatusCode::UNAUTHORIZED, "session-missing")),

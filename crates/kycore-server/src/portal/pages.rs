@@ -946,10 +946,12 @@ pub fn finished(texts: Texts, status: CaseStatus, return_url: Option<&str>) -> (
 
 /// A page that explains why nothing can be shown (`id` names the `-heading` and text pair).
 /// A link that expired while its page was open: what was lost, what was kept, and what was
-/// typed on the page, given back to copy. Files are not shown: they were not kept.
+/// typed on the page, given back to copy. Files are not shown: they were not kept. With
+/// `back`, a way back to the platform.
 pub fn expired_mid_form(
     texts: Texts,
     typed: &std::collections::HashMap<String, String>,
+    back: Option<&str>,
 ) -> (String, Markup) {
     let heading = texts.get("expired-form-heading");
     let mut answers: Vec<(String, &String)> = typed
@@ -966,6 +968,9 @@ pub fn expired_mid_form(
             dl {
                 @for (label, value) in &answers { dt { (label) } dd { (value) } }
             }
+        }
+        @if let Some(url) = back {
+            p { a.button href=(url) { (texts.get("finished-return")) } }
         }
     };
     (heading, body)
@@ -1042,7 +1047,7 @@ mod tests {
         .into_iter()
         .map(|(k, v)| (k.to_owned(), v.to_owned()))
         .collect();
-        let (title, body) = expired_mid_form(Texts { lang: Lang::En }, &typed);
+        let (title, body) = expired_mid_form(Texts { lang: Lang::En }, &typed, None);
         let html = body.into_string();
         assert_eq!(title, "Your link expired while this page was open");
         assert!(html.contains("<dt>First name</dt><dd>Anna</dd>"), "{html}");
@@ -1055,7 +1060,7 @@ mod tests {
             "the CSRF token is not an answer"
         );
         assert!(!html.contains("Middle"), "blank answers are left out");
-        let (_, nothing_typed) = expired_mid_form(Texts { lang: Lang::En }, &HashMap::new());
+        let (_, nothing_typed) = expired_mid_form(Texts { lang: Lang::En }, &HashMap::new(), None);
         assert!(!nothing_typed.into_string().contains("<dl>"));
     }
 }

@@ -25,7 +25,7 @@ use kycore_domain::case::{CaseKind, CaseStatus, Outcome};
 use kycore_domain::flow::{FlowDefinition, ReturnParameters, Step};
 use kycore_domain::ids::CaseId;
 use kycore_domain::progress::{IdentityDocumentChoice, Progress, UploadSlot, steps_to_do};
-use kycore_domain::tenancy::Environment;
+use kycore_domain::tenancy::{Environment, Scope};
 use kycore_domain::validation::ValidationErrors;
 use kycore_store::cases::{self, CaseRecord};
 use kycore_store::related_person_cases::{self, RelatedPersonCaseRecord};
@@ -398,22 +398,41 @@ impl Services {
     /// for a link that is not genuine or no longer the case's.
     pub async fn expired_link_redirect(&self, token: &str) -> Option<String> {
         let (claims, scope) =
-            tokens::verify_ignoring_expiry::<LinkClaims>(self.keyring(), token).ok()?;
-        let case_id = CaseId::parse(&claims.sub)?;
+            tokens::verify_ignoring_expiry::<LinkClaims>(self.keyring(), token, None).ok()?;
+        self.info_redirect(&scope, &claims.sub, &claims.jti).await
+    }
+
+    /// [`Services::expired_link_redirect`] for a portal session that expired with its link
+    /// while the applicant was on a page.
+    pub async fn expired_session_redirect(&self, session_token: &str) -> Option<String> {
+        let session = PortalSession::verify_ignoring_expiry(self.keyring(), session_token).ok()?;
+        self.info_redirect(&session.scope, &session.case_id, &session.link_token_id)
+            .await
+    }
+
+    /// The `redirect_url` of the case `case_id` while `link_token_id` is still its link, when
+    /// the case's flow reports a gatherer's `info`.
+    async fn info_redirect(
+        &self,
+        scope: &Scope,
+        case_id: &str,
+        link_token_id: &str,
+    ) -> Option<String> {
+        let case_id = CaseId::parse(case_id)?;
         let reader = self.store().reader();
-        let case = cases::get(reader, &scope, case_id.as_str()).await.ok()??;
-        if case.link_token_id != claims.jti {
+        let case = cases::get(reader, scope, case_id.as_str()).await.ok()??;
+        if case.link_token_id != link_token_id {
             return None;
         }
         let flow = self
-            .pinned_flow(&scope, &case.flow_id, case.flow_version)
+            .pinned_flow(scope, &case.flow_id, case.flow_version)
             .await
             .ok()?;
         if flow.return_parameters != ReturnParameters::Info {
             return None;
         }
         let key = self
-            .required_applicant_key(reader, &scope, &case.applicant_id)
+            .required_applicant_key(reader, scope, &case.applicant_id)
             .await
             .ok()?;
         CaseDetails::open(Some(&key), &case).ok()?.redirect_url
