@@ -66,6 +66,10 @@ pub struct Flow {
     pub steps: Vec<Step>,
     pub min_age: u8,
     pub max_attempts: u32,
+    /// Uploads allowed at an upload step, overriding `max_attempts` there.
+    pub step_max_attempts: BTreeMap<Step, u32>,
+    /// What the hosted flow appends to a case's `redirect_url`.
+    pub return_parameters: ReturnParameters,
     pub screening: ScreeningSettings,
     /// The rules in force (the built-in ones unless the flow has its own).
     pub rules: Vec<RuleDefinition>,
@@ -101,6 +105,8 @@ fn flow(
         link_lifetime_seconds: definition.link_lifetime_seconds,
         min_age: definition.min_age,
         max_attempts: definition.max_attempts,
+        step_max_attempts: definition.step_max_attempts,
+        return_parameters: definition.return_parameters,
         screening: definition.screening,
         builtin: version == BUILTIN_VERSION,
         created_at,

@@ -1,10 +1,11 @@
 //! `/v1/flows`, and the flow, rule and screening-settings shapes.
 
+use std::collections::BTreeMap;
+
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use kycore_domain::flow::ReturnParameters;
-use kycore_domain::flow::{CompanyDocument, ScreeningSettings};
+use kycore_domain::flow::{CompanyDocument, ReturnParameters, ScreeningSettings};
 use kycore_domain::rules::{RuleDefinition, RuleOutcome};
 use kycore_services::flows::{Flow, NewFlow};
 use serde::{Deserialize, Serialize};
@@ -184,6 +185,16 @@ pub struct FlowBody {
     pub steps: Vec<StepBody>,
     pub min_age: u8,
     pub max_attempts: u32,
+    /// Uploads allowed at an upload step (`identity_document`, `selfie`,
+    /// `proof_of_address`, `company_documents`), overriding `max_attempts` there; set by the
+    /// vendor dialects' flows (Rebilly's per-type `maxAttempts`).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub step_max_attempts: BTreeMap<String, u32>,
+    /// What the hosted flow appends to a case's `redirect_url`: `case_outcome` (`case_id`
+    /// and `outcome`) or `info` (a gatherer's `info=success|partial|manual|back|token_expired`,
+    /// as Rebilly's flows ask).
+    #[schema(pattern = "^(case_outcome|info)$")]
+    pub return_parameters: String,
     pub screening: ScreeningSettingsBody,
     /// The rules in force (the built-in ones unless the flow has its own).
     pub rules: Vec<RuleBody>,
@@ -210,6 +221,16 @@ impl From<&Flow> for FlowBody {
             steps: steps_out(&f.steps),
             min_age: f.min_age,
             max_attempts: f.max_attempts,
+            step_max_attempts: f
+                .step_max_attempts
+                .iter()
+                .map(|(step, limit)| (step.as_str().to_owned(), *limit))
+                .collect(),
+            return_parameters: match f.return_parameters {
+                ReturnParameters::CaseOutcome => "case_outcome",
+                ReturnParameters::Info => "info",
+            }
+            .to_owned(),
             screening: f.screening.into(),
             rules: f.rules.iter().map(Into::into).collect(),
             company_documents: f

@@ -1247,6 +1247,19 @@ async fn each_requested_type_keeps_its_own_max_attempts() {
         assert_eq!(attempt("passport").await.status, StatusCode::CREATED);
         assert_eq!(attempt("passport").await.status, StatusCode::CREATED);
         attempt("passport").await.problem(StatusCode::CONFLICT, "attempts_exhausted");
+        // The request's flow shows its limits and its way back through the native API.
+        let case = app.get_case(&key, &id).await;
+        let flow = app
+            .get_json(&key, &format!("/v1/flows/{}", case["flow_id"].as_str().unwrap()))
+            .await;
+        assert_eq!(
+            flow["step_max_attempts"],
+            json!({"identity_document": 2, "selfie": 2, "proof_of_address": 1})
+        );
+        assert_eq!(flow["return_parameters"], "info");
+        let builtin = app.get_json(&key, "/v1/flows/flow_kyc_default").await;
+        assert_eq!(builtin["return_parameters"], "case_outcome");
+        assert_eq!(builtin.get("step_max_attempts"), None);
     })
     .await;
 }
