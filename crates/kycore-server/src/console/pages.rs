@@ -106,17 +106,17 @@ pub fn shell(nonce: &str, title: &str, session: Option<&ConsoleSession>, body: M
                             @match session.scope.environment {
                                 Environment::Live => {
                                     input type="hidden" name="environment" value="sandbox";
-                                    button.secondary type="submit" { "Switch to sandbox" }
+                                    button.secondary #switch-environment type="submit" { "Switch to sandbox" }
                                 }
                                 Environment::Sandbox => {
                                     input type="hidden" name="environment" value="live";
-                                    button.secondary type="submit" { "Switch to live" }
+                                    button.secondary #switch-environment type="submit" { "Switch to live" }
                                 }
                             }
                         }
                         form method="post" action="/console/logout" {
                             (csrf(session))
-                            button.secondary type="submit" { "Sign out" }
+                            button.secondary #sign-out type="submit" { "Sign out" }
                         }
                     }
                 }
@@ -150,7 +150,7 @@ pub fn login(csrf: &str, error: Option<&str>, email: &str, ask_organization: boo
                 label for="organization" { "Organization id" }
                 input #organization type="text" name="organization" required;
             }
-            button type="submit" { "Sign in" }
+            button #sign-in type="submit" { "Sign in" }
         }
     }
 }
@@ -289,7 +289,7 @@ pub fn case(
                     input type="hidden" name="decision" value="approve";
                     label for="approve-note" { "Note (optional)" }
                     input #approve-note type="text" name="note";
-                    button type="submit" { "Approve" }
+                    button #approve type="submit" { "Approve" }
                 }
                 form method="post" action={ "/console/cases/" (case.id) "/decision" } {
                     (csrf(session))
@@ -298,14 +298,14 @@ pub fn case(
                     input #reject-reason type="text" name="reason_code" placeholder="e.g. document_forged";
                     label for="reject-note" { "Note" }
                     textarea #reject-note name="note" rows="2" {}
-                    button.danger type="submit" { "Reject" }
+                    button.danger #reject type="submit" { "Reject" }
                 }
                 form method="post" action={ "/console/cases/" (case.id) "/decision" } {
                     (csrf(session))
                     input type="hidden" name="decision" value="request_resubmission";
                     label for="resubmit-note" { "Note to keep with the request" }
                     input #resubmit-note type="text" name="note";
-                    button.secondary type="submit" { "Request resubmission" }
+                    button.secondary #resubmit type="submit" { "Request resubmission" }
                 }
             }
         }
