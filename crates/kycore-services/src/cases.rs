@@ -37,6 +37,9 @@ pub struct DecisionRequest {
     /// For `request_resubmission`: the steps the applicant redoes (the rest of what they
     /// entered is kept); every data-collecting step of the flow when not given.
     pub steps: Option<Vec<Step>>,
+    /// The revision the person saw (the console's page): when the case has changed since,
+    /// nothing is written and the decision fails with `stale_revision`.
+    pub expected_revision: Option<i64>,
 }
 
 /// Which cases a listing shows.
@@ -373,6 +376,14 @@ impl Services {
         let services = self.clone();
         self.case_unit(ctx, id, move |tx, ctx, case, now| {
             Box::pin(async move {
+                if let Some(seen) = input.expected_revision
+                    && case.record().revision != seen
+                {
+                    return Err(ServiceError::conflict(
+                        "stale_revision",
+                        "the case changed after this page was shown; look at it again before deciding",
+                    ));
+                }
                 let outcome = match input.decision {
                     ManualDecision::Approve => Outcome::Approved,
                     ManualDecision::Reject => Outcome::Rejected,

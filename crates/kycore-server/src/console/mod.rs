@@ -561,11 +561,18 @@ async fn decide(
         Some("request_resubmission") => ManualDecision::RequestResubmission,
         _ => return visit.bad_form(Some(&session)),
     };
+    let expected_revision = match field("revision").map(|r| r.parse::<i64>()) {
+        None => None,
+        Some(Ok(revision)) => Some(revision),
+        Some(Err(_)) => return visit.bad_form(Some(&session)),
+    };
     let request = DecisionRequest {
         decision,
         reason_code: field("reason_code"),
         note: field("note"),
         steps: None,
+        // Every form of ours sends the revision it showed.
+        expected_revision,
     };
     let ctx = RequestContext::new(session.scope.clone(), session.principal());
     match state.services.decide_case(&ctx, &id, request).await {

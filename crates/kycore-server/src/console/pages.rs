@@ -286,6 +286,7 @@ pub fn case(
                 h2 #h-decide { "Decide" }
                 form method="post" action={ "/console/cases/" (case.id) "/decision" } {
                     (csrf(session))
+                    input type="hidden" name="revision" value=(case.revision);
                     input type="hidden" name="decision" value="approve";
                     label for="approve-note" { "Note (optional)" }
                     input #approve-note type="text" name="note";
@@ -293,6 +294,7 @@ pub fn case(
                 }
                 form method="post" action={ "/console/cases/" (case.id) "/decision" } {
                     (csrf(session))
+                    input type="hidden" name="revision" value=(case.revision);
                     input type="hidden" name="decision" value="reject";
                     label for="reject-reason" { "Reason code" }
                     input #reject-reason type="text" name="reason_code" placeholder="e.g. document_forged";
@@ -302,6 +304,7 @@ pub fn case(
                 }
                 form method="post" action={ "/console/cases/" (case.id) "/decision" } {
                     (csrf(session))
+                    input type="hidden" name="revision" value=(case.revision);
                     input type="hidden" name="decision" value="request_resubmission";
                     label for="resubmit-note" { "Note to keep with the request" }
                     input #resubmit-note type="text" name="note";

@@ -198,6 +198,35 @@ async fn an_analyst_signs_in_sees_the_queue_and_approves_as_themselves() {
             "approved"
         );
 
+        // A page shown before the approval: its rejection writes nothing.
+        let stale = post(
+            &client,
+            &app,
+            &path,
+            &[("csrf", &csrf), ("decision", "reject"), ("revision", "5")],
+        )
+        .await;
+        assert_eq!(stale.status(), StatusCode::CONFLICT);
+        assert!(
+            stale
+                .text()
+                .await
+                .unwrap()
+                .contains("changed after this page was shown")
+        );
+        let garbled = post(
+            &client,
+            &app,
+            &path,
+            &[("csrf", &csrf), ("decision", "reject"), ("revision", "x")],
+        )
+        .await;
+        assert_eq!(garbled.status(), StatusCode::BAD_REQUEST);
+        assert_eq!(
+            app.get_case(&app.sandbox.secret, &older).await["status"],
+            "approved"
+        );
+
         // A rejection keeps its reason code.
         let path = format!("/console/cases/{newer}/decision");
         let rejected = post(
