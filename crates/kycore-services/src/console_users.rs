@@ -196,6 +196,16 @@ async fn verify_password(password: String, stored: String) -> Result<bool, Servi
     .map_err(|e| ServiceError::internal(format!("password checking task: {e}")))?
 }
 
+/// A hash no password matches, made once per process with the same parameters as real ones.
+async fn dummy_hash() -> Result<String, ServiceError> {
+    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    if let Some(hash) = DUMMY.get() {
+        return Ok(hash.clone());
+    }
+    let hash = hash_password(random_alphanumeric(PASSWORD_LEN)).await?;
+    Ok(DUMMY.get_or_init(|| hash).clone())
+}
+
 /// The wait after `failures` wrong passwords in a row, if any.
 pub fn lock_for(failures: i64) -> Option<Millis> {
     let beyond = failures - FREE_FAILURES;
@@ -373,7 +383,12 @@ impl Services {
             candidates.retain(|u| u.organization_id == org);
         }
         let record = match candidates.len() {
-            0 => return Err(LoginError::Invalid),
+            0 => {
+                // As slow as a wrong password, so the time taken does not tell which e-mails
+                // have accounts.
+                verify_password(password.to_owned(), dummy_hash().await?).await?;
+                return Err(LoginError::Invalid);
+            }
             1 => candidates.remove(0),
             _ => return Err(LoginError::OrganizationRequired),
         };

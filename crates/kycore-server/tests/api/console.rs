@@ -303,6 +303,15 @@ async fn a_viewer_reads_but_cannot_decide() {
             app.get_case(&app.sandbox.secret, &case).await["status"],
             "in_review"
         );
+
+        // Half an hour without a page ends the session.
+        app.idle_console_sessions().await;
+        let (status, _) = get(&client, &app, &format!("/console/cases/{case}")).await;
+        assert_eq!(
+            status,
+            StatusCode::SEE_OTHER,
+            "idle too long: sign in again"
+        );
     })
     .await;
 }
