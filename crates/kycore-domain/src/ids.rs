@@ -90,6 +90,11 @@ prefixed_id!(
     "key_"
 );
 prefixed_id!(
+    /// A person signed in to the console: an admin, analyst or viewer of one organization.
+    ConsoleUserId,
+    "user_"
+);
+prefixed_id!(
     /// A person or business being verified.
     ApplicantId,
     "app_"

@@ -6,6 +6,7 @@
 
 mod api;
 mod auth;
+mod console;
 mod dialects;
 pub mod error;
 mod extract;
@@ -123,6 +124,7 @@ pub fn app_configured(
         .route("/v1/openapi.json", get(openapi_json))
         .route("/docs", get(docs_page))
         .merge(portal::router(&state))
+        .merge(console::router())
         .merge(dialects::vove::router())
         .merge(dialects::caliza::router())
         .merge(dialects::link::router())

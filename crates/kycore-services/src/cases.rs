@@ -37,6 +37,9 @@ pub struct DecisionRequest {
     /// For `request_resubmission`: the steps the applicant redoes (the rest of what they
     /// entered is kept); every data-collecting step of the flow when not given.
     pub steps: Option<Vec<Step>>,
+    /// The revision the person saw (the console's page): when the case has changed since,
+    /// nothing is written and the decision fails with `stale_revision`.
+    pub expected_revision: Option<i64>,
 }
 
 /// Which cases a listing shows.
@@ -287,6 +290,64 @@ impl Services {
         Numbered::counted(data, total)
     }
 
+    /// The console's review queue: cases waiting for a person (`in_review`) first, then the
+    /// rest, each group oldest first; only `status` when given. At most `limit` cases.
+    pub async fn review_queue(
+        &self,
+        scope: &Scope,
+        status: Option<CaseStatus>,
+        limit: u32,
+    ) -> Result<Vec<Case>, ServiceError> {
+        let groups: Vec<Vec<CaseStatus>> = match status {
+            Some(status) => vec![vec![status]],
+            None => vec![
+                vec![CaseStatus::InReview],
+                CaseStatus::ALL
+                    .into_iter()
+                    .filter(|s| *s != CaseStatus::InReview)
+                    .collect(),
+            ],
+        };
+        let mut queue = Vec::new();
+        for statuses in groups {
+            let room = limit.saturating_sub(u32::try_from(queue.len()).unwrap_or(u32::MAX));
+            if room == 0 {
+                break;
+            }
+            let query = || CaseQuery {
+                statuses: statuses.clone(),
+                ..CaseQuery::default()
+            };
+            // Listings are newest first: the oldest `room` cases are the last window.
+            let total = self
+                .list_cases_numbered(
+                    scope,
+                    query(),
+                    Window {
+                        offset: 0,
+                        limit: 0,
+                    },
+                )
+                .await?
+                .total;
+            let offset = total.saturating_sub(u64::from(room));
+            let mut oldest = self
+                .list_cases_numbered(
+                    scope,
+                    query(),
+                    Window {
+                        offset,
+                        limit: room,
+                    },
+                )
+                .await?
+                .data;
+            oldest.reverse();
+            queue.extend(oldest);
+        }
+        Ok(queue)
+    }
+
     pub async fn cancel_case(&self, ctx: &RequestContext, id: &str) -> Result<Case, ServiceError> {
         self.change_case(ctx, id, |_| Ok(vec![(CaseAction::Cancel, None)]))
             .await
@@ -315,6 +376,14 @@ impl Services {
         let services = self.clone();
         self.case_unit(ctx, id, move |tx, ctx, case, now| {
             Box::pin(async move {
+                if let Some(seen) = input.expected_revision
+                    && case.record().revision != seen
+                {
+                    return Err(ServiceError::conflict(
+                        "stale_revision",
+                        "the case changed after this page was shown; look at it again before deciding",
+                    ));
+                }
                 let outcome = match input.decision {
                     ManualDecision::Approve => Outcome::Approved,
                     ManualDecision::Reject => Outcome::Rejected,

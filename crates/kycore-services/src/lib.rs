@@ -21,6 +21,7 @@ pub mod branding;
 mod cache;
 pub mod cases;
 mod catalog;
+pub mod console_users;
 pub mod context;
 pub mod crypto;
 mod decision;

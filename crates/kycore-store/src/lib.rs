@@ -17,6 +17,7 @@ pub mod branding;
 pub mod case_progress;
 pub mod cases;
 pub mod checks;
+pub mod console_users;
 pub mod data_keys;
 pub mod deployment;
 pub mod documents;

@@ -1,4 +1,4 @@
-//! The `kycore` command: `serve`, `init`, `organizations`, `keys`, `master-key`, `jobs`,
+//! The `kycore` command: `serve`, `init`, `organizations`, `keys`, `users`, `master-key`, `jobs`,
 //! `audit`, `lists` and `screening`.
 
 #![forbid(unsafe_code)]
@@ -103,6 +103,14 @@ enum Command {
         #[command(subcommand)]
         command: operators::KeysCommand,
     },
+    /// Manage the console's users: create (the password is shown once), reset-password,
+    /// disable.
+    Users {
+        #[command(flatten)]
+        storage: StorageArgs,
+        #[command(subcommand)]
+        command: operators::UsersCommand,
+    },
     /// Mint bearer tokens from a secret key (Provide's dialect).
     Tokens {
         #[command(flatten)]
@@ -193,6 +201,13 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Keys { storage, command } => {
             operators::keys(
+                &open_services(&storage.resolve(&file), String::new()).await?,
+                command,
+            )
+            .await
+        }
+        Command::Users { storage, command } => {
+            operators::users(
                 &open_services(&storage.resolve(&file), String::new()).await?,
                 command,
             )

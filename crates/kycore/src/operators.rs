@@ -5,6 +5,7 @@ use anyhow::Context;
 use clap::{Subcommand, ValueEnum};
 use kycore_domain::tenancy::Environment;
 use kycore_services::Services;
+use kycore_services::console_users::{NewPassword, Role};
 use kycore_services::jobs::JobState;
 use kycore_services::keys::KeyKind;
 use kycore_services::organizations::OrganizationKeys;
@@ -104,6 +105,101 @@ pub enum JobsCommand {
         #[arg(long)]
         json: bool,
     },
+}
+
+/// The console's users.
+#[derive(Subcommand)]
+pub enum UsersCommand {
+    /// Create a console user; the password is shown only now.
+    Create {
+        #[arg(long)]
+        email: String,
+        #[arg(long, value_enum)]
+        role: RoleArg,
+        /// The organization (default: the deployment's first).
+        #[arg(long)]
+        organization: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Give a user (id or e-mail) a new password, shown only now; ends their sessions and
+    /// lifts a lockout.
+    ResetPassword {
+        user: String,
+        /// The organization (default: the deployment's first).
+        #[arg(long)]
+        organization: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Disable a user (id or e-mail): they cannot sign in and their sessions end.
+    Disable {
+        user: String,
+        /// The organization (default: the deployment's first).
+        #[arg(long)]
+        organization: Option<String>,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum RoleArg {
+    Admin,
+    Analyst,
+    Viewer,
+}
+
+impl From<RoleArg> for Role {
+    fn from(arg: RoleArg) -> Self {
+        match arg {
+            RoleArg::Admin => Role::Admin,
+            RoleArg::Analyst => Role::Analyst,
+            RoleArg::Viewer => Role::Viewer,
+        }
+    }
+}
+
+fn print_password(new: &NewPassword, json: bool) -> anyhow::Result<()> {
+    if json {
+        println!("{}", serde_json::to_string(new)?);
+    } else {
+        println!("{} ({}, {})", new.email, new.role.as_str(), new.id);
+        println!("password (shown once): {}", new.password);
+    }
+    Ok(())
+}
+
+pub async fn users(services: &Services, command: UsersCommand) -> anyhow::Result<()> {
+    match command {
+        UsersCommand::Create {
+            email,
+            role,
+            organization,
+            json,
+        } => {
+            let organization = services.organization(organization.as_deref()).await?;
+            let created = services
+                .create_console_user(&organization, &email, role.into())
+                .await?;
+            print_password(&created, json)
+        }
+        UsersCommand::ResetPassword {
+            user,
+            organization,
+            json,
+        } => {
+            let organization = services.organization(organization.as_deref()).await?;
+            let reset = services
+                .reset_console_password(&organization, &user)
+                .await?;
+            print_password(&reset, json)
+        }
+        UsersCommand::Disable { user, organization } => {
+            let organization = services.organization(organization.as_deref()).await?;
+            let id = services.disable_console_user(&organization, &user).await?;
+            println!("disabled {id}");
+            Ok(())
+        }
+    }
 }
 
 #[derive(Clone, Copy, ValueEnum)]

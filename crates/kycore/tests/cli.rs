@@ -150,6 +150,89 @@ fn tokens_are_minted_from_a_secret_key_for_the_application_or_a_user() {
 }
 
 #[test]
+fn console_users_are_created_with_a_one_time_password_reset_and_disabled() {
+    let dir = tempfile::tempdir().unwrap();
+    stdout_json(&kycore(dir.path(), &["init", "--json"]));
+    let created = stdout_json(&kycore(
+        dir.path(),
+        &[
+            "users",
+            "create",
+            "--email",
+            " Ana@Example.com",
+            "--role",
+            "analyst",
+            "--json",
+        ],
+    ));
+    let object = created.as_object().unwrap();
+    let mut fields: Vec<&str> = object.keys().map(String::as_str).collect();
+    fields.sort_unstable();
+    assert_eq!(fields, ["email", "id", "password", "role"]);
+    assert!(created["id"].as_str().unwrap().starts_with("user_"));
+    assert_eq!(created["email"], "ana@example.com", "stored normalized");
+    assert_eq!(created["role"], "analyst");
+    let password = created["password"].as_str().unwrap();
+    assert!(password.len() >= 20, "{password}");
+
+    let again = kycore(
+        dir.path(),
+        &[
+            "users",
+            "create",
+            "--email",
+            "ana@example.com",
+            "--role",
+            "viewer",
+        ],
+    );
+    assert!(!again.status.success(), "one e-mail per organization");
+    let bad = kycore(
+        dir.path(),
+        &[
+            "users",
+            "create",
+            "--email",
+            "not-an-email",
+            "--role",
+            "viewer",
+        ],
+    );
+    assert!(!bad.status.success());
+    let bad_role = kycore(
+        dir.path(),
+        &[
+            "users",
+            "create",
+            "--email",
+            "b@example.com",
+            "--role",
+            "owner",
+        ],
+    );
+    assert!(!bad_role.status.success());
+
+    let reset = stdout_json(&kycore(
+        dir.path(),
+        &["users", "reset-password", "ana@example.com", "--json"],
+    ));
+    assert_eq!(reset["id"], created["id"]);
+    assert_ne!(reset["password"], created["password"]);
+
+    let id = created["id"].as_str().unwrap();
+    assert!(
+        kycore(dir.path(), &["users", "disable", id])
+            .status
+            .success()
+    );
+    assert!(
+        !kycore(dir.path(), &["users", "disable", "user_missing"])
+            .status
+            .success()
+    );
+}
+
+#[test]
 fn keys_need_an_initialized_data_dir_and_its_master_key() {
     let dir = tempfile::tempdir().unwrap();
     let output = kycore(dir.path(), &["keys", "list"]);

@@ -104,6 +104,7 @@ impl From<DecideCaseBody> for DecisionRequest {
             reason_code: body.reason_code,
             note: body.note,
             steps: body.steps.map(steps_in),
+            expected_revision: None,
         }
     }
 }

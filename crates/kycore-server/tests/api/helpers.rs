@@ -320,6 +320,15 @@ impl TestApp {
         assert_eq!(updated, 1);
     }
 
+    /// Makes every console session look unused for an hour: past the idle timeout.
+    pub async fn idle_console_sessions(&self) {
+        self.execute_sql(
+            "UPDATE console_sessions SET last_seen_at = $1 - 3600000",
+            None,
+        )
+        .await;
+    }
+
     /// Makes a case's link have expired eight days ago: past the grace a started case gets.
     pub async fn expire_link_long_ago(&self, case_id: &str) {
         let updated = self

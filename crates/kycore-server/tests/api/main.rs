@@ -17,6 +17,7 @@ mod branding;
 mod browser;
 mod cases;
 mod concurrency;
+mod console;
 mod decisions;
 mod deployment;
 mod dialect_caliza;

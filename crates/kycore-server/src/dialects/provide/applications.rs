@@ -811,6 +811,7 @@ async fn decide(
         reason_code: None,
         note: None,
         steps: None,
+        expected_revision: None,
     };
     state
         .services

@@ -408,6 +408,7 @@ fn follow_up(gathered: &Gathered, rejected: Option<DocumentType>) -> Option<Deci
         reason_code: reason.map(str::to_owned),
         note: None,
         steps,
+        expected_revision: None,
     };
     let accepted_all = requested.iter().all(|r| {
         uploads

@@ -13,6 +13,7 @@
 //! [`STEP_TIMEOUT`] rather than hanging.
 
 mod branding;
+mod console;
 mod dialects;
 mod own_links;
 mod portal;

@@ -1,0 +1,612 @@
+//! The console: the analysts' back office, server-rendered pages that work without
+//! JavaScript.
+//!
+//! It owns the console's routes, its session cookie and CSRF checks, and turning service
+//! results and errors into pages. It translates and never decides: signing in, sessions,
+//! lockouts and roles are `kycore_services::console_users`'; the queue, the case and its
+//! decisions are the same `Services` calls the API makes (`review_queue`, `get_case`,
+//! `decide_case`…), so a decision here fires the same events, webhooks and audit entries,
+//! audited as `Principal::ConsoleUser`. It never touches storage.
+//!
+//! Routes: `/console/login` (GET form, POST sign-in), `/console/logout` (POST),
+//! `/console/environment` (POST: sandbox or live), `/console/cases` (the queue),
+//! `/console/cases/{id}` (the case) and `/console/cases/{id}/decision` (POST).
+//!
+//! Sign-in: e-mail and password; when the e-mail has accounts in several organizations the
+//! form asks for the organization's id too (`organization`). Failed sign-ins count against
+//! the account (the services lock it with a growing wait) and against the client's address
+//! (the API's failed-authentication budget). The session cookie is HttpOnly and
+//! SameSite=Strict, scoped to `/console`; the sign-in form's CSRF token is a double-submit
+//! cookie, every later form carries the session's own token, and a POST from another origin
+//! is refused.
+
+// A handler's error is the page to show instead; it is built once per request.
+#![allow(clippy::result_large_err)]
+
+mod pages;
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+
+use axum::Router;
+use axum::extract::rejection::FormRejection;
+use axum::extract::{ConnectInfo, Form, FromRequestParts, Path, Query, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use cookie::{Cookie, SameSite};
+use kycore_domain::case::{CaseStatus, ManualDecision};
+use kycore_domain::ids::CaseId;
+use kycore_domain::tenancy::Environment;
+use kycore_services::RequestContext;
+use kycore_services::ServiceError;
+use kycore_services::cases::DecisionRequest;
+use kycore_services::console_users::{ConsoleSession, LoginError};
+use serde::Deserialize;
+
+use crate::AppState;
+
+const SESSION_COOKIE: &str = "kycore_console";
+const LOGIN_CSRF_COOKIE: &str = "kycore_console_login";
+/// The queue shows at most this many cases.
+const QUEUE_LIMIT: u32 = 200;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/console", get(|| async { Redirect::to("/console/cases") }))
+        .route("/console/login", get(login_form).post(login))
+        .route("/console/logout", post(logout))
+        .route("/console/environment", post(switch_environment))
+        .route("/console/cases", get(queue))
+        .route("/console/cases/{id}", get(case_page))
+        .route("/console/cases/{id}/decision", post(decide))
+}
+
+/// What every console request knows before its session is looked at.
+pub struct Visit {
+    nonce: String,
+    session_token: Option<String>,
+    login_csrf: Option<String>,
+    secure: bool,
+    peer: Option<ConnectInfo<SocketAddr>>,
+}
+
+fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(Cookie::split_parse_encoded)
+        .filter_map(Result::ok)
+        .find(|c| c.name() == name)
+        .map(|c| c.value().to_owned())
+}
+
+impl FromRequestParts<AppState> for Visit {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(Visit {
+            nonce: uuid::Uuid::new_v4().simple().to_string(),
+            session_token: cookie_value(&parts.headers, SESSION_COOKIE),
+            login_csrf: cookie_value(&parts.headers, LOGIN_CSRF_COOKIE),
+            secure: state.services.config().public_url.starts_with("https://"),
+            peer: parts.extensions.get::<ConnectInfo<SocketAddr>>().cloned(),
+        })
+    }
+}
+
+impl Visit {
+    fn page(
+        &self,
+        status: StatusCode,
+        title: &str,
+        session: Option<&ConsoleSession>,
+        body: maud::Markup,
+    ) -> Response {
+        pages::respond(
+            status,
+            &self.nonce,
+            pages::shell(&self.nonce, title, session, body),
+        )
+    }
+
+    fn error(
+        &self,
+        status: StatusCode,
+        session: Option<&ConsoleSession>,
+        title: &str,
+        message: &str,
+    ) -> Response {
+        self.page(status, title, session, pages::message(title, message))
+    }
+
+    /// The signed-in session, or the way to the sign-in form.
+    async fn session(&self, state: &AppState) -> Result<ConsoleSession, Response> {
+        let Some(token) = &self.session_token else {
+            return Err(to_login());
+        };
+        match state.services.console_session(token).await {
+            Ok(session) => Ok(session),
+            Err(ServiceError::Unauthenticated { .. }) => Err(to_login()),
+            Err(error) => Err(self.unavailable(None, &error)),
+        }
+    }
+
+    fn unavailable(&self, session: Option<&ConsoleSession>, error: &ServiceError) -> Response {
+        tracing::error!(%error, "a console page failed");
+        self.error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            session,
+            "Something went wrong",
+            "kycore could not answer this page right now. Try again in a moment.",
+        )
+    }
+
+    /// The session of a form being sent: same origin, the session's CSRF token.
+    async fn form_session(
+        &self,
+        state: &AppState,
+        headers: &HeaderMap,
+        fields: &HashMap<String, String>,
+    ) -> Result<ConsoleSession, Response> {
+        let session = self.session(state).await?;
+        let csrf = fields.get("csrf").map(String::as_str).unwrap_or("");
+        if !same_origin(state, headers) || !session.csrf_matches(csrf) {
+            return Err(self.error(
+                StatusCode::FORBIDDEN,
+                Some(&session),
+                "The form has expired",
+                "The form was not sent from this session. Go back, reload the page and try again.",
+            ));
+        }
+        Ok(session)
+    }
+
+    fn bad_form(&self, session: Option<&ConsoleSession>) -> Response {
+        self.error(
+            StatusCode::BAD_REQUEST,
+            session,
+            "The form could not be read",
+            "Send the form from the console's own page.",
+        )
+    }
+
+    fn set_cookie(
+        &self,
+        response: &mut Response,
+        name: &'static str,
+        value: String,
+        path: &'static str,
+    ) {
+        let cookie = Cookie::build((name, value))
+            .path(path)
+            .http_only(true)
+            .same_site(SameSite::Strict)
+            .secure(self.secure)
+            .build();
+        if let Ok(value) = HeaderValue::from_str(&cookie.encoded().to_string()) {
+            response.headers_mut().append(header::SET_COOKIE, value);
+        }
+    }
+
+    fn clear_cookie(&self, response: &mut Response, name: &'static str, path: &'static str) {
+        let cookie = Cookie::build((name, ""))
+            .path(path)
+            .http_only(true)
+            .same_site(SameSite::Strict)
+            .secure(self.secure)
+            .max_age(cookie::time::Duration::ZERO)
+            .build();
+        if let Ok(value) = HeaderValue::from_str(&cookie.encoded().to_string()) {
+            response.headers_mut().append(header::SET_COOKIE, value);
+        }
+    }
+}
+
+fn to_login() -> Response {
+    Redirect::to("/console/login").into_response()
+}
+
+/// Refuses a cross-site POST: a browser names the page's origin, which must be kycore's.
+fn same_origin(state: &AppState, headers: &HeaderMap) -> bool {
+    let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
+        return true;
+    };
+    let public = &state.services.config().public_url;
+    url::Url::parse(public).is_ok_and(|u| u.origin().ascii_serialization() == origin)
+}
+
+type Fields = Result<Form<HashMap<String, String>>, FormRejection>;
+
+async fn login_form(State(state): State<AppState>, visit: Visit) -> Response {
+    if let Some(token) = &visit.session_token
+        && state.services.console_session(token).await.is_ok()
+    {
+        return Redirect::to("/console/cases").into_response();
+    }
+    login_page(&visit, StatusCode::OK, None, "", false)
+}
+
+/// The sign-in form, with a fresh double-submit CSRF token.
+fn login_page(
+    visit: &Visit,
+    status: StatusCode,
+    error: Option<&str>,
+    email: &str,
+    ask_organization: bool,
+) -> Response {
+    // The browser keeps one sign-in token until it signs in, so a second tab or a form
+    // shown again after a mistake still works.
+    let csrf = visit
+        .login_csrf
+        .clone()
+        .filter(|t| t.len() == 32 && t.bytes().all(|b| b.is_ascii_alphanumeric()))
+        .unwrap_or_else(|| kycore_services::crypto::random_alphanumeric(32));
+    let mut response = visit.page(
+        status,
+        "Sign in",
+        None,
+        pages::login(&csrf, error, email, ask_organization),
+    );
+    visit.set_cookie(&mut response, LOGIN_CSRF_COOKIE, csrf, "/console/login");
+    response
+}
+
+async fn login(
+    State(state): State<AppState>,
+    visit: Visit,
+    headers: HeaderMap,
+    form: Fields,
+) -> Response {
+    let Ok(Form(fields)) = form else {
+        return visit.bad_form(None);
+    };
+    let field = |name: &str| fields.get(name).map(String::as_str).unwrap_or("");
+    let email = field("email");
+    let presented = field("csrf");
+    let csrf_ok = visit
+        .login_csrf
+        .as_deref()
+        .is_some_and(|expected| !expected.is_empty() && expected == presented);
+    if !same_origin(&state, &headers) || !csrf_ok {
+        return login_page(
+            &visit,
+            StatusCode::FORBIDDEN,
+            Some("The form expired. Please sign in again."),
+            email,
+            false,
+        );
+    }
+    let limits = &state.limits;
+    let address = limits.client_address(&headers, visit.peer.as_ref());
+    if limits.check_address(address).is_some() {
+        return login_page(
+            &visit,
+            StatusCode::TOO_MANY_REQUESTS,
+            Some("Too many failed sign-ins from this address. Wait a minute and try again."),
+            email,
+            false,
+        );
+    }
+    let organization = Some(field("organization"));
+    let opened = state
+        .services
+        .console_login(email, field("password"), organization, Environment::Live)
+        .await;
+    match opened {
+        Ok(opened) => {
+            let mut response = Redirect::to("/console/cases").into_response();
+            visit.set_cookie(&mut response, SESSION_COOKIE, opened.token, "/console");
+            visit.clear_cookie(&mut response, LOGIN_CSRF_COOKIE, "/console/login");
+            response
+        }
+        Err(LoginError::Invalid) => {
+            limits.record_failure(address);
+            login_page(
+                &visit,
+                StatusCode::UNAUTHORIZED,
+                Some("The e-mail or password is not right."),
+                email,
+                false,
+            )
+        }
+        Err(LoginError::Locked { until }) => {
+            limits.record_failure(address);
+            let at = kycore_services::time_format::rfc3339(until);
+            login_page(
+                &visit,
+                StatusCode::TOO_MANY_REQUESTS,
+                Some(&format!(
+                    "Too many wrong passwords: this account is locked until {at} (UTC)."
+                )),
+                email,
+                false,
+            )
+        }
+        Err(LoginError::OrganizationRequired) => login_page(
+            &visit,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some(
+                "This e-mail has accounts in several organizations: give the organization's id too.",
+            ),
+            email,
+            true,
+        ),
+        Err(LoginError::Failed(error)) => visit.unavailable(None, &error),
+    }
+}
+
+async fn logout(
+    State(state): State<AppState>,
+    visit: Visit,
+    headers: HeaderMap,
+    form: Fields,
+) -> Response {
+    let Ok(Form(fields)) = form else {
+        return visit.bad_form(None);
+    };
+    let session = match visit.form_session(&state, &headers, &fields).await {
+        Ok(session) => session,
+        Err(page) => return page,
+    };
+    if let Err(error) = state.services.console_logout(&session).await {
+        return visit.unavailable(Some(&session), &error);
+    }
+    let mut response = Redirect::to("/console/login").into_response();
+    visit.clear_cookie(&mut response, SESSION_COOKIE, "/console");
+    response
+}
+
+async fn switch_environment(
+    State(state): State<AppState>,
+    visit: Visit,
+    headers: HeaderMap,
+    form: Fields,
+) -> Response {
+    let Ok(Form(fields)) = form else {
+        return visit.bad_form(None);
+    };
+    let session = match visit.form_session(&state, &headers, &fields).await {
+        Ok(session) => session,
+        Err(page) => return page,
+    };
+    let Some(environment) = fields
+        .get("environment")
+        .and_then(|e| Environment::parse(e))
+    else {
+        return visit.bad_form(Some(&session));
+    };
+    match state
+        .services
+        .console_switch_environment(&session, environment)
+        .await
+    {
+        Ok(()) => Redirect::to("/console/cases").into_response(),
+        Err(error) => visit.unavailable(Some(&session), &error),
+    }
+}
+
+#[derive(Deserialize)]
+struct QueueQuery {
+    status: Option<String>,
+}
+
+async fn queue(
+    State(state): State<AppState>,
+    visit: Visit,
+    query: Result<Query<QueueQuery>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    let session = match visit.session(&state).await {
+        Ok(session) => session,
+        Err(page) => return page,
+    };
+    let raw = query
+        .ok()
+        .and_then(|Query(q)| q.status)
+        .filter(|s| !s.is_empty());
+    let status = match raw.as_deref().map(CaseStatus::parse) {
+        None => None,
+        Some(Some(status)) => Some(status),
+        Some(None) => {
+            return visit.error(
+                StatusCode::BAD_REQUEST,
+                Some(&session),
+                "Unknown status",
+                "Pick a status from the filter's list.",
+            );
+        }
+    };
+    match state
+        .services
+        .review_queue(&session.scope, status, QUEUE_LIMIT)
+        .await
+    {
+        Ok(cases) => visit.page(
+            StatusCode::OK,
+            "Review queue",
+            Some(&session),
+            pages::queue(&cases, status),
+        ),
+        Err(error) => visit.unavailable(Some(&session), &error),
+    }
+}
+
+#[derive(Deserialize)]
+struct CaseQuery {
+    done: Option<String>,
+}
+
+async fn case_page(
+    State(state): State<AppState>,
+    visit: Visit,
+    Path(id): Path<String>,
+    query: Result<Query<CaseQuery>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    let session = match visit.session(&state).await {
+        Ok(session) => session,
+        Err(page) => return page,
+    };
+    let done = query.ok().and_then(|Query(q)| q.done);
+    show_case(
+        &state,
+        &visit,
+        &session,
+        &id,
+        StatusCode::OK,
+        done.as_deref(),
+        None,
+    )
+    .await
+}
+
+/// Everything the case page shows, read through the services.
+async fn show_case(
+    state: &AppState,
+    visit: &Visit,
+    session: &ConsoleSession,
+    id: &str,
+    status: StatusCode,
+    done: Option<&str>,
+    error: Option<&str>,
+) -> Response {
+    // An id of the wrong shape names no case; it never reaches a query.
+    if CaseId::parse(id).is_none() {
+        return missing_case(visit, session);
+    }
+    let services = &state.services;
+    let scope = &session.scope;
+    let read = async {
+        let case = services.get_case(scope, id).await?;
+        let applicant = services.get_applicant(scope, &case.applicant_id).await?;
+        let documents = services.list_documents(scope, id).await?;
+        let checks = services.case_checks(scope, id).await?;
+        let hits = services.case_screening_hits(scope, id).await?;
+        let trail = services
+            .audit_trail(scope, Some(id.to_owned()), None, Some(100))
+            .await?;
+        Ok::<_, ServiceError>(pages::CaseView {
+            case,
+            applicant,
+            documents,
+            checks,
+            hits,
+            audit: trail.data,
+        })
+    };
+    match read.await {
+        Ok(view) => {
+            let title = format!("Case {}", view.case.id);
+            let notice = done.and_then(pages::done_message);
+            visit.page(
+                status,
+                &title,
+                Some(session),
+                pages::case(&view, session, notice, error),
+            )
+        }
+        Err(ServiceError::NotFound { .. }) => missing_case(visit, session),
+        Err(error) => visit.unavailable(Some(session), &error),
+    }
+}
+
+fn missing_case(visit: &Visit, session: &ConsoleSession) -> Response {
+    visit.error(
+        StatusCode::NOT_FOUND,
+        Some(session),
+        "No such case",
+        "There is no case with this id in this organization and environment.",
+    )
+}
+
+async fn decide(
+    State(state): State<AppState>,
+    visit: Visit,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    form: Fields,
+) -> Response {
+    let Ok(Form(fields)) = form else {
+        return visit.bad_form(None);
+    };
+    let session = match visit.form_session(&state, &headers, &fields).await {
+        Ok(session) => session,
+        Err(page) => return page,
+    };
+    if !session.user.role.can_decide() {
+        return visit.error(
+            StatusCode::FORBIDDEN,
+            Some(&session),
+            "Not allowed",
+            "Your role can read cases but not decide them.",
+        );
+    }
+    if CaseId::parse(&id).is_none() {
+        return missing_case(&visit, &session);
+    }
+    let field = |name: &str| {
+        fields
+            .get(name)
+            .map(|v| v.trim())
+            .filter(|v| !v.is_empty())
+            .map(str::to_owned)
+    };
+    let decision = match field("decision").as_deref() {
+        Some("approve") => ManualDecision::Approve,
+        Some("reject") => ManualDecision::Reject,
+        Some("request_resubmission") => ManualDecision::RequestResubmission,
+        _ => return visit.bad_form(Some(&session)),
+    };
+    let expected_revision = match field("revision").map(|r| r.parse::<i64>()) {
+        None => None,
+        Some(Ok(revision)) => Some(revision),
+        Some(Err(_)) => return visit.bad_form(Some(&session)),
+    };
+    let request = DecisionRequest {
+        decision,
+        reason_code: field("reason_code"),
+        note: field("note"),
+        steps: None,
+        // Every form of ours sends the revision it showed.
+        expected_revision,
+    };
+    let ctx = RequestContext::new(session.scope.clone(), session.principal());
+    match state.services.decide_case(&ctx, &id, request).await {
+        Ok(case) => {
+            let done = match decision {
+                ManualDecision::Approve => "approved",
+                ManualDecision::Reject => "rejected",
+                ManualDecision::RequestResubmission => "resubmission_requested",
+            };
+            Redirect::to(&format!("/console/cases/{}?done={done}", case.id)).into_response()
+        }
+        Err(ServiceError::NotFound { .. }) => missing_case(&visit, &session),
+        Err(
+            error @ (ServiceError::InvalidTransition(_)
+            | ServiceError::Conflict { .. }
+            | ServiceError::Validation(_)
+            | ServiceError::InvalidRequest { .. }),
+        ) => {
+            let status = match error {
+                ServiceError::InvalidTransition(_) | ServiceError::Conflict { .. } => {
+                    StatusCode::CONFLICT
+                }
+                _ => StatusCode::UNPROCESSABLE_ENTITY,
+            };
+            let message = match &error {
+                ServiceError::Validation(fields) => fields
+                    .iter()
+                    .map(|f| f.message.clone())
+                    .collect::<Vec<_>>()
+                    .join("; "),
+                other => other.to_string(),
+            };
+            show_case(&state, &visit, &session, &id, status, None, Some(&message)).await
+        }
+        Err(error) => visit.unavailable(Some(&session), &error),
+    }
+}

@@ -1,0 +1,381 @@
+//! The console's markup: one self-contained page per response (inline style, no scripts,
+//! no external resources), laid out for a desk screen and a tablet, keyboard-first (a skip
+//! link, visible focus, real buttons and links), tables with headers for screen readers.
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use kycore_domain::case::CaseStatus;
+use kycore_domain::tenancy::Environment;
+use kycore_services::audit::AuditEntry;
+use kycore_services::console_users::ConsoleSession;
+use kycore_services::views::{Applicant, Case, Check, Document, ScreeningHit};
+use maud::{DOCTYPE, Markup, PreEscaped, html};
+use serde_json::Value;
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+const STYLE: &str = "\
+*{box-sizing:border-box}\
+body{margin:0;font:0.95rem/1.5 system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;color:#1b1b1f;background:#f4f5f7}\
+.skip{position:absolute;inset-inline-start:-999px}.skip:focus{inset-inline-start:.5rem;top:.5rem;background:#fff;padding:.5rem;z-index:1}\
+header{background:#fff;border-bottom:1px solid #c9ccd3;padding:.5rem 1rem;display:flex;justify-content:space-between;align-items:center;gap:.75rem;flex-wrap:wrap}\
+header p{margin:0}header .site{font-weight:600}\
+header form{display:inline;margin:0}\
+.env{display:inline-block;font-weight:600;padding:.1rem .5rem;border-radius:4px;border:2px solid}\
+.env-live{color:#8a1c00;border-color:#8a1c00}.env-sandbox{color:#1d5b2f;border-color:#1d5b2f}\
+main{max-width:80rem;margin:0 auto;padding:1rem}\
+h1{font-size:1.4rem;margin:.25rem 0 1rem}h2{font-size:1.1rem;margin:1.5rem 0 .5rem}\
+a{color:#0b4fbf}\
+a:focus,button:focus,input:focus,select:focus,textarea:focus{outline:3px solid #f5b400;outline-offset:2px}\
+.card{background:#fff;border:1px solid #c9ccd3;border-radius:8px;padding:1rem;margin:0 0 1rem}\
+table{border-collapse:collapse;width:100%;background:#fff}\
+th,td{text-align:start;padding:.4rem .5rem;border-bottom:1px solid #dfe1e6;vertical-align:top}\
+th{background:#eef0f3}caption{text-align:start;font-weight:600;padding:.25rem 0}\
+label{display:block;font-weight:600;margin:.75rem 0 .25rem}\
+input[type=text],input[type=email],input[type=password],select,textarea{width:100%;max-width:28rem;font:inherit;padding:.5rem;border:2px solid #5b616e;border-radius:4px;background:#fff;color:inherit}\
+button{font:inherit;font-weight:600;padding:.5rem 1rem;margin:.75rem .5rem 0 0;border:0;border-radius:4px;background:#0b4fbf;color:#fff;cursor:pointer;min-height:40px}\
+.link-button{background:none;color:#0b4fbf;text-decoration:underline;padding:0;margin:0;min-height:0;font-weight:400}\
+.danger{background:#a3141e}.secondary{background:#fff;color:#0b4fbf;border:2px solid #0b4fbf}\
+.error{border:3px solid #b00020;background:#fff;padding:.75rem 1rem;margin:0 0 1rem;border-radius:4px;color:#8a0019;font-weight:600}\
+.ok{border:3px solid #1d6b2f;background:#fff;padding:.75rem 1rem;margin:0 0 1rem;border-radius:4px;color:#1d5b2f;font-weight:600}\
+.grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(22rem,1fr));gap:1rem}\
+dl{display:grid;grid-template-columns:max-content 1fr;gap:.25rem 1rem;margin:0}dt{font-weight:600}dd{margin:0;overflow-wrap:anywhere}\
+.muted{color:#4a4f5a}\
+.decisions form{border-top:1px solid #dfe1e6;padding-top:.5rem;margin-top:.5rem}\
+";
+
+pub fn respond(status: StatusCode, nonce: &str, markup: Markup) -> Response {
+    let mut response = (status, markup.into_string()).into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    let csp = format!(
+        "default-src 'none'; style-src 'nonce-{nonce}'; img-src 'self'; form-action 'self'; \
+         base-uri 'none'; frame-ancestors 'none'"
+    );
+    if let Ok(value) = HeaderValue::from_str(&csp) {
+        headers.insert(header::CONTENT_SECURITY_POLICY, value);
+    }
+    response
+}
+
+fn csrf(session: &ConsoleSession) -> Markup {
+    html! { input type="hidden" name="csrf" value=(session.csrf_token); }
+}
+
+/// A full page: the header names the user, the organization and, always, the environment.
+pub fn shell(nonce: &str, title: &str, session: Option<&ConsoleSession>, body: Markup) -> Markup {
+    html! {
+        (DOCTYPE)
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width,initial-scale=1";
+                title { (title) " – kycore console" }
+                style nonce=(nonce) { (PreEscaped(STYLE)) }
+            }
+            body {
+                a.skip href="#main" { "Skip to content" }
+                header {
+                    p.site { "kycore console" }
+                    @if let Some(session) = session {
+                        nav aria-label="Console" {
+                            a href="/console/cases" { "Review queue" }
+                        }
+                        p {
+                            (session.user.email) " · " (session.user.role.as_str()) " · "
+                            span.muted { (session.user.organization_id) } " · "
+                            @match session.scope.environment {
+                                Environment::Live => span.env.env-live { "Live" },
+                                Environment::Sandbox => span.env.env-sandbox { "Sandbox" },
+                            }
+                        }
+                        form method="post" action="/console/environment" {
+                            (csrf(session))
+                            @match session.scope.environment {
+                                Environment::Live => {
+                                    input type="hidden" name="environment" value="sandbox";
+                                    button.secondary #switch-environment type="submit" { "Switch to sandbox" }
+                                }
+                                Environment::Sandbox => {
+                                    input type="hidden" name="environment" value="live";
+                                    button.secondary #switch-environment type="submit" { "Switch to live" }
+                                }
+                            }
+                        }
+                        form method="post" action="/console/logout" {
+                            (csrf(session))
+                            button.secondary #sign-out type="submit" { "Sign out" }
+                        }
+                    }
+                }
+                main #main { (body) }
+            }
+        }
+    }
+}
+
+pub fn message(title: &str, message: &str) -> Markup {
+    html! {
+        h1 { (title) }
+        div.card { p { (message) } p { a href="/console/cases" { "Back to the review queue" } } }
+    }
+}
+
+pub fn login(csrf: &str, error: Option<&str>, email: &str, ask_organization: bool) -> Markup {
+    html! {
+        h1 { "Sign in" }
+        @if let Some(error) = error {
+            div.error role="alert" id="login-error" { (error) }
+        }
+        form.card method="post" action="/console/login" {
+            input type="hidden" name="csrf" value=(csrf);
+            label for="email" { "E-mail" }
+            input #email type="email" name="email" value=(email) autocomplete="username" required
+                aria-describedby=[error.map(|_| "login-error")];
+            label for="password" { "Password" }
+            input #password type="password" name="password" autocomplete="current-password" required;
+            @if ask_organization {
+                label for="organization" { "Organization id" }
+                input #organization type="text" name="organization" required;
+            }
+            button #sign-in type="submit" { "Sign in" }
+        }
+    }
+}
+
+fn date(at: &OffsetDateTime) -> String {
+    at.format(&Rfc3339).unwrap_or_default()
+}
+
+fn status_label(status: CaseStatus) -> &'static str {
+    status.as_str()
+}
+
+pub fn queue(cases: &[Case], filter: Option<CaseStatus>) -> Markup {
+    html! {
+        h1 { "Review queue" }
+        form.card method="get" action="/console/cases" {
+            label for="status" { "Status" }
+            select #status name="status" {
+                option value="" selected[filter.is_none()] { "In review first, then every other" }
+                @for status in CaseStatus::ALL {
+                    option value=(status.as_str()) selected[filter == Some(status)] { (status_label(status)) }
+                }
+            }
+            button type="submit" { "Filter" }
+        }
+        @if cases.is_empty() {
+            p.card { "No cases." }
+        } @else {
+            table {
+                caption { (cases.len()) " cases, in review first, oldest first" }
+                thead { tr { th scope="col" { "Case" } th scope="col" { "Status" } th scope="col" { "Kind" } th scope="col" { "External id" } th scope="col" { "Created" } } }
+                tbody {
+                    @for case in cases {
+                        tr {
+                            td { a href={ "/console/cases/" (case.id) } { (case.id) } }
+                            td { (case.status.as_str()) }
+                            td { (case.kind.as_str()) }
+                            td { (case.external_id.as_deref().unwrap_or("—")) }
+                            td { (date(&case.created_at)) }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+pub struct CaseView {
+    pub case: Case,
+    pub applicant: Applicant,
+    pub documents: Vec<Document>,
+    pub checks: Vec<Check>,
+    pub hits: Vec<ScreeningHit>,
+    pub audit: Vec<AuditEntry>,
+}
+
+pub fn done_message(done: &str) -> Option<&'static str> {
+    match done {
+        "approved" => Some("The case is approved."),
+        "rejected" => Some("The case is rejected."),
+        "resubmission_requested" => Some("The applicant was asked to resubmit."),
+        _ => None,
+    }
+}
+
+/// A profile's fields as label and value, in the order the profile gives them.
+fn profile_rows(profile: Option<Value>) -> Vec<(String, String)> {
+    let Some(Value::Object(fields)) = profile else {
+        return Vec::new();
+    };
+    fields
+        .into_iter()
+        .map(|(name, value)| {
+            let shown = match value {
+                Value::String(s) => s,
+                other => other.to_string(),
+            };
+            (name.replace('_', " "), shown)
+        })
+        .collect()
+}
+
+pub fn case(
+    view: &CaseView,
+    session: &ConsoleSession,
+    done: Option<&str>,
+    error: Option<&str>,
+) -> Markup {
+    let case = &view.case;
+    let applicant = &view.applicant;
+    let profile = applicant
+        .individual
+        .as_ref()
+        .and_then(|p| serde_json::to_value(p).ok())
+        .or_else(|| {
+            applicant
+                .business
+                .as_ref()
+                .and_then(|p| serde_json::to_value(p).ok())
+        });
+    html! {
+        p { a href="/console/cases" { "← Review queue" } }
+        h1 { "Case " (case.id) }
+        @if let Some(error) = error { div.error role="alert" { (error) } }
+        @if let Some(done) = done { div.ok role="status" { (done) } }
+        div.grid {
+            section.card aria-labelledby="h-case" {
+                h2 #h-case { "Case" }
+                dl {
+                    dt { "Status" } dd #case-status { (case.status.as_str()) }
+                    dt { "Kind" } dd { (case.kind.as_str()) }
+                    dt { "Flow" } dd { (case.flow_id) " v" (case.flow_version) }
+                    dt { "External id" } dd { (case.external_id.as_deref().unwrap_or("—")) }
+                    dt { "Created" } dd { (date(&case.created_at)) }
+                    @if let Some(decision) = &case.decision {
+                        dt { "Decision" } dd { (format!("{decision:?}")) }
+                    }
+                }
+            }
+            section.card aria-labelledby="h-applicant" {
+                h2 #h-applicant { "Applicant" }
+                dl {
+                    dt { "Id" } dd { (applicant.id) }
+                    dt { "Type" } dd { (applicant.applicant_type.as_str()) }
+                    @for (name, value) in profile_rows(profile) {
+                        dt { (name) } dd { (value) }
+                    }
+                }
+            }
+        }
+        @if session.user.role.can_decide() {
+            section.card.decisions aria-labelledby="h-decide" {
+                h2 #h-decide { "Decide" }
+                form method="post" action={ "/console/cases/" (case.id) "/decision" } {
+                    (csrf(session))
+                    input type="hidden" name="revision" value=(case.revision);
+                    input type="hidden" name="decision" value="approve";
+                    label for="approve-note" { "Note (optional)" }
+                    input #approve-note type="text" name="note";
+                    button #approve type="submit" { "Approve" }
+                }
+                form method="post" action={ "/console/cases/" (case.id) "/decision" } {
+                    (csrf(session))
+                    input type="hidden" name="revision" value=(case.revision);
+                    input type="hidden" name="decision" value="reject";
+                    label for="reject-reason" { "Reason code" }
+                    input #reject-reason type="text" name="reason_code" placeholder="e.g. document_forged";
+                    label for="reject-note" { "Note" }
+                    textarea #reject-note name="note" rows="2" {}
+                    button.danger #reject type="submit" { "Reject" }
+                }
+                form method="post" action={ "/console/cases/" (case.id) "/decision" } {
+                    (csrf(session))
+                    input type="hidden" name="revision" value=(case.revision);
+                    input type="hidden" name="decision" value="request_resubmission";
+                    label for="resubmit-note" { "Note to keep with the request" }
+                    input #resubmit-note type="text" name="note";
+                    button.secondary #resubmit type="submit" { "Request resubmission" }
+                }
+            }
+        }
+        section.card aria-labelledby="h-documents" {
+            h2 #h-documents { "Documents" }
+            @if view.documents.is_empty() { p { "No documents." } } @else {
+                table {
+                    thead { tr { th scope="col" { "Type" } th scope="col" { "Side" } th scope="col" { "Status" } th scope="col" { "Rejection reasons" } th scope="col" { "Uploaded" } } }
+                    tbody { @for d in &view.documents {
+                        tr {
+                            td { (d.document_type) @if let Some(s) = &d.subtype { " (" (s) ")" } }
+                            td { (d.side) }
+                            td { (d.status) }
+                            td { @for r in &d.rejection_reasons { (r.code) ": " (r.message) br; } }
+                            td { (date(&d.created_at)) }
+                        }
+                    } }
+                }
+            }
+        }
+        section.card aria-labelledby="h-checks" {
+            h2 #h-checks { "Checks" }
+            @if view.checks.is_empty() { p { "No checks have run." } } @else {
+                table {
+                    thead { tr { th scope="col" { "Check" } th scope="col" { "Status" } th scope="col" { "Explanation" } th scope="col" { "Round" } } }
+                    tbody { @for c in &view.checks {
+                        tr {
+                            td { (c.kind) }
+                            td { (c.status.as_str()) @if c.superseded { " (superseded)" } }
+                            td { (c.explanation) }
+                            td { (c.round) }
+                        }
+                    } }
+                }
+            }
+        }
+        section.card aria-labelledby="h-hits" {
+            h2 #h-hits { "Screening hits" }
+            @if view.hits.is_empty() { p { "No screening hits." } } @else {
+                table {
+                    thead { tr { th scope="col" { "Subject" } th scope="col" { "List entry" } th scope="col" { "Score" } th scope="col" { "Status" } th scope="col" { "Why" } } }
+                    tbody { @for h in &view.hits {
+                        tr {
+                            td { (h.subject) }
+                            td { (h.list) " " (h.entity_id) @if let Some(name) = h.detail.get("name").and_then(Value::as_str) { br; (name) } }
+                            td { (format!("{:.2}", h.score)) }
+                            td { (h.status) }
+                            td { (h.detail.get("explanation").map(|e| match e { Value::String(s) => s.clone(), other => other.to_string() }).unwrap_or_default()) }
+                        }
+                    } }
+                }
+            }
+        }
+        section.card aria-labelledby="h-timeline" {
+            h2 #h-timeline { "Timeline" }
+            @if view.audit.is_empty() { p { "Nothing recorded yet." } } @else {
+                table {
+                    thead { tr { th scope="col" { "When" } th scope="col" { "Who" } th scope="col" { "What" } } }
+                    tbody { @for entry in &view.audit {
+                        tr {
+                            td { (date(&entry.created_at)) }
+                            td { (entry.actor_type) " " (entry.actor_id.as_deref().unwrap_or("")) }
+                            td { (entry.action) }
+                        }
+                    } }
+                }
+            }
+        }
+    }
+}

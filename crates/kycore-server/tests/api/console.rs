@@ -1,0 +1,498 @@
+//! The console over HTTP, without a browser (the browser tests drive the same pages in
+//! Chromium): users and roles, sign-in with lockout, sessions, CSRF, the queue, the case
+//! page and decisions through the same use case as the API, audited as the user.
+
+use kycore_services::console_users::{FREE_FAILURES, Role};
+use reqwest::StatusCode;
+use reqwest::redirect::Policy;
+
+use crate::helpers::{TestApp, for_each_database};
+
+/// A browser-like client: keeps cookies, does not follow redirects (tests look at them).
+fn browser() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(Policy::none())
+        .build()
+        .unwrap()
+}
+
+/// The value of `name="…" value="…"` in a page (the CSRF token).
+fn hidden(page: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = page
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no {name} in {page}"))
+        + marker.len();
+    page[start..][..page[start..].find('"').unwrap()].to_owned()
+}
+
+async fn get(client: &reqwest::Client, app: &TestApp, path: &str) -> (StatusCode, String) {
+    let response = client.get(app.url(path)).send().await.unwrap();
+    let status = response.status();
+    (status, response.text().await.unwrap())
+}
+
+async fn post(
+    client: &reqwest::Client,
+    app: &TestApp,
+    path: &str,
+    form: &[(&str, &str)],
+) -> reqwest::Response {
+    client.post(app.url(path)).form(form).send().await.unwrap()
+}
+
+/// Signs in and returns the session's CSRF token.
+async fn sign_in(client: &reqwest::Client, app: &TestApp, email: &str, password: &str) -> String {
+    let (status, form) = get(client, app, "/console/login").await;
+    assert_eq!(status, StatusCode::OK);
+    let csrf = hidden(&form, "csrf");
+    let answer = post(
+        client,
+        app,
+        "/console/login",
+        &[("csrf", &csrf), ("email", email), ("password", password)],
+    )
+    .await;
+    assert_eq!(
+        answer.status(),
+        StatusCode::SEE_OTHER,
+        "{}",
+        answer.text().await.unwrap()
+    );
+    let cookie = answer
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .find(|c| c.starts_with("kycore_console="))
+        .unwrap();
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
+        "{cookie}"
+    );
+    assert!(cookie.contains("Path=/console"), "{cookie}");
+    let (status, queue) = get(client, app, "/console/cases").await;
+    assert_eq!(status, StatusCode::OK, "{queue}");
+    hidden(&queue, "csrf")
+}
+
+async fn switch_to_sandbox(client: &reqwest::Client, app: &TestApp, csrf: &str) {
+    let answer = post(
+        client,
+        app,
+        "/console/environment",
+        &[("csrf", csrf), ("environment", "sandbox")],
+    )
+    .await;
+    assert_eq!(answer.status(), StatusCode::SEE_OTHER);
+}
+
+async fn case_in_review(app: &TestApp) -> String {
+    let key = &app.sandbox.secret;
+    let case = app.create_case(key).await;
+    let id = case["id"].as_str().unwrap().to_owned();
+    app.complete_sandbox(key, &id, "in_review").await;
+    id
+}
+
+#[tokio::test]
+async fn an_analyst_signs_in_sees_the_queue_and_approves_as_themselves() {
+    for_each_database(|app| async move {
+        let user = app
+            .services
+            .create_console_user(&app.organization_id, "ana@example.com", Role::Analyst)
+            .await
+            .unwrap();
+        let older = case_in_review(&app).await;
+        let other = app.create_case(&app.sandbox.secret).await;
+        let other = other["id"].as_str().unwrap().to_owned();
+        let newer = case_in_review(&app).await;
+
+        let client = browser();
+        let (status, _) = get(&client, &app, "/console/cases").await;
+        assert_eq!(
+            status,
+            StatusCode::SEE_OTHER,
+            "signed out: to the sign-in form"
+        );
+        let csrf = sign_in(&client, &app, "ANA@example.com ", &user.password).await;
+        let (_, live) = get(&client, &app, "/console/cases").await;
+        assert!(
+            live.contains("Live") && !live.contains(&older),
+            "live shows no sandbox cases"
+        );
+        switch_to_sandbox(&client, &app, &csrf).await;
+        let (_, queue) = get(&client, &app, "/console/cases").await;
+        assert!(queue.contains("Sandbox"));
+        let (a, b, c) = (
+            queue.find(&older).unwrap(),
+            queue.find(&newer).unwrap(),
+            queue.find(&other).unwrap(),
+        );
+        assert!(a < b && b < c, "in review first, oldest first");
+        let (_, filtered) = get(&client, &app, "/console/cases?status=created").await;
+        assert!(filtered.contains(&other) && !filtered.contains(&older));
+        let (status, _) = get(&client, &app, "/console/cases?status=bogus").await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+
+        let (status, page) = get(&client, &app, &format!("/console/cases/{older}")).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(page.contains("in_review") && page.contains("Approve"));
+
+        // A form without the session's token changes nothing.
+        let path = format!("/console/cases/{older}/decision");
+        let forged = post(&client, &app, &path, &[("decision", "approve")]).await;
+        assert_eq!(forged.status(), StatusCode::FORBIDDEN);
+        let foreign = client
+            .post(app.url(&path))
+            .header("origin", "https://evil.example")
+            .form(&[("csrf", csrf.as_str()), ("decision", "approve")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(foreign.status(), StatusCode::FORBIDDEN);
+        assert_eq!(
+            app.get_case(&app.sandbox.secret, &older).await["status"],
+            "in_review"
+        );
+
+        let approved = post(
+            &client,
+            &app,
+            &path,
+            &[("csrf", &csrf), ("decision", "approve")],
+        )
+        .await;
+        assert_eq!(approved.status(), StatusCode::SEE_OTHER);
+        let case = app.get_case(&app.sandbox.secret, &older).await;
+        assert_eq!(case["status"], "approved", "{case}");
+        let audit = app
+            .get_json(&app.sandbox.secret, &format!("/v1/audit?case_id={older}"))
+            .await;
+        let decided = audit["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["actor_type"] == "console_user")
+            .unwrap_or_else(|| panic!("no console user in {audit}"));
+        assert_eq!(decided["actor_id"], user.id.as_str(), "{decided}");
+        let events = app.case_events(&app.sandbox.secret, &older).await;
+        let decided = events.last().unwrap();
+        assert_eq!(decided["type"], "case.decided", "{decided}");
+        assert_eq!(decided["data"]["outcome"], "approved", "{decided}");
+
+        // Deciding again where the state machine does not allow it: a clear page, nothing
+        // written.
+        let again = post(
+            &client,
+            &app,
+            &path,
+            &[("csrf", &csrf), ("decision", "request_resubmission")],
+        )
+        .await;
+        assert_eq!(again.status(), StatusCode::CONFLICT);
+        assert!(again.text().await.unwrap().contains("role=\"alert\""));
+        assert_eq!(
+            app.get_case(&app.sandbox.secret, &older).await["status"],
+            "approved"
+        );
+
+        // A page shown before the approval: its rejection writes nothing.
+        let stale = post(
+            &client,
+            &app,
+            &path,
+            &[("csrf", &csrf), ("decision", "reject"), ("revision", "5")],
+        )
+        .await;
+        assert_eq!(stale.status(), StatusCode::CONFLICT);
+        assert!(
+            stale
+                .text()
+                .await
+                .unwrap()
+                .contains("changed after this page was shown")
+        );
+        let garbled = post(
+            &client,
+            &app,
+            &path,
+            &[("csrf", &csrf), ("decision", "reject"), ("revision", "x")],
+        )
+        .await;
+        assert_eq!(garbled.status(), StatusCode::BAD_REQUEST);
+        assert_eq!(
+            app.get_case(&app.sandbox.secret, &older).await["status"],
+            "approved"
+        );
+
+        // A rejection keeps its reason code.
+        let path = format!("/console/cases/{newer}/decision");
+        let rejected = post(
+            &client,
+            &app,
+            &path,
+            &[
+                ("csrf", &csrf),
+                ("decision", "reject"),
+                ("reason_code", "document_forged"),
+                ("note", "the photo was pasted in"),
+            ],
+        )
+        .await;
+        assert_eq!(rejected.status(), StatusCode::SEE_OTHER);
+        let case = app.get_case(&app.sandbox.secret, &newer).await;
+        assert_eq!(case["status"], "rejected");
+        assert_eq!(case["decision"]["reason_code"], "document_forged", "{case}");
+
+        // Unknown and other organizations' cases read the same.
+        for missing in ["case_01hzzzzzzzzzzzzzzzzzzzzzzz", "nonsense", "%00"] {
+            let (status, _) = get(&client, &app, &format!("/console/cases/{missing}")).await;
+            assert_eq!(status, StatusCode::NOT_FOUND, "{missing}");
+        }
+        let foreign_case = app.create_case(&app.other_sandbox.secret).await;
+        let foreign_id = foreign_case["id"].as_str().unwrap();
+        let (status, _) = get(&client, &app, &format!("/console/cases/{foreign_id}")).await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        let post_foreign = post(
+            &client,
+            &app,
+            &format!("/console/cases/{foreign_id}/decision"),
+            &[("csrf", &csrf), ("decision", "approve")],
+        )
+        .await;
+        assert_eq!(post_foreign.status(), StatusCode::NOT_FOUND);
+
+        // Signing out ends the session.
+        let logout = post(&client, &app, "/console/logout", &[("csrf", &csrf)]).await;
+        assert_eq!(logout.status(), StatusCode::SEE_OTHER);
+        let (status, _) = get(&client, &app, "/console/cases").await;
+        assert_eq!(status, StatusCode::SEE_OTHER);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_viewer_reads_but_cannot_decide() {
+    for_each_database(|app| async move {
+        let viewer = app
+            .services
+            .create_console_user(&app.organization_id, "vic@example.com", Role::Viewer)
+            .await
+            .unwrap();
+        let case = case_in_review(&app).await;
+        let client = browser();
+        let csrf = sign_in(&client, &app, "vic@example.com", &viewer.password).await;
+        switch_to_sandbox(&client, &app, &csrf).await;
+        let (status, page) = get(&client, &app, &format!("/console/cases/{case}")).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(
+            !page.contains("Approve") && !page.contains("/decision"),
+            "no forms"
+        );
+        let forged = post(
+            &client,
+            &app,
+            &format!("/console/cases/{case}/decision"),
+            &[("csrf", &csrf), ("decision", "approve")],
+        )
+        .await;
+        assert_eq!(forged.status(), StatusCode::FORBIDDEN);
+        assert_eq!(
+            app.get_case(&app.sandbox.secret, &case).await["status"],
+            "in_review"
+        );
+
+        // Half an hour without a page ends the session.
+        app.idle_console_sessions().await;
+        let (status, _) = get(&client, &app, &format!("/console/cases/{case}")).await;
+        assert_eq!(
+            status,
+            StatusCode::SEE_OTHER,
+            "idle too long: sign in again"
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn wrong_passwords_lock_the_account_and_disabled_users_cannot_sign_in() {
+    for_each_database(|app| async move {
+        let user = app
+            .services
+            .create_console_user(&app.organization_id, "lee@example.com", Role::Analyst)
+            .await
+            .unwrap();
+        let client = browser();
+        let (_, form) = get(&client, &app, "/console/login").await;
+        let csrf = hidden(&form, "csrf");
+
+        let without_token = post(
+            &client,
+            &app,
+            "/console/login",
+            &[("email", "lee@example.com"), ("password", &user.password)],
+        )
+        .await;
+        assert_eq!(
+            without_token.status(),
+            StatusCode::FORBIDDEN,
+            "the sign-in form has CSRF too"
+        );
+
+        let unknown = post(
+            &client,
+            &app,
+            "/console/login",
+            &[
+                ("csrf", &csrf),
+                ("email", "nobody@example.com"),
+                ("password", "x"),
+            ],
+        )
+        .await;
+        assert_eq!(unknown.status(), StatusCode::UNAUTHORIZED);
+        let unknown = unknown.text().await.unwrap();
+        for attempt in 1..=FREE_FAILURES {
+            let wrong = post(
+                &client,
+                &app,
+                "/console/login",
+                &[
+                    ("csrf", &csrf),
+                    ("email", "lee@example.com"),
+                    ("password", "wrong"),
+                ],
+            )
+            .await;
+            let expected = if attempt < FREE_FAILURES {
+                StatusCode::UNAUTHORIZED
+            } else {
+                StatusCode::TOO_MANY_REQUESTS
+            };
+            assert_eq!(wrong.status(), expected, "attempt {attempt}");
+            let text = wrong.text().await.unwrap();
+            if attempt == 1 {
+                let strip = |t: &str| {
+                    t.replace("lee@example.com", "")
+                        .replace("nobody@example.com", "")
+                };
+                let pick = |t: &str| t.find("role=\"alert\"").map(|i| t[i..i + 80].to_owned());
+                assert_eq!(
+                    pick(&strip(&text)),
+                    pick(&strip(&unknown)),
+                    "a wrong e-mail reads like a wrong password"
+                );
+            }
+        }
+        let right_but_locked = post(
+            &client,
+            &app,
+            "/console/login",
+            &[
+                ("csrf", &csrf),
+                ("email", "lee@example.com"),
+                ("password", &user.password),
+            ],
+        )
+        .await;
+        assert_eq!(right_but_locked.status(), StatusCode::TOO_MANY_REQUESTS);
+        assert!(
+            right_but_locked
+                .text()
+                .await
+                .unwrap()
+                .contains("locked until")
+        );
+
+        // A new password lifts the lock; disabling ends the session and refuses sign-in.
+        let reset = app
+            .services
+            .reset_console_password(&app.organization_id, "lee@example.com")
+            .await
+            .unwrap();
+        let session_csrf = sign_in(&client, &app, "lee@example.com", &reset.password).await;
+        assert!(!session_csrf.is_empty());
+        app.services
+            .disable_console_user(&app.organization_id, &user.id)
+            .await
+            .unwrap();
+        let (status, _) = get(&client, &app, "/console/cases").await;
+        assert_eq!(
+            status,
+            StatusCode::SEE_OTHER,
+            "a disabled user's session is over"
+        );
+        let (_, form) = get(&client, &app, "/console/login").await;
+        let csrf = hidden(&form, "csrf");
+        let refused = post(
+            &client,
+            &app,
+            "/console/login",
+            &[
+                ("csrf", &csrf),
+                ("email", "lee@example.com"),
+                ("password", &reset.password),
+            ],
+        )
+        .await;
+        assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn an_email_in_two_organizations_signs_in_with_the_organization_named() {
+    for_each_database(|app| async move {
+        let mine = app
+            .services
+            .create_console_user(&app.organization_id, "sam@example.com", Role::Viewer)
+            .await
+            .unwrap();
+        app.services
+            .create_console_user(&app.other_organization_id, "sam@example.com", Role::Admin)
+            .await
+            .unwrap();
+        let duplicate = app
+            .services
+            .create_console_user(&app.organization_id, "Sam@Example.com", Role::Admin)
+            .await;
+        assert!(duplicate.is_err(), "one e-mail per organization");
+
+        let client = browser();
+        let (_, form) = get(&client, &app, "/console/login").await;
+        let csrf = hidden(&form, "csrf");
+        let ambiguous = post(
+            &client,
+            &app,
+            "/console/login",
+            &[
+                ("csrf", &csrf),
+                ("email", "sam@example.com"),
+                ("password", &mine.password),
+            ],
+        )
+        .await;
+        assert_eq!(ambiguous.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let page = ambiguous.text().await.unwrap();
+        assert!(page.contains("name=\"organization\""), "{page}");
+        let csrf = hidden(&page, "csrf");
+        let named = post(
+            &client,
+            &app,
+            "/console/login",
+            &[
+                ("csrf", &csrf),
+                ("email", "sam@example.com"),
+                ("password", &mine.password),
+                ("organization", app.organization_id.as_str()),
+            ],
+        )
+        .await;
+        assert_eq!(named.status(), StatusCode::SEE_OTHER);
+        let (_, queue) = get(&client, &app, "/console/cases").await;
+        assert!(queue.contains(app.organization_id.as_str()) && queue.contains("viewer"));
+    })
+    .await;
+}
