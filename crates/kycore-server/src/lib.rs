@@ -15,6 +15,7 @@ mod limits;
 mod openapi;
 pub(crate) mod portal;
 mod request_id;
+mod same_origin;
 mod serve;
 mod webhooks;
 

@@ -46,6 +46,7 @@ use kycore_services::console_users::{ConsoleSession, LoginError};
 use serde::Deserialize;
 
 use crate::AppState;
+use crate::same_origin::same_origin;
 
 const SESSION_COOKIE: &str = "kycore_console";
 const LOGIN_CSRF_COOKIE: &str = "kycore_console_login";
@@ -210,15 +211,6 @@ impl Visit {
 
 fn to_login() -> Response {
     Redirect::to("/console/login").into_response()
-}
-
-/// Refuses a cross-site POST: a browser names the page's origin, which must be kycore's.
-fn same_origin(state: &AppState, headers: &HeaderMap) -> bool {
-    let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
-        return true;
-    };
-    let public = &state.services.config().public_url;
-    url::Url::parse(public).is_ok_and(|u| u.origin().ascii_serialization() == origin)
 }
 
 type Fields = Result<Form<HashMap<String, String>>, FormRejection>;

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use axum::Form;
 use axum::extract::{FromRequest, Multipart, Path, Query, Request, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use kycore_domain::applicant::{Address, BusinessProfile, IndividualProfile, RelatedPerson};
 use kycore_domain::flow::{ReturnParameters, Step};
@@ -24,6 +24,7 @@ use super::view::{DOWNSCALE_SCRIPT, FormState, SHARE_SCRIPT};
 use super::{MAX_FILES_PER_REQUEST, Visitor};
 use crate::AppState;
 use crate::extract::read_capped;
+use crate::same_origin::same_origin;
 
 type Fields = HashMap<String, String>;
 
@@ -104,15 +105,6 @@ fn form_expired() -> FormState {
         code: "form_expired",
         message: "the form's CSRF token does not match the session".into(),
     }])
-}
-
-/// Refuses a cross-site POST: a browser names the page's origin, which must be kycore's.
-fn same_origin(state: &AppState, headers: &HeaderMap) -> bool {
-    let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
-        return true;
-    };
-    let public = &state.services.config().public_url;
-    url::Url::parse(public).is_ok_and(|u| u.origin().ascii_serialization() == origin)
 }
 
 /// The checks every POST passes: a session whose case is still open, a same-origin request,
