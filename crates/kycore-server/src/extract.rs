@@ -95,13 +95,31 @@ impl<S: Send + Sync> FromRequest<S> for ApiMultipart {
 }
 
 /// Path parameters. A segment that does not decode (percent-encoded bytes that are not
-/// UTF-8) is the client's malformed request.
+/// UTF-8), or that holds a control character (no id has one, and PostgreSQL refuses a NUL
+/// in text), is the client's malformed request.
 pub struct ApiPath<T>(pub T);
+
+/// Whether a raw path encodes a control character (`%00`–`%1F`, `%7F`).
+fn encodes_control_character(path: &str) -> bool {
+    path.split('%').skip(1).any(|escape| {
+        escape
+            .get(..2)
+            .and_then(|hex| u8::from_str_radix(hex, 16).ok())
+            .is_some_and(|byte| byte < 0x20 || byte == 0x7f)
+    })
+}
 
 impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiPath<T> {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        if encodes_control_character(parts.uri.path()) {
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_path",
+                "the path is malformed: it holds a control character",
+            ));
+        }
         match Path::<T>::from_request_parts(parts, state).await {
             Ok(Path(value)) => Ok(ApiPath(value)),
             Err(rejection) if rejection.status().is_client_error() => Err(ApiError::new(
@@ -317,6 +335,16 @@ mod tests {
     use serde::Deserialize;
 
     use super::*;
+
+    #[test]
+    fn a_path_encoding_a_control_character_is_malformed() {
+        assert!(encodes_control_character("/v1/cases/case_%00"));
+        assert!(encodes_control_character("/v1/cases/a%1Fb"));
+        assert!(encodes_control_character("/kyc-requests/%7f"));
+        assert!(!encodes_control_character("/v1/cases/case_%20x%C3%A9"));
+        assert!(!encodes_control_character("/v1/cases/100%"));
+        assert!(!encodes_control_character("/v1/cases/%zz"));
+    }
 
     #[derive(Debug, Deserialize)]
     #[serde(deny_unknown_fields)]

@@ -1318,3 +1318,26 @@ async fn rejecting_what_the_cases_flow_cannot_gather_leaves_the_case_with_its_pe
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_control_character_in_an_id_is_a_malformed_request() {
+    for_each_database(|app| async move {
+        let key = app.sandbox.secret.clone();
+        for path in ["/kyc-requests/kyc_%00x", "/kyc-documents/%1b/acceptance"] {
+            let method = if path.ends_with("acceptance") {
+                Method::POST
+            } else {
+                Method::GET
+            };
+            let reply = send(rebilly(&app, method, path, Some(&key))).await;
+            assert_eq!(
+                reply.status,
+                StatusCode::BAD_REQUEST,
+                "{path}: {}",
+                reply.text()
+            );
+            assert_eq!(reply.content_type(), "application/problem+json");
+        }
+    })
+    .await;
+}
