@@ -36,6 +36,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use cookie::{Cookie, SameSite};
+use kycore_checks::document::RejectionCode;
 use kycore_domain::case::{CaseStatus, ManualDecision};
 use kycore_domain::ids::CaseId;
 use kycore_domain::tenancy::Environment;
@@ -43,6 +44,7 @@ use kycore_services::RequestContext;
 use kycore_services::ServiceError;
 use kycore_services::cases::DecisionRequest;
 use kycore_services::console_users::{ConsoleSession, LoginError};
+use kycore_services::documents::DocumentReview;
 use serde::Deserialize;
 
 use crate::AppState;
@@ -62,6 +64,10 @@ pub fn router() -> Router<AppState> {
         .route("/console/cases", get(queue))
         .route("/console/cases/{id}", get(case_page))
         .route("/console/cases/{id}/decision", post(decide))
+        .route(
+            "/console/cases/{id}/documents/{document_id}/review",
+            post(review_document),
+        )
 }
 
 /// What every console request knows before its session is looked at.
@@ -515,6 +521,77 @@ fn missing_case(visit: &Visit, session: &ConsoleSession) -> Response {
     )
 }
 
+/// The session of a form that changes a case: signed in, same origin, its CSRF token, a
+/// role that may decide, and a case id of the right shape.
+async fn deciding_session(
+    state: &AppState,
+    visit: &Visit,
+    headers: &HeaderMap,
+    id: &str,
+    fields: &HashMap<String, String>,
+) -> Result<ConsoleSession, Response> {
+    let session = visit.form_session(state, headers, fields).await?;
+    if !session.user.role.can_decide() {
+        return Err(visit.error(
+            StatusCode::FORBIDDEN,
+            Some(&session),
+            "Not allowed",
+            "Your role can read cases but not decide them.",
+        ));
+    }
+    if CaseId::parse(id).is_none() {
+        return Err(missing_case(visit, &session));
+    }
+    Ok(session)
+}
+
+/// A form's non-empty field, trimmed.
+fn field(fields: &HashMap<String, String>, name: &str) -> Option<String> {
+    fields
+        .get(name)
+        .map(|v| v.trim())
+        .filter(|v| !v.is_empty())
+        .map(str::to_owned)
+}
+
+/// The answer to a change of the case: back to its page saying what was `done`, or the page
+/// again with why the services refused it.
+async fn after_change(
+    state: &AppState,
+    visit: &Visit,
+    session: &ConsoleSession,
+    id: &str,
+    result: Result<(), ServiceError>,
+    done: &str,
+) -> Response {
+    let error = match result {
+        Ok(()) => {
+            return Redirect::to(&format!("/console/cases/{id}?done={done}")).into_response();
+        }
+        Err(ServiceError::NotFound { .. }) => return missing_case(visit, session),
+        Err(
+            error @ (ServiceError::InvalidTransition(_)
+            | ServiceError::Conflict { .. }
+            | ServiceError::Validation(_)
+            | ServiceError::InvalidRequest { .. }),
+        ) => error,
+        Err(error) => return visit.unavailable(Some(session), &error),
+    };
+    let status = match error {
+        ServiceError::InvalidTransition(_) | ServiceError::Conflict { .. } => StatusCode::CONFLICT,
+        _ => StatusCode::UNPROCESSABLE_ENTITY,
+    };
+    let message = match &error {
+        ServiceError::Validation(fields) => fields
+            .iter()
+            .map(|f| f.message.clone())
+            .collect::<Vec<_>>()
+            .join("; "),
+        other => other.to_string(),
+    };
+    show_case(state, visit, session, id, status, None, Some(&message)).await
+}
+
 async fn decide(
     State(state): State<AppState>,
     visit: Visit,
@@ -525,80 +602,89 @@ async fn decide(
     let Ok(Form(fields)) = form else {
         return visit.bad_form(None);
     };
-    let session = match visit.form_session(&state, &headers, &fields).await {
+    let session = match deciding_session(&state, &visit, &headers, &id, &fields).await {
         Ok(session) => session,
         Err(page) => return page,
     };
-    if !session.user.role.can_decide() {
-        return visit.error(
-            StatusCode::FORBIDDEN,
-            Some(&session),
-            "Not allowed",
-            "Your role can read cases but not decide them.",
-        );
-    }
-    if CaseId::parse(&id).is_none() {
-        return missing_case(&visit, &session);
-    }
-    let field = |name: &str| {
-        fields
-            .get(name)
-            .map(|v| v.trim())
-            .filter(|v| !v.is_empty())
-            .map(str::to_owned)
-    };
-    let decision = match field("decision").as_deref() {
-        Some("approve") => ManualDecision::Approve,
-        Some("reject") => ManualDecision::Reject,
-        Some("request_resubmission") => ManualDecision::RequestResubmission,
+    let (decision, done) = match field(&fields, "decision").as_deref() {
+        Some("approve") => (ManualDecision::Approve, "approved"),
+        Some("reject") => (ManualDecision::Reject, "rejected"),
+        Some("request_resubmission") => (
+            ManualDecision::RequestResubmission,
+            "resubmission_requested",
+        ),
         _ => return visit.bad_form(Some(&session)),
     };
-    let expected_revision = match field("revision").map(|r| r.parse::<i64>()) {
+    let expected_revision = match field(&fields, "revision").map(|r| r.parse::<i64>()) {
         None => None,
         Some(Ok(revision)) => Some(revision),
         Some(Err(_)) => return visit.bad_form(Some(&session)),
     };
     let request = DecisionRequest {
         decision,
-        reason_code: field("reason_code"),
-        note: field("note"),
+        reason_code: field(&fields, "reason_code"),
+        note: field(&fields, "note"),
         steps: None,
         // Every form of ours sends the revision it showed.
         expected_revision,
     };
     let ctx = RequestContext::new(session.scope.clone(), session.principal());
-    match state.services.decide_case(&ctx, &id, request).await {
-        Ok(case) => {
-            let done = match decision {
-                ManualDecision::Approve => "approved",
-                ManualDecision::Reject => "rejected",
-                ManualDecision::RequestResubmission => "resubmission_requested",
+    let result = state.services.decide_case(&ctx, &id, request).await;
+    after_change(&state, &visit, &session, &id, result.map(drop), done).await
+}
+
+/// A person accepts or rejects one of the case's documents (a proof of address, which no
+/// check judges, or one whose checks they overrule): the same review as the API's.
+async fn review_document(
+    State(state): State<AppState>,
+    visit: Visit,
+    headers: HeaderMap,
+    Path((id, document_id)): Path<(String, String)>,
+    form: Fields,
+) -> Response {
+    let Ok(Form(fields)) = form else {
+        return visit.bad_form(None);
+    };
+    let session = match deciding_session(&state, &visit, &headers, &id, &fields).await {
+        Ok(session) => session,
+        Err(page) => return page,
+    };
+    let review = match field(&fields, "status").as_deref() {
+        Some("accepted") => DocumentReview::Accept,
+        Some("rejected") => {
+            let code = field(&fields, "reason_code").unwrap_or_default();
+            let Ok(code) = serde_json::from_value::<RejectionCode>(serde_json::json!(code)) else {
+                let message = format!("`{code}` is not a document rejection code");
+                return show_case(
+                    &state,
+                    &visit,
+                    &session,
+                    &id,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    None,
+                    Some(&message),
+                )
+                .await;
             };
-            Redirect::to(&format!("/console/cases/{}?done={done}", case.id)).into_response()
+            DocumentReview::Reject {
+                code,
+                message: field(&fields, "message").unwrap_or_default(),
+            }
         }
-        Err(ServiceError::NotFound { .. }) => missing_case(&visit, &session),
-        Err(
-            error @ (ServiceError::InvalidTransition(_)
-            | ServiceError::Conflict { .. }
-            | ServiceError::Validation(_)
-            | ServiceError::InvalidRequest { .. }),
-        ) => {
-            let status = match error {
-                ServiceError::InvalidTransition(_) | ServiceError::Conflict { .. } => {
-                    StatusCode::CONFLICT
-                }
-                _ => StatusCode::UNPROCESSABLE_ENTITY,
-            };
-            let message = match &error {
-                ServiceError::Validation(fields) => fields
-                    .iter()
-                    .map(|f| f.message.clone())
-                    .collect::<Vec<_>>()
-                    .join("; "),
-                other => other.to_string(),
-            };
-            show_case(&state, &visit, &session, &id, status, None, Some(&message)).await
-        }
-        Err(error) => visit.unavailable(Some(&session), &error),
-    }
+        _ => return visit.bad_form(Some(&session)),
+    };
+    let ctx = RequestContext::new(session.scope.clone(), session.principal());
+    let result = state
+        .services
+        .review_document(&ctx, &id, &document_id, review)
+        .await;
+    after_change(
+        &state,
+        &visit,
+        &session,
+        &id,
+        result.map(drop),
+        "document_reviewed",
+    )
+    .await
 }

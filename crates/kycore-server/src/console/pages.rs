@@ -212,7 +212,33 @@ pub fn done_message(done: &str) -> Option<&'static str> {
         "approved" => Some("The case is approved."),
         "rejected" => Some("The case is rejected."),
         "resubmission_requested" => Some("The applicant was asked to resubmit."),
+        "document_reviewed" => Some("The document's review is recorded."),
         _ => None,
+    }
+}
+
+/// A document's accept and reject forms (a rejection names one of the checks' reason codes).
+fn document_review(case: &Case, document: &Document, session: &ConsoleSession) -> Markup {
+    let action = format!(
+        "/console/cases/{}/documents/{}/review",
+        case.id, document.id
+    );
+    let id = &document.id;
+    html! {
+        form method="post" action=(action) {
+            (csrf(session))
+            input type="hidden" name="status" value="accepted";
+            button.secondary id={ "accept-" (id) } type="submit" { "Accept" }
+        }
+        form method="post" action=(action) {
+            (csrf(session))
+            input type="hidden" name="status" value="rejected";
+            label for={ "code-" (id) } { "Reason code" }
+            input id={ "code-" (id) } type="text" name="reason_code" placeholder="e.g. outdated_address";
+            label for={ "message-" (id) } { "Message" }
+            input id={ "message-" (id) } type="text" name="message";
+            button.danger id={ "reject-" (id) } type="submit" { "Reject" }
+        }
     }
 }
 
@@ -240,6 +266,7 @@ pub fn case(
     error: Option<&str>,
 ) -> Markup {
     let case = &view.case;
+    let may_decide = session.user.role.can_decide();
     let applicant = &view.applicant;
     let profile = applicant
         .individual
@@ -316,14 +343,15 @@ pub fn case(
             h2 #h-documents { "Documents" }
             @if view.documents.is_empty() { p { "No documents." } } @else {
                 table {
-                    thead { tr { th scope="col" { "Type" } th scope="col" { "Side" } th scope="col" { "Status" } th scope="col" { "Rejection reasons" } th scope="col" { "Uploaded" } } }
+                    thead { tr { th scope="col" { "Type" } th scope="col" { "Side" } th scope="col" { "Status" } th scope="col" { "Rejection reasons" } th scope="col" { "Uploaded" } @if may_decide { th scope="col" { "Review" } } } }
                     tbody { @for d in &view.documents {
                         tr {
                             td { (d.document_type) @if let Some(s) = &d.subtype { " (" (s) ")" } }
                             td { (d.side) }
-                            td { (d.status) }
+                            td { (d.status) @if d.reviewed_by.is_some() { " (by a person)" } }
                             td { @for r in &d.rejection_reasons { (r.code) ": " (r.message) br; } }
                             td { (date(&d.created_at)) }
+                            @if may_decide { td { (document_review(&view.case, d, session)) } }
                         }
                     } }
                 }

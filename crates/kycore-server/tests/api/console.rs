@@ -496,3 +496,106 @@ async fn an_email_in_two_organizations_signs_in_with_the_organization_named() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn an_analyst_reviews_a_proof_of_address_which_no_check_judges() {
+    for_each_database(|app| async move {
+        let analyst = app
+            .services
+            .create_console_user(&app.organization_id, "rev@example.com", Role::Analyst)
+            .await
+            .unwrap();
+        let viewer = app
+            .services
+            .create_console_user(&app.organization_id, "see@example.com", Role::Viewer)
+            .await
+            .unwrap();
+        let key = app.sandbox.secret.clone();
+        let created = app.create_case(&key).await;
+        let case = created["id"].as_str().unwrap().to_owned();
+        let form = reqwest::multipart::Form::new()
+            .text("type", "proof-of-address")
+            .part(
+                "file",
+                reqwest::multipart::Part::bytes(crate::helpers::document_photo())
+                    .file_name("bill.jpg"),
+            );
+        let uploaded = crate::helpers::send(
+            app.request(
+                reqwest::Method::POST,
+                &format!("/v1/cases/{case}/documents"),
+                &key,
+            )
+            .multipart(form),
+        )
+        .await
+        .json(StatusCode::CREATED);
+        let bill = uploaded["id"].as_str().unwrap().to_owned();
+        app.complete_sandbox(&key, &case, "in_review").await;
+        let review = format!("/console/cases/{case}/documents/{bill}/review");
+
+        // A viewer sees no review forms and is refused.
+        let client = browser();
+        let csrf = sign_in(&client, &app, "see@example.com", &viewer.password).await;
+        switch_to_sandbox(&client, &app, &csrf).await;
+        let (_, page) = get(&client, &app, &format!("/console/cases/{case}")).await;
+        assert!(!page.contains(&review), "no review forms for a viewer");
+        let refused = post(
+            &client,
+            &app,
+            &review,
+            &[("csrf", &csrf), ("status", "accepted")],
+        )
+        .await;
+        assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+
+        let client = browser();
+        let csrf = sign_in(&client, &app, "rev@example.com", &analyst.password).await;
+        switch_to_sandbox(&client, &app, &csrf).await;
+        let (_, page) = get(&client, &app, &format!("/console/cases/{case}")).await;
+        assert!(page.contains(&review), "{page}");
+        // An unknown reason code is refused on the page, and nothing changes.
+        let unknown = post(
+            &client,
+            &app,
+            &review,
+            &[
+                ("csrf", &csrf),
+                ("status", "rejected"),
+                ("reason_code", "blurry"),
+            ],
+        )
+        .await;
+        assert_eq!(unknown.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(
+            unknown
+                .text()
+                .await
+                .unwrap()
+                .contains("not a document rejection code")
+        );
+        let rejected = post(
+            &client,
+            &app,
+            &review,
+            &[
+                ("csrf", &csrf),
+                ("status", "rejected"),
+                ("reason_code", "outdated_address"),
+                ("message", "The bill is from 2019."),
+            ],
+        )
+        .await;
+        assert_eq!(rejected.status(), StatusCode::SEE_OTHER);
+        let documents = app
+            .get_json(&key, &format!("/v1/cases/{case}/documents"))
+            .await;
+        let document = &documents["data"][0];
+        assert_eq!(document["status"], "rejected");
+        assert_eq!(document["rejection_reasons"][0]["code"], "outdated_address");
+        assert_eq!(document["reviewed_by"], analyst.id.as_str());
+        // The case waits for its decision, which stays the analyst's own call.
+        assert_eq!(app.get_case(&key, &case).await["status"], "in_review");
+    })
+    .await;
+}
