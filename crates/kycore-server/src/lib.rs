@@ -15,8 +15,8 @@ mod limits;
 mod openapi;
 pub(crate) mod portal;
 mod request_id;
-mod same_origin;
 mod serve;
+mod web_pages;
 mod webhooks;
 
 pub use dialects::provide::providers::{ProviderAccount, ProviderAccounts};

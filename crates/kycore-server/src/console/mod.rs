@@ -48,7 +48,8 @@ use kycore_services::documents::DocumentReview;
 use serde::Deserialize;
 
 use crate::AppState;
-use crate::same_origin::same_origin;
+use crate::web_pages::cookie_value;
+use crate::web_pages::same_origin;
 
 const SESSION_COOKIE: &str = "kycore_console";
 const LOGIN_CSRF_COOKIE: &str = "kycore_console_login";
@@ -77,17 +78,6 @@ pub struct Visit {
     login_csrf: Option<String>,
     secure: bool,
     peer: Option<ConnectInfo<SocketAddr>>,
-}
-
-fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(Cookie::split_parse_encoded)
-        .filter_map(Result::ok)
-        .find(|c| c.name() == name)
-        .map(|c| c.value().to_owned())
 }
 
 impl FromRequestParts<AppState> for Visit {

@@ -2,8 +2,8 @@
 //! no external resources), laid out for a desk screen and a tablet, keyboard-first (a skip
 //! link, visible focus, real buttons and links), tables with headers for screen readers.
 
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use kycore_domain::case::CaseStatus;
 use kycore_domain::tenancy::Environment;
 use kycore_services::audit::AuditEntry;
@@ -44,30 +44,13 @@ dl{display:grid;grid-template-columns:max-content 1fr;gap:.25rem 1rem;margin:0}d
 .decisions form{border-top:1px solid #dfe1e6;padding-top:.5rem;margin-top:.5rem}\
 ";
 
+/// The console's content security policy: its own inline style by nonce, no script.
+const POLICY: &str = "default-src 'none'; style-src 'nonce-{nonce}'; img-src 'self'; \
+     form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+
+/// Turns a page into a response with the headers every console page carries.
 pub fn respond(status: StatusCode, nonce: &str, markup: Markup) -> Response {
-    let mut response = (status, markup.into_string()).into_response();
-    let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/html; charset=utf-8"),
-    );
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    headers.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("same-origin"),
-    );
-    headers.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    let csp = format!(
-        "default-src 'none'; style-src 'nonce-{nonce}'; img-src 'self'; form-action 'self'; \
-         base-uri 'none'; frame-ancestors 'none'"
-    );
-    if let Ok(value) = HeaderValue::from_str(&csp) {
-        headers.insert(header::CONTENT_SECURITY_POLICY, value);
-    }
-    response
+    crate::web_pages::respond(status, nonce, POLICY, markup)
 }
 
 fn csrf(session: &ConsoleSession) -> Markup {

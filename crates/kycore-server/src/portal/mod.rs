@@ -28,7 +28,7 @@ use std::num::NonZeroU32;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, FromRequestParts, Path, Query, State};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use cookie::{Cookie, SameSite};
@@ -43,6 +43,7 @@ use serde::Deserialize;
 use self::i18n::{Lang, Texts};
 use self::view::{PageMeta, page, respond};
 use crate::AppState;
+use crate::web_pages::cookie_value;
 
 const SESSION_COOKIE: &str = "kycore_portal";
 const LANG_COOKIE: &str = "kycore_lang";
@@ -128,17 +129,6 @@ pub struct Visitor {
 #[derive(Deserialize)]
 struct LangQuery {
     lang: Option<String>,
-}
-
-fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(Cookie::split_parse_encoded)
-        .filter_map(Result::ok)
-        .find(|c| c.name() == name)
-        .map(|c| c.value().to_owned())
 }
 
 impl FromRequestParts<AppState> for Visitor {

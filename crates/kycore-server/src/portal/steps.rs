@@ -24,7 +24,7 @@ use super::view::{DOWNSCALE_SCRIPT, FormState, SHARE_SCRIPT};
 use super::{MAX_FILES_PER_REQUEST, Visitor};
 use crate::AppState;
 use crate::extract::read_capped;
-use crate::same_origin::same_origin;
+use crate::web_pages::same_origin;
 
 type Fields = HashMap<String, String>;
 

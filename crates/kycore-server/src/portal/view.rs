@@ -6,8 +6,8 @@
 
 use std::collections::HashMap;
 
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use kycore_domain::validation::FieldError;
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 
@@ -208,33 +208,13 @@ fn language_switch(current: Lang) -> Markup {
     }
 }
 
+/// The portal's content security policy: its own inline style and script, by nonce.
+const POLICY: &str = "default-src 'none'; style-src 'nonce-{nonce}'; script-src 'nonce-{nonce}'; \
+     img-src 'self'; base-uri 'none'; frame-ancestors 'none'";
+
 /// Turns a page into a response with the headers every portal page carries.
 pub fn respond(status: StatusCode, nonce: &str, markup: Markup) -> Response {
-    let mut response = (status, markup.into_string()).into_response();
-    let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/html; charset=utf-8"),
-    );
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    // Not `no-referrer`: with it, browsers send `Origin: null` on the page's own form posts,
-    // and the origin check needs the real one. Nothing leaves for other sites either way.
-    headers.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("same-origin"),
-    );
-    headers.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    let csp = format!(
-        "default-src 'none'; style-src 'nonce-{nonce}'; script-src 'nonce-{nonce}'; \
-         img-src 'self'; base-uri 'none'; frame-ancestors 'none'"
-    );
-    if let Ok(value) = HeaderValue::from_str(&csp) {
-        headers.insert(header::CONTENT_SECURITY_POLICY, value);
-    }
-    response
+    crate::web_pages::respond(status, nonce, POLICY, markup)
 }
 
 /// What a form was sent with, and what was wrong with it, to show it again.
