@@ -95,8 +95,9 @@ impl<S: Send + Sync> FromRequest<S> for ApiMultipart {
 }
 
 /// Path parameters. A segment that does not decode (percent-encoded bytes that are not
-/// UTF-8), or that holds a control character (no id has one, and PostgreSQL refuses a NUL
-/// in text), is the client's malformed request.
+/// UTF-8) is the client's malformed request; one that holds a control character names
+/// nothing (no id has one) and is answered as missing before PostgreSQL, which refuses a NUL
+/// in text, sees it.
 pub struct ApiPath<T>(pub T);
 
 /// Whether a raw path encodes a control character (`%00`–`%1F`, `%7F`).
@@ -113,11 +114,12 @@ impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiPath
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        // No id holds a control character: such a path names nothing there is.
         if encodes_control_character(parts.uri.path()) {
             return Err(ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "invalid_path",
-                "the path is malformed: it holds a control character",
+                StatusCode::NOT_FOUND,
+                "not_found",
+                "nothing has an id with a control character",
             ));
         }
         match Path::<T>::from_request_parts(parts, state).await {

@@ -436,15 +436,21 @@ async fn malformed_forms_and_paths_get_problem_documents() {
             .await
             .problem(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type");
 
-        // Percent-encoded bytes that are not UTF-8 name nothing, nor do control characters
-        // (PostgreSQL refuses a NUL in text): the request is malformed.
+        // No id holds a control character: missing, before PostgreSQL (which refuses a NUL
+        // in text) sees it.
+        for path in [
+            "/v1/cases/case_%00x",
+            "/v1/webhook_endpoints/whep_%1b",
+            "/v1/events/evt_%7F",
+        ] {
+            app.get_problem(key, path, StatusCode::NOT_FOUND, "not_found")
+                .await;
+        }
+        // Percent-encoded bytes that are not UTF-8 name nothing: the request is malformed.
         for path in [
             "/v1/cases/%FF".to_owned(),
             "/v1/applicants/app_%C3%28".to_owned(),
             format!("/v1/cases/{MISSING_CASE}/documents/doc_%FF/file"),
-            "/v1/cases/case_%00x".to_owned(),
-            "/v1/webhook_endpoints/whep_%1b".to_owned(),
-            "/v1/events/evt_%7F".to_owned(),
         ] {
             app.get_problem(key, &path, StatusCode::BAD_REQUEST, "invalid_path")
                 .await;
