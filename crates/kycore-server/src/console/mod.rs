@@ -40,11 +40,13 @@ use kycore_checks::document::RejectionCode;
 use kycore_domain::case::{CaseStatus, ManualDecision};
 use kycore_domain::ids::CaseId;
 use kycore_domain::tenancy::Environment;
+use kycore_services::HitVerdict;
 use kycore_services::RequestContext;
 use kycore_services::ServiceError;
 use kycore_services::cases::DecisionRequest;
 use kycore_services::console_users::{ConsoleSession, LoginError};
 use kycore_services::documents::DocumentReview;
+use kycore_services::screening::HitReview;
 use serde::Deserialize;
 
 use crate::AppState;
@@ -68,6 +70,10 @@ pub fn router() -> Router<AppState> {
         .route(
             "/console/cases/{id}/documents/{document_id}/review",
             post(review_document),
+        )
+        .route(
+            "/console/cases/{id}/screening-hits/{hit_id}/review",
+            post(review_hit),
         )
 }
 
@@ -675,6 +681,47 @@ async fn review_document(
         &id,
         result.map(drop),
         "document_reviewed",
+    )
+    .await
+}
+
+/// A person marks one of the case's screening hits a true or a false match: the same review
+/// as the API's (a false match is remembered for the applicant).
+async fn review_hit(
+    State(state): State<AppState>,
+    visit: Visit,
+    headers: HeaderMap,
+    Path((id, hit_id)): Path<(String, String)>,
+    form: Fields,
+) -> Response {
+    let Ok(Form(fields)) = form else {
+        return visit.bad_form(None);
+    };
+    let session = match deciding_session(&state, &visit, &headers, &id, &fields).await {
+        Ok(session) => session,
+        Err(page) => return page,
+    };
+    let verdict = match field(&fields, "verdict").as_deref() {
+        Some("true_match") => HitVerdict::TrueMatch,
+        Some("false_match") => HitVerdict::FalseMatch,
+        _ => return visit.bad_form(Some(&session)),
+    };
+    let review = HitReview {
+        verdict,
+        note: field(&fields, "note"),
+    };
+    let ctx = RequestContext::new(session.scope.clone(), session.principal());
+    let result = state
+        .services
+        .review_screening_hit(&ctx, &id, &hit_id, review)
+        .await;
+    after_change(
+        &state,
+        &visit,
+        &session,
+        &id,
+        result.map(drop),
+        "hit_reviewed",
     )
     .await
 }

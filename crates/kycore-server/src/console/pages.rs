@@ -196,6 +196,7 @@ pub fn done_message(done: &str) -> Option<&'static str> {
         "rejected" => Some("The case is rejected."),
         "resubmission_requested" => Some("The applicant was asked to resubmit."),
         "document_reviewed" => Some("The document's review is recorded."),
+        "hit_reviewed" => Some("The screening hit's review is recorded."),
         _ => None,
     }
 }
@@ -221,6 +222,20 @@ fn document_review(case: &Case, document: &Document, session: &ConsoleSession) -
             label for={ "message-" (id) } { "Message" }
             input id={ "message-" (id) } type="text" name="message";
             button.danger id={ "reject-" (id) } type="submit" { "Reject" }
+        }
+    }
+}
+
+/// A screening hit's review form: a note and the two verdicts.
+fn hit_review(case: &Case, hit: &ScreeningHit, session: &ConsoleSession) -> Markup {
+    let id = &hit.id;
+    html! {
+        form method="post" action={ "/console/cases/" (case.id) "/screening-hits/" (id) "/review" } {
+            (csrf(session))
+            label for={ "hit-note-" (id) } { "Note" }
+            input id={ "hit-note-" (id) } type="text" name="note";
+            button.danger id={ "true-" (id) } type="submit" name="verdict" value="true_match" { "True match" }
+            button.secondary id={ "false-" (id) } type="submit" name="verdict" value="false_match" { "False match" }
         }
     }
 }
@@ -360,7 +375,7 @@ pub fn case(
             h2 #h-hits { "Screening hits" }
             @if view.hits.is_empty() { p { "No screening hits." } } @else {
                 table {
-                    thead { tr { th scope="col" { "Subject" } th scope="col" { "List entry" } th scope="col" { "Score" } th scope="col" { "Status" } th scope="col" { "Why" } } }
+                    thead { tr { th scope="col" { "Subject" } th scope="col" { "List entry" } th scope="col" { "Score" } th scope="col" { "Status" } th scope="col" { "Why" } @if may_decide { th scope="col" { "Review" } } } }
                     tbody { @for h in &view.hits {
                         tr {
                             td { (h.subject) }
@@ -368,6 +383,7 @@ pub fn case(
                             td { (format!("{:.2}", h.score)) }
                             td { (h.status) }
                             td { (h.detail.get("explanation").map(|e| match e { Value::String(s) => s.clone(), other => other.to_string() }).unwrap_or_default()) }
+                            @if may_decide { td { (hit_review(&view.case, h, session)) } }
                         }
                     } }
                 }

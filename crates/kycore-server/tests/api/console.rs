@@ -599,3 +599,86 @@ async fn an_analyst_reviews_a_proof_of_address_which_no_check_judges() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn an_analyst_marks_a_screening_hit_from_the_case_page() {
+    for_each_database(|app| async move {
+        let analyst = app
+            .services
+            .create_console_user(&app.organization_id, "hit@example.com", Role::Analyst)
+            .await
+            .unwrap();
+        let key = app.sandbox.secret.clone();
+        // The sandbox list's own entry: the checks find the hit and leave the case to a person.
+        let mut applicant = crate::helpers::individual("SE");
+        applicant["individual"]["first_name"] = serde_json::json!("Viktor");
+        applicant["individual"]["last_name"] = serde_json::json!("Sandboxov");
+        applicant["individual"]["date_of_birth"] = serde_json::json!("1970-03-04");
+        let created = app
+            .create_case_with(
+                &key,
+                serde_json::json!({"kind": "kyc", "applicant": applicant}),
+            )
+            .await;
+        let case = created["id"].as_str().unwrap().to_owned();
+        app.post_json(
+            &key,
+            &format!("/v1/cases/{case}/submit"),
+            &serde_json::json!({}),
+            StatusCode::OK,
+        )
+        .await;
+        while app.services.run_due_jobs().await.unwrap() > 0 {}
+        let decided = app.get_case(&key, &case).await;
+        let hit = decided["screening_hits"][0]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let review = format!("/console/cases/{case}/screening-hits/{hit}/review");
+
+        let client = browser();
+        let csrf = sign_in(&client, &app, "hit@example.com", &analyst.password).await;
+        switch_to_sandbox(&client, &app, &csrf).await;
+        let (_, page) = get(&client, &app, &format!("/console/cases/{case}")).await;
+        assert!(page.contains(&review), "{page}");
+        let unknown = post(
+            &client,
+            &app,
+            &review,
+            &[("csrf", &csrf), ("verdict", "maybe")],
+        )
+        .await;
+        assert_eq!(unknown.status(), StatusCode::BAD_REQUEST);
+        let marked = post(
+            &client,
+            &app,
+            &review,
+            &[
+                ("csrf", &csrf),
+                ("verdict", "false_match"),
+                ("note", "Born elsewhere."),
+            ],
+        )
+        .await;
+        assert_eq!(marked.status(), StatusCode::SEE_OTHER);
+        let hits = app
+            .get_json(&key, &format!("/v1/cases/{case}/screening-hits"))
+            .await;
+        assert_eq!(hits["data"][0]["status"], "false_match", "{hits}");
+        let audit = app
+            .get_json(&key, &format!("/v1/audit?case_id={case}"))
+            .await;
+        let reviewer = audit["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["action"] == "screening_hit.reviewed")
+            .map(|e| e["actor_id"].clone());
+        assert_eq!(
+            reviewer,
+            Some(serde_json::json!(analyst.id.as_str())),
+            "{audit}"
+        );
+    })
+    .await;
+}
