@@ -517,16 +517,19 @@ fn missing_case(visit: &Visit, session: &ConsoleSession) -> Response {
     )
 }
 
-/// The session of a form that changes a case: signed in, same origin, its CSRF token, a
-/// role that may decide, and a case id of the right shape.
+/// The session and fields of a form that changes a case: a form that parses, signed in, same
+/// origin, its CSRF token, a role that may decide, and a case id of the right shape.
 async fn deciding_session(
     state: &AppState,
     visit: &Visit,
     headers: &HeaderMap,
     id: &str,
-    fields: &HashMap<String, String>,
-) -> Result<ConsoleSession, Response> {
-    let session = visit.form_session(state, headers, fields).await?;
+    form: Fields,
+) -> Result<(ConsoleSession, HashMap<String, String>), Response> {
+    let Ok(Form(fields)) = form else {
+        return Err(visit.bad_form(None));
+    };
+    let session = visit.form_session(state, headers, &fields).await?;
     if !session.user.role.can_decide() {
         return Err(visit.error(
             StatusCode::FORBIDDEN,
@@ -538,7 +541,7 @@ async fn deciding_session(
     if CaseId::parse(id).is_none() {
         return Err(missing_case(visit, &session));
     }
-    Ok(session)
+    Ok((session, fields))
 }
 
 /// A form's non-empty field, trimmed.
@@ -595,11 +598,8 @@ async fn decide(
     Path(id): Path<String>,
     form: Fields,
 ) -> Response {
-    let Ok(Form(fields)) = form else {
-        return visit.bad_form(None);
-    };
-    let session = match deciding_session(&state, &visit, &headers, &id, &fields).await {
-        Ok(session) => session,
+    let (session, fields) = match deciding_session(&state, &visit, &headers, &id, form).await {
+        Ok(read) => read,
         Err(page) => return page,
     };
     let (decision, done) = match field(&fields, "decision").as_deref() {
@@ -638,11 +638,8 @@ async fn review_document(
     Path((id, document_id)): Path<(String, String)>,
     form: Fields,
 ) -> Response {
-    let Ok(Form(fields)) = form else {
-        return visit.bad_form(None);
-    };
-    let session = match deciding_session(&state, &visit, &headers, &id, &fields).await {
-        Ok(session) => session,
+    let (session, fields) = match deciding_session(&state, &visit, &headers, &id, form).await {
+        Ok(read) => read,
         Err(page) => return page,
     };
     let review = match field(&fields, "status").as_deref() {
@@ -694,11 +691,8 @@ async fn review_hit(
     Path((id, hit_id)): Path<(String, String)>,
     form: Fields,
 ) -> Response {
-    let Ok(Form(fields)) = form else {
-        return visit.bad_form(None);
-    };
-    let session = match deciding_session(&state, &visit, &headers, &id, &fields).await {
-        Ok(session) => session,
+    let (session, fields) = match deciding_session(&state, &visit, &headers, &id, form).await {
+        Ok(read) => read,
         Err(page) => return page,
     };
     let verdict = match field(&fields, "verdict").as_deref() {
