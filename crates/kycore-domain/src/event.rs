@@ -35,6 +35,15 @@ pub enum EventType {
     DocumentAccepted,
     #[serde(rename = "document.rejected")]
     DocumentRejected,
+    /// A person took the document to review it.
+    #[serde(rename = "document.review_started")]
+    DocumentReviewStarted,
+    /// The person reviewing the document let it go without a verdict.
+    #[serde(rename = "document.review_stopped")]
+    DocumentReviewStopped,
+    /// A person reviewed the document and kept its status.
+    #[serde(rename = "document.reviewed")]
+    DocumentReviewed,
     /// A screening found a listed entry that may be the applicant (at a case's checks, or
     /// when ongoing monitoring re-screened an approved applicant against a new list version).
     #[serde(rename = "screening.match_found")]
@@ -52,7 +61,7 @@ pub enum EventType {
 }
 
 impl EventType {
-    pub const ALL: [EventType; 16] = [
+    pub const ALL: [EventType; 19] = [
         EventType::ApplicantCreated,
         EventType::ApplicantUpdated,
         EventType::ApplicantRedacted,
@@ -65,6 +74,9 @@ impl EventType {
         EventType::DocumentUploaded,
         EventType::DocumentAccepted,
         EventType::DocumentRejected,
+        EventType::DocumentReviewStarted,
+        EventType::DocumentReviewStopped,
+        EventType::DocumentReviewed,
         EventType::ScreeningMatchFound,
         EventType::ScreeningHitReviewed,
         EventType::WatchlistRefreshFailed,
@@ -85,6 +97,9 @@ impl EventType {
             EventType::DocumentUploaded => "document.uploaded",
             EventType::DocumentAccepted => "document.accepted",
             EventType::DocumentRejected => "document.rejected",
+            EventType::DocumentReviewStarted => "document.review_started",
+            EventType::DocumentReviewStopped => "document.review_stopped",
+            EventType::DocumentReviewed => "document.reviewed",
             EventType::ScreeningMatchFound => "screening.match_found",
             EventType::ScreeningHitReviewed => "screening.hit_reviewed",
             EventType::WatchlistRefreshFailed => "watchlist.refresh_failed",

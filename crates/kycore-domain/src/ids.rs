@@ -125,6 +125,11 @@ prefixed_id!(
     "doc_"
 );
 prefixed_id!(
+    /// A file uploaded before a document of a case takes it.
+    HeldFileId,
+    "file_"
+);
+prefixed_id!(
     /// The stored result of one check on a case.
     CheckId,
     "chk_"

@@ -60,6 +60,8 @@ pub struct NewDocument {
     /// What was read off an identity document without an MRZ (a driving licence).
     pub details: TypedDetails,
     pub file: Vec<u8>,
+    /// The held file the upload is made of, if it is (set by the services).
+    pub held_file_id: Option<String>,
 }
 
 /// The data of an identity document without a machine-readable zone, as the applicant (or
@@ -313,6 +315,9 @@ impl Services {
             document_number_hash,
             reviewed_by: None,
             reviewed_at: None,
+            review_started_by: None,
+            review_started_at: None,
+            held_file_id: upload.held_file_id,
             created_at: now,
             updated_at: now,
         };

@@ -29,6 +29,7 @@ pub mod documents;
 pub mod error;
 pub mod events;
 pub mod flows;
+pub mod held_files;
 pub mod idempotency;
 mod intake;
 pub mod jobs;

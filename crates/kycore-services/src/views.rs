@@ -142,6 +142,11 @@ pub struct Document {
     /// The person who gave the verdict (a principal id), when a person did, and when.
     pub reviewed_by: Option<String>,
     pub reviewed_at: Option<OffsetDateTime>,
+    /// The person reviewing it now (a principal id), when one took it, and since when.
+    pub review_started_by: Option<String>,
+    pub review_started_at: Option<OffsetDateTime>,
+    /// The held file it was made of, if it was ([`Services::add_held_document`]).
+    pub held_file_id: Option<String>,
     pub created_at: OffsetDateTime,
     pub updated_at: OffsetDateTime,
 }
@@ -326,6 +331,9 @@ pub(crate) fn document(
         has_mrz: record.mrz_sealed.is_some(),
         reviewed_by: record.reviewed_by.clone(),
         reviewed_at: record.reviewed_at.map(datetime_of),
+        review_started_by: record.review_started_by.clone(),
+        review_started_at: record.review_started_at.map(datetime_of),
+        held_file_id: record.held_file_id.clone(),
         created_at: datetime_of(record.created_at),
         updated_at: datetime_of(record.updated_at),
     })

@@ -3,6 +3,7 @@
 use kycore_domain::tenancy::Scope;
 use sqlx::{Any, Executor, FromRow};
 
+use crate::list::ScopedList;
 use crate::{Millis, StoreError};
 
 #[derive(Clone, Debug, FromRow)]
@@ -30,6 +31,11 @@ pub struct DocumentRecord {
     /// The person who gave the verdict, when a person did (not the checks), and when.
     pub reviewed_by: Option<String>,
     pub reviewed_at: Option<Millis>,
+    /// The person reviewing it now, when one took it, and since when.
+    pub review_started_by: Option<String>,
+    pub review_started_at: Option<Millis>,
+    /// The held file it was made of, if it was.
+    pub held_file_id: Option<String>,
     pub created_at: Millis,
     pub updated_at: Millis,
 }
@@ -38,7 +44,8 @@ macro_rules! columns {
     () => {
         "id, organization_id, environment, case_id, document_type, subtype, side, status, attempt, \
          rejection_sealed, blob_key, content_type, size_bytes, file_hash, mrz_sealed, details_sealed, \
-         document_number_hash, reviewed_by, reviewed_at, created_at, updated_at"
+         document_number_hash, reviewed_by, reviewed_at, review_started_by, review_started_at, \
+         held_file_id, created_at, updated_at"
     };
 }
 
@@ -49,7 +56,7 @@ pub async fn insert<'e>(
     sqlx::query(concat!(
         "INSERT INTO documents (",
         columns!(),
-        ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)"
+        ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24)"
     ))
     .bind(&d.id)
     .bind(&d.organization_id)
@@ -70,6 +77,9 @@ pub async fn insert<'e>(
     .bind(&d.document_number_hash)
     .bind(&d.reviewed_by)
     .bind(d.reviewed_at)
+    .bind(&d.review_started_by)
+    .bind(d.review_started_at)
+    .bind(&d.held_file_id)
     .bind(d.created_at)
     .bind(d.updated_at)
     .execute(db)
@@ -111,6 +121,67 @@ pub async fn get<'e>(
     .bind(id)
     .fetch_optional(db)
     .await?)
+}
+
+/// Which of a scope's documents a listing selects; every filter left empty selects all.
+#[derive(Clone, Debug, Default)]
+pub struct DocumentFilter {
+    /// Any of these cases.
+    pub case_ids: Vec<String>,
+    /// Any of these types.
+    pub types: Vec<String>,
+    /// Any of these statuses.
+    pub statuses: Vec<String>,
+    pub side: Option<String>,
+    /// Only documents of cases of this kind that were not canceled.
+    pub open_case_kind: Option<String>,
+    pub created_from: Option<Millis>,
+    pub created_until: Option<Millis>,
+    pub limit: i64,
+}
+
+/// Documents of a case of the kind, still open to the API (a canceled case is withdrawn).
+const OF_OPEN_CASE_OF_KIND: &str = "case_id IN (SELECT cases.id FROM cases \
+     WHERE cases.organization_id = documents.organization_id \
+     AND cases.environment = documents.environment AND cases.status <> 'canceled' \
+     AND cases.kind =";
+
+fn filtered(select_from: &'static str, scope: &Scope, filter: &DocumentFilter) -> ScopedList {
+    ScopedList::new(select_from, scope)
+        .any_text("case_id", &filter.case_ids)
+        .any_text("document_type", &filter.types)
+        .any_text("status", &filter.statuses)
+        .text("side =", &filter.side)
+        .text_closed(OF_OPEN_CASE_OF_KIND, &filter.open_case_kind, ")")
+        .int("created_at >=", filter.created_from)
+        .int("created_at <", filter.created_until)
+}
+
+/// Newest first, the `offset`th on, at most the filter's limit.
+pub async fn list_window<'e>(
+    db: impl Executor<'e, Database = Any>,
+    scope: &Scope,
+    filter: &DocumentFilter,
+    offset: i64,
+) -> Result<Vec<DocumentRecord>, StoreError> {
+    filtered(
+        concat!("SELECT ", columns!(), " FROM documents"),
+        scope,
+        filter,
+    )
+    .fetch_window(db, "id DESC", filter.limit, offset)
+    .await
+}
+
+/// How many documents the filter selects (its limit is not used).
+pub async fn count<'e>(
+    db: impl Executor<'e, Database = Any>,
+    scope: &Scope,
+    filter: &DocumentFilter,
+) -> Result<i64, StoreError> {
+    filtered("SELECT COUNT(*) FROM documents", scope, filter)
+        .count(db)
+        .await
 }
 
 /// How many documents of this type the case already has (the next upload's attempt - 1).
@@ -165,7 +236,7 @@ pub async fn set_verdict<'e>(
 ) -> Result<(), StoreError> {
     sqlx::query(
         "UPDATE documents SET status = $1, rejection_sealed = $2, reviewed_by = $3, \
-         reviewed_at = $4, updated_at = $5 \
+         reviewed_at = $4, updated_at = $5, review_started_by = NULL, review_started_at = NULL \
          WHERE organization_id = $6 AND environment = $7 AND id = $8",
     )
     .bind(status)
@@ -176,6 +247,30 @@ pub async fn set_verdict<'e>(
     .bind(scope.organization_id.as_str())
     .bind(scope.environment.as_str())
     .bind(id)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Records who reviews a document now and who reviewed it last, as `document` holds them.
+pub async fn set_review_marks<'e>(
+    db: impl Executor<'e, Database = Any>,
+    scope: &Scope,
+    document: &DocumentRecord,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE documents SET review_started_by = $1, review_started_at = $2, reviewed_by = $3, \
+         reviewed_at = $4, updated_at = $5 \
+         WHERE organization_id = $6 AND environment = $7 AND id = $8",
+    )
+    .bind(&document.review_started_by)
+    .bind(document.review_started_at)
+    .bind(&document.reviewed_by)
+    .bind(document.reviewed_at)
+    .bind(document.updated_at)
+    .bind(scope.organization_id.as_str())
+    .bind(scope.environment.as_str())
+    .bind(&document.id)
     .execute(db)
     .await?;
     Ok(())

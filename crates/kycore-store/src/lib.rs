@@ -23,6 +23,7 @@ pub mod deployment;
 pub mod documents;
 pub mod events;
 pub mod flows;
+pub mod held_files;
 pub mod idempotency;
 pub mod jobs;
 mod list;

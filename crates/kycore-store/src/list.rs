@@ -41,19 +41,39 @@ impl ScopedList {
     }
 
     fn push(&mut self, condition: &'static str, value: Value) {
+        self.push_closed(condition, value, "");
+    }
+
+    /// `condition $n close`: a value in the middle of a condition, such as a subquery's.
+    fn push_closed(&mut self, condition: &'static str, value: Value, close: &'static str) {
         self.values.push(value);
         let joiner = if self.values.len() == 1 {
             " WHERE "
         } else {
             " AND "
         };
-        self.sql
-            .push_str(&format!("{joiner}{condition} ${}", self.values.len()));
+        self.sql.push_str(&format!(
+            "{joiner}{condition} ${}{close}",
+            self.values.len()
+        ));
     }
 
     pub(crate) fn text(mut self, condition: &'static str, value: &Option<String>) -> Self {
         if let Some(v) = value {
             self.push(condition, Value::Text(v.clone()));
+        }
+        self
+    }
+
+    /// A condition whose value is followed by `close` (a subquery's parenthesis), when given.
+    pub(crate) fn text_closed(
+        mut self,
+        condition: &'static str,
+        value: &Option<String>,
+        close: &'static str,
+    ) -> Self {
+        if let Some(v) = value {
+            self.push_closed(condition, Value::Text(v.clone()), close);
         }
         self
     }

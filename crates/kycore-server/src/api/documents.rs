@@ -8,7 +8,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use kycore_checks::document::RejectionCode;
 use kycore_domain::FieldError;
-use kycore_services::documents::{DocumentReview, NewDocument};
+use kycore_services::documents::{DocumentReview, NewDocument, ReviewMark};
 use kycore_services::views::{Document, Rejection};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -56,6 +56,9 @@ pub struct DocumentBody {
     /// Who gave the verdict, when a person did (`key_…`, `user_…`), and when.
     pub reviewed_by: Option<String>,
     pub reviewed_at: Option<String>,
+    /// Who is reviewing it now, when a person took it to review, and since when.
+    pub review_started_by: Option<String>,
+    pub review_started_at: Option<String>,
     pub created_at: String,
 }
 
@@ -75,6 +78,8 @@ impl From<&Document> for DocumentBody {
             has_mrz: d.has_mrz,
             reviewed_by: d.reviewed_by.clone(),
             reviewed_at: d.reviewed_at.map(rfc3339),
+            review_started_by: d.review_started_by.clone(),
+            review_started_at: d.review_started_at.map(rfc3339),
             created_at: rfc3339(d.created_at),
         }
     }
@@ -119,7 +124,7 @@ pub struct UploadForm {
     file: Vec<u8>,
 }
 
-fn bad_form(detail: impl Into<String>) -> ApiError {
+pub fn bad_form(detail: impl Into<String>) -> ApiError {
     ApiError::new(StatusCode::BAD_REQUEST, "invalid_multipart", detail)
 }
 
@@ -130,7 +135,7 @@ pub fn upload_body_limit(max_upload_bytes: usize) -> usize {
 }
 
 /// The body's length as its `Content-Length` declares it.
-fn declared_length(headers: &axum::http::HeaderMap) -> Option<usize> {
+pub fn declared_length(headers: &axum::http::HeaderMap) -> Option<usize> {
     headers
         .get(axum::http::header::CONTENT_LENGTH)?
         .to_str()
@@ -140,10 +145,37 @@ fn declared_length(headers: &axum::http::HeaderMap) -> Option<usize> {
 }
 
 async fn read_form(
-    mut multipart: Multipart,
+    multipart: Multipart,
     body_limit: usize,
     max_file_bytes: usize,
 ) -> Result<NewDocument, ApiError> {
+    let mut upload = NewDocument::default();
+    let file = read_file_form(multipart, body_limit, max_file_bytes, |name, text| {
+        match name {
+            "type" => upload.document_type = text,
+            "subtype" => upload.subtype = Some(text),
+            "side" => upload.side = Some(text),
+            "mrz" => upload.mrz = Some(text),
+            "document_number" => upload.details.document_number = Some(text),
+            "expiry_date" => upload.details.expiry_date = Some(text),
+            other => return Err(bad_form(format!("unknown form field `{other}`"))),
+        }
+        Ok(())
+    })
+    .await?;
+    upload.file = file;
+    Ok(upload)
+}
+
+/// Reads a multipart form of one `file` (empty when absent) and text fields, each sent
+/// once, handed to `text` (which refuses the fields it does not know). The file is read no
+/// further than one byte past `max_file_bytes`; a body over `body_limit` is a 413.
+pub async fn read_file_form(
+    mut multipart: Multipart,
+    body_limit: usize,
+    max_file_bytes: usize,
+    mut text: impl FnMut(&str, String) -> Result<(), ApiError>,
+) -> Result<Vec<u8>, ApiError> {
     // A body over the limit is a 413, like any other; other multipart errors are the client's
     // malformed form.
     let form_error = |e: MultipartError| {
@@ -153,7 +185,7 @@ async fn read_form(
             bad_form(e.body_text())
         }
     };
-    let mut upload = NewDocument::default();
+    let mut file = Vec::new();
     let mut seen: Vec<String> = Vec::new();
     while let Some(mut field) = multipart.next_field().await.map_err(form_error)? {
         let name = field.name().unwrap_or_default().to_owned();
@@ -162,30 +194,19 @@ async fn read_form(
             return Err(duplicate_field(name));
         }
         seen.push(name.clone());
-        match name.as_str() {
-            // The file is read no further than one byte past the limit.
-            "file" => match read_capped(&mut field, max_file_bytes)
+        if name == "file" {
+            match read_capped(&mut field, max_file_bytes)
                 .await
                 .map_err(form_error)?
             {
-                Some(bytes) => upload.file = bytes,
+                Some(bytes) => file = bytes,
                 None => return Err(file_too_large(max_file_bytes)),
-            },
-            "type" | "subtype" | "side" | "mrz" | "document_number" | "expiry_date" => {
-                let text = field.text().await.map_err(form_error)?;
-                match name.as_str() {
-                    "type" => upload.document_type = text,
-                    "subtype" => upload.subtype = Some(text),
-                    "side" => upload.side = Some(text),
-                    "mrz" => upload.mrz = Some(text),
-                    "document_number" => upload.details.document_number = Some(text),
-                    _ => upload.details.expiry_date = Some(text),
-                }
             }
-            other => return Err(bad_form(format!("unknown form field `{other}`"))),
+        } else {
+            text(&name, field.text().await.map_err(form_error)?)?;
         }
     }
-    Ok(upload)
+    Ok(file)
 }
 
 fn duplicate_field(name: String) -> ApiError {
@@ -395,6 +416,56 @@ pub async fn review_document(
     let document = state
         .services
         .review_document(&ctx, &id, &document_id, review)
+        .await?;
+    Ok(Json(DocumentBody::from(&document)))
+}
+
+/// What a person does with a document short of a verdict.
+#[derive(Clone, Copy, Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ReviewAction {
+    /// Take the document to review: others see who is looking at it.
+    Start,
+    /// Let it go without a verdict.
+    Stop,
+    /// Confirm its status as it stands.
+    Confirm,
+}
+
+impl From<ReviewAction> for ReviewMark {
+    fn from(action: ReviewAction) -> Self {
+        match action {
+            ReviewAction::Start => ReviewMark::Start,
+            ReviewAction::Stop => ReviewMark::Stop,
+            ReviewAction::Confirm => ReviewMark::Confirm,
+        }
+    }
+}
+
+/// A person takes a document to review (`start`: `review_started_by`/`_at` set,
+/// `document.review_started`), lets it go (`stop`: cleared, `document.review_stopped`) or
+/// confirms its status as it stands (`confirm`: `reviewed_by`/`_at` set,
+/// `document.reviewed`). The status does not change; a verdict also ends a review in progress.
+#[utoipa::path(post, path = "/v1/cases/{id}/documents/{document_id}/review/{action}", tag = "cases",
+    params(("id" = String, Path), ("document_id" = String, Path), ("action" = ReviewAction, Path),
+        ("Idempotency-Key" = Option<String>, Header, pattern = r"^[\x21-\x7e]{1,255}$",
+        description = "Replays the stored response when retried")),
+    responses((status = 200, body = DocumentBody),
+        (status = 404, description = "`not_found`: no such case, document or action"),
+        (status = 409, description = "`case_closed`: the case was canceled or expired; \
+            `concurrent_modification`: the case changed meanwhile, read it again")),
+    security(("api_key" = [])))]
+pub async fn mark_document_review(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath((id, document_id, action)): ApiPath<(String, String, String)>,
+) -> Result<Json<DocumentBody>, ApiError> {
+    let action = serde_json::from_value::<ReviewAction>(serde_json::json!(action))
+        .map_err(|_| ApiError::not_found("review action"))?;
+    let ctx = caller.context::<Document, DocumentBody>(StatusCode::OK);
+    let document = state
+        .services
+        .mark_document_review(&ctx, &id, &document_id, action.into())
         .await?;
     Ok(Json(DocumentBody::from(&document)))
 }

@@ -8,7 +8,7 @@ mod applicants;
 mod audit;
 pub(crate) mod cases;
 mod checks;
-mod documents;
+pub(crate) mod documents;
 mod events;
 mod flows;
 mod organization;
@@ -60,6 +60,7 @@ pub fn router(max_upload_bytes: usize) -> OpenApiRouter<AppState> {
         .routes(routes!(checks::validate))
         .routes(routes!(documents::document_file))
         .routes(routes!(documents::review_document))
+        .routes(routes!(documents::mark_document_review))
         .routes(routes!(events::list_events))
         .routes(routes!(events::get_event))
         .routes(routes!(audit::list_audit))

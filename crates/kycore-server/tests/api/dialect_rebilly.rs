@@ -721,8 +721,15 @@ async fn rebillys_js_sdk_reads_and_reviews_kyc_documents() {
         let Some(seen) = run_sdk(&app, "kyc-documents.mjs", &env).await else {
             return;
         };
-        assert_eq!(seen["all"], json!({"total": 2, "ids": [passport, bill]}));
+        // Newest first, as Rebilly's collections are.
+        assert_eq!(seen["all"], json!({"total": 2, "ids": [bill, passport]}));
+        assert_eq!(seen["everything"], seen["all"]);
         assert_eq!(seen["got"]["documentType"], "identity-proof");
+        assert_eq!(seen["started"]["status"], 201);
+        assert!(seen["started"]["fields"]["reviewStartTime"].is_string());
+        assert_eq!(seen["stopped"]["reviewStartTime"], Value::Null);
+        assert_eq!(seen["reviewed"]["status"], "accepted");
+        assert!(seen["reviewed"]["reviewTime"].is_string());
         assert_eq!(seen["got"]["status"], "pending");
         assert_eq!(seen["accepted"]["status"], 201);
         assert_eq!(seen["accepted"]["fields"]["status"], "accepted");
@@ -731,6 +738,200 @@ async fn rebillys_js_sdk_reads_and_reviews_kyc_documents() {
             seen["rejected"]["fields"]["rejectionReason"],
             json!({"type": "document-expired", "message": "The bill has expired."})
         );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn rebillys_js_sdk_uploads_a_file_and_makes_a_kyc_document_of_it() {
+    for_each_database(|app| async move {
+        let key = app.sandbox.secret.clone();
+        let body = json!({"customerId": "cus_SDKFILE", "documents": [{"type": "address-proof"}]});
+        let (_, created) = create(&app, &key, &body).await;
+        let id = created["id"].as_str().unwrap().to_owned();
+        let photo = std::env::temp_dir().join(format!("kycore-sdk-{id}.jpg"));
+        std::fs::write(&photo, crate::helpers::document_photo()).unwrap();
+        let env = [
+            ("KYCORE_REQUEST", id.as_str()),
+            ("KYCORE_CUSTOMER", "cus_SDKFILE"),
+            ("KYCORE_PHOTO", photo.to_str().unwrap()),
+        ];
+        let seen = run_sdk(&app, "kyc-document-create.mjs", &env).await;
+        std::fs::remove_file(&photo).unwrap();
+        let Some(seen) = seen else { return };
+        assert_eq!(seen["file"]["status"], 201);
+        assert_eq!(seen["file"]["fields"]["mimeType"], "image/jpeg");
+        assert_eq!(seen["created"]["status"], 201);
+        let document = &seen["created"]["fields"];
+        assert_eq!(document["documentType"], "address-proof");
+        assert_eq!(document["requestId"], id.as_str());
+        assert_eq!(document["status"], "pending");
+        assert_eq!(seen["updated"]["status"], 200);
+        assert_eq!(seen["updated"]["fields"]["id"], document["id"]);
+        // The document is an upload of the request's case, natively too.
+        let native = app
+            .get_json(&key, &format!("/v1/cases/{id}/documents"))
+            .await;
+        assert_eq!(native["data"][0]["id"], document["id"]);
+        assert_eq!(native["data"][0]["type"], "proof-of-address");
+    })
+    .await;
+}
+
+/// `POST /files` with `bytes` and the given tags.
+async fn upload_file(app: &TestApp, key: &str, bytes: Vec<u8>, tags: &str) -> Reply {
+    let form = reqwest::multipart::Form::new()
+        .text("tags", tags.to_owned())
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(bytes).file_name("scan.jpg"),
+        );
+    let url = app.url(&org_path(app, "/files"));
+    send(
+        app.client
+            .post(url)
+            .header("REB-APIKEY", key)
+            .multipart(form),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn a_card_front_back_and_face_proof_make_one_kyc_document() {
+    for_each_database(|app| async move {
+        let key = app.sandbox.secret.clone();
+        let body = json!({"customerId": "cus_FILES", "documents": [
+            {"type": "identity-proof", "faceProofRequired": true}, {"type": "address-proof"}]});
+        let (_, created) = create(&app, &key, &body).await;
+        let id = created["id"].as_str().unwrap().to_owned();
+        let photo = crate::helpers::document_photo;
+        let mut files = Vec::new();
+        for tags in ["kyc,id-front", "kyc,id-back", "kyc,face-proof"] {
+            let reply = upload_file(&app, &key, photo(), tags).await;
+            let file = answer(&reply, StatusCode::CREATED);
+            assert!(
+                reply
+                    .header("location")
+                    .unwrap()
+                    .ends_with(file["id"].as_str().unwrap())
+            );
+            files.push(file["id"].as_str().unwrap().to_owned());
+        }
+        let path = format!("/files/{}", files[1]);
+        let got = answer(
+            &send(rebilly(&app, Method::GET, &path, Some(&key))).await,
+            StatusCode::OK,
+        );
+        assert_eq!(got["tags"], json!(["kyc", "id-back"]));
+        // A file that is not an image or PDF is refused as the native upload refuses it.
+        let reply = upload_file(&app, &key, b"plain text".to_vec(), "kyc").await;
+        problem(&reply, StatusCode::UNPROCESSABLE_ENTITY, "Validation error");
+
+        // Listed back to front on purpose: the tags say which is which.
+        let document = json!({"fileIds": [files[2], files[1], files[0]],
+            "documentType": "identity-proof", "documentSubtype": "id-card",
+            "customerId": "cus_FILES", "requestId": id});
+        let reply =
+            send(rebilly(&app, Method::POST, "/kyc-documents", Some(&key)).json(&document)).await;
+        let made = answer(&reply, StatusCode::CREATED);
+        assert_eq!(made["documentType"], "identity-proof");
+        assert_eq!(made["documentSubtype"], "id-card");
+        // The files keep the ids they were uploaded with: front, back, face proof.
+        assert_eq!(made["fileIds"], json!([files[0], files[1], files[2]]));
+        let native = app
+            .get_json(&key, &format!("/v1/cases/{id}/documents"))
+            .await;
+        let kinds: Vec<(String, String)> = native["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| {
+                (
+                    d["type"].as_str().unwrap().to_owned(),
+                    d["side"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                ("id-card", "front"),
+                ("id-card", "back"),
+                ("selfie", "front")
+            ]
+            .map(|(t, s)| (t.to_owned(), s.to_owned()))
+        );
+
+        // Without a requestId the customer's gathering request takes it.
+        let bill = answer(
+            &upload_file(&app, &key, photo(), "kyc").await,
+            StatusCode::CREATED,
+        );
+        let document = json!({"fileIds": [bill["id"]], "documentType": "address-proof",
+            "customerId": "cus_FILES"});
+        let reply =
+            send(rebilly(&app, Method::POST, "/kyc-documents", Some(&key)).json(&document)).await;
+        assert_eq!(
+            answer(&reply, StatusCode::CREATED)["requestId"],
+            id.as_str()
+        );
+
+        // What cannot be made is named, and nothing is written.
+        let refusals = [
+            (
+                json!({"fileIds": ["file_missing"], "documentType": "address-proof",
+                "customerId": "cus_FILES"}),
+                "fileIds.0",
+            ),
+            (
+                json!({"fileIds": [bill["id"]], "documentType": "identity-proof",
+                "customerId": "cus_FILES"}),
+                "documentSubtype",
+            ),
+            (
+                json!({"fileIds": [bill["id"]], "documentType": "funds-proof",
+                "customerId": "cus_FILES"}),
+                "documentType",
+            ),
+            (
+                json!({"fileIds": [bill["id"]], "documentType": "address-proof",
+                "customerId": "cus_OTHER", "requestId": id}),
+                "customerId",
+            ),
+            (
+                json!({"fileIds": [bill["id"]], "documentType": "address-proof",
+                "customerId": "cus_NOBODY"}),
+                "requestId",
+            ),
+            (
+                json!({"documentType": "address-proof", "customerId": "cus_FILES"}),
+                "fileIds",
+            ),
+        ];
+        for (body, field) in refusals {
+            let reply =
+                send(rebilly(&app, Method::POST, "/kyc-documents", Some(&key)).json(&body)).await;
+            let refused = problem(&reply, StatusCode::UNPROCESSABLE_ENTITY, "Validation error");
+            assert_eq!(invalid_fields(&refused), [field], "{body}");
+        }
+        let after = app
+            .get_json(&key, &format!("/v1/cases/{id}/documents"))
+            .await;
+        assert_eq!(after["data"].as_array().unwrap().len(), 4);
+        // Another organization's key sees no file.
+        let other = app.other_sandbox.secret.clone();
+        let reply = send(rebilly(&app, Method::GET, &path, Some(&other))).await;
+        problem(&reply, StatusCode::NOT_FOUND, "Not Found");
+
+        // A PUT changes nothing kycore keeps: the same fields answer 200, a new type 422.
+        let made_path = format!("/kyc-documents/{}", made["id"].as_str().unwrap());
+        let same = json!({"documentType": "identity-proof", "notes": "looked at it"});
+        let reply = send(rebilly(&app, Method::PUT, &made_path, Some(&key)).json(&same)).await;
+        assert_eq!(answer(&reply, StatusCode::OK)["id"], made["id"]);
+        let changed = json!({"documentType": "address-proof"});
+        let reply = send(rebilly(&app, Method::PUT, &made_path, Some(&key)).json(&changed)).await;
+        let refused = problem(&reply, StatusCode::UNPROCESSABLE_ENTITY, "Validation error");
+        assert_eq!(invalid_fields(&refused), ["documentType"]);
     })
     .await;
 }
@@ -814,9 +1015,106 @@ async fn uploads_are_kyc_documents_of_their_request() {
         let reply = send(rebilly(&app, Method::GET, &foreign_list, Some(&other))).await;
         assert_eq!(answer(&reply, StatusCode::OK), json!([]));
         assert_eq!(reply.header("pagination-total"), Some("0"));
-        let reply = send(rebilly(&app, Method::GET, "/kyc-documents", Some(&key))).await;
+        let reply = send(rebilly(&app, Method::GET, "/kyc-documents", Some(&other))).await;
+        assert_eq!(answer(&reply, StatusCode::OK), json!([]));
+    })
+    .await;
+}
+
+/// The ids of a `GET /kyc-documents` listing, with its `Pagination-Total`.
+async fn listed_documents(app: &TestApp, key: &str, query: &str) -> (Vec<String>, String) {
+    let path = format!("/kyc-documents{query}");
+    let reply = send(rebilly(app, Method::GET, &path, Some(key))).await;
+    let ids = answer(&reply, StatusCode::OK)
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["id"].as_str().unwrap().to_owned())
+        .collect();
+    (ids, reply.header("pagination-total").unwrap().to_owned())
+}
+
+#[tokio::test]
+async fn documents_list_across_requests_with_filters_and_sort() {
+    for_each_database(|app| async move {
+        let key = app.sandbox.secret.clone();
+        let (_, one) = create(&app, &key, &seed_request("cus_LIST_A")).await;
+        let (_, two) = create(&app, &key, &seed_request("cus_LIST_B")).await;
+        let (one, two) = (one["id"].as_str().unwrap(), two["id"].as_str().unwrap());
+        let passport = upload(&app, &key, one, "passport").await;
+        let bill = upload(&app, &key, one, "proof-of-address").await;
+        let other_bill = upload(&app, &key, two, "proof-of-address").await;
+        // A selfie is part of its identity document, no KYC document of its own.
+        upload(&app, &key, two, "selfie").await;
+        let reply = review(&app, &key, &bill, "acceptance", json!({})).await;
+        answer(&reply, StatusCode::CREATED);
+
+        let newest_first = vec![other_bill.clone(), bill.clone(), passport.clone()];
+        assert_eq!(
+            listed_documents(&app, &key, "").await,
+            (newest_first.clone(), "3".to_owned())
+        );
+        let mut oldest_first = newest_first.clone();
+        oldest_first.reverse();
+        assert_eq!(
+            listed_documents(&app, &key, "?sort=createdTime&limit=2").await,
+            (oldest_first[..2].to_vec(), "3".to_owned())
+        );
+        assert_eq!(
+            listed_documents(&app, &key, "?limit=1&offset=1").await,
+            (vec![bill.clone()], "3".to_owned())
+        );
+        let filters = [
+            ("customerId:cus_LIST_B".to_owned(), vec![other_bill.clone()]),
+            (
+                format!("requestId:{one}"),
+                vec![bill.clone(), passport.clone()],
+            ),
+            (
+                "documentType:identity-proof".to_owned(),
+                vec![passport.clone()],
+            ),
+            ("documentType:funds-proof".to_owned(), vec![]),
+            ("status:accepted".to_owned(), vec![bill.clone()]),
+            (
+                "status:pending;documentType:address-proof".to_owned(),
+                vec![other_bill.clone()],
+            ),
+            (format!("customerId:cus_LIST_B;requestId:{one}"), vec![]),
+            (
+                "createdTime:2000-01-01T00:00:00Z..2001-01-01T00:00:00Z".to_owned(),
+                vec![],
+            ),
+        ];
+        for (filter, expected) in filters {
+            let (ids, total) = listed_documents(&app, &key, &format!("?filter={filter}")).await;
+            assert_eq!(ids, expected, "{filter}");
+            assert_eq!(total, expected.len().to_string(), "{filter}");
+        }
+
+        // A deleted request's documents are gone with it.
+        let reply = send(rebilly(
+            &app,
+            Method::DELETE,
+            &format!("/kyc-requests/{two}"),
+            Some(&key),
+        ))
+        .await;
+        assert_eq!(reply.status, StatusCode::NO_CONTENT);
+        assert_eq!(
+            listed_documents(&app, &key, "").await,
+            (vec![bill, passport], "2".to_owned())
+        );
+
+        let reply = send(rebilly(
+            &app,
+            Method::GET,
+            "/kyc-documents?filter=status:lost;color:red&sort=id",
+            Some(&key),
+        ))
+        .await;
         let body = problem(&reply, StatusCode::UNPROCESSABLE_ENTITY, "Validation error");
-        assert_eq!(invalid_fields(&body), ["filter"]);
+        assert_eq!(invalid_fields(&body), ["sort", "filter", "filter"]);
     })
     .await;
 }
@@ -1073,6 +1371,158 @@ async fn document_webhooks_announce_uploads_verdicts_and_reviews() {
             rejected["_links"][2],
             json!({"rel": "kycDocument", "href": format!("/organizations/{org}/kyc-documents/{bill}")})
         );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn reviewers_take_documents_and_an_acceptance_archives_the_rest() {
+    for_each_database_with(settings(Duration::from_millis(50)), |app| async move {
+        let key = app.sandbox.secret.clone();
+        let receiver = Receiver::start().await;
+        create_endpoint(
+            &app,
+            &key,
+            json!({"url": receiver.url, "format": "rebilly"}),
+        )
+        .await;
+        let body = json!({"customerId": "cus_MARKS", "documents": [{"type": "address-proof"}]});
+        let (_, created) = create(&app, &key, &body).await;
+        let id = created["id"].as_str().unwrap().to_owned();
+        let first = upload(&app, &key, &id, "proof-of-address").await;
+        let second = upload(&app, &key, &id, "proof-of-address").await;
+
+        // A reviewer takes the first, then lets it go: the status stays.
+        let taken = answer(
+            &review(&app, &key, &first, "start-review", json!({})).await,
+            StatusCode::CREATED,
+        );
+        assert_eq!(taken["status"], "pending");
+        assert!(taken["reviewStartTime"].is_string(), "{taken}");
+        assert!(taken["reviewerId"].as_str().unwrap().starts_with("key_"));
+        let released = answer(
+            &review(&app, &key, &first, "stop-review", json!({})).await,
+            StatusCode::CREATED,
+        );
+        assert_eq!(released["reviewStartTime"], Value::Null);
+        assert_eq!(released["reviewerId"], Value::Null);
+
+        // Accepting the second archives the first; a review then keeps its status.
+        let reply = review(&app, &key, &second, "acceptance", json!({})).await;
+        answer(&reply, StatusCode::CREATED);
+        let confirmed = answer(
+            &review(&app, &key, &second, "review", json!({})).await,
+            StatusCode::CREATED,
+        );
+        assert_eq!(confirmed["status"], "accepted");
+        assert!(confirmed["reviewTime"].is_string(), "{confirmed}");
+
+        deliver_until(&app, || receiver.all().len() >= 8).await;
+        let received = receiver.all();
+        // One event's requests go out as deliveries of their own, in no promised order.
+        let mut events: Vec<(String, String)> = received
+            .iter()
+            .map(|r| {
+                let body = r.json();
+                let name = body["eventType"].as_str().unwrap().to_owned();
+                let document = body["kycDocumentId"].as_str().unwrap();
+                (
+                    name,
+                    if document == first { "first" } else { "second" }.to_owned(),
+                )
+            })
+            .collect();
+        let expected = [
+            ("kyc-document-created", "first"),
+            ("kyc-document-created", "second"),
+            ("kyc-document-modified", "first"),
+            ("kyc-document-modified", "first"),
+            ("kyc-document-accepted", "second"),
+            ("kyc-document-reviewed", "second"),
+            ("kyc-document-archived", "first"),
+            ("kyc-document-reviewed", "second"),
+        ];
+        let mut expected: Vec<(String, String)> = expected
+            .iter()
+            .map(|(e, d)| ((*e).to_owned(), (*d).to_owned()))
+            .collect();
+        events.sort();
+        expected.sort();
+        assert_eq!(events, expected);
+        let archived = received
+            .iter()
+            .map(|r| r.json())
+            .find(|body| body["eventType"] == "kyc-document-archived")
+            .unwrap();
+        assert_eq!(archived["_embedded"]["kycDocument"]["status"], "archived");
+        assert_eq!(
+            archived["_embedded"]["kycDocument"]["documentType"],
+            "address-proof"
+        );
+
+        // The same marks natively; an unknown action names nothing.
+        let path = format!("/v1/cases/{id}/documents/{first}/review/start");
+        let reply = send(app.request(Method::POST, &path, &key)).await;
+        let document = reply.json(StatusCode::OK);
+        assert!(
+            document["review_started_by"]
+                .as_str()
+                .unwrap()
+                .starts_with("key_")
+        );
+        assert_eq!(document["status"], "pending");
+        let path = format!("/v1/cases/{id}/documents/{first}/review/finish");
+        let reply = send(app.request(Method::POST, &path, &key)).await;
+        assert_eq!(reply.status, StatusCode::NOT_FOUND);
+        let trail = app.get_json(&key, &format!("/v1/audit?case_id={id}")).await;
+        let actions: Vec<&str> = trail["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|entry| entry["action"].as_str())
+            .collect();
+        assert!(actions.contains(&"document.review_started"), "{actions:?}");
+        assert!(actions.contains(&"document.review_stopped"), "{actions:?}");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn accepting_one_of_two_requested_types_partially_fulfils_the_request() {
+    for_each_database_with(settings(Duration::from_millis(50)), |app| async move {
+        let key = app.sandbox.secret.clone();
+        let receiver = Receiver::start().await;
+        create_endpoint(
+            &app,
+            &key,
+            json!({"url": receiver.url, "format": "rebilly"}),
+        )
+        .await;
+        let body = json!({"customerId": "cus_PARTIAL",
+            "documents": [{"type": "identity-proof"}, {"type": "address-proof"}]});
+        let (_, created) = create(&app, &key, &body).await;
+        let id = created["id"].as_str().unwrap().to_owned();
+        let bill = upload(&app, &key, &id, "proof-of-address").await;
+        let reply = review(&app, &key, &bill, "acceptance", json!({})).await;
+        answer(&reply, StatusCode::CREATED);
+
+        deliver_until(&app, || {
+            receiver
+                .all()
+                .iter()
+                .any(|r| r.json()["eventType"] == "kyc-request-partially-fulfilled")
+        })
+        .await;
+        let partial = receiver
+            .all()
+            .iter()
+            .map(|r| r.json())
+            .find(|body| body["eventType"] == "kyc-request-partially-fulfilled")
+            .unwrap();
+        assert_eq!(partial["kycRequestId"], id.as_str());
+        assert_eq!(partial["customerId"], "cus_PARTIAL");
+        assert_eq!(partial["_embedded"]["kycRequest"]["status"], "partial");
+        assert_eq!(request_of(&app, &key, &id).await["status"], "partial");
     })
     .await;
 }

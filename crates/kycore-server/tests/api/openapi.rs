@@ -10,7 +10,7 @@ use sha2::{Digest, Sha256};
 use crate::helpers::{MISSING_CASE, TestApp, for_each_database, send};
 
 /// Every `/v1` operation the router serves.
-const OPERATIONS: [(&str, &str); 39] = [
+const OPERATIONS: [(&str, &str); 40] = [
     ("get", "/v1/applicants"),
     ("post", "/v1/applicants"),
     ("get", "/v1/applicants/{id}"),
@@ -32,6 +32,10 @@ const OPERATIONS: [(&str, &str); 39] = [
     ("post", "/v1/cases/{id}/documents"),
     ("get", "/v1/cases/{id}/documents/{document_id}/file"),
     ("post", "/v1/cases/{id}/documents/{document_id}/review"),
+    (
+        "post",
+        "/v1/cases/{id}/documents/{document_id}/review/{action}",
+    ),
     ("post", "/v1/checks/validate"),
     ("post", "/v1/screenings"),
     ("get", "/v1/cases/{id}/screening-hits"),

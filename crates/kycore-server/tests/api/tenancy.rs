@@ -256,6 +256,12 @@ fn id_routes(ids: &Ids) -> Vec<(Method, &'static str, String, Body)> {
             Body::Json(json!({"status": "accepted"})),
         ),
         (
+            Method::POST,
+            "/v1/cases/{id}/documents/{document_id}/review/{action}",
+            format!("/v1/cases/{case}/documents/{document}/review/start"),
+            Body::None,
+        ),
+        (
             Method::GET,
             "/v1/cases/{id}/screening-hits",
             format!("/v1/cases/{screened_case}/screening-hits"),

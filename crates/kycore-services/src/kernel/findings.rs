@@ -5,9 +5,12 @@
 //! the screened names, rejection reasons, review notes) is sealed under the applicant's data
 //! key; statuses, scores and codes stay readable.
 
+use std::collections::BTreeSet;
+
 use kycore_checks::document::RejectionCode;
 use kycore_domain::case::CaseStatus;
 use kycore_domain::event::EventType;
+use kycore_domain::flow::Step;
 use kycore_domain::ids::{CheckId, ScreeningHitId};
 use kycore_store::checks::CheckRecord;
 use kycore_store::documents::DocumentRecord;
@@ -18,6 +21,7 @@ use serde_json::{Value, json};
 
 use super::OpenCase;
 use crate::crypto::DataKey;
+use crate::intake::collecting_step;
 use crate::providers::CheckOutcome;
 use crate::record::AuditEntry;
 use crate::screening::FoundHit;
@@ -46,6 +50,15 @@ pub(crate) struct DocumentVerdict {
     pub reviewed_by: Option<String>,
 }
 
+/// What an acceptance leaves behind, as `document.accepted` announces it.
+#[derive(Debug, Default)]
+struct AfterAcceptance {
+    /// Uploads for the same purpose still waiting for a verdict.
+    superseded: Vec<String>,
+    /// The flow steps with an accepted upload, the new one's included.
+    steps_accepted: BTreeSet<Step>,
+}
+
 /// A person's verdict on a document: the checks judge identity documents only, so a proof of
 /// address waits for one, and a person may overrule the checks.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -56,6 +69,25 @@ pub enum DocumentReview {
         /// A sentence for the applicant and the record, sealed like the checks' reasons.
         message: String,
     },
+}
+
+/// A person's work on a document that gives it no verdict: taking it to review, letting it
+/// go, or confirming its status as it stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReviewMark {
+    Start,
+    Stop,
+    Confirm,
+}
+
+impl ReviewMark {
+    fn event(self) -> EventType {
+        match self {
+            ReviewMark::Start => EventType::DocumentReviewStarted,
+            ReviewMark::Stop => EventType::DocumentReviewStopped,
+            ReviewMark::Confirm => EventType::DocumentReviewed,
+        }
+    }
 }
 
 /// An analyst's review of a hit.
@@ -203,6 +235,11 @@ impl OpenCase {
             "type": verdict.document_type, "side": verdict.side, "status": status,
             "rejection_reasons": codes,
         });
+        if verdict.accepted {
+            let after = self.after_acceptance(tx, verdict).await?;
+            payload["superseded"] = json!(after.superseded);
+            payload["steps_accepted"] = json!(after.steps_accepted);
+        }
         if let Some(person) = &verdict.reviewed_by {
             payload["reviewed_by"] = json!(person);
         }
@@ -222,17 +259,7 @@ impl OpenCase {
         review: DocumentReview,
         now: Millis,
     ) -> Result<DocumentRecord, ServiceError> {
-        let status = self.status()?;
-        if matches!(status, CaseStatus::Canceled | CaseStatus::Expired) {
-            return Err(ServiceError::conflict(
-                "case_closed",
-                format!("the documents of a case that is {status} are not reviewed"),
-            ));
-        }
-        let document = documents::get(tx.conn().await?, &self.scope, document_id)
-            .await?
-            .filter(|d| d.case_id == self.record.id)
-            .ok_or(ServiceError::not_found("document"))?;
+        let document = self.reviewable_document(tx, document_id).await?;
         let reasons = match &review {
             DocumentReview::Accept => Vec::new(),
             DocumentReview::Reject { code, message } => {
@@ -268,6 +295,101 @@ impl OpenCase {
         documents::get(tx.conn().await?, &self.scope, document_id)
             .await?
             .ok_or(ServiceError::not_found("document"))
+    }
+
+    /// What an accepted document means for the case's other uploads: those waiting for a
+    /// verdict that it makes moot (other front sides gathered for the same purpose: any
+    /// identity document for an identity document, a proof of address for a proof of
+    /// address), and the steps that now have an accepted upload.
+    async fn after_acceptance(
+        &self,
+        tx: &mut Tx,
+        accepted: &DocumentVerdict,
+    ) -> Result<AfterAcceptance, ServiceError> {
+        let purpose = |document_type: &str| match collecting_step(document_type) {
+            Some(Step::CompanyDocuments) | None => None,
+            step => step,
+        };
+        let wanted = purpose(&accepted.document_type);
+        let all = documents::for_case(tx.conn().await?, &self.scope, &self.record.id).await?;
+        let mut after = AfterAcceptance::default();
+        after.steps_accepted.extend(wanted);
+        for document in all
+            .iter()
+            .filter(|d| d.side == "front" && d.id != accepted.document_id)
+        {
+            let step = purpose(&document.document_type);
+            match document.status.as_str() {
+                "pending" if wanted.is_some() && step == wanted => {
+                    after.superseded.push(document.id.clone());
+                }
+                "accepted" => after.steps_accepted.extend(step),
+                _ => {}
+            }
+        }
+        Ok(after)
+    }
+
+    /// One of the case's documents, which a person may review while the case is open.
+    async fn reviewable_document(
+        &self,
+        tx: &mut Tx,
+        document_id: &str,
+    ) -> Result<DocumentRecord, ServiceError> {
+        let status = self.status()?;
+        if matches!(status, CaseStatus::Canceled | CaseStatus::Expired) {
+            return Err(ServiceError::conflict(
+                "case_closed",
+                format!("the documents of a case that is {status} are not reviewed"),
+            ));
+        }
+        documents::get(tx.conn().await?, &self.scope, document_id)
+            .await?
+            .filter(|d| d.case_id == self.record.id)
+            .ok_or(ServiceError::not_found("document"))
+    }
+
+    /// A person takes one of the case's documents to review, lets it go, or confirms its
+    /// status: who and when are recorded, announced and audited; the status stays.
+    pub(crate) async fn mark_document_review(
+        &mut self,
+        tx: &mut Tx,
+        principal: &Principal,
+        document_id: &str,
+        mark: ReviewMark,
+        now: Millis,
+    ) -> Result<DocumentRecord, ServiceError> {
+        let mut document = self.reviewable_document(tx, document_id).await?;
+        let person = principal.id();
+        let started = (mark == ReviewMark::Start).then(|| person.clone());
+        document.review_started_at = started.as_ref().map(|_| now);
+        document.review_started_by = started;
+        if mark == ReviewMark::Confirm {
+            document.reviewed_by = Some(person.clone());
+            document.reviewed_at = Some(now);
+        }
+        document.updated_at = now;
+        documents::set_review_marks(tx.conn().await?, &self.scope, &document).await?;
+        let event = mark.event();
+        let payload = json!({
+            "case_id": self.record.id, "document_id": document.id,
+            "type": document.document_type, "side": document.side, "status": document.status,
+            "by": person,
+        });
+        self.emit(tx, event, payload, now);
+        self.audit(
+            tx,
+            principal,
+            AuditEntry {
+                action: event.as_str(),
+                target_type: "document",
+                target_id: &document.id,
+                case_id: Some(&self.record.id),
+                detail: json!({ "case_id": self.record.id, "status": document.status }),
+            },
+            now,
+        );
+        Ok(document)
     }
 
     /// An analyst marks one of the case's hits a true or a false match (again, if they change

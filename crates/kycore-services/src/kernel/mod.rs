@@ -30,7 +30,7 @@ pub(crate) use self::create::write_new_case;
 pub use self::create::{CaseApplicant, CaseAttachments, NewCaseRequest};
 use self::details::{CaseDetails, DecisionNote};
 pub(crate) use self::findings::DocumentVerdict;
-pub use self::findings::{DocumentReview, HitReview, HitVerdict};
+pub use self::findings::{DocumentReview, HitReview, HitVerdict, ReviewMark};
 pub(crate) use self::redaction::{all_cases_redacted, open_for_redaction, redact_applicant};
 use crate::crypto::DataKey;
 use crate::jobs::Job;

@@ -1,14 +1,17 @@
 //! What a claim's messages say — each delivery's event and, for a case's event, the case
-//! without personal data — read for the whole claim at once, before its attempts start.
+//! without personal data and the flow it pinned — read for the whole claim at once, before
+//! its attempts start.
 //!
 //! Per tenant in the claim, one query reads the events and one per table the cases they name
 //! ([`Services::full_case_views`]). Read delivery by delivery, the same took half a dozen
 //! round trips each, one after another: on PostgreSQL those round trips, not kycore's CPU,
 //! set the delivery rate.
 
+use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
+use kycore_domain::flow::FlowDefinition;
 use kycore_domain::tenancy::Scope;
 use kycore_store::cases;
 use kycore_store::events::{self, EventRecord};
@@ -24,6 +27,8 @@ pub(super) struct Content {
     /// The event's case, without personal data (shared by the case's events); `None` for an
     /// event outside a case.
     pub(super) case: Option<Arc<Case>>,
+    /// The flow the event's case pinned (shared by the cases pinning it).
+    pub(super) flow: Option<Arc<FlowDefinition>>,
 }
 
 /// A delivery's content, or why kycore could not read it (the attempt logs why and sends
@@ -83,11 +88,13 @@ impl Services {
         let records = events::get_many(&mut *conn, &scope, &event_ids).await?;
         let case_ids = distinct(records.iter().filter_map(|e| e.case_id.as_deref()));
         let cases = self.cases_of(&mut conn, &scope, &case_ids).await?;
+        drop(conn);
+        let flows = self.flows_of(&scope, cases.values()).await?;
         Ok(records
             .into_iter()
             .map(|record| {
                 let id = record.id.clone();
-                (id, content(record, &cases))
+                (id, content(record, &cases, &flows))
             })
             .collect())
     }
@@ -108,8 +115,38 @@ impl Services {
     }
 }
 
-/// An event's content, with its case from `cases`.
-fn content(record: EventRecord, cases: &HashMap<String, Arc<Case>>) -> Loaded {
+/// A flow as a case pins it: its id and version.
+type PinnedFlow = (String, i64);
+
+fn pinned(case: &Case) -> PinnedFlow {
+    (case.flow_id.clone(), case.flow_version)
+}
+
+impl Services {
+    /// The flows `cases` pinned, each read once.
+    async fn flows_of(
+        &self,
+        scope: &Scope,
+        cases: impl Iterator<Item = &Arc<Case>>,
+    ) -> Result<HashMap<PinnedFlow, Arc<FlowDefinition>>, ServiceError> {
+        let mut flows = HashMap::new();
+        for case in cases {
+            if let Entry::Vacant(slot) = flows.entry(pinned(case)) {
+                let (id, version) = slot.key();
+                let definition = self.pinned_flow(scope, id, *version).await?;
+                slot.insert(Arc::new(definition));
+            }
+        }
+        Ok(flows)
+    }
+}
+
+/// An event's content, with its case from `cases` and that case's flow from `flows`.
+fn content(
+    record: EventRecord,
+    cases: &HashMap<String, Arc<Case>>,
+    flows: &HashMap<PinnedFlow, Arc<FlowDefinition>>,
+) -> Loaded {
     let event = views::event(record)?;
     let case = match &event.case_id {
         Some(id) => Some(
@@ -120,7 +157,8 @@ fn content(record: EventRecord, cases: &HashMap<String, Arc<Case>>) -> Loaded {
         ),
         None => None,
     };
-    Ok(Arc::new(Content { event, case }))
+    let flow = case.as_deref().and_then(|c| flows.get(&pinned(c)).cloned());
+    Ok(Arc::new(Content { event, case, flow }))
 }
 
 /// The deliveries' indexes grouped by their stored scope (organization id, environment), in

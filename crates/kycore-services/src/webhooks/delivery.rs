@@ -464,6 +464,7 @@ impl Services {
             scope: &scope,
             event: &content.event,
             case: content.case.as_deref(),
+            flow: content.flow.as_deref(),
             secrets: &secrets,
             attempted_at: datetime_of(attempted_at),
         };

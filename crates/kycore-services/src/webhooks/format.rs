@@ -16,6 +16,7 @@ use std::sync::Arc;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use hmac::{Hmac, Mac};
+use kycore_domain::flow::FlowDefinition;
 use kycore_domain::tenancy::Scope;
 use sha2::Sha256;
 use time::OffsetDateTime;
@@ -34,6 +35,8 @@ pub struct Message<'a> {
     /// For an event about a case: the case as it is now, its personal data left out
     /// ([`Case::without_personal_data`]).
     pub case: Option<&'a Case>,
+    /// For an event about a case: the flow the case pinned (its steps say what it gathers).
+    pub flow: Option<&'a FlowDefinition>,
     /// The endpoint's signing secrets (`whsec_…`), the current one first; during a rotation's
     /// overlap the previous one too, and every request carries a signature by each.
     pub secrets: &'a [String],

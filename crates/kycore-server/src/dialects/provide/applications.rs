@@ -16,7 +16,7 @@ use kycore_domain::ids::{ApplicantId, id_as_uuid};
 use kycore_domain::tenancy::Scope;
 use kycore_services::applicants::{ApplicantChanges, NewApplicant};
 use kycore_services::cases::{CaseQuery, DecisionRequest};
-use kycore_services::documents::{NewDocument, TypedDetails};
+use kycore_services::documents::NewDocument;
 use kycore_services::pagination::{MAX_WINDOW_LIMIT, Window};
 use kycore_services::views::{Applicant, Case, Check};
 use kycore_services::{CaseApplicant, CaseAttachments, NewCaseRequest, ServiceError};
@@ -502,11 +502,9 @@ pub(super) async fn image_document(
         image_bytes(raw).ok_or_else(|| refuse(format!("params.{key} is not base64 image data")))?;
     let upload = NewDocument {
         document_type: (*document_type).to_owned(),
-        subtype: None,
         side: Some((*side).to_owned()),
-        mrz: None,
-        details: TypedDetails::default(),
         file,
+        ..NewDocument::default()
     };
     state
         .services

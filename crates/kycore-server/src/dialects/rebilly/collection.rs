@@ -53,6 +53,59 @@ pub fn number(raw: Option<&str>, name: &str, default: u64, problems: &mut Proble
     }
 }
 
+/// Each `field:values` clause of a `filter` (clauses separated by `;`), handed to `apply`;
+/// a clause without its colon is a problem of its own.
+pub fn each_clause(
+    filter: Option<&str>,
+    problems: &mut Problems,
+    mut apply: impl FnMut(&str, &str, &mut Problems),
+) {
+    for clause in filter
+        .unwrap_or_default()
+        .split(';')
+        .filter(|c| !c.is_empty())
+    {
+        match clause.split_once(':') {
+            Some((field, values)) => apply(field, values, problems),
+            None => problems.add("filter", format!("`{clause}` is not `field:value`")),
+        }
+    }
+}
+
+/// Whether `sort` asks for the oldest first: `createdTime`; `-createdTime`, the default, is
+/// newest first.
+pub fn ascending(sort: Option<&str>, problems: &mut Problems) -> bool {
+    match sort.map(str::trim) {
+        None | Some("") | Some("-createdTime") => false,
+        Some("createdTime") => true,
+        Some(_) => {
+            problems.add("sort", "only `createdTime` or `-createdTime`");
+            false
+        }
+    }
+}
+
+/// A `createdTime` filter's range (`from..to`, either end open, or one instant), in Unix
+/// milliseconds.
+pub fn created_range(values: &str, problems: &mut Problems) -> (Option<i64>, Option<i64>) {
+    let (from, until) = values.split_once("..").unwrap_or((values, values));
+    (millis(from, problems), millis(until, problems))
+}
+
+/// The window of the newest-first order that holds a page, given how many there are: an
+/// oldest-first page is the mirrored window of the newest-first order.
+pub fn window(limit: u32, offset: u64, ascending: bool, total: u64) -> Window {
+    if !ascending {
+        return Window { offset, limit };
+    }
+    let end = total.saturating_sub(offset);
+    let start = end.saturating_sub(u64::from(limit));
+    Window {
+        offset: start,
+        limit: u32::try_from(end - start).unwrap_or(limit),
+    }
+}
+
 /// A time bound of a range, in Unix milliseconds.
 fn millis(raw: &str, problems: &mut Problems) -> Option<i64> {
     if raw.is_empty() {
@@ -81,21 +134,10 @@ impl ListParams {
             offset: number(offset, "offset", 0, &mut problems),
             ..ListParams::default()
         };
-        for clause in filter
-            .unwrap_or_default()
-            .split(';')
-            .filter(|c| !c.is_empty())
-        {
-            params.filter(clause, &mut problems);
-        }
-        params.ascending = match sort.map(str::trim) {
-            None | Some("") | Some("-createdTime") => false,
-            Some("createdTime") => true,
-            Some(_) => {
-                problems.add("sort", "only `createdTime` or `-createdTime`");
-                false
-            }
-        };
+        each_clause(filter, &mut problems, |field, values, problems| {
+            params.filter(field, values, problems);
+        });
+        params.ascending = ascending(sort, &mut problems);
         if problems.0.is_empty() {
             Ok(params)
         } else {
@@ -103,11 +145,7 @@ impl ListParams {
         }
     }
 
-    fn filter(&mut self, clause: &str, problems: &mut Problems) {
-        let Some((field, values)) = clause.split_once(':') else {
-            problems.add("filter", format!("`{clause}` is not `field:value`"));
-            return;
-        };
+    fn filter(&mut self, field: &str, values: &str, problems: &mut Problems) {
         match field {
             "status" => {
                 for value in values.split(',') {
@@ -121,9 +159,7 @@ impl ListParams {
                 self.customer_id = Some(values.to_owned());
             }
             "createdTime" => {
-                let (from, until) = values.split_once("..").unwrap_or((values, values));
-                self.created_from = millis(from, problems);
-                self.created_until = millis(until, problems);
+                (self.created_from, self.created_until) = created_range(values, problems);
             }
             _ => problems.add(
                 "filter",
@@ -159,18 +195,7 @@ impl ListParams {
 
     /// The window of the newest-first order that holds this page, given how many there are.
     fn window(&self, total: u64) -> Window {
-        if !self.ascending {
-            return Window {
-                offset: self.offset,
-                limit: self.limit,
-            };
-        }
-        let end = total.saturating_sub(self.offset);
-        let start = end.saturating_sub(u64::from(self.limit));
-        Window {
-            offset: start,
-            limit: u32::try_from(end - start).unwrap_or(self.limit),
-        }
+        window(self.limit, self.offset, self.ascending, total)
     }
 }
 

@@ -1,5 +1,6 @@
-//! Rebilly's KYC documents: `GET /kyc-documents` for one request (`filter=requestId:<id>`,
-//! Rebilly's `limit`/`offset` and `Pagination-*` headers), `GET /kyc-documents/{id}`, and a
+//! Rebilly's KYC documents: `GET /kyc-documents` (filtered on `requestId`, `customerId`,
+//! `documentType`, `status` and `createdTime`, sorted on `createdTime`, with Rebilly's
+//! `limit`/`offset` and `Pagination-*` headers), `GET /kyc-documents/{id}`, and a
 //! person's review, `POST /kyc-documents/{id}/acceptance` and `/rejection` (research §4.7).
 //!
 //! Each upload of an identity document or proof of address to a request's case is one KYC
@@ -11,24 +12,28 @@
 //! changes. A pending upload of a type already accepted is `archived`, as Rebilly archives
 //! superseded documents.
 
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+
 use axum::Json as Answer;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use kycore_checks::document::RejectionCode;
-use kycore_domain::case::{CaseStatus, ManualDecision};
+use kycore_domain::case::{CaseKind, CaseStatus, ManualDecision};
 use kycore_domain::flow::Step;
 use kycore_domain::tenancy::Scope;
 use kycore_services::ServiceError;
-use kycore_services::cases::DecisionRequest;
-use kycore_services::documents::DocumentReview;
+use kycore_services::cases::{CaseQuery, DecisionRequest};
+use kycore_services::documents::{DocumentQuery, DocumentReview, ReviewMark};
+use kycore_services::pagination::{MAX_WINDOW_LIMIT, Window};
 use kycore_services::views::{Case, Check, Document};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 use super::collection::{self, DEFAULT_LIMIT};
 use super::requests::{RequestPath, find, settings_of, utc_seconds};
-use super::settings::{DocumentType, Problems};
+use super::settings::{DocumentType, Problems, SUBTYPES};
 use super::status::{self, RequestStatus, kind_of};
 use super::{Rebilly, RebillyCaller, Result, invalid, matches, not_found};
 use crate::AppState;
@@ -113,12 +118,15 @@ fn file_ids(document: &Document, all: &[Document]) -> Vec<String> {
             && other.attempt == document.attempt;
         back || (identity && other.document_type == "selfie" && other.attempt == document.attempt)
     };
-    std::iter::once(document.id.clone())
-        .chain(all.iter().filter(belongs).map(|d| d.id.clone()))
+    // A file the merchant uploaded is named by its own id; a gathered upload by the upload's.
+    let file_id = |d: &Document| d.held_file_id.clone().unwrap_or_else(|| d.id.clone());
+    std::iter::once(file_id(document))
+        .chain(all.iter().filter(belongs).map(file_id))
         .collect()
 }
 
-/// A document's modifications: its upload, its verdict, a person's review of it.
+/// A document's modifications: its upload, its verdict, a person's review of it. (A review
+/// started and stopped leaves no trace to count; the revision never goes back.)
 fn revision(document: &Document) -> u32 {
     1 + u32::from(document.status != "pending") + u32::from(document.reviewed_by.is_some())
 }
@@ -147,7 +155,7 @@ impl Uploads<'_> {
         let subtype = match document.document_type.as_str() {
             "passport" | "id-card" | "driver-license" => Some(document.document_type.as_str()),
             "residence-permit" => Some("other"),
-            _ => None,
+            _ => document.subtype.as_deref().filter(|s| SUBTYPES.contains(s)),
         };
         let rejection = document
             .rejection_reasons
@@ -170,9 +178,9 @@ impl Uploads<'_> {
             "rejectionReason": rejection,
             "requestId": case.id,
             "customerId": customer,
-            "reviewerId": document.reviewed_by,
+            "reviewerId": document.review_started_by.as_ref().or(document.reviewed_by.as_ref()),
             "reviewerName": Value::Null,
-            "reviewStartTime": Value::Null,
+            "reviewStartTime": document.review_started_at.map(utc_seconds),
             "reviewTime": document.reviewed_at.map(utc_seconds),
             "processedTime": (document.status != "pending").then(|| utc_seconds(document.updated_at)),
             "notes": Value::Null,
@@ -195,27 +203,157 @@ pub struct ListQuery {
     limit: Option<String>,
     offset: Option<String>,
     filter: Option<String>,
+    sort: Option<String>,
 }
 
-/// The request a listing's `filter` names: kycore lists documents by request only.
-fn request_filter(filter: Option<&str>, problems: &mut Problems) -> Option<String> {
-    let mut request = None;
-    for clause in filter
-        .unwrap_or_default()
-        .split(';')
-        .filter(|c| !c.is_empty())
-    {
-        match clause.split_once(':') {
-            Some(("requestId", id)) if !id.is_empty() && !id.contains(',') => {
-                request = Some(id.to_owned());
-            }
-            _ => problems.add("filter", format!("`{clause}`: only `requestId:<id>`")),
+/// The statuses a KYC document shows (research §4.7).
+const DOCUMENT_STATUSES: [&str; 5] = ["pending", "in-progress", "accepted", "rejected", "archived"];
+
+/// A listing's parameters, validated: `filter` on `requestId`, `customerId`, `documentType`,
+/// `status` and `createdTime`, `sort` on `createdTime`.
+#[derive(Debug, Default, PartialEq)]
+struct ListParams {
+    limit: u32,
+    offset: u64,
+    request_ids: Vec<String>,
+    customer_id: Option<String>,
+    kinds: Vec<DocumentType>,
+    statuses: Vec<&'static str>,
+    created_from: Option<i64>,
+    created_until: Option<i64>,
+    ascending: bool,
+}
+
+impl ListParams {
+    fn parse(query: &ListQuery) -> std::result::Result<Self, Problems> {
+        let mut problems = Problems::default();
+        let limit = collection::number(
+            query.limit.as_deref(),
+            "limit",
+            u64::from(DEFAULT_LIMIT),
+            &mut problems,
+        );
+        let mut params = ListParams {
+            limit: u32::try_from(limit).unwrap_or(DEFAULT_LIMIT),
+            offset: collection::number(query.offset.as_deref(), "offset", 0, &mut problems),
+            ascending: collection::ascending(query.sort.as_deref(), &mut problems),
+            ..ListParams::default()
+        };
+        collection::each_clause(
+            query.filter.as_deref(),
+            &mut problems,
+            |field, values, problems| {
+                params.filter(field, values, problems);
+            },
+        );
+        if problems.0.is_empty() {
+            Ok(params)
+        } else {
+            Err(problems)
         }
     }
-    if request.is_none() && problems.0.is_empty() {
-        problems.add("filter", "`requestId:<id>` is required");
+
+    fn filter(&mut self, field: &str, values: &str, problems: &mut Problems) {
+        let listed = || values.split(',').filter(|v| !v.is_empty());
+        match field {
+            "requestId" => self.request_ids.extend(listed().map(str::to_owned)),
+            "customerId" if !values.is_empty() && !values.contains(',') => {
+                self.customer_id = Some(values.to_owned());
+            }
+            "documentType" => {
+                for value in listed() {
+                    match DocumentType::parse(value) {
+                        Some(kind) => self.kinds.push(kind),
+                        None => problems.add("filter", format!("`{value}` is not a document type")),
+                    }
+                }
+            }
+            "status" => {
+                for value in listed() {
+                    match DOCUMENT_STATUSES.iter().find(|s| **s == value) {
+                        Some(status) => self.statuses.push(status),
+                        None => problems.add("filter", format!("`{value}` is not a status")),
+                    }
+                }
+            }
+            "createdTime" => {
+                (self.created_from, self.created_until) =
+                    collection::created_range(values, problems);
+            }
+            _ => problems.add(
+                "filter",
+                format!(
+                    "`{field}` cannot be filtered on (requestId, customerId, documentType, \
+                     status or createdTime)"
+                ),
+            ),
+        }
     }
-    request
+
+    /// The store's statuses the shown ones can come from: `pending`, `in-progress` and
+    /// `archived` are pending uploads told apart by their request.
+    fn stored_statuses(&self) -> Vec<String> {
+        let mut stored: Vec<String> = self
+            .statuses
+            .iter()
+            .map(|s| match *s {
+                "accepted" | "rejected" => (*s).to_owned(),
+                _ => "pending".to_owned(),
+            })
+            .collect();
+        stored.sort();
+        stored.dedup();
+        stored
+    }
+
+    /// The kycore types of the requested Rebilly types (every type kycore gathers when none
+    /// is named); `None` when the types named are none kycore gathers.
+    fn kycore_types(&self) -> Option<Vec<String>> {
+        let kinds = if self.kinds.is_empty() {
+            &[DocumentType::Identity, DocumentType::Address][..]
+        } else {
+            &self.kinds[..]
+        };
+        let types: Vec<String> = kinds
+            .iter()
+            .flat_map(|kind| status::kycore_types(*kind))
+            .map(|t| (*t).to_owned())
+            .collect();
+        (!types.is_empty()).then_some(types)
+    }
+}
+
+/// The cases a listing may show documents of: the requests named, narrowed to the
+/// customer's when one is named; `None` when no case is named at all.
+async fn named_cases(
+    state: &AppState,
+    scope: &Scope,
+    params: &ListParams,
+) -> Result<Option<Vec<String>>> {
+    let Some(customer) = &params.customer_id else {
+        return Ok((!params.request_ids.is_empty()).then(|| params.request_ids.clone()));
+    };
+    let query = CaseQuery {
+        kind: Some(CaseKind::Kyc),
+        external_id: Some(customer.clone()),
+        ..CaseQuery::default()
+    };
+    let every = Window {
+        offset: 0,
+        limit: MAX_WINDOW_LIMIT,
+    };
+    let customers = state
+        .services
+        .list_cases_numbered(scope, query, every)
+        .await?;
+    Ok(Some(
+        customers
+            .data
+            .into_iter()
+            .map(|case| case.id)
+            .filter(|id| params.request_ids.is_empty() || params.request_ids.contains(id))
+            .collect(),
+    ))
 }
 
 /// A request's case with its documents and checks.
@@ -247,7 +385,7 @@ impl Gathered {
     }
 
     /// The document `id` of this request, as Rebilly shows it.
-    fn kyc_document(&self, id: &str) -> Result<Value> {
+    pub fn kyc_document(&self, id: &str) -> Result<Value> {
         let document = self
             .documents
             .iter()
@@ -262,36 +400,125 @@ pub async fn list(
     caller: RebillyCaller,
     Query(query, ..): Query<Rebilly, ListQuery>,
 ) -> Result<Response> {
-    let mut problems = Problems::default();
-    let limit = collection::number(
-        query.limit.as_deref(),
-        "limit",
-        u64::from(DEFAULT_LIMIT),
-        &mut problems,
-    );
-    let offset = collection::number(query.offset.as_deref(), "offset", 0, &mut problems);
-    let request_id = request_filter(query.filter.as_deref(), &mut problems);
-    let (Some(request_id), true) = (request_id, problems.0.is_empty()) else {
-        return Err(invalid(problems));
+    let params = ListParams::parse(&query).map_err(invalid)?;
+    let scope = caller.scope();
+    let empty = || collection::page(Vec::new(), 0, params.limit, params.offset);
+    let Some(types) = params.kycore_types() else {
+        return Ok(empty());
     };
-    let limit = u32::try_from(limit).unwrap_or(DEFAULT_LIMIT);
-    // A request the caller does not have has no documents, as a filter matching nothing.
-    let Ok(gathered) = Gathered::read(&state, &caller, &request_id).await else {
-        return Ok(collection::page(Vec::new(), 0, limit, offset));
+    let case_ids = named_cases(&state, scope, &params).await?;
+    if case_ids.as_ref().is_some_and(Vec::is_empty) {
+        return Ok(empty());
+    }
+    let query = DocumentQuery {
+        case_ids: case_ids.unwrap_or_default(),
+        types,
+        statuses: params.stored_statuses(),
+        side: Some("front".to_owned()),
+        case_kind: Some(CaseKind::Kyc),
+        created_from: params.created_from,
+        created_until: params.created_until,
     };
-    let all = gathered.uploads().kyc_documents();
-    let total = all.len() as u64;
-    let items = all
+    let (items, total) = if params.statuses.is_empty() {
+        listed_page(&state, &caller, &params, query).await?
+    } else {
+        listed_by_status(&state, &caller, &params, query).await?
+    };
+    Ok(collection::page(items, total, params.limit, params.offset))
+}
+
+/// A page cut by the store, oldest or newest first.
+async fn listed_page(
+    state: &AppState,
+    caller: &RebillyCaller,
+    params: &ListParams,
+    query: DocumentQuery,
+) -> Result<(Vec<Value>, u64)> {
+    let services = &state.services;
+    let total = if params.ascending {
+        let counted = Window {
+            offset: 0,
+            limit: 0,
+        };
+        let scope = caller.scope();
+        services
+            .list_scope_documents(scope, query.clone(), counted)
+            .await?
+            .total
+    } else {
+        0
+    };
+    let window = collection::window(params.limit, params.offset, params.ascending, total);
+    let found = services
+        .list_scope_documents(caller.scope(), query, window)
+        .await?;
+    let mut items = shown(state, caller, &found.data).await?;
+    if params.ascending {
+        items.reverse();
+    }
+    Ok((items, found.total))
+}
+
+/// A status filter: the shown status of the newest [`MAX_WINDOW_LIMIT`] candidates, the page
+/// cut from those that match.
+async fn listed_by_status(
+    state: &AppState,
+    caller: &RebillyCaller,
+    params: &ListParams,
+    query: DocumentQuery,
+) -> Result<(Vec<Value>, u64)> {
+    let newest = Window {
+        offset: 0,
+        limit: MAX_WINDOW_LIMIT,
+    };
+    let found = state
+        .services
+        .list_scope_documents(caller.scope(), query, newest)
+        .await?;
+    let mut matching: Vec<Value> = shown(state, caller, &found.data)
+        .await?
         .into_iter()
-        .skip(usize::try_from(offset).unwrap_or(usize::MAX))
-        .take(limit as usize)
+        .filter(|item| {
+            let status = item.get("status").and_then(Value::as_str);
+            params.statuses.iter().any(|s| Some(*s) == status)
+        })
         .collect();
-    Ok(collection::page(items, total, limit, offset))
+    if params.ascending {
+        matching.reverse();
+    }
+    let total = matching.len() as u64;
+    let offset = usize::try_from(params.offset).unwrap_or(usize::MAX);
+    let items = matching
+        .into_iter()
+        .skip(offset)
+        .take(params.limit as usize)
+        .collect();
+    Ok((items, total))
+}
+
+/// Documents as Rebilly shows them, in the order given; each request is read once.
+async fn shown(
+    state: &AppState,
+    caller: &RebillyCaller,
+    documents: &[Document],
+) -> Result<Vec<Value>> {
+    let mut requests: HashMap<&str, Gathered> = HashMap::new();
+    let mut items = Vec::with_capacity(documents.len());
+    for document in documents {
+        let request = match requests.entry(document.case_id.as_str()) {
+            Entry::Occupied(known) => known.into_mut(),
+            Entry::Vacant(new) => {
+                new.insert(Gathered::read(state, caller, &document.case_id).await?)
+            }
+        };
+        items.push(request.kyc_document(&document.id)?);
+    }
+    Ok(items)
 }
 
 /// The request of a KYC document of the caller's: the same answer for a foreign id, a
 /// missing one, and an upload that is no KYC document (a selfie, a back side).
-async fn request_of(state: &AppState, caller: &RebillyCaller, id: &str) -> Result<Gathered> {
+pub async fn request_of(state: &AppState, caller: &RebillyCaller, id: &str) -> Result<Gathered> {
     let document = match state.services.get_document(caller.scope(), id).await {
         Ok(d) if d.side == "front" && kind_of(&d.document_type).is_some() => d,
         Ok(_) | Err(ServiceError::NotFound { .. }) => return Err(not_found("KYC document")),
@@ -330,6 +557,64 @@ pub async fn reject(
 ) -> Result<Response> {
     let rejection = rejection_of(&body)?;
     review(&state, &caller, &path.id, rejection).await
+}
+
+/// `POST /kyc-documents/{id}/review`: 201 with the review time and reviewer set, the status
+/// as it was.
+pub async fn confirm_review(
+    State(state): State<AppState>,
+    caller: RebillyCaller,
+    PathParam(path, ..): PathParam<Rebilly, RequestPath>,
+) -> Result<Response> {
+    mark(&state, &caller, &path.id, ReviewMark::Confirm).await
+}
+
+/// `POST /kyc-documents/{id}/start-review`: 201 with `reviewStartTime` and the reviewer set.
+pub async fn start_review(
+    State(state): State<AppState>,
+    caller: RebillyCaller,
+    PathParam(path, ..): PathParam<Rebilly, RequestPath>,
+) -> Result<Response> {
+    mark(&state, &caller, &path.id, ReviewMark::Start).await
+}
+
+/// `POST /kyc-documents/{id}/stop-review`: 201 with `reviewStartTime` and the reviewer
+/// cleared.
+pub async fn stop_review(
+    State(state): State<AppState>,
+    caller: RebillyCaller,
+    PathParam(path, ..): PathParam<Rebilly, RequestPath>,
+) -> Result<Response> {
+    mark(&state, &caller, &path.id, ReviewMark::Stop).await
+}
+
+async fn mark(
+    state: &AppState,
+    caller: &RebillyCaller,
+    id: &str,
+    mark: ReviewMark,
+) -> Result<Response> {
+    let gathered = request_of(state, caller, id).await?;
+    let document = state
+        .services
+        .mark_document_review(&caller.context(), &gathered.case.id, id, mark)
+        .await?;
+    let marked = Gathered {
+        documents: gathered
+            .documents
+            .into_iter()
+            .map(|d| {
+                if d.id == document.id {
+                    document.clone()
+                } else {
+                    d
+                }
+            })
+            .collect(),
+        ..gathered
+    };
+    let body = marked.kyc_document(id)?;
+    Ok((StatusCode::CREATED, Answer(body)).into_response())
 }
 
 /// A rejection's body: a documented `type`, an optional message of at most 255 characters.

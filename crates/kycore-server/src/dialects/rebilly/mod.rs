@@ -3,7 +3,8 @@
 //! (`documents.rs`, their analysis in `matches.rs`), with the status Rebilly derives from a
 //! request's documents (`status.rs`), the request's own settings (`settings.rs`), Rebilly's list parameters
 //! (`collection.rs`), its problem-details errors (`error.rs`) and its webhooks
-//! (`webhook.rs`).
+//! (`webhook.rs`); documents a merchant makes itself (`new_documents.rs`) of the files it
+//! uploaded (`files.rs`).
 //!
 //! Every route answers both at the root (`/kyc-requests`) and under
 //! `/organizations/{organizationId}/…`, the base URL Rebilly's documents give; an
@@ -14,7 +15,9 @@ mod collection;
 mod credit_file;
 mod documents;
 mod error;
+mod files;
 mod matches;
+mod new_documents;
 mod requests;
 mod settings;
 mod status;
@@ -131,10 +134,32 @@ impl FromRequestParts<AppState> for RebillyCaller {
 fn api_routes() -> Router<AppState> {
     Router::new()
         .route("/kyc-requests", get(requests::list).post(requests::create))
-        .route("/kyc-documents", get(documents::list))
-        .route("/kyc-documents/{id}", get(documents::get))
+        .route(
+            "/kyc-documents",
+            get(documents::list).post(new_documents::create),
+        )
+        // Rebilly's JS SDK creates a document at `kyc-documents/` (an empty id appended).
+        .route("/kyc-documents/", post(new_documents::create))
+        .route(
+            "/kyc-documents/{id}",
+            get(documents::get).put(new_documents::update),
+        )
+        .route("/files", post(files::upload))
+        .route("/files/{id}", get(files::get))
         .route("/kyc-documents/{id}/acceptance", post(documents::accept))
         .route("/kyc-documents/{id}/rejection", post(documents::reject))
+        .route(
+            "/kyc-documents/{id}/review",
+            post(documents::confirm_review),
+        )
+        .route(
+            "/kyc-documents/{id}/start-review",
+            post(documents::start_review),
+        )
+        .route(
+            "/kyc-documents/{id}/stop-review",
+            post(documents::stop_review),
+        )
         .route(
             "/kyc-requests/{id}",
             get(requests::get)

@@ -48,13 +48,13 @@ impl DocumentType {
         }
     }
 
-    fn parse(raw: &str) -> Option<Self> {
+    pub fn parse(raw: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|t| t.as_str() == raw)
     }
 }
 
 /// Rebilly's document subtypes (its enum also allows `null`).
-const SUBTYPES: &[&str] = &[
+pub const SUBTYPES: &[&str] = &[
     "passport",
     "id-card",
     "driver-license",

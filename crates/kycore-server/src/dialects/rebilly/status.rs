@@ -98,13 +98,28 @@ pub struct Upload {
 /// `identity-proof`, proofs of address `address-proof`. Selfies belong to the identity
 /// document they prove, and are not uploads of their own.
 pub fn kind_of(document_type: &str) -> Option<DocumentType> {
-    match document_type {
-        "passport" | "id-card" | "driver-license" | "residence-permit" => {
-            Some(DocumentType::Identity)
-        }
-        "proof-of-address" => Some(DocumentType::Address),
-        _ => None,
-    }
+    GATHERED_TYPES
+        .iter()
+        .find(|(_, types)| types.contains(&document_type))
+        .map(|(kind, _)| *kind)
+}
+
+/// The kycore document types of the Rebilly types kycore gathers; the others are never
+/// uploaded as documents (a credit file is consulted, not uploaded).
+const GATHERED_TYPES: [(DocumentType, &[&str]); 2] = [
+    (
+        DocumentType::Identity,
+        &["passport", "id-card", "driver-license", "residence-permit"],
+    ),
+    (DocumentType::Address, &["proof-of-address"]),
+];
+
+/// The kycore document types that are uploads of `kind`.
+pub fn kycore_types(kind: DocumentType) -> &'static [&'static str] {
+    GATHERED_TYPES
+        .iter()
+        .find(|(known, _)| *known == kind)
+        .map_or(&[], |(_, types)| types)
 }
 
 /// The case's uploads, one per attempt (a card's back side is part of its front's attempt).

@@ -4,7 +4,11 @@
 //! `kycRequestId`, `eventType`, `_embedded` `{customer, kycRequest}` and `_links`
 //! (`customer`, `kycRequest`). For documents: `kyc-document-created` on an upload,
 //! `kyc-document-accepted` and `kyc-document-rejected` on a verdict, followed by
-//! `kyc-document-reviewed` when a person gave it, in the `KycDocumentWebhook` envelope —
+//! `kyc-document-reviewed` when a person gave it and by `kyc-document-archived` for each
+//! upload an acceptance made moot, `kyc-document-modified` when a review starts or stops and
+//! `kyc-document-reviewed` when one confirms the status, in the `KycDocumentWebhook` envelope —
+//! and `kyc-request-partially-fulfilled` when an acceptance leaves some of the request's
+//! types accepted, not all (the types are the document steps of the case's flow) —
 //! `customerId`, `kycDocumentId`, `fileId`, `eventType`, `_embedded` `{customer,
 //! kycDocument}` and `_links` (`customer`, `file`, `kycDocument`).
 //!
@@ -19,6 +23,7 @@
 //! during a rotation), as the research proposes.
 
 use kycore_domain::case::{CaseKind, CaseStatus};
+use kycore_domain::flow::Step;
 use kycore_services::views::Case;
 use kycore_services::webhooks::format::{
     FormatError, Message, OutgoingRequest, WebhookFormat, hmac_sha256,
@@ -96,9 +101,9 @@ fn payload(message: &Message<'_>, case: &Case, event: &str, status: RequestStatu
     })
 }
 
-/// The document events an event about a document sends: none for a file that is no KYC
+/// The document events a kycore document event sends: none for a file that is no KYC
 /// document of its own (a selfie, a back side).
-fn document_events(data: &Value) -> Vec<&'static str> {
+fn document_events(event_type: &str, data: &Value) -> Vec<&'static str> {
     let front = data.get("side").and_then(Value::as_str) == Some("front");
     let typed = data
         .get("type")
@@ -108,50 +113,80 @@ fn document_events(data: &Value) -> Vec<&'static str> {
     if !front || !typed {
         return Vec::new();
     }
-    let mut events = match data.get("status").and_then(Value::as_str) {
-        None => vec!["kyc-document-created"],
-        Some("accepted") => vec!["kyc-document-accepted"],
-        Some(_) => vec!["kyc-document-rejected"],
-    };
-    if data.get("reviewed_by").is_some() {
-        events.push("kyc-document-reviewed");
+    let by_person = data.get("reviewed_by").is_some();
+    match event_type {
+        "document.uploaded" => vec!["kyc-document-created"],
+        "document.accepted" if by_person => vec!["kyc-document-accepted", "kyc-document-reviewed"],
+        "document.accepted" => vec!["kyc-document-accepted"],
+        "document.rejected" if by_person => vec!["kyc-document-rejected", "kyc-document-reviewed"],
+        "document.rejected" => vec!["kyc-document-rejected"],
+        "document.reviewed" => vec!["kyc-document-reviewed"],
+        "document.review_started" | "document.review_stopped" => vec!["kyc-document-modified"],
+        _ => Vec::new(),
     }
-    events
 }
 
-/// A `KycDocumentWebhook` body.
-fn document_payload(message: &Message<'_>, case: &Case, event: &str) -> Value {
+/// Who reviews or reviewed the document, as far as the event tells: nobody once a review
+/// stopped.
+fn reviewer<'a>(event_type: &str, data: &'a Value) -> Option<&'a Value> {
+    match event_type {
+        "document.review_stopped" => None,
+        "document.review_started" | "document.reviewed" => data.get("by"),
+        _ => data.get("reviewed_by"),
+    }
+}
+
+/// The documents an accepted one archived: uploads of its type that waited for a verdict.
+fn archived_by(event_type: &str, data: &Value) -> Vec<String> {
+    if event_type != "document.accepted" || document_events(event_type, data).is_empty() {
+        return Vec::new();
+    }
+    data.get("superseded")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .map(str::to_owned)
+        .collect()
+}
+
+/// A `KycDocumentWebhook` body about the document `id` at `status` (the event's own
+/// document, or one it archived).
+fn document_payload(
+    message: &Message<'_>,
+    case: &Case,
+    event: &str,
+    id: &str,
+    status: &str,
+) -> Value {
     let data = &message.event.data;
     let base = base_path(message);
     let customer = customer_of(case);
-    let document_id = data.get("document_id").cloned().unwrap_or(Value::Null);
-    let id = document_id.as_str().unwrap_or_default();
-    let status = data
-        .get("status")
-        .and_then(Value::as_str)
-        .unwrap_or("pending");
+    let own = data.get("document_id").and_then(Value::as_str) == Some(id);
     let rejection = data
         .get("rejection_reasons")
         .and_then(Value::as_array)
         .and_then(|codes| codes.first())
         .and_then(Value::as_str)
+        .filter(|_| own)
         .map(|code| json!({"type": rejection_type(code), "message": Value::Null}));
+    let reviewer = reviewer(message.event.event_type.as_str(), data).filter(|_| own);
     let document_type = data.get("type").and_then(Value::as_str).and_then(kind_of);
     json!({
         "customerId": customer,
-        "kycDocumentId": document_id,
-        "fileId": document_id,
+        "kycDocumentId": id,
+        "fileId": id,
         "eventType": event,
         "_embedded": {
             "customer": {"id": customer},
             "kycDocument": {
-                "id": document_id,
+                "id": id,
                 "customerId": customer,
                 "requestId": case.id,
                 "documentType": document_type.map(|t| t.as_str()),
                 "status": status,
                 "rejectionReason": rejection,
-                "reviewerId": data.get("reviewed_by"),
+                "reviewerId": reviewer,
                 "updatedTime": utc_seconds(message.event.created_at),
             },
         },
@@ -161,6 +196,67 @@ fn document_payload(message: &Message<'_>, case: &Case, event: &str) -> Value {
             {"rel": "kycDocument", "href": format!("{base}/kyc-documents/{id}")},
         ],
     })
+}
+
+/// The requests a kycore document event sends: its own document's events, then one
+/// `kyc-document-archived` for each upload an acceptance archived.
+fn document_requests(
+    message: &Message<'_>,
+    case: &Case,
+) -> Result<Vec<OutgoingRequest>, FormatError> {
+    let event = message.event;
+    let data = &event.data;
+    let id = data
+        .get("document_id")
+        .and_then(Value::as_str)
+        .ok_or_else(|| FormatError("a document event without its document".into()))?;
+    let status = data
+        .get("status")
+        .and_then(Value::as_str)
+        .unwrap_or("pending");
+    let own = document_events(&event.event_type, data)
+        .into_iter()
+        .map(|name| document_payload(message, case, name, id, status));
+    let archived = archived_by(&event.event_type, data)
+        .into_iter()
+        .map(|other| document_payload(message, case, "kyc-document-archived", &other, "archived"));
+    let partial = partially_fulfilled(message).then(|| {
+        payload(
+            message,
+            case,
+            "kyc-request-partially-fulfilled",
+            RequestStatus::Partial,
+        )
+    });
+    own.chain(archived)
+        .chain(partial)
+        .map(|payload| signed(message, &payload))
+        .collect()
+}
+
+/// Whether an acceptance left the request partially fulfilled: some of the document steps
+/// its flow gathers (the requested types) have an accepted upload, not all.
+fn partially_fulfilled(message: &Message<'_>) -> bool {
+    let event = message.event;
+    let (Some(flow), "document.accepted") = (message.flow, event.event_type.as_str()) else {
+        return false;
+    };
+    if document_events(&event.event_type, &event.data).is_empty() {
+        return false;
+    }
+    let accepted: Vec<Step> = event
+        .data
+        .get("steps_accepted")
+        .cloned()
+        .and_then(|steps| serde_json::from_value(steps).ok())
+        .unwrap_or_default();
+    let requested: Vec<Step> = flow
+        .steps()
+        .into_iter()
+        .filter(|step| matches!(step, Step::IdentityDocument | Step::ProofOfAddress))
+        .collect();
+    let done = |step: &Step| accepted.contains(step);
+    requested.iter().any(done) && !requested.iter().all(done)
 }
 
 /// One signed request carrying `payload`.
@@ -190,10 +286,7 @@ impl WebhookFormat for RebillyFormat {
             return Ok(Vec::new());
         }
         if event.event_type.starts_with("document.") {
-            return document_events(&event.data)
-                .into_iter()
-                .map(|name| signed(message, &document_payload(message, case, name)))
-                .collect();
+            return document_requests(message, case);
         }
         if event.event_type != "case.status_changed" {
             return Ok(Vec::new());
@@ -232,19 +325,34 @@ mod tests {
     #[test]
     fn document_events_name_uploads_verdicts_and_reviews() {
         let upload = json!({"type": "passport", "side": "front", "attempt": 1});
-        assert_eq!(document_events(&upload), ["kyc-document-created"]);
+        assert_eq!(
+            document_events("document.uploaded", &upload),
+            ["kyc-document-created"]
+        );
         let checked = json!({"type": "passport", "side": "front", "status": "accepted"});
-        assert_eq!(document_events(&checked), ["kyc-document-accepted"]);
+        assert_eq!(
+            document_events("document.accepted", &checked),
+            ["kyc-document-accepted"]
+        );
         let reviewed = json!({"type": "proof-of-address", "side": "front",
             "status": "rejected", "reviewed_by": "key_1"});
         assert_eq!(
-            document_events(&reviewed),
+            document_events("document.rejected", &reviewed),
             ["kyc-document-rejected", "kyc-document-reviewed"]
         );
+        let taken = json!({"type": "passport", "side": "front", "status": "pending", "by": "u"});
+        assert_eq!(
+            document_events("document.review_started", &taken),
+            ["kyc-document-modified"]
+        );
+        assert_eq!(
+            document_events("document.reviewed", &taken),
+            ["kyc-document-reviewed"]
+        );
         let selfie = json!({"type": "selfie", "side": "front"});
-        assert!(document_events(&selfie).is_empty());
+        assert!(document_events("document.uploaded", &selfie).is_empty());
         let back = json!({"type": "id-card", "side": "back"});
-        assert!(document_events(&back).is_empty());
+        assert!(document_events("document.uploaded", &back).is_empty());
     }
 
     #[test]
