@@ -42,6 +42,17 @@ pub struct DecisionRequest {
     pub expected_revision: Option<i64>,
 }
 
+/// Which cases the review queue shows; a filter left empty does not narrow it.
+#[derive(Clone, Debug, Default)]
+pub struct QueueFilter {
+    pub status: Option<CaseStatus>,
+    pub kind: Option<CaseKind>,
+    /// The platform's own id of the case.
+    pub external_id: Option<String>,
+    pub created_from: Option<Millis>,
+    pub created_until: Option<Millis>,
+}
+
 /// Which cases a listing shows.
 #[derive(Clone, Debug, Default)]
 pub struct CaseQuery {
@@ -291,14 +302,14 @@ impl Services {
     }
 
     /// The console's review queue: cases waiting for a person (`in_review`) first, then the
-    /// rest, each group oldest first; only `status` when given. At most `limit` cases.
+    /// rest, each group oldest first; only those the filter selects. At most `limit` cases.
     pub async fn review_queue(
         &self,
         scope: &Scope,
-        status: Option<CaseStatus>,
+        filter: QueueFilter,
         limit: u32,
     ) -> Result<Vec<Case>, ServiceError> {
-        let groups: Vec<Vec<CaseStatus>> = match status {
+        let groups: Vec<Vec<CaseStatus>> = match filter.status {
             Some(status) => vec![vec![status]],
             None => vec![
                 vec![CaseStatus::InReview],
@@ -316,6 +327,10 @@ impl Services {
             }
             let query = || CaseQuery {
                 statuses: statuses.clone(),
+                kind: filter.kind,
+                external_id: filter.external_id.clone(),
+                created_from: filter.created_from,
+                created_until: filter.created_until,
                 ..CaseQuery::default()
             };
             // Listings are newest first: the oldest `room` cases are the last window.

@@ -10,7 +10,8 @@
 //!
 //! Routes: `/console/login` (GET form, POST sign-in), `/console/logout` (POST),
 //! `/console/environment` (POST: sandbox or live), `/console/cases` (the queue),
-//! `/console/cases/{id}` (the case) and `/console/cases/{id}/decision` (POST).
+//! `/console/cases/{id}` (the case), `/console/cases/{id}/decision` (POST) and
+//! `/console/cases/{id}/documents/{document_id}/file` (a document's file, for the viewer).
 //!
 //! Sign-in: e-mail and password; when the e-mail has accounts in several organizations the
 //! form asks for the organization's id too (`organization`). Failed sign-ins count against
@@ -37,13 +38,13 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use cookie::{Cookie, SameSite};
 use kycore_checks::document::RejectionCode;
-use kycore_domain::case::{CaseStatus, ManualDecision};
+use kycore_domain::case::{CaseKind, CaseStatus, ManualDecision};
 use kycore_domain::ids::CaseId;
 use kycore_domain::tenancy::Environment;
 use kycore_services::HitVerdict;
 use kycore_services::RequestContext;
 use kycore_services::ServiceError;
-use kycore_services::cases::DecisionRequest;
+use kycore_services::cases::{DecisionRequest, QueueFilter};
 use kycore_services::console_users::{ConsoleSession, LoginError};
 use kycore_services::documents::DocumentReview;
 use kycore_services::screening::HitReview;
@@ -67,6 +68,10 @@ pub fn router() -> Router<AppState> {
         .route("/console/cases", get(queue))
         .route("/console/cases/{id}", get(case_page))
         .route("/console/cases/{id}/decision", post(decide))
+        .route(
+            "/console/cases/{id}/documents/{document_id}/file",
+            get(document_file),
+        )
         .route(
             "/console/cases/{id}/documents/{document_id}/review",
             post(review_document),
@@ -385,9 +390,57 @@ async fn switch_environment(
     }
 }
 
-#[derive(Deserialize)]
+/// The queue's filters as the form sends them.
+#[derive(Deserialize, Default)]
 struct QueueQuery {
     status: Option<String>,
+    kind: Option<String>,
+    /// A case id (opens the case) or the platform's external id.
+    q: Option<String>,
+    /// Created on or after this day, on or before `until` (YYYY-MM-DD, UTC).
+    from: Option<String>,
+    until: Option<String>,
+}
+
+/// A form field's value, when it has one.
+fn given(value: &Option<String>) -> Option<&str> {
+    value.as_deref().map(str::trim).filter(|v| !v.is_empty())
+}
+
+/// Midnight UTC at the start of `raw` (YYYY-MM-DD), `days` later, in Unix milliseconds.
+fn day_start(raw: &str, days: i64) -> Option<i64> {
+    let date = kycore_domain::applicant::parse_date(raw)?;
+    let start = date.midnight().assume_utc() + time::Duration::days(days);
+    i64::try_from(start.unix_timestamp_nanos() / 1_000_000).ok()
+}
+
+impl QueueQuery {
+    /// The services' filter, or what the person should fix.
+    fn filter(&self) -> Result<QueueFilter, &'static str> {
+        let status = match given(&self.status) {
+            None => None,
+            Some(raw) => {
+                Some(CaseStatus::parse(raw).ok_or("Pick a status from the filter's list.")?)
+            }
+        };
+        let kind = match given(&self.kind) {
+            None => None,
+            Some(raw) => Some(CaseKind::parse(raw).ok_or("Pick KYC or KYB.")?),
+        };
+        let date = |raw: &Option<String>, days| match given(raw) {
+            None => Ok(None),
+            Some(raw) => day_start(raw, days)
+                .map(Some)
+                .ok_or("Give dates as YYYY-MM-DD."),
+        };
+        Ok(QueueFilter {
+            status,
+            kind,
+            external_id: given(&self.q).map(str::to_owned),
+            created_from: date(&self.from, 0)?,
+            created_until: date(&self.until, 1)?,
+        })
+    }
 }
 
 async fn queue(
@@ -399,32 +452,88 @@ async fn queue(
         Ok(session) => session,
         Err(page) => return page,
     };
-    let raw = query
-        .ok()
-        .and_then(|Query(q)| q.status)
-        .filter(|s| !s.is_empty());
-    let status = match raw.as_deref().map(CaseStatus::parse) {
-        None => None,
-        Some(Some(status)) => Some(status),
-        Some(None) => {
+    let Query(query) = query.unwrap_or_default();
+    // A case id goes straight to its case.
+    if let Some(id) = given(&query.q).filter(|q| CaseId::parse(q).is_some()) {
+        return Redirect::to(&format!("/console/cases/{id}")).into_response();
+    }
+    let filter = match query.filter() {
+        Ok(filter) => filter,
+        Err(message) => {
             return visit.error(
                 StatusCode::BAD_REQUEST,
                 Some(&session),
-                "Unknown status",
-                "Pick a status from the filter's list.",
+                "The filter could not be read",
+                message,
             );
         }
     };
+    let shown = pages::QueueForm {
+        status: filter.status,
+        kind: filter.kind,
+        q: given(&query.q).unwrap_or_default(),
+        from: given(&query.from).unwrap_or_default(),
+        until: given(&query.until).unwrap_or_default(),
+    };
     match state
         .services
-        .review_queue(&session.scope, status, QUEUE_LIMIT)
+        .review_queue(&session.scope, filter.clone(), QUEUE_LIMIT)
         .await
     {
         Ok(cases) => visit.page(
             StatusCode::OK,
             "Review queue",
             Some(&session),
-            pages::queue(&cases, status),
+            pages::queue(&cases, &shown),
+        ),
+        Err(error) => visit.unavailable(Some(&session), &error),
+    }
+}
+
+/// `GET /console/cases/{id}/documents/{document_id}/file`: the document's file, decrypted for
+/// a signed-in session only, never cached, never run as a page.
+async fn document_file(
+    State(state): State<AppState>,
+    visit: Visit,
+    Path((id, document_id)): Path<(String, String)>,
+) -> Response {
+    let session = match visit.session(&state).await {
+        Ok(session) => session,
+        Err(page) => return page,
+    };
+    if CaseId::parse(&id).is_none() {
+        return missing_case(&visit, &session);
+    }
+    match state
+        .services
+        .document_file(&session.scope, &id, &document_id)
+        .await
+    {
+        Ok((content_type, bytes)) => (
+            [
+                (header::CONTENT_TYPE, content_type),
+                (header::CACHE_CONTROL, "no-store".to_owned()),
+                (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_owned()),
+                (header::CONTENT_DISPOSITION, "inline".to_owned()),
+                (
+                    header::CONTENT_SECURITY_POLICY,
+                    "sandbox; default-src 'none'".to_owned(),
+                ),
+            ],
+            bytes,
+        )
+            .into_response(),
+        Err(ServiceError::NotFound { .. }) => visit.error(
+            StatusCode::NOT_FOUND,
+            Some(&session),
+            "No such document",
+            "This case has no such document.",
+        ),
+        Err(ServiceError::Gone { .. }) => visit.error(
+            StatusCode::GONE,
+            Some(&session),
+            "The file was erased",
+            "The case's personal data was erased, its document files with it.",
         ),
         Err(error) => visit.unavailable(Some(&session), &error),
     }

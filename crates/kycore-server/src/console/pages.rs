@@ -4,7 +4,7 @@
 
 use axum::http::StatusCode;
 use axum::response::Response;
-use kycore_domain::case::CaseStatus;
+use kycore_domain::case::{CaseKind, CaseStatus};
 use kycore_domain::tenancy::Environment;
 use kycore_services::audit::AuditEntry;
 use kycore_services::console_users::ConsoleSession;
@@ -32,7 +32,7 @@ table{border-collapse:collapse;width:100%;background:#fff}\
 th,td{text-align:start;padding:.4rem .5rem;border-bottom:1px solid #dfe1e6;vertical-align:top}\
 th{background:#eef0f3}caption{text-align:start;font-weight:600;padding:.25rem 0}\
 label{display:block;font-weight:600;margin:.75rem 0 .25rem}\
-input[type=text],input[type=email],input[type=password],select,textarea{width:100%;max-width:28rem;font:inherit;padding:.5rem;border:2px solid #5b616e;border-radius:4px;background:#fff;color:inherit}\
+input[type=text],input[type=email],input[type=password],input[type=date],select,textarea{width:100%;max-width:28rem;font:inherit;padding:.5rem;border:2px solid #5b616e;border-radius:4px;background:#fff;color:inherit}\
 button{font:inherit;font-weight:600;padding:.5rem 1rem;margin:.75rem .5rem 0 0;border:0;border-radius:4px;background:#0b4fbf;color:#fff;cursor:pointer;min-height:40px}\
 .link-button{background:none;color:#0b4fbf;text-decoration:underline;padding:0;margin:0;min-height:0;font-weight:400}\
 .danger{background:#a3141e}.secondary{background:#fff;color:#0b4fbf;border:2px solid #0b4fbf}\
@@ -41,6 +41,8 @@ button{font:inherit;font-weight:600;padding:.5rem 1rem;margin:.75rem .5rem 0 0;b
 .grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(22rem,1fr));gap:1rem}\
 dl{display:grid;grid-template-columns:max-content 1fr;gap:.25rem 1rem;margin:0}dt{font-weight:600}dd{margin:0;overflow-wrap:anywhere}\
 .muted{color:#4a4f5a}\
+.scan{display:block;max-width:16rem;max-height:12rem;border:1px solid #c9ccd3;border-radius:4px}\
+.filters{display:flex;flex-wrap:wrap;gap:0 1rem;align-items:flex-end}\
 .decisions form{border-top:1px solid #dfe1e6;padding-top:.5rem;margin-top:.5rem}\
 ";
 
@@ -146,18 +148,49 @@ fn status_label(status: CaseStatus) -> &'static str {
     status.as_str()
 }
 
-pub fn queue(cases: &[Case], filter: Option<CaseStatus>) -> Markup {
+/// The queue's filters as the form shows them again.
+pub struct QueueForm<'a> {
+    pub status: Option<CaseStatus>,
+    pub kind: Option<CaseKind>,
+    pub q: &'a str,
+    pub from: &'a str,
+    pub until: &'a str,
+}
+
+pub fn queue(cases: &[Case], form: &QueueForm<'_>) -> Markup {
     html! {
         h1 { "Review queue" }
-        form.card method="get" action="/console/cases" {
-            label for="status" { "Status" }
-            select #status name="status" {
-                option value="" selected[filter.is_none()] { "In review first, then every other" }
-                @for status in CaseStatus::ALL {
-                    option value=(status.as_str()) selected[filter == Some(status)] { (status_label(status)) }
+        form.card.filters method="get" action="/console/cases" {
+            div {
+                label for="q" { "Case id or external id" }
+                input #q type="text" name="q" value=(form.q);
+            }
+            div {
+                label for="status" { "Status" }
+                select #status name="status" {
+                    option value="" selected[form.status.is_none()] { "In review first, then every other" }
+                    @for status in CaseStatus::ALL {
+                        option value=(status.as_str()) selected[form.status == Some(status)] { (status_label(status)) }
+                    }
                 }
             }
-            button type="submit" { "Filter" }
+            div {
+                label for="kind" { "Kind" }
+                select #kind name="kind" {
+                    option value="" selected[form.kind.is_none()] { "KYC and KYB" }
+                    option value="kyc" selected[form.kind == Some(CaseKind::Kyc)] { "KYC (people)" }
+                    option value="kyb" selected[form.kind == Some(CaseKind::Kyb)] { "KYB (businesses)" }
+                }
+            }
+            div {
+                label for="from" { "Created from" }
+                input #from type="date" name="from" value=(form.from);
+            }
+            div {
+                label for="until" { "Created until" }
+                input #until type="date" name="until" value=(form.until);
+            }
+            div { button type="submit" { "Filter" } }
         }
         @if cases.is_empty() {
             p.card { "No cases." }
@@ -177,6 +210,20 @@ pub fn queue(cases: &[Case], filter: Option<CaseStatus>) -> Markup {
                     }
                 }
             }
+        }
+    }
+}
+
+/// A document's file as the viewer shows it: an image in place, a PDF behind a link. Both
+/// come from the console's own address, for a signed-in session only.
+fn document_file(case: &Case, document: &Document) -> Markup {
+    let href = format!("/console/cases/{}/documents/{}/file", case.id, document.id);
+    let label = format!("{}, {} side", document.document_type, document.side);
+    html! {
+        @if document.content_type.starts_with("image/") {
+            a href=(href) { img.scan src=(href) alt=(label) loading="lazy"; }
+        } @else {
+            a href=(href) { "Open the PDF (" (label) ")" }
         }
     }
 }
@@ -341,9 +388,10 @@ pub fn case(
             h2 #h-documents { "Documents" }
             @if view.documents.is_empty() { p { "No documents." } } @else {
                 table {
-                    thead { tr { th scope="col" { "Type" } th scope="col" { "Side" } th scope="col" { "Status" } th scope="col" { "Rejection reasons" } th scope="col" { "Uploaded" } @if may_decide { th scope="col" { "Review" } } } }
+                    thead { tr { th scope="col" { "File" } th scope="col" { "Type" } th scope="col" { "Side" } th scope="col" { "Status" } th scope="col" { "Rejection reasons" } th scope="col" { "Uploaded" } @if may_decide { th scope="col" { "Review" } } } }
                     tbody { @for d in &view.documents {
                         tr {
+                            td { (document_file(&view.case, d)) }
                             td { (d.document_type) @if let Some(s) = &d.subtype { " (" (s) ")" } }
                             td { (d.side) }
                             td { (d.status) @if d.reviewed_by.is_some() { " (by a person)" } }

@@ -682,3 +682,92 @@ async fn an_analyst_marks_a_screening_hit_from_the_case_page() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn the_queue_filters_and_finds_and_the_case_page_shows_its_files() {
+    for_each_database(|app| async move {
+        let analyst = app
+            .services
+            .create_console_user(&app.organization_id, "find@example.com", Role::Analyst)
+            .await
+            .unwrap();
+        let key = app.sandbox.secret.clone();
+        let in_review = case_in_review(&app).await;
+        let body = serde_json::json!({"kind": "kyc", "external_id": "order-7781",
+            "applicant": crate::helpers::individual("SE")});
+        let named = app.create_case_with(&key, body).await;
+        let named = named["id"].as_str().unwrap().to_owned();
+        let form = reqwest::multipart::Form::new()
+            .text("type", "passport")
+            .part(
+                "file",
+                reqwest::multipart::Part::bytes(crate::helpers::document_photo())
+                    .file_name("p.jpg"),
+            );
+        let uploaded = crate::helpers::send(
+            app.request(
+                reqwest::Method::POST,
+                &format!("/v1/cases/{named}/documents"),
+                &key,
+            )
+            .multipart(form),
+        )
+        .await
+        .json(StatusCode::CREATED);
+        let passport = uploaded["id"].as_str().unwrap().to_owned();
+
+        let client = browser();
+        let csrf = sign_in(&client, &app, "find@example.com", &analyst.password).await;
+        switch_to_sandbox(&client, &app, &csrf).await;
+        let listed = |page: &str| (page.contains(&in_review), page.contains(&named));
+        let (_, page) = get(&client, &app, "/console/cases").await;
+        assert_eq!(listed(&page), (true, true));
+        let (_, page) = get(&client, &app, "/console/cases?q=order-7781").await;
+        assert_eq!(listed(&page), (false, true));
+        assert!(
+            page.contains("value=\"order-7781\""),
+            "the form keeps the search"
+        );
+        let (_, page) = get(&client, &app, "/console/cases?status=in_review&kind=kyc").await;
+        assert_eq!(listed(&page), (true, false));
+        let (_, page) = get(&client, &app, "/console/cases?kind=kyb").await;
+        assert_eq!(listed(&page), (false, false));
+        let (_, page) = get(
+            &client,
+            &app,
+            "/console/cases?from=2000-01-01&until=2000-12-31",
+        )
+        .await;
+        assert_eq!(listed(&page), (false, false));
+        let (status, _) = get(&client, &app, "/console/cases?from=yesterday").await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        // A case id opens the case.
+        let answer = client
+            .get(app.url(&format!("/console/cases?q={named}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(answer.status(), StatusCode::SEE_OTHER);
+        assert_eq!(
+            answer.headers()["location"].to_str().unwrap(),
+            format!("/console/cases/{named}")
+        );
+
+        // The case page shows the passport from the console's own address, never cached.
+        let (_, page) = get(&client, &app, &format!("/console/cases/{named}")).await;
+        let file = format!("/console/cases/{named}/documents/{passport}/file");
+        assert!(page.contains(&format!("src=\"{file}\"")), "{page}");
+        let answer = client.get(app.url(&file)).send().await.unwrap();
+        assert_eq!(answer.status(), StatusCode::OK);
+        assert_eq!(answer.headers()["content-type"], "image/jpeg");
+        assert_eq!(answer.headers()["cache-control"], "no-store");
+        assert!(!answer.bytes().await.unwrap().is_empty());
+        // Without a session, or for another case's id, there is no file.
+        let (status, _) = get(&browser(), &app, &file).await;
+        assert_eq!(status, StatusCode::SEE_OTHER);
+        let elsewhere = format!("/console/cases/{in_review}/documents/{passport}/file");
+        let (status, _) = get(&client, &app, &elsewhere).await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+    })
+    .await;
+}
