@@ -20,14 +20,16 @@ use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt
 use kycore_domain::ids::{ConsoleUserId, OrganizationId};
 use kycore_domain::tenancy::{Environment, Scope};
 use kycore_store::console_users::{self, SessionRecord, UserRecord};
-use kycore_store::{Millis, organizations};
+use kycore_store::{Millis, Tx, organizations};
 use rand::RngCore;
 use serde::Serialize;
+use serde_json::json;
 use sha2::{Digest, Sha256};
 
 use crate::crypto::random_alphanumeric;
+use crate::record::{self, AuditEntry};
 use crate::time_format::now_millis;
-use crate::{Principal, ServiceError, Services};
+use crate::{Principal, ServiceError, Services, SystemComponent};
 
 /// Wrong passwords allowed before the account starts to wait.
 pub const FREE_FAILURES: i64 = 5;
@@ -105,6 +107,40 @@ pub struct ConsoleSession {
     pub csrf_token: String,
     token_hash: Vec<u8>,
 }
+
+/// An audit entry about a console user, in the live environment of the user's organization
+/// (users and sign-ins belong to the organization, not to one environment).
+fn user_audit(
+    tx: &mut Tx,
+    organization_id: &str,
+    principal: &Principal,
+    action: &str,
+    user_id: &str,
+    now: Millis,
+) {
+    let scope = Scope {
+        organization_id: OrganizationId::from_trusted(organization_id.to_owned()),
+        environment: Environment::Live,
+    };
+    let entry = AuditEntry {
+        action,
+        target_type: "console_user",
+        target_id: user_id,
+        case_id: None,
+        detail: json!({ "user_id": user_id }),
+    };
+    record::audit(tx, &scope, principal, entry, now);
+}
+
+/// A session's user as the actor and subject of an audit entry: who, of which organization.
+fn session_actor(session: &ConsoleSession) -> (Principal, String, String) {
+    let id = session.user.id.to_string();
+    let organization = session.user.organization_id.to_string();
+    (session.principal(), organization, id)
+}
+
+/// Who runs the `kycore users` commands.
+const OPERATOR: Principal = Principal::System(SystemComponent::Operator);
 
 impl ConsoleSession {
     /// Who acts, in audit entries: the user.
@@ -284,7 +320,10 @@ impl Services {
                             "the organization already has a user with this e-mail",
                         )),
                         other => other.map_err(ServiceError::from),
-                    }
+                    }?;
+                    let (org, id) = (&record.organization_id, &record.id);
+                    user_audit(tx, org, &OPERATOR, "console_user.created", id, now);
+                    Ok::<_, ServiceError>(())
                 })
             })
             .await?;
@@ -334,6 +373,7 @@ impl Services {
                 Box::pin(async move {
                     console_users::set_password(tx.conn().await?, &org, &id, &hash, now).await?;
                     console_users::delete_sessions_of(tx.conn().await?, &id).await?;
+                    user_audit(tx, &org, &OPERATOR, "console_user.password_reset", &id, now);
                     Ok::<_, ServiceError>(())
                 })
             })
@@ -360,6 +400,7 @@ impl Services {
                 Box::pin(async move {
                     console_users::disable(tx.conn().await?, &org, &id, now).await?;
                     console_users::delete_sessions_of(tx.conn().await?, &id).await?;
+                    user_audit(tx, &org, &OPERATOR, "console_user.disabled", &id, now);
                     Ok::<_, ServiceError>(())
                 })
             })
@@ -400,7 +441,7 @@ impl Services {
         if !right || record.disabled_at.is_some() {
             let failures = record.failed_logins + 1;
             let locked_until = lock_for(failures).map(|wait| now + wait);
-            let id = record.id.clone();
+            let (org, id) = (record.organization_id.clone(), record.id.clone());
             self.store()
                 .write(move |tx| {
                     Box::pin(async move {
@@ -411,7 +452,12 @@ impl Services {
                             locked_until,
                             now,
                         )
-                        .await
+                        .await?;
+                        let user = Principal::ConsoleUser {
+                            user_id: id.clone(),
+                        };
+                        user_audit(tx, &org, &user, "console.sign_in_failed", &id, now);
+                        Ok::<_, ServiceError>(())
                     })
                 })
                 .await?;
@@ -432,12 +478,17 @@ impl Services {
             expires_at: now + MAX_SESSION_MS,
         };
         let stored = session.clone();
-        let id = record.id.clone();
+        let (org, id) = (record.organization_id.clone(), record.id.clone());
         self.store()
             .write(move |tx| {
                 Box::pin(async move {
                     console_users::set_login_state(tx.conn().await?, &id, 0, None, now).await?;
-                    console_users::insert_session(tx.conn().await?, &stored).await
+                    console_users::insert_session(tx.conn().await?, &stored).await?;
+                    let user = Principal::ConsoleUser {
+                        user_id: id.clone(),
+                    };
+                    user_audit(tx, &org, &user, "console.signed_in", &id, now);
+                    Ok::<_, ServiceError>(())
                 })
             })
             .await?;
@@ -521,6 +572,7 @@ impl Services {
         environment: Environment,
     ) -> Result<(), ServiceError> {
         let hash = session.token_hash.clone();
+        let (principal, org, id) = session_actor(session);
         self.store()
             .write(move |tx| {
                 Box::pin(async move {
@@ -529,7 +581,13 @@ impl Services {
                         &hash,
                         environment.as_str(),
                     )
-                    .await
+                    .await?;
+                    let action = match environment {
+                        Environment::Live => "console.switched_to_live",
+                        Environment::Sandbox => "console.switched_to_sandbox",
+                    };
+                    user_audit(tx, &org, &principal, action, &id, now_millis());
+                    Ok::<_, ServiceError>(())
                 })
             })
             .await?;
@@ -539,11 +597,21 @@ impl Services {
     /// Ends the session.
     pub async fn console_logout(&self, session: &ConsoleSession) -> Result<(), ServiceError> {
         let hash = session.token_hash.clone();
+        let (principal, org, id) = session_actor(session);
         self.store()
             .write(move |tx| {
-                Box::pin(
-                    async move { console_users::delete_session(tx.conn().await?, &hash).await },
-                )
+                Box::pin(async move {
+                    console_users::delete_session(tx.conn().await?, &hash).await?;
+                    user_audit(
+                        tx,
+                        &org,
+                        &principal,
+                        "console.signed_out",
+                        &id,
+                        now_millis(),
+                    );
+                    Ok::<_, ServiceError>(())
+                })
             })
             .await?;
         Ok(())

@@ -269,6 +269,31 @@ async fn an_analyst_signs_in_sees_the_queue_and_approves_as_themselves() {
         assert_eq!(logout.status(), StatusCode::SEE_OTHER);
         let (status, _) = get(&client, &app, "/console/cases").await;
         assert_eq!(status, StatusCode::SEE_OTHER);
+
+        // The user's life and sessions are in the organization's audit trail, with who acted.
+        let trail = app.get_json(&app.live.secret, "/v1/audit?limit=100").await;
+        let about_user: Vec<(String, String)> = trail["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["target_type"] == "console_user")
+            .map(|e| {
+                let action = e["action"].as_str().unwrap().to_owned();
+                (action, e["actor_type"].as_str().unwrap().to_owned())
+            })
+            .collect();
+        for expected in [
+            ("console_user.created", "system"),
+            ("console.signed_in", "console_user"),
+            ("console.switched_to_sandbox", "console_user"),
+            ("console.signed_out", "console_user"),
+        ] {
+            let expected = (expected.0.to_owned(), expected.1.to_owned());
+            assert!(
+                about_user.contains(&expected),
+                "{expected:?} in {about_user:?}"
+            );
+        }
     })
     .await;
 }
