@@ -19,6 +19,9 @@ pub enum EventType {
     CaseStatusChanged,
     #[serde(rename = "case.decided")]
     CaseDecided,
+    /// Under four eyes: a first person approved; the case waits for a second one.
+    #[serde(rename = "case.first_approval")]
+    CaseFirstApproval,
     /// A business case's own checks wait for the KYC cases of its owners and directors; the
     /// case stays `processing` until each of them is decided.
     #[serde(rename = "case.awaiting_related_persons")]
@@ -61,13 +64,14 @@ pub enum EventType {
 }
 
 impl EventType {
-    pub const ALL: [EventType; 19] = [
+    pub const ALL: [EventType; 20] = [
         EventType::ApplicantCreated,
         EventType::ApplicantUpdated,
         EventType::ApplicantRedacted,
         EventType::CaseCreated,
         EventType::CaseStatusChanged,
         EventType::CaseDecided,
+        EventType::CaseFirstApproval,
         EventType::CaseAwaitingRelatedPersons,
         EventType::CaseRedacted,
         EventType::CheckCompleted,
@@ -91,6 +95,7 @@ impl EventType {
             EventType::CaseCreated => "case.created",
             EventType::CaseStatusChanged => "case.status_changed",
             EventType::CaseDecided => "case.decided",
+            EventType::CaseFirstApproval => "case.first_approval",
             EventType::CaseAwaitingRelatedPersons => "case.awaiting_related_persons",
             EventType::CaseRedacted => "case.redacted",
             EventType::CheckCompleted => "check.completed",

@@ -231,6 +231,9 @@ pub struct FlowDefinition {
     /// applicant back.
     #[serde(default, skip_serializing_if = "ReturnParameters::is_default")]
     pub return_parameters: ReturnParameters,
+    /// Whether an approval by a person needs a second, different person's to take effect.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub four_eyes: bool,
 }
 
 /// What the hosted flow tells the platform in the query of its `redirect_url`, the rest of
@@ -459,6 +462,7 @@ fn builtin(kind: CaseKind, name: &str) -> FlowDefinition {
         screening: ScreeningSettings::default(),
         rules: None,
         company_documents: None,
+        four_eyes: false,
     }
 }
 
@@ -511,6 +515,7 @@ mod tests {
             screening: ScreeningSettings::default(),
             rules: None,
             company_documents: None,
+            four_eyes: false,
         };
         def.normalize_and_validate().unwrap();
         assert_eq!(def.countries, vec!["SE"]);

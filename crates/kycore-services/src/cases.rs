@@ -388,6 +388,8 @@ impl Services {
             crate::Principal::ConsoleUser { .. } => "analyst",
             _ => "api",
         };
+        let four_eyes = input.decision == ManualDecision::Approve
+            && self.needs_four_eyes(&ctx.scope, id).await?;
         let services = self.clone();
         self.case_unit(ctx, id, move |tx, ctx, case, now| {
             Box::pin(async move {
@@ -398,6 +400,12 @@ impl Services {
                         "stale_revision",
                         "the case changed after this page was shown; look at it again before deciding",
                     ));
+                }
+                if four_eyes && !case.four_eyes_approval(tx, &ctx.principal, now)? {
+                    return Ok(());
+                }
+                if input.decision != ManualDecision::Approve {
+                    case.forget_first_approval();
                 }
                 let outcome = match input.decision {
                     ManualDecision::Approve => Outcome::Approved,
@@ -425,6 +433,17 @@ impl Services {
             })
         })
         .await
+    }
+
+    /// Whether the flow the case pinned asks for four eyes on an approval.
+    async fn needs_four_eyes(&self, scope: &Scope, id: &str) -> Result<bool, ServiceError> {
+        let case = cases::get(self.store().reader(), scope, id)
+            .await?
+            .ok_or(ServiceError::not_found("case"))?;
+        let flow = self
+            .pinned_flow(scope, &case.flow_id, case.flow_version)
+            .await?;
+        Ok(flow.four_eyes)
     }
 
     /// Drives a sandbox case to `outcome` through the same transitions, events and audit as a

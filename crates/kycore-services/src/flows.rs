@@ -51,6 +51,8 @@ pub struct NewFlow {
     /// What the hosted flow appends to a case's `redirect_url`; `case_id` and `outcome` by
     /// default.
     pub return_parameters: ReturnParameters,
+    /// Whether an approval needs a second, different person's.
+    pub four_eyes: bool,
 }
 
 /// A flow as it stands.
@@ -70,6 +72,8 @@ pub struct Flow {
     pub step_max_attempts: BTreeMap<Step, u32>,
     /// What the hosted flow appends to a case's `redirect_url`.
     pub return_parameters: ReturnParameters,
+    /// Whether an approval needs a second, different person's.
+    pub four_eyes: bool,
     pub screening: ScreeningSettings,
     /// The rules in force (the built-in ones unless the flow has its own).
     pub rules: Vec<RuleDefinition>,
@@ -107,6 +111,7 @@ fn flow(
         max_attempts: definition.max_attempts,
         step_max_attempts: definition.step_max_attempts,
         return_parameters: definition.return_parameters,
+        four_eyes: definition.four_eyes,
         screening: definition.screening,
         builtin: version == BUILTIN_VERSION,
         created_at,
@@ -135,6 +140,7 @@ impl Services {
     ) -> Result<Flow, ServiceError> {
         let mut definition = FlowDefinition {
             return_parameters: input.return_parameters,
+            four_eyes: input.four_eyes,
             name: input.name,
             kind: input.kind,
             countries: input.countries,

@@ -171,6 +171,8 @@ mod tests {
             closed_at: None,
             redacted_at: None,
             submitted_at: None,
+            first_approved_by: None,
+            first_approved_at: None,
             sealed: None,
             last_event_seq: 1,
             created_at: 0,

@@ -67,8 +67,17 @@ pub struct Case {
     pub redacted_at: Option<OffsetDateTime>,
     /// When it was last submitted for checks, if it was.
     pub submitted_at: Option<OffsetDateTime>,
+    /// Under four eyes: the approval waiting for a second person's.
+    pub first_approval: Option<FirstApproval>,
     pub created_at: OffsetDateTime,
     pub updated_at: OffsetDateTime,
+}
+
+/// Under four eyes, the first of two approvals: who gave it (a principal id) and when.
+#[derive(Clone, Debug)]
+pub struct FirstApproval {
+    pub by: String,
+    pub at: OffsetDateTime,
 }
 
 impl Case {
@@ -417,6 +426,14 @@ impl Services {
             related_cases: None,
             redacted_at: record.redacted_at.map(datetime_of),
             submitted_at: record.submitted_at.map(datetime_of),
+            first_approval: record
+                .first_approved_by
+                .clone()
+                .zip(record.first_approved_at)
+                .map(|(by, at)| FirstApproval {
+                    by,
+                    at: datetime_of(at),
+                }),
             created_at: datetime_of(record.created_at),
             updated_at: datetime_of(record.updated_at),
         })

@@ -34,6 +34,9 @@ pub struct CaseRecord {
     pub redacted_at: Option<Millis>,
     /// When the applicant (or the platform) last submitted it for checks.
     pub submitted_at: Option<Millis>,
+    /// Under four eyes: who approved first, and when, while a second approval is awaited.
+    pub first_approved_by: Option<String>,
+    pub first_approved_at: Option<Millis>,
     pub last_event_seq: i64,
     pub created_at: Millis,
     pub updated_at: Millis,
@@ -43,7 +46,8 @@ macro_rules! columns {
     () => {
         "id, organization_id, environment, applicant_id, kind, flow_id, flow_version, status, \
      revision, external_id, link_token_id, link_expires_at, link_opened_at, decision, sealed, \
-     closed_at, redacted_at, submitted_at, last_event_seq, created_at, updated_at"
+     closed_at, redacted_at, submitted_at, first_approved_by, first_approved_at, last_event_seq, \
+     created_at, updated_at"
     };
 }
 
@@ -71,6 +75,8 @@ impl crate::rows::AppendRow for CaseRecord {
             .bind(self.closed_at)
             .bind(self.redacted_at)
             .bind(self.submitted_at)
+            .bind(&self.first_approved_by)
+            .bind(self.first_approved_at)
             .bind(self.last_event_seq)
             .bind(self.created_at)
             .bind(self.updated_at)
@@ -87,8 +93,9 @@ pub async fn update<'e>(
     let done = sqlx::query(
         "UPDATE cases SET status = $1, revision = $2, link_token_id = $3, link_expires_at = $4, \
          link_opened_at = $5, decision = $6, sealed = $7, closed_at = $8, redacted_at = $9, \
-         submitted_at = $10, last_event_seq = $11, updated_at = $12 \
-         WHERE id = $13 AND organization_id = $14 AND environment = $15 AND revision = $16",
+         submitted_at = $10, last_event_seq = $11, updated_at = $12, first_approved_by = $13, \
+         first_approved_at = $14 \
+         WHERE id = $15 AND organization_id = $16 AND environment = $17 AND revision = $18",
     )
     .bind(&c.status)
     .bind(c.revision)
@@ -102,6 +109,8 @@ pub async fn update<'e>(
     .bind(c.submitted_at)
     .bind(c.last_event_seq)
     .bind(c.updated_at)
+    .bind(&c.first_approved_by)
+    .bind(c.first_approved_at)
     .bind(&c.id)
     .bind(&c.organization_id)
     .bind(&c.environment)

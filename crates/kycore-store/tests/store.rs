@@ -87,6 +87,8 @@ fn case(id: &str, applicant_id: &str, scope: &Scope, status: &str, created_at: i
         closed_at: None,
         redacted_at: None,
         submitted_at: None,
+        first_approved_by: None,
+        first_approved_at: None,
         last_event_seq: 0,
         created_at,
         updated_at: created_at,

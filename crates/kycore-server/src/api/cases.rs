@@ -291,8 +291,20 @@ pub struct CaseBody {
     /// `POST /v1/cases/{id}/submit`); absent before.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub submitted_at: Option<String>,
+    /// Under a flow's four eyes: the approval waiting for a second, different person's;
+    /// absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub first_approval: Option<FirstApprovalBody>,
     pub created_at: String,
     pub updated_at: String,
+}
+
+/// The first of two approvals.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FirstApprovalBody {
+    /// Who approved (`user_…`, `key_…`).
+    pub approved_by: String,
+    pub approved_at: String,
 }
 
 /// A related person's own case.
@@ -341,6 +353,10 @@ impl From<&Case> for CaseBody {
             }),
             redacted_at: c.redacted_at.map(rfc3339),
             submitted_at: c.submitted_at.map(rfc3339),
+            first_approval: c.first_approval.as_ref().map(|first| FirstApprovalBody {
+                approved_by: first.by.clone(),
+                approved_at: rfc3339(first.at),
+            }),
             created_at: rfc3339(c.created_at),
             updated_at: rfc3339(c.updated_at),
         }
@@ -467,12 +483,14 @@ pub async fn redact_case(
     Ok(answer(&state.services.redact_case(&ctx, &id).await?))
 }
 
-/// Decide a case by hand: approve, reject or request resubmission.
+/// Decide a case by hand: approve, reject or request resubmission. Under a flow's
+/// `four_eyes`, a first approval is recorded (`first_approval`, `case.first_approval`) and
+/// the status stays; a second, different person's approval approves the case.
 #[utoipa::path(post, path = "/v1/cases/{id}/decision", tag = "cases", params(("id" = String, Path),
     ("Idempotency-Key" = Option<String>, Header, pattern = r"^[\x21-\x7e]{1,255}$",
         description = "Replays the stored response when retried")),
     request_body = DecideCaseBody,
-    responses((status = 200, body = CaseBody), (status = 409, description = "`invalid_transition`: the case's status does not allow this; `concurrent_modification`: the case changed meanwhile, read it again")), security(("api_key" = [])))]
+    responses((status = 200, body = CaseBody), (status = 409, description = "`invalid_transition`: the case's status does not allow this; `second_approver_required`: four eyes, and this person approved first; `concurrent_modification`: the case changed meanwhile, read it again")), security(("api_key" = [])))]
 pub async fn decide_case(
     State(state): State<AppState>,
     caller: Caller,

@@ -147,12 +147,17 @@ pub struct CreateFlowBody {
     #[serde(default)]
     #[schema(min_items = 1)]
     pub company_documents: Option<Vec<CompanyDocumentBody>>,
+    /// Four eyes: a person's approval waits for a second, different person's before the
+    /// case is approved. Off when not given.
+    #[serde(default)]
+    pub four_eyes: bool,
 }
 
 impl From<CreateFlowBody> for NewFlow {
     fn from(body: CreateFlowBody) -> Self {
         NewFlow {
             return_parameters: ReturnParameters::CaseOutcome,
+            four_eyes: body.four_eyes,
             step_max_attempts: Default::default(),
             name: body.name,
             kind: body.kind.into(),
@@ -195,6 +200,8 @@ pub struct FlowBody {
     /// as Rebilly's flows ask).
     #[schema(pattern = "^(case_outcome|info)$")]
     pub return_parameters: String,
+    /// Whether a person's approval waits for a second, different person's.
+    pub four_eyes: bool,
     pub screening: ScreeningSettingsBody,
     /// The rules in force (the built-in ones unless the flow has its own).
     pub rules: Vec<RuleBody>,
@@ -231,6 +238,7 @@ impl From<&Flow> for FlowBody {
                 ReturnParameters::Info => "info",
             }
             .to_owned(),
+            four_eyes: f.four_eyes,
             screening: f.screening.into(),
             rules: f.rules.iter().map(Into::into).collect(),
             company_documents: f

@@ -735,6 +735,13 @@ async fn decide(
     };
     let ctx = RequestContext::new(session.scope.clone(), session.principal());
     let result = state.services.decide_case(&ctx, &id, request).await;
+    // Under four eyes a first approval leaves the case waiting for a second person.
+    let done = match &result {
+        Ok(case) if decision == ManualDecision::Approve && case.first_approval.is_some() => {
+            "first_approval"
+        }
+        _ => done,
+    };
     after_change(&state, &visit, &session, &id, result.map(drop), done).await
 }
 

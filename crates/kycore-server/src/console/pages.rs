@@ -240,6 +240,9 @@ pub struct CaseView {
 pub fn done_message(done: &str) -> Option<&'static str> {
     match done {
         "approved" => Some("The case is approved."),
+        "first_approval" => Some(
+            "Your approval is recorded. This flow needs four eyes: a second analyst confirms it.",
+        ),
         "rejected" => Some("The case is rejected."),
         "resubmission_requested" => Some("The applicant was asked to resubmit."),
         "document_reviewed" => Some("The document's review is recorded."),
@@ -356,13 +359,21 @@ pub fn case(
         @if session.user.role.can_decide() {
             section.card.decisions aria-labelledby="h-decide" {
                 h2 #h-decide { "Decide" }
+                @if let Some(first) = &case.first_approval {
+                    p #first-approval {
+                        "Approved first by " (first.by) " at " (date(&first.at))
+                        ". This flow needs four eyes: a second, different analyst confirms the approval."
+                    }
+                }
                 form method="post" action={ "/console/cases/" (case.id) "/decision" } {
                     (csrf(session))
                     input type="hidden" name="revision" value=(case.revision);
                     input type="hidden" name="decision" value="approve";
                     label for="approve-note" { "Note (optional)" }
                     input #approve-note type="text" name="note";
-                    button #approve type="submit" { "Approve" }
+                    button #approve type="submit" {
+                        @if case.first_approval.is_some() { "Confirm the approval" } @else { "Approve" }
+                    }
                 }
                 form method="post" action={ "/console/cases/" (case.id) "/decision" } {
                     (csrf(session))

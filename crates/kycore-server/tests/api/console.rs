@@ -796,3 +796,108 @@ async fn the_queue_filters_and_finds_and_the_case_page_shows_its_files() {
     })
     .await;
 }
+
+/// Approves `case` from the console as the signed-in user; the answer.
+async fn approve(
+    client: &reqwest::Client,
+    app: &TestApp,
+    csrf: &str,
+    case: &str,
+) -> reqwest::Response {
+    post(
+        client,
+        app,
+        &format!("/console/cases/{case}/decision"),
+        &[("csrf", csrf), ("decision", "approve")],
+    )
+    .await
+}
+
+#[tokio::test]
+async fn four_eyes_needs_a_second_analyst_to_approve() {
+    for_each_database(|app| async move {
+        let key = app.sandbox.secret.clone();
+        let mut analysts = Vec::new();
+        for email in ["first@example.com", "second@example.com"] {
+            let user = app
+                .services
+                .create_console_user(&app.organization_id, email, Role::Analyst)
+                .await
+                .unwrap();
+            let client = browser();
+            let csrf = sign_in(&client, &app, email, &user.password).await;
+            switch_to_sandbox(&client, &app, &csrf).await;
+            analysts.push((client, csrf, user.id));
+        }
+        let flow = app
+            .create_flow(
+                &key,
+                serde_json::json!({"name": "Two people", "kind": "kyc", "four_eyes": true}),
+            )
+            .await;
+        assert_eq!(flow["four_eyes"], true);
+        let mut cases = Vec::new();
+        for _ in 0..2 {
+            let body = serde_json::json!({"kind": "kyc", "flow_id": flow["id"],
+                "applicant": crate::helpers::individual("SE")});
+            let case = app.create_case_with(&key, body).await;
+            let id = case["id"].as_str().unwrap().to_owned();
+            app.complete_sandbox(&key, &id, "in_review").await;
+            cases.push(id);
+        }
+        let (first, second) = (&analysts[0], &analysts[1]);
+
+        // The first approval is recorded; the case still waits.
+        let answer = approve(&first.0, &app, &first.1, &cases[0]).await;
+        assert_eq!(answer.status(), StatusCode::SEE_OTHER);
+        let (_, page) = get(
+            &first.0,
+            &app,
+            answer.headers()["location"].to_str().unwrap(),
+        )
+        .await;
+        assert!(page.contains("a second analyst confirms"), "{page}");
+        let case = app.get_case(&key, &cases[0]).await;
+        assert_eq!(case["status"], "in_review");
+        assert_eq!(case["first_approval"]["approved_by"], first.2.as_str());
+        // The same analyst cannot be the second pair of eyes.
+        let answer = approve(&first.0, &app, &first.1, &cases[0]).await;
+        assert_eq!(answer.status(), StatusCode::CONFLICT);
+        assert_eq!(app.get_case(&key, &cases[0]).await["status"], "in_review");
+        // The second analyst sees who approved first and confirms.
+        let (_, page) = get(&second.0, &app, &format!("/console/cases/{}", cases[0])).await;
+        assert!(
+            page.contains(&format!("Approved first by {}", first.2)),
+            "{page}"
+        );
+        assert!(page.contains("Confirm the approval"));
+        let answer = approve(&second.0, &app, &second.1, &cases[0]).await;
+        assert_eq!(answer.status(), StatusCode::SEE_OTHER);
+        assert_eq!(app.get_case(&key, &cases[0]).await["status"], "approved");
+        let events = app
+            .get_json(&key, &format!("/v1/events?case_id={}", cases[0]))
+            .await;
+        let types: Vec<&str> = events["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|e| e["type"].as_str())
+            .collect();
+        assert!(types.contains(&"case.first_approval"), "{types:?}");
+
+        // A resubmission in between forgets the first approval.
+        approve(&first.0, &app, &first.1, &cases[1]).await;
+        let answer = post(
+            &second.0,
+            &app,
+            &format!("/console/cases/{}/decision", cases[1]),
+            &[("csrf", &second.1), ("decision", "request_resubmission")],
+        )
+        .await;
+        assert_eq!(answer.status(), StatusCode::SEE_OTHER);
+        let case = app.get_case(&key, &cases[1]).await;
+        assert_eq!(case["status"], "resubmission_requested");
+        assert!(case.get("first_approval").is_none(), "{case}");
+    })
+    .await;
+}

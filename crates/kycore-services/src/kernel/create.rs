@@ -199,6 +199,8 @@ impl Services {
             closed_at: None,
             redacted_at: None,
             submitted_at: None,
+            first_approved_by: None,
+            first_approved_at: None,
             last_event_seq: 0,
             created_at: now,
             updated_at: now,

@@ -17,7 +17,7 @@ mod documents;
 pub(crate) mod findings;
 mod redaction;
 
-use kycore_domain::case::{CaseAction, CaseStatus, Decision, transition};
+use kycore_domain::case::{CaseAction, CaseStatus, Decision, ManualDecision, transition};
 use kycore_domain::event::EventType;
 use kycore_domain::ids::LinkTokenId;
 use kycore_domain::progress::Progress;
@@ -230,6 +230,51 @@ impl OpenCase {
             now,
         );
         Ok(())
+    }
+
+    /// Four eyes: a person's approval of a case whose flow asks for two. True when it takes
+    /// effect now (a second, different person confirms); false when it was recorded as the
+    /// first, announced by `case.first_approval` and audited, the status unchanged. The
+    /// first approver approving again is refused.
+    pub(crate) fn four_eyes_approval(
+        &mut self,
+        tx: &mut Tx,
+        principal: &Principal,
+        now: Millis,
+    ) -> Result<bool, ServiceError> {
+        let person = principal.id();
+        match &self.record.first_approved_by {
+            Some(first) if *first == person => Err(ServiceError::conflict(
+                "second_approver_required",
+                "this case needs four eyes: a second, different person confirms the approval",
+            )),
+            Some(_) => Ok(true),
+            None => {
+                // Refused here as the approval itself would be (a final or gathering case).
+                transition(self.status()?, CaseAction::Decide(ManualDecision::Approve))?;
+                self.record.first_approved_by = Some(person.clone());
+                self.record.first_approved_at = Some(now);
+                let payload = json!({ "case_id": self.record.id, "approved_by": person });
+                self.emit(tx, EventType::CaseFirstApproval, payload, now);
+                let entry = AuditEntry {
+                    action: "case.first_approval",
+                    target_type: "case",
+                    target_id: &self.record.id,
+                    case_id: Some(&self.record.id),
+                    detail: json!({ "status": self.record.status }),
+                };
+                self.audit(tx, principal, entry, now);
+                Ok(false)
+            }
+        }
+    }
+
+    /// A decision other than an approval ends a first approval waiting for its second.
+    pub(crate) fn forget_first_approval(&mut self) {
+        if self.record.first_approved_by.take().is_some() {
+            self.record.first_approved_at = None;
+            self.changed = true;
+        }
     }
 
     /// Appends an event about the case, with the case's next sequence number.

@@ -207,6 +207,7 @@ async fn flow_for(state: &AppState, ctx: &RequestContext, settings: &Settings) -
         rules: None,
         company_documents: None,
         return_parameters: ReturnParameters::Info,
+        four_eyes: false,
     };
     Ok(state.services.create_flow(ctx, flow).await?.id)
 }
