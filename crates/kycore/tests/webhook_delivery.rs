@@ -10,6 +10,7 @@ mod support;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -106,11 +107,18 @@ fn case_body(i: usize) -> Value {
 }
 
 /// Creates `count` cases from 8 concurrent clients spread over `bases`, stopping early when
-/// a server goes away; returns the ids of the cases acknowledged with a 2xx.
-async fn create_cases(bases: &[String], key: &str, count: usize) -> BTreeSet<String> {
+/// a server goes away; returns the ids of the cases acknowledged with a 2xx, and counts them
+/// in `progress` as they come.
+async fn create_cases(
+    bases: &[String],
+    key: &str,
+    count: usize,
+    progress: Arc<AtomicUsize>,
+) -> BTreeSet<String> {
     let mut clients = tokio::task::JoinSet::new();
     for client in 0..8 {
         let (bases, key) = (bases.to_vec(), key.to_owned());
+        let progress = Arc::clone(&progress);
         clients.spawn(async move {
             let mut acknowledged = Vec::new();
             for i in (client..count).step_by(8) {
@@ -131,6 +139,7 @@ async fn create_cases(bases: &[String], key: &str, count: usize) -> BTreeSet<Str
                     break;
                 };
                 acknowledged.push(case["id"].as_str().unwrap().to_owned());
+                progress.fetch_add(1, Ordering::SeqCst);
             }
             acknowledged
         });
@@ -174,12 +183,19 @@ async fn a_server_killed_during_a_burst_delivers_every_acknowledged_change_after
     let (server, _) = start(dir.path(), None);
     create_endpoint(&server.base, &key, &receiver.url).await;
     let bases = vec![server.base.clone()];
+    let progress = Arc::new(AtomicUsize::new(0));
     let burst = tokio::spawn({
-        let key = key.clone();
-        async move { create_cases(&bases, &key, 400).await }
+        let (key, progress) = (key.clone(), Arc::clone(&progress));
+        async move { create_cases(&bases, &key, 400, progress).await }
     });
-    // SIGKILL while the burst runs.
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // SIGKILL while the burst runs: once some creations were acknowledged, whatever the
+    // machine's speed.
+    for _ in 0..3000 {
+        if progress.load(Ordering::SeqCst) >= 20 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
     server.crash();
     let acknowledged = burst.await.unwrap();
     assert!(
@@ -216,7 +232,7 @@ async fn two_servers_on_one_postgresql_database_deliver_each_event_once() {
     create_endpoint(&first.base, &key, &receiver.url).await;
 
     let bases = vec![first.base.clone(), second.base.clone()];
-    let acknowledged = create_cases(&bases, &key, 200).await;
+    let acknowledged = create_cases(&bases, &key, 200, Arc::default()).await;
     assert_eq!(acknowledged.len(), 200);
     receiver
         .wait_for_cases(&acknowledged, Duration::from_secs(30))
