@@ -20,7 +20,7 @@ use crate::index::{
 };
 use crate::knowledge;
 use crate::model::{CountryRole, Entity, EntityType, PartialDate};
-use crate::normalize::{Script, TokenClass};
+use crate::normalize::{self, Script, TokenClass};
 
 const UNMATCHED_QUERY_PENALTY: f32 = 0.8;
 const UNMATCHED_LIST_PENALTY: f32 = 0.25;
@@ -453,14 +453,33 @@ fn add_split_words(
         }
         let text = term.token.text.as_str();
         for (j, w) in name.tokens.windows(2).enumerate().take(63) {
-            let pair = Pair::spans((i as u8, 1), (j as u8, 2), JOINED_SIM, MatchKind::Joined);
-            let free = pair.c_mask() & chosen.c_used == 0;
-            if free && joins_fuzzily(text, index.word(w[0]), index.word(w[1])) {
+            if span_mask(j as u8, 2) & chosen.c_used != 0 {
+                continue;
+            }
+            if let Some(pair) = split_word_pair(text, index.word(w[0]), index.word(w[1]), i, j) {
                 chosen.take(pair);
                 break;
             }
         }
     }
+}
+
+/// Query word `i` against listed words `j` and `j + 1` written together:
+/// joined when the letters are the same, and when they are not, a typo of
+/// the joined word, weighed and counted as a difference as any typo is
+/// (`Almasi` / AL-MASRI is one name misspelt as well as joined).
+fn split_word_pair(text: &str, a: &str, b: &str, i: usize, j: usize) -> Option<Pair> {
+    let edits = joined_edits(text, a, b)?;
+    let spans = ((i as u8, 1), (j as u8, 2));
+    if edits == 0 {
+        return Some(Pair::spans(spans.0, spans.1, JOINED_SIM, MatchKind::Joined));
+    }
+    let joined = format!("{a}{b}");
+    let sim = JOINED_SIM * edit_similarity(edits, text.len().max(joined.len()));
+    let edits = u8::try_from(edits).unwrap_or(u8::MAX);
+    let mut pair = Pair::spans(spans.0, spans.1, sim, MatchKind::Typo { edits });
+    pair.differs = !normalize::same_sounds(text, &joined);
+    Some(pair)
 }
 
 /// Two query words that are two listed words with the space (or hyphen)
@@ -565,18 +584,19 @@ fn one_letter_apart(a: &str, b: &str) -> Option<f32> {
     (!changed || shorter >= 8).then(|| edit_similarity(1, longer))
 }
 
-/// Whether `text` is `a` and `b` written together, within the edit budget.
-fn joins_fuzzily(text: &str, a: &str, b: &str) -> bool {
+/// How many edits `text` is from `a` and `b` written together, when within
+/// the edit budget.
+fn joined_edits(text: &str, a: &str, b: &str) -> Option<usize> {
     let joined_len = a.len() + b.len();
     let budget = edit_budget(text.len().min(joined_len));
     // Cheap rejections first: this runs for every adjacent pair of a name.
     let same_ends = text.as_bytes().first() == a.as_bytes().first()
         && text.as_bytes().last() == b.as_bytes().last();
     if !same_ends || text.len().abs_diff(joined_len) > budget {
-        return false;
+        return None;
     }
     let joined = format!("{a}{b}");
-    strsim::osa_distance(text, &joined) <= budget
+    Some(strsim::osa_distance(text, &joined)).filter(|&edits| edits <= budget)
 }
 
 /// A name score and the factors that lowered it.
@@ -1749,6 +1769,26 @@ mod tests {
         // are other names.
         assert!(!joined("Ahmad Alk Adi", 2).0);
         assert!(!joined("Ahmad AL-HADI", 2).0);
+    }
+
+    #[test]
+    fn a_word_joining_two_listed_words_with_a_typo_is_a_typo() {
+        let index = people(&["AL-MASRI, Mohamed"]);
+        let pair_of = |query: &str| {
+            let alignment = align_query(&index, query, 0, true);
+            let joined = alignment.pairs.iter().find(|p| p.c_span == 2).copied();
+            (joined, alignment.score)
+        };
+        let (same_letters, exact_score) = pair_of("Almasri Mohamed");
+        assert!(same_letters.is_some_and(|p| p.kind == MatchKind::Joined && !p.differs));
+        let (misspelt, score) = pair_of("Almasi Mohamed");
+        let misspelt = misspelt.expect("joined with a typo");
+        assert_eq!(misspelt.kind, MatchKind::Typo { edits: 1 });
+        assert!(
+            misspelt.differs && misspelt.sim < JOINED_SIM,
+            "{misspelt:?}"
+        );
+        assert!(score < exact_score, "{score} against {exact_score}");
     }
 
     #[test]
