@@ -867,8 +867,9 @@ impl Index {
         // man's form of one name, of which one is known (Aleksandra /
         // Aleksandr): the second is two people, not one name misspelt.
         let groups = self.name_groups(vocab);
-        let gendered =
-            edits > 0 && (!known.is_empty() || !groups.is_empty()) && gendered_forms(text, word);
+        let gendered = edits > 0
+            && ((!known.is_empty() || !groups.is_empty()) && gendered_forms(text, word)
+                || slavic_family_name_forms(text, word, edits));
         // A family name and its nisba (Hosseini / Hussein) are two names too,
         // and so are two short names that end in other consonants (Jaman /
         // Jamal, Karin / Karim), unless the tables give them as one name
@@ -1148,6 +1149,23 @@ fn gendered_forms(a: &str, b: &str) -> bool {
         && vowel_end(short)
         && vowel_end(long)
         && short.get(..short.len() - 1) == long.get(..long.len() - 1)
+}
+
+/// Whether two words are a woman's and a man's form of an East Slavic
+/// family name, among the `edits` between them: "-a" after "-ov", "-ev" or
+/// "-in" (Ivanova / Ivanov, Rozhkova / Ryzhkov), which the ending tells
+/// without the tables (few family names are in them).
+fn slavic_family_name_forms(a: &str, b: &str, edits: usize) -> bool {
+    let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+    let Some(stem) = long.strip_suffix('a') else {
+        return false;
+    };
+    let ending = ["ov", "ev", "in", "yn"]
+        .into_iter()
+        .find(|e| stem.ends_with(e));
+    ending.is_some_and(|e| short.ends_with(e))
+        && short.len() >= 4
+        && strsim::osa_distance(short, stem) + 1 == edits
 }
 
 /// Whether one word is the other with the Persian and Arabic nisba "-i"
@@ -1679,6 +1697,11 @@ mod tests {
         for (a, b) in [("martin", "marvin"), ("ana", "anna"), ("hamza", "hamzah")] {
             assert!(!gendered_forms(a, b), "{a} {b}");
         }
+        // A Slavic family name's woman's form, misspelt too or not.
+        assert!(slavic_family_name_forms("rozhkova", "ryzhkov", 2));
+        assert!(slavic_family_name_forms("ivanov", "ivanova", 1));
+        assert!(!slavic_family_name_forms("kozlova", "kozlov", 2));
+        assert!(!slavic_family_name_forms("ivanova", "ivanovs", 1));
         // "Dennis" is one edit from "dennsi", the misspelt Dennis; Denise,
         // two edits away in one script, is no spelling of it at all.
         assert!(sim("dennsi", "dennis") > 0.8);
