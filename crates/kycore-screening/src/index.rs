@@ -935,9 +935,15 @@ impl Index {
         // Didenko). Spellings of one name the tables know (Yusuf / Yousef,
         // Husain / Hussein) meet through their groups instead.
         let romanized_apart = !same_script && !self.seen_in(vocab, script);
+        // The scripts of India write every vowel (a sign, or the inherent
+        // "a"), so their romanization leaves one spelling, give or take
+        // that "a" (Manamohan / Manmohan): vowels changed beyond it are
+        // another name (नारायण / Naroon).
+        let vowels_written = script.indic_block().is_some();
+        let edits_allowed = edit_budget(short).max(1) + usize::from(romanized_apart);
         let too_far = distance * 20 > long * 9
             || same_script && short <= 5 && distance > 1
-            || !romanized_apart && distance > edit_budget(short).max(1);
+            || (!romanized_apart || vowels_written) && distance > edits_allowed;
         if normalize::first_sound(text) != normalize::first_sound(word) || too_far {
             return None;
         }
@@ -1649,6 +1655,20 @@ mod tests {
         assert!(matches.is_empty());
         // Hangul readings take no Chinese spellings: 진 (jin) is not Kim.
         assert!(search(&index, "진").is_empty());
+    }
+
+    #[test]
+    fn a_script_of_india_shares_a_skeleton_only_within_a_typo_and_its_a() {
+        let index = index_of(&["NAROON", "Manmohan"]);
+        let found = |query: &str, listed: &str| {
+            let (_, matches) = index.prepare(normalize::tokenize(query));
+            let listed = index.vocab_ids.get(listed).copied();
+            matches.iter().any(|m| Some(m.vocab) == listed)
+        };
+        // नारायण is Narayan: its vowels are written, Naroon has others.
+        assert!(!found("नारायण", "naroon"));
+        // The inherent "a" the romanization keeps is no other name.
+        assert!(found("मनमोहन", "manmohan"));
     }
 
     #[test]
