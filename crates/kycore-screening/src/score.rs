@@ -920,7 +920,9 @@ fn is_own_acronym(index: &Index, name: &IndexedName, j: usize) -> bool {
         return false;
     };
     let word = index.word(word);
-    let initials = |weak_too: bool| -> String {
+    // Compared letter by letter, not built: this runs for every listed word
+    // left over in every aligned name.
+    let initials_spell_word = |weak_too: bool| {
         name.tokens
             .iter()
             .enumerate()
@@ -931,9 +933,9 @@ fn is_own_acronym(index: &Index, name: &IndexedName, j: usize) -> bool {
                 _ => false,
             })
             .filter_map(|(_, &v)| index.word(v).chars().next())
-            .collect()
+            .eq(word.chars())
     };
-    word.len() >= 2 && (initials(true) == word || initials(false) == word)
+    word.len() >= 2 && (initials_spell_word(true) || initials_spell_word(false))
 }
 
 /// Whether the query's syllables meet the listed ones in their order, the
