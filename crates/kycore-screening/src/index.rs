@@ -843,7 +843,7 @@ impl Index {
         if self.class(vocab) == TokenClass::Number || text.len().abs_diff(word.len()) > budget {
             return None;
         }
-        let edits = strsim::osa_distance(text, word);
+        let edits = crate::edits::osa_distance(text, word);
         if edits > budget || edits > 0 && !first_sound_kept(text, word, edits) {
             return None;
         }
@@ -926,7 +926,7 @@ impl Index {
         // Gallery share a skeleton but not a name.
         // Short words of one script have few letters to spare: Hoang /
         // Hung, Rudik / Radic are other names (from Cyrillic, Kesik is Cesic).
-        let distance = strsim::osa_distance(text, word);
+        let distance = crate::edits::osa_distance(text, word);
         let same_script = script == self.script(vocab);
         // Within one script (or against a word also listed in the query's
         // script) no romanization stands between the two spellings: vowels
@@ -1171,7 +1171,7 @@ fn slavic_family_name_forms(a: &str, b: &str, edits: usize) -> bool {
         .find(|e| stem.ends_with(e));
     ending.is_some_and(|e| short.ends_with(e))
         && short.len() >= 4
-        && strsim::osa_distance(short, stem) + 1 == edits
+        && crate::edits::osa_distance(short, stem) + 1 == edits
 }
 
 /// Whether one word is the other with the Persian and Arabic nisba "-i"
@@ -1187,7 +1187,7 @@ fn nisba_forms(a: &str, b: &str, edits: usize) -> bool {
         .as_bytes()
         .last()
         .is_some_and(|&c| !matches!(c, b'a' | b'e' | b'i' | b'o' | b'u' | b'y' | b'h'));
-    short.len() >= 4 && consonant_end && strsim::osa_distance(short, stem) + 1 == edits
+    short.len() >= 4 && consonant_end && crate::edits::osa_distance(short, stem) + 1 == edits
 }
 
 /// Whether two words of five letters or fewer differ only in their last

@@ -587,7 +587,7 @@ impl Knowledge {
             .find(|(long, _)| {
                 long.as_bytes().first() == word.as_bytes().first()
                     && long.len().abs_diff(word.len()) <= 1
-                    && strsim::osa_distance(word, long) <= 1
+                    && crate::edits::osa_distance(word, long) <= 1
             })
             .map(|(_, short)| short.as_str())
     }
@@ -611,7 +611,7 @@ impl Knowledge {
             .filter_map(|&id| self.org_words.get(id as usize))
             .filter(|w| {
                 w.as_bytes().first() == word.as_bytes().first()
-                    && strsim::osa_distance(w, word) <= 1
+                    && crate::edits::osa_distance(w, word) <= 1
             })
             .map(String::as_str)
             .collect()

@@ -572,7 +572,7 @@ fn add_regrouped_words(
 /// (Al-Kadi / Al-Hadi).
 fn one_letter_apart(a: &str, b: &str) -> Option<f32> {
     let (shorter, longer) = (a.len().min(b.len()), a.len().max(b.len()));
-    if longer < 5 || strsim::osa_distance(a, b) != 1 {
+    if longer < 5 || crate::edits::osa_distance(a, b) != 1 {
         return None;
     }
     let changed = a.len() == b.len() && {
@@ -596,7 +596,7 @@ fn joined_edits(text: &str, a: &str, b: &str) -> Option<usize> {
         return None;
     }
     let joined = format!("{a}{b}");
-    Some(strsim::osa_distance(text, &joined)).filter(|&edits| edits <= budget)
+    Some(crate::edits::osa_distance(text, &joined)).filter(|&edits| edits <= budget)
 }
 
 /// A name score and the factors that lowered it.
