@@ -233,7 +233,7 @@ pub fn align(
     name: &IndexedName,
     person: bool,
 ) -> Alignment {
-    let mut pairs = candidate_pairs(index, query, name);
+    let mut pairs = candidate_pairs(index, query, name, person);
     pairs.sort_unstable_by(|a, b| b.sim.total_cmp(&a.sim).then(b.q_span.cmp(&a.q_span)));
     let best_first = align_in_order(index, query, name, person, &pairs);
     // Taking the most similar pairs first can let one word of a phrase
@@ -300,7 +300,12 @@ fn align_in_order(
     }
 }
 
-fn candidate_pairs(index: &Index, query: &PreparedQuery<'_>, name: &IndexedName) -> Vec<Pair> {
+fn candidate_pairs(
+    index: &Index,
+    query: &PreparedQuery<'_>,
+    name: &IndexedName,
+    person: bool,
+) -> Vec<Pair> {
     let mut pairs = Vec::new();
     for (j, &vocab) in name.tokens.iter().enumerate().take(64) {
         let j = j as u8;
@@ -308,11 +313,22 @@ fn candidate_pairs(index: &Index, query: &PreparedQuery<'_>, name: &IndexedName)
         let class = name.class(usize::from(j));
         // Legal forms are paired by their own rule below, or as written (or
         // read: 인 is "in"): the same word is the same word whatever its
-        // role. A listed title may meet a query word that is a spelling of
-        // it ("Kari" / "Qari").
+        // role. Against a company's legal form, an Arabic or Hebrew word
+        // whose letters may be spelt as one (עודה / OOD) is a name word:
+        // legal forms are abbreviations written in Latin letters (in a
+        // person's name such a word is a name word, SA'D / سعد). A listed
+        // title may meet a query word that is a spelling of it ("Kari" /
+        // "Qari").
         let matches = query.matches.of(vocab).iter().filter(|m| {
+            let syllable = || {
+                query
+                    .terms
+                    .get(usize::from(m.term))
+                    .is_some_and(|t| t.token.class == TokenClass::Syllable)
+            };
             class != TokenClass::LegalForm
-                || matches!(m.how, MatchHow::Exact | MatchHow::Transliterated)
+                || m.how == MatchHow::Exact
+                || m.how == MatchHow::Transliterated && (person || syllable())
         });
         for m in matches {
             let number_word = query
@@ -1791,6 +1807,23 @@ mod tests {
             "{misspelt:?}"
         );
         assert!(score < exact_score, "{score} against {exact_score}");
+    }
+
+    #[test]
+    fn a_companys_legal_form_meets_no_arabic_or_hebrew_spelling_of_it() {
+        use crate::model::{NameKind, NameQuality};
+        let mut company = Entity::new("c", EntityType::Organization);
+        company.add_name(
+            "TIA TRADING LTD OOD",
+            NameKind::Primary,
+            NameQuality::Strong,
+        );
+        let index = Index::build(&[company]);
+        // עודה (Oda) could be spelt "ood", but a legal form is written in
+        // Latin letters: the word is a name word left over.
+        let alignment = align_query(&index, "תיא עודה", 0, false);
+        assert!(alignment.pairs.iter().all(|p| p.q_first != 1));
+        assert!(alignment.score < 0.75, "{}", alignment.score);
     }
 
     #[test]
