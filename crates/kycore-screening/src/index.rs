@@ -843,8 +843,8 @@ impl Index {
         if self.class(vocab) == TokenClass::Number || text.len().abs_diff(word.len()) > budget {
             return None;
         }
-        let edits = crate::edits::osa_distance(text, word);
-        if edits > budget || edits > 0 && !first_sound_kept(text, word, edits) {
+        let edits = crate::edits::osa_distance_within(text, word, budget)?;
+        if edits > 0 && !first_sound_kept(text, word, edits) {
             return None;
         }
         // Two edits that change the consonants of a word of under nine

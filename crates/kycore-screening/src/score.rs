@@ -612,7 +612,7 @@ fn joined_edits(text: &str, a: &str, b: &str) -> Option<usize> {
         return None;
     }
     let joined = format!("{a}{b}");
-    Some(crate::edits::osa_distance(text, &joined)).filter(|&edits| edits <= budget)
+    crate::edits::osa_distance_within(text, &joined, budget)
 }
 
 /// A name score and the factors that lowered it.
