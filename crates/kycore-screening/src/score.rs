@@ -549,7 +549,12 @@ fn add_regrouped_words(
                 && a.bytes().chain(b.bytes()).eq(x.bytes().chain(y.bytes()));
             let sim = if same_letters {
                 JOINED_SIM
-            } else if q_attached && c_attached && (a, b) != (x, y) {
+            } else if q_attached
+                && c_attached
+                && (a, b) != (x, y)
+                && (a.len() + b.len()).abs_diff(x.len() + y.len()) <= 1
+            {
+                // (Lengths first: this runs for every pair of written words.)
                 match one_letter_apart(&format!("{a}{b}"), &format!("{x}{y}")) {
                     Some(sim) => sim,
                     None => continue,
@@ -588,7 +593,7 @@ fn add_regrouped_words(
 /// (Al-Kadi / Al-Hadi).
 fn one_letter_apart(a: &str, b: &str) -> Option<f32> {
     let (shorter, longer) = (a.len().min(b.len()), a.len().max(b.len()));
-    if longer < 5 || crate::edits::osa_distance(a, b) != 1 {
+    if longer < 5 || longer - shorter > 1 || crate::edits::osa_distance_within(a, b, 1) != Some(1) {
         return None;
     }
     let changed = a.len() == b.len() && {
