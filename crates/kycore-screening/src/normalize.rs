@@ -654,6 +654,7 @@ pub fn tokenize(text: &str) -> Vec<Token> {
     }
     gather_legal_form(&mut tokens, k);
     name_trailing_particle(&mut tokens, k);
+    name_word_after_particle(&mut tokens, k);
     // A name of single letters ("J & E, S. de R.L. de C.V.") is written
     // with its letters as its words.
     let letters_only = tokens.iter().all(|t| {
@@ -683,6 +684,22 @@ fn name_trailing_particle(tokens: &mut [Token], k: &knowledge::Knowledge) {
         .any(|t| matches!(t.class, TokenClass::Word | TokenClass::Syllable));
     if last.class == TokenClass::Weak && after_name_word && k.is_particle(&last.text) {
         last.class = TokenClass::Word;
+    }
+}
+
+/// The word a particle introduces is a name (de Vos, de Sá, van Ek), not a
+/// legal form written alone: a legal form is introduced by nothing.
+fn name_word_after_particle(tokens: &mut [Token], k: &knowledge::Knowledge) {
+    for i in 1..tokens.len() {
+        let introduced =
+            tokens[i - 1].class == TokenClass::Weak && k.is_particle(&tokens[i - 1].text);
+        let written_alone = !tokens[i]
+            .surface
+            .as_deref()
+            .is_some_and(|s| s.contains(' '));
+        if introduced && written_alone && tokens[i].class == TokenClass::LegalForm {
+            tokens[i].class = TokenClass::Word;
+        }
     }
 }
 
@@ -1058,6 +1075,9 @@ mod tests {
         assert_eq!(classes("Osama bin Laden")[1], TokenClass::Weak);
         // Business words stay weak wherever they stand.
         assert_eq!(classes("Alfa Bank")[1], TokenClass::Weak);
+        // The word a particle introduces is a name, not a legal form.
+        assert_eq!(classes("Amber de Vos")[2], TokenClass::Word);
+        assert_eq!(classes("Amber Vos")[1], TokenClass::LegalForm);
     }
 
     #[test]
