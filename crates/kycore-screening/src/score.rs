@@ -956,7 +956,9 @@ fn is_own_acronym(index: &Index, name: &IndexedName, j: usize) -> bool {
             .filter_map(|(_, &v)| index.word(v).chars().next())
             .eq(word.chars())
     };
-    word.len() >= 2 && (initials_spell_word(true) || initials_spell_word(false))
+    // One letter per other word at most: most words are longer than that.
+    let possible = (2..name.tokens.len()).contains(&word.len());
+    possible && (initials_spell_word(true) || initials_spell_word(false))
 }
 
 /// Whether the query's syllables meet the listed ones in their order, the
