@@ -843,8 +843,8 @@ impl Index {
         if self.class(vocab) == TokenClass::Number || text.len().abs_diff(word.len()) > budget {
             return None;
         }
-        let edits = strsim::osa_distance(text, word);
-        if edits > budget || edits > 0 && !first_sound_kept(text, word, edits) {
+        let edits = crate::edits::osa_distance_within(text, word, budget)?;
+        if edits > 0 && !first_sound_kept(text, word, edits) {
             return None;
         }
         // Two edits that change the consonants of a word of under nine
@@ -867,8 +867,9 @@ impl Index {
         // man's form of one name, of which one is known (Aleksandra /
         // Aleksandr): the second is two people, not one name misspelt.
         let groups = self.name_groups(vocab);
-        let gendered =
-            edits > 0 && (!known.is_empty() || !groups.is_empty()) && gendered_forms(text, word);
+        let gendered = edits > 0
+            && ((!known.is_empty() || !groups.is_empty()) && gendered_forms(text, word)
+                || slavic_family_name_forms(text, word, edits));
         // A family name and its nisba (Hosseini / Hussein) are two names too,
         // and so are two short names that end in other consonants (Jaman /
         // Jamal, Karin / Karim), unless the tables give them as one name
@@ -925,7 +926,7 @@ impl Index {
         // Gallery share a skeleton but not a name.
         // Short words of one script have few letters to spare: Hoang /
         // Hung, Rudik / Radic are other names (from Cyrillic, Kesik is Cesic).
-        let distance = strsim::osa_distance(text, word);
+        let distance = crate::edits::osa_distance(text, word);
         let same_script = script == self.script(vocab);
         // Within one script (or against a word also listed in the query's
         // script) no romanization stands between the two spellings: vowels
@@ -934,9 +935,15 @@ impl Index {
         // Didenko). Spellings of one name the tables know (Yusuf / Yousef,
         // Husain / Hussein) meet through their groups instead.
         let romanized_apart = !same_script && !self.seen_in(vocab, script);
+        // The scripts of India write every vowel (a sign, or the inherent
+        // "a"), so their romanization leaves one spelling, give or take
+        // that "a" (Manamohan / Manmohan): vowels changed beyond it are
+        // another name (नारायण / Naroon).
+        let vowels_written = script.indic_block().is_some();
+        let edits_allowed = edit_budget(short).max(1) + usize::from(romanized_apart);
         let too_far = distance * 20 > long * 9
             || same_script && short <= 5 && distance > 1
-            || !romanized_apart && distance > edit_budget(short).max(1);
+            || (!romanized_apart || vowels_written) && distance > edits_allowed;
         if normalize::first_sound(text) != normalize::first_sound(word) || too_far {
             return None;
         }
@@ -1150,6 +1157,23 @@ fn gendered_forms(a: &str, b: &str) -> bool {
         && short.get(..short.len() - 1) == long.get(..long.len() - 1)
 }
 
+/// Whether two words are a woman's and a man's form of an East Slavic
+/// family name, among the `edits` between them: "-a" after "-ov", "-ev" or
+/// "-in" (Ivanova / Ivanov, Rozhkova / Ryzhkov), which the ending tells
+/// without the tables (few family names are in them).
+fn slavic_family_name_forms(a: &str, b: &str, edits: usize) -> bool {
+    let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+    let Some(stem) = long.strip_suffix('a') else {
+        return false;
+    };
+    let ending = ["ov", "ev", "in", "yn"]
+        .into_iter()
+        .find(|e| stem.ends_with(e));
+    ending.is_some_and(|e| short.ends_with(e))
+        && short.len() >= 4
+        && crate::edits::osa_distance(short, stem) + 1 == edits
+}
+
 /// Whether one word is the other with the Persian and Arabic nisba "-i"
 /// added, among the `edits` between them (Hosseini / Hussein, Mohammadi /
 /// Mohamad, Karimi / Karim): a family name made from a name, another name.
@@ -1163,7 +1187,7 @@ fn nisba_forms(a: &str, b: &str, edits: usize) -> bool {
         .as_bytes()
         .last()
         .is_some_and(|&c| !matches!(c, b'a' | b'e' | b'i' | b'o' | b'u' | b'y' | b'h'));
-    short.len() >= 4 && consonant_end && strsim::osa_distance(short, stem) + 1 == edits
+    short.len() >= 4 && consonant_end && crate::edits::osa_distance(short, stem) + 1 == edits
 }
 
 /// Whether two words of five letters or fewer differ only in their last
@@ -1634,6 +1658,20 @@ mod tests {
     }
 
     #[test]
+    fn a_script_of_india_shares_a_skeleton_only_within_a_typo_and_its_a() {
+        let index = index_of(&["NAROON", "Manmohan"]);
+        let found = |query: &str, listed: &str| {
+            let (_, matches) = index.prepare(normalize::tokenize(query));
+            let listed = index.vocab_ids.get(listed).copied();
+            matches.iter().any(|m| Some(m.vocab) == listed)
+        };
+        // नारायण is Narayan: its vowels are written, Naroon has others.
+        assert!(!found("नारायण", "naroon"));
+        // The inherent "a" the romanization keeps is no other name.
+        assert!(found("मनमोहन", "manmohan"));
+    }
+
+    #[test]
     fn nicknames_stand_for_their_full_name_only() {
         let index = index_of(&["Lena Ek", "Madeline Ek"]);
         // Maud and Lena both stand for Madeline, not for each other.
@@ -1679,6 +1717,11 @@ mod tests {
         for (a, b) in [("martin", "marvin"), ("ana", "anna"), ("hamza", "hamzah")] {
             assert!(!gendered_forms(a, b), "{a} {b}");
         }
+        // A Slavic family name's woman's form, misspelt too or not.
+        assert!(slavic_family_name_forms("rozhkova", "ryzhkov", 2));
+        assert!(slavic_family_name_forms("ivanov", "ivanova", 1));
+        assert!(!slavic_family_name_forms("kozlova", "kozlov", 2));
+        assert!(!slavic_family_name_forms("ivanova", "ivanovs", 1));
         // "Dennis" is one edit from "dennsi", the misspelt Dennis; Denise,
         // two edits away in one script, is no spelling of it at all.
         assert!(sim("dennsi", "dennis") > 0.8);

@@ -315,6 +315,8 @@ pub struct Knowledge {
     group_heads: Vec<String>,
     weak: HashSet<String>,
     weak_any_script: HashSet<String>,
+    /// Weak words that introduce the name word after them (de, bin, van).
+    particles: HashSet<String>,
     common: HashSet<String>,
     counts: HashMap<String, u32>,
     counted_names: u32,
@@ -340,14 +342,9 @@ impl Knowledge {
             groups: HashMap::new(),
             group_kinds: Vec::new(),
             group_heads: Vec::new(),
-            weak: word_set(include_str!("../data/weak_words.txt"))
-                .into_iter()
-                .map(|w| w.trim_end_matches(" *").to_owned())
-                .collect(),
-            weak_any_script: data_lines(include_str!("../data/weak_words.txt"))
-                .filter_map(|w| w.strip_suffix(" *"))
-                .map(str::to_owned)
-                .collect(),
+            weak: weak_words_marked(None),
+            weak_any_script: weak_words_marked(Some("*")),
+            particles: weak_words_marked(Some(">")),
             common: word_set(include_str!("../data/common_names.txt")),
             counts: HashMap::new(),
             counted_names: 1,
@@ -590,7 +587,7 @@ impl Knowledge {
             .find(|(long, _)| {
                 long.as_bytes().first() == word.as_bytes().first()
                     && long.len().abs_diff(word.len()) <= 1
-                    && strsim::osa_distance(word, long) <= 1
+                    && crate::edits::osa_distance(word, long) <= 1
             })
             .map(|(_, short)| short.as_str())
     }
@@ -614,7 +611,7 @@ impl Knowledge {
             .filter_map(|&id| self.org_words.get(id as usize))
             .filter(|w| {
                 w.as_bytes().first() == word.as_bytes().first()
-                    && strsim::osa_distance(w, word) <= 1
+                    && crate::edits::osa_distance(w, word) <= 1
             })
             .map(String::as_str)
             .collect()
@@ -682,6 +679,12 @@ impl Knowledge {
         self.weak_any_script.contains(word)
     }
 
+    /// A particle that introduces the name word after it (de, bin, van),
+    /// marked `>` in the table of weak words.
+    pub fn is_particle(&self, word: &str) -> bool {
+        self.particles.contains(word)
+    }
+
     pub fn is_common(&self, word: &str) -> bool {
         self.common.contains(word)
     }
@@ -739,6 +742,18 @@ fn alternatives(text: &'static str) -> impl Iterator<Item = (&'static str, &'sta
         .flat_map(|(head, alts)| alts.split('|').map(move |alt| (head, alt)))
 }
 
+/// The words of `weak_words.txt`, all or those carrying `mark` after them.
+fn weak_words_marked(mark: Option<&str>) -> HashSet<String> {
+    data_lines(include_str!("../data/weak_words.txt"))
+        .filter_map(|line| {
+            let mut fields = line.split_whitespace();
+            let word = fields.next()?;
+            let marked = mark.is_none_or(|m| fields.any(|f| f == m));
+            marked.then(|| word.to_owned())
+        })
+        .collect()
+}
+
 fn word_set(text: &'static str) -> HashSet<String> {
     data_lines(text).map(str::to_owned).collect()
 }
@@ -777,6 +792,8 @@ mod tests {
         assert!(k.is_weak("al") && k.is_common("mohammed"));
         assert!(k.is_weak_in_any_script("al") && k.is_weak_in_any_script("bin"));
         assert!(k.is_weak("de") && !k.is_weak_in_any_script("de"));
+        assert!(k.is_particle("le") && k.is_particle("bin") && !k.is_particle("bank"));
+        assert!(k.is_weak("bank") && k.is_weak_in_any_script("abu"));
     }
 
     #[test]

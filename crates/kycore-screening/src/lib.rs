@@ -26,6 +26,7 @@
 
 pub mod batch;
 mod country;
+mod edits;
 pub mod eval;
 mod index;
 mod knowledge;

@@ -653,6 +653,8 @@ pub fn tokenize(text: &str) -> Vec<Token> {
         i += 1;
     }
     gather_legal_form(&mut tokens, k);
+    name_trailing_particle(&mut tokens, k);
+    name_word_after_particle(&mut tokens, k);
     // A name of single letters ("J & E, S. de R.L. de C.V.") is written
     // with its letters as its words.
     let letters_only = tokens.iter().all(|t| {
@@ -667,6 +669,38 @@ pub fn tokenize(text: &str) -> Vec<Token> {
         }
     }
     tokens
+}
+
+/// A particle introduces the name word after it (de Gaulle, bin Laden);
+/// ending a name after a name word it introduces nothing, so it is a name
+/// of its own there (Vietnamese Lê in `John Lê`, Văn in `Nguyen Van`) and
+/// weighs as one.
+fn name_trailing_particle(tokens: &mut [Token], k: &knowledge::Knowledge) {
+    let Some((last, before)) = tokens.split_last_mut() else {
+        return;
+    };
+    let after_name_word = before
+        .iter()
+        .any(|t| matches!(t.class, TokenClass::Word | TokenClass::Syllable));
+    if last.class == TokenClass::Weak && after_name_word && k.is_particle(&last.text) {
+        last.class = TokenClass::Word;
+    }
+}
+
+/// The word a particle introduces is a name (de Vos, de Sá, van Ek), not a
+/// legal form written alone: a legal form is introduced by nothing.
+fn name_word_after_particle(tokens: &mut [Token], k: &knowledge::Knowledge) {
+    for i in 1..tokens.len() {
+        let introduced =
+            tokens[i - 1].class == TokenClass::Weak && k.is_particle(&tokens[i - 1].text);
+        let written_alone = !tokens[i]
+            .surface
+            .as_deref()
+            .is_some_and(|s| s.contains(' '));
+        if introduced && written_alone && tokens[i].class == TokenClass::LegalForm {
+            tokens[i].class = TokenClass::Word;
+        }
+    }
 }
 
 /// The longest known phrase starting at word `i`, if any applies there. A
@@ -1029,6 +1063,21 @@ mod tests {
         assert_eq!(fold("Müller\u{0007}GmbH"), "muller gmbh");
         assert_eq!(fold("Ma\u{200b}duro\u{202e}"), "maduro");
         assert_eq!(fold("Puuuutin"), "putin");
+    }
+
+    #[test]
+    fn a_particle_ending_a_name_is_a_name_word() {
+        let classes = |name: &str| -> Vec<TokenClass> {
+            tokenize(name).into_iter().map(|t| t.class).collect()
+        };
+        assert_eq!(classes("John Lê"), [TokenClass::Word, TokenClass::Word]);
+        assert_eq!(classes("Le Pen"), [TokenClass::Weak, TokenClass::Word]);
+        assert_eq!(classes("Osama bin Laden")[1], TokenClass::Weak);
+        // Business words stay weak wherever they stand.
+        assert_eq!(classes("Alfa Bank")[1], TokenClass::Weak);
+        // The word a particle introduces is a name, not a legal form.
+        assert_eq!(classes("Amber de Vos")[2], TokenClass::Word);
+        assert_eq!(classes("Amber Vos")[1], TokenClass::LegalForm);
     }
 
     #[test]

@@ -20,7 +20,7 @@ use crate::index::{
 };
 use crate::knowledge;
 use crate::model::{CountryRole, Entity, EntityType, PartialDate};
-use crate::normalize::{Script, TokenClass};
+use crate::normalize::{self, Script, TokenClass};
 
 const UNMATCHED_QUERY_PENALTY: f32 = 0.8;
 const UNMATCHED_LIST_PENALTY: f32 = 0.25;
@@ -233,7 +233,7 @@ pub fn align(
     name: &IndexedName,
     person: bool,
 ) -> Alignment {
-    let mut pairs = candidate_pairs(index, query, name);
+    let mut pairs = candidate_pairs(index, query, name, person);
     pairs.sort_unstable_by(|a, b| b.sim.total_cmp(&a.sim).then(b.q_span.cmp(&a.q_span)));
     let best_first = align_in_order(index, query, name, person, &pairs);
     // Taking the most similar pairs first can let one word of a phrase
@@ -300,7 +300,12 @@ fn align_in_order(
     }
 }
 
-fn candidate_pairs(index: &Index, query: &PreparedQuery<'_>, name: &IndexedName) -> Vec<Pair> {
+fn candidate_pairs(
+    index: &Index,
+    query: &PreparedQuery<'_>,
+    name: &IndexedName,
+    person: bool,
+) -> Vec<Pair> {
     let mut pairs = Vec::new();
     for (j, &vocab) in name.tokens.iter().enumerate().take(64) {
         let j = j as u8;
@@ -308,11 +313,22 @@ fn candidate_pairs(index: &Index, query: &PreparedQuery<'_>, name: &IndexedName)
         let class = name.class(usize::from(j));
         // Legal forms are paired by their own rule below, or as written (or
         // read: 인 is "in"): the same word is the same word whatever its
-        // role. A listed title may meet a query word that is a spelling of
-        // it ("Kari" / "Qari").
+        // role. Against a company's legal form, an Arabic or Hebrew word
+        // whose letters may be spelt as one (עודה / OOD) is a name word:
+        // legal forms are abbreviations written in Latin letters (in a
+        // person's name such a word is a name word, SA'D / سعد). A listed
+        // title may meet a query word that is a spelling of it ("Kari" /
+        // "Qari").
         let matches = query.matches.of(vocab).iter().filter(|m| {
+            let syllable = || {
+                query
+                    .terms
+                    .get(usize::from(m.term))
+                    .is_some_and(|t| t.token.class == TokenClass::Syllable)
+            };
             class != TokenClass::LegalForm
-                || matches!(m.how, MatchHow::Exact | MatchHow::Transliterated)
+                || m.how == MatchHow::Exact
+                || m.how == MatchHow::Transliterated && (person || syllable())
         });
         for m in matches {
             let number_word = query
@@ -453,14 +469,33 @@ fn add_split_words(
         }
         let text = term.token.text.as_str();
         for (j, w) in name.tokens.windows(2).enumerate().take(63) {
-            let pair = Pair::spans((i as u8, 1), (j as u8, 2), JOINED_SIM, MatchKind::Joined);
-            let free = pair.c_mask() & chosen.c_used == 0;
-            if free && joins_fuzzily(text, index.word(w[0]), index.word(w[1])) {
+            if span_mask(j as u8, 2) & chosen.c_used != 0 {
+                continue;
+            }
+            if let Some(pair) = split_word_pair(text, index.word(w[0]), index.word(w[1]), i, j) {
                 chosen.take(pair);
                 break;
             }
         }
     }
+}
+
+/// Query word `i` against listed words `j` and `j + 1` written together:
+/// joined when the letters are the same, and when they are not, a typo of
+/// the joined word, weighed and counted as a difference as any typo is
+/// (`Almasi` / AL-MASRI is one name misspelt as well as joined).
+fn split_word_pair(text: &str, a: &str, b: &str, i: usize, j: usize) -> Option<Pair> {
+    let edits = joined_edits(text, a, b)?;
+    let spans = ((i as u8, 1), (j as u8, 2));
+    if edits == 0 {
+        return Some(Pair::spans(spans.0, spans.1, JOINED_SIM, MatchKind::Joined));
+    }
+    let joined = format!("{a}{b}");
+    let sim = JOINED_SIM * edit_similarity(edits, text.len().max(joined.len()));
+    let edits = u8::try_from(edits).unwrap_or(u8::MAX);
+    let mut pair = Pair::spans(spans.0, spans.1, sim, MatchKind::Typo { edits });
+    pair.differs = !normalize::same_sounds(text, &joined);
+    Some(pair)
 }
 
 /// Two query words that are two listed words with the space (or hyphen)
@@ -514,7 +549,12 @@ fn add_regrouped_words(
                 && a.bytes().chain(b.bytes()).eq(x.bytes().chain(y.bytes()));
             let sim = if same_letters {
                 JOINED_SIM
-            } else if q_attached && c_attached && (a, b) != (x, y) {
+            } else if q_attached
+                && c_attached
+                && (a, b) != (x, y)
+                && (a.len() + b.len()).abs_diff(x.len() + y.len()) <= 1
+            {
+                // (Lengths first: this runs for every pair of written words.)
                 match one_letter_apart(&format!("{a}{b}"), &format!("{x}{y}")) {
                     Some(sim) => sim,
                     None => continue,
@@ -553,7 +593,7 @@ fn add_regrouped_words(
 /// (Al-Kadi / Al-Hadi).
 fn one_letter_apart(a: &str, b: &str) -> Option<f32> {
     let (shorter, longer) = (a.len().min(b.len()), a.len().max(b.len()));
-    if longer < 5 || strsim::osa_distance(a, b) != 1 {
+    if longer < 5 || longer - shorter > 1 || crate::edits::osa_distance_within(a, b, 1) != Some(1) {
         return None;
     }
     let changed = a.len() == b.len() && {
@@ -565,18 +605,19 @@ fn one_letter_apart(a: &str, b: &str) -> Option<f32> {
     (!changed || shorter >= 8).then(|| edit_similarity(1, longer))
 }
 
-/// Whether `text` is `a` and `b` written together, within the edit budget.
-fn joins_fuzzily(text: &str, a: &str, b: &str) -> bool {
+/// How many edits `text` is from `a` and `b` written together, when within
+/// the edit budget.
+fn joined_edits(text: &str, a: &str, b: &str) -> Option<usize> {
     let joined_len = a.len() + b.len();
     let budget = edit_budget(text.len().min(joined_len));
     // Cheap rejections first: this runs for every adjacent pair of a name.
     let same_ends = text.as_bytes().first() == a.as_bytes().first()
         && text.as_bytes().last() == b.as_bytes().last();
     if !same_ends || text.len().abs_diff(joined_len) > budget {
-        return false;
+        return None;
     }
     let joined = format!("{a}{b}");
-    strsim::osa_distance(text, &joined) <= budget
+    crate::edits::osa_distance_within(text, &joined, budget)
 }
 
 /// A name score and the factors that lowered it.
@@ -900,7 +941,9 @@ fn is_own_acronym(index: &Index, name: &IndexedName, j: usize) -> bool {
         return false;
     };
     let word = index.word(word);
-    let initials = |weak_too: bool| -> String {
+    // Compared letter by letter, not built: this runs for every listed word
+    // left over in every aligned name.
+    let initials_spell_word = |weak_too: bool| {
         name.tokens
             .iter()
             .enumerate()
@@ -911,9 +954,11 @@ fn is_own_acronym(index: &Index, name: &IndexedName, j: usize) -> bool {
                 _ => false,
             })
             .filter_map(|(_, &v)| index.word(v).chars().next())
-            .collect()
+            .eq(word.chars())
     };
-    word.len() >= 2 && (initials(true) == word || initials(false) == word)
+    // One letter per other word at most: most words are longer than that.
+    let possible = (2..name.tokens.len()).contains(&word.len());
+    possible && (initials_spell_word(true) || initials_spell_word(false))
 }
 
 /// Whether the query's syllables meet the listed ones in their order, the
@@ -1749,6 +1794,43 @@ mod tests {
         // are other names.
         assert!(!joined("Ahmad Alk Adi", 2).0);
         assert!(!joined("Ahmad AL-HADI", 2).0);
+    }
+
+    #[test]
+    fn a_word_joining_two_listed_words_with_a_typo_is_a_typo() {
+        let index = people(&["AL-MASRI, Mohamed"]);
+        let pair_of = |query: &str| {
+            let alignment = align_query(&index, query, 0, true);
+            let joined = alignment.pairs.iter().find(|p| p.c_span == 2).copied();
+            (joined, alignment.score)
+        };
+        let (same_letters, exact_score) = pair_of("Almasri Mohamed");
+        assert!(same_letters.is_some_and(|p| p.kind == MatchKind::Joined && !p.differs));
+        let (misspelt, score) = pair_of("Almasi Mohamed");
+        let misspelt = misspelt.expect("joined with a typo");
+        assert_eq!(misspelt.kind, MatchKind::Typo { edits: 1 });
+        assert!(
+            misspelt.differs && misspelt.sim < JOINED_SIM,
+            "{misspelt:?}"
+        );
+        assert!(score < exact_score, "{score} against {exact_score}");
+    }
+
+    #[test]
+    fn a_companys_legal_form_meets_no_arabic_or_hebrew_spelling_of_it() {
+        use crate::model::{NameKind, NameQuality};
+        let mut company = Entity::new("c", EntityType::Organization);
+        company.add_name(
+            "TIA TRADING LTD OOD",
+            NameKind::Primary,
+            NameQuality::Strong,
+        );
+        let index = Index::build(&[company]);
+        // עודה (Oda) could be spelt "ood", but a legal form is written in
+        // Latin letters: the word is a name word left over.
+        let alignment = align_query(&index, "תיא עודה", 0, false);
+        assert!(alignment.pairs.iter().all(|p| p.q_first != 1));
+        assert!(alignment.score < 0.75, "{}", alignment.score);
     }
 
     #[test]
