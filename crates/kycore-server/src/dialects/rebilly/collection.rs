@@ -259,22 +259,34 @@ async fn list_by_status(state: &AppState, scope: &Scope, params: &ListParams) ->
         .services
         .list_cases_numbered(scope, params.case_query(), newest)
         .await?;
-    let mut matching: Vec<(Case, Vec<Document>)> = with_documents(state, scope, found.data)
+    let matching: Vec<(Case, Vec<Document>)> = with_documents(state, scope, found.data)
         .await?
         .into_iter()
         .filter(|(case, documents)| params.statuses.contains(&request_status(case, documents)))
         .collect();
-    if params.ascending {
+    let (items, total) = cut_page(matching, params.ascending, params.offset, params.limit);
+    Ok(Listed { items, total })
+}
+
+/// The page of `matching` (newest first) a listing asks for, in its order, and how many
+/// match: for filters the services cannot apply, which see a window of candidates.
+pub fn cut_page<T>(
+    mut matching: Vec<T>,
+    ascending: bool,
+    offset: u64,
+    limit: u32,
+) -> (Vec<T>, u64) {
+    if ascending {
         matching.reverse();
     }
     let total = matching.len() as u64;
-    let offset = usize::try_from(params.offset).unwrap_or(usize::MAX);
+    let offset = usize::try_from(offset).unwrap_or(usize::MAX);
     let items = matching
         .into_iter()
         .skip(offset)
-        .take(params.limit as usize)
+        .take(limit as usize)
         .collect();
-    Ok(Listed { items, total })
+    (items, total)
 }
 
 /// A page of a collection as Rebilly answers it: a bare array, with how many there are and

@@ -475,7 +475,7 @@ async fn listed_by_status(
         .services
         .list_scope_documents(caller.scope(), query, newest)
         .await?;
-    let mut matching: Vec<Value> = shown(state, caller, &found.data)
+    let matching: Vec<Value> = shown(state, caller, &found.data)
         .await?
         .into_iter()
         .filter(|item| {
@@ -483,17 +483,12 @@ async fn listed_by_status(
             params.statuses.iter().any(|s| Some(*s) == status)
         })
         .collect();
-    if params.ascending {
-        matching.reverse();
-    }
-    let total = matching.len() as u64;
-    let offset = usize::try_from(params.offset).unwrap_or(usize::MAX);
-    let items = matching
-        .into_iter()
-        .skip(offset)
-        .take(params.limit as usize)
-        .collect();
-    Ok((items, total))
+    Ok(collection::cut_page(
+        matching,
+        params.ascending,
+        params.offset,
+        params.limit,
+    ))
 }
 
 /// Documents as Rebilly shows them, in the order given; each request is read once.
