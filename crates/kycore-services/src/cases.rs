@@ -3,11 +3,14 @@
 //! platform or the sandbox asks for — cancel, manual decision, sandbox completion, a new
 //! hosted link — plus expiry. Every change goes through the case kernel.
 
+use std::collections::HashMap;
+
 use futures_util::future::BoxFuture;
 use kycore_domain::case::{
     CaseAction, CaseKind, CaseStatus, Decision, ManualDecision, Outcome, path_to_outcome,
     transition,
 };
+use kycore_domain::check::CheckStatus;
 use kycore_domain::flow::{Step, check_link_lifetime};
 use kycore_domain::tenancy::{Environment, Scope};
 use kycore_domain::validation::ValidationErrors;
@@ -51,6 +54,26 @@ pub struct QueueFilter {
     pub external_id: Option<String>,
     pub created_from: Option<Millis>,
     pub created_until: Option<Millis>,
+}
+
+/// What a queue row shows besides the case: the signals that call for a closer look.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RiskSignals {
+    /// Screening hits nobody has reviewed yet.
+    pub open_hits: usize,
+    /// Checks of the latest round that failed, by kind.
+    pub failed_checks: Vec<String>,
+    /// The latest duplicate check found another applicant with the same document or data.
+    pub duplicate: bool,
+    /// Documents rejected (by the checks or a person).
+    pub rejected_documents: usize,
+}
+
+/// A row of the review queue.
+#[derive(Clone, Debug)]
+pub struct QueueRow {
+    pub case: Case,
+    pub signals: RiskSignals,
 }
 
 /// Which cases a listing shows.
@@ -308,7 +331,7 @@ impl Services {
         scope: &Scope,
         filter: QueueFilter,
         limit: u32,
-    ) -> Result<Vec<Case>, ServiceError> {
+    ) -> Result<Vec<QueueRow>, ServiceError> {
         let groups: Vec<Vec<CaseStatus>> = match filter.status {
             Some(status) => vec![vec![status]],
             None => vec![
@@ -360,7 +383,54 @@ impl Services {
             oldest.reverse();
             queue.extend(oldest);
         }
-        Ok(queue)
+        let mut signals = self.risk_signals(scope, &queue).await?;
+        Ok(queue
+            .into_iter()
+            .map(|case| QueueRow {
+                signals: signals.remove(&case.id).unwrap_or_default(),
+                case,
+            })
+            .collect())
+    }
+
+    /// Each case's risk signals, read for all of them at once.
+    async fn risk_signals(
+        &self,
+        scope: &Scope,
+        cases: &[Case],
+    ) -> Result<HashMap<String, RiskSignals>, ServiceError> {
+        let ids: Vec<&str> = cases.iter().map(|c| c.id.as_str()).collect();
+        let reader = self.store().reader();
+        let mut signals: HashMap<String, RiskSignals> = HashMap::new();
+        // Oldest first: a later check of a kind replaces an earlier round's.
+        let mut latest: HashMap<(String, String), String> = HashMap::new();
+        for check in kycore_store::checks::for_cases(reader, scope, &ids).await? {
+            latest.insert((check.case_id, check.kind), check.status);
+        }
+        for ((case_id, kind), status) in latest {
+            let entry = signals.entry(case_id).or_default();
+            if status == CheckStatus::Failed.as_str() {
+                entry.duplicate |= kind == "duplicate_applicant";
+                entry.failed_checks.push(kind);
+            }
+        }
+        for hit in kycore_store::screening_hits::for_cases(reader, scope, &ids).await? {
+            if hit.status == "open" {
+                signals.entry(hit.case_id).or_default().open_hits += 1;
+            }
+        }
+        for document in kycore_store::documents::for_cases(reader, scope, &ids).await? {
+            if document.status == "rejected" {
+                signals
+                    .entry(document.case_id)
+                    .or_default()
+                    .rejected_documents += 1;
+            }
+        }
+        for entry in signals.values_mut() {
+            entry.failed_checks.sort();
+        }
+        Ok(signals)
     }
 
     pub async fn cancel_case(&self, ctx: &RequestContext, id: &str) -> Result<Case, ServiceError> {

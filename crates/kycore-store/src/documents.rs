@@ -3,7 +3,7 @@
 use kycore_domain::tenancy::Scope;
 use sqlx::{Any, Executor, FromRow};
 
-use crate::list::ScopedList;
+use crate::list::{ScopedIn, ScopedList};
 use crate::{Millis, StoreError};
 
 #[derive(Clone, Debug, FromRow)]
@@ -103,6 +103,22 @@ pub async fn for_case<'e>(
     .bind(case_id)
     .fetch_all(db)
     .await?)
+}
+
+/// The documents of several cases of the scope, each case's oldest first.
+pub async fn for_cases<'e>(
+    db: impl Executor<'e, Database = Any>,
+    scope: &Scope,
+    case_ids: &[&str],
+) -> Result<Vec<DocumentRecord>, StoreError> {
+    const READ: ScopedIn = ScopedIn {
+        select_from: concat!("SELECT ", columns!(), " FROM documents"),
+        qualifier: "",
+        column: "case_id",
+        order_by: "id",
+        key: false,
+    };
+    READ.fetch(db, scope, case_ids).await
 }
 
 /// One document of the scope by its id.

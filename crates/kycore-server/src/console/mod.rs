@@ -480,11 +480,11 @@ async fn queue(
         .review_queue(&session.scope, filter.clone(), QUEUE_LIMIT)
         .await
     {
-        Ok(cases) => visit.page(
+        Ok(rows) => visit.page(
             StatusCode::OK,
             "Review queue",
             Some(&session),
-            pages::queue(&cases, &shown),
+            pages::queue(&rows, &shown),
         ),
         Err(error) => visit.unavailable(Some(&session), &error),
     }

@@ -7,6 +7,7 @@ use axum::response::Response;
 use kycore_domain::case::{CaseKind, CaseStatus};
 use kycore_domain::tenancy::Environment;
 use kycore_services::audit::AuditEntry;
+use kycore_services::cases::{QueueRow, RiskSignals};
 use kycore_services::console_users::ConsoleSession;
 use kycore_services::views::{Applicant, Case, Check, Document, ScreeningHit};
 use maud::{DOCTYPE, Markup, PreEscaped, html};
@@ -42,6 +43,7 @@ button{font:inherit;font-weight:600;padding:.5rem 1rem;margin:.75rem .5rem 0 0;b
 dl{display:grid;grid-template-columns:max-content 1fr;gap:.25rem 1rem;margin:0}dt{font-weight:600}dd{margin:0;overflow-wrap:anywhere}\
 .muted{color:#4a4f5a}\
 .scan{display:block;max-width:16rem;max-height:12rem;border:1px solid #c9ccd3;border-radius:4px}\
+.signals{margin:0;padding-inline-start:1rem;color:#8a1c00}\
 .filters{display:flex;flex-wrap:wrap;gap:0 1rem;align-items:flex-end}\
 .decisions form{border-top:1px solid #dfe1e6;padding-top:.5rem;margin-top:.5rem}\
 ";
@@ -157,7 +159,38 @@ pub struct QueueForm<'a> {
     pub until: &'a str,
 }
 
-pub fn queue(cases: &[Case], form: &QueueForm<'_>) -> Markup {
+/// A queue row's risk signals in words; "—" when there are none.
+fn signals(signals: &RiskSignals) -> Markup {
+    let mut said: Vec<String> = Vec::new();
+    if signals.open_hits > 0 {
+        said.push(format!("{} open screening hit(s)", signals.open_hits));
+    }
+    if signals.duplicate {
+        said.push("possible duplicate".to_owned());
+    }
+    let other_failures: Vec<&str> = signals
+        .failed_checks
+        .iter()
+        .map(String::as_str)
+        .filter(|kind| *kind != "duplicate_applicant")
+        .collect();
+    if !other_failures.is_empty() {
+        said.push(format!("failed: {}", other_failures.join(", ")));
+    }
+    if signals.rejected_documents > 0 {
+        said.push(format!(
+            "{} document(s) rejected",
+            signals.rejected_documents
+        ));
+    }
+    html! {
+        @if said.is_empty() { span.muted { "—" } } @else {
+            ul.signals { @for line in &said { li { (line) } } }
+        }
+    }
+}
+
+pub fn queue(rows: &[QueueRow], form: &QueueForm<'_>) -> Markup {
     html! {
         h1 { "Review queue" }
         form.card.filters method="get" action="/console/cases" {
@@ -192,19 +225,21 @@ pub fn queue(cases: &[Case], form: &QueueForm<'_>) -> Markup {
             }
             div { button type="submit" { "Filter" } }
         }
-        @if cases.is_empty() {
+        @if rows.is_empty() {
             p.card { "No cases." }
         } @else {
             table {
-                caption { (cases.len()) " cases, in review first, oldest first" }
-                thead { tr { th scope="col" { "Case" } th scope="col" { "Status" } th scope="col" { "Kind" } th scope="col" { "External id" } th scope="col" { "Created" } } }
+                caption { (rows.len()) " cases, in review first, oldest first" }
+                thead { tr { th scope="col" { "Case" } th scope="col" { "Status" } th scope="col" { "Kind" } th scope="col" { "External id" } th scope="col" { "Signals" } th scope="col" { "Created" } } }
                 tbody {
-                    @for case in cases {
+                    @for row in rows {
+                        @let case = &row.case;
                         tr {
                             td { a href={ "/console/cases/" (case.id) } { (case.id) } }
                             td { (case.status.as_str()) }
                             td { (case.kind.as_str()) }
                             td { (case.external_id.as_deref().unwrap_or("—")) }
+                            td { (signals(&row.signals)) }
                             td { (date(&case.created_at)) }
                         }
                     }

@@ -664,6 +664,9 @@ async fn an_analyst_marks_a_screening_hit_from_the_case_page() {
         let client = browser();
         let csrf = sign_in(&client, &app, "hit@example.com", &analyst.password).await;
         switch_to_sandbox(&client, &app, &csrf).await;
+        // The queue flags the case's open hit.
+        let (_, queue) = get(&client, &app, "/console/cases?q=").await;
+        assert!(queue.contains("1 open screening hit(s)"), "{queue}");
         let (_, page) = get(&client, &app, &format!("/console/cases/{case}")).await;
         assert!(page.contains(&review), "{page}");
         let unknown = post(
@@ -690,6 +693,11 @@ async fn an_analyst_marks_a_screening_hit_from_the_case_page() {
             .get_json(&key, &format!("/v1/cases/{case}/screening-hits"))
             .await;
         assert_eq!(hits["data"][0]["status"], "false_match", "{hits}");
+        let (_, queue) = get(&client, &app, "/console/cases").await;
+        assert!(
+            !queue.contains("open screening hit"),
+            "reviewed: no longer flagged"
+        );
         let audit = app
             .get_json(&key, &format!("/v1/audit?case_id={case}"))
             .await;
