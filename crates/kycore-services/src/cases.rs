@@ -54,6 +54,8 @@ pub struct QueueFilter {
     pub external_id: Option<String>,
     pub created_from: Option<Millis>,
     pub created_until: Option<Millis>,
+    /// Only the cases assigned to this principal id.
+    pub assigned_to: Option<String>,
 }
 
 /// What a queue row shows besides the case: the signals that call for a closer look.
@@ -86,6 +88,8 @@ pub struct CaseQuery {
     pub applicant_id: Option<String>,
     pub created_from: Option<Millis>,
     pub created_until: Option<Millis>,
+    /// Only cases assigned to this principal id.
+    pub assigned_to: Option<String>,
     /// Only each applicant's newest case of its kind (for listings of applicants by their
     /// current case).
     pub newest_per_applicant: bool,
@@ -103,6 +107,7 @@ fn case_filter(query: CaseQuery, limit: i64) -> CaseFilter {
         applicant_id: query.applicant_id,
         created_from: query.created_from,
         created_until: query.created_until,
+        assigned_to: query.assigned_to,
         newest_per_applicant: query.newest_per_applicant,
         before_id: None,
         limit,
@@ -354,6 +359,7 @@ impl Services {
                 external_id: filter.external_id.clone(),
                 created_from: filter.created_from,
                 created_until: filter.created_until,
+                assigned_to: filter.assigned_to.clone(),
                 ..CaseQuery::default()
             };
             // Listings are newest first: the oldest `room` cases are the last window.
@@ -499,6 +505,24 @@ impl Services {
                     let key = case.applicant_key(tx, &services).await?;
                     case.set_decision_note(&key, decided_at, note)?;
                 }
+                Ok(())
+            })
+        })
+        .await
+    }
+
+    /// The case goes to the person asking (`take`) or to nobody: who works on it, so two
+    /// analysts do not review it at once. Taking a case someone else holds takes it over.
+    pub async fn assign_case(
+        &self,
+        ctx: &RequestContext,
+        id: &str,
+        take: bool,
+    ) -> Result<Case, ServiceError> {
+        self.case_unit(ctx, id, move |tx, ctx, case, now| {
+            Box::pin(async move {
+                let assignee = take.then(|| ctx.principal.id());
+                case.assign(tx, &ctx.principal, assignee, now);
                 Ok(())
             })
         })

@@ -173,6 +173,7 @@ mod tests {
             submitted_at: None,
             first_approved_by: None,
             first_approved_at: None,
+            assigned_to: None,
             sealed: None,
             last_event_seq: 1,
             created_at: 0,

@@ -69,6 +69,8 @@ pub struct Case {
     pub submitted_at: Option<OffsetDateTime>,
     /// Under four eyes: the approval waiting for a second person's.
     pub first_approval: Option<FirstApproval>,
+    /// The person working on the case (a principal id), if one took it.
+    pub assigned_to: Option<String>,
     pub created_at: OffsetDateTime,
     pub updated_at: OffsetDateTime,
 }
@@ -434,6 +436,7 @@ impl Services {
                     by,
                     at: datetime_of(at),
                 }),
+            assigned_to: record.assigned_to.clone(),
             created_at: datetime_of(record.created_at),
             updated_at: datetime_of(record.updated_at),
         })

@@ -37,6 +37,8 @@ pub struct CaseRecord {
     /// Under four eyes: who approved first, and when, while a second approval is awaited.
     pub first_approved_by: Option<String>,
     pub first_approved_at: Option<Millis>,
+    /// The person working on the case (a principal id), if one took it.
+    pub assigned_to: Option<String>,
     pub last_event_seq: i64,
     pub created_at: Millis,
     pub updated_at: Millis,
@@ -46,8 +48,8 @@ macro_rules! columns {
     () => {
         "id, organization_id, environment, applicant_id, kind, flow_id, flow_version, status, \
      revision, external_id, link_token_id, link_expires_at, link_opened_at, decision, sealed, \
-     closed_at, redacted_at, submitted_at, first_approved_by, first_approved_at, last_event_seq, \
-     created_at, updated_at"
+     closed_at, redacted_at, submitted_at, first_approved_by, first_approved_at, assigned_to, \
+     last_event_seq, created_at, updated_at"
     };
 }
 
@@ -77,6 +79,7 @@ impl crate::rows::AppendRow for CaseRecord {
             .bind(self.submitted_at)
             .bind(&self.first_approved_by)
             .bind(self.first_approved_at)
+            .bind(&self.assigned_to)
             .bind(self.last_event_seq)
             .bind(self.created_at)
             .bind(self.updated_at)
@@ -94,8 +97,8 @@ pub async fn update<'e>(
         "UPDATE cases SET status = $1, revision = $2, link_token_id = $3, link_expires_at = $4, \
          link_opened_at = $5, decision = $6, sealed = $7, closed_at = $8, redacted_at = $9, \
          submitted_at = $10, last_event_seq = $11, updated_at = $12, first_approved_by = $13, \
-         first_approved_at = $14 \
-         WHERE id = $15 AND organization_id = $16 AND environment = $17 AND revision = $18",
+         first_approved_at = $14, assigned_to = $15 \
+         WHERE id = $16 AND organization_id = $17 AND environment = $18 AND revision = $19",
     )
     .bind(&c.status)
     .bind(c.revision)
@@ -111,6 +114,7 @@ pub async fn update<'e>(
     .bind(c.updated_at)
     .bind(&c.first_approved_by)
     .bind(c.first_approved_at)
+    .bind(&c.assigned_to)
     .bind(&c.id)
     .bind(&c.organization_id)
     .bind(&c.environment)
@@ -162,6 +166,8 @@ pub struct CaseFilter {
     pub applicant_id: Option<String>,
     pub created_from: Option<Millis>,
     pub created_until: Option<Millis>,
+    /// Only cases assigned to this principal id.
+    pub assigned_to: Option<String>,
     /// Only each applicant's newest case of its kind: the applicant's current one, for APIs
     /// whose item is the applicant rather than each of its cases.
     pub newest_per_applicant: bool,
@@ -211,6 +217,7 @@ fn filtered(select_from: &'static str, scope: &Scope, filter: &CaseFilter) -> Sc
         .text("applicant_id =", &filter.applicant_id)
         .int("created_at >=", filter.created_from)
         .int("created_at <", filter.created_until)
+        .text("assigned_to =", &filter.assigned_to)
         .condition_if(filter.newest_per_applicant, NEWEST_PER_APPLICANT)
 }
 

@@ -89,6 +89,7 @@ fn case(id: &str, applicant_id: &str, scope: &Scope, status: &str, created_at: i
         submitted_at: None,
         first_approved_by: None,
         first_approved_at: None,
+        assigned_to: None,
         last_event_seq: 0,
         created_at,
         updated_at: created_at,

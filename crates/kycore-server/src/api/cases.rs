@@ -295,6 +295,9 @@ pub struct CaseBody {
     /// absent otherwise.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub first_approval: Option<FirstApprovalBody>,
+    /// Who works on the case in the console (`user_…`), if someone took it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub assigned_to: Option<String>,
     pub created_at: String,
     pub updated_at: String,
 }
@@ -357,6 +360,7 @@ impl From<&Case> for CaseBody {
                 approved_by: first.by.clone(),
                 approved_at: rfc3339(first.at),
             }),
+            assigned_to: c.assigned_to.clone(),
             created_at: rfc3339(c.created_at),
             updated_at: rfc3339(c.updated_at),
         }
@@ -429,6 +433,7 @@ pub async fn list_cases(
         applicant_id: query.applicant_id,
         created_from: parse_param(query.created_after, "created_after", parse_rfc3339)?,
         created_until: parse_param(query.created_before, "created_before", parse_rfc3339)?,
+        assigned_to: None,
         newest_per_applicant: false,
     };
     let page = PageRequest {

@@ -10,7 +10,7 @@
 //!
 //! Routes: `/console/login` (GET form, POST sign-in), `/console/logout` (POST),
 //! `/console/environment` (POST: sandbox or live), `/console/cases` (the queue),
-//! `/console/cases/{id}` (the case), `/console/cases/{id}/decision` (POST) and
+//! `/console/cases/{id}` (the case), `/console/cases/{id}/decision` and `/assignment` (POST) and
 //! `/console/cases/{id}/documents/{document_id}/file` (a document's file, for the viewer).
 //!
 //! Sign-in: e-mail and password; when the e-mail has accounts in several organizations the
@@ -68,6 +68,7 @@ pub fn router() -> Router<AppState> {
         .route("/console/cases", get(queue))
         .route("/console/cases/{id}", get(case_page))
         .route("/console/cases/{id}/decision", post(decide))
+        .route("/console/cases/{id}/assignment", post(assign))
         .route(
             "/console/cases/{id}/documents/{document_id}/file",
             get(document_file),
@@ -400,6 +401,8 @@ struct QueueQuery {
     /// Created on or after this day, on or before `until` (YYYY-MM-DD, UTC).
     from: Option<String>,
     until: Option<String>,
+    /// `me`: only the cases the signed-in user took.
+    assigned: Option<String>,
 }
 
 /// A form field's value, when it has one.
@@ -416,7 +419,7 @@ fn day_start(raw: &str, days: i64) -> Option<i64> {
 
 impl QueueQuery {
     /// The services' filter, or what the person should fix.
-    fn filter(&self) -> Result<QueueFilter, &'static str> {
+    fn filter(&self, session: &ConsoleSession) -> Result<QueueFilter, &'static str> {
         let status = match given(&self.status) {
             None => None,
             Some(raw) => {
@@ -439,6 +442,11 @@ impl QueueQuery {
             external_id: given(&self.q).map(str::to_owned),
             created_from: date(&self.from, 0)?,
             created_until: date(&self.until, 1)?,
+            assigned_to: match given(&self.assigned) {
+                None => None,
+                Some("me") => Some(session.user.id.to_string()),
+                Some(_) => return Err("Pick your own cases or every case."),
+            },
         })
     }
 }
@@ -457,7 +465,7 @@ async fn queue(
     if let Some(id) = given(&query.q).filter(|q| CaseId::parse(q).is_some()) {
         return Redirect::to(&format!("/console/cases/{id}")).into_response();
     }
-    let filter = match query.filter() {
+    let filter = match query.filter(&session) {
         Ok(filter) => filter,
         Err(message) => {
             return visit.error(
@@ -474,6 +482,7 @@ async fn queue(
         q: given(&query.q).unwrap_or_default(),
         from: given(&query.from).unwrap_or_default(),
         until: given(&query.until).unwrap_or_default(),
+        mine: filter.assigned_to.is_some(),
     };
     match state
         .services
@@ -742,6 +751,29 @@ async fn decide(
         }
         _ => done,
     };
+    after_change(&state, &visit, &session, &id, result.map(drop), done).await
+}
+
+/// `take` gives the case to the signed-in analyst (from whoever had it); `release` gives it
+/// to nobody.
+async fn assign(
+    State(state): State<AppState>,
+    visit: Visit,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    form: Fields,
+) -> Response {
+    let (session, fields) = match deciding_session(&state, &visit, &headers, &id, form).await {
+        Ok(read) => read,
+        Err(page) => return page,
+    };
+    let (take, done) = match field(&fields, "action").as_deref() {
+        Some("take") => (true, "assigned"),
+        Some("release") => (false, "unassigned"),
+        _ => return visit.bad_form(Some(&session)),
+    };
+    let ctx = RequestContext::new(session.scope.clone(), session.principal());
+    let result = state.services.assign_case(&ctx, &id, take).await;
     after_change(&state, &visit, &session, &id, result.map(drop), done).await
 }
 

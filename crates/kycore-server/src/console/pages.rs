@@ -157,6 +157,8 @@ pub struct QueueForm<'a> {
     pub q: &'a str,
     pub from: &'a str,
     pub until: &'a str,
+    /// Only the signed-in user's cases.
+    pub mine: bool,
 }
 
 /// A queue row's risk signals in words; "—" when there are none.
@@ -223,6 +225,13 @@ pub fn queue(rows: &[QueueRow], form: &QueueForm<'_>) -> Markup {
                 label for="until" { "Created until" }
                 input #until type="date" name="until" value=(form.until);
             }
+            div {
+                label for="assigned" { "Assigned" }
+                select #assigned name="assigned" {
+                    option value="" selected[!form.mine] { "Anyone or nobody" }
+                    option value="me" selected[form.mine] { "To me" }
+                }
+            }
             div { button type="submit" { "Filter" } }
         }
         @if rows.is_empty() {
@@ -230,7 +239,7 @@ pub fn queue(rows: &[QueueRow], form: &QueueForm<'_>) -> Markup {
         } @else {
             table {
                 caption { (rows.len()) " cases, in review first, oldest first" }
-                thead { tr { th scope="col" { "Case" } th scope="col" { "Status" } th scope="col" { "Kind" } th scope="col" { "External id" } th scope="col" { "Signals" } th scope="col" { "Created" } } }
+                thead { tr { th scope="col" { "Case" } th scope="col" { "Status" } th scope="col" { "Kind" } th scope="col" { "External id" } th scope="col" { "Signals" } th scope="col" { "Assigned to" } th scope="col" { "Created" } } }
                 tbody {
                     @for row in rows {
                         @let case = &row.case;
@@ -240,10 +249,33 @@ pub fn queue(rows: &[QueueRow], form: &QueueForm<'_>) -> Markup {
                             td { (case.kind.as_str()) }
                             td { (case.external_id.as_deref().unwrap_or("—")) }
                             td { (signals(&row.signals)) }
+                            td { (case.assigned_to.as_deref().unwrap_or("—")) }
                             td { (date(&case.created_at)) }
                         }
                     }
                 }
+            }
+        }
+    }
+}
+
+/// Who works on the case, with the button to take it or let it go.
+fn assignment(case: &Case, session: &ConsoleSession) -> Markup {
+    let mine = case.assigned_to.as_deref() == Some(session.user.id.as_str());
+    html! {
+        form method="post" action={ "/console/cases/" (case.id) "/assignment" } {
+            (csrf(session))
+            p #assigned-to {
+                @match &case.assigned_to {
+                    Some(_) if mine => "Assigned to you.",
+                    Some(other) => { "Assigned to " (other) "." },
+                    None => "Assigned to nobody.",
+                }
+            }
+            @if mine {
+                button.secondary #release type="submit" name="action" value="release" { "Let it go" }
+            } @else {
+                button.secondary #take type="submit" name="action" value="take" { "Assign to me" }
             }
         }
     }
@@ -275,6 +307,8 @@ pub struct CaseView {
 pub fn done_message(done: &str) -> Option<&'static str> {
     match done {
         "approved" => Some("The case is approved."),
+        "assigned" => Some("The case is yours."),
+        "unassigned" => Some("The case is assigned to nobody."),
         "first_approval" => Some(
             "Your approval is recorded. This flow needs four eyes: a second analyst confirms it.",
         ),
@@ -394,6 +428,7 @@ pub fn case(
         @if session.user.role.can_decide() {
             section.card.decisions aria-labelledby="h-decide" {
                 h2 #h-decide { "Decide" }
+                (assignment(case, session))
                 @if let Some(first) = &case.first_approval {
                     p #first-approval {
                         "Approved first by " (first.by) " at " (date(&first.at))

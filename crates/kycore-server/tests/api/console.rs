@@ -786,6 +786,43 @@ async fn the_queue_filters_and_finds_and_the_case_page_shows_its_files() {
             format!("/console/cases/{named}")
         );
 
+        // Taking a case: the queue's "to me" shows it alone, the API names the assignee.
+        let take = format!("/console/cases/{named}/assignment");
+        let answer = post(&client, &app, &take, &[("csrf", &csrf), ("action", "take")]).await;
+        assert_eq!(answer.status(), StatusCode::SEE_OTHER);
+        let (_, page) = get(&client, &app, "/console/cases?assigned=me").await;
+        assert_eq!(listed(&page), (false, true));
+        assert_eq!(
+            app.get_case(&key, &named).await["assigned_to"],
+            analyst.id.as_str()
+        );
+        let (_, page) = get(&client, &app, &format!("/console/cases/{named}")).await;
+        assert!(page.contains("Assigned to you."), "{page}");
+        let answer = post(
+            &client,
+            &app,
+            &take,
+            &[("csrf", &csrf), ("action", "release")],
+        )
+        .await;
+        assert_eq!(answer.status(), StatusCode::SEE_OTHER);
+        assert!(
+            app.get_case(&key, &named)
+                .await
+                .get("assigned_to")
+                .is_none()
+        );
+        let trail = app
+            .get_json(&key, &format!("/v1/audit?case_id={named}"))
+            .await;
+        let actions: Vec<&str> = trail["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|e| e["action"].as_str())
+            .collect();
+        assert!(actions.contains(&"case.assigned") && actions.contains(&"case.unassigned"));
+
         // The case page shows the passport from the console's own address, never cached.
         let (_, page) = get(&client, &app, &format!("/console/cases/{named}")).await;
         let file = format!("/console/cases/{named}/documents/{passport}/file");

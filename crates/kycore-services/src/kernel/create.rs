@@ -201,6 +201,7 @@ impl Services {
             submitted_at: None,
             first_approved_by: None,
             first_approved_at: None,
+            assigned_to: None,
             last_event_seq: 0,
             created_at: now,
             updated_at: now,

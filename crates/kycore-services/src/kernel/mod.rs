@@ -269,6 +269,35 @@ impl OpenCase {
         }
     }
 
+    /// Gives the case to `assignee` (a principal id) or to nobody, audited as
+    /// `case.assigned` or `case.unassigned`; the status does not move.
+    pub(crate) fn assign(
+        &mut self,
+        tx: &mut Tx,
+        principal: &Principal,
+        assignee: Option<String>,
+        now: Millis,
+    ) {
+        if self.record.assigned_to == assignee {
+            return;
+        }
+        let previous = std::mem::replace(&mut self.record.assigned_to, assignee);
+        self.changed = true;
+        let action = if self.record.assigned_to.is_some() {
+            "case.assigned"
+        } else {
+            "case.unassigned"
+        };
+        let entry = AuditEntry {
+            action,
+            target_type: "case",
+            target_id: &self.record.id,
+            case_id: Some(&self.record.id),
+            detail: json!({ "from": previous, "to": self.record.assigned_to }),
+        };
+        self.audit(tx, principal, entry, now);
+    }
+
     /// A decision other than an approval ends a first approval waiting for its second.
     pub(crate) fn forget_first_approval(&mut self) {
         if self.record.first_approved_by.take().is_some() {

@@ -1,0 +1,3 @@
+-- Keep in step with ../postgres/0027_case_assignment.sql.
+-- The person working on a case, so that analysts do not review the same case twice.
+ALTER TABLE cases ADD COLUMN assigned_to TEXT;
