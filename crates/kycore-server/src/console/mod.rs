@@ -10,7 +10,8 @@
 //!
 //! Routes: `/console/login` (GET form, POST sign-in), `/console/logout` (POST),
 //! `/console/environment` (POST: sandbox or live), `/console/cases` (the queue),
-//! `/console/cases/{id}` (the case), `/console/cases/{id}/decision` and `/assignment` (POST) and
+//! `/console/cases/{id}` (the case), `/console/next?after={id}` (the case after it in the
+//! queue), `/console/cases/{id}/decision` and `/assignment` (POST) and
 //! `/console/cases/{id}/documents/{document_id}/file` (a document's file, for the viewer).
 //!
 //! Sign-in: e-mail and password; when the e-mail has accounts in several organizations the
@@ -67,6 +68,7 @@ pub fn router() -> Router<AppState> {
         .route("/console/environment", post(switch_environment))
         .route("/console/cases", get(queue))
         .route("/console/cases/{id}", get(case_page))
+        .route("/console/next", get(next_case))
         .route("/console/cases/{id}/decision", post(decide))
         .route("/console/cases/{id}/assignment", post(assign))
         .route(
@@ -496,6 +498,44 @@ async fn queue(
             pages::queue(&rows, &shown),
         ),
         Err(error) => visit.unavailable(Some(&session), &error),
+    }
+}
+
+#[derive(Deserialize)]
+struct NextQuery {
+    after: Option<String>,
+}
+
+/// `GET /console/next?after={id}`: the case after `after` in the queue's order (in review
+/// first, oldest first), or the queue when there is none.
+async fn next_case(
+    State(state): State<AppState>,
+    visit: Visit,
+    query: Result<Query<NextQuery>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    let session = match visit.session(&state).await {
+        Ok(session) => session,
+        Err(page) => return page,
+    };
+    let after = query.ok().and_then(|Query(q)| q.after);
+    let rows = match state
+        .services
+        .review_queue(&session.scope, QueueFilter::default(), QUEUE_LIMIT)
+        .await
+    {
+        Ok(rows) => rows,
+        Err(error) => return visit.unavailable(Some(&session), &error),
+    };
+    let position = rows
+        .iter()
+        .position(|row| Some(&row.case.id) == after.as_ref());
+    let next = match position {
+        Some(i) => rows.get(i + 1),
+        None => rows.first(),
+    };
+    match next {
+        Some(row) => Redirect::to(&format!("/console/cases/{}", row.case.id)).into_response(),
+        None => Redirect::to("/console/cases").into_response(),
     }
 }
 

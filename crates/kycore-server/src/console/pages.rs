@@ -44,6 +44,8 @@ dl{display:grid;grid-template-columns:max-content 1fr;gap:.25rem 1rem;margin:0}d
 .muted{color:#4a4f5a}\
 .scan{display:block;max-width:16rem;max-height:12rem;border:1px solid #c9ccd3;border-radius:4px}\
 .signals{margin:0;padding-inline-start:1rem;color:#8a1c00}\
+.case-nav{display:flex;justify-content:space-between;gap:1rem;margin:0 0 .5rem}\
+kbd{font:inherit;font-weight:600;border:1px solid #5b616e;border-radius:3px;padding:0 .3rem}\
 .filters{display:flex;flex-wrap:wrap;gap:0 1rem;align-items:flex-end}\
 .decisions form{border-top:1px solid #dfe1e6;padding-top:.5rem;margin-top:.5rem}\
 ";
@@ -396,8 +398,18 @@ pub fn case(
                 .and_then(|p| serde_json::to_value(p).ok())
         });
     html! {
-        p { a href="/console/cases" { "← Review queue" } }
+        nav.case-nav aria-label="Queue" {
+            a href="/console/cases" { "← Review queue" }
+            a #next-case href={ "/console/next?after=" (case.id) } accesskey="n" { "Next case →" }
+        }
         h1 { "Case " (case.id) }
+        @if may_decide {
+            p.muted #shortcuts {
+                "Keyboard: the browser's access keys (Alt+Shift, or Ctrl+Option on a Mac) with "
+                kbd { "A" } " approve, " kbd { "R" } " the rejection's reason, "
+                kbd { "N" } " the next case."
+            }
+        }
         @if let Some(error) = error { div.error role="alert" { (error) } }
         @if let Some(done) = done { div.ok role="status" { (done) } }
         div.grid {
@@ -441,7 +453,7 @@ pub fn case(
                     input type="hidden" name="decision" value="approve";
                     label for="approve-note" { "Note (optional)" }
                     input #approve-note type="text" name="note";
-                    button #approve type="submit" {
+                    button #approve type="submit" accesskey="a" {
                         @if case.first_approval.is_some() { "Confirm the approval" } @else { "Approve" }
                     }
                 }
@@ -450,7 +462,7 @@ pub fn case(
                     input type="hidden" name="revision" value=(case.revision);
                     input type="hidden" name="decision" value="reject";
                     label for="reject-reason" { "Reason code" }
-                    input #reject-reason type="text" name="reason_code" placeholder="e.g. document_forged";
+                    input #reject-reason type="text" name="reason_code" placeholder="e.g. document_forged" accesskey="r";
                     label for="reject-note" { "Note" }
                     textarea #reject-note name="note" rows="2" {}
                     button.danger #reject type="submit" { "Reject" }

@@ -786,6 +786,21 @@ async fn the_queue_filters_and_finds_and_the_case_page_shows_its_files() {
             format!("/console/cases/{named}")
         );
 
+        // "Next case" walks the queue in its order: in review first.
+        let next = |after: &str| {
+            let client = client.clone();
+            let url = app.url(&format!("/console/next?after={after}"));
+            async move {
+                let answer = client.get(url).send().await.unwrap();
+                answer.headers()["location"].to_str().unwrap().to_owned()
+            }
+        };
+        assert_eq!(next("nothing").await, format!("/console/cases/{in_review}"));
+        assert_eq!(next(&in_review).await, format!("/console/cases/{named}"));
+        assert_eq!(next(&named).await, "/console/cases");
+        let (_, page) = get(&client, &app, &format!("/console/cases/{in_review}")).await;
+        assert!(page.contains("accesskey=\"a\"") && page.contains("accesskey=\"n\""));
+
         // Taking a case: the queue's "to me" shows it alone, the API names the assignee.
         let take = format!("/console/cases/{named}/assignment");
         let answer = post(&client, &app, &take, &[("csrf", &csrf), ("action", "take")]).await;
