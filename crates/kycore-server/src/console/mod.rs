@@ -40,6 +40,7 @@ use axum::routing::{get, post};
 use cookie::{Cookie, SameSite};
 use kycore_checks::document::RejectionCode;
 use kycore_domain::case::{CaseKind, CaseStatus, ManualDecision};
+use kycore_domain::flow::Step;
 use kycore_domain::ids::CaseId;
 use kycore_domain::tenancy::Environment;
 use kycore_services::HitVerdict;
@@ -641,6 +642,12 @@ async fn show_case(
         let trail = services
             .audit_trail(scope, Some(id.to_owned()), None, Some(100))
             .await?;
+        let flow = services.get_flow(scope, &case.flow_id).await?;
+        let redoable = flow
+            .steps
+            .into_iter()
+            .filter(|s| !matches!(s, Step::Consent | Step::Review))
+            .collect();
         Ok::<_, ServiceError>(pages::CaseView {
             case,
             applicant,
@@ -648,6 +655,7 @@ async fn show_case(
             checks,
             hits,
             audit: trail.data,
+            redoable,
         })
     };
     match read.await {
@@ -774,11 +782,18 @@ async fn decide(
         Some(Ok(revision)) => Some(revision),
         Some(Err(_)) => return visit.bad_form(Some(&session)),
     };
+    // A resubmission's checked steps (`step_<name>`); none checked asks for every data step.
+    let steps: Vec<Step> = fields
+        .keys()
+        .filter_map(|name| name.strip_prefix("step_"))
+        .filter_map(Step::parse)
+        .collect();
     let request = DecisionRequest {
         decision,
         reason_code: field(&fields, "reason_code"),
         note: field(&fields, "note"),
-        steps: None,
+        steps: (decision == ManualDecision::RequestResubmission && !steps.is_empty())
+            .then_some(steps),
         // Every form of ours sends the revision it showed.
         expected_revision,
     };

@@ -5,6 +5,7 @@
 use axum::http::StatusCode;
 use axum::response::Response;
 use kycore_domain::case::{CaseKind, CaseStatus};
+use kycore_domain::flow::Step;
 use kycore_domain::tenancy::Environment;
 use kycore_services::audit::AuditEntry;
 use kycore_services::cases::{QueueRow, RiskSignals};
@@ -46,6 +47,8 @@ dl{display:grid;grid-template-columns:max-content 1fr;gap:.25rem 1rem;margin:0}d
 .signals{margin:0;padding-inline-start:1rem;color:#8a1c00}\
 .case-nav{display:flex;justify-content:space-between;gap:1rem;margin:0 0 .5rem}\
 kbd{font:inherit;font-weight:600;border:1px solid #5b616e;border-radius:3px;padding:0 .3rem}\
+.steps{border:1px solid #c9ccd3;border-radius:4px;margin:.5rem 0;padding:.25rem .75rem}\
+label.check{display:block;font-weight:400;margin:.25rem 0}\
 .filters{display:flex;flex-wrap:wrap;gap:0 1rem;align-items:flex-end}\
 .decisions form{border-top:1px solid #dfe1e6;padding-top:.5rem;margin-top:.5rem}\
 ";
@@ -304,6 +307,8 @@ pub struct CaseView {
     pub checks: Vec<Check>,
     pub hits: Vec<ScreeningHit>,
     pub audit: Vec<AuditEntry>,
+    /// The flow's steps a resubmission may ask to redo.
+    pub redoable: Vec<Step>,
 }
 
 pub fn done_message(done: &str) -> Option<&'static str> {
@@ -471,6 +476,15 @@ pub fn case(
                     (csrf(session))
                     input type="hidden" name="revision" value=(case.revision);
                     input type="hidden" name="decision" value="request_resubmission";
+                    fieldset.steps {
+                        legend { "Steps to redo (none checked: every step)" }
+                        @for step in &view.redoable {
+                            label.check {
+                                input type="checkbox" name={ "step_" (step.as_str()) } id={ "redo-" (step.as_str()) };
+                                " " (step.as_str().replace('_', " "))
+                            }
+                        }
+                    }
                     label for="resubmit-note" { "Note to keep with the request" }
                     input #resubmit-note type="text" name="note";
                     button.secondary #resubmit type="submit" { "Request resubmission" }

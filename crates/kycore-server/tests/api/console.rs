@@ -945,18 +945,29 @@ async fn four_eyes_needs_a_second_analyst_to_approve() {
             .collect();
         assert!(types.contains(&"case.first_approval"), "{types:?}");
 
-        // A resubmission in between forgets the first approval.
+        // A resubmission in between forgets the first approval; the form offers the steps.
         approve(&first.0, &app, &first.1, &cases[1]).await;
+        let (_, page) = get(&second.0, &app, &format!("/console/cases/{}", cases[1])).await;
+        assert!(page.contains("name=\"step_identity_document\""), "{page}");
         let answer = post(
             &second.0,
             &app,
             &format!("/console/cases/{}/decision", cases[1]),
-            &[("csrf", &second.1), ("decision", "request_resubmission")],
+            &[
+                ("csrf", &second.1),
+                ("decision", "request_resubmission"),
+                ("step_identity_document", "on"),
+            ],
         )
         .await;
         assert_eq!(answer.status(), StatusCode::SEE_OTHER);
         let case = app.get_case(&key, &cases[1]).await;
         assert_eq!(case["status"], "resubmission_requested");
+        // Only the checked step is asked again.
+        assert_eq!(
+            case["decision"]["resubmission_steps"],
+            serde_json::json!(["identity_document"])
+        );
         assert!(case.get("first_approval").is_none(), "{case}");
     })
     .await;
