@@ -80,6 +80,11 @@ impl Role {
     pub fn can_decide(self) -> bool {
         matches!(self, Role::Admin | Role::Analyst)
     }
+
+    /// Whether the role manages the organization's set-up (webhooks, keys, users, flows).
+    pub fn can_administer(self) -> bool {
+        self == Role::Admin
+    }
 }
 
 /// A user just created or given a new password: the only moment the password is known.

@@ -12,7 +12,8 @@
 //! `/console/environment` (POST: sandbox or live), `/console/cases` (the queue),
 //! `/console/cases/{id}` (the case), `/console/next?after={id}` (the case after it in the
 //! queue), `/console/cases/{id}/decision` and `/assignment` (POST) and
-//! `/console/cases/{id}/documents/{document_id}/file` (a document's file, for the viewer).
+//! `/console/cases/{id}/documents/{document_id}/file` (a document's file, for the viewer);
+//! for admins, `/console/webhooks` and `/console/webhooks/{endpoint_id}/redeliver` (POST).
 //!
 //! Sign-in: e-mail and password; when the e-mail has accounts in several organizations the
 //! form asks for the organization's id too (`organization`). Failed sign-ins count against
@@ -26,6 +27,7 @@
 #![allow(clippy::result_large_err)]
 
 mod pages;
+mod webhooks;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -70,6 +72,11 @@ pub fn router() -> Router<AppState> {
         .route("/console/cases", get(queue))
         .route("/console/cases/{id}", get(case_page))
         .route("/console/next", get(next_case))
+        .route("/console/webhooks", get(webhooks::page))
+        .route(
+            "/console/webhooks/{endpoint_id}/redeliver",
+            post(webhooks::redeliver),
+        )
         .route("/console/cases/{id}/decision", post(decide))
         .route("/console/cases/{id}/assignment", post(assign))
         .route(

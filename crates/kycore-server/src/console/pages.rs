@@ -62,7 +62,7 @@ pub fn respond(status: StatusCode, nonce: &str, markup: Markup) -> Response {
     crate::web_pages::respond(status, nonce, POLICY, markup)
 }
 
-fn csrf(session: &ConsoleSession) -> Markup {
+pub fn csrf(session: &ConsoleSession) -> Markup {
     html! { input type="hidden" name="csrf" value=(session.csrf_token); }
 }
 
@@ -84,6 +84,9 @@ pub fn shell(nonce: &str, title: &str, session: Option<&ConsoleSession>, body: M
                     @if let Some(session) = session {
                         nav aria-label="Console" {
                             a href="/console/cases" { "Review queue" }
+                            @if session.user.role.can_administer() {
+                                " · " a href="/console/webhooks" { "Webhooks" }
+                            }
                         }
                         p {
                             (session.user.email) " · " (session.user.role.as_str()) " · "
@@ -147,7 +150,7 @@ pub fn login(csrf: &str, error: Option<&str>, email: &str, ask_organization: boo
     }
 }
 
-fn date(at: &OffsetDateTime) -> String {
+pub fn date(at: &OffsetDateTime) -> String {
     at.format(&Rfc3339).unwrap_or_default()
 }
 

@@ -972,3 +972,81 @@ async fn four_eyes_needs_a_second_analyst_to_approve() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn an_admin_sees_webhook_attempts_and_redelivers_an_event() {
+    use crate::webhooks::{
+        Receiver, create_endpoint, deliver_until, for_each_database_with, settings,
+    };
+    for_each_database_with(
+        settings(std::time::Duration::from_millis(50)),
+        |app| async move {
+            let admin = app
+                .services
+                .create_console_user(&app.organization_id, "ops@example.com", Role::Admin)
+                .await
+                .unwrap();
+            let analyst = app
+                .services
+                .create_console_user(&app.organization_id, "ana@example.com", Role::Analyst)
+                .await
+                .unwrap();
+            let key = app.sandbox.secret.clone();
+            let receiver = Receiver::start().await;
+            let endpoint = create_endpoint(
+                &app,
+                &key,
+                serde_json::json!({"url": receiver.url, "events": ["case.created"]}),
+            )
+            .await;
+            let endpoint_id = endpoint["id"].as_str().unwrap().to_owned();
+            app.create_case(&key).await;
+            deliver_until(&app, || receiver.all().len() == 1).await;
+
+            let client = browser();
+            let csrf = sign_in(&client, &app, "ops@example.com", &admin.password).await;
+            switch_to_sandbox(&client, &app, &csrf).await;
+            let (status, page) = get(&client, &app, "/console/webhooks").await;
+            assert_eq!(status, StatusCode::OK, "{page}");
+            assert!(
+                page.contains(&receiver.url) && page.contains("HTTP 200"),
+                "{page}"
+            );
+            let event_id = hidden(&page, "event_id");
+            let redeliver = format!("/console/webhooks/{endpoint_id}/redeliver");
+            let answer = post(
+                &client,
+                &app,
+                &redeliver,
+                &[("csrf", &csrf), ("event_id", &event_id)],
+            )
+            .await;
+            assert_eq!(answer.status(), StatusCode::SEE_OTHER);
+            deliver_until(&app, || receiver.all().len() == 2).await;
+            let trail = app.get_json(&key, "/v1/audit?limit=50").await;
+            let redelivered = trail["data"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|e| e["action"] == "webhook.redelivered")
+                .map(|e| e["actor_id"].clone());
+            assert_eq!(redelivered, Some(serde_json::json!(admin.id.as_str())));
+
+            // An analyst neither sees the page nor redelivers.
+            let other = browser();
+            let csrf = sign_in(&other, &app, "ana@example.com", &analyst.password).await;
+            switch_to_sandbox(&other, &app, &csrf).await;
+            let (status, _) = get(&other, &app, "/console/webhooks").await;
+            assert_eq!(status, StatusCode::FORBIDDEN);
+            let answer = post(
+                &other,
+                &app,
+                &redeliver,
+                &[("csrf", &csrf), ("event_id", &event_id)],
+            )
+            .await;
+            assert_eq!(answer.status(), StatusCode::FORBIDDEN);
+        },
+    )
+    .await;
+}
