@@ -447,7 +447,7 @@ impl From<ReviewAction> for ReviewMark {
 /// confirms its status as it stands (`confirm`: `reviewed_by`/`_at` set,
 /// `document.reviewed`). The status does not change; a verdict also ends a review in progress.
 #[utoipa::path(post, path = "/v1/cases/{id}/documents/{document_id}/review/{action}", tag = "cases",
-    params(("id" = String, Path), ("document_id" = String, Path), ("action" = ReviewAction, Path),
+    params(("id" = String, Path), ("document_id" = String, Path), ("action" = inline(ReviewAction), Path),
         ("Idempotency-Key" = Option<String>, Header, pattern = r"^[\x21-\x7e]{1,255}$",
         description = "Replays the stored response when retried")),
     responses((status = 200, body = DocumentBody),
