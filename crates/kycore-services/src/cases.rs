@@ -329,14 +329,32 @@ impl Services {
         Numbered::counted(data, total)
     }
 
-    /// The console's review queue: cases waiting for a person (`in_review`) first, then the
-    /// rest, each group oldest first; only those the filter selects. At most `limit` cases.
+    /// The console's review queue with each row's risk signals (see [`Self::queue_cases`]).
     pub async fn review_queue(
         &self,
         scope: &Scope,
         filter: QueueFilter,
         limit: u32,
     ) -> Result<Vec<QueueRow>, ServiceError> {
+        let queue = self.queue_cases(scope, filter, limit).await?;
+        let mut signals = self.risk_signals(scope, &queue).await?;
+        Ok(queue
+            .into_iter()
+            .map(|case| QueueRow {
+                signals: signals.remove(&case.id).unwrap_or_default(),
+                case,
+            })
+            .collect())
+    }
+
+    /// The review queue's cases in its order: waiting for a person (`in_review`) first, then
+    /// the rest, each group oldest first; only those the filter selects. At most `limit`.
+    pub async fn queue_cases(
+        &self,
+        scope: &Scope,
+        filter: QueueFilter,
+        limit: u32,
+    ) -> Result<Vec<Case>, ServiceError> {
         let groups: Vec<Vec<CaseStatus>> = match filter.status {
             Some(status) => vec![vec![status]],
             None => vec![
@@ -389,14 +407,7 @@ impl Services {
             oldest.reverse();
             queue.extend(oldest);
         }
-        let mut signals = self.risk_signals(scope, &queue).await?;
-        Ok(queue
-            .into_iter()
-            .map(|case| QueueRow {
-                signals: signals.remove(&case.id).unwrap_or_default(),
-                case,
-            })
-            .collect())
+        Ok(queue)
     }
 
     /// Each case's risk signals, read for all of them at once.

@@ -526,23 +526,24 @@ async fn next_case(
         Err(page) => return page,
     };
     let after = query.ok().and_then(|Query(q)| q.after);
-    let rows = match state
+    // Only the order matters here: the cases without their risk signals.
+    let cases = match state
         .services
-        .review_queue(&session.scope, QueueFilter::default(), QUEUE_LIMIT)
+        .queue_cases(&session.scope, QueueFilter::default(), QUEUE_LIMIT)
         .await
     {
-        Ok(rows) => rows,
+        Ok(cases) => cases,
         Err(error) => return visit.unavailable(Some(&session), &error),
     };
-    let position = rows
+    let position = cases
         .iter()
-        .position(|row| Some(&row.case.id) == after.as_ref());
+        .position(|case| Some(&case.id) == after.as_ref());
     let next = match position {
-        Some(i) => rows.get(i + 1),
-        None => rows.first(),
+        Some(i) => cases.get(i + 1),
+        None => cases.first(),
     };
     match next {
-        Some(row) => Redirect::to(&format!("/console/cases/{}", row.case.id)).into_response(),
+        Some(case) => Redirect::to(&format!("/console/cases/{}", case.id)).into_response(),
         None => Redirect::to("/console/cases").into_response(),
     }
 }
