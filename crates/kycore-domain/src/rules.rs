@@ -22,6 +22,9 @@ const MAX_CODE_LEN: usize = 64;
 pub enum RuleOutcome {
     Approve,
     Review,
+    /// A review whose approval needs two different people's (four eyes), whatever the
+    /// flow says.
+    ReviewFourEyes,
     Reject,
     RequestResubmission,
 }
@@ -30,7 +33,7 @@ impl RuleOutcome {
     pub fn outcome(self) -> Outcome {
         match self {
             RuleOutcome::Approve => Outcome::Approved,
-            RuleOutcome::Review => Outcome::InReview,
+            RuleOutcome::Review | RuleOutcome::ReviewFourEyes => Outcome::InReview,
             RuleOutcome::Reject => Outcome::Rejected,
             RuleOutcome::RequestResubmission => Outcome::ResubmissionRequested,
         }

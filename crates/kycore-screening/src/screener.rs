@@ -125,6 +125,18 @@ impl Screener {
         &self.entities
     }
 
+    /// The entry `entity_id` of the list `list_id`, when that list is loaded and has it
+    /// (ids are unique within one list only).
+    pub fn entry(&self, list_id: &str, entity_id: &str) -> Option<&Entity> {
+        let list_no = self.lists.iter().position(|l| l.list_id == list_id)?;
+        let list_no = u16::try_from(list_no).ok()?;
+        self.entities
+            .iter()
+            .zip(&self.entity_list)
+            .find(|(entity, list)| **list == list_no && entity.id == entity_id)
+            .map(|(entity, _)| entity)
+    }
+
     /// Rough heap bytes of the index alone.
     pub fn index_bytes(&self) -> usize {
         self.index.approx_bytes()

@@ -12,13 +12,15 @@ use kycore_domain::case::{
 };
 use kycore_domain::check::CheckStatus;
 use kycore_domain::flow::{Step, check_link_lifetime};
+use kycore_domain::rules::RuleOutcome;
 use kycore_domain::tenancy::{Environment, Scope};
 use kycore_domain::validation::ValidationErrors;
 use kycore_store::applicants;
-use kycore_store::cases::{self, CaseFilter};
+use kycore_store::cases::{self, CaseFilter, CaseSearch};
 use kycore_store::{Millis, Tx};
 use serde_json::json;
 
+use crate::crypto::Keyring;
 use crate::kernel::applicants::ApplicantChanges;
 use crate::kernel::{self, CaseApplicant, CaseAttachments, NewCaseRequest, OpenCase};
 use crate::pagination::{Numbered, Page, PageRequest, Window};
@@ -50,8 +52,9 @@ pub struct DecisionRequest {
 pub struct QueueFilter {
     pub status: Option<CaseStatus>,
     pub kind: Option<CaseKind>,
-    /// The platform's own id of the case.
-    pub external_id: Option<String>,
+    /// The platform's own id of the case, or words of the applicant's name or e-mail (found
+    /// through the applicants' blind index, every word needed).
+    pub search: Option<String>,
     pub created_from: Option<Millis>,
     pub created_until: Option<Millis>,
     /// Only the cases assigned to this principal id.
@@ -93,9 +96,17 @@ pub struct CaseQuery {
     /// Only each applicant's newest case of its kind (for listings of applicants by their
     /// current case).
     pub newest_per_applicant: bool,
+    /// A search box's text: the case's external id, or words of the applicant's name or
+    /// e-mail (every word needed), found through the applicants' blind index.
+    pub search: Option<String>,
 }
 
-fn case_filter(query: CaseQuery, limit: i64) -> CaseFilter {
+/// The store's filter for a listing; a search's words become blind-index tokens of the scope.
+fn case_filter(keyring: &Keyring, scope: &Scope, query: CaseQuery, limit: i64) -> CaseFilter {
+    let search = query.search.map(|text| CaseSearch {
+        name_tokens: kernel::applicants::search_tokens(keyring, scope, &text),
+        external_id: text,
+    });
     CaseFilter {
         statuses: query
             .statuses
@@ -104,6 +115,7 @@ fn case_filter(query: CaseQuery, limit: i64) -> CaseFilter {
             .collect(),
         kind: query.kind.map(|k| k.as_str().to_owned()),
         external_id: query.external_id,
+        search,
         applicant_id: query.applicant_id,
         created_from: query.created_from,
         created_until: query.created_until,
@@ -284,7 +296,7 @@ impl Services {
         let limit = page.fetch_limit()?;
         let filter = CaseFilter {
             before_id: page.starting_after.clone(),
-            ..case_filter(query, limit)
+            ..case_filter(self.keyring(), scope, query, limit)
         };
         let rows = cases::list(self.store().reader(), scope, &filter).await?;
         let keys = self
@@ -311,7 +323,7 @@ impl Services {
         window: Window,
     ) -> Result<Numbered<Case>, ServiceError> {
         let (limit, offset) = window.bounds()?;
-        let filter = case_filter(query, limit);
+        let filter = case_filter(self.keyring(), scope, query, limit);
         let reader = self.store().reader();
         let total = cases::count(reader, scope, &filter).await?;
         let rows = if limit == 0 {
@@ -374,7 +386,7 @@ impl Services {
             let query = || CaseQuery {
                 statuses: statuses.clone(),
                 kind: filter.kind,
-                external_id: filter.external_id.clone(),
+                search: filter.search.clone(),
                 created_from: filter.created_from,
                 created_until: filter.created_until,
                 assigned_to: filter.assigned_to.clone(),
@@ -540,11 +552,21 @@ impl Services {
         .await
     }
 
-    /// Whether the flow the case pinned asks for four eyes on an approval.
+    /// Whether an approval needs four eyes: the flow the case pinned asks for it, or a rule
+    /// that fired when the rules decided the case's current decision did (`review_four_eyes`).
     async fn needs_four_eyes(&self, scope: &Scope, id: &str) -> Result<bool, ServiceError> {
         let case = cases::get(self.store().reader(), scope, id)
             .await?
             .ok_or(ServiceError::not_found("case"))?;
+        let fired_four_eyes = kernel::decision_of(&case)?.is_some_and(|decision| {
+            decision
+                .rules
+                .iter()
+                .any(|rule| rule.outcome == RuleOutcome::ReviewFourEyes)
+        });
+        if fired_four_eyes {
+            return Ok(true);
+        }
         let flow = self
             .pinned_flow(scope, &case.flow_id, case.flow_version)
             .await?;

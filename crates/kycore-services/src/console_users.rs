@@ -28,7 +28,7 @@ use sha2::{Digest, Sha256};
 
 use crate::crypto::random_alphanumeric;
 use crate::record::{self, AuditEntry};
-use crate::time_format::now_millis;
+use crate::time_format::{now_millis, rfc3339};
 use crate::{Principal, ServiceError, Services, SystemComponent};
 
 /// Wrong passwords allowed before the account starts to wait.
@@ -280,14 +280,65 @@ fn valid_email(email: &str) -> bool {
         && !email.chars().any(|c| c.is_whitespace() || c.is_control())
 }
 
+/// A console user as the users page lists them.
+#[derive(Clone, Debug)]
+pub struct ConsoleUserView {
+    pub id: String,
+    pub email: String,
+    pub role: Role,
+    pub disabled: bool,
+    /// Until when wrong passwords lock the account, when they do.
+    pub locked_until: Option<String>,
+    pub created_at: String,
+}
+
 impl Services {
-    /// Creates a console user with a random password, shown only in the answer.
+    /// The organization's console users, oldest first.
+    pub async fn list_console_users(
+        &self,
+        organization_id: &OrganizationId,
+    ) -> Result<Vec<ConsoleUserView>, ServiceError> {
+        let now = now_millis();
+        let records =
+            console_users::list_in_organization(self.store().reader(), organization_id.as_str())
+                .await?;
+        records
+            .into_iter()
+            .map(|record| {
+                let user = user_of(&record)?;
+                Ok(ConsoleUserView {
+                    id: record.id,
+                    email: user.email,
+                    role: user.role,
+                    disabled: record.disabled_at.is_some(),
+                    locked_until: record.locked_until.filter(|at| *at > now).map(rfc3339),
+                    created_at: rfc3339(record.created_at),
+                })
+            })
+            .collect()
+    }
+
+    /// Creates a console user with a random password, shown only in the answer; an operator
+    /// at the command line creates it.
     pub async fn create_console_user(
         &self,
         organization_id: &OrganizationId,
         email: &str,
         role: Role,
     ) -> Result<NewPassword, ServiceError> {
+        self.create_console_user_by(&OPERATOR, organization_id, email, role)
+            .await
+    }
+
+    /// Creates a console user, `actor` (an operator or an admin) audited as its creator.
+    pub async fn create_console_user_by(
+        &self,
+        actor: &Principal,
+        organization_id: &OrganizationId,
+        email: &str,
+        role: Role,
+    ) -> Result<NewPassword, ServiceError> {
+        let actor = actor.clone();
         let email = normalize_email(email);
         if !valid_email(&email) {
             return Err(ServiceError::invalid(
@@ -327,7 +378,7 @@ impl Services {
                         other => other.map_err(ServiceError::from),
                     }?;
                     let (org, id) = (&record.organization_id, &record.id);
-                    user_audit(tx, org, &OPERATOR, "console_user.created", id, now);
+                    user_audit(tx, org, &actor, "console_user.created", id, now);
                     Ok::<_, ServiceError>(())
                 })
             })
@@ -361,12 +412,24 @@ impl Services {
     }
 
     /// Gives the user (an id or e-mail) a new random password, shown only in the answer;
-    /// clears a lockout and ends the user's sessions.
+    /// clears a lockout and ends the user's sessions. An operator at the command line asks.
     pub async fn reset_console_password(
         &self,
         organization_id: &OrganizationId,
         user: &str,
     ) -> Result<NewPassword, ServiceError> {
+        self.reset_console_password_by(&OPERATOR, organization_id, user)
+            .await
+    }
+
+    /// A new password for the user, `actor` (an operator or an admin) audited as asking.
+    pub async fn reset_console_password_by(
+        &self,
+        actor: &Principal,
+        organization_id: &OrganizationId,
+        user: &str,
+    ) -> Result<NewPassword, ServiceError> {
+        let actor = actor.clone();
         let record = self.console_user_record(organization_id, user).await?;
         let existing = user_of(&record)?;
         let password = random_alphanumeric(PASSWORD_LEN);
@@ -378,7 +441,7 @@ impl Services {
                 Box::pin(async move {
                     console_users::set_password(tx.conn().await?, &org, &id, &hash, now).await?;
                     console_users::delete_sessions_of(tx.conn().await?, &id).await?;
-                    user_audit(tx, &org, &OPERATOR, "console_user.password_reset", &id, now);
+                    user_audit(tx, &org, &actor, "console_user.password_reset", &id, now);
                     Ok::<_, ServiceError>(())
                 })
             })
@@ -391,13 +454,33 @@ impl Services {
         })
     }
 
-    /// Disables the user (an id or e-mail) and ends their sessions.
+    /// Disables the user (an id or e-mail) and ends their sessions; an operator at the
+    /// command line asks.
     pub async fn disable_console_user(
         &self,
         organization_id: &OrganizationId,
         user: &str,
     ) -> Result<String, ServiceError> {
+        self.disable_console_user_by(&OPERATOR, organization_id, user)
+            .await
+    }
+
+    /// Disables the user, `actor` (an operator or an admin) audited as asking. An admin
+    /// cannot disable themselves: the organization could be left with no admin to undo it.
+    pub async fn disable_console_user_by(
+        &self,
+        actor: &Principal,
+        organization_id: &OrganizationId,
+        user: &str,
+    ) -> Result<String, ServiceError> {
         let record = self.console_user_record(organization_id, user).await?;
+        if actor.id() == record.id {
+            return Err(ServiceError::conflict(
+                "cannot_disable_self",
+                "you cannot disable your own account; another admin can",
+            ));
+        }
+        let actor = actor.clone();
         let now = now_millis();
         let (org, id) = (record.organization_id.clone(), record.id.clone());
         self.store()
@@ -405,12 +488,29 @@ impl Services {
                 Box::pin(async move {
                     console_users::disable(tx.conn().await?, &org, &id, now).await?;
                     console_users::delete_sessions_of(tx.conn().await?, &id).await?;
-                    user_audit(tx, &org, &OPERATOR, "console_user.disabled", &id, now);
+                    user_audit(tx, &org, &actor, "console_user.disabled", &id, now);
                     Ok::<_, ServiceError>(())
                 })
             })
             .await?;
         Ok(record.id)
+    }
+
+    /// Forgets the sessions that ended on their own (idle too long, or past their last
+    /// moment): they would be refused anyway, and their rows only grow the table.
+    pub async fn prune_console_sessions(&self) -> Result<u64, ServiceError> {
+        let now = now_millis();
+        self.store()
+            .write(move |tx| {
+                Box::pin(async move {
+                    let conn = tx.conn().await?;
+                    let idle_before = now - IDLE_TIMEOUT_MS;
+                    Ok::<_, ServiceError>(
+                        console_users::delete_ended_sessions(conn, now, idle_before).await?,
+                    )
+                })
+            })
+            .await
     }
 
     /// Signs a user in and opens a session showing `environment`. `organization` is needed

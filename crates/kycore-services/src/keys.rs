@@ -9,11 +9,13 @@ use kycore_domain::tenancy::{Environment, Scope};
 use kycore_store::api_keys::{self, ApiKeyRecord};
 use kycore_store::{Millis, Tx};
 use serde::Serialize;
+use serde_json::json;
 use sha2::{Digest, Sha256};
 
 use crate::crypto::random_alphanumeric;
+use crate::record::{AuditEntry, audit};
 use crate::time_format::{now_millis, rfc3339};
-use crate::{ServiceError, Services};
+use crate::{RequestContext, ServiceError, Services};
 
 const SECRET_RANDOM_LEN: usize = 32;
 const PUBLISHABLE_RANDOM_LEN: usize = 24;
@@ -198,6 +200,63 @@ impl Services {
             .await
     }
 
+    /// A new key of the context's organization and environment, audited as
+    /// `api_key.created` with the context's principal (an admin in the console).
+    pub async fn create_key_in(
+        &self,
+        ctx: &RequestContext,
+        kind: KeyKind,
+    ) -> Result<NewKey, ServiceError> {
+        let ctx = ctx.clone();
+        let now = now_millis();
+        self.store()
+            .write(move |tx| {
+                Box::pin(async move {
+                    let scope = &ctx.scope;
+                    let key =
+                        create_in(tx, &scope.organization_id, scope.environment, kind, now).await?;
+                    key_audit(tx, &ctx, "api_key.created", &key.id, now);
+                    Ok(key)
+                })
+            })
+            .await
+    }
+
+    /// Revokes a key of the context's organization and environment, audited as
+    /// `api_key.revoked`; a key of another environment is not found.
+    pub async fn revoke_key_in(
+        &self,
+        ctx: &RequestContext,
+        key_id: &str,
+    ) -> Result<(), ServiceError> {
+        let ctx = ctx.clone();
+        let key_id = key_id.to_owned();
+        let now = now_millis();
+        let revoked = self
+            .store()
+            .write(move |tx| {
+                Box::pin(async move {
+                    let scope = &ctx.scope;
+                    let org = scope.organization_id.as_str();
+                    let found = api_keys::list(tx.conn().await?, org).await?;
+                    let in_scope = found
+                        .iter()
+                        .any(|k| k.id == key_id && k.environment == scope.environment.as_str());
+                    if !in_scope || !api_keys::revoke(tx.conn().await?, org, &key_id, now).await? {
+                        return Ok(false);
+                    }
+                    key_audit(tx, &ctx, "api_key.revoked", &key_id, now);
+                    Ok::<_, ServiceError>(true)
+                })
+            })
+            .await?;
+        if !revoked {
+            return Err(ServiceError::not_found("active API key"));
+        }
+        self.key_cache().clear();
+        Ok(())
+    }
+
     pub async fn list_keys(
         &self,
         organization_id: &OrganizationId,
@@ -229,4 +288,15 @@ impl Services {
             Err(ServiceError::not_found("active API key"))
         }
     }
+}
+
+fn key_audit(tx: &mut Tx, ctx: &RequestContext, action: &str, key_id: &str, now: Millis) {
+    let entry = AuditEntry {
+        action,
+        target_type: "api_key",
+        target_id: key_id,
+        case_id: None,
+        detail: json!({ "key_id": key_id }),
+    };
+    audit(tx, &ctx.scope, &ctx.principal, entry, now);
 }

@@ -356,7 +356,8 @@ impl Services {
         Ok(())
     }
 
-    /// Forgets old idempotent responses and old finished jobs.
+    /// Forgets old idempotent responses, old finished jobs, used phone hand-offs and ended
+    /// console sessions.
     async fn housekeeping(&self) {
         if let Err(e) = self.prune_idempotency_keys().await {
             tracing::warn!(error = %e, "pruning idempotency keys failed");
@@ -382,6 +383,9 @@ impl Services {
         }
         if let Err(e) = self.prune_handoffs().await {
             tracing::warn!(error = %e, "pruning phone hand-offs failed");
+        }
+        if let Err(e) = self.prune_console_sessions().await {
+            tracing::warn!(error = %e, "pruning ended console sessions failed");
         }
     }
 }

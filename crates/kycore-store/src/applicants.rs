@@ -19,6 +19,8 @@ pub struct ApplicantRecord {
     pub id_number_hash: Option<Vec<u8>>,
     pub name_dob_hash: Option<Vec<u8>>,
     pub email_hash: Option<Vec<u8>>,
+    /// The blind index of name and e-mail words: keyed hashes between spaces (" h1 h2 ").
+    pub name_tokens: Option<String>,
     pub revision: i64,
     pub created_at: Millis,
     pub updated_at: Millis,
@@ -29,7 +31,8 @@ pub struct ApplicantRecord {
 macro_rules! columns {
     () => {
         "id, organization_id, environment, applicant_type, external_id, profile_sealed, \
-     id_number_hash, name_dob_hash, email_hash, revision, created_at, updated_at, redacted_at"
+     id_number_hash, name_dob_hash, email_hash, name_tokens, revision, created_at, updated_at, \
+     redacted_at"
     };
 }
 
@@ -48,6 +51,7 @@ impl crate::rows::AppendRow for ApplicantRecord {
             .bind(&self.id_number_hash)
             .bind(&self.name_dob_hash)
             .bind(&self.email_hash)
+            .bind(&self.name_tokens)
             .bind(self.revision)
             .bind(self.created_at)
             .bind(self.updated_at)
@@ -64,14 +68,15 @@ pub async fn update<'e>(
 ) -> Result<bool, StoreError> {
     let done = sqlx::query(
         "UPDATE applicants SET external_id = $1, profile_sealed = $2, id_number_hash = $3, \
-         name_dob_hash = $4, email_hash = $5, revision = $6, updated_at = $7 \
-         WHERE id = $8 AND organization_id = $9 AND environment = $10 AND revision = $11",
+         name_dob_hash = $4, email_hash = $5, name_tokens = $6, revision = $7, updated_at = $8 \
+         WHERE id = $9 AND organization_id = $10 AND environment = $11 AND revision = $12",
     )
     .bind(&a.external_id)
     .bind(&a.profile_sealed)
     .bind(&a.id_number_hash)
     .bind(&a.name_dob_hash)
     .bind(&a.email_hash)
+    .bind(&a.name_tokens)
     .bind(a.revision)
     .bind(a.updated_at)
     .bind(&a.id)
@@ -237,7 +242,7 @@ pub async fn redact<'e>(
 ) -> Result<bool, StoreError> {
     let done = sqlx::query(
         "UPDATE applicants SET profile_sealed = $1, id_number_hash = NULL, name_dob_hash = NULL, \
-         email_hash = NULL, revision = revision + 1, updated_at = $2, redacted_at = $2 \
+         email_hash = NULL, name_tokens = NULL, revision = revision + 1, updated_at = $2, redacted_at = $2 \
          WHERE organization_id = $3 AND environment = $4 AND id = $5",
     )
     .bind(Vec::<u8>::new())

@@ -163,6 +163,9 @@ pub struct CaseFilter {
     pub statuses: Vec<String>,
     pub kind: Option<String>,
     pub external_id: Option<String>,
+    /// A search box's words: the case's external id, or an applicant with every one of
+    /// these name tokens (the applicants' blind index).
+    pub search: Option<CaseSearch>,
     pub applicant_id: Option<String>,
     pub created_from: Option<Millis>,
     pub created_until: Option<Millis>,
@@ -173,6 +176,15 @@ pub struct CaseFilter {
     pub newest_per_applicant: bool,
     pub before_id: Option<String>,
     pub limit: i64,
+}
+
+/// What a search box looks for in cases.
+#[derive(Clone, Debug, Default)]
+pub struct CaseSearch {
+    /// Matched whole against the platform's external id.
+    pub external_id: String,
+    /// Blind-index tokens an applicant must all have; none matches no applicant.
+    pub name_tokens: Vec<String>,
 }
 
 /// Newest first.
@@ -214,6 +226,7 @@ fn filtered(select_from: &'static str, scope: &Scope, filter: &CaseFilter) -> Sc
         .any_text("status", &filter.statuses)
         .text("kind =", &filter.kind)
         .text("external_id =", &filter.external_id)
+        .search(filter.search.as_ref())
         .text("applicant_id =", &filter.applicant_id)
         .int("created_at >=", filter.created_from)
         .int("created_at <", filter.created_until)

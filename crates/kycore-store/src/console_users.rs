@@ -97,6 +97,21 @@ pub async fn find_by_email<'e>(
     .await?)
 }
 
+/// The organization's users, oldest first.
+pub async fn list_in_organization<'e>(
+    db: impl Executor<'e, Database = Any>,
+    organization_id: &str,
+) -> Result<Vec<UserRecord>, StoreError> {
+    Ok(sqlx::query_as(concat!(
+        "SELECT ",
+        user_columns!(),
+        " FROM console_users WHERE organization_id = $1 ORDER BY created_at, id"
+    ))
+    .bind(organization_id)
+    .fetch_all(db)
+    .await?)
+}
+
 /// The user with this e-mail in this organization.
 pub async fn find_in_organization<'e>(
     db: impl Executor<'e, Database = Any>,
@@ -263,6 +278,22 @@ pub async fn delete_session<'e>(
         .execute(db)
         .await?;
     Ok(())
+}
+
+/// Forgets sessions that ended on their own: past `expires_at`, or unused since
+/// `idle_before`. Returns how many.
+pub async fn delete_ended_sessions<'e>(
+    db: impl Executor<'e, Database = Any>,
+    now: Millis,
+    idle_before: Millis,
+) -> Result<u64, StoreError> {
+    let done =
+        sqlx::query("DELETE FROM console_sessions WHERE expires_at <= $1 OR last_seen_at < $2")
+            .bind(now)
+            .bind(idle_before)
+            .execute(db)
+            .await?;
+    Ok(done.rows_affected())
 }
 
 /// Ends every session of a user (a disabled account, a reset password).

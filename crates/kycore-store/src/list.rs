@@ -100,6 +100,36 @@ impl ScopedList {
         self
     }
 
+    /// A case search: the external id, or an applicant of the same scope whose blind index
+    /// holds every token (each token is hex, so it needs no escaping in a `LIKE` pattern).
+    pub(crate) fn search(mut self, search: Option<&crate::cases::CaseSearch>) -> Self {
+        let Some(search) = search else {
+            return self;
+        };
+        let joiner = if self.values.is_empty() {
+            " WHERE "
+        } else {
+            " AND "
+        };
+        self.values.push(Value::Text(search.external_id.clone()));
+        let mut condition = format!("{joiner}(external_id = ${}", self.values.len());
+        if !search.name_tokens.is_empty() {
+            condition.push_str(
+                " OR applicant_id IN (SELECT id FROM applicants \
+                 WHERE applicants.organization_id = cases.organization_id \
+                 AND applicants.environment = cases.environment",
+            );
+            for token in &search.name_tokens {
+                self.values.push(Value::Text(format!("% {token} %")));
+                condition.push_str(&format!(" AND name_tokens LIKE ${}", self.values.len()));
+            }
+            condition.push(')');
+        }
+        condition.push(')');
+        self.sql.push_str(&condition);
+        self
+    }
+
     /// A condition without parameters, when `applies`.
     pub(crate) fn condition_if(mut self, applies: bool, condition: &'static str) -> Self {
         if applies {

@@ -43,6 +43,30 @@ pub async fn record_progress<'e>(
     Ok(())
 }
 
+/// One monitoring run: the list versions it screened against and how far it got.
+#[derive(Clone, Debug, FromRow)]
+pub struct RunRecord {
+    pub versions_key: String,
+    pub started_at: Millis,
+    pub finished_at: Option<Millis>,
+    pub applicants_screened: i64,
+    pub hits_found: i64,
+}
+
+/// The latest runs, newest first.
+pub async fn recent_runs<'e>(
+    db: impl Executor<'e, Database = Any>,
+    limit: i64,
+) -> Result<Vec<RunRecord>, StoreError> {
+    Ok(sqlx::query_as(
+        "SELECT versions_key, started_at, finished_at, applicants_screened, hits_found \
+         FROM monitoring_runs ORDER BY started_at DESC, versions_key LIMIT $1",
+    )
+    .bind(limit)
+    .fetch_all(db)
+    .await?)
+}
+
 /// An approved case whose applicant monitoring may re-screen.
 #[derive(Clone, Debug, FromRow)]
 pub struct ApprovedCase {

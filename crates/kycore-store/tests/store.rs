@@ -60,6 +60,7 @@ fn applicant(id: &str, scope: &Scope) -> applicants::ApplicantRecord {
         id_number_hash: None,
         name_dob_hash: None,
         email_hash: None,
+        name_tokens: None,
         revision: 1,
         created_at: 10,
         updated_at: 10,

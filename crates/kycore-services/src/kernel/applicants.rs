@@ -151,6 +151,7 @@ impl Sealed<'_> {
             ),
             name_dob_hash: hash("name_dob", individual.and_then(name_and_birth_key)),
             email_hash: hash("email", individual.and_then(|p| p.email.clone())),
+            name_tokens: name_index(keyring, scope, self.profile),
             revision: self.revision,
             created_at: self.created_at,
             updated_at: self.updated_at,
@@ -167,20 +168,73 @@ fn compact_identifier(raw: &str) -> String {
         .to_ascii_uppercase()
 }
 
+/// Accents folded, lower case, anything but letters and digits a space: "José  Álvarez"
+/// and "jose alvarez" read the same.
+fn fold(text: &str) -> String {
+    text.nfkd()
+        .filter(|c| !unicode_normalization::char::is_combining_mark(*c))
+        .flat_map(char::to_lowercase)
+        .map(|c| if c.is_alphanumeric() { c } else { ' ' })
+        .collect()
+}
+
 /// Name and date of birth as one comparable key: accents folded, case and word order ignored,
 /// so "José  Álvarez" and "alvarez jose" with the same birth date collide.
 fn name_and_birth_key(p: &IndividualProfile) -> Option<String> {
     let dob = p.date_of_birth.as_deref()?;
-    let full = format!("{} {}", p.first_name.as_deref()?, p.last_name.as_deref()?);
-    let folded: String = full
-        .nfkd()
-        .filter(|c| !unicode_normalization::char::is_combining_mark(*c))
-        .flat_map(char::to_lowercase)
-        .map(|c| if c.is_alphanumeric() { c } else { ' ' })
-        .collect();
+    let folded = fold(&format!(
+        "{} {}",
+        p.first_name.as_deref()?,
+        p.last_name.as_deref()?
+    ));
     let mut words: Vec<&str> = folded.split_whitespace().collect();
     words.sort_unstable();
     Some(format!("{}|{dob}", words.join(" ")))
+}
+
+/// Bytes of a word's keyed hash kept in the blind index: 96 bits, so two words of one
+/// organization's applicants practically never share a token.
+const TOKEN_BYTES: usize = 12;
+
+/// The blind-index tokens of a text's words (folded as [`fold`]), each once: keyed hashes
+/// of the scope, in hex. The same for what is indexed and what is searched.
+pub(crate) fn search_tokens(keyring: &Keyring, scope: &Scope, text: &str) -> Vec<String> {
+    let mut tokens: Vec<String> = Vec::new();
+    for word in fold(text).split_whitespace() {
+        let hash = keyring.lookup_hash(scope, "name_token", word);
+        let token: String = hash
+            .iter()
+            .take(TOKEN_BYTES)
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        if !tokens.contains(&token) {
+            tokens.push(token);
+        }
+    }
+    tokens
+}
+
+/// The applicant's blind index: the tokens of the names and e-mail a person would search
+/// by (a person's given, middle and family names, a business's legal name), each between
+/// spaces for a `LIKE '% token %'` match; none when there is no such field.
+fn name_index(keyring: &Keyring, scope: &Scope, profile: &ApplicantProfile) -> Option<String> {
+    let mut words: Vec<&str> = Vec::new();
+    if let Some(p) = &profile.individual {
+        words.extend(
+            [&p.first_name, &p.middle_name, &p.last_name, &p.email]
+                .into_iter()
+                .filter_map(|f| f.as_deref()),
+        );
+    }
+    if let Some(b) = &profile.business {
+        words.extend(
+            [&b.legal_name, &b.email]
+                .into_iter()
+                .filter_map(|f| f.as_deref()),
+        );
+    }
+    let tokens = search_tokens(keyring, scope, &words.join(" "));
+    (!tokens.is_empty()).then(|| format!(" {} ", tokens.join(" ")))
 }
 
 /// The applicant's type as stored.

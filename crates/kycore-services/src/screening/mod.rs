@@ -32,9 +32,13 @@ pub use crate::kernel::HitReview;
 pub use format::ListFormat;
 pub(crate) use hits::CaseScreening;
 pub use import::{ImportOutcome, ImportProgress, ImportRequest};
+/// A listed entry as the engine holds it: its names, birth dates, countries, identifiers and
+/// programs.
+pub use kycore_screening::Entity as ListEntry;
 /// A listed entry that matches a screened name (the engine's hit: the entry's id, names,
 /// type, score and the explanation of the score).
 pub use kycore_screening::Hit as ListMatch;
+pub use monitoring::MonitoringRun;
 pub use refresh::{RefreshFailure, SourceStatusView};
 pub(crate) use subjects::FoundHit;
 pub use subjects::SANDBOX_LIST;
@@ -195,6 +199,17 @@ impl Services {
         blocking(move || screener.search(&query))
             .await?
             .map_err(query_error)
+    }
+
+    /// The entry `entity_id` of `list` as the lists served now hold it; `None` when that
+    /// list is not loaded or no longer has it (the hit may be from an older version).
+    pub fn watchlist_entry(&self, list: &str, entity_id: &str) -> Option<ListEntry> {
+        let screener = if list == SANDBOX_LIST {
+            subjects::sandbox_screener()
+        } else {
+            self.screener()?
+        };
+        screener.entry(list, entity_id).cloned()
     }
 
     /// The screener now served, if any list is loaded.

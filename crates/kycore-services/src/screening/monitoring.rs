@@ -26,7 +26,7 @@ use super::hits::same_entry;
 use super::subjects::{FoundHit, Subject, sandbox_screener, screen_all, subjects_of};
 use crate::jobs::Job;
 use crate::kernel;
-use crate::time_format::now_millis;
+use crate::time_format::{now_millis, rfc3339};
 use crate::{ServiceError, Services};
 
 /// Approved cases re-screened per job.
@@ -47,7 +47,35 @@ struct Candidate {
     subjects: Vec<Subject>,
 }
 
+/// A monitoring run as people read it.
+#[derive(Clone, Debug)]
+pub struct MonitoringRun {
+    /// The list versions screened against.
+    pub versions: Vec<String>,
+    pub started_at: String,
+    /// `None` while it runs.
+    pub finished_at: Option<String>,
+    /// Across the deployment: the lists are shared by every organization.
+    pub applicants_screened: i64,
+    pub hits_found: i64,
+}
+
 impl Services {
+    /// The latest monitoring runs, newest first.
+    pub async fn monitoring_runs(&self, limit: i64) -> Result<Vec<MonitoringRun>, ServiceError> {
+        let runs = monitoring::recent_runs(self.store().reader(), limit).await?;
+        Ok(runs
+            .into_iter()
+            .map(|run| MonitoringRun {
+                versions: run.versions_key.split(',').map(str::to_owned).collect(),
+                started_at: rfc3339(run.started_at),
+                finished_at: run.finished_at.map(rfc3339),
+                applicants_screened: run.applicants_screened,
+                hits_found: run.hits_found,
+            })
+            .collect())
+    }
+
     /// Starts monitoring for a newly served set of list versions, unless a run for exactly
     /// these versions was already started (by this or another server).
     pub(crate) async fn schedule_monitoring(
