@@ -1,7 +1,8 @@
-//! The portal's translation catalog: Fluent files compiled into the binary, one per
-//! language, and the choice of language for a request — an explicit `?lang=` (remembered in
-//! a cookie), else the browser's `Accept-Language`, else English. Dates are written with each
-//! language's `date-long` message, so a translator decides their order and month names.
+//! The pages' translation catalogs: Fluent files compiled into the binary, one per page set
+//! (the portal's in `portal/locales`, the console's in `console/locales`) and language, and
+//! the choice of language for a request — an explicit `?lang=` (remembered in a cookie), else
+//! the browser's `Accept-Language`, else English. Dates are written with each language's
+//! `date-long` message, so a translator decides their order and month names.
 
 use std::sync::LazyLock;
 
@@ -10,7 +11,7 @@ use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
 use fluent_langneg::{NegotiationStrategy, accepted_languages, negotiate_languages};
 use unic_langid::LanguageIdentifier;
 
-/// A language the portal speaks.
+/// A language of the pages (the portal speaks all; the console English and German).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Lang {
     En,
@@ -46,20 +47,15 @@ impl Lang {
         Lang::ALL.into_iter().find(|l| l.code() == code)
     }
 
-    fn source(self) -> &'static str {
-        match self {
-            Lang::En => include_str!("locales/en.ftl"),
-            Lang::De => include_str!("locales/de.ftl"),
-            Lang::Fr => include_str!("locales/fr.ftl"),
-            Lang::Es => include_str!("locales/es.ftl"),
-            Lang::Ar => include_str!("locales/ar.ftl"),
-        }
+    /// The best language for an `Accept-Language` header, of the portal's.
+    pub fn negotiate(accept_language: &str) -> Lang {
+        Lang::negotiate_among(accept_language, &Lang::ALL)
     }
 
-    /// The best language for an `Accept-Language` header.
-    pub fn negotiate(accept_language: &str) -> Lang {
+    /// The best language of `supported` (English first) for an `Accept-Language` header.
+    pub fn negotiate_among(accept_language: &str, supported: &[Lang]) -> Lang {
         let requested = accepted_languages::parse(accept_language);
-        let available: Vec<LanguageIdentifier> = Lang::ALL
+        let available: Vec<LanguageIdentifier> = supported
             .iter()
             .filter_map(|l| l.code().parse().ok())
             .collect();
@@ -76,14 +72,44 @@ impl Lang {
     }
 }
 
-struct Catalog {
+/// A set of pages with its own messages.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Catalog {
+    Portal,
+    Console,
+}
+
+impl Catalog {
+    /// The languages it has messages in, English first.
+    pub fn languages(self) -> &'static [Lang] {
+        match self {
+            Catalog::Portal => &Lang::ALL,
+            Catalog::Console => &[Lang::En, Lang::De],
+        }
+    }
+
+    /// The Fluent file of one of its languages.
+    fn source(self, lang: Lang) -> &'static str {
+        match (self, lang) {
+            (Catalog::Console, Lang::De) => include_str!("console/locales/de.ftl"),
+            (Catalog::Console, _) => include_str!("console/locales/en.ftl"),
+            (Catalog::Portal, Lang::En) => include_str!("portal/locales/en.ftl"),
+            (Catalog::Portal, Lang::De) => include_str!("portal/locales/de.ftl"),
+            (Catalog::Portal, Lang::Fr) => include_str!("portal/locales/fr.ftl"),
+            (Catalog::Portal, Lang::Es) => include_str!("portal/locales/es.ftl"),
+            (Catalog::Portal, Lang::Ar) => include_str!("portal/locales/ar.ftl"),
+        }
+    }
+}
+
+struct Bundles {
     bundles: Vec<(Lang, FluentBundle<FluentResource>)>,
 }
 
-fn bundle(lang: Lang) -> FluentBundle<FluentResource> {
+fn bundle(catalog: Catalog, lang: Lang) -> FluentBundle<FluentResource> {
     // The catalogs are part of the binary and a unit test parses them, so a broken one
     // cannot ship; failing loudly at first use is right.
-    let resource = FluentResource::try_new(lang.source().to_owned())
+    let resource = FluentResource::try_new(catalog.source(lang).to_owned())
         .unwrap_or_else(|(_, errors)| panic!("{} catalog: {errors:?}", lang.code()));
     let id: LanguageIdentifier = lang.code().parse().expect("a valid language code");
     let mut bundle = FluentBundle::new_concurrent(vec![id]);
@@ -95,17 +121,42 @@ fn bundle(lang: Lang) -> FluentBundle<FluentResource> {
     bundle
 }
 
-static CATALOG: LazyLock<Catalog> = LazyLock::new(|| Catalog {
-    bundles: Lang::ALL.into_iter().map(|l| (l, bundle(l))).collect(),
-});
+fn bundles(catalog: Catalog) -> Bundles {
+    Bundles {
+        bundles: catalog
+            .languages()
+            .iter()
+            .map(|l| (*l, bundle(catalog, *l)))
+            .collect(),
+    }
+}
 
-/// Texts in one language.
+static PORTAL: LazyLock<Bundles> = LazyLock::new(|| bundles(Catalog::Portal));
+static CONSOLE: LazyLock<Bundles> = LazyLock::new(|| bundles(Catalog::Console));
+
+/// Texts of one catalog in one language.
 #[derive(Clone, Copy, Debug)]
 pub struct Texts {
     pub lang: Lang,
+    pub catalog: Catalog,
 }
 
 impl Texts {
+    pub fn portal(lang: Lang) -> Texts {
+        Texts {
+            lang,
+            catalog: Catalog::Portal,
+        }
+    }
+
+    /// The console's texts; a language it lacks reads English.
+    pub fn console(lang: Lang) -> Texts {
+        Texts {
+            lang,
+            catalog: Catalog::Console,
+        }
+    }
+
     /// The message `id`; the id itself when the catalog lacks it (a test keeps that from
     /// happening for every id the pages use).
     pub fn get(&self, id: &str) -> String {
@@ -142,7 +193,10 @@ impl Texts {
     }
 
     fn bundle(&self) -> &'static FluentBundle<FluentResource> {
-        let catalog = &*CATALOG;
+        let catalog: &Bundles = match self.catalog {
+            Catalog::Portal => &PORTAL,
+            Catalog::Console => &CONSOLE,
+        };
         catalog
             .bundles
             .iter()
@@ -154,7 +208,7 @@ impl Texts {
     fn format(&self, id: &str, args: Option<&FluentArgs<'_>>) -> String {
         let bundle = self.bundle();
         let Some(pattern) = bundle.get_message(id).and_then(|m| m.value()) else {
-            tracing::warn!(id, lang = self.lang.code(), "missing portal text");
+            tracing::warn!(id, lang = self.lang.code(), catalog = ?self.catalog, "missing text");
             return id.to_owned();
         };
         let mut errors = Vec::new();
@@ -173,8 +227,8 @@ mod tests {
     use fluent_syntax::ast::{Entry, Expression, InlineExpression, Pattern, PatternElement};
 
     /// Each message's id, with the variables its text uses.
-    fn messages(lang: Lang) -> BTreeMap<String, BTreeSet<String>> {
-        let resource = FluentResource::try_new(lang.source().to_owned()).unwrap();
+    fn messages(catalog: Catalog, lang: Lang) -> BTreeMap<String, BTreeSet<String>> {
+        let resource = FluentResource::try_new(catalog.source(lang).to_owned()).unwrap();
         resource
             .entries()
             .filter_map(|e| match e {
@@ -227,10 +281,16 @@ mod tests {
 
     #[test]
     fn every_language_has_every_message_with_the_same_variables() {
-        let english = messages(Lang::En);
-        assert!(english.len() > 100);
-        for lang in Lang::ALL {
-            let translated = messages(lang);
+        for catalog in [Catalog::Portal, Catalog::Console] {
+            catalog_is_complete(catalog);
+        }
+    }
+
+    fn catalog_is_complete(catalog: Catalog) {
+        let english = messages(catalog, Lang::En);
+        assert!(english.len() > 50);
+        for lang in catalog.languages().iter().copied() {
+            let translated = messages(catalog, lang);
             let missing: Vec<_> = english
                 .keys()
                 .filter(|id| !translated.contains_key(*id))
@@ -246,7 +306,7 @@ mod tests {
                 .collect();
             assert!(
                 missing.is_empty() && extra.is_empty() && mismatched.is_empty(),
-                "{}: missing {missing:?}, not in en.ftl {extra:?}, other variables in {mismatched:?}",
+                "{catalog:?} {}: missing {missing:?}, not in en.ftl {extra:?}, other variables in {mismatched:?}",
                 lang.code()
             );
         }
@@ -272,18 +332,18 @@ mod tests {
 
     #[test]
     fn messages_take_arguments_and_plurals() {
-        let de = Texts { lang: Lang::De };
+        let de = Texts::portal(Lang::De);
         assert_eq!(
             de.with("progress", &[("current", 2.into()), ("total", 5.into())]),
             "Schritt 2 von 5"
         );
-        let en = Texts { lang: Lang::En };
+        let en = Texts::portal(Lang::En);
         assert_eq!(
             en.with("attempts-left", &[("count", 1.into())]),
             "You can upload this 1 more time."
         );
         assert_eq!(en.get("no-such-message"), "no-such-message");
-        let ar = Texts { lang: Lang::Ar };
+        let ar = Texts::portal(Lang::Ar);
         assert_eq!(
             ar.with("attempts-left", &[("count", 2.into())]),
             "يمكنك رفع هذا الملف مرتين أخريين."
@@ -294,7 +354,7 @@ mod tests {
     fn dates_are_written_the_way_each_language_writes_them() {
         let dates: Vec<String> = Lang::ALL
             .into_iter()
-            .map(|lang| Texts { lang }.date("1974-08-01"))
+            .map(|lang| Texts::portal(lang).date("1974-08-01"))
             .collect();
         assert_eq!(
             dates,
@@ -306,7 +366,7 @@ mod tests {
                 "1 أغسطس 1974"
             ]
         );
-        assert_eq!(Texts { lang: Lang::Fr }.date("1974-13-01"), "1974-13-01");
+        assert_eq!(Texts::portal(Lang::Fr).date("1974-13-01"), "1974-13-01");
     }
 
     /// A date field's hint and its error give their example as the review shows dates, not
@@ -314,7 +374,7 @@ mod tests {
     #[test]
     fn date_hints_and_errors_write_dates_like_the_review() {
         for lang in Lang::ALL {
-            let texts = Texts { lang };
+            let texts = Texts::portal(lang);
             let example = texts.date("1990-03-31");
             for id in ["hint-date", "error-invalid_date"] {
                 let text = texts.get(id);

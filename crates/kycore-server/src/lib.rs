@@ -10,6 +10,7 @@ mod console;
 mod dialects;
 pub mod error;
 mod extract;
+mod i18n;
 mod idempotency;
 mod limits;
 mod openapi;

@@ -435,6 +435,7 @@ pub async fn list_cases(
         created_until: parse_param(query.created_before, "created_before", parse_rfc3339)?,
         assigned_to: None,
         newest_per_applicant: false,
+        search: None,
     };
     let page = PageRequest {
         limit: query.limit,

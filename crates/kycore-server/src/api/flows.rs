@@ -18,7 +18,7 @@ use crate::extract::{ApiJson, ApiPath, Caller};
 
 wire_enum!(
     /// What a fired rule asks for.
-    RuleOutcomeBody <=> RuleOutcome, "snake_case" { Approve, Review, Reject, RequestResubmission }
+    RuleOutcomeBody <=> RuleOutcome, "snake_case" { Approve, Review, ReviewFourEyes, Reject, RequestResubmission }
 );
 
 wire_enum!(
@@ -72,6 +72,8 @@ pub struct RuleBody {
     pub name: String,
     /// A CEL expression over the facts that gives true or false.
     pub when: String,
+    /// `review_four_eyes` is a review whose approval then needs two different people's,
+    /// whatever the flow's `four_eyes` says.
     pub outcome: RuleOutcomeBody,
     /// Recorded as the decision's reason when this rule decides.
     #[schema(pattern = r"^[a-z0-9_]{1,64}$")]

@@ -10,7 +10,7 @@ pub(crate) mod cases;
 mod checks;
 pub(crate) mod documents;
 mod events;
-mod flows;
+pub(crate) mod flows;
 mod organization;
 mod sandbox;
 mod screenings;

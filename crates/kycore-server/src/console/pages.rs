@@ -10,11 +10,15 @@ use kycore_domain::tenancy::Environment;
 use kycore_services::audit::AuditEntry;
 use kycore_services::cases::{QueueRow, RiskSignals};
 use kycore_services::console_users::ConsoleSession;
+use kycore_services::screening::ListEntry;
 use kycore_services::views::{Applicant, Case, Check, Document, ScreeningHit};
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 use serde_json::Value;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
+
+use super::case_detail;
+use crate::i18n::{Catalog, Texts};
 
 const STYLE: &str = "\
 *{box-sizing:border-box}\
@@ -32,7 +36,7 @@ a:focus,button:focus,input:focus,select:focus,textarea:focus{outline:3px solid #
 .card{background:#fff;border:1px solid #c9ccd3;border-radius:8px;padding:1rem;margin:0 0 1rem}\
 table{border-collapse:collapse;width:100%;background:#fff}\
 th,td{text-align:start;padding:.4rem .5rem;border-bottom:1px solid #dfe1e6;vertical-align:top}\
-th{background:#eef0f3}caption{text-align:start;font-weight:600;padding:.25rem 0}\
+th{background:#eef0f3}td.id{overflow-wrap:anywhere;min-width:7rem}caption{text-align:start;font-weight:600;padding:.25rem 0}\
 label{display:block;font-weight:600;margin:.75rem 0 .25rem}\
 input[type=text],input[type=email],input[type=password],input[type=date],select,textarea{width:100%;max-width:28rem;font:inherit;padding:.5rem;border:2px solid #5b616e;border-radius:4px;background:#fff;color:inherit}\
 button{font:inherit;font-weight:600;padding:.5rem 1rem;margin:.75rem .5rem 0 0;border:0;border-radius:4px;background:#0b4fbf;color:#fff;cursor:pointer;min-height:40px}\
@@ -51,6 +55,7 @@ kbd{font:inherit;font-weight:600;border:1px solid #5b616e;border-radius:3px;padd
 label.check{display:block;font-weight:400;margin:.25rem 0}\
 .filters{display:flex;flex-wrap:wrap;gap:0 1rem;align-items:flex-end}\
 .decisions form{border-top:1px solid #dfe1e6;padding-top:.5rem;margin-top:.5rem}\
+.hit{border-top:1px solid #dfe1e6;padding-top:.5rem;margin-top:.5rem}h3{font-size:1rem;margin:.5rem 0}h4{font-size:.95rem;margin:.5rem 0 .25rem}\
 ";
 
 /// The console's content security policy: its own inline style by nonce, no script.
@@ -67,33 +72,44 @@ pub fn csrf(session: &ConsoleSession) -> Markup {
 }
 
 /// A full page: the header names the user, the organization and, always, the environment.
-pub fn shell(nonce: &str, title: &str, session: Option<&ConsoleSession>, body: Markup) -> Markup {
+pub fn shell(
+    nonce: &str,
+    t: Texts,
+    title: &str,
+    session: Option<&ConsoleSession>,
+    body: Markup,
+) -> Markup {
     html! {
         (DOCTYPE)
-        html lang="en" {
+        html lang=(t.lang.code()) {
             head {
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width,initial-scale=1";
-                title { (title) " – kycore console" }
+                title { (t.with("page-title", &[("title", title.to_owned().into())])) }
                 style nonce=(nonce) { (PreEscaped(STYLE)) }
             }
             body {
-                a.skip href="#main" { "Skip to content" }
+                a.skip href="#main" { (t.get("skip")) }
                 header {
-                    p.site { "kycore console" }
+                    p.site { (t.get("site")) }
+                    (language_switch(t))
                     @if let Some(session) = session {
-                        nav aria-label="Console" {
-                            a href="/console/cases" { "Review queue" }
+                        nav aria-label=(t.get("nav-label")) {
+                            a href="/console/cases" { (t.get("nav-queue")) }
                             @if session.user.role.can_administer() {
-                                " · " a href="/console/webhooks" { "Webhooks" }
+                                " · " a href="/console/webhooks" { (t.get("nav-webhooks")) }
+                                " · " a href="/console/keys" { (t.get("nav-keys")) }
+                                " · " a href="/console/users" { (t.get("nav-users")) }
+                                " · " a href="/console/flows" { (t.get("nav-flows")) }
+                                " · " a href="/console/watchlists" { (t.get("nav-watchlists")) }
                             }
                         }
                         p {
                             (session.user.email) " · " (session.user.role.as_str()) " · "
                             span.muted { (session.user.organization_id) } " · "
                             @match session.scope.environment {
-                                Environment::Live => span.env.env-live { "Live" },
-                                Environment::Sandbox => span.env.env-sandbox { "Sandbox" },
+                                Environment::Live => span.env.env-live { (t.get("env-live")) },
+                                Environment::Sandbox => span.env.env-sandbox { (t.get("env-sandbox")) },
                             }
                         }
                         form method="post" action="/console/environment" {
@@ -101,17 +117,17 @@ pub fn shell(nonce: &str, title: &str, session: Option<&ConsoleSession>, body: M
                             @match session.scope.environment {
                                 Environment::Live => {
                                     input type="hidden" name="environment" value="sandbox";
-                                    button.secondary #switch-environment type="submit" { "Switch to sandbox" }
+                                    button.secondary #switch-environment type="submit" { (t.get("switch-to-sandbox")) }
                                 }
                                 Environment::Sandbox => {
                                     input type="hidden" name="environment" value="live";
-                                    button.secondary #switch-environment type="submit" { "Switch to live" }
+                                    button.secondary #switch-environment type="submit" { (t.get("switch-to-live")) }
                                 }
                             }
                         }
                         form method="post" action="/console/logout" {
                             (csrf(session))
-                            button.secondary #sign-out type="submit" { "Sign out" }
+                            button.secondary #sign-out type="submit" { (t.get("sign-out")) }
                         }
                     }
                 }
@@ -121,41 +137,60 @@ pub fn shell(nonce: &str, title: &str, session: Option<&ConsoleSession>, body: M
     }
 }
 
-pub fn message(title: &str, message: &str) -> Markup {
+/// Links to the console's languages; the one shown is marked as the current page.
+fn language_switch(t: Texts) -> Markup {
     html! {
-        h1 { (title) }
-        div.card { p { (message) } p { a href="/console/cases" { "Back to the review queue" } } }
+        nav aria-label=(t.get("switch-language")) {
+            @for (i, lang) in Catalog::Console.languages().iter().enumerate() {
+                @if i > 0 { " · " }
+                @let name = Texts::console(*lang).get("language-name");
+                @if *lang == t.lang {
+                    span aria-current="page" lang=(lang.code()) { (name) }
+                } @else {
+                    a href={ "?lang=" (lang.code()) } lang=(lang.code()) hreflang=(lang.code()) { (name) }
+                }
+            }
+        }
     }
 }
 
-pub fn login(csrf: &str, error: Option<&str>, email: &str, ask_organization: bool) -> Markup {
+pub fn message(t: Texts, title: &str, message: &str) -> Markup {
     html! {
-        h1 { "Sign in" }
+        h1 { (title) }
+        div.card { p { (message) } p { a href="/console/cases" { (t.get("back-to-queue")) } } }
+    }
+}
+
+pub fn login(
+    t: Texts,
+    csrf: &str,
+    error: Option<&str>,
+    email: &str,
+    ask_organization: bool,
+) -> Markup {
+    html! {
+        h1 { (t.get("sign-in")) }
         @if let Some(error) = error {
             div.error role="alert" id="login-error" { (error) }
         }
         form.card method="post" action="/console/login" {
             input type="hidden" name="csrf" value=(csrf);
-            label for="email" { "E-mail" }
+            label for="email" { (t.get("email")) }
             input #email type="email" name="email" value=(email) autocomplete="username" required
                 aria-describedby=[error.map(|_| "login-error")];
-            label for="password" { "Password" }
+            label for="password" { (t.get("password")) }
             input #password type="password" name="password" autocomplete="current-password" required;
             @if ask_organization {
-                label for="organization" { "Organization id" }
+                label for="organization" { (t.get("organization-id")) }
                 input #organization type="text" name="organization" required;
             }
-            button #sign-in type="submit" { "Sign in" }
+            button #sign-in type="submit" { (t.get("sign-in")) }
         }
     }
 }
 
 pub fn date(at: &OffsetDateTime) -> String {
     at.format(&Rfc3339).unwrap_or_default()
-}
-
-fn status_label(status: CaseStatus) -> &'static str {
-    status.as_str()
 }
 
 /// The queue's filters as the form shows them again.
@@ -170,13 +205,13 @@ pub struct QueueForm<'a> {
 }
 
 /// A queue row's risk signals in words; "—" when there are none.
-fn signals(signals: &RiskSignals) -> Markup {
+fn signals(t: Texts, signals: &RiskSignals) -> Markup {
     let mut said: Vec<String> = Vec::new();
     if signals.open_hits > 0 {
-        said.push(format!("{} open screening hit(s)", signals.open_hits));
+        said.push(t.with("signal-open-hits", &[("count", signals.open_hits.into())]));
     }
     if signals.duplicate {
-        said.push("possible duplicate".to_owned());
+        said.push(t.get("signal-duplicate"));
     }
     let other_failures: Vec<&str> = signals
         .failed_checks
@@ -185,80 +220,79 @@ fn signals(signals: &RiskSignals) -> Markup {
         .filter(|kind| *kind != "duplicate_applicant")
         .collect();
     if !other_failures.is_empty() {
-        said.push(format!("failed: {}", other_failures.join(", ")));
+        let checks = other_failures.join(", ");
+        said.push(t.with("signal-failed", &[("checks", checks.into())]));
     }
     if signals.rejected_documents > 0 {
-        said.push(format!(
-            "{} document(s) rejected",
-            signals.rejected_documents
-        ));
+        let count = signals.rejected_documents;
+        said.push(t.with("signal-rejected-documents", &[("count", count.into())]));
     }
     html! {
-        @if said.is_empty() { span.muted { "—" } } @else {
+        @if said.is_empty() { span.muted { (t.get("none")) } } @else {
             ul.signals { @for line in &said { li { (line) } } }
         }
     }
 }
 
-pub fn queue(rows: &[QueueRow], form: &QueueForm<'_>) -> Markup {
+pub fn queue(t: Texts, rows: &[QueueRow], form: &QueueForm<'_>) -> Markup {
     html! {
-        h1 { "Review queue" }
+        h1 { (t.get("queue-title")) }
         form.card.filters method="get" action="/console/cases" {
             div {
-                label for="q" { "Case id or external id" }
+                label for="q" { (t.get("queue-search")) }
                 input #q type="text" name="q" value=(form.q);
             }
             div {
-                label for="status" { "Status" }
+                label for="status" { (t.get("queue-status")) }
                 select #status name="status" {
-                    option value="" selected[form.status.is_none()] { "In review first, then every other" }
+                    option value="" selected[form.status.is_none()] { (t.get("queue-status-any")) }
                     @for status in CaseStatus::ALL {
-                        option value=(status.as_str()) selected[form.status == Some(status)] { (status_label(status)) }
+                        option value=(status.as_str()) selected[form.status == Some(status)] { (status.as_str()) }
                     }
                 }
             }
             div {
-                label for="kind" { "Kind" }
+                label for="kind" { (t.get("queue-kind")) }
                 select #kind name="kind" {
-                    option value="" selected[form.kind.is_none()] { "KYC and KYB" }
-                    option value="kyc" selected[form.kind == Some(CaseKind::Kyc)] { "KYC (people)" }
-                    option value="kyb" selected[form.kind == Some(CaseKind::Kyb)] { "KYB (businesses)" }
+                    option value="" selected[form.kind.is_none()] { (t.get("queue-kind-any")) }
+                    option value="kyc" selected[form.kind == Some(CaseKind::Kyc)] { (t.get("queue-kind-kyc")) }
+                    option value="kyb" selected[form.kind == Some(CaseKind::Kyb)] { (t.get("queue-kind-kyb")) }
                 }
             }
             div {
-                label for="from" { "Created from" }
+                label for="from" { (t.get("queue-from")) }
                 input #from type="date" name="from" value=(form.from);
             }
             div {
-                label for="until" { "Created until" }
+                label for="until" { (t.get("queue-until")) }
                 input #until type="date" name="until" value=(form.until);
             }
             div {
-                label for="assigned" { "Assigned" }
+                label for="assigned" { (t.get("queue-assigned")) }
                 select #assigned name="assigned" {
-                    option value="" selected[!form.mine] { "Anyone or nobody" }
-                    option value="me" selected[form.mine] { "To me" }
+                    option value="" selected[!form.mine] { (t.get("queue-assigned-any")) }
+                    option value="me" selected[form.mine] { (t.get("queue-assigned-me")) }
                 }
             }
-            div { button type="submit" { "Filter" } }
+            div { button type="submit" { (t.get("queue-filter")) } }
         }
         @if rows.is_empty() {
-            p.card { "No cases." }
+            p.card { (t.get("queue-empty")) }
         } @else {
             table {
-                caption { (rows.len()) " cases, in review first, oldest first" }
-                thead { tr { th scope="col" { "Case" } th scope="col" { "Status" } th scope="col" { "Kind" } th scope="col" { "External id" } th scope="col" { "Signals" } th scope="col" { "Assigned to" } th scope="col" { "Created" } } }
+                caption { (t.with("queue-caption", &[("count", rows.len().into())])) }
+                thead { tr { th scope="col" { (t.get("col-case")) } th scope="col" { (t.get("col-status")) } th scope="col" { (t.get("col-kind")) } th scope="col" { (t.get("col-external-id")) } th scope="col" { (t.get("col-signals")) } th scope="col" { (t.get("col-assigned")) } th scope="col" { (t.get("col-created")) } } }
                 tbody {
                     @for row in rows {
                         @let case = &row.case;
                         tr {
-                            td { a href={ "/console/cases/" (case.id) } { (case.id) } }
+                            td.id { a href={ "/console/cases/" (case.id) } { (case.id) } }
                             td { (case.status.as_str()) }
                             td { (case.kind.as_str()) }
                             td { (case.external_id.as_deref().unwrap_or("—")) }
-                            td { (signals(&row.signals)) }
+                            td { (signals(t, &row.signals)) }
                             td { (case.assigned_to.as_deref().unwrap_or("—")) }
-                            td { (date(&case.created_at)) }
+                            td.id { (date(&case.created_at)) }
                         }
                     }
                 }
@@ -268,22 +302,22 @@ pub fn queue(rows: &[QueueRow], form: &QueueForm<'_>) -> Markup {
 }
 
 /// Who works on the case, with the button to take it or let it go.
-fn assignment(case: &Case, session: &ConsoleSession) -> Markup {
+fn assignment(t: Texts, case: &Case, session: &ConsoleSession) -> Markup {
     let mine = case.assigned_to.as_deref() == Some(session.user.id.as_str());
     html! {
         form method="post" action={ "/console/cases/" (case.id) "/assignment" } {
             (csrf(session))
             p #assigned-to {
                 @match &case.assigned_to {
-                    Some(_) if mine => "Assigned to you.",
-                    Some(other) => { "Assigned to " (other) "." },
-                    None => "Assigned to nobody.",
+                    Some(_) if mine => (t.get("assigned-to-you")),
+                    Some(other) => (t.with("assigned-to-other", &[("who", other.clone().into())])),
+                    None => (t.get("assigned-to-nobody")),
                 }
             }
             @if mine {
-                button.secondary #release type="submit" name="action" value="release" { "Let it go" }
+                button.secondary #release type="submit" name="action" value="release" { (t.get("assignment-release")) }
             } @else {
-                button.secondary #take type="submit" name="action" value="take" { "Assign to me" }
+                button.secondary #take type="submit" name="action" value="take" { (t.get("assignment-take")) }
             }
         }
     }
@@ -291,14 +325,20 @@ fn assignment(case: &Case, session: &ConsoleSession) -> Markup {
 
 /// A document's file as the viewer shows it: an image in place, a PDF behind a link. Both
 /// come from the console's own address, for a signed-in session only.
-fn document_file(case: &Case, document: &Document) -> Markup {
+fn document_file(t: Texts, case: &Case, document: &Document) -> Markup {
     let href = format!("/console/cases/{}/documents/{}/file", case.id, document.id);
-    let label = format!("{}, {} side", document.document_type, document.side);
+    let label = t.with(
+        "document-label",
+        &[
+            ("type", document.document_type.clone().into()),
+            ("side", document.side.clone().into()),
+        ],
+    );
     html! {
         @if document.content_type.starts_with("image/") {
             a href=(href) { img.scan src=(href) alt=(label) loading="lazy"; }
         } @else {
-            a href=(href) { "Open the PDF (" (label) ")" }
+            a href=(href) { (t.with("document-open-pdf", &[("label", label.into())])) }
         }
     }
 }
@@ -308,30 +348,30 @@ pub struct CaseView {
     pub applicant: Applicant,
     pub documents: Vec<Document>,
     pub checks: Vec<Check>,
-    pub hits: Vec<ScreeningHit>,
+    /// Each hit with its entry as the lists served now hold it.
+    pub hits: Vec<(ScreeningHit, Option<ListEntry>)>,
     pub audit: Vec<AuditEntry>,
     /// The flow's steps a resubmission may ask to redo.
     pub redoable: Vec<Step>,
 }
 
+/// The message id saying what a change of the case did (`?done=` after it).
 pub fn done_message(done: &str) -> Option<&'static str> {
-    match done {
-        "approved" => Some("The case is approved."),
-        "assigned" => Some("The case is yours."),
-        "unassigned" => Some("The case is assigned to nobody."),
-        "first_approval" => Some(
-            "Your approval is recorded. This flow needs four eyes: a second analyst confirms it.",
-        ),
-        "rejected" => Some("The case is rejected."),
-        "resubmission_requested" => Some("The applicant was asked to resubmit."),
-        "document_reviewed" => Some("The document's review is recorded."),
-        "hit_reviewed" => Some("The screening hit's review is recorded."),
-        _ => None,
-    }
+    Some(match done {
+        "approved" => "done-approved",
+        "assigned" => "done-assigned",
+        "unassigned" => "done-unassigned",
+        "first_approval" => "done-first_approval",
+        "rejected" => "done-rejected",
+        "resubmission_requested" => "done-resubmission_requested",
+        "document_reviewed" => "done-document_reviewed",
+        "hit_reviewed" => "done-hit_reviewed",
+        _ => return None,
+    })
 }
 
 /// A document's accept and reject forms (a rejection names one of the checks' reason codes).
-fn document_review(case: &Case, document: &Document, session: &ConsoleSession) -> Markup {
+fn document_review(t: Texts, case: &Case, document: &Document, session: &ConsoleSession) -> Markup {
     let action = format!(
         "/console/cases/{}/documents/{}/review",
         case.id, document.id
@@ -341,36 +381,23 @@ fn document_review(case: &Case, document: &Document, session: &ConsoleSession) -
         form method="post" action=(action) {
             (csrf(session))
             input type="hidden" name="status" value="accepted";
-            button.secondary id={ "accept-" (id) } type="submit" { "Accept" }
+            button.secondary id={ "accept-" (id) } type="submit" { (t.get("document-accept")) }
         }
         form method="post" action=(action) {
             (csrf(session))
             input type="hidden" name="status" value="rejected";
-            label for={ "code-" (id) } { "Reason code" }
-            input id={ "code-" (id) } type="text" name="reason_code" placeholder="e.g. outdated_address";
-            label for={ "message-" (id) } { "Message" }
+            label for={ "code-" (id) } { (t.get("reject-reason")) }
+            input id={ "code-" (id) } type="text" name="reason_code" placeholder=(t.get("document-reason-example"));
+            label for={ "message-" (id) } { (t.get("document-message")) }
             input id={ "message-" (id) } type="text" name="message";
-            button.danger id={ "reject-" (id) } type="submit" { "Reject" }
+            button.danger id={ "reject-" (id) } type="submit" { (t.get("reject")) }
         }
     }
 }
 
-/// A screening hit's review form: a note and the two verdicts.
-fn hit_review(case: &Case, hit: &ScreeningHit, session: &ConsoleSession) -> Markup {
-    let id = &hit.id;
-    html! {
-        form method="post" action={ "/console/cases/" (case.id) "/screening-hits/" (id) "/review" } {
-            (csrf(session))
-            label for={ "hit-note-" (id) } { "Note" }
-            input id={ "hit-note-" (id) } type="text" name="note";
-            button.danger id={ "true-" (id) } type="submit" name="verdict" value="true_match" { "True match" }
-            button.secondary id={ "false-" (id) } type="submit" name="verdict" value="false_match" { "False match" }
-        }
-    }
-}
-
-/// A profile's fields as label and value, in the order the profile gives them.
-fn profile_rows(profile: Option<Value>) -> Vec<(String, String)> {
+/// A profile's fields as label and value, in the order the profile gives them; a field the
+/// catalog names (`profile-<field>`) in its words, another as its API name.
+fn profile_rows(t: Texts, profile: Option<Value>) -> Vec<(String, String)> {
     let Some(Value::Object(fields)) = profile else {
         return Vec::new();
     };
@@ -381,12 +408,19 @@ fn profile_rows(profile: Option<Value>) -> Vec<(String, String)> {
                 Value::String(s) => s,
                 other => other.to_string(),
             };
-            (name.replace('_', " "), shown)
+            let label_id = format!("profile-{name}");
+            let label = if t.has(&label_id) {
+                t.get(&label_id)
+            } else {
+                name.replace('_', " ")
+            };
+            (label, shown)
         })
         .collect()
 }
 
 pub fn case(
+    t: Texts,
     view: &CaseView,
     session: &ConsoleSession,
     done: Option<&str>,
@@ -406,81 +440,79 @@ pub fn case(
                 .and_then(|p| serde_json::to_value(p).ok())
         });
     html! {
-        nav.case-nav aria-label="Queue" {
-            a href="/console/cases" { "← Review queue" }
-            a #next-case href={ "/console/next?after=" (case.id) } accesskey="n" { "Next case →" }
+        nav.case-nav aria-label=(t.get("case-nav")) {
+            a href="/console/cases" { (t.get("case-back")) }
+            a #next-case href={ "/console/next?after=" (case.id) } accesskey="n" { (t.get("case-next")) }
         }
-        h1 { "Case " (case.id) }
+        h1 { (t.with("case-title", &[("id", case.id.clone().into())])) }
         @if may_decide {
             p.muted #shortcuts {
-                "Keyboard: the browser's access keys (Alt+Shift, or Ctrl+Option on a Mac) with "
-                kbd { "A" } " approve, " kbd { "R" } " the rejection's reason, "
-                kbd { "N" } " the next case."
+                (t.get("case-shortcuts")) " "
+                kbd { "A" } " " (t.get("case-shortcut-approve")) " " kbd { "R" } " " (t.get("case-shortcut-reason")) " "
+                kbd { "N" } " " (t.get("case-shortcut-next"))
             }
         }
         @if let Some(error) = error { div.error role="alert" { (error) } }
         @if let Some(done) = done { div.ok role="status" { (done) } }
         div.grid {
             section.card aria-labelledby="h-case" {
-                h2 #h-case { "Case" }
+                h2 #h-case { (t.get("case-section")) }
                 dl {
-                    dt { "Status" } dd #case-status { (case.status.as_str()) }
-                    dt { "Kind" } dd { (case.kind.as_str()) }
-                    dt { "Flow" } dd { (case.flow_id) " v" (case.flow_version) }
-                    dt { "External id" } dd { (case.external_id.as_deref().unwrap_or("—")) }
-                    dt { "Created" } dd { (date(&case.created_at)) }
-                    @if let Some(decision) = &case.decision {
-                        dt { "Decision" } dd { (format!("{decision:?}")) }
-                    }
+                    dt { (t.get("col-status")) } dd #case-status { (case.status.as_str()) }
+                    dt { (t.get("col-kind")) } dd { (case.kind.as_str()) }
+                    dt { (t.get("case-flow")) } dd { (case.flow_id) " v" (case.flow_version) }
+                    dt { (t.get("col-external-id")) } dd { (case.external_id.as_deref().unwrap_or("—")) }
+                    dt { (t.get("col-created")) } dd { (date(&case.created_at)) }
                 }
             }
             section.card aria-labelledby="h-applicant" {
-                h2 #h-applicant { "Applicant" }
+                h2 #h-applicant { (t.get("applicant-section")) }
                 dl {
-                    dt { "Id" } dd { (applicant.id) }
-                    dt { "Type" } dd { (applicant.applicant_type.as_str()) }
-                    @for (name, value) in profile_rows(profile) {
+                    dt { (t.get("applicant-id")) } dd { (applicant.id) }
+                    dt { (t.get("applicant-type")) } dd { (applicant.applicant_type.as_str()) }
+                    @for (name, value) in profile_rows(t, profile) {
                         dt { (name) } dd { (value) }
                     }
                 }
             }
         }
+        @if let Some(decision) = &case.decision { (case_detail::decision(t, decision)) }
+        (case_detail::related_persons(t, case, applicant))
         @if session.user.role.can_decide() {
             section.card.decisions aria-labelledby="h-decide" {
-                h2 #h-decide { "Decide" }
-                (assignment(case, session))
+                h2 #h-decide { (t.get("decide-section")) }
+                (assignment(t, case, session))
                 @if let Some(first) = &case.first_approval {
                     p #first-approval {
-                        "Approved first by " (first.by) " at " (date(&first.at))
-                        ". This flow needs four eyes: a second, different analyst confirms the approval."
+                        (t.with("first-approval", &[("who", first.by.clone().into()), ("at", date(&first.at).into())]))
                     }
                 }
                 form method="post" action={ "/console/cases/" (case.id) "/decision" } {
                     (csrf(session))
                     input type="hidden" name="revision" value=(case.revision);
                     input type="hidden" name="decision" value="approve";
-                    label for="approve-note" { "Note (optional)" }
+                    label for="approve-note" { (t.get("approve-note")) }
                     input #approve-note type="text" name="note";
                     button #approve type="submit" accesskey="a" {
-                        @if case.first_approval.is_some() { "Confirm the approval" } @else { "Approve" }
+                        @if case.first_approval.is_some() { (t.get("approve-confirm")) } @else { (t.get("approve")) }
                     }
                 }
                 form method="post" action={ "/console/cases/" (case.id) "/decision" } {
                     (csrf(session))
                     input type="hidden" name="revision" value=(case.revision);
                     input type="hidden" name="decision" value="reject";
-                    label for="reject-reason" { "Reason code" }
-                    input #reject-reason type="text" name="reason_code" placeholder="e.g. document_forged" accesskey="r";
-                    label for="reject-note" { "Note" }
+                    label for="reject-reason" { (t.get("reject-reason")) }
+                    input #reject-reason type="text" name="reason_code" placeholder=(t.get("reject-reason-example")) accesskey="r";
+                    label for="reject-note" { (t.get("reject-note")) }
                     textarea #reject-note name="note" rows="2" {}
-                    button.danger #reject type="submit" { "Reject" }
+                    button.danger #reject type="submit" { (t.get("reject")) }
                 }
                 form method="post" action={ "/console/cases/" (case.id) "/decision" } {
                     (csrf(session))
                     input type="hidden" name="revision" value=(case.revision);
                     input type="hidden" name="decision" value="request_resubmission";
                     fieldset.steps {
-                        legend { "Steps to redo (none checked: every step)" }
+                        legend { (t.get("resubmit-steps")) }
                         @for step in &view.redoable {
                             label.check {
                                 input type="checkbox" name={ "step_" (step.as_str()) } id={ "redo-" (step.as_str()) };
@@ -488,40 +520,40 @@ pub fn case(
                             }
                         }
                     }
-                    label for="resubmit-note" { "Note to keep with the request" }
+                    label for="resubmit-note" { (t.get("resubmit-note")) }
                     input #resubmit-note type="text" name="note";
-                    button.secondary #resubmit type="submit" { "Request resubmission" }
+                    button.secondary #resubmit type="submit" { (t.get("resubmit")) }
                 }
             }
         }
         section.card aria-labelledby="h-documents" {
-            h2 #h-documents { "Documents" }
-            @if view.documents.is_empty() { p { "No documents." } } @else {
+            h2 #h-documents { (t.get("documents-section")) }
+            @if view.documents.is_empty() { p { (t.get("documents-none")) } } @else {
                 table {
-                    thead { tr { th scope="col" { "File" } th scope="col" { "Type" } th scope="col" { "Side" } th scope="col" { "Status" } th scope="col" { "Rejection reasons" } th scope="col" { "Uploaded" } @if may_decide { th scope="col" { "Review" } } } }
+                    thead { tr { th scope="col" { (t.get("col-file")) } th scope="col" { (t.get("col-type")) } th scope="col" { (t.get("col-side")) } th scope="col" { (t.get("col-status")) } th scope="col" { (t.get("col-rejection-reasons")) } th scope="col" { (t.get("col-uploaded")) } @if may_decide { th scope="col" { (t.get("col-review")) } } } }
                     tbody { @for d in &view.documents {
                         tr {
-                            td { (document_file(&view.case, d)) }
+                            td { (document_file(t, &view.case, d)) }
                             td { (d.document_type) @if let Some(s) = &d.subtype { " (" (s) ")" } }
                             td { (d.side) }
-                            td { (d.status) @if d.reviewed_by.is_some() { " (by a person)" } }
+                            td { (d.status) @if d.reviewed_by.is_some() { " " (t.get("document-by-person")) } }
                             td { @for r in &d.rejection_reasons { (r.code) ": " (r.message) br; } }
                             td { (date(&d.created_at)) }
-                            @if may_decide { td { (document_review(&view.case, d, session)) } }
+                            @if may_decide { td { (document_review(t, &view.case, d, session)) } }
                         }
                     } }
                 }
             }
         }
         section.card aria-labelledby="h-checks" {
-            h2 #h-checks { "Checks" }
-            @if view.checks.is_empty() { p { "No checks have run." } } @else {
+            h2 #h-checks { (t.get("checks-section")) }
+            @if view.checks.is_empty() { p { (t.get("checks-none")) } } @else {
                 table {
-                    thead { tr { th scope="col" { "Check" } th scope="col" { "Status" } th scope="col" { "Explanation" } th scope="col" { "Round" } } }
+                    thead { tr { th scope="col" { (t.get("col-check")) } th scope="col" { (t.get("col-status")) } th scope="col" { (t.get("col-explanation")) } th scope="col" { (t.get("col-round")) } } }
                     tbody { @for c in &view.checks {
                         tr {
                             td { (c.kind) }
-                            td { (c.status.as_str()) @if c.superseded { " (superseded)" } }
+                            td { (c.status.as_str()) @if c.superseded { " " (t.get("check-superseded")) } }
                             td { (c.explanation) }
                             td { (c.round) }
                         }
@@ -529,29 +561,12 @@ pub fn case(
                 }
             }
         }
-        section.card aria-labelledby="h-hits" {
-            h2 #h-hits { "Screening hits" }
-            @if view.hits.is_empty() { p { "No screening hits." } } @else {
-                table {
-                    thead { tr { th scope="col" { "Subject" } th scope="col" { "List entry" } th scope="col" { "Score" } th scope="col" { "Status" } th scope="col" { "Why" } @if may_decide { th scope="col" { "Review" } } } }
-                    tbody { @for h in &view.hits {
-                        tr {
-                            td { (h.subject) }
-                            td { (h.list) " " (h.entity_id) @if let Some(name) = h.detail.get("name").and_then(Value::as_str) { br; (name) } }
-                            td { (format!("{:.2}", h.score)) }
-                            td { (h.status) }
-                            td { (h.detail.get("explanation").map(|e| match e { Value::String(s) => s.clone(), other => other.to_string() }).unwrap_or_default()) }
-                            @if may_decide { td { (hit_review(&view.case, h, session)) } }
-                        }
-                    } }
-                }
-            }
-        }
+        (case_detail::hits(t, case, applicant, &view.hits, session))
         section.card aria-labelledby="h-timeline" {
-            h2 #h-timeline { "Timeline" }
-            @if view.audit.is_empty() { p { "Nothing recorded yet." } } @else {
+            h2 #h-timeline { (t.get("timeline-section")) }
+            @if view.audit.is_empty() { p { (t.get("timeline-none")) } } @else {
                 table {
-                    thead { tr { th scope="col" { "When" } th scope="col" { "Who" } th scope="col" { "What" } } }
+                    thead { tr { th scope="col" { (t.get("col-when")) } th scope="col" { (t.get("col-who")) } th scope="col" { (t.get("col-what")) } } }
                     tbody { @for entry in &view.audit {
                         tr {
                             td { (date(&entry.created_at)) }

@@ -15,23 +15,11 @@ use serde::Deserialize;
 use super::pages::{csrf, date};
 use super::{Fields, Visit, field};
 use crate::AppState;
+use crate::i18n::Texts;
 
 /// How many endpoints, and attempts of each, the page shows.
 const ENDPOINTS_SHOWN: i64 = 50;
 const ATTEMPTS_SHOWN: i64 = 20;
-
-/// The session of an admin, or the page saying why not.
-fn admin(visit: &Visit, session: ConsoleSession) -> Result<ConsoleSession, Response> {
-    if session.user.role.can_administer() {
-        return Ok(session);
-    }
-    Err(visit.error(
-        StatusCode::FORBIDDEN,
-        Some(&session),
-        "Not allowed",
-        "Only an organization's admins see its webhooks.",
-    ))
-}
 
 #[derive(Deserialize)]
 pub struct PageQuery {
@@ -43,7 +31,7 @@ pub async fn page(
     visit: Visit,
     query: Result<axum::extract::Query<PageQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
-    let session = match visit.session(&state).await.and_then(|s| admin(&visit, s)) {
+    let session = match visit.admin_session(&state).await {
         Ok(session) => session,
         Err(page) => return page,
     };
@@ -51,9 +39,9 @@ pub async fn page(
     match read(&state, &session).await {
         Ok(endpoints) => visit.page(
             StatusCode::OK,
-            "Webhooks",
+            &visit.texts.get("webhooks-title"),
             Some(&session),
-            markup(&endpoints, &session, done),
+            markup(visit.texts, &endpoints, &session, done),
         ),
         Err(error) => visit.unavailable(Some(&session), &error),
     }
@@ -83,32 +71,33 @@ async fn read(
 }
 
 fn markup(
+    t: Texts,
     endpoints: &[(WebhookEndpoint, Vec<WebhookAttempt>)],
     session: &ConsoleSession,
     done: bool,
 ) -> Markup {
     html! {
-        h1 { "Webhooks" }
-        @if done { div.ok role="status" { "The event is queued for this endpoint again." } }
+        h1 { (t.get("webhooks-title")) }
+        @if done { div.ok role="status" { (t.get("webhooks-redelivered")) } }
         @if endpoints.is_empty() {
-            p.card { "No webhook endpoints in this environment (POST /v1/webhook_endpoints adds one)." }
+            p.card { (t.get("webhooks-none")) }
         }
         @for (endpoint, attempts) in endpoints {
             section.card aria-labelledby={ "h-" (endpoint.id) } {
                 h2 id={ "h-" (endpoint.id) } { (endpoint.url) }
                 dl {
-                    dt { "Id" } dd { (endpoint.id) }
-                    dt { "Format" } dd { (endpoint.format) }
-                    dt { "Sending" } dd {
-                        @if endpoint.enabled { "yes" } @else {
-                            "no" @if let Some(why) = &endpoint.disabled_reason { " — " (why) }
+                    dt { (t.get("webhook-id")) } dd { (endpoint.id) }
+                    dt { (t.get("webhook-format")) } dd { (endpoint.format) }
+                    dt { (t.get("webhook-sending")) } dd {
+                        @if endpoint.enabled { (t.get("yes")) } @else {
+                            (t.get("no")) @if let Some(why) = &endpoint.disabled_reason { " — " (why) }
                         }
                     }
                 }
-                @if attempts.is_empty() { p { "No delivery attempts yet." } } @else {
+                @if attempts.is_empty() { p { (t.get("webhook-no-attempts")) } } @else {
                     table {
-                        caption { "Latest attempts, newest first" }
-                        thead { tr { th scope="col" { "When" } th scope="col" { "Event" } th scope="col" { "Answer" } th scope="col" { "Took" } th scope="col" { "Again" } } }
+                        caption { (t.get("webhook-attempts-caption")) }
+                        thead { tr { th scope="col" { (t.get("col-when")) } th scope="col" { (t.get("col-event")) } th scope="col" { (t.get("col-answer")) } th scope="col" { (t.get("col-took")) } th scope="col" { (t.get("col-again")) } } }
                         tbody { @for attempt in attempts {
                             tr {
                                 td { (date(&attempt.attempted_at)) }
@@ -125,7 +114,7 @@ fn markup(
                                     form method="post" action={ "/console/webhooks/" (endpoint.id) "/redeliver" } {
                                         (csrf(session))
                                         input type="hidden" name="event_id" value=(attempt.event_id);
-                                        button.secondary type="submit" aria-label={ "Redeliver " (attempt.event_id) } { "Redeliver" }
+                                        button.secondary type="submit" aria-label=(t.with("redeliver-label", &[("event", attempt.event_id.clone().into())])) { (t.get("redeliver")) }
                                     }
                                 }
                             }
@@ -148,11 +137,7 @@ pub async fn redeliver(
     let Ok(Form(fields)) = form else {
         return visit.bad_form(None);
     };
-    let session = match visit
-        .form_session(&state, &headers, &fields)
-        .await
-        .and_then(|s| admin(&visit, s))
-    {
+    let session = match visit.admin_form_session(&state, &headers, &fields).await {
         Ok(session) => session,
         Err(page) => return page,
     };
@@ -166,12 +151,9 @@ pub async fn redeliver(
         .await
     {
         Ok(_) => Redirect::to("/console/webhooks?done=redelivered").into_response(),
-        Err(ServiceError::NotFound { .. }) => visit.error(
-            StatusCode::NOT_FOUND,
-            Some(&session),
-            "No such event or endpoint",
-            "This environment has no such webhook endpoint or event.",
-        ),
+        Err(ServiceError::NotFound { .. }) => {
+            visit.error(StatusCode::NOT_FOUND, Some(&session), "error-no-event")
+        }
         Err(error) => visit.unavailable(Some(&session), &error),
     }
 }

@@ -12,7 +12,7 @@ use icu_provider_blob::BlobDataProvider;
 use unicode_normalization::UnicodeNormalization;
 use unicode_normalization::char::is_combining_mark;
 
-use super::i18n::Lang;
+use crate::i18n::Lang;
 
 /// CLDR's country names in the portal's languages only, as ICU4X's datagen writes them
 /// (`scripts/cldr-data` regenerates the file).

@@ -14,7 +14,6 @@
 #![allow(clippy::result_large_err)]
 
 mod countries;
-mod i18n;
 mod pages;
 mod qr;
 mod returning;
@@ -40,9 +39,9 @@ use kycore_services::portal::{
 use maud::Markup;
 use serde::Deserialize;
 
-use self::i18n::{Lang, Texts};
 use self::view::{PageMeta, page, respond};
 use crate::AppState;
+use crate::i18n::{Lang, Texts};
 use crate::web_pages::cookie_value;
 
 const SESSION_COOKIE: &str = "kycore_portal";
@@ -153,7 +152,7 @@ impl FromRequestParts<AppState> for Visitor {
                 Lang::negotiate(accept)
             });
         Ok(Visitor {
-            texts: Texts { lang },
+            texts: Texts::portal(lang),
             chosen,
             nonce: uuid::Uuid::new_v4().simple().to_string(),
             session_token: cookie_value(&parts.headers, SESSION_COOKIE),

@@ -15,8 +15,8 @@ use time::OffsetDateTime;
 use time::macros::format_description;
 
 use super::countries;
-use super::i18n::Texts;
 use super::view::{Field, FormState, Input, csrf, error_summary, field};
+use crate::i18n::Texts;
 
 /// What a step page is drawn from.
 pub struct StepView<'a> {
@@ -1034,7 +1034,7 @@ mod tests {
     use std::collections::HashMap;
 
     use super::*;
-    use crate::portal::i18n::Lang;
+    use crate::i18n::Lang;
 
     #[test]
     fn an_expired_form_gives_back_what_was_typed_by_label() {
@@ -1047,7 +1047,7 @@ mod tests {
         .into_iter()
         .map(|(k, v)| (k.to_owned(), v.to_owned()))
         .collect();
-        let (title, body) = expired_mid_form(Texts { lang: Lang::En }, &typed, None);
+        let (title, body) = expired_mid_form(Texts::portal(Lang::En), &typed, None);
         let html = body.into_string();
         assert_eq!(title, "Your link expired while this page was open");
         assert!(html.contains("<dt>First name</dt><dd>Anna</dd>"), "{html}");
@@ -1060,7 +1060,7 @@ mod tests {
             "the CSRF token is not an answer"
         );
         assert!(!html.contains("Middle"), "blank answers are left out");
-        let (_, nothing_typed) = expired_mid_form(Texts { lang: Lang::En }, &HashMap::new(), None);
+        let (_, nothing_typed) = expired_mid_form(Texts::portal(Lang::En), &HashMap::new(), None);
         assert!(!nothing_typed.into_string().contains("<dl>"));
     }
 }

@@ -13,7 +13,7 @@ use maud::{DOCTYPE, Markup, PreEscaped, html};
 
 use kycore_services::branding::Branding;
 
-use super::i18n::{Lang, Texts};
+use crate::i18n::{Lang, Texts};
 
 /// Phone-first: one column, large touch targets, system fonts, AA contrast. No `left` or
 /// `right`: logical properties, so the layout mirrors in right-to-left languages; a link
@@ -193,13 +193,13 @@ fn brand_footer(texts: Texts, brand: &Branding) -> Markup {
 /// JavaScript.
 fn language_switch(current: Lang) -> Markup {
     html! {
-        nav aria-label=(Texts { lang: current }.get("switch-language")) {
+        nav aria-label=(Texts::portal(current).get("switch-language")) {
             ul {
                 @for lang in Lang::ALL {
                     li {
                         a href={ "?lang=" (lang.code()) } hreflang=(lang.code()) lang=(lang.code())
                             aria-current=[(lang == current).then_some("true")] {
-                            (Texts { lang }.get("language-name"))
+                            (Texts::portal(lang).get("language-name"))
                         }
                     }
                 }

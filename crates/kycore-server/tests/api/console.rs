@@ -9,7 +9,7 @@ use reqwest::redirect::Policy;
 use crate::helpers::{TestApp, for_each_database};
 
 /// A browser-like client: keeps cookies, does not follow redirects (tests look at them).
-fn browser() -> reqwest::Client {
+pub(crate) fn browser() -> reqwest::Client {
     reqwest::Client::builder()
         .cookie_store(true)
         .redirect(Policy::none())
@@ -18,7 +18,7 @@ fn browser() -> reqwest::Client {
 }
 
 /// The value of `name="…" value="…"` in a page (the CSRF token).
-fn hidden(page: &str, name: &str) -> String {
+pub(crate) fn hidden(page: &str, name: &str) -> String {
     let marker = format!("name=\"{name}\" value=\"");
     let start = page
         .find(&marker)
@@ -27,13 +27,17 @@ fn hidden(page: &str, name: &str) -> String {
     page[start..][..page[start..].find('"').unwrap()].to_owned()
 }
 
-async fn get(client: &reqwest::Client, app: &TestApp, path: &str) -> (StatusCode, String) {
+pub(crate) async fn get(
+    client: &reqwest::Client,
+    app: &TestApp,
+    path: &str,
+) -> (StatusCode, String) {
     let response = client.get(app.url(path)).send().await.unwrap();
     let status = response.status();
     (status, response.text().await.unwrap())
 }
 
-async fn post(
+pub(crate) async fn post(
     client: &reqwest::Client,
     app: &TestApp,
     path: &str,
@@ -43,7 +47,12 @@ async fn post(
 }
 
 /// Signs in and returns the session's CSRF token.
-async fn sign_in(client: &reqwest::Client, app: &TestApp, email: &str, password: &str) -> String {
+pub(crate) async fn sign_in(
+    client: &reqwest::Client,
+    app: &TestApp,
+    email: &str,
+    password: &str,
+) -> String {
     let (status, form) = get(client, app, "/console/login").await;
     assert_eq!(status, StatusCode::OK);
     let csrf = hidden(&form, "csrf");
@@ -77,7 +86,7 @@ async fn sign_in(client: &reqwest::Client, app: &TestApp, email: &str, password:
     hidden(&queue, "csrf")
 }
 
-async fn switch_to_sandbox(client: &reqwest::Client, app: &TestApp, csrf: &str) {
+pub(crate) async fn switch_to_sandbox(client: &reqwest::Client, app: &TestApp, csrf: &str) {
     let answer = post(
         client,
         app,
@@ -337,6 +346,15 @@ async fn a_viewer_reads_but_cannot_decide() {
             StatusCode::SEE_OTHER,
             "idle too long: sign in again"
         );
+        // Housekeeping forgets the ended sessions' rows.
+        app.services.prune_console_sessions().await.unwrap();
+        let left = app
+            .count_in_database(
+                "SELECT COUNT(*) FROM console_sessions WHERE user_id = $1",
+                viewer.id.as_str(),
+            )
+            .await;
+        assert_eq!(left, 0);
     })
     .await;
 }
@@ -669,6 +687,23 @@ async fn an_analyst_marks_a_screening_hit_from_the_case_page() {
         assert!(queue.contains("1 open screening hit(s)"), "{queue}");
         let (_, page) = get(&client, &app, &format!("/console/cases/{case}")).await;
         assert!(page.contains(&review), "{page}");
+        // The hit beside the list entry it matched, with how the names matched.
+        assert!(page.contains("Screened (applicant)"), "{page}");
+        assert!(
+            page.contains("<dd>1970</dd>"),
+            "the entry's birth year: {page}"
+        );
+        assert!(
+            page.contains("<dd>SANDBOX</dd>"),
+            "the entry's programs: {page}"
+        );
+        assert!(
+            page.contains("viktor ↔ viktor") || page.contains("Viktor ↔ Viktor"),
+            "{page}"
+        );
+        // The rules that sent the case to a person, with the facts they read.
+        assert!(page.contains("id=\"fired-rules\""), "{page}");
+        assert!(page.contains("<code>screening."), "{page}");
         let unknown = post(
             &client,
             &app,
@@ -726,9 +761,22 @@ async fn the_queue_filters_and_finds_and_the_case_page_shows_its_files() {
             .unwrap();
         let key = app.sandbox.secret.clone();
         let in_review = case_in_review(&app).await;
+        let mut applicant = crate::helpers::individual("SE");
+        applicant["individual"]["first_name"] = serde_json::json!("Ingrid");
+        applicant["individual"]["last_name"] = serde_json::json!("Åkesson");
+        applicant["individual"]["email"] = serde_json::json!("ingrid.akesson@example.org");
         let body = serde_json::json!({"kind": "kyc", "external_id": "order-7781",
-            "applicant": crate::helpers::individual("SE")});
+            "applicant": applicant});
         let named = app.create_case_with(&key, body).await;
+        // The index holds keyed hashes, never the words.
+        let indexed = app
+            .count_in_database(
+                "SELECT COUNT(*) FROM applicants WHERE id = $1 AND name_tokens IS NOT NULL \
+                 AND name_tokens NOT LIKE '%ingrid%' AND name_tokens NOT LIKE '%kesson%'",
+                named["applicant_id"].as_str().unwrap(),
+            )
+            .await;
+        assert_eq!(indexed, 1);
         let named = named["id"].as_str().unwrap().to_owned();
         let form = reqwest::multipart::Form::new()
             .text("type", "passport")
@@ -761,6 +809,18 @@ async fn the_queue_filters_and_finds_and_the_case_page_shows_its_files() {
             page.contains("value=\"order-7781\""),
             "the form keeps the search"
         );
+        // Names and e-mails are found through the blind index: accents, case and word
+        // order do not matter, and every word must match.
+        for search in [
+            "akesson",
+            "%C3%85KESSON+ingrid",
+            "ingrid.akesson%40example.org",
+        ] {
+            let (_, page) = get(&client, &app, &format!("/console/cases?q={search}")).await;
+            assert_eq!(listed(&page), (false, true), "{search}");
+        }
+        let (_, page) = get(&client, &app, "/console/cases?q=ingrid+nobody").await;
+        assert_eq!(listed(&page), (false, false));
         let (_, page) = get(&client, &app, "/console/cases?status=in_review&kind=kyc").await;
         assert_eq!(listed(&page), (true, false));
         let (_, page) = get(&client, &app, "/console/cases?kind=kyb").await;

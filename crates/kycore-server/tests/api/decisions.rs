@@ -157,6 +157,59 @@ async fn a_flow_rule_decides_and_the_decision_shows_what_it_read() {
 }
 
 #[tokio::test]
+async fn a_review_four_eyes_rule_makes_an_approval_wait_for_a_second_person() {
+    for_each_database(|app| async move {
+        let key = &app.sandbox.secret;
+        let flow = app
+            .create_flow(
+                key,
+                json!({
+                    "name": "High risk twice", "kind": "kyc",
+                    "rules": [
+                        {"name": "high_risk_country", "when": "applicant.nationality in ['IR']",
+                         "outcome": "review_four_eyes", "reason_code": "high_risk_country"},
+                    ],
+                }),
+            )
+            .await;
+        assert_eq!(flow["four_eyes"], false);
+        assert_eq!(flow["rules"][0]["outcome"], "review_four_eyes");
+        let flow_id = flow["id"].as_str().unwrap();
+        let approve = json!({"decision": "approve"});
+
+        let risky = case_for(&app, key, individual("IR"), Some(flow_id)).await;
+        let decided = submit_and_decide(&app, key, &risky).await;
+        assert_eq!(decided["status"], "in_review", "{decided}");
+        assert_eq!(
+            decided["decision"]["rules"][0]["outcome"],
+            "review_four_eyes"
+        );
+        let first = app.decide(key, &risky, &approve, StatusCode::OK).await;
+        let first = first.json(StatusCode::OK);
+        assert_eq!(first["status"], "in_review", "{first}");
+        assert!(
+            first["first_approval"]["approved_by"].is_string(),
+            "{first}"
+        );
+        app.decide(key, &risky, &approve, StatusCode::CONFLICT)
+            .await
+            .problem(StatusCode::CONFLICT, "second_approver_required");
+        let (_, other_key) = app.extra_sandbox_key().await;
+        let second = app
+            .decide(&other_key, &risky, &approve, StatusCode::OK)
+            .await;
+        assert_eq!(second.json(StatusCode::OK)["status"], "approved");
+
+        // Where the rule did not fire, one approval is enough.
+        let plain = case_for(&app, key, individual("SE"), Some(flow_id)).await;
+        app.complete_sandbox(key, &plain, "in_review").await;
+        let decided = app.decide(key, &plain, &approve, StatusCode::OK).await;
+        assert_eq!(decided.json(StatusCode::OK)["status"], "approved");
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn a_rejected_document_reopens_its_step_until_the_attempts_run_out() {
     for_each_database(|app| async move {
         let key = &app.sandbox.secret;

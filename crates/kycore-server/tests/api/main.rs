@@ -18,6 +18,7 @@ mod browser;
 mod cases;
 mod concurrency;
 mod console;
+mod console_admin;
 mod decisions;
 mod deployment;
 mod dialect_caliza;

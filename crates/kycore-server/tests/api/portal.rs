@@ -1272,6 +1272,34 @@ async fn a_business_decision_waits_for_its_owners_cases() {
         );
         let fired = &decided["decision"]["rules"][0];
         assert_eq!(fired["name"], "related_person_rejected");
+        // The console's case page links the business to each owner's own case.
+        let analyst = app
+            .services
+            .create_console_user(
+                &app.organization_id,
+                "kyb@example.com",
+                kycore_services::console_users::Role::Analyst,
+            )
+            .await
+            .unwrap();
+        let console = crate::console::browser();
+        let csrf =
+            crate::console::sign_in(&console, &app, "kyb@example.com", &analyst.password).await;
+        crate::console::switch_to_sandbox(&console, &app, &csrf).await;
+        let (_, page) = crate::console::get(
+            &console,
+            &app,
+            &format!("/console/cases/{}", case_id(&case)),
+        )
+        .await;
+        assert!(page.contains("Related persons"), "{page}");
+        for owner in &owners {
+            assert!(
+                page.contains(&format!("href=\"/console/cases/{owner}\"")),
+                "{page}"
+            );
+        }
+        assert!(page.contains("related_person_rejected"), "{page}");
         let events = app.case_events(key, case_id(&case)).await;
         assert_eq!(
             events

@@ -120,3 +120,99 @@ async fn an_analyst_approves_a_case_in_review_and_a_viewer_cannot() {
     );
     browser.step("viewer").await;
 }
+
+#[tokio::test]
+async fn an_admin_runs_the_operations_pages_on_a_tablet() {
+    let Some(browser) = Browser::launch(BrowserOptions {
+        width: 820,
+        height: 1180,
+        ..BrowserOptions::default()
+    })
+    .await
+    else {
+        return;
+    };
+    let (app, _db) = sqlite_app().await;
+    let admin = app
+        .services
+        .create_console_user(&app.organization_id, "ops@example.com", Role::Admin)
+        .await
+        .unwrap();
+    case_in_review(&app).await;
+    sign_in(&browser, &app, "ops@example.com", &admin.password).await;
+    browser.click("#switch-environment").await;
+    assert_eq!(browser.text_of("h1").await, "Review queue");
+    browser.step("tablet queue").await;
+
+    browser.click("a[href='/console/keys']").await;
+    browser.click("#create-key").await;
+    assert!(
+        browser
+            .text_of("#new-key-value")
+            .await
+            .starts_with("kc_test_")
+    );
+    browser.step("key created").await;
+
+    browser.click("a[href='/console/users']").await;
+    browser.fill("email", "second@example.com").await;
+    browser.click("#create-user").await;
+    assert!(!browser.text_of("#new-password-value").await.is_empty());
+    browser.step("user created").await;
+
+    browser.click("a[href='/console/flows']").await;
+    browser
+        .script("document.getElementById('flow-json').value = '{\"name\": \"x\", \"kind\": \"kyc\", \"min_age\": 3}'")
+        .await;
+    browser.click("#create-flow").await;
+    assert!(browser.text_of("#flow-errors").await.contains("min_age"));
+    browser.step("flow refused in place").await;
+
+    browser.click("a[href='/console/watchlists']").await;
+    assert_eq!(browser.text_of("h1").await, "Watchlists and monitoring");
+    browser.step("watchlists").await;
+    browser.click("a[href='/console/webhooks']").await;
+    browser.step("webhooks").await;
+}
+
+#[tokio::test]
+async fn a_german_browser_gets_the_console_in_german() {
+    let Some(browser) = Browser::launch(BrowserOptions {
+        lang: "de",
+        ..desk()
+    })
+    .await
+    else {
+        return;
+    };
+    let (app, _db) = sqlite_app().await;
+    let analyst = app
+        .services
+        .create_console_user(&app.organization_id, "de@example.com", Role::Analyst)
+        .await
+        .unwrap();
+    let case = case_in_review(&app).await;
+    browser.goto(&app.url("/console/login")).await;
+    assert_eq!(browser.text_of("h1").await, "Anmelden");
+    sign_in(&browser, &app, "de@example.com", "falsch").await;
+    assert!(
+        browser
+            .text_of("[role=alert]")
+            .await
+            .contains("Passwort stimmen nicht")
+    );
+    sign_in(&browser, &app, "de@example.com", &analyst.password).await;
+    assert_eq!(browser.text_of("h1").await, "Prüfwarteschlange");
+    browser.click("#switch-environment").await;
+    browser.step("queue in German").await;
+    browser
+        .goto(&app.url(&format!("/console/cases/{case}")))
+        .await;
+    assert_eq!(browser.text_of("#approve").await, "Genehmigen");
+    browser.step("case in German").await;
+    // The language links switch to English and the choice is kept.
+    browser.click("a[hreflang='en']").await;
+    assert_eq!(browser.text_of("#approve").await, "Approve");
+    browser.goto(&app.url("/console/cases")).await;
+    assert_eq!(browser.text_of("h1").await, "Review queue");
+}
