@@ -877,8 +877,23 @@ impl Index {
         let one_name = known.iter().any(|g| groups.contains(g));
         let nisba = edits > 0 && !one_name && nisba_forms(text, word, edits);
         let other_ending = edits == 1 && !one_name && other_last_consonant(text, word);
-        let distinct =
-            gendered || nisba || other_ending || edits > 0 && distinct_groups(known, groups);
+        // The scripts of India write every consonant: a Latin consonant
+        // their word lacks, or another consonant sound in its place, is
+        // another name there (`আসাদ` Asad / ASWAD, `সজীব` Sajib / SAHIB).
+        let vocab_script = self.script(vocab);
+        let indic_consonant = edits == 1
+            && (script.indic_block().is_some() && vocab_script == Script::Latin
+                || vocab_script.indic_block().is_some() && script == Script::Latin)
+            && if script == Script::Latin {
+                consonant_unwritten(word, text)
+            } else {
+                consonant_unwritten(text, word)
+            };
+        let distinct = gendered
+            || nisba
+            || other_ending
+            || indic_consonant
+            || edits > 0 && distinct_groups(known, groups);
         if gendered || nisba {
             sim *= GENDERED_FORMS_FACTOR;
         } else if distinct {
@@ -1193,6 +1208,38 @@ fn nisba_forms(a: &str, b: &str, edits: usize) -> bool {
 /// Whether two words of five letters or fewer differ only in their last
 /// letter, both consonants (Jaman / Jamal): in a short name the last sound
 /// makes another name, as the first does (`first_sound_kept`).
+/// Whether a Latin word one edit from a word romanized from a script of
+/// India has a consonant letter that word lacks (not `h`, which those
+/// scripts write inside an aspirated letter, nor one of a doubled pair), or
+/// another consonant of another sound class in its place. A vowel, or `w`
+/// or `y` read from a vowel sign, against a consonant is a spelling.
+fn consonant_unwritten(indic: &str, latin: &str) -> bool {
+    let consonant = |c: u8| {
+        c.is_ascii_lowercase() && !matches!(c, b'a' | b'e' | b'i' | b'o' | b'u' | b'y' | b'w')
+    };
+    let (i, l) = (indic.as_bytes(), latin.as_bytes());
+    if l.len() == i.len() + 1 {
+        let at = (0..i.len()).find(|&k| i[k] != l[k]).unwrap_or(i.len());
+        if i[at..] != l[at + 1..] {
+            return false;
+        }
+        let c = l[at];
+        let doubled = at > 0 && l[at - 1] == c || l.get(at + 1) == Some(&c);
+        return c != b'h' && (consonant(c) || c == b'w') && !doubled;
+    }
+    if l.len() == i.len() {
+        let differing: Vec<usize> = (0..i.len()).filter(|&k| i[k] != l[k]).collect();
+        if let [k] = differing[..] {
+            let (a, b) = (i[k], l[k]);
+            return consonant(a)
+                && consonant(b)
+                && normalize::first_sound(&(a as char).to_string())
+                    != normalize::first_sound(&(b as char).to_string());
+        }
+    }
+    false
+}
+
 fn other_last_consonant(a: &str, b: &str) -> bool {
     let consonant =
         |c: u8| c.is_ascii_lowercase() && !matches!(c, b'a' | b'e' | b'i' | b'o' | b'u' | b'y');
@@ -1562,6 +1609,19 @@ mod tests {
     fn search(index: &Index, query: &str) -> Vec<u32> {
         let (terms, matches) = index.prepare(normalize::tokenize(query));
         index.candidates(&terms, &matches, 10, |_| true)
+    }
+
+    #[test]
+    fn a_consonant_a_script_of_india_did_not_write_is_another_name() {
+        assert!(consonant_unwritten("asad", "aswad"));
+        assert!(consonant_unwritten("sajib", "sahib"));
+        // Aspiration, a doubled letter, a vowel sign read as w or y, and
+        // consonants of one sound class are spellings.
+        assert!(!consonant_unwritten("kan", "khan"));
+        assert!(!consonant_unwritten("mohamad", "mohammad"));
+        assert!(!consonant_unwritten("navaz", "nawaz"));
+        assert!(!consonant_unwritten("jaman", "zaman"));
+        assert!(!consonant_unwritten("miya", "mia"));
     }
 
     #[test]
