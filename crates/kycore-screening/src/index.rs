@@ -867,9 +867,18 @@ impl Index {
         // man's form of one name, of which one is known (Aleksandra /
         // Aleksandr): the second is two people, not one name misspelt.
         let groups = self.name_groups(vocab);
+        let vocab_script = self.script(vocab);
+        let indic_latin = if script.indic_block().is_some() && vocab_script == Script::Latin {
+            Some((text, word))
+        } else if vocab_script.indic_block().is_some() && script == Script::Latin {
+            Some((word, text))
+        } else {
+            None
+        };
         let gendered = edits > 0
             && ((!known.is_empty() || !groups.is_empty()) && gendered_forms(text, word)
-                || slavic_family_name_forms(text, word, edits));
+                || slavic_family_name_forms(text, word, edits)
+                || indic_latin.is_some_and(|(i, l)| final_vowel_unwritten(i, l)));
         // A family name and its nisba (Hosseini / Hussein) are two names too,
         // and so are two short names that end in other consonants (Jaman /
         // Jamal, Karin / Karim), unless the tables give them as one name
@@ -880,15 +889,8 @@ impl Index {
         // The scripts of India write every consonant: a Latin consonant
         // their word lacks, or another consonant sound in its place, is
         // another name there (`আসাদ` Asad / ASWAD, `সজীব` Sajib / SAHIB).
-        let vocab_script = self.script(vocab);
-        let indic_consonant = edits == 1
-            && (script.indic_block().is_some() && vocab_script == Script::Latin
-                || vocab_script.indic_block().is_some() && script == Script::Latin)
-            && if script == Script::Latin {
-                consonant_unwritten(word, text)
-            } else {
-                consonant_unwritten(text, word)
-            };
+        let indic_consonant =
+            edits == 1 && indic_latin.is_some_and(|(i, l)| consonant_unwritten(i, l));
         let distinct = gendered
             || nisba
             || other_ending
@@ -1208,6 +1210,23 @@ fn nisba_forms(a: &str, b: &str, edits: usize) -> bool {
 /// Whether two words of five letters or fewer differ only in their last
 /// letter, both consonants (Jaman / Jamal): in a short name the last sound
 /// makes another name, as the first does (`first_sound_kept`).
+/// Whether a word romanized from a script of India ends in a written `a`
+/// where the Latin word ends in a consonant: those scripts drop the
+/// inherent vowel ending a word, so a final `a` is a vowel sign written
+/// there, a woman's form or another name (`সুলতানা` Sultana / SULTAN).
+/// A Latin final `h` after a vowel may be that vowel (Fatimah).
+fn final_vowel_unwritten(indic: &str, latin: &str) -> bool {
+    let consonant = |c: u8| {
+        c.is_ascii_lowercase() && !matches!(c, b'a' | b'e' | b'i' | b'o' | b'u' | b'y' | b'w')
+    };
+    match (indic.as_bytes(), latin.as_bytes()) {
+        ([.., p, b'a'], [.., v, q]) => {
+            consonant(*p) && consonant(*q) && (*q != b'h' || consonant(*v))
+        }
+        _ => false,
+    }
+}
+
 /// Whether a Latin word one edit from a word romanized from a script of
 /// India has a consonant letter that word lacks (not `h`, which those
 /// scripts write inside an aspirated letter, nor one of a doubled pair), or
@@ -1622,6 +1641,14 @@ mod tests {
         assert!(!consonant_unwritten("navaz", "nawaz"));
         assert!(!consonant_unwritten("jaman", "zaman"));
         assert!(!consonant_unwritten("miya", "mia"));
+    }
+
+    #[test]
+    fn a_final_vowel_a_script_of_india_wrote_is_another_form() {
+        assert!(final_vowel_unwritten("sulatana", "sultan"));
+        assert!(!final_vowel_unwritten("phatima", "fatimah"));
+        assert!(!final_vowel_unwritten("sharma", "sharma"));
+        assert!(!final_vowel_unwritten("rahaman", "rahman"));
     }
 
     #[test]
