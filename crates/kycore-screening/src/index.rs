@@ -481,7 +481,13 @@ impl Index {
                         }
                     }
                 }
-                TokenClass::Syllable => self.push_syllable(token, at, &mut out),
+                TokenClass::Syllable => {
+                    // Chinese names are written family name first; the
+                    // Cantonese, Hokkien and Wade-Giles spellings of
+                    // `chinese_variants.tsv` are those of family names.
+                    let family = i == 0 || terms[i - 1].token.script != token.script;
+                    self.push_syllable(token, at, family, &mut out);
+                }
                 TokenClass::Word
                 | TokenClass::Weak
                 | TokenClass::LegalForm
@@ -623,8 +629,11 @@ impl Index {
 
     /// A Han or Hangul character: the same character, or a listed Latin
     /// word that is one of its readings (a Han character's reading also in
-    /// the other romanizations of that syllable).
-    fn push_syllable(&self, token: &Token, term: u8, out: &mut Vec<TermMatch>) {
+    /// the other romanizations of that syllable, only as a family name: the
+    /// first of a run of characters). A given name's syllable in another
+    /// spelling is as often another character read so (`银倩`, Yin Qian,
+    /// is not YIN CHIN).
+    fn push_syllable(&self, token: &Token, term: u8, family: bool, out: &mut Vec<TermMatch>) {
         let start = out.len();
         self.push_exact(&token.text, term, 1, out);
         for reading in &token.readings {
@@ -636,7 +645,7 @@ impl Index {
                     MatchHow::Transliterated,
                 ));
             }
-            if token.script == Script::Han {
+            if token.script == Script::Han && family {
                 self.push_groups(reading, term, start, GroupUse::SyllableSpellings, out);
             }
         }
@@ -1742,6 +1751,20 @@ mod tests {
         assert!(matches.is_empty());
         // Hangul readings take no Chinese spellings: 진 (jin) is not Kim.
         assert!(search(&index, "진").is_empty());
+    }
+
+    #[test]
+    fn only_a_family_names_character_takes_the_other_spellings() {
+        let index = index_of(&["YIN CHIN", "CHIN Ming"]);
+        let found = |query: &str| {
+            let (_, matches) = index.prepare(normalize::tokenize(query));
+            let chin = index.vocab_ids.get("chin").copied();
+            matches.iter().any(|m| Some(m.vocab) == chin)
+        };
+        // 陈 (chen) is spelt Chin as a family name, 倩 (qian) in 银倩 is a
+        // given name's syllable read in Pinyin.
+        assert!(found("陈明"));
+        assert!(!found("银倩"));
     }
 
     #[test]
