@@ -582,31 +582,19 @@ impl Index {
                     spelt.tighten(translit::BOUND_BUDGET);
                 }
                 let start = out.len();
-                // A word the name tables know, against a Latin word they
-                // know as another name only (محمد / Mahmud): two names.
-                let groups = if span == 1 {
-                    k.groups_of(texts[0])
-                } else {
-                    &[]
-                };
                 for key in spelt.keys() {
                     for &vocab in self.latin_keys.get(hash_str(&key)) {
                         if out[start..].iter().any(|m| m.vocab == vocab) {
                             continue;
                         }
                         if let Some(sim) = spelt.similarity(self.word(vocab), &mut scratch) {
-                            let distinct = distinct_given_names(groups, self.name_groups(vocab));
                             out.push(TermMatch {
                                 vocab,
                                 term: at,
                                 span: span as u8,
-                                sim: if distinct {
-                                    sim * DISTINCT_NAMES_FACTOR
-                                } else {
-                                    sim
-                                },
+                                sim,
                                 how: MatchHow::Transliterated,
-                                differs: distinct,
+                                differs: false,
                             });
                         }
                     }
@@ -633,19 +621,7 @@ impl Index {
                     spelt.tighten(translit::BOUND_BUDGET);
                 }
                 if let Some(sim) = spelt.similarity(&term.token.text, &mut scratch) {
-                    let distinct = distinct_given_names(
-                        k.groups_of(&term.token.text),
-                        self.name_groups(vocab),
-                    );
-                    let sim = if distinct {
-                        sim * DISTINCT_NAMES_FACTOR
-                    } else {
-                        sim
-                    };
-                    out.push(
-                        TermMatch::word(vocab, at, sim, MatchHow::Transliterated)
-                            .differing(distinct),
-                    );
+                    out.push(TermMatch::word(vocab, at, sim, MatchHow::Transliterated));
                 }
             }
         }
@@ -1330,25 +1306,6 @@ fn script_bit(script: Script) -> u32 {
 }
 
 /// `distinct_names` with the name groups of both words looked up already.
-/// `distinct_groups` over the groups of given names across scripts and
-/// languages only: a consonant skeleton romanized from Arabic or Hebrew
-/// (`li` from علي) may be a Chinese syllable or a nickname of other names.
-fn distinct_given_names(a_groups: &[u32], b_groups: &[u32]) -> bool {
-    let k = knowledge::knowledge();
-    let name = |g: &u32| {
-        matches!(
-            k.group_kind(*g),
-            Some(GroupKind::Equivalent | GroupKind::Translation)
-        )
-    };
-    a_groups.iter().any(name)
-        && b_groups.iter().any(name)
-        && !a_groups
-            .iter()
-            .filter(|g| name(g))
-            .any(|g| b_groups.contains(g))
-}
-
 fn distinct_groups(a_groups: &[u32], b_groups: &[u32]) -> bool {
     !a_groups.is_empty() && !b_groups.is_empty() && !a_groups.iter().any(|g| b_groups.contains(g))
 }
@@ -1794,28 +1751,6 @@ mod tests {
         assert!(matches.is_empty());
         // Hangul readings take no Chinese spellings: 진 (jin) is not Kim.
         assert!(search(&index, "진").is_empty());
-    }
-
-    #[test]
-    fn an_arabic_name_is_not_another_name_the_tables_know() {
-        let index = index_of(&["Mahmud Ashtari", "Mohamed Ali"]);
-        let sim = |query: &str, listed: &str| {
-            let (_, matches) = index.prepare(normalize::tokenize(query));
-            let listed = index.vocab_ids.get(listed).copied();
-            matches
-                .iter()
-                .filter(|m| Some(m.vocab) == listed)
-                .map(|m| m.sim)
-                .fold(0.0f32, f32::max)
-        };
-        // محمد is Mohamed, not Mahmud; علي (romanized "li") is Ali, whatever
-        // Chinese syllable its letters spell.
-        assert!(sim("محمد", "mahmud") < sim("محمد", "mohamed") * 0.9);
-        assert!(sim("علي", "ali") > 0.6);
-        assert!(distinct_given_names(
-            knowledge::knowledge().groups_of("mhmd"),
-            knowledge::knowledge().groups_of("mahmud")
-        ));
     }
 
     #[test]
