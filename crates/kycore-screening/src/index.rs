@@ -481,7 +481,13 @@ impl Index {
                         }
                     }
                 }
-                TokenClass::Syllable => self.push_syllable(token, at, &mut out),
+                TokenClass::Syllable => {
+                    // Chinese names are written family name first; the
+                    // Cantonese, Hokkien and Wade-Giles spellings of
+                    // `chinese_variants.tsv` are those of family names.
+                    let family = i == 0 || terms[i - 1].token.script != token.script;
+                    self.push_syllable(token, at, family, &mut out);
+                }
                 TokenClass::Word
                 | TokenClass::Weak
                 | TokenClass::LegalForm
@@ -623,8 +629,11 @@ impl Index {
 
     /// A Han or Hangul character: the same character, or a listed Latin
     /// word that is one of its readings (a Han character's reading also in
-    /// the other romanizations of that syllable).
-    fn push_syllable(&self, token: &Token, term: u8, out: &mut Vec<TermMatch>) {
+    /// the other romanizations of that syllable, only as a family name: the
+    /// first of a run of characters). A given name's syllable in another
+    /// spelling is as often another character read so (`银倩`, Yin Qian,
+    /// is not YIN CHIN).
+    fn push_syllable(&self, token: &Token, term: u8, family: bool, out: &mut Vec<TermMatch>) {
         let start = out.len();
         self.push_exact(&token.text, term, 1, out);
         for reading in &token.readings {
@@ -636,7 +645,7 @@ impl Index {
                     MatchHow::Transliterated,
                 ));
             }
-            if token.script == Script::Han {
+            if token.script == Script::Han && family {
                 self.push_groups(reading, term, start, GroupUse::SyllableSpellings, out);
             }
         }
@@ -867,9 +876,18 @@ impl Index {
         // man's form of one name, of which one is known (Aleksandra /
         // Aleksandr): the second is two people, not one name misspelt.
         let groups = self.name_groups(vocab);
+        let vocab_script = self.script(vocab);
+        let indic_latin = if script.indic_block().is_some() && vocab_script == Script::Latin {
+            Some((text, word))
+        } else if vocab_script.indic_block().is_some() && script == Script::Latin {
+            Some((word, text))
+        } else {
+            None
+        };
         let gendered = edits > 0
             && ((!known.is_empty() || !groups.is_empty()) && gendered_forms(text, word)
-                || slavic_family_name_forms(text, word, edits));
+                || slavic_family_name_forms(text, word, edits)
+                || indic_latin.is_some_and(|(i, l)| final_vowel_unwritten(i, l)));
         // A family name and its nisba (Hosseini / Hussein) are two names too,
         // and so are two short names that end in other consonants (Jaman /
         // Jamal, Karin / Karim), unless the tables give them as one name
@@ -877,8 +895,16 @@ impl Index {
         let one_name = known.iter().any(|g| groups.contains(g));
         let nisba = edits > 0 && !one_name && nisba_forms(text, word, edits);
         let other_ending = edits == 1 && !one_name && other_last_consonant(text, word);
-        let distinct =
-            gendered || nisba || other_ending || edits > 0 && distinct_groups(known, groups);
+        // The scripts of India write every consonant: a Latin consonant
+        // their word lacks, or another consonant sound in its place, is
+        // another name there (`আসাদ` Asad / ASWAD, `সজীব` Sajib / SAHIB).
+        let indic_consonant =
+            edits == 1 && indic_latin.is_some_and(|(i, l)| consonant_unwritten(i, l));
+        let distinct = gendered
+            || nisba
+            || other_ending
+            || indic_consonant
+            || edits > 0 && distinct_groups(known, groups);
         if gendered || nisba {
             sim *= GENDERED_FORMS_FACTOR;
         } else if distinct {
@@ -1193,6 +1219,55 @@ fn nisba_forms(a: &str, b: &str, edits: usize) -> bool {
 /// Whether two words of five letters or fewer differ only in their last
 /// letter, both consonants (Jaman / Jamal): in a short name the last sound
 /// makes another name, as the first does (`first_sound_kept`).
+/// Whether a word romanized from a script of India ends in a written `a`
+/// where the Latin word ends in a consonant: those scripts drop the
+/// inherent vowel ending a word, so a final `a` is a vowel sign written
+/// there, a woman's form or another name (`সুলতানা` Sultana / SULTAN).
+/// A Latin final `h` after a vowel may be that vowel (Fatimah).
+fn final_vowel_unwritten(indic: &str, latin: &str) -> bool {
+    let consonant = |c: u8| {
+        c.is_ascii_lowercase() && !matches!(c, b'a' | b'e' | b'i' | b'o' | b'u' | b'y' | b'w')
+    };
+    match (indic.as_bytes(), latin.as_bytes()) {
+        ([.., p, b'a'], [.., v, q]) => {
+            consonant(*p) && consonant(*q) && (*q != b'h' || consonant(*v))
+        }
+        _ => false,
+    }
+}
+
+/// Whether a Latin word one edit from a word romanized from a script of
+/// India has a consonant letter that word lacks (not `h`, which those
+/// scripts write inside an aspirated letter, nor one of a doubled pair), or
+/// another consonant of another sound class in its place. A vowel, or `w`
+/// or `y` read from a vowel sign, against a consonant is a spelling.
+fn consonant_unwritten(indic: &str, latin: &str) -> bool {
+    let consonant = |c: u8| {
+        c.is_ascii_lowercase() && !matches!(c, b'a' | b'e' | b'i' | b'o' | b'u' | b'y' | b'w')
+    };
+    let (i, l) = (indic.as_bytes(), latin.as_bytes());
+    if l.len() == i.len() + 1 {
+        let at = (0..i.len()).find(|&k| i[k] != l[k]).unwrap_or(i.len());
+        if i[at..] != l[at + 1..] {
+            return false;
+        }
+        let c = l[at];
+        let doubled = at > 0 && l[at - 1] == c || l.get(at + 1) == Some(&c);
+        return c != b'h' && (consonant(c) || c == b'w') && !doubled;
+    }
+    if l.len() == i.len() {
+        let differing: Vec<usize> = (0..i.len()).filter(|&k| i[k] != l[k]).collect();
+        if let [k] = differing[..] {
+            let (a, b) = (i[k], l[k]);
+            return consonant(a)
+                && consonant(b)
+                && normalize::first_sound(&(a as char).to_string())
+                    != normalize::first_sound(&(b as char).to_string());
+        }
+    }
+    false
+}
+
 fn other_last_consonant(a: &str, b: &str) -> bool {
     let consonant =
         |c: u8| c.is_ascii_lowercase() && !matches!(c, b'a' | b'e' | b'i' | b'o' | b'u' | b'y');
@@ -1565,6 +1640,27 @@ mod tests {
     }
 
     #[test]
+    fn a_consonant_a_script_of_india_did_not_write_is_another_name() {
+        assert!(consonant_unwritten("asad", "aswad"));
+        assert!(consonant_unwritten("sajib", "sahib"));
+        // Aspiration, a doubled letter, a vowel sign read as w or y, and
+        // consonants of one sound class are spellings.
+        assert!(!consonant_unwritten("kan", "khan"));
+        assert!(!consonant_unwritten("mohamad", "mohammad"));
+        assert!(!consonant_unwritten("navaz", "nawaz"));
+        assert!(!consonant_unwritten("jaman", "zaman"));
+        assert!(!consonant_unwritten("miya", "mia"));
+    }
+
+    #[test]
+    fn a_final_vowel_a_script_of_india_wrote_is_another_form() {
+        assert!(final_vowel_unwritten("sulatana", "sultan"));
+        assert!(!final_vowel_unwritten("phatima", "fatimah"));
+        assert!(!final_vowel_unwritten("sharma", "sharma"));
+        assert!(!final_vowel_unwritten("rahaman", "rahman"));
+    }
+
+    #[test]
     fn each_search_starts_from_zero() {
         let index = index_of(&["Robert Mugabe", "Robert Smith", "Anna Smith"]);
         let ranked = |query: &str| {
@@ -1655,6 +1751,20 @@ mod tests {
         assert!(matches.is_empty());
         // Hangul readings take no Chinese spellings: 진 (jin) is not Kim.
         assert!(search(&index, "진").is_empty());
+    }
+
+    #[test]
+    fn only_a_family_names_character_takes_the_other_spellings() {
+        let index = index_of(&["YIN CHIN", "CHIN Ming"]);
+        let found = |query: &str| {
+            let (_, matches) = index.prepare(normalize::tokenize(query));
+            let chin = index.vocab_ids.get("chin").copied();
+            matches.iter().any(|m| Some(m.vocab) == chin)
+        };
+        // 陈 (chen) is spelt Chin as a family name, 倩 (qian) in 银倩 is a
+        // given name's syllable read in Pinyin.
+        assert!(found("陈明"));
+        assert!(!found("银倩"));
     }
 
     #[test]

@@ -106,6 +106,8 @@ const SIM_DROP: f32 = 0.38;
 pub const BOUND_BUDGET: f32 = 0.12;
 /// Where the Arabic article stands in joined letters.
 const ARTICLE: u8 = b'@';
+/// Marks a unit read only where a word's letters start (`^a`).
+const START: u8 = b'^';
 /// Where the letters end: a table may spell a letter there otherwise
 /// (`h$`: Hebrew ה ending a word writes a vowel, Sarah, Dana, Moshe).
 const END: u8 = b'$';
@@ -159,16 +161,24 @@ impl SpellingTable {
     /// "al" as the article when the script has one.
     pub fn spell(&self, words: &[&str]) -> Spelt<'_> {
         let mut letters = Vec::new();
+        // Where each word's letters start: a table may spell a letter
+        // there otherwise (`^a`: an aleph or ayin opening a Hebrew word
+        // carries any vowel).
+        let mut starts = Vec::new();
         for word in words {
             if self.article.is_some() && *word == "al" {
                 letters.push(ARTICLE);
+                starts.push(false);
             } else {
+                let from = letters.len();
                 letters.extend(word.bytes().filter(u8::is_ascii_lowercase));
+                starts.extend((from..letters.len()).map(|i| i == from));
             }
         }
         letters.push(END);
+        starts.push(false);
         let lattice: Vec<Vec<(&Unit, usize)>> = (0..letters.len())
-            .map(|i| self.units_at(&letters[i..]))
+            .map(|i| self.units_at(&letters[i..], starts[i]))
             .collect();
         // Each letter's ways on, flattened for the alignment's inner loop:
         // a spelling, leaving the unit out, or passing a letter the table
@@ -218,13 +228,25 @@ impl SpellingTable {
     /// digraph the table knows there ("th" is ث, or ط then ه). A letter
     /// the table spells apart where the letters end (`h$`, `a$`) is read
     /// only so there.
-    fn units_at(&self, rest: &[u8]) -> Vec<(&Unit, usize)> {
+    fn units_at(&self, rest: &[u8], start: bool) -> Vec<(&Unit, usize)> {
         if rest.first() == Some(&ARTICLE) {
             return self.article.iter().map(|a| (a, 1)).collect();
         }
         let mut units: Vec<(&Unit, usize)> = (1..=self.longest.min(rest.len()))
             .filter_map(|len| {
-                let key = std::str::from_utf8(rest.get(..len)?).ok()?;
+                let letters = rest.get(..len)?;
+                if start {
+                    let mut marked = [0u8; 8];
+                    if let Some(slot) = marked.get_mut(..=len) {
+                        slot[0] = START;
+                        slot[1..].copy_from_slice(letters);
+                        let key = std::str::from_utf8(slot).ok()?;
+                        if let Some(u) = self.units.get(key) {
+                            return Some((u, len));
+                        }
+                    }
+                }
+                let key = std::str::from_utf8(letters).ok()?;
                 self.units.get(key).map(|u| (u, len))
             })
             .collect();
@@ -535,6 +557,22 @@ mod tests {
         assert!(sim("dnh", "dana").is_some_and(|s| s > 0.85));
         assert!(sim("khn", "cohen").is_some_and(|s| s > 0.8));
         assert!(sim("khn", "kani").is_none_or(|s| s < 0.7));
+    }
+
+    #[test]
+    fn a_hebrew_aleph_inside_a_word_is_a_long_a_and_opening_one_any_vowel() {
+        let r = romanization();
+        let sim = |romanized: &str, latin: &str| {
+            r.hebrew_latin
+                .spell(&[romanized])
+                .similarity(latin, &mut Vec::new())
+                .unwrap_or(0.0)
+        };
+        assert!(sim("nsar", "nassar") > sim("nsar", "nasr") + 0.15);
+        assert!(sim("yan", "yan") > sim("yan", "yin") + 0.1);
+        // Daniel, Efraim: an aleph for e inside, any vowel opening a word.
+        assert!(sim("dnial", "daniel") > 0.85);
+        assert!(sim("afrim", "efraim") > 0.8);
     }
 
     #[test]
