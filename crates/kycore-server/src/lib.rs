@@ -15,6 +15,7 @@ mod idempotency;
 mod limits;
 mod openapi;
 pub(crate) mod portal;
+mod qr;
 mod request_id;
 mod serve;
 mod web_pages;

@@ -115,7 +115,7 @@ pub struct ConsoleSession {
 
 /// An audit entry about a console user, in the live environment of the user's organization
 /// (users and sign-ins belong to the organization, not to one environment).
-fn user_audit(
+pub(crate) fn user_audit(
     tx: &mut Tx,
     organization_id: &str,
     principal: &Principal,
@@ -181,6 +181,10 @@ pub struct OpenedConsoleSession {
 #[derive(Debug)]
 pub enum LoginError {
     Invalid,
+    /// The password was right and the account has a second factor: its code is needed.
+    CodeRequired,
+    /// The second factor's code is wrong, old or already used (counted as a failure).
+    WrongCode,
     /// Too many wrong passwords; try again after this instant.
     Locked {
         until: Millis,
@@ -287,6 +291,8 @@ pub struct ConsoleUserView {
     pub email: String,
     pub role: Role,
     pub disabled: bool,
+    /// Whether sign-in asks for a second factor's code.
+    pub second_factor: bool,
     /// Until when wrong passwords lock the account, when they do.
     pub locked_until: Option<String>,
     pub created_at: String,
@@ -311,6 +317,7 @@ impl Services {
                     email: user.email,
                     role: user.role,
                     disabled: record.disabled_at.is_some(),
+                    second_factor: record.totp_enabled_at.is_some(),
                     locked_until: record.locked_until.filter(|at| *at > now).map(rfc3339),
                     created_at: rfc3339(record.created_at),
                 })
@@ -365,6 +372,9 @@ impl Services {
             locked_until: None,
             created_at: now,
             updated_at: now,
+            totp_secret_sealed: None,
+            totp_enabled_at: None,
+            totp_last_step: None,
         };
         let id = record.id.clone();
         self.store()
@@ -391,8 +401,18 @@ impl Services {
         })
     }
 
+    /// The signed-in session's own user.
+    pub(crate) async fn session_user_record(
+        &self,
+        session: &ConsoleSession,
+    ) -> Result<UserRecord, ServiceError> {
+        let id = session.user.id.to_string();
+        self.console_user_record(&session.user.organization_id, &id)
+            .await
+    }
+
     /// The user named by id or e-mail in this organization.
-    async fn console_user_record(
+    pub(crate) async fn console_user_record(
         &self,
         organization_id: &OrganizationId,
         user: &str,
@@ -513,13 +533,51 @@ impl Services {
             .await
     }
 
+    /// Counts a failed sign-in against the account (locking it after too many) and audits
+    /// it; the error to answer: `refused`, or the lockout when this failure started one.
+    async fn failed_login(
+        &self,
+        record: &UserRecord,
+        now: Millis,
+        refused: LoginError,
+    ) -> Result<LoginError, ServiceError> {
+        let failures = record.failed_logins + 1;
+        let locked_until = lock_for(failures).map(|wait| now + wait);
+        let (org, id) = (record.organization_id.clone(), record.id.clone());
+        self.store()
+            .write(move |tx| {
+                Box::pin(async move {
+                    console_users::set_login_state(
+                        tx.conn().await?,
+                        &id,
+                        failures,
+                        locked_until,
+                        now,
+                    )
+                    .await?;
+                    let user = Principal::ConsoleUser {
+                        user_id: id.clone(),
+                    };
+                    user_audit(tx, &org, &user, "console.sign_in_failed", &id, now);
+                    Ok::<_, ServiceError>(())
+                })
+            })
+            .await?;
+        Ok(match locked_until {
+            Some(until) => LoginError::Locked { until },
+            None => refused,
+        })
+    }
+
     /// Signs a user in and opens a session showing `environment`. `organization` is needed
-    /// only when the e-mail has accounts in several organizations.
+    /// only when the e-mail has accounts in several organizations; `code` only when the user
+    /// has a second factor.
     pub async fn console_login(
         &self,
         email: &str,
         password: &str,
         organization: Option<&str>,
+        code: Option<&str>,
         environment: Environment,
     ) -> Result<OpenedConsoleSession, LoginError> {
         let email = normalize_email(email);
@@ -544,32 +602,21 @@ impl Services {
         }
         let right = verify_password(password.to_owned(), record.password_hash.clone()).await?;
         if !right || record.disabled_at.is_some() {
-            let failures = record.failed_logins + 1;
-            let locked_until = lock_for(failures).map(|wait| now + wait);
-            let (org, id) = (record.organization_id.clone(), record.id.clone());
-            self.store()
-                .write(move |tx| {
-                    Box::pin(async move {
-                        console_users::set_login_state(
-                            tx.conn().await?,
-                            &id,
-                            failures,
-                            locked_until,
-                            now,
-                        )
-                        .await?;
-                        let user = Principal::ConsoleUser {
-                            user_id: id.clone(),
-                        };
-                        user_audit(tx, &org, &user, "console.sign_in_failed", &id, now);
-                        Ok::<_, ServiceError>(())
-                    })
-                })
-                .await?;
-            return Err(match locked_until {
-                Some(until) => LoginError::Locked { until },
-                None => LoginError::Invalid,
-            });
+            return Err(self.failed_login(&record, now, LoginError::Invalid).await?);
+        }
+        let mut code_step = None;
+        if record.totp_enabled_at.is_some() {
+            let Some(code) = code.map(str::trim).filter(|c| !c.is_empty()) else {
+                return Err(LoginError::CodeRequired);
+            };
+            match self.second_factor_step(&record, code, now).await? {
+                Some(step) => code_step = Some(step),
+                None => {
+                    return Err(self
+                        .failed_login(&record, now, LoginError::WrongCode)
+                        .await?);
+                }
+            }
         }
         let user = user_of(&record)?;
         let token = random_alphanumeric(SESSION_TOKEN_LEN);
@@ -588,6 +635,9 @@ impl Services {
             .write(move |tx| {
                 Box::pin(async move {
                     console_users::set_login_state(tx.conn().await?, &id, 0, None, now).await?;
+                    if let Some(step) = code_step {
+                        console_users::set_totp_last_step(tx.conn().await?, &id, step).await?;
+                    }
                     console_users::insert_session(tx.conn().await?, &stored).await?;
                     let user = Principal::ConsoleUser {
                         user_id: id.clone(),

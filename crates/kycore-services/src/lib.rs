@@ -49,6 +49,7 @@ pub mod redaction;
 mod scope;
 pub mod screening;
 mod sealing;
+pub mod second_factor;
 pub mod time_format;
 mod tokens;
 pub mod uploads;

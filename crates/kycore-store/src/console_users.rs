@@ -17,11 +17,18 @@ pub struct UserRecord {
     pub locked_until: Option<Millis>,
     pub created_at: Millis,
     pub updated_at: Millis,
+    /// The TOTP secret, sealed under the organization's key; set while being set up too.
+    pub totp_secret_sealed: Option<Vec<u8>>,
+    /// When the user confirmed the second factor; until then it is not asked for.
+    pub totp_enabled_at: Option<Millis>,
+    /// The last TOTP time step a code was accepted for.
+    pub totp_last_step: Option<i64>,
 }
 
 macro_rules! user_columns {
     () => {
-        "id, organization_id, email, role, password_hash, disabled_at, failed_logins, locked_until, created_at, updated_at"
+        "id, organization_id, email, role, password_hash, disabled_at, failed_logins, locked_until, \
+         created_at, updated_at, totp_secret_sealed, totp_enabled_at, totp_last_step"
     };
 }
 
@@ -33,7 +40,7 @@ pub async fn insert<'e>(
     sqlx::query(concat!(
         "INSERT INTO console_users (",
         user_columns!(),
-        ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+        ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
     ))
     .bind(&user.id)
     .bind(&user.organization_id)
@@ -45,6 +52,9 @@ pub async fn insert<'e>(
     .bind(user.locked_until)
     .bind(user.created_at)
     .bind(user.updated_at)
+    .bind(&user.totp_secret_sealed)
+    .bind(user.totp_enabled_at)
+    .bind(user.totp_last_step)
     .execute(db)
     .await?;
     Ok(())
@@ -169,6 +179,46 @@ pub async fn disable<'e>(
     Ok(done.rows_affected() == 1)
 }
 
+/// Sets (a new, unconfirmed secret) or removes (`None`) the user's second factor.
+pub async fn set_totp_secret<'e>(
+    db: impl Executor<'e, Database = Any>,
+    organization_id: &str,
+    id: &str,
+    sealed: Option<Vec<u8>>,
+    now: Millis,
+) -> Result<bool, StoreError> {
+    let done = sqlx::query(
+        "UPDATE console_users SET totp_secret_sealed = $1, totp_enabled_at = NULL, \
+         totp_last_step = NULL, updated_at = $2 WHERE organization_id = $3 AND id = $4",
+    )
+    .bind(sealed)
+    .bind(now)
+    .bind(organization_id)
+    .bind(id)
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Confirms the user's second factor with the step of the code that proved it.
+pub async fn enable_totp<'e>(
+    db: impl Executor<'e, Database = Any>,
+    id: &str,
+    step: i64,
+    now: Millis,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE console_users SET totp_enabled_at = $1, totp_last_step = $2, updated_at = $1 \
+         WHERE id = $3 AND totp_secret_sealed IS NOT NULL",
+    )
+    .bind(now)
+    .bind(step)
+    .bind(id)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
 /// Records a sign-in's outcome: the failure count and lockout the services computed.
 pub async fn set_login_state<'e>(
     db: impl Executor<'e, Database = Any>,
@@ -187,6 +237,20 @@ pub async fn set_login_state<'e>(
     .bind(id)
     .execute(db)
     .await?;
+    Ok(())
+}
+
+/// A sign-in's TOTP code was accepted for `step`; the same code is refused from now on.
+pub async fn set_totp_last_step<'e>(
+    db: impl Executor<'e, Database = Any>,
+    id: &str,
+    step: i64,
+) -> Result<(), StoreError> {
+    sqlx::query("UPDATE console_users SET totp_last_step = $1 WHERE id = $2")
+        .bind(step)
+        .bind(id)
+        .execute(db)
+        .await?;
     Ok(())
 }
 

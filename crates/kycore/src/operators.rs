@@ -139,6 +139,14 @@ pub enum UsersCommand {
         #[arg(long)]
         organization: Option<String>,
     },
+    /// Remove a user's second factor (a lost phone): they sign in with the password alone
+    /// until they set up another.
+    RemoveSecondFactor {
+        user: String,
+        /// The organization (default: the deployment's first).
+        #[arg(long)]
+        organization: Option<String>,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -197,6 +205,12 @@ pub async fn users(services: &Services, command: UsersCommand) -> anyhow::Result
             let organization = services.organization(organization.as_deref()).await?;
             let id = services.disable_console_user(&organization, &user).await?;
             println!("disabled {id}");
+            Ok(())
+        }
+        UsersCommand::RemoveSecondFactor { user, organization } => {
+            let organization = services.organization(organization.as_deref()).await?;
+            services.remove_second_factor(&organization, &user).await?;
+            println!("removed the second factor of {user}");
             Ok(())
         }
     }

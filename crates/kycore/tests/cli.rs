@@ -219,6 +219,23 @@ fn console_users_are_created_with_a_one_time_password_reset_and_disabled() {
     assert_eq!(reset["id"], created["id"]);
     assert_ne!(reset["password"], created["password"]);
 
+    // Without a second factor there is nothing to remove, and nobody unknown either.
+    assert!(
+        kycore(
+            dir.path(),
+            &["users", "remove-second-factor", "ana@example.com"]
+        )
+        .status
+        .success()
+    );
+    assert!(
+        !kycore(
+            dir.path(),
+            &["users", "remove-second-factor", "nobody@example.com"]
+        )
+        .status
+        .success()
+    );
     let id = created["id"].as_str().unwrap();
     assert!(
         kycore(dir.path(), &["users", "disable", id])

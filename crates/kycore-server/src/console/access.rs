@@ -26,6 +26,7 @@ fn done_message(done: Option<&str>) -> Option<&'static str> {
     match done? {
         "revoked" => Some("keys-revoked"),
         "disabled" => Some("users-disabled"),
+        "second_factor_removed" => Some("users-second-factor-removed"),
         _ => None,
     }
 }
@@ -263,7 +264,7 @@ fn users_markup(
         }
         table {
             caption { (t.get("users-caption")) }
-            thead { tr { th scope="col" { (t.get("col-email")) } th scope="col" { (t.get("user-role")) } th scope="col" { (t.get("col-state")) } th scope="col" { (t.get("col-created")) } th scope="col" { (t.get("col-actions")) } } }
+            thead { tr { th scope="col" { (t.get("col-email")) } th scope="col" { (t.get("user-role")) } th scope="col" { (t.get("col-state")) } th scope="col" { (t.get("second-factor")) } th scope="col" { (t.get("col-created")) } th scope="col" { (t.get("col-actions")) } } }
             tbody { @for user in users {
                 tr {
                     td { (user.email) }
@@ -273,12 +274,19 @@ fn users_markup(
                         @else if let Some(until) = &user.locked_until { (t.with("user-locked", &[("until", until.clone().into())])) }
                         @else { (t.get("user-active")) }
                     }
+                    td { @if user.second_factor { (t.get("yes")) } @else { (t.get("no")) } }
                     td { (user.created_at) }
                     td {
                         @if !user.disabled {
                             form method="post" action={ "/console/users/" (user.id) "/password" } {
                                 (csrf(session))
                                 button.secondary id={ "reset-" (user.id) } type="submit" aria-label=(t.with("user-new-password-label", &[("email", user.email.clone().into())])) { (t.get("user-new-password")) }
+                            }
+                            @if user.second_factor {
+                                form method="post" action={ "/console/users/" (user.id) "/second-factor/remove" } {
+                                    (csrf(session))
+                                    button.secondary id={ "remove-2fa-" (user.id) } type="submit" aria-label=(t.with("user-remove-second-factor-label", &[("email", user.email.clone().into())])) { (t.get("user-remove-second-factor")) }
+                                }
                             }
                             @if user.id != session.user.id.as_str() {
                                 form method="post" action={ "/console/users/" (user.id) "/disable" } {
@@ -415,4 +423,34 @@ async fn user_refused(
         ..UsersNotice::default()
     };
     show_users(state, visit, session, status, notice).await
+}
+
+/// `POST /console/users/{id}/second-factor/remove`: a lost phone; the user signs in with the
+/// password alone until they set up another.
+pub async fn remove_second_factor(
+    State(state): State<AppState>,
+    visit: Visit,
+    headers: HeaderMap,
+    Path(user_id): Path<String>,
+    form: Fields,
+) -> Response {
+    let Ok(Form(fields)) = form else {
+        return visit.bad_form(None);
+    };
+    let session = match visit.admin_form_session(&state, &headers, &fields).await {
+        Ok(session) => session,
+        Err(page) => return page,
+    };
+    let removed = state
+        .services
+        .remove_second_factor_by(
+            &session.principal(),
+            &session.scope.organization_id,
+            &user_id,
+        )
+        .await;
+    match removed {
+        Ok(()) => Redirect::to("/console/users?done=second_factor_removed").into_response(),
+        Err(error) => user_refused(&state, &visit, &session, error).await,
+    }
 }

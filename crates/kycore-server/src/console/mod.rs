@@ -15,10 +15,13 @@
 //! `/console/cases/{id}/documents/{document_id}/file` (a document's file, for the viewer);
 //! for admins, `/console/webhooks` and `/console/webhooks/{endpoint_id}/redeliver` (POST),
 //! `/console/keys` (POST creates; `/{id}/revoke`), `/console/users` (POST creates;
-//! `/{id}/password`, `/{id}/disable`), `/console/flows` (POST creates from JSON;
+//! `/{id}/password`, `/{id}/disable`, `/{id}/second-factor/remove`), `/console/flows` (POST creates from JSON;
 //! `/console/flows/{id}`) and `/console/watchlists` (lists, refreshes, monitoring runs).
 //!
-//! Sign-in: e-mail and password; when the e-mail has accounts in several organizations the
+//! Every user has `/console/account`, where they set up an optional second factor (TOTP;
+//! POST `/console/account/second-factor`, then `/confirm` with a code).
+//!
+//! Sign-in: e-mail and password (and the second factor's `code`, for a user who has one); when the e-mail has accounts in several organizations the
 //! form asks for the organization's id too (`organization`). Failed sign-ins count against
 //! the account (the services lock it with a growing wait) and against the client's address
 //! (the API's failed-authentication budget). The session cookie is HttpOnly and
@@ -30,6 +33,7 @@
 #![allow(clippy::result_large_err)]
 
 mod access;
+mod account;
 mod case_detail;
 mod flows;
 mod pages;
@@ -93,6 +97,19 @@ pub fn router() -> Router<AppState> {
         )
         .route("/console/users/{id}/password", post(access::reset_password))
         .route("/console/users/{id}/disable", post(access::disable_user))
+        .route(
+            "/console/users/{id}/second-factor/remove",
+            post(access::remove_second_factor),
+        )
+        .route("/console/account", get(account::page))
+        .route(
+            "/console/account/second-factor",
+            post(account::start_second_factor),
+        )
+        .route(
+            "/console/account/second-factor/confirm",
+            post(account::confirm_second_factor),
+        )
         .route("/console/flows", get(flows::page).post(flows::create))
         .route("/console/flows/{id}", get(flows::flow_page))
         .route("/console/watchlists", get(watchlists::page))
@@ -384,7 +401,13 @@ async fn login(
     let organization = Some(field("organization"));
     let opened = state
         .services
-        .console_login(email, field("password"), organization, Environment::Live)
+        .console_login(
+            email,
+            field("password"),
+            organization,
+            Some(field("code")),
+            Environment::Live,
+        )
         .await;
     match opened {
         Ok(opened) => {
@@ -411,6 +434,23 @@ async fn login(
                 &visit,
                 StatusCode::TOO_MANY_REQUESTS,
                 Some(&message),
+                email,
+                false,
+            )
+        }
+        Err(LoginError::CodeRequired) => login_page(
+            &visit,
+            StatusCode::UNAUTHORIZED,
+            Some(&visit.texts.get("login-code-required")),
+            email,
+            false,
+        ),
+        Err(LoginError::WrongCode) => {
+            limits.record_failure(address);
+            login_page(
+                &visit,
+                StatusCode::UNAUTHORIZED,
+                Some(&visit.texts.get("login-wrong-code")),
                 email,
                 false,
             )
@@ -1001,11 +1041,12 @@ mod tests {
 
     /// The console's code with every message id it names: a literal given to `get`, `with`,
     /// an error page or a done message.
-    const SOURCES: [&str; 7] = [
+    const SOURCES: [&str; 8] = [
         include_str!("mod.rs"),
         include_str!("pages.rs"),
         include_str!("case_detail.rs"),
         include_str!("access.rs"),
+        include_str!("account.rs"),
         include_str!("flows.rs"),
         include_str!("watchlists.rs"),
         include_str!("webhooks.rs"),
@@ -1048,6 +1089,9 @@ mod tests {
             "new-email",
             "new-role",
             "flow-errors",
+            "one-time-code",
+            "code-hint",
+            "confirm-code",
         ];
         missing.retain(|id| !not_texts.contains(id) && !id.starts_with("h-"));
         assert!(

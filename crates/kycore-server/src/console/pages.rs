@@ -50,6 +50,7 @@ dl{display:grid;grid-template-columns:max-content 1fr;gap:.25rem 1rem;margin:0}d
 .scan{display:block;max-width:16rem;max-height:12rem;border:1px solid #c9ccd3;border-radius:4px}\
 .signals{margin:0;padding-inline-start:1rem;color:#8a1c00}\
 .case-nav{display:flex;justify-content:space-between;gap:1rem;margin:0 0 .5rem}\
+svg{display:block;width:14rem;height:14rem;margin:.5rem 0}\
 kbd{font:inherit;font-weight:600;border:1px solid #5b616e;border-radius:3px;padding:0 .3rem}\
 .steps{border:1px solid #c9ccd3;border-radius:4px;margin:.5rem 0;padding:.25rem .75rem}\
 label.check{display:block;font-weight:400;margin:.25rem 0}\
@@ -96,6 +97,7 @@ pub fn shell(
                     @if let Some(session) = session {
                         nav aria-label=(t.get("nav-label")) {
                             a href="/console/cases" { (t.get("nav-queue")) }
+                            " · " a href="/console/account" { (t.get("nav-account")) }
                             @if session.user.role.can_administer() {
                                 " · " a href="/console/webhooks" { (t.get("nav-webhooks")) }
                                 " · " a href="/console/keys" { (t.get("nav-keys")) }
@@ -184,6 +186,10 @@ pub fn login(
                 label for="organization" { (t.get("organization-id")) }
                 input #organization type="text" name="organization" required;
             }
+            label for="code" { (t.get("login-code")) }
+            input #code type="text" name="code" inputmode="numeric" autocomplete="one-time-code"
+                pattern="[0-9 ]*" maxlength="8" aria-describedby="code-hint";
+            p.muted #code-hint { (t.get("login-code-hint")) }
             button #sign-in type="submit" { (t.get("sign-in")) }
         }
     }

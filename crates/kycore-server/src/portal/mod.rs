@@ -15,7 +15,6 @@
 
 mod countries;
 mod pages;
-mod qr;
 mod returning;
 mod steps;
 mod view;

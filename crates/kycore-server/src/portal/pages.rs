@@ -1008,7 +1008,7 @@ pub fn related_link_qr(texts: Texts, person: &RelatedPerson, url: &str) -> (Stri
     let body = html! {
         h1 { (heading) }
         p { (texts.with("rp-qr-hint", &[("name", name.into())])) }
-        @if let Some(code) = super::qr::svg(url, &label) { (code) }
+        @if let Some(code) = crate::qr::svg(url, &label) { (code) }
         p.link { (url) }
         p { a.button.secondary href="/portal/related_persons" { (texts.get("button-back-persons")) } }
     };
@@ -1021,7 +1021,7 @@ pub fn handoff(texts: Texts, handoff: &Handoff) -> (String, Markup) {
     let body = html! {
         h1 { (heading) }
         p { (texts.get("phone-hint")) }
-        @if let Some(code) = super::qr::svg(&handoff.url, &texts.get("phone-label")) { (code) }
+        @if let Some(code) = crate::qr::svg(&handoff.url, &texts.get("phone-label")) { (code) }
         p { (texts.get("phone-type")) }
         p.link #handoff-url { (handoff.url) }
         p { a.button.secondary href="/portal" { (texts.get("phone-back")) } }

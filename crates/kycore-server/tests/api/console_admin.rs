@@ -347,3 +347,153 @@ async fn the_watchlists_page_shows_what_is_served_and_only_admins_see_operations
     })
     .await;
 }
+
+/// RFC 6238 codes for `secret` (base32) at `steps` (30-second steps), computed by Python's
+/// own hmac: independent of the crate kycore checks codes with.
+fn totp_codes(secret: &str, steps: &[u64]) -> Vec<String> {
+    const SCRIPT: &str = r#"
+import base64, hashlib, hmac, json, struct, sys
+given = json.load(sys.stdin)
+secret = given["secret"]
+key = base64.b32decode(secret + "=" * (-len(secret) % 8))
+codes = []
+for step in given["steps"]:
+    digest = hmac.new(key, struct.pack(">Q", step), hashlib.sha1).digest()
+    offset = digest[-1] & 15
+    number = struct.unpack(">I", digest[offset:offset + 4])[0] & 0x7FFFFFFF
+    codes.append("%06d" % (number % 1000000))
+print(json.dumps(codes))
+"#;
+    let codes = crate::helpers::python_json(
+        SCRIPT,
+        &serde_json::json!({"secret": secret, "steps": steps}),
+    );
+    serde_json::from_value(codes).unwrap()
+}
+
+/// Signs in with a code; the answer (303 with a session, or the form again).
+async fn sign_in_with_code(
+    app: &TestApp,
+    email: &str,
+    password: &str,
+    code: &str,
+) -> (reqwest::Client, reqwest::Response) {
+    let client = browser();
+    let (_, form) = get(&client, app, "/console/login").await;
+    let csrf = crate::console::hidden(&form, "csrf");
+    let answer = post(
+        &client,
+        app,
+        "/console/login",
+        &[
+            ("csrf", &csrf),
+            ("email", email),
+            ("password", password),
+            ("code", code),
+        ],
+    )
+    .await;
+    (client, answer)
+}
+
+#[tokio::test]
+async fn a_user_sets_up_a_second_factor_and_sign_in_asks_for_its_code() {
+    for_each_database(|app| async move {
+        let email = "twice@example.com";
+        let user = app
+            .services
+            .create_console_user(&app.organization_id, email, Role::Analyst)
+            .await
+            .unwrap();
+        let client = browser();
+        let csrf = sign_in(&client, &app, email, &user.password).await;
+        let (status, page) = get(&client, &app, "/console/account").await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(page.contains("start-second-factor"), "{page}");
+        let answer = post(
+            &client,
+            &app,
+            "/console/account/second-factor",
+            &[("csrf", &csrf)],
+        )
+        .await;
+        assert_eq!(answer.status(), StatusCode::OK);
+        let page = answer.text().await.unwrap();
+        let secret = element_text(&page, "second-factor-secret");
+        assert!(page.contains("<svg"), "a QR code for the app: {page}");
+
+        // Until it is confirmed, sign-in does not ask for it.
+        let (_, answer) = sign_in_with_code(&app, email, &user.password, "").await;
+        assert_eq!(answer.status(), StatusCode::SEE_OTHER);
+
+        let now_step = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs()
+            / 30;
+        let codes = totp_codes(&secret, &[now_step, now_step + 1, now_step + 5]);
+        let confirm = "/console/account/second-factor/confirm";
+        let answer = post(
+            &client,
+            &app,
+            confirm,
+            &[("csrf", &csrf), ("code", &codes[2])],
+        )
+        .await;
+        assert_eq!(
+            answer.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "a code of later"
+        );
+        let answer = post(
+            &client,
+            &app,
+            confirm,
+            &[("csrf", &csrf), ("code", &codes[0])],
+        )
+        .await;
+        assert_eq!(answer.status(), StatusCode::SEE_OTHER);
+        let (_, page) = get(&client, &app, "/console/account?done=enabled").await;
+        assert!(page.contains("second factor is on"), "{page}");
+
+        // Now the password alone, a wrong code and the code already used are refused.
+        let (_, answer) = sign_in_with_code(&app, email, &user.password, "").await;
+        assert_eq!(answer.status(), StatusCode::UNAUTHORIZED);
+        assert!(answer.text().await.unwrap().contains("enter the code"));
+        let (_, answer) = sign_in_with_code(&app, email, &user.password, &codes[2]).await;
+        assert_eq!(answer.status(), StatusCode::UNAUTHORIZED);
+        let (_, answer) = sign_in_with_code(&app, email, &user.password, &codes[0]).await;
+        assert_eq!(answer.status(), StatusCode::UNAUTHORIZED, "replayed");
+        // A wrong password with the right code is still a wrong password.
+        let (_, answer) = sign_in_with_code(&app, email, "not it", &codes[1]).await;
+        assert_eq!(answer.status(), StatusCode::UNAUTHORIZED);
+        let (phone, answer) = sign_in_with_code(&app, email, &user.password, &codes[1]).await;
+        assert_eq!(answer.status(), StatusCode::SEE_OTHER);
+        let (status, _) = get(&phone, &app, "/console/cases").await;
+        assert_eq!(status, StatusCode::OK, "signed in with the code");
+
+        // An admin removes a lost second factor: the password alone works again.
+        let (admin, admin_csrf, admin_id) = admin_in_sandbox(&app, "boss@example.com").await;
+        let (_, page) = get(&admin, &app, "/console/users").await;
+        let remove = format!("/console/users/{}/second-factor/remove", user.id);
+        assert!(page.contains(&remove), "{page}");
+        let answer = post(&admin, &app, &remove, &[("csrf", &admin_csrf)]).await;
+        assert_eq!(answer.status(), StatusCode::SEE_OTHER);
+        let (_, answer) = sign_in_with_code(&app, email, &user.password, "").await;
+        assert_eq!(answer.status(), StatusCode::SEE_OTHER);
+
+        let live = app.get_json(&app.live.secret, "/v1/audit?limit=100").await;
+        let actions: Vec<(String, String)> = live["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| {
+                let field = |k: &str| e[k].as_str().unwrap_or_default().to_owned();
+                (field("action"), field("actor_id"))
+            })
+            .collect();
+        assert!(actions.contains(&("console_user.second_factor_enabled".into(), user.id.clone())));
+        assert!(actions.contains(&("console_user.second_factor_removed".into(), admin_id)));
+    })
+    .await;
+}

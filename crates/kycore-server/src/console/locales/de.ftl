@@ -318,3 +318,23 @@ profile-lei = LEI
 profile-vat_number = USt-IdNr.
 profile-tax_id = Steuernummer
 profile-website = Webseite
+
+## Der zweite Faktor
+nav-account = Ihr Konto
+login-code = Code aus Ihrer Authenticator-App
+login-code-hint = Nur wenn Sie einen zweiten Faktor eingerichtet haben.
+login-code-required = Dieses Konto hat einen zweiten Faktor: Geben Sie den Code ein, den Ihre Authenticator-App zeigt.
+login-wrong-code = Der Code stimmt nicht oder wurde schon verwendet. Geben Sie den Code ein, den Ihre App jetzt zeigt.
+account-title = Ihr Konto
+second-factor = Zweiter Faktor
+second-factor-enabled = Ihr zweiter Faktor ist aktiv: Die Anmeldung fragt ab jetzt nach seinem Code.
+second-factor-setup = Zweiten Faktor einrichten
+second-factor-scan = Scannen Sie diesen Code mit einer Authenticator-App und geben Sie dann den angezeigten Code zur Bestätigung ein.
+second-factor-qr = QR-Code für eine Authenticator-App
+second-factor-type = Oder geben Sie diesen Schlüssel in die App ein:
+second-factor-why = Ein zweiter Faktor fragt bei jeder Anmeldung nach einem Code von Ihrem Telefon, damit ein gestohlenes Passwort nicht genügt.
+second-factor-start = Zweiten Faktor einrichten
+second-factor-confirm = Bestätigen
+user-remove-second-factor = Zweiten Faktor entfernen
+user-remove-second-factor-label = Zweiten Faktor von { $email } entfernen
+users-second-factor-removed = Der zweite Faktor ist entfernt: Der Benutzer meldet sich mit dem Passwort an, bis er einen neuen einrichtet.

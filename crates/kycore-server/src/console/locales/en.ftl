@@ -317,3 +317,23 @@ profile-lei = LEI
 profile-vat_number = VAT number
 profile-tax_id = Tax id
 profile-website = Website
+
+## The second factor
+nav-account = Your account
+login-code = Code from your authenticator app
+login-code-hint = Only if you set up a second factor.
+login-code-required = This account has a second factor: enter the code your authenticator app shows.
+login-wrong-code = The code is not right, or was already used. Enter the code your app shows now.
+account-title = Your account
+second-factor = Second factor
+second-factor-enabled = Your second factor is on: signing in asks for its code from now on.
+second-factor-setup = Set up the second factor
+second-factor-scan = Scan this code with an authenticator app, then enter the code it shows to confirm.
+second-factor-qr = QR code for an authenticator app
+second-factor-type = Or type this key into the app:
+second-factor-why = A second factor asks for a code from your phone at every sign-in, so a stolen password is not enough.
+second-factor-start = Set up a second factor
+second-factor-confirm = Confirm
+user-remove-second-factor = Remove second factor
+user-remove-second-factor-label = Remove the second factor of { $email }
+users-second-factor-removed = The second factor is removed: the user signs in with the password until they set up another.

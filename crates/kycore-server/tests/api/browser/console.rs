@@ -173,6 +173,10 @@ async fn an_admin_runs_the_operations_pages_on_a_tablet() {
     browser.step("watchlists").await;
     browser.click("a[href='/console/webhooks']").await;
     browser.step("webhooks").await;
+    browser.click("a[href='/console/account']").await;
+    browser.click("#start-second-factor").await;
+    assert_eq!(browser.text_of("#second-factor-secret").await.len(), 32);
+    browser.step("second factor set-up").await;
 }
 
 #[tokio::test]

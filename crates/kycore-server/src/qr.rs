@@ -1,5 +1,6 @@
-//! QR codes as inline SVG: a link to open on a phone, drawn by the page itself (no image
-//! request, nothing external). Each row's runs of dark modules become one path segment, so
+//! QR codes as inline SVG, for the portal and the console: a link to open on a phone or an
+//! authenticator app's set-up, drawn by the page itself (no image request, nothing
+//! external). Each row's runs of dark modules become one path segment, so
 //! a hosted link's code stays a few kilobytes.
 
 use maud::{Markup, PreEscaped, html};
