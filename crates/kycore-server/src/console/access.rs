@@ -2,7 +2,7 @@
 //! organization's console users (create and reset, the password shown once; disable). Each
 //! action is the services' own, audited with the admin as actor.
 
-use axum::extract::{Form, Path, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use kycore_services::console_users::{ConsoleSession, ConsoleUserView, NewPassword, Role};
@@ -12,7 +12,7 @@ use maud::{Markup, html};
 use serde::Deserialize;
 
 use super::pages::csrf;
-use super::{Fields, Visit, field};
+use super::{Fields, Visit, field, refusal_status};
 use crate::AppState;
 use crate::i18n::Texts;
 
@@ -141,11 +141,8 @@ pub async fn create_key(
     headers: HeaderMap,
     form: Fields,
 ) -> Response {
-    let Ok(Form(fields)) = form else {
-        return visit.bad_form(None);
-    };
-    let session = match visit.admin_form_session(&state, &headers, &fields).await {
-        Ok(session) => session,
+    let (session, fields) = match visit.read_admin_form(&state, &headers, form).await {
+        Ok(read) => read,
         Err(page) => return page,
     };
     let kind = match field(&fields, "kind").as_deref() {
@@ -168,11 +165,8 @@ pub async fn revoke_key(
     Path(key_id): Path<String>,
     form: Fields,
 ) -> Response {
-    let Ok(Form(fields)) = form else {
-        return visit.bad_form(None);
-    };
-    let session = match visit.admin_form_session(&state, &headers, &fields).await {
-        Ok(session) => session,
+    let (session, _) = match visit.read_admin_form(&state, &headers, form).await {
+        Ok(read) => read,
         Err(page) => return page,
     };
     let ctx = RequestContext::new(session.scope.clone(), session.principal());
@@ -309,11 +303,8 @@ pub async fn create_user(
     headers: HeaderMap,
     form: Fields,
 ) -> Response {
-    let Ok(Form(fields)) = form else {
-        return visit.bad_form(None);
-    };
-    let session = match visit.admin_form_session(&state, &headers, &fields).await {
-        Ok(session) => session,
+    let (session, fields) = match visit.read_admin_form(&state, &headers, form).await {
+        Ok(read) => read,
         Err(page) => return page,
     };
     let Some(role) = field(&fields, "role").as_deref().and_then(Role::parse) else {
@@ -340,11 +331,8 @@ pub async fn reset_password(
     Path(user_id): Path<String>,
     form: Fields,
 ) -> Response {
-    let Ok(Form(fields)) = form else {
-        return visit.bad_form(None);
-    };
-    let session = match visit.admin_form_session(&state, &headers, &fields).await {
-        Ok(session) => session,
+    let (session, _) = match visit.read_admin_form(&state, &headers, form).await {
+        Ok(read) => read,
         Err(page) => return page,
     };
     let reset = state
@@ -366,11 +354,8 @@ pub async fn disable_user(
     Path(user_id): Path<String>,
     form: Fields,
 ) -> Response {
-    let Ok(Form(fields)) = form else {
-        return visit.bad_form(None);
-    };
-    let session = match visit.admin_form_session(&state, &headers, &fields).await {
-        Ok(session) => session,
+    let (session, _) = match visit.read_admin_form(&state, &headers, form).await {
+        Ok(read) => read,
         Err(page) => return page,
     };
     let disabled = state
@@ -412,11 +397,8 @@ async fn user_refused(
     session: &ConsoleSession,
     error: ServiceError,
 ) -> Response {
-    let status = match &error {
-        ServiceError::NotFound { .. } => StatusCode::NOT_FOUND,
-        ServiceError::Conflict { .. } => StatusCode::CONFLICT,
-        ServiceError::InvalidRequest { .. } => StatusCode::UNPROCESSABLE_ENTITY,
-        _ => return visit.unavailable(Some(session), &error),
+    let Some(status) = refusal_status(&error) else {
+        return visit.unavailable(Some(session), &error);
     };
     let notice = UsersNotice {
         error: Some(error.to_string()),
@@ -434,11 +416,8 @@ pub async fn remove_second_factor(
     Path(user_id): Path<String>,
     form: Fields,
 ) -> Response {
-    let Ok(Form(fields)) = form else {
-        return visit.bad_form(None);
-    };
-    let session = match visit.admin_form_session(&state, &headers, &fields).await {
-        Ok(session) => session,
+    let (session, _) = match visit.read_admin_form(&state, &headers, form).await {
+        Ok(read) => read,
         Err(page) => return page,
     };
     let removed = state

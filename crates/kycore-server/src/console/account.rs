@@ -2,7 +2,7 @@
 //! (the secret shown once, as text and as a QR code for an authenticator app) and confirm it
 //! with a code. Removing one is an admin's action on the users page.
 
-use axum::extract::{Form, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use kycore_services::ServiceError;
@@ -12,7 +12,7 @@ use maud::{Markup, html};
 use serde::Deserialize;
 
 use super::pages::csrf;
-use super::{Fields, Visit, field};
+use super::{Fields, Visit, field, refusal_status};
 use crate::AppState;
 use crate::i18n::Texts;
 
@@ -123,11 +123,8 @@ pub async fn start_second_factor(
     headers: HeaderMap,
     form: Fields,
 ) -> Response {
-    let Ok(Form(fields)) = form else {
-        return visit.bad_form(None);
-    };
-    let session = match visit.form_session(&state, &headers, &fields).await {
-        Ok(session) => session,
+    let (session, _) = match visit.read_form(&state, &headers, form).await {
+        Ok(read) => read,
         Err(page) => return page,
     };
     match state.services.start_second_factor(&session).await {
@@ -149,11 +146,8 @@ pub async fn confirm_second_factor(
     headers: HeaderMap,
     form: Fields,
 ) -> Response {
-    let Ok(Form(fields)) = form else {
-        return visit.bad_form(None);
-    };
-    let session = match visit.form_session(&state, &headers, &fields).await {
-        Ok(session) => session,
+    let (session, fields) = match visit.read_form(&state, &headers, form).await {
+        Ok(read) => read,
         Err(page) => return page,
     };
     let code = field(&fields, "code").unwrap_or_default();
@@ -169,10 +163,8 @@ async fn refused(
     session: &ConsoleSession,
     error: ServiceError,
 ) -> Response {
-    let status = match &error {
-        ServiceError::Conflict { .. } => StatusCode::CONFLICT,
-        ServiceError::InvalidRequest { .. } => StatusCode::UNPROCESSABLE_ENTITY,
-        _ => return visit.unavailable(Some(session), &error),
+    let Some(status) = refusal_status(&error) else {
+        return visit.unavailable(Some(session), &error);
     };
     let notice = Notice {
         error: Some(error.to_string()),

@@ -3,7 +3,7 @@
 //! `POST /v1/flows` takes. A body that does not parse, or a flow the services refuse, comes
 //! back in the form with each error next to the field it names.
 
-use axum::extract::{Form, Path, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use kycore_domain::FieldError;
@@ -165,11 +165,8 @@ pub async fn create(
     headers: HeaderMap,
     form: Fields,
 ) -> Response {
-    let Ok(Form(fields)) = form else {
-        return visit.bad_form(None);
-    };
-    let session = match visit.admin_form_session(&state, &headers, &fields).await {
-        Ok(session) => session,
+    let (session, fields) = match visit.read_admin_form(&state, &headers, form).await {
+        Ok(read) => read,
         Err(page) => return page,
     };
     let text = field(&fields, "definition").unwrap_or_default();

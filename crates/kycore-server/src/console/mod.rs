@@ -261,20 +261,35 @@ impl Visit {
         Ok(session)
     }
 
-    /// The signed-in session of an admin, or the page saying why not.
-    async fn admin_session(&self, state: &AppState) -> Result<ConsoleSession, Response> {
-        let session = self.session(state).await?;
-        self.admin(session)
-    }
-
-    /// An admin's session of a form being sent (as [`Visit::form_session`]).
-    async fn admin_form_session(
+    /// A form sent by a signed-in session: it parses, comes from this origin and carries the
+    /// session's CSRF token. The session and the form's fields, or the page saying why not.
+    async fn read_form(
         &self,
         state: &AppState,
         headers: &HeaderMap,
-        fields: &HashMap<String, String>,
-    ) -> Result<ConsoleSession, Response> {
-        let session = self.form_session(state, headers, fields).await?;
+        form: Fields,
+    ) -> Result<(ConsoleSession, HashMap<String, String>), Response> {
+        let Ok(Form(fields)) = form else {
+            return Err(self.bad_form(None));
+        };
+        let session = self.form_session(state, headers, &fields).await?;
+        Ok((session, fields))
+    }
+
+    /// [`Visit::read_form`], sent by an admin.
+    async fn read_admin_form(
+        &self,
+        state: &AppState,
+        headers: &HeaderMap,
+        form: Fields,
+    ) -> Result<(ConsoleSession, HashMap<String, String>), Response> {
+        let (session, fields) = self.read_form(state, headers, form).await?;
+        Ok((self.admin(session)?, fields))
+    }
+
+    /// The signed-in session of an admin, or the page saying why not.
+    async fn admin_session(&self, state: &AppState) -> Result<ConsoleSession, Response> {
+        let session = self.session(state).await?;
         self.admin(session)
     }
 
@@ -318,6 +333,21 @@ impl Visit {
         if let Ok(value) = HeaderValue::from_str(&cookie.encoded().to_string()) {
             response.headers_mut().append(header::SET_COOKIE, value);
         }
+    }
+}
+
+/// The status of a change the services refused for a reason the person can act on (it is
+/// shown on the page again); `None` for a failure of ours or a dependency's.
+fn refusal_status(error: &ServiceError) -> Option<StatusCode> {
+    match error {
+        ServiceError::NotFound { .. } => Some(StatusCode::NOT_FOUND),
+        ServiceError::InvalidTransition(_) | ServiceError::Conflict { .. } => {
+            Some(StatusCode::CONFLICT)
+        }
+        ServiceError::Validation(_) | ServiceError::InvalidRequest { .. } => {
+            Some(StatusCode::UNPROCESSABLE_ENTITY)
+        }
+        _ => None,
     }
 }
 
@@ -472,11 +502,8 @@ async fn logout(
     headers: HeaderMap,
     form: Fields,
 ) -> Response {
-    let Ok(Form(fields)) = form else {
-        return visit.bad_form(None);
-    };
-    let session = match visit.form_session(&state, &headers, &fields).await {
-        Ok(session) => session,
+    let (session, _) = match visit.read_form(&state, &headers, form).await {
+        Ok(read) => read,
         Err(page) => return page,
     };
     if let Err(error) = state.services.console_logout(&session).await {
@@ -493,11 +520,8 @@ async fn switch_environment(
     headers: HeaderMap,
     form: Fields,
 ) -> Response {
-    let Ok(Form(fields)) = form else {
-        return visit.bad_form(None);
-    };
-    let session = match visit.form_session(&state, &headers, &fields).await {
-        Ok(session) => session,
+    let (session, fields) = match visit.read_form(&state, &headers, form).await {
+        Ok(read) => read,
         Err(page) => return page,
     };
     let Some(environment) = fields
@@ -807,10 +831,7 @@ async fn deciding_session(
     id: &str,
     form: Fields,
 ) -> Result<(ConsoleSession, HashMap<String, String>), Response> {
-    let Ok(Form(fields)) = form else {
-        return Err(visit.bad_form(None));
-    };
-    let session = visit.form_session(state, headers, &fields).await?;
+    let (session, fields) = visit.read_form(state, headers, form).await?;
     if !session.user.role.can_decide() {
         return Err(visit.error(StatusCode::FORBIDDEN, Some(&session), "error-cannot-decide"));
     }
@@ -844,17 +865,10 @@ async fn after_change(
             return Redirect::to(&format!("/console/cases/{id}?done={done}")).into_response();
         }
         Err(ServiceError::NotFound { .. }) => return missing_case(visit, session),
-        Err(
-            error @ (ServiceError::InvalidTransition(_)
-            | ServiceError::Conflict { .. }
-            | ServiceError::Validation(_)
-            | ServiceError::InvalidRequest { .. }),
-        ) => error,
-        Err(error) => return visit.unavailable(Some(session), &error),
+        Err(error) => error,
     };
-    let status = match error {
-        ServiceError::InvalidTransition(_) | ServiceError::Conflict { .. } => StatusCode::CONFLICT,
-        _ => StatusCode::UNPROCESSABLE_ENTITY,
+    let Some(status) = refusal_status(&error) else {
+        return visit.unavailable(Some(session), &error);
     };
     let message = match &error {
         ServiceError::Validation(fields) => fields

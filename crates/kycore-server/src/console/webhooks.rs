@@ -2,7 +2,7 @@
 //! sends to it (and why not), its latest delivery attempts, and a button that sends an
 //! attempt's event to it again — the API's `redeliver_event`, audited as the user.
 
-use axum::extract::{Form, Path, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use kycore_services::console_users::ConsoleSession;
@@ -134,11 +134,8 @@ pub async fn redeliver(
     Path(endpoint_id): Path<String>,
     form: Fields,
 ) -> Response {
-    let Ok(Form(fields)) = form else {
-        return visit.bad_form(None);
-    };
-    let session = match visit.admin_form_session(&state, &headers, &fields).await {
-        Ok(session) => session,
+    let (session, fields) = match visit.read_admin_form(&state, &headers, form).await {
+        Ok(read) => read,
         Err(page) => return page,
     };
     let Some(event_id) = field(&fields, "event_id") else {
