@@ -52,6 +52,8 @@ pub struct DecisionRequest {
 pub struct QueueFilter {
     pub status: Option<CaseStatus>,
     pub kind: Option<CaseKind>,
+    /// Only cases pinned to this flow.
+    pub flow_id: Option<String>,
     /// The platform's own id of the case, or words of the applicant's name or e-mail (found
     /// through the applicants' blind index, every word needed).
     pub search: Option<String>,
@@ -87,6 +89,7 @@ pub struct CaseQuery {
     /// Any of these statuses; every status when empty.
     pub statuses: Vec<CaseStatus>,
     pub kind: Option<CaseKind>,
+    pub flow_id: Option<String>,
     pub external_id: Option<String>,
     pub applicant_id: Option<String>,
     pub created_from: Option<Millis>,
@@ -114,6 +117,7 @@ fn case_filter(keyring: &Keyring, scope: &Scope, query: CaseQuery, limit: i64) -
             .map(|s| s.as_str().to_owned())
             .collect(),
         kind: query.kind.map(|k| k.as_str().to_owned()),
+        flow_id: query.flow_id,
         external_id: query.external_id,
         search,
         applicant_id: query.applicant_id,
@@ -386,6 +390,7 @@ impl Services {
             let query = || CaseQuery {
                 statuses: statuses.clone(),
                 kind: filter.kind,
+                flow_id: filter.flow_id.clone(),
                 search: filter.search.clone(),
                 created_from: filter.created_from,
                 created_until: filter.created_until,

@@ -162,6 +162,7 @@ pub struct CaseFilter {
     /// Any of these statuses; every status when empty.
     pub statuses: Vec<String>,
     pub kind: Option<String>,
+    pub flow_id: Option<String>,
     pub external_id: Option<String>,
     /// A search box's words: the case's external id, or an applicant with every one of
     /// these name tokens (the applicants' blind index).
@@ -225,6 +226,7 @@ fn filtered(select_from: &'static str, scope: &Scope, filter: &CaseFilter) -> Sc
     ScopedList::new(select_from, scope)
         .any_text("status", &filter.statuses)
         .text("kind =", &filter.kind)
+        .text("flow_id =", &filter.flow_id)
         .text("external_id =", &filter.external_id)
         .search(filter.search.as_ref())
         .text("applicant_id =", &filter.applicant_id)

@@ -436,6 +436,7 @@ pub async fn list_cases(
         assigned_to: None,
         newest_per_applicant: false,
         search: None,
+        flow_id: None,
     };
     let page = PageRequest {
         limit: query.limit,

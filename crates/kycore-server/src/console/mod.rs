@@ -62,6 +62,8 @@ use kycore_services::ServiceError;
 use kycore_services::cases::{DecisionRequest, QueueFilter};
 use kycore_services::console_users::{ConsoleSession, LoginError};
 use kycore_services::documents::DocumentReview;
+use kycore_services::events::EventQuery;
+use kycore_services::pagination::PageRequest;
 use kycore_services::screening::HitReview;
 use serde::Deserialize;
 
@@ -545,6 +547,8 @@ async fn switch_environment(
 struct QueueQuery {
     status: Option<String>,
     kind: Option<String>,
+    /// A flow's id.
+    flow: Option<String>,
     /// A case id (opens the case), the platform's external id, or words of the applicant's
     /// name or e-mail.
     q: Option<String>,
@@ -585,6 +589,7 @@ impl QueueQuery {
         Ok(QueueFilter {
             status,
             kind,
+            flow_id: given(&self.flow).map(str::to_owned),
             search: given(&self.q).map(str::to_owned),
             created_from: date(&self.from, 0)?,
             created_until: date(&self.until, 1)?,
@@ -619,9 +624,15 @@ async fn queue(
             return visit.page(StatusCode::BAD_REQUEST, &title, Some(&session), body);
         }
     };
+    let flows = match state.services.list_flows(&session.scope).await {
+        Ok(flows) => flows,
+        Err(error) => return visit.unavailable(Some(&session), &error),
+    };
     let shown = pages::QueueForm {
         status: filter.status,
         kind: filter.kind,
+        flow: given(&query.flow).unwrap_or_default(),
+        flows: &flows,
         q: given(&query.q).unwrap_or_default(),
         from: given(&query.from).unwrap_or_default(),
         until: given(&query.until).unwrap_or_default(),
@@ -785,6 +796,19 @@ async fn show_case(
         let trail = services
             .audit_trail(scope, Some(id.to_owned()), None, Some(100))
             .await?;
+        let events = services
+            .list_events(
+                scope,
+                EventQuery {
+                    case_id: Some(id.to_owned()),
+                    event_type: None,
+                },
+                &PageRequest {
+                    limit: Some(100),
+                    starting_after: None,
+                },
+            )
+            .await?;
         let flow = services.get_flow(scope, &case.flow_id).await?;
         let redoable = flow
             .steps
@@ -797,7 +821,7 @@ async fn show_case(
             documents,
             checks,
             hits,
-            audit: trail.data,
+            timeline: pages::timeline(trail.data, events.data),
             redoable,
         })
     };

@@ -10,8 +10,9 @@ use kycore_domain::tenancy::Environment;
 use kycore_services::audit::AuditEntry;
 use kycore_services::cases::{QueueRow, RiskSignals};
 use kycore_services::console_users::ConsoleSession;
+use kycore_services::flows::Flow;
 use kycore_services::screening::ListEntry;
-use kycore_services::views::{Applicant, Case, Check, Document, ScreeningHit};
+use kycore_services::views::{Applicant, Case, Check, Document, Event, ScreeningHit};
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 use serde_json::Value;
 use time::OffsetDateTime;
@@ -203,6 +204,9 @@ pub fn date(at: &OffsetDateTime) -> String {
 pub struct QueueForm<'a> {
     pub status: Option<CaseStatus>,
     pub kind: Option<CaseKind>,
+    /// The flow filtered by (empty: every flow), and the flows to pick from.
+    pub flow: &'a str,
+    pub flows: &'a [Flow],
     pub q: &'a str,
     pub from: &'a str,
     pub until: &'a str,
@@ -263,6 +267,15 @@ pub fn queue(t: Texts, rows: &[QueueRow], form: &QueueForm<'_>) -> Markup {
                     option value="" selected[form.kind.is_none()] { (t.get("queue-kind-any")) }
                     option value="kyc" selected[form.kind == Some(CaseKind::Kyc)] { (t.get("queue-kind-kyc")) }
                     option value="kyb" selected[form.kind == Some(CaseKind::Kyb)] { (t.get("queue-kind-kyb")) }
+                }
+            }
+            div {
+                label for="flow" { (t.get("case-flow")) }
+                select #flow name="flow" {
+                    option value="" selected[form.flow.is_empty()] { (t.get("queue-flow-any")) }
+                    @for flow in form.flows {
+                        option value=(flow.id) selected[form.flow == flow.id] { (flow.name) }
+                    }
                 }
             }
             div {
@@ -349,6 +362,44 @@ fn document_file(t: Texts, case: &Case, document: &Document) -> Markup {
     }
 }
 
+/// A line of the case's timeline: an audit entry (someone did something) or an event
+/// (something happened) that no audit entry of the same moment already tells.
+pub struct TimelineEntry {
+    pub at: OffsetDateTime,
+    /// The actor, for an audit entry.
+    pub who: Option<String>,
+    pub what: String,
+}
+
+/// The case's audit entries and events as one timeline, newest first.
+pub fn timeline(audit: Vec<AuditEntry>, events: Vec<Event>) -> Vec<TimelineEntry> {
+    let told = |event: &Event| {
+        audit
+            .iter()
+            .any(|a| a.action == event.event_type && a.created_at == event.created_at)
+    };
+    let mut lines: Vec<TimelineEntry> = events
+        .iter()
+        .filter(|e| !told(e))
+        .map(|e| TimelineEntry {
+            at: e.created_at,
+            who: None,
+            what: e.event_type.clone(),
+        })
+        .collect();
+    lines.extend(audit.into_iter().map(|a| TimelineEntry {
+        at: a.created_at,
+        who: Some(format!(
+            "{} {}",
+            a.actor_type,
+            a.actor_id.as_deref().unwrap_or("")
+        )),
+        what: a.action,
+    }));
+    lines.sort_by_key(|line| std::cmp::Reverse(line.at));
+    lines
+}
+
 pub struct CaseView {
     pub case: Case,
     pub applicant: Applicant,
@@ -356,7 +407,8 @@ pub struct CaseView {
     pub checks: Vec<Check>,
     /// Each hit with its entry as the lists served now hold it.
     pub hits: Vec<(ScreeningHit, Option<ListEntry>)>,
-    pub audit: Vec<AuditEntry>,
+    /// What happened and who did what, newest first.
+    pub timeline: Vec<TimelineEntry>,
     /// The flow's steps a resubmission may ask to redo.
     pub redoable: Vec<Step>,
 }
@@ -570,14 +622,14 @@ pub fn case(
         (case_detail::hits(t, case, applicant, &view.hits, session))
         section.card aria-labelledby="h-timeline" {
             h2 #h-timeline { (t.get("timeline-section")) }
-            @if view.audit.is_empty() { p { (t.get("timeline-none")) } } @else {
+            @if view.timeline.is_empty() { p { (t.get("timeline-none")) } } @else {
                 table {
                     thead { tr { th scope="col" { (t.get("col-when")) } th scope="col" { (t.get("col-who")) } th scope="col" { (t.get("col-what")) } } }
-                    tbody { @for entry in &view.audit {
+                    tbody { @for line in &view.timeline {
                         tr {
-                            td { (date(&entry.created_at)) }
-                            td { (entry.actor_type) " " (entry.actor_id.as_deref().unwrap_or("")) }
-                            td { (entry.action) }
+                            td { (date(&line.at)) }
+                            td { (line.who.as_deref().unwrap_or("—")) }
+                            td { (line.what) }
                         }
                     } }
                 }

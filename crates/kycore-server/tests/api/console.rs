@@ -701,6 +701,9 @@ async fn an_analyst_marks_a_screening_hit_from_the_case_page() {
             page.contains("viktor ↔ viktor") || page.contains("Viktor ↔ Viktor"),
             "{page}"
         );
+        // The timeline tells what happened (events) beside who did what (audit entries).
+        assert!(page.contains("<td>check.completed</td>"), "{page}");
+        assert!(page.contains("<td>screening.match_found</td>"), "{page}");
         // The rules that sent the case to a person, with the facts they read.
         assert!(page.contains("id=\"fired-rules\""), "{page}");
         assert!(page.contains("<code>screening."), "{page}");
@@ -824,6 +827,14 @@ async fn the_queue_filters_and_finds_and_the_case_page_shows_its_files() {
         let (_, page) = get(&client, &app, "/console/cases?status=in_review&kind=kyc").await;
         assert_eq!(listed(&page), (true, false));
         let (_, page) = get(&client, &app, "/console/cases?kind=kyb").await;
+        assert_eq!(listed(&page), (false, false));
+        let (_, page) = get(&client, &app, "/console/cases?flow=flow_kyc_default").await;
+        assert_eq!(listed(&page), (true, true));
+        assert!(
+            page.contains("value=\"flow_kyc_default\" selected"),
+            "{page}"
+        );
+        let (_, page) = get(&client, &app, "/console/cases?flow=flow_kyb_default").await;
         assert_eq!(listed(&page), (false, false));
         let (_, page) = get(
             &client,

@@ -338,3 +338,4 @@ second-factor-confirm = Bestätigen
 user-remove-second-factor = Zweiten Faktor entfernen
 user-remove-second-factor-label = Zweiten Faktor von { $email } entfernen
 users-second-factor-removed = Der zweite Faktor ist entfernt: Der Benutzer meldet sich mit dem Passwort an, bis er einen neuen einrichtet.
+queue-flow-any = Alle Abläufe

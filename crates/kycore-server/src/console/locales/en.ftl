@@ -337,3 +337,4 @@ second-factor-confirm = Confirm
 user-remove-second-factor = Remove second factor
 user-remove-second-factor-label = Remove the second factor of { $email }
 users-second-factor-removed = The second factor is removed: the user signs in with the password until they set up another.
+queue-flow-any = Every flow
