@@ -293,7 +293,7 @@ pub fn queue(t: Texts, rows: &[QueueRow], form: &QueueForm<'_>) -> Markup {
                     option value="me" selected[form.mine] { (t.get("queue-assigned-me")) }
                 }
             }
-            div { button type="submit" { (t.get("queue-filter")) } }
+            div { button #filter type="submit" { (t.get("queue-filter")) } }
         }
         @if rows.is_empty() {
             p.card { (t.get("queue-empty")) }
@@ -464,6 +464,12 @@ fn profile_rows(t: Texts, profile: Option<Value>) -> Vec<(String, String)> {
         .map(|(name, value)| {
             let shown = match value {
                 Value::String(s) => s,
+                // An address: its parts in the order given, as one line.
+                Value::Object(parts) => parts
+                    .values()
+                    .filter_map(Value::as_str)
+                    .collect::<Vec<_>>()
+                    .join(", "),
                 other => other.to_string(),
             };
             let label_id = format!("profile-{name}");
