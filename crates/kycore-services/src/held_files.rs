@@ -5,6 +5,7 @@
 
 use kycore_domain::ids::HeldFileId;
 use kycore_domain::tenancy::Scope;
+use kycore_store::Millis;
 use kycore_store::held_files::{self, HeldFileRecord};
 use time::OffsetDateTime;
 
@@ -101,7 +102,34 @@ impl NewHeldFile {
     }
 }
 
+/// How long an uploaded file is held: a platform names it in a document soon after uploading
+/// it, and a document keeps its own copy, so after a week the held one only costs storage.
+pub const HELD_FILE_RETENTION_MS: Millis = 7 * 24 * 3_600_000;
+/// Held files erased per housekeeping round; a full round makes the next one come sooner.
+const EXPIRY_BATCH: i64 = 500;
+
 impl Services {
+    /// Erases held files older than [`HELD_FILE_RETENTION_MS`]: the row first (nothing names
+    /// the file any more), then its blob (a crash between the two leaves an orphaned blob,
+    /// never a row without its file). Returns how many.
+    pub async fn expire_held_files(&self) -> Result<u64, ServiceError> {
+        let before = now_millis() - HELD_FILE_RETENTION_MS;
+        let old = held_files::older_than(self.store().reader(), before, EXPIRY_BATCH).await?;
+        for file in &old {
+            let id = file.id.clone();
+            self.store()
+                .write(move |tx| {
+                    Box::pin(async move {
+                        held_files::delete(tx.conn().await?, &id).await?;
+                        Ok::<_, ServiceError>(())
+                    })
+                })
+                .await?;
+            self.blobs().delete(&file.blob_key).await?;
+        }
+        Ok(u64::try_from(old.len()).unwrap_or(u64::MAX))
+    }
+
     /// Checks a file like a document upload and holds it, sealed, until a document takes it.
     pub async fn hold_file(
         &self,

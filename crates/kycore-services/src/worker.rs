@@ -356,8 +356,8 @@ impl Services {
         Ok(())
     }
 
-    /// Forgets old idempotent responses, old finished jobs, used phone hand-offs and ended
-    /// console sessions.
+    /// Forgets old idempotent responses, old finished jobs, used phone hand-offs, ended
+    /// console sessions and held files past their retention.
     async fn housekeeping(&self) {
         if let Err(e) = self.prune_idempotency_keys().await {
             tracing::warn!(error = %e, "pruning idempotency keys failed");
@@ -386,6 +386,9 @@ impl Services {
         }
         if let Err(e) = self.prune_console_sessions().await {
             tracing::warn!(error = %e, "pruning ended console sessions failed");
+        }
+        if let Err(e) = self.expire_held_files().await {
+            tracing::warn!(error = %e, "erasing old held files failed");
         }
     }
 }

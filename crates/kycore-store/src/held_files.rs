@@ -70,3 +70,29 @@ pub async fn get<'e>(
     .fetch_optional(db)
     .await?)
 }
+
+/// Held files uploaded before `before`, every organization's, oldest first, at most `limit`.
+pub async fn older_than<'e>(
+    db: impl Executor<'e, Database = Any>,
+    before: Millis,
+    limit: i64,
+) -> Result<Vec<HeldFileRecord>, StoreError> {
+    Ok(sqlx::query_as(concat!(
+        "SELECT ",
+        columns!(),
+        " FROM held_files WHERE created_at < $1 ORDER BY created_at, id LIMIT $2"
+    ))
+    .bind(before)
+    .bind(limit)
+    .fetch_all(db)
+    .await?)
+}
+
+/// Forgets a held file's row (its blob is the caller's to delete).
+pub async fn delete<'e>(db: impl Executor<'e, Database = Any>, id: &str) -> Result<(), StoreError> {
+    sqlx::query("DELETE FROM held_files WHERE id = $1")
+        .bind(id)
+        .execute(db)
+        .await?;
+    Ok(())
+}

@@ -1785,3 +1785,53 @@ async fn a_control_character_in_an_id_names_nothing() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn held_files_are_erased_after_their_retention() {
+    for_each_database(|app| async move {
+        let key = app.sandbox.secret.clone();
+        let old = answer(
+            &upload_file(&app, &key, crate::helpers::document_photo(), "kyc").await,
+            StatusCode::CREATED,
+        );
+        let recent = answer(
+            &upload_file(&app, &key, crate::helpers::document_photo(), "kyc").await,
+            StatusCode::CREATED,
+        );
+        let old_id = old["id"].as_str().unwrap();
+        let blobs = || walkdir_count(app.data_dir.path());
+        let before = blobs();
+        // Uploaded eight days ago: past the week a held file is kept.
+        app.age_held_file(old_id).await;
+        let erased = app.services.expire_held_files().await.unwrap();
+        assert_eq!(erased, 1);
+        let path = format!("/files/{old_id}");
+        let reply = send(rebilly(&app, Method::GET, &path, Some(&key))).await;
+        assert_eq!(reply.status, StatusCode::NOT_FOUND);
+        assert_eq!(blobs(), before - 1, "its sealed blob is gone too");
+        let path = format!("/files/{}", recent["id"].as_str().unwrap());
+        let reply = send(rebilly(&app, Method::GET, &path, Some(&key))).await;
+        assert_eq!(reply.status, StatusCode::OK, "a recent one stays");
+        assert_eq!(app.services.expire_held_files().await.unwrap(), 0);
+    })
+    .await;
+}
+
+/// Files under `dir`, at any depth.
+fn walkdir_count(dir: &std::path::Path) -> usize {
+    std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .flatten()
+                .map(|e| {
+                    let path = e.path();
+                    if path.is_dir() {
+                        walkdir_count(&path)
+                    } else {
+                        1
+                    }
+                })
+                .sum()
+        })
+        .unwrap_or(0)
+}

@@ -361,6 +361,17 @@ impl TestApp {
         count
     }
 
+    /// Makes a held file eight days old, past its retention.
+    pub async fn age_held_file(&self, id: &str) {
+        let aged = self
+            .execute_sql(
+                "UPDATE held_files SET created_at = $1 - 691200000 WHERE id = $2",
+                Some(id),
+            )
+            .await;
+        assert_eq!(aged, 1);
+    }
+
     /// Makes every pending background job due now, as if its time had come.
     pub async fn make_jobs_due(&self) {
         self.execute_sql(
