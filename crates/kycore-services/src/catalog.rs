@@ -125,9 +125,16 @@ impl Services {
         if let Some(definition) = FlowId::parse(id).as_ref().and_then(builtin_flow) {
             return Ok(definition);
         }
+        let cache_key = (scope.clone(), id.to_owned(), version);
+        if let Some(definition) = self.pinned_flow_cache().get(&cache_key) {
+            return Ok(definition);
+        }
         let record = flows::get(self.store().reader(), scope, id, Some(version))
             .await?
             .ok_or_else(|| ServiceError::corrupt(format!("case pins a missing flow {id}")))?;
-        definition_of(&record)
+        let definition = definition_of(&record)?;
+        self.pinned_flow_cache()
+            .insert(cache_key, definition.clone());
+        Ok(definition)
     }
 }

@@ -156,6 +156,12 @@ struct Inner {
     /// An organization's default flows by (scope, kind).
     default_flows:
         cache::TtlCache<(kycore_domain::tenancy::Scope, &'static str), Vec<catalog::ResolvedFlow>>,
+    /// Flow versions cases pinned, by (scope, id, version): a version never changes, and the
+    /// webhook content loader and decisions read them for every case.
+    pinned_flows: cache::TtlCache<
+        (kycore_domain::tenancy::Scope, String, i64),
+        kycore_domain::flow::FlowDefinition,
+    >,
     /// The deployment's loaded watchlists; empty until `load_watchlists`.
     screening: screening::Registry,
     /// Flows' rules, compiled once.
@@ -224,6 +230,7 @@ impl Services {
                 keys: cache::TtlCache::new(),
                 data_keys: cache::TtlCache::new(),
                 default_flows: cache::TtlCache::new(),
+                pinned_flows: cache::TtlCache::new(),
                 screening: screening::Registry::default(),
                 rule_cache: decision::RuleCache::default(),
                 metrics,
@@ -266,6 +273,15 @@ impl Services {
     ) -> &cache::TtlCache<(kycore_domain::tenancy::Scope, &'static str), Vec<catalog::ResolvedFlow>>
     {
         &self.inner.default_flows
+    }
+
+    pub(crate) fn pinned_flow_cache(
+        &self,
+    ) -> &cache::TtlCache<
+        (kycore_domain::tenancy::Scope, String, i64),
+        kycore_domain::flow::FlowDefinition,
+    > {
+        &self.inner.pinned_flows
     }
 
     pub(crate) fn webhook_runtime(&self) -> &webhooks::delivery::Runtime {
