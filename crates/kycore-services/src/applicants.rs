@@ -155,3 +155,56 @@ impl Services {
         .await
     }
 }
+
+/// Applicants brought into the name index per housekeeping round.
+const INDEX_BATCH: i64 = 200;
+
+impl Services {
+    /// Brings applicants written before the name index existed into it: each profile opened
+    /// with its data key, its words hashed like a new applicant's. A profile that does not
+    /// open is skipped (logged) and met again next round. Returns how many were indexed.
+    pub async fn index_applicant_names(&self) -> Result<u64, ServiceError> {
+        let reader = self.store().reader();
+        let pending = applicants::unindexed(reader, "", INDEX_BATCH).await?;
+        let mut indexed = 0;
+        for record in pending {
+            let tokens = match self.name_index_of(&record).await {
+                Ok(tokens) => tokens,
+                Err(error) => {
+                    tracing::warn!(applicant = %record.id, %error, "an applicant could not be indexed by name");
+                    continue;
+                }
+            };
+            let id = record.id.clone();
+            self.store()
+                .write(
+                    move |tx: &mut Tx| -> BoxFuture<'_, Result<(), ServiceError>> {
+                        Box::pin(async move {
+                            applicants::set_name_tokens(tx.conn().await?, &id, &tokens).await?;
+                            Ok(())
+                        })
+                    },
+                )
+                .await?;
+            indexed += 1;
+        }
+        Ok(indexed)
+    }
+
+    /// The name index of a stored applicant, its profile opened with its data key.
+    async fn name_index_of(
+        &self,
+        record: &applicants::ApplicantRecord,
+    ) -> Result<String, ServiceError> {
+        let scope = crate::scope::parse_stored(&record.organization_id, &record.environment)?;
+        let key = self
+            .applicant_key(self.store().reader(), &scope, &record.id)
+            .await?;
+        let profile = kernel::applicants::open_profile(key.as_ref(), record)?;
+        Ok(kernel::applicants::name_index(
+            self.keyring(),
+            &scope,
+            &profile,
+        ))
+    }
+}

@@ -357,7 +357,8 @@ impl Services {
     }
 
     /// Forgets old idempotent responses, old finished jobs, used phone hand-offs, ended
-    /// console sessions and held files past their retention.
+    /// console sessions and held files past their retention; indexes applicants written
+    /// before the name index existed.
     async fn housekeeping(&self) {
         if let Err(e) = self.prune_idempotency_keys().await {
             tracing::warn!(error = %e, "pruning idempotency keys failed");
@@ -389,6 +390,9 @@ impl Services {
         }
         if let Err(e) = self.expire_held_files().await {
             tracing::warn!(error = %e, "erasing old held files failed");
+        }
+        if let Err(e) = self.index_applicant_names().await {
+            tracing::warn!(error = %e, "indexing applicants' names failed");
         }
     }
 }

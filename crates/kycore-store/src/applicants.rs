@@ -254,3 +254,39 @@ pub async fn redact<'e>(
     .await?;
     Ok(done.rows_affected() == 1)
 }
+
+/// Applicants of every organization not yet in the name index (written before it existed),
+/// not erased, after `after_id` in id order, at most `limit`.
+pub async fn unindexed<'e>(
+    db: impl Executor<'e, Database = Any>,
+    after_id: &str,
+    limit: i64,
+) -> Result<Vec<ApplicantRecord>, StoreError> {
+    Ok(sqlx::query_as(concat!(
+        "SELECT ",
+        columns!(),
+        " FROM applicants WHERE name_tokens IS NULL AND redacted_at IS NULL AND id > $1 \
+         ORDER BY id LIMIT $2"
+    ))
+    .bind(after_id)
+    .bind(limit)
+    .fetch_all(db)
+    .await?)
+}
+
+/// Sets an applicant's name index, unless it was erased or indexed meanwhile.
+pub async fn set_name_tokens<'e>(
+    db: impl Executor<'e, Database = Any>,
+    id: &str,
+    tokens: &str,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE applicants SET name_tokens = $1 \
+         WHERE id = $2 AND name_tokens IS NULL AND redacted_at IS NULL",
+    )
+    .bind(tokens)
+    .bind(id)
+    .execute(db)
+    .await?;
+    Ok(())
+}

@@ -771,6 +771,7 @@ async fn the_queue_filters_and_finds_and_the_case_page_shows_its_files() {
         let body = serde_json::json!({"kind": "kyc", "external_id": "order-7781",
             "applicant": applicant});
         let named = app.create_case_with(&key, body).await;
+        let applicant_id = named["applicant_id"].as_str().unwrap().to_owned();
         // The index holds keyed hashes, never the words.
         let indexed = app
             .count_in_database(
@@ -824,6 +825,13 @@ async fn the_queue_filters_and_finds_and_the_case_page_shows_its_files() {
         }
         let (_, page) = get(&client, &app, "/console/cases?q=ingrid+nobody").await;
         assert_eq!(listed(&page), (false, false));
+        // An applicant written before the index existed is found once housekeeping indexed it.
+        app.forget_name_index(&applicant_id).await;
+        let (_, page) = get(&client, &app, "/console/cases?q=akesson").await;
+        assert_eq!(listed(&page), (false, false));
+        assert!(app.services.index_applicant_names().await.unwrap() >= 1);
+        let (_, page) = get(&client, &app, "/console/cases?q=akesson").await;
+        assert_eq!(listed(&page), (false, true));
         let (_, page) = get(&client, &app, "/console/cases?status=in_review&kind=kyc").await;
         assert_eq!(listed(&page), (true, false));
         let (_, page) = get(&client, &app, "/console/cases?kind=kyb").await;

@@ -361,6 +361,17 @@ impl TestApp {
         count
     }
 
+    /// Takes an applicant out of the name index, as if written before it existed.
+    pub async fn forget_name_index(&self, applicant_id: &str) {
+        let forgotten = self
+            .execute_sql(
+                "UPDATE applicants SET name_tokens = NULL WHERE $1 > 0 AND id = $2",
+                Some(applicant_id),
+            )
+            .await;
+        assert_eq!(forgotten, 1);
+    }
+
     /// Makes a held file eight days old, past its retention.
     pub async fn age_held_file(&self, id: &str) {
         let aged = self

@@ -151,7 +151,7 @@ impl Sealed<'_> {
             ),
             name_dob_hash: hash("name_dob", individual.and_then(name_and_birth_key)),
             email_hash: hash("email", individual.and_then(|p| p.email.clone())),
-            name_tokens: name_index(keyring, scope, self.profile),
+            name_tokens: Some(name_index(keyring, scope, self.profile)),
             revision: self.revision,
             created_at: self.created_at,
             updated_at: self.updated_at,
@@ -216,8 +216,8 @@ pub(crate) fn search_tokens(keyring: &Keyring, scope: &Scope, text: &str) -> Vec
 
 /// The applicant's blind index: the tokens of the names and e-mail a person would search
 /// by (a person's given, middle and family names, a business's legal name), each between
-/// spaces for a `LIKE '% token %'` match; none when there is no such field.
-fn name_index(keyring: &Keyring, scope: &Scope, profile: &ApplicantProfile) -> Option<String> {
+/// spaces for a `LIKE '% token %'` match; empty when there is no such field.
+pub(crate) fn name_index(keyring: &Keyring, scope: &Scope, profile: &ApplicantProfile) -> String {
     let mut words: Vec<&str> = Vec::new();
     if let Some(p) = &profile.individual {
         words.extend(
@@ -234,7 +234,10 @@ fn name_index(keyring: &Keyring, scope: &Scope, profile: &ApplicantProfile) -> O
         );
     }
     let tokens = search_tokens(keyring, scope, &words.join(" "));
-    (!tokens.is_empty()).then(|| format!(" {} ", tokens.join(" ")))
+    if tokens.is_empty() {
+        return String::new();
+    }
+    format!(" {} ", tokens.join(" "))
 }
 
 /// The applicant's type as stored.
