@@ -107,6 +107,32 @@ fn vat_country_comes_from_prefix_or_request() {
     );
 }
 
+/// Found by the fuzzer: "GBGB577" was accepted and normalized to "GB577", which is refused.
+#[test]
+fn uk_government_vat_numbers_start_with_gd_or_ha_and_normalize_stably() {
+    for (value, code) in [
+        ("GBGB577", ErrorCode::InvalidComponent),
+        ("GBXX123", ErrorCode::InvalidComponent),
+        ("GB577", ErrorCode::InvalidLength),
+    ] {
+        assert_eq!(
+            first_code(&check(IdentifierKind::Vat, value, None)),
+            Some(code),
+            "{value}"
+        );
+    }
+    for (value, normalized) in [("GBGD123", "GBGD123"), ("ha 600", "GBHA600")] {
+        let valid = check(IdentifierKind::Vat, value, Some("GB"));
+        assert_eq!(
+            valid.normalized.as_deref(),
+            Some(normalized),
+            "{value}: {valid:?}"
+        );
+        let again = check(IdentifierKind::Vat, normalized, None);
+        assert_eq!(again.normalized.as_deref(), Some(normalized), "idempotent");
+    }
+}
+
 #[test]
 fn companies_house_numbers() {
     let padded = check(IdentifierKind::CompanyNumber, "4366849", Some("GB"));

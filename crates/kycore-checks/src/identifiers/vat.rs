@@ -28,9 +28,12 @@ pub fn validate(value: &str, country: Option<&str>) -> ValidationOutcome {
             message,
         ));
     };
+    if let Err(error) = check_uk_government_number(&compacted) {
+        return ValidationOutcome::rejected(error);
+    }
     match scheme.validate(&compacted) {
         Ok(valid) => {
-            let number = strip_prefix(&valid.compact, &country).to_owned();
+            let number = national_part(&valid.compact, &compacted, &country).to_owned();
             let normalized = format!("{}{number}", vies_prefix(&country));
             let details = json!({ "country": country, "scheme": scheme.name(), "number": number, "registry_checked": false });
             ValidationOutcome::accepted(normalized, details)
@@ -83,9 +86,35 @@ fn vies_prefix(country: &str) -> &str {
     if country == "GR" { "EL" } else { country }
 }
 
-fn strip_prefix<'a>(number: &'a str, country: &str) -> &'a str {
+/// The number without its country prefix. Some schemes' compact form already dropped it
+/// (shorter than what was given); stripping again would cut a national part that happens to
+/// start with the country's letters ("GBGB…", "FRFR…").
+fn national_part<'a>(compact: &'a str, given: &str, country: &str) -> &'a str {
+    if compact.len() < given.len() {
+        return compact;
+    }
     [country, vies_prefix(country)]
         .iter()
-        .find_map(|prefix| number.strip_prefix(prefix))
-        .unwrap_or(number)
+        .find_map(|prefix| compact.strip_prefix(prefix))
+        .unwrap_or(compact)
+}
+
+/// A five-character UK VAT number is a government department's (`GD` 000–499) or a health
+/// authority's (`HA` 500–999); `stdnum` checks the ranges but accepts any two letters.
+fn check_uk_government_number(compacted: &str) -> Result<(), CheckError> {
+    let national = compacted
+        .strip_prefix("GB")
+        .or_else(|| compacted.strip_prefix("XI"))
+        .unwrap_or(compacted);
+    let letters = national.get(..2).unwrap_or_default();
+    let is_government_shape = national.len() == 5
+        && letters.bytes().all(|b| b.is_ascii_uppercase())
+        && national[2..].bytes().all(|b| b.is_ascii_digit());
+    if is_government_shape && !matches!(letters, "GD" | "HA") {
+        return Err(CheckError::new(
+            ErrorCode::InvalidComponent,
+            "a five-character UK VAT number starts with GD or HA",
+        ));
+    }
+    Ok(())
 }
