@@ -48,6 +48,7 @@ impl Lang {
     }
 
     /// The best language for an `Accept-Language` header, of the portal's.
+    #[cfg(test)]
     pub fn negotiate(accept_language: &str) -> Lang {
         Lang::negotiate_among(accept_language, &Lang::ALL)
     }
@@ -70,6 +71,38 @@ impl Lang {
         .and_then(|chosen| Lang::parse(chosen.language.as_str()))
         .unwrap_or(Lang::En)
     }
+}
+
+/// A request's language for `catalog`: `?lang=` (returned as chosen, for the page to
+/// remember), else the language cookie `cookie`, else `Accept-Language`; only languages the
+/// catalog has.
+pub fn choose(
+    parts: &axum::http::request::Parts,
+    cookie: &str,
+    catalog: Catalog,
+) -> (Lang, Option<Lang>) {
+    #[derive(serde::Deserialize)]
+    struct LangQuery {
+        lang: Option<String>,
+    }
+    let supported = |code: &str| Lang::parse(code).filter(|l| catalog.languages().contains(l));
+    let chosen = axum::extract::Query::<LangQuery>::try_from_uri(&parts.uri)
+        .ok()
+        .and_then(|q| q.0.lang)
+        .and_then(|code| supported(&code));
+    let lang = chosen
+        .or_else(|| {
+            crate::web_pages::cookie_value(&parts.headers, cookie).and_then(|c| supported(&c))
+        })
+        .unwrap_or_else(|| {
+            let accept = parts
+                .headers
+                .get(axum::http::header::ACCEPT_LANGUAGE)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("");
+            Lang::negotiate_among(accept, catalog.languages())
+        });
+    (lang, chosen)
 }
 
 /// A set of pages with its own messages.

@@ -154,20 +154,7 @@ impl FromRequestParts<AppState> for Visit {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let chosen_lang = Query::<LangQuery>::try_from_uri(&parts.uri)
-            .ok()
-            .and_then(|q| q.0.lang)
-            .and_then(|code| console_lang(&code));
-        let lang = chosen_lang
-            .or_else(|| cookie_value(&parts.headers, LANG_COOKIE).and_then(|c| console_lang(&c)))
-            .unwrap_or_else(|| {
-                let accept = parts
-                    .headers
-                    .get(header::ACCEPT_LANGUAGE)
-                    .and_then(|v| v.to_str().ok())
-                    .unwrap_or("");
-                Lang::negotiate_among(accept, Catalog::Console.languages())
-            });
+        let (lang, chosen_lang) = crate::i18n::choose(parts, LANG_COOKIE, Catalog::Console);
         Ok(Visit {
             texts: Texts::console(lang),
             chosen_lang,
@@ -178,16 +165,6 @@ impl FromRequestParts<AppState> for Visit {
             peer: parts.extensions.get::<ConnectInfo<SocketAddr>>().cloned(),
         })
     }
-}
-
-/// A language code the console speaks.
-fn console_lang(code: &str) -> Option<Lang> {
-    Lang::parse(code).filter(|lang| Catalog::Console.languages().contains(lang))
-}
-
-#[derive(Deserialize)]
-struct LangQuery {
-    lang: Option<String>,
 }
 
 impl Visit {

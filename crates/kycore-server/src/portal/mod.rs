@@ -24,7 +24,7 @@ use std::collections::HashMap;
 use std::num::NonZeroU32;
 
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, FromRequestParts, Path, Query, State};
+use axum::extract::{DefaultBodyLimit, FromRequestParts, Path, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -36,11 +36,10 @@ use kycore_services::portal::{
     LinkError, LinkExpectation, OpenedPortal, PortalCase, PortalSession,
 };
 use maud::Markup;
-use serde::Deserialize;
 
 use self::view::{PageMeta, page, respond};
 use crate::AppState;
-use crate::i18n::{Lang, Texts};
+use crate::i18n::{Catalog, Lang, Texts};
 use crate::web_pages::cookie_value;
 
 const SESSION_COOKIE: &str = "kycore_portal";
@@ -124,11 +123,6 @@ pub struct Visitor {
     secure: bool,
 }
 
-#[derive(Deserialize)]
-struct LangQuery {
-    lang: Option<String>,
-}
-
 impl FromRequestParts<AppState> for Visitor {
     type Rejection = std::convert::Infallible;
 
@@ -136,20 +130,7 @@ impl FromRequestParts<AppState> for Visitor {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let chosen = Query::<LangQuery>::try_from_uri(&parts.uri)
-            .ok()
-            .and_then(|q| q.0.lang)
-            .and_then(|code| Lang::parse(&code));
-        let lang = chosen
-            .or_else(|| cookie_value(&parts.headers, LANG_COOKIE).and_then(|c| Lang::parse(&c)))
-            .unwrap_or_else(|| {
-                let accept = parts
-                    .headers
-                    .get(header::ACCEPT_LANGUAGE)
-                    .and_then(|v| v.to_str().ok())
-                    .unwrap_or("");
-                Lang::negotiate(accept)
-            });
+        let (lang, chosen) = crate::i18n::choose(parts, LANG_COOKIE, Catalog::Portal);
         Ok(Visitor {
             texts: Texts::portal(lang),
             chosen,
