@@ -126,6 +126,22 @@ impl Services {
         Ok(setup)
     }
 
+    /// The second factor the signed-in user started to set up and has not confirmed yet, to
+    /// show again (a code typed wrong); `None` when none is pending.
+    pub async fn pending_second_factor(
+        &self,
+        session: &ConsoleSession,
+    ) -> Result<Option<SecondFactorSetup>, ServiceError> {
+        let record = self.session_user_record(session).await?;
+        if record.totp_enabled_at.is_some() {
+            return Ok(None);
+        }
+        match self.stored_totp(&record).await? {
+            Some(totp) => setup_of(totp, &record.email).map(Some),
+            None => Ok(None),
+        }
+    }
+
     /// Confirms the second factor being set up with a code from it; from then on sign-in asks
     /// for a code. Audited as `console_user.second_factor_enabled`.
     pub async fn confirm_second_factor(

@@ -157,6 +157,8 @@ pub async fn confirm_second_factor(
     }
 }
 
+/// The page again with why the change was refused, and the set-up still pending (a code
+/// typed wrong) so the same secret can be confirmed.
 async fn refused(
     state: &AppState,
     visit: &Visit,
@@ -166,7 +168,12 @@ async fn refused(
     let Some(status) = refusal_status(&error) else {
         return visit.unavailable(Some(session), &error);
     };
+    let pending = match state.services.pending_second_factor(session).await {
+        Ok(pending) => pending,
+        Err(error) => return visit.unavailable(Some(session), &error),
+    };
     let notice = Notice {
+        setup: pending.as_ref(),
         error: Some(error.to_string()),
         ..Notice::default()
     };

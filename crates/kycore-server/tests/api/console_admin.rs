@@ -445,6 +445,9 @@ async fn a_user_sets_up_a_second_factor_and_sign_in_asks_for_its_code() {
             StatusCode::UNPROCESSABLE_ENTITY,
             "a code of later"
         );
+        // The same secret is shown again, to confirm with the right code.
+        let page = answer.text().await.unwrap();
+        assert_eq!(element_text(&page, "second-factor-secret"), secret);
         let answer = post(
             &client,
             &app,
