@@ -15,14 +15,16 @@
 //! `/console/cases/{id}/documents/{document_id}/file` (a document's file, for the viewer);
 //! for admins, `/console/webhooks` and `/console/webhooks/{endpoint_id}/redeliver` (POST),
 //! `/console/keys` (POST creates; `/{id}/revoke`), `/console/users` (POST creates;
-//! `/{id}/password`, `/{id}/disable`, `/{id}/second-factor/remove`), `/console/flows` (POST creates from JSON;
-//! `/console/flows/{id}`) and `/console/watchlists` (lists, refreshes, monitoring runs).
+//! `/{id}/password`, `/{id}/disable`, `/{id}/second-factor/remove`), `/console/flows`
+//! (POST creates from JSON; `/console/flows/{id}`) and `/console/watchlists` (lists,
+//! refreshes, monitoring runs).
 //!
 //! Every user has `/console/account`, where they set up an optional second factor (TOTP;
 //! POST `/console/account/second-factor`, then `/confirm` with a code).
 //!
-//! Sign-in: e-mail and password (and the second factor's `code`, for a user who has one); when the e-mail has accounts in several organizations the
-//! form asks for the organization's id too (`organization`). Failed sign-ins count against
+//! Sign-in: e-mail and password (and the second factor's `code`, for a user who has one);
+//! when the e-mail has accounts in several organizations the form asks for the
+//! organization's id too (`organization`). Failed sign-ins count against
 //! the account (the services lock it with a growing wait) and against the client's address
 //! (the API's failed-authentication budget). The session cookie is HttpOnly and
 //! SameSite=Strict, scoped to `/console`; the sign-in form's CSRF token is a double-submit
