@@ -1775,7 +1775,7 @@ mod tests {
         let score = |query: &str, e: u32| {
             let (terms, matches) = index.prepare(normalize::tokenize(query));
             let prepared = crate::score::PreparedQuery::new(&terms, &matches);
-            crate::score::align(&index, &prepared, &index.names_of(e)[0], true).score
+            crate::score::align(&index, &prepared, &index.names_of(e)[0], EntityType::Person).score
         };
         let same = score("SCHLOSS HOLDING OU", 0);
         assert!(score("OU SCHLOSS HOLDING", 0) > 0.9 * same, "{same}");
