@@ -224,16 +224,24 @@ impl<'a> PreparedQuery<'a> {
     }
 }
 
-/// Aligns a query with one listed name. `person`: the name is a person's,
-/// so a word read as a legal form on either side ("Ek", "Sá", "Pao") is a
-/// name word there.
+/// Aligns a query with one listed name. `listed`: the listed entry's
+/// type. A person's name: a word read as a legal form on either side
+/// ("Ek", "Sá", "Pao") is a name word there. An organization's, a
+/// vessel's or an aircraft's: the name tables' nicknames are people's,
+/// and a name given to a thing is written as given (`Laurie Yu` is no
+/// vessel LAUREN).
 pub fn align(
     index: &Index,
     query: &PreparedQuery<'_>,
     name: &IndexedName,
-    person: bool,
+    listed: EntityType,
 ) -> Alignment {
-    let mut pairs = candidate_pairs(index, query, name, person);
+    let person = listed == EntityType::Person;
+    let thing = matches!(
+        listed,
+        EntityType::Organization | EntityType::Vessel | EntityType::Aircraft
+    );
+    let mut pairs = candidate_pairs(index, query, name, person, thing);
     pairs.sort_unstable_by(|a, b| b.sim.total_cmp(&a.sim).then(b.q_span.cmp(&a.q_span)));
     let best_first = align_in_order(index, query, name, person, &pairs);
     // Taking the most similar pairs first can let one word of a phrase
@@ -305,6 +313,7 @@ fn candidate_pairs(
     query: &PreparedQuery<'_>,
     name: &IndexedName,
     person: bool,
+    thing: bool,
 ) -> Vec<Pair> {
     let mut pairs = Vec::new();
     for (j, &vocab) in name.tokens.iter().enumerate().take(64) {
@@ -326,9 +335,10 @@ fn candidate_pairs(
                     .get(usize::from(m.term))
                     .is_some_and(|t| t.token.class == TokenClass::Syllable)
             };
-            class != TokenClass::LegalForm
+            let legal_form_met = class != TokenClass::LegalForm
                 || m.how == MatchHow::Exact
-                || m.how == MatchHow::Transliterated && (person || syllable())
+                || m.how == MatchHow::Transliterated && (person || syllable());
+            legal_form_met && !(thing && m.how == MatchHow::Nickname)
         });
         for m in matches {
             let number_word = query
@@ -1507,7 +1517,12 @@ mod tests {
     fn align_query(index: &Index, query: &str, e: u32, person: bool) -> Alignment {
         let (terms, matches) = index.prepare(crate::normalize::tokenize(query));
         let prepared = PreparedQuery::new(&terms, &matches);
-        align(index, &prepared, &index.names_of(e)[0], person)
+        let listed = if person {
+            EntityType::Person
+        } else {
+            EntityType::Unknown
+        };
+        align(index, &prepared, &index.names_of(e)[0], listed)
     }
 
     fn date(raw: &str) -> PartialDate {
@@ -1705,7 +1720,7 @@ mod tests {
                 &index,
                 &PreparedQuery::new(&terms, &matches),
                 &index.names_of(e)[0],
-                true,
+                EntityType::Person,
             );
             // Every query word is aligned: "عبد الله" with ABDALLAH,
             // "عارف الله" with AREFULLAH.
@@ -1831,6 +1846,31 @@ mod tests {
         let alignment = align_query(&index, "תיא עודה", 0, false);
         assert!(alignment.pairs.iter().all(|p| p.q_first != 1));
         assert!(alignment.score < 0.75, "{}", alignment.score);
+    }
+
+    #[test]
+    fn nicknames_meet_people_not_things() {
+        let index = people(&["Lauren"]);
+        let (terms, matches) = index.prepare(crate::normalize::tokenize("Laurie"));
+        let prepared = PreparedQuery::new(&terms, &matches);
+        let name = &index.names_of(0)[0];
+        let nickname = |a: &Alignment| a.pairs.iter().any(|p| p.kind == MatchKind::Nickname);
+        assert!(nickname(&align(
+            &index,
+            &prepared,
+            name,
+            EntityType::Person
+        )));
+        assert!(nickname(&align(
+            &index,
+            &prepared,
+            name,
+            EntityType::Unknown
+        )));
+        // A vessel LAUREN is named as written.
+        let vessel = align(&index, &prepared, name, EntityType::Vessel);
+        assert!(!nickname(&vessel));
+        assert!(vessel.score < 0.75, "{}", vessel.score);
     }
 
     #[test]

@@ -195,7 +195,7 @@ impl Screener {
         single
             .names_of(0)
             .iter()
-            .map(|n| score::align(&single, &prepared, n, entity_type == EntityType::Person).score)
+            .map(|n| score::align(&single, &prepared, n, entity_type).score)
             .fold(0.0f32, f32::max)
             .into()
     }
@@ -210,11 +210,10 @@ impl Screener {
         single.reweigh(&self.index);
         let (terms, matches) = single.prepare(checked_tokens(name1).ok()?);
         let prepared = PreparedQuery::new(&terms, &matches);
-        let person = entity_type == EntityType::Person;
         let (name, alignment) = single
             .names_of(0)
             .iter()
-            .map(|n| (n, score::align(&single, &prepared, n, person)))
+            .map(|n| (n, score::align(&single, &prepared, n, entity_type)))
             .max_by(|a, b| a.1.score.total_cmp(&b.1.score))?;
         Some(score::explain(
             &single,
@@ -249,7 +248,6 @@ impl Screener {
         e: u32,
     ) -> Option<Scored> {
         let entity = self.entities.get(e as usize)?;
-        let person = entity.entity_type == EntityType::Person;
         let names = self.index.names_of(e);
         // A query in Han or Hangul is compared with the entry's names in the
         // same script when it has some: there each character is a syllable
@@ -273,7 +271,8 @@ impl Screener {
                 (!restrict || same_script(indexed)) && query.worth_aligning(indexed)
             })
             .map(|(i, (indexed, name))| {
-                let raw = f64::from(score::align(&self.index, query, indexed, person).score);
+                let raw =
+                    f64::from(score::align(&self.index, query, indexed, entity.entity_type).score);
                 (i, raw * quality_factor(name.quality))
             })
             .max_by(|a, b| a.1.total_cmp(&b.1))?;
@@ -290,8 +289,7 @@ impl Screener {
         let entity = &self.entities[s.entity as usize];
         let indexed = &self.index.names_of(s.entity)[s.name];
         let name = &entity.names[s.name];
-        let person = entity.entity_type == EntityType::Person;
-        let alignment = score::align(&self.index, query, indexed, person);
+        let alignment = score::align(&self.index, query, indexed, entity.entity_type);
         let qualifiers = score::qualify(facts, entity);
         let explanation = score::explain(
             &self.index,
