@@ -324,9 +324,21 @@ async fn cases_go_from_the_portal_through_the_console_as_the_issue_walks_them() 
     browser
         .click(&format!("a[href='/console/cases/{to_approve}']"))
         .await;
-    let loaded = browser
-        .script("return Array.from(document.querySelectorAll('img.scan')).map(i => i.complete && i.naturalWidth > 0)")
-        .await;
+    // The scans load lazily: each is brought into view, then given a moment to arrive.
+    let shown = "const scans = Array.from(document.querySelectorAll('img.scan')); \
+        scans.forEach(i => i.scrollIntoView()); \
+        return scans.map(i => i.complete && i.naturalWidth > 0)";
+    let mut loaded = browser.script(shown).await;
+    for _ in 0..50 {
+        if loaded
+            .as_array()
+            .is_some_and(|l| !l.is_empty() && l.iter().all(|v| v == true))
+        {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        loaded = browser.script(shown).await;
+    }
     assert!(
         !loaded.as_array().unwrap().is_empty()
             && loaded.as_array().unwrap().iter().all(|l| l == true),
