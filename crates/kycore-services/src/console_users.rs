@@ -115,6 +115,15 @@ pub struct ConsoleSession {
 
 /// An audit entry about a console user, in the live environment of the user's organization
 /// (users and sign-ins belong to the organization, not to one environment).
+/// Where a console user's audit entries and sealed secrets belong: the live environment of
+/// the user's organization (users are the organization's, not an environment's).
+pub(crate) fn user_scope(organization_id: &str) -> Scope {
+    Scope {
+        organization_id: OrganizationId::from_trusted(organization_id.to_owned()),
+        environment: Environment::Live,
+    }
+}
+
 pub(crate) fn user_audit(
     tx: &mut Tx,
     organization_id: &str,
@@ -123,10 +132,7 @@ pub(crate) fn user_audit(
     user_id: &str,
     now: Millis,
 ) {
-    let scope = Scope {
-        organization_id: OrganizationId::from_trusted(organization_id.to_owned()),
-        environment: Environment::Live,
-    };
+    let scope = user_scope(organization_id);
     let entry = AuditEntry {
         action,
         target_type: "console_user",
@@ -261,6 +267,19 @@ pub fn lock_for(failures: i64) -> Option<Millis> {
     Some(doubled.min(MAX_LOCK_MS))
 }
 
+fn user_view(record: UserRecord, now: Millis) -> Result<ConsoleUserView, ServiceError> {
+    let user = user_of(&record)?;
+    Ok(ConsoleUserView {
+        id: record.id,
+        email: user.email,
+        role: user.role,
+        disabled: record.disabled_at.is_some(),
+        second_factor: record.totp_enabled_at.is_some(),
+        locked_until: record.locked_until.filter(|at| *at > now).map(rfc3339),
+        created_at: rfc3339(record.created_at),
+    })
+}
+
 fn user_of(record: &UserRecord) -> Result<ConsoleUser, ServiceError> {
     let role = Role::parse(&record.role)
         .ok_or_else(|| ServiceError::corrupt(format!("console user role {:?}", record.role)))?;
@@ -308,21 +327,16 @@ impl Services {
         let records =
             console_users::list_in_organization(self.store().reader(), organization_id.as_str())
                 .await?;
-        records
-            .into_iter()
-            .map(|record| {
-                let user = user_of(&record)?;
-                Ok(ConsoleUserView {
-                    id: record.id,
-                    email: user.email,
-                    role: user.role,
-                    disabled: record.disabled_at.is_some(),
-                    second_factor: record.totp_enabled_at.is_some(),
-                    locked_until: record.locked_until.filter(|at| *at > now).map(rfc3339),
-                    created_at: rfc3339(record.created_at),
-                })
-            })
-            .collect()
+        records.into_iter().map(|r| user_view(r, now)).collect()
+    }
+
+    /// The signed-in session's own user, as the users page lists them.
+    pub async fn own_console_user(
+        &self,
+        session: &ConsoleSession,
+    ) -> Result<ConsoleUserView, ServiceError> {
+        let record = self.session_user_record(session).await?;
+        user_view(record, now_millis())
     }
 
     /// Creates a console user with a random password, shown only in the answer; an operator

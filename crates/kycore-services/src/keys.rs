@@ -238,11 +238,9 @@ impl Services {
                 Box::pin(async move {
                     let scope = &ctx.scope;
                     let org = scope.organization_id.as_str();
-                    let found = api_keys::list(tx.conn().await?, org).await?;
-                    let in_scope = found
-                        .iter()
-                        .any(|k| k.id == key_id && k.environment == scope.environment.as_str());
-                    if !in_scope || !api_keys::revoke(tx.conn().await?, org, &key_id, now).await? {
+                    let environment = Some(scope.environment.as_str());
+                    let conn = tx.conn().await?;
+                    if !api_keys::revoke(conn, org, environment, &key_id, now).await? {
                         return Ok(false);
                     }
                     key_audit(tx, &ctx, "api_key.revoked", &key_id, now);
@@ -277,7 +275,8 @@ impl Services {
             .store()
             .write(move |tx| {
                 Box::pin(async move {
-                    api_keys::revoke(tx.conn().await?, organization_id.as_str(), &key_id, now).await
+                    let org = organization_id.as_str();
+                    api_keys::revoke(tx.conn().await?, org, None, &key_id, now).await
                 })
             })
             .await?;

@@ -10,13 +10,12 @@
 //! a lost second factor; every change is audited.
 
 use kycore_domain::ids::OrganizationId;
-use kycore_domain::tenancy::{Environment, Scope};
 use kycore_store::Millis;
 use kycore_store::console_users::{self, UserRecord};
 use rand::RngCore;
 use totp_rs::{Algorithm, TOTP};
 
-use crate::console_users::{ConsoleSession, user_audit};
+use crate::console_users::{ConsoleSession, user_audit, user_scope};
 use crate::time_format::now_millis;
 use crate::{Principal, ServiceError, Services, SystemComponent};
 
@@ -57,14 +56,6 @@ fn accepted_step(totp: &TOTP, code: &str, now: Millis, last_step: Option<i64>) -
         .map(|(_, step)| step)
 }
 
-/// Where a user's audit entries and sealed secret belong: the organization's live trail.
-fn user_scope(record: &UserRecord) -> Scope {
-    Scope {
-        organization_id: OrganizationId::from_trusted(record.organization_id.clone()),
-        environment: Environment::Live,
-    }
-}
-
 /// The context a user's secret is sealed for: it opens for that user only.
 fn seal_context(user_id: &str) -> String {
     format!("console-totp:{user_id}")
@@ -76,7 +67,9 @@ impl Services {
         let Some(sealed) = &record.totp_secret_sealed else {
             return Ok(None);
         };
-        let key = self.organization_key(&user_scope(record)).await?;
+        let key = self
+            .organization_key(&user_scope(&record.organization_id))
+            .await?;
         let secret = key.open(&seal_context(&record.id), sealed)?;
         totp(secret).map(Some)
     }
@@ -110,7 +103,9 @@ impl Services {
         }
         let mut secret = vec![0u8; SECRET_BYTES];
         rand::rng().fill_bytes(&mut secret);
-        let key = self.organization_key(&user_scope(&record)).await?;
+        let key = self
+            .organization_key(&user_scope(&record.organization_id))
+            .await?;
         let sealed = key.seal(&seal_context(&record.id), &secret)?;
         let setup = setup_of(totp(secret)?, &record.email)?;
         let (org, id, now) = (record.organization_id, record.id, now_millis());

@@ -91,19 +91,23 @@ pub async fn list<'e>(
     .await?)
 }
 
-/// Marks the key revoked; returns whether a live key of this organization was found.
+/// Marks the key revoked; returns whether a live key of this organization (and of
+/// `environment`, when given) was found.
 pub async fn revoke<'e>(
     db: impl Executor<'e, Database = Any>,
     organization_id: &str,
+    environment: Option<&str>,
     id: &str,
     at: Millis,
 ) -> Result<bool, StoreError> {
     let done = sqlx::query(
-        "UPDATE api_keys SET revoked_at = $1 WHERE organization_id = $2 AND id = $3 AND revoked_at IS NULL",
+        "UPDATE api_keys SET revoked_at = $1 WHERE organization_id = $2 AND id = $3 \
+         AND environment = COALESCE($4, environment) AND revoked_at IS NULL",
     )
     .bind(at)
     .bind(organization_id)
     .bind(id)
+    .bind(environment)
     .execute(db)
     .await?;
     Ok(done.rows_affected() == 1)

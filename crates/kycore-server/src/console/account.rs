@@ -54,14 +54,8 @@ async fn show(
     status: StatusCode,
     notice: &Notice<'_>,
 ) -> Response {
-    let users = state
-        .services
-        .list_console_users(&session.user.organization_id)
-        .await;
-    let second_factor = match users {
-        Ok(users) => users
-            .iter()
-            .any(|u| u.id == session.user.id.as_str() && u.second_factor),
+    let second_factor = match state.services.own_console_user(session).await {
+        Ok(user) => user.second_factor,
         Err(error) => return visit.unavailable(Some(session), &error),
     };
     let t = visit.texts;

@@ -5,7 +5,7 @@
 use kycore_domain::applicant::RelatedPerson;
 use kycore_domain::case::Decision;
 use kycore_services::console_users::ConsoleSession;
-use kycore_services::screening::ListEntry;
+use kycore_services::screening::{ListEntry, screened_query};
 use kycore_services::views::{Applicant, Case, ScreeningHit};
 use maud::{Markup, html};
 use serde_json::Value;
@@ -110,39 +110,17 @@ pub fn related_persons(t: Texts, case: &Case, applicant: &Applicant) -> Markup {
     }
 }
 
-/// What kycore screened for a hit's subject, as the applicant's data gives it.
-fn screened(t: Texts, applicant: &Applicant, subject: &str) -> Vec<(String, String)> {
-    let mut rows = Vec::new();
-    let mut push = |label: &str, value: Option<&String>| {
-        if let Some(value) = value {
-            rows.push((t.get(label), value.clone()));
-        }
+/// What kycore screened for a hit's subject: the party's query, as the screening builds it.
+fn screened(t: Texts, case: &Case, applicant: &Applicant, subject: &str) -> Vec<(String, String)> {
+    let Some(query) = screened_query(case.kind, applicant, subject) else {
+        return Vec::new();
     };
-    if let Some(person_id) = subject.strip_prefix("related_person:") {
-        let person = applicant
-            .related_persons
-            .iter()
-            .find(|p| p.id.as_ref().is_some_and(|id| id.to_string() == person_id));
-        if let Some(person) = person {
-            push("field-name", Some(&person_name(t, person)));
-            push("field-born", person.date_of_birth.as_ref());
-            push("field-nationality", person.nationality.as_ref());
-        }
-    } else if let Some(business) = &applicant.business {
-        push("field-name", business.legal_name.as_ref());
-        push("field-country", business.country.as_ref());
-    } else if let Some(individual) = &applicant.individual {
-        let name: Vec<&str> = [
-            &individual.first_name,
-            &individual.middle_name,
-            &individual.last_name,
-        ]
-        .into_iter()
-        .filter_map(|p| p.as_deref())
-        .collect();
-        push("field-name", Some(&name.join(" ")));
-        push("field-born", individual.date_of_birth.as_ref());
-        push("field-nationality", individual.nationality.as_ref());
+    let mut rows = vec![(t.get("field-name"), query.name)];
+    if let Some(born) = query.date_of_birth {
+        rows.push((t.get("field-born"), born.to_string()));
+    }
+    if !query.countries.is_empty() {
+        rows.push((t.get("field-countries"), query.countries.join(", ")));
     }
     rows
 }
@@ -253,7 +231,7 @@ pub fn hits(
                     div.grid {
                         div {
                             h4 { (t.with("hit-screened", &[("subject", hit.subject.clone().into())])) }
-                            dl { @for (label, value) in screened(t, applicant, &hit.subject) { dt { (label) } dd { (value) } } }
+                            dl { @for (label, value) in screened(t, case, applicant, &hit.subject) { dt { (label) } dd { (value) } } }
                         }
                         div {
                             h4 { (t.get("hit-listed")) }

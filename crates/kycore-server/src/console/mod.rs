@@ -759,13 +759,15 @@ async fn show_case(
     let services = &state.services;
     let scope = &session.scope;
     let read = async {
-        let case = services.get_case(scope, id).await?;
+        // The full case carries its checks and hits: one read for the case and both.
+        let mut case = services.get_case(scope, id).await?;
         let applicant = services.get_applicant(scope, &case.applicant_id).await?;
         let documents = services.list_documents(scope, id).await?;
-        let checks = services.case_checks(scope, id).await?;
-        let hits = services
-            .case_screening_hits(scope, id)
-            .await?
+        let checks = case.checks.take().unwrap_or_default();
+        let hits = case
+            .screening_hits
+            .take()
+            .unwrap_or_default()
             .into_iter()
             .map(|hit| {
                 let entry = services.watchlist_entry(&hit.list, &hit.entity_id);

@@ -41,7 +41,7 @@ pub use kycore_screening::Hit as ListMatch;
 pub use monitoring::MonitoringRun;
 pub use refresh::{RefreshFailure, SourceStatusView};
 pub(crate) use subjects::FoundHit;
-pub use subjects::SANDBOX_LIST;
+pub use subjects::{SANDBOX_LIST, screened_query};
 
 use crate::time_format::{now_millis, rfc3339};
 use crate::{ServiceError, Services, blocking};

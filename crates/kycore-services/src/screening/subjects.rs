@@ -16,6 +16,7 @@ use kycore_screening::{
 use sha2::{Digest, Sha256};
 
 use super::blocking;
+use crate::views::Applicant;
 use crate::{ServiceError, Services};
 
 /// The built-in sandbox list's id.
@@ -39,6 +40,22 @@ pub(crate) struct FoundHit {
     /// Changes when the listed entry's content does.
     pub fingerprint: String,
     pub list_version: String,
+}
+
+/// What kycore screens for the party `subject` (`applicant`, `business`,
+/// `related_person:<id>`) of a case of `kind`: the name, birth date and countries of its
+/// query, for a reviewer to set beside a hit. `None` when the applicant has no such party
+/// (any more).
+pub fn screened_query(kind: CaseKind, applicant: &Applicant, subject: &str) -> Option<Query> {
+    let profile = ApplicantProfile {
+        individual: applicant.individual.clone(),
+        business: applicant.business.clone(),
+        related_persons: applicant.related_persons.clone(),
+    };
+    subjects_of(kind, &profile)
+        .into_iter()
+        .find(|s| s.key == subject)
+        .map(|s| s.query)
 }
 
 /// The parties of a case of `kind`, skipping those without a name.
