@@ -18,3 +18,42 @@ mod picture;
 
 pub use engines::{EngineAvailability, Engines};
 pub use picture::{MAX_WORKING_SIDE, Picture, PictureError};
+
+#[cfg(test)]
+pub(crate) mod testing {
+    //! The engines the tests run against: the installed models, required when
+    //! `KYCORE_REQUIRE_MODELS` is set (CI), else the tests that need them are skipped.
+
+    use std::sync::OnceLock;
+
+    use crate::{EngineAvailability, Engines, models};
+
+    /// The shared engines, or `None` (with a note) when the models are not installed here.
+    pub(crate) fn engines() -> Option<&'static Engines> {
+        static ENGINES: OnceLock<Engines> = OnceLock::new();
+        let engines = ENGINES.get_or_init(|| {
+            Engines::load(&models::default_directory(), 2).expect("the installed models load")
+        });
+        let missing = [engines.mrz_availability(), engines.face_availability()]
+            .into_iter()
+            .find(|availability| *availability != EngineAvailability::Available);
+        match missing {
+            None => Some(engines),
+            Some(missing) if std::env::var_os("KYCORE_REQUIRE_MODELS").is_some() => {
+                panic!("KYCORE_REQUIRE_MODELS is set but an engine is missing: {missing:?}")
+            }
+            Some(missing) => {
+                eprintln!("skipped: {missing:?}; run scripts/setup-models");
+                None
+            }
+        }
+    }
+
+    /// A fixture from the shared data folder.
+    pub(crate) fn fixture(relative: &str) -> Vec<u8> {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../../shared/data/fixtures")
+            .join(relative);
+        std::fs::read(&path).unwrap_or_else(|error| panic!("{}: {error}", path.display()))
+    }
+}

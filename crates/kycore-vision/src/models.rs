@@ -123,6 +123,17 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|byte| format!("{byte:02x}")).collect()
 }
 
+/// Where the models are unless configured otherwise: `$KYCORE_MODEL_DIR`, else where
+/// `scripts/setup-models` installs them.
+pub fn default_directory() -> PathBuf {
+    std::env::var_os("KYCORE_MODEL_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(DEFAULT_DIRECTORY))
+}
+
+/// `scripts/setup-models`' default target.
+pub const DEFAULT_DIRECTORY: &str = "/usr/local/share/kycore/models";
+
 #[cfg(test)]
 mod tests {
     use super::*;
