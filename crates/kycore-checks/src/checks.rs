@@ -43,11 +43,17 @@ pub enum CheckKind {
     Email,
     /// Country code.
     Country,
+    /// The MRZ read from the document's photo.
+    MrzOcr,
+    /// A North American licence's PDF417 barcode against the entered data.
+    Barcode,
+    /// The selfie's face against the document's portrait.
+    FaceMatch,
 }
 
 impl CheckKind {
     /// Every kind, for whoever needs the full list (the rules' facts).
-    pub const ALL: [CheckKind; 12] = [
+    pub const ALL: [CheckKind; 15] = [
         Self::MrzIntegrity,
         Self::MrzMatchesEntered,
         Self::MrzMatchesRecord,
@@ -60,6 +66,9 @@ impl CheckKind {
         Self::Phone,
         Self::Email,
         Self::Country,
+        Self::MrzOcr,
+        Self::Barcode,
+        Self::FaceMatch,
     ];
 
     /// The stored name (as serialized).
@@ -77,6 +86,9 @@ impl CheckKind {
             Self::Phone => "phone",
             Self::Email => "email",
             Self::Country => "country",
+            Self::MrzOcr => "mrz_ocr",
+            Self::Barcode => "barcode",
+            Self::FaceMatch => "face_match",
         }
     }
 }
@@ -109,6 +121,8 @@ pub enum CheckStatus {
     NeedsReview,
     /// Nothing to check (for example no MRZ on the document).
     NotApplicable,
+    /// The check could not run here (its engine or model is not installed); never a pass.
+    NotAvailable,
 }
 
 /// One check's outcome.
@@ -127,7 +141,7 @@ pub struct CheckResult {
 }
 
 impl CheckResult {
-    fn new(
+    pub(crate) fn new(
         kind: CheckKind,
         status: CheckStatus,
         score: Option<f64>,

@@ -11,6 +11,8 @@
 //! - [`identifiers`]: LEI, IBAN, VAT, company numbers, EIN, phone, e-mail, country.
 //! - [`validate`](mod@validate): the ad-hoc validation endpoint's types and dispatch.
 //! - [`rules`]: the flow's decision rules, CEL expressions over a case's facts.
+//! - [`reading`]: what the document engines read from a photo (MRZ, licence barcode, face),
+//!   as stored, and the checks that judge it.
 //! - [`checks`]: every result above in the uniform shape the server stores.
 #![forbid(unsafe_code)]
 
@@ -20,6 +22,7 @@ pub mod dates;
 pub mod document;
 pub mod identifiers;
 pub mod mrz;
+pub mod reading;
 pub mod rules;
 pub mod validate;
 

@@ -26,6 +26,8 @@ pub struct DocumentRecord {
     pub mrz_sealed: Option<Vec<u8>>,
     /// What the applicant typed from a document without an MRZ (JSON), sealed.
     pub details_sealed: Option<Vec<u8>>,
+    /// What the document engines read from the image (JSON), sealed.
+    pub reading_sealed: Option<Vec<u8>>,
     /// Keyed hash of the document number read from the MRZ.
     pub document_number_hash: Option<Vec<u8>>,
     /// The person who gave the verdict, when a person did (not the checks), and when.
@@ -44,7 +46,7 @@ macro_rules! columns {
     () => {
         "id, organization_id, environment, case_id, document_type, subtype, side, status, attempt, \
          rejection_sealed, blob_key, content_type, size_bytes, file_hash, mrz_sealed, details_sealed, \
-         document_number_hash, reviewed_by, reviewed_at, review_started_by, review_started_at, \
+         reading_sealed, document_number_hash, reviewed_by, reviewed_at, review_started_by, review_started_at, \
          held_file_id, created_at, updated_at"
     };
 }
@@ -56,7 +58,7 @@ pub async fn insert<'e>(
     sqlx::query(concat!(
         "INSERT INTO documents (",
         columns!(),
-        ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24)"
+        ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25)"
     ))
     .bind(&d.id)
     .bind(&d.organization_id)
@@ -74,6 +76,7 @@ pub async fn insert<'e>(
     .bind(&d.file_hash)
     .bind(&d.mrz_sealed)
     .bind(&d.details_sealed)
+    .bind(&d.reading_sealed)
     .bind(&d.document_number_hash)
     .bind(&d.reviewed_by)
     .bind(d.reviewed_at)
@@ -329,16 +332,16 @@ pub async fn other_applicant_with<'e>(
     Ok(found.map(|(id,)| id))
 }
 
-/// Erases what a case's documents hold about the applicant (MRZ, typed details, rejection
-/// messages, the lookup hashes of number and file); returns their blob keys, whose files the
-/// caller deletes. Type, side, status and attempt stay.
+/// Erases what a case's documents hold about the applicant (MRZ, typed details, what the
+/// engines read, rejection messages, the lookup hashes of number and file); returns their
+/// blob keys, whose files the caller deletes. Type, side, status and attempt stay.
 pub async fn redact_case<'e>(
     db: impl Executor<'e, Database = Any>,
     scope: &Scope,
     case_id: &str,
 ) -> Result<Vec<String>, StoreError> {
     let keys: Vec<(String,)> = sqlx::query_as(
-        "UPDATE documents SET mrz_sealed = NULL, details_sealed = NULL, rejection_sealed = NULL, \
+        "UPDATE documents SET mrz_sealed = NULL, details_sealed = NULL, reading_sealed = NULL, rejection_sealed = NULL, \
          document_number_hash = NULL, file_hash = $4 \
          WHERE organization_id = $1 AND environment = $2 AND case_id = $3 RETURNING blob_key",
     )
