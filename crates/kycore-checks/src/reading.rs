@@ -349,11 +349,15 @@ fn face_missing(portrait: &FaceReading, selfie: &FaceReading) -> CheckResult {
         (FaceReading::Found { .. }, _) => "no face was found in the selfie".to_owned(),
         _ => "no portrait was found on the document's photo".to_owned(),
     };
+    let selfie_unusable = matches!(portrait, FaceReading::Found { .. });
     CheckResult::new(
         CheckKind::FaceMatch,
         CheckStatus::NeedsReview,
         None,
-        json!({ "distance": null, "match": null, "threshold": FACE_MATCH_THRESHOLD, "liveness": { "kind": "none" } }),
+        json!({
+            "distance": null, "match": null, "threshold": FACE_MATCH_THRESHOLD,
+            "liveness": { "kind": "none" }, "selfie_unusable": selfie_unusable,
+        }),
         format!("Faces could not be compared: {where_missing}."),
     )
 }
@@ -591,6 +595,7 @@ mod tests {
             "{}",
             several.explanation
         );
+        assert_eq!(several.result["selfie_unusable"], json!(true));
         assert_eq!(
             face_match(None, Some(&same), None).status,
             CheckStatus::NotApplicable

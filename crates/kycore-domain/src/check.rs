@@ -9,6 +9,9 @@ pub enum CheckStatus {
     Failed,
     NeedsReview,
     NotApplicable,
+    /// The check could not run on this deployment (an engine or its model is not
+    /// installed). Never a pass.
+    NotAvailable,
 }
 
 impl CheckStatus {
@@ -18,6 +21,7 @@ impl CheckStatus {
             CheckStatus::Failed => "failed",
             CheckStatus::NeedsReview => "needs_review",
             CheckStatus::NotApplicable => "not_applicable",
+            CheckStatus::NotAvailable => "not_available",
         }
     }
 
@@ -27,6 +31,7 @@ impl CheckStatus {
             CheckStatus::Failed,
             CheckStatus::NeedsReview,
             CheckStatus::NotApplicable,
+            CheckStatus::NotAvailable,
         ]
         .into_iter()
         .find(|s| s.as_str() == raw)
@@ -44,6 +49,7 @@ mod tests {
             CheckStatus::Failed,
             CheckStatus::NeedsReview,
             CheckStatus::NotApplicable,
+            CheckStatus::NotAvailable,
         ] {
             assert_eq!(CheckStatus::parse(s.as_str()), Some(s));
         }

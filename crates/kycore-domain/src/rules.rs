@@ -137,8 +137,9 @@ fn rule(name: &str, when: &str, outcome: RuleOutcome, reason_code: &str) -> Rule
 
 /// The built-in policy, for both kinds of case: a business whose owner or director was
 /// rejected is rejected, and one whose owner or director never finished goes to a person; a
-/// possible sanctions match or a look-alike applicant goes to a person; what the applicant
-/// can fix is asked again; any other failed check rejects; any doubt goes to a person.
+/// possible sanctions match, a look-alike applicant or a selfie that does not match the
+/// document's portrait goes to a person; a document whose MRZ cannot be read from its photo,
+/// and whatever else the applicant can fix, is asked again; any other failed check rejects; any doubt goes to a person.
 pub fn default_rules() -> Vec<RuleDefinition> {
     use RuleOutcome::*;
     vec![
@@ -166,6 +167,21 @@ pub fn default_rules() -> Vec<RuleDefinition> {
             Review,
             "duplicate_applicant",
         ),
+        rule(
+            "face_mismatch",
+            "face.match == false",
+            Review,
+            "face_mismatch",
+        ),
+        RuleDefinition {
+            steps: vec![Step::IdentityDocument],
+            ..rule(
+                "document_unreadable",
+                "document.mrz_read == false && checks.mrz_ocr.status == \"failed\"",
+                RequestResubmission,
+                "document_unreadable",
+            )
+        },
         rule(
             "fixable_by_applicant",
             "size(resubmission.steps) > 0",
@@ -257,21 +273,37 @@ mod tests {
     #[test]
     fn the_first_fired_rule_decides_and_none_approves() {
         let rules = default_rules();
+        let named = |name: &str| {
+            let rule = rules
+                .iter()
+                .find(|r| r.name == name)
+                .expect("a built-in rule");
+            (fired(rule), rule)
+        };
         assert_eq!(decide(&[], &[]).outcome, Outcome::Approved);
         let review = decide(
-            &[(fired(&rules[2]), &rules[2]), (fired(&rules[5]), &rules[5])],
+            &[named("screening_hit"), named("fixable_by_applicant")],
             &[],
         );
         assert_eq!(
             (review.outcome, review.reason_code.as_str()),
             (Outcome::InReview, "screening_hit")
         );
-        let redo = decide(&[(fired(&rules[4]), &rules[4])], &[Step::IdentityDocument]);
+        let redo = decide(&[named("fixable_by_applicant")], &[Step::IdentityDocument]);
         assert_eq!(redo.outcome, Outcome::ResubmissionRequested);
         assert_eq!(redo.steps, [Step::IdentityDocument]);
         assert_eq!(
-            decide(&[(fired(&rules[4]), &rules[4])], &[]).outcome,
+            decide(&[named("fixable_by_applicant")], &[]).outcome,
             Outcome::InReview
+        );
+        // An unreadable document asks for its own step again, whatever the checks offer.
+        let unreadable = decide(&[named("document_unreadable")], &[]);
+        assert_eq!(unreadable.outcome, Outcome::ResubmissionRequested);
+        assert_eq!(unreadable.steps, [Step::IdentityDocument]);
+        let mismatch = decide(&[named("face_mismatch"), named("document_unreadable")], &[]);
+        assert_eq!(
+            (mismatch.outcome, mismatch.reason_code.as_str()),
+            (Outcome::InReview, "face_mismatch")
         );
     }
 

@@ -74,6 +74,10 @@ pub(crate) fn facts(input: &FactsInput<'_>) -> Value {
             "type": d.document_type, "side": d.side, "attempt": d.attempt, "has_mrz": d.mrz.is_some(),
         })).collect::<Vec<_>>(),
         "document": document_facts(input.checks),
+        "face": face_facts(input.checks),
+        "liveness": { "kind": last_check(input.checks, CheckKind::FaceMatch)
+            .and_then(|c| c.result["liveness"]["kind"].as_str())
+            .unwrap_or("none") },
         "checks": check_facts(input.checks),
         "failed_checks": kinds_with(input.checks, CheckStatus::Failed),
         "review_checks": kinds_with(input.checks, CheckStatus::NeedsReview),
@@ -128,16 +132,22 @@ fn completed_years(born: Date, today: Date) -> i32 {
 
 /// The identity document's verdict, from the document rules check.
 fn document_facts(checks: &[CheckOutcome]) -> Value {
+    let zone = last_check(checks, CheckKind::MrzOcr);
+    let mrz_read = zone.map_or(Value::Null, |c| c.result["read"].clone());
+    let mrz_confidence = zone.map_or(Value::Null, |c| c.result["confidence"].clone());
     let Some(check) = checks
         .iter()
         .find(|c| c.kind == CheckKind::DocumentRules.name())
     else {
-        return json!({ "status": "none", "reasons": [], "attempts_left": -1 });
+        return json!({
+            "status": "none", "reasons": [], "attempts_left": -1,
+            "mrz_read": mrz_read, "mrz_confidence": mrz_confidence,
+        });
     };
     let status = match check.status {
         CheckStatus::Passed => "accepted",
         CheckStatus::Failed => "rejected",
-        CheckStatus::NeedsReview | CheckStatus::NotApplicable => "none",
+        CheckStatus::NeedsReview | CheckStatus::NotApplicable | CheckStatus::NotAvailable => "none",
     };
     let reasons: Vec<&Value> = check
         .result
@@ -150,7 +160,24 @@ fn document_facts(checks: &[CheckOutcome]) -> Value {
         .get("attempts_remaining")
         .and_then(Value::as_i64)
         .unwrap_or(-1);
-    json!({ "status": status, "reasons": reasons, "attempts_left": attempts_left })
+    json!({
+        "status": status, "reasons": reasons, "attempts_left": attempts_left,
+        "mrz_read": mrz_read, "mrz_confidence": mrz_confidence,
+    })
+}
+
+/// The selfie against the portrait: the distance and the match, `null` when not compared.
+fn face_facts(checks: &[CheckOutcome]) -> Value {
+    let face = last_check(checks, CheckKind::FaceMatch);
+    json!({
+        "distance": face.map_or(Value::Null, |c| c.result["distance"].clone()),
+        "match": face.map_or(Value::Null, |c| c.result["match"].clone()),
+    })
+}
+
+/// The last outcome of a kind: a later provider's (the sandbox's) wins, as in `checks`.
+fn last_check(checks: &[CheckOutcome], kind: CheckKind) -> Option<&CheckOutcome> {
+    checks.iter().rfind(|c| c.kind == kind.name())
 }
 
 /// Every known check kind, with its status and score (the last run of that kind wins).
@@ -214,9 +241,11 @@ fn sample_facts() -> Value {
         documents: &[SubmittedDocument {
             document_type: "passport".into(),
             side: "front".into(),
+            subtype: None,
             attempt: 1,
             mrz: None,
             details: None,
+            reading: None,
         }],
         checks: &checks,
         screening: &ScreeningSummary {
@@ -236,8 +265,12 @@ fn sample_facts() -> Value {
     sample["applicant"] = json!({
         "type": "individual", "country": "GB", "nationality": "GB", "age": 30, "related_persons": 0,
     });
-    sample["document"] =
-        json!({ "status": "rejected", "reasons": ["document_expired"], "attempts_left": 2 });
+    sample["document"] = json!({
+        "status": "rejected", "reasons": ["document_expired"], "attempts_left": 2,
+        "mrz_read": true, "mrz_confidence": 0.9,
+    });
+    sample["face"] = json!({ "distance": 0.45, "match": true });
+    sample["liveness"] = json!({ "kind": "heuristic" });
     sample["resubmission"] = json!({ "steps": ["identity_document"] });
     sample
 }

@@ -5,6 +5,7 @@
 //! inside one. A failed unit leaves an unreferenced sealed blob behind, never a record without
 //! its file.
 
+use kycore_checks::reading::{DocumentReading, MrzReading};
 use kycore_domain::applicant::parse_date;
 use kycore_domain::flow::Step;
 use kycore_domain::ids::DocumentId;
@@ -251,17 +252,28 @@ impl Services {
             .required_applicant_key(self.store().reader(), &ctx.scope, &case.applicant_id)
             .await?;
         upload.file = self.inspect_upload(upload.file, file_type).await?;
+        let side = upload.side.clone().unwrap_or_else(|| "front".to_owned());
+        let reading = match file_type.is_image() {
+            true => {
+                self.readers()
+                    .read(&upload.document_type, &side, &upload.file)
+                    .await?
+            }
+            false => None,
+        };
         let max_attempts = self
             .pinned_flow(&ctx.scope, &case.flow_id, case.flow_version)
             .await?
             .max_attempts_at(collecting_step(&upload.document_type));
         let id = DocumentId::generate();
         let now = now_millis();
-        // The number read from the MRZ is keyed by its issuing state; a typed one has no
-        // reliable state, so the two never match each other, only their own kind.
+        // The number read from the MRZ (typed, else read from the photo) is keyed by its
+        // issuing state; a typed one has no reliable state, so the two never match each
+        // other, only their own kind.
         let number_key = upload
             .mrz
             .as_deref()
+            .or_else(|| reading.as_ref().and_then(read_zone))
             .and_then(|mrz| kycore_checks::mrz::parse(mrz, datetime_of(now).date()).ok())
             .map(|parsed| format!("{}:{}", parsed.issuing_state.code, parsed.document_number))
             .or_else(|| {
@@ -281,6 +293,13 @@ impl Services {
                 .map_err(|e| ServiceError::internal(format!("document details: {e}")))?;
             Some(key.seal(&details_context(id.as_str()), &json)?)
         };
+        let reading_sealed = reading
+            .map(|reading| {
+                let json = serde_json::to_vec(&reading)
+                    .map_err(|e| ServiceError::internal(format!("document reading: {e}")))?;
+                Ok::<_, ServiceError>(key.seal(&reading_context(id.as_str()), &json)?)
+            })
+            .transpose()?;
         let blob_key = format!(
             "{}/{}/{case_id}/{id}",
             ctx.scope.organization_id, ctx.scope.environment
@@ -295,7 +314,7 @@ impl Services {
             case_id: case_id.to_owned(),
             document_type: upload.document_type,
             subtype: upload.subtype,
-            side: upload.side.unwrap_or_else(|| "front".to_owned()),
+            side,
             status: "pending".to_owned(),
             attempt: 0,
             rejection_sealed: None,
@@ -312,6 +331,7 @@ impl Services {
                 .map(|mrz| key.seal(id.as_str(), mrz.as_bytes()))
                 .transpose()?,
             details_sealed,
+            reading_sealed,
             document_number_hash,
             reviewed_by: None,
             reviewed_at: None,
@@ -360,6 +380,19 @@ pub(crate) struct PreparedDocument {
 /// stand in for the other.
 pub(crate) fn details_context(document_id: &str) -> String {
     format!("{document_id}:details")
+}
+
+/// What a document's reading is sealed to, apart from its MRZ and details.
+pub(crate) fn reading_context(document_id: &str) -> String {
+    format!("{document_id}:reading")
+}
+
+/// The zone a reading found, if it found one.
+fn read_zone(reading: &DocumentReading) -> Option<&str> {
+    match &reading.mrz {
+        Some(MrzReading::Read { text, .. }) => Some(text),
+        _ => None,
+    }
 }
 
 fn hex(bytes: &[u8]) -> String {

@@ -44,6 +44,7 @@ pub mod pagination;
 pub mod portal;
 pub mod processing;
 pub mod providers;
+pub mod reading;
 mod record;
 pub mod redaction;
 mod scope;
@@ -92,6 +93,9 @@ pub struct ServiceConfig {
     /// The SMTP server related persons' links are e-mailed through; without it the portal
     /// offers copy, share and a QR code only.
     pub smtp: Option<mail::SmtpSettings>,
+    /// Where the document engines' model files are (`scripts/setup-models`); without it, or
+    /// without a model in it, the checks that need one report `not_available`.
+    pub model_dir: Option<PathBuf>,
 }
 
 impl ServiceConfig {
@@ -106,6 +110,7 @@ impl ServiceConfig {
             previous_master_key: None,
             webhooks: webhooks::WebhookSettings::default(),
             smtp: None,
+            model_dir: None,
         }
     }
 }
@@ -176,6 +181,8 @@ struct Inner {
     webhooks: webhooks::delivery::Runtime,
     /// The SMTP client, when `[smtp]` is configured.
     mailer: Option<mail::Mailer>,
+    /// The document engines, loaded once, and the queue in front of them.
+    readers: reading::Readers,
 }
 
 /// Whether this process can serve: each part and what is wrong with it.
@@ -221,6 +228,8 @@ impl Services {
         let metrics = metrics::Metrics::new(deployment.store.clone(), Arc::clone(&worker));
         let webhooks = webhooks::delivery::Runtime::new(&config.webhooks)?;
         let mailer = config.smtp.as_ref().map(mail::Mailer::new).transpose()?;
+        let readers =
+            reading::Readers::new(load_engines(config.model_dir.clone(), cpus).await?, cpus);
         let services = Services {
             inner: Arc::new(Inner {
                 store: deployment.store,
@@ -238,6 +247,7 @@ impl Services {
                 worker,
                 webhooks,
                 mailer,
+                readers,
             }),
         };
         services.start_audit_chain().await?;
@@ -300,6 +310,19 @@ impl Services {
         self.inner.mailer.as_ref()
     }
 
+    pub(crate) fn readers(&self) -> &reading::Readers {
+        &self.inner.readers
+    }
+
+    /// Whether each document engine can run here, for the operator (`/readyz`, the logs).
+    pub fn document_engines(&self) -> DocumentEngines {
+        let engines = self.readers().engines();
+        DocumentEngines {
+            mrz: engines.mrz_availability(),
+            face: engines.face_availability(),
+        }
+    }
+
     pub(crate) fn decode_permits(&self) -> &tokio::sync::Semaphore {
         &self.inner.decode_permits
     }
@@ -318,6 +341,28 @@ impl Services {
             worker: self.worker_health().status(),
         }
     }
+}
+
+/// Whether the document engines can run (the barcode reader needs no model and always can).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DocumentEngines {
+    pub mrz: kycore_vision::EngineAvailability,
+    pub face: kycore_vision::EngineAvailability,
+}
+
+/// Loads the document engines' models (tens of megabytes, checksummed) off the async threads.
+/// A missing model leaves its engine unavailable; a model that fails its checksum stops the
+/// start, since running an unvetted model is worse than running none.
+async fn load_engines(
+    model_dir: Option<PathBuf>,
+    workers: usize,
+) -> Result<kycore_vision::Engines, ServiceError> {
+    let Some(model_dir) = model_dir else {
+        return Ok(kycore_vision::Engines::none());
+    };
+    blocking(move || kycore_vision::Engines::load(&model_dir, workers))
+        .await?
+        .map_err(|error| ServiceError::unavailable("document_models", error.to_string()))
 }
 
 /// Runs CPU-bound work on the blocking pool. A panic there is re-raised here, so it ends

@@ -10,6 +10,7 @@
 
 use futures_util::future::BoxFuture;
 use kycore_checks::document::DuplicateLookup;
+use kycore_checks::reading::DocumentReading;
 use kycore_domain::applicant::ApplicantProfile;
 use kycore_domain::case::{CaseAction, CaseKind, CaseStatus, Decision};
 use kycore_domain::check::CheckStatus;
@@ -25,7 +26,7 @@ use serde_json::json;
 use crate::crypto::DataKey;
 use crate::decision::{self, FactsInput, RelatedPersonFact, RuleCache};
 use crate::documents::TypedDetails;
-use crate::intake::details_context;
+use crate::intake::{details_context, reading_context};
 use crate::kernel::{self, DocumentVerdict};
 use crate::providers::native::{NativeProvider, identity_document_type};
 use crate::providers::sandbox::SandboxProvider;
@@ -338,12 +339,24 @@ fn submitted_documents(
                         .map_err(|e| ServiceError::corrupt(format!("a document's details: {e}")))
                 })
                 .transpose()?;
+            let reading = d
+                .reading_sealed
+                .as_ref()
+                .map(|sealed| key.open(&reading_context(&d.id), sealed))
+                .transpose()?
+                .map(|bytes| {
+                    serde_json::from_slice::<DocumentReading>(&bytes)
+                        .map_err(|e| ServiceError::corrupt(format!("a document's reading: {e}")))
+                })
+                .transpose()?;
             Ok(SubmittedDocument {
                 document_type: d.document_type.clone(),
                 side: d.side.clone(),
+                subtype: d.subtype.clone(),
                 attempt: d.attempt,
                 mrz,
                 details,
+                reading,
             })
         })
         .collect()

@@ -78,3 +78,8 @@ impl FaceMatcher {
         FaceOutcome::NoFace
     }
 }
+
+/// The head's sideways turn (placeholder until the landmarks are kept; replaced on merge).
+pub fn pose_yaw(_face: &Face) -> f64 {
+    0.0
+}

@@ -42,6 +42,8 @@ pub struct FileConfig {
     pub allow_private_webhook_targets: Option<bool>,
     /// The SMTP server related persons' own links are e-mailed through.
     pub smtp: Option<SmtpFile>,
+    /// Where `scripts/setup-models` put the document engines' models.
+    pub model_dir: Option<PathBuf>,
 }
 
 /// The `[smtp]` section.

@@ -74,6 +74,10 @@ enum Command {
         /// (`true` or `false`; default false).
         #[arg(long, env = "KYCORE_ALLOW_PRIVATE_WEBHOOK_TARGETS")]
         allow_private_webhook_targets: Option<bool>,
+        /// The document engines' model files, as `scripts/setup-models` installs them
+        /// (default /usr/local/share/kycore/models).
+        #[arg(long, env = "KYCORE_MODEL_DIR")]
+        model_dir: Option<PathBuf>,
         #[command(flatten)]
         edge: config::EdgeArgs,
         #[command(flatten)]
@@ -176,6 +180,7 @@ async fn main() -> anyhow::Result<()> {
             public_url,
             max_upload_bytes,
             allow_private_webhook_targets,
+            model_dir,
             edge,
             smtp,
             provide,
@@ -185,6 +190,7 @@ async fn main() -> anyhow::Result<()> {
                 public_url,
                 max_upload_bytes,
                 allow_private_webhook_targets,
+                model_dir,
                 edge,
                 smtp,
                 provide,
@@ -273,6 +279,8 @@ fn service_config(
         previous_master_key: data_dir::load_previous_master_key(&storage.data_dir)?,
         webhooks: kycore_services::webhooks::WebhookSettings::default(),
         smtp: None,
+        // Only `serve` reads documents; other commands never load the models.
+        model_dir: None,
     })
 }
 
@@ -334,6 +342,7 @@ struct ServeSettings {
     public_url: Option<String>,
     max_upload_bytes: Option<usize>,
     allow_private_webhook_targets: Option<bool>,
+    model_dir: Option<PathBuf>,
     edge: config::EdgeArgs,
     smtp: config::SmtpArgs,
     provide: config::ProvideArgs,
@@ -354,6 +363,12 @@ async fn serve(file: &FileConfig, storage: Storage, settings: ServeSettings) -> 
         .unwrap_or(false);
     let smtp_password = std::env::var("KYCORE_SMTP_PASSWORD").ok();
     config.smtp = config::resolve_smtp(settings.smtp, smtp_password, file)?;
+    config.model_dir = Some(
+        settings
+            .model_dir
+            .or_else(|| file.model_dir.clone())
+            .unwrap_or_else(|| PathBuf::from(kycore_vision::models::DEFAULT_DIRECTORY)),
+    );
     let provide_keys = config::ProvideKeys {
         vouched: std::env::var("KYCORE_PROVIDE_VOUCHED_API_KEY").ok(),
         identitymind: std::env::var("KYCORE_PROVIDE_IDENTITYMIND_API_KEY").ok(),
@@ -361,6 +376,7 @@ async fn serve(file: &FileConfig, storage: Storage, settings: ServeSettings) -> 
     let provide_providers = config::resolve_provide(settings.provide, provide_keys)?;
     let deployment = open_deployment(&storage).await?;
     let (services, initialized) = start(deployment, &storage, config).await?;
+    report_document_engines(&services);
     if let Some(initialized) = initialized {
         println!("First start: initialized {}", storage.data_dir.display());
         println!(
@@ -402,6 +418,21 @@ async fn serve(file: &FileConfig, storage: Storage, settings: ServeSettings) -> 
     let _ = worker.await;
     let _ = webhooks.await;
     Ok(())
+}
+
+/// Says at start which document engines run, and why one does not.
+fn report_document_engines(services: &Services) {
+    let engines = services.document_engines();
+    for (engine, availability) in [("MRZ reader", engines.mrz), ("face matcher", engines.face)] {
+        match availability {
+            kycore_vision::EngineAvailability::Available => {
+                tracing::info!(engine, "document engine loaded")
+            }
+            kycore_vision::EngineAvailability::NotAvailable(reason) => {
+                tracing::warn!(engine, %reason, "document engine not available: its checks report not_available")
+            }
+        }
+    }
 }
 
 async fn wait_for_signal() {

@@ -197,7 +197,7 @@ wire_enum!(
 
 wire_enum!(
     CheckStatusBody <=> kycore_domain::check::CheckStatus, "snake_case" {
-        Passed, Failed, NeedsReview, NotApplicable,
+        Passed, Failed, NeedsReview, NotApplicable, NotAvailable,
     }
 );
 

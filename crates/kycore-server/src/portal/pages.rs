@@ -8,7 +8,7 @@ use kycore_domain::applicant::{Address, RelatedPerson, RelatedPersonRole};
 use kycore_domain::case::{CaseKind, CaseStatus};
 use kycore_domain::flow::Step;
 use kycore_domain::progress::{IdentityDocumentType, UploadSlot};
-use kycore_services::portal::{Handoff, PortalCase, RelatedCase, VerifyMode};
+use kycore_services::portal::{Handoff, PortalCase, RelatedCase, VerifyMode, ZoneRead};
 use kycore_services::views::Document;
 use maud::{Markup, html};
 use time::OffsetDateTime;
@@ -510,13 +510,7 @@ fn identity_upload(
             (file_field(view, slot, label, ANY_DOCUMENT))
         }
         @if document_type.has_mrz() {
-            (view.field(Field {
-                name: "mrz",
-                label: view.t("idoc-mrz"),
-                hint: Some(view.t("idoc-mrz-hint")),
-                optional: front_uploaded,
-                input: Input::Mrz,
-            }, None))
+            (zone_read(view, front_uploaded))
         } @else {
             (view.field(Field {
                 name: "document_number",
@@ -540,6 +534,47 @@ fn identity_upload(
             a.button.secondary href="/portal/identity_document?change=1" { (view.t("button-change")) }
         }
         (view.upload_form(Step::IdentityDocument, content))
+    }
+}
+
+/// The MRZ part of the identity document step. Where the deployment reads zones from photos,
+/// the applicant sees what was read and types the zone only when reading failed; elsewhere
+/// they type it, as the only way in.
+fn zone_read(view: &StepView<'_>, front_uploaded: bool) -> Markup {
+    let type_it = |optional| {
+        view.field(
+            Field {
+                name: "mrz",
+                label: view.t("idoc-mrz"),
+                hint: Some(view.t("idoc-mrz-hint")),
+                optional,
+                input: Input::Mrz,
+            },
+            None,
+        )
+    };
+    match (&view.portal.zone, view.portal.reads_zones) {
+        (Some(ZoneRead::Read(identity)), _) => html! {
+            div.card #zone-read role="status" {
+                h2 { (view.t("idoc-read-title")) }
+                (answers(view, &[
+                    ("idoc-read-surname", Some(identity.surname.clone())),
+                    ("idoc-read-given-names", Some(identity.given_names.clone())),
+                    ("idoc-read-number", Some(identity.document_number.clone())),
+                    ("idoc-read-birth", identity.date_of_birth.clone()),
+                    ("idoc-read-expiry", identity.date_of_expiry.clone()),
+                    ("idoc-read-nationality", Some(identity.nationality.clone())),
+                ]))
+                p.hint { (view.t("idoc-read-hint")) }
+            }
+        },
+        (Some(ZoneRead::NotRead), true) => html! {
+            p.card.notice #zone-unread role="status" { (view.t("idoc-unread")) }
+            (type_it(true))
+        },
+        // Nothing photographed yet: the zone will be read from the photo.
+        (None, true) => html! {},
+        _ => type_it(front_uploaded),
     }
 }
 

@@ -307,8 +307,14 @@ pub async fn save(
             services.portal_upload(&portal, upload).await.map(|_| ())
         }
     };
+    // Where zones are read from photos, the applicant sees what was read from theirs (or is
+    // asked to type it) before going on.
+    let next = match step {
+        Step::IdentityDocument if portal.reads_zones => "/portal/identity_document",
+        _ => "/portal",
+    };
     match result {
-        Ok(()) => Redirect::to("/portal").into_response(),
+        Ok(()) => Redirect::to(next).into_response(),
         Err(error) => match form_errors(&visitor, error) {
             Ok(mut form) => {
                 form.values = fields;

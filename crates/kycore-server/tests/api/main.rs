@@ -26,6 +26,7 @@ mod dialect_link;
 mod dialect_provide;
 mod dialect_rebilly;
 mod dialect_vove;
+mod document_reading;
 mod documents;
 mod encryption;
 mod expiry;

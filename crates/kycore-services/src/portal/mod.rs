@@ -15,6 +15,7 @@ mod handoff;
 mod links;
 mod preview;
 mod session;
+mod zone;
 
 use futures_util::future::BoxFuture;
 use kycore_domain::applicant::{
@@ -35,6 +36,7 @@ use time::OffsetDateTime;
 
 pub use self::handoff::Handoff;
 pub use self::session::PortalSession;
+pub use self::zone::{ReadIdentity, ZoneRead};
 use crate::branding::Branding;
 use crate::intake::{NewDocument, TypedDetails};
 use crate::kernel::applicants::{ApplicantChanges, NewApplicant, open_profile};
@@ -176,6 +178,10 @@ pub struct PortalCase {
     pub branding: Branding,
     /// Why steps were reopened, when a resubmission asked for them.
     pub resubmission: Option<Resubmission>,
+    /// The MRZ as read from the latest identity document photo, when one was looked at.
+    pub zone: Option<ZoneRead>,
+    /// Whether this deployment reads the MRZ from photos; if not, the applicant types it.
+    pub reads_zones: bool,
 }
 
 /// Why a decision asked the applicant to redo steps: the rejection codes of the documents
@@ -495,6 +501,8 @@ impl Services {
         }
         let to_do = steps_to_do(&flow, decision.as_ref());
         let documents = self.list_documents(scope, &case.id).await?;
+        let records = kycore_store::documents::for_case(reader, scope, &case.id).await?;
+        let zone = zone::latest_zone(&key, &records, crate::time_format::today())?;
         let resubmission = decision
             .as_ref()
             .filter(|d| d.outcome == Outcome::ResubmissionRequested && status.awaits_applicant())
@@ -545,6 +553,9 @@ impl Services {
             related_cases,
             branding: self.branding(scope).await?,
             resubmission,
+            zone,
+            reads_zones: self.readers().engines().mrz_availability()
+                == kycore_vision::EngineAvailability::Available,
             session,
         })
     }

@@ -24,11 +24,15 @@ pub struct SubmittedDocument {
     pub document_type: String,
     /// `front` or `back`.
     pub side: String,
+    /// A selfie's `head-turned` (the liveness heuristic's second selfie), a document's own.
+    pub subtype: Option<String>,
     /// The n-th upload of this type and side.
     pub attempt: i64,
     pub mrz: Option<String>,
     /// What was typed from it when it has no MRZ.
     pub details: Option<TypedDetails>,
+    /// What the document engines read from its image, when they looked.
+    pub reading: Option<kycore_checks::reading::DocumentReading>,
 }
 
 /// What a provider may look at.

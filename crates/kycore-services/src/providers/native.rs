@@ -8,12 +8,14 @@ use kycore_checks::document::{
     DocumentPolicy, DocumentSide, DocumentType, DocumentVerdict, Remedy,
 };
 use kycore_checks::mrz::EnteredData;
+use kycore_checks::reading::{self, MrzReading};
 use kycore_checks::{IdentifierKind, ValidationRequest, validate_on};
 use kycore_domain::check::CheckStatus;
 use kycore_domain::flow::Step;
 use serde_json::json;
 
 use crate::documents::IDENTITY_DOCUMENT_TYPES;
+use crate::reading::TURNED_SELFIE;
 
 use super::{CaseFacts, CheckOutcome, Provider, ProviderError, SubmittedDocument};
 
@@ -50,6 +52,7 @@ impl Provider for NativeProvider {
                 .collect(),
         };
         let mut outcomes: Vec<CheckOutcome> = results.into_iter().map(outcome).collect();
+        outcomes.extend(reading_checks(facts).into_iter().map(outcome));
         outcomes.push(duplicate_applicants(&facts.similar_applicants));
         Box::pin(async move { Ok(outcomes) })
     }
@@ -65,7 +68,7 @@ pub(crate) fn identity_document_type(facts: &CaseFacts) -> Option<&str> {
         .documents
         .iter()
         .filter(identity)
-        .rfind(|d| d.mrz.is_some())
+        .rfind(|d| zone(d).is_some())
         .or_else(|| facts.documents.iter().rfind(identity))?;
     Some(&latest.document_type)
 }
@@ -82,7 +85,7 @@ fn identity_document(facts: &CaseFacts) -> Option<DocumentSubmission> {
         .collect();
     let latest = same_type
         .iter()
-        .rfind(|d| d.mrz.is_some())
+        .rfind(|d| zone(d).is_some())
         .or(same_type.last())?;
     let sides_present = same_type
         .iter()
@@ -92,11 +95,66 @@ fn identity_document(facts: &CaseFacts) -> Option<DocumentSubmission> {
     Some(DocumentSubmission {
         document_type,
         sides_present,
-        mrz_text: latest.mrz.clone(),
+        mrz_text: zone(latest).map(str::to_owned),
         submitted_on: Some(facts.today),
         attempt: u32::try_from(attempt).unwrap_or(u32::MAX),
         duplicate: facts.duplicate_document.clone(),
     })
+}
+
+/// A document's zone: the one the applicant typed, else the one read from its photo.
+fn zone(document: &SubmittedDocument) -> Option<&str> {
+    document
+        .mrz
+        .as_deref()
+        .or_else(|| match document.reading.as_ref()?.mrz.as_ref()? {
+            MrzReading::Read { text, .. } => Some(text.as_str()),
+            _ => None,
+        })
+}
+
+/// The checks of what the document engines read from the photos: the zone (`mrz_ocr`), a
+/// North American card's barcode (`barcode`) and the selfie against the portrait
+/// (`face_match`), each on the checked identity document's uploads, latest first.
+fn reading_checks(facts: &CaseFacts) -> Vec<CheckResult> {
+    let Some(checked) = identity_document_type(facts) else {
+        return Vec::new();
+    };
+    let same_type: Vec<&SubmittedDocument> = facts
+        .documents
+        .iter()
+        .rev()
+        .filter(|d| d.document_type == checked)
+        .collect();
+    let readings = |side: Option<&'static str>| {
+        same_type
+            .iter()
+            .filter(move |d| side.is_none_or(|side| d.side == side))
+            .filter_map(|d| d.reading.as_ref())
+    };
+    let zones: Vec<&MrzReading> = readings(None).filter_map(|r| r.mrz.as_ref()).collect();
+    let typed = same_type.iter().find_map(|d| d.mrz.as_deref());
+    let mut results = vec![reading::mrz_ocr(&zones, typed, checked != "driver-license")];
+    if matches!(checked, "driver-license" | "id-card") {
+        let barcode = readings(Some("back")).find_map(|r| r.barcode.as_ref());
+        results.push(reading::barcode(barcode, &entered_data(facts), facts.today));
+    }
+    let portrait = readings(Some("front")).find_map(|r| r.face.as_ref());
+    let selfie_face = |turned: bool| {
+        facts
+            .documents
+            .iter()
+            .rev()
+            .filter(|d| d.document_type == "selfie")
+            .filter(|d| (d.subtype.as_deref() == Some(TURNED_SELFIE)) == turned)
+            .find_map(|d| d.reading.as_ref()?.face.as_ref())
+    };
+    results.push(reading::face_match(
+        portrait,
+        selfie_face(false),
+        selfie_face(true),
+    ));
+    results
 }
 
 /// What the applicant entered, in the shape the MRZ is compared with; for a document
@@ -233,9 +291,17 @@ fn outcome(check: CheckResult) -> CheckOutcome {
         checks::CheckStatus::Failed => CheckStatus::Failed,
         checks::CheckStatus::NeedsReview => CheckStatus::NeedsReview,
         checks::CheckStatus::NotApplicable => CheckStatus::NotApplicable,
+        checks::CheckStatus::NotAvailable => CheckStatus::NotAvailable,
     };
     let redo = match (check.kind, status) {
         (checks::CheckKind::DocumentRules, CheckStatus::Failed) => redo_steps(&check),
+        // An unreadable zone: a sharper photo fixes it.
+        (checks::CheckKind::MrzOcr, CheckStatus::Failed) => vec![Step::IdentityDocument],
+        (checks::CheckKind::FaceMatch, CheckStatus::NeedsReview)
+            if check.result["selfie_unusable"] == json!(true) =>
+        {
+            vec![Step::Selfie]
+        }
         _ => Vec::new(),
     };
     CheckOutcome {

@@ -22,7 +22,7 @@ struct Magic {
     fixable: bool,
 }
 
-const MAGIC: [Magic; 3] = [
+const MAGIC: [Magic; 4] = [
     Magic {
         value: "sandbox-reject",
         status: CheckStatus::Failed,
@@ -38,7 +38,18 @@ const MAGIC: [Magic; 3] = [
         status: CheckStatus::Failed,
         fixable: true,
     },
+    Magic {
+        value: FACE_MISMATCH,
+        status: CheckStatus::Failed,
+        fixable: false,
+    },
 ];
+
+/// Forces a `face_match` check that finds the selfie unlike the portrait, as the real one
+/// reports it, so the face mismatch rule and its facts can be tried without photos.
+const FACE_MISMATCH: &str = "sandbox-face-mismatch";
+/// The distance the forced mismatch reports: well past the threshold.
+const FORCED_FACE_DISTANCE: f64 = 0.93;
 
 impl Provider for SandboxProvider {
     fn id(&self) -> &'static str {
@@ -67,6 +78,9 @@ fn magic_of(facts: &CaseFacts) -> Option<&'static Magic> {
 }
 
 fn forced(kind: CaseKind, magic: &Magic) -> CheckOutcome {
+    if magic.value == FACE_MISMATCH {
+        return forced_face_mismatch();
+    }
     let details_step = match kind {
         CaseKind::Kyc => Step::PersonalDetails,
         CaseKind::Kyb => Step::CompanyDetails,
@@ -82,4 +96,19 @@ fn forced(kind: CaseKind, magic: &Magic) -> CheckOutcome {
         outcome.redo = vec![details_step];
     }
     outcome
+}
+
+fn forced_face_mismatch() -> CheckOutcome {
+    let threshold = kycore_checks::reading::FACE_MATCH_THRESHOLD;
+    let result = json!({
+        "magic_value": FACE_MISMATCH,
+        "distance": FORCED_FACE_DISTANCE,
+        "threshold": threshold,
+        "match": false,
+        "liveness": { "kind": "none" },
+    });
+    let explanation = format!(
+        "Sandbox magic value `{FACE_MISMATCH}` forces the selfie not to match the portrait (distance {FORCED_FACE_DISTANCE}, threshold {threshold})."
+    );
+    CheckOutcome::new("face_match", CheckStatus::Failed, result, explanation)
 }

@@ -1,0 +1,299 @@
+//! Reading an upload with the document engines (`kycore-vision`): which engines a document
+//! of a given type and side goes through, the bounded queue and time limit that keep them from
+//! piling up, and the translation of what they found into the stored reading
+//! (`kycore_checks::reading`). A selfie in which no single face can be found is refused here,
+//! before anything is stored, with a reason the applicant can act on.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use kycore_checks::reading::{
+    BarcodeReading, DocumentReading, FaceReading, LicenceData, MrzReading, ReadField,
+};
+use kycore_domain::validation::ValidationErrors;
+use kycore_vision::barcode::BarcodeOutcome;
+use kycore_vision::face::{FaceOutcome, FaceSource};
+use kycore_vision::mrz_read::MrzOutcome;
+use kycore_vision::{Engines, Picture};
+use tokio::sync::Semaphore;
+
+use crate::intake::IDENTITY_DOCUMENT_TYPES;
+use crate::{ServiceError, blocking};
+
+/// How long an upload waits for a free engine before its reading is given up: past this the
+/// server is overloaded, and the checks report the engines as not available for this file.
+const QUEUE_WAIT: Duration = Duration::from_secs(10);
+/// How long one image may take in the engines. A read takes well under a second; a picture
+/// that takes longer is abandoned (its thread finishes in the background, still holding its
+/// engine permit, so the queue stays bounded).
+const PER_IMAGE_LIMIT: Duration = Duration::from_secs(8);
+/// The selfie subtype of the second, head-turned selfie the liveness heuristic compares.
+pub const TURNED_SELFIE: &str = "head-turned";
+
+/// The engines and the permits that bound how many images they work on at once.
+pub(crate) struct Readers {
+    engines: Arc<Engines>,
+    permits: Arc<Semaphore>,
+}
+
+impl Readers {
+    pub(crate) fn new(engines: Engines, workers: usize) -> Self {
+        Readers {
+            engines: Arc::new(engines),
+            permits: Arc::new(Semaphore::new(workers.max(1))),
+        }
+    }
+
+    pub(crate) fn engines(&self) -> &Engines {
+        &self.engines
+    }
+
+    /// Reads an uploaded image of `document_type` (`side`): `None` for documents no engine
+    /// reads (a proof of address, a PDF). Refuses a selfie without exactly one face.
+    pub(crate) async fn read(
+        &self,
+        document_type: &str,
+        side: &str,
+        file: &[u8],
+    ) -> Result<Option<DocumentReading>, ServiceError> {
+        let Some(plan) = Plan::for_document(document_type, side) else {
+            return Ok(None);
+        };
+        let unavailable = |reason: &str| plan.unavailable(reason);
+        let permit =
+            match tokio::time::timeout(QUEUE_WAIT, Arc::clone(&self.permits).acquire_owned()).await
+            {
+                Ok(Ok(permit)) => permit,
+                Ok(Err(_)) => {
+                    return Err(ServiceError::unavailable(
+                        "shutting_down",
+                        "the server is shutting down",
+                    ));
+                }
+                Err(_) => return Ok(Some(unavailable("the document engines were busy"))),
+            };
+        let engines = Arc::clone(&self.engines);
+        let file = file.to_vec();
+        let work = blocking(move || {
+            let _permit = permit;
+            plan.run(&engines, &file)
+        });
+        let reading = match tokio::time::timeout(PER_IMAGE_LIMIT, work).await {
+            Ok(reading) => reading?,
+            Err(_) => unavailable("reading the image took too long"),
+        };
+        refuse_unusable_selfie(&reading, plan.face)?;
+        Ok(Some(reading))
+    }
+}
+
+/// Which engines a document goes through.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Plan {
+    mrz: bool,
+    barcode: bool,
+    face: Option<FaceSource>,
+}
+
+impl Plan {
+    fn for_document(document_type: &str, side: &str) -> Option<Plan> {
+        if document_type == "selfie" {
+            return Some(Plan {
+                mrz: false,
+                barcode: false,
+                face: Some(FaceSource::Selfie),
+            });
+        }
+        if !IDENTITY_DOCUMENT_TYPES.contains(&document_type) {
+            return None;
+        }
+        // A TD1 card carries its zone on the back, a passport on its data page: read both.
+        // The PDF417 of a North American card is on the back; the portrait on the front.
+        Some(Plan {
+            mrz: true,
+            barcode: side == "back" && matches!(document_type, "driver-license" | "id-card"),
+            face: (side == "front").then_some(FaceSource::Document),
+        })
+    }
+
+    fn run(self, engines: &Engines, file: &[u8]) -> DocumentReading {
+        let picture = match Picture::decode(file) {
+            Ok(picture) => picture,
+            Err(error) => return self.unreadable(&error.to_string()),
+        };
+        DocumentReading {
+            mrz: self.mrz.then(|| mrz_reading(engines.read_mrz(&picture))),
+            barcode: self
+                .barcode
+                .then(|| barcode_reading(engines.read_barcode(&picture))),
+            face: self
+                .face
+                .map(|source| face_reading(engines.find_face(&picture, source))),
+        }
+    }
+
+    /// The reading of an image no engine could look at.
+    fn unreadable(self, reason: &str) -> DocumentReading {
+        DocumentReading {
+            mrz: self.mrz.then(|| MrzReading::NotFound {
+                reason: reason.to_owned(),
+            }),
+            barcode: self.barcode.then_some(BarcodeReading::NotFound),
+            face: self.face.map(|_| FaceReading::NoFace),
+        }
+    }
+
+    /// The reading when the engines did not run.
+    fn unavailable(self, reason: &str) -> DocumentReading {
+        DocumentReading {
+            mrz: self.mrz.then(|| MrzReading::NotAvailable {
+                reason: reason.to_owned(),
+            }),
+            barcode: None,
+            face: self.face.map(|_| FaceReading::NotAvailable {
+                reason: reason.to_owned(),
+            }),
+        }
+    }
+}
+
+fn mrz_reading(outcome: MrzOutcome) -> MrzReading {
+    match outcome {
+        MrzOutcome::Read(read) => MrzReading::Read {
+            text: read.text,
+            confidence: read.confidence,
+            fields: read
+                .fields
+                .into_iter()
+                .map(|field| ReadField {
+                    field: field.field.to_owned(),
+                    value: field.value,
+                    confidence: field.confidence,
+                    check_digit: field.cover.name().to_owned(),
+                })
+                .collect(),
+            corrections: u32::try_from(read.corrections).unwrap_or(u32::MAX),
+            rotation_degrees: read.orientation.rotation_degrees,
+            mirrored: read.orientation.mirrored,
+        },
+        MrzOutcome::NotFound(reason) => MrzReading::NotFound { reason },
+        MrzOutcome::NotAvailable => MrzReading::NotAvailable {
+            reason: not_installed("the MRZ reader"),
+        },
+    }
+}
+
+fn barcode_reading(outcome: BarcodeOutcome) -> BarcodeReading {
+    match outcome {
+        BarcodeOutcome::Licence(licence) => BarcodeReading::Licence(LicenceData {
+            issuer_id: licence.issuer_id,
+            country: licence.country,
+            family_name: licence.family_name,
+            given_names: licence.given_names,
+            date_of_birth: licence.date_of_birth,
+            expiry: licence.expiry,
+            licence_number: licence.licence_number,
+            sex: licence.sex,
+        }),
+        BarcodeOutcome::NotFound => BarcodeReading::NotFound,
+        BarcodeOutcome::Unparseable(reason) => BarcodeReading::Unparseable { reason },
+    }
+}
+
+fn face_reading(outcome: FaceOutcome) -> FaceReading {
+    match outcome {
+        FaceOutcome::Found(face) => FaceReading::Found {
+            bounds: [
+                face.bounds.left,
+                face.bounds.top,
+                face.bounds.width,
+                face.bounds.height,
+            ],
+            yaw: kycore_vision::face::pose_yaw(&face),
+            embedding: face.embedding,
+        },
+        FaceOutcome::NoFace => FaceReading::NoFace,
+        FaceOutcome::SeveralFaces(count) => FaceReading::SeveralFaces { count },
+        FaceOutcome::NotAvailable => FaceReading::NotAvailable {
+            reason: not_installed("face matching"),
+        },
+    }
+}
+
+fn not_installed(engine: &str) -> String {
+    format!("{engine} is not installed on this deployment (see scripts/setup-models)")
+}
+
+/// A selfie must show one face: refused otherwise, with what to do about it.
+fn refuse_unusable_selfie(
+    reading: &DocumentReading,
+    source: Option<FaceSource>,
+) -> Result<(), ServiceError> {
+    if source != Some(FaceSource::Selfie) {
+        return Ok(());
+    }
+    let (code, message) = match &reading.face {
+        Some(FaceReading::NoFace) => (
+            "no_face",
+            "no face can be seen in the selfie: take it again facing the camera, in good light"
+                .to_owned(),
+        ),
+        Some(FaceReading::SeveralFaces { count }) => (
+            "several_faces",
+            format!("the selfie shows {count} faces: take it again with only your own face"),
+        ),
+        _ => return Ok(()),
+    };
+    let mut errors = ValidationErrors::default();
+    errors.add("file", code, message);
+    Err(errors.into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_document_goes_through_the_engines_that_can_read_it() {
+        let selfie = Plan::for_document("selfie", "front").expect("a selfie is read");
+        assert_eq!(
+            (selfie.mrz, selfie.barcode, selfie.face),
+            (false, false, Some(FaceSource::Selfie))
+        );
+        let licence_back = Plan::for_document("driver-license", "back").expect("read");
+        assert_eq!(
+            (licence_back.mrz, licence_back.barcode, licence_back.face),
+            (true, true, None)
+        );
+        let passport = Plan::for_document("passport", "front").expect("read");
+        assert_eq!(
+            (passport.mrz, passport.barcode, passport.face),
+            (true, false, Some(FaceSource::Document))
+        );
+        assert_eq!(Plan::for_document("proof-of-address", "front"), None);
+    }
+
+    #[test]
+    fn a_selfie_without_one_face_is_refused_with_its_reason() {
+        let reading = |face| DocumentReading {
+            face: Some(face),
+            ..DocumentReading::default()
+        };
+        let code = |face| match refuse_unusable_selfie(&reading(face), Some(FaceSource::Selfie)) {
+            Err(ServiceError::Validation(errors)) => errors.into_iter().next().map(|e| e.code),
+            _ => None,
+        };
+        assert_eq!(code(FaceReading::NoFace), Some("no_face"));
+        assert_eq!(
+            code(FaceReading::SeveralFaces { count: 3 }),
+            Some("several_faces")
+        );
+        let unavailable = FaceReading::NotAvailable { reason: "x".into() };
+        assert_eq!(code(unavailable), None);
+        // A document's portrait missing is the checks' business, not a refusal.
+        assert!(
+            refuse_unusable_selfie(&reading(FaceReading::NoFace), Some(FaceSource::Document))
+                .is_ok()
+        );
+    }
+}
