@@ -11,6 +11,7 @@
 
 pub mod barcode;
 mod engines;
+pub mod eval_face;
 pub mod face;
 pub mod models;
 pub mod mrz_read;
