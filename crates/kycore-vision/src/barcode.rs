@@ -160,8 +160,8 @@ pub fn parse_aamva(text: &str) -> Result<AamvaLicence, String> {
 /// The header's fields kycore needs.
 struct Header<'a> {
     issuer_id: &'a str,
-    /// Each subfile's type, offset and length.
-    subfiles: Vec<(&'a str, usize, usize)>,
+    /// Each subfile's type and offset.
+    subfiles: Vec<(&'a str, usize)>,
     /// Where the designators end.
     end: usize,
 }
@@ -197,8 +197,8 @@ impl<'a> Header<'a> {
                 .get(at..at + 2)
                 .ok_or("the AAMVA header ends inside its subfile list")?;
             let offset = number(digits(at + 2..at + 6, "subfile offset")?);
-            let length = number(digits(at + 6..at + 10, "subfile length")?);
-            subfiles.push((kind, offset, length));
+            digits(at + 6..at + 10, "subfile length")?;
+            subfiles.push((kind, offset));
             at += 10;
         }
         Ok(Self {
@@ -211,12 +211,13 @@ impl<'a> Header<'a> {
     /// The DL (driving licence) or ID (identity card) subfile's text, from its type code on.
     fn licence_subfile(&self, text: &'a str) -> Result<&'a str, String> {
         let kinds = ["DL", "ID"];
-        for &(kind, offset, length) in &self.subfiles {
+        // The subfile runs to its carriage return: a designator's length, wrong as often as its
+        // offset, is not needed to find the end.
+        for &(kind, offset) in &self.subfiles {
             if !kinds.contains(&kind) {
                 continue;
             }
-            let end = offset.saturating_add(length).min(text.len());
-            if let Some(subfile) = text.get(offset..end).filter(|s| s.starts_with(kind)) {
+            if let Some(subfile) = text.get(offset..).filter(|s| s.starts_with(kind)) {
                 return Ok(subfile);
             }
         }
@@ -427,6 +428,15 @@ mod tests {
         assert_eq!(
             parse_aamva(&shifted).expect("parses").licence_number,
             "D1234562"
+        );
+
+        // A length far too short: the subfile still runs to its carriage return.
+        let full = californian();
+        let length_at = full.find("DL0031").expect("the designator") + 6;
+        let short = format!("{}0010{}", &full[..length_at], &full[length_at + 4..]);
+        assert_eq!(
+            parse_aamva(&short).expect("parses").country.as_deref(),
+            Some("USA")
         );
 
         let refusals = [
