@@ -192,7 +192,8 @@ pub fn head_turn(first: &Face, turned: &Face) -> Option<f64> {
 ///
 /// What it does not show: that a live person was in front of the camera. A mirrored copy of
 /// one still photo passes whenever the head in it is turned a little (measured on a fixture:
-/// yaw change 0.25, distance 0.21, where two genuine selfies are usually further apart). Two
+/// yaw change 0.25, distance 0.21); [`copied_picture`] catches the plain copy, not an edited
+/// one. Two
 /// photos of the same person at different angles (from social media), a video replayed on a
 /// screen, a
 /// printed or 3-D mask, or an injected camera stream all pass. It is no presentation-attack
@@ -227,6 +228,51 @@ pub fn compare_liveness(first_selfie: &Face, turned_selfie: &Face) -> LivenessHe
         distance,
         pose_changed: yaw_change.is_some_and(|change| change.abs() >= POSE_CHANGE_THRESHOLD),
         yaw_change,
+    }
+}
+
+/// How a second selfie copies the first, when it does: see [`copied_picture`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PictureCopy {
+    /// The same picture again (perhaps re-encoded or rescaled).
+    Same,
+    /// The first picture flipped left to right: a head turn faked from one photo.
+    Mirrored,
+}
+
+/// The most the two pictures' 32 × 32 grey thumbnails may differ on average, in grey levels,
+/// to count as copies. Re-encoding and rescaling move them by 1–3; two photos taken a moment
+/// apart differ by tens as soon as the head or the camera moves.
+const COPY_DIFFERENCE: f64 = 6.0;
+
+/// Whether the turned selfie is the first one again or its mirror image, which
+/// [`compare_liveness`] alone cannot tell from a real head turn. It compares small grey
+/// thumbnails, so it catches copies that were re-encoded or rescaled, not ones cropped or
+/// edited: it raises the bar a little, nothing more.
+pub fn copied_picture(first: &crate::Picture, turned: &crate::Picture) -> Option<PictureCopy> {
+    let thumbnail = |picture: &crate::Picture| {
+        image::imageops::resize(
+            &picture.gray(),
+            32,
+            32,
+            image::imageops::FilterType::Triangle,
+        )
+    };
+    let (first, turned) = (thumbnail(first), thumbnail(turned));
+    let mirrored = image::imageops::flip_horizontal(&first);
+    let difference = |a: &image::GrayImage| {
+        a.pixels()
+            .zip(turned.pixels())
+            .map(|(x, y)| f64::from(x[0].abs_diff(y[0])))
+            .sum::<f64>()
+            / f64::from(32 * 32)
+    };
+    if difference(&first) < COPY_DIFFERENCE {
+        Some(PictureCopy::Same)
+    } else if difference(&mirrored) < COPY_DIFFERENCE {
+        Some(PictureCopy::Mirrored)
+    } else {
+        None
     }
 }
 
@@ -581,6 +627,16 @@ mod engine_tests {
         "faces/nasa_eileen_collins.png",
     ];
 
+    /// dlib's handles are not `Sync`; the engines, which keep one per worker behind a lock,
+    /// must be, since every request shares them.
+    #[test]
+    fn the_engines_can_be_shared_between_threads() {
+        fn shared<T: Send + Sync>() {}
+        fn moved<T: Send>() {}
+        shared::<crate::Engines>();
+        moved::<FaceMatcher>();
+    }
+
     #[test]
     fn fixture_pairs_fall_on_the_right_side_of_the_threshold() {
         let Some(engines) = engines() else { return };
@@ -757,5 +813,34 @@ mod engine_tests {
         let same = compare_liveness(&original, &original);
         assert!(same.same_person && !same.pose_changed && !same.passed());
         assert_eq!(same.yaw_change, Some(0.0));
+    }
+
+    #[test]
+    fn a_copied_or_mirrored_second_selfie_is_recognised_and_a_different_photo_is_not() {
+        let selfie = picture("faces/chris_pratt.jpg");
+        let mirrored = Picture::from_rgb(image::imageops::flip_horizontal(selfie.rgb()));
+        // Re-encoded as a JPEG and rescaled, as a re-upload would be.
+        let mut file = std::io::Cursor::new(Vec::new());
+        DynamicImage::ImageRgb8(image::imageops::resize(
+            mirrored.rgb(),
+            400,
+            530,
+            image::imageops::FilterType::Triangle,
+        ))
+        .write_to(&mut file, ImageFormat::Jpeg)
+        .expect("encode");
+        let reuploaded = Picture::decode(file.get_ref()).expect("decodes");
+        assert_eq!(copied_picture(&selfie, &selfie), Some(PictureCopy::Same));
+        assert_eq!(
+            copied_picture(&selfie, &reuploaded),
+            Some(PictureCopy::Mirrored)
+        );
+        assert_eq!(
+            copied_picture(
+                &picture("faces/paul_rudd_1.jpg"),
+                &picture("faces/paul_rudd_2.jpg")
+            ),
+            None
+        );
     }
 }
