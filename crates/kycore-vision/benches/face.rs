@@ -105,12 +105,19 @@ fn bench_barcode() {
         );
     }
     let photo = Picture::from_rgb(photo);
+    // The detector's worst case: texture everywhere at the working size, no symbol.
+    let mut state = 0x2545_f491_u32;
+    let noise = RgbImage::from_fn(2_400, 1_800, |_, _| {
+        state = state.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+        image::Rgb([(state >> 24) as u8; 3])
+    });
     let cases = [
         ("barcode read, licence back 1600×1000", photo),
         (
             "barcode read, no barcode (selfie 512×761)",
             picture("faces/paul_rudd_2.jpg"),
         ),
+        ("barcode read, noise 2400×1800", Picture::from_rgb(noise)),
     ];
     for (name, picture) in cases {
         let mut times = Vec::with_capacity(ROUNDS);
