@@ -28,10 +28,6 @@ pub const DETECT_MAX_SIDE: u32 = 1_024;
 /// doubled copy stays within [`DETECT_MAX_SIDE`]'s order of size.
 pub const UPSAMPLE_MAX_SIDE: u32 = 640;
 
-/// Pictures narrower than this on either side hold no face the detector could find; they
-/// never reach dlib.
-const MIN_SIDE: u32 = 24;
-
 /// A turn of the head large enough to count as a changed pose in [`compare_liveness`], in the
 /// units of [`pose_yaw`]. The nose base sits roughly a third of the eye distance in front of the
 /// eyes, so its offset is about `0.3 × tan(yaw)`: 0.1 is a turn of about 18°. A geometric
@@ -336,11 +332,15 @@ mod engine {
     use image::imageops::FilterType;
 
     use super::{
-        Candidate, DETECT_MAX_SIDE, Face, FaceBox, FaceOutcome, FacePoint, FaceSource, MIN_SIDE,
+        Candidate, DETECT_MAX_SIDE, Face, FaceBox, FaceOutcome, FacePoint, FaceSource,
         UPSAMPLE_MAX_SIDE, choose,
     };
     use crate::Picture;
     use crate::models::{self, ModelError, ModelFile};
+
+    /// Pictures narrower than this on either side hold no face the detector could find; they
+    /// never reach dlib.
+    const MIN_SIDE: u32 = 24;
 
     /// dlib's detector, landmark predictor and embedding network.
     pub struct FaceMatcher {
@@ -626,6 +626,15 @@ mod engine_tests {
         "faces/codait_luciano.png",
         "faces/nasa_eileen_collins.png",
     ];
+
+    #[test]
+    fn a_directory_without_the_models_leaves_the_engine_missing_not_broken() {
+        let empty = std::env::temp_dir().join(format!("kycore-face-{}", std::process::id()));
+        std::fs::create_dir_all(&empty).expect("temp dir");
+        let error = FaceMatcher::load(&empty).err().expect("no models there");
+        assert!(error.is_missing(), "{error}");
+        std::fs::remove_dir_all(&empty).expect("clean up");
+    }
 
     /// dlib's handles are not `Sync`; the engines, which keep one per worker behind a lock,
     /// must be, since every request shares them.
