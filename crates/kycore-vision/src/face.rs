@@ -88,9 +88,8 @@ impl FaceOutcome {
                 "{count} faces were found in {subject}. Take it again with only your face in \
                  the frame."
             )),
-            Self::NotAvailable => Some(
-                "Faces cannot be compared at the moment; the check will be done later.".to_owned(),
-            ),
+            // No promise of a later check: whether there is one is the caller's policy.
+            Self::NotAvailable => Some("Faces cannot be compared at the moment.".to_owned()),
         }
     }
 }
