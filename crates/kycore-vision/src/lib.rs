@@ -8,9 +8,11 @@
 //! any engine sees it. The engines are native libraries (Tesseract, dlib) whose handles may be
 //! moved between threads but not shared: [`Engines`] keeps one handle per worker behind a lock.
 //! Callers run this work on a blocking pool; it takes tens to hundreds of milliseconds.
+//! [`eval_face`] runs the face pipeline over the shared fixtures for `kycore documents eval`.
 
 pub mod barcode;
 mod engines;
+pub mod eval_face;
 pub mod face;
 pub mod models;
 pub mod mrz_read;
