@@ -15,7 +15,10 @@ use crate::mrz::{EnteredData, name_similarity};
 pub const FACE_MATCH_THRESHOLD: f64 = 0.6;
 /// A head turn the liveness heuristic accepts: the nose's sideways offset from the eyes'
 /// midpoint, in eye distances, must change by at least this much between the two selfies.
-pub const MIN_HEAD_TURN: f64 = 0.15;
+/// The nose base sits about a third of the eye distance in front of the eyes, so the offset
+/// is about `0.3 × tan(yaw)`: 0.1 is a turn of about 18°. A geometric estimate, not
+/// calibrated on a data set.
+pub const MIN_HEAD_TURN: f64 = 0.1;
 /// Names read from a barcode at least this similar to the entered ones agree (OCR-free data,
 /// but abbreviations and truncation to the card's field width happen).
 const NAME_AGREEMENT: f64 = 0.85;
@@ -99,8 +102,8 @@ pub enum FaceReading {
         /// The 128-value embedding.
         embedding: Vec<f32>,
         /// The head's sideways turn: the nose's offset from the eyes' midpoint, in eye
-        /// distances (negative: turned to the picture's left).
-        yaw: f64,
+        /// distances; `None` when the landmarks could not tell.
+        yaw: Option<f64>,
     },
     NoFace,
     SeveralFaces {
@@ -368,7 +371,7 @@ struct Liveness {
     head_turn: Option<f64>,
 }
 
-fn liveness(selfie: &[f32], selfie_yaw: f64, turned: &FaceReading) -> Liveness {
+fn liveness(selfie: &[f32], selfie_yaw: Option<f64>, turned: &FaceReading) -> Liveness {
     let FaceReading::Found { embedding, yaw, .. } = turned else {
         return Liveness {
             passed: false,
@@ -378,11 +381,13 @@ fn liveness(selfie: &[f32], selfie_yaw: f64, turned: &FaceReading) -> Liveness {
     };
     let same_person =
         embedding_distance(selfie, embedding).is_some_and(|d| d < FACE_MATCH_THRESHOLD);
-    let head_turn = (yaw - selfie_yaw).abs();
+    let head_turn = yaw
+        .zip(selfie_yaw)
+        .map(|(turned, first)| (turned - first).abs());
     Liveness {
-        passed: same_person && head_turn >= MIN_HEAD_TURN,
+        passed: same_person && head_turn.is_some_and(|turn| turn >= MIN_HEAD_TURN),
         same_person,
-        head_turn: Some(head_turn),
+        head_turn,
     }
 }
 
@@ -505,7 +510,7 @@ mod tests {
         FaceReading::Found {
             bounds: [0, 0, 10, 10],
             embedding,
-            yaw,
+            yaw: Some(yaw),
         }
     }
 

@@ -78,12 +78,10 @@ impl Readers {
             let _permit = permit;
             plan.run(&engines, &file)
         });
-        let reading = match tokio::time::timeout(PER_IMAGE_LIMIT, work).await {
-            Ok(reading) => reading?,
-            Err(_) => unavailable("reading the image took too long"),
-        };
-        refuse_unusable_selfie(&reading, plan.face)?;
-        Ok(Some(reading))
+        match tokio::time::timeout(PER_IMAGE_LIMIT, work).await {
+            Ok(read) => Ok(Some(read?.map_err(refusal)?)),
+            Err(_) => Ok(Some(unavailable("reading the image took too long"))),
+        }
     }
 }
 
@@ -116,20 +114,32 @@ impl Plan {
         })
     }
 
-    fn run(self, engines: &Engines, file: &[u8]) -> DocumentReading {
+    /// Runs the engines; a selfie without exactly one face is refused (`Err`: the code and
+    /// the sentence for the applicant).
+    fn run(self, engines: &Engines, file: &[u8]) -> Result<DocumentReading, Unusable> {
         let picture = match Picture::decode(file) {
             Ok(picture) => picture,
-            Err(error) => return self.unreadable(&error.to_string()),
+            Err(error) => return Ok(self.unreadable(&error.to_string())),
         };
-        DocumentReading {
+        let face = self
+            .face
+            .map(|source| (source, engines.find_face(&picture, source)));
+        if let Some((FaceSource::Selfie, outcome)) = &face
+            && let (FaceOutcome::NoFace | FaceOutcome::SeveralFaces(_), Some(message)) =
+                (outcome, outcome.applicant_message(FaceSource::Selfie))
+        {
+            return Err(Unusable {
+                code: outcome.code(),
+                message,
+            });
+        }
+        Ok(DocumentReading {
             mrz: self.mrz.then(|| mrz_reading(engines.read_mrz(&picture))),
             barcode: self
                 .barcode
                 .then(|| barcode_reading(engines.read_barcode(&picture))),
-            face: self
-                .face
-                .map(|source| face_reading(engines.find_face(&picture, source))),
-        }
+            face: face.map(|(_, outcome)| face_reading(outcome)),
+        })
     }
 
     /// The reading of an image no engine could look at.
@@ -224,29 +234,17 @@ fn not_installed(engine: &str) -> String {
     format!("{engine} is not installed on this deployment (see scripts/setup-models)")
 }
 
-/// A selfie must show one face: refused otherwise, with what to do about it.
-fn refuse_unusable_selfie(
-    reading: &DocumentReading,
-    source: Option<FaceSource>,
-) -> Result<(), ServiceError> {
-    if source != Some(FaceSource::Selfie) {
-        return Ok(());
-    }
-    let (code, message) = match &reading.face {
-        Some(FaceReading::NoFace) => (
-            "no_face",
-            "no face can be seen in the selfie: take it again facing the camera, in good light"
-                .to_owned(),
-        ),
-        Some(FaceReading::SeveralFaces { count }) => (
-            "several_faces",
-            format!("the selfie shows {count} faces: take it again with only your own face"),
-        ),
-        _ => return Ok(()),
-    };
+/// Why a selfie cannot be used: a stable code and what to do about it.
+#[derive(Debug)]
+struct Unusable {
+    code: &'static str,
+    message: String,
+}
+
+fn refusal(unusable: Unusable) -> ServiceError {
     let mut errors = ValidationErrors::default();
-    errors.add("file", code, message);
-    Err(errors.into())
+    errors.add("file", unusable.code, unusable.message);
+    errors.into()
 }
 
 #[cfg(test)]
@@ -274,26 +272,18 @@ mod tests {
     }
 
     #[test]
-    fn a_selfie_without_one_face_is_refused_with_its_reason() {
-        let reading = |face| DocumentReading {
-            face: Some(face),
-            ..DocumentReading::default()
-        };
-        let code = |face| match refuse_unusable_selfie(&reading(face), Some(FaceSource::Selfie)) {
-            Err(ServiceError::Validation(errors)) => errors.into_iter().next().map(|e| e.code),
-            _ => None,
-        };
-        assert_eq!(code(FaceReading::NoFace), Some("no_face"));
-        assert_eq!(
-            code(FaceReading::SeveralFaces { count: 3 }),
-            Some("several_faces")
-        );
-        let unavailable = FaceReading::NotAvailable { reason: "x".into() };
-        assert_eq!(code(unavailable), None);
-        // A document's portrait missing is the checks' business, not a refusal.
+    fn an_undecodable_picture_is_read_as_nothing_found_and_never_refused() {
+        let engines = Engines::none();
+        let selfie = Plan::for_document("selfie", "front").expect("read");
+        let reading = selfie.run(&engines, b"not an image").expect("not refused");
+        assert_eq!(reading.face, Some(FaceReading::NoFace));
+        let passport = Plan::for_document("passport", "front").expect("read");
+        let reading = passport
+            .run(&engines, b"not an image")
+            .expect("not refused");
         assert!(
-            refuse_unusable_selfie(&reading(FaceReading::NoFace), Some(FaceSource::Document))
-                .is_ok()
+            matches!(reading.mrz, Some(MrzReading::NotFound { .. })),
+            "{reading:?}"
         );
     }
 }

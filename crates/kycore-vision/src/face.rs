@@ -17,8 +17,9 @@
 /// Below this distance two faces are taken to be the same person. dlib's own figure for its
 /// model (99.38 % on LFW). This pipeline on the shared fixtures ([`crate::eval_face`]): the
 /// same person 0.498–0.504 across photos years apart (0.074 for the card's portrait against
-/// its source photo), different people 0.676–0.925: 0.17 apart, 0.6 between them.
-pub const MATCH_THRESHOLD: f64 = 0.6;
+/// its source photo), different people 0.676–0.925: 0.17 apart, 0.6 between them. The checks
+/// decide with the same constant.
+pub const MATCH_THRESHOLD: f64 = kycore_checks::reading::FACE_MATCH_THRESHOLD;
 
 /// The longest side of the copy the detector scans. A selfie's face fills far more than the
 /// detector's 80 px minimum at this size, and a document photographed to fill the frame keeps
@@ -33,8 +34,8 @@ pub const UPSAMPLE_MAX_SIDE: u32 = 640;
 /// A turn of the head large enough to count as a changed pose in [`compare_liveness`], in the
 /// units of [`pose_yaw`]. The nose base sits roughly a third of the eye distance in front of the
 /// eyes, so its offset is about `0.3 × tan(yaw)`: 0.1 is a turn of about 18°. A geometric
-/// estimate, not calibrated on a data set.
-pub const POSE_CHANGE_THRESHOLD: f64 = 0.1;
+/// estimate, not calibrated on a data set. The `face_match` check uses the same constant.
+pub const POSE_CHANGE_THRESHOLD: f64 = kycore_checks::reading::MIN_HEAD_TURN;
 
 /// How [`compare_liveness`]'s result is reported: never as certified liveness.
 pub const LIVENESS_METHOD: &str = "heuristic";
@@ -133,12 +134,8 @@ pub struct FaceBox {
 
 /// The Euclidean distance between two faces' embeddings.
 pub fn distance(a: &Face, b: &Face) -> f64 {
-    a.embedding
-        .iter()
-        .zip(&b.embedding)
-        .map(|(x, y)| f64::from(x - y).powi(2))
-        .sum::<f64>()
-        .sqrt()
+    // Embeddings of this engine always have 128 values; unlike ones never match.
+    kycore_checks::reading::embedding_distance(&a.embedding, &b.embedding).unwrap_or(f64::INFINITY)
 }
 
 /// Whether two faces are taken to be the same person: their distance is below
@@ -853,9 +850,4 @@ mod engine_tests {
             None
         );
     }
-}
-
-/// The head's sideways turn (placeholder until the landmarks are kept; replaced on merge).
-pub fn pose_yaw(_face: &Face) -> f64 {
-    0.0
 }
