@@ -403,9 +403,35 @@ mod tests {
             }),
             "rejected".into(),
         );
-        assert_eq!(
-            document_facts(&[check]),
-            json!({ "status": "rejected", "reasons": ["document_expired", "underage"], "attempts_left": 1 })
+        let zone = CheckOutcome::new(
+            CheckKind::MrzOcr.name(),
+            CheckStatus::Passed,
+            json!({ "read": true, "confidence": 0.87 }),
+            "read".into(),
         );
+        assert_eq!(
+            document_facts(&[check, zone]),
+            json!({
+                "status": "rejected", "reasons": ["document_expired", "underage"],
+                "attempts_left": 1, "mrz_read": true, "mrz_confidence": 0.87,
+            })
+        );
+    }
+
+    #[test]
+    fn the_face_facts_come_from_the_last_face_match() {
+        let face = |distance: f64, matched: bool| {
+            CheckOutcome::new(
+                CheckKind::FaceMatch.name(),
+                CheckStatus::Passed,
+                json!({ "distance": distance, "match": matched, "liveness": { "kind": "heuristic" } }),
+                String::new(),
+            )
+        };
+        assert_eq!(
+            face_facts(&[face(0.4, true), face(0.93, false)]),
+            json!({ "distance": 0.93, "match": false })
+        );
+        assert_eq!(face_facts(&[]), json!({ "distance": null, "match": null }));
     }
 }

@@ -13,6 +13,7 @@ use kycore_domain::validation::ValidationErrors;
 use kycore_store::documents::DocumentRecord;
 use sha2::{Digest, Sha256};
 
+use crate::sealing::seal_json;
 use crate::time_format::{datetime_of, now_millis};
 use crate::uploads::{self, FileType, Refusal};
 use crate::{RequestContext, ServiceError, Services, blocking};
@@ -294,11 +295,7 @@ impl Services {
             Some(key.seal(&details_context(id.as_str()), &json)?)
         };
         let reading_sealed = reading
-            .map(|reading| {
-                let json = serde_json::to_vec(&reading)
-                    .map_err(|e| ServiceError::internal(format!("document reading: {e}")))?;
-                Ok::<_, ServiceError>(key.seal(&reading_context(id.as_str()), &json)?)
-            })
+            .map(|reading| seal_json(&key, &reading_context(id.as_str()), &reading))
             .transpose()?;
         let blob_key = format!(
             "{}/{}/{case_id}/{id}",

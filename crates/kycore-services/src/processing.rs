@@ -32,6 +32,7 @@ use crate::providers::native::{NativeProvider, identity_document_type};
 use crate::providers::sandbox::SandboxProvider;
 use crate::providers::{CaseFacts, CheckOutcome, Provider, SubmittedDocument};
 use crate::screening::{CaseScreening, FoundHit};
+use crate::sealing::open_json;
 use crate::time_format::{datetime_of, now_millis, today};
 use crate::views::{self, Check};
 use crate::{RequestContext, ServiceError, Services, SystemComponent};
@@ -329,26 +330,18 @@ fn submitted_documents(
                         .map_err(|_| ServiceError::corrupt("a document's MRZ is not UTF-8"))
                 })
                 .transpose()?;
-            let details = d
-                .details_sealed
-                .as_ref()
-                .map(|sealed| key.open(&details_context(&d.id), sealed))
-                .transpose()?
-                .map(|bytes| {
-                    serde_json::from_slice::<TypedDetails>(&bytes)
-                        .map_err(|e| ServiceError::corrupt(format!("a document's details: {e}")))
-                })
-                .transpose()?;
-            let reading = d
-                .reading_sealed
-                .as_ref()
-                .map(|sealed| key.open(&reading_context(&d.id), sealed))
-                .transpose()?
-                .map(|bytes| {
-                    serde_json::from_slice::<DocumentReading>(&bytes)
-                        .map_err(|e| ServiceError::corrupt(format!("a document's reading: {e}")))
-                })
-                .transpose()?;
+            let details: Option<TypedDetails> = open_json(
+                Some(key),
+                &details_context(&d.id),
+                d.details_sealed.as_deref(),
+                "a document's details",
+            )?;
+            let reading: Option<DocumentReading> = open_json(
+                Some(key),
+                &reading_context(&d.id),
+                d.reading_sealed.as_deref(),
+                "a document's reading",
+            )?;
             Ok(SubmittedDocument {
                 document_type: d.document_type.clone(),
                 side: d.side.clone(),

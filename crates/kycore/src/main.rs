@@ -5,6 +5,7 @@
 
 mod config;
 mod data_dir;
+mod documents;
 mod fetch;
 mod lists;
 mod master_key;
@@ -150,6 +151,11 @@ enum Command {
         #[command(subcommand)]
         command: lists::ListsCommand,
     },
+    /// Evaluate the document engines: the MRZ read from photos, faces matched.
+    Documents {
+        #[command(subcommand)]
+        command: documents::DocumentsCommand,
+    },
     /// Score name pairs, screen names in bulk, evaluate screening quality.
     Screening {
         #[command(flatten)]
@@ -250,6 +256,7 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Lists { storage, command } => lists::run(&file, storage, command).await,
         Command::Screening { storage, command } => screening::run(&file, storage, command).await,
+        Command::Documents { command } => documents::run(command),
     }
 }
 

@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 use crate::helpers::{TestApp, document_photo, encode, send};
 use kycore_store::testing::TestDatabase;
 
-fn fixture(relative: &str) -> Vec<u8> {
+pub(crate) fn fixture(relative: &str) -> Vec<u8> {
     let path = format!(
         "{}/../../../shared/data/fixtures/{relative}",
         env!("CARGO_MANIFEST_DIR")
@@ -24,7 +24,7 @@ fn fixture(relative: &str) -> Vec<u8> {
 
 /// The installed models' directory, or `None` (the test is skipped) when they are missing
 /// and not required.
-fn model_dir() -> Option<PathBuf> {
+pub(crate) fn model_dir() -> Option<PathBuf> {
     let dir = kycore_vision::models::default_directory();
     let installed = kycore_vision::models::ALL
         .iter()

@@ -9,6 +9,7 @@ use time::Date;
 use crate::ServiceError;
 use crate::crypto::DataKey;
 use crate::intake::{IDENTITY_DOCUMENT_TYPES, reading_context};
+use crate::sealing::open_json;
 
 /// The zone of the latest identity document photo, as the applicant sees it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -46,12 +47,15 @@ pub(crate) fn latest_zone(
         if !IDENTITY_DOCUMENT_TYPES.contains(&record.document_type.as_str()) {
             continue;
         }
-        let Some(sealed) = &record.reading_sealed else {
+        let Some(reading) = open_json::<DocumentReading>(
+            Some(key),
+            &reading_context(&record.id),
+            record.reading_sealed.as_deref(),
+            "a document's reading",
+        )?
+        else {
             continue;
         };
-        let bytes = key.open(&reading_context(&record.id), sealed)?;
-        let reading: DocumentReading = serde_json::from_slice(&bytes)
-            .map_err(|e| ServiceError::corrupt(format!("a document's reading: {e}")))?;
         let zone = match reading.mrz {
             Some(MrzReading::Read { text, fields, .. })
                 if fields.iter().all(|f| f.check_digit != "failed") =>

@@ -17,6 +17,7 @@ mod console;
 mod dialects;
 mod own_links;
 mod portal;
+mod reading;
 mod second_pass;
 mod smoke;
 

@@ -54,7 +54,7 @@ pub(super) async fn consent(browser: &Browser) {
 }
 
 /// The personal details step, filled with `first` `last`.
-async fn personal_details(browser: &Browser, first: &str, last: &str) {
+pub(super) async fn personal_details(browser: &Browser, first: &str, last: &str) {
     browser.step("personal details").await;
     browser.fill("individual.first_name", first).await;
     browser.fill("individual.last_name", last).await;
