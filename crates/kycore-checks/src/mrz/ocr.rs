@@ -431,10 +431,24 @@ fn longest_filler_run(line: &str) -> Option<(usize, usize)> {
 /// Repairs one window of lines as `format`, trying each width-fixing candidate.
 fn repair(window: &[(String, f64)], format: MrzFormat) -> Option<OcrZone> {
     let (width, specs, composite) = layout(format);
-    let per_line: Vec<Vec<(String, usize)>> = window
+    let mut per_line: Vec<Vec<(String, usize)>> = window
         .iter()
         .map(|(text, _)| width_candidates(text, width))
         .collect();
+    // A first line one short that starts with a filler lost its document code's letter (the
+    // zone's leftmost glyph, the first to fall off a tight crop): the layout names it.
+    if let (Some((first, _)), Some(options)) = (window.first(), per_line.first_mut())
+        && first.len() + 1 == width
+        && first.starts_with('<')
+    {
+        let letter = match format {
+            MrzFormat::Td3 => 'P',
+            MrzFormat::MrvA | MrzFormat::MrvB => 'V',
+            MrzFormat::Td1 | MrzFormat::Td2 => 'I',
+        };
+        // A document code never starts with a filler, so the other fits are wrong.
+        *options = vec![(format!("{letter}{first}"), 1)];
+    }
     if per_line.iter().any(Vec::is_empty) {
         return None;
     }
@@ -995,6 +1009,17 @@ mod tests {
             (number.value.as_str(), number.cover),
             ("D23145890", FieldCover::Verified)
         );
+    }
+
+    #[test]
+    fn a_first_line_missing_its_leading_letter_gets_the_layouts_code() {
+        let zone = zone(&[
+            "<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<",
+            "L898902C36UTO7408122F1204159ZE184226B<<<<<10",
+        ]);
+        assert_eq!(field(&zone, "document_code").value, "P");
+        assert_eq!(field(&zone, "surname").value, "ERIKSSON");
+        assert_eq!(field(&zone, "document_code").cover, FieldCover::NotCovered);
     }
 
     #[test]
