@@ -1,6 +1,6 @@
 //! Document intelligence, offline: the machine-readable zone read from a photo of an identity
 //! document ([`mrz_read`]), the PDF417 barcode on the back of North American driving licences
-//! ([`barcode`]), and faces found and compared ([`face`]). Pure computation on pixels: the
+//! ([`barcode`]), and faces found and compared ([`face`]); [`eval`] measures the MRZ reader. Pure computation on pixels: the
 //! only files read are the model files, once, when [`Engines`] are loaded ([`models`]).
 //!
 //! Every entry point takes a [`Picture`], an image decoded under limits and scaled down to a
@@ -11,6 +11,7 @@
 
 pub mod barcode;
 mod engines;
+pub mod eval;
 pub mod face;
 pub mod models;
 pub mod mrz_read;

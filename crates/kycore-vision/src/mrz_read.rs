@@ -167,6 +167,118 @@ mod tests {
         );
     }
 
+    /// A generated document under one condition, read; `None` without engines or font.
+    fn generated(
+        condition: &crate::eval::Condition,
+        seed: u64,
+    ) -> Option<(MrzOutcome, crate::eval::Truth)> {
+        let engines = engines()?;
+        let Ok(mut generator) = crate::eval::Generator::new(seed) else {
+            eprintln!("skipped: no OCR-B font");
+            return None;
+        };
+        let (picture, truth) = generator.document(condition);
+        Some((engines.read_mrz(&picture), truth))
+    }
+
+    fn condition(name: &str) -> crate::eval::Condition {
+        crate::eval::conditions()
+            .into_iter()
+            .find(|condition| condition.name == name)
+            .expect("a condition")
+    }
+
+    fn assert_reads_truth(outcome: &MrzOutcome, truth: &crate::eval::Truth) -> MrzRead {
+        let MrzOutcome::Read(read) = outcome else {
+            panic!("{outcome:?}");
+        };
+        for (field, expected) in &truth.fields {
+            assert_eq!(
+                &value(read, field).value,
+                expected,
+                "{field} in\n{}",
+                read.text
+            );
+        }
+        read.clone()
+    }
+
+    #[test]
+    fn a_generated_card_rotated_8_degrees_in_perspective_reads() {
+        let rotated = crate::eval::Condition {
+            rotation: 8.0,
+            rotation_min: 8.0,
+            perspective: 0.03,
+            ..condition("clean")
+        };
+        let Some((outcome, truth)) = generated(&rotated, 11) else {
+            return;
+        };
+        let read = assert_reads_truth(&outcome, &truth);
+        assert!(
+            read.orientation.rotation_degrees.abs() > 1.0,
+            "{:?}",
+            read.orientation
+        );
+    }
+
+    #[test]
+    fn upside_down_and_mirrored_documents_read_and_say_so() {
+        let Some((outcome, truth)) = generated(&condition("upside down"), 12) else {
+            return;
+        };
+        let read = assert_reads_truth(&outcome, &truth);
+        assert!(
+            read.orientation.rotation_degrees.abs() > 170.0,
+            "{:?}",
+            read.orientation
+        );
+        assert!(!read.orientation.mirrored);
+        let Some((outcome, truth)) = generated(&condition("mirrored"), 13) else {
+            return;
+        };
+        let read = assert_reads_truth(&outcome, &truth);
+        assert!(read.orientation.mirrored, "{:?}", read.orientation);
+    }
+
+    #[test]
+    fn a_grayscale_jpeg_reads() {
+        let gray = crate::eval::Condition {
+            grayscale: true,
+            jpeg_quality: 70,
+            ..condition("clean")
+        };
+        let Some((outcome, truth)) = generated(&gray, 14) else {
+            return;
+        };
+        assert_reads_truth(&outcome, &truth);
+    }
+
+    #[test]
+    fn blank_tiny_and_noise_pictures_are_not_found_without_panicking() {
+        let Some(engines) = engines() else {
+            return;
+        };
+        let blank = Picture::from_rgb(image::RgbImage::from_pixel(
+            800,
+            500,
+            image::Rgb([240, 240, 240]),
+        ));
+        let tiny = Picture::from_rgb(image::RgbImage::new(10, 5));
+        let mut rng = crate::eval::Rng::new(5);
+        let noise = Picture::from_rgb(image::RgbImage::from_fn(600, 400, |_, _| {
+            image::Rgb([
+                rng.below(256) as u8,
+                rng.below(256) as u8,
+                rng.below(256) as u8,
+            ])
+        }));
+        for picture in [blank, tiny, noise] {
+            let outcome = engines.read_mrz(&picture);
+            assert!(matches!(outcome, MrzOutcome::NotFound(_)), "{outcome:?}");
+        }
+    }
+
     #[test]
     fn a_face_photo_has_no_zone() {
         let Some(outcome) = read("faces/paul_rudd_1.jpg") else {

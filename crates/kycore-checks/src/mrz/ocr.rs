@@ -435,10 +435,9 @@ fn repair(window: &[(String, f64)], format: MrzFormat) -> Option<OcrZone> {
         .iter()
         .map(|(text, _)| width_candidates(text, width))
         .collect();
-    // A first line one short that starts with a filler lost its document code's letter (the
-    // zone's leftmost glyph, the first to fall off a tight crop): the layout names it.
+    // A first line starting with a filler lost its document code's letter (the zone's
+    // leftmost glyph, the first to fall off a tight crop): the layout names it.
     if let (Some((first, _)), Some(options)) = (window.first(), per_line.first_mut())
-        && first.len() + 1 == width
         && first.starts_with('<')
     {
         let letter = match format {
@@ -447,7 +446,11 @@ fn repair(window: &[(String, f64)], format: MrzFormat) -> Option<OcrZone> {
             MrzFormat::Td1 | MrzFormat::Td2 => 'I',
         };
         // A document code never starts with a filler, so the other fits are wrong.
-        *options = vec![(format!("{letter}{first}"), 1)];
+        *options = width_candidates(&format!("{letter}{first}"), width)
+            .into_iter()
+            .filter(|(line, _)| !line.starts_with('<'))
+            .map(|(line, changes)| (line, changes + 1))
+            .collect();
     }
     if per_line.iter().any(Vec::is_empty) {
         return None;
@@ -1020,6 +1023,16 @@ mod tests {
         assert_eq!(field(&zone, "document_code").value, "P");
         assert_eq!(field(&zone, "surname").value, "ERIKSSON");
         assert_eq!(field(&zone, "document_code").cover, FieldCover::NotCovered);
+        // The same, read at full width with a filler too many.
+        let full = super::read_zone(&[
+            OcrLine::new("<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<<", 0.9),
+            OcrLine::new("L898902C36UTO7408122F1204159ZE184226B<<<<<10", 0.9),
+        ])
+        .expect("a zone");
+        assert_eq!(
+            full.lines[0],
+            "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<"
+        );
     }
 
     #[test]

@@ -419,9 +419,22 @@ fn cut(gray: &GrayImage, zone: &[Line], scale: f32) -> Band {
     }
     // Black text on white for OCR: ink from a local mean a character and a half wide.
     let ink = binarize(&band, (TARGET_CHAR_HEIGHT * 0.8) as u32, 10);
+    // Specks (sensor noise, paper texture) make OCR invent or drop glyphs at the line ends:
+    // ink components far smaller than a filler's stroke go.
+    let labels = connected_components(&ink, Connectivity::Eight, Luma([0u8]));
+    let mut sizes: Vec<u32> = Vec::new();
+    for label in labels.pixels() {
+        let label = label.0[0] as usize;
+        if sizes.len() <= label {
+            sizes.resize(label + 1, 0);
+        }
+        sizes[label] += 1;
+    }
+    let smallest = (TARGET_CHAR_HEIGHT * TARGET_CHAR_HEIGHT * 0.03) as u32;
     let mut clean = GrayImage::from_pixel(out_width, out_height, Luma([255]));
-    for (x, y, pixel) in ink.enumerate_pixels() {
-        if pixel.0[0] > 0 {
+    for (x, y, label) in labels.enumerate_pixels() {
+        let label = label.0[0] as usize;
+        if label > 0 && sizes[label] >= smallest {
             clean.put_pixel(x, y, Luma([0]));
         }
     }
