@@ -1,11 +1,12 @@
 //! Per-document MRZ read time over the fixture images and generated documents, one thread,
 //! and the memory one loaded model takes. Run with `cargo bench -p kycore-vision --bench mrz`
-//! (release). Prints the figures; needs the models (`scripts/setup-models`).
+//! (release). Prints the figures, then the evaluation table over `KYCORE_MRZ_EVAL_DOCS`
+//! generated documents per condition (default 10); needs the models (`scripts/setup-models`).
 
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use kycore_vision::eval::{Generator, conditions, fixture_truths};
+use kycore_vision::eval::{Generator, conditions, evaluate_mrz, fixture_truths};
 use kycore_vision::mrz_read::MrzOutcome;
 use kycore_vision::{Engines, Picture, models};
 
@@ -86,4 +87,13 @@ fn main() {
     );
     let read = times.iter().filter(|(_, _, read)| *read).count();
     println!("read {read}/{}", times.len());
+    let per_condition = std::env::var("KYCORE_MRZ_EVAL_DOCS")
+        .ok()
+        .and_then(|value| value.parse().ok())
+        .unwrap_or(10);
+    println!("\nevaluation, {per_condition} generated documents per condition, seed 2026:");
+    print!(
+        "{}",
+        evaluate_mrz(&engines, Some(&fixtures), per_condition, 2026)
+    );
 }
