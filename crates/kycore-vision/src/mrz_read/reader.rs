@@ -76,9 +76,14 @@ impl MrzReader {
             }
         };
         let mut best: Option<(OcrZone, Orientation)> = None;
-        // Upright first (the common case, one OCR call); the slope fit cannot tell a band
-        // upside down or mirrored, so those follow until the check digits verify.
-        for (turned, mirrored) in [(false, false), (true, false), (false, true), (true, true)] {
+        // The slope fit cannot tell a band upside down or mirrored; the fillers' direction
+        // can, mostly, so the likely orientations go first (upright when it cannot tell),
+        // and the others follow until the check digits verify.
+        let orders = match band::fillers_point_left(&band.image) {
+            Some(false) => [(true, false), (false, true), (false, false), (true, true)],
+            _ => [(false, false), (true, false), (false, true), (true, true)],
+        };
+        for (turned, mirrored) in orders {
             let image = orient(&band.image, turned, mirrored);
             let Some(zone) = self.ocr(&image) else {
                 continue;
