@@ -92,8 +92,11 @@ fn main() {
         .and_then(|value| value.parse().ok())
         .unwrap_or(10);
     println!("\nevaluation, {per_condition} generated documents per condition, seed 2026:");
-    print!(
-        "{}",
-        evaluate_mrz(&engines, Some(&fixtures), per_condition, 2026)
-    );
+    let evaluation = evaluate_mrz(&engines, Some(&fixtures), per_condition, 2026);
+    print!("{evaluation}");
+    for row in &evaluation.rows {
+        for failure in &row.failures {
+            println!("{}: {failure}", row.condition);
+        }
+    }
 }

@@ -22,6 +22,9 @@ use crate::{Engines, Picture};
 /// The OCR-B font Debian's `fonts-ocr-b` installs.
 pub const OCR_B_FONT: &str = "/usr/share/fonts/opentype/ocr-b/OCRB.otf";
 
+/// Failures described per condition, for a reader of the table to look into.
+const MAX_FAILURES_KEPT: usize = 3;
+
 /// Fields compared with the truth, in this order.
 const COMPARED: [&str; 8] = [
     "document_number",
@@ -50,6 +53,9 @@ pub struct ConditionRow {
     pub names_exact: f64,
     /// Median read time.
     pub median: Duration,
+    /// What went wrong on the first few documents not read right: the outcome's reason or
+    /// the text read beside the truth.
+    pub failures: Vec<String>,
 }
 
 impl ConditionRow {
@@ -262,12 +268,19 @@ fn measure(engines: &Engines, condition: &str, documents: &[(Picture, Truth)]) -
     let mut fields_right = 0;
     let mut names_exact = 0;
     let mut times = Vec::new();
+    let mut failures = Vec::new();
     for (picture, truth) in documents {
         let started = Instant::now();
         let outcome = engines.read_mrz(picture);
         times.push(started.elapsed());
-        let MrzOutcome::Read(zone) = outcome else {
-            continue;
+        let zone = match outcome {
+            MrzOutcome::Read(zone) => zone,
+            other => {
+                if failures.len() < MAX_FAILURES_KEPT {
+                    failures.push(format!("{other:?}; truth {}", truth.lines.join(" / ")));
+                }
+                continue;
+            }
         };
         if zone
             .fields
@@ -277,7 +290,15 @@ fn measure(engines: &Engines, condition: &str, documents: &[(Picture, Truth)]) -
             read += 1;
         }
         let right = |name: &str| field_matches(&zone, truth, name);
-        fields_right += COMPARED.iter().filter(|name| right(name)).count();
+        let matching = COMPARED.iter().filter(|name| right(name)).count();
+        fields_right += matching;
+        if matching < COMPARED.len() && failures.len() < MAX_FAILURES_KEPT {
+            failures.push(format!(
+                "read {} for truth {}",
+                zone.text.replace('\n', " / "),
+                truth.lines.join(" / ")
+            ));
+        }
         if right("surname") && right("given_names") {
             names_exact += 1;
         }
@@ -291,6 +312,7 @@ fn measure(engines: &Engines, condition: &str, documents: &[(Picture, Truth)]) -
         field_accuracy: fields_right as f64 / (count * COMPARED.len()) as f64,
         names_exact: names_exact as f64 / count as f64,
         median: times.get(times.len() / 2).copied().unwrap_or_default(),
+        failures,
     }
 }
 

@@ -390,12 +390,18 @@ fn width_candidates(line: &str, width: usize) -> Vec<(String, usize)> {
             candidates.push(format!("{}{pad}{}", &line[..start], &line[start..]));
         }
     } else {
-        candidates.push(line[..width].to_owned());
-        candidates.push(line[difference..].to_owned());
-        if let Some((start, run_length)) = run
-            && run_length >= difference
-        {
-            candidates.push(format!("{}{}", &line[..start], &line[start + difference..]));
+        // Extra characters: specks read at either end, fillers read twice. `lead` of them
+        // come off the start, the rest off the end or out of the longest filler run.
+        for lead in 0..=difference {
+            let rest = &line[lead..];
+            let excess = difference - lead;
+            candidates.push(rest[..width].to_owned());
+            if let Some((start, run_length)) = longest_filler_run(rest)
+                && run_length >= excess
+                && excess > 0
+            {
+                candidates.push(format!("{}{}", &rest[..start], &rest[start + excess..]));
+            }
         }
     }
     candidates.sort();
@@ -454,6 +460,20 @@ fn repair(window: &[(String, f64)], format: MrzFormat) -> Option<OcrZone> {
     }
     if per_line.iter().any(Vec::is_empty) {
         return None;
+    }
+    // Of the first line's fits, those starting with a document code the layout allows, when
+    // any does: no check digit covers line 1, so nothing else would choose.
+    if let Some(options) = per_line.first_mut() {
+        let allowed: &[char] = match format {
+            MrzFormat::Td3 => &['P'],
+            MrzFormat::MrvA | MrzFormat::MrvB => &['V'],
+            MrzFormat::Td1 | MrzFormat::Td2 => &['I', 'A', 'C'],
+        };
+        let starts_right =
+            |line: &String| line.chars().next().is_some_and(|c| allowed.contains(&c));
+        if options.iter().any(|(line, _)| starts_right(line)) {
+            options.retain(|(line, _)| starts_right(line));
+        }
     }
     let confidences: Vec<f64> = window.iter().map(|(_, confidence)| *confidence).collect();
     let mut best: Option<OcrZone> = None;
@@ -1032,6 +1052,26 @@ mod tests {
         assert_eq!(
             full.lines[0],
             "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<"
+        );
+    }
+
+    #[test]
+    fn a_speck_read_before_a_line_and_a_filler_too_many_are_both_dropped() {
+        let zone = zone(&[
+            "P<JPNTANAKA<<CHIOMA<JOAO<<<<<<<<<<<<<<<<<<<<",
+            "CY707171913SWE5006029M3008258<<<<<<<<<<<<<<<06",
+        ]);
+        assert!(zone.all_verified(), "{}", zone.text());
+        assert_eq!(field(&zone, "document_number").value, "Y70717191");
+        // The same on line 1, which no digit covers: the layout's document code decides.
+        let zone = super::read_zone(&[
+            OcrLine::new("LP<NLDSMITH<<JOAO<<<<<<<<<<<<<<<<<<<<<<<<<<<<", 0.9),
+            OcrLine::new("H068226333ITA7111181<3109041<<<<<<<<<<<<<<08", 0.9),
+        ])
+        .expect("a zone");
+        assert_eq!(
+            zone.lines[0],
+            "P<NLDSMITH<<JOAO<<<<<<<<<<<<<<<<<<<<<<<<<<<<"
         );
     }
 

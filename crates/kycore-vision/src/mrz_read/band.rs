@@ -123,8 +123,10 @@ impl Line {
     }
 }
 
-/// Finds the zone and cuts it out.
-pub(crate) fn find(gray: &GrayImage) -> Result<Band, NoBand> {
+/// Finds the zone and cuts it out: the likeliest band first, then the runner-up (when the
+/// labels above a zone look more like one than the zone does, OCR and the check digits
+/// decide).
+pub(crate) fn find(gray: &GrayImage) -> Result<Vec<Band>, NoBand> {
     let (width, height) = gray.dimensions();
     if width.min(height) < 24 {
         return Err(NoBand::TooSmall);
@@ -140,28 +142,30 @@ pub(crate) fn find(gray: &GrayImage) -> Result<Band, NoBand> {
     } else {
         gray.clone()
     };
-    let mut best: Option<(usize, Vec<Line>)> = None;
+    let mut zones: Vec<(f32, Vec<Line>)> = Vec::new();
     // Two window sizes: small print needs a tight local mean, large print a wide one (a
     // narrow window inside a thick stroke sees only ink and loses it).
     for radius in [8u32, 20] {
         let ink = binarize(&small, radius, 12);
         let blobs = character_blobs(&ink);
-        let lines = chain_lines(blobs);
-        if let Some(zone) = best_zone(lines) {
-            let count = zone.iter().map(|line| line.blobs.len()).sum();
-            let grouped = zone.len() >= 2;
-            if best.as_ref().is_none_or(|(best, _)| count > *best) {
-                best = Some((count, zone));
-            }
-            // A zone of several lines is what the wider window would look for; its pass
-            // only pays off when the tight one found none.
-            if grouped {
-                break;
-            }
+        let found = ranked_zones(chain_lines(blobs));
+        // A zone of several lines is what the wider window would look for; its pass
+        // only pays off when the tight one found none.
+        let grouped = found.first().is_some_and(|(_, zone)| zone.len() >= 2);
+        zones.extend(found);
+        if grouped {
+            break;
         }
     }
-    let (_, zone) = best.ok_or(NoBand::NoTextLines)?;
-    Ok(cut(gray, &zone, scale))
+    zones.sort_by(|a, b| b.0.total_cmp(&a.0));
+    if zones.is_empty() {
+        return Err(NoBand::NoTextLines);
+    }
+    Ok(zones
+        .iter()
+        .take(2)
+        .map(|(_, zone)| cut(gray, zone, scale))
+        .collect())
 }
 
 /// Ink mask: a pixel darker than its neighbourhood's mean by more than `margin`.
@@ -322,9 +326,11 @@ fn join_collinear(mut chains: Vec<Line>) -> Vec<Line> {
     joined
 }
 
-/// The group of two or three parallel lines, spaced like an MRZ, with the most characters;
-/// else the longest single line if it is long enough to be one.
-fn best_zone(lines: Vec<Line>) -> Option<Vec<Line>> {
+/// Groups of two or three parallel lines spaced like an MRZ (or single lines long enough to
+/// be one), best first. A group scores its characters times how equal its lines' lengths
+/// are: every line of a zone has the same number of characters in a fixed pitch, where
+/// lines of ordinary text (the labels above the zone) end where their words do.
+fn ranked_zones(lines: Vec<Line>) -> Vec<(f32, Vec<Line>)> {
     let mut lines: Vec<Line> = lines
         .into_iter()
         .filter(|line| line.blobs.len() >= MIN_LINE_CHARS)
@@ -344,7 +350,7 @@ fn best_zone(lines: Vec<Line>) -> Option<Vec<Line>> {
             && overlap > 0.6 * shorter
             && (0.7..=1.4).contains(&(upper.height / lower.height))
     };
-    let mut best: Option<(usize, Vec<Line>)> = None;
+    let mut zones: Vec<(f32, Vec<Line>)> = Vec::new();
     for start in 0..lines.len() {
         let mut group = vec![start];
         for candidate in start + 1..lines.len() {
@@ -358,11 +364,21 @@ fn best_zone(lines: Vec<Line>) -> Option<Vec<Line>> {
         }
         let count: usize = group.iter().map(|&i| lines[i].blobs.len()).sum();
         let acceptable = group.len() >= 2 || count >= MIN_LONE_LINE_CHARS;
-        if acceptable && best.as_ref().is_none_or(|(best, _)| count > *best) {
-            best = Some((count, group.iter().map(|&i| lines[i].clone()).collect()));
+        if !acceptable {
+            continue;
         }
+        let lengths = group.iter().map(|&i| lines[i].right() - lines[i].left());
+        let (shortest, longest) = lengths.fold((f32::MAX, 0.0f32), |(low, high), length| {
+            (low.min(length), high.max(length))
+        });
+        let evenness = (shortest / longest.max(1.0)).powi(2);
+        zones.push((
+            count as f32 * evenness,
+            group.iter().map(|&i| lines[i].clone()).collect(),
+        ));
     }
-    best.map(|(_, zone)| zone)
+    zones.sort_by(|a, b| b.0.total_cmp(&a.0));
+    zones
 }
 
 /// Resamples the zone from the full picture along its slope, scaled to the target character
@@ -527,7 +543,11 @@ mod tests {
 
     fn band(relative: &str) -> Band {
         let picture = Picture::decode(&fixture(relative)).expect("decodes");
-        find(&picture.gray()).expect("a band")
+        find(&picture.gray())
+            .expect("a band")
+            .into_iter()
+            .next()
+            .expect("a first band")
     }
 
     #[test]

@@ -63,8 +63,8 @@ impl MrzReader {
 
     /// Reads the zone of one picture.
     pub fn read(&mut self, picture: &Picture) -> MrzOutcome {
-        let band = match band::find(&picture.gray()) {
-            Ok(band) => band,
+        let bands = match band::find(&picture.gray()) {
+            Ok(bands) => bands,
             Err(NoBand::TooSmall) => {
                 return MrzOutcome::NotFound("the picture is too small to hold an MRZ".to_owned());
             }
@@ -76,32 +76,38 @@ impl MrzReader {
             }
         };
         let mut best: Option<(OcrZone, Orientation)> = None;
-        // The slope fit cannot tell a band upside down or mirrored; the fillers' direction
-        // can, mostly, so the likely orientations go first (upright when it cannot tell),
-        // and the others follow until the check digits verify.
-        let orders = match band::fillers_point_left(&band.image) {
-            Some(false) => [(true, false), (false, true), (false, false), (true, true)],
-            _ => [(false, false), (true, false), (false, true), (true, true)],
-        };
-        for (turned, mirrored) in orders {
-            let image = orient(&band.image, turned, mirrored);
-            let Some(zone) = self.ocr(&image) else {
-                continue;
+        let lines = bands.first().map_or(0, |band| band.lines);
+        'bands: for (rank, band) in bands.iter().enumerate() {
+            // The slope fit cannot tell a band upside down or mirrored; the fillers' direction
+            // can, mostly, so the likely orientations go first (upright when it cannot tell),
+            // and the others follow until the check digits verify.
+            let orders = match band::fillers_point_left(&band.image) {
+                Some(false) => [(true, false), (false, true), (false, false), (true, true)],
+                _ => [(false, false), (true, false), (false, true), (true, true)],
             };
-            let rotation = normalize_degrees(band.angle_degrees + if turned { 180.0 } else { 0.0 });
-            let orientation = Orientation {
-                rotation_degrees: rotation,
-                mirrored,
-            };
-            let done = zone.all_verified();
-            if best
-                .as_ref()
-                .is_none_or(|(best, _)| ratio(&zone) > ratio(best))
-            {
-                best = Some((zone, orientation));
-            }
-            if done {
-                break;
+            // The runner-up band only gets its likely orientations.
+            let tries = if rank == 0 { 4 } else { 2 };
+            for (turned, mirrored) in orders.into_iter().take(tries) {
+                let image = orient(&band.image, turned, mirrored);
+                let Some(zone) = self.ocr(&image) else {
+                    continue;
+                };
+                let rotation =
+                    normalize_degrees(band.angle_degrees + if turned { 180.0 } else { 0.0 });
+                let orientation = Orientation {
+                    rotation_degrees: rotation,
+                    mirrored,
+                };
+                let done = zone.all_verified();
+                if best
+                    .as_ref()
+                    .is_none_or(|(best, _)| ratio(&zone) > ratio(best))
+                {
+                    best = Some((zone, orientation));
+                }
+                if done {
+                    break 'bands;
+                }
             }
         }
         match best {
@@ -110,12 +116,11 @@ impl MrzReader {
             }
             Some((zone, _)) => MrzOutcome::NotFound(format!(
                 "a zone-like band of {} lines was found but no check digit verified in any orientation ({})",
-                band.lines,
+                lines,
                 zone.text().replace('\n', " / ")
             )),
             None => MrzOutcome::NotFound(format!(
-                "a band of {} text lines was found but OCR read no MRZ lines in it",
-                band.lines
+                "a band of {lines} text lines was found but OCR read no MRZ lines in it"
             )),
         }
     }
