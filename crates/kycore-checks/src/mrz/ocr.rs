@@ -361,6 +361,7 @@ fn coerce(c: char, class: Class) -> Option<char> {
             '4' => 'A',
             '5' => 'S',
             '6' => 'G',
+            '7' => 'T',
             '8' => 'B',
             _ => return None,
         },
@@ -473,6 +474,15 @@ fn repair(window: &[(String, f64)], format: MrzFormat) -> Option<OcrZone> {
             |line: &String| line.chars().next().is_some_and(|c| allowed.contains(&c));
         if options.iter().any(|(line, _)| starts_right(line)) {
             options.retain(|(line, _)| starts_right(line));
+        }
+        // And of those, the ones whose issuing state is a known code (a speck read as `I<`
+        // before the line otherwise fits as well as the line itself).
+        let known_state = |line: &String| {
+            line.get(2..5)
+                .is_some_and(|state| ::mrz::country_name(state.trim_end_matches('<')).is_some())
+        };
+        if options.len() > 1 && options.iter().any(|(line, _)| known_state(line)) {
+            options.retain(|(line, _)| known_state(line));
         }
     }
     let confidences: Vec<f64> = window.iter().map(|(_, confidence)| *confidence).collect();
