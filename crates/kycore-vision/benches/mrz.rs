@@ -26,10 +26,14 @@ fn main() {
         }
     };
     let after = resident_kib();
-    println!("engines: {:?}", engines.mrz_availability());
+    println!(
+        "engines: mrz {:?}, face {:?}",
+        engines.mrz_availability(),
+        engines.face_availability()
+    );
     if let (Some(before), Some(after)) = (before, after) {
         println!(
-            "RSS before load {before} KiB, after {after} KiB: +{} KiB (MRZ model and the face models, one handle each)",
+            "RSS before load {before} KiB, after {after} KiB: +{} KiB for the engines above, one handle each",
             after.saturating_sub(before)
         );
     }
