@@ -134,6 +134,9 @@ pub struct Condition {
     pub mirrored: bool,
     /// Delivered as grayscale.
     pub grayscale: bool,
+    /// Photographed off a screen: a moiré of the display's pixel grid, a blue cast and
+    /// lowered contrast.
+    pub screen: bool,
 }
 
 impl Condition {
@@ -149,6 +152,7 @@ impl Condition {
         upside_down: false,
         mirrored: false,
         grayscale: false,
+        screen: false,
     };
 }
 
@@ -206,6 +210,14 @@ pub fn conditions() -> Vec<Condition> {
         Condition {
             name: "grayscale",
             grayscale: true,
+            ..base
+        },
+        Condition {
+            name: "photo of a screen",
+            rotation: 4.0,
+            blur: 0.7,
+            jpeg_quality: 70,
+            screen: true,
             ..base
         },
         Condition {
@@ -624,6 +636,21 @@ impl Generator {
         }
         if condition.mirrored {
             photo = image::imageops::flip_horizontal(&photo);
+        }
+        if condition.screen {
+            // Two gratings a little off each other's angle beat into broad moiré bands.
+            let angle = self.rng.range(0.05, 0.3);
+            let period = self.rng.range(2.5, 4.0);
+            for (x, y, pixel) in photo.enumerate_pixels_mut() {
+                let (x, y) = (x as f32, y as f32);
+                let grid =
+                    (x / period).sin() * ((x * angle.sin() + y * angle.cos()) / period).sin();
+                let [red, green, blue] = pixel.0.map(f32::from);
+                let shade = |value: f32, cast: f32| {
+                    (40.0 + value * 0.7 + cast + grid * 22.0).clamp(0.0, 255.0) as u8
+                };
+                pixel.0 = [shade(red, -10.0), shade(green, 0.0), shade(blue, 15.0)];
+            }
         }
         if condition.blur > 0.0 {
             photo = imageproc::filter::gaussian_blur_f32(&photo, condition.blur);
