@@ -21,6 +21,8 @@ pub use engines::{EngineAvailability, Engines};
 pub use picture::{MAX_WORKING_SIDE, Picture, PictureError};
 
 #[cfg(test)]
+// Without the `ocr` feature no test reads a fixture through the engines.
+#[cfg_attr(not(feature = "ocr"), allow(dead_code))]
 pub(crate) mod testing {
     //! The engines the tests run against: the installed models, required when
     //! `KYCORE_REQUIRE_MODELS` is set (CI), else the tests that need them are skipped.
