@@ -1,17 +1,18 @@
 //! Document intelligence, offline: the machine-readable zone read from a photo of an identity
 //! document ([`mrz_read`]), the PDF417 barcode on the back of North American driving licences
 //! ([`barcode`]), and faces found and compared ([`face`]). Pure computation on pixels: the
-//! only files read are the model files, once, when [`Engines`] are loaded ([`models`]).
+//! only files read are the model files, once, when [`Engines`] are loaded ([`models`]), and
+//! the fixtures and font the evaluations ([`eval`], [`eval_face`]) are pointed at.
 //!
 //! Every entry point takes a [`Picture`], an image decoded under limits and scaled down to a
 //! working size, so a huge or hostile upload costs a bounded amount of memory and time before
 //! any engine sees it. The engines are native libraries (Tesseract, dlib) whose handles may be
 //! moved between threads but not shared: [`Engines`] keeps one handle per worker behind a lock.
 //! Callers run this work on a blocking pool; it takes tens to hundreds of milliseconds.
-//! [`eval_face`] runs the face pipeline over the shared fixtures for `kycore documents eval`.
 
 pub mod barcode;
 mod engines;
+pub mod eval;
 pub mod eval_face;
 pub mod face;
 pub mod models;
@@ -22,6 +23,8 @@ pub use engines::{EngineAvailability, Engines};
 pub use picture::{MAX_WORKING_SIDE, Picture, PictureError};
 
 #[cfg(test)]
+// Without the `ocr` feature no test reads a fixture through the engines.
+#[cfg_attr(not(feature = "ocr"), allow(dead_code))]
 pub(crate) mod testing {
     //! The engines the tests run against: the installed models, required when
     //! `KYCORE_REQUIRE_MODELS` is set (CI), else the tests that need them are skipped.

@@ -9,6 +9,7 @@
 mod compare;
 mod layout;
 mod names;
+pub mod ocr;
 mod rules;
 
 use serde::Serialize;
@@ -20,6 +21,7 @@ use crate::codes::{CheckError, ErrorCode};
 pub use compare::{ComparedField, Discrepancy, DiscrepancyKind, EnteredData, compare};
 pub use layout::MrzFormat;
 pub use names::{name_similarity, normalize_name};
+pub use ocr::{FieldCover, OcrField, OcrLine, OcrZone, read_zone};
 
 /// Why an MRZ could not be parsed at all. Field-level problems in a zone that
 /// does parse are reported as [`MrzIssue`]s instead.
