@@ -404,13 +404,15 @@ pub fn barcode(
     };
     let licence = match reading {
         BarcodeReading::Licence(licence) => licence,
+        // Only US and Canadian cards carry one, and the issuing country is not always known.
         BarcodeReading::NotFound => {
             return CheckResult::new(
                 kind,
-                CheckStatus::NeedsReview,
+                CheckStatus::NotApplicable,
                 None,
                 json!({ "read": false }),
-                "No PDF417 barcode could be read on the back of the licence.".to_owned(),
+                "No PDF417 barcode was found on the back of the card (only US and Canadian cards carry one)."
+                    .to_owned(),
             );
         }
         BarcodeReading::Unparseable { reason } => {
@@ -665,6 +667,13 @@ mod tests {
         );
         assert_eq!(
             barcode(Some(&BarcodeReading::NotFound), &entered, today).status,
+            CheckStatus::NotApplicable
+        );
+        let other_data = BarcodeReading::Unparseable {
+            reason: "no AAMVA header".into(),
+        };
+        assert_eq!(
+            barcode(Some(&other_data), &entered, today).status,
             CheckStatus::NeedsReview
         );
     }

@@ -177,6 +177,7 @@ async fn main() -> anyhow::Result<()> {
         // Colours for a person at a terminal, plain lines for a log file or collector.
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
+    pin_native_thread_pools();
     let cli = Cli::parse();
     let file = FileConfig::load(cli.config.as_deref())?;
     match cli.command {
@@ -425,6 +426,32 @@ async fn serve(file: &FileConfig, storage: Storage, settings: ServeSettings) -> 
     let _ = worker.await;
     let _ = webhooks.await;
     Ok(())
+}
+
+/// The thread pools of the document engines' native libraries, pinned to one thread: kycore
+/// runs one engine call per worker thread (one per CPU), and a pool per call would make the
+/// calls fight for the cores (an MRZ read takes three times as long). The libraries read
+/// these variables when they are loaded, before `main`, and setting a variable needs
+/// `unsafe`; so when one is missing, kycore starts itself again with both set, once. A
+/// deployer's own values are kept.
+fn pin_native_thread_pools() {
+    const PINNED: [(&str, &str); 2] = [("OMP_THREAD_LIMIT", "1"), ("OPENBLAS_NUM_THREADS", "1")];
+    let missing: Vec<(&str, &str)> = PINNED
+        .into_iter()
+        .filter(|(name, _)| std::env::var_os(name).is_none())
+        .collect();
+    if missing.is_empty() {
+        return;
+    }
+    let error = match std::env::current_exe() {
+        Ok(exe) => std::os::unix::process::CommandExt::exec(
+            std::process::Command::new(exe)
+                .args(std::env::args_os().skip(1))
+                .envs(missing),
+        ),
+        Err(error) => error,
+    };
+    tracing::warn!(%error, "cannot restart with the engines' thread pools pinned; reads will be slower");
 }
 
 /// Says at start which document engines run, and why one does not.

@@ -55,8 +55,7 @@ async fn reading_app(db: &TestDatabase, model_dir: Option<PathBuf>) -> TestApp {
 /// A case for the ICAO specimen holder the synthetic card carries.
 async fn erikssons_case(app: &TestApp, key: &str, last_name: &str) -> String {
     let applicant = json!({"type": "individual", "individual": {
-        "first_name": "Anna Maria", "last_name": last_name, "date_of_birth": "1974-08-12",
-        "nationality": "SE"}});
+        "first_name": "Anna Maria", "last_name": last_name, "date_of_birth": "1974-08-12"}});
     let case = app
         .create_case_with(key, json!({"kind": "kyc", "applicant": applicant}))
         .await;

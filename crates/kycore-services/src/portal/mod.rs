@@ -758,7 +758,9 @@ impl Services {
         // What is read off the document goes with its front.
         let (mrz_side, details_side) = match identity {
             Some(choice) if choice.document_type.has_mrz() => {
-                if front_sent {
+                // Where the zone is read from the photo, typing it is the fallback: checked
+                // when sent, never required.
+                if front_sent && (mrz.is_some() || !portal.reads_zones) {
                     entry::typed_mrz(&mut errors, mrz.as_deref(), today());
                 }
                 (Some("front"), None)
