@@ -6,7 +6,6 @@
 use std::path::Path;
 
 use kycore_store::testing::TestDatabase;
-use serde_json::json;
 
 use super::portal::{assert_path, consent, personal_details, url};
 use super::{Browser, BrowserOptions};
