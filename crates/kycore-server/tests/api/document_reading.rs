@@ -89,6 +89,11 @@ async fn checked_case(app: &TestApp, key: &str, last_name: &str, selfie: Vec<u8>
     upload(app, key, &case_id, "selfie", selfie)
         .await
         .json(StatusCode::CREATED);
+    submit_and_process(app, key, &case_id).await;
+    app.get_case(key, &case_id).await
+}
+
+async fn submit_and_process(app: &TestApp, key: &str, case_id: &str) {
     app.post_json(
         key,
         &format!("/v1/cases/{case_id}/submit"),
@@ -97,7 +102,6 @@ async fn checked_case(app: &TestApp, key: &str, last_name: &str, selfie: Vec<u8>
     )
     .await;
     while app.services.run_due_jobs().await.unwrap() > 0 {}
-    app.get_case(key, &case_id).await
 }
 
 fn check<'a>(case: &'a Value, kind: &str) -> &'a Value {
@@ -227,14 +231,7 @@ async fn the_sandbox_forces_a_face_mismatch_without_photos() {
     let app = reading_app(&db, None).await;
     let key = &app.sandbox.secret;
     let case_id = erikssons_case(&app, key, "sandbox-face-mismatch").await;
-    app.post_json(
-        key,
-        &format!("/v1/cases/{case_id}/submit"),
-        &json!({}),
-        StatusCode::OK,
-    )
-    .await;
-    while app.services.run_due_jobs().await.unwrap() > 0 {}
+    submit_and_process(&app, key, &case_id).await;
     let case = app.get_case(key, &case_id).await;
     let face = check(&case, "face_match");
     assert_eq!(face["status"], "failed", "{face}");

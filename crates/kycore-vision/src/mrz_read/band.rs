@@ -11,7 +11,7 @@
 //!
 //! Everything here is bounded by the picture's size, which [`crate::Picture`] caps.
 
-use image::{GrayImage, Luma};
+use image::{GrayImage, ImageBuffer, Luma};
 use imageproc::region_labelling::{Connectivity, connected_components};
 
 /// The longest side the search works at: MRZ characters on a card filling 40% of the
@@ -202,35 +202,9 @@ pub(crate) fn binarize(gray: &GrayImage, radius: u32, margin: u32) -> GrayImage 
 
 /// The bounding boxes of ink components shaped like printed characters.
 fn character_blobs(ink: &GrayImage) -> Vec<Blob> {
-    let (width, height) = ink.dimensions();
     let labels = connected_components(ink, Connectivity::Eight, Luma([0u8]));
-    let mut boxes: Vec<Option<(Blob, u32)>> = Vec::new();
-    for (x, y, label) in labels.enumerate_pixels() {
-        let label = label.0[0] as usize;
-        if label == 0 {
-            continue;
-        }
-        if boxes.len() <= label {
-            boxes.resize(label + 1, None);
-        }
-        let entry = boxes[label].get_or_insert((
-            Blob {
-                left: x,
-                top: y,
-                right: x,
-                bottom: y,
-            },
-            0,
-        ));
-        entry.0.left = entry.0.left.min(x);
-        entry.0.right = entry.0.right.max(x);
-        entry.0.top = entry.0.top.min(y);
-        entry.0.bottom = entry.0.bottom.max(y);
-        entry.1 += 1;
-    }
-    let max_height = (height as f32 / 5.0).max(8.0);
-    let _ = width;
-    boxes
+    let max_height = (ink.height() as f32 / 5.0).max(8.0);
+    component_boxes(&labels)
         .into_iter()
         .flatten()
         .filter(|(blob, pixels)| {
@@ -243,6 +217,34 @@ fn character_blobs(ink: &GrayImage) -> Vec<Blob> {
         })
         .map(|(blob, _)| blob)
         .collect()
+}
+
+/// Each labelled component's bounding box and pixel count, indexed by its label (0, the
+/// background, is `None`).
+fn component_boxes(labels: &ImageBuffer<Luma<u32>, Vec<u32>>) -> Vec<Option<(Blob, u32)>> {
+    let mut boxes: Vec<Option<(Blob, u32)>> = Vec::new();
+    for (x, y, label) in labels.enumerate_pixels() {
+        let label = label.0[0] as usize;
+        if label == 0 {
+            continue;
+        }
+        if boxes.len() <= label {
+            boxes.resize(label + 1, None);
+        }
+        let point = Blob {
+            left: x,
+            top: y,
+            right: x,
+            bottom: y,
+        };
+        let entry = boxes[label].get_or_insert((point, 0));
+        entry.0.left = entry.0.left.min(x);
+        entry.0.right = entry.0.right.max(x);
+        entry.0.top = entry.0.top.min(y);
+        entry.0.bottom = entry.0.bottom.max(y);
+        entry.1 += 1;
+    }
+    boxes
 }
 
 /// Chains characters into lines: each links to its nearest right neighbour of a similar
@@ -477,26 +479,13 @@ fn cut(gray: &GrayImage, zone: &[Line], scale: f32) -> Band {
 /// side spans its height. Knowing this saves the OCR calls of the wrong orientations.
 pub(crate) fn fillers_point_left(band: &GrayImage) -> Option<bool> {
     let labels = connected_components(band, Connectivity::Eight, Luma([255u8]));
-    let mut boxes: Vec<Option<(u32, u32, u32, u32)>> = Vec::new();
-    for (x, y, label) in labels.enumerate_pixels() {
-        let label = label.0[0] as usize;
-        if label == 0 {
-            continue;
-        }
-        if boxes.len() <= label {
-            boxes.resize(label + 1, None);
-        }
-        let entry = boxes[label].get_or_insert((x, y, x, y));
-        entry.0 = entry.0.min(x);
-        entry.1 = entry.1.min(y);
-        entry.2 = entry.2.max(x);
-        entry.3 = entry.3.max(y);
-    }
+    let boxes = component_boxes(&labels);
     let (mut left, mut right) = (0usize, 0usize);
     for (label, bounds) in boxes.iter().enumerate() {
-        let Some((x0, y0, x1, y1)) = *bounds else {
+        let Some((blob, _)) = bounds else {
             continue;
         };
+        let (x0, y0, x1, y1) = (blob.left, blob.top, blob.right, blob.bottom);
         let (width, height) = ((x1 - x0 + 1) as f32, (y1 - y0 + 1) as f32);
         let short = (0.35 * TARGET_CHAR_HEIGHT..=0.85 * TARGET_CHAR_HEIGHT).contains(&height);
         if !short || !(0.4 * height..=1.3 * height).contains(&width) {
