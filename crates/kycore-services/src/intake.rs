@@ -234,6 +234,11 @@ impl Services {
     ) -> Result<NewDocument, ServiceError> {
         let file_type = upload.validate(self.config().max_upload_bytes)?;
         upload.file = self.inspect_upload(upload.file, file_type).await?;
+        // A selfie without exactly one face is refused here too, before the edge creates
+        // anything (the reading itself is taken again when the document is added).
+        if upload.document_type == "selfie" {
+            self.readers().read("selfie", "front", &upload.file).await?;
+        }
         Ok(upload)
     }
 
