@@ -35,14 +35,22 @@ impl crate::rows::AppendRow for CheckRecord {
     const COLUMNS: &'static str = columns!();
 
     fn bind<'q>(&'q self, query: Query<'q, Any, AnyArguments>) -> Query<'q, Any, AnyArguments> {
-        query
+        let query = query
             .bind(&self.id)
             .bind(&self.organization_id)
             .bind(&self.environment)
             .bind(&self.case_id)
             .bind(&self.kind)
-            .bind(&self.status)
-            .bind(self.score)
+            .bind(&self.status);
+        // sqlx 0.9.0's Any driver declares a missing f64 to PostgreSQL as float4 (and a
+        // missing f32 as float8): a statement first prepared with a missing score would then
+        // refuse a present one in the same place (a later chunk of the same insert). A
+        // missing score goes as a missing f32, which it declares as float8.
+        let query = match self.score {
+            Some(score) => query.bind(score),
+            None => query.bind(None::<f32>),
+        };
+        query
             .bind(&self.provider)
             .bind(&self.sealed)
             .bind(self.created_at)

@@ -1060,6 +1060,50 @@ async fn seed_case_rows(store: &Store, scope: &Scope, prefix: &str) {
         .unwrap();
 }
 
+/// sqlx 0.9.0's Any driver declares a missing f64 to PostgreSQL as float4: a multi-row
+/// statement prepared for one chunk of checks with a missing score refused the next chunk's
+/// present score in the same place.
+#[tokio::test]
+async fn missing_and_present_scores_take_turns_in_one_statement() {
+    each_backend!(|store, db| {
+        add_org(&store, "org_a").await;
+        let scope = scope("org_a", Environment::Sandbox);
+        // Two chunks of four rows: the same statement twice, the scores in opposite places.
+        let scores = [
+            Some(1.0),
+            None,
+            None,
+            Some(0.25),
+            None,
+            Some(0.5),
+            Some(0.75),
+            None,
+        ];
+        let unit_scope = scope.clone();
+        store
+            .write(move |tx: &mut Tx| {
+                Box::pin(async move {
+                    tx.append_applicant(applicant("app_1", &unit_scope));
+                    tx.append_case(case("case_1", "app_1", &unit_scope, "created", 1));
+                    for (n, score) in scores.into_iter().enumerate() {
+                        tx.append_check(checks::CheckRecord {
+                            score,
+                            ..check(&format!("chk_{n}"), "case_1", &unit_scope)
+                        });
+                    }
+                    Ok::<_, StoreError>(())
+                })
+            })
+            .await
+            .unwrap();
+        let stored = checks::for_case(store.reader(), &scope, "case_1")
+            .await
+            .unwrap();
+        let read: Vec<Option<f64>> = stored.iter().map(|c| c.score).collect();
+        assert_eq!(read, scores);
+    });
+}
+
 /// Rows as comparable text, in id order.
 fn sorted<R: std::fmt::Debug>(rows: Vec<R>) -> Vec<String> {
     let mut rows: Vec<String> = rows.iter().map(|r| format!("{r:?}")).collect();
