@@ -9,10 +9,13 @@ use kycore_checks::reading::{DocumentReading, MrzReading};
 use kycore_domain::applicant::parse_date;
 use kycore_domain::flow::Step;
 use kycore_domain::ids::DocumentId;
+use kycore_domain::tenancy::Scope;
 use kycore_domain::validation::ValidationErrors;
 use kycore_store::documents::DocumentRecord;
 use sha2::{Digest, Sha256};
 
+use crate::crypto::DataKey;
+use crate::reading::{self, TURNED_SELFIE};
 use crate::sealing::seal_json;
 use crate::time_format::{datetime_of, now_millis};
 use crate::uploads::{self, FileType, Refusal};
@@ -267,6 +270,10 @@ impl Services {
             }
             false => None,
         };
+        if upload.document_type == "selfie" && upload.subtype.as_deref() == Some(TURNED_SELFIE) {
+            self.refuse_copied_selfie(&ctx.scope, case_id, &key, &upload.file)
+                .await?;
+        }
         let max_attempts = self
             .pinned_flow(&ctx.scope, &case.flow_id, case.flow_version)
             .await?
@@ -347,6 +354,39 @@ impl Services {
             record,
             max_attempts,
         })
+    }
+
+    /// A head-turned selfie that is the case's first selfie again, or its mirror image, would
+    /// fake the liveness heuristic's head turn: refused, before anything is stored.
+    async fn refuse_copied_selfie(
+        &self,
+        scope: &Scope,
+        case_id: &str,
+        key: &DataKey,
+        turned: &[u8],
+    ) -> Result<(), ServiceError> {
+        let records =
+            kycore_store::documents::for_case(self.store().reader(), scope, case_id).await?;
+        let Some(first) = records
+            .iter()
+            .rev()
+            .find(|d| d.document_type == "selfie" && d.subtype.as_deref() != Some(TURNED_SELFIE))
+        else {
+            return Ok(());
+        };
+        let first = self.blobs().get_opened(key, &first.blob_key).await?;
+        let turned = turned.to_vec();
+        let copy = blocking(move || reading::copied(&first, &turned)).await?;
+        if copy.is_none() {
+            return Ok(());
+        }
+        let mut errors = ValidationErrors::default();
+        errors.add(
+            "file",
+            "copied_selfie",
+            "this is the first selfie again, or its mirror image: take a new photo with your head turned",
+        );
+        Err(errors.into())
     }
 
     /// Inspects the file on the blocking pool, at most one per CPU at a time; hands back the

@@ -12,7 +12,7 @@ use kycore_checks::reading::{
 };
 use kycore_domain::validation::ValidationErrors;
 use kycore_vision::barcode::BarcodeOutcome;
-use kycore_vision::face::{FaceOutcome, FaceSource};
+use kycore_vision::face::{FaceOutcome, FaceSource, PictureCopy};
 use kycore_vision::mrz_read::MrzOutcome;
 use kycore_vision::{Engines, Picture};
 use tokio::sync::Semaphore;
@@ -165,6 +165,13 @@ impl Plan {
             }),
         }
     }
+}
+
+/// Whether `turned` is the picture `first` again, or its mirror image (`None` when either
+/// does not decode: nothing to compare).
+pub(crate) fn copied(first: &[u8], turned: &[u8]) -> Option<PictureCopy> {
+    let (first, turned) = (Picture::decode(first).ok()?, Picture::decode(turned).ok()?);
+    kycore_vision::face::copied_picture(&first, &turned)
 }
 
 fn mrz_reading(outcome: MrzOutcome) -> MrzReading {

@@ -192,6 +192,60 @@ async fn a_selfie_without_exactly_one_face_is_refused_with_its_reason() {
     db.cleanup().await;
 }
 
+#[tokio::test]
+async fn a_head_turned_selfie_must_be_a_new_photo_and_is_compared_with_the_first() {
+    let Some(models) = model_dir() else { return };
+    let db = TestDatabase::all().await.remove(0);
+    let app = reading_app(&db, Some(models)).await;
+    let key = &app.sandbox.secret;
+    let case_id = erikssons_case(&app, key, "Eriksson").await;
+    let first = fixture("faces/paul_rudd_2.jpg");
+    upload(&app, key, &case_id, "selfie", first.clone())
+        .await
+        .json(StatusCode::CREATED);
+    let mirrored = {
+        let picture = image::load_from_memory(&first).unwrap().fliph();
+        encode(&picture, image::ImageFormat::Jpeg)
+    };
+    for copy in [first, mirrored] {
+        let problem = turned_upload(&app, key, &case_id, copy)
+            .await
+            .problem(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+        assert_eq!(problem["errors"][0]["code"], "copied_selfie", "{problem}");
+    }
+    // Another photo of the same person is taken, and compared with the first selfie.
+    turned_upload(&app, key, &case_id, fixture("faces/paul_rudd_1.jpg"))
+        .await
+        .json(StatusCode::CREATED);
+    let card = fixture("kyc_e2e/synthetic_td1_card_portrait_paul_rudd_1.jpg");
+    upload(&app, key, &case_id, "id-card", card)
+        .await
+        .json(StatusCode::CREATED);
+    submit_and_process(&app, key, &case_id).await;
+    let case = app.get_case(key, &case_id).await;
+    let liveness = &check(&case, "face_match")["result"]["liveness"];
+    assert_eq!(liveness["kind"], "heuristic", "{case}");
+    assert_eq!(liveness["same_person"], true, "{liveness}");
+    db.cleanup().await;
+}
+
+async fn turned_upload(
+    app: &TestApp,
+    key: &str,
+    case_id: &str,
+    file: Vec<u8>,
+) -> crate::helpers::Reply {
+    let form = Form::new()
+        .text("type", "selfie")
+        .text("subtype", "head-turned")
+        .part("file", Part::bytes(file).file_name("turned.jpg"));
+    send(
+        app.request(Method::POST, &format!("/v1/cases/{case_id}/documents"), key)
+            .multipart(form),
+    )
+    .await
+}
+
 /// Two photos next to each other, as one JPEG.
 fn side_by_side(left: &[u8], right: &[u8]) -> Vec<u8> {
     let left = image::load_from_memory(left).unwrap().to_rgb8();
