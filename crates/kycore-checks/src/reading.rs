@@ -80,15 +80,23 @@ pub enum BarcodeReading {
 /// The AAMVA fields kycore compares.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct LicenceData {
+    /// The issuer identification number (six digits, e.g. `636014` for California).
     pub issuer_id: String,
+    /// `USA` or `CAN` where the barcode says (element DCG).
     pub country: Option<String>,
+    /// Family name (DCS).
     pub family_name: String,
+    /// Given names (DAC and DAD).
     pub given_names: String,
+    /// Date of birth (DBB).
     #[serde(default, with = "crate::dates::iso_option")]
     pub date_of_birth: Option<Date>,
+    /// Expiry (DBA).
     #[serde(default, with = "crate::dates::iso_option")]
     pub expiry: Option<Date>,
+    /// Licence or ID number (DAQ).
     pub licence_number: String,
+    /// Sex (DBC: 1 male, 2 female, 9 not specified).
     pub sex: Option<char>,
 }
 

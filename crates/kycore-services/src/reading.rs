@@ -7,9 +7,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use kycore_checks::reading::{
-    BarcodeReading, DocumentReading, FaceReading, LicenceData, MrzReading, ReadField,
-};
+use kycore_checks::reading::{BarcodeReading, DocumentReading, FaceReading, MrzReading, ReadField};
 use kycore_domain::validation::ValidationErrors;
 use kycore_vision::barcode::BarcodeOutcome;
 use kycore_vision::face::{FaceOutcome, FaceSource, PictureCopy};
@@ -202,16 +200,7 @@ fn mrz_reading(outcome: MrzOutcome) -> MrzReading {
 
 fn barcode_reading(outcome: BarcodeOutcome) -> BarcodeReading {
     match outcome {
-        BarcodeOutcome::Licence(licence) => BarcodeReading::Licence(LicenceData {
-            issuer_id: licence.issuer_id,
-            country: licence.country,
-            family_name: licence.family_name,
-            given_names: licence.given_names,
-            date_of_birth: licence.date_of_birth,
-            expiry: licence.expiry,
-            licence_number: licence.licence_number,
-            sex: licence.sex,
-        }),
+        BarcodeOutcome::Licence(licence) => BarcodeReading::Licence(licence),
         BarcodeOutcome::NotFound => BarcodeReading::NotFound,
         BarcodeOutcome::Unparseable(reason) => BarcodeReading::Unparseable { reason },
     }

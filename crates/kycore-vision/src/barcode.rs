@@ -35,26 +35,9 @@ pub enum BarcodeOutcome {
     Unparseable(String),
 }
 
-/// The fields of an AAMVA licence that kycore compares.
-#[derive(Debug, Clone, PartialEq)]
-pub struct AamvaLicence {
-    /// The issuer identification number (six digits, e.g. `636014` for California).
-    pub issuer_id: String,
-    /// `USA` or `CAN` where the barcode says (element DCG).
-    pub country: Option<String>,
-    /// Family name (DCS).
-    pub family_name: String,
-    /// Given names (DAC and DAD).
-    pub given_names: String,
-    /// Date of birth (DBB).
-    pub date_of_birth: Option<Date>,
-    /// Expiry (DBA).
-    pub expiry: Option<Date>,
-    /// Licence or ID number (DAQ).
-    pub licence_number: String,
-    /// Sex (DBC: 1 male, 2 female, 9 not specified).
-    pub sex: Option<char>,
-}
+/// The fields of an AAMVA licence that kycore compares: the stored shape itself, so what is
+/// read is what the `barcode` check judges.
+pub use kycore_checks::reading::LicenceData as AamvaLicence;
 
 /// Looks for an AAMVA PDF417 barcode in the picture.
 pub fn read(picture: &crate::Picture) -> BarcodeOutcome {

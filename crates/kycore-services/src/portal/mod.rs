@@ -500,8 +500,12 @@ impl Services {
             progress.reopen(&decision.resubmission_steps);
         }
         let to_do = steps_to_do(&flow, decision.as_ref());
-        let documents = self.list_documents(scope, &case.id).await?;
+        // One read of the documents gives both their views and what was read from them.
         let records = kycore_store::documents::for_case(reader, scope, &case.id).await?;
+        let documents = records
+            .iter()
+            .map(|d| crate::views::document(d, Some(&key)))
+            .collect::<Result<Vec<_>, _>>()?;
         let zone = zone::latest_zone(&key, &records, crate::time_format::today())?;
         let resubmission = decision
             .as_ref()
