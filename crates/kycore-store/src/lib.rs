@@ -262,22 +262,27 @@ impl Store {
 
 /// Applies pending migrations. PostgreSQL serializes migrators with an advisory lock; SQLite
 /// has none, so a process that raced another one through the same migration (and lost, its
-/// transaction rolled back) tries again and finds it applied.
+/// transaction rolled back), or found the database locked by it while connecting (switching
+/// to WAL needs the lock), tries again and finds it applied.
 async fn migrate(options: &AnyConnectOptions, backend: Backend) -> Result<(), StoreError> {
     let mut attempts = 0;
     loop {
-        let mut setup = connect(options, backend).await?;
-        let migrated = match backend {
-            Backend::Sqlite => SQLITE_MIGRATIONS.run(&mut setup).await,
-            Backend::Postgres => POSTGRES_MIGRATIONS.run(&mut setup).await,
-        };
+        let migrated = async {
+            let mut setup = connect(options, backend).await?;
+            match backend {
+                Backend::Sqlite => SQLITE_MIGRATIONS.run(&mut setup).await,
+                Backend::Postgres => POSTGRES_MIGRATIONS.run(&mut setup).await,
+            }
+            .map_err(StoreError::from)
+        }
+        .await;
         match migrated {
             Err(e) if backend == Backend::Sqlite && attempts < 3 => {
                 attempts += 1;
                 tracing::warn!(error = %e, "migrating the database failed; trying again");
                 tokio::time::sleep(Duration::from_millis(200 * attempts)).await;
             }
-            other => return Ok(other?),
+            other => return other,
         }
     }
 }
