@@ -178,37 +178,52 @@ impl Screener {
             .collect())
     }
 
-    /// Scores `name2` as a listed name against the query `name1`, using the
+    /// Scores a pair of names: how likely they name one party, using the
     /// loaded lists' word statistics. `schema` (Person, Company, Vessel…)
-    /// sets both sides' type; unknown schemas are ignored.
+    /// sets both sides' type; unknown schemas are ignored. The order of the
+    /// two names does not matter (see [`pair_readings`]).
     pub fn score_pair(&self, schema: &str, name1: &str, name2: &str) -> f64 {
-        let entity_type = EntityType::parse(schema).unwrap_or(EntityType::Unknown);
-        let mut entity = Entity::new("pair", entity_type);
-        entity.add_name(name2, NameKind::Primary, NameQuality::Strong);
-        let mut single = Index::build(std::slice::from_ref(&entity));
-        single.reweigh(&self.index);
-        let Ok(tokens) = checked_tokens(name1) else {
-            return 0.0;
-        };
-        let (terms, matches) = single.prepare(tokens);
-        let prepared = PreparedQuery::new(&terms, &matches);
-        single
-            .names_of(0)
-            .iter()
-            .map(|n| score::align(&single, &prepared, n, entity_type).score)
-            .fold(0.0f32, f32::max)
-            .into()
+        self.explain_pair(schema, name1, name2)
+            .map_or(0.0, |e| e.name_score)
     }
 
-    /// `score_pair` with the explanation of the best-scoring alignment;
-    /// `None` when the query has no words.
+    /// `score_pair` with the explanation of the best-scoring alignment; its
+    /// query side is the name read as the query. `None` when either name
+    /// has no words.
     pub fn explain_pair(&self, schema: &str, name1: &str, name2: &str) -> Option<Explanation> {
         let entity_type = EntityType::parse(schema).unwrap_or(EntityType::Unknown);
+        // A name past the query limits is still read as the listed one.
+        let tokens1 = checked_tokens(name1).ok();
+        let tokens2 = checked_tokens(name2).ok();
+        let readings = match (&tokens1, &tokens2) {
+            (Some(t1), Some(t2)) => pair_readings(entity_type, t1, t2),
+            _ => &[false, true],
+        };
+        readings
+            .iter()
+            .filter_map(|&swapped| {
+                let (query, listed) = if swapped {
+                    (tokens2.clone()?, name1)
+                } else {
+                    (tokens1.clone()?, name2)
+                };
+                self.explain_read(entity_type, query, listed)
+            })
+            .max_by(|a, b| a.name_score.total_cmp(&b.name_score))
+    }
+
+    /// The explanation of `query` against `listed` as one listed entry.
+    fn explain_read(
+        &self,
+        entity_type: EntityType,
+        query: Vec<normalize::Token>,
+        listed: &str,
+    ) -> Option<Explanation> {
         let mut entity = Entity::new("pair", entity_type);
-        entity.add_name(name2, NameKind::Primary, NameQuality::Strong);
+        entity.add_name(listed, NameKind::Primary, NameQuality::Strong);
         let mut single = Index::build(std::slice::from_ref(&entity));
         single.reweigh(&self.index);
-        let (terms, matches) = single.prepare(checked_tokens(name1).ok()?);
+        let (terms, matches) = single.prepare(query);
         let prepared = PreparedQuery::new(&terms, &matches);
         let (name, alignment) = single
             .names_of(0)
@@ -314,6 +329,44 @@ impl Screener {
             entity_index: s.entity as usize,
             explanation,
         }
+    }
+}
+
+/// How a pair of names is read: as given (`false`, the first name the
+/// query) or swapped (`true`). The scorer reads a query against a listed
+/// name, and what it reads across scripts, digits written for letters and
+/// acronyms it reads on the query's side, as a customer's name is read
+/// against a list. So the name written in another script than Latin is the
+/// query; then the one with digits among its letters; then a one-word
+/// acronym against a longer name. Names alike on those counts are read both
+/// ways and the better reading kept, except the names of organizations,
+/// vessels and aircraft, where the name of more words is the query: a word
+/// only one side has is there more often a distinguishing one (a
+/// subsidiary's place, "II") than a middle name one side omits, and the
+/// scorer weighs words a query adds as such.
+fn pair_readings(
+    entity_type: EntityType,
+    first: &[normalize::Token],
+    second: &[normalize::Token],
+) -> &'static [bool] {
+    let named_thing = matches!(
+        entity_type,
+        EntityType::Organization | EntityType::Vessel | EntityType::Aircraft
+    );
+    let not_latin = |t: &[normalize::Token]| t.iter().any(|t| t.script != Script::Latin);
+    let disguised = |t: &[normalize::Token]| {
+        t.iter()
+            .any(|t| normalize::digits_as_letters(&t.text).is_some())
+    };
+    let acronym = |t: &[normalize::Token], other: &[normalize::Token]| matches!(t, [only] if other.len() >= 3 && crate::index::reads_as_acronym(&only.text));
+    let keys = |t: &[normalize::Token], other: &[normalize::Token]| {
+        let words = if named_thing { t.len() } else { 0 };
+        (not_latin(t), disguised(t), acronym(t, other), words)
+    };
+    match keys(first, second).cmp(&keys(second, first)) {
+        std::cmp::Ordering::Greater => &[false],
+        std::cmp::Ordering::Less => &[true],
+        std::cmp::Ordering::Equal => &[false, true],
     }
 }
 

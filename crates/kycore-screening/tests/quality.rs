@@ -73,6 +73,47 @@ fn independent_pairs_report_per_category() {
 }
 
 #[test]
+fn a_pair_scores_the_same_in_either_order() {
+    // No lists: the built-in word statistics weigh the words.
+    let screener = Screener::new(Vec::new());
+    let mut pairs = eval::written_pairs();
+    pairs.extend(eval::written_pairs_held_out());
+    for pair in &pairs {
+        let forward = screener.score_pair(&pair.schema, &pair.query, &pair.listed);
+        let backward = screener.score_pair(&pair.schema, &pair.listed, &pair.query);
+        assert_eq!(forward, backward, "{} / {}", pair.query, pair.listed);
+    }
+    // Read from the side the reading aids need, whichever comes first.
+    for (schema, first, second) in [
+        ("Person", "Mohamed Ali", "محمد علي"),
+        ("Person", "Kim Jong Un", "김정은"),
+        ("Person", "Vladimir Putin", "V1adimir Put1n"),
+        ("Organization", "People's Liberation Army", "PLA"),
+    ] {
+        let score = screener.score_pair(schema, first, second);
+        assert!(score >= 0.75, "{first} / {second}: {score}");
+    }
+    // A company's distinguishing word counts whichever name carries it.
+    for (first, second) in [
+        ("Rosatom", "Rosatom Overseas"),
+        ("Mahan Air", "Mahan Air II"),
+    ] {
+        let score = screener.score_pair("Company", first, second);
+        assert!(score < 0.75, "{first} / {second}: {score}");
+    }
+    // The explanation's query side is the name read as the query.
+    let explained = screener
+        .explain_pair("Person", "Mohamed Ali", "محمد علي")
+        .unwrap();
+    let listed: Vec<&str> = explained
+        .token_matches
+        .iter()
+        .map(|m| m.list.as_str())
+        .collect();
+    assert_eq!(listed, ["mohamed", "ali"]);
+}
+
+#[test]
 fn batch_csv_front_ends() {
     let Some(screener) = common::screener() else {
         return;
