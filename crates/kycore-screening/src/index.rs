@@ -1120,16 +1120,45 @@ fn joinable_forms(token: &Token) -> Vec<&str> {
     }
 }
 
-/// The initials of a name's words, when it is long enough for an acronym
-/// ("People's Liberation Army" → "pla"); light words are left out.
-pub fn acronym<'a>(words: impl Iterator<Item = (&'a str, TokenClass)>) -> Option<String> {
-    let initials: String = words
-        .filter(|(_, class)| matches!(class, TokenClass::Word | TokenClass::Number))
-        .filter_map(|(w, _)| w.chars().next())
-        .collect();
-    (3..=MAX_ACRONYM)
-        .contains(&initials.len())
-        .then_some(initials)
+/// The acronyms a long name may be written as: the initials of its name
+/// words ("People's Liberation Army" → "pla"), and, when that differs,
+/// with its legal forms, a generic word ending it and the particles
+/// hyphenated to the next word but without words of two letters
+/// ("National Iranian Oil Company" → "nioc",
+/// "Al-Qaida in the Arabian Peninsula" → "aqap"); other light words are
+/// left out. Each word comes with whether the next one is joined to it by
+/// a mark.
+pub fn acronyms<'a>(words: impl Iterator<Item = (&'a str, TokenClass, bool)>) -> Vec<String> {
+    let words: Vec<_> = words.collect();
+    let mut core = String::new();
+    let mut full = String::new();
+    for (j, &(word, class, joined_to_next)) in words.iter().enumerate() {
+        let Some(initial) = word.chars().next() else {
+            continue;
+        };
+        let last = j + 1 == words.len();
+        match class {
+            TokenClass::Word | TokenClass::Number => {
+                core.push(initial);
+                // Short words are as often prepositions ("in", "on").
+                if word.len() > 2 {
+                    full.push(initial);
+                }
+            }
+            TokenClass::LegalForm => full.push(initial),
+            TokenClass::Weak if joined_to_next || last => full.push(initial),
+            _ => {}
+        }
+    }
+    let long_enough = |a: &String| (3..=MAX_ACRONYM).contains(&a.chars().count());
+    let mut out = Vec::new();
+    if long_enough(&core) {
+        out.push(core.clone());
+    }
+    if full != core && long_enough(&full) {
+        out.push(full);
+    }
+    out
 }
 
 /// Most Arabic or Hebrew words read as one Latin word ("سراج الدين" as
@@ -1508,7 +1537,10 @@ impl Builder {
             let joined = format!("{}{}", pair[0].text, pair[1].text);
             self.joined.push((hash_str(&joined), entity));
         }
-        if let Some(initials) = acronym(tokens.iter().map(|t| (t.text.as_str(), t.class))) {
+        for initials in acronyms(tokens.iter().enumerate().map(|(j, t)| {
+            let joined_to_next = tokens.get(j + 1).is_some_and(|n| n.attached);
+            (t.text.as_str(), t.class, joined_to_next)
+        })) {
             self.acronyms.push((hash_str(&initials), entity));
         }
         let attached = tokens
@@ -1834,6 +1866,21 @@ mod tests {
         assert!(matches.iter().any(|m| index.word(m.vocab) == "madeline"));
         assert!(matches.iter().all(|m| index.word(m.vocab) != "lena"));
         assert!(reads_as_acronym("pla") && !reads_as_acronym("ali"));
+    }
+
+    #[test]
+    fn acronyms_take_legal_forms_and_hyphenated_particles_as_a_second_form() {
+        let of = |name: &str| {
+            let tokens = normalize::tokenize(name);
+            acronyms(tokens.iter().enumerate().map(|(j, t)| {
+                let joined_to_next = tokens.get(j + 1).is_some_and(|n| n.attached);
+                (t.text.as_str(), t.class, joined_to_next)
+            }))
+        };
+        assert_eq!(of("People's Liberation Army"), ["pla"]);
+        assert_eq!(of("National Iranian Oil Company"), ["nio", "nioc"]);
+        assert_eq!(of("Al-Qaida in the Arabian Peninsula"), ["qiap", "aqap"]);
+        assert!(of("Bank Melli").is_empty());
     }
 
     #[test]

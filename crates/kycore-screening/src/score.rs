@@ -16,7 +16,7 @@ use serde::Serialize;
 
 use crate::index::{
     ACRONYM_SIM, Index, IndexedName, JOINED_SIM, MatchHow, MatchesByWord, QueryTerm, TermMatch,
-    acronym, class_weight, edit_budget, edit_similarity, reads_as_acronym,
+    acronyms, class_weight, edit_budget, edit_similarity, reads_as_acronym,
 };
 use crate::knowledge;
 use crate::model::{CountryRole, Entity, EntityType, PartialDate};
@@ -402,27 +402,29 @@ fn add_acronym(index: &Index, query: &PreparedQuery<'_>, name: &IndexedName, cho
     if !chosen.pairs.is_empty() || q_len > 63 || c_len > 63 {
         return;
     }
-    let list_acronym = || {
-        acronym(
-            name.tokens
-                .iter()
-                .zip(name.classes.iter())
-                .map(|(&v, &class)| (index.word(v), class)),
-        )
+    let list_acronyms = || {
+        acronyms((0..c_len).map(|j| {
+            (
+                index.word(name.tokens[j]),
+                name.class(j),
+                name.attached(j + 1),
+            )
+        }))
     };
-    let query_acronym = || {
-        acronym(
-            query
-                .terms
-                .iter()
-                .map(|t| (t.token.text.as_str(), t.token.class)),
-        )
+    let query_acronyms = || {
+        acronyms(query.terms.iter().enumerate().map(|(j, t)| {
+            let joined_to_next = query.terms.get(j + 1).is_some_and(|n| n.token.attached);
+            (t.token.text.as_str(), t.token.class, joined_to_next)
+        }))
     };
     let found = match (q_len, c_len) {
-        (1, c) if c >= 3 && reads_as_acronym(&query.terms[0].token.text) => {
-            list_acronym().is_some_and(|a| a == query.terms[0].token.text)
+        (1, c) if c >= 3 && reads_as_acronym(&query.terms[0].token.text) => list_acronyms()
+            .iter()
+            .any(|a| *a == query.terms[0].token.text),
+        (q, 1) if q >= 3 => {
+            let listed = index.word(name.tokens[0]);
+            query_acronyms().iter().any(|a| a == listed)
         }
-        (q, 1) if q >= 3 => query_acronym().is_some_and(|a| a == index.word(name.tokens[0])),
         _ => false,
     };
     if found {
