@@ -1010,6 +1010,43 @@ impl Index {
                 self.push_exact(&format!("{a}{b}"), at, 2, out);
             }
         }
+        self.push_kanji_pair(&term.token, &next.token, at, out);
+    }
+
+    /// Two kanji read as one Latin word in Japanese (山田 Yamada, 太郎
+    /// Taro): their Mandarin readings would be wrong, and a Japanese name
+    /// writes each of its family and given names as one word, mostly of two
+    /// kanji. Readings of one character alone are left out: a Chinese name's
+    /// characters would meet too many short Latin words through them.
+    fn push_kanji_pair(&self, first: &Token, second: &Token, at: u8, out: &mut Vec<TermMatch>) {
+        let tables = knowledge::romanization();
+        let reading = |t: &Token| {
+            (t.class == TokenClass::Syllable)
+                .then(|| t.text.chars().next())
+                .flatten()
+                .and_then(|c| tables.kanji_readings(c))
+        };
+        let (Some(a), Some(b)) = (reading(first), reading(second)) else {
+            return;
+        };
+        let mut joined = String::new();
+        for x in &a.first {
+            for y in &b.later {
+                joined.clear();
+                joined.push_str(x);
+                joined.push_str(y);
+                if let Some(&vocab) = self.vocab_ids.get(joined.as_str()) {
+                    out.push(TermMatch {
+                        vocab,
+                        term: at,
+                        span: 2,
+                        sim: TRANSLITERATED_SIM,
+                        how: MatchHow::Transliterated,
+                        differs: false,
+                    });
+                }
+            }
+        }
     }
 
     /// Stage 1: scores entities by the weight of query terms they contain

@@ -125,6 +125,97 @@ impl IndicTable {
     }
 }
 
+/// The Japanese readings of one kanji as Latin spellings write a name's
+/// syllables: `first` where a name word starts, `later` inside it, where a
+/// compound may voice the first consonant (rendaku: 山田 Yamada, 岸田
+/// Kishida). Long vowels are also written short (ou, oo, uu as o, o, u),
+/// as passports write them, and a kun reading also without its last
+/// syllable, the inflection written in kana after the kanji (雄 osu, o).
+#[derive(Debug, Default)]
+pub struct KanjiReadings {
+    pub first: Vec<String>,
+    pub later: Vec<String>,
+}
+
+/// `kanji_ja.tsv` (character, on readings, kun readings) and
+/// `kanji_names.tsv` (character, name readings) into readings per kanji.
+fn parse_kanji(readings: &'static str, names: &'static str) -> HashMap<char, KanjiReadings> {
+    let mut table: HashMap<char, KanjiReadings> = HashMap::new();
+    let rows = data_lines(readings)
+        .map(|line| (line, true))
+        .chain(data_lines(names).map(|line| (line, false)));
+    for (line, with_kun) in rows {
+        let mut cols = line.split('\t');
+        let Some(c) = cols.next().and_then(|k| k.chars().next()) else {
+            continue;
+        };
+        let on = cols.next().unwrap_or("");
+        let kun = if with_kun {
+            cols.next().unwrap_or("")
+        } else {
+            ""
+        };
+        let entry = table.entry(c).or_default();
+        let kun_forms = kun
+            .split_whitespace()
+            .flat_map(|r| std::iter::once(r).chain(kun_stem(r)));
+        for reading in on.split_whitespace().chain(kun_forms) {
+            for form in [reading.to_owned(), short_vowels(reading)] {
+                for later in voiced(&form).into_iter().chain([form.clone()]) {
+                    if !entry.later.contains(&later) {
+                        entry.later.push(later);
+                    }
+                }
+                if !entry.first.contains(&form) {
+                    entry.first.push(form);
+                }
+            }
+        }
+    }
+    table
+}
+
+/// A kun reading without its last syllable, when that is an inflection's
+/// `i` or `u` (yasui → yasu, osu → o, mitsu → mi).
+fn kun_stem(reading: &str) -> Option<&str> {
+    let bytes = reading.as_bytes();
+    let last = *bytes.last()?;
+    if !matches!(last, b'i' | b'u') {
+        return None;
+    }
+    let is_vowel = |b: u8| matches!(b, b'a' | b'e' | b'i' | b'o' | b'u');
+    let mut cut = bytes.len() - 1;
+    while cut > 0 && !is_vowel(bytes[cut - 1]) && bytes.len() - cut < 3 {
+        cut -= 1;
+    }
+    (cut > 0 && bytes.get(cut - 1).copied().is_some_and(is_vowel)).then(|| &reading[..cut])
+}
+
+/// Long vowels written short, as in passports: Satou → Sato, Yuuki → Yuki.
+fn short_vowels(reading: &str) -> String {
+    reading
+        .replace("ou", "o")
+        .replace("oo", "o")
+        .replace("uu", "u")
+}
+
+/// The voiced forms a syllable takes inside a compound (rendaku).
+fn voiced(reading: &str) -> Vec<String> {
+    let swap = |from: &str, to: &[&str]| -> Option<Vec<String>> {
+        let rest = reading.strip_prefix(from)?;
+        Some(to.iter().map(|t| format!("{t}{rest}")).collect())
+    };
+    swap("sh", &["j"])
+        .or_else(|| swap("ch", &["j"]))
+        .or_else(|| swap("ts", &["z"]))
+        .or_else(|| swap("k", &["g"]))
+        .or_else(|| swap("s", &["z"]))
+        .or_else(|| swap("t", &["d"]))
+        .or_else(|| swap("h", &["b", "p"]))
+        .or_else(|| swap("f", &["b", "p"]))
+        .unwrap_or_default()
+}
+
 /// Romanization tables for the scripts romanized here rather than by the
 /// generic transliteration.
 pub struct Romanization {
@@ -144,6 +235,7 @@ pub struct Romanization {
     pub arabic_suffixes: Vec<Vec<char>>,
     hangul: [Vec<Vec<&'static str>>; 3],
     korean_surnames: HashMap<char, Vec<&'static str>>,
+    kanji: HashMap<char, KanjiReadings>,
 }
 
 /// Most readings kept per Hangul syllable.
@@ -176,7 +268,17 @@ impl Romanization {
                     Some((c, spellings.split('|').collect()))
                 })
                 .collect(),
+            kanji: parse_kanji(
+                include_str!("../data/romanization/kanji_ja.tsv"),
+                include_str!("../data/romanization/kanji_names.tsv"),
+            ),
         }
+    }
+
+    /// The Japanese readings of a kanji, when it is one of the Jōyō or
+    /// Jinmeiyō kanji.
+    pub fn kanji_readings(&self, c: char) -> Option<&KanjiReadings> {
+        self.kanji.get(&c)
     }
 
     /// Latin readings of a Hangul syllable: the usual surname spellings when
@@ -794,6 +896,35 @@ mod tests {
         assert!(k.is_weak("de") && !k.is_weak_in_any_script("de"));
         assert!(k.is_particle("le") && k.is_particle("bin") && !k.is_particle("bank"));
         assert!(k.is_weak("bank") && k.is_weak_in_any_script("abu"));
+    }
+
+    #[test]
+    fn kanji_read_as_names_write_them() {
+        let r = romanization();
+        let yama = r.kanji_readings('山').unwrap();
+        assert!(yama.first.contains(&"yama".to_owned()));
+        let ta = r.kanji_readings('田').unwrap();
+        assert!(ta.later.contains(&"da".to_owned()) && !ta.first.contains(&"da".to_owned()));
+        // An inflection dropped, a long vowel written short, a name reading.
+        assert!(
+            r.kanji_readings('雄')
+                .unwrap()
+                .later
+                .contains(&"o".to_owned())
+        );
+        assert!(
+            r.kanji_readings('藤')
+                .unwrap()
+                .later
+                .contains(&"to".to_owned())
+        );
+        assert!(
+            r.kanji_readings('倍')
+                .unwrap()
+                .later
+                .contains(&"be".to_owned())
+        );
+        assert!(r.kanji_readings('a').is_none());
     }
 
     #[test]
