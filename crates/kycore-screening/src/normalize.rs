@@ -510,38 +510,132 @@ fn shorten_long_vowels(word: &str) -> String {
 /// a consonant closing the word takes its final value; a consonant under the
 /// silencer is not read.
 fn romanize_thai(chars: &[char], start: usize, table: &CharTable, b: &mut WordBuilder) -> usize {
-    let mut i = start;
-    let mut pending: Option<&str> = None;
-    let mut first = true;
-    while let Some(&c) = chars
-        .get(i)
-        .filter(|c| Script::of(**c) == Some(Script::Thai))
-    {
-        if !c.is_alphanumeric() && !is_combining_mark(c) {
-            break;
-        }
-        let silenced = chars.get(i + 1) == Some(&'\u{0E4C}');
-        let is_leading_vowel = ('\u{0E40}'..='\u{0E44}').contains(&c);
-        let at_end = chars
-            .get(i + 1)
-            .is_none_or(|n| Script::of(*n) != Some(Script::Thai));
-        if let Some((latin, _)) = table.lookup(&[c], 0, !at_end || first) {
-            if is_leading_vowel {
-                pending = Some(latin);
-            } else if !silenced {
-                b.push_str(latin, Script::Thai);
-                if let Some(v) = pending.take() {
-                    b.push_str(v, Script::Thai);
+    let end = chars[start..]
+        .iter()
+        .position(|&c| {
+            Script::of(c) != Some(Script::Thai) || !c.is_alphanumeric() && !is_combining_mark(c)
+        })
+        .map_or(chars.len(), |p| start + p);
+    let letters = thai_sounded(&chars[start..end]);
+    b.push_str(&thai_syllables(&letters, table), Script::Thai);
+    end
+}
+
+/// A Thai word's letters that are sounded: tone marks dropped, and the
+/// letter under the silencer (์) dropped with it, with the vowel sign
+/// between them (สวัสดิ์ Sawat, วงศ์ Wong).
+fn thai_sounded(word: &[char]) -> Vec<char> {
+    let mut out: Vec<char> = Vec::with_capacity(word.len());
+    for &c in word {
+        match c {
+            '\u{0E4C}' => {
+                if out
+                    .last()
+                    .is_some_and(|&v| matches!(v, '\u{0E34}' | '\u{0E38}'))
+                {
+                    out.pop();
+                }
+                if out.last().is_some_and(|&v| is_thai_consonant(v)) {
+                    out.pop();
                 }
             }
+            '\u{0E47}'..='\u{0E4B}' | '\u{0E4D}' | '\u{0E4E}' => {}
+            _ => out.push(c),
         }
-        first = false;
-        i += 1;
+    }
+    out
+}
+
+fn is_thai_consonant(c: char) -> bool {
+    ('\u{0E01}'..='\u{0E2E}').contains(&c)
+}
+
+/// Pairs that begin one syllable together (ปร pr, กล kl, ขว khw).
+fn is_thai_cluster(first: char, second: char) -> bool {
+    matches!(first, 'ก' | 'ข' | 'ค' | 'ต' | 'ป' | 'ผ' | 'พ') && matches!(second, 'ร' | 'ล' | 'ว')
+}
+
+/// RTGS spelling of a Thai word's sounded letters. Thai leaves a syllable's
+/// vowel unwritten when it is "o" between two consonants (สม som) or "a"
+/// before another syllable (สวัสดิ์ sawat, อภิ aphi); a consonant closing a
+/// syllable takes its final value (ส t, ย i); a vowel written before its
+/// consonant (เ แ โ ใ ไ) is read after it; รร is "an", or "a" before a
+/// final; a consonant left after a final one is silent (ตร t).
+fn thai_syllables(letters: &[char], table: &CharTable) -> String {
+    let value = |c: char, initial: bool| table.lookup(&[c], 0, initial).map_or("", |(v, _)| v);
+    let is_leading = |c: char| ('\u{0E40}'..='\u{0E44}').contains(&c);
+    let consonant_at = |j: usize| letters.get(j).copied().filter(|&c| is_thai_consonant(c));
+    let mut out = String::new();
+    let mut pending: Option<&str> = None;
+    // The current syllable has its vowel; the last letter closed a syllable.
+    let mut voweled = false;
+    let mut after_final = false;
+    let mut j = 0;
+    while let Some(&c) = letters.get(j) {
+        j += 1;
+        if is_leading(c) {
+            pending = Some(value(c, true));
+            voweled = false;
+            after_final = false;
+            continue;
+        }
+        if !is_thai_consonant(c) {
+            out.push_str(value(c, true));
+            voweled = true;
+            after_final = false;
+            continue;
+        }
+        if c == 'ร' && consonant_at(j) == Some('ร') {
+            j += 1;
+            out.push_str(if consonant_at(j).is_some() { "a" } else { "an" });
+            voweled = true;
+            continue;
+        }
+        let next = consonant_at(j);
+        // A vowel sign after the consonant; a vowel written before the next
+        // consonant is that one's.
+        let next_vowel = letters
+            .get(j)
+            .is_some_and(|&n| !is_thai_consonant(n) && !is_leading(n));
+        let before_rr = next == Some('ร') && letters.get(j + 1) == Some(&'ร');
+        if let Some(v) = pending.take() {
+            out.push_str(value(c, true));
+            out.push_str(v);
+            voweled = true;
+            after_final = false;
+        } else if before_rr {
+            out.push_str(value(c, true));
+            after_final = false;
+        } else if voweled && !next_vowel {
+            out.push_str(value(c, false));
+            voweled = false;
+            after_final = true;
+        } else if after_final && !next_vowel && next.is_none() {
+            // ตร, จันทร์: silent after the final.
+        } else if next_vowel {
+            out.push_str(value(c, true));
+            voweled = false;
+            after_final = false;
+        } else if next.is_some_and(|n| is_thai_cluster(c, n))
+            && letters.get(j + 1).is_some_and(|&v| !is_thai_consonant(v))
+        {
+            out.push_str(value(c, true));
+            after_final = false;
+        } else {
+            let closes = next.is_some()
+                && letters
+                    .get(j + 1)
+                    .is_none_or(|&n| is_thai_consonant(n) || is_leading(n));
+            out.push_str(value(c, true));
+            out.push_str(if closes { "o" } else { "a" });
+            voweled = true;
+            after_final = false;
+        }
     }
     if let Some(v) = pending {
-        b.push_str(v, Script::Thai);
+        out.push_str(v);
     }
-    i
+    out
 }
 
 /// A Brahmic script of India: each consonant carries the vowel "a" unless a
@@ -1119,6 +1213,17 @@ mod tests {
         assert_eq!(fold("नरेन्द्र मोदी"), "narendra modi");
         assert_eq!(fold("কবিতা দে"), "kabita de");
         assert_eq!(fold("ਮਨਮੋਹਨ ਸਿੰਘ"), "manamohan singh");
+    }
+
+    #[test]
+    fn thai_reads_unwritten_vowels_finals_and_silent_letters() {
+        let texts =
+            |name: &str| -> Vec<String> { tokenize(name).into_iter().map(|t| t.text).collect() };
+        assert_eq!(texts("สมชาย วงศ์สวัสดิ์"), ["somchai", "wongsawat"]);
+        assert_eq!(texts("ประวิตร วงษ์สุวรรณ"), ["prawit", "wongsuwan"]);
+        assert_eq!(texts("ทักษิณ ชินวัตร"), ["thaksin", "chinwat"]);
+        assert_eq!(texts("ประยุทธ์ จันทร์โอชา"), ["prayut", "chanocha"]);
+        assert_eq!(texts("อภิสิทธิ์"), ["aphisit"]);
     }
 
     #[test]
