@@ -485,6 +485,10 @@ impl Knowledge {
             include_str!("../data/given_name_equivalents.txt"),
             GroupKind::Translation,
         );
+        k.load_groups(
+            include_str!("../data/particle_spellings.txt"),
+            GroupKind::Phonetic,
+        );
         k.load_counts(include_str!("../data/token_counts.tsv"));
         k.index_org_words();
         k
