@@ -463,6 +463,7 @@ impl Index {
 
     fn expand(&self, terms: &[QueryTerm]) -> Vec<TermMatch> {
         let mut out = Vec::new();
+        let korean = spelt_as_korean(terms);
         for (i, term) in terms.iter().enumerate() {
             let at = i as u8;
             let token = &term.token;
@@ -494,6 +495,9 @@ impl Index {
                 | TokenClass::Honorific => {
                     self.push_fuzzy(&token.text, token.script, at, &mut out);
                     self.push_listed_syllables(token, at, &mut out);
+                    if korean {
+                        self.push_korean_spellings(token, at, &mut out);
+                    }
                     // A word written with a letter three times ("Raaaq") is
                     // also tried as written: the repeat may be a typo.
                     if let Some(raw) = token.surface.as_deref().filter(|r| {
@@ -661,6 +665,30 @@ impl Index {
             }
             if token.script == Script::Han && family {
                 self.push_groups(reading, term, start, GroupUse::SyllableSpellings, out);
+            }
+        }
+    }
+
+    /// A Korean name's syllable in Latin letters against the listed one's
+    /// other romanizations: Revised Romanization, McCune-Reischauer and the
+    /// usual spellings write one Hangul syllable differently (Jong-un,
+    /// Jeong-eun; Geun-hye, Kun Hye; Park, Pak).
+    fn push_korean_spellings(&self, token: &Token, term: u8, out: &mut Vec<TermMatch>) {
+        let tables = knowledge::romanization();
+        let start = out.len();
+        for &syllable in tables.hangul_syllables_read(&token.text) {
+            for reading in tables.hangul_readings(syllable) {
+                let Some(&vocab) = self.vocab_ids.get(reading.as_str()) else {
+                    continue;
+                };
+                if reading != token.text && !out[start..].iter().any(|m| m.vocab == vocab) {
+                    out.push(TermMatch::word(
+                        vocab,
+                        term,
+                        PHONETIC_SIM,
+                        MatchHow::Phonetic,
+                    ));
+                }
             }
         }
     }
@@ -1110,6 +1138,24 @@ impl Index {
         }
         acc.top(limit, accept)
     }
+}
+
+/// Whether a Latin name reads as a Korean one: every word a romanization
+/// of a Hangul syllable, one of them a Korean family name's usual
+/// spelling. Only such a name's words take the other romanizations of
+/// their syllables: across all names they would equate too many short
+/// words.
+fn spelt_as_korean(terms: &[QueryTerm]) -> bool {
+    let tables = knowledge::romanization();
+    terms.len() >= 2
+        && terms.iter().all(|t| {
+            t.token.script == Script::Latin
+                && t.token.class == TokenClass::Word
+                && !tables.hangul_syllables_read(&t.token.text).is_empty()
+        })
+        && terms
+            .iter()
+            .any(|t| tables.is_korean_surname_spelling(&t.token.text))
 }
 
 /// Whether a typo `edits` away keeps the word's first sound. Typos rarely

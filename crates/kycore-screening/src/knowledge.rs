@@ -281,6 +281,29 @@ impl Romanization {
         self.kanji.get(&c)
     }
 
+    /// The Hangul syllables a Latin word is a reading of (`eun` and `un`
+    /// are both 은), from every syllable's readings, built on first use.
+    pub fn hangul_syllables_read(&self, word: &str) -> &[char] {
+        static READ: OnceLock<HashMap<String, Vec<char>>> = OnceLock::new();
+        let read = READ.get_or_init(|| {
+            let mut read: HashMap<String, Vec<char>> = HashMap::new();
+            for c in '\u{AC00}'..='\u{D7A3}' {
+                for reading in self.hangul_readings(c) {
+                    read.entry(reading).or_default().push(c);
+                }
+            }
+            read
+        });
+        read.get(word).map_or(&[], Vec::as_slice)
+    }
+
+    /// Whether a Latin word is a usual spelling of a Korean family name.
+    pub fn is_korean_surname_spelling(&self, word: &str) -> bool {
+        self.korean_surnames
+            .values()
+            .any(|spellings| spellings.contains(&word))
+    }
+
     /// Latin readings of a Hangul syllable: the usual surname spellings when
     /// it is a common surname, then Revised Romanization and
     /// McCune-Reischauer combinations of its jamo.

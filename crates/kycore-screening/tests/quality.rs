@@ -114,6 +114,23 @@ fn a_pair_scores_the_same_in_either_order() {
 }
 
 #[test]
+fn a_korean_name_meets_its_other_romanizations() {
+    let screener = Screener::new(Vec::new());
+    let score = |query: &str, listed: &str| screener.score_pair("Person", query, listed);
+    for (query, listed) in [
+        ("Kim Jong Eun", "Kim Jong-un"),
+        ("Gim Jeong-eun", "Kim Jong Un"),
+        ("Pak Kun Hye", "Park Geun-hye"),
+    ] {
+        let s = score(query, listed);
+        assert!(s >= 0.75, "{query} / {listed}: {s}");
+    }
+    assert!(score("Kim Jong Il", "Kim Jong-un") < 0.75);
+    // Only a name that reads as Korean takes them.
+    assert!(score("Bak Jose", "Park Jose") < 0.75);
+}
+
+#[test]
 fn batch_csv_front_ends() {
     let Some(screener) = common::screener() else {
         return;
