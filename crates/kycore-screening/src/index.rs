@@ -464,6 +464,7 @@ impl Index {
     fn expand(&self, terms: &[QueryTerm]) -> Vec<TermMatch> {
         let mut out = Vec::new();
         let korean = spelt_as_korean(terms);
+        let chinese = spelt_as_chinese(terms);
         for (i, term) in terms.iter().enumerate() {
             let at = i as u8;
             let token = &term.token;
@@ -498,6 +499,9 @@ impl Index {
                     if korean {
                         self.push_korean_spellings(token, at, &mut out);
                     }
+                    if chinese {
+                        self.push_chinese_spellings(token, at, &mut out);
+                    }
                     // A word written with a letter three times ("Raaaq") is
                     // also tried as written: the repeat may be a typo.
                     if let Some(raw) = token.surface.as_deref().filter(|r| {
@@ -522,6 +526,11 @@ impl Index {
                     || next.token.class != TokenClass::Syllable
             }) {
                 self.push_joined(term, next, at, &mut out);
+                // Family name and a one-syllable given name are two words
+                // (Tu Le is not DULE): only a given name's syllables join.
+                if chinese && terms.len() >= 3 {
+                    self.push_chinese_joined(&token.text, &next.token.text, at, &mut out);
+                }
             }
             self.push_across_scripts(terms, i, &mut out);
         }
@@ -688,6 +697,58 @@ impl Index {
                         PHONETIC_SIM,
                         MatchHow::Phonetic,
                     ));
+                }
+            }
+        }
+    }
+
+    /// A Chinese name's syllable in Latin letters against its spelling in
+    /// the other of Pinyin and Wade-Giles (Deng / Teng, Zhou / Chou).
+    fn push_chinese_spellings(&self, token: &Token, term: u8, out: &mut Vec<TermMatch>) {
+        let tables = knowledge::romanization();
+        for spelling in tables.chinese_spellings(&token.text).unwrap_or_default() {
+            if let Some(&vocab) = self.vocab_ids.get(*spelling) {
+                out.push(TermMatch::word(
+                    vocab,
+                    term,
+                    PHONETIC_SIM,
+                    MatchHow::Phonetic,
+                ));
+            }
+        }
+    }
+
+    /// Two syllables of a Chinese given name, written apart or hyphenated in
+    /// one system, against the listed word that writes them together in
+    /// the other (Tse-tung / Zedong, Hsiao-ping / Xiaoping).
+    fn push_chinese_joined(&self, first: &str, second: &str, term: u8, out: &mut Vec<TermMatch>) {
+        let tables = knowledge::romanization();
+        let spellings = |w: &str| -> Vec<String> {
+            std::iter::once(w.to_owned())
+                .chain(
+                    tables
+                        .chinese_spellings(w)
+                        .unwrap_or_default()
+                        .iter()
+                        .map(|s| (*s).to_owned()),
+                )
+                .collect()
+        };
+        let (a, b) = (spellings(first), spellings(second));
+        for (i, x) in a.iter().enumerate() {
+            for (j, y) in b.iter().enumerate() {
+                if i == 0 && j == 0 {
+                    continue; // written as listed: `push_joined`
+                }
+                if let Some(&vocab) = self.vocab_ids.get(format!("{x}{y}").as_str()) {
+                    out.push(TermMatch {
+                        vocab,
+                        term,
+                        span: 2,
+                        sim: PHONETIC_SIM,
+                        how: MatchHow::Phonetic,
+                        differs: false,
+                    });
                 }
             }
         }
@@ -1156,6 +1217,24 @@ fn spelt_as_korean(terms: &[QueryTerm]) -> bool {
         && terms
             .iter()
             .any(|t| tables.is_korean_surname_spelling(&t.token.text))
+}
+
+/// Whether a Latin name reads as Chinese: every word one syllable of
+/// Pinyin or Wade-Giles or two written together, and the first or last (the
+/// family name) one syllable. Only such a name's words take their other
+/// spellings.
+fn spelt_as_chinese(terms: &[QueryTerm]) -> bool {
+    let tables = knowledge::romanization();
+    let one_syllable = |t: Option<&QueryTerm>| {
+        t.is_some_and(|t| tables.chinese_spellings(&t.token.text).is_some())
+    };
+    terms.len() >= 2
+        && terms.iter().all(|t| {
+            t.token.script == Script::Latin
+                && t.token.class == TokenClass::Word
+                && tables.reads_as_chinese(&t.token.text)
+        })
+        && (one_syllable(terms.first()) || one_syllable(terms.last()))
 }
 
 /// Whether a typo `edits` away keeps the word's first sound. Typos rarely

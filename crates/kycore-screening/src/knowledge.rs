@@ -216,6 +216,28 @@ fn voiced(reading: &str) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// `pinyin_wade_giles.tsv` into each spelling's spellings in the other
+/// system.
+fn parse_pinyin_wade_giles(text: &'static str) -> HashMap<&'static str, Vec<&'static str>> {
+    let mut table: HashMap<&'static str, Vec<&'static str>> = HashMap::new();
+    for line in data_lines(text) {
+        let Some((pinyin, wade_giles)) = line.split_once('\t') else {
+            continue;
+        };
+        table.entry(pinyin).or_default();
+        table.entry(wade_giles).or_default();
+        if pinyin != wade_giles {
+            for (from, to) in [(pinyin, wade_giles), (wade_giles, pinyin)] {
+                let others = table.entry(from).or_default();
+                if !others.contains(&to) {
+                    others.push(to);
+                }
+            }
+        }
+    }
+    table
+}
+
 /// Romanization tables for the scripts romanized here rather than by the
 /// generic transliteration.
 pub struct Romanization {
@@ -236,6 +258,9 @@ pub struct Romanization {
     hangul: [Vec<Vec<&'static str>>; 3],
     korean_surnames: HashMap<char, Vec<&'static str>>,
     kanji: HashMap<char, KanjiReadings>,
+    /// A Chinese syllable in Pinyin or Wade-Giles → its spellings in the
+    /// other system (none when both write it alike).
+    chinese_syllables: HashMap<&'static str, Vec<&'static str>>,
 }
 
 /// Most readings kept per Hangul syllable.
@@ -272,6 +297,9 @@ impl Romanization {
                 include_str!("../data/romanization/kanji_ja.tsv"),
                 include_str!("../data/romanization/kanji_names.tsv"),
             ),
+            chinese_syllables: parse_pinyin_wade_giles(include_str!(
+                "../data/romanization/pinyin_wade_giles.tsv"
+            )),
         }
     }
 
@@ -279,6 +307,23 @@ impl Romanization {
     /// Jinmeiyō kanji.
     pub fn kanji_readings(&self, c: char) -> Option<&KanjiReadings> {
         self.kanji.get(&c)
+    }
+
+    /// The other spellings of a Chinese syllable written in Pinyin or
+    /// Wade-Giles (`tse` → ze, ce; `deng` → teng); `None` when the word is
+    /// no syllable of either.
+    pub fn chinese_spellings(&self, word: &str) -> Option<&[&'static str]> {
+        self.chinese_syllables.get(word).map(Vec::as_slice)
+    }
+
+    /// Whether a Latin word is one Chinese syllable or two written together
+    /// (Jinping, Zedong), in Pinyin or Wade-Giles.
+    pub fn reads_as_chinese(&self, word: &str) -> bool {
+        let syllable = |w: &str| self.chinese_syllables.contains_key(w);
+        syllable(word)
+            || (1..word.len()).any(|cut| {
+                word.is_char_boundary(cut) && syllable(&word[..cut]) && syllable(&word[cut..])
+            })
     }
 
     /// The Hangul syllables a Latin word is a reading of (`eun` and `un`

@@ -131,6 +131,22 @@ fn a_korean_name_meets_its_other_romanizations() {
 }
 
 #[test]
+fn a_chinese_name_meets_its_wade_giles_spelling() {
+    let screener = Screener::new(Vec::new());
+    let score = |query: &str, listed: &str| screener.score_pair("Person", query, listed);
+    for (query, listed) in [
+        ("Mao Tse-tung", "Mao Zedong"),
+        ("Teng Hsiao-ping", "Deng Xiaoping"),
+        ("Chou En-lai", "Zhou Enlai"),
+    ] {
+        let s = score(query, listed);
+        assert!(s >= 0.75, "{query} / {listed}: {s}");
+    }
+    // A family name and a one-syllable given name are never one word.
+    assert!(score("Tu Le", "Dule") < 0.75);
+}
+
+#[test]
 fn batch_csv_front_ends() {
     let Some(screener) = common::screener() else {
         return;
