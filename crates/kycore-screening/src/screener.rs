@@ -192,9 +192,17 @@ impl Screener {
     /// has no words.
     pub fn explain_pair(&self, schema: &str, name1: &str, name2: &str) -> Option<Explanation> {
         let entity_type = EntityType::parse(schema).unwrap_or(EntityType::Unknown);
-        // A name past the query limits is still read as the listed one.
-        let tokens1 = checked_tokens(name1).ok();
-        let tokens2 = checked_tokens(name2).ok();
+        // A name without words is no pair; one past the query limits is
+        // still read as the listed one.
+        let tokens1 = checked_tokens(name1);
+        let tokens2 = checked_tokens(name2);
+        if [&tokens1, &tokens2]
+            .iter()
+            .any(|t| matches!(t, Err(QueryError::EmptyName)))
+        {
+            return None;
+        }
+        let (tokens1, tokens2) = (tokens1.ok(), tokens2.ok());
         let readings = match (&tokens1, &tokens2) {
             (Some(t1), Some(t2)) => pair_readings(entity_type, t1, t2),
             _ => &[false, true],
