@@ -496,8 +496,12 @@ fn add_split_words(
         }
         let k = knowledge::knowledge();
         for (j, w) in name.tokens.windows(3).enumerate().take(62) {
+            // Cheap rejections first: this runs for every listed name.
+            if name.class(j + 1) != TokenClass::Weak || span_mask(j as u8, 3) & chosen.c_used != 0 {
+                continue;
+            }
             let article = index.word(w[1]);
-            if span_mask(j as u8, 3) & chosen.c_used != 0 || !k.is_weak_in_any_script(article) {
+            if article.len() > 3 || !k.is_weak_in_any_script(article) {
                 continue;
             }
             let rest = format!("{article}{}", index.word(w[2]));
