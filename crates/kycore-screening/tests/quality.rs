@@ -66,7 +66,16 @@ fn independent_pairs_report_per_category() {
     // A patronymic the query gives and the list omits is no conflict
     // (Ramzan Akhmatovich Kadyrov / Ramzan Kadyrov).
     assert_eq!(category("shared_surname").recall(), Some(1.0));
-    for name in ["legal_form", "number", "digits", "honorific", "script_han"] {
+    for name in [
+        "legal_form",
+        "number",
+        "digits",
+        "honorific",
+        "script_han",
+        "script_kanji",
+        "script_persian",
+        "acronym",
+    ] {
         assert_eq!(category(name).recall(), Some(1.0), "{name}");
     }
     assert!(report.to_string().contains("| nickname |"));
@@ -87,6 +96,8 @@ fn a_pair_scores_the_same_in_either_order() {
     for (schema, first, second) in [
         ("Person", "Mohamed Ali", "محمد علي"),
         ("Person", "Kim Jong Un", "김정은"),
+        ("Person", "Mahmoud Ahmadinejad", "محمود احمدی\u{200c}نژاد"),
+        ("Person", "Taro Yamada", "山田太郎"),
         ("Person", "Vladimir Putin", "V1adimir Put1n"),
         ("Organization", "People's Liberation Army", "PLA"),
     ] {
