@@ -465,6 +465,7 @@ impl Index {
         let mut out = Vec::new();
         let korean = spelt_as_korean(terms);
         let chinese = spelt_as_chinese(terms);
+        let hanja = written_as_korean_hanja(terms);
         for (i, term) in terms.iter().enumerate() {
             let at = i as u8;
             let token = &term.token;
@@ -489,6 +490,9 @@ impl Index {
                     // `chinese_variants.tsv` are those of family names.
                     let family = i == 0 || terms[i - 1].token.script != token.script;
                     self.push_syllable(token, at, family, &mut out);
+                    if hanja {
+                        self.push_hanja(token, at, &mut out);
+                    }
                 }
                 TokenClass::Word
                 | TokenClass::Weak
@@ -530,6 +534,9 @@ impl Index {
                 // (Tu Le is not DULE): only a given name's syllables join.
                 if chinese && terms.len() >= 3 {
                     self.push_chinese_joined(&token.text, &next.token.text, at, &mut out);
+                }
+                if hanja && i > 0 {
+                    self.push_hanja_joined(&token.text, &next.token.text, at, &mut out);
                 }
             }
             self.push_across_scripts(terms, i, &mut out);
@@ -697,6 +704,50 @@ impl Index {
                         PHONETIC_SIM,
                         MatchHow::Phonetic,
                     ));
+                }
+            }
+        }
+    }
+
+    /// A Chinese character of a Korean name written in Hanja against a
+    /// listed Latin word that is its Korean reading (金正恩 / Kim Jong Un).
+    fn push_hanja(&self, token: &Token, term: u8, out: &mut Vec<TermMatch>) {
+        let Some(c) = token.text.chars().next() else {
+            return;
+        };
+        for reading in knowledge::romanization().hanja_readings(c) {
+            if let Some(&vocab) = self.vocab_ids.get(reading.as_str()) {
+                out.push(TermMatch::word(
+                    vocab,
+                    term,
+                    TRANSLITERATED_SIM,
+                    MatchHow::Transliterated,
+                ));
+            }
+        }
+    }
+
+    /// The two characters of a Korean given name in Hanja against the listed
+    /// word writing their readings together (正恩 / Jongun).
+    fn push_hanja_joined(&self, first: &str, second: &str, term: u8, out: &mut Vec<TermMatch>) {
+        let tables = knowledge::romanization();
+        let readings = |w: &str| {
+            w.chars()
+                .next()
+                .map(|c| tables.hanja_readings(c))
+                .unwrap_or_default()
+        };
+        for x in readings(first) {
+            for y in readings(second) {
+                if let Some(&vocab) = self.vocab_ids.get(format!("{x}{y}").as_str()) {
+                    out.push(TermMatch {
+                        vocab,
+                        term,
+                        span: 2,
+                        sim: TRANSLITERATED_SIM,
+                        how: MatchHow::Transliterated,
+                        differs: false,
+                    });
                 }
             }
         }
@@ -1217,6 +1268,27 @@ fn spelt_as_korean(terms: &[QueryTerm]) -> bool {
         && terms
             .iter()
             .any(|t| tables.is_korean_surname_spelling(&t.token.text))
+}
+
+/// Whether a name in Chinese characters may be a Korean name in Hanja:
+/// three characters, a family name and a given name of two syllables, as
+/// nearly every Korean name is, the first read as a Korean family name.
+/// Only such a name's characters take their Korean readings: a Chinese
+/// name read so would meet many of the lists' Korean names.
+fn written_as_korean_hanja(terms: &[QueryTerm]) -> bool {
+    let tables = knowledge::romanization();
+    let [first, _, _] = terms else {
+        return false;
+    };
+    terms
+        .iter()
+        .all(|t| t.token.class == TokenClass::Syllable && t.token.script == Script::Han)
+        && first.token.text.chars().next().is_some_and(|c| {
+            tables
+                .hanja_readings(c)
+                .iter()
+                .any(|r| tables.is_korean_surname_spelling(r))
+        })
 }
 
 /// Whether a Latin name reads as Chinese: every word one syllable of

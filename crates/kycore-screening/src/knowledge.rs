@@ -258,6 +258,8 @@ pub struct Romanization {
     hangul: [Vec<Vec<&'static str>>; 3],
     korean_surnames: HashMap<char, Vec<&'static str>>,
     kanji: HashMap<char, KanjiReadings>,
+    /// A Chinese character → the Hangul syllables Korean reads it as.
+    hanja: HashMap<char, Vec<char>>,
     /// A Chinese syllable in Pinyin or Wade-Giles → its spellings in the
     /// other system (none when both write it alike).
     chinese_syllables: HashMap<&'static str, Vec<&'static str>>,
@@ -297,6 +299,19 @@ impl Romanization {
                 include_str!("../data/romanization/kanji_ja.tsv"),
                 include_str!("../data/romanization/kanji_names.tsv"),
             ),
+            hanja: data_lines(include_str!("../data/romanization/hanja_ko.tsv"))
+                .filter_map(|line| {
+                    let (c, syllables) = line.split_once('\t')?;
+                    let c = c.chars().next()?;
+                    Some((
+                        c,
+                        syllables
+                            .split(' ')
+                            .filter_map(|h| h.chars().next())
+                            .collect(),
+                    ))
+                })
+                .collect(),
             chinese_syllables: parse_pinyin_wade_giles(include_str!(
                 "../data/romanization/pinyin_wade_giles.tsv"
             )),
@@ -307,6 +322,21 @@ impl Romanization {
     /// Jinmeiyō kanji.
     pub fn kanji_readings(&self, c: char) -> Option<&KanjiReadings> {
         self.kanji.get(&c)
+    }
+
+    /// The Latin readings of a Chinese character as Korean names write it
+    /// (金 Kim, Gim, Keum; 正 Jong, Jeong, Chong), through its Hangul
+    /// syllables.
+    pub fn hanja_readings(&self, c: char) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for &syllable in self.hanja.get(&c).map_or(&[][..], Vec::as_slice) {
+            for reading in self.hangul_readings(syllable) {
+                if !out.contains(&reading) {
+                    out.push(reading);
+                }
+            }
+        }
+        out
     }
 
     /// The other spellings of a Chinese syllable written in Pinyin or

@@ -140,6 +140,9 @@ fn korean_and_chinese_names_meet_their_other_romanizations() {
         ("Chou En-lai", "Zhou Enlai", true),
         // A family name and a one-syllable given name are never one word.
         ("Tu Le", "Dule", false),
+        // A Korean name in Chinese characters, read in Korean.
+        ("金正恩", "Kim Jong Un", true),
+        ("金正恩", "Kim Jong Il", false),
     ] {
         assert_eq!(matches(query, listed), same, "{query} / {listed}");
     }
