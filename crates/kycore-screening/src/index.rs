@@ -508,6 +508,15 @@ impl Index {
                     }
                     // A word written with a letter three times ("Raaaq") is
                     // also tried as written: the repeat may be a typo.
+                    if let Some(also) = &token.also {
+                        // The same word read another way: a transliteration.
+                        let start = out.len();
+                        self.push_fuzzy(also, token.script, at, &mut out);
+                        for m in out[start..].iter_mut().filter(|m| m.how == MatchHow::Exact) {
+                            m.how = MatchHow::Transliterated;
+                            m.sim = TRANSLITERATED_SIM;
+                        }
+                    }
                     if let Some(raw) = token.surface.as_deref().filter(|r| {
                         token.class == TokenClass::Word
                             && !r.contains(' ')

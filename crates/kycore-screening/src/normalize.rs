@@ -132,6 +132,9 @@ pub struct Token {
     /// Written joined to the previous token by a hyphen or another mark,
     /// with no space between ("AL-AQSA"): a typo may move that mark.
     pub attached: bool,
+    /// Another reading tried as well: a kana word read as the foreign name
+    /// it transcribes (`puchin` as putin).
+    pub also: Option<String>,
 }
 
 /// One word out of the folding stage.
@@ -145,6 +148,8 @@ struct Word {
     repeated: Option<String>,
     /// Joined to the previous word by a mark, not a space (`Token::attached`).
     attached: bool,
+    /// Another reading tried as well (`Token::also`).
+    also: Option<String>,
 }
 
 /// Reduces text to lower-case ASCII words separated by single spaces
@@ -170,6 +175,8 @@ struct WordBuilder {
     script: Option<Script>,
     /// A space came since the last word.
     spaced: bool,
+    /// Another reading of the word being built (`Token::also`).
+    also: Option<String>,
 }
 
 impl WordBuilder {
@@ -196,7 +203,13 @@ impl WordBuilder {
         self.spaced = true;
     }
 
+    /// Another reading of the word being built, tried as well.
+    fn also(&mut self, reading: String) {
+        self.also = Some(reading);
+    }
+
     fn flush(&mut self) {
+        let also = self.also.take();
         if !self.current.is_empty() {
             let raw = std::mem::take(&mut self.current);
             let text = tidy(&raw);
@@ -208,6 +221,7 @@ impl WordBuilder {
                 syllable: None,
                 repeated,
                 attached,
+                also,
             });
             self.spaced = false;
         }
@@ -222,6 +236,7 @@ impl WordBuilder {
             syllable: Some(c),
             repeated: None,
             attached: false,
+            also: None,
         });
         self.spaced = false;
     }
@@ -453,6 +468,9 @@ fn romanize_kana(chars: &[char], start: usize, table: &CharTable, b: &mut WordBu
         i += 1;
     }
     let mut out = String::new();
+    // The same with the long-vowel mark written as its vowel again, which
+    // tells a written vowel from one transcription adds (`foreign_reading`).
+    let mut marked = String::new();
     let mut double_next = false;
     let mut j = 0;
     while j < run.len() {
@@ -461,26 +479,37 @@ fn romanize_kana(chars: &[char], start: usize, table: &CharTable, b: &mut WordBu
                 double_next = true;
                 j += 1;
             }
-            'ー' | '・' => {
-                if run[j] == '・' {
-                    out.push(' ');
-                }
+            'ー' => {
+                marked.extend(marked.chars().last().filter(|c| "aeiou".contains(*c)));
+                j += 1;
+            }
+            '・' => {
+                out.push(' ');
+                marked.push(' ');
                 j += 1;
             }
             _ => match table.lookup(&run, j, false) {
                 Some((latin, len)) => {
                     if double_next {
                         out.extend(latin.chars().next());
+                        marked.extend(latin.chars().next());
                         double_next = false;
                     }
                     out.push_str(latin);
+                    marked.push_str(latin);
                     j += len;
                 }
                 None => j += 1,
             },
         }
     }
-    b.push_str(&shorten_long_vowels(&out), Script::Kana);
+    for (n, (word, marked)) in out.split(' ').zip(marked.split(' ')).enumerate() {
+        if n > 0 {
+            b.space();
+        }
+        b.push_str(&shorten_long_vowels(word), Script::Kana);
+        b.also(foreign_reading(marked));
+    }
     i
 }
 
@@ -863,6 +892,7 @@ fn phrase_at(
                 readings: Vec::new(),
                 surface,
                 attached: span[0].attached,
+                also: None,
             },
             n,
         ));
@@ -929,6 +959,7 @@ fn gather_legal_form(tokens: &mut Vec<Token>, k: &knowledge::Knowledge) {
         readings: Vec::new(),
         surface: Some(surface.join(" ")),
         attached: false,
+        also: None,
     };
     let mut position = 0;
     tokens.retain(|_| {
@@ -969,6 +1000,7 @@ fn classify(word: &Word) -> Token {
             readings: syllable_readings(c, word.script, true),
             surface: None,
             attached: false,
+            also: None,
         };
     }
     let (text, surface) = match (ordinal_digits(&word.text), k.misspelt_long_form(&word.text)) {
@@ -976,6 +1008,7 @@ fn classify(word: &Word) -> Token {
         (None, Some(short)) => (short.to_owned(), Some(word.text.clone())),
         (None, None) => (word.text.clone(), word.repeated.clone()),
     };
+    let also = word.also.clone().filter(|reading| *reading != text);
     Token {
         class: word_class(&text, word.script, k),
         text,
@@ -983,7 +1016,43 @@ fn classify(word: &Word) -> Token {
         readings: Vec::new(),
         surface,
         attached: word.attached,
+        also,
     }
+}
+
+/// A kana word's Hepburn reading (the long-vowel mark written as its vowel
+/// again) undone as Japanese transcribes foreign names: the vowel it adds
+/// after a consonant dropped (`u` before a consonant or ending the word,
+/// `o` after t and d before r or ending it: キム kimu Kim, ドナルド donarudo
+/// Donald, トランプ toranpu Trump), `chi` for ti (プーチン Putin), `n` before
+/// p, b, m as m, a long vowel written once, and a first `u` before a
+/// consonant as v (ウラジーミル Vladimir).
+fn foreign_reading(reading: &str) -> String {
+    let letters: Vec<char> = reading.replace("chi", "ti").chars().collect();
+    let is_vowel = |c: char| matches!(c, 'a' | 'e' | 'i' | 'o' | 'u');
+    let mut out = String::with_capacity(letters.len());
+    for (j, &c) in letters.iter().enumerate() {
+        let before = j.checked_sub(1).and_then(|p| letters.get(p)).copied();
+        let after = letters.get(j + 1).copied();
+        let closes = after.is_none_or(|a| !is_vowel(a) && a != 'y');
+        // `o` after t and d is added at a word's end and before r (Trump);
+        // before another consonant it is written (Donald).
+        let added = match c {
+            'u' => before.is_some_and(|b| "kgszbpmfrh".contains(b)) && closes,
+            'o' => before.is_some_and(|b| "td".contains(b)) && after.is_none_or(|a| a == 'r'),
+            _ => false,
+        };
+        if j > 0 && added || before.is_some_and(|b| b == c && is_vowel(c)) {
+            continue;
+        }
+        let c = match (c, after) {
+            ('n', Some('p' | 'b' | 'm')) => 'm',
+            ('u', Some(a)) if j == 0 && !is_vowel(a) && a != 'n' => 'v',
+            _ => c,
+        };
+        out.push(c);
+    }
+    out
 }
 
 /// "1st", "44th", "3rd" → the digits.
@@ -1213,6 +1282,23 @@ mod tests {
         assert_eq!(fold("नरेन्द्र मोदी"), "narendra modi");
         assert_eq!(fold("কবিতা দে"), "kabita de");
         assert_eq!(fold("ਮਨਮੋਹਨ ਸਿੰਘ"), "manamohan singh");
+    }
+
+    #[test]
+    fn katakana_is_also_read_as_the_foreign_name_it_transcribes() {
+        let also = |name: &str| -> Vec<String> {
+            tokenize(name)
+                .into_iter()
+                .map(|t| t.also.unwrap_or(t.text))
+                .collect()
+        };
+        assert_eq!(also("プーチン"), ["putin"]);
+        assert_eq!(also("キム・ジョンウン"), ["kim", "jonun"]);
+        assert_eq!(also("ドナルド・トランプ"), ["donard", "tramp"]);
+        assert_eq!(also("ウラジーミル"), ["vrajimir"]);
+        assert_eq!(also("セルゲイ"), ["sergei"]);
+        // A Japanese name keeps its own reading beside it.
+        assert_eq!(tokenize("タナカ")[0].also, None);
     }
 
     #[test]
