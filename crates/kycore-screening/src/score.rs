@@ -285,7 +285,10 @@ fn align_in_order(
     person: bool,
     pairs: &[Pair],
 ) -> Alignment {
-    let mut chosen = Chosen::default();
+    let mut chosen = Chosen {
+        pairs: Vec::with_capacity(query.terms.len().min(name.tokens.len()) + 1),
+        ..Chosen::default()
+    };
     for pair in pairs {
         chosen.take(*pair);
     }
@@ -315,7 +318,8 @@ fn candidate_pairs(
     person: bool,
     thing: bool,
 ) -> Vec<Pair> {
-    let mut pairs = Vec::new();
+    // Sized once: this runs for every listed name aligned.
+    let mut pairs = Vec::with_capacity(2 * name.tokens.len().max(query.terms.len()));
     for (j, &vocab) in name.tokens.iter().enumerate().take(64) {
         let j = j as u8;
 
