@@ -721,18 +721,15 @@ impl Index {
     /// A Chinese character of a Korean name written in Hanja against a
     /// listed Latin word that is its Korean reading (金正恩 / Kim Jong Un).
     fn push_hanja(&self, token: &Token, term: u8, out: &mut Vec<TermMatch>) {
-        let Some(c) = token.text.chars().next() else {
-            return;
-        };
-        for reading in knowledge::romanization().hanja_readings(c) {
-            if let Some(&vocab) = self.vocab_ids.get(reading.as_str()) {
-                out.push(TermMatch::word(
-                    vocab,
-                    term,
-                    TRANSLITERATED_SIM,
-                    MatchHow::Transliterated,
-                ));
-            }
+        if let Some(c) = token.text.chars().next() {
+            let readings = knowledge::romanization().hanja_readings(c);
+            self.push_readings(
+                &readings,
+                term,
+                TRANSLITERATED_SIM,
+                MatchHow::Transliterated,
+                out,
+            );
         }
     }
 
@@ -746,67 +743,80 @@ impl Index {
                 .map(|c| tables.hanja_readings(c))
                 .unwrap_or_default()
         };
-        for x in readings(first) {
-            for y in readings(second) {
-                if let Some(&vocab) = self.vocab_ids.get(format!("{x}{y}").as_str()) {
-                    out.push(TermMatch {
-                        vocab,
-                        term,
-                        span: 2,
-                        sim: TRANSLITERATED_SIM,
-                        how: MatchHow::Transliterated,
-                        differs: false,
-                    });
-                }
-            }
-        }
+        self.push_joined_readings(
+            &readings(first),
+            &readings(second),
+            term,
+            TRANSLITERATED_SIM,
+            MatchHow::Transliterated,
+            out,
+        );
     }
 
     /// A Chinese name's syllable in Latin letters against its spelling in
     /// the other of Pinyin and Wade-Giles (Deng / Teng, Zhou / Chou).
     fn push_chinese_spellings(&self, token: &Token, term: u8, out: &mut Vec<TermMatch>) {
-        let tables = knowledge::romanization();
-        for spelling in tables.chinese_spellings(&token.text).unwrap_or_default() {
-            if let Some(&vocab) = self.vocab_ids.get(*spelling) {
-                out.push(TermMatch::word(
-                    vocab,
-                    term,
-                    PHONETIC_SIM,
-                    MatchHow::Phonetic,
-                ));
-            }
-        }
+        let spellings = knowledge::romanization()
+            .chinese_spellings(&token.text)
+            .unwrap_or_default();
+        self.push_readings(spellings, term, PHONETIC_SIM, MatchHow::Phonetic, out);
     }
 
     /// Two syllables of a Chinese given name, written apart or hyphenated in
     /// one system, against the listed word that writes them together in
-    /// the other (Tse-tung / Zedong, Hsiao-ping / Xiaoping).
+    /// the other (Tse-tung / Zedong, Hsiao-ping / Xiaoping). Both as written
+    /// is `push_joined`'s.
     fn push_chinese_joined(&self, first: &str, second: &str, term: u8, out: &mut Vec<TermMatch>) {
         let tables = knowledge::romanization();
-        let spellings = |w: &str| -> Vec<String> {
-            std::iter::once(w.to_owned())
-                .chain(
-                    tables
-                        .chinese_spellings(w)
-                        .unwrap_or_default()
-                        .iter()
-                        .map(|s| (*s).to_owned()),
-                )
-                .collect()
-        };
-        let (a, b) = (spellings(first), spellings(second));
-        for (i, x) in a.iter().enumerate() {
-            for (j, y) in b.iter().enumerate() {
-                if i == 0 && j == 0 {
-                    continue; // written as listed: `push_joined`
-                }
-                if let Some(&vocab) = self.vocab_ids.get(format!("{x}{y}").as_str()) {
+        let others = |w: &str| tables.chinese_spellings(w).unwrap_or_default();
+        let (a, b) = (others(first), others(second));
+        let mut b_or_written = vec![second];
+        b_or_written.extend_from_slice(b);
+        let (sim, how) = (PHONETIC_SIM, MatchHow::Phonetic);
+        self.push_joined_readings(a, &b_or_written, term, sim, how, out);
+        self.push_joined_readings(&[first], b, term, sim, how, out);
+    }
+
+    /// A listed word that is one of `readings` of query term `term`.
+    fn push_readings<S: AsRef<str>>(
+        &self,
+        readings: &[S],
+        term: u8,
+        sim: f32,
+        how: MatchHow,
+        out: &mut Vec<TermMatch>,
+    ) {
+        for reading in readings {
+            if let Some(&vocab) = self.vocab_ids.get(reading.as_ref()) {
+                out.push(TermMatch::word(vocab, term, sim, how));
+            }
+        }
+    }
+
+    /// A listed word that writes a reading of query term `term` and one of
+    /// the next term together.
+    fn push_joined_readings<A: AsRef<str>, B: AsRef<str>>(
+        &self,
+        firsts: &[A],
+        seconds: &[B],
+        term: u8,
+        sim: f32,
+        how: MatchHow,
+        out: &mut Vec<TermMatch>,
+    ) {
+        let mut joined = String::new();
+        for x in firsts {
+            for y in seconds {
+                joined.clear();
+                joined.push_str(x.as_ref());
+                joined.push_str(y.as_ref());
+                if let Some(&vocab) = self.vocab_ids.get(joined.as_str()) {
                     out.push(TermMatch {
                         vocab,
                         term,
                         span: 2,
-                        sim: PHONETIC_SIM,
-                        how: MatchHow::Phonetic,
+                        sim,
+                        how,
                         differs: false,
                     });
                 }
@@ -1178,24 +1188,14 @@ impl Index {
         let (Some(a), Some(b)) = (reading(first), reading(second)) else {
             return;
         };
-        let mut joined = String::new();
-        for x in &a.first {
-            for y in &b.later {
-                joined.clear();
-                joined.push_str(x);
-                joined.push_str(y);
-                if let Some(&vocab) = self.vocab_ids.get(joined.as_str()) {
-                    out.push(TermMatch {
-                        vocab,
-                        term: at,
-                        span: 2,
-                        sim: TRANSLITERATED_SIM,
-                        how: MatchHow::Transliterated,
-                        differs: false,
-                    });
-                }
-            }
-        }
+        self.push_joined_readings(
+            &a.first,
+            &b.later,
+            at,
+            TRANSLITERATED_SIM,
+            MatchHow::Transliterated,
+            out,
+        );
     }
 
     /// Stage 1: scores entities by the weight of query terms they contain
