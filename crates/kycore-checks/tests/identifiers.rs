@@ -210,6 +210,28 @@ fn phone_numbers() {
     );
 }
 
+/// Found by the `identifiers` fuzz target: libphonenumber's metadata read this number as
+/// valid with a leading zero that its own E.164 form then lost, so the normalized form was
+/// refused. A number is valid only when its normalized form reads back as itself.
+#[test]
+fn a_valid_phone_number_normalizes_to_a_valid_number() {
+    for (value, country) in [
+        ("+881000 75 166997", Some("DE")),
+        ("+881000 75 166997", None),
+        ("+44 20 7946 0958", None),
+    ] {
+        let outcome = check(IdentifierKind::Phone, value, country);
+        let Some(normalized) = outcome.normalized.as_deref() else {
+            continue;
+        };
+        if outcome.valid {
+            let again = check(IdentifierKind::Phone, normalized, country);
+            assert!(again.valid, "{value} -> {normalized}: {:?}", again.errors);
+            assert_eq!(again.normalized.as_deref(), Some(normalized));
+        }
+    }
+}
+
 #[test]
 fn email_addresses() {
     let ok = check(IdentifierKind::Email, " Anna.Eriksson@Example.COM ", None);

@@ -33,7 +33,7 @@ pub fn validate(value: &str, country: Option<&str>) -> ValidationOutcome {
         "national_number": number.national().value(),
         "international_format": number.format().mode(Mode::International).to_string(),
     });
-    if number.is_valid() {
+    if number.is_valid() && reads_back_as_itself(&e164, region) {
         ValidationOutcome::accepted(e164, details)
     } else {
         let error = CheckError::new(
@@ -42,6 +42,15 @@ pub fn validate(value: &str, country: Option<&str>) -> ValidationOutcome {
         );
         ValidationOutcome::refused(Some(e164), details, vec![error])
     }
+}
+
+/// Whether an E.164 form parses back (with the same country) to a valid number with the
+/// same E.164 form. The parser can count a national number's leading zeros differently
+/// in the two readings (`+881000 75 166997` with country DE); such a number has no stable
+/// normalized form, and a stored number must validate again as the same number.
+fn reads_back_as_itself(e164: &str, region: Option<country::Id>) -> bool {
+    parse(region, e164)
+        .is_ok_and(|again| again.is_valid() && again.format().mode(Mode::E164).to_string() == e164)
 }
 
 fn map_error(error: &phonenumber::ParseError) -> CheckError {
