@@ -167,8 +167,7 @@ impl Screener {
         };
         let mut scored: Vec<Scored> = candidates
             .into_iter()
-            .filter_map(|e| self.score_entity(&prepared, &facts, e))
-            .filter(|s| s.score >= threshold)
+            .filter_map(|e| self.score_entity(&prepared, &facts, e, threshold))
             .collect();
         scored.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.entity.cmp(&b.entity)));
         scored.truncate(limit);
@@ -264,13 +263,19 @@ impl Screener {
             .map(Some)
     }
 
+    /// The entity's best name and score when it reaches `threshold`.
     fn score_entity(
         &self,
         query: &PreparedQuery<'_>,
         facts: &QueryFacts<'_>,
         e: u32,
+        threshold: f64,
     ) -> Option<Scored> {
         let entity = self.entities.get(e as usize)?;
+        let delta = score::qualifier_delta(facts, entity);
+        // The name score that reaches the threshold with the qualifiers'
+        // delta, before rounding to three decimals (half a thousandth up).
+        let bar = threshold - delta - 0.0005;
         let names = self.index.names_of(e);
         // A query in Han or Hangul is compared with the entry's names in the
         // same script when it has some: there each character is a syllable
@@ -293,15 +298,21 @@ impl Screener {
             .filter(|(_, (indexed, _))| {
                 (!restrict || same_script(indexed)) && query.worth_aligning(indexed)
             })
-            .map(|(i, (indexed, name))| {
-                let raw =
-                    f64::from(score::align(&self.index, query, indexed, entity.entity_type).score);
-                (i, raw * quality_factor(name.quality))
+            .filter_map(|(i, (indexed, name))| {
+                let quality = quality_factor(name.quality);
+                let at_least = (bar / quality) as f32;
+                let alignment = score::align_reaching(
+                    &self.index,
+                    query,
+                    indexed,
+                    entity.entity_type,
+                    at_least,
+                )?;
+                Some((i, f64::from(alignment.score) * quality))
             })
             .max_by(|a, b| a.1.total_cmp(&b.1))?;
-        let delta = score::qualifier_delta(facts, entity);
         let score = score::round3((name_score + delta).clamp(0.0, 1.0));
-        Some(Scored {
+        (score >= threshold).then_some(Scored {
             entity: e,
             name,
             score,
