@@ -7,8 +7,8 @@
 //! acronyms of long names. Query terms are expanded against it into
 //! `TermMatch`es, which both the candidate search and the scorer reuse.
 
+use foldhash::HashMap;
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
 use crate::knowledge::{self, CompoundPart, GroupKind};
@@ -102,7 +102,7 @@ impl Hasher for PassThrough {
     }
 }
 
-type PassThroughMap<V> = HashMap<u64, V, BuildHasherDefault<PassThrough>>;
+type PassThroughMap<V> = std::collections::HashMap<u64, V, BuildHasherDefault<PassThrough>>;
 
 /// A query's term matches grouped by vocabulary word, for the scorer's
 /// lookups (one per listed word of every candidate name).

@@ -9,7 +9,7 @@
 //! a data change. Romanization tables are loaded first because folding the
 //! other tables' entries (written in many scripts) needs them.
 
-use std::collections::{HashMap, HashSet};
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use std::sync::OnceLock;
 
 use crate::normalize;

@@ -9,7 +9,7 @@
 //! For finding candidates, both sides reduce to a key of coarse consonant
 //! classes (`latin_sounds.tsv`): "mhmd" and "Mohammed" both give `MT`.
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 
 /// One romanized letter (or the Arabic article) and its Latin spellings.
 #[derive(Debug)]
