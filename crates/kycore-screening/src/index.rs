@@ -14,7 +14,7 @@ use std::hash::{BuildHasherDefault, Hasher};
 use crate::knowledge::{self, CompoundPart, GroupKind};
 use crate::model::Entity;
 use crate::normalize::{self, Script, Token, TokenClass};
-use crate::translit;
+use crate::translit::{self, Spelt};
 
 /// Longest name (in tokens) indexed or queried; longer inputs are truncated
 /// on the list side and rejected on the query side.
@@ -309,6 +309,9 @@ pub struct Index {
     /// Arabic and Hebrew vocabulary words.
     latin_keys: HashedPostings,
     unvowelled_keys: HashedPostings,
+    /// Arabic and Hebrew vocabulary words, spelt in Latin once at build:
+    /// a Latin query word is compared with every such word its keys reach.
+    spelt: HashMap<u32, Spelt<'static>>,
     /// Per entity, the range of its names in `names`.
     entity_names: Vec<(u32, u32)>,
     names: Vec<IndexedName>,
@@ -424,6 +427,8 @@ impl Index {
             + self.readings.approx_bytes()
             + self.latin_keys.approx_bytes()
             + self.unvowelled_keys.approx_bytes()
+            + self.spelt.values().map(Spelt::approx_bytes).sum::<usize>()
+            + self.spelt.capacity() * 16
     }
 
     /// Prepares query tokens: relates every term (and adjacent pair) to
@@ -640,20 +645,15 @@ impl Index {
                 .latin_sounds
                 .keys(&term.token.text);
             let start = out.len();
-            let k = knowledge::knowledge();
             let found = keys
                 .iter()
                 .flat_map(|key| self.unvowelled_keys.get(hash_str(key)));
             for &vocab in found {
-                let Some(table) = spelling_table(self.script(vocab)) else {
+                let Some(spelt) = self.spelt.get(&vocab) else {
                     continue;
                 };
                 if out[start..].iter().any(|m| m.vocab == vocab) {
                     continue;
-                }
-                let mut spelt = table.spell(&[self.word(vocab)]);
-                if k.compound_part(self.word(vocab)) == Some(CompoundPart::Prefix) {
-                    spelt.tighten(translit::BOUND_BUDGET);
                 }
                 if let Some(sim) = spelt.similarity(&term.token.text, &mut scratch) {
                     let nisba = final_i_unwritten(self.word(vocab), &term.token.text);
@@ -1841,10 +1841,12 @@ impl Builder {
             groups,
             latin_keys,
             unvowelled_keys,
+            spelt,
         } = self.fuzzy_tables();
         Index {
             latin_keys,
             unvowelled_keys,
+            spelt,
             unknown_weight: (1.0 + n).ln(),
             vocab_ids: self.vocab_ids,
             words: self.words,
@@ -1873,6 +1875,7 @@ impl Builder {
         let mut skeletons = Vec::new();
         let mut groups = Vec::new();
         let (mut latin_keys, mut unvowelled_keys) = (Vec::new(), Vec::new());
+        let mut spelt = HashMap::default();
         for (id, ((word, class), script)) in self
             .words
             .iter()
@@ -1894,9 +1897,15 @@ impl Builder {
             groups.extend(k.groups_of(word).iter().map(|&g| (u64::from(g), id)));
             match spelling_table(*script) {
                 Some(table) => {
-                    for key in table.spell(&[word]).keys() {
+                    let mut spelling = table.spell(&[word]);
+                    for key in spelling.keys() {
                         unvowelled_keys.push((hash_str(&key), id));
                     }
+                    // "Abd" alone meets its own spellings only, not Abdi or Obaid.
+                    if k.compound_part(word) == Some(CompoundPart::Prefix) {
+                        spelling.tighten(translit::BOUND_BUDGET);
+                    }
+                    spelt.insert(id, spelling);
                 }
                 None if *script == Script::Latin => {
                     for key in r.latin_sounds.keys(word) {
@@ -1912,6 +1921,7 @@ impl Builder {
             groups: HashedPostings::build(groups),
             latin_keys: HashedPostings::build(latin_keys),
             unvowelled_keys: HashedPostings::build(unvowelled_keys),
+            spelt,
         }
     }
 }
@@ -1923,6 +1933,7 @@ struct FuzzyTables {
     groups: HashedPostings,
     latin_keys: HashedPostings,
     unvowelled_keys: HashedPostings,
+    spelt: HashMap<u32, Spelt<'static>>,
 }
 
 /// The Latin spellings of a script written without short vowels.

@@ -334,6 +334,22 @@ impl<'a> Spelt<'a> {
         out
     }
 
+    /// Heap bytes held, for the index's own count.
+    pub fn approx_bytes(&self) -> usize {
+        use std::mem::size_of;
+        let lattice: usize = (self.lattice.iter())
+            .map(|u| u.capacity() * size_of::<(&Unit, usize)>())
+            .sum();
+        let steps: usize = (self.steps.iter())
+            .map(|s| s.capacity() * size_of::<Step>())
+            .sum();
+        size_of::<Self>()
+            + lattice
+            + steps
+            + (self.lattice.capacity() + self.steps.capacity()) * size_of::<Vec<()>>()
+            + self.greedy.capacity() * size_of::<&Unit>()
+    }
+
     /// Accepts no alignment dearer than `budget` (for name parts that are no
     /// name alone: only their own spellings).
     pub fn tighten(&mut self, budget: f32) {
