@@ -22,20 +22,33 @@ pub fn osa_distance_within(a: &str, b: &str, limit: usize) -> Option<usize> {
     if !a.is_ascii() || !b.is_ascii() || x.len() > STACK_LEN || y.len() > STACK_LEN {
         return Some(strsim::osa_distance(a, b)).filter(|&d| d <= limit);
     }
+    // Only the cells within `band` of the diagonal are computed: a path
+    // through any other has spent more edits than the limit. Cells outside
+    // it hold `over`, which is no more than their distance and still over
+    // the limit, so nothing computed from them comes back under it.
+    let band = limit.min(STACK_LEN);
+    let over = (band + 1) as u8;
     // Three rows of the distance table, used in turn: the row being
     // filled, the one before and the one before that (for a
     // transposition). Distances fit in a byte: no word here is longer than
     // `STACK_LEN`.
-    let mut rows = [[0u8; STACK_LEN + 1]; 3];
-    for (j, cell) in rows[0].iter_mut().enumerate().take(y.len() + 1) {
+    let mut rows = [[over; STACK_LEN + 1]; 3];
+    for (j, cell) in rows[0].iter_mut().enumerate().take(y.len().min(band) + 1) {
         *cell = j as u8;
     }
     let mut previous_min = 0u8;
     for i in 1..=x.len() {
         let (now, before, two_back) = (i % 3, (i + 2) % 3, (i + 1) % 3);
-        rows[now][0] = i as u8;
-        let mut row_min = rows[now][0];
-        for j in 1..=y.len() {
+        let first = i.saturating_sub(band).max(1);
+        // The cell left of the band, and column 0: this row's slot last
+        // held the row three before, whose band reached further left.
+        rows[now][first - 1] = if first == 1 {
+            (i as u8).min(over)
+        } else {
+            over
+        };
+        let mut row_min = rows[now][first - 1];
+        for j in first..=y.len().min(i + band) {
             let substitution = rows[before][j - 1] + u8::from(x[i - 1] != y[j - 1]);
             let mut best = substitution
                 .min(rows[before][j] + 1)
