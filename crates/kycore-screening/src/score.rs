@@ -12,6 +12,8 @@
 //! or few words), which is what makes "Mohammed Ali" weigh less than a rare
 //! name.
 
+use std::cell::RefCell;
+
 use serde::Serialize;
 
 use crate::index::{
@@ -201,6 +203,8 @@ pub struct PreparedQuery<'a> {
     /// Positions of query words written more than once ("Ali Ali").
     repeated: u64,
     joinable: JoinableQueryWords,
+    /// The candidate pairs of the name being aligned (`align_reaching`).
+    pairs_buffer: RefCell<Vec<Pair>>,
 }
 
 impl<'a> PreparedQuery<'a> {
@@ -227,6 +231,7 @@ impl<'a> PreparedQuery<'a> {
             unmatched_long_word,
             repeated,
             joinable: JoinableQueryWords::new(terms),
+            pairs_buffer: RefCell::new(Vec::new()),
         }
     }
 
@@ -253,8 +258,15 @@ pub fn align(
     listed: EntityType,
 ) -> Alignment {
     let person = listed == EntityType::Person;
-    let pairs = candidate_pairs(index, query, name, person, listed_thing(listed));
-    align_pairs(index, query, name, person, pairs)
+    let mut pairs = Vec::new();
+    candidate_pairs(
+        index,
+        query,
+        name,
+        (person, listed_thing(listed)),
+        &mut pairs,
+    );
+    align_pairs(index, query, name, person, &mut pairs)
 }
 
 /// `align`, unless the name cannot score `at_least`: then `None`, found
@@ -270,12 +282,20 @@ pub fn align_reaching(
     at_least: f32,
 ) -> Option<Alignment> {
     let person = listed == EntityType::Person;
-    let pairs = candidate_pairs(index, query, name, person, listed_thing(listed));
+    // One buffer for every name a search aligns.
+    let mut pairs = query.pairs_buffer.borrow_mut();
+    candidate_pairs(
+        index,
+        query,
+        name,
+        (person, listed_thing(listed)),
+        &mut pairs,
+    );
     // The margin covers the bound's other order of float sums.
     if score_bound(index, query, name, &pairs) < at_least - BOUND_MARGIN {
         return None;
     }
-    Some(align_pairs(index, query, name, person, pairs))
+    Some(align_pairs(index, query, name, person, &mut pairs))
 }
 
 fn listed_thing(listed: EntityType) -> bool {
@@ -292,10 +312,10 @@ fn align_pairs(
     query: &PreparedQuery<'_>,
     name: &IndexedName,
     person: bool,
-    mut pairs: Vec<Pair>,
+    pairs: &mut [Pair],
 ) -> Alignment {
     pairs.sort_unstable_by(|a, b| b.sim.total_cmp(&a.sim).then(b.q_span.cmp(&a.q_span)));
-    let best_first = align_in_order(index, query, name, person, &pairs);
+    let best_first = align_in_order(index, query, name, person, pairs);
     // Taking the most similar pairs first can let one word of a phrase
     // take its partner alone ("عبد الله العبيدي": the article of "Allah"
     // pairs with the listed "AL-" of AL-UBAIDI and "عبد الله" no longer
@@ -320,7 +340,7 @@ fn align_pairs(
         return best_first;
     }
     pairs.sort_by_key(|p| std::cmp::Reverse(p.q_span + p.c_span));
-    let phrases_first = align_in_order(index, query, name, person, &pairs);
+    let phrases_first = align_in_order(index, query, name, person, pairs);
     if phrases_first.score > best_first.score {
         phrases_first
     } else {
@@ -503,15 +523,17 @@ fn first_byte(text: &str) -> Option<u8> {
     text.as_bytes().first().copied()
 }
 
+/// The pairs of words that may be aligned, into `pairs` (emptied first).
+/// `(person, thing)`: the listed entry is a person; an organization, a
+/// vessel or an aircraft.
 fn candidate_pairs(
     index: &Index,
     query: &PreparedQuery<'_>,
     name: &IndexedName,
-    person: bool,
-    thing: bool,
-) -> Vec<Pair> {
-    // Sized once: this runs for every listed name aligned.
-    let mut pairs = Vec::with_capacity(2 * name.tokens.len().max(query.terms.len()));
+    (person, thing): (bool, bool),
+    pairs: &mut Vec<Pair>,
+) {
+    pairs.clear();
     for (j, &vocab) in name.tokens.iter().enumerate().take(64) {
         let j = j as u8;
 
@@ -556,10 +578,9 @@ fn candidate_pairs(
             class,
             at: j,
         };
-        push_light_pairs(query, &listed, &mut pairs);
-        push_initial_pairs(query, &listed, &mut pairs);
+        push_light_pairs(query, &listed, pairs);
+        push_initial_pairs(query, &listed, pairs);
     }
-    pairs
 }
 
 /// Legal forms pair with legal forms (fully when the same form, nearly when
