@@ -203,7 +203,8 @@ pub struct PreparedQuery<'a> {
     /// Positions of query words written more than once ("Ali Ali").
     repeated: u64,
     joinable: JoinableQueryWords,
-    /// The candidate pairs of the name being aligned (`align_reaching`).
+    /// The candidate pairs of the name being aligned, one buffer for every
+    /// name a search aligns.
     pairs_buffer: RefCell<Vec<Pair>>,
 }
 
@@ -257,16 +258,9 @@ pub fn align(
     name: &IndexedName,
     listed: EntityType,
 ) -> Alignment {
-    let person = listed == EntityType::Person;
-    let mut pairs = Vec::new();
-    candidate_pairs(
-        index,
-        query,
-        name,
-        (person, listed_thing(listed)),
-        &mut pairs,
-    );
-    align_pairs(index, query, name, person, &mut pairs)
+    let mut pairs = query.pairs_buffer.borrow_mut();
+    candidate_pairs(index, query, name, listed, &mut pairs);
+    align_pairs(index, query, name, listed, &mut pairs)
 }
 
 /// `align`, unless the name cannot score `at_least`: then `None`, found
@@ -281,28 +275,13 @@ pub fn align_reaching(
     listed: EntityType,
     at_least: f32,
 ) -> Option<Alignment> {
-    let person = listed == EntityType::Person;
-    // One buffer for every name a search aligns.
     let mut pairs = query.pairs_buffer.borrow_mut();
-    candidate_pairs(
-        index,
-        query,
-        name,
-        (person, listed_thing(listed)),
-        &mut pairs,
-    );
+    candidate_pairs(index, query, name, listed, &mut pairs);
     // The margin covers the bound's other order of float sums.
     if score_bound(index, query, name, &pairs) < at_least - BOUND_MARGIN {
         return None;
     }
-    Some(align_pairs(index, query, name, person, &mut pairs))
-}
-
-fn listed_thing(listed: EntityType) -> bool {
-    matches!(
-        listed,
-        EntityType::Organization | EntityType::Vessel | EntityType::Aircraft
-    )
+    Some(align_pairs(index, query, name, listed, &mut pairs))
 }
 
 /// The best alignment of `pairs`: most similar first, or phrases first
@@ -311,9 +290,10 @@ fn align_pairs(
     index: &Index,
     query: &PreparedQuery<'_>,
     name: &IndexedName,
-    person: bool,
+    listed: EntityType,
     pairs: &mut [Pair],
 ) -> Alignment {
+    let person = listed == EntityType::Person;
     pairs.sort_unstable_by(|a, b| b.sim.total_cmp(&a.sim).then(b.q_span.cmp(&a.q_span)));
     let best_first = align_in_order(index, query, name, person, pairs);
     // Taking the most similar pairs first can let one word of a phrase
@@ -524,16 +504,19 @@ fn first_byte(text: &str) -> Option<u8> {
 }
 
 /// The pairs of words that may be aligned, into `pairs` (emptied first).
-/// `(person, thing)`: the listed entry is a person; an organization, a
-/// vessel or an aircraft.
 fn candidate_pairs(
     index: &Index,
     query: &PreparedQuery<'_>,
     name: &IndexedName,
-    (person, thing): (bool, bool),
+    listed: EntityType,
     pairs: &mut Vec<Pair>,
 ) {
     pairs.clear();
+    let person = listed == EntityType::Person;
+    let thing = matches!(
+        listed,
+        EntityType::Organization | EntityType::Vessel | EntityType::Aircraft
+    );
     for (j, &vocab) in name.tokens.iter().enumerate().take(64) {
         let j = j as u8;
 
