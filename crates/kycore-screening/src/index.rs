@@ -610,11 +610,7 @@ impl Index {
                 if span == 1 && texts[0] == "al" || span > 1 && !joins {
                     continue;
                 }
-                let mut spelt = table.spell(&texts);
-                // "Abd" alone meets its own spellings only, not Abdi or Obaid.
-                if span == 1 && k.compound_part(texts[0]) == Some(CompoundPart::Prefix) {
-                    spelt.tighten(translit::BOUND_BUDGET);
-                }
+                let spelt = spell_unvowelled(table, &texts);
                 let start = out.len();
                 for key in spelt.keys() {
                     for &vocab in self.latin_keys.get(hash_str(&key)) {
@@ -1897,13 +1893,9 @@ impl Builder {
             groups.extend(k.groups_of(word).iter().map(|&g| (u64::from(g), id)));
             match spelling_table(*script) {
                 Some(table) => {
-                    let mut spelling = table.spell(&[word]);
+                    let spelling = spell_unvowelled(table, &[word]);
                     for key in spelling.keys() {
                         unvowelled_keys.push((hash_str(&key), id));
-                    }
-                    // "Abd" alone meets its own spellings only, not Abdi or Obaid.
-                    if k.compound_part(word) == Some(CompoundPart::Prefix) {
-                        spelling.tighten(translit::BOUND_BUDGET);
                     }
                     spelt.insert(id, spelling);
                 }
@@ -1937,6 +1929,17 @@ struct FuzzyTables {
 }
 
 /// The Latin spellings of a script written without short vowels.
+/// Arabic or Hebrew words read together, spelt in Latin. "Abd" alone
+/// meets its own spellings only, not Abdi or Obaid.
+fn spell_unvowelled(table: &'static translit::SpellingTable, words: &[&str]) -> Spelt<'static> {
+    let mut spelt = table.spell(words);
+    let k = knowledge::knowledge();
+    if matches!(words, [word] if k.compound_part(word) == Some(CompoundPart::Prefix)) {
+        spelt.tighten(translit::BOUND_BUDGET);
+    }
+    spelt
+}
+
 fn spelling_table(script: Script) -> Option<&'static translit::SpellingTable> {
     let r = knowledge::romanization();
     match script {

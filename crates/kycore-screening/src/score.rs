@@ -52,6 +52,9 @@ const SHORT_WORD_LEN: usize = 4;
 /// How far below a search's bar a name's score bound must fall before the
 /// name is left unaligned (`align_reaching`).
 const BOUND_MARGIN: f32 = 0.01;
+/// Shortest query word that may be two listed words written as one
+/// (`add_split_words`, and the bound's `JoinableQueryWords`).
+const SPLIT_WORD_MIN_LEN: usize = 5;
 /// Weak (low-quality) aliases are trusted a little less.
 pub const WEAK_ALIAS_FACTOR: f64 = 0.95;
 
@@ -215,7 +218,8 @@ impl<'a> PreparedQuery<'a> {
             .map(|i| i as u8)
             .collect();
         let unmatched_long_word = terms.iter().enumerate().any(|(i, t)| {
-            t.token.text.len() >= 5 && !matches.iter().any(|m| usize::from(m.term) == i)
+            t.token.text.len() >= SPLIT_WORD_MIN_LEN
+                && !matches.iter().any(|m| usize::from(m.term) == i)
         });
         let repeated = (0..terms.len().min(64))
             .filter(|&i| {
@@ -464,7 +468,6 @@ fn joinable_words(index: &Index, query: &PreparedQuery<'_>, name: &IndexedName) 
 }
 
 /// What `joinable_words` needs of the query, read once per search.
-#[derive(Default)]
 struct JoinableQueryWords {
     /// (position, first letter) of each word of five letters or more.
     split: Vec<(u8, Option<u8>)>,
@@ -477,7 +480,7 @@ impl JoinableQueryWords {
     fn new(terms: &[QueryTerm]) -> Self {
         let terms = &terms[..terms.len().min(64)];
         let split = (terms.iter().enumerate())
-            .filter(|(_, t)| t.token.text.len() >= 5)
+            .filter(|(_, t)| t.token.text.len() >= SPLIT_WORD_MIN_LEN)
             .map(|(i, t)| (i as u8, first_byte(&t.token.text)))
             .collect();
         let regroup = (terms.windows(2).enumerate())
@@ -678,7 +681,7 @@ fn add_split_words(
     chosen: &mut Chosen,
 ) {
     for (i, term) in query.terms.iter().enumerate().take(64) {
-        if bit_set(chosen.q_used, i) || term.token.text.len() < 5 {
+        if bit_set(chosen.q_used, i) || term.token.text.len() < SPLIT_WORD_MIN_LEN {
             continue;
         }
         let text = term.token.text.as_str();
