@@ -116,12 +116,26 @@ fn a_pair_scores_the_same_in_either_order() {
     let explained = screener
         .explain_pair("Person", "Mohamed Ali", "محمد علي")
         .unwrap();
-    let listed: Vec<&str> = explained
+    let mut listed: Vec<&str> = explained
         .token_matches
         .iter()
         .map(|m| m.list.as_str())
         .collect();
-    assert_eq!(listed, ["mohamed", "ali"]);
+    listed.sort_unstable();
+    assert_eq!(listed, ["ali", "mohamed"]);
+}
+
+#[test]
+fn an_ayn_opening_an_arabic_word_is_read_with_its_vowel() {
+    let screener = Screener::new(Vec::new());
+    // Its vowel is what Latin writes for it: Issa, Eid, Ali.
+    for (arabic, latin) in [("عيسى", "Issa"), ("عيد", "Eid"), ("علي", "Ali")] {
+        let score = screener.score_pair("Person", arabic, latin);
+        assert!(score >= 0.75, "{arabic} / {latin}: {score}");
+    }
+    // The Chinese surname Li is no spelling of علي.
+    let score = screener.score_pair("Person", "Li Mohamed", "محمد علي");
+    assert!(score < 0.75, "{score}");
 }
 
 #[test]
