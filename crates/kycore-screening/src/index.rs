@@ -1031,7 +1031,16 @@ impl Index {
         // (Prigozhin / Prigojin, Yevgeny / Evgeniy).
         // (From Cyrillic or Greek one letter more: one letter there may be
         // two here, Ч / ch.)
-        let other_sounds = !normalize::same_sounds(text, word);
+        // Within one alphabet other than Latin (both words written in
+        // Cyrillic or Greek), no romanization stands between the letters:
+        // another consonant letter is another name (Беляев / ВАЛЯЕВ), however
+        // alike the sounds that Latin spellings confuse (b / v).
+        let one_alphabet = !across && matches!(script, Script::Cyrillic | Script::Greek);
+        let other_sounds = if one_alphabet {
+            normalize::skeleton(text) != normalize::skeleton(word)
+        } else {
+            !normalize::same_sounds(text, word)
+        };
         if edits >= 2 && shorter + usize::from(across) < TWO_EDITS_MIN_LEN && other_sounds {
             return None;
         }
@@ -1929,12 +1938,15 @@ struct FuzzyTables {
 }
 
 /// The Latin spellings of a script written without short vowels.
-/// Arabic or Hebrew words read together, spelt in Latin. "Abd" alone
-/// meets its own spellings only, not Abdi or Obaid.
+/// Arabic or Hebrew words read together, spelt in Latin. "Abd" alone, or
+/// with the article and not the name it introduces ("عبد ال" of
+/// "عبدالعلی", Abd al-Ali), meets its own spellings only, not Abdi, Obaid
+/// or Abdallah.
 fn spell_unvowelled(table: &'static translit::SpellingTable, words: &[&str]) -> Spelt<'static> {
     let mut spelt = table.spell(words);
     let k = knowledge::knowledge();
-    if matches!(words, [word] if k.compound_part(word) == Some(CompoundPart::Prefix)) {
+    let prefix = |word: &str| k.compound_part(word) == Some(CompoundPart::Prefix);
+    if matches!(words, [word] | [word, "al"] if prefix(word)) {
         spelt.tighten(translit::BOUND_BUDGET);
     }
     spelt
@@ -2258,6 +2270,34 @@ mod tests {
         // two meet as one skeleton at most).
         assert!(typo_of(&["KOZLOFF Ivan"]));
         assert!(!typo_of(&["KOZLOFF Ivan", "Козлофф Георгий"]));
+    }
+
+    #[test]
+    fn within_cyrillic_two_edits_that_change_a_consonant_letter_are_another_name() {
+        let index = index_of(&["Юрий ВАЛЯЕВ", "BELAYEV Yuri"]);
+        let meets = |query: &str, listed: &str| {
+            let (_, matches) = index.prepare(normalize::tokenize(query));
+            let vocab = index.vocab_ids.get(listed).copied();
+            matches.iter().any(|m| Some(m.vocab) == vocab)
+        };
+        // Б and В are two letters in Cyrillic; b and v are one sound class
+        // only to Latin spellings, which may write either.
+        assert!(!meets("Беляев", "valyaev"));
+        assert!(meets("Беляев", "belayev"));
+        assert!(meets("Валяев", "valyaev"));
+    }
+
+    #[test]
+    fn abd_with_the_article_alone_meets_no_longer_name() {
+        let index = index_of(&["ABDALLAH Ali"]);
+        let (_, matches) = index.prepare(normalize::tokenize("رضا عبدالعلی"));
+        let abdallah = index.vocab_ids.get("abdallah").copied();
+        // "عبد ال" of Abd al-Ali is no Abdallah.
+        assert!(
+            !matches
+                .iter()
+                .any(|m| Some(m.vocab) == abdallah && m.span == 2)
+        );
     }
 
     #[test]
