@@ -797,7 +797,9 @@ pub fn tokenize(text: &str) -> Vec<Token> {
 /// A particle introduces the name word after it (de Gaulle, bin Laden);
 /// ending a name after a name word it introduces nothing, so it is a name
 /// of its own there (Vietnamese Lê in `John Lê`, Văn in `Nguyen Van`) and
-/// weighs as one.
+/// weighs as one. So is a title ending a name: titles lead a name, and
+/// the ones that are also family names (Maulana, Sheikh, Haji) end one
+/// only as such (`Siti Maulana`, `Abdi Haji`).
 fn name_trailing_particle(tokens: &mut [Token], k: &knowledge::Knowledge) {
     let Some((last, before)) = tokens.split_last_mut() else {
         return;
@@ -805,7 +807,11 @@ fn name_trailing_particle(tokens: &mut [Token], k: &knowledge::Knowledge) {
     let after_name_word = before
         .iter()
         .any(|t| matches!(t.class, TokenClass::Word | TokenClass::Syllable));
-    if last.class == TokenClass::Weak && after_name_word && k.is_particle(&last.text) {
+    let title = || {
+        k.phrase(&last.text)
+            .is_some_and(|p| matches!(p.kind, PhraseKind::Honorific { .. }))
+    };
+    if last.class == TokenClass::Weak && after_name_word && (k.is_particle(&last.text) || title()) {
         last.class = TokenClass::Word;
     }
 }
@@ -1229,11 +1235,17 @@ mod tests {
     }
 
     #[test]
-    fn a_particle_ending_a_name_is_a_name_word() {
+    fn a_particle_or_title_ending_a_name_is_a_name_word() {
         let classes = |name: &str| -> Vec<TokenClass> {
             tokenize(name).into_iter().map(|t| t.class).collect()
         };
         assert_eq!(classes("John Lê"), [TokenClass::Word, TokenClass::Word]);
+        assert_eq!(
+            classes("Siti Maulana"),
+            [TokenClass::Word, TokenClass::Word]
+        );
+        assert_eq!(classes("Maulana Masood Azhar")[0], TokenClass::Honorific);
+        assert_eq!(classes("Abdi Haji Ali")[1], TokenClass::Weak);
         assert_eq!(classes("Le Pen"), [TokenClass::Weak, TokenClass::Word]);
         assert_eq!(classes("Osama bin Laden")[1], TokenClass::Weak);
         // Business words stay weak wherever they stand.
@@ -1275,6 +1287,9 @@ mod tests {
         assert_eq!(fold("Владимир Путин"), "vladimir putin");
         assert_eq!(fold("习近平"), "xi jin ping");
         assert_eq!(fold("محمد"), "mhmd");
+        // An ayn opening a word carries its vowel; inside one, nothing.
+        assert_eq!(fold("علي سعد"), "ali sd");
+        assert_eq!(fold("عيسى"), "aisa");
         assert_eq!(fold("Αλέξανδρος"), "alexandros");
         assert_eq!(fold("タナカ タロウ"), "tanaka taro");
         assert_eq!(fold("김정은"), "gim jeong eun");
