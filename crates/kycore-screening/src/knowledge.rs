@@ -714,10 +714,12 @@ impl Knowledge {
             // Forms that fold to several words (Hangul transcriptions split
             // per syllable) are no single-word equivalents.
             // Short given-name forms (Yu, Ho, Li) join unrelated names across
-            // languages; only spelling tables keep them.
+            // languages; only spelling tables keep them. The table of one
+            // name across languages is ours and holds no such noise: its
+            // three-letter forms are that name (Jan, Ian: John).
             let shortest = match kind {
-                GroupKind::Equivalent | GroupKind::Translation => 4,
-                GroupKind::Nickname => 3,
+                GroupKind::Equivalent => 4,
+                GroupKind::Nickname | GroupKind::Translation => 3,
                 GroupKind::Phonetic => 2,
             };
             if member.len() < shortest || member.contains(' ') {

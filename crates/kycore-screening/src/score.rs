@@ -17,8 +17,9 @@ use std::cell::RefCell;
 use serde::Serialize;
 
 use crate::index::{
-    ACRONYM_SIM, Index, IndexedName, JOINED_SIM, MatchHow, MatchesByWord, QueryTerm, TermMatch,
-    acronyms, class_weight, edit_budget, edit_similarity, reads_as_acronym,
+    ACRONYM_SIM, Index, IndexedName, JOINED_SIM, MatchHow, MatchesByWord, QueryTerm,
+    TRANSLATED_SIM, TermMatch, acronyms, class_weight, edit_budget, edit_similarity,
+    reads_as_acronym,
 };
 use crate::knowledge;
 use crate::model::{CountryRole, Entity, EntityType, PartialDate};
@@ -894,6 +895,13 @@ fn is_difference(index: &Index, terms: &[QueryTerm], name: &IndexedName, pair: &
         })
 }
 
+/// Whether a pair is one given name in another language's form (Jan /
+/// John, Ian / Yahya): people are seldom listed so, so beside another
+/// difference or a respelling it is a second one, in any script.
+fn is_translation(pair: &Pair) -> bool {
+    pair.kind == MatchKind::NameEquivalent && pair.sim <= TRANSLATED_SIM
+}
+
 /// Whether a pair is a typo in a word of four letters or fewer ("Rita" /
 /// Rida, "Abdi" / Abd): a quarter of the word, a difference of its own
 /// even where the sounds stay, unlike a respelt long word.
@@ -1111,7 +1119,10 @@ fn count_differences(
     let (mut differing, mut respelt) = (0usize, false);
     for pair in pairs {
         if is_approximate(pair) {
-            if is_difference(index, terms, name, pair) || is_short_typo(index, terms, name, pair) {
+            if is_difference(index, terms, name, pair)
+                || is_short_typo(index, terms, name, pair)
+                || is_translation(pair)
+            {
                 differing += 1;
             } else {
                 respelt = true;
