@@ -286,7 +286,16 @@ fn spell_j(word: &str) -> String {
 }
 
 fn fold_words(text: &str) -> Vec<Word> {
-    let chars: Vec<char> = text.nfkc().collect();
+    // Greek accents are stripped before the table's digraphs are looked up:
+    // ού is ου (u), αύ is αυ (av).
+    let mut chars: Vec<char> = Vec::with_capacity(text.len());
+    for c in text.nfkc() {
+        if Script::of(c) == Some(Script::Greek) {
+            chars.extend(std::iter::once(c).nfd().filter(|&d| !is_combining_mark(d)));
+        } else {
+            chars.push(c);
+        }
+    }
     let japanese = chars.iter().any(|&c| Script::of(c) == Some(Script::Kana));
     let tables = knowledge::romanization();
     let mut b = WordBuilder::default();
@@ -1014,7 +1023,11 @@ fn classify(word: &Word) -> Token {
         (None, Some(short)) => (short.to_owned(), Some(word.text.clone())),
         (None, None) => (word.text.clone(), word.repeated.clone()),
     };
-    let also = word.also.clone().filter(|reading| *reading != text);
+    let also = word
+        .also
+        .clone()
+        .or_else(|| greek_foreign_reading(&text, word.script))
+        .filter(|reading| *reading != text);
     Token {
         class: word_class(&text, word.script, k),
         text,
@@ -1024,6 +1037,15 @@ fn classify(word: &Word) -> Token {
         attached: word.attached,
         also,
     }
+}
+
+/// A Greek word read as Greek writes foreign names: ου as the u it sounds
+/// and ντ inside a word as d (Λουκασένκο Lukashenko, Βλαντίμιρ Vladimir),
+/// where the standard reading keeps "ou" and "nt" for Greek names
+/// (Papadopoulos, Pantelis).
+fn greek_foreign_reading(text: &str, script: Script) -> Option<String> {
+    (script == Script::Greek && (text.contains("ou") || text.contains("nt")))
+        .then(|| text.replace("ou", "u").replace("nt", "d"))
 }
 
 /// A kana word's Hepburn reading (the long-vowel mark written as its vowel
@@ -1291,6 +1313,8 @@ mod tests {
         assert_eq!(fold("علي سعد"), "ali sd");
         assert_eq!(fold("عيسى"), "aisa");
         assert_eq!(fold("Αλέξανδρος"), "alexandros");
+        // Accents do not hide a digraph: αύ is av, ού is ou.
+        assert_eq!(fold("Παύλος Πούλος"), "pavlos poulos");
         assert_eq!(fold("タナカ タロウ"), "tanaka taro");
         assert_eq!(fold("김정은"), "gim jeong eun");
         assert_eq!(fold("😀🔥"), "");
@@ -1314,6 +1338,9 @@ mod tests {
         assert_eq!(also("セルゲイ"), ["sergei"]);
         // A Japanese name keeps its own reading beside it.
         assert_eq!(tokenize("タナカ")[0].also, None);
+        // Greek writes foreign names with ου for u and ντ for d.
+        assert_eq!(also("Βλαντίμιρ Πούτιν"), ["vladimir", "putin"]);
+        assert_eq!(tokenize("Αλέξανδρος")[0].also, None);
     }
 
     #[test]
