@@ -1027,6 +1027,7 @@ fn classify(word: &Word) -> Token {
         .also
         .clone()
         .or_else(|| greek_foreign_reading(&text, word.script))
+        .or_else(|| french_reading(&text, word.script))
         .filter(|reading| *reading != text);
     Token {
         class: word_class(&text, word.script, k),
@@ -1046,6 +1047,20 @@ fn classify(word: &Word) -> Token {
 fn greek_foreign_reading(text: &str, script: Script) -> Option<String> {
     (script == Script::Greek && (text.contains("ou") || text.contains("nt")))
         .then(|| text.replace("ou", "u").replace("nt", "d"))
+}
+
+/// A Latin word read as French spells names of other languages: ou for u,
+/// ss for an s between vowels, -ine for -in (Oussama Usama, Moussa Koussa
+/// Musa Kusa, Poutine Putin, Youri Gagarine Yuri Gagarin).
+fn french_reading(text: &str, script: Script) -> Option<String> {
+    if script != Script::Latin || text.len() < 4 || !text.contains("ou") {
+        return None;
+    }
+    let mut reading = text.replace("ou", "u").replace("ss", "s");
+    if reading.len() > 5 && reading.ends_with("ine") {
+        reading.pop();
+    }
+    Some(reading)
 }
 
 /// A kana word's Hepburn reading (the long-vowel mark written as its vowel
@@ -1341,6 +1356,9 @@ mod tests {
         // Greek writes foreign names with ου for u and ντ for d.
         assert_eq!(also("Βλαντίμιρ Πούτιν"), ["vladimir", "putin"]);
         assert_eq!(tokenize("Αλέξανδρος")[0].also, None);
+        // French writes ou for u, ss for s, -ine for -in.
+        assert_eq!(also("Moussa Koussa Poutine"), ["musa", "kusa", "putin"]);
+        assert_eq!(tokenize("Sabine")[0].also, None);
     }
 
     #[test]

@@ -151,6 +151,19 @@ fn a_given_name_in_another_languages_form_is_weaker_evidence() {
 }
 
 #[test]
+fn french_spellings_of_other_languages_names_meet_them() {
+    let screener = Screener::new(Vec::new());
+    for (french, listed) in [
+        ("Oussama ben Laden", "Usama bin Laden"),
+        ("Moussa Koussa", "KUSA, Musa"),
+        ("Vladimir Poutine", "Vladimir Putin"),
+    ] {
+        let score = screener.score_pair("Person", french, listed);
+        assert!(score >= 0.75, "{french} / {listed}: {score}");
+    }
+}
+
+#[test]
 fn korean_and_chinese_names_meet_their_other_romanizations() {
     let screener = Screener::new(Vec::new());
     let matches = |query: &str, listed: &str| screener.score_pair("Person", query, listed) >= 0.75;
