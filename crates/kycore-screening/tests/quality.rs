@@ -164,6 +164,13 @@ fn french_spellings_of_other_languages_names_meet_them() {
 }
 
 #[test]
+fn an_airline_is_written_air_or_airlines() {
+    let screener = Screener::new(Vec::new());
+    let score = screener.score_pair("Organization", "Mahan Airlines", "MAHAN AIR");
+    assert!(score >= 0.75, "{score}");
+}
+
+#[test]
 fn korean_and_chinese_names_meet_their_other_romanizations() {
     let screener = Screener::new(Vec::new());
     let matches = |query: &str, listed: &str| screener.score_pair("Person", query, listed) >= 0.75;
