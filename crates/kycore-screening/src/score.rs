@@ -907,16 +907,27 @@ fn is_translation(pair: &Pair) -> bool {
 /// even where the sounds stay, unlike a respelt long word.
 fn is_short_typo(index: &Index, terms: &[QueryTerm], name: &IndexedName, pair: &Pair) -> bool {
     let short = |len: usize| len <= SHORT_WORD_LEN;
-    matches!(pair.kind, MatchKind::Typo { .. })
-        && pair.q_span == 1
-        && pair.c_span == 1
-        && terms
-            .get(usize::from(pair.q_first))
-            .is_some_and(|t| short(t.token.text.len()))
-        && name
-            .tokens
-            .get(usize::from(pair.c_first))
-            .is_some_and(|&v| short(index.word(v).len()))
+    if !matches!(pair.kind, MatchKind::Typo { .. }) || pair.q_span != 1 || pair.c_span != 1 {
+        return false;
+    }
+    let (Some(term), Some(&listed)) = (
+        terms.get(usize::from(pair.q_first)),
+        name.tokens.get(usize::from(pair.c_first)),
+    ) else {
+        return false;
+    };
+    let (query, listed) = (term.token.text.as_str(), index.word(listed));
+    short(query.len()) && short(listed.len()) && !i_written_y(query, listed)
+}
+
+/// Whether two words differ only where one writes "i" and the other "y",
+/// the one sound romanizations spell either way (Kony / Koni, Aly / Ali,
+/// Hany / Hani): a spelling, not a typo, however short the word.
+fn i_written_y(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .all(|(x, y)| x == y || matches!((x, y), (b'i', b'y') | (b'y', b'i')))
 }
 
 fn name_score(

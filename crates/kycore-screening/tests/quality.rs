@@ -171,6 +171,17 @@ fn an_airline_is_written_air_or_airlines() {
 }
 
 #[test]
+fn i_written_y_in_a_short_word_is_a_spelling_not_a_typo() {
+    let screener = Screener::new(Vec::new());
+    let score = screener.score_pair("Person", "Joseph Kony", "Josef Koni");
+    assert!(score >= 0.75, "{score}");
+    // Another letter in a word that short still is a typo beside another
+    // difference.
+    let score = screener.score_pair("Person", "Joseph Kony", "Josef Kona");
+    assert!(score < 0.75, "{score}");
+}
+
+#[test]
 fn korean_and_chinese_names_meet_their_other_romanizations() {
     let screener = Screener::new(Vec::new());
     let matches = |query: &str, listed: &str| screener.score_pair("Person", query, listed) >= 0.75;
