@@ -987,7 +987,7 @@ fn gather_legal_form(tokens: &mut Vec<Token>, k: &knowledge::Knowledge) {
 /// A word's class. Weak words are particles and business words of
 /// languages written in Latin letters (and in Cyrillic or Greek, which
 /// borrow them); romanized from another script, "de", "la" or "do" are a
-/// name's syllables (Bengali দে, Arabic علاء), and only the particles of
+/// name's syllables (Bengali দে, Arabic لا), and only the particles of
 /// Arabic names (al, abu, bin) stay weak.
 fn word_class(text: &str, script: Script, k: &knowledge::Knowledge) -> TokenClass {
     let european = matches!(

@@ -82,7 +82,7 @@ const DROPPED_LETTER: f32 = 1.0;
 /// A Latin vowel with no letter behind it: a short vowel, unwritten.
 const LATIN_VOWEL: f32 = 0.05;
 /// A Latin vowel before the first letter: Arabic and Hebrew write a word's
-/// first vowel (alif, aleph) unless it is an ayn (left out in romanizing),
+/// first vowel (alif, aleph, or the ayn that carries it, romanized "a"),
 /// so an extra one there is a small difference.
 const LATIN_LEADING_VOWEL: f32 = 0.1;
 /// A Latin "y" or "w" with no letter behind it: a consonant more often than
@@ -101,8 +101,8 @@ const COST_BASE: f32 = 0.15;
 /// אסתר דהן; 0.3 before, 0.45 lost five of the lists' own original-script
 /// names on the tuning half).
 const SIM_DROP: f32 = 0.38;
-/// Largest cost for a part of a compound alone ("bd" / Abd: a leading
-/// vowel, nothing more).
+/// Largest cost for a part of a compound alone ("abd" / Abd, Abdu: its
+/// own spellings, nothing more).
 pub const BOUND_BUDGET: f32 = 0.12;
 /// Where the Arabic article stands in joined letters.
 const ARTICLE: u8 = b'@';
