@@ -182,6 +182,19 @@ fn i_written_y_in_a_short_word_is_a_spelling_not_a_typo() {
 }
 
 #[test]
+fn turkish_spellings_of_arabic_script_names_meet_them() {
+    let screener = Screener::new(Vec::new());
+    // Turkish writes ج as c and devoices a final b or d.
+    for (arabic, latin) in [
+        ("رجب طيب أردوغان", "Recep Tayyip Erdogan"),
+        ("محمد", "Mehmet"),
+    ] {
+        let score = screener.score_pair("Person", arabic, latin);
+        assert!(score >= 0.75, "{arabic} / {latin}: {score}");
+    }
+}
+
+#[test]
 fn korean_and_chinese_names_meet_their_other_romanizations() {
     let screener = Screener::new(Vec::new());
     let matches = |query: &str, listed: &str| screener.score_pair("Person", query, listed) >= 0.75;
