@@ -1327,6 +1327,8 @@ mod tests {
         // An ayn opening a word carries its vowel; inside one, nothing.
         assert_eq!(fold("علي سعد"), "ali sd");
         assert_eq!(fold("عيسى"), "aisa");
+        // Before an alif, the ayn's vowel is the alif's.
+        assert_eq!(fold("عادل العاني"), "adl al ani");
         assert_eq!(fold("Αλέξανδρος"), "alexandros");
         // Accents do not hide a digraph: αύ is av, ού is ou.
         assert_eq!(fold("Παύλος Πούλος"), "pavlos poulos");
