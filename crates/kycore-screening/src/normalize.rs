@@ -1049,9 +1049,10 @@ fn greek_foreign_reading(text: &str, script: Script) -> Option<String> {
         .then(|| text.replace("ou", "u").replace("nt", "d"))
 }
 
-/// A Latin word read as French spells names of other languages: ou for u,
-/// ss for an s between vowels, -ine for -in (Oussama Usama, Moussa Koussa
-/// Musa Kusa, Poutine Putin, Youri Gagarine Yuri Gagarin).
+/// A Latin word with "ou" read as French spells names of other languages:
+/// ou for u, ss for s, -ine for -in (Oussama Usama, Moussa Koussa Musa
+/// Kusa, Poutine Putin). Without "ou" a word is left as it is: a final
+/// -ine is more often a woman's name there (Sabine, Martine).
 fn french_reading(text: &str, script: Script) -> Option<String> {
     if script != Script::Latin || text.len() < 4 || !text.contains("ou") {
         return None;
