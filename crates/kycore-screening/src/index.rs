@@ -1142,9 +1142,11 @@ impl Index {
         // The scripts of India write every vowel (a sign, or the inherent
         // "a"), so their romanization leaves one spelling, give or take
         // that "a" (Manamohan / Manmohan): vowels changed beyond it are
-        // another name (नारायण / Naroon).
+        // another name (नारायण / Naroon), and they get no letter more for
+        // being spelt from another script (पाटिल Patil / PUTOL).
         let vowels_written = script.indic_block().is_some();
-        let edits_allowed = edit_budget(short).max(1) + usize::from(romanized_apart);
+        let edits_allowed =
+            edit_budget(short).max(1) + usize::from(romanized_apart && !vowels_written);
         let too_far = distance * 20 > long * 9
             || same_script && short <= 5 && distance > 1
             || (!romanized_apart || vowels_written) && distance > edits_allowed;
@@ -2117,9 +2119,12 @@ mod tests {
 
     #[test]
     fn a_script_of_india_shares_a_skeleton_only_within_a_typo_and_its_a() {
-        let index = index_of(&["NAROON", "Manmohan"]);
-        // नारायण is Narayan: its vowels are written, Naroon has others.
+        let index = index_of(&["NAROON", "Manmohan", "PUTOL"]);
+        // नारायण is Narayan: its vowels are written, Naroon has others;
+        // पाटिल is Patil, not Putol, for all that Latin spellings of other
+        // scripts are allowed a letter more.
         assert!(!meets(&index, "नारायण", "naroon"));
+        assert!(!meets(&index, "पाटिल", "putol"));
         // The inherent "a" the romanization keeps is no other name.
         assert!(meets(&index, "मनमोहन", "manmohan"));
     }
