@@ -1330,6 +1330,8 @@ mod tests {
         assert_eq!(fold("عيسى"), "aisa");
         // Before an alif, the ayn's vowel is the alif's.
         assert_eq!(fold("عادل العاني"), "adl al ani");
+        // So does an alif before ya or waw.
+        assert_eq!(fold("ایران اوسامة"), "iran usama");
         assert_eq!(fold("Αλέξανδρος"), "alexandros");
         // Accents do not hide a digraph: αύ is av, ού is ou.
         assert_eq!(fold("Παύλος Πούλος"), "pavlos poulos");
