@@ -1028,6 +1028,7 @@ fn classify(word: &Word) -> Token {
         .clone()
         .or_else(|| greek_foreign_reading(&text, word.script))
         .or_else(|| french_reading(&text, word.script))
+        .or_else(|| diphthong_reading(&text, word.script))
         .filter(|reading| *reading != text);
     Token {
         class: word_class(&text, word.script, k),
@@ -1060,6 +1061,37 @@ fn french_reading(text: &str, script: Script) -> Option<String> {
     let mut reading = text.replace("ou", "u").replace("ss", "s");
     if reading.len() > 5 && reading.ends_with("ine") {
         reading.pop();
+    }
+    Some(reading)
+}
+
+/// A Latin word with "aw" before a consonant read with "u" for it, as
+/// Arabic names' diphthong is spelt either way (Jawlani / Julani, Mawlawi /
+/// Mulawi); "aw" before a vowel is a consonant w there (Nawaz).
+fn diphthong_reading(text: &str, script: Script) -> Option<String> {
+    if script != Script::Latin || text.len() < 5 {
+        return None;
+    }
+    let bytes = text.as_bytes();
+    let diphthong = |i: usize| {
+        bytes.get(i..i + 2) == Some(b"aw".as_slice())
+            && bytes
+                .get(i + 2)
+                .is_some_and(|c| !matches!(c, b'a' | b'e' | b'i' | b'o' | b'u' | b'y'))
+    };
+    if !(0..bytes.len()).any(diphthong) {
+        return None;
+    }
+    let mut reading = String::with_capacity(text.len());
+    let mut i = 0;
+    while let Some(&c) = bytes.get(i) {
+        if diphthong(i) {
+            reading.push('u');
+            i += 2;
+        } else {
+            reading.push(char::from(c));
+            i += 1;
+        }
     }
     Some(reading)
 }
@@ -1364,6 +1396,8 @@ mod tests {
         // French writes ou for u, ss for s, -ine for -in.
         assert_eq!(also("Moussa Koussa Poutine"), ["musa", "kusa", "putin"]);
         assert_eq!(tokenize("Sabine")[0].also, None);
+        // An Arabic name's diphthong "aw" before a consonant is also read u.
+        assert_eq!(also("Jawlani Nawaz"), ["julani", "nawaz"]);
     }
 
     #[test]

@@ -145,6 +145,8 @@ fn spellings_of_one_name_meet_and_near_names_stay_apart() {
         ("Person", "Oussama ben Laden", "Usama bin Laden", true),
         ("Person", "Moussa Koussa", "KUSA, Musa", true),
         ("Person", "Vladimir Poutine", "Vladimir Putin", true),
+        // An Arabic name's diphthong spelt aw or u.
+        ("Person", "Abu Mohammed al-Julani", "Abu Muhammad al-Jawlani", true),
         // Turkish writes ج as c and devoices a final b or d.
         ("Person", "رجب طيب أردوغان", "Recep Tayyip Erdogan", true),
         ("Person", "محمد", "Mehmet", true),
