@@ -463,7 +463,15 @@ impl LatinSounds {
                     Some(form) => (form, true),
                     None => (form, false),
                 };
-                let classes: Vec<u8> = classes.bytes().filter(u8::is_ascii_uppercase).collect();
+                // "-": the spelling may also be no consonant at all.
+                let classes: Vec<u8> = classes
+                    .bytes()
+                    .filter_map(|c| match c {
+                        b'-' => Some(NO_CLASS),
+                        c if c.is_ascii_uppercase() => Some(c),
+                        _ => None,
+                    })
+                    .collect();
                 (!classes.is_empty()).then_some((form, classes, initial))
             })
             .collect();

@@ -145,8 +145,16 @@ fn spellings_of_one_name_meet_and_near_names_stay_apart() {
         ("Person", "Oussama ben Laden", "Usama bin Laden", true),
         ("Person", "Moussa Koussa", "KUSA, Musa", true),
         ("Person", "Vladimir Poutine", "Vladimir Putin", true),
+        // French "ou" opening a word is a w (Ould) or a vowel (Oussama).
+        ("Person", "ولد محمد سليم", "OULD MUHAMMAD SALIM", true),
+        ("Person", "اسامة", "Oussama", true),
         // An Arabic name's diphthong spelt aw or u.
-        ("Person", "Abu Mohammed al-Julani", "Abu Muhammad al-Jawlani", true),
+        (
+            "Person",
+            "Abu Mohammed al-Julani",
+            "Abu Muhammad al-Jawlani",
+            true,
+        ),
         // Turkish writes ج as c and devoices a final b or d.
         ("Person", "رجب طيب أردوغان", "Recep Tayyip Erdogan", true),
         ("Person", "محمد", "Mehmet", true),
