@@ -148,6 +148,9 @@ fn spellings_of_one_name_meet_and_near_names_stay_apart() {
         // French "ou" opening a word is a w (Ould) or a vowel (Oussama).
         ("Person", "ولد محمد سليم", "OULD MUHAMMAD SALIM", true),
         ("Person", "اسامة", "Oussama", true),
+        // Maghrebi names write bin joined; Latin writes it apart or joined.
+        ("Person", "محمد بنحسين", "Mohamed Ben Hassine", true),
+        ("Person", "عبد الإله بنكيران", "Abdelilah Benkirane", true),
         // An Arabic name's diphthong spelt aw or u.
         (
             "Person",
