@@ -159,7 +159,12 @@ fn spellings_of_one_name_meet_and_near_names_stay_apart() {
             true,
         ),
         // Dad is d in Arabic, z in Persian, Urdu and Pashto.
-        ("Person", "فیض الله خان نورزی", "FAIZULLAH KHAN NOORZAI", true),
+        (
+            "Person",
+            "فیض الله خان نورزی",
+            "FAIZULLAH KHAN NOORZAI",
+            true,
+        ),
         ("Person", "رمضان", "Ramadan", true),
         // Turkish writes ج as c and devoices a final b or d.
         ("Person", "رجب طيب أردوغان", "Recep Tayyip Erdogan", true),
