@@ -1460,10 +1460,13 @@ fn distinct_names(a: &str, b: &str) -> bool {
 /// European languages make them with a final vowel: Martin / Martina /
 /// Martine, Andre / Andrea, Aleksandr / Aleksandra, Ivanov / Ivanova,
 /// Mario / Maria, Carolina / Caroline. The tables group such forms as one
-/// name; as the name of one person they are two.
+/// name; as the name of one person they are two. Not the Ukrainian family
+/// names in -enko, which Belarusian writes -enka for the same man
+/// (Lukashenko / Lukashenka) and which have no woman's form.
 fn gendered_forms(a: &str, b: &str) -> bool {
     let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
-    if short.len() < 4 {
+    let enko = |w: &str| w.ends_with("enko") || w.ends_with("enka");
+    if short.len() < 4 || enko(short) && enko(long) {
         return false;
     }
     let vowel_end = |w: &str| w.ends_with(['a', 'e', 'o']);

@@ -151,6 +151,13 @@ fn spellings_of_one_name_meet_and_near_names_stay_apart() {
         // Maghrebi names write bin joined; Latin writes it apart or joined.
         ("Person", "محمد بنحسين", "Mohamed Ben Hassine", true),
         ("Person", "عبد الإله بنكيران", "Abdelilah Benkirane", true),
+        // Belarusian writes the Ukrainian -enko -enka, for the same man.
+        (
+            "Person",
+            "Аляксандр Лукашэнка",
+            "Alexander Lukashenko",
+            true,
+        ),
         // An Arabic name's diphthong spelt aw or u.
         (
             "Person",
