@@ -1073,19 +1073,14 @@ fn diphthong_reading(text: &str, script: Script) -> Option<String> {
         return None;
     }
     let bytes = text.as_bytes();
-    let diphthong = |i: usize| {
-        bytes.get(i..i + 2) == Some(b"aw".as_slice())
-            && bytes
-                .get(i + 2)
-                .is_some_and(|c| !matches!(c, b'a' | b'e' | b'i' | b'o' | b'u' | b'y'))
-    };
-    if !(0..bytes.len()).any(diphthong) {
-        return None;
-    }
     let mut reading = String::with_capacity(text.len());
     let mut i = 0;
     while let Some(&c) = bytes.get(i) {
-        if diphthong(i) {
+        let diphthong = bytes.get(i..i + 2) == Some(b"aw".as_slice())
+            && bytes
+                .get(i + 2)
+                .is_some_and(|&next| !crate::translit::is_vowel(next));
+        if diphthong {
             reading.push('u');
             i += 2;
         } else {
@@ -1093,7 +1088,7 @@ fn diphthong_reading(text: &str, script: Script) -> Option<String> {
             i += 1;
         }
     }
-    Some(reading)
+    (reading.len() < text.len()).then_some(reading)
 }
 
 /// A kana word's Hepburn reading (the long-vowel mark written as its vowel

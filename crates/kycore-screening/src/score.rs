@@ -17,9 +17,8 @@ use std::cell::RefCell;
 use serde::Serialize;
 
 use crate::index::{
-    ACRONYM_SIM, Index, IndexedName, JOINED_SIM, MatchHow, MatchesByWord, QueryTerm,
-    TRANSLATED_SIM, TermMatch, acronyms, class_weight, edit_budget, edit_similarity,
-    reads_as_acronym,
+    ACRONYM_SIM, Index, IndexedName, JOINED_SIM, MatchHow, MatchesByWord, QueryTerm, TermMatch,
+    acronyms, class_weight, edit_budget, edit_similarity, reads_as_acronym,
 };
 use crate::knowledge;
 use crate::model::{CountryRole, Entity, EntityType, PartialDate};
@@ -120,6 +119,8 @@ struct Pair {
     kind: MatchKind,
     /// The words differ by more than spelling (`TermMatch::differs`).
     differs: bool,
+    /// One given name in another language's form (`MatchHow::Translated`).
+    translated: bool,
 }
 
 impl Pair {
@@ -133,6 +134,7 @@ impl Pair {
             sim,
             kind,
             differs: false,
+            translated: false,
         }
     }
 
@@ -557,6 +559,7 @@ fn candidate_pairs(
             };
             pairs.push(Pair {
                 differs: m.differs,
+                translated: m.how == MatchHow::Translated,
                 ..Pair::spans((m.term, m.span), (j, 1), m.sim, kind)
             });
         }
@@ -899,7 +902,7 @@ fn is_difference(index: &Index, terms: &[QueryTerm], name: &IndexedName, pair: &
 /// John, Ian / Yahya): people are seldom listed so, so beside another
 /// difference or a respelling it is a second one, in any script.
 fn is_translation(pair: &Pair) -> bool {
-    pair.kind == MatchKind::NameEquivalent && pair.sim <= TRANSLATED_SIM
+    pair.translated
 }
 
 /// Whether a pair is a typo in a word of four letters or fewer ("Rita" /

@@ -35,6 +35,15 @@ impl Unit {
 /// David, a vowel in Moshe).
 const NO_CLASS: u8 = b'-';
 
+/// The classes of a table's class column ("P", "TS", "P-"): upper-case
+/// letters, and `NO_CLASS` where the spelling may be no consonant at all.
+fn consonant_classes(column: &str) -> Vec<u8> {
+    column
+        .bytes()
+        .filter(|&c| c.is_ascii_uppercase() || c == NO_CLASS)
+        .collect()
+}
+
 /// Most keys one name part is looked up by (letters with two classes
 /// multiply them).
 const MAX_KEYS: usize = 8;
@@ -129,10 +138,7 @@ impl SpellingTable {
                 continue;
             };
             let mut unit = Unit {
-                classes: class
-                    .bytes()
-                    .filter(|c| c.is_ascii_uppercase() || *c == NO_CLASS)
-                    .collect(),
+                classes: consonant_classes(class),
                 spellings: Vec::new(),
                 dropped: DROPPED_LETTER,
             };
@@ -463,15 +469,7 @@ impl LatinSounds {
                     Some(form) => (form, true),
                     None => (form, false),
                 };
-                // "-": the spelling may also be no consonant at all.
-                let classes: Vec<u8> = classes
-                    .bytes()
-                    .filter_map(|c| match c {
-                        b'-' => Some(NO_CLASS),
-                        c if c.is_ascii_uppercase() => Some(c),
-                        _ => None,
-                    })
-                    .collect();
+                let classes = consonant_classes(classes);
                 (!classes.is_empty()).then_some((form, classes, initial))
             })
             .collect();
@@ -521,7 +519,7 @@ fn spelt_as(rest: &[u8], form: &[u8]) -> bool {
     form.len() <= rest.len() && form.iter().zip(rest).all(|(a, b)| a == b)
 }
 
-fn is_vowel(c: u8) -> bool {
+pub(crate) fn is_vowel(c: u8) -> bool {
     matches!(c, b'a' | b'e' | b'i' | b'o' | b'u' | b'y')
 }
 
