@@ -12,7 +12,7 @@
 use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use std::sync::OnceLock;
 
-use crate::normalize;
+use crate::normalize::{self, Script};
 use crate::translit::{LatinSounds, SpellingTable};
 
 /// Non-comment, non-blank lines of a data file.
@@ -525,6 +525,11 @@ pub struct Knowledge {
     /// Romanized parts of Arabic compound names by role ("abd" opens one,
     /// "lh" of "al lh" closes one, "zadh" is joined to the name before it).
     compound_parts: HashMap<String, CompoundPart>,
+    /// Each Latin form of a name table's group with the group's forms in
+    /// Arabic letters, romanized as a query's Arabic word is ("mahmud" →
+    /// "mhmwd"), and each such form with the Latin forms of its groups.
+    arabic_writings: HashMap<String, Vec<String>>,
+    latin_spellings: HashMap<String, Vec<String>>,
 }
 
 impl Knowledge {
@@ -549,6 +554,8 @@ impl Knowledge {
             counts: HashMap::new(),
             counted_names: 1,
             patronymic_endings: data_lines(include_str!("../data/patronymics.txt")).collect(),
+            arabic_writings: HashMap::new(),
+            latin_spellings: HashMap::new(),
             compound_parts: data_lines(COMPOUNDS)
                 .filter_map(|line| {
                     let (kind, letters) = line.split_once('\t')?;
@@ -754,7 +761,40 @@ impl Knowledge {
     fn load_groups(&mut self, text: &'static str, kind: GroupKind) {
         for line in data_lines(text) {
             let members = line.split('|').map(normalize::fold).collect::<Vec<_>>();
+            if kind == GroupKind::Equivalent {
+                self.add_arabic_writings(line.split('|').zip(&members));
+            }
             self.new_group(kind, members.into_iter());
+        }
+    }
+
+    /// Records the group's forms in Arabic letters under each of its Latin
+    /// forms (`written_otherwise_in_arabic`).
+    fn add_arabic_writings<'m>(&mut self, members: impl Iterator<Item = (&'m str, &'m String)>) {
+        let in_script = |raw: &str, script| raw.chars().any(|c| Script::of(c) == Some(script));
+        let (mut arabic, mut latin) = (Vec::new(), Vec::new());
+        for (raw, folded) in members.filter(|(_, f)| !f.is_empty() && !f.contains(' ')) {
+            if in_script(raw, Script::Arabic) {
+                arabic.push(folded.clone());
+            } else if folded.len() >= 4 && raw.chars().all(|c| Script::of(c) == Some(Script::Latin))
+            {
+                // Short forms (Ali, Bin) stand for unrelated names across
+                // languages, as `new_group` says.
+                latin.push(folded.clone());
+            }
+        }
+        if arabic.is_empty() || latin.is_empty() {
+            return;
+        }
+        for word in &latin {
+            let writings = self.arabic_writings.entry(word.clone()).or_default();
+            writings.extend(arabic.iter().cloned());
+        }
+        for form in arabic {
+            self.latin_spellings
+                .entry(form)
+                .or_default()
+                .extend(latin.iter().cloned());
         }
     }
 
@@ -861,6 +901,31 @@ impl Knowledge {
         self.group_heads
             .get(group as usize)
             .map_or("", String::as_str)
+    }
+
+    /// Whether a name's Latin form and a word in Arabic letters (both as
+    /// folded) are two different names by the name tables: the Latin name
+    /// is known to be written otherwise, and the Arabic word is known as
+    /// another name none of whose Latin spellings is a letter from it
+    /// (محمد is not Mahmud, written محمود). Unvowelled letters leave
+    /// Muhammad and Mahmud the same consonants; only the tables know the
+    /// long vowel is written in one and not the other. A Latin spelling may
+    /// stand for two names the tables give one writing of (Kamel for كامل
+    /// Kamil and for كمال Kamal, said the Egyptian way): a letter apart
+    /// from the other name's spelling (Kamal), it is no difference, nor is
+    /// a word unknown on either side.
+    pub fn written_otherwise_in_arabic(&self, latin: &str, arabic: &str) -> bool {
+        let Some(spellings) = self.latin_spellings.get(arabic) else {
+            return false;
+        };
+        let written_otherwise = self
+            .arabic_writings
+            .get(latin)
+            .is_some_and(|writings| !writings.iter().any(|w| w == arabic));
+        written_otherwise
+            && !spellings
+                .iter()
+                .any(|s| crate::edits::osa_distance_within(s, latin, 1).is_some())
     }
 
     /// The role of a romanized word in Arabic compound names, if any.
