@@ -6,6 +6,7 @@
 
 use std::time::Duration;
 
+use kycore_services::webhooks::WebhookSettings;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -689,7 +690,8 @@ fn reporting_to(user: &str, receiver: &Receiver) -> Value {
 
 #[tokio::test]
 async fn status_changes_reach_the_applications_webhook_url_signed_afresh_on_every_attempt() {
-    for_each_database_with(settings(Duration::from_millis(1100)), |app| async move {
+    // Retries 1.3 s ± 20 % later: never in the same second, so never the same `t=`.
+    for_each_database_with(settings(Duration::from_millis(1300)), |app| async move {
         let key = app.sandbox.secret.clone();
         // The Application's webhook secret: its `provide` endpoint. Its own URL receives
         // only the cases that name no receiver.
@@ -708,7 +710,7 @@ async fn status_changes_reach_the_applications_webhook_url_signed_afresh_on_ever
         let id = created["id"].as_str().unwrap().to_owned();
         assert_eq!(created["params"]["webhook_url"], own.url.as_str());
         let case_id = case_id_of(&app, &key, USER).await;
-        // Both first attempts fail: each is retried no sooner than 1.1 s later.
+        // Both first attempts fail: each is retried no sooner than 1.04 s later.
         own.fail_next(2);
         app.complete_sandbox(&key, &case_id, "in_review").await;
         // pending → submitted → review: two changes Provide shows (processing is submitted
@@ -776,6 +778,44 @@ async fn status_changes_reach_the_applications_webhook_url_signed_afresh_on_ever
             assert!(verify_with_python(&secret, &delivery), "{delivery:#?}");
         }
         assert_eq!(own.all().len(), 5);
+    })
+    .await;
+}
+
+/// Provide sends nothing for most events (checks, notes, creation). Such a delivery says
+/// nothing about the receiver, so it must not count as the receiver recovering and release
+/// the retries waiting behind a failure.
+#[tokio::test]
+async fn a_message_provide_sends_nothing_for_releases_no_waiting_retry() {
+    // Retries an hour apart: only a release could bring one in during the test. One
+    // delivery in flight per endpoint, so a failure settles alone and marks the endpoint
+    // failing before the next message, one Provide sends nothing for, is settled.
+    let webhooks = WebhookSettings {
+        per_endpoint_concurrency: 1,
+        ..settings(Duration::from_secs(3600))
+    };
+    for_each_database_with(webhooks, |app| async move {
+        let key = app.sandbox.secret.clone();
+        let configured = Receiver::start().await;
+        create_endpoint(
+            &app,
+            &key,
+            json!({"url": configured.url, "format": "provide"}),
+        )
+        .await;
+        let own = Receiver::start().await;
+        create(&app, &key, &reporting_to(USER, &own)).await;
+        let case_id = case_id_of(&app, &key, USER).await;
+        own.fail_next(2);
+        app.complete_sandbox(&key, &case_id, "in_review").await;
+        deliver_until(&app, || own.all().len() >= 2).await;
+        // Every other event of the case, and a new case's, is delivered as sending nothing.
+        app.create_case(&key).await;
+        while app.services.deliver_due_webhooks().await.unwrap() > 0 {}
+        let received = own.all();
+        assert_eq!(received.len(), 2, "{received:#?}");
+        assert!(received.iter().all(|r| r.status == 503), "{received:#?}");
+        assert!(configured.all().is_empty(), "{:#?}", configured.all());
     })
     .await;
 }

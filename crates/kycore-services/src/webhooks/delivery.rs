@@ -123,8 +123,9 @@ struct Exchange {
     duration: Duration,
     /// The receiver's `Retry-After`, in seconds or as an HTTP date.
     retry_after: Option<Duration>,
-    /// Nothing was sent: kycore itself failed (the message could not be rendered), which
-    /// says nothing about the receiver.
+    /// Nothing was sent: the format had nothing to send for the message, or kycore itself
+    /// failed to render it. Either says nothing about the receiver, so neither ends nor
+    /// extends its failing streak.
     not_sent: bool,
     /// The case's own receiver, when the format sent there instead of the endpoint's URL.
     case_receiver: Option<String>,
@@ -416,6 +417,11 @@ impl Services {
             Err(unread) => Err(unread),
         };
         let exchange = match rendered {
+            // Most formats show only some events: a message with nothing to send is delivered.
+            Ok(Rendered { requests, .. }) if requests.is_empty() => Exchange {
+                not_sent: true,
+                ..Exchange::default()
+            },
             Ok(Rendered {
                 requests,
                 destination: None,
