@@ -80,11 +80,16 @@ fn hostile_names_give_sane_results_fast() {
         han_run,
         "ـــــ ،،، ׳׳׳".to_owned(),
     ];
+    // A bound that catches a blow-up (a search growing with the square of
+    // a 300-letter word takes seconds), not one that measures speed: this
+    // runs unoptimized, beside the rest of the suite on two cores, where
+    // the Thai run once took 59 ms against an earlier bound of 50. Speed is
+    // the benchmark's (README).
     for name in cases {
         let started = Instant::now();
         let result = screener.search(&Query::name(name.clone()));
         assert!(
-            started.elapsed() < Duration::from_millis(50),
+            started.elapsed() < Duration::from_millis(500),
             "{name:?} took {:?}",
             started.elapsed()
         );
