@@ -612,12 +612,13 @@ impl Index {
                 }
                 let spelt = spell_unvowelled(table, &texts);
                 let start = out.len();
-                let arabic = std::ptr::eq(table, &knowledge::romanization().arabic_latin);
+                let known_name = span == 1
+                    && std::ptr::eq(table, &knowledge::romanization().arabic_latin)
+                    && k.reads_from_arabic(texts[0]);
                 for key in spelt.keys() {
                     for &vocab in self.latin_keys.get(hash_str(&key)) {
                         if out[start..].iter().any(|m| m.vocab == vocab)
-                            || arabic
-                                && span == 1
+                            || known_name
                                 && k.written_otherwise_in_arabic(self.word(vocab), texts[0])
                         {
                             continue;
@@ -645,6 +646,8 @@ impl Index {
             let keys = knowledge::romanization()
                 .latin_sounds
                 .keys(&term.token.text);
+            let k = knowledge::knowledge();
+            let known_name = k.writes_in_arabic(&term.token.text);
             let start = out.len();
             let found = keys
                 .iter()
@@ -653,11 +656,10 @@ impl Index {
                 let Some(spelt) = self.spelt.get(&vocab) else {
                     continue;
                 };
-                let arabic = spelt.is_in(&knowledge::romanization().arabic_latin);
                 if out[start..].iter().any(|m| m.vocab == vocab)
-                    || arabic
-                        && knowledge::knowledge()
-                            .written_otherwise_in_arabic(&term.token.text, self.word(vocab))
+                    || known_name
+                        && spelt.is_in(&knowledge::romanization().arabic_latin)
+                        && k.written_otherwise_in_arabic(&term.token.text, self.word(vocab))
                 {
                     continue;
                 }

@@ -594,6 +594,14 @@ impl Knowledge {
             include_str!("../data/particle_spellings.txt"),
             GroupKind::Phonetic,
         );
+        for forms in k
+            .arabic_writings
+            .values_mut()
+            .chain(k.latin_spellings.values_mut())
+        {
+            forms.sort_unstable();
+            forms.dedup();
+        }
         k.load_counts(include_str!("../data/token_counts.tsv"));
         k.index_org_words();
         k
@@ -914,6 +922,18 @@ impl Knowledge {
     /// Kamil and for كمال Kamal, said the Egyptian way): a letter apart
     /// from the other name's spelling (Kamal), it is no difference, nor is
     /// a word unknown on either side.
+    /// Whether the tables give a Latin name word Arabic-script forms: only
+    /// then can `written_otherwise_in_arabic` hold for it.
+    pub fn writes_in_arabic(&self, latin: &str) -> bool {
+        self.arabic_writings.contains_key(latin)
+    }
+
+    /// Whether the tables know an Arabic-script word (as folded) as a name:
+    /// only then can `written_otherwise_in_arabic` hold for it.
+    pub fn reads_from_arabic(&self, arabic: &str) -> bool {
+        self.latin_spellings.contains_key(arabic)
+    }
+
     pub fn written_otherwise_in_arabic(&self, latin: &str, arabic: &str) -> bool {
         let Some(spellings) = self.latin_spellings.get(arabic) else {
             return false;
@@ -923,9 +943,10 @@ impl Knowledge {
             .get(latin)
             .is_some_and(|writings| !writings.iter().any(|w| w == arabic));
         written_otherwise
-            && !spellings
-                .iter()
-                .any(|s| crate::edits::osa_distance_within(s, latin, 1).is_some())
+            && !spellings.iter().any(|s| {
+                s.len().abs_diff(latin.len()) <= 1
+                    && crate::edits::osa_distance_within(s, latin, 1).is_some()
+            })
     }
 
     /// The role of a romanized word in Arabic compound names, if any.
