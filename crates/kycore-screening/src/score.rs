@@ -677,7 +677,9 @@ fn push_initial_pairs(query: &PreparedQuery<'_>, listed: &ListedWord<'_>, pairs:
 /// A query word that the list writes as two adjacent words ("jscargument"
 /// against "JSC ARGUMENT"), or as three around an Arabic article
 /// ("Abdulrahman" against "Abd al-Rahman", the article's vowel as any
-/// spelling writes it). The opposite direction is found by the index.
+/// spelling writes it) or hyphenated into one written word ("Chanocha",
+/// romanized from Thai, against "Chan-o-cha"). The opposite direction is
+/// found by the index.
 fn add_split_words(
     index: &Index,
     query: &PreparedQuery<'_>,
@@ -704,14 +706,17 @@ fn add_split_words(
         let k = knowledge::knowledge();
         for (j, w) in name.tokens.windows(3).enumerate().take(62) {
             // Cheap rejections first: this runs for every listed name.
-            if name.class(j + 1) != TokenClass::Weak || span_mask(j as u8, 3) & chosen.c_used != 0 {
+            let one_written_word = name.attached(j + 1) && name.attached(j + 2);
+            if !one_written_word && name.class(j + 1) != TokenClass::Weak
+                || span_mask(j as u8, 3) & chosen.c_used != 0
+            {
                 continue;
             }
-            let article = index.word(w[1]);
-            if article.len() > 3 || !k.is_weak_in_any_script(article) {
+            let middle = index.word(w[1]);
+            if !one_written_word && (middle.len() > 3 || !k.is_weak_in_any_script(middle)) {
                 continue;
             }
-            let rest = format!("{article}{}", index.word(w[2]));
+            let rest = format!("{middle}{}", index.word(w[2]));
             if let Some(mut pair) = split_word_pair(text, index.word(w[0]), &rest, i, j) {
                 pair.c_span = 3;
                 chosen.take(pair);
@@ -2089,6 +2094,16 @@ mod tests {
         assert!(score("Abdurrahman Ali", 0) >= 0.75 * exact);
         // Another name of the same shape stays another name.
         assert!(score("Abdulrahman Ali", 1) < 0.5 * exact);
+    }
+
+    #[test]
+    fn a_name_hyphenated_in_three_meets_the_word_it_is_written_as() {
+        let index = people(&["Prayut Chan-o-cha", "Prayut Chan O Cha"]);
+        let score = |query: &str, e: u32| align_query(&index, query, e, true).score;
+        let exact = score("Prayut Chan-o-cha", 0);
+        assert!(score("Prayut Chanocha", 0) >= 0.9 * exact);
+        // Three names written apart are three names, not one word's parts.
+        assert!(score("Prayut Chanocha", 1) < 0.75);
     }
 
     #[test]
