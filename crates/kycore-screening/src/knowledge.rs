@@ -527,7 +527,7 @@ pub struct Knowledge {
     compound_parts: HashMap<String, CompoundPart>,
     /// Each Latin form of a name table's group with the group's forms in
     /// Arabic letters, romanized as a query's Arabic word is ("mahmud" →
-    /// "mhmwd"), and each such form with the Latin forms of its groups.
+    /// "mhmud"), and each such form with the Latin forms of its groups.
     arabic_writings: HashMap<String, Vec<String>>,
     latin_spellings: HashMap<String, Vec<String>>,
 }
@@ -911,17 +911,6 @@ impl Knowledge {
             .map_or("", String::as_str)
     }
 
-    /// Whether a name's Latin form and a word in Arabic letters (both as
-    /// folded) are two different names by the name tables: the Latin name
-    /// is known to be written otherwise, and the Arabic word is known as
-    /// another name none of whose Latin spellings is a letter from it
-    /// (محمد is not Mahmud, written محمود). Unvowelled letters leave
-    /// Muhammad and Mahmud the same consonants; only the tables know the
-    /// long vowel is written in one and not the other. A Latin spelling may
-    /// stand for two names the tables give one writing of (Kamel for كامل
-    /// Kamil and for كمال Kamal, said the Egyptian way): a letter apart
-    /// from the other name's spelling (Kamal), it is no difference, nor is
-    /// a word unknown on either side.
     /// Whether the tables give a Latin name word Arabic-script forms: only
     /// then can `written_otherwise_in_arabic` hold for it.
     pub fn writes_in_arabic(&self, latin: &str) -> bool {
@@ -934,6 +923,17 @@ impl Knowledge {
         self.latin_spellings.contains_key(arabic)
     }
 
+    /// Whether a name's Latin form and a word in Arabic letters (both as
+    /// folded) are two different names by the name tables: the Latin name
+    /// is known to be written otherwise, and the Arabic word is known as
+    /// another name none of whose Latin spellings is a letter from it
+    /// (محمد is not Mahmoud, written محمود). Unvowelled letters leave
+    /// Muhammad and Mahmoud the same consonants; only the tables know the
+    /// long vowel is written in one and not the other. A Latin spelling may
+    /// stand for two names the tables give one writing of (Kamel for كامل
+    /// Kamil and for كمال Kamal, said the Egyptian way): a letter apart
+    /// from the other name's spelling (Kamal), it is no difference, nor is
+    /// a word unknown on either side.
     pub fn written_otherwise_in_arabic(&self, latin: &str, arabic: &str) -> bool {
         let Some(spellings) = self.latin_spellings.get(arabic) else {
             return false;
