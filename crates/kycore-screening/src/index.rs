@@ -613,7 +613,7 @@ impl Index {
                 let spelt = spell_unvowelled(table, &texts);
                 let start = out.len();
                 let known_name = span == 1
-                    && std::ptr::eq(table, &knowledge::romanization().arabic_latin)
+                    && term.token.script == Script::Arabic
                     && k.reads_from_arabic(texts[0]);
                 for key in spelt.keys() {
                     for &vocab in self.latin_keys.get(hash_str(&key)) {
@@ -658,7 +658,7 @@ impl Index {
                 };
                 if out[start..].iter().any(|m| m.vocab == vocab)
                     || known_name
-                        && spelt.is_in(&knowledge::romanization().arabic_latin)
+                        && self.script(vocab) == Script::Arabic
                         && k.written_otherwise_in_arabic(&term.token.text, self.word(vocab))
                 {
                     continue;

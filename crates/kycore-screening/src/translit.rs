@@ -292,11 +292,6 @@ struct Step {
 }
 
 impl<'a> Spelt<'a> {
-    /// Whether the word was written in `table`'s script.
-    pub fn is_in(&self, table: &SpellingTable) -> bool {
-        std::ptr::eq(self.table, table)
-    }
-
     /// The letters read greedily, longest unit first.
     fn read_greedily(&self) -> Vec<&'a Unit> {
         let mut out = Vec::new();
