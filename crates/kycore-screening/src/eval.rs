@@ -23,6 +23,10 @@ use std::collections::HashMap;
 use std::fmt;
 use std::path::Path;
 
+mod named_as_listed;
+
+pub use named_as_listed::named_as_listed;
+
 use crate::lists::{ListError, eu_uk_combined_csv, ofac_csv, un_xml};
 use crate::model::{Entity, EntityType, LoadedList, NameKind, NameQuality, PartialDate};
 use crate::normalize;
@@ -756,18 +760,6 @@ mod tests {
     }
 
     #[test]
-    fn a_name_read_as_the_listed_one_is_named_as_listed() {
-        assert!(named_as_listed("김영수", "KIM, Yong Su"));
-        assert!(named_as_listed("Jim Jones", "JimJones"));
-        assert!(named_as_listed("Олег Петров", "PETROV, Oleg"));
-        // Another word, a word left over, or a script without written vowels.
-        assert!(!named_as_listed("김영수", "KIM, Yong Sun"));
-        assert!(!named_as_listed("Jim Jones", "JONES, Jim Robert"));
-        assert!(!named_as_listed("علی کمالی", "KAMALI, Ali"));
-        assert!(!named_as_listed("席玉华", "YUHUA, Shi"));
-    }
-
-    #[test]
     fn unlisted_people_are_adults_with_real_dates() {
         let dates = unlisted_birth_dates(20_000);
         assert_eq!(dates, unlisted_birth_dates(20_000), "not reproducible");
@@ -1291,76 +1283,4 @@ impl fmt::Display for PairReport {
             share(other),
         )
     }
-}
-
-/// Whether an unlisted person's name is the listed name itself, only
-/// written in another script or with other spaces: every word of the name,
-/// read by a published romanization of its script, is one word of the
-/// listed name and the listed name has no other (`김영수` / KIM Yong Su,
-/// read by McCune-Reischauer or the usual surname spelling), or the words
-/// written together are the listed words written together (`Jim Jones` /
-/// JimJones). Such a person is named as the listed one, like the unlisted
-/// people `unlisted_names` leaves out, but that check compares only each
-/// script's first reading. Names in Arabic or Hebrew letters never count:
-/// their short vowels are not written, so no reading is the name itself.
-/// Han characters are read only in Mandarin Pinyin.
-pub fn named_as_listed(name: &str, listed: &str) -> bool {
-    let tokens = normalize::tokenize(name);
-    if tokens.is_empty()
-        || tokens.iter().any(|t| {
-            matches!(
-                t.script,
-                normalize::Script::Arabic | normalize::Script::Hebrew
-            )
-        })
-    {
-        return false;
-    }
-    let readings: Vec<Vec<String>> = tokens
-        .iter()
-        .map(|t| {
-            if t.readings.is_empty() {
-                vec![t.surface.clone().unwrap_or_else(|| t.text.clone())]
-            } else {
-                t.readings.clone()
-            }
-        })
-        .collect();
-    let listed_words: Vec<String> = normalize::fold(listed)
-        .split(' ')
-        .filter(|w| !w.is_empty())
-        .map(str::to_owned)
-        .collect();
-    if readings.len() == listed_words.len() {
-        let mut used = vec![false; listed_words.len()];
-        if cover(&readings, &listed_words, &mut used) {
-            return true;
-        }
-    }
-    // The same letters with the spaces elsewhere: the name's words read
-    // together, in the written order or the other way round, against the
-    // listed words read together.
-    let joined_listed: String = listed_words.concat();
-    let firsts: Vec<&str> = readings.iter().map(|r| r[0].as_str()).collect();
-    let mut reversed = firsts.clone();
-    reversed.reverse();
-    firsts.concat() == joined_listed || reversed.concat() == joined_listed
-}
-
-/// Whether each name word (by one of its readings) takes a listed word of
-/// its own and none is left over.
-fn cover(readings: &[Vec<String>], listed: &[String], used: &mut [bool]) -> bool {
-    let Some((first, rest)) = readings.split_first() else {
-        return used.iter().all(|u| *u);
-    };
-    for i in 0..listed.len() {
-        if !used[i] && first.iter().any(|r| *r == listed[i]) {
-            used[i] = true;
-            if cover(rest, listed, used) {
-                return true;
-            }
-            used[i] = false;
-        }
-    }
-    false
 }
