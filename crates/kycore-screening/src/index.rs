@@ -614,12 +614,16 @@ impl Index {
                 let start = out.len();
                 let known_name = span == 1
                     && term.token.script == Script::Arabic
-                    && k.reads_from_arabic(texts[0]);
+                    && k.reads_from(Script::Arabic, texts[0]);
                 for key in spelt.keys() {
                     for &vocab in self.latin_keys.get(hash_str(&key)) {
                         if out[start..].iter().any(|m| m.vocab == vocab)
                             || known_name
-                                && k.written_otherwise_in_arabic(self.word(vocab), texts[0])
+                                && k.written_otherwise_in(
+                                    Script::Arabic,
+                                    self.word(vocab),
+                                    texts[0],
+                                )
                         {
                             continue;
                         }
@@ -647,7 +651,7 @@ impl Index {
                 .latin_sounds
                 .keys(&term.token.text);
             let k = knowledge::knowledge();
-            let known_name = k.writes_in_arabic(&term.token.text);
+            let known_name = k.writes_in(Script::Arabic, &term.token.text);
             let start = out.len();
             let found = keys
                 .iter()
@@ -659,7 +663,11 @@ impl Index {
                 if out[start..].iter().any(|m| m.vocab == vocab)
                     || known_name
                         && self.script(vocab) == Script::Arabic
-                        && k.written_otherwise_in_arabic(&term.token.text, self.word(vocab))
+                        && k.written_otherwise_in(
+                            Script::Arabic,
+                            &term.token.text,
+                            self.word(vocab),
+                        )
                 {
                     continue;
                 }
@@ -697,7 +705,13 @@ impl Index {
                 ));
             }
             if token.script == Script::Han && family {
-                self.push_groups(reading, term, start, GroupUse::SyllableSpellings, out);
+                self.push_groups(
+                    (reading, Script::Han),
+                    term,
+                    start,
+                    GroupUse::SyllableSpellings,
+                    out,
+                );
             }
         }
     }
@@ -857,11 +871,11 @@ impl Index {
         }
     }
 
-    /// Words in the same name-knowledge group as `text`, not already matched
-    /// since `start`.
+    /// Words in the same name-knowledge group as `text` (written in
+    /// `script`), not already matched since `start`.
     fn push_groups(
         &self,
-        text: &str,
+        (text, script): (&str, Script),
         term: u8,
         start: usize,
         using: GroupUse,
@@ -895,9 +909,15 @@ impl Index {
                 // (Sándor / Alexander); short ones that differ at once
                 // (Duong / Young, Kristian / Ahmad) are noise of name tables.
                 let word = self.word(vocab);
-                let alike = word.len().min(text.len()) >= 6
-                    || normalize::first_sound(word) == normalize::first_sound(text);
+                let same_start = normalize::first_sound(word) == normalize::first_sound(text);
+                let alike = word.len().min(text.len()) >= 6 || same_start;
                 if how == MatchHow::Equivalent && !alike {
+                    continue;
+                }
+                if how == MatchHow::Translated
+                    && !same_start
+                    && self.spelt_apart_in_cyrillic((text, script), vocab)
+                {
                     continue;
                 }
                 // A nickname stands for its full name, not for another
@@ -909,6 +929,28 @@ impl Index {
                 let differs = !normalize::same_sounds(text, word);
                 out.push(TermMatch::word(vocab, term, sim, how).differing(differs));
             }
+        }
+    }
+
+    /// Whether a query word and a listed word, one written in Cyrillic and
+    /// the other in Latin letters, are two names the tables spell apart
+    /// (`Knowledge::written_otherwise_in`). Asked of one given name in two
+    /// languages that start with other sounds (`push_groups`): a name in
+    /// Cyrillic is transliterated, so its Latin form is one of its
+    /// spellings, not another language's form (`Юрий` / Georgy, Иван /
+    /// John); the East Slavic forms of one name start alike and are listed
+    /// for one another (`Олександр` / Aleksandr, `Уладзімір` / Vladimir).
+    fn spelt_apart_in_cyrillic(&self, (text, script): (&str, Script), vocab: u32) -> bool {
+        let k = knowledge::knowledge();
+        let listed_in = |s| self.seen_in(vocab, s);
+        match script {
+            Script::Cyrillic if !listed_in(Script::Cyrillic) => {
+                k.written_otherwise_in(Script::Cyrillic, self.word(vocab), text)
+            }
+            Script::Latin if listed_in(Script::Cyrillic) && !listed_in(Script::Latin) => {
+                k.written_otherwise_in(Script::Cyrillic, text, self.word(vocab))
+            }
+            _ => false,
         }
     }
 
@@ -952,7 +994,7 @@ impl Index {
                 .filter_map(|vocab| self.verify(text, script, vocab, term, known)),
         );
         self.push_transposed_pair(text, term, out);
-        self.push_groups(text, term, start, GroupUse::AllNames, out);
+        self.push_groups((text, script), term, start, GroupUse::AllNames, out);
         let Some(key) = normalize::skeleton(text) else {
             return;
         };
@@ -2136,6 +2178,20 @@ mod tests {
         // Kamel is the tables' كامل, but also كمال (Kamal) said the Egyptian
         // way: a letter from Kamal, it stays a spelling.
         assert!(meets(&index, "كمال", "kamel"));
+    }
+
+    #[test]
+    fn a_cyrillic_name_is_spelt_not_translated() {
+        let index = index_of(&["GEORGY MASLOV", "KANYUK Aleksandr", "Юрий Петров"]);
+        // Юрий is Yuri; Georgy, the same name in another language, is
+        // written Георгий: so from either side.
+        assert!(!meets(&index, "Юрий", "georgy"));
+        assert!(!meets(&index, "George", &normalize::fold("Юрий")));
+        // The same name's East Slavic forms start alike and stand for one
+        // another, as do other languages' forms of a name in Latin letters.
+        assert!(meets(&index, "Аляксандр", "aleksandr"));
+        assert!(meets(&index, "Olexandr", "aleksandr"));
+        assert!(meets(&index, "Yuri", "georgy"));
     }
 
     #[test]

@@ -525,10 +525,18 @@ pub struct Knowledge {
     /// Romanized parts of Arabic compound names by role ("abd" opens one,
     /// "lh" of "al lh" closes one, "zadh" is joined to the name before it).
     compound_parts: HashMap<String, CompoundPart>,
-    /// Each Latin form of a name table's group with the group's forms in
-    /// Arabic letters, romanized as a query's Arabic word is ("mahmud" →
-    /// "mhmud"), and each such form with the Latin forms of its groups.
-    arabic_writings: HashMap<String, Vec<String>>,
+    /// The given-name tables' forms in the scripts whose words they tell
+    /// apart from a Latin name (`written_otherwise_in`).
+    writings: [(Script, Writings); 2],
+}
+
+/// One script's forms of the name tables' groups: each Latin form of a
+/// group with the group's forms in the script, folded as a query's word in
+/// that script is ("mahmud" → "mhmud" in Arabic letters, "yurii" for
+/// `юрий`), and each such form with the Latin forms of its groups.
+#[derive(Default)]
+struct Writings {
+    by_latin: HashMap<String, Vec<String>>,
     latin_spellings: HashMap<String, Vec<String>>,
 }
 
@@ -554,8 +562,10 @@ impl Knowledge {
             counts: HashMap::new(),
             counted_names: 1,
             patronymic_endings: data_lines(include_str!("../data/patronymics.txt")).collect(),
-            arabic_writings: HashMap::new(),
-            latin_spellings: HashMap::new(),
+            writings: [
+                (Script::Arabic, Writings::default()),
+                (Script::Cyrillic, Writings::default()),
+            ],
             compound_parts: data_lines(COMPOUNDS)
                 .filter_map(|line| {
                     let (kind, letters) = line.split_once('\t')?;
@@ -594,11 +604,11 @@ impl Knowledge {
             include_str!("../data/particle_spellings.txt"),
             GroupKind::Phonetic,
         );
-        for forms in k
-            .arabic_writings
-            .values_mut()
-            .chain(k.latin_spellings.values_mut())
-        {
+        for forms in k.writings.iter_mut().flat_map(|(_, w)| {
+            w.by_latin
+                .values_mut()
+                .chain(w.latin_spellings.values_mut())
+        }) {
             forms.sort_unstable();
             forms.dedup();
         }
@@ -770,39 +780,48 @@ impl Knowledge {
         for line in data_lines(text) {
             let members = line.split('|').map(normalize::fold).collect::<Vec<_>>();
             if kind == GroupKind::Equivalent {
-                self.add_arabic_writings(line.split('|').zip(&members));
+                self.add_writings(line.split('|').zip(&members));
             }
             self.new_group(kind, members.into_iter());
         }
     }
 
-    /// Records the group's forms in Arabic letters under each of its Latin
-    /// forms (`written_otherwise_in_arabic`).
-    fn add_arabic_writings<'m>(&mut self, members: impl Iterator<Item = (&'m str, &'m String)>) {
+    /// Records the group's forms in each script of `writings` under each of
+    /// its Latin forms (`written_otherwise_in`).
+    fn add_writings<'m>(&mut self, members: impl Iterator<Item = (&'m str, &'m String)>) {
         let in_script = |raw: &str, script| raw.chars().any(|c| Script::of(c) == Some(script));
-        let (mut arabic, mut latin) = (Vec::new(), Vec::new());
-        for (raw, folded) in members.filter(|(_, f)| !f.is_empty() && !f.contains(' ')) {
-            if in_script(raw, Script::Arabic) {
-                arabic.push(folded.clone());
-            } else if folded.len() >= 4 && raw.chars().all(|c| Script::of(c) == Some(Script::Latin))
-            {
-                // Short forms (Ali, Bin) stand for unrelated names across
-                // languages, as `new_group` says.
-                latin.push(folded.clone());
-            }
-        }
-        if arabic.is_empty() || latin.is_empty() {
+        let members: Vec<(&str, &String)> = members
+            .filter(|(_, f)| !f.is_empty() && !f.contains(' '))
+            .collect();
+        // Short forms (Ali, Bin) stand for unrelated names across
+        // languages, as `new_group` says.
+        let latin: Vec<&String> = members
+            .iter()
+            .filter(|(raw, folded)| {
+                folded.len() >= 4 && raw.chars().all(|c| Script::of(c) == Some(Script::Latin))
+            })
+            .map(|(_, folded)| *folded)
+            .collect();
+        if latin.is_empty() {
             return;
         }
-        for word in &latin {
-            let writings = self.arabic_writings.entry(word.clone()).or_default();
-            writings.extend(arabic.iter().cloned());
-        }
-        for form in arabic {
-            self.latin_spellings
-                .entry(form)
-                .or_default()
-                .extend(latin.iter().cloned());
+        for (script, writings) in &mut self.writings {
+            let forms: Vec<&String> = members
+                .iter()
+                .filter(|(raw, _)| in_script(raw, *script))
+                .map(|(_, folded)| *folded)
+                .collect();
+            if forms.is_empty() {
+                continue;
+            }
+            for word in &latin {
+                let known = writings.by_latin.entry((*word).clone()).or_default();
+                known.extend(forms.iter().map(|f| (*f).clone()));
+            }
+            for form in forms {
+                let spellings = writings.latin_spellings.entry(form.clone()).or_default();
+                spellings.extend(latin.iter().map(|l| (*l).clone()));
+            }
         }
     }
 
@@ -911,37 +930,51 @@ impl Knowledge {
             .map_or("", String::as_str)
     }
 
-    /// Whether the tables give a Latin name word Arabic-script forms: only
-    /// then can `written_otherwise_in_arabic` hold for it.
-    pub fn writes_in_arabic(&self, latin: &str) -> bool {
-        self.arabic_writings.contains_key(latin)
+    fn writings(&self, script: Script) -> Option<&Writings> {
+        self.writings
+            .iter()
+            .find(|(s, _)| *s == script)
+            .map(|(_, w)| w)
     }
 
-    /// Whether the tables know an Arabic-script word (as folded) as a name:
-    /// only then can `written_otherwise_in_arabic` hold for it.
-    pub fn reads_from_arabic(&self, arabic: &str) -> bool {
-        self.latin_spellings.contains_key(arabic)
+    /// Whether the tables give a Latin name word forms in `script`: only
+    /// then can `written_otherwise_in` hold for it.
+    pub fn writes_in(&self, script: Script, latin: &str) -> bool {
+        self.writings(script)
+            .is_some_and(|w| w.by_latin.contains_key(latin))
     }
 
-    /// Whether a name's Latin form and a word in Arabic letters (both as
-    /// folded) are two different names by the name tables: the Latin name
-    /// is known to be written otherwise, and the Arabic word is known as
-    /// another name none of whose Latin spellings is a letter from it
-    /// (محمد is not Mahmoud, written محمود). Unvowelled letters leave
-    /// Muhammad and Mahmoud the same consonants; only the tables know the
-    /// long vowel is written in one and not the other. A Latin spelling may
-    /// stand for two names the tables give one writing of (Kamel for كامل
-    /// Kamil and for كمال Kamal, said the Egyptian way): a letter apart
-    /// from the other name's spelling (Kamal), it is no difference, nor is
-    /// a word unknown on either side.
-    pub fn written_otherwise_in_arabic(&self, latin: &str, arabic: &str) -> bool {
-        let Some(spellings) = self.latin_spellings.get(arabic) else {
+    /// Whether the tables know a word in `script` (as folded) as a name:
+    /// only then can `written_otherwise_in` hold for it.
+    pub fn reads_from(&self, script: Script, word: &str) -> bool {
+        self.writings(script)
+            .is_some_and(|w| w.latin_spellings.contains_key(word))
+    }
+
+    /// Whether a name's Latin form and a word in `script` (both as folded)
+    /// are two different names by the name tables: the Latin name is known
+    /// to be written otherwise in that script, and the word is known as
+    /// another name none of whose Latin spellings is a letter from it.
+    /// In Arabic letters, unvowelled, Muhammad and Mahmoud are the same
+    /// consonants (محمد is not Mahmoud, written محمود): only the tables
+    /// know the long vowel is written in one and not the other. In
+    /// Cyrillic, a name is spelt, not translated: `Юрий` is Yuri, never
+    /// Georgy (`Георгий`), though the two are one name across languages.
+    /// A Latin spelling may stand for two names the tables give one
+    /// writing of (Kamel for كامل Kamil and for كمال Kamal, said the
+    /// Egyptian way): a letter apart from the other name's spelling
+    /// (Kamal), it is no difference, nor is a word unknown on either side.
+    pub fn written_otherwise_in(&self, script: Script, latin: &str, word: &str) -> bool {
+        let Some(writings) = self.writings(script) else {
             return false;
         };
-        let written_otherwise = self
-            .arabic_writings
+        let Some(spellings) = writings.latin_spellings.get(word) else {
+            return false;
+        };
+        let written_otherwise = writings
+            .by_latin
             .get(latin)
-            .is_some_and(|writings| !writings.iter().any(|w| w == arabic));
+            .is_some_and(|forms| !forms.iter().any(|w| w == word));
         written_otherwise
             && !spellings.iter().any(|s| {
                 s.len().abs_diff(latin.len()) <= 1

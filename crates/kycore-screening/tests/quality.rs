@@ -186,6 +186,13 @@ fn spellings_of_one_name_meet_and_near_names_stay_apart() {
         ("Person", "مروان غسان", "Marwen Ghassen", true),
         // Muhammad is not Mahmoud (محمود), for all their shared consonants.
         ("Person", "محمد زارع", "ZAHAR, Mahmoud", false),
+        // A name in Cyrillic is spelt, not translated: Юрий is Yuri, and
+        // Georgy, another language's form of it, is written Георгий. The
+        // Ukrainian form stands for the Russian one it starts like.
+        ("Person", "Юрий Маслов", "Georgy Maslov", false),
+        ("Person", "Юрий Маслов", "Yury Maslov", true),
+        ("Person", "Yuri Maslov", "George Maslov", true),
+        ("Person", "Олександр Петренко", "Aleksandr Petrenko", true),
         // A name hyphenated in three, written as one word.
         ("Person", "ประยุทธ์ จันทร์โอชา", "Prayut Chan-o-cha", true),
     ] {
