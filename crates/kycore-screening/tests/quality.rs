@@ -193,6 +193,15 @@ fn spellings_of_one_name_meet_and_near_names_stay_apart() {
         ("Person", "Юрий Маслов", "Yury Maslov", true),
         ("Person", "Yuri Maslov", "George Maslov", true),
         ("Person", "Олександр Петренко", "Aleksandr Petrenko", true),
+        // Amir before another name is a Persian compound given name, not
+        // a title: Amir Ali is not Ali.
+        ("Person", "امیر علی کمالی", "KAMALI, Ali", false),
+        (
+            "Person",
+            "Emir Tamim bin Hamad Al Thani",
+            "Tamim bin Hamad Al Thani",
+            true,
+        ),
         // A name hyphenated in three, written as one word.
         ("Person", "ประยุทธ์ จันทร์โอชา", "Prayut Chan-o-cha", true),
     ] {
