@@ -612,6 +612,14 @@ impl Index {
                 }
                 let spelt = spell_unvowelled(table, &texts);
                 let start = out.len();
+                // A part Latin joins to the name before it, written apart
+                // after that name, is no name alone: it meets its own
+                // spellings (زاده: Zadeh, Zada), not a name with its letters
+                // (Zahedi).
+                let lone_part = span == 1
+                    && i > 0
+                    && terms[i - 1].token.script == term.token.script
+                    && k.compound_part(texts[0]) == Some(CompoundPart::Joined);
                 let known_name = span == 1
                     && term.token.script == Script::Arabic
                     && k.reads_from(Script::Arabic, texts[0]);
@@ -627,7 +635,8 @@ impl Index {
                         {
                             continue;
                         }
-                        if let Some(sim) = spelt.similarity(self.word(vocab), &mut scratch) {
+                        let sim = spelt.similarity(self.word(vocab), &mut scratch);
+                        if let Some(sim) = sim.filter(|&s| !lone_part || s >= LONE_PART_MIN_SIM) {
                             let last = texts.last().copied().unwrap_or_default();
                             let nisba = final_i_unwritten(last, self.word(vocab));
                             out.push(TermMatch {
@@ -1500,6 +1509,12 @@ pub const DISTINCT_NAMES_FACTOR: f32 = 0.8;
 /// IVANOVA Tatyana): two people, a relative at most, which no generated
 /// typo makes (a typo there would change the last letter).
 pub const GENDERED_FORMS_FACTOR: f32 = 0.5;
+
+/// Least similarity at which a part Latin joins to the name before it,
+/// written apart, meets a listed word alone: its own spellings score 0.88
+/// and more (زاده / Zada, Zadeh), a name holding its letters less (Zahedi
+/// 0.67).
+const LONE_PART_MIN_SIM: f32 = 0.8;
 
 /// Whether two different words are both known names (given names and their
 /// forms across scripts, nicknames, Chinese syllable spellings) that no

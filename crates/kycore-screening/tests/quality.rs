@@ -202,6 +202,11 @@ fn spellings_of_one_name_meet_and_near_names_stay_apart() {
             "Tamim bin Hamad Al Thani",
             true,
         ),
+        // A part Latin joins to the name before it, written apart, meets
+        // its own spellings, not a name holding its letters.
+        ("Person", "محمد رضا زاده", "ZAHEDI Mohammad Raza", false),
+        ("Person", "رضا زاده", "REZA ZADEH", true),
+        ("Person", "احمد زاده", "AHMAD ZADA", true),
         // A name hyphenated in three, written as one word.
         ("Person", "ประยุทธ์ จันทร์โอชา", "Prayut Chan-o-cha", true),
     ] {
