@@ -289,7 +289,7 @@ pub struct Index {
     classes: Vec<TokenClass>,
     scripts: Vec<Script>,
     /// Per vocabulary word: every script it was listed in, one bit each
-    /// (`script_bit`).
+    /// (`Script::bit`).
     seen_in: Vec<u32>,
     idfs: Vec<f32>,
     weights: Vec<f32>,
@@ -363,7 +363,7 @@ impl Index {
     fn seen_in(&self, vocab: u32, script: Script) -> bool {
         self.seen_in
             .get(vocab as usize)
-            .is_some_and(|&seen| seen & script_bit(script) != 0)
+            .is_some_and(|&seen| seen & script.bit() != 0)
     }
 
     /// The weight of a word occurring with `class` (its vocabulary class is
@@ -1696,11 +1696,6 @@ fn is_subsequence(short: &str, long: &str) -> bool {
     short.bytes().all(|b| rest.any(|c| c == b))
 }
 
-/// One bit per script, for `Index::seen_in`.
-fn script_bit(script: Script) -> u32 {
-    1 << (script as u32 % 32)
-}
-
 /// `distinct_names` with the name groups of both words looked up already.
 fn distinct_groups(a_groups: &[u32], b_groups: &[u32]) -> bool {
     !a_groups.is_empty() && !b_groups.is_empty() && !a_groups.iter().any(|g| b_groups.contains(g))
@@ -1882,7 +1877,7 @@ impl Builder {
         let id = match self.vocab_ids.get(token.text.as_str()) {
             Some(&id) => {
                 if let Some(seen) = self.seen_in.get_mut(id as usize) {
-                    *seen |= script_bit(token.script);
+                    *seen |= token.script.bit();
                 }
                 id
             }
@@ -1892,7 +1887,7 @@ impl Builder {
                 self.words.push(token.text.as_str().into());
                 self.classes.push(token.class);
                 self.scripts.push(token.script);
-                self.seen_in.push(script_bit(token.script));
+                self.seen_in.push(token.script.bit());
                 self.postings.push(Vec::new());
                 id
             }

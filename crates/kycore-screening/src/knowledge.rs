@@ -22,6 +22,13 @@ pub fn data_lines(text: &'static str) -> impl Iterator<Item = &'static str> {
         .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
 }
 
+/// The scripts of a table entry's letters (`Script::bit`).
+fn written_in(raw: &str) -> u32 {
+    raw.chars()
+        .filter_map(Script::of)
+        .fold(0, |bits, script| bits | script.bit())
+}
+
 /// A romanization table: one or two source characters to a Latin value at
 /// the start of a word and elsewhere (often the same).
 #[derive(Default)]
@@ -466,6 +473,18 @@ pub enum PhraseKind {
 pub struct Phrase {
     pub text: String,
     pub kind: PhraseKind,
+    /// The scripts the tables write the phrase in (`Script::bit`).
+    written_in: u32,
+}
+
+impl Phrase {
+    /// Whether a word in `script` may be read as this phrase. Arabic and
+    /// Hebrew letters fold to their consonants, which can spell another
+    /// script's phrase by chance (`עווד`, Awad, folds as the Bulgarian
+    /// legal form ООД): there only the phrase's own writings count.
+    pub fn read_from(&self, script: Script) -> bool {
+        !matches!(script, Script::Arabic | Script::Hebrew) || self.written_in & script.bit() != 0
+    }
 }
 
 /// The role of a word in Arabic (and Persian, Pashto) compound names.
@@ -653,10 +672,12 @@ impl Knowledge {
         }
         self.max_phrase_words = self.max_phrase_words.max(key.split(' ').count());
         // The first table to claim a phrase keeps it (legal forms first).
-        self.phrases.entry(key).or_insert_with(|| Phrase {
+        let phrase = self.phrases.entry(key).or_insert_with(|| Phrase {
             text: text.to_owned(),
             kind,
+            written_in: 0,
         });
+        phrase.written_in |= written_in(raw);
     }
 
     fn load_legal_forms(&mut self, text: &'static str) {
@@ -723,10 +744,12 @@ impl Knowledge {
             // Honorifics are never their own replacement, so add the folded
             // word itself too (add_phrase skips a phrase equal to its text).
             if !folded.contains(' ') {
-                self.phrases.entry(folded.clone()).or_insert(Phrase {
+                let phrase = self.phrases.entry(folded.clone()).or_insert(Phrase {
                     text: folded,
                     kind: PhraseKind::Honorific { ambiguous },
+                    written_in: 0,
                 });
+                phrase.written_in |= written_in(raw);
             }
         }
     }

@@ -65,6 +65,11 @@ pub enum Script {
 }
 
 impl Script {
+    /// One bit per script, for sets of scripts a word was seen in.
+    pub fn bit(self) -> u32 {
+        1 << (self as u32 % 32)
+    }
+
     pub fn of(c: char) -> Option<Self> {
         let script = match c as u32 {
             0x41..=0x5A | 0x61..=0x7A | 0xC0..=0x24F | 0x1E00..=0x1EFF => Self::Latin,
@@ -871,7 +876,7 @@ fn phrase_at(
                     })
                 });
         }
-        let Some(phrase) = found else {
+        let Some(phrase) = found.filter(|ph| ph.read_from(span[0].script)) else {
             continue;
         };
         let rest = words.len() - i - n;
@@ -1472,6 +1477,21 @@ mod tests {
         assert_eq!(
             (raaaq.text.as_str(), raaaq.surface.as_deref()),
             ("raq", Some("raaaq"))
+        );
+    }
+
+    #[test]
+    fn arabic_and_hebrew_letters_read_only_their_own_writings_of_a_phrase() {
+        let classes = |name: &str| tokenize(name).iter().map(|t| t.class).collect::<Vec<_>>();
+        // עווד (Awad) folds as the Bulgarian ООД, which the tables write in
+        // Latin and Cyrillic letters only.
+        assert_eq!(classes("גליה עווד"), [TokenClass::Word, TokenClass::Word]);
+        assert_eq!(tokenize("Romashka OOD")[1].class, TokenClass::LegalForm);
+        // "Limited" spelt in Arabic letters is written so in the tables.
+        assert_eq!(tokenize("راحت لمتد")[1].class, TokenClass::LegalForm);
+        assert_eq!(
+            tokenize("شركة راحت المحدودة")[2].class,
+            TokenClass::LegalForm
         );
     }
 

@@ -207,6 +207,20 @@ fn spellings_of_one_name_meet_and_near_names_stay_apart() {
         ("Person", "محمد رضا زاده", "ZAHEDI Mohammad Raza", false),
         ("Person", "رضا زاده", "REZA ZADEH", true),
         ("Person", "احمد زاده", "AHMAD ZADA", true),
+        // Titles and legal forms written in Arabic or Hebrew letters are
+        // read from their own writings, never from a name's consonants that
+        // fold to another script's form (עווד, Awad, as the Bulgarian ООД).
+        ("Person", "حاجى محمد كريمي", "Mohammad Karimi", true),
+        ("Person", "قاری محمد كريمي", "Mohammad Karimi", true),
+        ("Organization", "راحت ذ.م.م", "RAHAT LLC", true),
+        ("Organization", "راحت لمتد", "RAHAT LTD.", true),
+        (
+            "Organization",
+            "Al-Qard Al-Hassan SAL",
+            "AL-QARD AL-HASSAN",
+            true,
+        ),
+        ("Person", "גליה עווד", "GLE LLC", false),
         // A name hyphenated in three, written as one word.
         ("Person", "ประยุทธ์ จันทร์โอชา", "Prayut Chan-o-cha", true),
     ] {
