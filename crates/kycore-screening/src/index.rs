@@ -1525,6 +1525,21 @@ fn distinct_names(a: &str, b: &str) -> bool {
     a != b && distinct_groups(k.groups_of(a), k.groups_of(b))
 }
 
+/// Whether `man` and `woman` are the Russian -ий and -ия forms of one
+/// given name however each is romanized (Evgeny / Evgeniya, Valerij /
+/// Valeria, Vitalii / Vitaliya), on a stem of four letters or more.
+fn slavic_gendered_given_names(man: &str, woman: &str) -> bool {
+    const MAN: [&str; 6] = ["iy", "ij", "ii", "yi", "y", "i"];
+    const WOMAN: [&str; 5] = ["iya", "ija", "iia", "ia", "ya"];
+    fn stem<'w>(word: &'w str, endings: &[&str]) -> Option<&'w str> {
+        endings.iter().find_map(|e| word.strip_suffix(e))
+    }
+    matches!(
+        (stem(man, &MAN), stem(woman, &WOMAN)),
+        (Some(m), Some(w)) if m == w && m.len() >= 4
+    )
+}
+
 /// Whether two words are a woman's and a man's form of one name, as
 /// European languages make them with a final vowel: Martin / Martina /
 /// Martine, Andre / Andrea, Aleksandr / Aleksandra, Ivanov / Ivanova,
@@ -1533,6 +1548,9 @@ fn distinct_names(a: &str, b: &str) -> bool {
 /// names in -enko, which Belarusian writes -enka for the same man
 /// (Lukashenko / Lukashenka) and which have no woman's form.
 fn gendered_forms(a: &str, b: &str) -> bool {
+    if slavic_gendered_given_names(a, b) || slavic_gendered_given_names(b, a) {
+        return true;
+    }
     let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
     let enko = |w: &str| w.ends_with("enko") || w.ends_with("enka");
     if short.len() < 4 || enko(short) && enko(long) {
@@ -2280,10 +2298,20 @@ mod tests {
             ("andre", "andrea"),
             ("carolina", "caroline"),
             ("ivanov", "ivanova"),
+            // Russian -ий / -ия, however romanized.
+            ("evgeniya", "evgeny"),
+            ("valerij", "valeria"),
+            ("vitalii", "vitaliya"),
         ] {
             assert!(gendered_forms(a, b), "{a} {b}");
         }
-        for (a, b) in [("martin", "marvin"), ("ana", "anna"), ("hamza", "hamzah")] {
+        for (a, b) in [
+            ("martin", "marvin"),
+            ("ana", "anna"),
+            ("hamza", "hamzah"),
+            ("mariya", "mary"),
+            ("anastasia", "anastasiya"),
+        ] {
             assert!(!gendered_forms(a, b), "{a} {b}");
         }
         // A Slavic family name's woman's form, misspelt too or not.
