@@ -221,6 +221,11 @@ fn spellings_of_one_name_meet_and_near_names_stay_apart() {
             true,
         ),
         ("Person", "גליה עווד", "GLE LLC", false),
+        // Arabic and Hebrew write a word's first vowel: a word opening with
+        // a consonant letter is no name opening with a vowel.
+        ("Person", "חסן סעדה", "HASAN, As'ad", false),
+        ("Person", "חסן אסעד", "HASAN, As'ad", true),
+        ("Person", "אבראהים עזאם", "Ibrahim Azzam", true),
         // A name hyphenated in three, written as one word.
         ("Person", "ประยุทธ์ จันทร์โอชา", "Prayut Chan-o-cha", true),
     ] {
