@@ -46,6 +46,12 @@ const COMPOUND_DIFFERENCE_FACTOR: f32 = 0.9;
 /// What is left of the score when a syllabic name's syllables are met out
 /// of their order (`syllables_in_order`): another person's name.
 const REORDERED_SYLLABLES_FACTOR: f32 = 0.7;
+/// What is left of a pair's similarity when one side's word is a kunya's
+/// child ("Abu Ibrahim") and the other's is a name of its own
+/// (`kunya_apart`): two people, a relative at most.
+const KUNYA_FACTOR: f32 = 0.5;
+/// The words opening a kunya, as folded: father of, mother of.
+const KUNYA_WORDS: [&str; 5] = ["abu", "abou", "aboo", "umm", "oum"];
 /// Longest word in which a typo is a difference however it sounds
 /// (`is_short_typo`).
 const SHORT_WORD_LEN: usize = 4;
@@ -950,11 +956,18 @@ fn name_score(
     // What an initial leaves unconfirmed of the word it stands against: a
     // list that only knows "A." cannot confirm "Adebisi".
     let (mut q_beyond_initial, mut c_beyond_initial) = (0.0f32, 0.0f32);
+    let mut kunyas_apart = 0usize;
     for pair in pairs {
         let (wq, wc) = pair_weights(index, terms, name, pair);
-        matched += pair.sim * (wq + wc) / 2.0;
+        let sim = if kunya_apart(index, terms, name, pair, (q_used, c_used)) {
+            kunyas_apart += 1;
+            pair.sim * KUNYA_FACTOR
+        } else {
+            pair.sim
+        };
+        matched += sim * (wq + wc) / 2.0;
         possible += (wq + wc) / 2.0;
-        evidence += pair.sim * wq;
+        evidence += sim * wq;
         if pair.kind == MatchKind::Initial {
             let (fq, fc) = full_pair_weights(index, terms, name, pair);
             q_beyond_initial += fq - wq;
@@ -1106,7 +1119,7 @@ fn name_score(
     // some word matched approximately: words left over on both sides are
     // a conflict, charged above.
     let left = usize::from(q_words_left > 0) + usize::from(c_words_left > 0);
-    let differences = count_differences(index, terms, name, pairs, (left, q_used));
+    let differences = count_differences(index, terms, name, pairs, (left, q_used)) + kunyas_apart;
     let mut differences_factor =
         COMPOUND_DIFFERENCE_FACTOR.powi(differences.saturating_sub(1).min(4) as i32);
     if syllabic && !syllables_in_order(terms, pairs) {
@@ -1157,6 +1170,40 @@ fn count_differences(
         return 0;
     }
     differing + left + usize::from(respelt) + usize::from(thin)
+}
+
+/// Whether a pair's word follows "Abu" or "Umm" on one side only, that
+/// particle left unmatched (an article may stand between): there it names
+/// the person's child in a kunya ("Abu Ibrahim", father of Ibrahim), so
+/// the other side's own name meets it as a relative's.
+fn kunya_apart(
+    index: &Index,
+    terms: &[QueryTerm],
+    name: &IndexedName,
+    pair: &Pair,
+    (q_used, c_used): (u64, u64),
+) -> bool {
+    let query_word = |i: usize| terms.get(i).map(|t| t.token.text.as_str());
+    let listed_word = |j: usize| name.tokens.get(j).map(|&v| index.word(v));
+    let in_query = follows_lone_kunya(&query_word, usize::from(pair.q_first), q_used);
+    let in_list = follows_lone_kunya(&listed_word, usize::from(pair.c_first), c_used);
+    in_query != in_list
+}
+
+/// Whether the word at `at` follows a kunya's first word, left unmatched
+/// (`used`), with at most articles between.
+fn follows_lone_kunya<'w>(
+    word_at: &dyn Fn(usize) -> Option<&'w str>,
+    at: usize,
+    used: u64,
+) -> bool {
+    let Some(before) = (0..at)
+        .rev()
+        .find(|&i| !matches!(word_at(i), Some("al" | "el")))
+    else {
+        return false;
+    };
+    !bit_set(used, before) && word_at(before).is_some_and(|w| KUNYA_WORDS.contains(&w))
 }
 
 /// Whether the name words matched are one query word while the query holds

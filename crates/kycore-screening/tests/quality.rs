@@ -226,6 +226,11 @@ fn spellings_of_one_name_meet_and_near_names_stay_apart() {
         ("Person", "חסן סעדה", "HASAN, As'ad", false),
         ("Person", "חסן אסעד", "HASAN, As'ad", true),
         ("Person", "אבראהים עזאם", "Ibrahim Azzam", true),
+        // In a kunya the name after Abu or Umm is a child's: a person's own
+        // Ibrahim is not Abu Ibrahim, whoever writes the kunya.
+        ("Person", "Amani Ibrahim", "ABU IBRAHIM AL ALMANI", false),
+        ("Person", "آلاء ابو الحاج", "ALI, Haj", false),
+        ("Person", "ابو بكر البغدادي", "Abu Bakr al-Baghdadi", true),
         // A name hyphenated in three, written as one word.
         ("Person", "ประยุทธ์ จันทร์โอชา", "Prayut Chan-o-cha", true),
     ] {
