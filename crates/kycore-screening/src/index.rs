@@ -616,9 +616,12 @@ impl Index {
                 // after that name, is no name alone: it meets its own
                 // spellings (زاده: Zadeh, Zada), not a name with its letters
                 // (Zahedi).
+                let after_a_word = i
+                    .checked_sub(1)
+                    .and_then(|before| terms.get(before))
+                    .is_some_and(|t| t.token.script == term.token.script);
                 let lone_part = span == 1
-                    && i > 0
-                    && terms[i - 1].token.script == term.token.script
+                    && after_a_word
                     && k.compound_part(texts[0]) == Some(CompoundPart::Joined);
                 let known_name = span == 1
                     && term.token.script == Script::Arabic
