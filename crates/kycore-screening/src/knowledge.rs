@@ -537,6 +537,8 @@ pub struct Knowledge {
     /// Weak words that introduce the name word after them (de, bin, van).
     particles: HashSet<String>,
     common: HashSet<String>,
+    /// Words opening a kunya (Abu, Umm), as folded.
+    kunya_openers: HashSet<String>,
     counts: HashMap<String, u32>,
     counted_names: u32,
     /// Endings of patronymics ("ovich", "ovna") and Turkic patronymic words.
@@ -578,6 +580,7 @@ impl Knowledge {
             weak_any_script: weak_words_marked(Some("*")),
             particles: weak_words_marked(Some(">")),
             common: word_set(include_str!("../data/common_names.txt")),
+            kunya_openers: word_set(include_str!("../data/kunya.txt")),
             counts: HashMap::new(),
             counted_names: 1,
             patronymic_endings: data_lines(include_str!("../data/patronymics.txt")).collect(),
@@ -671,7 +674,13 @@ impl Knowledge {
             return;
         }
         self.max_phrase_words = self.max_phrase_words.max(key.split(' ').count());
-        // The first table to claim a phrase keeps it (legal forms first).
+        self.claim_phrase(key, text, kind, raw);
+    }
+
+    /// Records `key` (folded from `raw`) as a phrase standing for `text`.
+    /// The first table to claim a phrase keeps it (legal forms first); every
+    /// writing adds its scripts (`Phrase::read_from`).
+    fn claim_phrase(&mut self, key: String, text: &str, kind: PhraseKind, raw: &str) {
         let phrase = self.phrases.entry(key).or_insert_with(|| Phrase {
             text: text.to_owned(),
             kind,
@@ -744,12 +753,12 @@ impl Knowledge {
             // Honorifics are never their own replacement, so add the folded
             // word itself too (add_phrase skips a phrase equal to its text).
             if !folded.contains(' ') {
-                let phrase = self.phrases.entry(folded.clone()).or_insert(Phrase {
-                    text: folded,
-                    kind: PhraseKind::Honorific { ambiguous },
-                    written_in: 0,
-                });
-                phrase.written_in |= written_in(raw);
+                self.claim_phrase(
+                    folded.clone(),
+                    &folded,
+                    PhraseKind::Honorific { ambiguous },
+                    raw,
+                );
             }
         }
     }
@@ -1025,6 +1034,11 @@ impl Knowledge {
     /// particles of Arabic names (al, abu, bin), marked `*` in the table.
     pub fn is_weak_in_any_script(&self, word: &str) -> bool {
         self.weak_any_script.contains(word)
+    }
+
+    /// Whether a word (as folded) opens a kunya: Abu, Umm (`kunya.txt`).
+    pub fn opens_kunya(&self, word: &str) -> bool {
+        self.kunya_openers.contains(word)
     }
 
     /// A particle that introduces the name word after it (de, bin, van),

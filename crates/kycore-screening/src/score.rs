@@ -50,8 +50,6 @@ const REORDERED_SYLLABLES_FACTOR: f32 = 0.7;
 /// child ("Abu Ibrahim") and the other's is a name of its own
 /// (`kunya_apart`): two people, a relative at most.
 const KUNYA_FACTOR: f32 = 0.5;
-/// The words opening a kunya, as folded: father of, mother of.
-const KUNYA_WORDS: [&str; 5] = ["abu", "abou", "aboo", "umm", "oum"];
 /// Longest word in which a typo is a difference however it sounds
 /// (`is_short_typo`).
 const SHORT_WORD_LEN: usize = 4;
@@ -1203,7 +1201,7 @@ fn follows_lone_kunya<'w>(
     else {
         return false;
     };
-    !bit_set(used, before) && word_at(before).is_some_and(|w| KUNYA_WORDS.contains(&w))
+    !bit_set(used, before) && word_at(before).is_some_and(|w| knowledge::knowledge().opens_kunya(w))
 }
 
 /// Whether the name words matched are one query word while the query holds
