@@ -262,7 +262,7 @@ pub struct Romanization {
     /// Parts of Arabic compound names written joined ("عبد", "الله").
     pub arabic_prefixes: Vec<Vec<char>>,
     pub arabic_suffixes: Vec<Vec<char>>,
-    hangul: [Vec<Vec<&'static str>>; 3],
+    hangul: [Vec<Vec<JamoSpelling>>; 3],
     korean_surnames: HashMap<char, Vec<&'static str>>,
     kanji: HashMap<char, KanjiReadings>,
     /// A Chinese character → the Hangul syllables Korean reads it as.
@@ -399,14 +399,23 @@ impl Romanization {
             return out;
         };
         let parts = [s / 588, (s % 588) / 28, s % 28];
-        let alts: Vec<&[&str]> = parts
+        let closed = parts[2] != 0;
+        let alts: Vec<Vec<&str>> = parts
             .iter()
             .zip(&self.hangul)
-            .map(|(&p, table)| table.get(p as usize).map_or(&[""][..], Vec::as_slice))
+            .map(|(&p, table)| {
+                table.get(p as usize).map_or_else(Vec::new, |spellings| {
+                    spellings
+                        .iter()
+                        .filter(|s| closed || !s.closed_only)
+                        .map(|s| s.latin)
+                        .collect()
+                })
+            })
             .collect();
-        for a in alts[0] {
-            for b in alts[1] {
-                for z in alts[2] {
+        for a in &alts[0] {
+            for b in &alts[1] {
+                for z in &alts[2] {
                     let reading = format!("{a}{b}{z}");
                     if out.len() < MAX_HANGUL_READINGS && !out.contains(&reading) {
                         out.push(reading);
@@ -431,10 +440,18 @@ fn compound_parts(text: &'static str, kind: &str) -> Vec<Vec<char>> {
     parts
 }
 
+/// One Latin spelling of a jamo. A `closed_only` one is a passport habit
+/// seen only in a syllable with a final consonant: ㅓ as u in Sung, Chun,
+/// Hyun, while an open 서 is Seo, So or Suh and never Su (that is 수).
+struct JamoSpelling {
+    latin: &'static str,
+    closed_only: bool,
+}
+
 /// `[initial]`, `[medial]`, `[final]` sections of `|`-separated spellings;
-/// `-` stands for no sound.
-fn parse_jamo(text: &'static str) -> [Vec<Vec<&'static str>>; 3] {
-    let mut sections: [Vec<Vec<&'static str>>; 3] = Default::default();
+/// `-` stands for no sound, a spelling in parentheses is `closed_only`.
+fn parse_jamo(text: &'static str) -> [Vec<Vec<JamoSpelling>>; 3] {
+    let mut sections: [Vec<Vec<JamoSpelling>>; 3] = Default::default();
     let mut current = 0;
     for line in data_lines(text) {
         match line {
@@ -443,7 +460,16 @@ fn parse_jamo(text: &'static str) -> [Vec<Vec<&'static str>>; 3] {
             "[final]" => current = 2,
             _ => sections[current].push(
                 line.split('|')
-                    .map(|s| if s == "-" { "" } else { s })
+                    .map(|s| {
+                        let inner = s.strip_prefix('(').and_then(|s| s.strip_suffix(')'));
+                        JamoSpelling {
+                            latin: match inner.unwrap_or(s) {
+                                "-" => "",
+                                latin => latin,
+                            },
+                            closed_only: inner.is_some(),
+                        }
+                    })
                     .collect(),
             ),
         }
@@ -1196,5 +1222,9 @@ mod tests {
         assert!(jeong.contains(&"jong".to_owned()), "{jeong:?}");
         assert!(r.hangul_readings('은').contains(&"un".to_owned()));
         assert!(r.hangul_readings('a').is_empty());
+        // ㅓ is u only before a final consonant: 성 Sung, 서 never Su (수).
+        assert!(r.hangul_readings('성').contains(&"sung".to_owned()));
+        assert!(!r.hangul_readings('서').contains(&"su".to_owned()));
+        assert!(r.hangul_readings('수').contains(&"su".to_owned()));
     }
 }
