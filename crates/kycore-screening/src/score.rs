@@ -258,8 +258,9 @@ impl<'a> PreparedQuery<'a> {
 }
 
 /// Aligns a query with one listed name. `listed`: the listed entry's
-/// type. A person's name: a word read as a legal form on either side
-/// ("Ek", "Sá", "Pao") is a name word there. An organization's, a
+/// type. A person's, a vessel's or an aircraft's name: a word read as a
+/// legal form on either side ("Ek", "Sá", "Pao") is a name word there,
+/// scored as missing when unmatched. An organization's, a
 /// vessel's or an aircraft's: the name tables' nicknames are people's,
 /// and a name given to a thing is written as given (`Laurie Yu` is no
 /// vessel LAUREN).
@@ -304,9 +305,15 @@ fn align_pairs(
     listed: EntityType,
     pairs: &mut [Pair],
 ) -> Alignment {
-    let person = listed == EntityType::Person;
+    // People, vessels and aircraft are not incorporated: a query word read
+    // as a legal form is a name word against their names ("Jasmine Ek" is
+    // no vessel JASMINE).
+    let unincorporated = matches!(
+        listed,
+        EntityType::Person | EntityType::Vessel | EntityType::Aircraft
+    );
     pairs.sort_unstable_by(|a, b| b.sim.total_cmp(&a.sim).then(b.q_span.cmp(&a.q_span)));
-    let best_first = align_in_order(index, query, name, person, pairs);
+    let best_first = align_in_order(index, query, name, unincorporated, pairs);
     // Taking the most similar pairs first can let one word of a phrase
     // take its partner alone ("عبد الله العبيدي": the article of "Allah"
     // pairs with the listed "AL-" of AL-UBAIDI and "عبد الله" no longer
@@ -331,7 +338,7 @@ fn align_pairs(
         return best_first;
     }
     pairs.sort_by_key(|p| std::cmp::Reverse(p.q_span + p.c_span));
-    let phrases_first = align_in_order(index, query, name, person, pairs);
+    let phrases_first = align_in_order(index, query, name, unincorporated, pairs);
     if phrases_first.score > best_first.score {
         phrases_first
     } else {
@@ -345,7 +352,7 @@ fn align_in_order(
     index: &Index,
     query: &PreparedQuery<'_>,
     name: &IndexedName,
-    person: bool,
+    unincorporated: bool,
     pairs: &[Pair],
 ) -> Alignment {
     let mut chosen = Chosen {
@@ -363,7 +370,14 @@ fn align_in_order(
         score,
         evidence_factor,
         differences_factor,
-    } = name_score(index, query.terms, name, &chosen.pairs, used, person);
+    } = name_score(
+        index,
+        query.terms,
+        name,
+        &chosen.pairs,
+        used,
+        unincorporated,
+    );
     Alignment {
         pairs: chosen.pairs,
         q_used: used.0,
@@ -948,7 +962,7 @@ fn name_score(
     name: &IndexedName,
     pairs: &[Pair],
     (q_used, c_used): (u64, u64),
-    person: bool,
+    unincorporated: bool,
 ) -> NameScore {
     let (mut matched, mut possible, mut evidence) = (0.0f32, 0.0f32, 0.0f32);
     // What an initial leaves unconfirmed of the word it stands against: a
@@ -1010,9 +1024,10 @@ fn name_score(
         .enumerate()
         .filter(|(i, _)| !bit_set(q_used, *i))
     {
-        // A person's name has no legal form: "Ek" or "Sá" is a name word.
+        // A person's or a vessel's name has no legal form: "Ek" or "Sá"
+        // is a name word.
         let class = match t.token.class {
-            TokenClass::LegalForm if person => TokenClass::Word,
+            TokenClass::LegalForm if unincorporated => TokenClass::Word,
             class => class,
         };
         let weight = if class == t.token.class {
@@ -1040,7 +1055,7 @@ fn name_score(
         .filter(|(j, _)| !bit_set(c_used, *j))
     {
         let class = match name.class(j) {
-            TokenClass::LegalForm if person => TokenClass::Word,
+            TokenClass::LegalForm if unincorporated => TokenClass::Word,
             class => class,
         };
         let w = unmatched_weight(class, index.weight(v, class));
@@ -1826,6 +1841,28 @@ mod tests {
             EntityType::Unknown
         };
         align(index, &prepared, &index.names_of(e)[0], listed)
+    }
+
+    /// A legal form closing a name is ignorable against a company of that
+    /// name, but a name word against a vessel: vessels are not incorporated.
+    #[test]
+    fn a_legal_form_is_a_name_word_against_a_vessel() {
+        use crate::model::{NameKind, NameQuality};
+        let types = [EntityType::Vessel, EntityType::Organization];
+        let entities: Vec<Entity> = types
+            .iter()
+            .map(|&t| {
+                let mut e = Entity::new("JASMINE", t);
+                e.add_name("JASMINE", NameKind::Primary, NameQuality::Strong);
+                e
+            })
+            .collect();
+        let index = Index::build(&entities);
+        let (terms, matches) = index.prepare(crate::normalize::tokenize("Jasmine Ek"));
+        let query = PreparedQuery::new(&terms, &matches);
+        let score = |e: u32| align(&index, &query, &index.names_of(e)[0], types[e as usize]).score;
+        let (vessel, company) = (score(0), score(1));
+        assert!(vessel < company - 0.1, "{vessel} / {company}");
     }
 
     fn date(raw: &str) -> PartialDate {
