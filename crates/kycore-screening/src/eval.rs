@@ -1097,7 +1097,8 @@ pub struct PairReport {
     /// matched name, score).
     pub unlisted_hits: Vec<(String, String, f64)>,
     /// Of `unlisted_with_hits`, those whose name is the hit's listed name
-    /// itself, written in another script or spacing (`named_as_listed`):
+    /// or words of it, written in another script or spacing
+    /// (`named_as_listed`):
     /// the person is named as the listed one, so the hit is no false alarm
     /// by name, though the set counts it as one.
     pub unlisted_named_as_listed: usize,
@@ -1277,7 +1278,7 @@ impl fmt::Display for PairReport {
         let other = self.unlisted_with_hits - self.unlisted_named_as_listed;
         writeln!(
             f,
-            "  by name alone, {} of those hits are the listed name itself in another script or spacing; without them {} ({:.3} %)",
+            "  by name alone, {} of those hits are the listed name or words of it in another script or spacing; without them {} ({:.3} %)",
             self.unlisted_named_as_listed,
             other,
             share(other),
