@@ -50,6 +50,14 @@ const REORDERED_SYLLABLES_FACTOR: f32 = 0.7;
 /// child ("Abu Ibrahim") and the other's is a name of its own
 /// (`kunya_apart`): two people, a relative at most.
 const KUNYA_FACTOR: f32 = 0.5;
+/// Below this similarity a reading of one word across scripts, in a name
+/// met on two words or fewer, is another word that resembles the listed
+/// one (`עלי`, Ali, against LU'AY at 0.62; `נסאר`, Nassar, against NASR), a
+/// difference, not a respelling (`count_differences`). Beside two or more
+/// other words, or read with an article or a compound's part, it is more
+/// often a spelling the reading tables do not know (`چوہدری` / CHAUDHRY,
+/// `رجب` / Recep, `العبيدي` / AL-UBAIDI).
+const FAR_READING_SIM: f32 = 0.7;
 /// Longest word in which a typo is a difference however it sounds
 /// (`is_short_typo`).
 const SHORT_WORD_LEN: usize = 4;
@@ -1162,6 +1170,7 @@ fn count_differences(
     (left, q_used): (usize, u64),
 ) -> usize {
     let (mut differing, mut respelt) = (0usize, false);
+    let few_words = pairs.len() <= 2;
     for pair in pairs {
         if is_approximate(pair) {
             if is_difference(index, terms, name, pair)
@@ -1172,6 +1181,12 @@ fn count_differences(
             } else {
                 respelt = true;
             }
+        } else if pair.kind == MatchKind::Transliteration
+            && few_words
+            && (pair.q_span, pair.c_span) == (1, 1)
+            && pair.sim < FAR_READING_SIM
+        {
+            differing += 1;
         } else if pair.kind == MatchKind::Transliteration && pair.sim < 1.0 {
             respelt = true;
         }
