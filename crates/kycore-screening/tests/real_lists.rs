@@ -247,6 +247,9 @@ fn common_names_alone_weigh_less_than_rare_ones() {
     let common = screener.score_pair("Person", "Mohammed Ali", "Mohammed Ali");
     let rare = screener.score_pair("Person", "Nicolas Maduro", "Nicolas Maduro");
     assert!(common < rare, "common {common} rare {rare}");
+    // A listed name of common words alone still meets itself.
+    let generic = screener.score_pair("Company", "INT LTD EOOD", "INT LTD EOOD");
+    assert!(generic >= DEFAULT_THRESHOLD, "{generic}");
     assert!(screener.score_pair("Person", "John Smith", "Jane Doe") < 0.3);
     assert!(
         screener.score_pair("Person", "Vladimir Putin", "PUTIN, Vladimir Vladimirovich")
