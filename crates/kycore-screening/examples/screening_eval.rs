@@ -51,11 +51,15 @@ fn main() -> ExitCode {
                 println!("{half}wrong: {category}\t{query}\t{listed}\t{score:.3}");
             }
         }
-        for (query, matched, score) in &report.unlisted_hits {
-            println!("unlisted hit: {query}\t{matched}\t{score:.3}");
-        }
-        for (query, matched, score) in &held.unlisted_hits {
-            println!("held-out unlisted hit: {query}\t{matched}\t{score:.3}");
+        for (half, r) in [("", &report), ("held-out ", &held)] {
+            for (query, matched, score) in &r.unlisted_hits {
+                let named = if eval::named_as_listed(query, matched) {
+                    "\tnamed as listed"
+                } else {
+                    ""
+                };
+                println!("{half}unlisted hit: {query}\t{matched}\t{score:.3}{named}");
+            }
         }
         for (half, r) in [("", &report), ("held-out ", &held)] {
             for (query, born, matched, score) in &r.unlisted_dob.hits {
