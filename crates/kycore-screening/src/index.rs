@@ -1530,11 +1530,16 @@ fn distinct_names(a: &str, b: &str) -> bool {
 
 /// Whether `man` and `woman` are the Russian -ий and -ия forms of one
 /// given name however each is romanized (Evgeny / Evgeniya, Valerij /
-/// Valeria, Vitalii / Vitaliya), on a stem of four letters or more.
+/// Valeria, Vitalii / Vitaliya, an opening `Е` written Ye or E: Yevgeniy /
+/// Evgeniya), on a stem of four letters or more.
 fn slavic_gendered_given_names(man: &str, woman: &str) -> bool {
     const MAN: [&str; 6] = ["iy", "ij", "ii", "yi", "y", "i"];
     const WOMAN: [&str; 5] = ["iya", "ija", "iia", "ia", "ya"];
     fn stem<'w>(word: &'w str, endings: &[&str]) -> Option<&'w str> {
+        let word = word
+            .strip_prefix('y')
+            .filter(|rest| rest.starts_with('e'))
+            .unwrap_or(word);
         endings.iter().find_map(|e| word.strip_suffix(e))
     }
     matches!(
@@ -2305,6 +2310,7 @@ mod tests {
             ("evgeniya", "evgeny"),
             ("valerij", "valeria"),
             ("vitalii", "vitaliya"),
+            ("evgeniya", "yevgeniy"),
         ] {
             assert!(gendered_forms(a, b), "{a} {b}");
         }
