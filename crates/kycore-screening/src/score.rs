@@ -1139,9 +1139,9 @@ fn name_score(
     // the listed name itself: common words still weigh less (Mohammed Ali
     // below Nicolas Maduro), but never so little that the listed name
     // misses itself (INT LTD EOOD).
-    let whole_name = (0..terms.len()).all(|i| bit_set(q_used, i))
-        && (0..name.tokens.len()).all(|j| bit_set(c_used, j))
-        && pairs.iter().all(|p| p.sim >= 1.0);
+    let whole_name = pairs.iter().all(|p| p.sim >= 1.0)
+        && (0..terms.len()).all(|i| bit_set(q_used, i))
+        && (0..name.tokens.len()).all(|j| bit_set(c_used, j));
     let damping = if whole_name {
         WHOLE_NAME_DAMPING
     } else {
