@@ -404,13 +404,16 @@ impl Romanization {
             .iter()
             .zip(&self.hangul)
             .map(|(&p, table)| {
-                table.get(p as usize).map_or_else(Vec::new, |spellings| {
-                    spellings
-                        .iter()
-                        .filter(|s| closed || !s.closed_only)
-                        .map(|s| s.latin)
-                        .collect()
-                })
+                table.get(p as usize).map_or_else(
+                    || vec![""],
+                    |spellings| {
+                        spellings
+                            .iter()
+                            .filter(|s| closed || !s.closed_only)
+                            .map(|s| s.latin)
+                            .collect()
+                    },
+                )
             })
             .collect();
         for a in &alts[0] {

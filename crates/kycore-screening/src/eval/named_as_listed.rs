@@ -31,8 +31,18 @@ pub fn named_as_listed(name: &str, listed: &str) -> bool {
         Some(s @ (Script::Arabic | Script::Hebrew | Script::Cyrillic)) => Some(s),
         _ => None,
     });
-    if let Some(script) = script_of_name {
-        return letters_named_as_listed(name, script, &listed_words);
+    // Arabic and Hebrew are read only letter by letter (the engine's
+    // readings supply vowels); Cyrillic by the engine's reading too.
+    match script_of_name {
+        Some(Script::Cyrillic)
+            if letters_named_as_listed(name, Script::Cyrillic, &listed_words) =>
+        {
+            return true;
+        }
+        Some(script) if script != Script::Cyrillic => {
+            return letters_named_as_listed(name, script, &listed_words);
+        }
+        _ => {}
     }
     let tokens = normalize::tokenize(name);
     if tokens.is_empty() {
@@ -302,7 +312,10 @@ fn cyrillic_reads_as(letters: &[char], latin: &str) -> bool {
     let mut reached = vec![false; latin.len() + 1];
     reached[0] = true;
     for (i, &letter) in letters.iter().enumerate() {
-        let after_vowel = i == 0 || i > 0 && "аеёиоуыэюяіїєъь".contains(letters[i - 1]);
+        let after_vowel = i
+            .checked_sub(1)
+            .and_then(|before| letters.get(before))
+            .is_none_or(|&c| "аеёиоуыэюяіїєъь".contains(c));
         let mut next = vec![false; latin.len() + 1];
         for j in (0..=latin.len()).filter(|&j| reached[j]) {
             for spelling in cyrillic_spellings(letter, after_vowel) {
