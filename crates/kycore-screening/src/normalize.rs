@@ -1034,6 +1034,7 @@ fn classify(word: &Word) -> Token {
         .or_else(|| greek_foreign_reading(&text, word.script))
         .or_else(|| french_reading(&text, word.script))
         .or_else(|| diphthong_reading(&text, word.script))
+        .or_else(|| slavic_transcription_reading(&text, word.script))
         .filter(|reading| *reading != text);
     Token {
         class: word_class(&text, word.script, k),
@@ -1068,6 +1069,33 @@ fn french_reading(text: &str, script: Script) -> Option<String> {
         reading.pop();
     }
     Some(reading)
+}
+
+/// A Latin word transcribed from Cyrillic the Swedish, German or Czech way
+/// (the EU lists give each name in every member state's language) read
+/// the English way: `tj` is ch (Leonidovitj), `sj` sh, `zj` zh, `sjtj` shch,
+/// then `ch` was kh (Bachanovitj, Bakhanovich) and every `j` y (Jurij,
+/// Yuriy; Andrej, Andrey). Only a word marked as such a transcription by
+/// one of those clusters or by a final `j` after a vowel (`-ij`, `-ej`):
+/// Juan and Jan keep their j.
+fn slavic_transcription_reading(text: &str, script: Script) -> Option<String> {
+    if script != Script::Latin || text.len() < 4 {
+        return None;
+    }
+    let clusters = ["tj", "sj", "zj"].iter().any(|c| text.contains(c));
+    let final_j = matches!(text.as_bytes(), [.., v, b'j'] if crate::translit::is_vowel(*v));
+    if !clusters && !final_j {
+        return None;
+    }
+    let mut reading = if clusters {
+        text.replace("ch", "kh")
+    } else {
+        text.to_owned()
+    };
+    for (from, to) in [("sjtj", "shch"), ("tj", "ch"), ("sj", "sh"), ("zj", "zh")] {
+        reading = reading.replace(from, to);
+    }
+    Some(reading.replace('j', "y"))
 }
 
 /// A Latin word with "aw" before a consonant read with "u" for it, as
@@ -1396,6 +1424,17 @@ mod tests {
         // French writes ou for u, ss for s, -ine for -in.
         assert_eq!(also("Moussa Koussa Poutine"), ["musa", "kusa", "putin"]);
         assert_eq!(tokenize("Sabine")[0].also, None);
+        // Cyrillic transcribed the Swedish way, read the English way.
+        let reading = |name: &str| tokenize(name)[0].also.clone();
+        assert_eq!(reading("Leonidovitj").as_deref(), Some("leonidovich"));
+        assert_eq!(reading("Bachanovitj").as_deref(), Some("bakhanovich"));
+        assert_eq!(reading("Jurij").as_deref(), Some("yuriy"));
+        assert_eq!(
+            reading("Isjmuchametovitj").as_deref(),
+            Some("ishmukhametovich")
+        );
+        assert_eq!(reading("Juan"), None);
+        assert_eq!(reading("Charles"), None);
         // An Arabic name's diphthong "aw" before a consonant is also read u.
         assert_eq!(also("Jawlani Nawaz"), ["julani", "nawaz"]);
     }

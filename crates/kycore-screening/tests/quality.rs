@@ -244,6 +244,15 @@ fn spellings_of_one_name_meet_and_near_names_stay_apart() {
         ("Person", "סמיר נסאר", "NASR, Samir M.", false),
         ("Person", "עלי דאוד", "DA'UD, Ali", true),
         ("Person", "عامر علی چوہدری", "AAMIR ALI CHAUDHRY", true),
+        // Cyrillic transcribed the Swedish way (tj, sj, j) is read the
+        // English way too.
+        (
+            "Person",
+            "Pavel Sergejevitj TJERNOV",
+            "CHERNOV Pavel Sergeyevich",
+            true,
+        ),
+        ("Person", "Jurij Sjapovalov", "Yuriy SHAPOVALOV", true),
         // A name hyphenated in three, written as one word.
         ("Person", "ประยุทธ์ จันทร์โอชา", "Prayut Chan-o-cha", true),
     ] {
