@@ -550,7 +550,6 @@ pub struct Knowledge {
     /// "obshchestvo"), and the hashes of each with one letter deleted, so a
     /// misspelt one is recognised inside a phrase.
     org_words: Vec<String>,
-    org_word_set: HashSet<String>,
     org_word_variants: HashMap<u64, Vec<u32>>,
     /// Legal forms of two to four words keyed by their words in sorted order,
     /// for legal forms whose words are scattered through a name.
@@ -597,7 +596,6 @@ impl Knowledge {
             max_phrase_words: 1,
             long_forms: Vec::new(),
             org_words: Vec::new(),
-            org_word_set: HashSet::new(),
             org_word_variants: HashMap::new(),
             legal_word_sets: HashMap::new(),
             legal_set_words: HashSet::new(),
@@ -688,7 +686,6 @@ impl Knowledge {
                     .push(id as u32);
             });
         }
-        self.org_word_set = words.iter().cloned().collect();
         self.org_words = words;
     }
 
@@ -927,10 +924,12 @@ impl Knowledge {
     }
 
     /// Legal-form and abbreviation words one edit away from `word` (same
-    /// first letter, four letters or more), when `word` is not one itself:
-    /// "liabiity" → "liability", "cmopany" → "company".
+    /// first letter, four letters or more): "liabiity" → "liability",
+    /// "cmopany" → "company". A word that is one itself has them too: the
+    /// tables keep some misspellings seen in the lists ("compnay"), and
+    /// those do not make every phrase.
     pub fn org_word_corrections(&self, word: &str) -> Vec<&str> {
-        if word.len() < MIN_CORRECTED_LEN || self.org_word_set.contains(word) {
+        if word.len() < MIN_CORRECTED_LEN {
             return Vec::new();
         }
         let mut ids: Vec<u32> = Vec::new();
@@ -945,7 +944,7 @@ impl Knowledge {
             .filter_map(|&id| self.org_words.get(id as usize))
             .filter(|w| {
                 w.as_bytes().first() == word.as_bytes().first()
-                    && crate::edits::osa_distance(w, word) <= 1
+                    && crate::edits::osa_distance(w, word) == 1
             })
             .map(String::as_str)
             .collect()

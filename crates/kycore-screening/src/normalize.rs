@@ -1497,6 +1497,11 @@ mod tests {
         };
         assert_eq!(form("Limited Liabiity Company Auto"), form("LLC Auto"));
         assert_eq!(form("Public Jint Stock Company VTB"), form("PJSC VTB"));
+        // A misspelling the tables keep in one phrase is still corrected in
+        // another: "Compnay", "Pubic" and "Limitd" are PLC spellings there.
+        assert_eq!(form("Limited Liability Compnay Auto"), form("LLC Auto"));
+        assert_eq!(form("Pubic Joint Stock Company VTB"), form("PJSC VTB"));
+        assert_eq!(form("Limitd Liability Company Auto"), form("LLC Auto"));
         assert_eq!(texts("Stock Company Sberbank Joint"), texts("JSC Sberbank"));
         let sorted = |name: &str| {
             let mut t = texts(name);
