@@ -1395,7 +1395,9 @@ fn spelt_as_chinese(terms: &[QueryTerm]) -> bool {
 /// hit a name's first letter, and a short name starting with another sound
 /// is another name (Dang / Pang / Bang); transliteration changes the letter
 /// but not the sound (Khoutkhi / Houthi, Kari / Qari, Illades / Yllades). A
-/// letter added or lost before a word ("AL-rWADI") is one typo too.
+/// letter added or lost before a word ("AL-rWADI") is one typo too, and so
+/// is one that hits the second letter of a first digraph, the written first
+/// letter kept (Kmalili / KHALILI, Kkalaf / KHALAF, Dyjibo / DJIBO).
 fn first_sound_kept(text: &str, word: &str, edits: usize) -> bool {
     let (short, long) = if text.len() <= word.len() {
         (text, word)
@@ -1408,9 +1410,12 @@ fn first_sound_kept(text: &str, word: &str, edits: usize) -> bool {
         && long.get(..1) == short.get(..1)
         && long.get(1..2) == Some("h")
         && long.get(2..) == short.get(1..);
+    let first_letter_kept = short.len() >= 5 && long.get(..1) == short.get(..1);
     normalize::first_sound(text) == normalize::first_sound(word)
         || edits == 1
-            && (short.len() >= 8 || short.len() >= 4 && (long.get(1..) == Some(short) || digraph_h))
+            && (short.len() >= 8
+                || first_letter_kept
+                || short.len() >= 4 && (long.get(1..) == Some(short) || digraph_h))
 }
 
 /// Scripts that leave short vowels unwritten.
@@ -2192,6 +2197,9 @@ mod tests {
         assert!(first_sound_kept("rwadi", "wadi", 1));
         assert!(!first_sound_kept("dang", "pang", 1));
         assert!(!first_sound_kept("duong", "cuong", 1));
+        assert!(first_sound_kept("kmalili", "khalili", 1));
+        assert!(first_sound_kept("dyjibo", "djibo", 1));
+        assert!(!first_sound_kept("kkal", "khal", 1));
         let index = index_of(&["HONG PANG", "WEI Zhao", "KIM Song"]);
         assert!(search(&index, "Dang").is_empty());
         // 超 is Pinyin "chao"; Wade-Giles "chao" is another syllable, "zhao".
