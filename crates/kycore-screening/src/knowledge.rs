@@ -950,6 +950,17 @@ impl Knowledge {
             .collect()
     }
 
+    /// Whether a word may stand in a legal form or abbreviation of the
+    /// tables as written: one of their words, or one too short to be
+    /// corrected (`org_word_corrections`).
+    pub fn is_org_word(&self, word: &str) -> bool {
+        word.len() < MIN_CORRECTED_LEN
+            || self
+                .org_words
+                .binary_search_by(|w| w.as_str().cmp(word))
+                .is_ok()
+    }
+
     /// Whether a word belongs to a legal form of two to four words.
     pub fn is_legal_form_word(&self, word: &str) -> bool {
         self.legal_set_words.contains(word)

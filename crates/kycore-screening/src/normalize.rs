@@ -14,6 +14,7 @@
 //! turned "11420 CORP." into just "corp".
 
 use serde::Serialize;
+use std::cell::OnceCell;
 use unicode_normalization::{UnicodeNormalization, char::is_combining_mark};
 
 use crate::knowledge::{self, CharTable, IndicSign, IndicTable, PhraseKind};
@@ -771,13 +772,7 @@ fn syllable_readings(c: char, script: Script, all: bool) -> Vec<String> {
 pub fn tokenize(text: &str) -> Vec<Token> {
     let words = fold_words(text);
     let k = knowledge::knowledge();
-    let corrections: Vec<Vec<&str>> = words
-        .iter()
-        .map(|w| match w.syllable {
-            Some(_) => Vec::new(),
-            None => k.org_word_corrections(&w.text),
-        })
-        .collect();
+    let corrections = Corrections::of(&words, k);
     let mut tokens: Vec<Token> = Vec::with_capacity(words.len());
     let mut i = 0;
     while i < words.len() {
@@ -849,9 +844,44 @@ fn name_word_after_particle(tokens: &mut [Token], k: &knowledge::Knowledge) {
 /// The longest known phrase starting at word `i`, if any applies there. A
 /// legal form or abbreviation of several words may have one misspelt word
 /// ("Limited Liabiity Company").
+/// The legal-form and abbreviation words one edit away from each word
+/// (`Knowledge::org_word_corrections`), looked up only for a phrase whose
+/// other words are the tables' own: one word may be corrected.
+struct Corrections<'a, 'k> {
+    words: &'a [Word],
+    known: Vec<bool>,
+    found: Vec<OnceCell<Vec<&'k str>>>,
+    k: &'k knowledge::Knowledge,
+}
+
+impl<'a, 'k> Corrections<'a, 'k> {
+    fn of(words: &'a [Word], k: &'k knowledge::Knowledge) -> Self {
+        Self {
+            words,
+            known: words.iter().map(|w| k.is_org_word(&w.text)).collect(),
+            found: words.iter().map(|_| OnceCell::new()).collect(),
+            k,
+        }
+    }
+
+    /// Whether the words `span` may spell a phrase with one corrected.
+    fn may_fix(&self, span: std::ops::Range<usize>) -> bool {
+        self.known
+            .get(span)
+            .is_some_and(|known| known.iter().filter(|k| !**k).count() <= 1)
+    }
+
+    fn at(&self, i: usize) -> &[&'k str] {
+        self.found[i].get_or_init(|| match self.words[i].syllable {
+            Some(_) => Vec::new(),
+            None => self.k.org_word_corrections(&self.words[i].text),
+        })
+    }
+}
+
 fn phrase_at(
     words: &[Word],
-    corrections: &[Vec<&str>],
+    corrections: &Corrections<'_, '_>,
     i: usize,
     before: &[Token],
     k: &knowledge::Knowledge,
@@ -865,9 +895,9 @@ fn phrase_at(
         let texts: Vec<&str> = span.iter().map(|w| w.text.as_str()).collect();
         let key = texts.join(" ");
         let mut found = k.phrase(&key);
-        if found.is_none() && n >= 2 {
+        if found.is_none() && n >= 2 && corrections.may_fix(i..i + n) {
             found = (0..n)
-                .flat_map(|p| corrections[i + p].iter().map(move |c| (p, *c)))
+                .flat_map(|p| corrections.at(i + p).iter().map(move |c| (p, *c)))
                 .find_map(|(p, c)| {
                     let mut fixed = texts.clone();
                     fixed[p] = c;
