@@ -1101,9 +1101,9 @@ fn french_reading(text: &str, script: Script) -> Option<String> {
     Some(reading)
 }
 
-/// A Latin word transcribed from Cyrillic the Swedish, German or Czech way
-/// (the EU lists give each name in every member state's language) read
-/// the English way: `tj` is ch (Leonidovitj), `sj` sh, `zj` zh, `sjtj` shch,
+/// A Latin word transcribed from Cyrillic the Swedish way, or with the j
+/// German and Czech write for й (the EU lists give each name in every
+/// member state's language), read the English way: `tj` is ch (Leonidovitj), `sj` sh, `zj` zh, `sjtj` shch,
 /// then `ch` was kh (Bachanovitj, Bakhanovich) and every `j` y (Jurij,
 /// Yuriy; Andrej, Andrey). Only a word marked as such a transcription by
 /// one of those clusters or by a final `j` after a vowel (`-ij`, `-ej`):
