@@ -52,12 +52,8 @@ fn main() -> ExitCode {
             }
         }
         for (half, r) in [("", &report), ("held-out ", &held)] {
-            for (query, matched, score) in &r.unlisted_hits {
-                let named = if eval::named_as_listed(query, matched) {
-                    "\tnamed as listed"
-                } else {
-                    ""
-                };
+            for (query, matched, score, named) in &r.unlisted_hits {
+                let named = if *named { "\tnamed as listed" } else { "" };
                 println!("{half}unlisted hit: {query}\t{matched}\t{score:.3}{named}");
             }
         }

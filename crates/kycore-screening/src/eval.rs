@@ -1094,14 +1094,11 @@ pub struct PairReport {
     /// Unlisted people with a hit when screened by name alone.
     pub unlisted_with_hits: usize,
     /// Unlisted people who got a hit by name alone: (query, best hit's
-    /// matched name, score).
-    pub unlisted_hits: Vec<(String, String, f64)>,
-    /// Of `unlisted_with_hits`, those whose name is the hit's listed name
-    /// or words of it, written in another script or spacing
-    /// (`named_as_listed`):
-    /// the person is named as the listed one, so the hit is no false alarm
-    /// by name, though the set counts it as one.
-    pub unlisted_named_as_listed: usize,
+    /// matched name, score, whether the name is the hit's listed name or
+    /// words of it, written in another script or spacing: `named_as_listed`).
+    /// Such a person is named as the listed one, so the hit is no false
+    /// alarm by name, though the set counts it as one.
+    pub unlisted_hits: Vec<(String, String, f64, bool)>,
     /// The same people screened with a birth date each
     /// (`unlisted_birth_dates`): real customers have one.
     pub unlisted_dob: UnlistedHits,
@@ -1201,12 +1198,10 @@ pub fn evaluate_pairs(
         };
         if let Some(hit) = best(Query::name(name.clone())) {
             report.unlisted_with_hits += 1;
-            if named_as_listed(name, &hit.matched_name) {
-                report.unlisted_named_as_listed += 1;
-            }
+            let named = named_as_listed(name, &hit.matched_name);
             report
                 .unlisted_hits
-                .push((name.clone(), hit.matched_name, hit.score));
+                .push((name.clone(), hit.matched_name, hit.score, named));
         }
         let with_dob = Query {
             date_of_birth: Some(dob),
@@ -1275,11 +1270,12 @@ impl fmt::Display for PairReport {
             self.unlisted_as_person.with_hits,
             share(self.unlisted_as_person.with_hits),
         )?;
-        let other = self.unlisted_with_hits - self.unlisted_named_as_listed;
+        let named = self.unlisted_hits.iter().filter(|h| h.3).count();
+        let other = self.unlisted_with_hits - named;
         writeln!(
             f,
             "  by name alone, {} of those hits are the listed name or words of it in another script or spacing; without them {} ({:.3} %)",
-            self.unlisted_named_as_listed,
+            named,
             other,
             share(other),
         )

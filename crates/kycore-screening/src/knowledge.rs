@@ -399,26 +399,21 @@ impl Romanization {
             return out;
         };
         let parts = [s / 588, (s % 588) / 28, s % 28];
+        // A jamo the table lacks reads as no sound.
+        const SILENT: &[JamoSpelling] = &[JamoSpelling {
+            latin: "",
+            closed_only: false,
+        }];
         let closed = parts[2] != 0;
-        let alts: Vec<Vec<&str>> = parts
+        let alts: Vec<&[JamoSpelling]> = parts
             .iter()
             .zip(&self.hangul)
-            .map(|(&p, table)| {
-                table.get(p as usize).map_or_else(
-                    || vec![""],
-                    |spellings| {
-                        spellings
-                            .iter()
-                            .filter(|s| closed || !s.closed_only)
-                            .map(|s| s.latin)
-                            .collect()
-                    },
-                )
-            })
+            .map(|(&p, table)| table.get(p as usize).map_or(SILENT, Vec::as_slice))
             .collect();
-        for a in &alts[0] {
-            for b in &alts[1] {
-                for z in &alts[2] {
+        let spelt = |jamo: &JamoSpelling| (closed || !jamo.closed_only).then_some(jamo.latin);
+        for a in alts[0].iter().filter_map(spelt) {
+            for b in alts[1].iter().filter_map(spelt) {
+                for z in alts[2].iter().filter_map(spelt) {
                     let reading = format!("{a}{b}{z}");
                     if out.len() < MAX_HANGUL_READINGS && !out.contains(&reading) {
                         out.push(reading);
